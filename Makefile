@@ -1,0 +1,44 @@
+# coophub: the two commands of the README, and the rest of the developer loop.
+#   make demo    install what is missing, build (Release), start the hub with the demo
+#   make test    install what is missing, build with ASan+UBSan, run every test (ctest)
+#   make bench   install what is missing, build (Release), print the benchmark table
+#   make install PREFIX=/usr/local
+SHELL := /bin/bash
+JOBS ?= $(shell nproc)
+PREFIX ?= /usr/local
+RELEASE := build/release
+TESTDIR := build/test
+CMAKE_COMMON := -G Ninja -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
+
+.PHONY: all deps release demo test bench install clean
+
+all: release
+
+deps:
+	@scripts/install-deps.sh build
+
+release: deps
+	@cmake -S . -B $(RELEASE) $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	@cmake --build $(RELEASE) -j $(JOBS)
+
+demo: release
+	@echo "coophub demo: starting the hub with examples/demo (Ctrl-C stops it)"
+	$(RELEASE)/hub/coophub serve --data build/demo-data
+
+test:
+	@scripts/install-deps.sh test
+	@cmake -S . -B $(TESTDIR) $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=Debug -DCOOPHUB_SANITIZE=ON -DCOOPHUB_TESTS=ON >/dev/null
+	@cmake --build $(TESTDIR) -j $(JOBS)
+	@cd $(TESTDIR) && ctest --output-on-failure -j $(JOBS) --timeout 300
+
+bench:
+	@scripts/install-deps.sh bench
+	@cmake -S . -B $(RELEASE) $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=Release -DCOOPHUB_TESTS=ON >/dev/null
+	@cmake --build $(RELEASE) -j $(JOBS)
+	@bench/run.sh $(RELEASE)
+
+install: release
+	@cmake --install $(RELEASE) --prefix $(PREFIX)
+
+clean:
+	rm -rf build

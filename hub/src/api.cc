@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: Apache-2.0
+// Routes and handlers of /api/v1, the page and static assets; see api.h.
+#include "api.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <spdlog/spdlog.h>
+
+#include "page.h"
+#include "subprocess.h"
+#include "timeutil.h"
+
+namespace coophub {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::vector<std::string> Split(const std::string& path) {
+  std::vector<std::string> out;
+  std::stringstream ss(path);
+  std::string seg;
+  while (std::getline(ss, seg, '/'))
+    if (!seg.empty()) out.push_back(seg);
+  return out;
+}
+
+std::string Param(const ApiRequest& r, const std::string& name) {
+  auto it = r.query.find(name);
+  return it == r.query.end() ? std::string() : it->second;
+}
+
+// Checks that only known parameters were given, each at most once.
+std::optional<ApiResponse> CheckParams(const ApiRequest& r, const std::set<std::string>& known) {
+  for (const auto& [k, v] : r.query) {
+    if (!known.count(k)) {
+      std::string list;
+      for (const auto& x : known) list += (list.empty() ? "" : ", ") + x;
+      return Problem(400, "Unknown query parameter",
+                     "\"" + k.substr(0, 40) + "\" is not a parameter of " + r.path +
+                         "; known: " + list);
+    }
+    if (r.query.count(k) > 1)
+      return Problem(400, "Repeated query parameter", "\"" + k + "\" is given more than once");
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> MsTime(int64_t ms) {
+  if (ms <= 0) return std::nullopt;
+  return FormatRfc3339(ms / 1000);
+}
+
+json RunJson(const RunInfo& r) {
+  json j = {{"id", r.id},           {"source", r.source},   {"trigger", r.trigger},
+            {"status", r.status},   {"records", r.records}, {"deletes", r.deletes},
+            {"message", r.message}, {"started", MsTime(r.started_ms).value_or("")}};
+  j["finished"] = r.finished_ms ? json(*MsTime(r.finished_ms)) : json(nullptr);
+  return j;
+}
+
+ApiResponse Json(int status, const json& j) {
+  return {status, "application/json", j.dump(-1, ' ', false, json::error_handler_t::replace)};
+}
+
+ApiResponse FromStatus(const Status& s) {
+  switch (s.code()) {
+    case Status::Code::kInvalid: return Problem(400, "Bad request", s.message());
+    case Status::Code::kNotFound: return Problem(404, "Not found", s.message());
+    case Status::Code::kConflict: return Problem(409, "Conflict", s.message());
+    case Status::Code::kUnavailable: return Problem(503, "Unavailable", s.message());
+    default: return Problem(500, "Internal error", s.message());
+  }
+}
+
+std::string ContentType(const fs::path& p) {
+  static const std::map<std::string, std::string> types = {
+      {".css", "text/css; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
+      {".svg", "image/svg+xml"},           {".png", "image/png"},
+      {".html", "text/html; charset=utf-8"}, {".json", "application/json"}};
+  auto it = types.find(p.extension().string());
+  return it == types.end() ? "application/octet-stream" : it->second;
+}
+
+}  // namespace
+
+ApiResponse Problem(int status, const std::string& title, const std::string& detail) {
+  json j = {{"type", "about:blank"}, {"title", title}, {"status", status}, {"detail", detail}};
+  return {status, "application/problem+json", j.dump(-1, ' ', false, json::error_handler_t::replace)};
+}
+
+std::string DefaultWebDir() {
+  for (const fs::path& p : {fs::path(SelfExe()).parent_path() / "../share/coophub/web",
+                            fs::path(COOPHUB_SOURCE_DIR) / "web/static"})
+    if (fs::exists(p / "style.css")) return fs::weakly_canonical(p).string();
+  return "";
+}
+
+Api::Api(Store& store, Scheduler* scheduler, const HubConfig& config, std::string web_dir)
+    : store_(store), scheduler_(scheduler), config_(config), web_dir_(std::move(web_dir)) {}
+
+const std::vector<Api::Route>& Api::Routes() {
+  static const std::vector<Route> routes = {
+      {"GET", "/healthz", &Api::Health},
+      {"GET", "/api/v1/records", &Api::ListRecords},
+      {"GET", "/api/v1/records/{}", &Api::GetRecord},
+      {"GET", "/api/v1/sources", &Api::ListSources},
+      {"GET", "/api/v1/sources/{}", &Api::GetSource},
+      {"GET", "/api/v1/sources/{}/runs", &Api::SourceRuns},
+      {"POST", "/api/v1/sources/{}/sync", &Api::SyncNow},
+      {"GET", "/api/v1/runs/{}", &Api::GetRun},
+      {"GET", "/", &Api::Dashboard},
+      {"GET", "/static/{}", &Api::Static},
+  };
+  return routes;
+}
+
+ApiResponse Api::Handle(const ApiRequest& req) const noexcept {
+  try {
+    std::vector<std::string> segs = Split(req.path);
+    bool path_matched = false;
+    for (const auto& route : Routes()) {
+      std::vector<std::string> pat = Split(route.pattern);
+      if (pat.size() != segs.size()) continue;
+      Params params;
+      bool match = true;
+      for (size_t i = 0; i < pat.size() && match; ++i) {
+        if (pat[i] == "{}") params.push_back(segs[i]);
+        else match = pat[i] == segs[i];
+      }
+      if (!match) continue;
+      path_matched = true;
+      if (req.method != route.method && !(req.method == "HEAD" && std::string(route.method) == "GET"))
+        continue;
+      return (this->*route.handler)(req, params);
+    }
+    if (path_matched) {
+      ApiResponse r = Problem(405, "Method not allowed", req.method + " is not allowed on " + req.path);
+      return r;
+    }
+    return Problem(404, "Not found", "no such endpoint: " + req.path.substr(0, 200) +
+                                         "; the API lives under /api/v1 (see /api/v1/records)");
+  } catch (const std::exception& e) {
+    spdlog::error("handler for {} {} failed: {}", req.method, req.path, e.what());
+    return Problem(500, "Internal error", "the hub failed on this request; its log has the details");
+  } catch (...) {
+    return Problem(500, "Internal error", "the hub failed on this request");
+  }
+}
+
+ApiResponse Api::Health(const ApiRequest&, const Params&) const {
+  auto s = store_.Stats();
+  if (!s.ok()) return Problem(503, "Store unavailable", s.status().message());
+  return Json(200, {{"status", "ok"}});
+}
+
+ApiResponse Api::ListRecords(const ApiRequest& r, const Params&) const {
+  if (auto bad = CheckParams(r, {"kind", "source", "stream", "q", "since", "until", "limit", "cursor"}))
+    return *bad;
+  RecordQuery q;
+  q.kind = Param(r, "kind");
+  q.source = Param(r, "source");
+  q.stream = Param(r, "stream");
+  q.q = Param(r, "q");
+  q.cursor = Param(r, "cursor");
+  if (!q.kind.empty() &&
+      std::find(RecordKinds().begin(), RecordKinds().end(), q.kind) == RecordKinds().end())
+    return Problem(400, "Bad kind", "kind \"" + q.kind.substr(0, 40) +
+                                        "\" is not one of post, event, person, task, transaction, "
+                                        "decision, resource, message, metric, other");
+  for (auto [name, out] : {std::pair{"since", &q.since}, std::pair{"until", &q.until}}) {
+    std::string v = Param(r, name);
+    if (v.empty()) continue;
+    auto norm = NormalizeRfc3339(v);
+    if (!norm)
+      return Problem(400, "Bad time", std::string(name) + "=\"" + v.substr(0, 40) +
+                                          "\" is not an RFC 3339 time such as 2026-11-24T00:00:00Z");
+    *out = *norm;
+  }
+  if (std::string l = Param(r, "limit"); !l.empty()) {
+    char* end = nullptr;
+    long v = std::strtol(l.c_str(), &end, 10);
+    if (*end != '\0' || v < 1 || v > 500)
+      return Problem(400, "Bad limit", "limit must be a whole number from 1 to 500, not \"" + l.substr(0, 20) + "\"");
+    q.limit = static_cast<int>(v);
+  }
+  if (q.q.size() > 500) return Problem(400, "Query too long", "q is limited to 500 characters");
+  auto page = store_.ListRecords(q);
+  if (!page.ok()) return FromStatus(page.status());
+  // Stored records are written out as they are: no re-serialisation on the hot path.
+  std::string body = "{\"items\":[";
+  size_t size = 32;
+  for (const auto& item : page->items) size += item.size() + 1;
+  body.reserve(size);
+  for (size_t i = 0; i < page->items.size(); ++i) {
+    if (i) body += ',';
+    body += page->items[i];
+  }
+  body += "],\"next_cursor\":";
+  body += page->next_cursor.empty() ? "null" : "\"" + page->next_cursor + "\"";
+  body += "}";
+  return {200, "application/json", std::move(body)};
+}
+
+ApiResponse Api::GetRecord(const ApiRequest&, const Params& p) const {
+  char* end = nullptr;
+  long long uid = std::strtoll(p[0].c_str(), &end, 10);
+  if (*end != '\0' || uid <= 0)
+    return Problem(400, "Bad record id", "\"" + p[0].substr(0, 40) + "\" is not a record uid (a positive number)");
+  auto rec = store_.GetRecord(uid);
+  if (!rec.ok()) return FromStatus(rec.status());
+  return {200, "application/json", std::move(*rec)};
+}
+
+Result<json> Api::SourceJson(const SourceConfig& src, const std::vector<SourceStats>& stats,
+                             const std::vector<SourceLiveStatus>& live) const {
+  json j = {{"id", src.id}, {"plugin", src.plugin}, {"visibility", src.visibility},
+            {"enabled", src.enabled}, {"every_s", src.every_ms / 1000}, {"records", 0},
+            {"newest_record", nullptr}};
+  for (const auto& s : stats)
+    if (s.source == src.id) {
+      j["records"] = s.records;
+      j["newest_record"] = s.newest.empty() ? json(nullptr) : json(s.newest);
+    }
+  auto runs = store_.ListRuns(src.id, 50);
+  if (!runs.ok()) return runs.status();
+  j["last_run"] = runs->empty() ? json(nullptr) : RunJson(runs->front());
+  j["last_success"] = nullptr;
+  for (const auto& r : *runs)
+    if (r.status == "ok") {
+      j["last_success"] = *MsTime(r.finished_ms);
+      break;
+    }
+  // fresh: synced within twice its interval; stale: older, or its last run failed.
+  std::string freshness = "never";
+  if (!j["last_success"].is_null()) {
+    int64_t age = NowUnix() - *ParseRfc3339(j["last_success"].get<std::string>());
+    freshness = age * 1000 <= 2 * src.every_ms ? "fresh" : "stale";
+  }
+  if (!runs->empty() && runs->front().status == "failed") freshness = "stale";
+  j["freshness"] = freshness;
+  for (const auto& l : live)
+    if (l.id == src.id) {
+      j["running"] = l.running;
+      j["queued"] = l.queued;
+      j["next_run"] = MsTime(l.next_due_ms) ? json(*MsTime(l.next_due_ms)) : json(nullptr);
+      j["consecutive_failures"] = l.failures;
+      j["progress"] = {{"done", l.progress_done},
+                       {"total", l.progress_total < 0 ? json(nullptr) : json(l.progress_total)}};
+    }
+  return j;
+}
+
+ApiResponse Api::ListSources(const ApiRequest& r, const Params&) const {
+  if (auto bad = CheckParams(r, {})) return *bad;
+  auto stats = store_.Stats();
+  if (!stats.ok()) return FromStatus(stats.status());
+  auto live = scheduler_ ? scheduler_->Snapshot() : std::vector<SourceLiveStatus>{};
+  json items = json::array();
+  for (const auto& s : config_.sources) {
+    auto j = SourceJson(s, *stats, live);
+    if (!j.ok()) return FromStatus(j.status());
+    items.push_back(std::move(*j));
+  }
+  return Json(200, {{"items", items}});
+}
+
+ApiResponse Api::GetSource(const ApiRequest&, const Params& p) const {
+  const SourceConfig* src = config_.FindSource(p[0]);
+  if (!src) return Problem(404, "Unknown source", "no source \"" + p[0].substr(0, 64) + "\" in the hub's config");
+  auto stats = store_.Stats();
+  if (!stats.ok()) return FromStatus(stats.status());
+  auto j = SourceJson(*src, *stats, scheduler_ ? scheduler_->Snapshot() : std::vector<SourceLiveStatus>{});
+  if (!j.ok()) return FromStatus(j.status());
+  return Json(200, *j);
+}
+
+ApiResponse Api::SourceRuns(const ApiRequest& r, const Params& p) const {
+  if (auto bad = CheckParams(r, {"limit"})) return *bad;
+  if (!config_.FindSource(p[0]))
+    return Problem(404, "Unknown source", "no source \"" + p[0].substr(0, 64) + "\" in the hub's config");
+  int limit = 20;
+  if (std::string l = Param(r, "limit"); !l.empty()) {
+    char* end = nullptr;
+    long v = std::strtol(l.c_str(), &end, 10);
+    if (*end != '\0' || v < 1 || v > 200)
+      return Problem(400, "Bad limit", "limit must be a whole number from 1 to 200");
+    limit = static_cast<int>(v);
+  }
+  auto runs = store_.ListRuns(p[0], limit);
+  if (!runs.ok()) return FromStatus(runs.status());
+  json items = json::array();
+  for (const auto& run : *runs) items.push_back(RunJson(run));
+  return Json(200, {{"items", items}});
+}
+
+ApiResponse Api::GetRun(const ApiRequest&, const Params& p) const {
+  char* end = nullptr;
+  long long id = std::strtoll(p[0].c_str(), &end, 10);
+  if (*end != '\0' || id <= 0) return Problem(400, "Bad run id", "a run id is a positive number");
+  auto run = store_.GetRun(id);
+  if (!run.ok()) return FromStatus(run.status());
+  auto logs = store_.RunLogs(id);
+  if (!logs.ok()) return FromStatus(logs.status());
+  json j = RunJson(*run);
+  j["log"] = json::array();
+  for (const auto& l : *logs)
+    j["log"].push_back({{"time", *MsTime(l.ts_ms)}, {"level", l.level}, {"message", l.message}});
+  return Json(200, j);
+}
+
+ApiResponse Api::SyncNow(const ApiRequest&, const Params& p) const {
+  if (!config_.FindSource(p[0]))
+    return Problem(404, "Unknown source", "no source \"" + p[0].substr(0, 64) + "\" in the hub's config");
+  if (!scheduler_) return Problem(503, "No scheduler", "this hub runs no scheduler");
+  if (auto s = scheduler_->SyncNow(p[0]); !s.ok()) return FromStatus(s);
+  ApiResponse r = Json(202, {{"source", p[0]}, {"queued", true},
+                             {"status_url", "/api/v1/sources/" + p[0]}});
+  r.headers.emplace_back("Location", "/api/v1/sources/" + p[0] + "/runs");
+  return r;
+}
+
+ApiResponse Api::Dashboard(const ApiRequest& r, const Params&) const {
+  if (auto bad = CheckParams(r, {"q"})) return *bad;
+  auto sources = ListSources(ApiRequest{}, {});
+  PageData data;
+  data.q = Param(r, "q");
+  data.sources = json::parse(sources.body, nullptr, false).value("items", json::array());
+  for (const auto& kind : RecordKinds()) {
+    RecordQuery q;
+    q.kind = kind;
+    q.q = data.q;
+    q.limit = 12;
+    auto page = store_.ListRecords(q);
+    if (!page.ok()) return FromStatus(page.status());
+    for (const auto& item : page->items) data.records[kind].push_back(json::parse(item));
+  }
+  return {200, "text/html; charset=utf-8", RenderDashboard(data)};
+}
+
+ApiResponse Api::Static(const ApiRequest&, const Params& p) const {
+  const std::string& name = p[0];
+  if (web_dir_.empty() || name.find("..") != std::string::npos || name.find('/') != std::string::npos)
+    return Problem(404, "Not found", "no such asset");
+  fs::path path = fs::path(web_dir_) / name;
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return Problem(404, "Not found", "no asset " + name);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  ApiResponse resp{200, ContentType(path), ss.str()};
+  resp.headers.emplace_back("Cache-Control", "public, max-age=300");
+  return resp;
+}
+
+}  // namespace coophub

@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: Apache-2.0
+// The command line; see cli.h. The one catch-all for exceptions on the CLI path.
+#include "cli.h"
+
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "api.h"
+#include "config.h"
+#include "http_server.h"
+#include "runner.h"
+#include "scheduler.h"
+#include "schema.h"
+#include "store.h"
+#include "sync.h"
+#include "timeutil.h"
+
+namespace coophub {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int kExitUsage = 2;
+
+int Fail(int code, const std::string& message) {
+  std::fprintf(stderr, "coophub: %s\n", message.c_str());
+  return code;
+}
+
+// "JSON" or "@file" into JSON.
+Result<json> JsonArg(const std::string& arg, const char* flag) {
+  std::string text = arg;
+  if (!arg.empty() && arg[0] == '@') {
+    std::ifstream f(arg.substr(1), std::ios::binary);
+    if (!f) return Status::Invalid(std::string(flag) + ": cannot read " + arg.substr(1));
+    std::stringstream ss;
+    ss << f.rdbuf();
+    text = ss.str();
+  }
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object())
+    return Status::Invalid(std::string(flag) + " must be a JSON object or @file holding one");
+  return j;
+}
+
+// The hub config named by --config, or the demo when none is given. --data wins over
+// the config's data_dir; the demo keeps its data in ./data, not beside its config.
+Result<HubConfig> HubConfigFor(const std::string& path, const std::string& data_dir) {
+  Result<HubConfig> cfg = Status::Invalid("no --config given and no demo config found");
+  if (!path.empty()) cfg = LoadConfig(path);
+  else if (std::string demo = DemoConfigPath(); !demo.empty()) cfg = LoadConfig(demo);
+  if (!cfg.ok()) return cfg;
+  if (!data_dir.empty()) cfg->data_dir = fs::absolute(data_dir).string();
+  else if (path.empty()) cfg->data_dir = fs::absolute("data").string();
+  return cfg;
+}
+
+// Runs a connector command, passing each message to on_message. Returns the exit code.
+int RunCommand(const std::string& plugin, const std::string& hub_file, Command cmd, const json& config,
+               const json& state, const std::function<void(const Message&)>& on_message) {
+  HubConfig hub;
+  if (!hub_file.empty()) {
+    auto h = LoadConfig(hub_file);
+    if (!h.ok()) return Fail(kExitUsage, h.status().message());
+    hub = std::move(*h);
+  }
+  auto ref = ResolvePlugin(plugin, PluginSearchPath(hub_file.empty() ? nullptr : &hub));
+  if (!ref.ok()) return Fail(kExitUsage, ref.status().message());
+  RunRequest req;
+  req.command = cmd;
+  req.config = config;
+  req.state = state;
+  req.workdir = fs::current_path().string();
+  RunResult r = RunConnector(*ref, req, [&](Message&& m) {
+    on_message(m);
+    return Status::Ok();
+  });
+  if (r.outcome != RunResult::Outcome::kOk) return Fail(ExitCodeFor(r.outcome), plugin + ": " + r.message);
+  return 0;
+}
+
+// Asks a connector for its spec (through a worker: never in this process).
+Result<json> FetchSpec(const ConnectorRef& ref) {
+  if (ref.kind != ConnectorRef::Kind::kPlugin) return json::object();
+  json spec;
+  RunRequest req;
+  req.command = Command::kSpec;
+  req.limits.timeout_ms = 10000;
+  RunResult r = RunConnector(ref, req, [&](Message&& m) {
+    if (m.type == MsgType::kSpec) spec = m.body["spec"];
+    return Status::Ok();
+  });
+  if (r.outcome != RunResult::Outcome::kOk) return Status::Invalid(r.message);
+  return spec;
+}
+
+// Everything serve checks before it starts anything: plugins exist and load, configs
+// fit their specs, secrets resolve. A hub never half-starts.
+Status Preflight(const HubConfig& hub) {
+  for (const auto& src : hub.sources) {
+    std::string where = hub.file + ": sources." + src.id;
+    auto ref = ResolvePlugin(src.plugin, PluginSearchPath(&hub));
+    if (!ref.ok()) return ref.status().Prefixed(where);
+    auto spec = FetchSpec(*ref);
+    if (!spec.ok()) return spec.status().Prefixed(where + ": plugin " + src.plugin);
+    auto errs = ValidateAgainstSchema(src.config, *spec, "sources." + src.id + ".config");
+    if (!errs.empty()) {
+      std::string all;
+      for (const auto& e : errs) all += "\n  " + e;
+      return Status::Invalid(hub.file + ": the config of source \"" + src.id +
+                             "\" does not fit the " + src.plugin + " plugin's spec:" + all +
+                             "\n(`coophub spec " + src.plugin + "` shows the spec)");
+    }
+    auto secrets = ResolveSecrets(src.config, hub.file + ": sources." + src.id + ".config");
+    if (!secrets.ok()) return secrets.status();
+  }
+  return Status::Ok();
+}
+
+bool IsLoopback(const std::string& a) {
+  return a == "127.0.0.1" || a == "localhost" || a == "::1" || a.rfind("127.", 0) == 0;
+}
+
+int Serve(const std::string& config_path, int port, const std::string& data_dir) {
+  auto start = std::chrono::steady_clock::now();
+  auto cfg = HubConfigFor(config_path, data_dir);
+  if (!cfg.ok()) return Fail(kExitUsage, cfg.status().message());
+  HubConfig hub = std::move(*cfg);
+  if (port >= 0) hub.port = port;
+  if (!IsLoopback(hub.address))
+    return Fail(kExitUsage, "server.address " + hub.address +
+                                " would expose the hub beyond this machine, and accounts are not "
+                                "available yet: use 127.0.0.1 (behind a reverse proxy if needed)");
+  if (auto s = Preflight(hub); !s.ok()) return Fail(kExitUsage, s.message());
+  auto store = OpenSqliteStore({hub.StorePath(), 4});
+  if (!store.ok()) return Fail(kExitUsage, store.status().message());
+
+  // Signals are taken by sigwait below, not by whichever thread they land on.
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+
+  Scheduler scheduler(**store, hub);
+  Api api(**store, &scheduler, hub, DefaultWebDir());
+  HttpServer http(api);
+  if (auto s = http.Bind(hub.address, hub.port); !s.ok()) return Fail(kExitUsage, s.message());
+  std::thread server([&] { http.Serve(); });
+  scheduler.Start(/*sync_on_start=*/true);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  std::string base = "http://" + hub.address + ":" + std::to_string(http.port());
+  std::printf("coophub ready in %lld ms with %zu sources from %s\n"
+              "  dashboard: %s/\n  API:       %s/api/v1/records  (try: curl %s/api/v1/sources)\n"
+              "  data:      %s\n",
+              static_cast<long long>(ms), hub.sources.size(), hub.file.c_str(), base.c_str(),
+              base.c_str(), base.c_str(), hub.StorePath().c_str());
+  std::fflush(stdout);
+  int sig = 0;
+  sigwait(&sigs, &sig);
+  spdlog::info("stopping on {}", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  http.Stop();
+  server.join();
+  scheduler.Stop();
+  (*store)->Flush();
+  return 0;
+}
+
+int SyncOne(const std::string& source, const std::string& config_path, const std::string& data_dir) {
+  auto cfg = HubConfigFor(config_path, data_dir);
+  if (!cfg.ok()) return Fail(kExitUsage, cfg.status().message());
+  HubConfig hub = std::move(*cfg);
+  const SourceConfig* src = hub.FindSource(source);
+  if (!src) {
+    std::string ids;
+    for (const auto& s : hub.sources) ids += (ids.empty() ? "" : ", ") + s.id;
+    return Fail(kExitUsage, "no source \"" + source + "\" in " + hub.file + " (sources: " + ids + ")");
+  }
+  auto store = OpenSqliteStore({hub.StorePath(), 1});
+  if (!store.ok()) return Fail(kExitUsage, store.status().message());
+  SyncOptions o;
+  o.trigger = "cli";
+  SyncResult r = SyncSource(**store, hub, *src, o);
+  if (!r.ok()) return Fail(ExitCodeFor(r.run.outcome), "sync " + source + " (run " + std::to_string(r.run_id) + "): " + r.run.message);
+  std::printf("synced %s: %lld records received, %lld changed, %lld deleted (run %lld)\n", source.c_str(),
+              static_cast<long long>(r.received), static_cast<long long>(r.changed),
+              static_cast<long long>(r.deleted), static_cast<long long>(r.run_id));
+  return 0;
+}
+
+int ListPlugins(const std::string& config_path) {
+  HubConfig hub;
+  if (!config_path.empty()) {
+    auto h = LoadConfig(config_path);
+    if (!h.ok()) return Fail(kExitUsage, h.status().message());
+    hub = std::move(*h);
+  }
+  auto dirs = PluginSearchPath(config_path.empty() ? nullptr : &hub);
+  auto files = ListPluginFiles(dirs);
+  if (files.empty()) {
+    std::string d;
+    for (const auto& x : dirs) d += "\n  " + x;
+    std::printf("no plugins found in:%s\n", d.c_str());
+    return 0;
+  }
+  for (const auto& [name, path] : files) {
+    ConnectorRef ref{ConnectorRef::Kind::kPlugin, path, name};
+    std::string version, description, error;
+    RunRequest req;
+    req.command = Command::kSpec;
+    req.limits.timeout_ms = 10000;
+    RunResult r = RunConnector(ref, req, [&](Message&& m) {
+      if (m.type == MsgType::kHello) version = m.body.value("version", "");
+      if (m.type == MsgType::kSpec) description = m.body.value("description", "");
+      return Status::Ok();
+    });
+    if (r.outcome == RunResult::Outcome::kOk)
+      std::printf("%-16s %-10s %s\n  %s\n", name.c_str(), version.c_str(), description.c_str(), path.c_str());
+    else
+      std::printf("%-16s BROKEN     %s\n", name.c_str(), r.message.c_str());
+  }
+  return 0;
+}
+
+void PrintLine(const Message& m) {
+  std::string line = m.body.dump(-1, ' ', false, json::error_handler_t::replace);
+  std::fwrite(line.data(), 1, line.size(), stdout);
+  std::fputc('\n', stdout);
+}
+
+}  // namespace
+
+int CliMain(int argc, char** argv) {
+  signal(SIGPIPE, SIG_IGN);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  CLI::App app{"coophub: one hub for the tools a cooperative already uses", "coophub"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "coophub 0.1.0");
+
+  std::string config, state, hub_file, data_dir, plugin, source;
+  int port = -1;
+  auto* serve = app.add_subcommand("serve", "Start the hub (with no --config: the demo from examples/)");
+  serve->add_option("--config", config, "hub.yaml to use");
+  serve->add_option("--port", port, "Port to listen on (overrides server.port)")->check(CLI::Range(0, 65535));
+  serve->add_option("--data", data_dir, "Directory for the store (overrides store.data_dir)");
+
+  auto add_plugin_cmd = [&](const char* name, const char* help, bool needs_config) {
+    auto* c = app.add_subcommand(name, help);
+    c->add_option("plugin", plugin, "Plugin name, path to a .so, exec:PROGRAM or singer:PROGRAM")->required();
+    if (needs_config) c->add_option("--config", config, "Connector config: JSON or @file")->required();
+    c->add_option("--hub", hub_file, "hub.yaml whose plugin_dirs to search");
+    return c;
+  };
+  auto* spec = add_plugin_cmd("spec", "Print a connector's config schema", false);
+  auto* check = add_plugin_cmd("check", "Check a connector config (reachability, credentials)", true);
+  auto* discover = add_plugin_cmd("discover", "List the streams a connector offers", true);
+  auto* read = add_plugin_cmd("read", "Run a connector and print its protocol lines on stdout", true);
+  read->add_option("--state", state, "State to resume from: JSON or @file");
+
+  auto* sync = app.add_subcommand("sync", "Sync one source of hub.yaml into the store, once");
+  sync->add_option("source", source, "The source id")->required();
+  sync->add_option("--config", config, "hub.yaml (default: the demo)");
+  sync->add_option("--data", data_dir, "Directory for the store");
+
+  auto* plugins = app.add_subcommand("plugins", "List the plugins found and their versions");
+  plugins->add_option("--config", config, "hub.yaml whose plugin_dirs to search too");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : kExitUsage;
+  }
+
+  try {
+    if (*serve) return Serve(config, port, data_dir);
+    if (*sync) return SyncOne(source, config, data_dir);
+    if (*plugins) return ListPlugins(config);
+    if (*spec)
+      return RunCommand(plugin, hub_file, Command::kSpec, json::object(), json::object(), [](const Message& m) {
+        if (m.type == MsgType::kSpec) std::printf("%s\n", m.body["spec"].dump(2).c_str());
+      });
+    auto cfg = JsonArg(config, "--config");
+    if (!cfg.ok()) return Fail(kExitUsage, cfg.status().message());
+    if (*check) {
+      int rc = RunCommand(plugin, hub_file, Command::kCheck, *cfg, json::object(), [](const Message& m) {
+        if (m.type == MsgType::kCheck && m.body["ok"].get<bool>())
+          std::printf("ok: %s\n", m.body.value("message", "").c_str());
+      });
+      return rc;
+    }
+    if (*discover)
+      return RunCommand(plugin, hub_file, Command::kDiscover, *cfg, json::object(), [](const Message& m) {
+        if (m.type == MsgType::kStream) PrintLine(m);
+      });
+    json st = json::object();
+    if (!state.empty()) {
+      auto s = JsonArg(state, "--state");
+      if (!s.ok()) return Fail(kExitUsage, s.status().message());
+      st = *s;
+    }
+    return RunCommand(plugin, hub_file, Command::kRead, *cfg, st, PrintLine);
+  } catch (const std::exception& e) {
+    return Fail(3, std::string("internal error: ") + e.what());
+  }
+}
+
+}  // namespace coophub

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: Apache-2.0
+// libcurl behind HttpFetch; see http_client.h.
+#include "http_client.h"
+
+#include <curl/curl.h>
+
+#include <cctype>
+#include <memory>
+
+namespace coophub {
+namespace {
+
+struct Sink {
+  HttpFetchResponse* resp;
+  int64_t max;
+  bool too_big = false;
+};
+
+size_t OnBody(char* data, size_t size, size_t n, void* user) {
+  auto* s = static_cast<Sink*>(user);
+  size_t len = size * n;
+  if (static_cast<int64_t>(s->resp->body.size() + len) > s->max) {
+    s->too_big = true;
+    return 0;
+  }
+  s->resp->body.append(data, len);
+  return len;
+}
+
+size_t OnHeader(char* data, size_t size, size_t n, void* user) {
+  auto* s = static_cast<Sink*>(user);
+  std::string line(data, size * n);
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+  if (line.rfind("HTTP/", 0) == 0) {
+    s->resp->headers.clear();  // a new response (after a redirect or 100-continue)
+    return size * n;
+  }
+  size_t colon = line.find(':');
+  if (colon == std::string::npos) return size * n;
+  for (size_t i = 0; i < colon; ++i)
+    line[i] = static_cast<char>(tolower(static_cast<unsigned char>(line[i])));
+  s->resp->headers += line + "\n";
+  return size * n;
+}
+
+std::string Explain(CURLcode code, const std::string& url, const char* detail) {
+  std::string msg = std::string(detail && *detail ? detail : curl_easy_strerror(code));
+  switch (code) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+      return msg + ": check the host name in " + url;
+    case CURLE_COULDNT_CONNECT:
+      return msg + ": nothing answers at " + url + "; is the server up and the port right?";
+    case CURLE_OPERATION_TIMEDOUT:
+      return msg + ": " + url + " did not answer in time";
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CONNECT_ERROR:
+      return "TLS failure talking to " + url + ": " + msg +
+             " (an expired or self-signed certificate, or the wrong host name)";
+    case CURLE_FILE_COULDNT_READ_FILE:
+      return "cannot read " + url + ": the file does not exist or is not readable";
+    case CURLE_UNSUPPORTED_PROTOCOL:
+      return "unsupported URL " + url + ": use http://, https:// or file://";
+    default:
+      return msg + " (" + url + ")";
+  }
+}
+
+}  // namespace
+
+void HttpGlobalInit() { curl_global_init(CURL_GLOBAL_DEFAULT); }
+
+HttpFetchResponse HttpFetch(const HttpFetchRequest& req) {
+  HttpFetchResponse resp;
+  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
+  if (!curl) {
+    resp.error = "libcurl could not be initialised";
+    return resp;
+  }
+  CURL* c = curl.get();
+  Sink sink{&resp, req.max_body_bytes};
+  char errbuf[CURL_ERROR_SIZE] = {0};
+  curl_easy_setopt(c, CURLOPT_URL, req.url.c_str());
+  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,file");
+  curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(req.timeout_ms));
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::min<int64_t>(req.timeout_ms, 10000)));
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+  curl_easy_setopt(c, CURLOPT_USERAGENT, "coophub/0.1 (+https://coophub.example/bot)");
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, OnBody);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, OnHeader);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &sink);
+  if (req.method != "GET") curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req.method.c_str());
+  if (!req.body.empty()) {
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, req.body.data());
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
+  }
+  curl_slist* headers = nullptr;
+  for (const auto& [k, v] : req.headers) headers = curl_slist_append(headers, (k + ": " + v).c_str());
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+  CURLcode rc = curl_easy_perform(c);
+  curl_slist_free_all(headers);
+  char* final_url = nullptr;
+  curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &final_url);
+  resp.url = final_url ? final_url : req.url;
+  if (rc != CURLE_OK) {
+    resp.error = sink.too_big ? "the response from " + req.url + " is larger than " +
+                                    std::to_string(req.max_body_bytes >> 20) + " MiB"
+                              : Explain(rc, req.url, errbuf);
+    resp.body.clear();
+    return resp;
+  }
+  long code = 0;
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+  resp.status = code == 0 ? 200 : static_cast<int>(code);  // file:// has no status
+  return resp;
+}
+
+}  // namespace coophub

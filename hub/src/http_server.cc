@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: Apache-2.0
+// cpp-httplib adapter; see http_server.h.
+#include "http_server.h"
+
+#include <httplib.h>
+#include <sys/socket.h>
+
+#include <atomic>
+#include <cctype>
+#include <cstring>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+namespace coophub {
+namespace {
+
+constexpr int kBacklog = 1024;
+
+const std::pair<const char*, const char*> kSecurityHeaders[] = {
+    {"X-Content-Type-Options", "nosniff"},
+    {"Referrer-Policy", "same-origin"},
+    {"Content-Security-Policy",
+     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+     "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"},
+    {"X-Frame-Options", "DENY"},
+};
+
+ApiRequest ToApi(const httplib::Request& r) {
+  ApiRequest a;
+  a.method = r.method;
+  a.path = r.path;
+  for (const auto& [k, v] : r.params) a.query.emplace(k, v);
+  for (const auto& [k, v] : r.headers) {
+    std::string name = k;
+    for (auto& c : name) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
+    a.headers[name] = v;
+  }
+  a.body = r.body;
+  return a;
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  httplib::Server server;
+  std::atomic<int> fd{-1};
+};
+
+HttpServer::HttpServer(const Api& api) : impl_(std::make_unique<Impl>()) {
+  auto& s = impl_->server;
+  unsigned threads = std::max(4u, 2 * std::thread::hardware_concurrency());
+  s.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  s.set_tcp_nodelay(true);
+  s.set_keep_alive_max_count(10000);
+  s.set_keep_alive_timeout(30);
+  s.set_read_timeout(10);
+  s.set_write_timeout(10);
+  s.set_payload_max_length(1 << 20);
+  s.set_socket_options([this](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    impl_->fd = sock;
+  });
+  auto handler = [&api](const httplib::Request& req, httplib::Response& res) {
+    ApiResponse out = api.Handle(ToApi(req));
+    res.status = out.status;
+    for (const auto& [k, v] : kSecurityHeaders) res.set_header(k, v);
+    for (const auto& [k, v] : out.headers) res.set_header(k, v);
+    res.set_content(std::move(out.body), out.content_type.c_str());
+  };
+  s.Get(".*", handler);
+  s.Post(".*", handler);
+  s.Put(".*", handler);
+  s.Patch(".*", handler);
+  s.Delete(".*", handler);
+  s.Options(".*", handler);
+}
+
+HttpServer::~HttpServer() { Stop(); }
+
+Status HttpServer::Bind(const std::string& address, int port) {
+  auto& s = impl_->server;
+  if (port == 0) {
+    port_ = s.bind_to_any_port(address);
+    if (port_ <= 0) return Status::Unavailable("cannot listen on " + address + ": " + strerror(errno));
+  } else {
+    if (!s.bind_to_port(address, port))
+      return Status::Unavailable("cannot listen on " + address + ":" + std::to_string(port) +
+                                 " (" + strerror(errno) +
+                                 "): is another program using the port? Pick another with --port");
+    port_ = port;
+  }
+  // httplib listens with a backlog of 5; a busy hub needs more. listen() again raises it.
+  if (impl_->fd >= 0) ::listen(impl_->fd, kBacklog);
+  return Status::Ok();
+}
+
+void HttpServer::Serve() { impl_->server.listen_after_bind(); }
+
+void HttpServer::Stop() {
+  if (impl_ && impl_->server.is_running()) impl_->server.stop();
+}
+
+}  // namespace coophub

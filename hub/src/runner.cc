@@ -1,0 +1,362 @@
+// SPDX-License-Identifier: Apache-2.0
+// Running a connector in a child process under limits; see runner.h.
+#include "runner.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+
+#include "subprocess.h"
+
+namespace coophub {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+std::mutex g_worker_mu;
+std::string g_worker_program;  // guarded by g_worker_mu
+
+int64_t MsSince(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
+}
+
+std::string Mib(int64_t bytes) { return std::to_string(bytes >> 20) + " MiB"; }
+
+std::string Seconds(int64_t ms) {
+  return ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms) + " ms";
+}
+
+// A private directory for an exec connector's config and state files, removed after.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "coophub-run-XXXXXX").string();
+    if (mkdtemp(tmpl.data())) path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    if (!path_.empty()) fs::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  // Writes a file readable only by the hub's user; returns its path.
+  std::string Write(const std::string& name, const std::string& text) {
+    std::string p = path_ + "/" + name;
+    std::ofstream f(p, std::ios::binary);
+    f << text;
+    chmod(p.c_str(), 0600);
+    return p;
+  }
+  bool ok() const { return !path_.empty(); }
+
+ private:
+  std::string path_;
+};
+
+SpawnOptions BuildSpawn(const ConnectorRef& c, const RunRequest& r, TempDir* tmp) {
+  SpawnOptions o;
+  o.workdir = r.workdir;
+#if defined(__SANITIZE_ADDRESS__)
+  // ASan reserves terabytes of address space, so RLIMIT_AS cannot apply; the resident
+  // watch below still enforces the limit. Let crashes be signals, as in release builds.
+  o.extra_env.push_back("ASAN_OPTIONS=handle_segv=0:handle_sigbus=0:handle_abort=0:"
+                        "allocator_may_return_null=1:detect_leaks=0");
+#else
+  o.address_space_bytes = r.limits.memory_bytes + (int64_t{256} << 20);
+#endif
+  const char* cmd = CommandName(r.command);
+  switch (c.kind) {
+    case ConnectorRef::Kind::kPlugin:
+      o.argv = {WorkerProgram(), "__worker", c.path, cmd};
+      break;
+    case ConnectorRef::Kind::kExec: {
+      o.argv = {c.path, cmd, "--config", tmp->Write("config.json", r.config.dump())};
+      if (r.command == Command::kRead) {
+        o.argv.push_back("--state");
+        o.argv.push_back(tmp->Write("state.json", r.state.dump()));
+      }
+      break;
+    }
+    case ConnectorRef::Kind::kSinger: {
+      o.argv = {c.path, "--config", tmp->Write("config.json", r.config.dump())};
+      if (r.command == Command::kDiscover || r.command == Command::kCheck) {
+        o.argv.push_back("--discover");
+      } else if (r.command == Command::kRead) {
+        json singer_state = r.state.contains("_singer") ? r.state["_singer"] : json::object();
+        o.argv.push_back("--state");
+        o.argv.push_back(tmp->Write("state.json", singer_state.dump()));
+      }
+      break;
+    }
+  }
+  return o;
+}
+
+// Reads what is available on fd into buf; returns false at end of file or error.
+bool ReadSome(int fd, std::string* buf) {
+  char chunk[65536];
+  ssize_t n;
+  do n = read(fd, chunk, sizeof chunk);
+  while (n < 0 && errno == EINTR);
+  if (n <= 0) return false;
+  buf->append(chunk, static_cast<size_t>(n));
+  return true;
+}
+
+// The state of one run while its child is alive.
+class RunLoop {
+ public:
+  RunLoop(const ConnectorRef& c, const RunRequest& r, const MessageSink& sink, Subprocess* p)
+      : c_(c), r_(r), sink_(sink), p_(p) {}
+
+  RunResult Run(const std::string& stdin_text);
+
+ private:
+  void Stop(RunResult::Outcome outcome, std::string message) {
+    if (stopped_) return;
+    stopped_ = true;
+    result_.outcome = outcome;
+    result_.message = std::move(message);
+    p_->Signal(SIGKILL);
+  }
+  void OnLine(std::string_view line);
+  void DrainLines(bool at_eof);
+  void DrainStderr(bool at_eof);
+  void CheckLimits();
+  void Classify(int wait_status, int64_t peak_rss_kib);
+
+  const ConnectorRef& c_;
+  const RunRequest& r_;
+  const MessageSink& sink_;
+  Subprocess* p_;
+  RunResult result_;
+  bool stopped_ = false;
+  std::string out_, err_, err_tail_;
+  std::string error_message_;  // from an ERROR line
+  bool error_retryable_ = false;
+  bool check_failed_ = false;
+  int64_t stderr_lines_ = 0;
+  Clock::time_point start_ = Clock::now(), last_line_ = Clock::now(), last_mem_check_;
+};
+
+void RunLoop::OnLine(std::string_view line) {
+  ++result_.lines;
+  last_line_ = Clock::now();
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  if (line.empty()) return;
+  auto msg = ParseLine(line, result_.lines);
+  if (!msg.ok()) return Stop(RunResult::Outcome::kBadOutput, msg.status().message());
+  if (msg->type == MsgType::kError) {
+    error_message_ = msg->body["message"].get<std::string>();
+    error_retryable_ = msg->body.value("retryable", false);
+  }
+  if (msg->type == MsgType::kCheck && !msg->body["ok"].get<bool>()) {
+    check_failed_ = true;
+    error_message_ = msg->body.value("message", "the check failed");
+  }
+  int64_t line_no = result_.lines;
+  Status s = sink_(std::move(*msg));
+  if (!s.ok())
+    Stop(RunResult::Outcome::kBadOutput, "line " + std::to_string(line_no) + ": " + s.message());
+}
+
+void RunLoop::DrainLines(bool at_eof) {
+  size_t start = 0;
+  for (;;) {
+    if (stopped_) return;
+    size_t nl = out_.find('\n', start);
+    if (nl == std::string::npos) break;
+    OnLine(std::string_view(out_).substr(start, nl - start));
+    start = nl + 1;
+  }
+  out_.erase(0, start);
+  if (static_cast<int64_t>(out_.size()) > r_.limits.max_line_bytes)
+    return Stop(RunResult::Outcome::kCrashed,
+                "line " + std::to_string(result_.lines + 1) + " is longer than the " +
+                    Mib(r_.limits.max_line_bytes) +
+                    " line limit (limits.max_line): the connector was stopped. A record "
+                    "that large is likely a bug; raise the limit only if it is not");
+  if (at_eof && !out_.empty()) {
+    OnLine(out_);
+    out_.clear();
+  }
+}
+
+void RunLoop::DrainStderr(bool at_eof) {
+  size_t start = 0;
+  for (;;) {
+    size_t nl = err_.find('\n', start);
+    if (nl == std::string::npos) break;
+    std::string line = err_.substr(start, nl - start);
+    start = nl + 1;
+    if (line.empty()) continue;
+    err_tail_ = line.substr(0, 500);
+    if (++stderr_lines_ <= 1000 && !stopped_)
+      (void)sink_(Message{MsgType::kLog, "", json{{"type", "LOG"}, {"level", "warn"},
+                                                  {"message", "stderr: " + line}}});
+  }
+  err_.erase(0, start);
+  if (err_.size() > 65536) err_.erase(0, err_.size() - 4096);
+  if (at_eof && !err_.empty()) err_tail_ = err_.substr(0, 500);
+}
+
+void RunLoop::CheckLimits() {
+  if (stopped_) return;
+  if (r_.cancel && r_.cancel->load())
+    return Stop(RunResult::Outcome::kCancelled, "the run was cancelled");
+  if (MsSince(start_) > r_.limits.timeout_ms)
+    return Stop(RunResult::Outcome::kCrashed,
+                "the run took longer than its time limit of " + Seconds(r_.limits.timeout_ms) +
+                    " (limits.timeout) and was killed with SIGKILL");
+  if (MsSince(last_line_) > r_.limits.heartbeat_ms)
+    return Stop(RunResult::Outcome::kCrashed,
+                "no output for " + Seconds(r_.limits.heartbeat_ms) +
+                    " (limits.heartbeat): the connector looks hung and was killed with SIGKILL "
+                    "after line " + std::to_string(result_.lines));
+  if (MsSince(last_mem_check_) >= 50) {
+    last_mem_check_ = Clock::now();
+    int64_t rss = p_->ResidentKib() * 1024;
+    if (rss > r_.limits.memory_bytes)
+      return Stop(RunResult::Outcome::kCrashed,
+                  "the connector used more than its memory limit of " +
+                      Mib(r_.limits.memory_bytes) + " (limits.memory) and was killed with SIGKILL");
+  }
+}
+
+void RunLoop::Classify(int ws, int64_t peak_rss_kib) {
+  if (stopped_) return;
+  std::string tail = err_tail_.empty() ? "" : "; its last words on stderr: \"" + err_tail_ + "\"";
+  bool near_memory_limit = peak_rss_kib * 1024 > r_.limits.memory_bytes * 3 / 4;
+  if (WIFSIGNALED(ws)) {
+    result_.outcome = RunResult::Outcome::kCrashed;
+    result_.message = "the connector crashed: killed by " + SignalName(WTERMSIG(ws)) +
+                      " after line " + std::to_string(result_.lines);
+    if (near_memory_limit)
+      result_.message += ", at its memory limit of " + Mib(r_.limits.memory_bytes) +
+                         " (limits.memory)";
+    result_.message += tail;
+    return;
+  }
+  int code = WIFEXITED(ws) ? WEXITSTATUS(ws) : -1;
+  if (c_.kind == ConnectorRef::Kind::kPlugin && code == kWorkerLoadFailure) {
+    result_.outcome = RunResult::Outcome::kLoadError;
+    result_.message = error_message_.empty() ? "the plugin could not be loaded" + tail
+                                             : error_message_;
+    return;
+  }
+  if (!error_message_.empty()) {
+    result_.outcome = RunResult::Outcome::kConnectorError;
+    result_.message = error_message_;
+    result_.retryable = error_retryable_;
+    return;
+  }
+  if (code != 0) {
+    result_.outcome = RunResult::Outcome::kCrashed;
+    result_.message = "the connector exited with status " + std::to_string(code) +
+                      " and no ERROR message";
+    if (near_memory_limit)
+      result_.message += ", at its memory limit of " + Mib(r_.limits.memory_bytes) +
+                         " (limits.memory)";
+    result_.message += tail;
+  }
+}
+
+RunResult RunLoop::Run(const std::string& stdin_text) {
+  size_t written = 0;
+  if (stdin_text.empty()) p_->CloseStdin();
+  bool out_open = true, err_open = true;
+  while (out_open || err_open) {
+    pollfd fds[3];
+    int n = 0;
+    if (out_open) fds[n++] = {p_->stdout_fd(), POLLIN, 0};
+    if (err_open) fds[n++] = {p_->stderr_fd(), POLLIN, 0};
+    int in_slot = -1;
+    if (p_->stdin_fd() >= 0) {
+      in_slot = n;
+      fds[n++] = {p_->stdin_fd(), POLLOUT, 0};
+    }
+    int rc = poll(fds, static_cast<nfds_t>(n), 50);
+    if (rc < 0 && errno != EINTR) break;
+    for (int i = 0; i < n && rc > 0; ++i) {
+      if (!fds[i].revents) continue;
+      if (i == in_slot) {
+        ssize_t w = write(p_->stdin_fd(), stdin_text.data() + written, stdin_text.size() - written);
+        if (w > 0) written += static_cast<size_t>(w);
+        if (w < 0 || written == stdin_text.size()) p_->CloseStdin();
+      } else if (fds[i].fd == p_->stdout_fd()) {
+        out_open = ReadSome(p_->stdout_fd(), &out_);
+        DrainLines(!out_open);
+      } else {
+        err_open = ReadSome(p_->stderr_fd(), &err_);
+        DrainStderr(!err_open);
+      }
+    }
+    CheckLimits();
+  }
+  int64_t peak_rss_kib = 0;
+  int ws = p_->Wait(&peak_rss_kib);
+  Classify(ws, peak_rss_kib);
+  return result_;
+}
+
+}  // namespace
+
+void SetWorkerProgram(std::string path) {
+  std::lock_guard<std::mutex> lock(g_worker_mu);
+  g_worker_program = std::move(path);
+}
+
+std::string WorkerProgram() {
+  std::lock_guard<std::mutex> lock(g_worker_mu);
+  return g_worker_program.empty() ? SelfExe() : g_worker_program;
+}
+
+const char* CommandName(Command c) {
+  switch (c) {
+    case Command::kSpec: return "spec";
+    case Command::kCheck: return "check";
+    case Command::kDiscover: return "discover";
+    case Command::kRead: return "read";
+  }
+  return "read";
+}
+
+int ExitCodeFor(RunResult::Outcome o) {
+  switch (o) {
+    case RunResult::Outcome::kOk: return 0;
+    case RunResult::Outcome::kConnectorError: return 1;
+    case RunResult::Outcome::kLoadError: return 2;
+    case RunResult::Outcome::kCrashed:
+    case RunResult::Outcome::kBadOutput:
+    case RunResult::Outcome::kCancelled: return 3;
+  }
+  return 3;
+}
+
+RunResult RunConnector(const ConnectorRef& c, const RunRequest& r, const MessageSink& sink) {
+  TempDir tmp;
+  if (c.kind != ConnectorRef::Kind::kPlugin && !tmp.ok())
+    return {RunResult::Outcome::kCrashed, "cannot create a temporary directory in " +
+                                              fs::temp_directory_path().string()};
+  Subprocess p;
+  Status s = p.Start(BuildSpawn(c, r, &tmp));
+  if (!s.ok()) return {RunResult::Outcome::kLoadError, s.message()};
+  std::string request;
+  if (c.kind == ConnectorRef::Kind::kPlugin)
+    request = json{{"config", r.config}, {"state", r.state}, {"streams", r.streams}}.dump();
+  RunLoop loop(c, r, sink, &p);
+  return loop.Run(request);
+}
+
+}  // namespace coophub

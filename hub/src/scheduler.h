@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// Runs each enabled source every `every`, with jitter, exponential backoff after
+// failures (capped by scheduler.max_backoff), at most max_concurrent_runs at once, and
+// on demand (sync now). Keeps each source's live status for the API and the page.
+// All public methods are thread-safe.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "config.h"
+#include "store.h"
+
+namespace coophub {
+
+struct SourceLiveStatus {
+  std::string id;
+  bool running = false;
+  bool queued = false;
+  int64_t next_due_ms = 0;
+  int failures = 0;  // consecutive
+  int64_t progress_done = 0, progress_total = -1;
+  std::string last_error;
+};
+
+class Scheduler {
+ public:
+  Scheduler(Store& store, const HubConfig& config);
+  ~Scheduler();
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  // Starts the loop; every enabled source is due at once when sync_on_start.
+  void Start(bool sync_on_start);
+  // Cancels running syncs, waits for them, stops the loop.
+  void Stop();
+  // Queues a sync of source now. NotFound for an unknown source; a source already
+  // running is not started twice (its next run is queued).
+  Status SyncNow(const std::string& source);
+  std::vector<SourceLiveStatus> Snapshot() const;
+  // Blocks until no sync is running or queued, or timeout_ms passes; true if idle.
+  bool WaitIdle(int64_t timeout_ms);
+
+ private:
+  struct Entry {
+    SourceLiveStatus status;
+    const SourceConfig* config;
+  };
+  void Loop();
+  void Launch(Entry& e);   // mu_ held
+  void OnDone(const std::string& id, bool ok, const std::string& message);
+  int64_t Jitter();        // mu_ held
+
+  Store& store_;
+  const HubConfig& config_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<std::string, Entry> entries_;  // guarded by mu_
+  int running_ = 0;                       // guarded by mu_
+  bool stopping_ = false;                 // guarded by mu_
+  std::mt19937_64 rng_;                   // guarded by mu_
+  std::atomic<bool> cancel_{false};
+  std::thread loop_;
+};
+
+}  // namespace coophub

@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// Validation of a connector config against its spec, a JSON Schema. Covers the subset
+// plugin specs use: type, properties, required, additionalProperties, enum, items,
+// minimum/maximum, minLength/maxLength. Each problem names the field path and what was
+// expected. Pure functions.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "protocol.h"
+
+namespace coophub {
+
+// Every way value breaks schema, as "config.url: required, a string" lines; empty when valid.
+std::vector<std::string> ValidateAgainstSchema(const json& value, const json& schema,
+                                               const std::string& path = "config");
+
+// The names of fields marked "secret": true, as dotted paths (e.g. "auth.token").
+std::vector<std::string> SecretFields(const json& schema, const std::string& prefix = "");
+
+}  // namespace coophub

@@ -1,0 +1,560 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// The SQLite backend of Store: one file in WAL mode, one writer thread fed by a queue,
+// a pool of read-only connections. The only file that includes sqlite3.h. Full-text
+// search (FTS5) is kept by the writer next to each upsert, not by triggers.
+#include <sqlite3.h>
+
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "store.h"
+#include "timeutil.h"
+
+namespace coophub {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Numbered migrations, applied in order inside one transaction each. Never edit one
+// that has shipped: add the next.
+const std::vector<const char*> kMigrations = {
+    R"sql(
+CREATE TABLE sources(id TEXT PRIMARY KEY, plugin TEXT NOT NULL, updated_ms INTEGER NOT NULL);
+CREATE TABLE records(
+  uid INTEGER PRIMARY KEY,
+  source TEXT NOT NULL, stream TEXT NOT NULL, id TEXT NOT NULL,
+  kind TEXT NOT NULL, time TEXT NOT NULL, visibility TEXT NOT NULL,
+  hash INTEGER NOT NULL, seq INTEGER NOT NULL, json TEXT NOT NULL,
+  UNIQUE(source, stream, id));
+CREATE INDEX records_by_time ON records(time DESC, uid DESC);
+CREATE INDEX records_by_kind ON records(kind, time DESC, uid DESC);
+CREATE INDEX records_by_source ON records(source, time DESC, uid DESC);
+CREATE INDEX records_by_seq ON records(seq);
+CREATE VIRTUAL TABLE record_search USING fts5(title, summary, body,
+  tokenize = 'unicode61 remove_diacritics 2');
+CREATE TABLE tombstones(seq INTEGER PRIMARY KEY, source TEXT NOT NULL, stream TEXT NOT NULL,
+  id TEXT NOT NULL, deleted_ms INTEGER NOT NULL);
+CREATE TABLE stream_state(source TEXT NOT NULL, stream TEXT NOT NULL, state TEXT NOT NULL,
+  updated_ms INTEGER NOT NULL, PRIMARY KEY(source, stream));
+CREATE TABLE sync_runs(id INTEGER PRIMARY KEY, source TEXT NOT NULL, trigger TEXT NOT NULL,
+  status TEXT NOT NULL, started_ms INTEGER NOT NULL, finished_ms INTEGER NOT NULL DEFAULT 0,
+  records INTEGER NOT NULL DEFAULT 0, deletes INTEGER NOT NULL DEFAULT 0,
+  message TEXT NOT NULL DEFAULT '');
+CREATE INDEX sync_runs_by_source ON sync_runs(source, id DESC);
+CREATE TABLE run_logs(run_id INTEGER NOT NULL, ts_ms INTEGER NOT NULL, level TEXT NOT NULL,
+  message TEXT NOT NULL);
+CREATE INDEX run_logs_by_run ON run_logs(run_id);
+)sql",
+};
+
+// One connection with its cache of prepared statements. Used by one thread at a time.
+class Db {
+ public:
+  ~Db() {
+    for (auto& [sql, st] : cache_) sqlite3_finalize(st);
+    if (db_) sqlite3_close_v2(db_);
+  }
+  Status Open(const std::string& path, bool read_only) {
+    int flags = read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    flags |= SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK)
+      return Status::Unavailable("cannot open the store " + path + ": " + Error() +
+                                 " (check the directory exists and is writable)");
+    sqlite3_busy_timeout(db_, 5000);
+    return Exec(read_only ? "PRAGMA query_only=1"
+                          : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                            "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY");
+  }
+  std::string Error() const { return db_ ? sqlite3_errmsg(db_) : "out of memory"; }
+  Status Exec(const char* sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string m = err ? err : Error();
+      sqlite3_free(err);
+      return Status::Internal("SQLite: " + m);
+    }
+    return Status::Ok();
+  }
+  // A cached statement, reset and unbound, ready to bind.
+  sqlite3_stmt* Prepare(const std::string& sql) {
+    auto it = cache_.find(sql);
+    if (it != cache_.end()) {
+      sqlite3_reset(it->second);
+      sqlite3_clear_bindings(it->second);
+      return it->second;
+    }
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &st, nullptr) !=
+        SQLITE_OK)
+      return nullptr;
+    cache_.emplace(sql, st);
+    return st;
+  }
+  sqlite3* raw() { return db_; }
+
+ private:
+  sqlite3* db_ = nullptr;
+  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+};
+
+void Bind(sqlite3_stmt* st, int i, const std::string& s) {
+  sqlite3_bind_text(st, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+}
+void Bind(sqlite3_stmt* st, int i, int64_t v) { sqlite3_bind_int64(st, i, v); }
+
+std::string Text(sqlite3_stmt* st, int col) {
+  auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st, col));
+  return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(st, col))) : std::string();
+}
+
+// Binds args in order and steps once; SQLITE_ROW or SQLITE_DONE is success.
+template <class... A>
+int StepWith(sqlite3_stmt* st, const A&... args) {
+  int i = 0;
+  (Bind(st, ++i, args), ...);
+  return sqlite3_step(st);
+}
+
+// Base64url without padding, for opaque cursors.
+std::string B64(const std::string& in) {
+  static const char* k = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  unsigned v = 0;
+  int bits = 0;
+  for (unsigned char c : in) {
+    v = (v << 8) | c;
+    bits += 8;
+    while (bits >= 6) out += k[(v >> (bits -= 6)) & 63];
+  }
+  if (bits) out += k[(v << (6 - bits)) & 63];
+  return out;
+}
+std::optional<std::string> UnB64(const std::string& in) {
+  std::string out;
+  unsigned v = 0;
+  int bits = 0;
+  for (char c : in) {
+    int d = c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26
+          : c >= '0' && c <= '9' ? c - '0' + 52 : c == '-' ? 62 : c == '_' ? 63 : -1;
+    if (d < 0) return std::nullopt;
+    v = (v << 6) | static_cast<unsigned>(d);
+    bits += 6;
+    if (bits >= 8) out += static_cast<char>((v >> (bits -= 8)) & 0xff);
+  }
+  return out;
+}
+
+// Turns what a person typed into a safe FTS5 query: every word quoted, the last one
+// a prefix, all of them required.
+std::string FtsQuery(const std::string& q) {
+  std::string out, word;
+  std::vector<std::string> words;
+  for (char c : q + " ") {
+    if (c == ' ' || c == '\t' || c == '\n') {
+      if (!word.empty()) words.push_back(word);
+      word.clear();
+    } else if (c == '"') {
+      word += "\"\"";
+    } else {
+      word += c;
+    }
+  }
+  for (size_t i = 0; i < words.size(); ++i)
+    out += (i ? " \"" : "\"") + words[i] + (i + 1 == words.size() ? "\"*" : "\"");
+  return out;
+}
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(SqliteOptions o) : opts_(std::move(o)) {}
+  ~SqliteStore() override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    if (writer_.joinable()) writer_.join();
+  }
+
+  Status Open() {
+    std::error_code ec;
+    fs::path dir = fs::path(opts_.path).parent_path();
+    if (!dir.empty()) fs::create_directories(dir, ec);
+    if (ec) return Status::Unavailable("cannot create the data directory " + dir.string() + ": " + ec.message());
+    if (auto s = wdb_.Open(opts_.path, false); !s.ok()) return s;
+    if (auto s = Migrate(); !s.ok()) return s.Prefixed(opts_.path);
+    sqlite3_stmt* st = wdb_.Prepare(
+        "SELECT MAX(COALESCE((SELECT MAX(seq) FROM records),0),"
+        " COALESCE((SELECT MAX(seq) FROM tombstones),0))");
+    if (st && sqlite3_step(st) == SQLITE_ROW) next_seq_ = sqlite3_column_int64(st, 0) + 1;
+    // Runs left "running" by a hub that died did not finish: say so.
+    wdb_.Exec("UPDATE sync_runs SET status='failed', message='the hub stopped during this run'"
+              " WHERE status='running'");
+    for (int i = 0; i < std::max(1, opts_.readers); ++i) {
+      auto db = std::make_unique<Db>();
+      if (auto s = db->Open(opts_.path, true); !s.ok()) return s;
+      readers_.push_back(std::move(db));
+    }
+    writer_ = std::thread([this] { WriterLoop(); });
+    return Status::Ok();
+  }
+
+  std::future<Result<WriteStats>> Write(WriteBatch batch) override {
+    auto job = std::make_shared<WriteBatch>(std::move(batch));
+    return Submit<WriteStats>([this, job](Db& db) { return ApplyBatch(db, *job); });
+  }
+
+  Status Flush() override {
+    auto f = Submit<bool>([](Db&) -> Result<bool> { return true; });
+    return f.get().status();
+  }
+
+  Result<json> LoadState(const std::string& source) override {
+    return WithReader<json>([&](Db& db) -> Result<json> {
+      sqlite3_stmt* st = db.Prepare("SELECT stream, state FROM stream_state WHERE source=?");
+      Bind(st, 1, source);
+      json out = json::object();
+      while (sqlite3_step(st) == SQLITE_ROW) {
+        json v = json::parse(Text(st, 1), nullptr, false);
+        if (!v.is_discarded()) out[Text(st, 0)] = std::move(v);
+      }
+      return out;
+    });
+  }
+
+  Result<int64_t> BeginRun(const std::string& source, const std::string& trigger) override {
+    return Submit<int64_t>([=](Db& db) -> Result<int64_t> {
+      sqlite3_stmt* st = db.Prepare(
+          "INSERT INTO sync_runs(source, trigger, status, started_ms) VALUES(?,?,'running',?)");
+      if (StepWith(st, source, trigger, NowMs()) != SQLITE_DONE)
+        return Status::Internal("SQLite: " + db.Error());
+      return static_cast<int64_t>(sqlite3_last_insert_rowid(db.raw()));
+    }).get();
+  }
+
+  Status AppendRunLog(int64_t run_id, const std::string& level, const std::string& message) override {
+    // Fire and forget: a log line must never slow a sync down.
+    Submit<bool>([=](Db& db) -> Result<bool> {
+      sqlite3_stmt* st = db.Prepare("INSERT INTO run_logs(run_id, ts_ms, level, message) VALUES(?,?,?,?)");
+      StepWith(st, run_id, NowMs(), level, message.substr(0, 4000));
+      return true;
+    });
+    return Status::Ok();
+  }
+
+  Status FinishRun(const RunInfo& r) override {
+    return Submit<bool>([=](Db& db) -> Result<bool> {
+      sqlite3_stmt* st = db.Prepare(
+          "UPDATE sync_runs SET status=?, finished_ms=?, records=?, deletes=?, message=? WHERE id=?");
+      if (StepWith(st, r.status, NowMs(), r.records, r.deletes, r.message, r.id) != SQLITE_DONE)
+        return Status::Internal("SQLite: " + db.Error());
+      return true;
+    }).get().status();
+  }
+
+  Result<RecordPage> ListRecords(const RecordQuery& q) override;
+  Result<std::string> GetRecord(int64_t uid) override {
+    return WithReader<std::string>([&](Db& db) -> Result<std::string> {
+      sqlite3_stmt* st = db.Prepare("SELECT json FROM records WHERE uid=?");
+      if (StepWith(st, uid) != SQLITE_ROW)
+        return Status::NotFound("no record with uid " + std::to_string(uid));
+      return WithUid(uid, Text(st, 0));
+    });
+  }
+
+  Result<std::vector<SourceStats>> Stats() override {
+    return WithReader<std::vector<SourceStats>>([&](Db& db) -> Result<std::vector<SourceStats>> {
+      sqlite3_stmt* st = db.Prepare("SELECT source, COUNT(*), MAX(time) FROM records GROUP BY source");
+      std::vector<SourceStats> out;
+      while (sqlite3_step(st) == SQLITE_ROW)
+        out.push_back({Text(st, 0), sqlite3_column_int64(st, 1), Text(st, 2)});
+      return out;
+    });
+  }
+
+  static RunInfo RunRow(sqlite3_stmt* st) {
+    return {sqlite3_column_int64(st, 0), Text(st, 1), Text(st, 2), Text(st, 3),
+            sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5),
+            sqlite3_column_int64(st, 6), sqlite3_column_int64(st, 7), Text(st, 8)};
+  }
+  static constexpr const char* kRunColumns =
+      "SELECT id, source, trigger, status, started_ms, finished_ms, records, deletes, message"
+      " FROM sync_runs ";
+
+  Result<std::vector<RunInfo>> ListRuns(const std::string& source, int limit) override {
+    return WithReader<std::vector<RunInfo>>([&](Db& db) -> Result<std::vector<RunInfo>> {
+      sqlite3_stmt* st = db.Prepare(std::string(kRunColumns) + "WHERE source = ? ORDER BY id DESC LIMIT ?");
+      Bind(st, 1, source);
+      Bind(st, 2, static_cast<int64_t>(limit));
+      std::vector<RunInfo> out;
+      while (sqlite3_step(st) == SQLITE_ROW) out.push_back(RunRow(st));
+      return out;
+    });
+  }
+
+  Result<RunInfo> GetRun(int64_t run_id) override {
+    return WithReader<RunInfo>([&](Db& db) -> Result<RunInfo> {
+      sqlite3_stmt* st = db.Prepare(std::string(kRunColumns) + "WHERE id = ?");
+      if (StepWith(st, run_id) != SQLITE_ROW)
+        return Status::NotFound("no run " + std::to_string(run_id));
+      return RunRow(st);
+    });
+  }
+
+  Result<std::vector<RunLogLine>> RunLogs(int64_t run_id) override {
+    return WithReader<std::vector<RunLogLine>>([&](Db& db) -> Result<std::vector<RunLogLine>> {
+      sqlite3_stmt* st = db.Prepare(
+          "SELECT ts_ms, level, message FROM run_logs WHERE run_id=? ORDER BY rowid LIMIT 5000");
+      Bind(st, 1, run_id);
+      std::vector<RunLogLine> out;
+      while (sqlite3_step(st) == SQLITE_ROW)
+        out.push_back({sqlite3_column_int64(st, 0), Text(st, 1), Text(st, 2)});
+      return out;
+    });
+  }
+
+ private:
+  using Job = std::function<void(Db&)>;
+
+  template <class T>
+  std::future<Result<T>> Submit(std::function<Result<T>(Db&)> fn) {
+    auto promise = std::make_shared<std::promise<Result<T>>>();
+    auto fut = promise->get_future();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      queue_.push_back([fn = std::move(fn), promise](Db& db) { promise->set_value(fn(db)); });
+    }
+    cv_.notify_one();
+    return fut;
+  }
+
+  template <class T>
+  Result<T> WithReader(const std::function<Result<T>(Db&)>& fn) {
+    std::unique_ptr<Db> db;
+    {
+      std::unique_lock<std::mutex> lock(pool_mu_);
+      pool_cv_.wait(lock, [&] { return !readers_.empty(); });
+      db = std::move(readers_.back());
+      readers_.pop_back();
+    }
+    Result<T> r = fn(*db);
+    {
+      std::lock_guard<std::mutex> lock(pool_mu_);
+      readers_.push_back(std::move(db));
+    }
+    pool_cv_.notify_one();
+    return r;
+  }
+
+  void WriterLoop() {
+    for (;;) {
+      Job job;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty()) return;
+        job = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      job(wdb_);
+    }
+  }
+
+  Status Migrate() {
+    if (auto s = wdb_.Exec("CREATE TABLE IF NOT EXISTS schema_migrations(version INTEGER PRIMARY KEY,"
+                           " applied_ms INTEGER NOT NULL)");
+        !s.ok())
+      return s;
+    sqlite3_stmt* st = wdb_.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+    int64_t have = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    if (have > static_cast<int64_t>(kMigrations.size()))
+      return Status::Invalid("the store is at schema version " + std::to_string(have) +
+                             ", newer than this coophub knows (" +
+                             std::to_string(kMigrations.size()) + "): upgrade coophub");
+    for (size_t v = static_cast<size_t>(have); v < kMigrations.size(); ++v) {
+      if (auto s = wdb_.Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
+      Status s = wdb_.Exec(kMigrations[v]);
+      if (s.ok()) {
+        sqlite3_stmt* ins = wdb_.Prepare("INSERT INTO schema_migrations VALUES(?, ?)");
+        if (StepWith(ins, static_cast<int64_t>(v + 1), NowMs()) != SQLITE_DONE)
+          s = Status::Internal("SQLite: " + wdb_.Error());
+      }
+      if (!s.ok()) {
+        wdb_.Exec("ROLLBACK");
+        return s.Prefixed("migration " + std::to_string(v + 1));
+      }
+      if (auto c = wdb_.Exec("COMMIT"); !c.ok()) return c;
+    }
+    return Status::Ok();
+  }
+
+  Result<WriteStats> ApplyBatch(Db& db, const WriteBatch& b);
+  Status Upsert(Db& db, const StoredRecord& r, WriteStats* stats);
+  Status Delete(Db& db, const std::string& source, const std::string& stream,
+                const std::string& id, WriteStats* stats);
+
+  static std::string WithUid(int64_t uid, const std::string& json) {
+    return "{\"uid\":" + std::to_string(uid) + (json.size() > 2 ? "," : "") + json.substr(1);
+  }
+
+  SqliteOptions opts_;
+  Db wdb_;  // used by the writer thread only (and by Open before it starts)
+  int64_t next_seq_ = 1;  // writer thread only
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Job> queue_;  // guarded by mu_
+  bool stopping_ = false;  // guarded by mu_
+  std::thread writer_;
+
+  std::mutex pool_mu_;
+  std::condition_variable pool_cv_;
+  std::vector<std::unique_ptr<Db>> readers_;  // guarded by pool_mu_
+};
+
+Status SqliteStore::Upsert(Db& db, const StoredRecord& r, WriteStats* stats) {
+  sqlite3_stmt* st = db.Prepare(
+      "INSERT INTO records(source, stream, id, kind, time, visibility, hash, seq, json)"
+      " VALUES(?,?,?,?,?,?,?,?,?)"
+      " ON CONFLICT(source, stream, id) DO UPDATE SET kind=excluded.kind, time=excluded.time,"
+      " visibility=excluded.visibility, hash=excluded.hash, seq=excluded.seq, json=excluded.json"
+      " WHERE records.hash != excluded.hash RETURNING uid");
+  int64_t hash = static_cast<int64_t>(std::hash<std::string>{}(r.json));
+  int rc = StepWith(st, r.source, r.stream, r.id, r.kind, r.time, r.visibility, hash, next_seq_, r.json);
+  if (rc == SQLITE_DONE) {
+    ++stats->unchanged;
+    return Status::Ok();
+  }
+  if (rc != SQLITE_ROW) return Status::Internal("SQLite upsert: " + db.Error());
+  int64_t uid = sqlite3_column_int64(st, 0);
+  sqlite3_reset(st);
+  ++next_seq_;
+  ++stats->changed;
+  sqlite3_stmt* fts = db.Prepare(
+      "INSERT OR REPLACE INTO record_search(rowid, title, summary, body) VALUES(?,?,?,?)");
+  if (StepWith(fts, uid, r.title, r.summary, r.search_text) != SQLITE_DONE)
+    return Status::Internal("SQLite search index: " + db.Error());
+  return Status::Ok();
+}
+
+Status SqliteStore::Delete(Db& db, const std::string& source, const std::string& stream,
+                           const std::string& id, WriteStats* stats) {
+  sqlite3_stmt* st = db.Prepare("DELETE FROM records WHERE source=? AND stream=? AND id=? RETURNING uid");
+  int rc = StepWith(st, source, stream, id);
+  if (rc == SQLITE_DONE) return Status::Ok();
+  if (rc != SQLITE_ROW) return Status::Internal("SQLite delete: " + db.Error());
+  int64_t uid = sqlite3_column_int64(st, 0);
+  sqlite3_reset(st);
+  if (StepWith(db.Prepare("DELETE FROM record_search WHERE rowid=?"), uid) != SQLITE_DONE)
+    return Status::Internal("SQLite search index: " + db.Error());
+  if (StepWith(db.Prepare("INSERT INTO tombstones(seq, source, stream, id, deleted_ms) VALUES(?,?,?,?,?)"),
+               next_seq_++, source, stream, id, NowMs()) != SQLITE_DONE)
+    return Status::Internal("SQLite tombstone: " + db.Error());
+  ++stats->deleted;
+  return Status::Ok();
+}
+
+Result<WriteStats> SqliteStore::ApplyBatch(Db& db, const WriteBatch& b) {
+  WriteStats stats;
+  int64_t seq_before = next_seq_;
+  if (auto s = db.Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
+  Status s;
+  for (const auto& r : b.upserts)
+    if (s = Upsert(db, r, &stats); !s.ok()) break;
+  for (size_t i = 0; s.ok() && i < b.deletes.size(); ++i)
+    s = Delete(db, b.source, b.deletes[i].first, b.deletes[i].second, &stats);
+  if (s.ok() && b.state) {
+    sqlite3_stmt* st = db.Prepare(
+        "INSERT INTO stream_state(source, stream, state, updated_ms) VALUES(?,?,?,?)"
+        " ON CONFLICT(source, stream) DO UPDATE SET state=excluded.state, updated_ms=excluded.updated_ms");
+    if (StepWith(st, b.source, b.state->first, b.state->second, NowMs()) != SQLITE_DONE)
+      s = Status::Internal("SQLite state: " + db.Error());
+  }
+  if (s.ok()) s = db.Exec("COMMIT");
+  if (!s.ok()) {
+    db.Exec("ROLLBACK");
+    next_seq_ = seq_before;
+    return s;
+  }
+  return stats;
+}
+
+Result<RecordPage> SqliteStore::ListRecords(const RecordQuery& q) {
+  std::string sql = "SELECT uid, time, json FROM records WHERE 1";
+  std::vector<std::string> text_args;
+  std::vector<std::pair<int, int64_t>> int_args;  // (position, value)
+  auto add = [&](const char* clause, const std::string& v) {
+    sql += clause;
+    text_args.push_back(v);
+  };
+  if (!q.kind.empty()) add(" AND kind = ?", q.kind);
+  if (!q.source.empty()) add(" AND source = ?", q.source);
+  if (!q.stream.empty()) add(" AND stream = ?", q.stream);
+  if (!q.since.empty()) add(" AND time >= ?", q.since);
+  if (!q.until.empty()) add(" AND time < ?", q.until);
+  if (!q.visibilities.empty()) {
+    sql += " AND visibility IN (";
+    for (size_t i = 0; i < q.visibilities.size(); ++i) {
+      sql += i ? ",?" : "?";
+      text_args.push_back(q.visibilities[i]);
+    }
+    sql += ")";
+  }
+  if (!q.q.empty()) add(" AND uid IN (SELECT rowid FROM record_search WHERE record_search MATCH ?)", FtsQuery(q.q));
+  int64_t cursor_uid = 0;
+  if (!q.cursor.empty()) {
+    auto raw = UnB64(q.cursor);
+    size_t sep = raw ? raw->rfind('|') : std::string::npos;
+    if (sep == std::string::npos)
+      return Status::Invalid("cursor \"" + q.cursor.substr(0, 40) +
+                             "\" is not one this hub gave out: pass next_cursor back unchanged");
+    cursor_uid = std::strtoll(raw->c_str() + sep + 1, nullptr, 10);
+    std::string t = raw->substr(0, sep);
+    sql += " AND (time < ? OR (time = ? AND uid < ?))";
+    text_args.push_back(t);
+    text_args.push_back(t);
+  }
+  sql += " ORDER BY time DESC, uid DESC LIMIT ?";
+  int limit = std::clamp(q.limit, 1, 500);
+  return WithReader<RecordPage>([&](Db& db) -> Result<RecordPage> {
+    sqlite3_stmt* st = db.Prepare(sql);
+    if (!st) return Status::Internal("SQLite: " + db.Error());
+    int i = 0;
+    for (const auto& a : text_args) Bind(st, ++i, a);
+    if (!q.cursor.empty()) Bind(st, ++i, cursor_uid);
+    Bind(st, ++i, static_cast<int64_t>(limit + 1));
+    RecordPage page;
+    int rc;
+    std::string last_time;
+    int64_t last_uid = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+      if (static_cast<int>(page.items.size()) == limit) {
+        page.next_cursor = B64(last_time + "|" + std::to_string(last_uid));
+        break;
+      }
+      last_uid = sqlite3_column_int64(st, 0);
+      last_time = Text(st, 1);
+      page.items.push_back(WithUid(last_uid, Text(st, 2)));
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return Status::Internal("SQLite: " + db.Error());
+    sqlite3_reset(st);
+    return page;
+  });
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
+  auto store = std::make_unique<SqliteStore>(options);
+  if (auto s = store->Open(); !s.ok()) return s;
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace coophub

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: Apache-2.0
+// The connector-to-store pipeline; see sync.h.
+#include "sync.h"
+
+#include <deque>
+#include <map>
+
+#include <spdlog/spdlog.h>
+
+namespace coophub {
+namespace {
+
+// Turns a run's messages into write batches for one source.
+class Ingest {
+ public:
+  Ingest(Store& store, const SourceConfig& src, int64_t run_id, const SyncOptions& o)
+      : store_(store), src_(src), run_id_(run_id), opts_(o) {
+    batch_.source = src.id;
+  }
+
+  Status OnMessage(Message&& m) {
+    switch (m.type) {
+      case MsgType::kRecord: return OnRecord(m);
+      case MsgType::kDelete:
+        batch_.deletes.emplace_back(m.stream, m.body["id"].is_string()
+                                                  ? m.body["id"].get<std::string>()
+                                                  : m.body["id"].dump());
+        return MaybeFlush();
+      case MsgType::kState:
+        if (m.body.contains("value"))  // Singer: one state for the whole tap
+          batch_.state = {"_singer", m.body["value"].dump()};
+        else
+          batch_.state = {m.stream, m.body["state"].dump()};
+        return Submit();
+      case MsgType::kSingerSchema: {
+        std::vector<std::string> keys;
+        if (m.body.contains("key_properties") && m.body["key_properties"].is_array())
+          for (const auto& k : m.body["key_properties"])
+            if (k.is_string()) keys.push_back(k.get<std::string>());
+        singer_keys_[m.stream] = keys;
+        return Status::Ok();
+      }
+      case MsgType::kLog:
+        store_.AppendRunLog(run_id_, m.body.value("level", "info"), m.body["message"].get<std::string>());
+        return Status::Ok();
+      case MsgType::kError:
+        store_.AppendRunLog(run_id_, "error", m.body["message"].get<std::string>());
+        return Status::Ok();
+      case MsgType::kProgress:
+        if (opts_.on_progress)
+          opts_.on_progress(m.body["done"].get<int64_t>(), m.body.value("total", int64_t{-1}));
+        return Status::Ok();
+      default:
+        return Status::Ok();
+    }
+  }
+
+  // Submits what is pending and waits for every write; the first failure wins.
+  Status Finish() {
+    Status s = Submit();
+    while (!inflight_.empty()) {
+      Status w = Collect();
+      if (s.ok()) s = w;
+    }
+    return s;
+  }
+
+  int64_t received() const { return received_; }
+  const WriteStats& stats() const { return stats_; }
+
+ private:
+  Status OnRecord(const Message& m) {
+    const json* rec = &m.body["record"];
+    json wrapped;
+    if (auto it = singer_keys_.find(m.stream); it != singer_keys_.end()) {
+      wrapped = FromSingerRecord(*rec, it->second);
+      rec = &wrapped;
+    }
+    auto r = NormalizeRecord(*rec, src_.id, m.stream, src_.visibility);
+    if (!r.ok()) return r.status().Prefixed("RECORD in stream \"" + m.stream + "\"");
+    ++received_;
+    batch_.upserts.push_back(std::move(*r));
+    return MaybeFlush();
+  }
+
+  Status MaybeFlush() {
+    if (batch_.upserts.size() + batch_.deletes.size() < opts_.batch_records) return Status::Ok();
+    return Submit();
+  }
+
+  Status Submit() {
+    if (batch_.upserts.empty() && batch_.deletes.empty() && !batch_.state) return Status::Ok();
+    inflight_.push_back(store_.Write(std::move(batch_)));
+    batch_ = WriteBatch{};
+    batch_.source = src_.id;
+    // Bound the memory held by batches the writer has not reached yet.
+    return inflight_.size() > 4 ? Collect() : Status::Ok();
+  }
+
+  Status Collect() {
+    auto r = inflight_.front().get();
+    inflight_.pop_front();
+    if (!r.ok()) return r.status().Prefixed("writing to the store");
+    stats_.changed += r->changed;
+    stats_.unchanged += r->unchanged;
+    stats_.deleted += r->deleted;
+    return Status::Ok();
+  }
+
+  Store& store_;
+  const SourceConfig& src_;
+  int64_t run_id_;
+  const SyncOptions& opts_;
+  WriteBatch batch_;
+  std::deque<std::future<Result<WriteStats>>> inflight_;
+  std::map<std::string, std::vector<std::string>> singer_keys_;
+  int64_t received_ = 0;
+  WriteStats stats_;
+};
+
+std::string StatusWord(RunResult::Outcome o) {
+  return o == RunResult::Outcome::kOk ? "ok" : o == RunResult::Outcome::kCancelled ? "cancelled" : "failed";
+}
+
+}  // namespace
+
+SyncResult SyncSource(Store& store, const HubConfig& hub, const SourceConfig& src,
+                      const SyncOptions& o) {
+  SyncResult out;
+  auto run_id = store.BeginRun(src.id, o.trigger);
+  if (!run_id.ok()) {
+    out.run = {RunResult::Outcome::kCrashed, run_id.status().message()};
+    return out;
+  }
+  out.run_id = *run_id;
+  auto finish = [&](RunResult run) {
+    out.run = std::move(run);
+    RunInfo info;
+    info.id = out.run_id;
+    info.status = StatusWord(out.run.outcome);
+    info.records = out.received;
+    info.deletes = out.deleted;
+    info.message = out.run.message;
+    if (!out.run.message.empty()) store.AppendRunLog(out.run_id, "error", out.run.message);
+    store.FinishRun(info);
+    if (out.ok())
+      spdlog::info("sync {}: {} records ({} changed), {} deleted", src.id, out.received, out.changed, out.deleted);
+    else
+      spdlog::warn("sync {} {}: {}", src.id, info.status, out.run.message);
+    return out;
+  };
+
+  auto ref = ResolvePlugin(src.plugin, PluginSearchPath(&hub));
+  if (!ref.ok()) return finish({RunResult::Outcome::kLoadError, ref.status().message()});
+  auto config = ResolveSecrets(src.config, "sources." + src.id + ".config");
+  if (!config.ok()) return finish({RunResult::Outcome::kLoadError, config.status().message()});
+  auto state = store.LoadState(src.id);
+  if (!state.ok()) return finish({RunResult::Outcome::kCrashed, state.status().message()});
+
+  RunRequest req;
+  req.command = Command::kRead;
+  req.config = std::move(*config);
+  req.state = std::move(*state);
+  req.workdir = hub.base_dir;
+  req.limits = src.limits;
+  req.cancel = o.cancel;
+  Ingest ingest(store, src, out.run_id, o);
+  RunResult run = RunConnector(*ref, req, [&](Message&& m) { return ingest.OnMessage(std::move(m)); });
+  Status written = ingest.Finish();  // whatever arrived before a failure is kept
+  out.received = ingest.received();
+  out.changed = ingest.stats().changed;
+  out.deleted = ingest.stats().deleted;
+  if (!written.ok() && run.outcome == RunResult::Outcome::kOk)
+    run = {RunResult::Outcome::kCrashed, written.message()};
+  return finish(std::move(run));
+}
+
+}  // namespace coophub

@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// Time in the hub: instants are Unix seconds (int64) in memory and UTC RFC 3339
+// ("2026-11-24T09:30:00Z") in records, the store and the API, so that text order is
+// time order. Durations in config are "90s", "15m", "2h", "1d". All functions are
+// pure and thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace coophub {
+
+// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
+int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d);
+
+// "YYYY-MM-DDTHH:MM:SSZ" for a Unix time.
+std::string FormatRfc3339(int64_t unix_seconds);
+
+// Parses RFC 3339 / ISO 8601 date-times ("2026-11-24T09:30:00+01:00", "...Z",
+// fractional seconds, a space for T, a bare date "2026-11-24" as midnight UTC).
+// Returns nullopt for anything else.
+std::optional<int64_t> ParseRfc3339(std::string_view text);
+
+// Normalises an instant given as RFC 3339 to the canonical UTC form, or nullopt.
+std::optional<std::string> NormalizeRfc3339(std::string_view text);
+
+// Parses "250ms", "90s", "15m", "2h", "1d" (or a bare number of seconds) into
+// milliseconds. nullopt for anything else.
+std::optional<int64_t> ParseDurationMs(std::string_view text);
+
+// "3 min ago", "2 h ago", "5 d ago", "just now": for people, in English (the
+// dashboard localises on its side).
+std::string Ago(int64_t then_unix, int64_t now_unix);
+
+int64_t NowUnix();
+int64_t NowMs();  // monotonic-enough wall clock in ms, for logs and run records
+
+}  // namespace coophub

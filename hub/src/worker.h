@@ -1,0 +1,14 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// Worker mode: `coophub __worker <plugin.so> <command>` with the request JSON on stdin.
+// Loads the plugin in this (child) process, calls it, and writes what it emits as
+// protocol lines on stdout. The hub starts workers; people never need to.
+#pragma once
+
+namespace coophub {
+
+// Runs the worker; returns the process exit status (0 ok, 1 the plugin reported an
+// error, kWorkerLoadFailure when the plugin could not be loaded, 2 bad arguments).
+int WorkerMain(int argc, char** argv);
+
+}  // namespace coophub
