@@ -11,13 +11,11 @@
 #include <string>
 #include <string_view>
 
+#include <coophub/time.hpp>
+
 namespace coophub {
 
-// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d);
-
-// "YYYY-MM-DDTHH:MM:SSZ" for a Unix time.
-std::string FormatRfc3339(int64_t unix_seconds);
+// DaysFromCivil and FormatRfc3339 come from the SDK, shared with plugins.
 
 // Parses RFC 3339 / ISO 8601 date-times ("2026-11-24T09:30:00+01:00", "...Z",
 // fractional seconds, a space for T, a bare date "2026-11-24" as midnight UTC).

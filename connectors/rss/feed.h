@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// A feed parser over libxml2: RSS 0.9x, 1.0 (RDF) and 2.0, Atom 0.3 and 1.0. Text comes
+// out as plain text (HTML stripped, entities decoded), links absolute (xml:base and the
+// document URL), dates as UTC RFC 3339. Ill-formed XML is recovered where libxml2 can;
+// what cannot be read is an error naming the line. Pure functions, thread-safe after
+// FeedGlobalInit().
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace coophub::feed {
+
+struct Link {
+  std::string rel, href, type;
+};
+
+struct Entry {
+  std::string id, title, link, summary, content, author, author_email, lang;
+  std::string published, updated;  // UTC RFC 3339 or ""
+  std::vector<std::string> tags;
+  std::vector<Link> links;
+};
+
+struct Feed {
+  std::string version;  // rss090, rss091, rss092, rss10, rss20, atom03, atom10
+  std::string id, title, link, subtitle, language, author, author_email, updated;
+  std::vector<Entry> entries;
+};
+
+struct ParseResult {
+  std::optional<Feed> feed;
+  std::string error;  // when !feed: what is wrong and where
+};
+
+void FeedGlobalInit();
+
+// Parses a feed document. base_url resolves relative links (the URL it came from);
+// charset, when given (from an HTTP Content-Type), overrides the declared encoding.
+ParseResult Parse(std::string_view document, const std::string& base_url,
+                  const std::string& charset = "");
+
+// Plain text of an HTML fragment: tags dropped (script and style with their content),
+// entities decoded, white space collapsed.
+std::string HtmlToText(std::string_view html);
+
+// Dates in the forms feeds use: RFC 822/1123 with named or numeric zones, two- or
+// four-digit years, ISO 8601 / W3C-DTF (full, reduced, basic). Unix seconds, UTC.
+std::optional<int64_t> ParseDate(std::string_view text);
+
+}  // namespace coophub::feed
