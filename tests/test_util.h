@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// Helpers for the cross-component tests: a temporary directory, a running coophub
+// process on a free port, HTTP calls to it. Every wait is bounded and ends by itself.
+#pragma once
+
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "http_client.h"
+#include "protocol.h"
+#include "subprocess.h"
+
+namespace coophub::testing {
+
+namespace fs = std::filesystem;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "coophub-test-XXXXXX").string();
+    path_ = mkdtemp(tmpl.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string Write(const std::string& name, const std::string& text) const {
+    std::string p = path_ + "/" + name;
+    fs::create_directories(fs::path(p).parent_path());
+    std::ofstream(p, std::ios::binary) << text;
+    return p;
+  }
+
+ private:
+  std::string path_;
+};
+
+inline std::string ReadAll(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+inline std::string FixturePlugin(const std::string& name) {
+  return std::string(COOPHUB_TEST_PLUGIN_DIR) + "/" + name + ".so";
+}
+
+struct Http {
+  int status = 0;
+  std::string body, headers, error;
+  json Json() const { return json::parse(body, nullptr, false); }
+};
+
+inline Http Call(const std::string& method, const std::string& url, const std::string& body = "") {
+  HttpFetchRequest req;
+  req.method = method;
+  req.url = url;
+  req.body = body;
+  req.timeout_ms = 10000;
+  if (!body.empty()) req.headers["Content-Type"] = "application/json";
+  HttpFetchResponse r = HttpFetch(req);
+  return {r.status, r.body, r.headers, r.error};
+}
+
+// Runs a command to completion; returns its exit code, fills stdout and stderr.
+inline int RunCommand(const std::vector<std::string>& argv, std::string* out, std::string* err,
+                      const std::string& workdir = "") {
+  Subprocess p;
+  SpawnOptions o;
+  o.argv = argv;
+  o.workdir = workdir;
+  if (!p.Start(o).ok()) return -1;
+  p.CloseStdin();
+  bool out_open = true, err_open = true;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while ((out_open || err_open) && std::chrono::steady_clock::now() < deadline) {
+    pollfd fds[2] = {{p.stdout_fd(), POLLIN, 0}, {p.stderr_fd(), POLLIN, 0}};
+    if (poll(fds, 2, 200) <= 0) continue;
+    char buf[65536];
+    if (out_open && fds[0].revents) {
+      ssize_t n = read(p.stdout_fd(), buf, sizeof buf);
+      if (n <= 0) out_open = false;
+      else out->append(buf, static_cast<size_t>(n));
+    }
+    if (err_open && fds[1].revents) {
+      ssize_t n = read(p.stderr_fd(), buf, sizeof buf);
+      if (n <= 0) err_open = false;
+      else err->append(buf, static_cast<size_t>(n));
+    }
+  }
+  int64_t rss;
+  int ws = p.Wait(&rss);
+  return WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+}
+
+// A `coophub serve` on a free port of 127.0.0.1, stopped (SIGTERM) when destroyed.
+class Hub {
+ public:
+  // Starts the hub and waits (at most 60 s) for its ready line. ok() says if it came.
+  Hub(const std::string& config, const std::string& data_dir) {
+    SpawnOptions o;
+    o.argv = {COOPHUB_BINARY, "serve", "--config", config, "--port", "0", "--data", data_dir};
+    if (!proc_.Start(o).ok()) return;
+    proc_.CloseStdin();
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    std::string out;
+    while (std::chrono::steady_clock::now() < deadline) {
+      pollfd fds[2] = {{proc_.stdout_fd(), POLLIN, 0}, {proc_.stderr_fd(), POLLIN, 0}};
+      if (poll(fds, 2, 200) <= 0) continue;
+      char buf[4096];
+      if (fds[1].revents) {
+        ssize_t n = read(proc_.stderr_fd(), buf, sizeof buf);
+        if (n > 0) log_.append(buf, static_cast<size_t>(n));
+      }
+      if (fds[0].revents) {
+        ssize_t n = read(proc_.stdout_fd(), buf, sizeof buf);
+        if (n <= 0) break;  // the hub exited before it was ready
+        out.append(buf, static_cast<size_t>(n));
+        size_t at = out.find("dashboard: ");
+        if (at != std::string::npos && out.find('\n', at) != std::string::npos) {
+          base_ = out.substr(at + 11, out.find('\n', at) - at - 11);
+          while (!base_.empty() && (base_.back() == '/' || base_.back() == ' ')) base_.pop_back();
+          return;
+        }
+      }
+    }
+    log_ += out;
+  }
+  ~Hub() {
+    proc_.Signal(SIGTERM);
+    int64_t rss;
+    proc_.Wait(&rss);
+  }
+  bool ok() const { return !base_.empty(); }
+  const std::string& base() const { return base_; }
+  const std::string& log() const { return log_; }
+  pid_t pid() const { return proc_.pid(); }
+  void Kill() {
+    proc_.Signal(SIGKILL);
+    int64_t rss;
+    proc_.Wait(&rss);
+  }
+  Http Get(const std::string& path) const { return Call("GET", base_ + path); }
+  Http Post(const std::string& path, const std::string& body = "") const { return Call("POST", base_ + path, body); }
+
+  // Polls a source until its last run has finished (at most timeout). Returns the source JSON.
+  json WaitForRun(const std::string& source, int min_runs = 1, int timeout_s = 60) const {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+    json s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      Http runs = Get("/api/v1/sources/" + source + "/runs");
+      json items = runs.Json().value("items", json::array());
+      int finished = 0;
+      for (const auto& r : items) finished += r.value("status", "") != "running";
+      s = Get("/api/v1/sources/" + source).Json();
+      if (finished >= min_runs && !s.value("running", true) && !s.value("queued", true)) return s;
+      poll(nullptr, 0, 50);  // a bounded poll interval, not a synchronisation point
+    }
+    return s;
+  }
+
+ private:
+  Subprocess proc_;
+  std::string base_, log_;
+};
+
+}  // namespace coophub::testing
