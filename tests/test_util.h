@@ -12,6 +12,8 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -134,6 +136,8 @@ class Hub {
         if (at != std::string::npos && out.find('\n', at) != std::string::npos) {
           base_ = out.substr(at + 11, out.find('\n', at) - at - 11);
           while (!base_.empty() && (base_.back() == '/' || base_.back() == ' ')) base_.pop_back();
+          // Keep draining the hub's output so that it never blocks on a full pipe.
+          drain_ = std::thread([this] { Drain(); });
           return;
         }
       }
@@ -142,20 +146,28 @@ class Hub {
   }
   ~Hub() {
     proc_.Signal(SIGTERM);
+    if (drain_.joinable()) drain_.join();
     int64_t rss;
     proc_.Wait(&rss);
   }
   bool ok() const { return !base_.empty(); }
   const std::string& base() const { return base_; }
-  const std::string& log() const { return log_; }
+  std::string log() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return log_;
+  }
   pid_t pid() const { return proc_.pid(); }
   void Kill() {
     proc_.Signal(SIGKILL);
+    if (drain_.joinable()) drain_.join();
     int64_t rss;
     proc_.Wait(&rss);
   }
-  Http Get(const std::string& path) const { return Call("GET", base_ + path); }
-  Http Post(const std::string& path, const std::string& body = "") const { return Call("POST", base_ + path, body); }
+  Http Get(const std::string& path) const { return testing::Call("GET", base_ + path); }
+  Http Call(const std::string& method, const std::string& path) const { return testing::Call(method, base_ + path); }
+  Http Post(const std::string& path, const std::string& body = "") const {
+    return testing::Call("POST", base_ + path, body);
+  }
 
   // Polls a source until its last run has finished (at most timeout). Returns the source JSON.
   json WaitForRun(const std::string& source, int min_runs = 1, int timeout_s = 60) const {
@@ -174,8 +186,29 @@ class Hub {
   }
 
  private:
+  void Drain() {
+    bool out_open = true, err_open = true;
+    while (out_open || err_open) {
+      pollfd fds[2] = {{out_open ? proc_.stdout_fd() : -1, POLLIN, 0}, {err_open ? proc_.stderr_fd() : -1, POLLIN, 0}};
+      if (poll(fds, 2, 1000) <= 0) continue;
+      char buf[4096];
+      for (int i = 0; i < 2; ++i) {
+        if (!fds[i].revents) continue;
+        ssize_t n = read(fds[i].fd, buf, sizeof buf);
+        if (n <= 0) (i ? err_open : out_open) = false;
+        else {
+          std::lock_guard<std::mutex> lock(mu_);
+          log_.append(buf, static_cast<size_t>(n));
+        }
+      }
+    }
+  }
+
   Subprocess proc_;
-  std::string base_, log_;
+  std::string base_;
+  mutable std::mutex mu_;
+  std::string log_;  // guarded by mu_
+  std::thread drain_;
 };
 
 }  // namespace coophub::testing

@@ -95,7 +95,9 @@ HttpFetchResponse HttpFetch(const HttpFetchRequest& req) {
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, OnHeader);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &sink);
   if (req.method != "GET") curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req.method.c_str());
-  if (!req.body.empty()) {
+  // A POST, PUT or PATCH always says how long its body is, even when it is empty:
+  // servers may otherwise wait for a body until the connection closes.
+  if (!req.body.empty() || req.method == "POST" || req.method == "PUT" || req.method == "PATCH") {
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, req.body.data());
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
   }

@@ -54,7 +54,7 @@ HttpServer::HttpServer(const Api& api) : impl_(std::make_unique<Impl>()) {
   s.set_tcp_nodelay(true);
   s.set_keep_alive_max_count(10000);
   s.set_keep_alive_timeout(30);
-  s.set_read_timeout(10);
+  s.set_read_timeout(5);
   s.set_write_timeout(10);
   s.set_payload_max_length(1 << 20);
   s.set_socket_options([this](socket_t sock) {

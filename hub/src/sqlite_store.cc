@@ -96,6 +96,11 @@ class Db {
     cache_.emplace(sql, st);
     return st;
   }
+  // Ends every statement's read: a statement left on SQLITE_ROW would otherwise pin
+  // this connection to an old WAL snapshot.
+  void ResetAll() {
+    for (auto& [sql, st] : cache_) sqlite3_reset(st);
+  }
   sqlite3* raw() { return db_; }
 
  private:
@@ -344,6 +349,7 @@ class SqliteStore final : public Store {
       readers_.pop_back();
     }
     Result<T> r = fn(*db);
+    db->ResetAll();
     {
       std::lock_guard<std::mutex> lock(pool_mu_);
       readers_.push_back(std::move(db));
@@ -363,6 +369,7 @@ class SqliteStore final : public Store {
         queue_.pop_front();
       }
       job(wdb_);
+      wdb_.ResetAll();
     }
   }
 
