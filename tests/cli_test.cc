@@ -1,1 +1,136 @@
-// placeholder
+// SPDX-License-Identifier: Apache-2.0
+//
+// The command line as a person meets it: exit statuses 0/1/2/3 of DESIGN.md and error
+// messages that name the file, field, URL or limit.
+#include <gtest/gtest.h>
+
+#include "test_util.h"
+
+namespace coophub {
+namespace {
+
+using testing::FixturePlugin;
+using testing::RunCommand;
+using testing::TempDir;
+
+struct Ran {
+  int rc;
+  std::string out, err;
+};
+
+Ran Coophub(std::vector<std::string> args, const std::string& workdir = "") {
+  args.insert(args.begin(), COOPHUB_BINARY);
+  Ran r;
+  r.rc = RunCommand(args, &r.out, &r.err, workdir);
+  return r;
+}
+
+TEST(Cli, ReadPrintsProtocolLines) {
+  Ran r = Coophub({"read", FixturePlugin("count"), "--config", R"({"count":3,"state_every":2})"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  std::vector<json> lines;
+  std::stringstream ss(r.out);
+  for (std::string l; std::getline(ss, l);) lines.push_back(json::parse(l));
+  ASSERT_EQ(lines.size(), 8u) << r.out;  // HELLO, 3 RECORD, 2 STATE, 2 PROGRESS
+  EXPECT_EQ(lines[0]["type"], "HELLO");
+  EXPECT_EQ(lines[0]["plugin"], "count");
+  EXPECT_EQ(lines[1]["record"]["id"], "1");
+}
+
+TEST(Cli, ReadResumesFromState) {
+  Ran r = Coophub({"read", FixturePlugin("count"), "--config", R"({"count":3})", "--state", R"({"numbers":{"upto":2}})"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(r.out.find("\"id\":\"1\""), std::string::npos);
+  EXPECT_NE(r.out.find("\"id\":\"3\""), std::string::npos);
+}
+
+TEST(Cli, CrashExitsThreeNamingTheSignal) {
+  Ran r = Coophub({"read", FixturePlugin("crash"), "--config", "{}"});
+  EXPECT_EQ(r.rc, 3);
+  EXPECT_NE(r.err.find("killed by SIGSEGV"), std::string::npos) << r.err;
+}
+
+TEST(Cli, ConnectorErrorExitsOneNamingTheUrl) {
+  Ran r = Coophub({"check", "rss", "--config", R"({"url":"http://127.0.0.1:9/feed.xml","timeout_s":5})"});
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_NE(r.err.find("http://127.0.0.1:9/feed.xml"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("is the server up"), std::string::npos) << r.err;
+}
+
+TEST(Cli, MissingFeedFileIsNamed) {
+  Ran r = Coophub({"read", "rss", "--config", R"({"url":"/nonexistent/news.xml"})"});
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_NE(r.err.find("/nonexistent/news.xml"), std::string::npos) << r.err;
+}
+
+TEST(Cli, CheckPassesOnTheDemoFeed) {
+  Ran r = Coophub({"check", "rss", "--config",
+                   std::string(R"({"url":")") + COOPHUB_SOURCE_DIR + R"(/examples/demo/feeds/partner-blog.atom"})"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_NE(r.out.find("found atom10 feed \"Courier Co-op Blog\" with 3 entries"), std::string::npos) << r.out;
+}
+
+TEST(Cli, UsageErrorsExitTwo) {
+  EXPECT_EQ(Coophub({"read", "rss"}).rc, 2) << "missing --config";
+  EXPECT_EQ(Coophub({"frobnicate"}).rc, 2);
+  Ran unknown = Coophub({"spec", "rsss"});
+  EXPECT_EQ(unknown.rc, 2);
+  EXPECT_NE(unknown.err.find("unknown plugin \"rsss\""), std::string::npos) << unknown.err;
+  EXPECT_NE(unknown.err.find("Plugins found: "), std::string::npos) << unknown.err;
+  Ran bad_json = Coophub({"read", "rss", "--config", "{not json"});
+  EXPECT_EQ(bad_json.rc, 2);
+  EXPECT_NE(bad_json.err.find("--config must be a JSON object"), std::string::npos);
+}
+
+TEST(Cli, WrongAbiExitsTwo) {
+  Ran r = Coophub({"spec", FixturePlugin("wrong_abi")});
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_NE(r.err.find("built for plugin ABI 99"), std::string::npos) << r.err;
+}
+
+TEST(Cli, HelpForEachCommand) {
+  for (const char* cmd : {"serve", "spec", "check", "discover", "read", "sync", "plugins"}) {
+    Ran r = Coophub({cmd, "--help"});
+    EXPECT_EQ(r.rc, 0) << cmd;
+    EXPECT_NE(r.out.find("Usage"), std::string::npos) << cmd << ": " << r.out;
+  }
+}
+
+TEST(Cli, PluginsListsNameAndVersion) {
+  Ran r = Coophub({"plugins"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_NE(r.out.find("rss"), std::string::npos);
+  EXPECT_NE(r.out.find("0.1.0"), std::string::npos) << r.out;
+}
+
+// A config that cannot work stops serve before it binds or syncs anything.
+struct BadConfig {
+  const char* name;
+  const char* yaml;
+  const char* message;
+};
+
+TEST(Cli, ServeRefusesBadConfigWithFileAndLine) {
+  const BadConfig cases[] = {
+      {"yaml", "sources:\n  - id: news\n    plugin: [rss\n", "hub.yaml:"},
+      {"unknown key", "sources:\n  - id: news\n    plugin: rss\n    evry: 15m\n", "hub.yaml:4: sources.news.evry: unknown key \"evry\""},
+      {"duration", "sources:\n  - id: news\n    plugin: rss\n    every: soon\n", "\"soon\" is not a duration"},
+      {"plugin", "sources:\n  - id: news\n    plugin: rsss\n", "unknown plugin \"rsss\""},
+      {"spec", "sources:\n  - id: news\n    plugin: rss\n    config: {uri: x}\n",
+       "sources.news.config.url: required"},
+      {"secret", "sources:\n  - id: news\n    plugin: rss\n    config: {url: x, auth_header: \"${env:COOPHUB_TEST_UNSET_TOKEN}\"}\n",
+       "${env:COOPHUB_TEST_UNSET_TOKEN} is not set"},
+      {"address", "server: {address: 0.0.0.0}\n", "would expose the hub beyond this machine"},
+  };
+  for (const auto& c : cases) {
+    TempDir dir;
+    std::string cfg = dir.Write("hub.yaml", c.yaml);
+    Ran r = Coophub({"serve", "--config", cfg, "--port", "0", "--data", dir.path() + "/data"});
+    EXPECT_EQ(r.rc, 2) << c.name << ": " << r.err;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << c.name << ": " << r.err;
+    EXPECT_FALSE(std::filesystem::exists(dir.path() + "/data/coophub.db")) << c.name << ": the hub half-started";
+  }
+}
+
+}  // namespace
+}  // namespace coophub

@@ -115,13 +115,14 @@ bool ValidId(const std::string& id) {
 Status ParseSource(const Ctx& c, const YAML::Node& n, size_t i, const Limits& defaults,
                    SourceConfig* s) {
   std::string where = "sources[" + std::to_string(i) + "]";
-  if (auto st = CheckKeys(c, n, where, {"id", "plugin", "every", "visibility", "enabled", "limits", "config"}); !st.ok())
-    return st;
+  if (!n.IsMap()) return Status::Invalid(c.At(n, where) + " must be a mapping with id, plugin and config");
   if (!n["id"] || !n["id"].IsScalar() || !ValidId(n["id"].Scalar()))
     return Status::Invalid(c.At(n, where + ".id") +
                            ": every source needs an id of letters, digits, - or _ (e.g. news)");
   s->id = n["id"].Scalar();
   where = "sources." + s->id;
+  if (auto st = CheckKeys(c, n, where, {"id", "plugin", "every", "visibility", "enabled", "limits", "config"}); !st.ok())
+    return st;
   if (!n["plugin"] || !n["plugin"].IsScalar() || n["plugin"].Scalar().empty())
     return Status::Invalid(c.At(n, where + ".plugin") + ": missing; name the connector, e.g. plugin: rss");
   s->plugin = n["plugin"].Scalar();
@@ -302,7 +303,8 @@ std::vector<std::string> PluginSearchPath(const HubConfig* config) {
       if (!d.empty()) dirs.push_back(d);
   }
   if (config) dirs.insert(dirs.end(), config->plugin_dirs.begin(), config->plugin_dirs.end());
-  dirs.push_back((fs::path(SelfExe()).parent_path() / "../lib/coophub/plugins").lexically_normal().string());
+  dirs.push_back((fs::path(SelfExe()).parent_path() / ".." / COOPHUB_INSTALL_LIBDIR / "coophub/plugins")
+                     .lexically_normal().string());
   dirs.push_back(COOPHUB_BUILD_PLUGIN_DIR);
   return dirs;
 }
