@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: Apache-2.0
+// The SQLite store: upserts, change detection, search kept by the writer, deletes,
+// state with its records, cursor pages, reopen and migrations.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+
+#include "store.h"
+
+namespace coophub {
+namespace {
+
+namespace fs = std::filesystem;
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (fs::temp_directory_path() / "coophub-store-XXXXXX").string();
+    dir_ = mkdtemp(tmpl.data());
+    Open();
+  }
+  void TearDown() override {
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+  void Open() {
+    store_.reset();
+    auto s = OpenSqliteStore({dir_ + "/hub.db", 2});
+    ASSERT_TRUE(s.ok()) << s.status().message();
+    store_ = std::move(*s);
+  }
+  static StoredRecord Rec(const std::string& id, const std::string& title, const std::string& time,
+                          const std::string& kind = "post") {
+    json r = {{"id", id}, {"kind", kind}, {"title", title}, {"time", time}};
+    return NormalizeRecord(r, "src", "s", "public").value();
+  }
+  WriteStats Write(WriteBatch b) {
+    b.source = "src";
+    auto r = store_->Write(std::move(b)).get();
+    EXPECT_TRUE(r.ok()) << r.status().message();
+    return r.ok() ? *r : WriteStats{};
+  }
+  std::vector<std::string> Titles(RecordQuery q) {
+    auto page = store_->ListRecords(q);
+    EXPECT_TRUE(page.ok()) << page.status().message();
+    std::vector<std::string> out;
+    for (const auto& i : page->items) out.push_back(json::parse(i)["title"]);
+    return out;
+  }
+
+  std::string dir_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(StoreTest, UpsertDetectsChangesAndKeepsSearchCurrent) {
+  WriteBatch b;
+  b.upserts = {Rec("1", "Assembly agenda", "2026-11-01T00:00:00Z"), Rec("2", "Budget draft", "2026-11-02T00:00:00Z")};
+  WriteStats s = Write(b);
+  EXPECT_EQ(s.changed, 2);
+  EXPECT_EQ(Write(b).unchanged, 2) << "an identical upsert changes nothing";
+
+  WriteBatch edit;
+  edit.upserts = {Rec("1", "Assembly minutes", "2026-11-01T00:00:00Z")};
+  EXPECT_EQ(Write(edit).changed, 1);
+  RecordQuery q;
+  q.q = "agenda";
+  EXPECT_TRUE(Titles(q).empty()) << "the old title is gone from the index";
+  q.q = "minu";  // the last word is a prefix
+  EXPECT_EQ(Titles(q), std::vector<std::string>{"Assembly minutes"});
+  q.q = "\"unbalanced";  // FTS syntax in user input is quoted, never an error
+  EXPECT_TRUE(Titles(q).empty());
+}
+
+TEST_F(StoreTest, DeleteRemovesRecordAndIndexEntry) {
+  WriteBatch b;
+  b.upserts = {Rec("1", "Gone soon", "2026-11-01T00:00:00Z")};
+  Write(b);
+  WriteBatch d;
+  d.deletes = {{"s", "1"}, {"s", "never-existed"}};
+  EXPECT_EQ(Write(d).deleted, 1);
+  RecordQuery q;
+  q.q = "gone";
+  EXPECT_TRUE(Titles(q).empty());
+  EXPECT_TRUE(Titles(RecordQuery{}).empty());
+}
+
+TEST_F(StoreTest, StateIsStoredWithItsBatchAndSurvivesReopen) {
+  WriteBatch b;
+  b.upserts = {Rec("1", "One", "2026-11-01T00:00:00Z")};
+  b.state = std::make_pair(std::string("s"), std::string(R"({"cursor":7})"));
+  Write(b);
+  Open();
+  EXPECT_EQ(store_->LoadState("src").value()["s"]["cursor"], 7);
+  EXPECT_EQ(Titles(RecordQuery{}), std::vector<std::string>{"One"});
+}
+
+TEST_F(StoreTest, CursorPagesWalkEverythingOnceNewestFirst) {
+  WriteBatch b;
+  for (int i = 0; i < 25; ++i)  // pairs share a time, so the uid breaks ties
+    b.upserts.push_back(Rec(std::to_string(i), "t" + std::to_string(i), "2026-11-" + std::to_string(10 + i / 2) + "T00:00:00Z"));
+  Write(b);
+  RecordQuery q;
+  q.limit = 4;
+  std::vector<std::string> all;
+  for (int pages = 0; pages < 20; ++pages) {
+    auto page = store_->ListRecords(q);
+    ASSERT_TRUE(page.ok());
+    for (const auto& i : page->items) all.push_back(json::parse(i)["title"]);
+    if (page->next_cursor.empty()) break;
+    q.cursor = page->next_cursor;
+  }
+  ASSERT_EQ(all.size(), 25u);
+  EXPECT_EQ(all.front(), "t24");
+  EXPECT_EQ(all.back(), "t0");
+  std::sort(all.begin(), all.end());
+  EXPECT_EQ(std::unique(all.begin(), all.end()), all.end()) << "no record twice";
+}
+
+TEST_F(StoreTest, FiltersByKindTimeAndVisibility) {
+  WriteBatch b;
+  b.upserts = {Rec("1", "news", "2026-11-01T00:00:00Z", "post"), Rec("2", "meeting", "2026-11-05T00:00:00Z", "event")};
+  json priv = {{"id", "3"}, {"kind", "post"}, {"title", "private"}, {"time", "2026-11-03T00:00:00Z"}, {"visibility", "admins"}};
+  b.upserts.push_back(NormalizeRecord(priv, "src", "s", "public").value());
+  Write(b);
+  RecordQuery q;
+  q.kind = "event";
+  EXPECT_EQ(Titles(q), std::vector<std::string>{"meeting"});
+  q = {};
+  q.since = "2026-11-02T00:00:00Z";
+  q.until = "2026-11-05T00:00:00Z";
+  EXPECT_EQ(Titles(q), std::vector<std::string>{"private"});
+  q = {};
+  q.visibilities = {"public"};
+  EXPECT_EQ(Titles(q), (std::vector<std::string>{"meeting", "news"}));
+}
+
+TEST_F(StoreTest, RunsAndLogsAreKept) {
+  auto id = store_->BeginRun("src", "manual");
+  ASSERT_TRUE(id.ok());
+  store_->AppendRunLog(*id, "warn", "slow server");
+  RunInfo r;
+  r.id = *id;
+  r.status = "failed";
+  r.message = "HTTP 500";
+  ASSERT_TRUE(store_->FinishRun(r).ok());
+  auto runs = store_->ListRuns("src", 10);
+  ASSERT_EQ(runs->size(), 1u);
+  EXPECT_EQ((*runs)[0].status, "failed");
+  EXPECT_EQ(store_->GetRun(*id)->message, "HTTP 500");
+  EXPECT_EQ(store_->RunLogs(*id)->at(0).message, "slow server");
+  EXPECT_EQ(store_->GetRun(*id + 100).status().code(), Status::Code::kNotFound);
+}
+
+TEST_F(StoreTest, RunningRunsOfADeadHubAreMarkedFailedOnOpen) {
+  auto id = store_->BeginRun("src", "schedule");
+  Open();
+  auto run = store_->GetRun(*id);
+  EXPECT_EQ(run->status, "failed");
+  EXPECT_NE(run->message.find("the hub stopped"), std::string::npos);
+}
+
+TEST(StoreOpen, UnwritableDirectoryIsNamed) {
+  auto s = OpenSqliteStore({"/proc/coophub-cannot-be-here/hub.db", 1});
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("/proc/coophub-cannot-be-here"), std::string::npos) << s.status().message();
+}
+
+}  // namespace
+}  // namespace coophub
