@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// Ingest throughput: records from a plugin, through a worker process and the protocol,
+// into the SQLite store, against a raw SQLite upsert of the same records into the same
+// schema (records and search index, prepared statements, 2000 rows a transaction),
+// measured in the same run on the same machine. Prints figures and the ratio.
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+
+#include "config.h"
+#include "http_client.h"
+#include "runner.h"
+#include "store.h"
+#include "sync.h"
+
+namespace fs = std::filesystem;
+using namespace coophub;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr int kPad = 200;  // ~300-byte records, as in DESIGN's reference figure
+
+double Seconds(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+// The records the count plugin emits, normalised as the hub stores them.
+std::vector<StoredRecord> SameRecords(int64_t n) {
+  std::vector<StoredRecord> out;
+  out.reserve(static_cast<size_t>(n));
+  std::string pad(kPad, 'p');
+  for (int64_t i = 1; i <= n; ++i) {
+    json r = {{"id", std::to_string(i)}, {"kind", "metric"}, {"title", "number " + std::to_string(i)},
+              {"summary", pad}, {"time", "2026-11-24T00:00:00Z"}, {"data", {{"n", i}, {"resumed_from", 0}}}};
+    out.push_back(NormalizeRecord(r, "bench", "numbers", "members").value());
+  }
+  return out;
+}
+
+double RawUpsert(const std::string& dir, const std::vector<StoredRecord>& recs) {
+  std::string path = dir + "/raw.db";
+  { auto s = OpenSqliteStore({path, 1}); }  // the same schema, created by the store's migrations
+  sqlite3* db = nullptr;
+  sqlite3_open(path.c_str(), &db);
+  sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL", nullptr, nullptr, nullptr);
+  sqlite3_stmt *up = nullptr, *fts = nullptr;
+  sqlite3_prepare_v2(db,
+                     "INSERT INTO records(source, stream, id, kind, time, visibility, hash, seq, json)"
+                     " VALUES(?,?,?,?,?,?,?,?,?) ON CONFLICT(source, stream, id) DO UPDATE SET"
+                     " json=excluded.json, hash=excluded.hash WHERE records.hash != excluded.hash RETURNING uid",
+                     -1, &up, nullptr);
+  sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO record_search(rowid, title, summary, body) VALUES(?,?,?,?)", -1,
+                     &fts, nullptr);
+  auto t0 = Clock::now();
+  int64_t seq = 1;
+  for (size_t i = 0; i < recs.size(); ++i) {
+    if (i % 2000 == 0) sqlite3_exec(db, i ? "COMMIT; BEGIN" : "BEGIN", nullptr, nullptr, nullptr);
+    const StoredRecord& r = recs[i];
+    sqlite3_bind_text(up, 1, r.source.c_str(), -1, SQLITE_STATIC);
+    sqlite3_bind_text(up, 2, r.stream.c_str(), -1, SQLITE_STATIC);
+    sqlite3_bind_text(up, 3, r.id.c_str(), -1, SQLITE_STATIC);
+    sqlite3_bind_text(up, 4, r.kind.c_str(), -1, SQLITE_STATIC);
+    sqlite3_bind_text(up, 5, r.time.c_str(), -1, SQLITE_STATIC);
+    sqlite3_bind_text(up, 6, r.visibility.c_str(), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(up, 7, static_cast<int64_t>(std::hash<std::string>{}(r.json)));
+    sqlite3_bind_int64(up, 8, seq++);
+    sqlite3_bind_text(up, 9, r.json.c_str(), static_cast<int>(r.json.size()), SQLITE_STATIC);
+    if (sqlite3_step(up) == SQLITE_ROW) {
+      int64_t uid = sqlite3_column_int64(up, 0);
+      sqlite3_reset(up);
+      sqlite3_bind_int64(fts, 1, uid);
+      sqlite3_bind_text(fts, 2, r.title.c_str(), -1, SQLITE_STATIC);
+      sqlite3_bind_text(fts, 3, r.summary.c_str(), -1, SQLITE_STATIC);
+      sqlite3_bind_text(fts, 4, r.search_text.c_str(), -1, SQLITE_STATIC);
+      sqlite3_step(fts);
+      sqlite3_reset(fts);
+    }
+    sqlite3_reset(up);
+  }
+  sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+  double secs = Seconds(t0);
+  sqlite3_finalize(up);
+  sqlite3_finalize(fts);
+  sqlite3_close(db);
+  return static_cast<double>(recs.size()) / secs;
+}
+
+double ThroughHub(const std::string& dir, int64_t n, const std::string& plugin) {
+  auto store = OpenSqliteStore({dir + "/hub.db", 1});
+  HubConfig hub;
+  hub.base_dir = dir;
+  SourceConfig src;
+  src.id = "bench";
+  src.plugin = plugin;
+  src.config = {{"count", n}, {"state_every", 5000}, {"pad", kPad}};
+  auto t0 = Clock::now();
+  SyncResult r = SyncSource(**store, hub, src, SyncOptions{});
+  double secs = Seconds(t0);
+  if (!r.ok() || r.changed != n) {
+    std::fprintf(stderr, "ingest failed: %s (%lld changed)\n", r.run.message.c_str(), static_cast<long long>(r.changed));
+    std::exit(1);
+  }
+  return static_cast<double>(n) / secs;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::fprintf(stderr, "usage: ingest_bench <coophub binary> <count.so> [records]\n");
+    return 2;
+  }
+  SetWorkerProgram(argv[1]);
+  HttpGlobalInit();
+  int64_t n = argc > 3 ? std::atoll(argv[3]) : 200000;
+  std::string tmpl = (fs::temp_directory_path() / "coophub-bench-XXXXXX").string();
+  std::string dir = mkdtemp(tmpl.data());
+  auto recs = SameRecords(n);
+  double raw = RawUpsert(dir, recs);
+  double hub = ThroughHub(dir, n, argv[2]);
+  fs::remove_all(dir);
+  std::printf("ingest_raw_sqlite_upsert_rps %.0f\n", raw);
+  std::printf("ingest_plugin_to_store_rps %.0f\n", hub);
+  std::printf("ingest_ratio %.2f\n", hub / raw);
+  return 0;
+}

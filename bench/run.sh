@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# The benchmark table of `make bench`. Every figure is set beside a baseline measured in
+# the same run on this machine: ingest against raw SQLite upserts of the same records,
+# the records list against nginx serving a static 1 KB file, both loaded by wrk.
+# Usage: bench/run.sh BUILD_DIR   (a Release build with the test plugins)
+set -euo pipefail
+build=$(cd "${1:-build/release}" && pwd)
+root=$(cd "$(dirname "$0")/.." && pwd)
+hub_bin=$build/hub/coophub
+count_so=$build/test-plugins/count.so
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+
+free_port() {  # a port nothing listens on
+  local p
+  for p in $(seq $((20000 + RANDOM % 20000)) 45000); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+  done
+}
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+wrk_run() {  # URL -> "req/s p99_ms"
+  wrk -t2 -c64 -d6s --latency "$1" > "$work/wrk.txt"
+  local rps p99
+  rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt")
+  p99=$(awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; print v}' "$work/wrk.txt")
+  echo "$rps $p99"
+}
+
+echo "coophub benchmarks ($(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ))"
+
+# 1. Ingest: plugin -> worker -> protocol -> store, against raw SQLite upserts.
+"$build/bench/ingest_bench" "$hub_bin" "$count_so" 200000 > "$work/ingest.txt"
+raw_rps=$(awk '/ingest_raw_sqlite_upsert_rps/ {print $2}' "$work/ingest.txt")
+hub_rps=$(awk '/ingest_plugin_to_store_rps/ {print $2}' "$work/ingest.txt")
+
+# 2. A hub with 20,000 records and the demo feeds; start-to-ready measured from outside.
+port=$(free_port)
+cat > "$work/hub.yaml" <<YAML
+server: {port: $port}
+sources:
+  - id: numbers
+    plugin: $count_so
+    config: {count: 20000, state_every: 5000, pad: 200}
+  - id: news
+    plugin: rss
+    config: {url: $root/examples/demo/feeds/coop-news.xml}
+YAML
+t0=$(now_ms)
+"$hub_bin" serve --config "$work/hub.yaml" --data "$work/data" > "$work/hub.log" 2>&1 &
+hub_pid=$!
+pids+=("$hub_pid")
+ready_ms=""
+for _ in $(seq 1 2000); do
+  if curl -sf "127.0.0.1:$port/healthz" > /dev/null 2>&1; then ready_ms=$(( $(now_ms) - t0 )); break; fi
+done
+[ -n "$ready_ms" ] || { echo "the hub did not become ready:"; cat "$work/hub.log"; exit 1; }
+for _ in $(seq 1 600); do  # until the startup syncs are done (bounded: 600 polls)
+  curl -s "127.0.0.1:$port/api/v1/sources" | grep -q '"running":true' || break
+done
+curl -s "127.0.0.1:$port/api/v1/records?limit=50" > /dev/null
+idle_kb=$(awk '/VmRSS/ {print $2}' "/proc/$hub_pid/status")
+read -r list_rps list_p99 < <(wrk_run "http://127.0.0.1:$port/api/v1/records?limit=50")
+loaded_kb=$(awk '/VmRSS/ {print $2}' "/proc/$hub_pid/status")
+
+# 3. nginx serving a static 1 KB file, same wrk settings.
+nport=$(free_port)
+mkdir -p "$work/www" "$work/nginx"
+head -c 1024 /dev/zero | tr '\0' 'x' > "$work/www/static.json"
+cat > "$work/nginx/nginx.conf" <<NGINX
+user root;
+worker_processes auto;
+error_log $work/nginx/error.log;
+pid $work/nginx/nginx.pid;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  server { listen 127.0.0.1:$nport; root $work/www; }
+}
+NGINX
+nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -g 'daemon off;' &
+pids+=("$!")
+for _ in $(seq 1 500); do curl -sf "127.0.0.1:$nport/static.json" > /dev/null 2>&1 && break; done
+read -r nginx_rps nginx_p99 < <(wrk_run "http://127.0.0.1:$nport/static.json")
+
+verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN { ok = (op == ">=") ? (v >= t) : (v <= t); print ok ? "ok" : "MISSED" }'; }
+ingest_ratio=$(awk -v a="$hub_rps" -v b="$raw_rps" 'BEGIN {printf "%.2f", a/b}')
+list_ratio=$(awk -v a="$list_rps" -v b="$nginx_rps" 'BEGIN {printf "%.2f", a/b}')
+idle_mb=$(awk -v k="$idle_kb" 'BEGIN {printf "%.1f", k/1024}')
+loaded_mb=$(awk -v k="$loaded_kb" 'BEGIN {printf "%.1f", k/1024}')
+
+printf '\n%-34s %14s %26s %7s %10s %s\n' metric value baseline ratio target ""
+printf '%-34s %14.0f %16.0f raw SQLite %7s %10s %s\n' "ingest, records/s (300 B records)" "$hub_rps" "$raw_rps" "$ingest_ratio" ">= 0.50" "$(verdict "$ingest_ratio" 0.5 ">=")"
+printf '%-34s %14.0f %16.0f nginx 1KB %8s %10s %s\n' "records list limit=50, req/s" "$list_rps" "$nginx_rps" "$list_ratio" ">= 0.30" "$(verdict "$list_ratio" 0.3 ">=")"
+printf '%-34s %11s ms %13s ms nginx %8s %10s\n' "records list limit=50, p99" "$list_p99" "$nginx_p99" "" ""
+printf '%-34s %11s MB %26s %7s %10s %s\n' "idle RSS (20k records, synced)" "$idle_mb" "" "" "<= 15 MB" "$(verdict "$idle_mb" 15 "<=")"
+printf '%-34s %11s MB %26s %7s %10s\n' "RSS after the list load" "$loaded_mb" "" "" ""
+printf '%-34s %11s ms %26s %7s %10s %s\n' "start to ready (/healthz 200)" "$ready_ms" "" "" "<= 200 ms" "$(verdict "$ready_ms" 200 "<=")"
