@@ -44,13 +44,17 @@ double RawUpsert(const std::string& dir, const std::vector<StoredRecord>& recs) 
   std::string path = dir + "/raw.db";
   { auto s = OpenSqliteStore({path, 1}); }  // the same schema, created by the store's migrations
   sqlite3* db = nullptr;
-  sqlite3_open(path.c_str(), &db);
-  sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL", nullptr, nullptr, nullptr);
+  sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+  // The store's own connection settings: temp_store=MEMORY matters (RETURNING spills
+  // to a temporary table), so the baseline is not handicapped.
+  sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY", nullptr,
+               nullptr, nullptr);
   sqlite3_stmt *up = nullptr, *fts = nullptr;
   sqlite3_prepare_v2(db,
-                     "INSERT INTO records(source, stream, id, kind, time, visibility, hash, seq, json)"
-                     " VALUES(?,?,?,?,?,?,?,?,?) ON CONFLICT(source, stream, id) DO UPDATE SET"
-                     " json=excluded.json, hash=excluded.hash WHERE records.hash != excluded.hash RETURNING uid",
+                     "INSERT INTO records(source, stream, id, kind, time, visibility, hash, seq, created_seq, json)"
+                     " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?8,?9) ON CONFLICT(source, stream, id) DO UPDATE SET"
+                     " json=excluded.json, hash=excluded.hash WHERE records.hash != excluded.hash"
+                     " RETURNING uid, created_seq",
                      -1, &up, nullptr);
   sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO record_search(rowid, title, summary, body) VALUES(?,?,?,?)", -1,
                      &fts, nullptr);

@@ -38,7 +38,7 @@ Outcome SyncFixture(const std::string& fixture, const Limits& limits) {
   RecordQuery q;
   q.source = "fx";
   auto page = (*store)->ListRecords(q);
-  for (const auto& item : page->items) o.ids.push_back(json::parse(item)["id"]);
+  for (const auto& item : page->Items()) o.ids.push_back(item["id"]);
   o.state = (*store)->LoadState("fx").value();
   return o;
 }

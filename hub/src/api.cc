@@ -191,15 +191,11 @@ ApiResponse Api::ListRecords(const ApiRequest& r, const Params&) const {
   auto page = store_.ListRecords(q);
   if (!page.ok()) return FromStatus(page.status());
   // Stored records are written out as they are: no re-serialisation on the hot path.
-  std::string body = "{\"items\":[";
-  size_t size = 32;
-  for (const auto& item : page->items) size += item.size() + 1;
-  body.reserve(size);
-  for (size_t i = 0; i < page->items.size(); ++i) {
-    if (i) body += ',';
-    body += page->items[i];
-  }
-  body += "],\"next_cursor\":";
+  std::string body;
+  body.reserve(page->items_json.size() + 96);
+  body += "{\"items\":";
+  body += page->items_json;
+  body += ",\"next_cursor\":";
   body += page->next_cursor.empty() ? "null" : "\"" + page->next_cursor + "\"";
   body += "}";
   return {200, "application/json", std::move(body)};
@@ -336,7 +332,7 @@ ApiResponse Api::Dashboard(const ApiRequest& r, const Params&) const {
     q.limit = 12;
     auto page = store_.ListRecords(q);
     if (!page.ok()) return FromStatus(page.status());
-    for (const auto& item : page->items) data.records[kind].push_back(json::parse(item));
+    for (auto& item : page->Items()) data.records[kind].push_back(std::move(item));
   }
   return {200, "text/html; charset=utf-8", RenderDashboard(data)};
 }

@@ -2,12 +2,15 @@
 // The command line; see cli.h. The one catch-all for exceptions on the CLI path.
 #include "cli.h"
 
+#include <malloc.h>
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <future>
+#include <map>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -105,13 +108,23 @@ Result<json> FetchSpec(const ConnectorRef& ref) {
 }
 
 // Everything serve checks before it starts anything: plugins exist and load, configs
-// fit their specs, secrets resolve. A hub never half-starts.
+// fit their specs, secrets resolve. A hub never half-starts. Each distinct plugin is
+// asked for its spec once, all of them at the same time.
 Status Preflight(const HubConfig& hub) {
+  std::map<std::string, ConnectorRef> refs;  // plugin as written -> resolved
+  for (const auto& src : hub.sources) {
+    auto ref = ResolvePlugin(src.plugin, PluginSearchPath(&hub));
+    if (!ref.ok()) return ref.status().Prefixed(hub.file + ": sources." + src.id);
+    refs.emplace(src.plugin, *ref);
+  }
+  std::map<std::string, std::future<Result<json>>> pending;
+  for (const auto& [name, ref] : refs)
+    pending.emplace(name, std::async(std::launch::async, [r = ref] { return FetchSpec(r); }));
+  std::map<std::string, Result<json>> specs;
+  for (auto& [name, f] : pending) specs.emplace(name, f.get());
   for (const auto& src : hub.sources) {
     std::string where = hub.file + ": sources." + src.id;
-    auto ref = ResolvePlugin(src.plugin, PluginSearchPath(&hub));
-    if (!ref.ok()) return ref.status().Prefixed(where);
-    auto spec = FetchSpec(*ref);
+    const Result<json>& spec = specs.at(src.plugin);
     if (!spec.ok()) return spec.status().Prefixed(where + ": plugin " + src.plugin);
     auto errs = ValidateAgainstSchema(src.config, *spec, "sources." + src.id + ".config");
     if (!errs.empty()) {
@@ -133,6 +146,8 @@ bool IsLoopback(const std::string& a) {
 
 int Serve(const std::string& config_path, int port, const std::string& data_dir) {
   auto start = std::chrono::steady_clock::now();
+  // Two malloc arenas are plenty for a hub that mostly waits; one per thread is not.
+  mallopt(M_ARENA_MAX, 4);
   auto cfg = HubConfigFor(config_path, data_dir);
   if (!cfg.ok()) return Fail(kExitUsage, cfg.status().message());
   HubConfig hub = std::move(*cfg);

@@ -1,14 +1,59 @@
 // SPDX-License-Identifier: Apache-2.0
-// libcurl behind HttpFetch; see http_client.h.
+//
+// libcurl behind HttpFetch; see http_client.h. libcurl is loaded with dlopen on first
+// use: only worker processes make requests, and the hub process should not carry
+// libcurl's TLS, Kerberos and LDAP libraries (about 4 MB of resident memory) for nothing.
 #include "http_client.h"
 
 #include <curl/curl.h>
+#include <dlfcn.h>
 
 #include <cctype>
 #include <memory>
+#include <mutex>
 
 namespace coophub {
 namespace {
+
+// The libcurl functions this file uses, resolved once.
+struct Curl {
+  CURLcode (*global_init)(long);
+  CURL* (*easy_init)();
+  CURLcode (*easy_setopt)(CURL*, CURLoption, ...);
+  CURLcode (*easy_perform)(CURL*);
+  CURLcode (*easy_getinfo)(CURL*, CURLINFO, ...);
+  void (*easy_cleanup)(CURL*);
+  const char* (*easy_strerror)(CURLcode);
+  curl_slist* (*slist_append)(curl_slist*, const char*);
+  void (*slist_free_all)(curl_slist*);
+  std::string error;  // why libcurl could not be loaded
+};
+
+template <class F>
+bool Resolve(void* lib, const char* name, F* out) {
+  *out = reinterpret_cast<F>(dlsym(lib, name));
+  return *out != nullptr;
+}
+
+const Curl& Lib() {
+  static Curl c = [] {
+    Curl c{};
+    void* lib = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+      c.error = std::string("cannot load libcurl.so.4 (") + dlerror() + "): install the libcurl4 package";
+      return c;
+    }
+    bool ok = Resolve(lib, "curl_global_init", &c.global_init) && Resolve(lib, "curl_easy_init", &c.easy_init) &&
+              Resolve(lib, "curl_easy_setopt", &c.easy_setopt) && Resolve(lib, "curl_easy_perform", &c.easy_perform) &&
+              Resolve(lib, "curl_easy_getinfo", &c.easy_getinfo) && Resolve(lib, "curl_easy_cleanup", &c.easy_cleanup) &&
+              Resolve(lib, "curl_easy_strerror", &c.easy_strerror) && Resolve(lib, "curl_slist_append", &c.slist_append) &&
+              Resolve(lib, "curl_slist_free_all", &c.slist_free_all);
+    if (!ok) c.error = "libcurl.so.4 lacks a needed function: install libcurl4 7.85 or newer";
+    else c.global_init(CURL_GLOBAL_DEFAULT);
+    return c;
+  }();
+  return c;
+}
 
 struct Sink {
   HttpFetchResponse* resp;
@@ -44,7 +89,7 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
 }
 
 std::string Explain(CURLcode code, const std::string& url, const char* detail) {
-  std::string msg = std::string(detail && *detail ? detail : curl_easy_strerror(code));
+  std::string msg = std::string(detail && *detail ? detail : Lib().easy_strerror(code));
   switch (code) {
     case CURLE_COULDNT_RESOLVE_HOST:
       return msg + ": check the host name in " + url;
@@ -67,11 +112,16 @@ std::string Explain(CURLcode code, const std::string& url, const char* detail) {
 
 }  // namespace
 
-void HttpGlobalInit() { curl_global_init(CURL_GLOBAL_DEFAULT); }
+void HttpGlobalInit() { Lib(); }
 
 HttpFetchResponse HttpFetch(const HttpFetchRequest& req) {
   HttpFetchResponse resp;
-  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
+  const Curl& lib = Lib();
+  if (!lib.error.empty()) {
+    resp.error = lib.error;
+    return resp;
+  }
+  std::unique_ptr<CURL, void (*)(CURL*)> curl(lib.easy_init(), lib.easy_cleanup);
   if (!curl) {
     resp.error = "libcurl could not be initialised";
     return resp;
@@ -79,35 +129,35 @@ HttpFetchResponse HttpFetch(const HttpFetchRequest& req) {
   CURL* c = curl.get();
   Sink sink{&resp, req.max_body_bytes};
   char errbuf[CURL_ERROR_SIZE] = {0};
-  curl_easy_setopt(c, CURLOPT_URL, req.url.c_str());
-  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,file");
-  curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(req.timeout_ms));
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::min<int64_t>(req.timeout_ms, 10000)));
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
-  curl_easy_setopt(c, CURLOPT_USERAGENT, "coophub/0.1 (+https://coophub.example/bot)");
-  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, OnBody);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
-  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, OnHeader);
-  curl_easy_setopt(c, CURLOPT_HEADERDATA, &sink);
-  if (req.method != "GET") curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req.method.c_str());
+  lib.easy_setopt(c, CURLOPT_URL, req.url.c_str());
+  lib.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,file");
+  lib.easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  lib.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+  lib.easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+  lib.easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(req.timeout_ms));
+  lib.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::min<int64_t>(req.timeout_ms, 10000)));
+  lib.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  lib.easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+  lib.easy_setopt(c, CURLOPT_USERAGENT, "coophub/0.1 (+https://coophub.example/bot)");
+  lib.easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+  lib.easy_setopt(c, CURLOPT_WRITEFUNCTION, OnBody);
+  lib.easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+  lib.easy_setopt(c, CURLOPT_HEADERFUNCTION, OnHeader);
+  lib.easy_setopt(c, CURLOPT_HEADERDATA, &sink);
+  if (req.method != "GET") lib.easy_setopt(c, CURLOPT_CUSTOMREQUEST, req.method.c_str());
   // A POST, PUT or PATCH always says how long its body is, even when it is empty:
   // servers may otherwise wait for a body until the connection closes.
   if (!req.body.empty() || req.method == "POST" || req.method == "PUT" || req.method == "PATCH") {
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, req.body.data());
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
+    lib.easy_setopt(c, CURLOPT_POSTFIELDS, req.body.data());
+    lib.easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
   }
   curl_slist* headers = nullptr;
-  for (const auto& [k, v] : req.headers) headers = curl_slist_append(headers, (k + ": " + v).c_str());
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-  CURLcode rc = curl_easy_perform(c);
-  curl_slist_free_all(headers);
+  for (const auto& [k, v] : req.headers) headers = lib.slist_append(headers, (k + ": " + v).c_str());
+  lib.easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+  CURLcode rc = lib.easy_perform(c);
+  lib.slist_free_all(headers);
   char* final_url = nullptr;
-  curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &final_url);
+  lib.easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &final_url);
   resp.url = final_url ? final_url : req.url;
   if (rc != CURLE_OK) {
     resp.error = sink.too_big ? "the response from " + req.url + " is larger than " +
@@ -117,7 +167,7 @@ HttpFetchResponse HttpFetch(const HttpFetchRequest& req) {
     return resp;
   }
   long code = 0;
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+  lib.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
   resp.status = code == 0 ? 200 : static_cast<int>(code);  // file:// has no status
   return resp;
 }

@@ -49,10 +49,12 @@ struct HttpServer::Impl {
 
 HttpServer::HttpServer(const Api& api) : impl_(std::make_unique<Impl>()) {
   auto& s = impl_->server;
-  unsigned threads = std::max(4u, 2 * std::thread::hardware_concurrency());
+  // httplib gives each keep-alive connection a thread until it closes, so the pool
+  // bounds concurrent clients, not CPU use; idle threads cost little.
+  unsigned threads = std::max(64u, 8 * std::thread::hardware_concurrency());
   s.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   s.set_tcp_nodelay(true);
-  s.set_keep_alive_max_count(10000);
+  s.set_keep_alive_max_count(1000);
   s.set_keep_alive_timeout(30);
   s.set_read_timeout(5);
   s.set_write_timeout(10);

@@ -2,6 +2,8 @@
 // The sync scheduler; see scheduler.h.
 #include "scheduler.h"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <chrono>
 
@@ -113,6 +115,8 @@ void Scheduler::Launch(Entry& e) {
       entries_[id].status.progress_total = total;
     };
     SyncResult r = SyncSource(store_, config_, *src, o);
+    store_.ReleaseMemory();
+    malloc_trim(0);  // a sync's batches are gone: give their memory back to the system
     OnDone(src->id, r.ok(), r.run.message);
   }).detach();
 }

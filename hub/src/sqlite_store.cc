@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include <condition_variable>
+#include <cstdio>
 #include <deque>
 #include <filesystem>
 #include <functional>
@@ -30,7 +31,7 @@ CREATE TABLE records(
   uid INTEGER PRIMARY KEY,
   source TEXT NOT NULL, stream TEXT NOT NULL, id TEXT NOT NULL,
   kind TEXT NOT NULL, time TEXT NOT NULL, visibility TEXT NOT NULL,
-  hash INTEGER NOT NULL, seq INTEGER NOT NULL, json TEXT NOT NULL,
+  hash INTEGER NOT NULL, seq INTEGER NOT NULL, created_seq INTEGER NOT NULL, json TEXT NOT NULL,
   UNIQUE(source, stream, id));
 CREATE INDEX records_by_time ON records(time DESC, uid DESC);
 CREATE INDEX records_by_kind ON records(kind, time DESC, uid DESC);
@@ -50,6 +51,7 @@ CREATE INDEX sync_runs_by_source ON sync_runs(source, id DESC);
 CREATE TABLE run_logs(run_id INTEGER NOT NULL, ts_ms INTEGER NOT NULL, level TEXT NOT NULL,
   message TEXT NOT NULL);
 CREATE INDEX run_logs_by_run ON run_logs(run_id);
+CREATE TABLE source_stats(source TEXT PRIMARY KEY, records INTEGER NOT NULL);
 )sql",
 };
 
@@ -67,9 +69,12 @@ class Db {
       return Status::Unavailable("cannot open the store " + path + ": " + Error() +
                                  " (check the directory exists and is writable)");
     sqlite3_busy_timeout(db_, 5000);
-    return Exec(read_only ? "PRAGMA query_only=1"
+    // Small page caches: the OS already caches the file, and an idle hub should be small.
+    // Readers map the file: pages come from the OS cache without a copy, and count as
+    // reclaimable file cache rather than as the hub's own memory.
+    return Exec(read_only ? "PRAGMA query_only=1; PRAGMA cache_size=-512;"
                           : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                            "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY");
+                            "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-2048");
   }
   std::string Error() const { return db_ ? sqlite3_errmsg(db_) : "out of memory"; }
   Status Exec(const char* sql) {
@@ -215,6 +220,15 @@ class SqliteStore final : public Store {
     return Submit<WriteStats>([this, job](Db& db) { return ApplyBatch(db, *job); });
   }
 
+  void ReleaseMemory() override {
+    Submit<bool>([](Db& db) -> Result<bool> {
+      sqlite3_db_release_memory(db.raw());
+      return true;
+    }).get();
+    std::lock_guard<std::mutex> lock(pool_mu_);
+    for (auto& r : readers_) sqlite3_db_release_memory(r->raw());  // the idle ones
+  }
+
   Status Flush() override {
     auto f = Submit<bool>([](Db&) -> Result<bool> { return true; });
     return f.get().status();
@@ -275,7 +289,10 @@ class SqliteStore final : public Store {
 
   Result<std::vector<SourceStats>> Stats() override {
     return WithReader<std::vector<SourceStats>>([&](Db& db) -> Result<std::vector<SourceStats>> {
-      sqlite3_stmt* st = db.Prepare("SELECT source, COUNT(*), MAX(time) FROM records GROUP BY source");
+      // Counts kept by the writer, the newest time from the (source, time) index: no scan.
+      sqlite3_stmt* st = db.Prepare(
+          "SELECT source, records, (SELECT MAX(time) FROM records r WHERE r.source = s.source)"
+          " FROM source_stats s WHERE records > 0");
       std::vector<SourceStats> out;
       while (sqlite3_step(st) == SQLITE_ROW)
         out.push_back({Text(st, 0), sqlite3_column_int64(st, 1), Text(st, 2)});
@@ -410,6 +427,16 @@ class SqliteStore final : public Store {
   static std::string WithUid(int64_t uid, const std::string& json) {
     return "{\"uid\":" + std::to_string(uid) + (json.size() > 2 ? "," : "") + json.substr(1);
   }
+  // Appends column col (a stored record's JSON object) to out with "uid" spliced in first.
+  static void AppendWithUid(int64_t uid, sqlite3_stmt* st, int col, std::string* out) {
+    auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st, col));
+    size_t n = static_cast<size_t>(sqlite3_column_bytes(st, col));
+    char num[24];
+    int len = std::snprintf(num, sizeof num, "%lld", static_cast<long long>(uid));
+    out->append("{\"uid\":", 7).append(num, static_cast<size_t>(len));
+    if (n > 2) out->append(",", 1).append(p + 1, n - 1);
+    else out->append("}", 1);
+  }
 
   SqliteOptions opts_;
   Db wdb_;  // used by the writer thread only (and by Open before it starts)
@@ -428,11 +455,11 @@ class SqliteStore final : public Store {
 
 Status SqliteStore::Upsert(Db& db, const StoredRecord& r, WriteStats* stats) {
   sqlite3_stmt* st = db.Prepare(
-      "INSERT INTO records(source, stream, id, kind, time, visibility, hash, seq, json)"
-      " VALUES(?,?,?,?,?,?,?,?,?)"
+      "INSERT INTO records(source, stream, id, kind, time, visibility, hash, seq, created_seq, json)"
+      " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?8,?9)"
       " ON CONFLICT(source, stream, id) DO UPDATE SET kind=excluded.kind, time=excluded.time,"
       " visibility=excluded.visibility, hash=excluded.hash, seq=excluded.seq, json=excluded.json"
-      " WHERE records.hash != excluded.hash RETURNING uid");
+      " WHERE records.hash != excluded.hash RETURNING uid, created_seq");
   int64_t hash = static_cast<int64_t>(std::hash<std::string>{}(r.json));
   int rc = StepWith(st, r.source, r.stream, r.id, r.kind, r.time, r.visibility, hash, next_seq_, r.json);
   if (rc == SQLITE_DONE) {
@@ -441,9 +468,11 @@ Status SqliteStore::Upsert(Db& db, const StoredRecord& r, WriteStats* stats) {
   }
   if (rc != SQLITE_ROW) return Status::Internal("SQLite upsert: " + db.Error());
   int64_t uid = sqlite3_column_int64(st, 0);
+  bool inserted = sqlite3_column_int64(st, 1) == next_seq_;  // an update keeps its created_seq
   sqlite3_reset(st);
   ++next_seq_;
   ++stats->changed;
+  stats->inserted += inserted;
   sqlite3_stmt* fts = db.Prepare(
       "INSERT OR REPLACE INTO record_search(rowid, title, summary, body) VALUES(?,?,?,?)");
   if (StepWith(fts, uid, r.title, r.summary, r.search_text) != SQLITE_DONE)
@@ -477,6 +506,13 @@ Result<WriteStats> SqliteStore::ApplyBatch(Db& db, const WriteBatch& b) {
     if (s = Upsert(db, r, &stats); !s.ok()) break;
   for (size_t i = 0; s.ok() && i < b.deletes.size(); ++i)
     s = Delete(db, b.source, b.deletes[i].first, b.deletes[i].second, &stats);
+  if (s.ok() && stats.inserted != stats.deleted) {
+    sqlite3_stmt* st = db.Prepare(
+        "INSERT INTO source_stats(source, records) VALUES(?, ?)"
+        " ON CONFLICT(source) DO UPDATE SET records = records + excluded.records");
+    if (StepWith(st, b.source, stats.inserted - stats.deleted) != SQLITE_DONE)
+      s = Status::Internal("SQLite stats: " + db.Error());
+  }
   if (s.ok() && b.state) {
     sqlite3_stmt* st = db.Prepare(
         "INSERT INTO stream_state(source, stream, state, updated_ms) VALUES(?,?,?,?)"
@@ -538,18 +574,23 @@ Result<RecordPage> SqliteStore::ListRecords(const RecordQuery& q) {
     if (!q.cursor.empty()) Bind(st, ++i, cursor_uid);
     Bind(st, ++i, static_cast<int64_t>(limit + 1));
     RecordPage page;
+    page.items_json.clear();
+    page.items_json.reserve(static_cast<size_t>(limit) * 640);
+    page.items_json += '[';
     int rc;
     std::string last_time;
     int64_t last_uid = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-      if (static_cast<int>(page.items.size()) == limit) {
+      if (page.count == limit) {
         page.next_cursor = B64(last_time + "|" + std::to_string(last_uid));
         break;
       }
       last_uid = sqlite3_column_int64(st, 0);
       last_time = Text(st, 1);
-      page.items.push_back(WithUid(last_uid, Text(st, 2)));
+      if (page.count++) page.items_json += ',';
+      AppendWithUid(last_uid, st, 2, &page.items_json);
     }
+    page.items_json += ']';
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return Status::Internal("SQLite: " + db.Error());
     sqlite3_reset(st);
     return page;

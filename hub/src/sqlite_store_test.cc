@@ -45,7 +45,7 @@ class StoreTest : public ::testing::Test {
     auto page = store_->ListRecords(q);
     EXPECT_TRUE(page.ok()) << page.status().message();
     std::vector<std::string> out;
-    for (const auto& i : page->items) out.push_back(json::parse(i)["title"]);
+    for (const auto& i : page->Items()) out.push_back(i["title"]);
     return out;
   }
 
@@ -62,7 +62,11 @@ TEST_F(StoreTest, UpsertDetectsChangesAndKeepsSearchCurrent) {
 
   WriteBatch edit;
   edit.upserts = {Rec("1", "Assembly minutes", "2026-11-01T00:00:00Z")};
-  EXPECT_EQ(Write(edit).changed, 1);
+  WriteStats es = Write(edit);
+  EXPECT_EQ(es.changed, 1);
+  EXPECT_EQ(es.inserted, 0);
+  EXPECT_EQ(store_->Stats()->at(0).records, 2) << "an update does not count twice";
+  EXPECT_EQ(store_->Stats()->at(0).newest, "2026-11-02T00:00:00Z");
   RecordQuery q;
   q.q = "agenda";
   EXPECT_TRUE(Titles(q).empty()) << "the old title is gone from the index";
@@ -79,6 +83,7 @@ TEST_F(StoreTest, DeleteRemovesRecordAndIndexEntry) {
   WriteBatch d;
   d.deletes = {{"s", "1"}, {"s", "never-existed"}};
   EXPECT_EQ(Write(d).deleted, 1);
+  EXPECT_TRUE(store_->Stats()->empty()) << "the count follows deletes";
   RecordQuery q;
   q.q = "gone";
   EXPECT_TRUE(Titles(q).empty());
@@ -106,7 +111,7 @@ TEST_F(StoreTest, CursorPagesWalkEverythingOnceNewestFirst) {
   for (int pages = 0; pages < 20; ++pages) {
     auto page = store_->ListRecords(q);
     ASSERT_TRUE(page.ok());
-    for (const auto& i : page->items) all.push_back(json::parse(i)["title"]);
+    for (const auto& i : page->Items()) all.push_back(i["title"]);
     if (page->next_cursor.empty()) break;
     q.cursor = page->next_cursor;
   }

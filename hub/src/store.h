@@ -30,6 +30,7 @@ struct WriteBatch {
 
 struct WriteStats {
   int64_t changed = 0;    // rows inserted or updated (an identical upsert changes nothing)
+  int64_t inserted = 0;   // of which new
   int64_t unchanged = 0;
   int64_t deleted = 0;
 };
@@ -44,8 +45,12 @@ struct RecordQuery {
 };
 
 struct RecordPage {
-  std::vector<std::string> items;  // each a record's JSON text, "uid" first
-  std::string next_cursor;         // "" on the last page
+  // The records as the text of a JSON array, each object with "uid" first: written
+  // straight from the store into the response, with no per-record allocation.
+  std::string items_json = "[]";
+  int count = 0;
+  std::string next_cursor;  // "" on the last page
+  json Items() const { return json::parse(items_json); }  // for callers that need values
 };
 
 struct RunInfo {
@@ -75,6 +80,8 @@ class Store {
   virtual std::future<Result<WriteStats>> Write(WriteBatch batch) = 0;
   // Waits until everything queued so far is committed.
   virtual Status Flush() = 0;
+  // Hands cached pages back to the allocator (after a sync: an idle hub stays small).
+  virtual void ReleaseMemory() = 0;
 
   virtual Result<json> LoadState(const std::string& source) = 0;  // {stream: state}
   virtual Result<int64_t> BeginRun(const std::string& source, const std::string& trigger) = 0;
