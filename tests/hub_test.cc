@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include "test_util.h"
+#include "timeutil.h"
 
 namespace coophub {
 namespace {
@@ -62,6 +63,18 @@ sources:
 
   int64_t uid = list["items"][0]["uid"];
   EXPECT_EQ(hub.Get("/api/v1/records/" + std::to_string(uid)).Json()["id"], "riverside-news-41");
+
+  // After a failure the next try comes after the first backoff step (1 min, plus up to
+  // 1 s of jitter), not after the source's interval (15 min).
+  EXPECT_EQ(crashy["consecutive_failures"], 1);
+  int64_t retry_in = *ParseRfc3339(crashy["next_run"].get<std::string>()) -
+                     *ParseRfc3339(crashy["last_run"]["finished"].get<std::string>());
+  EXPECT_GE(retry_in, 59);
+  EXPECT_LE(retry_in, 62);
+  int64_t next_in = *ParseRfc3339(news["next_run"].get<std::string>()) -
+                    *ParseRfc3339(news["last_run"]["finished"].get<std::string>());
+  EXPECT_GE(next_in, 899);
+  EXPECT_LE(next_in, 902);
 
   // The run history has the crash with its log.
   json runs = hub.Get("/api/v1/sources/crashy/runs").Json();

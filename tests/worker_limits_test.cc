@@ -144,5 +144,41 @@ TEST(WorkerLimits, WellBehavedPluginCommitsEverything) {
   EXPECT_EQ(again.received, 0);
 }
 
+TEST(ExecConnectors, SingerTapRunsAndResumesFromItsState) {
+  TempDir dir;
+  HubConfig hub;
+  hub.base_dir = dir.path();
+  SourceConfig src;
+  src.id = "members";
+  src.plugin = std::string("singer:") + COOPHUB_SOURCE_DIR + "/tests/fixtures/singer_tap.sh";
+  auto store = OpenSqliteStore({dir.path() + "/hub.db", 1});
+  ASSERT_TRUE(store.ok());
+  SyncResult r = SyncSource(**store, hub, src, SyncOptions{});
+  ASSERT_TRUE(r.ok()) << r.run.message;
+  EXPECT_EQ(r.received, 3);
+  RecordQuery q;
+  auto items = (*store)->ListRecords(q)->Items();
+  ASSERT_EQ(items.size(), 3u);
+  EXPECT_EQ(items[0]["data"]["name"], "Member 3");
+  EXPECT_EQ(items[0]["title"], "Member 3");
+  EXPECT_EQ((*store)->LoadState("members").value()["_singer"]["last_id"], 3);
+  SyncResult again = SyncSource(**store, hub, src, SyncOptions{});
+  ASSERT_TRUE(again.ok()) << again.run.message;
+  EXPECT_EQ(again.received, 0) << "the tap got its state back and emitted nothing new";
+}
+
+TEST(ExecConnectors, MissingProgramIsNamed) {
+  TempDir dir;
+  HubConfig hub;
+  hub.base_dir = dir.path();
+  SourceConfig src;
+  src.id = "x";
+  src.plugin = "exec:./no-such-script.sh";
+  auto store = OpenSqliteStore({dir.path() + "/hub.db", 1});
+  SyncResult r = SyncSource(**store, hub, src, SyncOptions{});
+  EXPECT_EQ(r.run.outcome, RunResult::Outcome::kLoadError);
+  EXPECT_NE(r.run.message.find("cannot run \"./no-such-script.sh\" in " + dir.path()), std::string::npos) << r.run.message;
+}
+
 }  // namespace
 }  // namespace coophub
