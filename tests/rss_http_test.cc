@@ -154,8 +154,9 @@ TEST_F(RssHttp, AuthHeaderComesFromASecretReference) {
   ASSERT_TRUE(r.ok()) << r.run.message;
   EXPECT_EQ(r.received, 1);
   auto runs = store_->ListRuns("feed", 1);
-  for (const auto& line : store_->RunLogs(runs->at(0).id).value())
-    EXPECT_EQ(line.message.find("s3cret"), std::string::npos) << "a secret in the run log";
+  auto log = store_->RunLogs(runs->at(0).id);
+  ASSERT_TRUE(log.ok());
+  for (const auto& line : *log) EXPECT_EQ(line.message.find("s3cret"), std::string::npos) << "a secret in the run log";
 }
 
 }  // namespace

@@ -59,71 +59,49 @@ Limits Fast() {
   return l;
 }
 
-TEST(WorkerLimits, SegfaultIsNamedAndCommittedRecordsStay) {
-  Outcome o = SyncFixture("crash", Fast());
-  EXPECT_EQ(o.sync.run.outcome, RunResult::Outcome::kCrashed);
-  EXPECT_NE(o.sync.run.message.find("killed by SIGSEGV (segmentation fault)"), std::string::npos) << o.sync.run.message;
-  EXPECT_NE(o.sync.run.message.find("after line 4"), std::string::npos) << o.sync.run.message;
-  ExpectCommittedKept(o);
+// Each misbehaving plugin, the limits it runs under, and what its run must say.
+struct BadPlugin {
+  const char* fixture;
+  RunResult::Outcome outcome;
+  std::vector<std::string> says;  // substrings of the run's message
+  bool commits_first = true;      // it commits r1, r2 and a STATE before misbehaving
+  int64_t timeout_ms = 60000;
+};
+
+const BadPlugin kBadPlugins[] = {
+    {"crash", RunResult::Outcome::kCrashed, {"killed by SIGSEGV (segmentation fault)", "after line 4"}},
+    {"hang", RunResult::Outcome::kCrashed,
+     {"no output for 1500 ms (limits.heartbeat)", "killed with SIGKILL after line 4"}},
+    {"hang", RunResult::Outcome::kCrashed, {"time limit of 1 s (limits.timeout)"}, true, 1000},
+    {"garbage", RunResult::Outcome::kBadOutput, {"line 5: not a JSON object: \"debug: fetched page 2\""}},
+    {"bigline", RunResult::Outcome::kCrashed, {"line 5 is longer than the 8 MiB line limit (limits.max_line)"}},
+    {"alloc", RunResult::Outcome::kCrashed, {"memory limit of 256 MiB (limits.memory)"}},
+    {"wrong_abi", RunResult::Outcome::kLoadError, {"built for plugin ABI 99", "this hub speaks ABI 1"}, false},
+    {"no_entry", RunResult::Outcome::kLoadError, {"has no symbol coophub_plugin_entry", "nm -D"}, false},
+};
+
+class WorkerLimits : public ::testing::TestWithParam<BadPlugin> {};
+
+TEST_P(WorkerLimits, EndsWithItsErrorAndKeepsWhatWasCommitted) {
+  const BadPlugin& bad = GetParam();
+  Limits limits = Fast();
+  if (bad.timeout_ms < limits.timeout_ms) {
+    limits.timeout_ms = bad.timeout_ms;
+    limits.heartbeat_ms = 60000;
+  }
+  Outcome o = SyncFixture(bad.fixture, limits);
+  EXPECT_EQ(o.sync.run.outcome, bad.outcome) << o.sync.run.message;
+  for (const auto& s : bad.says) EXPECT_NE(o.sync.run.message.find(s), std::string::npos) << o.sync.run.message;
+  if (bad.commits_first) ExpectCommittedKept(o);
+  else EXPECT_TRUE(o.ids.empty());
 }
 
-TEST(WorkerLimits, HangIsKilledByTheHeartbeat) {
-  Outcome o = SyncFixture("hang", Fast());
-  EXPECT_EQ(o.sync.run.outcome, RunResult::Outcome::kCrashed);
-  EXPECT_NE(o.sync.run.message.find("no output for 1500 ms (limits.heartbeat)"), std::string::npos)
-      << o.sync.run.message;
-  EXPECT_NE(o.sync.run.message.find("killed with SIGKILL after line 4"), std::string::npos) << o.sync.run.message;
-  ExpectCommittedKept(o);
-}
+INSTANTIATE_TEST_SUITE_P(BadPlugins, WorkerLimits, ::testing::ValuesIn(kBadPlugins),
+                         [](const ::testing::TestParamInfo<BadPlugin>& info) {
+                           return std::string(info.param.fixture) + (info.param.timeout_ms < 60000 ? "_timeout" : "");
+                         });
 
-TEST(WorkerLimits, WallTimeLimitIsNamed) {
-  Limits l = Fast();
-  l.heartbeat_ms = 60000;
-  l.timeout_ms = 1000;
-  Outcome o = SyncFixture("hang", l);
-  EXPECT_NE(o.sync.run.message.find("time limit of 1 s (limits.timeout)"), std::string::npos) << o.sync.run.message;
-  ExpectCommittedKept(o);
-}
-
-TEST(WorkerLimits, GarbageLineIsNamedWithItsNumber) {
-  Outcome o = SyncFixture("garbage", Fast());
-  EXPECT_EQ(o.sync.run.outcome, RunResult::Outcome::kBadOutput);
-  EXPECT_EQ(o.sync.run.message, "line 5: not a JSON object: \"debug: fetched page 2\"");
-  ExpectCommittedKept(o);
-}
-
-TEST(WorkerLimits, HundredMegabyteLineHitsTheLineLimit) {
-  Outcome o = SyncFixture("bigline", Fast());
-  EXPECT_EQ(o.sync.run.outcome, RunResult::Outcome::kCrashed);
-  EXPECT_NE(o.sync.run.message.find("line 5 is longer than the 8 MiB line limit (limits.max_line)"),
-            std::string::npos) << o.sync.run.message;
-  ExpectCommittedKept(o);
-}
-
-TEST(WorkerLimits, EndlessAllocationHitsTheMemoryLimit) {
-  Outcome o = SyncFixture("alloc", Fast());
-  EXPECT_EQ(o.sync.run.outcome, RunResult::Outcome::kCrashed);
-  EXPECT_NE(o.sync.run.message.find("memory limit of 256 MiB (limits.memory)"), std::string::npos)
-      << o.sync.run.message;
-  ExpectCommittedKept(o);
-}
-
-TEST(WorkerLimits, WrongAbiIsRefusedPolitely) {
-  Outcome o = SyncFixture("wrong_abi", Fast());
-  EXPECT_EQ(o.sync.run.outcome, RunResult::Outcome::kLoadError);
-  EXPECT_NE(o.sync.run.message.find("built for plugin ABI 99"), std::string::npos) << o.sync.run.message;
-  EXPECT_NE(o.sync.run.message.find("this hub speaks ABI 1"), std::string::npos) << o.sync.run.message;
-  EXPECT_TRUE(o.ids.empty());
-}
-
-TEST(WorkerLimits, MissingEntrySymbolIsNamed) {
-  Outcome o = SyncFixture("no_entry", Fast());
-  EXPECT_EQ(o.sync.run.outcome, RunResult::Outcome::kLoadError);
-  EXPECT_NE(o.sync.run.message.find("has no symbol coophub_plugin_entry"), std::string::npos) << o.sync.run.message;
-  EXPECT_NE(o.sync.run.message.find("nm -D"), std::string::npos) << o.sync.run.message;
-}
-
-TEST(WorkerLimits, WellBehavedPluginCommitsEverything) {
+TEST(GoodPlugin, CommitsEverythingAndResumes) {
   TempDir dir;
   HubConfig hub;
   hub.base_dir = dir.path();

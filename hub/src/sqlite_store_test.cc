@@ -102,8 +102,12 @@ TEST_F(StoreTest, StateIsStoredWithItsBatchAndSurvivesReopen) {
 
 TEST_F(StoreTest, CursorPagesWalkEverythingOnceNewestFirst) {
   WriteBatch b;
-  for (int i = 0; i < 25; ++i)  // pairs share a time, so the uid breaks ties
-    b.upserts.push_back(Rec(std::to_string(i), "t" + std::to_string(i), "2026-11-" + std::to_string(10 + i / 2) + "T00:00:00Z"));
+  for (int i = 0; i < 25; ++i) {  // pairs share a time, so the uid breaks ties
+    char time[32], title[16];
+    std::snprintf(time, sizeof time, "2026-11-%02dT00:00:00Z", 10 + i / 2);
+    std::snprintf(title, sizeof title, "t%d", i);  // (GCC 12 warns falsely on "t" + to_string)
+    b.upserts.push_back(Rec(std::to_string(i), title, time));
+  }
   Write(b);
   RecordQuery q;
   q.limit = 4;
