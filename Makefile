@@ -1,11 +1,12 @@
 # coophub: the two commands of the README, and the rest of the developer loop.
-#   make demo    install what is missing, build (Release), start the hub with the demo
+#   make demo    install what is missing, build (Release), start the hub with the demo (PORT=8080)
 #   make test    install what is missing, build with ASan+UBSan, run every test (ctest)
 #   make bench   install what is missing, build (Release), print the benchmark table
 #   make install PREFIX=/usr/local
 SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 PREFIX ?= /usr/local
+PORT ?= 8080
 RELEASE := build/release
 TESTDIR := build/test
 CMAKE_COMMON := -G Ninja -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
@@ -22,8 +23,8 @@ release: deps
 	@cmake --build $(RELEASE) -j $(JOBS)
 
 demo: release
-	@echo "coophub demo: starting the hub with examples/demo (Ctrl-C stops it)"
-	$(RELEASE)/hub/coophub serve --data build/demo-data
+	@echo "coophub demo: starting the hub with examples/demo (Ctrl-C stops it; another port: make demo PORT=9090)"
+	$(RELEASE)/hub/coophub serve --data build/demo-data --port $(PORT)
 
 test:
 	@scripts/install-deps.sh test

@@ -250,18 +250,24 @@ Result<json> Api::SourceJson(const SourceConfig& src, const std::vector<SourceSt
   return j;
 }
 
-ApiResponse Api::ListSources(const ApiRequest& r, const Params&) const {
-  if (auto bad = CheckParams(r, {})) return *bad;
+Result<json> Api::AllSourcesJson() const {
   auto stats = store_.Stats();
-  if (!stats.ok()) return FromStatus(stats.status());
+  if (!stats.ok()) return stats.status();
   auto live = scheduler_ ? scheduler_->Snapshot() : std::vector<SourceLiveStatus>{};
   json items = json::array();
   for (const auto& s : config_.sources) {
     auto j = SourceJson(s, *stats, live);
-    if (!j.ok()) return FromStatus(j.status());
+    if (!j.ok()) return j.status();
     items.push_back(std::move(*j));
   }
-  return Json(200, {{"items", items}});
+  return items;
+}
+
+ApiResponse Api::ListSources(const ApiRequest& r, const Params&) const {
+  if (auto bad = CheckParams(r, {})) return *bad;
+  auto items = AllSourcesJson();
+  if (!items.ok()) return FromStatus(items.status());
+  return Json(200, {{"items", *items}});
 }
 
 ApiResponse Api::GetSource(const ApiRequest&, const Params& p) const {
@@ -321,10 +327,11 @@ ApiResponse Api::SyncNow(const ApiRequest&, const Params& p) const {
 
 ApiResponse Api::Dashboard(const ApiRequest& r, const Params&) const {
   if (auto bad = CheckParams(r, {"q"})) return *bad;
-  auto sources = ListSources(ApiRequest{}, {});
+  auto sources = AllSourcesJson();
+  if (!sources.ok()) return FromStatus(sources.status());
   PageData data;
   data.q = Param(r, "q");
-  data.sources = json::parse(sources.body, nullptr, false).value("items", json::array());
+  data.sources = std::move(*sources);
   for (const auto& kind : RecordKinds()) {
     RecordQuery q;
     q.kind = kind;

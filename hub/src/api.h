@@ -64,6 +64,7 @@ class Api {
 
   Result<json> SourceJson(const SourceConfig& src, const std::vector<SourceStats>& stats,
                           const std::vector<SourceLiveStatus>& live) const;
+  Result<json> AllSourcesJson() const;  // every configured source, as SourceJson
 
   Store& store_;
   Scheduler* scheduler_;
