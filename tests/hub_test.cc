@@ -127,6 +127,28 @@ TEST(Hub, BadRequestsGetProblemDetails) {
   EXPECT_EQ(hub.Call("DELETE", "/api/v1/records").status, 405);
 }
 
+TEST(Hub, NeverRunsMoreSyncsAtOnceThanAllowed) {
+  TempDir dir;
+  std::string slow = "    plugin: " + FixturePlugin("count") + "\n    config: {count: 300, state_every: 50, pause_ms: 40}\n";
+  std::string cfg = dir.Write("hub.yaml", "scheduler: {max_concurrent_runs: 1, jitter: 1s}\nsources:\n  - id: a\n" + slow +
+                                              "  - id: b\n" + slow + "  - id: c\n" + slow);
+  Hub hub(cfg, dir.path() + "/data");
+  ASSERT_TRUE(hub.ok()) << hub.log();
+  int most_running = 0, polls = 0, done = 0;
+  for (; polls < 2000 && done < 3; ++polls) {  // each run takes ~250 ms; three in sequence
+    json items = hub.Get("/api/v1/sources").Json()["items"];
+    int running = 0;
+    done = 0;
+    for (const auto& s : items) {
+      running += s.value("running", false);
+      done += s["last_run"].is_object() && s["last_run"]["status"] == "ok" && !s.value("queued", true);
+    }
+    most_running = std::max(most_running, running);
+  }
+  EXPECT_EQ(done, 3) << "all three sources synced";
+  EXPECT_EQ(most_running, 1) << "seen over " << polls << " polls";
+}
+
 // Counts records and reads the committed state straight from the SQLite file.
 struct OnDisk {
   int64_t records = 0, upto = -1, max_n = 0;
