@@ -36,6 +36,37 @@ std::string Freshness(const json& s, int64_t now) {
   return text;
 }
 
+// "Fri 4 Dec, 12:30 UTC" for an instant (the dashboard localises this later).
+std::string Readable(int64_t t) {
+  static const char* kDays[] = {"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"};  // 1970-01-01 was a Thursday
+  static const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  std::string iso = FormatRfc3339(t);  // YYYY-MM-DDTHH:MM:SSZ
+  int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
+  int day = std::stoi(iso.substr(8, 2)), month = std::stoi(iso.substr(5, 2));
+  return std::string(kDays[((days % 7) + 7) % 7]) + " " + std::to_string(day) + " " + kMonths[month - 1] + ", " +
+         iso.substr(11, 5) + " UTC";
+}
+
+std::string When(int64_t t, int64_t now) {
+  if (t <= now) return Ago(t, now);
+  int64_t d = t - now;
+  std::string in = d < 3600 ? std::to_string(d / 60) + " min" : d < 86400 ? std::to_string(d / 3600) + " h"
+                                                                          : std::to_string(d / 86400) + " d";
+  return "in " + in + " · " + Readable(t);
+}
+
+// Events read as an agenda: upcoming ones soonest first, then the past, newest first.
+std::vector<json> AgendaOrder(const std::vector<json>& newest_first, int64_t now) {
+  std::vector<json> upcoming, past;
+  for (const auto& r : newest_first) {
+    auto t = ParseRfc3339(Str(r, "time"));
+    (t && *t >= now ? upcoming : past).push_back(r);
+  }
+  std::vector<json> out(upcoming.rbegin(), upcoming.rend());
+  out.insert(out.end(), past.begin(), past.end());
+  return out;
+}
+
 void RenderRecord(const json& r, int64_t now, std::string* out) {
   std::string title = Str(r, "title");
   if (title.empty()) title = "(untitled)";
@@ -49,7 +80,7 @@ void RenderRecord(const json& r, int64_t now, std::string* out) {
   if (!t.empty()) {
     *out += " · <time datetime=\"" + HtmlEscape(t) + "\">";
     auto ts = ParseRfc3339(t);
-    *out += HtmlEscape(ts && *ts <= now ? Ago(*ts, now) : t.substr(0, 16) + " UTC") + "</time>";
+    *out += HtmlEscape(ts ? When(*ts, now) : t) + "</time>";
   }
   std::string author = Str(r, "author");
   if (!author.empty()) *out += " · " + HtmlEscape(author);
@@ -108,7 +139,8 @@ std::string RenderDashboard(const PageData& d) {
     any = true;
     out += "<section class=\"kind kind-" + std::string(sec.kind) + "\" aria-labelledby=\"h-" + sec.kind +
            "\"><h2 id=\"h-" + sec.kind + "\">" + sec.heading + "</h2><ul>\n";
-    for (const auto& r : it->second) RenderRecord(r, now, &out);
+    const std::vector<json> items = std::string(sec.kind) == "event" ? AgendaOrder(it->second, now) : it->second;
+    for (const auto& r : items) RenderRecord(r, now, &out);
     out += "</ul></section>\n";
   }
   if (!any)
