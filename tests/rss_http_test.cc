@@ -134,9 +134,9 @@ TEST_F(RssHttp, FailuresSayWhatToDoAndKeepWhatWasStored) {
     std::string path, message;
     bool retryable;
   } cases[] = {
-      {"/missing.xml", "HTTP 404 from " + server_.Url("/missing.xml") + ": there is no feed at this address", false},
+      {"/missing.xml", "HTTP 404 from " + server_.Url("/missing.xml") + ": there is nothing at this address", false},
       {"/broken", "HTTP 503 from " + server_.Url("/broken") + ": the server is busy or failing", true},
-      {"/private.xml", "HTTP 401 from " + server_.Url("/private.xml") + ": the server refused access; a private feed needs auth_header", false},
+      {"/private.xml", "HTTP 401 from " + server_.Url("/private.xml") + ": the server refused access; a private document needs auth_header", false},
       {"/page.html", server_.Url("/page.html") + ": not a feed: the document's root element is <html>; this is a web page", false},
   };
   for (const auto& c : cases) {

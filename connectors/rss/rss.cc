@@ -3,6 +3,7 @@
 // The rss connector: one feed (RSS or Atom) as one stream of records. Fetches through
 // the host (http, https, file), with conditional GET: the ETag and Last-Modified of the
 // last fetch are kept in the stream's state. Built only against the plugin SDK.
+#include <coophub/fetch.hpp>
 #include <coophub/plugin.hpp>
 
 #include <algorithm>
@@ -33,60 +34,12 @@ constexpr const char* kSpec = R"({
 
 constexpr const char* kStream = "entries";
 
-std::string ToUrl(const std::string& url) {
-  if (url.find("://") != std::string::npos) return url;
-  return "file://" + std::filesystem::absolute(url).lexically_normal().string();
-}
+constexpr const char* kAccept = "application/atom+xml, application/rss+xml, application/xml;q=0.9, */*;q=0.5";
 
-std::string Charset(const std::string& content_type) {
-  std::string lower = content_type;
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-  size_t p = lower.find("charset=");
-  if (p == std::string::npos) return "";
-  std::string cs = content_type.substr(p + 8);
-  cs = cs.substr(0, cs.find(';'));
-  cs.erase(std::remove(cs.begin(), cs.end(), '"'), cs.end());
-  cs.erase(std::remove(cs.begin(), cs.end(), ' '), cs.end());
-  return cs;
-}
-
-// Why an HTTP status ended the run, and what to do about it.
-coophub::Failure HttpFailure(int status, const std::string& url) {
-  std::string m = "HTTP " + std::to_string(status) + " from " + url + ": ";
-  if (status == 401 || status == 403)
-    return coophub::Failure(m + "the server refused access; a private feed needs auth_header");
-  if (status == 404 || status == 410)
-    return coophub::Failure(m + "there is no feed at this address; check the URL");
-  if (status == 429 || status >= 500)
-    return coophub::Failure(m + "the server is busy or failing; the hub will retry", true);
-  return coophub::Failure(m + "unexpected answer");
-}
-
-struct Fetched {
-  coophub::HttpResponse resp;
-  std::string url;
-};
-
-Fetched Fetch(coophub::Run& run, const coophub::json& state) {
-  const auto& cfg = run.config();
-  coophub::HttpRequest req;
-  req.url = ToUrl(cfg.at("url").get<std::string>());
-  req.timeout_s = cfg.value("timeout_s", 30);
-  req.headers["Accept"] = "application/atom+xml, application/rss+xml, application/xml;q=0.9, */*;q=0.5";
-  if (cfg.contains("auth_header")) req.headers["Authorization"] = cfg["auth_header"].get<std::string>();
-  if (state.is_object() && state.value("url", "") == req.url) {
-    if (state.contains("etag")) req.headers["If-None-Match"] = state["etag"].get<std::string>();
-    if (state.contains("last_modified")) req.headers["If-Modified-Since"] = state["last_modified"].get<std::string>();
-  }
-  Fetched f{run.Http(req), req.url};
-  if (f.resp.status == 0) throw coophub::Failure(f.resp.error, true);
-  if (f.resp.status != 200 && f.resp.status != 304) throw HttpFailure(f.resp.status, req.url);
-  return f;
-}
-
-coophub::feed::Feed ParseOrFail(const Fetched& f) {
-  auto parsed = coophub::feed::Parse(f.resp.body, f.resp.url.empty() ? f.url : f.resp.url,
-                                     Charset(f.resp.Header("content-type")));
+coophub::feed::Feed ParseOrFail(const coophub::Fetched& f) {
+  const auto& resp = f.response;
+  auto parsed = coophub::feed::Parse(resp.body, resp.url.empty() ? f.url : resp.url,
+                                     coophub::CharsetOf(resp.Header("content-type")));
   if (!parsed.feed) throw coophub::Failure(f.url + ": " + parsed.error);
   return std::move(*parsed.feed);
 }
@@ -122,7 +75,7 @@ class Rss : public coophub::Connector {
  public:
   void Check(coophub::Run& run) override {
     coophub::feed::FeedGlobalInit();
-    Fetched f = Fetch(run, coophub::json());
+    coophub::Fetched f = coophub::FetchDocument(run, coophub::json(), kAccept);
     auto feed = ParseOrFail(f);
     run.Check(true, "found " + feed.version + " feed \"" + feed.title + "\" with " +
                         std::to_string(feed.entries.size()) + " entries at " + f.url);
@@ -134,14 +87,10 @@ class Rss : public coophub::Connector {
 
   void Read(coophub::Run& run) override {
     coophub::feed::FeedGlobalInit();
-    coophub::json state = run.state(kStream);
-    Fetched f = Fetch(run, state);
-    coophub::json next = {{"url", f.url}};
-    if (std::string etag = f.resp.Header("etag"); !etag.empty()) next["etag"] = etag;
-    if (std::string lm = f.resp.Header("last-modified"); !lm.empty()) next["last_modified"] = lm;
-    if (f.resp.status == 304) {
+    coophub::Fetched f = coophub::FetchDocument(run, run.state(kStream), kAccept);
+    if (f.not_modified) {
       run.Log(COOPHUB_LOG_INFO, "not modified since the last fetch: " + f.url);
-      run.State(kStream, state);
+      run.State(kStream, f.validators);
       return;
     }
     auto feed = ParseOrFail(f);
@@ -153,7 +102,7 @@ class Rss : public coophub::Connector {
       if (i % 100 == 99) run.Progress(static_cast<int64_t>(i + 1), static_cast<int64_t>(n));
     }
     run.Progress(static_cast<int64_t>(n), static_cast<int64_t>(n));
-    run.State(kStream, next);
+    run.State(kStream, f.validators);
   }
 };
 

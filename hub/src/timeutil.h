@@ -15,12 +15,7 @@
 
 namespace coophub {
 
-// DaysFromCivil and FormatRfc3339 come from the SDK, shared with plugins.
-
-// Parses RFC 3339 / ISO 8601 date-times ("2026-11-24T09:30:00+01:00", "...Z",
-// fractional seconds, a space for T, a bare date "2026-11-24" as midnight UTC).
-// Returns nullopt for anything else.
-std::optional<int64_t> ParseRfc3339(std::string_view text);
+// DaysFromCivil, FormatRfc3339 and ParseRfc3339 come from the SDK, shared with plugins.
 
 // Normalises an instant given as RFC 3339 to the canonical UTC form, or nullopt.
 std::optional<std::string> NormalizeRfc3339(std::string_view text);

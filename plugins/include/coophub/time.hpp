@@ -7,7 +7,9 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace coophub {
 
@@ -40,6 +42,59 @@ inline std::string FormatRfc3339(int64_t t) {
                 d, static_cast<int>(secs / 3600), static_cast<int>(secs / 60 % 60),
                 static_cast<int>(secs % 60));
   return buf;
+}
+
+// Parses RFC 3339 / ISO 8601 date-times ("2026-11-24T09:30:00+01:00", "...Z",
+// fractional seconds, a space for T, a bare date "2026-11-24" as midnight UTC).
+// Returns nullopt for anything else, including a local time with no zone.
+inline std::optional<int64_t> ParseRfc3339(std::string_view s) {
+  auto Digits = [](std::string_view str, size_t pos, size_t n, int* out) {
+    if (pos + n > str.size()) return false;
+    int v = 0;
+    for (size_t i = pos; i < pos + n; ++i) {
+      if (str[i] < '0' || str[i] > '9') return false;
+      v = v * 10 + (str[i] - '0');
+    }
+    *out = v;
+    return true;
+  };
+  int y, mo, d, h = 0, mi = 0, se = 0;
+  if (!Digits(s, 0, 4, &y) || s.size() < 10 || s[4] != '-' || !Digits(s, 5, 2, &mo) ||
+      s[7] != '-' || !Digits(s, 8, 2, &d))
+    return std::nullopt;
+  if (mo < 1 || mo > 12 || d < 1 || d > 31) return std::nullopt;
+  size_t pos = 10;
+  int64_t offset = 0;
+  if (pos < s.size()) {
+    if (s[pos] != 'T' && s[pos] != 't' && s[pos] != ' ') return std::nullopt;
+    if (!Digits(s, pos + 1, 2, &h) || s.size() < pos + 6 || s[pos + 3] != ':' ||
+        !Digits(s, pos + 4, 2, &mi))
+      return std::nullopt;
+    pos += 6;
+    if (pos < s.size() && s[pos] == ':') {
+      if (!Digits(s, pos + 1, 2, &se)) return std::nullopt;
+      pos += 3;
+    }
+    if (pos < s.size() && (s[pos] == '.' || s[pos] == ',')) {
+      ++pos;
+      while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') ++pos;
+    }
+    if (pos == s.size()) return std::nullopt;  // a local time with no zone is ambiguous
+    if (s[pos] == 'Z' || s[pos] == 'z') {
+      ++pos;
+    } else if (s[pos] == '+' || s[pos] == '-') {
+      int oh, om = 0;
+      if (!Digits(s, pos + 1, 2, &oh)) return std::nullopt;
+      size_t p = pos + 3;
+      if (p < s.size() && s[p] == ':') ++p;
+      if (p < s.size() && !Digits(s, p, 2, &om)) return std::nullopt;
+      if (p < s.size()) p += 2;
+      offset = (oh * 3600 + om * 60) * (s[pos] == '-' ? -1 : 1);
+      pos = p;
+    }
+    if (pos != s.size() || h > 24 || mi > 59 || se > 60) return std::nullopt;
+  }
+  return DaysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - offset;
 }
 
 }  // namespace coophub

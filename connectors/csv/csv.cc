@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// The csv connector: one CSV file (a spreadsheet export, a member list, a bank
+// statement) as the stream "rows", one record per data row, mapped by config.columns.
+// A bad row (wrong field count, malformed quoting, a value that does not fit its field)
+// fails the run with its line number, or is skipped with a warning (on_bad_row: skip).
+#include <coophub/fetch.hpp>
+#include <coophub/plugin.hpp>
+
+#include "csv_map.h"
+#include "csv_table.h"
+
+namespace {
+
+using coophub::csv::Row;
+constexpr const char* kStream = "rows";
+
+class Csv : public coophub::Connector {
+ public:
+  void Check(coophub::Run& run) override {
+    Table t = Load(run, coophub::json());
+    run.Check(true, "read " + t.url + ": " + std::to_string(t.header.size()) + " columns (" + Preview(t.header) + ")");
+  }
+
+  void Discover(coophub::Run& run) override {
+    run.Stream(kStream, run.config().value("kind", "other"));
+  }
+
+  void Read(coophub::Run& run) override {
+    const coophub::json& cfg = run.config();
+    coophub::csv::Mapping mapping = coophub::csv::MappingFromConfig(cfg);
+    bool skip_bad = cfg.value("on_bad_row", "fail") == "skip";
+    coophub::Fetched f = coophub::FetchDocument(run, run.state(kStream), "text/csv, */*;q=0.5");
+    if (f.not_modified) {
+      run.Log(COOPHUB_LOG_INFO, "not modified since the last fetch: " + f.url);
+      run.State(kStream, f.validators);
+      return;
+    }
+    std::string text = Decode(cfg, f);
+    bool has_header = cfg.value("header", true);
+    std::vector<std::string> header;
+    int64_t rows = 0, emitted = 0, skipped = 0;
+    auto refuse = [&](int64_t line, const std::string& why) {
+      std::string msg = f.url + " line " + std::to_string(line) + ": " + why;
+      if (!skip_bad) throw coophub::Failure(msg + " (set on_bad_row: skip to skip such rows)");
+      ++skipped;
+      run.Log(COOPHUB_LOG_WARN, "skipped " + msg);
+    };
+    auto err = coophub::csv::ReadRows(text, Options(cfg), [&](Row&& row) {
+      if (header.empty()) {
+        if (has_header) {
+          header = std::move(row.fields);
+          return true;
+        }
+        for (size_t i = 1; i <= row.fields.size(); ++i) header.push_back(std::to_string(i));
+      }
+      if (row.fields.size() != header.size()) {
+        refuse(row.line, std::to_string(row.fields.size()) + " fields where the header has " +
+                             std::to_string(header.size()));
+        return true;
+      }
+      auto mapped = coophub::csv::MapRow(header, row.fields, ++rows, mapping);
+      if (!mapped.record) {
+        refuse(row.line, mapped.error);
+        return true;
+      }
+      if (!run.Record(kStream, *mapped.record)) return false;
+      if (++emitted % 10000 == 0) run.Progress(emitted);
+      return true;
+    });
+    if (err) {
+      if (err->line == 0) throw coophub::Failure(f.url + ": " + err->message);
+      refuse(err->line, err->message);  // a reading error ends the file even when skipping
+    }
+    if (has_header && header.empty()) throw coophub::Failure(f.url + ": the file is empty; a header row was expected");
+    if (skipped) run.Log(COOPHUB_LOG_WARN, std::to_string(skipped) + " bad rows skipped in " + f.url);
+    run.Progress(emitted, emitted);
+    run.State(kStream, f.validators);
+  }
+
+ private:
+  struct Table {
+    std::string url;
+    std::vector<std::string> header;
+  };
+
+  static coophub::csv::CsvOptions Options(const coophub::json& cfg) {
+    coophub::csv::CsvOptions o;
+    o.delimiter = cfg.value("delimiter", ",")[0];
+    o.quote = cfg.value("quote", "\"")[0];
+    return o;
+  }
+
+  static std::string Decode(const coophub::json& cfg, const coophub::Fetched& f) {
+    std::string encoding = cfg.value("encoding", "");
+    if (encoding.empty()) encoding = coophub::CharsetOf(f.response.Header("content-type"));
+    if (encoding.empty()) encoding = "UTF-8";
+    coophub::csv::ReadError e;
+    auto text = coophub::csv::ToUtf8(f.response.body, encoding, &e);
+    if (!text) throw coophub::Failure(f.url + (e.line ? " line " + std::to_string(e.line) : "") + ": " + e.message);
+    return std::move(*text);
+  }
+
+  static std::string Preview(const std::vector<std::string>& header) {
+    std::string out;
+    for (size_t i = 0; i < header.size() && i < 8; ++i) out += (i ? ", " : "") + header[i];
+    return header.size() > 8 ? out + ", ..." : out;
+  }
+
+  Table Load(coophub::Run& run, const coophub::json& state) {
+    coophub::Fetched f = coophub::FetchDocument(run, state);
+    std::string text = Decode(run.config(), f);
+    Table t{f.url, {}};
+    auto err = coophub::csv::ReadRows(text, Options(run.config()), [&](Row&& row) {
+      t.header = std::move(row.fields);
+      return false;  // the header is enough
+    });
+    if (err) throw coophub::Failure(f.url + " line " + std::to_string(err->line) + ": " + err->message);
+    if (t.header.empty()) throw coophub::Failure(f.url + ": the file is empty");
+    coophub::csv::MappingFromConfig(run.config());  // config errors show at check time too
+    const coophub::json columns = run.config().value("columns", coophub::json::object());
+    for (const auto& [field, column] : columns.items())
+      if (run.config().value("header", true) &&
+          std::find(t.header.begin(), t.header.end(), column.get<std::string>()) == t.header.end())
+        throw coophub::Failure("config.columns." + field + ": no column \"" + column.get<std::string>() + "\" in " +
+                               t.url + " (its columns: " + Preview(t.header) + ")");
+    return t;
+  }
+};
+
+}  // namespace
+
+COOPHUB_PLUGIN(Csv, "csv", "0.1.0", "CSV files: spreadsheet exports, member lists, statements",
+               coophub::csv::SpecJson())

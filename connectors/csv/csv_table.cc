@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: Apache-2.0
+// libcsv and iconv behind ReadRows and ToUtf8; see csv_table.h.
+#include "csv_table.h"
+
+#include <csv.h>
+#include <iconv.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <memory>
+
+namespace coophub::csv {
+namespace {
+
+// What the libcsv callbacks build up while a document is fed to it line by line.
+struct Builder {
+  const RowFn* on_row;
+  Row row;
+  bool row_ended = false;  // a row ended while the current line was fed
+  bool stop = false;
+  int64_t line = 1;        // the physical line being fed
+  int64_t row_start = 1;   // the line the row in progress started on
+};
+
+void OnField(void* data, size_t len, void* user) {
+  auto* b = static_cast<Builder*>(user);
+  b->row.fields.emplace_back(data ? static_cast<const char*>(data) : "", data ? len : 0);
+}
+
+void OnRowEnd(int, void* user) {
+  auto* b = static_cast<Builder*>(user);
+  b->row.line = b->row_start;
+  b->row_ended = true;
+  if (!b->stop && !(*b->on_row)(std::move(b->row))) b->stop = true;
+  b->row = Row{};
+  b->row_start = b->line + 1;
+}
+
+int NoSpace(unsigned char) { return 0; }  // RFC 4180: spaces are part of a field
+
+// The offset of the first byte that is not valid UTF-8, or npos.
+size_t InvalidUtf8At(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 0 : (c >> 5) == 6 ? 1 : (c >> 4) == 14 ? 2 : (c >> 3) == 30 ? 3 : 99;
+    if (n == 99 || i + n >= s.size() + (n == 0)) return i;
+    for (size_t k = 1; k <= n; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return i;
+    i += n + 1;
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace
+
+std::optional<std::string> ToUtf8(std::string_view text, const std::string& encoding, ReadError* error) {
+  std::string enc = encoding;
+  for (auto& c : enc) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (enc.empty() || enc == "UTF-8" || enc == "UTF8") {
+    if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+    if (size_t bad = InvalidUtf8At(text); bad != std::string_view::npos) {
+      int64_t line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(bad), '\n');
+      *error = {line, "not valid UTF-8 at byte " + std::to_string(bad) +
+                          ": set encoding to the file's own (often latin1 or windows-1252 for spreadsheet exports)"};
+      return std::nullopt;
+    }
+    return std::string(text);
+  }
+  iconv_t cd = iconv_open("UTF-8", encoding.c_str());
+  if (cd == reinterpret_cast<iconv_t>(-1)) {
+    *error = {0, "unknown encoding \"" + encoding + "\": use a name such as UTF-8, latin1 or windows-1252"};
+    return std::nullopt;
+  }
+  std::string out(text.size() * 2 + 16, '\0');
+  char* in = const_cast<char*>(text.data());
+  size_t in_left = text.size(), out_left = out.size();
+  char* o = out.data();
+  while (in_left > 0) {
+    if (iconv(cd, &in, &in_left, &o, &out_left) != static_cast<size_t>(-1)) break;
+    if (errno == E2BIG) {
+      size_t used = static_cast<size_t>(o - out.data());
+      out.resize(out.size() * 2);
+      o = out.data() + used;
+      out_left = out.size() - used;
+      continue;
+    }
+    iconv_close(cd);
+    *error = {0, "the file is not valid " + encoding + " at byte " + std::to_string(text.size() - in_left) +
+                     ": check the encoding option"};
+    return std::nullopt;
+  }
+  iconv_close(cd);
+  out.resize(static_cast<size_t>(o - out.data()));
+  if (out.substr(0, 3) == "\xEF\xBB\xBF") out.erase(0, 3);
+  return out;
+}
+
+std::optional<ReadError> ReadRows(std::string_view text, const CsvOptions& o, const RowFn& on_row) {
+  struct csv_parser p;
+  // Not CSV_STRICT: a quote inside an unquoted field (5'11") is taken as written, as
+  // spreadsheet programs do. An unterminated quoted field is still an error (below).
+  if (csv_init(&p, 0) != 0) return ReadError{0, "libcsv could not start"};
+  std::unique_ptr<csv_parser, void (*)(csv_parser*)> guard(&p, csv_free);
+  csv_set_delim(&p, static_cast<unsigned char>(o.delimiter));
+  csv_set_quote(&p, static_cast<unsigned char>(o.quote));
+  csv_set_space_func(&p, NoSpace);
+  Builder b{&on_row};
+  bool row_open = false;  // the previous line left a quoted field open
+  size_t pos = 0;
+  while (pos < text.size() && !b.stop) {
+    size_t nl = text.find('\n', pos);
+    size_t end = nl == std::string_view::npos ? text.size() : nl + 1;
+    std::string_view line = text.substr(pos, end - pos);
+    bool blank = line == "\n" || line == "\r\n";
+    if (blank && !row_open) {  // libcsv skips blank lines; they are rows here
+      b.row_start = b.line;
+      b.row.fields.assign(1, "");
+      OnRowEnd(0, &b);
+    } else {
+      b.row_ended = false;
+      if (csv_parse(&p, line.data(), line.size(), OnField, OnRowEnd, &b) != line.size())
+        return ReadError{b.line, csv_strerror(csv_error(&p))};
+      row_open = !b.row_ended;  // rows end only at a line's end: none did, so a field spans it
+    }
+    pos = end;
+    ++b.line;
+  }
+  if (b.stop) return std::nullopt;
+  if (!text.empty() && text.back() != '\n') {  // end the last row as a newline would
+    b.row_ended = false;
+    csv_parse(&p, "\n", 1, OnField, OnRowEnd, &b);
+    row_open = !b.row_ended;
+  }
+  // A newline outside quotes always ends a row; one that did not means a quote is open.
+  if (row_open) return ReadError{b.row_start, "a quoted field opened on this line is never closed"};
+  csv_fini(&p, OnField, OnRowEnd, &b);
+  return std::nullopt;
+}
+
+}  // namespace coophub::csv

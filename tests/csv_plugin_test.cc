@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// The csv connector through a real worker into a real store: mapping, a bad row that
+// fails the run with its file and line (or is skipped with a warning), and check.
+#include <gtest/gtest.h>
+
+#include "config.h"
+#include "store.h"
+#include "sync.h"
+#include "test_util.h"
+
+namespace coophub {
+namespace {
+
+using testing::TempDir;
+
+const char* kLedger =
+    "Ref;Date;Label;Amount;Category\n"
+    "T-1;01/11/2026;Office rent;-1.200,00;fixed\n"
+    "T-2;05/11/2026;Client invoice 2026-041;3.450,75;income\n"
+    "T-3;07/11/2026;\"Train; Paris\";-89,90;travel\n";
+
+class CsvPlugin : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    hub_.base_dir = dir_.path();
+    store_ = std::move(OpenSqliteStore({dir_.path() + "/hub.db", 1}).value());
+  }
+  SyncResult Sync(const json& config) {
+    SourceConfig src;
+    src.id = "ledger";
+    src.plugin = "csv";
+    src.config = config;
+    return SyncSource(*store_, hub_, src, SyncOptions{});
+  }
+  json LedgerConfig(const std::string& file) {
+    return {{"url", file}, {"delimiter", ";"}, {"kind", "transaction"}, {"time_format", "%d/%m/%Y"},
+            {"currency", "EUR"}, {"decimal_comma", true},
+            {"columns", {{"id", "Ref"}, {"time", "Date"}, {"title", "Label"}, {"amount", "Amount"}, {"tags", "Category"}}}};
+  }
+
+  TempDir dir_;
+  HubConfig hub_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(CsvPlugin, MapsALedgerIntoTransactions) {
+  dir_.Write("ledger.csv", kLedger);
+  SyncResult r = Sync(LedgerConfig("ledger.csv"));  // relative to hub.yaml's directory
+  ASSERT_TRUE(r.ok()) << r.run.message;
+  EXPECT_EQ(r.received, 3);
+  RecordQuery q;
+  q.kind = "transaction";
+  json items = store_->ListRecords(q)->Items();
+  ASSERT_EQ(items.size(), 3u);
+  EXPECT_EQ(items[0]["title"], "Train; Paris");
+  EXPECT_EQ(items[0]["amount"], (json{{"value", "-89.90"}, {"currency", "EUR"}}));
+  EXPECT_EQ(items[1]["amount"]["value"], "3450.75");
+  EXPECT_EQ(items[2]["time"], "2026-11-01T00:00:00Z");
+  EXPECT_EQ(items[2]["tags"], json({"fixed"}));
+}
+
+TEST_F(CsvPlugin, BadRowFailsTheRunNamingFileAndLine) {
+  std::string file = dir_.Write("ledger.csv", std::string(kLedger) + "T-4;08/11/2026;Lunch\nT-5;09/11/2026;Books;-20,00;office\n");
+  SyncResult r = Sync(LedgerConfig(file));
+  EXPECT_EQ(r.run.outcome, RunResult::Outcome::kConnectorError);
+  EXPECT_EQ(r.run.message, "file://" + file + " line 5: 3 fields where the header has 5 (set on_bad_row: skip to skip such rows)");
+}
+
+TEST_F(CsvPlugin, SkippedRowsAreLoggedAndTheRestKept) {
+  std::string file = dir_.Write("ledger.csv", std::string(kLedger) + "T-4;08/11/2026;Lunch\nT-5;31/02/2026x;Books;-20,00;office\nT-6;09/11/2026;Books;-20,00;office\n");
+  json cfg = LedgerConfig(file);
+  cfg["on_bad_row"] = "skip";
+  SyncResult r = Sync(cfg);
+  ASSERT_TRUE(r.ok()) << r.run.message;
+  EXPECT_EQ(r.received, 4);
+  std::string log;
+  for (const auto& l : store_->RunLogs(r.run_id).value()) log += l.message + "\n";
+  EXPECT_NE(log.find("line 5: 3 fields where the header has 5"), std::string::npos) << log;
+  EXPECT_NE(log.find("line 6: column \"Date\": \"31/02/2026x\" is not a time in the format %d/%m/%Y"), std::string::npos) << log;
+  EXPECT_NE(log.find("2 bad rows skipped"), std::string::npos) << log;
+}
+
+TEST_F(CsvPlugin, CheckNamesAMissingColumn) {
+  std::string file = dir_.Write("ledger.csv", kLedger);
+  std::string out, err;
+  json cfg = LedgerConfig(file);
+  cfg["columns"]["title"] = "Description";
+  int rc = testing::RunCommand({COOPHUB_BINARY, "check", "csv", "--config", cfg.dump()}, &out, &err);
+  EXPECT_EQ(rc, 1);
+  EXPECT_NE(err.find("config.columns.title: no column \"Description\""), std::string::npos) << err;
+  EXPECT_NE(err.find("its columns: Ref, Date, Label, Amount, Category"), std::string::npos) << err;
+  cfg["columns"]["title"] = "Label";
+  rc = testing::RunCommand({COOPHUB_BINARY, "check", "csv", "--config", cfg.dump()}, &out, &err);
+  EXPECT_EQ(rc, 0) << err;
+}
+
+TEST_F(CsvPlugin, WrongEncodingIsNamed) {
+  std::string file = dir_.Write("latin.csv", "name\ncaf\xe9\n");
+  SyncResult r = Sync({{"url", file}});
+  EXPECT_EQ(r.run.outcome, RunResult::Outcome::kConnectorError);
+  EXPECT_EQ(r.run.message, "file://" + file + " line 2: not valid UTF-8 at byte 8: set encoding to the file's own "
+                           "(often latin1 or windows-1252 for spreadsheet exports)");
+  SyncResult fixed = Sync({{"url", file}, {"encoding", "latin1"}});
+  ASSERT_TRUE(fixed.ok()) << fixed.run.message;
+  EXPECT_EQ(store_->ListRecords(RecordQuery{})->Items()[0]["data"]["name"], "caf\xc3\xa9");
+}
+
+}  // namespace
+}  // namespace coophub
