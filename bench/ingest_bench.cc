@@ -110,11 +110,42 @@ double ThroughHub(const std::string& dir, int64_t n, const std::string& plugin) 
   return static_cast<double>(n) / secs;
 }
 
+// A generated ledger of n rows through the csv connector: fetch, decode, parse, map.
+double CsvThroughHub(const std::string& dir, int64_t n) {
+  std::string path = dir + "/ledger.csv";
+  {
+    std::FILE* f = std::fopen(path.c_str(), "w");
+    std::fputs("Ref,Label,Date,Amount\n", f);
+    for (int64_t i = 1; i <= n; ++i)
+      std::fprintf(f, "%lld,Invoice %lld,2026-11-%02lld,%lld.%02lld\n", static_cast<long long>(i),
+                   static_cast<long long>(i), static_cast<long long>(1 + i % 28), static_cast<long long>(i % 5000),
+                   static_cast<long long>(i % 100));
+    std::fclose(f);
+  }
+  auto store = OpenSqliteStore({dir + "/csv.db", 1});
+  HubConfig hub;
+  hub.base_dir = dir;
+  SourceConfig src;
+  src.id = "ledger";
+  src.plugin = "csv";
+  src.limits.memory_bytes = int64_t{1} << 30;
+  src.config = {{"url", path}, {"kind", "transaction"}, {"currency", "EUR"},
+                {"columns", {{"id", "Ref"}, {"title", "Label"}, {"time", "Date"}, {"amount", "Amount"}}}};
+  auto t0 = Clock::now();
+  SyncResult r = SyncSource(**store, hub, src, SyncOptions{});
+  double secs = Seconds(t0);
+  if (!r.ok() || r.changed != n) {
+    std::fprintf(stderr, "csv ingest failed: %s\n", r.run.message.c_str());
+    std::exit(1);
+  }
+  return static_cast<double>(n) / secs;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: ingest_bench <coophub binary> <count.so> [records]\n");
+    std::fprintf(stderr, "usage: ingest_bench <coophub binary> <count.so> [records] [csv rows]\n");
     return 2;
   }
   SetWorkerProgram(argv[1]);
@@ -125,9 +156,13 @@ int main(int argc, char** argv) {
   auto recs = SameRecords(n);
   double raw = RawUpsert(dir, recs);
   double hub = ThroughHub(dir, n, argv[2]);
+  int64_t csv_rows = argc > 4 ? std::atoll(argv[4]) : 1000000;
+  double csv = csv_rows > 0 ? CsvThroughHub(dir, csv_rows) : 0;
   fs::remove_all(dir);
   std::printf("ingest_raw_sqlite_upsert_rps %.0f\n", raw);
   std::printf("ingest_plugin_to_store_rps %.0f\n", hub);
   std::printf("ingest_ratio %.2f\n", hub / raw);
+  std::printf("csv_rows %lld\n", static_cast<long long>(csv_rows));
+  std::printf("csv_ingest_rps %.0f\n", csv);
   return 0;
 }
