@@ -12,8 +12,6 @@
 namespace coophub {
 namespace {
 
-using testing::TempDir;
-
 const char* kLedger =
     "Ref;Date;Label;Amount;Category\n"
     "T-1;01/11/2026;Office rent;-1.200,00;fixed\n"
@@ -22,26 +20,16 @@ const char* kLedger =
 
 class CsvPlugin : public ::testing::Test {
  protected:
-  void SetUp() override {
-    hub_.base_dir = dir_.path();
-    store_ = std::move(OpenSqliteStore({dir_.path() + "/hub.db", 1}).value());
-  }
-  SyncResult Sync(const json& config) {
-    SourceConfig src;
-    src.id = "ledger";
-    src.plugin = "csv";
-    src.config = config;
-    return SyncSource(*store_, hub_, src, SyncOptions{});
-  }
+  SyncResult Sync(const json& config) { return hub_.Sync("ledger", "csv", config); }
   json LedgerConfig(const std::string& file) {
     return {{"url", file}, {"delimiter", ";"}, {"kind", "transaction"}, {"time_format", "%d/%m/%Y"},
             {"currency", "EUR"}, {"decimal_comma", true},
             {"columns", {{"id", "Ref"}, {"time", "Date"}, {"title", "Label"}, {"amount", "Amount"}, {"tags", "Category"}}}};
   }
 
-  TempDir dir_;
-  HubConfig hub_;
-  std::unique_ptr<Store> store_;
+  testing::ScratchHub hub_;
+  const testing::TempDir& dir_ = hub_.dir();
+  Store* store_ = &hub_.store();
 };
 
 TEST_F(CsvPlugin, MapsALedgerIntoTransactions) {
@@ -49,9 +37,7 @@ TEST_F(CsvPlugin, MapsALedgerIntoTransactions) {
   SyncResult r = Sync(LedgerConfig("ledger.csv"));  // relative to hub.yaml's directory
   ASSERT_TRUE(r.ok()) << r.run.message;
   EXPECT_EQ(r.received, 3);
-  RecordQuery q;
-  q.kind = "transaction";
-  json items = store_->ListRecords(q)->Items();
+  json items = hub_.Records("ledger");
   ASSERT_EQ(items.size(), 3u);
   EXPECT_EQ(items[0]["title"], "Train; Paris");
   EXPECT_EQ(items[0]["amount"], (json{{"value", "-89.90"}, {"currency", "EUR"}}));
@@ -103,7 +89,7 @@ TEST_F(CsvPlugin, WrongEncodingIsNamed) {
                            "(often latin1 or windows-1252 for spreadsheet exports)");
   SyncResult fixed = Sync({{"url", file}, {"encoding", "latin1"}});
   ASSERT_TRUE(fixed.ok()) << fixed.run.message;
-  EXPECT_EQ(store_->ListRecords(RecordQuery{})->Items()[0]["data"]["name"], "caf\xc3\xa9");
+  EXPECT_EQ(hub_.Records()[0]["data"]["name"], "caf\xc3\xa9");
 }
 
 }  // namespace

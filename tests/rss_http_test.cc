@@ -16,8 +16,6 @@
 namespace coophub {
 namespace {
 
-using testing::TempDir;
-
 const char* kFeedV1 = R"(<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>Coop</title>
 <item><guid>a</guid><title>First</title><pubDate>Mon, 23 Nov 2026 09:00:00 GMT</pubDate></item>
@@ -78,26 +76,15 @@ class FeedServer {
 
 class RssHttp : public ::testing::Test {
  protected:
-  void SetUp() override {
-    hub_.base_dir = dir_.path();
-    store_ = std::move(OpenSqliteStore({dir_.path() + "/hub.db", 1}).value());
-  }
-  SyncResult Sync(const json& config) {
-    SourceConfig src;
-    src.id = "feed";
-    src.plugin = "rss";
-    src.config = config;
-    return SyncSource(*store_, hub_, src, SyncOptions{});
-  }
+  SyncResult Sync(const json& config) { return hub_.Sync("feed", "rss", config); }
   std::vector<std::string> Titles() {
     std::vector<std::string> out;
-    for (const auto& r : store_->ListRecords(RecordQuery{})->Items()) out.push_back(r["title"]);
+    for (const auto& r : hub_.Records()) out.push_back(r["title"]);
     return out;
   }
 
-  TempDir dir_;
-  HubConfig hub_;
-  std::unique_ptr<Store> store_;
+  testing::ScratchHub hub_;
+  Store* store_ = &hub_.store();
   FeedServer server_;
 };
 

@@ -18,9 +18,12 @@
 #include <string>
 #include <vector>
 
+#include "config.h"
 #include "http_client.h"
 #include "protocol.h"
+#include "store.h"
 #include "subprocess.h"
+#include "sync.h"
 
 namespace coophub::testing {
 
@@ -48,6 +51,39 @@ class TempDir {
 
  private:
   std::string path_;
+};
+
+// A real SQLite store in a temporary directory, and syncs of single sources into it,
+// run through real worker processes. Relative paths in configs resolve in dir().
+class ScratchHub {
+ public:
+  ScratchHub() {
+    hub_.base_dir = dir_.path();
+    store_ = std::move(OpenSqliteStore({dir_.path() + "/hub.db", 1}).value());
+  }
+  SyncResult Sync(const std::string& id, const std::string& plugin, const json& config = json::object(),
+                  const Limits& limits = Limits()) {
+    SourceConfig src;
+    src.id = id;
+    src.plugin = plugin;
+    src.config = config;
+    src.limits = limits;
+    return SyncSource(*store_, hub_, src, SyncOptions{});
+  }
+  // The records of one source (all sources when ""), newest first.
+  json Records(const std::string& source = "") {
+    RecordQuery q;
+    q.source = source;
+    q.limit = 500;
+    return store_->ListRecords(q).value().Items();
+  }
+  Store& store() { return *store_; }
+  const TempDir& dir() const { return dir_; }
+
+ private:
+  TempDir dir_;
+  HubConfig hub_;
+  std::unique_ptr<Store> store_;
 };
 
 inline std::string ReadAll(const std::string& path) {

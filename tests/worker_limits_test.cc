@@ -24,22 +24,11 @@ struct Outcome {
 };
 
 Outcome SyncFixture(const std::string& fixture, const Limits& limits) {
-  TempDir dir;
-  HubConfig hub;
-  hub.base_dir = dir.path();
-  SourceConfig src;
-  src.id = "fx";
-  src.plugin = FixturePlugin(fixture);
-  src.limits = limits;
-  auto store = OpenSqliteStore({dir.path() + "/hub.db", 1});
-  EXPECT_TRUE(store.ok()) << store.status().message();
+  testing::ScratchHub hub;
   Outcome o;
-  o.sync = SyncSource(**store, hub, src, SyncOptions{});
-  RecordQuery q;
-  q.source = "fx";
-  auto page = (*store)->ListRecords(q);
-  for (const auto& item : page->Items()) o.ids.push_back(item["id"]);
-  o.state = (*store)->LoadState("fx").value();
+  o.sync = hub.Sync("fx", FixturePlugin(fixture), json::object(), limits);
+  for (const auto& item : hub.Records("fx")) o.ids.push_back(item["id"]);
+  o.state = hub.store().LoadState("fx").value();
   return o;
 }
 
@@ -102,60 +91,41 @@ INSTANTIATE_TEST_SUITE_P(BadPlugins, WorkerLimits, ::testing::ValuesIn(kBadPlugi
                          });
 
 TEST(GoodPlugin, CommitsEverythingAndResumes) {
-  TempDir dir;
-  HubConfig hub;
-  hub.base_dir = dir.path();
-  SourceConfig src;
-  src.id = "count";
-  src.plugin = FixturePlugin("count");
-  src.config = {{"count", 2500}, {"state_every", 1000}};
-  auto store = OpenSqliteStore({dir.path() + "/hub.db", 1});
-  ASSERT_TRUE(store.ok());
-  SyncResult r = SyncSource(**store, hub, src, SyncOptions{});
+  testing::ScratchHub hub;
+  json config = {{"count", 2500}, {"state_every", 1000}};
+  SyncResult r = hub.Sync("count", FixturePlugin("count"), config);
   ASSERT_TRUE(r.ok()) << r.run.message;
   EXPECT_EQ(r.received, 2500);
   EXPECT_EQ(r.changed, 2500);
-  EXPECT_EQ((*store)->LoadState("count").value()["numbers"]["upto"], 2500);
+  EXPECT_EQ(hub.store().LoadState("count").value()["numbers"]["upto"], 2500);
   // A second sync resumes after the state and brings nothing new.
-  SyncResult again = SyncSource(**store, hub, src, SyncOptions{});
+  SyncResult again = hub.Sync("count", FixturePlugin("count"), config);
   ASSERT_TRUE(again.ok()) << again.run.message;
   EXPECT_EQ(again.received, 0);
 }
 
 TEST(ExecConnectors, SingerTapRunsAndResumesFromItsState) {
-  TempDir dir;
-  HubConfig hub;
-  hub.base_dir = dir.path();
-  SourceConfig src;
-  src.id = "members";
-  src.plugin = std::string("singer:") + COOPHUB_SOURCE_DIR + "/tests/fixtures/singer_tap.sh";
-  auto store = OpenSqliteStore({dir.path() + "/hub.db", 1});
-  ASSERT_TRUE(store.ok());
-  SyncResult r = SyncSource(**store, hub, src, SyncOptions{});
+  testing::ScratchHub hub;
+  std::string tap = std::string("singer:") + COOPHUB_SOURCE_DIR + "/tests/fixtures/singer_tap.sh";
+  SyncResult r = hub.Sync("members", tap);
   ASSERT_TRUE(r.ok()) << r.run.message;
   EXPECT_EQ(r.received, 3);
-  RecordQuery q;
-  auto items = (*store)->ListRecords(q)->Items();
+  json items = hub.Records();
   ASSERT_EQ(items.size(), 3u);
   EXPECT_EQ(items[0]["data"]["name"], "Member 3");
   EXPECT_EQ(items[0]["title"], "Member 3");
-  EXPECT_EQ((*store)->LoadState("members").value()["_singer"]["last_id"], 3);
-  SyncResult again = SyncSource(**store, hub, src, SyncOptions{});
+  EXPECT_EQ(hub.store().LoadState("members").value()["_singer"]["last_id"], 3);
+  SyncResult again = hub.Sync("members", tap);
   ASSERT_TRUE(again.ok()) << again.run.message;
   EXPECT_EQ(again.received, 0) << "the tap got its state back and emitted nothing new";
 }
 
 TEST(ExecConnectors, MissingProgramIsNamed) {
-  TempDir dir;
-  HubConfig hub;
-  hub.base_dir = dir.path();
-  SourceConfig src;
-  src.id = "x";
-  src.plugin = "exec:./no-such-script.sh";
-  auto store = OpenSqliteStore({dir.path() + "/hub.db", 1});
-  SyncResult r = SyncSource(**store, hub, src, SyncOptions{});
+  testing::ScratchHub hub;
+  SyncResult r = hub.Sync("x", "exec:./no-such-script.sh");
   EXPECT_EQ(r.run.outcome, RunResult::Outcome::kLoadError);
-  EXPECT_NE(r.run.message.find("cannot run \"./no-such-script.sh\" in " + dir.path()), std::string::npos) << r.run.message;
+  EXPECT_NE(r.run.message.find("cannot run \"./no-such-script.sh\" in " + hub.dir().path()), std::string::npos)
+      << r.run.message;
 }
 
 }  // namespace
