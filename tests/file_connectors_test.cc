@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// The csv connector through a real worker into a real store: mapping, a bad row that
-// fails the run with its file and line (or is skipped with a warning), and check.
+// The file-reading connectors through a real worker into a real store. csv: mapping, a
+// bad row that fails the run with its file and line (or is skipped with a warning),
+// check. ical: the demo calendar's recurring events, all-day items and to-dos.
 #include <gtest/gtest.h>
 
 #include "config.h"
@@ -90,6 +91,26 @@ TEST_F(CsvPlugin, WrongEncodingIsNamed) {
   SyncResult fixed = Sync({{"url", file}, {"encoding", "latin1"}});
   ASSERT_TRUE(fixed.ok()) << fixed.run.message;
   EXPECT_EQ(hub_.Records()[0]["data"]["name"], "caf\xc3\xa9");
+}
+
+TEST(IcalPlugin, TheDemoCalendarBecomesEventsAndTasks) {
+  testing::ScratchHub hub;
+  std::string ics = std::string(COOPHUB_SOURCE_DIR) + "/examples/demo/feeds/coop-calendar.ics";
+  SyncResult r = hub.Sync("calendar", "ical", {{"url", ics}, {"window_past_days", 0}, {"window_future_days", 365}});
+  ASSERT_TRUE(r.ok()) << r.run.message;
+  int coffees = 0, tasks = 0, agm = 0;
+  for (const auto& rec : hub.Records()) {
+    coffees += rec.value("title", "") == "Members' coffee";
+    tasks += rec["kind"] == "task";
+    agm += rec.value("id", "") == "agm-2026@riverside.coop";
+  }
+  EXPECT_GE(coffees, 50) << "a weekly event over the coming year, less one EXDATE";
+  EXPECT_LE(coffees, 53);
+  EXPECT_EQ(tasks, 1);
+  EXPECT_EQ(agm, 1);
+  SyncResult bad = hub.Sync("calendar", "ical", {{"url", std::string(COOPHUB_SOURCE_DIR) + "/README.md"}});
+  EXPECT_EQ(bad.run.outcome, RunResult::Outcome::kConnectorError);
+  EXPECT_NE(bad.run.message.find("README.md: not iCalendar"), std::string::npos) << bad.run.message;
 }
 
 }  // namespace

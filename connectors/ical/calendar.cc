@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: Apache-2.0
+// iCalendar parsing and recurrence expansion over libical; see calendar.h.
+#include "calendar.h"
+
+#include <libical/ical.h>
+
+#include <coophub/time.hpp>
+#include <map>
+#include <memory>
+#include <set>
+
+namespace coophub::ical {
+namespace {
+
+using ComponentPtr = std::unique_ptr<icalcomponent, decltype(&icalcomponent_free)>;
+
+// Unix seconds of a libical time: its zone if it has one, UTC if floating or a date.
+int64_t ToUnix(icaltimetype t) {
+  const icaltimezone* zone = t.zone ? t.zone : icaltimezone_get_utc_timezone();
+  if (t.is_date) zone = icaltimezone_get_utc_timezone();
+  return static_cast<int64_t>(icaltime_as_timet_with_zone(t, zone));
+}
+
+std::string DateOnly(icaltimetype t) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", t.year, t.month, t.day);
+  return buf;
+}
+
+std::string Text(icalcomponent* c, icalproperty_kind kind) {
+  icalproperty* p = icalcomponent_get_first_property(c, kind);
+  const char* v = p ? icalproperty_get_value_as_string(p) : nullptr;
+  if (!v) return "";
+  // libical returns escaped text for some kinds; TEXT values come back unescaped below.
+  if (kind == ICAL_SUMMARY_PROPERTY) return icalcomponent_get_summary(c) ? icalcomponent_get_summary(c) : "";
+  if (kind == ICAL_DESCRIPTION_PROPERTY)
+    return icalcomponent_get_description(c) ? icalcomponent_get_description(c) : "";
+  if (kind == ICAL_LOCATION_PROPERTY) return icalcomponent_get_location(c) ? icalcomponent_get_location(c) : "";
+  return v;
+}
+
+// The fields of a VEVENT or VTODO that do not depend on the occurrence.
+json BaseRecord(icalcomponent* c, bool todo) {
+  json r = {{"kind", todo ? "task" : "event"}};
+  if (std::string s = Text(c, ICAL_SUMMARY_PROPERTY); !s.empty()) r["title"] = s;
+  if (std::string s = Text(c, ICAL_DESCRIPTION_PROPERTY); !s.empty()) r["summary"] = s.substr(0, 2000);
+  if (std::string s = Text(c, ICAL_URL_PROPERTY); !s.empty()) r["url"] = s;
+  json loc = json::object();
+  if (std::string s = Text(c, ICAL_LOCATION_PROPERTY); !s.empty()) loc["name"] = s;
+  if (icalproperty* g = icalcomponent_get_first_property(c, ICAL_GEO_PROPERTY)) {
+    icalgeotype geo = icalproperty_get_geo(g);
+    loc["lat"] = geo.lat;
+    loc["lon"] = geo.lon;
+  }
+  if (!loc.empty()) r["location"] = loc;
+  if (icalproperty* o = icalcomponent_get_first_property(c, ICAL_ORGANIZER_PROPERTY)) {
+    const char* cn = icalproperty_get_parameter_as_string(o, "CN");
+    if (cn) r["author"] = cn;
+  }
+  json tags = json::array();
+  for (icalproperty* p = icalcomponent_get_first_property(c, ICAL_CATEGORIES_PROPERTY); p;
+       p = icalcomponent_get_next_property(c, ICAL_CATEGORIES_PROPERTY))
+    if (const char* v = icalproperty_get_categories(p)) tags.push_back(v);
+  if (!tags.empty()) r["tags"] = tags;
+  json data = json::object();
+  if (std::string s = Text(c, ICAL_STATUS_PROPERTY); !s.empty()) data["status"] = s;
+  if (icalproperty* lm = icalcomponent_get_first_property(c, ICAL_LASTMODIFIED_PROPERTY))
+    r["updated"] = FormatRfc3339(ToUnix(icalproperty_get_lastmodified(lm)));
+  r["data"] = data;
+  return r;
+}
+
+// Puts an occurrence's start and end into a record; all-day items keep their date.
+void SetTimes(json& r, icaltimetype start, int64_t duration_s) {
+  int64_t s = ToUnix(start);
+  r["time"] = FormatRfc3339(s);
+  if (duration_s > 0) r["end"] = FormatRfc3339(s + duration_s);
+  if (start.is_date) {
+    r["data"]["all_day"] = true;
+    r["data"]["date"] = DateOnly(start);
+  }
+  if (start.zone)
+    if (const char* tzid = icaltimezone_get_tzid(const_cast<icaltimezone*>(start.zone))) r["data"]["tzid"] = tzid;
+}
+
+int64_t DurationOf(icalcomponent* c, icaltimetype start) {
+  icaltimetype end = icalcomponent_get_dtend(c);
+  if (!icaltime_is_null_time(end)) return ToUnix(end) - ToUnix(start);
+  if (icalcomponent_get_first_property(c, ICAL_DURATION_PROPERTY))
+    return icaldurationtype_as_int(icalcomponent_get_duration(c));
+  return start.is_date ? 86400 : 0;
+}
+
+struct Collector {
+  const ExpandOptions& opts;
+  ParseResult* out;
+  // RECURRENCE-ID overrides: uid -> (occurrence start -> the overriding component)
+  std::map<std::string, std::map<int64_t, icalcomponent*>> overrides;
+};
+
+void Expand(icalcomponent* c, Collector& col) {
+  const char* uid_c = icalcomponent_get_uid(c);
+  std::string uid = uid_c ? uid_c : "";
+  icaltimetype dtstart = icalcomponent_get_dtstart(c);
+  if (icaltime_is_null_time(dtstart) || !icaltime_is_valid_time(dtstart)) {
+    col.out->warnings.push_back("VEVENT " + uid + " has no valid DTSTART: skipped");
+    return;
+  }
+  int64_t duration = DurationOf(c, dtstart);
+  std::set<int64_t> starts;
+  std::map<int64_t, icaltimetype> start_times;
+  auto add = [&](icaltimetype t) {
+    if (!t.zone && !t.is_date) t.zone = dtstart.zone;
+    int64_t u = ToUnix(t);
+    starts.insert(u);
+    start_times.emplace(u, t);
+  };
+  bool recurring = false;
+  int64_t produced = 0;
+  for (icalproperty* p = icalcomponent_get_first_property(c, ICAL_RRULE_PROPERTY); p;
+       p = icalcomponent_get_next_property(c, ICAL_RRULE_PROPERTY)) {
+    recurring = true;
+    icalrecurrencetype rule = icalproperty_get_rrule(p);
+    std::unique_ptr<icalrecur_iterator, decltype(&icalrecur_iterator_free)> it(icalrecur_iterator_new(rule, dtstart),
+                                                                               icalrecur_iterator_free);
+    if (!it) {
+      col.out->warnings.push_back("VEVENT " + uid + ": RRULE cannot be expanded");
+      continue;
+    }
+    for (icaltimetype t = icalrecur_iterator_next(it.get()); !icaltime_is_null_time(t);
+         t = icalrecur_iterator_next(it.get())) {
+      if (++produced > col.opts.max_occurrences) {
+        ++col.out->capped;
+        col.out->warnings.push_back("VEVENT " + uid + ": stopped after " + std::to_string(col.opts.max_occurrences) +
+                                    " occurrences (max_occurrences)");
+        break;
+      }
+      t.zone = dtstart.zone;
+      int64_t u = ToUnix(t);
+      if (u > col.opts.window_end) break;
+      if (u + duration >= col.opts.window_start) add(t);
+    }
+  }
+  for (icalproperty* p = icalcomponent_get_first_property(c, ICAL_RDATE_PROPERTY); p;
+       p = icalcomponent_get_next_property(c, ICAL_RDATE_PROPERTY)) {
+    recurring = true;
+    icaldatetimeperiodtype rd = icalproperty_get_rdate(p);
+    icaltimetype t = icaltime_is_null_time(rd.time) ? rd.period.start : rd.time;
+    if (!icaltime_is_null_time(t)) {
+      if (const char* tzid = icalproperty_get_parameter_as_string(p, "TZID"); tzid && !t.zone)
+        t.zone = icaltimezone_get_builtin_timezone(tzid);
+      int64_t u = ToUnix(t);
+      if (u <= col.opts.window_end && u + duration >= col.opts.window_start) add(t);
+    }
+  }
+  if (!recurring) add(dtstart);
+  for (icalproperty* p = icalcomponent_get_first_property(c, ICAL_EXDATE_PROPERTY); p;
+       p = icalcomponent_get_next_property(c, ICAL_EXDATE_PROPERTY)) {
+    icaltimetype ex = icalproperty_get_exdate(p);
+    if (!ex.zone && !ex.is_date) ex.zone = dtstart.zone;
+    if (const char* tzid = icalproperty_get_parameter_as_string(p, "TZID"); tzid)
+      if (auto* z = icaltimezone_get_builtin_timezone(tzid)) ex.zone = z;
+    starts.erase(ToUnix(ex));
+  }
+  bool todo = icalcomponent_isa(c) == ICAL_VTODO_COMPONENT;
+  json base = BaseRecord(c, todo);
+  auto& ovr = col.overrides[uid];
+  for (int64_t u : starts) {
+    json r;
+    icaltimetype start = start_times.at(u);
+    int64_t dur = duration;
+    if (auto o = ovr.find(u); o != ovr.end()) {  // this occurrence was moved or edited
+      r = BaseRecord(o->second, todo);
+      start = icalcomponent_get_dtstart(o->second);
+      if (icaltime_is_null_time(start)) start = start_times.at(u);
+      dur = DurationOf(o->second, start);
+    } else {
+      r = base;
+    }
+    r["id"] = recurring ? uid + "/" + FormatRfc3339(u) : uid;
+    SetTimes(r, start, dur);
+    if (recurring) r["data"]["recurrence_id"] = FormatRfc3339(u);
+    col.out->records.push_back(std::move(r));
+  }
+}
+
+void AddTodo(icalcomponent* c, Collector& col) {
+  const char* uid = icalcomponent_get_uid(c);
+  json r = BaseRecord(c, true);
+  r["id"] = uid ? uid : "";
+  icaltimetype due = icalcomponent_get_due(c);
+  icaltimetype start = icalcomponent_get_dtstart(c);
+  icaltimetype t = !icaltime_is_null_time(due) ? due : start;
+  if (!icaltime_is_null_time(t) && icaltime_is_valid_time(t)) SetTimes(r, t, 0);
+  if (icalproperty* p = icalcomponent_get_first_property(c, ICAL_COMPLETED_PROPERTY))
+    r["data"]["completed"] = FormatRfc3339(ToUnix(icalproperty_get_completed(p)));
+  col.out->records.push_back(std::move(r));
+}
+
+void Walk(icalcomponent* root, Collector& col) {
+  // Overrides first, so that their masters can find them.
+  std::vector<icalcomponent*> masters, todos;
+  std::vector<icalcomponent*> stack = {root};
+  while (!stack.empty()) {
+    icalcomponent* c = stack.back();
+    stack.pop_back();
+    icalcomponent_kind k = icalcomponent_isa(c);
+    for (icalproperty* p = icalcomponent_get_first_property(c, ICAL_XLICERROR_PROPERTY); p;
+         p = icalcomponent_get_next_property(c, ICAL_XLICERROR_PROPERTY))
+      if (const char* e = icalproperty_get_xlicerror(p)) col.out->warnings.push_back(e);
+    if (k == ICAL_VEVENT_COMPONENT) {
+      const char* uid = icalcomponent_get_uid(c);
+      if (!uid || !*uid) {
+        col.out->warnings.push_back("a VEVENT without UID was skipped");
+        continue;
+      }
+      icaltimetype rid = icalcomponent_get_recurrenceid(c);
+      if (!icaltime_is_null_time(rid)) {
+        if (!rid.zone && !rid.is_date) rid.zone = icalcomponent_get_dtstart(c).zone;
+        col.overrides[uid][ToUnix(rid)] = c;
+      } else {
+        masters.push_back(c);
+      }
+      continue;
+    }
+    if (k == ICAL_VTODO_COMPONENT) {
+      todos.push_back(c);
+      continue;
+    }
+    for (icalcomponent* ch = icalcomponent_get_first_component(c, ICAL_ANY_COMPONENT); ch;
+         ch = icalcomponent_get_next_component(c, ICAL_ANY_COMPONENT))
+      stack.push_back(ch);
+  }
+  for (icalcomponent* m : masters) Expand(m, col);
+  for (icalcomponent* t : todos) AddTodo(t, col);
+}
+
+}  // namespace
+
+ParseResult Parse(const std::string& text, const ExpandOptions& opts) {
+  ParseResult out;
+  icalerror_set_errors_are_fatal(0);
+  std::string body = text.substr(0, 3) == "\xEF\xBB\xBF" ? text.substr(3) : text;
+  if (body.find("BEGIN:") == std::string::npos) {
+    out.error = "not iCalendar: no BEGIN:VCALENDAR (or any BEGIN:) line";
+    return out;
+  }
+  ComponentPtr root(icalparser_parse_string(body.c_str()), icalcomponent_free);
+  if (!root) {
+    out.error = "not iCalendar: libical could not read it";
+    return out;
+  }
+  Collector col{opts, &out, {}};
+  Walk(root.get(), col);
+  return out;
+}
+
+}  // namespace coophub::ical

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: Apache-2.0
+// Calendars: recurrence expansion, time zones, all-day items, to-dos, the cap, and every
+// calendar of the icalendar-python and ical.js corpora read or refused cleanly.
+#include "calendar.h"
+
+#include <gtest/gtest.h>
+
+#include <coophub/time.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace coophub::ical {
+namespace {
+
+namespace fs = std::filesystem;
+
+ExpandOptions Window(const char* from, const char* to) {
+  ExpandOptions o;
+  o.window_start = *ParseRfc3339(from);
+  o.window_end = *ParseRfc3339(to);
+  return o;
+}
+
+std::string Cal(const std::string& body) {
+  return "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//coophub//test//EN\r\n" + body + "END:VCALENDAR\r\n";
+}
+
+const char* kParisZone =
+    "BEGIN:VTIMEZONE\r\nTZID:Europe/Paris\r\n"
+    "BEGIN:STANDARD\r\nDTSTART:19701025T030000\r\nRRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r\n"
+    "TZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nEND:STANDARD\r\n"
+    "BEGIN:DAYLIGHT\r\nDTSTART:19700329T020000\r\nRRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r\n"
+    "TZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nEND:DAYLIGHT\r\nEND:VTIMEZONE\r\n";
+
+TEST(Calendar, WeeklyMeetingWithExdateAndAMovedOccurrence) {
+  std::string text = Cal(std::string(kParisZone) +
+                         "BEGIN:VEVENT\r\nUID:board@coop\r\nSUMMARY:Board meeting\r\n"
+                         "DTSTART;TZID=Europe/Paris:20261005T180000\r\nDTEND;TZID=Europe/Paris:20261005T193000\r\n"
+                         "RRULE:FREQ=WEEKLY;COUNT=6\r\nEXDATE;TZID=Europe/Paris:20261019T180000\r\nEND:VEVENT\r\n"
+                         "BEGIN:VEVENT\r\nUID:board@coop\r\nRECURRENCE-ID;TZID=Europe/Paris:20261026T180000\r\n"
+                         "SUMMARY:Board meeting (moved)\r\nDTSTART;TZID=Europe/Paris:20261027T180000\r\n"
+                         "DTEND;TZID=Europe/Paris:20261027T190000\r\nEND:VEVENT\r\n");
+  ParseResult r = Parse(text, Window("2026-09-01T00:00:00Z", "2027-01-01T00:00:00Z"));
+  ASSERT_TRUE(r.error.empty()) << r.error;
+  ASSERT_EQ(r.records.size(), 5u);  // six weekly, one excluded
+  EXPECT_EQ(r.records[0]["time"], "2026-10-05T16:00:00Z") << "CEST is UTC+2";
+  EXPECT_EQ(r.records[0]["end"], "2026-10-05T17:30:00Z");
+  EXPECT_EQ(r.records[0]["id"], "board@coop/2026-10-05T16:00:00Z");
+  EXPECT_EQ(r.records[2]["title"], "Board meeting (moved)");
+  EXPECT_EQ(r.records[2]["time"], "2026-10-27T17:00:00Z") << "after the change to CET (UTC+1)";
+  EXPECT_EQ(r.records[2]["end"], "2026-10-27T18:00:00Z");
+  EXPECT_EQ(r.records[4]["time"], "2026-11-09T17:00:00Z");
+}
+
+TEST(Calendar, NamedZoneWithoutVtimezoneUsesTzdata) {
+  std::string text = Cal("BEGIN:VEVENT\r\nUID:x\r\nSUMMARY:Call\r\nDTSTART;TZID=America/New_York:20260115T090000\r\n"
+                         "DURATION:PT30M\r\nEND:VEVENT\r\n");
+  ParseResult r = Parse(text, Window("2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z"));
+  ASSERT_EQ(r.records.size(), 1u) << r.error;
+  EXPECT_EQ(r.records[0]["time"], "2026-01-15T14:00:00Z");
+  EXPECT_EQ(r.records[0]["end"], "2026-01-15T14:30:00Z");
+}
+
+TEST(Calendar, AllDayEventsKeepTheirDateAndTodosAreTasks) {
+  std::string text = Cal("BEGIN:VEVENT\r\nUID:hol\r\nSUMMARY:Coop holiday\r\nDTSTART;VALUE=DATE:20261224\r\n"
+                         "DTEND;VALUE=DATE:20261227\r\nCATEGORIES:holiday\r\nLOCATION:Everywhere\r\nEND:VEVENT\r\n"
+                         "BEGIN:VTODO\r\nUID:t1\r\nSUMMARY:Send minutes\r\nDUE:20261201T120000Z\r\nSTATUS:NEEDS-ACTION\r\nEND:VTODO\r\n");
+  ParseResult r = Parse(text, Window("2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z"));
+  ASSERT_EQ(r.records.size(), 2u) << r.error;
+  const json& hol = r.records[0];
+  EXPECT_EQ(hol["kind"], "event");
+  EXPECT_EQ(hol["data"]["date"], "2026-12-24");
+  EXPECT_EQ(hol["data"]["all_day"], true);
+  EXPECT_EQ(hol["end"], "2026-12-27T00:00:00Z");
+  EXPECT_EQ(hol["tags"], json({"holiday"}));
+  EXPECT_EQ(hol["location"]["name"], "Everywhere");
+  const json& todo = r.records[1];
+  EXPECT_EQ(todo["kind"], "task");
+  EXPECT_EQ(todo["time"], "2026-12-01T12:00:00Z");
+  EXPECT_EQ(todo["data"]["status"], "NEEDS-ACTION");
+}
+
+TEST(Calendar, PathologicalRuleStopsAtTheCap) {
+  std::string text = Cal("BEGIN:VEVENT\r\nUID:tick\r\nSUMMARY:Tick\r\nDTSTART:20260101T000000Z\r\n"
+                         "RRULE:FREQ=SECONDLY\r\nEND:VEVENT\r\n");
+  ExpandOptions o = Window("2026-01-01T00:00:00Z", "2036-01-01T00:00:00Z");
+  o.max_occurrences = 500;
+  ParseResult r = Parse(text, o);
+  EXPECT_EQ(r.records.size(), 500u);
+  EXPECT_EQ(r.capped, 1);
+  ASSERT_FALSE(r.warnings.empty());
+  EXPECT_NE(r.warnings.back().find("stopped after 500 occurrences"), std::string::npos);
+}
+
+TEST(Calendar, WindowBoundsAnEndlessRule) {
+  std::string text = Cal("BEGIN:VEVENT\r\nUID:weekly\r\nSUMMARY:Lunch\r\nDTSTART:20200106T120000Z\r\n"
+                         "RRULE:FREQ=WEEKLY\r\nEND:VEVENT\r\n");
+  ParseResult r = Parse(text, Window("2026-11-01T00:00:00Z", "2026-12-01T00:00:00Z"));
+  ASSERT_EQ(r.records.size(), 5u);  // the Mondays of November 2026
+  EXPECT_EQ(r.records[0]["time"], "2026-11-02T12:00:00Z");
+  EXPECT_EQ(r.capped, 0);
+}
+
+TEST(Calendar, NotACalendarIsAnError) {
+  ExpandOptions o = Window("2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z");
+  EXPECT_NE(Parse("<html>nope</html>", o).error.find("not iCalendar"), std::string::npos);
+  EXPECT_NE(Parse("", o).error.find("not iCalendar"), std::string::npos);
+}
+
+std::string Corpora() {
+  const char* env = std::getenv("COOPHUB_CORPORA");
+  return env ? env : COOPHUB_CORPORA;
+}
+
+TEST(CalendarCorpus, EveryCalendarReadsOrFailsCleanly) {
+  int files = 0, read = 0, refused = 0, records = 0;
+  ExpandOptions o = Window("2000-01-01T00:00:00Z", "2030-01-01T00:00:00Z");
+  o.max_occurrences = 2000;
+  for (const char* sub : {"icalendar-python", "ical.js"}) {
+    fs::path root = fs::path(Corpora()) / sub;
+    ASSERT_TRUE(fs::exists(root)) << root;
+    for (const auto& e : fs::recursive_directory_iterator(root)) {
+      if (!e.is_regular_file() || (e.path().extension() != ".ics" && e.path().extension() != ".vcf")) continue;
+      std::ifstream f(e.path(), std::ios::binary);
+      std::stringstream ss;
+      ss << f.rdbuf();
+      ParseResult r = Parse(ss.str(), o);  // ASan and UBSan watch for the rest
+      ++files;
+      if (r.error.empty()) ++read;
+      else ++refused;
+      records += static_cast<int>(r.records.size());
+      for (const auto& rec : r.records) {
+        ASSERT_TRUE(rec.contains("id")) << e.path();
+        if (rec.contains("time")) {
+          EXPECT_TRUE(ParseRfc3339(rec["time"].get<std::string>())) << e.path();
+        }
+      }
+    }
+  }
+  std::printf("calendar corpora: %d files, %d read (%d records), %d refused with an error\n", files, read, records,
+              refused);
+  EXPECT_GT(files, 150);
+  EXPECT_GT(records, 100);
+}
+
+}  // namespace
+}  // namespace coophub::ical
