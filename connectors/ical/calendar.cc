@@ -70,11 +70,28 @@ json BaseRecord(icalcomponent* c, bool todo) {
   return r;
 }
 
-// Puts an occurrence's start and end into a record; all-day items keep their date.
+// "2026-10-05T18:00:00": a time as written in its own zone, for people and calendar views.
+std::string LocalIso(icaltimetype t) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d", t.year, t.month, t.day, t.hour, t.minute, t.second);
+  return buf;
+}
+
+bool IsUtc(icaltimetype t) { return t.zone == icaltimezone_get_utc_timezone(); }
+
+// Puts an occurrence's start and end into a record; all-day items keep their date, zoned
+// and floating times also keep the local time as written.
 void SetTimes(json& r, icaltimetype start, int64_t duration_s) {
   int64_t s = ToUnix(start);
   r["time"] = FormatRfc3339(s);
   if (duration_s > 0) r["end"] = FormatRfc3339(s + duration_s);
+  if (!start.is_date && !IsUtc(start)) {
+    r["data"]["start_local"] = LocalIso(start);
+    if (duration_s > 0) {
+      icaltimetype end = icaltime_add(start, icaldurationtype_from_int(static_cast<int>(duration_s)));
+      r["data"]["end_local"] = LocalIso(end);
+    }
+  }
   if (start.is_date) {
     r["data"]["all_day"] = true;
     r["data"]["date"] = DateOnly(start);
@@ -210,9 +227,11 @@ void Walk(icalcomponent* root, Collector& col) {
       if (const char* e = icalproperty_get_xlicerror(p)) col.out->warnings.push_back(e);
     if (k == ICAL_VEVENT_COMPONENT) {
       const char* uid = icalcomponent_get_uid(c);
-      if (!uid || !*uid) {
-        col.out->warnings.push_back("a VEVENT without UID was skipped");
-        continue;
+      if (!uid || !*uid) {  // RFC 5545 requires one; feeds in the wild forget it
+        std::string basis = icalcomponent_as_ical_string(c);
+        icalcomponent_set_uid(c, ("no-uid-" + std::to_string(std::hash<std::string>{}(basis))).c_str());
+        uid = icalcomponent_get_uid(c);
+        col.out->warnings.push_back(std::string("a VEVENT without UID got the id ") + uid);
       }
       icaltimetype rid = icalcomponent_get_recurrenceid(c);
       if (!icaltime_is_null_time(rid)) {

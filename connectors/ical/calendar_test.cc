@@ -145,5 +145,82 @@ TEST(CalendarCorpus, EveryCalendarReadsOrFailsCleanly) {
   EXPECT_GT(records, 100);
 }
 
+// jCal (RFC 7265) expectations of ical.js: for every VEVENT, our record of its first
+// occurrence has the same start, end and summary. Local times compare as written with
+// their zone; UTC times as instants; dates as dates.
+struct JcalEvent {
+  std::string uid, summary, start, start_tzid, start_type, end, end_tzid;
+};
+
+void CollectJcal(const json& comp, std::vector<JcalEvent>* out) {
+  if (!comp.is_array() || comp.size() < 3) return;
+  if (comp[0] == "vevent") {
+    JcalEvent e;
+    for (const auto& p : comp[1]) {
+      std::string name = p[0], value = p.size() > 3 && p[3].is_string() ? p[3].get<std::string>() : "";
+      std::string tzid = p[1].is_object() ? p[1].value("tzid", "") : "";
+      if (name == "uid") e.uid = value;
+      if (name == "summary") e.summary = value;
+      if (name == "dtstart") e.start = value, e.start_tzid = tzid, e.start_type = p[2];
+      if (name == "dtend") e.end = value, e.end_tzid = tzid;
+    }
+    out->push_back(e);
+  }
+  for (const auto& c : comp[2]) CollectJcal(c, out);
+}
+
+std::string Local(const json& rec, const char* key) {
+  return rec.contains("data") && rec["data"].contains(key) ? rec["data"][key].get<std::string>() : "";
+}
+
+TEST(CalendarCorpus, IcalJsJcalExpectationsAgree) {
+  fs::path dir = fs::path(Corpora()) / "ical.js/test/parser";
+  ExpandOptions o = Window("1900-01-01T00:00:00Z", "2100-01-01T00:00:00Z");
+  o.max_occurrences = 5;
+  int events = 0, agreed = 0;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.path().extension() != ".ics") continue;
+    fs::path expect = e.path();
+    expect.replace_extension(".json");
+    if (!fs::exists(expect)) continue;
+    std::ifstream jf(expect);
+    json jcal = json::parse(jf, nullptr, false);
+    std::vector<JcalEvent> want;
+    if (jcal.is_array() && !jcal.empty() && jcal[0].is_array()) for (const auto& c : jcal) CollectJcal(c, &want);
+    else CollectJcal(jcal, &want);
+    std::ifstream f(e.path(), std::ios::binary);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    ParseResult r = Parse(ss.str(), o);
+    for (const auto& w : want) {
+      if (w.start.empty()) continue;
+      ++events;
+      const json* got = nullptr;  // the first occurrence of that UID, or (no UID) that summary
+      for (const auto& rec : r.records) {
+        std::string id = rec["id"];
+        bool same = w.uid.empty() ? rec.value("title", "") == w.summary && id.rfind("no-uid-", 0) == 0
+                                  : id == w.uid || id.rfind(w.uid + "/", 0) == 0;
+        if (same && (!got || rec["time"] < (*got)["time"])) got = &rec;
+      }
+      if (!got) {
+        ADD_FAILURE() << e.path().filename() << ": no record for " << w.uid;
+        continue;
+      }
+      bool ok = got->value("title", "") == w.summary;
+      if (w.start_type == "date") ok = ok && Local(*got, "date") == w.start;
+      else if (!w.start.empty() && w.start.back() == 'Z') ok = ok && (*got)["time"] == w.start;
+      else ok = ok && Local(*got, "start_local") == w.start && Local(*got, "tzid").find(w.start_tzid) != std::string::npos;
+      if (!w.end.empty() && w.start_type != "date")
+        ok = ok && (w.end.back() == 'Z' ? got->value("end", "") == w.end : Local(*got, "end_local") == w.end);
+      EXPECT_TRUE(ok) << e.path().filename() << " " << w.uid << ": want " << w.start << " (" << w.start_tzid << ") - "
+                      << w.end << " \"" << w.summary << "\", got " << got->dump();
+      agreed += ok;
+    }
+  }
+  std::printf("ical.js jCal: %d of %d events agree on start, end and summary\n", agreed, events);
+  EXPECT_GE(events, 1) << "the corpus has VEVENTs with jCal expectations (rfc.ics)";
+  EXPECT_EQ(agreed, events);
+}
+
 }  // namespace
 }  // namespace coophub::ical
