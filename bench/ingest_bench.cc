@@ -141,6 +141,38 @@ double CsvThroughHub(const std::string& dir, int64_t n) {
   return static_cast<double>(n) / secs;
 }
 
+// 200 weekly events, each recurring for ten years, through the ical connector: parse,
+// expand (about 104,000 occurrences), store.
+double IcalThroughHub(const std::string& dir, int64_t* occurrences) {
+  std::string path = dir + "/weekly.ics";
+  {
+    std::FILE* f = std::fopen(path.c_str(), "w");
+    std::fputs("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//coophub//bench//EN\r\n", f);
+    for (int e = 0; e < 200; ++e)
+      std::fprintf(f, "BEGIN:VEVENT\r\nUID:weekly-%d@bench\r\nSUMMARY:Weekly %d\r\nDTSTART:20170102T%02d0000Z\r\n"
+                      "DURATION:PT1H\r\nRRULE:FREQ=WEEKLY;UNTIL=20261231T235959Z\r\nEND:VEVENT\r\n", e, e, e % 24);
+    std::fputs("END:VCALENDAR\r\n", f);
+    std::fclose(f);
+  }
+  auto store = OpenSqliteStore({dir + "/ical.db", 1});
+  HubConfig hub;
+  hub.base_dir = dir;
+  SourceConfig src;
+  src.id = "weekly";
+  src.plugin = "ical";
+  src.limits.memory_bytes = int64_t{1} << 30;
+  src.config = {{"url", path}, {"window_past_days", 4000}, {"window_future_days", 400}};
+  auto t0 = Clock::now();
+  SyncResult r = SyncSource(**store, hub, src, SyncOptions{});
+  double secs = Seconds(t0);
+  if (!r.ok() || r.changed < 100000) {
+    std::fprintf(stderr, "ical ingest failed: %s (%lld)\n", r.run.message.c_str(), static_cast<long long>(r.changed));
+    std::exit(1);
+  }
+  *occurrences = r.changed;
+  return static_cast<double>(r.changed) / secs;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -158,11 +190,15 @@ int main(int argc, char** argv) {
   double hub = ThroughHub(dir, n, argv[2]);
   int64_t csv_rows = argc > 4 ? std::atoll(argv[4]) : 1000000;
   double csv = csv_rows > 0 ? CsvThroughHub(dir, csv_rows) : 0;
+  int64_t occurrences = 0;
+  double ical = IcalThroughHub(dir, &occurrences);
   fs::remove_all(dir);
   std::printf("ingest_raw_sqlite_upsert_rps %.0f\n", raw);
   std::printf("ingest_plugin_to_store_rps %.0f\n", hub);
   std::printf("ingest_ratio %.2f\n", hub / raw);
   std::printf("csv_rows %lld\n", static_cast<long long>(csv_rows));
   std::printf("csv_ingest_rps %.0f\n", csv);
+  std::printf("ical_occurrences %lld\n", static_cast<long long>(occurrences));
+  std::printf("ical_expand_rps %.0f\n", ical);
   return 0;
 }

@@ -43,6 +43,7 @@ echo "coophub benchmarks ($(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ))"
 raw_rps=$(awk '/ingest_raw_sqlite_upsert_rps/ {print $2}' "$work/ingest.txt")
 hub_rps=$(awk '/ingest_plugin_to_store_rps/ {print $2}' "$work/ingest.txt")
 csv_rps=$(awk '/csv_ingest_rps/ {print $2}' "$work/ingest.txt")
+ical_rps=$(awk '/ical_expand_rps/ {print $2}' "$work/ingest.txt")
 
 # 2. A hub with 20,000 records and the demo feeds; start-to-ready measured from outside.
 port=$(free_port)
@@ -96,6 +97,7 @@ read -r nginx_rps nginx_p99 < <(wrk_run "http://127.0.0.1:$nport/static.json")
 verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN { ok = (op == ">=") ? (v >= t) : (v <= t); print ok ? "ok" : "MISSED" }'; }
 ingest_ratio=$(awk -v a="$hub_rps" -v b="$raw_rps" 'BEGIN {printf "%.2f", a/b}')
 csv_ratio=$(awk -v a="$csv_rps" -v b="$raw_rps" 'BEGIN {printf "%.2f", a/b}')
+ical_ratio=$(awk -v a="$ical_rps" -v b="$raw_rps" 'BEGIN {printf "%.2f", a/b}')
 list_ratio=$(awk -v a="$list_rps" -v b="$nginx_rps" 'BEGIN {printf "%.2f", a/b}')
 idle_mb=$(awk -v k="$idle_kb" 'BEGIN {printf "%.1f", k/1024}')
 loaded_mb=$(awk -v k="$loaded_kb" 'BEGIN {printf "%.1f", k/1024}')
@@ -103,6 +105,7 @@ loaded_mb=$(awk -v k="$loaded_kb" 'BEGIN {printf "%.1f", k/1024}')
 printf '\n%-34s %14s %26s %7s %10s %s\n' metric value baseline ratio target ""
 printf '%-34s %14.0f %16.0f raw SQLite %7s %10s %s\n' "ingest, records/s (300 B records)" "$hub_rps" "$raw_rps" "$ingest_ratio" ">= 0.50" "$(verdict "$ingest_ratio" 0.5 ">=")"
 printf '%-34s %14.0f %16.0f raw SQLite %7s %10s %s\n' "csv ingest, 1M rows, records/s" "$csv_rps" "$raw_rps" "$csv_ratio" ">= 0.50" "$(verdict "$csv_ratio" 0.5 ">=")"
+printf '%-34s %14.0f %16.0f raw SQLite %7s %10s\n' "ical 10-year weekly, occurrences/s" "$ical_rps" "$raw_rps" "$ical_ratio" ""
 printf '%-34s %14.0f %16.0f nginx 1KB %8s %10s %s\n' "records list limit=50, req/s" "$list_rps" "$nginx_rps" "$list_ratio" ">= 0.30" "$(verdict "$list_ratio" 0.3 ">=")"
 printf '%-34s %11s ms %13s ms nginx %8s %10s\n' "records list limit=50, p99" "$list_p99" "$nginx_p99" "" ""
 printf '%-34s %11s MB %26s %7s %10s %s\n' "idle RSS (20k records, synced)" "$idle_mb" "" "" "<= 15 MB" "$(verdict "$idle_mb" 15 "<=")"

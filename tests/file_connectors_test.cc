@@ -113,5 +113,28 @@ TEST(IcalPlugin, TheDemoCalendarBecomesEventsAndTasks) {
   EXPECT_NE(bad.run.message.find("README.md: not iCalendar"), std::string::npos) << bad.run.message;
 }
 
+TEST(IcalPlugin, EventsRemovedFromTheCalendarAreDeleted) {
+  testing::ScratchHub hub;
+  auto cal = [](const std::string& events) {
+    return "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\n" + events + "END:VCALENDAR\r\n";
+  };
+  auto event = [](const char* uid, const char* summary) {
+    return std::string("BEGIN:VEVENT\r\nUID:") + uid + "\r\nSUMMARY:" + summary +
+           "\r\nDTSTART:20261210T100000Z\r\nDTEND:20261210T110000Z\r\nEND:VEVENT\r\n";
+  };
+  std::string file = hub.dir().Write("cal.ics", cal(event("a", "Kept") + event("b", "Changed") + event("c", "Deleted")));
+  json config = {{"url", file}, {"window_past_days", 3650}};
+  ASSERT_TRUE(hub.Sync("cal", "ical", config).ok());
+  ASSERT_EQ(hub.Records().size(), 3u);
+  hub.dir().Write("cal.ics", cal(event("a", "Kept") + event("b", "Changed, new title")));
+  SyncResult r = hub.Sync("cal", "ical", config);
+  ASSERT_TRUE(r.ok()) << r.run.message;
+  EXPECT_EQ(r.deleted, 1);
+  std::vector<std::string> titles;
+  for (const auto& rec : hub.Records()) titles.push_back(rec["title"]);
+  std::sort(titles.begin(), titles.end());
+  EXPECT_EQ(titles, (std::vector<std::string>{"Changed, new title", "Kept"}));
+}
+
 }  // namespace
 }  // namespace coophub

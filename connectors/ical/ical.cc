@@ -8,6 +8,8 @@
 #include <coophub/time.hpp>
 
 #include <chrono>
+#include <map>
+#include <set>
 
 #include "calendar.h"
 
@@ -67,15 +69,26 @@ class Ical : public coophub::Connector {
     auto parsed = ParseOrFail(run, f);
     for (size_t i = 0; i < parsed.warnings.size() && i < 50; ++i)
       run.Log(COOPHUB_LOG_WARN, f.url + ": " + parsed.warnings[i]);
+    // The calendar is the truth inside the window: what the last sync emitted and this one
+    // does not (an event deleted, an occurrence excluded or past the window) is deleted.
+    std::map<std::string, std::set<std::string>> emitted = {{"events", {}}, {"todos", {}}};
     int64_t n = 0;
     for (auto& r : parsed.records) {
       std::string stream = r["kind"] == "task" ? "todos" : "events";
+      emitted[stream].insert(r["id"].get<std::string>());
       if (!run.Record(stream, r)) return;
       if (++n % 1000 == 0) run.Progress(n, static_cast<int64_t>(parsed.records.size()));
     }
+    for (auto& [stream, ids] : emitted) {
+      coophub::json before = run.state(stream);
+      if (before.is_object() && before.contains("ids"))
+        for (const auto& id : before["ids"])
+          if (id.is_string() && !ids.count(id.get<std::string>())) run.Delete(stream, id.get<std::string>());
+      coophub::json state = stream == "events" ? f.validators : coophub::json{{"url", f.url}};
+      state["ids"] = ids;
+      run.State(stream, state);
+    }
     run.Progress(n, n);
-    run.State("todos", {{"url", f.url}});
-    run.State("events", f.validators);
   }
 };
 
