@@ -7,12 +7,30 @@
 #include <coophub/fetch.hpp>
 #include <coophub/plugin.hpp>
 
-#include "csv_map.h"
+#include "row_map.h"
 #include "csv_table.h"
 
 namespace {
 
 using coophub::csv::Row;
+
+const std::string& Spec() {
+  static const std::string spec = std::string(R"json({
+  "type": "object",
+  "title": "CSV file",
+  "required": ["url"],
+  "additionalProperties": false,
+  "properties": {
+    "url": {"type": "string", "minLength": 1, "description": "https://, http://, file:// or a path relative to hub.yaml"},
+    "delimiter": {"type": "string", "minLength": 1, "maxLength": 1, "default": ","},
+    "quote": {"type": "string", "minLength": 1, "maxLength": 1, "default": "\""},
+    "encoding": {"type": "string", "default": "UTF-8", "description": "e.g. UTF-8, latin1, windows-1252"},
+    "header": {"type": "boolean", "default": true, "description": "the first row names the columns"},
+    "on_bad_row": {"type": "string", "enum": ["fail", "skip"], "default": "fail",
+                   "description": "fail the run at a bad row, or skip it with a warning in the run log"},
+    "auth_header": {"type": "string", "secret": true},)json") + coophub::rows::MappingSchemaProperties() + "}}";
+  return spec;
+}
 constexpr const char* kStream = "rows";
 
 class Csv : public coophub::Connector {
@@ -28,7 +46,7 @@ class Csv : public coophub::Connector {
 
   void Read(coophub::Run& run) override {
     const coophub::json& cfg = run.config();
-    coophub::csv::Mapping mapping = coophub::csv::MappingFromConfig(cfg);
+    coophub::rows::Mapping mapping = coophub::rows::MappingFromConfig(cfg);
     bool skip_bad = cfg.value("on_bad_row", "fail") == "skip";
     coophub::Fetched f = coophub::FetchDocument(run, run.state(kStream), "text/csv, */*;q=0.5");
     if (f.not_modified) {
@@ -59,7 +77,7 @@ class Csv : public coophub::Connector {
                              std::to_string(header.size()));
         return true;
       }
-      auto mapped = coophub::csv::MapRow(header, row.fields, ++rows, mapping);
+      auto mapped = coophub::rows::MapRow(header, row.fields, ++rows, mapping);
       if (!mapped.record) {
         refuse(row.line, mapped.error);
         return true;
@@ -117,7 +135,7 @@ class Csv : public coophub::Connector {
     });
     if (err) throw coophub::Failure(f.url + " line " + std::to_string(err->line) + ": " + err->message);
     if (t.header.empty()) throw coophub::Failure(f.url + ": the file is empty");
-    coophub::csv::MappingFromConfig(run.config());  // config errors show at check time too
+    coophub::rows::MappingFromConfig(run.config());  // config errors show at check time too
     const coophub::json columns = run.config().value("columns", coophub::json::object());
     for (const auto& [field, column] : columns.items())
       if (run.config().value("header", true) &&
@@ -130,5 +148,4 @@ class Csv : public coophub::Connector {
 
 }  // namespace
 
-COOPHUB_PLUGIN(Csv, "csv", "0.1.0", "CSV files: spreadsheet exports, member lists, statements",
-               coophub::csv::SpecJson())
+COOPHUB_PLUGIN(Csv, "csv", "0.1.0", "CSV files: spreadsheet exports, member lists, statements", Spec().c_str())

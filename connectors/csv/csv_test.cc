@@ -7,11 +7,15 @@
 #include <fstream>
 #include <sstream>
 
-#include "csv_map.h"
+#include "row_map.h"
 #include "csv_table.h"
 
 namespace coophub::csv {
 namespace {
+
+using rows::Mapping;
+using rows::MappingFromConfig;
+using rows::MapRow;
 
 namespace fs = std::filesystem;
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// From CSV rows to records: which column feeds which record field, how times and
-// amounts are written, what a bad row does. Built once from the connector's config,
-// then applied to each row. Pure, thread-compatible.
+// From rows of named text columns (a CSV file, an SQL query) to records: which column
+// feeds which record field, how times and amounts are written. Built once from the
+// connector's config ("columns", "kind", "time_format", "currency", "decimal_comma",
+// "tag_separator"), then applied to each row. Pure, thread-compatible.
 #pragma once
 
 #include <coophub/plugin.hpp>
@@ -11,7 +12,7 @@
 #include <string>
 #include <vector>
 
-namespace coophub::csv {
+namespace coophub::rows {
 
 struct Mapping {
   // Record field -> column name (or 1-based column number without a header).
@@ -36,7 +37,7 @@ struct MappedRow {
 MappedRow MapRow(const std::vector<std::string>& header, const std::vector<std::string>& fields,
                  int64_t row_number, const Mapping& m);
 
-// The JSON Schema of the csv connector's config.
-const char* SpecJson();
+// The JSON Schema properties of that config, for a connector's spec to include.
+const char* MappingSchemaProperties();
 
-}  // namespace coophub::csv
+}  // namespace coophub::rows

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-// Row-to-record mapping of the csv connector; see csv_map.h.
-#include "csv_map.h"
+// Row-to-record mapping shared by the csv and postgres connectors; see row_map.h.
+#include "row_map.h"
 
 #include <coophub/time.hpp>
 #include <ctime>
 
-namespace coophub::csv {
+namespace coophub::rows {
 namespace {
 
 // The record fields a column can feed.
@@ -57,18 +57,8 @@ std::optional<std::string> Decimal(const std::string& v, bool decimal_comma) {
 
 }  // namespace
 
-const char* SpecJson() {
-  return R"({
-  "type": "object",
-  "title": "CSV file",
-  "required": ["url"],
-  "additionalProperties": false,
-  "properties": {
-    "url": {"type": "string", "minLength": 1, "description": "https://, http://, file:// or a path relative to hub.yaml"},
-    "delimiter": {"type": "string", "minLength": 1, "maxLength": 1, "default": ","},
-    "quote": {"type": "string", "minLength": 1, "maxLength": 1, "default": "\""},
-    "encoding": {"type": "string", "default": "UTF-8", "description": "e.g. UTF-8, latin1, windows-1252"},
-    "header": {"type": "boolean", "default": true, "description": "the first row names the columns"},
+const char* MappingSchemaProperties() {
+  return R"json(
     "kind": {"type": "string", "enum": ["post", "event", "person", "task", "transaction", "decision", "resource", "message", "metric", "other"]},
     "columns": {"type": "object", "description": "record field -> column name, e.g. {\"title\": \"Name\", \"time\": \"Date\"}",
       "properties": {"id": {"type": "string"}, "title": {"type": "string"}, "summary": {"type": "string"},
@@ -80,12 +70,7 @@ const char* SpecJson() {
     "time_format": {"type": "string", "description": "strptime format such as %d/%m/%Y %H:%M; default ISO 8601"},
     "currency": {"type": "string", "minLength": 3, "maxLength": 3, "description": "ISO 4217 code when no currency column"},
     "decimal_comma": {"type": "boolean", "default": false, "description": "amounts are written 1.234,50"},
-    "tag_separator": {"type": "string", "default": ","},
-    "on_bad_row": {"type": "string", "enum": ["fail", "skip"], "default": "fail",
-                   "description": "fail the run at a bad row, or skip it with a warning in the run log"},
-    "auth_header": {"type": "string", "secret": true}
-  }
-})";
+    "tag_separator": {"type": "string", "default": ","})json";
 }
 
 Mapping MappingFromConfig(const json& c) {
@@ -175,4 +160,4 @@ MappedRow MapRow(const std::vector<std::string>& header, const std::vector<std::
   return MappedRow{std::move(r), ""};
 }
 
-}  // namespace coophub::csv
+}  // namespace coophub::rows
