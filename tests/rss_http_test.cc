@@ -146,5 +146,29 @@ TEST_F(RssHttp, AuthHeaderComesFromASecretReference) {
   for (const auto& line : *log) EXPECT_EQ(line.message.find("s3cret"), std::string::npos) << "a secret in the run log";
 }
 
+// An HTTPS server with a self-signed certificate, made by the openssl command at test time.
+TEST(RssHttps, SelfSignedCertificateIsATlsFailureNamedAsSuch) {
+  testing::ScratchHub hub;
+  std::string key = hub.dir().path() + "/key.pem", cert = hub.dir().path() + "/cert.pem";
+  std::string out, err;
+  ASSERT_EQ(testing::RunCommand({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out",
+                                 cert, "-days", "1", "-subj", "/CN=127.0.0.1"}, &out, &err), 0) << err;
+  httplib::SSLServer srv(cert.c_str(), key.c_str());
+  ASSERT_TRUE(srv.is_valid());
+  srv.Get("/feed.xml", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(kFeedV1, "application/rss+xml");
+  });
+  int port = srv.bind_to_any_port("127.0.0.1");
+  std::thread t([&] { srv.listen_after_bind(); });
+  std::string url = "https://127.0.0.1:" + std::to_string(port) + "/feed.xml";
+  SyncResult r = hub.Sync("feed", "rss", {{"url", url}});
+  srv.stop();
+  t.join();
+  EXPECT_EQ(r.run.outcome, RunResult::Outcome::kConnectorError);
+  EXPECT_EQ(r.run.message.rfind("TLS failure talking to " + url + ": ", 0), 0u) << r.run.message;
+  EXPECT_NE(r.run.message.find("self-signed certificate"), std::string::npos) << r.run.message;
+  EXPECT_TRUE(hub.Records().empty());
+}
+
 }  // namespace
 }  // namespace coophub
