@@ -4,29 +4,18 @@
 // 127.0.0.1. A calendar is filled over HTTP, synced, then one event is changed and one
 // deleted between two syncs; an unchanged calendar (same ctag) costs one PROPFIND.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
+
+#include <coophub/fetch.hpp>
 
 #include "test_util.h"
 
 namespace coophub {
 namespace {
 
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
 
 class Radicale {
  public:
-  explicit Radicale(const testing::TempDir& dir) : port_(FreePort()) {
+  explicit Radicale(const testing::TempDir& dir) : port_(testing::FreePort()) {
     std::string cfg = dir.Write("radicale.conf", "[server]\nhosts = 127.0.0.1:" + std::to_string(port_) +
                                                      "\n[auth]\ntype = none\n[rights]\ntype = owner_only\n"
                                                      "[storage]\nfilesystem_folder = " + dir.path() +
@@ -55,7 +44,7 @@ class Radicale {
     r.url = Url(path);
     r.body = body;
     r.timeout_ms = 5000;
-    r.headers = {{"Authorization", "Basic Y29vcDpzM2NyZXQ="}, {"Content-Type", type}, {"Depth", "0"}};  // coop:s3cret
+    r.headers = {{"Authorization", BasicAuth("coop", "s3cret")}, {"Content-Type", type}, {"Depth", "0"}};  // coop:s3cret
     return HttpFetch(r);
   }
   int Put(const std::string& name, const std::string& uid, const std::string& summary) const {
@@ -70,6 +59,12 @@ class Radicale {
   bool started_ = false, ready_ = false;
   Subprocess proc_;
 };
+
+TEST(CalDav, BasicAuthIsEncodedAsRfc7617Says) {
+  EXPECT_EQ(BasicAuth("coop", "s3cret"), "Basic Y29vcDpzM2NyZXQ=");
+  EXPECT_EQ(BasicAuth("a", ""), "Basic YTo=");
+  EXPECT_EQ(BasicAuth("Aladdin", "open sesame"), "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+}
 
 TEST(CalDav, SyncsChangesAndDeletionsFromRadicale) {
   testing::ScratchHub hub;

@@ -5,8 +5,6 @@
 // incremental reads past the committed cursor, and errors that name what to fix.
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <glob.h>
@@ -19,17 +17,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-int FreePgPort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
 
 std::string PgBin() {
   glob_t g{};
@@ -42,7 +29,7 @@ std::string PgBin() {
 
 class PgServer {
  public:
-  explicit PgServer(const testing::TempDir& dir) : port_(FreePgPort()) {
+  explicit PgServer(const testing::TempDir& dir) : port_(testing::FreePort()) {
     std::string bin = PgBin();
     passwd* pw = getpwnam("postgres");
     if (bin.empty() || !pw) {

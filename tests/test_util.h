@@ -4,7 +4,9 @@
 // process on a free port, HTTP calls to it. Every wait is bounded and ends by itself.
 #pragma once
 
+#include <netinet/in.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -85,6 +87,19 @@ class ScratchHub {
   HubConfig hub_;
   std::unique_ptr<Store> store_;
 };
+
+// A TCP port on 127.0.0.1 that nothing listens on now, for a server a test starts.
+inline int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  close(fd);
+  return ntohs(a.sin_port);
+}
 
 inline std::string ReadAll(const std::string& path) {
   std::ifstream f(path, std::ios::binary);

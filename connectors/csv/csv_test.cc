@@ -126,7 +126,7 @@ TEST(CsvEncoding, Latin1IsConvertedAndBomDropped) {
   EXPECT_EQ(ToUtf8("\xEF\xBB\xBFname", "UTF-8", &e), "name");
   EXPECT_FALSE(ToUtf8("x", "klingon-8", &e));
   EXPECT_NE(e.message.find("unknown encoding \"klingon-8\""), std::string::npos);
-  EXPECT_FALSE(ToUtf8("ok \xff\xfe", "UTF-16LE", &e) && false);  // converts or errs, never crashes
+  EXPECT_EQ(ToUtf8(std::string("h\0i\0\xe9\0", 6), "UTF-16LE", &e), "hi\xc3\xa9") << e.message;
 }
 
 TEST(CsvMap, ColumnsFeedRecordFields) {

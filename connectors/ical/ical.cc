@@ -127,8 +127,7 @@ class Ical : public coophub::Connector {
     req.headers["Depth"] = depth;
     req.headers["Content-Type"] = "application/xml; charset=utf-8";
     if (cfg.contains("username"))
-      req.headers["Authorization"] =
-          "Basic " + Base64(cfg["username"].get<std::string>() + ":" + cfg.value("password", ""));
+      req.headers["Authorization"] = coophub::BasicAuth(cfg["username"].get<std::string>(), cfg.value("password", ""));
     else if (cfg.contains("auth_header"))
       req.headers["Authorization"] = cfg["auth_header"].get<std::string>();
     coophub::HttpResponse resp = run.Http(req);
@@ -137,21 +136,6 @@ class Ical : public coophub::Connector {
       throw coophub::Failure("HTTP 401 from " + req.url + ": the CalDAV server refused the username or password");
     if (resp.status != 207 && resp.status != 200) throw coophub::HttpFailure(resp.status, req.url);
     return resp;
-  }
-
-  static std::string Base64(const std::string& in) {
-    static const char* k = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    unsigned v = 0;
-    int bits = 0;
-    for (unsigned char c : in) {
-      v = (v << 8) | c;
-      bits += 8;
-      while (bits >= 6) out += k[(v >> (bits -= 6)) & 63];
-    }
-    if (bits) out += k[(v << (6 - bits)) & 63];
-    while (out.size() % 4) out += '=';
-    return out;
   }
 
   // Emits the records and deletes what the last sync emitted and this one did not: the

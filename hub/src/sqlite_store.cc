@@ -14,6 +14,8 @@
 #include <thread>
 #include <unordered_map>
 
+#include <coophub/encoding.hpp>
+
 #include "store.h"
 #include "timeutil.h"
 
@@ -131,20 +133,7 @@ int StepWith(sqlite3_stmt* st, const A&... args) {
   return sqlite3_step(st);
 }
 
-// Base64url without padding, for opaque cursors.
-std::string B64(const std::string& in) {
-  static const char* k = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  unsigned v = 0;
-  int bits = 0;
-  for (unsigned char c : in) {
-    v = (v << 8) | c;
-    bits += 8;
-    while (bits >= 6) out += k[(v >> (bits -= 6)) & 63];
-  }
-  if (bits) out += k[(v << (6 - bits)) & 63];
-  return out;
-}
+// Cursors are base64url without padding (Base64Encode from the SDK); this reads them.
 std::optional<std::string> UnB64(const std::string& in) {
   std::string out;
   unsigned v = 0;
@@ -582,7 +571,7 @@ Result<RecordPage> SqliteStore::ListRecords(const RecordQuery& q) {
     int64_t last_uid = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
       if (page.count == limit) {
-        page.next_cursor = B64(last_time + "|" + std::to_string(last_uid));
+        page.next_cursor = Base64Encode(last_time + "|" + std::to_string(last_uid), /*url_safe=*/true);
         break;
       }
       last_uid = sqlite3_column_int64(st, 0);

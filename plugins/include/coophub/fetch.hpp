@@ -7,6 +7,7 @@
 #ifndef COOPHUB_FETCH_HPP_
 #define COOPHUB_FETCH_HPP_
 
+#include <coophub/encoding.hpp>
 #include <coophub/plugin.hpp>
 
 #include <algorithm>
@@ -39,6 +40,11 @@ inline std::string CharsetOf(const std::string& content_type) {
   cs.erase(std::remove(cs.begin(), cs.end(), '"'), cs.end());
   cs.erase(std::remove(cs.begin(), cs.end(), ' '), cs.end());
   return cs;
+}
+
+// The value of an Authorization header for HTTP basic auth.
+inline std::string BasicAuth(const std::string& user, const std::string& password) {
+  return "Basic " + Base64Encode(user + ":" + password);
 }
 
 // Why an HTTP status ended the run, and what to do about it.
