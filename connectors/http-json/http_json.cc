@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// The http-json connector: any JSON API described by a manifest (connectors/manifests/
+// has those of Loomio, Open Collective, Discourse, Mastodon, Gitea/Forgejo and
+// WordPress). The source's config names the manifest and carries the values the
+// manifest asks for (base_url, a token...). All HTTP goes through the host.
+#include <coophub/plugin.hpp>
+
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
+#include <sstream>
+#include <thread>
+
+#include "engine.h"
+#include "feed.h"
+#include "manifest.h"
+
+namespace {
+
+using coophub::json;
+namespace hj = coophub::httpjson;
+
+constexpr const char* kSpec = R"json({
+  "type": "object",
+  "title": "JSON API (declarative manifest)",
+  "required": ["manifest"],
+  "additionalProperties": true,
+  "properties": {
+    "manifest": {"type": "string", "description": "a manifest name (loomio, opencollective, discourse, mastodon, gitea, wordpress) or the path of a .yaml manifest"},
+    "base_url": {"type": "string", "description": "the address of the service, e.g. https://forum.example.coop"},
+    "token": {"type": "string", "secret": true},
+    "api_key": {"type": "string", "secret": true},
+    "password": {"type": "string", "secret": true}
+  }
+})json";
+
+std::vector<std::string> ManifestDirs() {
+  std::vector<std::string> dirs;
+  const char* lists[] = {std::getenv("COOPHUB_MANIFEST_PATH"), COOPHUB_MANIFEST_DIRS};
+  for (const char* list : lists) {
+    if (!list) continue;
+    std::stringstream ss(list);
+    for (std::string d; std::getline(ss, d, ':');)
+      if (!d.empty()) dirs.push_back(d);
+  }
+  return dirs;
+}
+
+json Manifest(const json& config) {
+  if (!config.contains("manifest") || !config["manifest"].is_string())
+    throw coophub::Failure("config.manifest is required: the name or path of the API's manifest");
+  return hj::LoadManifest(hj::FindManifest(config["manifest"].get<std::string>(), ManifestDirs()));
+}
+
+hj::Io RunIo(coophub::Run& run) {
+  hj::Io io;
+  io.http = [&run](const coophub::HttpRequest& req) { return run.Http(req); };
+  io.sleep = [&run](double seconds) {
+    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+    while (std::chrono::steady_clock::now() < until && !run.Cancelled())
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  };
+  io.warn = [&run](const std::string& m) { run.Log(COOPHUB_LOG_WARN, m); };
+  io.cancelled = [&run] { return run.Cancelled(); };
+  io.now = [] { return static_cast<int64_t>(std::time(nullptr)); };
+  return io;
+}
+
+class HttpJson : public coophub::Connector {
+ public:
+  void Check(coophub::Run& run) override {
+    hj::Api api(Manifest(run.config()), run.config(), RunIo(run));
+    api.CheckConfig();
+    run.Check(true, api.Probe());
+  }
+
+  void Discover(coophub::Run& run) override {
+    json m = Manifest(run.config());
+    for (const auto& s : m["streams"]) run.Stream(s["name"], s["kind"]);
+  }
+
+  void Read(coophub::Run& run) override {
+    coophub::feed::FeedGlobalInit();
+    json m = Manifest(run.config());
+    hj::Api api(m, run.config(), RunIo(run));
+    api.CheckConfig();
+    int64_t done = 0;
+    for (const auto& s : m["streams"]) {
+      std::string name = s["name"];
+      if (!run.Selected(name)) continue;
+      json state = api.ReadStream(s, run.state(name), [&](json rec) {
+        if (++done % 100 == 0) run.Progress(done);
+        return run.Record(name, rec);
+      });
+      if (run.Cancelled()) return;
+      run.State(name, state);
+    }
+    run.Progress(done, done);
+  }
+};
+
+}  // namespace
+
+COOPHUB_PLUGIN(HttpJson, "http-json", "1.0.0", "Any JSON API described by a YAML manifest", kSpec)
