@@ -101,8 +101,13 @@ json MapValue(const json& spec, const std::string& field, const Scope& scope) {
   if (opts.contains("join")) {
     // {list: discussions, key: id, on: topicable_id}: the element of response.list whose
     // key equals this item's `on`.
+    // `list` may depend on the item: {by: topicable_type, list: {Discussion: discussions, Poll: polls}}.
     const json& j = opts["join"];
-    const json* list = scope.response ? GetPath(*scope.response, j.value("list", "")) : nullptr;
+    std::string list_path;
+    if (j["list"].is_string()) list_path = j["list"];
+    else if (const json* by = GetPath(*scope.item, j.value("by", "")); by && j["list"].contains(ToText(*by)))
+      list_path = j["list"][ToText(*by)];
+    const json* list = scope.response && !list_path.empty() ? GetPath(*scope.response, list_path) : nullptr;
     const json* want = GetPath(*scope.item, j.value("on", ""));
     from = nullptr;
     if (list && list->is_array() && want)
@@ -116,7 +121,7 @@ json MapValue(const json& spec, const std::string& field, const Scope& scope) {
   if (spec.is_string()) {
     const std::string& s = spec.get_ref<const std::string&>();
     if (s.find("${") != std::string::npos) raw = Expand(s, scope);
-    else if (const json* v = GetPath(*scope.item, s)) raw = *v;
+    else if (const json* v = GetPath(*from, s)) raw = *v;
   } else if (opts.contains("path")) {
     // One path, or a list of them: the first that has a value (due_date, else created_at).
     for (const auto& p : opts["path"].is_array() ? opts["path"] : json::array({opts["path"]}))
@@ -125,7 +130,9 @@ json MapValue(const json& spec, const std::string& field, const Scope& scope) {
         break;
       }
   } else if (opts.contains("template")) {
-    raw = Expand(opts["template"].get<std::string>(), scope);
+    Scope joined = scope;
+    joined.item = from;
+    raw = Expand(opts["template"].get<std::string>(), joined);
   } else if (opts.contains("value")) {
     raw = opts["value"];
   }
@@ -385,6 +392,12 @@ Api::Api(json manifest, json config, Io io) : manifest_(std::move(manifest)), co
       secrets_.push_back(config_[k].get<std::string>());
 }
 
+int64_t Api::PageSize(const json& pagination) const {
+  if (config_.contains("page_size") && config_["page_size"].is_number_integer() && config_["page_size"].get<int64_t>() > 0)
+    return config_["page_size"].get<int64_t>();
+  return pagination.value("size", int64_t{0});
+}
+
 std::string Api::Name() const { return "manifest \"" + manifest_["name"].get<std::string>() + "\""; }
 
 void Api::CheckConfig() const {
@@ -443,7 +456,7 @@ HttpRequest Api::BuildRequest(const json& stream, const Page& page, const json& 
       const json& p = stream["pagination"];
       std::string in = p["in"];
       std::string type = p["type"];
-      if (p.contains("size_param") && p.contains("size")) SetParam(&body, &params, in, p["size_param"], p["size"]);
+      if (p.contains("size_param") && PageSize(p) > 0) SetParam(&body, &params, in, p["size_param"], PageSize(p));
       if (type == "page" || type == "offset") SetParam(&body, &params, in, p["param"], page.number);
       if (type == "cursor" && p.contains("param") && !page.cursor.is_null())
         SetParam(&body, &params, in, p["param"], page.cursor);
@@ -496,7 +509,7 @@ HttpRequest Api::BuildRequest(const json& stream, const Page& page, const json& 
 
 HttpResponse Api::Fetch(const HttpRequest& req) {
   const json& retry = manifest_["retry"];
-  int attempts = std::max(1, retry["attempts"].get<int>());
+  int attempts = std::max(1, config_.value("max_attempts", retry["attempts"].get<int>()));
   double delay = retry["initial_delay_s"].get<double>(), max_delay = retry["max_delay_s"].get<double>();
   std::string shown = Redact(req.url);
   for (int attempt = 1;; ++attempt) {
@@ -594,7 +607,7 @@ json Api::ReadStream(const json& stream, const json& state, const std::function<
     }
     if (reached_cursor || io_.cancelled() || !pag) break;
     int64_t count = static_cast<int64_t>(records.size());
-    int64_t size = pag->value("size", int64_t{0});
+    int64_t size = PageSize(*pag);
     if (type == "page" || type == "offset") {
       if (count == 0 || (size > 0 && count < size)) break;
       page.number += type == "page" ? 1 : count;

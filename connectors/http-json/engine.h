@@ -83,6 +83,8 @@ class Api {
   [[noreturn]] void FailStatus(const HttpResponse& resp, const std::string& url) const;
   std::string Redact(std::string text) const;
   std::string Name() const;
+  // pagination.size, or the source's config.page_size when it sets one.
+  int64_t PageSize(const json& pagination) const;
 
   json manifest_, config_;
   Io io_;

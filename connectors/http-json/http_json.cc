@@ -31,7 +31,9 @@ constexpr const char* kSpec = R"json({
     "base_url": {"type": "string", "description": "the address of the service, e.g. https://forum.example.coop"},
     "token": {"type": "string", "secret": true},
     "api_key": {"type": "string", "secret": true},
-    "password": {"type": "string", "secret": true}
+    "password": {"type": "string", "secret": true},
+    "max_attempts": {"type": "integer", "minimum": 1, "maximum": 10, "description": "tries per request before the run fails (429 and 5xx answers are retried)"},
+    "page_size": {"type": "integer", "minimum": 1, "description": "records per request, instead of the manifest's page size"}
   }
 })json";
 

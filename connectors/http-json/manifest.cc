@@ -114,7 +114,12 @@ void CheckMapping(const Checker& c, const json& m, const std::string& key) {
     }
     if (spec.is_string()) continue;
     c.Keys(spec, k, {"path", "template", "value", "format", "default", "map", "each", "join"});
-    if (spec.contains("join")) c.Keys(spec["join"], k + ".join", {"list", "key", "on"});
+    if (spec.contains("join")) {
+      c.Keys(spec["join"], k + ".join", {"list", "by", "key", "on"});
+      const json& l = spec["join"].value("list", json());
+      if (!l.is_string() && !(l.is_object() && spec["join"].contains("by")))
+        c.Fail(k + ".join.list", "must be a path, or a mapping from values of join.by to paths");
+    }
     int sources = spec.contains("path") + spec.contains("template") + spec.contains("value");
     if (sources != 1) c.Fail(k, "needs exactly one of path, template or value");
     c.OneOf(spec, k, "format", {"text", "html", "time", "unix", "unix_ms", "string", "cents", "decimal"});
