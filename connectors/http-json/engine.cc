@@ -175,6 +175,18 @@ json MapValue(const json& spec, const std::string& field, const Scope& scope) {
   return ToText(raw);
 }
 
+bool ValidUtf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = s[i];
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    for (size_t k = 1; k < n; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 2) return false;
+    i += n;
+  }
+  return true;
+}
+
 bool Retryable(int status) { return status == 0 || status == 429 || status >= 500; }
 
 void SetParam(json* body, std::vector<std::pair<std::string, std::string>>* params, const std::string& in,
@@ -535,6 +547,11 @@ HttpResponse Api::Fetch(const HttpRequest& req) {
 json Api::ParseBody(const HttpResponse& resp, const std::string& url) const {
   if (resp.status < 200 || resp.status > 299) FailStatus(resp, url);
   json body = json::parse(resp.body, nullptr, false);
+  if (body.is_discarded() && !ValidUtf8(resp.body)) {
+    std::string type = resp.Header("content-type");
+    throw Failure("the response from " + url + " is not UTF-8" + (type.empty() ? "" : " (Content-Type " + type + ")") +
+                  ", and JSON is always UTF-8 (RFC 8259); the service is misconfigured or this is not its API");
+  }
   if (body.is_discarded()) {
     std::string type = resp.Header("content-type");
     std::string head = resp.body.substr(0, 80);

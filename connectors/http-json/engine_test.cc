@@ -9,6 +9,7 @@
 
 #include <deque>
 #include <filesystem>
+#include <fstream>
 
 #include "feed.h"
 #include "manifest.h"
@@ -253,6 +254,38 @@ streams:
   EXPECT_EQ(ids, (std::vector<std::string>{"120", "110"}));
   EXPECT_EQ(sc.asked.size(), 1u);  // the page with 99 ends the read: no next page
   EXPECT_EQ(state["cursor"], "120");
+}
+
+// Every JSONTestSuite document as a response body: the engine stores records or ends
+// with a Failure (never a crash); valid JSON is never called "not JSON", invalid JSON
+// always fails.
+TEST(Api, SurvivesEveryJsonTestSuiteDocument) {
+  std::string dir = std::string(COOPHUB_CORPORA) + "/JSONTestSuite/test_parsing";
+  ASSERT_TRUE(std::filesystem::exists(dir)) << dir;
+  json m = CheckManifest(YamlToJson("name: j\nbase_url: http://h\nstreams: [{name: s, mapping: {id: id}}]\n", "j"), "j");
+  int files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    std::string name = e.path().filename().string();
+    std::ifstream f(e.path(), std::ios::binary);
+    std::string body((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    Script sc;
+    sc.answers = {Answer(200, body)};
+    Api api(m, json::object(), sc.io());
+    std::string error;
+    try {
+      api.ReadStream(m["streams"][0], json(), [](json) { return true; });
+    } catch (const Failure& f) {
+      error = f.what();
+    }
+    bool said_not_json = error.find("is not JSON") != std::string::npos || error.find("is not UTF-8") != std::string::npos;
+    if (name[0] == 'y') {
+      EXPECT_FALSE(said_not_json) << name << ": " << error;
+    } else if (name[0] == 'n') {
+      EXPECT_FALSE(error.empty()) << name << " was accepted";
+    }
+    ++files;
+  }
+  EXPECT_GT(files, 300);
 }
 
 }  // namespace
