@@ -23,7 +23,11 @@ release: deps
 	@cmake --build $(RELEASE) -j $(JOBS)
 
 demo: release
+	@# A demo admin, so that the tour can sign in (its password is in examples/demo/).
+	@$(RELEASE)/hub/coophub user add demo --admin --password-file examples/demo/demo-password \
+	  --data build/demo-data >/dev/null 2>&1 || true
 	@echo "coophub demo: starting the hub with examples/demo (Ctrl-C stops it; another port: make demo PORT=9090)"
+	@echo "  demo account: demo / $$(cat examples/demo/demo-password)"
 	$(RELEASE)/hub/coophub serve --data build/demo-data --port $(PORT)
 
 test:

@@ -120,7 +120,7 @@ TEST(Cli, ServeRefusesBadConfigWithFileAndLine) {
        "sources.news.config.url: required"},
       {"secret", "sources:\n  - id: news\n    plugin: rss\n    config: {url: x, auth_header: \"${env:COOPHUB_TEST_UNSET_TOKEN}\"}\n",
        "${env:COOPHUB_TEST_UNSET_TOKEN} is not set"},
-      {"address", "server: {address: 0.0.0.0}\n", "would expose the hub beyond this machine"},
+      {"address", "server: {address: 0.0.0.0}\n", "would expose a hub that has no accounts yet"},
   };
   for (const auto& c : cases) {
     TempDir dir;

@@ -134,6 +134,7 @@ TEST(Hub, NeverRunsMoreSyncsAtOnceThanAllowed) {
                                               "  - id: b\n" + slow + "  - id: c\n" + slow);
   Hub hub(cfg, dir.path() + "/data");
   ASSERT_TRUE(hub.ok()) << hub.log();
+  EXPECT_EQ(hub.GetAnon("/api/v1/sources").status, 401) << "source health is for signed-in members";
   int most_running = 0, polls = 0, done = 0;
   for (; polls < 2000 && done < 3; ++polls) {  // each run takes ~250 ms; three in sequence
     json items = hub.Get("/api/v1/sources").Json()["items"];

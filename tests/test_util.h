@@ -13,6 +13,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -118,13 +119,15 @@ struct Http {
   json Json() const { return json::parse(body, nullptr, false); }
 };
 
-inline Http Call(const std::string& method, const std::string& url, const std::string& body = "") {
+inline Http Call(const std::string& method, const std::string& url, const std::string& body = "",
+                 const std::map<std::string, std::string>& headers = {}) {
   HttpFetchRequest req;
   req.method = method;
   req.url = url;
   req.body = body;
   req.timeout_ms = 10000;
   if (!body.empty()) req.headers["Content-Type"] = "application/json";
+  for (const auto& [k, v] : headers) req.headers[k] = v;
   HttpFetchResponse r = HttpFetch(req);
   return {r.status, r.body, r.headers, r.error};
 }
@@ -160,11 +163,23 @@ inline int RunCommand(const std::vector<std::string>& argv, std::string* out, st
   return WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
 }
 
-// A `coophub serve` on a free port of 127.0.0.1, stopped (SIGTERM) when destroyed.
+// A `coophub serve` on a free port of 127.0.0.1, stopped (SIGTERM) when destroyed. It has
+// an admin account ("admin") whose API token Get, Post and Call send; GetAnon sends none.
 class Hub {
  public:
   // Starts the hub and waits (at most 60 s) for its ready line. ok() says if it came.
   Hub(const std::string& config, const std::string& data_dir) {
+    fs::create_directories(data_dir);
+    std::string pw = data_dir + "/admin-password";
+    std::ofstream(pw) << "correct horse battery staple\n";
+    std::string cmd_out, err;
+    // On a restart over the same data the user exists already: that add fails, harmlessly.
+    RunCommand({COOPHUB_BINARY, "user", "add", "admin", "--admin", "--password-file", pw, "--config", config, "--data",
+                data_dir}, &cmd_out, &err);
+    cmd_out.clear();
+    if (RunCommand({COOPHUB_BINARY, "token", "add", "admin", "--scope", "admin", "--config", config, "--data", data_dir},
+                   &cmd_out, &err) == 0)
+      token_ = cmd_out.substr(0, cmd_out.find('\n'));
     SpawnOptions o;
     o.argv = {COOPHUB_BINARY, "serve", "--config", config, "--port", "0", "--data", data_dir};
     if (!proc_.Start(o).ok()) return;
@@ -201,7 +216,7 @@ class Hub {
     int64_t rss;
     proc_.Wait(&rss);
   }
-  bool ok() const { return !base_.empty(); }
+  bool ok() const { return !base_.empty() && !token_.empty(); }
   const std::string& base() const { return base_; }
   std::string log() const {
     std::lock_guard<std::mutex> lock(mu_);
@@ -214,11 +229,15 @@ class Hub {
     int64_t rss;
     proc_.Wait(&rss);
   }
-  Http Get(const std::string& path) const { return testing::Call("GET", base_ + path); }
-  Http Call(const std::string& method, const std::string& path) const { return testing::Call(method, base_ + path); }
-  Http Post(const std::string& path, const std::string& body = "") const {
-    return testing::Call("POST", base_ + path, body);
+  Http Get(const std::string& path) const { return testing::Call("GET", base_ + path, "", Auth()); }
+  Http GetAnon(const std::string& path) const { return testing::Call("GET", base_ + path); }
+  Http Call(const std::string& method, const std::string& path) const {
+    return testing::Call(method, base_ + path, "", Auth());
   }
+  Http Post(const std::string& path, const std::string& body = "") const {
+    return testing::Call("POST", base_ + path, body, Auth());
+  }
+  const std::string& token() const { return token_; }
 
   // Polls a source until its last run has finished (at most timeout). Returns the source JSON.
   json WaitForRun(const std::string& source, int min_runs = 1, int timeout_s = 60) const {
@@ -237,6 +256,7 @@ class Hub {
   }
 
  private:
+  std::map<std::string, std::string> Auth() const { return {{"Authorization", "Bearer " + token_}}; }
   void Drain() {
     bool out_open = true, err_open = true;
     while (out_open || err_open) {
@@ -256,7 +276,7 @@ class Hub {
   }
 
   Subprocess proc_;
-  std::string base_;
+  std::string base_, token_;
   mutable std::mutex mu_;
   std::string log_;  // guarded by mu_
   std::thread drain_;

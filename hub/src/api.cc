@@ -10,6 +10,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "accounts_api.h"
 #include "page.h"
 #include "subprocess.h"
 #include "timeutil.h"
@@ -99,21 +100,45 @@ std::string DefaultWebDir() {
   return "";
 }
 
-Api::Api(Store& store, Scheduler* scheduler, const HubConfig& config, std::string web_dir)
-    : store_(store), scheduler_(scheduler), config_(config), web_dir_(std::move(web_dir)) {}
+Api::Api(Store& store, Scheduler* scheduler, const HubConfig& config, std::string web_dir, Accounts* accounts)
+    : store_(store),
+      scheduler_(scheduler),
+      config_(config),
+      web_dir_(std::move(web_dir)),
+      accounts_(accounts),
+      limiter_(std::make_unique<LoginLimiter>()) {}
+
+Api::~Api() = default;
+
+std::vector<std::string> VisibleTo(Role role) {
+  if (role == Role::kAdmin) return {};  // all
+  if (role == Role::kAnonymous) return {"public"};
+  return {"public", "members"};
+}
 
 const std::vector<Api::Route>& Api::Routes() {
+  using R = Role;
   static const std::vector<Route> routes = {
-      {"GET", "/healthz", &Api::Health},
-      {"GET", "/api/v1/records", &Api::ListRecords},
-      {"GET", "/api/v1/records/{}", &Api::GetRecord},
-      {"GET", "/api/v1/sources", &Api::ListSources},
-      {"GET", "/api/v1/sources/{}", &Api::GetSource},
-      {"GET", "/api/v1/sources/{}/runs", &Api::SourceRuns},
-      {"POST", "/api/v1/sources/{}/sync", &Api::SyncNow},
-      {"GET", "/api/v1/runs/{}", &Api::GetRun},
-      {"GET", "/", &Api::Dashboard},
-      {"GET", "/static/{}", &Api::Static},
+      {"GET", "/healthz", R::kAnonymous, &Api::Health},
+      {"GET", "/api/v1/records", R::kAnonymous, &Api::ListRecords},
+      {"GET", "/api/v1/records/{}", R::kAnonymous, &Api::GetRecord},
+      {"GET", "/api/v1/sources", R::kViewer, &Api::ListSources},
+      {"GET", "/api/v1/sources/{}", R::kViewer, &Api::GetSource},
+      {"GET", "/api/v1/sources/{}/runs", R::kViewer, &Api::SourceRuns},
+      {"POST", "/api/v1/sources/{}/sync", R::kEditor, &Api::SyncNow},
+      {"GET", "/api/v1/runs/{}", R::kViewer, &Api::GetRun},
+      {"POST", "/api/v1/login", R::kAnonymous, &Api::Login},
+      {"POST", "/api/v1/logout", R::kViewer, &Api::Logout},
+      {"GET", "/api/v1/me", R::kViewer, &Api::Me},
+      {"POST", "/api/v1/setup", R::kAnonymous, &Api::Setup},
+      {"GET", "/api/v1/tokens", R::kViewer, &Api::ListTokens},
+      {"POST", "/api/v1/tokens", R::kViewer, &Api::CreateToken},
+      {"DELETE", "/api/v1/tokens/{}", R::kViewer, &Api::RevokeToken},
+      {"GET", "/api/v1/users", R::kAdmin, &Api::ListUsers},
+      {"POST", "/api/v1/users", R::kAdmin, &Api::CreateUser},
+      {"GET", "/api/v1/audit", R::kAdmin, &Api::AuditLog},
+      {"GET", "/", R::kAnonymous, &Api::Dashboard},
+      {"GET", "/static/{}", R::kAnonymous, &Api::Static},
   };
   return routes;
 }
@@ -135,7 +160,28 @@ ApiResponse Api::Handle(const ApiRequest& req) const noexcept {
       path_matched = true;
       if (req.method != route.method && !(req.method == "HEAD" && std::string(route.method) == "GET"))
         continue;
-      return (this->*route.handler)(req, params);
+      auto who = Authenticate(req);
+      if (!who.ok())
+        return Problem(401, "Unauthorized", who.status().message());
+      if (who->role < route.min_role) {
+        if (who->role == Role::kAnonymous)
+          return Problem(401, "Sign in needed",
+                         req.path + " needs a signed-in " + RoleName(route.min_role) +
+                             ": sign in, or send an API token as \"Authorization: Bearer …\"");
+        return Problem(403, "Forbidden", req.path + " needs the " + RoleName(route.min_role) + " role; " +
+                                             who->name + " has " + RoleName(who->role) +
+                                             (who->via == "token" ? " (as capped by the token's scope)" : ""));
+      }
+      // A browser's session cookie rides along on any site's form: a write made with one
+      // must also carry the session's CSRF token, which only our own pages can read.
+      bool write = req.method != "GET" && req.method != "HEAD";
+      if (write && who->via == "session") {
+        auto it = req.headers.find("x-csrf-token");
+        if (it == req.headers.end() || it->second != who->csrf)
+          return Problem(403, "CSRF token missing",
+                         "a write with a session cookie needs the X-CSRF-Token header that /api/v1/me returns");
+      }
+      return (this->*route.handler)(req, *who, params);
     }
     if (path_matched) {
       ApiResponse r = Problem(405, "Method not allowed", req.method + " is not allowed on " + req.path);
@@ -151,13 +197,13 @@ ApiResponse Api::Handle(const ApiRequest& req) const noexcept {
   }
 }
 
-ApiResponse Api::Health(const ApiRequest&, const Params&) const {
+ApiResponse Api::Health(const ApiRequest&, const Principal&, const Params&) const {
   auto s = store_.Stats();
   if (!s.ok()) return Problem(503, "Store unavailable", s.status().message());
   return Json(200, {{"status", "ok"}});
 }
 
-ApiResponse Api::ListRecords(const ApiRequest& r, const Params&) const {
+ApiResponse Api::ListRecords(const ApiRequest& r, const Principal& who, const Params&) const {
   if (auto bad = CheckParams(r, {"kind", "source", "stream", "q", "since", "until", "limit", "cursor"}))
     return *bad;
   RecordQuery q;
@@ -188,6 +234,7 @@ ApiResponse Api::ListRecords(const ApiRequest& r, const Params&) const {
     q.limit = static_cast<int>(v);
   }
   if (q.q.size() > 500) return Problem(400, "Query too long", "q is limited to 500 characters");
+  q.visibilities = VisibleTo(who.role);
   auto page = store_.ListRecords(q);
   if (!page.ok()) return FromStatus(page.status());
   // Stored records are written out as they are: no re-serialisation on the hot path.
@@ -201,13 +248,20 @@ ApiResponse Api::ListRecords(const ApiRequest& r, const Params&) const {
   return {200, "application/json", std::move(body)};
 }
 
-ApiResponse Api::GetRecord(const ApiRequest&, const Params& p) const {
+ApiResponse Api::GetRecord(const ApiRequest&, const Principal& who, const Params& p) const {
   char* end = nullptr;
   long long uid = std::strtoll(p[0].c_str(), &end, 10);
   if (*end != '\0' || uid <= 0)
     return Problem(400, "Bad record id", "\"" + p[0].substr(0, 40) + "\" is not a record uid (a positive number)");
   auto rec = store_.GetRecord(uid);
   if (!rec.ok()) return FromStatus(rec.status());
+  std::vector<std::string> allowed = VisibleTo(who.role);
+  if (!allowed.empty()) {
+    std::string vis = json::parse(*rec, nullptr, false).value("visibility", "members");
+    // Not 403: whether a private record exists is itself private.
+    if (std::find(allowed.begin(), allowed.end(), vis) == allowed.end())
+      return Problem(404, "Not found", "no record with uid " + p[0]);
+  }
   return {200, "application/json", std::move(*rec)};
 }
 
@@ -263,14 +317,14 @@ Result<json> Api::AllSourcesJson() const {
   return items;
 }
 
-ApiResponse Api::ListSources(const ApiRequest& r, const Params&) const {
+ApiResponse Api::ListSources(const ApiRequest& r, const Principal&, const Params&) const {
   if (auto bad = CheckParams(r, {})) return *bad;
   auto items = AllSourcesJson();
   if (!items.ok()) return FromStatus(items.status());
   return Json(200, {{"items", *items}});
 }
 
-ApiResponse Api::GetSource(const ApiRequest&, const Params& p) const {
+ApiResponse Api::GetSource(const ApiRequest&, const Principal&, const Params& p) const {
   const SourceConfig* src = config_.FindSource(p[0]);
   if (!src) return Problem(404, "Unknown source", "no source \"" + p[0].substr(0, 64) + "\" in the hub's config");
   auto stats = store_.Stats();
@@ -280,7 +334,7 @@ ApiResponse Api::GetSource(const ApiRequest&, const Params& p) const {
   return Json(200, *j);
 }
 
-ApiResponse Api::SourceRuns(const ApiRequest& r, const Params& p) const {
+ApiResponse Api::SourceRuns(const ApiRequest& r, const Principal&, const Params& p) const {
   if (auto bad = CheckParams(r, {"limit"})) return *bad;
   if (!config_.FindSource(p[0]))
     return Problem(404, "Unknown source", "no source \"" + p[0].substr(0, 64) + "\" in the hub's config");
@@ -299,7 +353,7 @@ ApiResponse Api::SourceRuns(const ApiRequest& r, const Params& p) const {
   return Json(200, {{"items", items}});
 }
 
-ApiResponse Api::GetRun(const ApiRequest&, const Params& p) const {
+ApiResponse Api::GetRun(const ApiRequest&, const Principal&, const Params& p) const {
   char* end = nullptr;
   long long id = std::strtoll(p[0].c_str(), &end, 10);
   if (*end != '\0' || id <= 0) return Problem(400, "Bad run id", "a run id is a positive number");
@@ -314,28 +368,30 @@ ApiResponse Api::GetRun(const ApiRequest&, const Params& p) const {
   return Json(200, j);
 }
 
-ApiResponse Api::SyncNow(const ApiRequest&, const Params& p) const {
+ApiResponse Api::SyncNow(const ApiRequest&, const Principal& who, const Params& p) const {
   if (!config_.FindSource(p[0]))
     return Problem(404, "Unknown source", "no source \"" + p[0].substr(0, 64) + "\" in the hub's config");
   if (!scheduler_) return Problem(503, "No scheduler", "this hub runs no scheduler");
   if (auto s = scheduler_->SyncNow(p[0]); !s.ok()) return FromStatus(s);
+  Audit(who, "source.sync", p[0]);
   ApiResponse r = Json(202, {{"source", p[0]}, {"queued", true},
                              {"status_url", "/api/v1/sources/" + p[0]}});
   r.headers.emplace_back("Location", "/api/v1/sources/" + p[0] + "/runs");
   return r;
 }
 
-ApiResponse Api::Dashboard(const ApiRequest& r, const Params&) const {
+ApiResponse Api::Dashboard(const ApiRequest& r, const Principal& who, const Params&) const {
   if (auto bad = CheckParams(r, {"q"})) return *bad;
   auto sources = AllSourcesJson();
   if (!sources.ok()) return FromStatus(sources.status());
   PageData data;
   data.q = Param(r, "q");
-  data.sources = std::move(*sources);
+  if (who.role >= Role::kViewer) data.sources = std::move(*sources);  // source health is for members
   for (const auto& kind : RecordKinds()) {
     RecordQuery q;
     q.kind = kind;
     q.q = data.q;
+    q.visibilities = VisibleTo(who.role);
     q.limit = 12;
     auto page = store_.ListRecords(q);
     if (!page.ok()) return FromStatus(page.status());
@@ -344,7 +400,7 @@ ApiResponse Api::Dashboard(const ApiRequest& r, const Params&) const {
   return {200, "text/html; charset=utf-8", RenderDashboard(data)};
 }
 
-ApiResponse Api::Static(const ApiRequest&, const Params& p) const {
+ApiResponse Api::Static(const ApiRequest&, const Principal&, const Params& p) const {
   const std::string& name = p[0];
   if (web_dir_.empty() || name.find("..") != std::string::npos || name.find('/') != std::string::npos)
     return Problem(404, "Not found", "no such asset");

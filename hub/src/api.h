@@ -7,10 +7,13 @@
 #pragma once
 
 #include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "accounts.h"
 #include "config.h"
 #include "scheduler.h"
 #include "store.h"
@@ -23,6 +26,8 @@ struct ApiRequest {
   std::multimap<std::string, std::string> query;  // decoded
   std::map<std::string, std::string> headers;     // names lower-cased
   std::string body;
+  std::string remote_addr;  // the client's address, for rate limits
+  bool secure = false;      // arrived over TLS
 };
 
 struct ApiResponse {
@@ -35,32 +40,57 @@ struct ApiResponse {
 // An RFC 9457 problem response.
 ApiResponse Problem(int status, const std::string& title, const std::string& detail);
 
+class LoginLimiter;
+
+// Who may call a route: anyone, or a signed-in role at least.
 class Api {
  public:
-  // web_dir holds the static assets served under /static/.
-  Api(Store& store, Scheduler* scheduler, const HubConfig& config, std::string web_dir);
+  // web_dir holds the static assets served under /static/. Without accounts every
+  // caller is anonymous: public records only, nothing that writes.
+  Api(Store& store, Scheduler* scheduler, const HubConfig& config, std::string web_dir,
+      Accounts* accounts = nullptr);
+  ~Api();
   ApiResponse Handle(const ApiRequest& request) const noexcept;
+  // Until the first user exists, POST /api/v1/setup with this code creates an admin.
+  void SetSetupCode(std::string code);
 
  private:
   using Params = std::vector<std::string>;  // path parameters, in order
-  using Handler = ApiResponse (Api::*)(const ApiRequest&, const Params&) const;
+  using Handler = ApiResponse (Api::*)(const ApiRequest&, const Principal&, const Params&) const;
   struct Route {
     const char* method;
     const char* pattern;  // segments; "{}" matches one
+    Role min_role;        // kAnonymous: open to everyone
     Handler handler;
   };
   static const std::vector<Route>& Routes();
+  // The caller, from a bearer token or a session cookie; a problem for a bad token.
+  Result<Principal> Authenticate(const ApiRequest& request) const;
 
-  ApiResponse Health(const ApiRequest&, const Params&) const;
-  ApiResponse ListRecords(const ApiRequest&, const Params&) const;
-  ApiResponse GetRecord(const ApiRequest&, const Params&) const;
-  ApiResponse ListSources(const ApiRequest&, const Params&) const;
-  ApiResponse GetSource(const ApiRequest&, const Params&) const;
-  ApiResponse SourceRuns(const ApiRequest&, const Params&) const;
-  ApiResponse GetRun(const ApiRequest&, const Params&) const;
-  ApiResponse SyncNow(const ApiRequest&, const Params&) const;
-  ApiResponse Dashboard(const ApiRequest&, const Params&) const;
-  ApiResponse Static(const ApiRequest&, const Params&) const;
+  ApiResponse Health(const ApiRequest&, const Principal&, const Params&) const;
+  ApiResponse ListRecords(const ApiRequest&, const Principal&, const Params&) const;
+  ApiResponse GetRecord(const ApiRequest&, const Principal&, const Params&) const;
+  ApiResponse ListSources(const ApiRequest&, const Principal&, const Params&) const;
+  ApiResponse GetSource(const ApiRequest&, const Principal&, const Params&) const;
+  ApiResponse SourceRuns(const ApiRequest&, const Principal&, const Params&) const;
+  ApiResponse GetRun(const ApiRequest&, const Principal&, const Params&) const;
+  ApiResponse SyncNow(const ApiRequest&, const Principal&, const Params&) const;
+  ApiResponse Dashboard(const ApiRequest&, const Principal&, const Params&) const;
+  ApiResponse Static(const ApiRequest&, const Principal&, const Params&) const;
+  // accounts_api.cc
+  ApiResponse Login(const ApiRequest&, const Principal&, const Params&) const;
+  ApiResponse Logout(const ApiRequest&, const Principal&, const Params&) const;
+  ApiResponse Me(const ApiRequest&, const Principal&, const Params&) const;
+  ApiResponse Setup(const ApiRequest&, const Principal&, const Params&) const;
+  ApiResponse ListTokens(const ApiRequest&, const Principal&, const Params&) const;
+  ApiResponse CreateToken(const ApiRequest&, const Principal&, const Params&) const;
+  ApiResponse RevokeToken(const ApiRequest&, const Principal&, const Params&) const;
+  ApiResponse ListUsers(const ApiRequest&, const Principal&, const Params&) const;
+  ApiResponse CreateUser(const ApiRequest&, const Principal&, const Params&) const;
+  ApiResponse AuditLog(const ApiRequest&, const Principal&, const Params&) const;
+  ApiResponse SessionResponse(const ApiRequest& req, const User& user) const;
+  void Audit(const Principal& who, const std::string& action, const std::string& target,
+             const std::string& detail = "") const;
 
   Result<json> SourceJson(const SourceConfig& src, const std::vector<SourceStats>& stats,
                           const std::vector<SourceLiveStatus>& live) const;
@@ -70,7 +100,14 @@ class Api {
   Scheduler* scheduler_;
   const HubConfig& config_;
   std::string web_dir_;
+  Accounts* accounts_;
+  std::unique_ptr<LoginLimiter> limiter_;
+  mutable std::mutex setup_mu_;
+  mutable std::string setup_code_;  // guarded by setup_mu_; "" once used or never set
 };
+
+// The record visibilities a role may read: public; public and members; all.
+std::vector<std::string> VisibleTo(Role role);
 
 // The directory of web assets: the build tree's web/ or the installed share/coophub/web.
 std::string DefaultWebDir();

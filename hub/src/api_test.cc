@@ -2,10 +2,14 @@
 // Handlers called as functions: no sockets, a real store.
 #include "api.h"
 
+#include "accounts_api.h"
+
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
 
 namespace coophub {
 namespace {
@@ -32,6 +36,7 @@ class ApiTest : public ::testing::Test {
     store_.reset();
     fs::remove_all(dir_);
   }
+  // As an anonymous caller: this fixture's Api has no accounts.
   ApiResponse Get(const std::string& path, std::multimap<std::string, std::string> q = {}) {
     ApiRequest r;
     r.path = path;
@@ -55,13 +60,6 @@ TEST_F(ApiTest, ListWritesStoredJsonWithUid) {
   EXPECT_TRUE(j["next_cursor"].is_null());
 }
 
-TEST_F(ApiTest, SourcesShowCountsAndNeverRunFreshness) {
-  json j = json::parse(Get("/api/v1/sources").body);
-  ASSERT_EQ(j["items"].size(), 1u);
-  EXPECT_EQ(j["items"][0]["records"], 1);
-  EXPECT_EQ(j["items"][0]["freshness"], "never");
-  EXPECT_TRUE(j["items"][0]["last_run"].is_null());
-}
 
 TEST_F(ApiTest, PageEscapesRecordText) {
   ApiResponse r = Get("/");
@@ -71,19 +69,228 @@ TEST_F(ApiTest, PageEscapesRecordText) {
   EXPECT_NE(r.body.find("&lt;script&gt;x&lt;/script&gt; &amp; co"), std::string::npos);
 }
 
-TEST_F(ApiTest, SyncNowWithoutSchedulerSaysSo) {
-  ApiRequest r;
-  r.method = "POST";
-  r.path = "/api/v1/sources/news/sync";
-  EXPECT_EQ(api_->Handle(r).status, 503);
-  r.path = "/api/v1/sources/nope/sync";
-  EXPECT_EQ(api_->Handle(r).status, 404);
-}
 
 TEST_F(ApiTest, StaticAssetsCannotEscapeTheWebDir) {
   EXPECT_EQ(Get("/static/style.css").status, 200);
   EXPECT_EQ(Get("/static/..%2Fapi.cc").status, 404);
   EXPECT_EQ(Get("/static/../../etc/passwd").status, 404);
+}
+
+// ------------------------------------------------------------------------- access
+// An Api with accounts: an admin, an editor and a viewer, a token each, and records of
+// every visibility.
+class AccessTest : public ApiTest {
+ protected:
+  void SetUp() override {
+    ApiTest::SetUp();
+    accounts_ = std::move(OpenSqliteAccounts(dir_ + "/hub.db").value());
+    for (auto [name, role] : {std::pair{"ana", Role::kAdmin}, std::pair{"ed", Role::kEditor}, std::pair{"vi", Role::kViewer}}) {
+      User u = accounts_->AddUser(name, "a long password 1", role).value();
+      users_[name] = u;
+      tokens_[name] = accounts_->CreateToken(u.id, "test", role, 3600 * 1000).value().secret;
+    }
+    WriteBatch b;
+    b.source = "news";
+    for (auto vis : {"members", "admins"}) {
+      json r = {{"id", vis}, {"kind", "event"}, {"title", std::string("for ") + vis}, {"time", "2026-11-24T10:00:00Z"}};
+      b.upserts.push_back(NormalizeRecord(r, "news", "entries", vis).value());
+    }
+    store_->Write(std::move(b)).get();
+    api_ = std::make_unique<Api>(*store_, nullptr, config_, DefaultWebDir(), accounts_.get());
+  }
+  void TearDown() override {
+    api_.reset();
+    accounts_.reset();
+    ApiTest::TearDown();
+  }
+  ApiResponse Call(const std::string& method, const std::string& path, const std::string& who,
+                   const std::string& body = "", std::map<std::string, std::string> headers = {}) {
+    ApiRequest r;
+    r.method = method;
+    r.path = path;
+    r.body = body;
+    r.remote_addr = "192.0.2.7";
+    r.headers = std::move(headers);
+    if (!body.empty()) r.headers.emplace("content-type", "application/json");
+    if (!who.empty()) r.headers["authorization"] = "Bearer " + tokens_[who];
+    return api_->Handle(r);
+  }
+  std::vector<std::string> Titles(const std::string& who) {
+    ApiResponse r = Call("GET", "/api/v1/records", who);
+    EXPECT_EQ(r.status, 200) << r.body;
+    std::vector<std::string> out;
+    json page = json::parse(r.body);  // a member of a temporary would dangle in the loop
+    for (const auto& i : page["items"]) out.push_back(i["title"]);
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+  std::string Cookie(const ApiResponse& r) {
+    for (const auto& [k, v] : r.headers)
+      if (k == "Set-Cookie") return v.substr(0, v.find(';'));
+    return "";
+  }
+
+  std::unique_ptr<Accounts> accounts_;
+  std::map<std::string, User> users_;
+  std::map<std::string, std::string> tokens_;
+};
+
+TEST_F(AccessTest, EachRoleSeesOnlyWhatItMay) {
+  const std::string pub = "<script>x</script> & co";
+  EXPECT_EQ(Titles(""), (std::vector<std::string>{pub}));
+  EXPECT_EQ(Titles("vi"), (std::vector<std::string>{pub, "for members"}));
+  EXPECT_EQ(Titles("ed"), (std::vector<std::string>{pub, "for members"}));
+  EXPECT_EQ(Titles("ana"), (std::vector<std::string>{pub, "for admins", "for members"}));
+  // One record by uid: a private one is "not found" to those who may not see it.
+  json all = json::parse(Call("GET", "/api/v1/records", "ana").body)["items"];
+  for (const auto& rec : all) {
+    std::string path = "/api/v1/records/" + std::to_string(rec["uid"].get<int64_t>());
+    std::string vis = rec["visibility"];
+    EXPECT_EQ(Call("GET", path, "").status, vis == "public" ? 200 : 404) << vis;
+    EXPECT_EQ(Call("GET", path, "vi").status, vis == "admins" ? 404 : 200) << vis;
+    EXPECT_EQ(Call("GET", path, "ana").status, 200) << vis;
+  }
+  // The page and search follow the same rule.
+  std::string page = Call("GET", "/", "").body;
+  EXPECT_EQ(page.find("for members"), std::string::npos);
+  ApiRequest search;
+  search.path = "/api/v1/records";
+  search.query = {{"q", "members"}};
+  EXPECT_EQ(json::parse(api_->Handle(search).body)["items"].size(), 0u);
+}
+
+TEST_F(AccessTest, RolesAndScopesGateEveryRoute) {
+  struct Case {
+    std::string method, path, who;
+    int status;
+  } cases[] = {
+      {"GET", "/api/v1/sources", "", 401},         {"GET", "/api/v1/sources", "vi", 200},
+      {"POST", "/api/v1/sources/news/sync", "vi", 403}, {"POST", "/api/v1/sources/news/sync", "ed", 503},
+      {"GET", "/api/v1/users", "ed", 403},         {"GET", "/api/v1/users", "ana", 200},
+      {"GET", "/api/v1/audit", "vi", 403},         {"GET", "/api/v1/me", "", 401},
+  };
+  for (const auto& c : cases) {
+    ApiResponse r = Call(c.method, c.path, c.who);
+    EXPECT_EQ(r.status, c.status) << c.method << " " << c.path << " as " << c.who << ": " << r.body;
+  }
+  // A read token of an admin acts as a viewer.
+  tokens_["ana-read"] = accounts_->CreateToken(users_["ana"].id, "ro", Role::kViewer, 3600 * 1000).value().secret;
+  ApiResponse capped = Call("GET", "/api/v1/users", "ana-read");
+  EXPECT_EQ(capped.status, 403);
+  EXPECT_NE(capped.body.find("as capped by the token's scope"), std::string::npos) << capped.body;
+  // Expired, unknown and malformed credentials are refused, not treated as anonymous.
+  tokens_["old"] = accounts_->CreateToken(users_["ana"].id, "old", Role::kAdmin, -1000).value().secret;
+  EXPECT_EQ(Call("GET", "/api/v1/records", "old").status, 401);
+  tokens_["bogus"] = "chub_nope";
+  EXPECT_EQ(Call("GET", "/api/v1/records", "bogus").status, 401);
+  EXPECT_EQ(Call("GET", "/api/v1/records", "", "", {{"authorization", "Basic YTpi"}}).status, 401);
+  // Nobody makes a token wider than their own role.
+  EXPECT_EQ(Call("POST", "/api/v1/tokens", "vi", R"({"name":"x","scope":"write"})").status, 403);
+  ApiResponse made = Call("POST", "/api/v1/tokens", "ed", R"({"name":"phone","scope":"write","expires_days":7})");
+  ASSERT_EQ(made.status, 201) << made.body;
+  tokens_["phone"] = json::parse(made.body)["token"];
+  EXPECT_EQ(Call("GET", "/api/v1/me", "phone").status, 200);
+  std::string id = std::to_string(json::parse(made.body)["id"].get<int64_t>());
+  EXPECT_EQ(Call("DELETE", "/api/v1/tokens/" + id, "vi").status, 404) << "not vi's token";
+  EXPECT_EQ(Call("DELETE", "/api/v1/tokens/" + id, "ed").status, 204);
+  EXPECT_EQ(Call("GET", "/api/v1/me", "phone").status, 401) << "a revoked token stops at once, cached or not";
+}
+
+TEST_F(AccessTest, SessionsNeedCsrfForWritesAndEndOnLogout) {
+  ApiResponse login = Call("POST", "/api/v1/login", "", R"({"name":"ed","password":"a long password 1"})");
+  ASSERT_EQ(login.status, 200) << login.body;
+  std::string cookie = Cookie(login);
+  ASSERT_EQ(cookie.rfind("coophub_session=s_", 0), 0u) << cookie;
+  bool flags = false;
+  for (const auto& [k, v] : login.headers)
+    flags |= k == "Set-Cookie" && v.find("HttpOnly") != std::string::npos && v.find("SameSite=Strict") != std::string::npos;
+  EXPECT_TRUE(flags);
+  std::string csrf = json::parse(login.body)["csrf"];
+  EXPECT_EQ(Call("GET", "/api/v1/me", "", "", {{"cookie", cookie}}).status, 200);
+  ApiResponse no_csrf = Call("POST", "/api/v1/sources/news/sync", "", "", {{"cookie", cookie}});
+  EXPECT_EQ(no_csrf.status, 403);
+  EXPECT_NE(no_csrf.body.find("X-CSRF-Token"), std::string::npos);
+  EXPECT_EQ(Call("POST", "/api/v1/sources/news/sync", "", "", {{"cookie", cookie}, {"x-csrf-token", "wrong"}}).status, 403);
+  EXPECT_EQ(Call("POST", "/api/v1/sources/news/sync", "", "", {{"cookie", cookie}, {"x-csrf-token", csrf}}).status, 503)
+      << "past auth and CSRF: this Api has no scheduler";
+  EXPECT_EQ(Call("POST", "/api/v1/logout", "", "", {{"cookie", cookie}, {"x-csrf-token", csrf}}).status, 204);
+  EXPECT_EQ(Call("GET", "/api/v1/me", "", "", {{"cookie", cookie}}).status, 401);
+}
+
+TEST_F(AccessTest, LoginIsRateLimitedPerAccount) {
+  for (int i = 0; i < LoginLimiter::kPerAccount; ++i)
+    EXPECT_EQ(Call("POST", "/api/v1/login", "", R"({"name":"vi","password":"guess )" + std::to_string(i) + "\"}").status, 401);
+  ApiResponse blocked = Call("POST", "/api/v1/login", "", R"({"name":"vi","password":"a long password 1"})");
+  EXPECT_EQ(blocked.status, 429) << "even the right password waits";
+  bool retry_after = false;
+  for (const auto& [k, v] : blocked.headers) retry_after |= k == "Retry-After" && std::stoi(v) > 0;
+  EXPECT_TRUE(retry_after);
+  EXPECT_EQ(Call("POST", "/api/v1/login", "", R"({"name":"ed","password":"a long password 1"})").status, 200)
+      << "other accounts are not locked out";
+  json audit = json::parse(Call("GET", "/api/v1/audit", "ana").body)["items"];
+  int failed = 0;
+  for (const auto& a : audit) failed += a["action"] == "login.failed";
+  EXPECT_EQ(failed, LoginLimiter::kPerAccount);
+}
+
+TEST_F(AccessTest, SecretsAreStoredOnlyAsHashes) {
+  std::ifstream f(dir_ + "/hub.db", std::ios::binary);
+  std::string db((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  std::string wal;
+  if (std::ifstream w{dir_ + "/hub.db-wal", std::ios::binary}) wal.assign(std::istreambuf_iterator<char>(w), {});
+  for (const auto& [name, token] : tokens_) {
+    EXPECT_EQ(db.find(token), std::string::npos) << name;
+    EXPECT_EQ(wal.find(token), std::string::npos) << name;
+  }
+  EXPECT_EQ((db + wal).find("a long password 1"), std::string::npos);
+  EXPECT_NE((db + wal).find("$argon2id$"), std::string::npos);
+  EXPECT_TRUE(VerifyPassword(HashPassword("x y z w v u"), "x y z w v u"));
+  EXPECT_FALSE(VerifyPassword(HashPassword("x y z w v u"), "x y z w v U"));
+}
+
+TEST_F(AccessTest, BadBodiesGetA400NamingTheProblem) {
+  struct Case {
+    std::string body, content_type, detail;
+  } cases[] = {
+      {"{\"name\":", "application/json", "the body is not valid JSON"},
+      {"[1]", "application/json", "the body must be a JSON object"},
+      {std::string(40, '[') + std::string(40, ']'), "application/json", "nested more than 32 levels"},
+      {"name=ana", "application/x-www-form-urlencoded", "Content-Type: application/json"},
+  };
+  for (const auto& c : cases) {
+    ApiResponse r = Call("POST", "/api/v1/login", "", c.body, {{"content-type", c.content_type}});
+    EXPECT_EQ(r.status, 400) << c.body;
+    EXPECT_EQ(r.content_type, "application/problem+json");
+    EXPECT_NE(r.body.find(c.detail), std::string::npos) << r.body;
+  }
+}
+
+TEST(Setup, AOneTimeCodeMakesTheFirstAdmin) {
+  std::string tmpl = (fs::temp_directory_path() / "coophub-setup-XXXXXX").string();
+  std::string dir = mkdtemp(tmpl.data());
+  {
+    auto store = std::move(OpenSqliteStore({dir + "/hub.db", 1}).value());
+    auto accounts = std::move(OpenSqliteAccounts(dir + "/hub.db").value());
+    HubConfig config;
+    Api api(*store, nullptr, config, "", accounts.get());
+    api.SetSetupCode("the-code");
+    auto Post = [&](const std::string& body) {
+      ApiRequest r;
+      r.method = "POST";
+      r.path = "/api/v1/setup";
+      r.body = body;
+      r.headers["content-type"] = "application/json";
+      return api.Handle(r);
+    };
+    EXPECT_EQ(Post(R"({"code":"wrong","name":"ana","password":"a long password 1"})").status, 403);
+    EXPECT_EQ(Post(R"({"code":"the-code","name":"ana","password":"short"})").status, 400);
+    ApiResponse ok = Post(R"({"code":"the-code","name":"ana","password":"a long password 1"})");
+    ASSERT_EQ(ok.status, 200) << ok.body;
+    EXPECT_EQ(json::parse(ok.body)["role"], "admin");
+    EXPECT_EQ(Post(R"({"code":"the-code","name":"eve","password":"a long password 1"})").status, 409) << "only once";
+    EXPECT_EQ(accounts->CountUsers().value(), 1);
+  }
+  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -10,14 +10,15 @@
 #include <cstdio>
 #include <filesystem>
 #include <future>
-#include <map>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 #include <thread>
 
 #include <spdlog/spdlog.h>
 
+#include "accounts.h"
 #include "api.h"
 #include "config.h"
 #include "http_server.h"
@@ -144,7 +145,16 @@ bool IsLoopback(const std::string& a) {
   return a == "127.0.0.1" || a == "localhost" || a == "::1" || a.rfind("127.", 0) == 0;
 }
 
-int Serve(const std::string& config_path, int port, const std::string& data_dir) {
+struct ServeOptions {
+  std::string config_path, data_dir;
+  int port = -1;
+  bool behind_proxy = false;
+};
+
+int Serve(const ServeOptions& o) {
+  const std::string& config_path = o.config_path;
+  const std::string& data_dir = o.data_dir;
+  int port = o.port;
   auto start = std::chrono::steady_clock::now();
   // Two malloc arenas are plenty for a hub that mostly waits; one per thread is not.
   mallopt(M_ARENA_MAX, 4);
@@ -152,13 +162,25 @@ int Serve(const std::string& config_path, int port, const std::string& data_dir)
   if (!cfg.ok()) return Fail(kExitUsage, cfg.status().message());
   HubConfig hub = std::move(*cfg);
   if (port >= 0) hub.port = port;
-  if (!IsLoopback(hub.address))
-    return Fail(kExitUsage, "server.address " + hub.address +
-                                " would expose the hub beyond this machine, and accounts are not "
-                                "available yet: use 127.0.0.1 (behind a reverse proxy if needed)");
+  // Beyond this machine only once someone can sign in, and never in clear text by accident.
+  const std::string no_accounts = "server.address " + hub.address +
+                                  " would expose a hub that has no accounts yet: start on 127.0.0.1 first and "
+                                  "create an admin (coophub user add NAME --admin)";
+  if (!IsLoopback(hub.address)) {
+    if (!std::filesystem::exists(hub.StorePath())) return Fail(kExitUsage, no_accounts);
+    if (!o.behind_proxy)
+      return Fail(kExitUsage, "server.address " + hub.address + " would send passwords and private records in clear "
+                              "text: put the hub behind a reverse proxy that terminates HTTPS and start it with "
+                              "--behind-proxy");
+  }
   if (auto s = Preflight(hub); !s.ok()) return Fail(kExitUsage, s.message());
   auto store = OpenSqliteStore({hub.StorePath(), 4});
   if (!store.ok()) return Fail(kExitUsage, store.status().message());
+  auto accounts = OpenSqliteAccounts(hub.StorePath());
+  if (!accounts.ok()) return Fail(kExitUsage, accounts.status().message());
+  auto users = (*accounts)->CountUsers();
+  if (!users.ok()) return Fail(kExitUsage, users.status().message());
+  if (!IsLoopback(hub.address) && *users == 0) return Fail(kExitUsage, no_accounts);
 
   // Signals are taken by sigwait below, not by whichever thread they land on.
   sigset_t sigs;
@@ -168,7 +190,9 @@ int Serve(const std::string& config_path, int port, const std::string& data_dir)
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
 
   Scheduler scheduler(**store, hub);
-  Api api(**store, &scheduler, hub, DefaultWebDir());
+  Api api(**store, &scheduler, hub, DefaultWebDir(), accounts->get());
+  std::string setup_code = *users == 0 ? NewSetupCode() : "";
+  api.SetSetupCode(setup_code);
   HttpServer http(api);
   if (auto s = http.Bind(hub.address, hub.port); !s.ok()) return Fail(kExitUsage, s.message());
   std::thread server([&] { http.Serve(); });
@@ -180,6 +204,12 @@ int Serve(const std::string& config_path, int port, const std::string& data_dir)
               "  data:      %s\n",
               static_cast<long long>(ms), hub.sources.size(), hub.file.c_str(), base.c_str(),
               base.c_str(), base.c_str(), hub.StorePath().c_str());
+  if (!setup_code.empty())
+    std::printf("  no accounts yet: anyone sees public records only. Create the first admin with\n"
+                "    coophub user add NAME --admin --data %s\n"
+                "  or once, with this code: curl -H 'Content-Type: application/json' -d "
+                "'{\"code\":\"%s\",\"name\":\"NAME\",\"password\":\"…\"}' %s/api/v1/setup\n",
+                hub.data_dir.c_str(), setup_code.c_str(), base.c_str());
   std::fflush(stdout);
   int sig = 0;
   sigwait(&sigs, &sig);
@@ -189,6 +219,75 @@ int Serve(const std::string& config_path, int port, const std::string& data_dir)
   scheduler.Stop();
   (*store)->Flush();
   return 0;
+}
+
+// The hub's store and accounts, for the account commands.
+struct OpenedAccounts {
+  std::unique_ptr<Store> store;
+  std::unique_ptr<Accounts> accounts;
+};
+Result<OpenedAccounts> OpenAccounts(const std::string& config_path, const std::string& data_dir) {
+  auto cfg = HubConfigFor(config_path, data_dir);
+  if (!cfg.ok()) return cfg.status();
+  auto store = OpenSqliteStore({cfg->StorePath(), 1});  // creates and migrates the tables
+  if (!store.ok()) return store.status();
+  auto accounts = OpenSqliteAccounts(cfg->StorePath());
+  if (!accounts.ok()) return accounts.status();
+  return OpenedAccounts{std::move(*store), std::move(*accounts)};
+}
+
+// A password from a file's first line, or from standard input's.
+Result<std::string> ReadPassword(const std::string& file) {
+  std::string line;
+  if (!file.empty()) {
+    std::ifstream f(file);
+    if (!f) return Status::Invalid("cannot read --password-file " + file);
+    std::getline(f, line);
+  } else {
+    if (isatty(STDIN_FILENO)) std::fprintf(stderr, "password (10 characters or more): ");
+    std::getline(std::cin, line);
+  }
+  while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.pop_back();
+  return line;
+}
+
+int UserAdd(const std::string& name, const std::string& role_name, const std::string& password_file,
+            const std::string& config_path, const std::string& data_dir) {
+  auto role = ParseRole(role_name);
+  if (!role) return Fail(kExitUsage, "--role is viewer, editor or admin, not \"" + role_name + "\"");
+  auto password = ReadPassword(password_file);
+  if (!password.ok()) return Fail(kExitUsage, password.status().message());
+  auto opened = OpenAccounts(config_path, data_dir);
+  if (!opened.ok()) return Fail(kExitUsage, opened.status().message());
+  auto user = opened->accounts->AddUser(name, *password, *role);
+  if (!user.ok()) return Fail(kExitUsage, user.status().message());
+  opened->accounts->Audit("(command line)", "user.create", name, "role " + role_name);
+  std::printf("added %s %s\n", role_name.c_str(), name.c_str());
+  return 0;
+}
+
+int TokenAdd(const std::string& user_name, const std::string& scope_name, int days, const std::string& token_name,
+             const std::string& config_path, const std::string& data_dir) {
+  auto scope = ParseScope(scope_name);
+  if (!scope) return Fail(kExitUsage, "--scope is read, write or admin, not \"" + scope_name + "\"");
+  auto opened = OpenAccounts(config_path, data_dir);
+  if (!opened.ok()) return Fail(kExitUsage, opened.status().message());
+  auto users = opened->accounts->ListUsers();
+  if (!users.ok()) return Fail(kExitUsage, users.status().message());
+  for (const auto& u : *users) {
+    if (u.name != user_name) continue;
+    if (*scope > u.role)
+      return Fail(kExitUsage, "a " + scope_name + " token needs the " + RoleName(*scope) + " role; " + u.name + " is " +
+                                  RoleName(u.role));
+    auto t = opened->accounts->CreateToken(u.id, token_name, *scope, int64_t{days} * 24 * 3600 * 1000);
+    if (!t.ok()) return Fail(kExitUsage, t.status().message());
+    opened->accounts->Audit("(command line)", "token.create", token_name, "for " + u.name + ", scope " + scope_name);
+    std::printf("%s\n", t->secret.c_str());
+    std::fprintf(stderr, "a %s token for %s, valid %d days; this is the only time it is shown\n",
+                 scope_name.c_str(), u.name.c_str(), days);
+    return 0;
+  }
+  return Fail(kExitUsage, "no user named \"" + user_name + "\" (coophub user add creates one)");
 }
 
 int SyncOne(const std::string& source, const std::string& config_path, const std::string& data_dir) {
@@ -268,6 +367,9 @@ int CliMain(int argc, char** argv) {
   serve->add_option("--config", config, "hub.yaml to use");
   serve->add_option("--port", port, "Port to listen on (overrides server.port)")->check(CLI::Range(0, 65535));
   serve->add_option("--data", data_dir, "Directory for the store (overrides store.data_dir)");
+  bool behind_proxy = false;
+  serve->add_flag("--behind-proxy", behind_proxy,
+                  "Allow a server.address beyond 127.0.0.1: a reverse proxy in front terminates HTTPS");
 
   auto add_plugin_cmd = [&](const char* name, const char* help, bool needs_config) {
     auto* c = app.add_subcommand(name, help);
@@ -287,6 +389,28 @@ int CliMain(int argc, char** argv) {
   sync->add_option("--config", config, "hub.yaml (default: the demo)");
   sync->add_option("--data", data_dir, "Directory for the store");
 
+  auto* user = app.add_subcommand("user", "Manage accounts");
+  user->require_subcommand(1);
+  std::string user_name, role = "viewer", password_file, scope = "read", token_name = "command line";
+  int days = 90;
+  bool admin = false;
+  auto* user_add = user->add_subcommand("add", "Add an account (the password is read from stdin or --password-file)");
+  user_add->add_option("name", user_name, "Sign-in name")->required();
+  user_add->add_option("--role", role, "viewer, editor or admin");
+  user_add->add_flag("--admin", admin, "Same as --role admin");
+  user_add->add_option("--password-file", password_file, "Read the password from this file's first line");
+  auto* token = app.add_subcommand("token", "Manage API tokens");
+  token->require_subcommand(1);
+  auto* token_add = token->add_subcommand("add", "Create an API token for a user and print it, once");
+  token_add->add_option("user", user_name, "The token's user")->required();
+  token_add->add_option("--scope", scope, "read, write or admin");
+  token_add->add_option("--days", days, "Days until it expires")->check(CLI::Range(1, 365));
+  token_add->add_option("--name", token_name, "What the token is for");
+  for (auto* c : {user_add, token_add}) {
+    c->add_option("--config", config, "hub.yaml (default: the demo)");
+    c->add_option("--data", data_dir, "Directory of the store");
+  }
+
   auto* plugins = app.add_subcommand("plugins", "List the plugins found and their versions");
   plugins->add_option("--config", config, "hub.yaml whose plugin_dirs to search too");
 
@@ -298,7 +422,9 @@ int CliMain(int argc, char** argv) {
   }
 
   try {
-    if (*serve) return Serve(config, port, data_dir);
+    if (*serve) return Serve({config, data_dir, port, behind_proxy});
+    if (*user_add) return UserAdd(user_name, admin ? "admin" : role, password_file, config, data_dir);
+    if (*token_add) return TokenAdd(user_name, scope, days, token_name, config, data_dir);
     if (*sync) return SyncOne(source, config, data_dir);
     if (*plugins) return ListPlugins(config);
     if (*spec)

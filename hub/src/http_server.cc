@@ -37,6 +37,7 @@ ApiRequest ToApi(const httplib::Request& r) {
     a.headers[name] = v;
   }
   a.body = r.body;
+  a.remote_addr = r.remote_addr;
   return a;
 }
 

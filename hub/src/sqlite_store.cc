@@ -16,6 +16,7 @@
 
 #include <coophub/encoding.hpp>
 
+#include "sqlite_db.h"
 #include "store.h"
 #include "timeutil.h"
 
@@ -23,6 +24,10 @@ namespace coophub {
 namespace {
 
 namespace fs = std::filesystem;
+using sqlite::Bind;
+using sqlite::Db;
+using sqlite::StepWith;
+using sqlite::Text;
 
 // Numbered migrations, applied in order inside one transaction each. Never edit one
 // that has shipped: add the next.
@@ -55,83 +60,20 @@ CREATE TABLE run_logs(run_id INTEGER NOT NULL, ts_ms INTEGER NOT NULL, level TEX
 CREATE INDEX run_logs_by_run ON run_logs(run_id);
 CREATE TABLE source_stats(source TEXT PRIMARY KEY, records INTEGER NOT NULL);
 )sql",
+    // 2: accounts. Sessions and tokens are stored as hashes of their secrets only.
+    R"sql(
+CREATE TABLE users(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  password TEXT NOT NULL, role TEXT NOT NULL, created_ms INTEGER NOT NULL);
+CREATE TABLE sessions(hash TEXT PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  csrf TEXT NOT NULL, created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL);
+CREATE TABLE tokens(id INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE, name TEXT NOT NULL,
+  scope TEXT NOT NULL, created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL,
+  last_used_ms INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE audit(id INTEGER PRIMARY KEY, ts_ms INTEGER NOT NULL, who TEXT NOT NULL,
+  action TEXT NOT NULL, target TEXT NOT NULL, detail TEXT NOT NULL);
+)sql",
 };
-
-// One connection with its cache of prepared statements. Used by one thread at a time.
-class Db {
- public:
-  ~Db() {
-    for (auto& [sql, st] : cache_) sqlite3_finalize(st);
-    if (db_) sqlite3_close_v2(db_);
-  }
-  Status Open(const std::string& path, bool read_only) {
-    int flags = read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-    flags |= SQLITE_OPEN_NOMUTEX;
-    if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK)
-      return Status::Unavailable("cannot open the store " + path + ": " + Error() +
-                                 " (check the directory exists and is writable)");
-    sqlite3_busy_timeout(db_, 5000);
-    // Small page caches: the OS already caches the file, and an idle hub should be small.
-    // Readers map the file: pages come from the OS cache without a copy, and count as
-    // reclaimable file cache rather than as the hub's own memory.
-    return Exec(read_only ? "PRAGMA query_only=1; PRAGMA cache_size=-512;"
-                          : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                            "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-2048");
-  }
-  std::string Error() const { return db_ ? sqlite3_errmsg(db_) : "out of memory"; }
-  Status Exec(const char* sql) {
-    char* err = nullptr;
-    if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-      std::string m = err ? err : Error();
-      sqlite3_free(err);
-      return Status::Internal("SQLite: " + m);
-    }
-    return Status::Ok();
-  }
-  // A cached statement, reset and unbound, ready to bind.
-  sqlite3_stmt* Prepare(const std::string& sql) {
-    auto it = cache_.find(sql);
-    if (it != cache_.end()) {
-      sqlite3_reset(it->second);
-      sqlite3_clear_bindings(it->second);
-      return it->second;
-    }
-    sqlite3_stmt* st = nullptr;
-    if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &st, nullptr) !=
-        SQLITE_OK)
-      return nullptr;
-    cache_.emplace(sql, st);
-    return st;
-  }
-  // Ends every statement's read: a statement left on SQLITE_ROW would otherwise pin
-  // this connection to an old WAL snapshot.
-  void ResetAll() {
-    for (auto& [sql, st] : cache_) sqlite3_reset(st);
-  }
-  sqlite3* raw() { return db_; }
-
- private:
-  sqlite3* db_ = nullptr;
-  std::unordered_map<std::string, sqlite3_stmt*> cache_;
-};
-
-void Bind(sqlite3_stmt* st, int i, const std::string& s) {
-  sqlite3_bind_text(st, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
-}
-void Bind(sqlite3_stmt* st, int i, int64_t v) { sqlite3_bind_int64(st, i, v); }
-
-std::string Text(sqlite3_stmt* st, int col) {
-  auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st, col));
-  return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(st, col))) : std::string();
-}
-
-// Binds args in order and steps once; SQLITE_ROW or SQLITE_DONE is success.
-template <class... A>
-int StepWith(sqlite3_stmt* st, const A&... args) {
-  int i = 0;
-  (Bind(st, ++i, args), ...);
-  return sqlite3_step(st);
-}
 
 // Cursors are base64url without padding (Base64Encode from the SDK); this reads them.
 std::optional<std::string> UnB64(const std::string& in) {

@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// The accounts endpoints of the API (sign in and out, first-admin setup, tokens, users,
+// the audit log) and how a request is authenticated. See api.h and accounts.h.
+#include "accounts_api.h"
+
+#include <sodium.h>
+
+#include <spdlog/spdlog.h>
+
+#include "timeutil.h"
+
+namespace coophub {
+namespace {
+
+constexpr const char* kSessionCookie = "coophub_session";
+constexpr int64_t kSessionTtlMs = 14LL * 24 * 3600 * 1000;
+
+ApiResponse Json(int status, const json& j) {
+  return {status, "application/json", j.dump(-1, ' ', false, json::error_handler_t::replace)};
+}
+
+ApiResponse FromStatus(const Status& s) {
+  switch (s.code()) {
+    case Status::Code::kInvalid: return Problem(400, "Bad request", s.message());
+    case Status::Code::kNotFound: return Problem(404, "Not found", s.message());
+    case Status::Code::kConflict: return Problem(409, "Conflict", s.message());
+    default: return Problem(500, "Internal error", s.message());
+  }
+}
+
+bool SameSecret(const std::string& a, const std::string& b) {
+  return a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+json TokenJson(const TokenInfo& t) {
+  return {{"id", t.id}, {"name", t.name}, {"scope", t.scope}, {"created", FormatRfc3339(t.created_ms / 1000)},
+          {"expires", FormatRfc3339(t.expires_ms / 1000)},
+          {"last_used", t.last_used_ms ? json(FormatRfc3339(t.last_used_ms / 1000)) : json(nullptr)}};
+}
+
+json UserJson(const User& u) {
+  return {{"id", u.id}, {"name", u.name}, {"role", RoleName(u.role)}, {"created", FormatRfc3339(u.created_ms / 1000)}};
+}
+
+std::string StringField(const json& body, const char* name) {
+  return body.contains(name) && body[name].is_string() ? body[name].get<std::string>() : "";
+}
+
+// The deepest nesting of [ and { outside strings: checked before parsing, so that no
+// body can make the parser (or a later recursive walk) go deep.
+int JsonDepth(const std::string& text) {
+  int depth = 0, deepest = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------- limiter
+
+int64_t LoginLimiter::WaitLocked(const std::string& key, int limit, int64_t now_s) {
+  auto it = failures_.find(key);
+  if (it == failures_.end()) return 0;
+  auto& q = it->second;
+  while (!q.empty() && q.front() <= now_s - kWindowS) q.pop_front();
+  if (static_cast<int>(q.size()) < limit) return 0;
+  return q.front() + kWindowS - now_s;
+}
+
+int64_t LoginLimiter::WaitS(const std::string& address, const std::string& name, int64_t now_s) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return std::max(WaitLocked("a:" + address, kPerAddress, now_s), WaitLocked("n:" + name, kPerAccount, now_s));
+}
+
+void LoginLimiter::Failed(const std::string& address, const std::string& name, int64_t now_s) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (failures_.size() > 100000) failures_.clear();  // bounded memory under a flood
+  failures_["a:" + address].push_back(now_s);
+  failures_["n:" + name].push_back(now_s);
+}
+
+void LoginLimiter::Succeeded(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  failures_.erase("n:" + name);
+}
+
+std::string CookieValue(const ApiRequest& req, const std::string& name) {
+  auto it = req.headers.find("cookie");
+  if (it == req.headers.end()) return "";
+  const std::string& h = it->second;
+  size_t pos = 0;
+  while (pos < h.size()) {
+    while (pos < h.size() && (h[pos] == ' ' || h[pos] == ';')) ++pos;
+    size_t end = h.find(';', pos);
+    std::string pair = h.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+    if (pair.rfind(name + "=", 0) == 0) return pair.substr(name.size() + 1);
+    if (end == std::string::npos) break;
+    pos = end + 1;
+  }
+  return "";
+}
+
+Result<json> ReadJsonBody(const ApiRequest& req) {
+  auto ct = req.headers.find("content-type");
+  if (ct == req.headers.end() || ct->second.rfind("application/json", 0) != 0)
+    return Status::Invalid("send the body as JSON with Content-Type: application/json");
+  if (JsonDepth(req.body) > 32) return Status::Invalid("the JSON body is nested more than 32 levels deep");
+  json body = json::parse(req.body, nullptr, false);
+  if (body.is_discarded()) return Status::Invalid("the body is not valid JSON");
+  if (!body.is_object()) return Status::Invalid("the body must be a JSON object");
+  return body;
+}
+
+// ---------------------------------------------------------------------------- Api
+
+Result<Principal> Api::Authenticate(const ApiRequest& req) const {
+  if (!accounts_) return Principal{};
+  if (auto auth = req.headers.find("authorization"); auth != req.headers.end()) {
+    const std::string& v = auth->second;
+    if (v.rfind("Bearer ", 0) != 0)
+      return Status::Invalid("the Authorization header must be \"Bearer <token>\" with a token from /api/v1/tokens");
+    auto p = accounts_->TokenPrincipal(v.substr(7));
+    if (!p.ok()) return Status::Invalid("the API token is unknown, revoked or expired; create one under /api/v1/tokens");
+    return p;
+  }
+  if (std::string s = CookieValue(req, kSessionCookie); !s.empty())
+    if (auto p = accounts_->SessionPrincipal(s); p.ok()) return p;
+  return Principal{};
+}
+
+void Api::SetSetupCode(std::string code) {
+  std::lock_guard<std::mutex> lock(setup_mu_);
+  setup_code_ = std::move(code);
+}
+
+void Api::Audit(const Principal& who, const std::string& action, const std::string& target,
+                const std::string& detail) const {
+  if (!accounts_) return;
+  if (auto s = accounts_->Audit(who.name.empty() ? "anonymous" : who.name, action, target, detail); !s.ok())
+    spdlog::error("audit log: {}", s.message());
+}
+
+ApiResponse Api::SessionResponse(const ApiRequest& req, const User& user) const {
+  auto session = accounts_->CreateSession(user.id, kSessionTtlMs);
+  if (!session.ok()) return FromStatus(session.status());
+  ApiResponse r = Json(200, {{"name", user.name}, {"role", RoleName(user.role)}, {"csrf", session->csrf}});
+  r.headers.emplace_back("Set-Cookie", std::string(kSessionCookie) + "=" + session->secret +
+                                           "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
+                                           std::to_string(kSessionTtlMs / 1000) + (req.secure ? "; Secure" : ""));
+  r.headers.emplace_back("Cache-Control", "no-store");
+  return r;
+}
+
+ApiResponse Api::Login(const ApiRequest& req, const Principal&, const Params&) const {
+  if (!accounts_) return Problem(404, "No accounts", "this hub has no accounts");
+  auto body = ReadJsonBody(req);
+  if (!body.ok()) return FromStatus(body.status());
+  std::string name = StringField(*body, "name"), password = StringField(*body, "password");
+  if (name.empty() || password.empty()) return Problem(400, "Bad request", "send {\"name\": …, \"password\": …}");
+  int64_t now = NowUnix();
+  if (int64_t wait = limiter_->WaitS(req.remote_addr, name, now); wait > 0) {
+    ApiResponse r = Problem(429, "Too many attempts", "too many failed sign-ins; try again in " +
+                                                          std::to_string(wait) + " s, or ask an admin to reset the password");
+    r.headers.emplace_back("Retry-After", std::to_string(wait));
+    return r;
+  }
+  auto user = accounts_->CheckPassword(name, password);
+  if (!user.ok()) {
+    limiter_->Failed(req.remote_addr, name, now);
+    Audit(Principal{0, name.substr(0, 64), Role::kAnonymous, "", ""}, "login.failed", req.remote_addr);
+    return Problem(401, "Sign in failed", "wrong name or password");
+  }
+  limiter_->Succeeded(name);
+  Audit(Principal{user->id, user->name, user->role, "", ""}, "login", req.remote_addr);
+  return SessionResponse(req, *user);
+}
+
+ApiResponse Api::Logout(const ApiRequest& req, const Principal& who, const Params&) const {
+  if (std::string s = CookieValue(req, kSessionCookie); !s.empty()) accounts_->EndSession(s);
+  Audit(who, "logout", who.name);
+  ApiResponse r{204, "application/json", ""};
+  r.headers.emplace_back("Set-Cookie", std::string(kSessionCookie) + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+  return r;
+}
+
+ApiResponse Api::Me(const ApiRequest&, const Principal& who, const Params&) const {
+  json j = {{"name", who.name}, {"role", RoleName(who.role)}, {"via", who.via}};
+  if (who.via == "session") j["csrf"] = who.csrf;
+  return Json(200, j);
+}
+
+ApiResponse Api::Setup(const ApiRequest& req, const Principal&, const Params&) const {
+  if (!accounts_) return Problem(404, "No accounts", "this hub has no accounts");
+  auto body = ReadJsonBody(req);
+  if (!body.ok()) return FromStatus(body.status());
+  auto count = accounts_->CountUsers();
+  if (!count.ok()) return FromStatus(count.status());
+  std::lock_guard<std::mutex> lock(setup_mu_);
+  if (*count > 0 || setup_code_.empty())
+    return Problem(409, "Setup is done", "this hub has accounts already: sign in, or ask an admin for one");
+  int64_t now = NowUnix();
+  if (int64_t wait = limiter_->WaitS(req.remote_addr, "(setup)", now); wait > 0)
+    return Problem(429, "Too many attempts", "try again in " + std::to_string(wait) + " s");
+  if (!SameSecret(StringField(*body, "code"), setup_code_)) {
+    limiter_->Failed(req.remote_addr, "(setup)", now);
+    return Problem(403, "Wrong setup code", "use the setup link the hub printed when it started");
+  }
+  auto user = accounts_->AddUser(StringField(*body, "name"), StringField(*body, "password"), Role::kAdmin);
+  if (!user.ok()) return FromStatus(user.status());
+  setup_code_.clear();
+  Audit(Principal{user->id, user->name, Role::kAdmin, "", ""}, "setup", user->name, "first admin");
+  return SessionResponse(req, *user);
+}
+
+ApiResponse Api::ListTokens(const ApiRequest&, const Principal& who, const Params&) const {
+  auto tokens = accounts_->ListTokens(who.user_id);
+  if (!tokens.ok()) return FromStatus(tokens.status());
+  json items = json::array();
+  for (const auto& t : *tokens) items.push_back(TokenJson(t));
+  return Json(200, {{"items", items}});
+}
+
+ApiResponse Api::CreateToken(const ApiRequest& req, const Principal& who, const Params&) const {
+  auto body = ReadJsonBody(req);
+  if (!body.ok()) return FromStatus(body.status());
+  std::string scope_name = body->contains("scope") ? StringField(*body, "scope") : "read";
+  auto scope = ParseScope(scope_name);
+  if (!scope) return Problem(400, "Bad scope", "scope is read, write or admin, not \"" + scope_name.substr(0, 20) + "\"");
+  if (*scope > who.role)
+    return Problem(403, "Scope too wide", "a " + scope_name + " token needs the " + RoleName(*scope) + " role; you act as " +
+                                              RoleName(who.role));
+  int64_t days = 90;
+  if (body->contains("expires_days")) {
+    if (!(*body)["expires_days"].is_number_integer() || (*body)["expires_days"] < 1 || (*body)["expires_days"] > 365)
+      return Problem(400, "Bad expiry", "expires_days is a whole number from 1 to 365");
+    days = (*body)["expires_days"].get<int64_t>();
+  }
+  auto t = accounts_->CreateToken(who.user_id, StringField(*body, "name"), *scope, days * 24 * 3600 * 1000);
+  if (!t.ok()) return FromStatus(t.status());
+  Audit(who, "token.create", t->token.name, "scope " + t->token.scope);
+  json j = TokenJson(t->token);
+  j["token"] = t->secret;
+  j["note"] = "this is the only time the token is shown: keep it now";
+  return Json(201, j);
+}
+
+ApiResponse Api::RevokeToken(const ApiRequest&, const Principal& who, const Params& p) const {
+  char* end = nullptr;
+  long long id = std::strtoll(p[0].c_str(), &end, 10);
+  if (*end != '\0' || id <= 0) return Problem(400, "Bad token id", "a token id is a positive number");
+  if (auto s = accounts_->RevokeToken(who.user_id, id); !s.ok()) return FromStatus(s);
+  Audit(who, "token.revoke", p[0]);
+  return {204, "application/json", ""};
+}
+
+ApiResponse Api::ListUsers(const ApiRequest&, const Principal&, const Params&) const {
+  auto users = accounts_->ListUsers();
+  if (!users.ok()) return FromStatus(users.status());
+  json items = json::array();
+  for (const auto& u : *users) items.push_back(UserJson(u));
+  return Json(200, {{"items", items}});
+}
+
+ApiResponse Api::CreateUser(const ApiRequest& req, const Principal& who, const Params&) const {
+  auto body = ReadJsonBody(req);
+  if (!body.ok()) return FromStatus(body.status());
+  std::string role_name = body->contains("role") ? StringField(*body, "role") : "viewer";
+  auto role = ParseRole(role_name);
+  if (!role) return Problem(400, "Bad role", "role is viewer, editor or admin, not \"" + role_name.substr(0, 20) + "\"");
+  auto u = accounts_->AddUser(StringField(*body, "name"), StringField(*body, "password"), *role);
+  if (!u.ok()) return FromStatus(u.status());
+  Audit(who, "user.create", u->name, "role " + role_name);
+  return Json(201, UserJson(*u));
+}
+
+ApiResponse Api::AuditLog(const ApiRequest&, const Principal&, const Params&) const {
+  auto log = accounts_->AuditLog(200);
+  if (!log.ok()) return FromStatus(log.status());
+  return Json(200, {{"items", *log}});
+}
+
+}  // namespace coophub

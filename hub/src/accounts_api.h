@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// Pieces of the accounts API that need no Api: the login rate limiter, cookies, and
+// the JSON body reader every write endpoint uses. Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "api.h"
+
+namespace coophub {
+
+// Failed logins per account and per client address in a sliding window. A caller over
+// either limit waits until its oldest failure leaves the window.
+class LoginLimiter {
+ public:
+  static constexpr int kPerAccount = 5, kPerAddress = 20;
+  static constexpr int64_t kWindowS = 15 * 60;
+  // Seconds until another try is allowed; 0 when it is allowed now.
+  int64_t WaitS(const std::string& address, const std::string& name, int64_t now_s);
+  void Failed(const std::string& address, const std::string& name, int64_t now_s);
+  void Succeeded(const std::string& name);
+
+ private:
+  int64_t WaitLocked(const std::string& key, int limit, int64_t now_s);
+  std::mutex mu_;
+  std::map<std::string, std::deque<int64_t>> failures_;  // guarded by mu_; "a:"+address, "n:"+name
+};
+
+// The value of one cookie in a request, or "".
+std::string CookieValue(const ApiRequest& req, const std::string& name);
+
+// A JSON object from a request body: application/json, an object, nested at most 32
+// deep. Otherwise a 4xx problem naming what was wrong.
+Result<json> ReadJsonBody(const ApiRequest& req);
+
+}  // namespace coophub

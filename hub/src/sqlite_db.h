@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// One SQLite connection with its cache of prepared statements, and the few helpers
+// the SQLite code shares (bind, read text, step with arguments). Internal to the
+// store's .cc files: only they include sqlite3.h. A Db is used by one thread at a time.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <string>
+#include <unordered_map>
+
+#include "status.h"
+
+namespace coophub::sqlite {
+
+// One connection with its cache of prepared statements. Used by one thread at a time.
+class Db {
+ public:
+  ~Db() {
+    for (auto& [sql, st] : cache_) sqlite3_finalize(st);
+    if (db_) sqlite3_close_v2(db_);
+  }
+  Status Open(const std::string& path, bool read_only) {
+    int flags = read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    flags |= SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK)
+      return Status::Unavailable("cannot open the store " + path + ": " + Error() +
+                                 " (check the directory exists and is writable)");
+    sqlite3_busy_timeout(db_, 5000);
+    // Small page caches: the OS already caches the file, and an idle hub should be small.
+    // Readers map the file: pages come from the OS cache without a copy, and count as
+    // reclaimable file cache rather than as the hub's own memory.
+    return Exec(read_only ? "PRAGMA query_only=1; PRAGMA cache_size=-512;"
+                          : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                            "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-2048");
+  }
+  std::string Error() const { return db_ ? sqlite3_errmsg(db_) : "out of memory"; }
+  Status Exec(const char* sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string m = err ? err : Error();
+      sqlite3_free(err);
+      return Status::Internal("SQLite: " + m);
+    }
+    return Status::Ok();
+  }
+  // A cached statement, reset and unbound, ready to bind.
+  sqlite3_stmt* Prepare(const std::string& sql) {
+    auto it = cache_.find(sql);
+    if (it != cache_.end()) {
+      sqlite3_reset(it->second);
+      sqlite3_clear_bindings(it->second);
+      return it->second;
+    }
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &st, nullptr) !=
+        SQLITE_OK)
+      return nullptr;
+    cache_.emplace(sql, st);
+    return st;
+  }
+  // Ends every statement's read: a statement left on SQLITE_ROW would otherwise pin
+  // this connection to an old WAL snapshot.
+  void ResetAll() {
+    for (auto& [sql, st] : cache_) sqlite3_reset(st);
+  }
+  sqlite3* raw() { return db_; }
+
+ private:
+  sqlite3* db_ = nullptr;
+  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+};
+
+inline void Bind(sqlite3_stmt* st, int i, const std::string& s) {
+  sqlite3_bind_text(st, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+}
+inline void Bind(sqlite3_stmt* st, int i, int64_t v) { sqlite3_bind_int64(st, i, v); }
+
+inline std::string Text(sqlite3_stmt* st, int col) {
+  auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st, col));
+  return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(st, col))) : std::string();
+}
+
+// Binds args in order and steps once; SQLITE_ROW or SQLITE_DONE is success.
+template <class... A>
+int StepWith(sqlite3_stmt* st, const A&... args) {
+  int i = 0;
+  (Bind(st, ++i, args), ...);
+  return sqlite3_step(st);
+}
+
+}  // namespace coophub::sqlite
