@@ -200,7 +200,7 @@ int Serve(const ServeOptions& o) {
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
   std::string base = "http://" + hub.address + ":" + std::to_string(http.port());
   std::printf("coophub ready in %lld ms with %zu sources from %s\n"
-              "  dashboard: %s/\n  API:       %s/api/v1/records  (try: curl %s/api/v1/sources)\n"
+              "  dashboard: %s/\n  API:       %s/api/v1/records  (try: curl %s/api/v1/records?limit=3)\n"
               "  data:      %s\n",
               static_cast<long long>(ms), hub.sources.size(), hub.file.c_str(), base.c_str(),
               base.c_str(), base.c_str(), hub.StorePath().c_str());
