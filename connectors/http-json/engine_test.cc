@@ -229,6 +229,15 @@ TEST(Api, GivesUpWithAMessageThatSaysWhy) {
   EXPECT_NE(busy.find("the hub will retry later"), std::string::npos) << busy;
   std::string wait = ErrorOf({Answer(429, "", {{"retry-after", "3600"}})});
   EXPECT_NE(wait.find("asks to wait 3600 s"), std::string::npos) << wait;
+  std::string latin1 = ErrorOf({Answer(200, "{\"name\": \"Caf\xe9\"}", {{"content-type", "application/json; charset=iso-8859-1"}})});
+  EXPECT_NE(latin1.find("is not UTF-8 (Content-Type application/json; charset=iso-8859-1), and JSON is always UTF-8"),
+            std::string::npos) << latin1;
+  std::string gone = ErrorOf({Answer(404, "")});
+  EXPECT_NE(gone.find("HTTP 404 from http://api.example/v1/items?state=all&per=2&page=1&api_key=***: there is nothing at this "
+                      "address; check base_url"), std::string::npos) << gone;
+  std::string forbidden = ErrorOf({Answer(403, "")});
+  EXPECT_NE(forbidden.find("HTTP 403 from"), std::string::npos) << forbidden;
+  EXPECT_NE(forbidden.find("the credentials were refused"), std::string::npos) << forbidden;
   std::string gql = ErrorOf({Answer(200, R"({"errors":[{"message":"Account not found"}],"data":null})")});
   EXPECT_NE(gql.find("answered with errors: Account not found"), std::string::npos) << gql;
 }
