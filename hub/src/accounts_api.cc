@@ -16,19 +16,6 @@ namespace {
 constexpr const char* kSessionCookie = "coophub_session";
 constexpr int64_t kSessionTtlMs = 14LL * 24 * 3600 * 1000;
 
-ApiResponse Json(int status, const json& j) {
-  return {status, "application/json", j.dump(-1, ' ', false, json::error_handler_t::replace)};
-}
-
-ApiResponse FromStatus(const Status& s) {
-  switch (s.code()) {
-    case Status::Code::kInvalid: return Problem(400, "Bad request", s.message());
-    case Status::Code::kNotFound: return Problem(404, "Not found", s.message());
-    case Status::Code::kConflict: return Problem(409, "Conflict", s.message());
-    default: return Problem(500, "Internal error", s.message());
-  }
-}
-
 bool SameSecret(const std::string& a, const std::string& b) {
   return a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
 }

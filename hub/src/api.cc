@@ -63,19 +63,6 @@ json RunJson(const RunInfo& r) {
   return j;
 }
 
-ApiResponse Json(int status, const json& j) {
-  return {status, "application/json", j.dump(-1, ' ', false, json::error_handler_t::replace)};
-}
-
-ApiResponse FromStatus(const Status& s) {
-  switch (s.code()) {
-    case Status::Code::kInvalid: return Problem(400, "Bad request", s.message());
-    case Status::Code::kNotFound: return Problem(404, "Not found", s.message());
-    case Status::Code::kConflict: return Problem(409, "Conflict", s.message());
-    case Status::Code::kUnavailable: return Problem(503, "Unavailable", s.message());
-    default: return Problem(500, "Internal error", s.message());
-  }
-}
 
 std::string ContentType(const fs::path& p) {
   static const std::map<std::string, std::string> types = {
@@ -91,6 +78,20 @@ std::string ContentType(const fs::path& p) {
 ApiResponse Problem(int status, const std::string& title, const std::string& detail) {
   json j = {{"type", "about:blank"}, {"title", title}, {"status", status}, {"detail", detail}};
   return {status, "application/problem+json", j.dump(-1, ' ', false, json::error_handler_t::replace)};
+}
+
+ApiResponse Json(int status, const json& j) {
+  return {status, "application/json", j.dump(-1, ' ', false, json::error_handler_t::replace)};
+}
+
+ApiResponse FromStatus(const Status& s) {
+  switch (s.code()) {
+    case Status::Code::kInvalid: return Problem(400, "Bad request", s.message());
+    case Status::Code::kNotFound: return Problem(404, "Not found", s.message());
+    case Status::Code::kConflict: return Problem(409, "Conflict", s.message());
+    case Status::Code::kUnavailable: return Problem(503, "Unavailable", s.message());
+    default: return Problem(500, "Internal error", s.message());
+  }
 }
 
 std::string DefaultWebDir() {

@@ -39,6 +39,10 @@ struct ApiResponse {
 
 // An RFC 9457 problem response.
 ApiResponse Problem(int status, const std::string& title, const std::string& detail);
+// A JSON response; a Status as the problem it stands for (Invalid 400, NotFound 404,
+// Conflict 409, Unavailable 503, else 500).
+ApiResponse Json(int status, const json& j);
+ApiResponse FromStatus(const Status& s);
 
 class LoginLimiter;
 
