@@ -127,6 +127,29 @@ TEST(Hub, BadRequestsGetProblemDetails) {
   EXPECT_EQ(hub.Call("DELETE", "/api/v1/records").status, 405);
 }
 
+// The change feed over real HTTP: a signed-in client's event stream carries the synced
+// records, each an event with its seq; an anonymous one sees none of these members' records.
+TEST(Hub, ChangeFeedStreamsOverHttp) {
+  TempDir dir;
+  std::string cfg = dir.Write("hub.yaml", "sources:\n  - id: n\n    plugin: " + FixturePlugin("count") +
+                                              "\n    config: {count: 3}\n");
+  Hub hub(cfg, dir.path() + "/data");
+  ASSERT_TRUE(hub.ok()) << hub.log();
+  hub.WaitForRun("n");
+  auto Stream = [&](const std::string& auth) {
+    std::string out, err;
+    std::vector<std::string> argv = {"curl", "-sN", "--max-time", "2", "-H", "Accept: text/event-stream"};
+    if (!auth.empty()) argv.insert(argv.end(), {"-H", "Authorization: Bearer " + auth});
+    argv.push_back(hub.base() + "/api/v1/changes?after=0");
+    testing::RunCommand(argv, &out, &err);  // curl ends the stream after 2 s: exit 28, expected
+    return out;
+  };
+  std::string events = Stream(hub.token());
+  EXPECT_EQ(events.rfind("retry: 3000\n\nid: 1\nevent: change\ndata: {\"seq\":1,\"op\":\"upsert\"", 0), 0u) << events;
+  EXPECT_NE(events.find("id: 3\n"), std::string::npos) << events;
+  EXPECT_EQ(Stream("").find("event: change"), std::string::npos) << "members' records stay hidden";
+}
+
 TEST(Hub, NeverRunsMoreSyncsAtOnceThanAllowed) {
   TempDir dir;
   std::string slow = "    plugin: " + FixturePlugin("count") + "\n    config: {count: 300, state_every: 50, pause_ms: 40}\n";

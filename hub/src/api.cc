@@ -3,6 +3,8 @@
 #include "api.h"
 
 #include <algorithm>
+#include <chrono>
+#include <climits>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -128,6 +130,7 @@ const std::vector<Api::Route>& Api::Routes() {
       {"GET", "/api/v1/sources/{}/runs", R::kViewer, &Api::SourceRuns},
       {"POST", "/api/v1/sources/{}/sync", R::kEditor, &Api::SyncNow},
       {"GET", "/api/v1/runs/{}", R::kViewer, &Api::GetRun},
+      {"GET", "/api/v1/changes", R::kAnonymous, &Api::Changes},
       {"POST", "/api/v1/login", R::kAnonymous, &Api::Login},
       {"POST", "/api/v1/logout", R::kViewer, &Api::Logout},
       {"GET", "/api/v1/me", R::kViewer, &Api::Me},
@@ -413,6 +416,84 @@ ApiResponse Api::Static(const ApiRequest&, const Principal&, const Params& p) co
   ApiResponse resp{200, ContentType(path), ss.str()};
   resp.headers.emplace_back("Cache-Control", "public, max-age=300");
   return resp;
+}
+
+// The change feed: what was committed after `after`, as the caller may see it. With
+// wait=S an empty answer waits up to S seconds for a change (long polling); with
+// Accept: text/event-stream the answer is a stream of server-sent events that lasts
+// until the client goes, each event one change with its seq as the event id.
+ApiResponse Api::Changes(const ApiRequest& r, const Principal& who, const Params&) const {
+  if (auto bad = CheckParams(r, {"after", "limit", "wait"})) return *bad;
+  auto Number = [&](const char* name, int64_t lo, int64_t hi, int64_t dflt) -> std::optional<int64_t> {
+    std::string v = Param(r, name);
+    if (v.empty()) return dflt;
+    char* end = nullptr;
+    long long n = std::strtoll(v.c_str(), &end, 10);
+    if (*end != '\0' || n < lo || n > hi) return std::nullopt;
+    return n;
+  };
+  auto after = Number("after", 0, INT64_MAX, 0);
+  if (!after) return Problem(400, "Bad after", "after is the seq of the last change you have (0 to start)");
+  // A client resuming a stream sends the last event id it saw.
+  if (auto id = r.headers.find("last-event-id"); id != r.headers.end() && Param(r, "after").empty()) {
+    char* end = nullptr;
+    long long n = std::strtoll(id->second.c_str(), &end, 10);
+    if (*end == '\0' && n >= 0) after = n;
+  }
+  auto limit = Number("limit", 1, 1000, 500);
+  if (!limit) return Problem(400, "Bad limit", "limit must be a whole number from 1 to 1000");
+  auto wait = Number("wait", 0, 30, 0);
+  if (!wait) return Problem(400, "Bad wait", "wait is the seconds to wait for a change, 0 to 30");
+  std::vector<std::string> visible = VisibleTo(who.role);
+
+  auto accept = r.headers.find("accept");
+  if (accept != r.headers.end() && accept->second.find("text/event-stream") != std::string::npos) {
+    ApiResponse resp{200, "text/event-stream", "retry: 3000\n\n"};
+    resp.headers.emplace_back("Cache-Control", "no-store");
+    resp.headers.emplace_back("X-Accel-Buffering", "no");
+    auto cursor = std::make_shared<int64_t>(*after);
+    int64_t page_size = *limit;
+    Store* store = &store_;
+    resp.stream = [store, cursor, visible, page_size](std::string* chunk) {
+      if (!store->WaitForChange(*cursor, 5000)) {
+        *chunk = ": keep-alive\n\n";  // also how a gone client is noticed
+        return true;
+      }
+      int64_t head = store->LastSeq();  // read first: every change up to it is in the page below
+      auto page = store->ListChanges(*cursor, visible, static_cast<int>(page_size));
+      if (!page.ok()) return false;
+      // A full page may have more behind it; otherwise changes hidden from this caller
+      // are passed over up to head.
+      *cursor = page->count == page_size ? page->last_seq : std::max({*cursor, page->last_seq, head});
+      if (page->count == 0) return true;
+      chunk->clear();
+      for (const auto& [seq, item] : page->items)  // stored JSON as it is, one line each
+        *chunk += "id: " + std::to_string(seq) + "\nevent: change\ndata: " + item + "\n\n";
+      return true;
+    };
+    return resp;
+  }
+
+  int64_t head = store_.LastSeq();  // read before the page: every change up to it is in it
+  auto page = store_.ListChanges(*after, visible, static_cast<int>(*limit));
+  if (!page.ok()) return FromStatus(page.status());
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(*wait);
+  while (page->count == 0 && std::chrono::steady_clock::now() < deadline) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (!store_.WaitForChange(head, left.count())) break;
+    head = store_.LastSeq();
+    page = store_.ListChanges(*after, visible, static_cast<int>(*limit));
+    if (!page.ok()) return FromStatus(page.status());
+  }
+  // A full page: continue from its end. Otherwise every change up to head was seen, and
+  // those hidden from this caller are not waited for again.
+  int64_t next = page->count == *limit ? page->last_seq : std::max({*after, page->last_seq, head});
+  std::string body;
+  body.reserve(page->items_json.size() + 64);
+  body += "{\"items\":";
+  body += page->items_json;
+  body += ",\"next\":" + std::to_string(next) + "}";
+  return {200, "application/json", std::move(body)};
 }
 
 }  // namespace coophub

@@ -6,6 +6,7 @@
 // is thread-safe and never throws.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -35,6 +36,9 @@ struct ApiResponse {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // A streamed body (server-sent events): called again and again for the next chunk,
+  // after `body`, until it returns false. It may block; it bounds its own waits.
+  std::function<bool(std::string* chunk)> stream;
 };
 
 // An RFC 9457 problem response.
@@ -81,6 +85,7 @@ class Api {
   ApiResponse SyncNow(const ApiRequest&, const Principal&, const Params&) const;
   ApiResponse Dashboard(const ApiRequest&, const Principal&, const Params&) const;
   ApiResponse Static(const ApiRequest&, const Principal&, const Params&) const;
+  ApiResponse Changes(const ApiRequest&, const Principal&, const Params&) const;
   // accounts_api.cc
   ApiResponse Login(const ApiRequest&, const Principal&, const Params&) const;
   ApiResponse Logout(const ApiRequest&, const Principal&, const Params&) const;

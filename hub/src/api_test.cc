@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <future>
 #include <filesystem>
 #include <fstream>
 
@@ -291,6 +292,79 @@ TEST(Setup, AOneTimeCodeMakesTheFirstAdmin) {
     EXPECT_EQ(accounts->CountUsers().value(), 1);
   }
   fs::remove_all(dir);
+}
+
+// ------------------------------------------------------------------------- changes
+
+TEST_F(AccessTest, ChangeFeedShowsEachCallerWhatItMaySee) {
+  // The HTTP layer parses query strings; a handler gets them as `query`.
+  auto Changes = [&](const std::string& who, int64_t after, std::string wait = "") {
+    ApiRequest r;
+    r.path = "/api/v1/changes";
+    r.query = {{"after", std::to_string(after)}};
+    if (!wait.empty()) r.query.emplace("wait", wait);
+    if (!who.empty()) r.headers["authorization"] = "Bearer " + tokens_[who];
+    ApiResponse resp = api_->Handle(r);
+    EXPECT_EQ(resp.status, 200) << resp.body;
+    return json::parse(resp.body);
+  };
+  json anon = Changes("", 0), admin = Changes("ana", 0);
+  ASSERT_EQ(anon["items"].size(), 1u);
+  EXPECT_EQ(anon["items"][0]["op"], "upsert");
+  EXPECT_EQ(anon["items"][0]["record"]["visibility"], "public");
+  EXPECT_EQ(admin["items"].size(), 3u);
+  EXPECT_EQ(anon["next"], admin["next"]) << "hidden changes are passed over, not waited for";
+  int64_t head = admin["next"];
+
+  WriteBatch del;
+  del.source = "news";
+  del.deletes = {{"entries", "members"}};
+  store_->Write(std::move(del)).get();
+  EXPECT_EQ(Changes("", head)["items"].size(), 0u) << "anonymous never learns of a members' record";
+  json seen = Changes("vi", head)["items"];
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0], (json{{"seq", head + 1}, {"op", "delete"}, {"source", "news"}, {"stream", "entries"}, {"id", "members"}}));
+
+  // Long polling: the answer comes when the change is committed.
+  head = Changes("", 0)["next"];
+  auto waiting = std::async(std::launch::async, [&] { return Changes("", head, "20"); });
+  WriteBatch add;
+  add.source = "news";
+  add.upserts.push_back(NormalizeRecord(json{{"id", "late"}, {"kind", "post"}, {"title", "Late news"}, {"time", "2026-11-25T08:00:00Z"}},
+                                        "news", "entries", "public").value());
+  store_->Write(std::move(add)).get();
+  ASSERT_EQ(waiting.wait_for(std::chrono::seconds(15)), std::future_status::ready);
+  json late = waiting.get();
+  ASSERT_EQ(late["items"].size(), 1u);
+  EXPECT_EQ(late["items"][0]["record"]["title"], "Late news");
+
+  EXPECT_EQ(Call("GET", "/api/v1/changes", "").status, 200);
+  ApiRequest bad;
+  bad.path = "/api/v1/changes";
+  bad.query = {{"wait", "99"}};
+  EXPECT_EQ(api_->Handle(bad).status, 400);
+}
+
+TEST_F(AccessTest, ChangeFeedStreamsServerSentEvents) {
+  ApiRequest r;
+  r.path = "/api/v1/changes";
+  r.headers["accept"] = "text/event-stream";
+  r.headers["last-event-id"] = std::to_string(store_->LastSeq());
+  ApiResponse resp = api_->Handle(r);
+  ASSERT_EQ(resp.status, 200);
+  EXPECT_EQ(resp.content_type, "text/event-stream");
+  ASSERT_TRUE(resp.stream);
+  WriteBatch add;
+  add.source = "news";
+  for (auto vis : {"members", "public"})
+    add.upserts.push_back(NormalizeRecord(json{{"id", std::string("sse-") + vis}, {"kind", "post"}, {"title", vis},
+                                               {"time", "2026-11-25T08:00:00Z"}}, "news", "entries", vis).value());
+  store_->Write(std::move(add)).get();
+  std::string chunk;
+  ASSERT_TRUE(resp.stream(&chunk));
+  EXPECT_EQ(chunk.rfind("id: " + std::to_string(store_->LastSeq()) + "\nevent: change\ndata: {", 0), 0u) << chunk;
+  EXPECT_NE(chunk.find("\"title\":\"public\""), std::string::npos) << chunk;
+  EXPECT_EQ(chunk.find("\"title\":\"members\""), std::string::npos) << "anonymous stream: " << chunk;
 }
 
 }  // namespace

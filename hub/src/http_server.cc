@@ -70,6 +70,20 @@ HttpServer::HttpServer(const Api& api) : impl_(std::make_unique<Impl>()) {
     res.status = out.status;
     for (const auto& [k, v] : kSecurityHeaders) res.set_header(k, v);
     for (const auto& [k, v] : out.headers) res.set_header(k, v);
+    if (out.stream) {
+      auto first = std::make_shared<std::string>(std::move(out.body));
+      auto next = std::move(out.stream);
+      res.set_chunked_content_provider(out.content_type, [first, next](size_t, httplib::DataSink& sink) {
+        std::string chunk;
+        if (!first->empty()) chunk.swap(*first);
+        else if (!next(&chunk)) {
+          sink.done();
+          return true;
+        }
+        return chunk.empty() || sink.write(chunk.data(), chunk.size());
+      });
+      return;
+    }
     res.set_content(std::move(out.body), out.content_type.c_str());
   };
   s.Get(".*", handler);

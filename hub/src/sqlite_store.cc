@@ -73,6 +73,11 @@ CREATE TABLE tokens(id INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE,
 CREATE TABLE audit(id INTEGER PRIMARY KEY, ts_ms INTEGER NOT NULL, who TEXT NOT NULL,
   action TEXT NOT NULL, target TEXT NOT NULL, detail TEXT NOT NULL);
 )sql",
+    // 3: a delete keeps the record's visibility, so the change feed shows it only to
+    // those who saw the record.
+    R"sql(
+ALTER TABLE tombstones ADD COLUMN visibility TEXT NOT NULL DEFAULT 'admins';
+)sql",
 };
 
 // Cursors are base64url without padding (Base64Encode from the SDK); this reads them.
@@ -120,6 +125,11 @@ class SqliteStore final : public Store {
       stopping_ = true;
     }
     cv_.notify_all();
+    {
+      std::lock_guard<std::mutex> lock(seq_mu_);
+      stopping_seq_ = true;
+    }
+    seq_cv_.notify_all();
     if (writer_.joinable()) writer_.join();
   }
 
@@ -134,6 +144,7 @@ class SqliteStore final : public Store {
         "SELECT MAX(COALESCE((SELECT MAX(seq) FROM records),0),"
         " COALESCE((SELECT MAX(seq) FROM tombstones),0))");
     if (st && sqlite3_step(st) == SQLITE_ROW) next_seq_ = sqlite3_column_int64(st, 0) + 1;
+    committed_seq_ = next_seq_ - 1;
     // Runs left "running" by a hub that died did not finish: say so.
     wdb_.Exec("UPDATE sync_runs SET status='failed', message='the hub stopped during this run'"
               " WHERE status='running'");
@@ -209,6 +220,9 @@ class SqliteStore final : public Store {
   }
 
   Result<RecordPage> ListRecords(const RecordQuery& q) override;
+  Result<ChangePage> ListChanges(int64_t after, const std::vector<std::string>& visibilities, int limit) override;
+  int64_t LastSeq() override;
+  bool WaitForChange(int64_t after, int64_t timeout_ms) override;
   Result<std::string> GetRecord(int64_t uid) override {
     return WithReader<std::string>([&](Db& db) -> Result<std::string> {
       sqlite3_stmt* st = db.Prepare("SELECT json FROM records WHERE uid=?");
@@ -372,6 +386,10 @@ class SqliteStore final : public Store {
   SqliteOptions opts_;
   Db wdb_;  // used by the writer thread only (and by Open before it starts)
   int64_t next_seq_ = 1;  // writer thread only
+  std::mutex seq_mu_;
+  std::condition_variable seq_cv_;
+  int64_t committed_seq_ = 0;  // guarded by seq_mu_
+  bool stopping_seq_ = false;  // guarded by seq_mu_: wakes waiters at shutdown
 
   std::mutex mu_;
   std::condition_variable cv_;
@@ -413,16 +431,17 @@ Status SqliteStore::Upsert(Db& db, const StoredRecord& r, WriteStats* stats) {
 
 Status SqliteStore::Delete(Db& db, const std::string& source, const std::string& stream,
                            const std::string& id, WriteStats* stats) {
-  sqlite3_stmt* st = db.Prepare("DELETE FROM records WHERE source=? AND stream=? AND id=? RETURNING uid");
+  sqlite3_stmt* st = db.Prepare("DELETE FROM records WHERE source=? AND stream=? AND id=? RETURNING uid, visibility");
   int rc = StepWith(st, source, stream, id);
   if (rc == SQLITE_DONE) return Status::Ok();
   if (rc != SQLITE_ROW) return Status::Internal("SQLite delete: " + db.Error());
   int64_t uid = sqlite3_column_int64(st, 0);
+  std::string visibility = Text(st, 1);
   sqlite3_reset(st);
   if (StepWith(db.Prepare("DELETE FROM record_search WHERE rowid=?"), uid) != SQLITE_DONE)
     return Status::Internal("SQLite search index: " + db.Error());
-  if (StepWith(db.Prepare("INSERT INTO tombstones(seq, source, stream, id, deleted_ms) VALUES(?,?,?,?,?)"),
-               next_seq_++, source, stream, id, NowMs()) != SQLITE_DONE)
+  if (StepWith(db.Prepare("INSERT INTO tombstones(seq, source, stream, id, deleted_ms, visibility) VALUES(?,?,?,?,?,?)"),
+               next_seq_++, source, stream, id, NowMs(), visibility) != SQLITE_DONE)
     return Status::Internal("SQLite tombstone: " + db.Error());
   ++stats->deleted;
   return Status::Ok();
@@ -457,7 +476,65 @@ Result<WriteStats> SqliteStore::ApplyBatch(Db& db, const WriteBatch& b) {
     next_seq_ = seq_before;
     return s;
   }
+  if (next_seq_ != seq_before) {
+    {
+      std::lock_guard<std::mutex> lock(seq_mu_);
+      committed_seq_ = next_seq_ - 1;
+    }
+    seq_cv_.notify_all();
+  }
   return stats;
+}
+
+Result<ChangePage> SqliteStore::ListChanges(int64_t after, const std::vector<std::string>& visibilities, int limit) {
+  std::string filter;
+  for (size_t i = 0; i < visibilities.size(); ++i) filter += i ? ",?" : " AND visibility IN (?";
+  if (!filter.empty()) filter += ")";
+  std::string sql =
+      "SELECT seq, uid, json FROM records WHERE seq > ?" + filter +
+      " UNION ALL SELECT seq, 0, json_object('source', source, 'stream', stream, 'id', id) FROM tombstones"
+      " WHERE seq > ?" + filter + " ORDER BY seq LIMIT ?";
+  return WithReader<ChangePage>([&](Db& db) -> Result<ChangePage> {
+    sqlite3_stmt* st = db.Prepare(sql);
+    if (!st) return Status::Internal("SQLite: " + db.Error());
+    int i = 0;
+    for (int part = 0; part < 2; ++part) {
+      Bind(st, ++i, after);
+      for (const auto& v : visibilities) Bind(st, ++i, v);
+    }
+    Bind(st, ++i, static_cast<int64_t>(limit));
+    ChangePage page;
+    page.items_json = "[";
+    while (sqlite3_step(st) == SQLITE_ROW) {
+      int64_t seq = sqlite3_column_int64(st, 0), uid = sqlite3_column_int64(st, 1);
+      std::string item = "{\"seq\":" + std::to_string(seq);
+      if (uid) {
+        item += ",\"op\":\"upsert\",\"record\":";
+        AppendWithUid(uid, st, 2, &item);
+      } else {
+        std::string key = Text(st, 2);  // {"source":…,"stream":…,"id":…}
+        item += ",\"op\":\"delete\"," + key.substr(1, key.size() - 2);
+      }
+      item += '}';
+      if (page.count++) page.items_json += ',';
+      page.items_json += item;
+      page.items.emplace_back(seq, std::move(item));
+      page.last_seq = seq;
+    }
+    page.items_json += "]";
+    return page;
+  });
+}
+
+int64_t SqliteStore::LastSeq() {
+  std::lock_guard<std::mutex> lock(seq_mu_);
+  return committed_seq_;
+}
+
+bool SqliteStore::WaitForChange(int64_t after, int64_t timeout_ms) {
+  std::unique_lock<std::mutex> lock(seq_mu_);
+  return seq_cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                          [&] { return committed_seq_ > after || stopping_seq_; });
 }
 
 Result<RecordPage> SqliteStore::ListRecords(const RecordQuery& q) {

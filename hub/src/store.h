@@ -53,6 +53,16 @@ struct RecordPage {
   json Items() const { return json::parse(items_json); }  // for callers that need values
 };
 
+// A page of the change feed: upserts and deletes in the order they were committed.
+struct ChangePage {
+  // A JSON array: {"seq":N,"op":"upsert","record":{…}} or
+  // {"seq":N,"op":"delete","source":…,"stream":…,"id":…}, oldest first.
+  std::string items_json = "[]";
+  std::vector<std::pair<int64_t, std::string>> items;  // the same, one (seq, JSON text) each
+  int count = 0;
+  int64_t last_seq = 0;  // the seq of the last item; the `after` of the next page
+};
+
 struct RunInfo {
   int64_t id = 0;
   std::string source, trigger, status;  // status: running, ok, failed, cancelled
@@ -95,6 +105,14 @@ class Store {
   virtual Result<std::vector<RunInfo>> ListRuns(const std::string& source, int limit) = 0;
   virtual Result<RunInfo> GetRun(int64_t run_id) = 0;  // NotFound when absent
   virtual Result<std::vector<RunLogLine>> RunLogs(int64_t run_id) = 0;
+
+  // Changes committed after `after`, of records with one of `visibilities` (empty: all).
+  virtual Result<ChangePage> ListChanges(int64_t after, const std::vector<std::string>& visibilities,
+                                         int limit) = 0;
+  // The newest committed change's seq.
+  virtual int64_t LastSeq() = 0;
+  // Blocks until a change after `after` is committed or `timeout_ms` passes; true if one was.
+  virtual bool WaitForChange(int64_t after, int64_t timeout_ms) = 0;
 };
 
 struct SqliteOptions {
