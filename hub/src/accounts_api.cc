@@ -6,6 +6,8 @@
 
 #include <sodium.h>
 
+#include <coophub/encoding.hpp>
+
 #include <spdlog/spdlog.h>
 
 #include "timeutil.h"
@@ -118,9 +120,17 @@ Result<Principal> Api::Authenticate(const ApiRequest& req) const {
   if (!accounts_) return Principal{};
   if (auto auth = req.headers.find("authorization"); auth != req.headers.end()) {
     const std::string& v = auth->second;
-    if (v.rfind("Bearer ", 0) != 0)
+    std::string token;
+    if (v.rfind("Bearer ", 0) == 0) {
+      token = v.substr(7);
+    } else if (v.rfind("Basic ", 0) == 0) {
+      // Calendar apps and feed readers know basic auth: any name, the token as password.
+      std::string pair = Base64Decode(v.substr(6)).value_or("");
+      token = pair.substr(pair.find(':') == std::string::npos ? pair.size() : pair.find(':') + 1);
+    } else {
       return Status::Invalid("the Authorization header must be \"Bearer <token>\" with a token from /api/v1/tokens");
-    auto p = accounts_->TokenPrincipal(v.substr(7));
+    }
+    auto p = accounts_->TokenPrincipal(token);
     if (!p.ok()) return Status::Invalid("the API token is unknown, revoked or expired; create one under /api/v1/tokens");
     return p;
   }

@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "accounts_api.h"
+#include "feeds.h"
 #include "page.h"
 #include "subprocess.h"
 #include "timeutil.h"
@@ -143,6 +144,7 @@ const std::vector<Api::Route>& Api::Routes() {
       {"GET", "/api/v1/audit", R::kAdmin, &Api::AuditLog},
       {"GET", "/", R::kAnonymous, &Api::Dashboard},
       {"GET", "/static/{}", R::kAnonymous, &Api::Static},
+      {"GET", "/feeds/{}", R::kAnonymous, &Api::Feed},
   };
   return routes;
 }
@@ -207,10 +209,12 @@ ApiResponse Api::Health(const ApiRequest&, const Principal&, const Params&) cons
   return Json(200, {{"status", "ok"}});
 }
 
-ApiResponse Api::ListRecords(const ApiRequest& r, const Principal& who, const Params&) const {
+std::optional<ApiResponse> Api::ParseRecordQuery(const ApiRequest& r, const Principal& who, RecordQuery* out,
+                                                   int default_limit) const {
   if (auto bad = CheckParams(r, {"kind", "source", "stream", "q", "since", "until", "limit", "cursor"}))
     return *bad;
   RecordQuery q;
+  q.limit = default_limit;
   q.kind = Param(r, "kind");
   q.source = Param(r, "source");
   q.stream = Param(r, "stream");
@@ -221,14 +225,14 @@ ApiResponse Api::ListRecords(const ApiRequest& r, const Principal& who, const Pa
     return Problem(400, "Bad kind", "kind \"" + q.kind.substr(0, 40) +
                                         "\" is not one of post, event, person, task, transaction, "
                                         "decision, resource, message, metric, other");
-  for (auto [name, out] : {std::pair{"since", &q.since}, std::pair{"until", &q.until}}) {
+  for (auto [name, field] : {std::pair{"since", &q.since}, std::pair{"until", &q.until}}) {
     std::string v = Param(r, name);
     if (v.empty()) continue;
     auto norm = NormalizeRfc3339(v);
     if (!norm)
       return Problem(400, "Bad time", std::string(name) + "=\"" + v.substr(0, 40) +
                                           "\" is not an RFC 3339 time such as 2026-11-24T00:00:00Z");
-    *out = *norm;
+    *field = *norm;
   }
   if (std::string l = Param(r, "limit"); !l.empty()) {
     char* end = nullptr;
@@ -239,6 +243,13 @@ ApiResponse Api::ListRecords(const ApiRequest& r, const Principal& who, const Pa
   }
   if (q.q.size() > 500) return Problem(400, "Query too long", "q is limited to 500 characters");
   q.visibilities = VisibleTo(who.role);
+  *out = std::move(q);
+  return std::nullopt;
+}
+
+ApiResponse Api::ListRecords(const ApiRequest& r, const Principal& who, const Params&) const {
+  RecordQuery q;
+  if (auto bad = ParseRecordQuery(r, who, &q, 50)) return *bad;
   auto page = store_.ListRecords(q);
   if (!page.ok()) return FromStatus(page.status());
   // Stored records are written out as they are: no re-serialisation on the hot path.
@@ -494,6 +505,31 @@ ApiResponse Api::Changes(const ApiRequest& r, const Principal& who, const Params
   body += page->items_json;
   body += ",\"next\":" + std::to_string(next) + "}";
   return {200, "application/json", std::move(body)};
+}
+
+// Records as Atom or iCalendar, with the filters of /api/v1/records (100 by default):
+// /feeds/records.atom?source=coop-news, /feeds/records.ics?kind=event.
+ApiResponse Api::Feed(const ApiRequest& r, const Principal& who, const Params& p) const {
+  const std::string& name = p[0];
+  bool atom = name == "records.atom", ics = name == "records.ics";
+  if (!atom && !ics) return Problem(404, "Not found", "feeds are /feeds/records.atom and /feeds/records.ics");
+  RecordQuery q;
+  if (auto bad = ParseRecordQuery(r, who, &q, 100)) return *bad;
+  auto page = store_.ListRecords(q);
+  if (!page.ok()) return FromStatus(page.status());
+  std::string query;
+  for (const auto& [k, v] : r.query) query += (query.empty() ? "?" : "&") + k + "=" + v;
+  auto host = r.headers.find("host");
+  auto proto = r.headers.find("x-forwarded-proto");
+  std::string scheme = proto != r.headers.end() ? proto->second : r.secure ? "https" : "http";
+  FeedInfo info;
+  info.self_url = scheme + "://" + (host != r.headers.end() ? host->second : "localhost") + r.path + query;
+  info.title = "coophub: " + (q.source.empty() ? "" : q.source + " ") + (q.kind.empty() ? "records" : q.kind + "s");
+  json items = page->Items();
+  ApiResponse resp = atom ? ApiResponse{200, "application/atom+xml; charset=utf-8", RenderAtom(items, info)}
+                          : ApiResponse{200, "text/calendar; charset=utf-8", RenderIcs(items, info)};
+  resp.headers.emplace_back("Cache-Control", who.role == Role::kAnonymous ? "public, max-age=300" : "private, max-age=300");
+  return resp;
 }
 
 }  // namespace coophub

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -86,6 +87,10 @@ class Api {
   ApiResponse Dashboard(const ApiRequest&, const Principal&, const Params&) const;
   ApiResponse Static(const ApiRequest&, const Principal&, const Params&) const;
   ApiResponse Changes(const ApiRequest&, const Principal&, const Params&) const;
+  ApiResponse Feed(const ApiRequest&, const Principal&, const Params&) const;
+  // The filters of /api/v1/records into *out (visibility from the caller), or a problem.
+  std::optional<ApiResponse> ParseRecordQuery(const ApiRequest& r, const Principal& who, RecordQuery* out,
+                                              int default_limit) const;
   // accounts_api.cc
   ApiResponse Login(const ApiRequest&, const Principal&, const Params&) const;
   ApiResponse Logout(const ApiRequest&, const Principal&, const Params&) const;

@@ -80,22 +80,6 @@ ALTER TABLE tombstones ADD COLUMN visibility TEXT NOT NULL DEFAULT 'admins';
 )sql",
 };
 
-// Cursors are base64url without padding (Base64Encode from the SDK); this reads them.
-std::optional<std::string> UnB64(const std::string& in) {
-  std::string out;
-  unsigned v = 0;
-  int bits = 0;
-  for (char c : in) {
-    int d = c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26
-          : c >= '0' && c <= '9' ? c - '0' + 52 : c == '-' ? 62 : c == '_' ? 63 : -1;
-    if (d < 0) return std::nullopt;
-    v = (v << 6) | static_cast<unsigned>(d);
-    bits += 6;
-    if (bits >= 8) out += static_cast<char>((v >> (bits -= 8)) & 0xff);
-  }
-  return out;
-}
-
 // Turns what a person typed into a safe FTS5 query: every word quoted, the last one
 // a prefix, all of them required.
 std::string FtsQuery(const std::string& q) {
@@ -561,7 +545,7 @@ Result<RecordPage> SqliteStore::ListRecords(const RecordQuery& q) {
   if (!q.q.empty()) add(" AND uid IN (SELECT rowid FROM record_search WHERE record_search MATCH ?)", FtsQuery(q.q));
   int64_t cursor_uid = 0;
   if (!q.cursor.empty()) {
-    auto raw = UnB64(q.cursor);
+    auto raw = Base64Decode(q.cursor);
     size_t sep = raw ? raw->rfind('|') : std::string::npos;
     if (sep == std::string::npos)
       return Status::Invalid("cursor \"" + q.cursor.substr(0, 40) +

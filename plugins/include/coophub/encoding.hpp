@@ -5,6 +5,7 @@
 #ifndef COOPHUB_ENCODING_HPP_
 #define COOPHUB_ENCODING_HPP_
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -24,6 +25,24 @@ inline std::string Base64Encode(std::string_view in, bool url_safe = false) {
   if (bits) out += k[(v << (6 - bits)) & 63];
   if (!url_safe)
     while (out.size() % 4) out += '=';
+  return out;
+}
+
+// Decodes either alphabet; trailing '=' padding is optional. nullopt for any other
+// character.
+inline std::optional<std::string> Base64Decode(std::string_view in) {
+  while (!in.empty() && in.back() == '=') in.remove_suffix(1);
+  std::string out;
+  unsigned v = 0;
+  int bits = 0;
+  for (char c : in) {
+    int d = c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26 : c >= '0' && c <= '9' ? c - '0' + 52
+          : (c == '+' || c == '-') ? 62 : (c == '/' || c == '_') ? 63 : -1;
+    if (d < 0) return std::nullopt;
+    v = (v << 6) | static_cast<unsigned>(d);
+    bits += 6;
+    if (bits >= 8) out += static_cast<char>((v >> (bits -= 8)) & 0xff);
+  }
   return out;
 }
 

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: Apache-2.0
+// Atom and iCalendar output of records; see feeds.h.
+#include "feeds.h"
+
+#include "timeutil.h"
+
+namespace coophub {
+namespace {
+
+std::string Str(const json& r, const char* key) {
+  auto it = r.find(key);
+  return it != r.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+// A tag URI (RFC 4151) that stays the same for the same record.
+std::string EntryId(const json& r) {
+  return "tag:coophub," + Str(r, "time").substr(0, 4) + ":" + Str(r, "source") + "/" + Str(r, "stream") + "/" +
+         Str(r, "id");
+}
+
+// "2026-11-24T09:00:00Z" -> "20261124T090000Z"; "2026-11-24" -> "20261124".
+std::string IcsTime(const std::string& rfc3339) {
+  std::string out;
+  for (char c : rfc3339)
+    if (c != '-' && c != ':') out += c;
+  return out;
+}
+
+// TEXT values: backslash, semicolon, comma and newlines escaped (RFC 5545 3.3.11).
+std::string IcsText(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\\' || c == ';' || c == ',') out += '\\', out += c;
+    else if (c == '\n') out += "\\n";
+    else if (c != '\r') out += c;
+  }
+  return out;
+}
+
+// One content line folded at 75 octets, never inside a UTF-8 sequence (RFC 5545 3.1).
+void IcsLine(std::string* out, const std::string& line) {
+  size_t pos = 0, width = 75;
+  while (line.size() - pos > width) {
+    size_t cut = pos + width;
+    while (cut > pos && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
+    out->append(line, pos, cut - pos);
+    *out += "\r\n ";
+    pos = cut;
+    width = 74;  // the leading space counts
+  }
+  out->append(line, pos, std::string::npos);
+  *out += "\r\n";
+}
+
+}  // namespace
+
+std::string XmlEscape(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default:
+        // Control characters other than tab and newlines are not allowed in XML 1.0.
+        if (static_cast<unsigned char>(c) >= 0x20 || c == '\t' || c == '\n' || c == '\r') out += c;
+    }
+  }
+  return out;
+}
+
+std::string RenderAtom(const json& records, const FeedInfo& info) {
+  std::string updated = records.empty() ? FormatRfc3339(NowUnix()) : "";
+  for (const auto& r : records) updated = std::max({updated, Str(r, "updated"), Str(r, "time")});
+  std::string x = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n";
+  x += "  <id>" + XmlEscape(info.self_url) + "</id>\n  <title>" + XmlEscape(info.title) + "</title>\n";
+  x += "  <updated>" + updated + "</updated>\n";
+  x += "  <link rel=\"self\" href=\"" + XmlEscape(info.self_url) + "\"/>\n  <generator>coophub</generator>\n";
+  for (const auto& r : records) {
+    std::string time = Str(r, "time"), up = Str(r, "updated");
+    x += "  <entry>\n    <id>" + XmlEscape(EntryId(r)) + "</id>\n";
+    x += "    <title>" + XmlEscape(Str(r, "title").empty() ? Str(r, "id") : Str(r, "title")) + "</title>\n";
+    x += "    <published>" + time + "</published>\n    <updated>" + (up.empty() ? time : up) + "</updated>\n";
+    if (!Str(r, "url").empty()) x += "    <link rel=\"alternate\" href=\"" + XmlEscape(Str(r, "url")) + "\"/>\n";
+    if (!Str(r, "author").empty())
+      x += "    <author><name>" + XmlEscape(Str(r, "author")) + "</name></author>\n";
+    if (!Str(r, "summary").empty()) x += "    <summary>" + XmlEscape(Str(r, "summary")) + "</summary>\n";
+    if (r.contains("tags") && r["tags"].is_array())
+      for (const auto& t : r["tags"])
+        if (t.is_string()) x += "    <category term=\"" + XmlEscape(t.get<std::string>()) + "\"/>\n";
+    x += "  </entry>\n";
+  }
+  x += "</feed>\n";
+  return x;
+}
+
+std::string RenderIcs(const json& records, const FeedInfo& info) {
+  std::string out;
+  IcsLine(&out, "BEGIN:VCALENDAR");
+  IcsLine(&out, "VERSION:2.0");
+  IcsLine(&out, "PRODID:-//coophub//feeds//EN");
+  IcsLine(&out, "CALSCALE:GREGORIAN");
+  IcsLine(&out, "X-WR-CALNAME:" + IcsText(info.title));
+  std::string stamp = IcsTime(FormatRfc3339(NowUnix()));
+  for (const auto& r : records) {
+    std::string time = Str(r, "time");
+    if (time.empty()) continue;
+    bool task = Str(r, "kind") == "task";
+    const char* comp = task ? "VTODO" : "VEVENT";
+    IcsLine(&out, std::string("BEGIN:") + comp);
+    IcsLine(&out, "UID:" + IcsText(Str(r, "id") + "@" + Str(r, "source") + "." + Str(r, "stream")));
+    IcsLine(&out, "DTSTAMP:" + stamp);
+    const json data = r.value("data", json::object());
+    bool all_day = data.is_object() && data.value("all_day", false) && data.contains("date");
+    std::string start_key = task ? "DUE" : "DTSTART";
+    if (all_day) {
+      IcsLine(&out, start_key + ";VALUE=DATE:" + IcsTime(data["date"].get<std::string>()));
+      if (!task && !Str(r, "end").empty()) IcsLine(&out, "DTEND;VALUE=DATE:" + IcsTime(Str(r, "end").substr(0, 10)));
+    } else {
+      IcsLine(&out, start_key + ":" + IcsTime(time));
+      if (!task && !Str(r, "end").empty()) IcsLine(&out, "DTEND:" + IcsTime(Str(r, "end")));
+    }
+    IcsLine(&out, "SUMMARY:" + IcsText(Str(r, "title")));
+    if (!Str(r, "summary").empty()) IcsLine(&out, "DESCRIPTION:" + IcsText(Str(r, "summary")));
+    if (!Str(r, "url").empty()) IcsLine(&out, "URL:" + Str(r, "url"));
+    if (r.contains("location") && r["location"].is_object() && !Str(r["location"], "name").empty())
+      IcsLine(&out, "LOCATION:" + IcsText(Str(r["location"], "name")));
+    if (!Str(r, "updated").empty()) IcsLine(&out, "LAST-MODIFIED:" + IcsTime(Str(r, "updated")));
+    IcsLine(&out, std::string("END:") + comp);
+  }
+  IcsLine(&out, "END:VCALENDAR");
+  return out;
+}
+
+}  // namespace coophub
