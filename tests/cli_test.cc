@@ -132,5 +132,28 @@ TEST(Cli, ServeRefusesBadConfigWithFileAndLine) {
   }
 }
 
+TEST(Cli, JsonLogsAreOneObjectALine) {
+  TempDir dir;
+  std::string cfg = dir.Write("hub.yaml", "sources:\n  - id: n\n    plugin: " + FixturePlugin("count") +
+                                              "\n    config: {count: 2}\n  - id: bad\n    plugin: " +
+                                              FixturePlugin("crash") + "\n");
+  Ran ok = Coophub({"sync", "n", "--config", cfg, "--data", dir.path() + "/data", "--log-format", "json"});
+  Ran bad = Coophub({"sync", "bad", "--config", cfg, "--data", dir.path() + "/data", "--log-format", "json"});
+  EXPECT_EQ(ok.rc, 0) << ok.err;
+  EXPECT_EQ(bad.rc, 3) << bad.err;
+  int lines = 0;
+  std::istringstream in(ok.out + ok.err + bad.out + bad.err);  // spdlog writes to stdout
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("synced ", 0) == 0) continue;  // the command's result, not a log line
+    json j = json::parse(line, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << line;
+    EXPECT_TRUE(j["time"].is_string() && j["level"].is_string() && j["msg"].is_string()) << line;
+    ++lines;
+  }
+  EXPECT_GE(lines, 2);
+  EXPECT_NE((bad.out + bad.err).find("\"level\":\"error\",\"msg\":\"sync bad (run 2): the connector crashed"),
+            std::string::npos) << bad.out << bad.err;
+}
+
 }  // namespace
 }  // namespace coophub

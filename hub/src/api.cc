@@ -14,6 +14,7 @@
 
 #include "accounts_api.h"
 #include "feeds.h"
+#include "metrics.h"
 #include "page.h"
 #include "subprocess.h"
 #include "timeutil.h"
@@ -110,7 +111,8 @@ Api::Api(Store& store, Scheduler* scheduler, const HubConfig& config, std::strin
       config_(config),
       web_dir_(std::move(web_dir)),
       accounts_(accounts),
-      limiter_(std::make_unique<LoginLimiter>()) {}
+      limiter_(std::make_unique<LoginLimiter>()),
+      metrics_(std::make_unique<HttpMetrics>()) {}
 
 Api::~Api() = default;
 
@@ -145,11 +147,22 @@ const std::vector<Api::Route>& Api::Routes() {
       {"GET", "/", R::kAnonymous, &Api::Dashboard},
       {"GET", "/static/{}", R::kAnonymous, &Api::Static},
       {"GET", "/feeds/{}", R::kAnonymous, &Api::Feed},
+      {"GET", "/metrics", R::kViewer, &Api::Metrics},
   };
   return routes;
 }
 
 ApiResponse Api::Handle(const ApiRequest& req) const noexcept {
+  auto start = std::chrono::steady_clock::now();
+  const char* route = "(no route)";
+  ApiResponse r = Dispatch(req, &route);
+  std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+  metrics_->Observe(req.method == "HEAD" ? "GET" : req.method.size() <= 7 ? req.method : "OTHER", route, r.status,
+                    took.count());
+  return r;
+}
+
+ApiResponse Api::Dispatch(const ApiRequest& req, const char** route_out) const noexcept {
   try {
     std::vector<std::string> segs = Split(req.path);
     bool path_matched = false;
@@ -164,6 +177,7 @@ ApiResponse Api::Handle(const ApiRequest& req) const noexcept {
       }
       if (!match) continue;
       path_matched = true;
+      *route_out = route.pattern;
       if (req.method != route.method && !(req.method == "HEAD" && std::string(route.method) == "GET"))
         continue;
       auto who = Authenticate(req);
@@ -530,6 +544,33 @@ ApiResponse Api::Feed(const ApiRequest& r, const Principal& who, const Params& p
                           : ApiResponse{200, "text/calendar; charset=utf-8", RenderIcs(items, info)};
   resp.headers.emplace_back("Cache-Control", who.role == Role::kAnonymous ? "public, max-age=300" : "private, max-age=300");
   return resp;
+}
+
+// Prometheus text: the HTTP counters and latencies, then records and runs per source
+// and each source's consecutive failures. Scrapers sign in with a read token.
+ApiResponse Api::Metrics(const ApiRequest&, const Principal&, const Params&) const {
+  std::string out = metrics_->Render();
+  auto stats = store_.Stats();
+  if (!stats.ok()) return FromStatus(stats.status());
+  out += "# HELP coophub_records Records stored, by source.\n# TYPE coophub_records gauge\n";
+  for (const auto& s : *stats)
+    out += "coophub_records{source=\"" + PromLabel(s.source) + "\"} " + std::to_string(s.records) + "\n";
+  auto runs = store_.RunTotals();
+  if (!runs.ok()) return FromStatus(runs.status());
+  out += "# HELP coophub_sync_runs_total Sync runs, by source and outcome (ok, failed, cancelled, running).\n"
+         "# TYPE coophub_sync_runs_total counter\n";
+  for (const auto& [key, n] : *runs)
+    out += "coophub_sync_runs_total{source=\"" + PromLabel(key.first) + "\",status=\"" + PromLabel(key.second) +
+           "\"} " + std::to_string(n) + "\n";
+  if (scheduler_) {
+    out += "# HELP coophub_source_consecutive_failures Failed runs in a row, by source (0: the last one worked).\n"
+           "# TYPE coophub_source_consecutive_failures gauge\n";
+    for (const auto& l : scheduler_->Snapshot())
+      out += "coophub_source_consecutive_failures{source=\"" + PromLabel(l.id) + "\"} " + std::to_string(l.failures) + "\n";
+  }
+  out += "# HELP coophub_change_seq The newest change's sequence number.\n# TYPE coophub_change_seq gauge\n";
+  out += "coophub_change_seq " + std::to_string(store_.LastSeq()) + "\n";
+  return {200, "text/plain; version=0.0.4; charset=utf-8", std::move(out)};
 }
 
 }  // namespace coophub

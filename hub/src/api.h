@@ -50,6 +50,7 @@ ApiResponse Json(int status, const json& j);
 ApiResponse FromStatus(const Status& s);
 
 class LoginLimiter;
+class HttpMetrics;
 
 // Who may call a route: anyone, or a signed-in role at least.
 class Api {
@@ -88,6 +89,9 @@ class Api {
   ApiResponse Static(const ApiRequest&, const Principal&, const Params&) const;
   ApiResponse Changes(const ApiRequest&, const Principal&, const Params&) const;
   ApiResponse Feed(const ApiRequest&, const Principal&, const Params&) const;
+  ApiResponse Metrics(const ApiRequest&, const Principal&, const Params&) const;
+  // Handle without the metrics: the route pattern matched goes to *route.
+  ApiResponse Dispatch(const ApiRequest& request, const char** route) const noexcept;
   // The filters of /api/v1/records into *out (visibility from the caller), or a problem.
   std::optional<ApiResponse> ParseRecordQuery(const ApiRequest& r, const Principal& who, RecordQuery* out,
                                               int default_limit) const;
@@ -116,6 +120,7 @@ class Api {
   std::string web_dir_;
   Accounts* accounts_;
   std::unique_ptr<LoginLimiter> limiter_;
+  std::unique_ptr<HttpMetrics> metrics_;
   mutable std::mutex setup_mu_;
   mutable std::string setup_code_;  // guarded by setup_mu_; "" once used or never set
 };

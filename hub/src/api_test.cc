@@ -367,5 +367,21 @@ TEST_F(AccessTest, ChangeFeedStreamsServerSentEvents) {
   EXPECT_EQ(chunk.find("\"title\":\"members\""), std::string::npos) << "anonymous stream: " << chunk;
 }
 
+TEST_F(AccessTest, MetricsCountRequestsByRouteForSignedInScrapers) {
+  EXPECT_EQ(Call("GET", "/metrics", "").status, 401);
+  for (int i = 0; i < 3; ++i) Call("GET", "/api/v1/records", "");
+  Call("GET", "/api/v1/records/999999", "vi");
+  ApiResponse m = Call("GET", "/metrics", "vi");
+  ASSERT_EQ(m.status, 200) << m.body;
+  EXPECT_EQ(m.content_type.rfind("text/plain; version=0.0.4", 0), 0u);
+  EXPECT_NE(m.body.find("coophub_http_requests_total{method=\"GET\",route=\"/api/v1/records\",status=\"200\"} 3\n"),
+            std::string::npos) << m.body;
+  EXPECT_NE(m.body.find("coophub_http_requests_total{method=\"GET\",route=\"/api/v1/records/{}\",status=\"404\"} 1\n"),
+            std::string::npos) << "routes, not raw paths: " << m.body;
+  EXPECT_NE(m.body.find("coophub_http_request_duration_seconds_count{method=\"GET\",route=\"/api/v1/records\"} 3\n"),
+            std::string::npos);
+  EXPECT_NE(m.body.find("coophub_records{source=\"news\"} 3\n"), std::string::npos) << m.body;
+}
+
 }  // namespace
 }  // namespace coophub

@@ -16,6 +16,7 @@
 #include <sstream>
 #include <thread>
 
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/spdlog.h>
 
 #include "accounts.h"
@@ -36,8 +37,11 @@ namespace fs = std::filesystem;
 
 constexpr int kExitUsage = 2;
 
+bool g_json_logs = false;  // --log-format json: errors are log lines too
+
 int Fail(int code, const std::string& message) {
-  std::fprintf(stderr, "coophub: %s\n", message.c_str());
+  if (g_json_logs) spdlog::error("{}", message);
+  else std::fprintf(stderr, "coophub: %s\n", message.c_str());
   return code;
 }
 
@@ -354,6 +358,24 @@ void PrintLine(const Message& m) {
 
 }  // namespace
 
+// A log line's message as a JSON string's contents, for --log-format json.
+class JsonEscapedMessage final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
+    std::string s = json(std::string(msg.payload.data(), msg.payload.size())).dump(-1, ' ', false,
+                                                                                  json::error_handler_t::replace);
+    dest.append(s.data() + 1, s.data() + s.size() - 1);  // without the quotes
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<JsonEscapedMessage>(); }
+};
+
+// One JSON object a line (time in UTC, level, message) for log collectors.
+void UseJsonLogs() {
+  auto f = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
+  f->add_flag<JsonEscapedMessage>('*').set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":"%*"})");
+  spdlog::set_formatter(std::move(f));
+}
+
 int CliMain(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
@@ -388,6 +410,10 @@ int CliMain(int argc, char** argv) {
   sync->add_option("source", source, "The source id")->required();
   sync->add_option("--config", config, "hub.yaml (default: the demo)");
   sync->add_option("--data", data_dir, "Directory for the store");
+  std::string log_format = "text";
+  for (auto* c : {serve, sync})
+    c->add_option("--log-format", log_format, "text, or json: one JSON object a line for log collectors")
+        ->check(CLI::IsMember({"text", "json"}));
 
   auto* user = app.add_subcommand("user", "Manage accounts");
   user->require_subcommand(1);
@@ -421,6 +447,10 @@ int CliMain(int argc, char** argv) {
     return rc == 0 ? 0 : kExitUsage;
   }
 
+  if (log_format == "json") {
+    UseJsonLogs();
+    g_json_logs = true;
+  }
   try {
     if (*serve) return Serve({config, data_dir, port, behind_proxy});
     if (*user_add) return UserAdd(user_name, admin ? "admin" : role, password_file, config, data_dir);

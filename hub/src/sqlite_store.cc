@@ -205,6 +205,7 @@ class SqliteStore final : public Store {
 
   Result<RecordPage> ListRecords(const RecordQuery& q) override;
   Result<ChangePage> ListChanges(int64_t after, const std::vector<std::string>& visibilities, int limit) override;
+  Result<std::map<std::pair<std::string, std::string>, int64_t>> RunTotals() override;
   int64_t LastSeq() override;
   bool WaitForChange(int64_t after, int64_t timeout_ms) override;
   Result<std::string> GetRecord(int64_t uid) override {
@@ -507,6 +508,16 @@ Result<ChangePage> SqliteStore::ListChanges(int64_t after, const std::vector<std
     }
     page.items_json += "]";
     return page;
+  });
+}
+
+Result<std::map<std::pair<std::string, std::string>, int64_t>> SqliteStore::RunTotals() {
+  using Totals = std::map<std::pair<std::string, std::string>, int64_t>;
+  return WithReader<Totals>([&](Db& db) -> Result<Totals> {
+    sqlite3_stmt* st = db.Prepare("SELECT source, status, COUNT(*) FROM sync_runs GROUP BY source, status");
+    Totals out;
+    while (sqlite3_step(st) == SQLITE_ROW) out[{Text(st, 0), Text(st, 1)}] = sqlite3_column_int64(st, 2);
+    return out;
   });
 }
 

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <future>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -109,6 +110,8 @@ class Store {
   // Changes committed after `after`, of records with one of `visibilities` (empty: all).
   virtual Result<ChangePage> ListChanges(int64_t after, const std::vector<std::string>& visibilities,
                                          int limit) = 0;
+  // How many runs each source has had, by status: (source, status) -> count.
+  virtual Result<std::map<std::pair<std::string, std::string>, int64_t>> RunTotals() = 0;
   // The newest committed change's seq.
   virtual int64_t LastSeq() = 0;
   // Blocks until a change after `after` is committed or `timeout_ms` passes; true if one was.
