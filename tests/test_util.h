@@ -21,8 +21,11 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "config.h"
 #include "http_client.h"
+#include "openapi.h"
 #include "protocol.h"
 #include "store.h"
 #include "subprocess.h"
@@ -117,7 +120,22 @@ struct Http {
   int status = 0;
   std::string body, headers, error;
   json Json() const { return json::parse(body, nullptr, false); }
+  std::string ContentType() const {
+    size_t at = headers.find("content-type: ");
+    return at == std::string::npos ? "" : headers.substr(at + 14, headers.find_first_of("\r\n", at) - at - 14);
+  }
 };
+
+// Fails the current test when an answer of the API disagrees with its OpenAPI document.
+inline void ExpectAgreesWithOpenApi(const std::string& method, const std::string& url_or_path, const Http& r) {
+  std::string path = url_or_path;
+  if (size_t scheme = path.find("://"); scheme != std::string::npos) path = path.substr(path.find('/', scheme + 3));
+  path = path.substr(0, path.find('?'));
+  bool api = path.rfind("/api/", 0) == 0 || path.rfind("/feeds/", 0) == 0 || path == "/metrics" || path == "/healthz";
+  if (!api || r.status == 0) return;
+  for (const auto& e : CheckAgainstOpenApi(method, path, r.status, r.ContentType(), r.body))
+    ADD_FAILURE() << "OpenAPI: " << e << "\n  body: " << r.body.substr(0, 300);
+}
 
 inline Http Call(const std::string& method, const std::string& url, const std::string& body = "",
                  const std::map<std::string, std::string>& headers = {}) {
@@ -128,8 +146,10 @@ inline Http Call(const std::string& method, const std::string& url, const std::s
   req.timeout_ms = 10000;
   if (!body.empty()) req.headers["Content-Type"] = "application/json";
   for (const auto& [k, v] : headers) req.headers[k] = v;
-  HttpFetchResponse r = HttpFetch(req);
-  return {r.status, r.body, r.headers, r.error};
+  HttpFetchResponse f = HttpFetch(req);
+  Http r{f.status, f.body, f.headers, f.error};
+  ExpectAgreesWithOpenApi(method, url, r);
+  return r;
 }
 
 // Runs a command to completion; returns its exit code, fills stdout and stderr.

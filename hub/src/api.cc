@@ -15,6 +15,7 @@
 #include "accounts_api.h"
 #include "feeds.h"
 #include "metrics.h"
+#include "openapi.h"
 #include "page.h"
 #include "subprocess.h"
 #include "timeutil.h"
@@ -126,6 +127,7 @@ const std::vector<Api::Route>& Api::Routes() {
   using R = Role;
   static const std::vector<Route> routes = {
       {"GET", "/healthz", R::kAnonymous, &Api::Health},
+      {"GET", "/api/v1/openapi.json", R::kAnonymous, &Api::OpenApi},
       {"GET", "/api/v1/records", R::kAnonymous, &Api::ListRecords},
       {"GET", "/api/v1/records/{}", R::kAnonymous, &Api::GetRecord},
       {"GET", "/api/v1/sources", R::kViewer, &Api::ListSources},
@@ -150,6 +152,12 @@ const std::vector<Api::Route>& Api::Routes() {
       {"GET", "/metrics", R::kViewer, &Api::Metrics},
   };
   return routes;
+}
+
+std::vector<std::pair<std::string, std::string>> Api::RouteTable() {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& r : Routes()) out.emplace_back(r.method, r.pattern);
+  return out;
 }
 
 ApiResponse Api::Handle(const ApiRequest& req) const noexcept {
@@ -571,6 +579,12 @@ ApiResponse Api::Metrics(const ApiRequest&, const Principal&, const Params&) con
   out += "# HELP coophub_change_seq The newest change's sequence number.\n# TYPE coophub_change_seq gauge\n";
   out += "coophub_change_seq " + std::to_string(store_.LastSeq()) + "\n";
   return {200, "text/plain; version=0.0.4; charset=utf-8", std::move(out)};
+}
+
+ApiResponse Api::OpenApi(const ApiRequest&, const Principal&, const Params&) const {
+  ApiResponse r{200, "application/json", OpenApiText()};
+  r.headers.emplace_back("Cache-Control", "public, max-age=3600");
+  return r;
 }
 
 }  // namespace coophub

@@ -61,6 +61,8 @@ class Api {
       Accounts* accounts = nullptr);
   ~Api();
   ApiResponse Handle(const ApiRequest& request) const noexcept;
+  // (method, pattern) of every route; "{}" stands for one path segment.
+  static std::vector<std::pair<std::string, std::string>> RouteTable();
   // Until the first user exists, POST /api/v1/setup with this code creates an admin.
   void SetSetupCode(std::string code);
 
@@ -90,6 +92,7 @@ class Api {
   ApiResponse Changes(const ApiRequest&, const Principal&, const Params&) const;
   ApiResponse Feed(const ApiRequest&, const Principal&, const Params&) const;
   ApiResponse Metrics(const ApiRequest&, const Principal&, const Params&) const;
+  ApiResponse OpenApi(const ApiRequest&, const Principal&, const Params&) const;
   // Handle without the metrics: the route pattern matched goes to *route.
   ApiResponse Dispatch(const ApiRequest& request, const char** route) const noexcept;
   // The filters of /api/v1/records into *out (visibility from the caller), or a problem.

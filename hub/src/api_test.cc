@@ -3,6 +3,7 @@
 #include "api.h"
 
 #include "accounts_api.h"
+#include "openapi.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -16,6 +17,15 @@ namespace coophub {
 namespace {
 
 namespace fs = std::filesystem;
+
+// Every answer a test gets must agree with the OpenAPI document.
+ApiResponse Checked(const ApiRequest& req, ApiResponse resp) {
+  const std::string& p = req.path;
+  if (p.rfind("/api/", 0) == 0 || p.rfind("/feeds/", 0) == 0 || p == "/metrics" || p == "/healthz")
+    for (const auto& e : CheckAgainstOpenApi(req.method, p, resp.status, resp.content_type, resp.stream ? "" : resp.body))
+      ADD_FAILURE() << "OpenAPI: " << e << "\n  body: " << resp.body.substr(0, 300);
+  return resp;
+}
 
 class ApiTest : public ::testing::Test {
  protected:
@@ -42,7 +52,7 @@ class ApiTest : public ::testing::Test {
     ApiRequest r;
     r.path = path;
     r.query = std::move(q);
-    return api_->Handle(r);
+    return Checked(r, api_->Handle(r));
   }
 
   std::string dir_;
@@ -114,7 +124,7 @@ class AccessTest : public ApiTest {
     r.headers = std::move(headers);
     if (!body.empty()) r.headers.emplace("content-type", "application/json");
     if (!who.empty()) r.headers["authorization"] = "Bearer " + tokens_[who];
-    return api_->Handle(r);
+    return Checked(r, api_->Handle(r));
   }
   std::vector<std::string> Titles(const std::string& who) {
     ApiResponse r = Call("GET", "/api/v1/records", who);
@@ -259,7 +269,7 @@ TEST_F(AccessTest, BadBodiesGetA400NamingTheProblem) {
       {"name=ana", "application/x-www-form-urlencoded", "Content-Type: application/json"},
   };
   for (const auto& c : cases) {
-    ApiResponse r = Call("POST", "/api/v1/login", "", c.body, {{"content-type", c.content_type}});
+    ApiResponse r = Call("POST", "/api/v1/login", "", c.body, {{"content-type", c.content_type}});  // checked too
     EXPECT_EQ(r.status, 400) << c.body;
     EXPECT_EQ(r.content_type, "application/problem+json");
     EXPECT_NE(r.body.find(c.detail), std::string::npos) << r.body;
@@ -281,7 +291,7 @@ TEST(Setup, AOneTimeCodeMakesTheFirstAdmin) {
       r.path = "/api/v1/setup";
       r.body = body;
       r.headers["content-type"] = "application/json";
-      return api.Handle(r);
+      return Checked(r, api.Handle(r));
     };
     EXPECT_EQ(Post(R"({"code":"wrong","name":"ana","password":"a long password 1"})").status, 403);
     EXPECT_EQ(Post(R"({"code":"the-code","name":"ana","password":"short"})").status, 400);
@@ -304,7 +314,7 @@ TEST_F(AccessTest, ChangeFeedShowsEachCallerWhatItMaySee) {
     r.query = {{"after", std::to_string(after)}};
     if (!wait.empty()) r.query.emplace("wait", wait);
     if (!who.empty()) r.headers["authorization"] = "Bearer " + tokens_[who];
-    ApiResponse resp = api_->Handle(r);
+    ApiResponse resp = Checked(r, api_->Handle(r));
     EXPECT_EQ(resp.status, 200) << resp.body;
     return json::parse(resp.body);
   };
@@ -350,7 +360,7 @@ TEST_F(AccessTest, ChangeFeedStreamsServerSentEvents) {
   r.path = "/api/v1/changes";
   r.headers["accept"] = "text/event-stream";
   r.headers["last-event-id"] = std::to_string(store_->LastSeq());
-  ApiResponse resp = api_->Handle(r);
+  ApiResponse resp = Checked(r, api_->Handle(r));
   ASSERT_EQ(resp.status, 200);
   EXPECT_EQ(resp.content_type, "text/event-stream");
   ASSERT_TRUE(resp.stream);

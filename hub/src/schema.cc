@@ -23,9 +23,28 @@ std::string Brief(const json& v) {
 
 }  // namespace
 
-std::vector<std::string> ValidateAgainstSchema(const json& v, const json& s, const std::string& path) {
+std::vector<std::string> ValidateAgainstSchema(const json& v, const json& s, const std::string& path, const json* root) {
   std::vector<std::string> errs;
   if (!s.is_object()) return errs;
+  if (auto r = s.find("$ref"); r != s.end() && r->is_string()) {
+    const std::string& ref = r->get_ref<const std::string&>();
+    if (!root || ref.rfind("#/", 0) != 0 || !root->contains(json::json_pointer(ref.substr(1)))) {
+      errs.push_back(path + ": the schema refers to " + ref + ", which is not in the document");
+      return errs;
+    }
+    return ValidateAgainstSchema(v, root->at(json::json_pointer(ref.substr(1))), path, root);
+  }
+  if (auto all = s.find("allOf"); all != s.end() && all->is_array())
+    for (const auto& sub : *all) {
+      auto e = ValidateAgainstSchema(v, sub, path, root);
+      errs.insert(errs.end(), e.begin(), e.end());
+    }
+  if (auto one = s.find("oneOf"); one != s.end() && one->is_array()) {
+    int matched = 0;
+    for (const auto& sub : *one) matched += ValidateAgainstSchema(v, sub, path, root).empty();
+    if (matched != 1)
+      errs.push_back(path + ": " + Brief(v) + " matches " + std::to_string(matched) + " of the oneOf schemas, not 1");
+  }
   if (auto t = s.find("type"); t != s.end()) {
     bool ok = false;
     std::string want;
@@ -58,7 +77,7 @@ std::vector<std::string> ValidateAgainstSchema(const json& v, const json& s, con
   }
   if (v.is_array() && s.contains("items"))
     for (size_t i = 0; i < v.size(); ++i) {
-      auto sub = ValidateAgainstSchema(v[i], s["items"], path + "[" + std::to_string(i) + "]");
+      auto sub = ValidateAgainstSchema(v[i], s["items"], path + "[" + std::to_string(i) + "]", root);
       errs.insert(errs.end(), sub.begin(), sub.end());
     }
   if (v.is_object()) {
@@ -71,7 +90,7 @@ std::vector<std::string> ValidateAgainstSchema(const json& v, const json& s, con
       }
     for (const auto& [k, sub] : v.items()) {
       if (props.contains(k)) {
-        auto e = ValidateAgainstSchema(sub, props[k], path + "." + k);
+        auto e = ValidateAgainstSchema(sub, props[k], path + "." + k, root);
         errs.insert(errs.end(), e.begin(), e.end());
       } else if (s.contains("additionalProperties") && s["additionalProperties"] == false) {
         std::string known;

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 // Validation of a connector config against its spec, a JSON Schema. Covers the subset
-// plugin specs use: type, properties, required, additionalProperties, enum, items,
-// minimum/maximum, minLength/maxLength. Each problem names the field path and what was
+// plugin specs and the API's OpenAPI document use: type, properties, required,
+// additionalProperties, enum, items, minimum/maximum, minLength/maxLength, $ref, allOf,
+// oneOf. Each problem names the field path and what was
 // expected. Pure functions.
 #pragma once
 
@@ -14,8 +15,10 @@
 namespace coophub {
 
 // Every way value breaks schema, as "config.url: required, a string" lines; empty when valid.
+// With root, "$ref": "#/…" resolves in it (OpenAPI components); allOf and oneOf are
+// understood too.
 std::vector<std::string> ValidateAgainstSchema(const json& value, const json& schema,
-                                               const std::string& path = "config");
+                                               const std::string& path = "config", const json* root = nullptr);
 
 // The names of fields marked "secret": true, as dotted paths (e.g. "auth.token").
 std::vector<std::string> SecretFields(const json& schema, const std::string& prefix = "");

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: Apache-2.0
+// The OpenAPI document and the response check; see openapi.h.
+#include "openapi.h"
+
+#include <sstream>
+
+#include "schema.h"
+
+namespace coophub {
+
+const char* OpenApiSource();  // generated from hub/api/openapi.json (openapi_doc.cc.in)
+
+namespace {
+
+std::vector<std::string> Segments(const std::string& path) {
+  std::vector<std::string> out;
+  std::stringstream ss(path);
+  for (std::string seg; std::getline(ss, seg, '/');)
+    if (!seg.empty()) out.push_back(seg);
+  return out;
+}
+
+// The document's path template that matches a request path ("/api/v1/records/{uid}").
+const json* FindPathItem(const json& doc, const std::string& path, std::string* name) {
+  std::vector<std::string> want = Segments(path);
+  for (const auto& [tmpl, item] : doc["paths"].items()) {
+    std::vector<std::string> have = Segments(tmpl);
+    if (have.size() != want.size()) continue;
+    bool match = true;
+    for (size_t i = 0; i < have.size() && match; ++i)
+      match = (have[i].front() == '{' && have[i].back() == '}') || have[i] == want[i];
+    if (match) {
+      *name = tmpl;
+      return &item;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+const std::string& OpenApiText() {
+  static const std::string text = OpenApiSource();
+  return text;
+}
+
+const json& OpenApiDocument() {
+  static const json doc = json::parse(OpenApiText());
+  return doc;
+}
+
+bool IsDocumented(const std::string& method, const std::string& path) {
+  std::string tmpl, m = method;
+  for (auto& c : m) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const json* item = FindPathItem(OpenApiDocument(), path, &tmpl);
+  return item && item->contains(m);
+}
+
+std::vector<std::string> CheckAgainstOpenApi(const std::string& method, const std::string& path, int status,
+                                             const std::string& content_type, const std::string& body) {
+  const json& doc = OpenApiDocument();
+  std::string tmpl;
+  const json* item = FindPathItem(doc, path, &tmpl);
+  if (!item) {
+    // An unknown address is a 404 problem; anything else there is undocumented.
+    if (status == 404 && content_type.rfind("application/problem+json", 0) == 0) return {};
+    return {path + ": not in the OpenAPI document"};
+  }
+  std::string m = method == "HEAD" ? "get" : method;
+  for (auto& c : m) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (!item->contains(m)) {
+    if (status == 405) return {};
+    return {method + " " + tmpl + ": not in the OpenAPI document"};
+  }
+  std::string where = method + " " + tmpl + " " + std::to_string(status);
+  const json& responses = (*item)[m]["responses"];
+  std::string code = std::to_string(status);
+  if (!responses.contains(code)) return {where + ": this status is not documented"};
+  const json& resp = responses[code];
+  if (!resp.contains("content")) {
+    if (body.empty()) return {};
+    return {where + ": documented without a body, but has one"};
+  }
+  std::string type = content_type.substr(0, content_type.find(';'));
+  if (!resp["content"].contains(type)) return {where + ": content type " + type + " is not documented"};
+  if (type.find("json") == std::string::npos || method == "HEAD") return {};
+  json value = json::parse(body, nullptr, false);
+  if (value.is_discarded()) return {where + ": the body is not JSON"};
+  return ValidateAgainstSchema(value, resp["content"][type]["schema"], where + " body", &doc);
+}
+
+}  // namespace coophub
