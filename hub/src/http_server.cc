@@ -86,6 +86,21 @@ HttpServer::HttpServer(const Api& api) : impl_(std::make_unique<Impl>()) {
     }
     res.set_content(std::move(out.body), out.content_type.c_str());
   };
+  // What httplib itself refuses (too long a request line, too big a body, garbage) also
+  // answers with a problem that says why.
+  s.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    std::string title = "Request refused", detail = "the server could not take this request";
+    switch (res.status) {
+      case 413: title = "Payload too large", detail = "the request body is over 1 MB"; break;
+      case 414: title = "URI too long", detail = "the address (path and query) is over 8 KB"; break;
+      case 431: title = "Headers too large", detail = "the request headers are over 8 KB"; break;
+      case 400: title = "Bad request", detail = "the request is not well-formed HTTP"; break;
+    }
+    ApiResponse p = Problem(res.status, title, detail);
+    for (const auto& [k, v] : kSecurityHeaders) res.set_header(k, v);
+    res.set_content(p.body, p.content_type.c_str());
+  });
   s.Get(".*", handler);
   s.Post(".*", handler);
   s.Put(".*", handler);

@@ -76,7 +76,14 @@ std::vector<std::string> CheckAgainstOpenApi(const std::string& method, const st
   const json& responses = (*item)[m]["responses"];
   std::string code = std::to_string(status);
   if (!responses.contains(code)) return {where + ": this status is not documented"};
-  const json& resp = responses[code];
+  const json* resp_ptr = &responses[code];
+  if (resp_ptr->contains("$ref")) {  // "#/components/responses/…"
+    std::string ref = (*resp_ptr)["$ref"];
+    if (ref.rfind("#/", 0) != 0 || !doc.contains(json::json_pointer(ref.substr(1))))
+      return {where + ": refers to " + ref + ", which is not in the document"};
+    resp_ptr = &doc.at(json::json_pointer(ref.substr(1)));
+  }
+  const json& resp = *resp_ptr;
   if (!resp.contains("content")) {
     if (body.empty()) return {};
     return {where + ": documented without a body, but has one"};
