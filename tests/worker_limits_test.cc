@@ -55,6 +55,9 @@ struct BadPlugin {
   std::vector<std::string> says;  // substrings of the run's message
   bool commits_first = true;      // it commits r1, r2 and a STATE before misbehaving
   int64_t timeout_ms = 60000;
+  // Silent but busy fixtures get a long heartbeat, so that only the limit under test can
+  // stop them, however slow a loaded machine makes them.
+  int64_t heartbeat_ms = 1500;
 };
 
 const BadPlugin kBadPlugins[] = {
@@ -63,8 +66,9 @@ const BadPlugin kBadPlugins[] = {
      {"no output for 1500 ms (limits.heartbeat)", "killed with SIGKILL after line 4"}},
     {"hang", RunResult::Outcome::kCrashed, {"time limit of 1 s (limits.timeout)"}, true, 1000},
     {"garbage", RunResult::Outcome::kBadOutput, {"line 5: not a JSON object: \"debug: fetched page 2\""}},
-    {"bigline", RunResult::Outcome::kCrashed, {"line 5 is longer than the 8 MiB line limit (limits.max_line)"}},
-    {"alloc", RunResult::Outcome::kCrashed, {"memory limit of 256 MiB (limits.memory)"}},
+    {"bigline", RunResult::Outcome::kCrashed, {"line 5 is longer than the 8 MiB line limit (limits.max_line)"}, true,
+     60000, 60000},
+    {"alloc", RunResult::Outcome::kCrashed, {"memory limit of 256 MiB (limits.memory)"}, true, 60000, 60000},
     {"wrong_abi", RunResult::Outcome::kLoadError, {"built for plugin ABI 99", "this hub speaks ABI 1"}, false},
     {"no_entry", RunResult::Outcome::kLoadError, {"has no symbol coophub_plugin_entry", "nm -D"}, false},
 };
@@ -74,6 +78,7 @@ class WorkerLimits : public ::testing::TestWithParam<BadPlugin> {};
 TEST_P(WorkerLimits, EndsWithItsErrorAndKeepsWhatWasCommitted) {
   const BadPlugin& bad = GetParam();
   Limits limits = Fast();
+  limits.heartbeat_ms = bad.heartbeat_ms;
   if (bad.timeout_ms < limits.timeout_ms) {
     limits.timeout_ms = bad.timeout_ms;
     limits.heartbeat_ms = 60000;
