@@ -1,6 +1,8 @@
 # coophub: the two commands of the README, and the rest of the developer loop.
 #   make demo    install what is missing, build (Release), start the hub with the demo (PORT=8080)
-#   make test    install what is missing, build with ASan+UBSan, run every test (ctest)
+#   make test    install what is missing, build with ASan+UBSan, run every test (ctest),
+#                then fuzz the API for FUZZ_SECONDS (30) with libFuzzer (clang)
+#   make fuzz    the same fuzzing, for FUZZ_SECONDS=600
 #   make bench   install what is missing, build (Release), print the benchmark table
 #   make install PREFIX=/usr/local
 SHELL := /bin/bash
@@ -9,9 +11,11 @@ PREFIX ?= /usr/local
 PORT ?= 8080
 RELEASE := build/release
 TESTDIR := build/test
+FUZZDIR := build/fuzz
+FUZZ_SECONDS ?= 30
 CMAKE_COMMON := -G Ninja -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
 
-.PHONY: all deps release demo test bench install clean
+.PHONY: all deps release demo test fuzz fuzz-run bench install clean
 
 all: release
 
@@ -35,6 +39,23 @@ test:
 	@cmake -S . -B $(TESTDIR) $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=Debug -DCOOPHUB_SANITIZE=ON -DCOOPHUB_TESTS=ON >/dev/null
 	@cmake --build $(TESTDIR) -j $(JOBS)
 	@cd $(TESTDIR) && ctest --output-on-failure -j $(JOBS) --timeout 300
+	@$(MAKE) --no-print-directory fuzz-run
+
+fuzz:
+	@scripts/install-deps.sh test
+	@$(MAKE) --no-print-directory fuzz-run FUZZ_SECONDS=$(if $(filter 30,$(FUZZ_SECONDS)),600,$(FUZZ_SECONDS))
+
+# The API's libFuzzer target, built by clang on its own, run from the seed corpus (copied:
+# what the fuzzer adds stays in the build tree). Any finding fails the run.
+fuzz-run:
+	@CC=clang CXX=clang++ cmake -S . -B $(FUZZDIR) $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOOPHUB_FUZZ=ON >/dev/null
+	@cmake --build $(FUZZDIR) -j $(JOBS) --target api_fuzz
+	@mkdir -p $(FUZZDIR)/corpus $(FUZZDIR)/findings && cp tests/fuzz/corpus/* $(FUZZDIR)/corpus/
+	@echo "fuzzing the API for $(FUZZ_SECONDS) s (findings go to $(FUZZDIR)/findings/)"
+	@$(FUZZDIR)/tests/fuzz/api_fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 \
+	  -print_final_stats=1 -artifact_prefix=$(FUZZDIR)/findings/ $(FUZZDIR)/corpus 2>&1 | \
+	  grep -E '^(stat::number_of_executed_units|stat::new_units_added|==|SUMMARY|.* answered [0-9]+:)' ; \
+	  test $${PIPESTATUS[0]} -eq 0
 
 bench:
 	@scripts/install-deps.sh bench

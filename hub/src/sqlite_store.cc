@@ -86,7 +86,8 @@ std::string FtsQuery(const std::string& q) {
   std::string out, word;
   std::vector<std::string> words;
   for (char c : q + " ") {
-    if (c == ' ' || c == '\t' || c == '\n') {
+    // Control characters separate words: a NUL would end FTS5's view of the query.
+    if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f) {
       if (!word.empty()) words.push_back(word);
       word.clear();
     } else if (c == '"') {
