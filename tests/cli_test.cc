@@ -155,5 +155,40 @@ TEST(Cli, JsonLogsAreOneObjectALine) {
             std::string::npos) << bad.out << bad.err;
 }
 
+// HTTPS when a certificate and key are configured: the hub answers over TLS only, with
+// HSTS and Secure cookies, and a key that does not load stops it with the files named.
+TEST(Cli, ServesHttpsWithTheConfiguredCertificate) {
+  TempDir dir;
+  std::string out, err;
+  ASSERT_EQ(RunCommand({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", dir.path() + "/key.pem",
+                        "-out", dir.path() + "/cert.pem", "-days", "2", "-subj", "/CN=127.0.0.1", "-addext",
+                        "subjectAltName=IP:127.0.0.1"}, &out, &err), 0) << err;
+  std::string cfg = dir.Write("hub.yaml", "server: {tls_cert: cert.pem, tls_key: key.pem}\nsources: []\n");
+  testing::Hub hub(cfg, dir.path() + "/data");
+  ASSERT_TRUE(hub.ok()) << hub.log();
+  ASSERT_EQ(hub.base().rfind("https://127.0.0.1:", 0), 0u) << hub.base();
+  auto Curl = [&](std::vector<std::string> args) {
+    std::string o, e;
+    std::vector<std::string> argv = {"curl", "-s", "--max-time", "10", "--cacert", dir.path() + "/cert.pem", "-D", "-"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    RunCommand(argv, &o, &e);
+    return o;
+  };
+  std::string health = Curl({hub.base() + "/healthz"});
+  EXPECT_NE(health.find("HTTP/1.1 200"), std::string::npos) << health;
+  EXPECT_NE(health.find("Strict-Transport-Security: max-age=31536000"), std::string::npos) << health;
+  std::string login = Curl({"-H", "Content-Type: application/json", "-d",
+                            R"({"name":"admin","password":"correct horse battery staple"})", hub.base() + "/api/v1/login"});
+  EXPECT_NE(login.find("HttpOnly; SameSite=Strict; Max-Age=1209600; Secure"), std::string::npos) << login;
+  std::string plain = "http://" + hub.base().substr(8) + "/healthz";
+  EXPECT_EQ(Curl({plain}).find("HTTP/1.1 200"), std::string::npos) << "no clear text on the TLS port";
+
+  std::string bad = dir.Write("bad.yaml", "server: {tls_cert: cert.pem, tls_key: missing.pem}\nsources: []\n");
+  Ran r = Coophub({"serve", "--config", bad, "--port", "0", "--data", dir.path() + "/data2"});
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_NE(r.err.find("cannot load the TLS certificate " + dir.path() + "/cert.pem and key " + dir.path() + "/missing.pem"),
+            std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace coophub

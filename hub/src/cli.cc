@@ -170,12 +170,13 @@ int Serve(const ServeOptions& o) {
   const std::string no_accounts = "server.address " + hub.address +
                                   " would expose a hub that has no accounts yet: start on 127.0.0.1 first and "
                                   "create an admin (coophub user add NAME --admin)";
+  bool tls = !hub.tls_cert.empty();
   if (!IsLoopback(hub.address)) {
     if (!std::filesystem::exists(hub.StorePath())) return Fail(kExitUsage, no_accounts);
-    if (!o.behind_proxy)
+    if (!tls && !o.behind_proxy)
       return Fail(kExitUsage, "server.address " + hub.address + " would send passwords and private records in clear "
-                              "text: put the hub behind a reverse proxy that terminates HTTPS and start it with "
-                              "--behind-proxy");
+                              "text: set server.tls_cert and server.tls_key, or put the hub behind a reverse proxy "
+                              "that terminates HTTPS and start it with --behind-proxy");
   }
   if (auto s = Preflight(hub); !s.ok()) return Fail(kExitUsage, s.message());
   auto store = OpenSqliteStore({hub.StorePath(), 4});
@@ -197,12 +198,13 @@ int Serve(const ServeOptions& o) {
   Api api(**store, &scheduler, hub, DefaultWebDir(), accounts->get());
   std::string setup_code = *users == 0 ? NewSetupCode() : "";
   api.SetSetupCode(setup_code);
-  HttpServer http(api);
+  HttpServer http(api, TlsFiles{hub.tls_cert, hub.tls_key});
+  if (!http.status().ok()) return Fail(kExitUsage, http.status().message());
   if (auto s = http.Bind(hub.address, hub.port); !s.ok()) return Fail(kExitUsage, s.message());
   std::thread server([&] { http.Serve(); });
   scheduler.Start(/*sync_on_start=*/true);
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
-  std::string base = "http://" + hub.address + ":" + std::to_string(http.port());
+  std::string base = (tls ? "https://" : "http://") + hub.address + ":" + std::to_string(http.port());
   std::printf("coophub ready in %lld ms with %zu sources from %s\n"
               "  dashboard: %s/\n  API:       %s/api/v1/records  (try: curl %s/api/v1/records?limit=3)\n"
               "  data:      %s\n",

@@ -147,8 +147,13 @@ Status ParseRoot(const Ctx& c, const YAML::Node& root, HubConfig* h) {
   if (auto s = CheckKeys(c, root, "", {"server", "store", "plugin_dirs", "scheduler", "limits", "sources"}); !s.ok())
     return s;
   if (auto srv = root["server"]) {
-    if (auto s = CheckKeys(c, srv, "server", {"address", "port"}); !s.ok()) return s;
+    if (auto s = CheckKeys(c, srv, "server", {"address", "port", "tls_cert", "tls_key"}); !s.ok()) return s;
     if (srv["address"]) h->address = srv["address"].Scalar();
+    // Relative to hub.yaml, like every path in it.
+    if (srv["tls_cert"]) h->tls_cert = (fs::path(h->base_dir) / srv["tls_cert"].Scalar()).lexically_normal().string();
+    if (srv["tls_key"]) h->tls_key = (fs::path(h->base_dir) / srv["tls_key"].Scalar()).lexically_normal().string();
+    if (h->tls_cert.empty() != h->tls_key.empty())
+      return Status::Invalid(c.At(srv, "server") + ": tls_cert and tls_key go together (the certificate and its key)");
     if (srv["port"]) {
       json p = ToJson(srv["port"]);
       if (!p.is_number_integer() || p.get<int>() < 0 || p.get<int>() > 65535)

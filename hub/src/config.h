@@ -31,6 +31,7 @@ struct HubConfig {
   std::string base_dir;  // relative paths (data, plugin_dirs, file URLs) resolve here
   std::string address = "127.0.0.1";
   int port = 8080;
+  std::string tls_cert, tls_key;  // PEM files (server.tls_cert/tls_key); both set: HTTPS
   std::string data_dir = "data";
   std::vector<std::string> plugin_dirs;
   int max_concurrent_runs = 2;

@@ -44,12 +44,22 @@ ApiRequest ToApi(const httplib::Request& r) {
 }  // namespace
 
 struct HttpServer::Impl {
-  httplib::Server server;
+  std::unique_ptr<httplib::Server> server;
   std::atomic<int> fd{-1};
 };
 
-HttpServer::HttpServer(const Api& api) : impl_(std::make_unique<Impl>()) {
-  auto& s = impl_->server;
+HttpServer::HttpServer(const Api& api, const TlsFiles& tls) : impl_(std::make_unique<Impl>()) {
+  bool secure = !tls.cert.empty();
+  if (secure) {
+    auto ssl = std::make_unique<httplib::SSLServer>(tls.cert.c_str(), tls.key.c_str());
+    if (!ssl->is_valid())
+      status_ = Status::Invalid("cannot load the TLS certificate " + tls.cert + " and key " + tls.key +
+                                ": check both are PEM files, readable, and that the key matches the certificate");
+    impl_->server = std::move(ssl);
+  } else {
+    impl_->server = std::make_unique<httplib::Server>();
+  }
+  auto& s = *impl_->server;
   // httplib gives each keep-alive connection a thread until it closes, so the pool
   // bounds concurrent clients, not CPU use; idle threads cost little.
   unsigned threads = std::max(64u, 8 * std::thread::hardware_concurrency());
@@ -65,10 +75,13 @@ HttpServer::HttpServer(const Api& api) : impl_(std::make_unique<Impl>()) {
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     impl_->fd = sock;
   });
-  auto handler = [&api](const httplib::Request& req, httplib::Response& res) {
-    ApiResponse out = api.Handle(ToApi(req));
+  auto handler = [&api, secure](const httplib::Request& req, httplib::Response& res) {
+    ApiRequest in = ToApi(req);
+    in.secure = secure;
+    ApiResponse out = api.Handle(in);
     res.status = out.status;
     for (const auto& [k, v] : kSecurityHeaders) res.set_header(k, v);
+    if (secure) res.set_header("Strict-Transport-Security", "max-age=31536000");
     for (const auto& [k, v] : out.headers) res.set_header(k, v);
     if (out.stream) {
       auto first = std::make_shared<std::string>(std::move(out.body));
@@ -112,7 +125,7 @@ HttpServer::HttpServer(const Api& api) : impl_(std::make_unique<Impl>()) {
 HttpServer::~HttpServer() { Stop(); }
 
 Status HttpServer::Bind(const std::string& address, int port) {
-  auto& s = impl_->server;
+  auto& s = *impl_->server;
   if (port == 0) {
     port_ = s.bind_to_any_port(address);
     if (port_ <= 0) return Status::Unavailable("cannot listen on " + address + ": " + strerror(errno));
@@ -128,10 +141,10 @@ Status HttpServer::Bind(const std::string& address, int port) {
   return Status::Ok();
 }
 
-void HttpServer::Serve() { impl_->server.listen_after_bind(); }
+void HttpServer::Serve() { impl_->server->listen_after_bind(); }
 
 void HttpServer::Stop() {
-  if (impl_ && impl_->server.is_running()) impl_->server.stop();
+  if (impl_ && impl_->server && impl_->server->is_running()) impl_->server->stop();
 }
 
 }  // namespace coophub

@@ -13,9 +13,15 @@
 
 namespace coophub {
 
+struct TlsFiles {
+  std::string cert, key;  // PEM; both empty: plain HTTP
+};
+
 class HttpServer {
  public:
-  explicit HttpServer(const Api& api);
+  // With tls files the server speaks HTTPS only; ok() says whether they loaded.
+  explicit HttpServer(const Api& api, const TlsFiles& tls = {});
+  Status status() const { return status_; }
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -31,6 +37,7 @@ class HttpServer {
   struct Impl;
   std::unique_ptr<Impl> impl_;
   int port_ = 0;
+  Status status_;
 };
 
 }  // namespace coophub
