@@ -150,6 +150,40 @@ TEST(Hub, ChangeFeedStreamsOverHttp) {
   EXPECT_EQ(Stream("").find("event: change"), std::string::npos) << "members' records stay hidden";
 }
 
+// What a tech person does before saving a source: see the plugins and their specs, then
+// check a config (against the spec, then by the plugin itself) without saving anything.
+TEST(Hub, PluginsAndCheckBeforeSaving) {
+  TempDir dir;
+  std::string cfg = dir.Write("hub.yaml", "sources: []\n");
+  Hub hub(cfg, dir.path() + "/data");
+  ASSERT_TRUE(hub.ok()) << hub.log();
+  json plugins = hub.Get("/api/v1/plugins").Json()["items"];
+  json rss;
+  for (const auto& p : plugins)
+    if (p["name"] == "rss") rss = p;
+  ASSERT_TRUE(rss.is_object()) << plugins.dump().substr(0, 300);
+  EXPECT_TRUE(rss["ok"].get<bool>());
+  EXPECT_TRUE(rss["spec"]["properties"].contains("url"));
+  EXPECT_EQ(rss["secret_fields"], json::array({"auth_header"}));
+  EXPECT_EQ(hub.GetAnon("/api/v1/plugins").status, 401);
+
+  std::string feed = std::string(COOPHUB_SOURCE_DIR) + "/examples/demo/feeds/coop-news.xml";
+  testing::Http ok = hub.Post("/api/v1/sources/check", json{{"plugin", "rss"}, {"config", {{"url", feed}}}}.dump());
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_TRUE(ok.Json()["ok"].get<bool>()) << ok.body;
+  EXPECT_NE(ok.Json()["message"].get<std::string>().find("rss20"), std::string::npos) << ok.body;
+  testing::Http missing = hub.Post("/api/v1/sources/check", json{{"plugin", "rss"}, {"config", {{"url", dir.path() + "/none.xml"}}}}.dump());
+  ASSERT_EQ(missing.status, 200) << missing.body;
+  EXPECT_FALSE(missing.Json()["ok"].get<bool>());
+  EXPECT_NE(missing.Json()["message"].get<std::string>().find("none.xml"), std::string::npos) << missing.body;
+  testing::Http unfit = hub.Post("/api/v1/sources/check", json{{"plugin", "rss"}, {"config", {{"urls", feed}}}}.dump());
+  EXPECT_EQ(unfit.status, 400);
+  EXPECT_NE(unfit.body.find("config.url: required"), std::string::npos) << unfit.body;
+  testing::Http exec = hub.Post("/api/v1/sources/check", json{{"plugin", "exec:/bin/sh"}, {"config", json::object()}}.dump());
+  EXPECT_EQ(exec.status, 400) << "no program runs from the API: " << exec.body;
+  EXPECT_EQ(hub.Get("/api/v1/records").Json()["items"].size(), 0u) << "a check stores nothing";
+}
+
 TEST(Hub, NeverRunsMoreSyncsAtOnceThanAllowed) {
   TempDir dir;
   std::string slow = "    plugin: " + FixturePlugin("count") + "\n    config: {count: 300, state_every: 50, pause_ms: 40}\n";

@@ -16,6 +16,7 @@
 #include "feeds.h"
 #include "metrics.h"
 #include "openapi.h"
+#include "plugins_api.h"
 #include "page.h"
 #include "subprocess.h"
 #include "timeutil.h"
@@ -113,7 +114,8 @@ Api::Api(Store& store, Scheduler* scheduler, const HubConfig& config, std::strin
       web_dir_(std::move(web_dir)),
       accounts_(accounts),
       limiter_(std::make_unique<LoginLimiter>()),
-      metrics_(std::make_unique<HttpMetrics>()) {}
+      metrics_(std::make_unique<HttpMetrics>()),
+      plugins_(std::make_unique<PluginCache>()) {}
 
 Api::~Api() = default;
 
@@ -134,6 +136,8 @@ const std::vector<Api::Route>& Api::Routes() {
       {"GET", "/api/v1/sources/{}", R::kViewer, &Api::GetSource},
       {"GET", "/api/v1/sources/{}/runs", R::kViewer, &Api::SourceRuns},
       {"POST", "/api/v1/sources/{}/sync", R::kEditor, &Api::SyncNow},
+      {"POST", "/api/v1/sources/check", R::kEditor, &Api::CheckSource},
+      {"GET", "/api/v1/plugins", R::kEditor, &Api::ListPlugins},
       {"GET", "/api/v1/runs/{}", R::kViewer, &Api::GetRun},
       {"GET", "/api/v1/changes", R::kAnonymous, &Api::Changes},
       {"POST", "/api/v1/login", R::kAnonymous, &Api::Login},
@@ -481,28 +485,33 @@ ApiResponse Api::Changes(const ApiRequest& r, const Principal& who, const Params
 
   auto accept = r.headers.find("accept");
   if (accept != r.headers.end() && accept->second.find("text/event-stream") != std::string::npos) {
-    ApiResponse resp{200, "text/event-stream", "retry: 3000\n\n"};
-    resp.headers.emplace_back("Cache-Control", "no-store");
-    resp.headers.emplace_back("X-Accel-Buffering", "no");
     auto cursor = std::make_shared<int64_t>(*after);
     int64_t page_size = *limit;
     Store* store = &store_;
-    resp.stream = [store, cursor, visible, page_size](std::string* chunk) {
-      if (!store->WaitForChange(*cursor, 5000)) {
-        *chunk = ": keep-alive\n\n";  // also how a gone client is noticed
-        return true;
-      }
+    // The next changes after *cursor as events, moving the cursor; false if the store fails.
+    auto events = [store, cursor, visible, page_size](std::string* chunk) {
       int64_t head = store->LastSeq();  // read first: every change up to it is in the page below
       auto page = store->ListChanges(*cursor, visible, static_cast<int>(page_size));
       if (!page.ok()) return false;
       // A full page may have more behind it; otherwise changes hidden from this caller
       // are passed over up to head.
       *cursor = page->count == page_size ? page->last_seq : std::max({*cursor, page->last_seq, head});
-      if (page->count == 0) return true;
-      chunk->clear();
       for (const auto& [seq, item] : page->items)  // stored JSON as it is, one line each
         *chunk += "id: " + std::to_string(seq) + "\nevent: change\ndata: " + item + "\n\n";
       return true;
+    };
+    // What is there already goes out with the headers; then each change as it commits.
+    ApiResponse resp{200, "text/event-stream", "retry: 3000\n\n"};
+    if (!events(&resp.body)) return Problem(503, "Store unavailable", "the store did not answer");
+    resp.headers.emplace_back("Cache-Control", "no-store");
+    resp.headers.emplace_back("X-Accel-Buffering", "no");
+    resp.stream = [store, cursor, events](std::string* chunk) {
+      chunk->clear();
+      if (!store->WaitForChange(*cursor, 5000)) {
+        *chunk = ": keep-alive\n\n";  // also how a gone client is noticed
+        return true;
+      }
+      return events(chunk);
     };
     return resp;
   }

@@ -51,6 +51,8 @@ ApiResponse FromStatus(const Status& s);
 
 class LoginLimiter;
 class HttpMetrics;
+struct PluginCache;
+struct PluginInfo;
 
 // Who may call a route: anyone, or a signed-in role at least.
 class Api {
@@ -93,6 +95,10 @@ class Api {
   ApiResponse Feed(const ApiRequest&, const Principal&, const Params&) const;
   ApiResponse Metrics(const ApiRequest&, const Principal&, const Params&) const;
   ApiResponse OpenApi(const ApiRequest&, const Principal&, const Params&) const;
+  // plugins_api.cc
+  ApiResponse ListPlugins(const ApiRequest&, const Principal&, const Params&) const;
+  ApiResponse CheckSource(const ApiRequest&, const Principal&, const Params&) const;
+  Result<PluginInfo> CachedPlugin(const std::string& name, const std::string& path) const;
   // Handle without the metrics: the route pattern matched goes to *route.
   ApiResponse Dispatch(const ApiRequest& request, const char** route) const noexcept;
   // The filters of /api/v1/records into *out (visibility from the caller), or a problem.
@@ -124,6 +130,7 @@ class Api {
   Accounts* accounts_;
   std::unique_ptr<LoginLimiter> limiter_;
   std::unique_ptr<HttpMetrics> metrics_;
+  std::unique_ptr<PluginCache> plugins_;
   mutable std::mutex setup_mu_;
   mutable std::string setup_code_;  // guarded by setup_mu_; "" once used or never set
 };

@@ -380,6 +380,7 @@ TEST_F(AccessTest, ChangeFeedStreamsServerSentEvents) {
     add.upserts.push_back(NormalizeRecord(json{{"id", std::string("sse-") + vis}, {"kind", "post"}, {"title", vis},
                                                {"time", "2026-11-25T08:00:00Z"}}, "news", "entries", vis).value());
   store_->Write(std::move(add)).get();
+  EXPECT_EQ(resp.body, "retry: 3000\n\n") << "nothing after Last-Event-ID yet";
   std::string chunk;
   ASSERT_TRUE(resp.stream(&chunk));
   EXPECT_EQ(chunk.rfind("id: " + std::to_string(store_->LastSeq()) + "\nevent: change\ndata: {", 0), 0u) << chunk;

@@ -97,21 +97,6 @@ int RunCommand(const std::string& plugin, const std::string& hub_file, Command c
   return 0;
 }
 
-// Asks a connector for its spec (through a worker: never in this process).
-Result<json> FetchSpec(const ConnectorRef& ref) {
-  if (ref.kind != ConnectorRef::Kind::kPlugin) return json::object();
-  json spec;
-  RunRequest req;
-  req.command = Command::kSpec;
-  req.limits.timeout_ms = 10000;
-  RunResult r = RunConnector(ref, req, [&](Message&& m) {
-    if (m.type == MsgType::kSpec) spec = m.body["spec"];
-    return Status::Ok();
-  });
-  if (r.outcome != RunResult::Outcome::kOk) return Status::Invalid(r.message);
-  return spec;
-}
-
 // Everything serve checks before it starts anything: plugins exist and load, configs
 // fit their specs, secrets resolve. A hub never half-starts. Each distinct plugin is
 // asked for its spec once, all of them at the same time.
@@ -334,20 +319,11 @@ int ListPlugins(const std::string& config_path) {
     return 0;
   }
   for (const auto& [name, path] : files) {
-    ConnectorRef ref{ConnectorRef::Kind::kPlugin, path, name};
-    std::string version, description, error;
-    RunRequest req;
-    req.command = Command::kSpec;
-    req.limits.timeout_ms = 10000;
-    RunResult r = RunConnector(ref, req, [&](Message&& m) {
-      if (m.type == MsgType::kHello) version = m.body.value("version", "");
-      if (m.type == MsgType::kSpec) description = m.body.value("description", "");
-      return Status::Ok();
-    });
-    if (r.outcome == RunResult::Outcome::kOk)
-      std::printf("%-16s %-10s %s\n  %s\n", name.c_str(), version.c_str(), description.c_str(), path.c_str());
+    auto info = DescribePlugin(ConnectorRef{ConnectorRef::Kind::kPlugin, path, name});
+    if (info.ok())
+      std::printf("%-16s %-10s %s\n  %s\n", name.c_str(), info->version.c_str(), info->description.c_str(), path.c_str());
     else
-      std::printf("%-16s BROKEN     %s\n", name.c_str(), r.message.c_str());
+      std::printf("%-16s BROKEN     %s\n", name.c_str(), info.status().message().c_str());
   }
   return 0;
 }

@@ -20,21 +20,35 @@ std::vector<std::string> Segments(const std::string& path) {
   return out;
 }
 
-// The document's path template that matches a request path ("/api/v1/records/{uid}").
-const json* FindPathItem(const json& doc, const std::string& path, std::string* name) {
+// The document's path template that matches a request path ("/api/v1/records/{uid}"):
+// one with the method if any matches (POST /api/v1/sources/check, GET /api/v1/sources/{id}),
+// literal segments before templated ones.
+const json* FindPathItem(const json& doc, const std::string& path, std::string* name,
+                         const std::string& method = "") {
   std::vector<std::string> want = Segments(path);
+  const json* found = nullptr;
+  int found_literals = -1;
+  bool found_has_method = false;
   for (const auto& [tmpl, item] : doc["paths"].items()) {
     std::vector<std::string> have = Segments(tmpl);
     if (have.size() != want.size()) continue;
     bool match = true;
-    for (size_t i = 0; i < have.size() && match; ++i)
-      match = (have[i].front() == '{' && have[i].back() == '}') || have[i] == want[i];
-    if (match) {
+    int literals = 0;
+    for (size_t i = 0; i < have.size() && match; ++i) {
+      bool templated = have[i].front() == '{' && have[i].back() == '}';
+      match = templated || have[i] == want[i];
+      literals += !templated;
+    }
+    if (!match) continue;
+    bool has_method = !method.empty() && item.contains(method);
+    if (!found || (has_method && !found_has_method) || (has_method == found_has_method && literals > found_literals)) {
+      found = &item;
       *name = tmpl;
-      return &item;
+      found_literals = literals;
+      found_has_method = has_method;
     }
   }
-  return nullptr;
+  return found;
 }
 
 }  // namespace
@@ -52,15 +66,16 @@ const json& OpenApiDocument() {
 bool IsDocumented(const std::string& method, const std::string& path) {
   std::string tmpl, m = method;
   for (auto& c : m) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  const json* item = FindPathItem(OpenApiDocument(), path, &tmpl);
+  const json* item = FindPathItem(OpenApiDocument(), path, &tmpl, m);
   return item && item->contains(m);
 }
 
 std::vector<std::string> CheckAgainstOpenApi(const std::string& method, const std::string& path, int status,
                                              const std::string& content_type, const std::string& body) {
   const json& doc = OpenApiDocument();
-  std::string tmpl;
-  const json* item = FindPathItem(doc, path, &tmpl);
+  std::string tmpl, lower = method == "HEAD" ? "get" : method;
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const json* item = FindPathItem(doc, path, &tmpl, lower);
   if (!item) {
     // An unknown address is a 404 problem; anything else there is undocumented.
     if (status == 404 && content_type.rfind("application/problem+json", 0) == 0) return {};

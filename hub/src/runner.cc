@@ -312,6 +312,31 @@ RunResult RunLoop::Run(const std::string& stdin_text) {
 
 }  // namespace
 
+Result<PluginInfo> DescribePlugin(const ConnectorRef& ref) {
+  PluginInfo info;
+  info.name = ref.name;
+  RunRequest req;
+  req.command = Command::kSpec;
+  req.limits.timeout_ms = 10000;
+  RunResult r = RunConnector(ref, req, [&](Message&& m) {
+    if (m.type == MsgType::kHello) info.version = m.body.value("version", "");
+    if (m.type == MsgType::kSpec) {
+      info.spec = m.body["spec"];
+      info.description = m.body.value("description", "");
+    }
+    return Status::Ok();
+  });
+  if (r.outcome != RunResult::Outcome::kOk) return Status::Invalid(r.message);
+  return info;
+}
+
+Result<json> FetchSpec(const ConnectorRef& ref) {
+  if (ref.kind != ConnectorRef::Kind::kPlugin) return json::object();
+  auto info = DescribePlugin(ref);
+  if (!info.ok()) return info.status();
+  return info->spec;
+}
+
 void SetWorkerProgram(std::string path) {
   std::lock_guard<std::mutex> lock(g_worker_mu);
   g_worker_program = std::move(path);

@@ -72,6 +72,15 @@ int ExitCodeFor(RunResult::Outcome outcome);
 // The program re-executed as a worker for .so plugins: this executable unless set
 // (tests set it to the coophub binary).
 void SetWorkerProgram(std::string path);
+
+// What a plugin says of itself, asked through a worker (never in this process).
+struct PluginInfo {
+  std::string name, version, description;
+  json spec = json::object();
+};
+Result<PluginInfo> DescribePlugin(const ConnectorRef& ref);
+// Just the spec; {} for exec and singer connectors, which have none to give.
+Result<json> FetchSpec(const ConnectorRef& ref);
 std::string WorkerProgram();
 
 // Exit status of a worker whose plugin could not be loaded.
