@@ -2,6 +2,8 @@
 // Server-rendered dashboard HTML; see page.h.
 #include "page.h"
 
+#include "feeds.h"
+
 #include "timeutil.h"
 
 namespace coophub {
@@ -97,21 +99,7 @@ void RenderRecord(const json& r, int64_t now, std::string* out) {
 
 }  // namespace
 
-std::string HtmlEscape(const std::string& s) {
-  std::string out;
-  out.reserve(s.size() + 16);
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+std::string HtmlEscape(const std::string& s) { return XmlEscape(s); }  // the same five, for HTML
 
 std::string RenderDashboard(const PageData& d) {
   int64_t now = NowUnix();
