@@ -45,6 +45,8 @@ raw_rps=$(awk '/ingest_raw_sqlite_upsert_rps/ {print $2}' "$work/ingest.txt")
 hub_rps=$(awk '/ingest_plugin_to_store_rps/ {print $2}' "$work/ingest.txt")
 csv_rps=$(awk '/csv_ingest_rps/ {print $2}' "$work/ingest.txt")
 ical_rps=$(awk '/ical_expand_rps/ {print $2}' "$work/ingest.txt")
+search_p50=$(awk '/search_p50_ms/ {print $2}' "$work/ingest.txt")
+search_p99=$(awk '/search_p99_ms/ {print $2}' "$work/ingest.txt")
 
 # 2. A hub with 20,000 records and the demo feeds; start-to-ready measured from outside.
 port=$(free_port)
@@ -115,6 +117,8 @@ printf '\n%-34s %14s %26s %7s %10s %s\n' metric value baseline ratio target ""
 printf '%-34s %14.0f %16.0f raw SQLite %7s %10s %s\n' "ingest, records/s (300 B records)" "$hub_rps" "$raw_rps" "$ingest_ratio" ">= 0.50" "$(verdict "$ingest_ratio" 0.5 ">=")"
 printf '%-34s %14.0f %16.0f raw SQLite %7s %10s %s\n' "csv ingest, 1M rows, records/s" "$csv_rps" "$raw_rps" "$csv_ratio" ">= 0.50" "$(verdict "$csv_ratio" 0.5 ">=")"
 printf '%-34s %14.0f %16.0f raw SQLite %7s %10s\n' "ical 10-year weekly, occurrences/s" "$ical_rps" "$raw_rps" "$ical_ratio" ""
+printf '%-34s %11s ms %26s %7s %10s %s\n' "search 1M records, p50" "$search_p50" "" "" "" ""
+printf '%-34s %11s ms %26s %7s %10s %s\n' "search 1M records, p99" "$search_p99" "" "" "<= 20 ms" "$(verdict "$search_p99" 20 "<=")"
 printf '%-34s %14.0f %16.0f nginx 1KB %8s %10s %s\n' "public list limit=50, req/s" "$list_rps" "$nginx_rps" "$list_ratio" ">= 0.30" "$(verdict "$list_ratio" 0.3 ">=")"
 printf '%-34s %11s ms %13s ms nginx %8s %10s\n' "public list limit=50, p99" "$list_p99" "$nginx_p99" "" ""
 printf '%-34s %14.0f %16.0f nginx 1KB %8s %10s %s\n' "signed-in list limit=50, req/s" "$auth_rps" "$nginx_rps" "$auth_ratio" ">= 0.25" "$(verdict "$auth_ratio" 0.25 ">=")"
