@@ -131,8 +131,7 @@ inline void ExpectAgreesWithOpenApi(const std::string& method, const std::string
   std::string path = url_or_path;
   if (size_t scheme = path.find("://"); scheme != std::string::npos) path = path.substr(path.find('/', scheme + 3));
   path = path.substr(0, path.find('?'));
-  bool api = path.rfind("/api/", 0) == 0 || path.rfind("/feeds/", 0) == 0 || path == "/metrics" || path == "/healthz";
-  if (!api || r.status == 0) return;
+  if (!IsApiPath(path) || r.status == 0) return;
   for (const auto& e : CheckAgainstOpenApi(method, path, r.status, r.ContentType(), r.body))
     ADD_FAILURE() << "OpenAPI: " << e << "\n  body: " << r.body.substr(0, 300);
 }

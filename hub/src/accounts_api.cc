@@ -77,7 +77,13 @@ int64_t LoginLimiter::WaitS(const std::string& address, const std::string& name,
 
 void LoginLimiter::Failed(const std::string& address, const std::string& name, int64_t now_s) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (failures_.size() > 100000) failures_.clear();  // bounded memory under a flood
+  // Bounded memory under a flood of addresses, without forgetting recent failures (a
+  // clear would hand an attacker with many addresses fresh tries on every account).
+  // Pruning walks the table, so it runs only when the table has doubled since the last.
+  if (failures_.size() > prune_at_) {
+    std::erase_if(failures_, [&](const auto& kv) { return kv.second.empty() || kv.second.back() <= now_s - kWindowS; });
+    prune_at_ = std::max<size_t>(kPruneAt, 2 * failures_.size());
+  }
   failures_["a:" + address].push_back(now_s);
   failures_["n:" + name].push_back(now_s);
 }

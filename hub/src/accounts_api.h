@@ -28,7 +28,9 @@ class LoginLimiter {
  private:
   int64_t WaitLocked(const std::string& key, int limit, int64_t now_s);
   std::mutex mu_;
+  static constexpr size_t kPruneAt = 100000;
   std::map<std::string, std::deque<int64_t>> failures_;  // guarded by mu_; "a:"+address, "n:"+name
+  size_t prune_at_ = kPruneAt;                           // guarded by mu_
 };
 
 // The value of one cookie in a request, or "".

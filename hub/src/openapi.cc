@@ -63,6 +63,10 @@ const json& OpenApiDocument() {
   return doc;
 }
 
+bool IsApiPath(const std::string& p) {
+  return p.rfind("/api/", 0) == 0 || p.rfind("/feeds/", 0) == 0 || p == "/metrics" || p == "/healthz";
+}
+
 bool IsDocumented(const std::string& method, const std::string& path) {
   std::string tmpl, m = method;
   for (auto& c : m) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

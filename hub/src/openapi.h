@@ -21,6 +21,10 @@ const json& OpenApiDocument();
 std::vector<std::string> CheckAgainstOpenApi(const std::string& method, const std::string& path, int status,
                                              const std::string& content_type, const std::string& body);
 
+// Whether path is in the part of the hub the document describes (/api/, /feeds/,
+// /metrics, /healthz), not the pages.
+bool IsApiPath(const std::string& path);
+
 // Whether the document has this method on a path template matching path.
 bool IsDocumented(const std::string& method, const std::string& path);
 
