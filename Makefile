@@ -1,8 +1,9 @@
 # coophub: the two commands of the README, and the rest of the developer loop.
 #   make demo    install what is missing, build (Release), start the hub with the demo (PORT=8080)
 #   make test    install what is missing, build with ASan+UBSan, run every test (ctest),
-#                then fuzz the API for FUZZ_SECONDS (30) with libFuzzer (clang)
-#   make fuzz    the same fuzzing, for FUZZ_SECONDS=600
+#                then fuzz the API for FUZZ_SECONDS (30) with libFuzzer (clang), seed 1:
+#                the same exploration every run, a regression check over the seed corpus
+#   make fuzz    the same fuzzing, for FUZZ_SECONDS=600 and a random seed: to find new bugs
 #   make bench   install what is missing, build (Release), print the benchmark table
 #   make install PREFIX=/usr/local
 SHELL := /bin/bash
@@ -39,7 +40,7 @@ test:
 	@cmake -S . -B $(TESTDIR) $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=Debug -DCOOPHUB_SANITIZE=ON -DCOOPHUB_TESTS=ON >/dev/null
 	@cmake --build $(TESTDIR) -j $(JOBS)
 	@cd $(TESTDIR) && ctest --output-on-failure -j $(JOBS) --timeout 300
-	@$(MAKE) --no-print-directory fuzz-run
+	@$(MAKE) --no-print-directory fuzz-run FUZZ_FLAGS=-seed=1
 
 fuzz:
 	@scripts/install-deps.sh test
@@ -52,7 +53,7 @@ fuzz-run:
 	@cmake --build $(FUZZDIR) -j $(JOBS) --target api_fuzz
 	@mkdir -p $(FUZZDIR)/corpus $(FUZZDIR)/findings && cp tests/fuzz/corpus/* $(FUZZDIR)/corpus/
 	@echo "fuzzing the API for $(FUZZ_SECONDS) s (findings go to $(FUZZDIR)/findings/)"
-	@$(FUZZDIR)/tests/fuzz/api_fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 \
+	@$(FUZZDIR)/tests/fuzz/api_fuzz -max_total_time=$(FUZZ_SECONDS) $(FUZZ_FLAGS) -timeout=10 -rss_limit_mb=4096 \
 	  -print_final_stats=1 -artifact_prefix=$(FUZZDIR)/findings/ $(FUZZDIR)/corpus 2>&1 | \
 	  grep -E '^(stat::number_of_executed_units|stat::new_units_added|==|SUMMARY|.* answered [0-9]+:)' ; \
 	  test $${PIPESTATUS[0]} -eq 0

@@ -554,7 +554,9 @@ Result<RecordPage> SqliteStore::ListRecords(const RecordQuery& q) {
     }
     sql += ")";
   }
-  if (!q.q.empty()) add(" AND uid IN (SELECT rowid FROM record_search WHERE record_search MATCH ?)", FtsQuery(q.q));
+  // A search of nothing but spaces and control characters is no search at all.
+  if (std::string fts = FtsQuery(q.q); !fts.empty())
+    add(" AND uid IN (SELECT rowid FROM record_search WHERE record_search MATCH ?)", fts);
   int64_t cursor_uid = 0;
   if (!q.cursor.empty()) {
     auto raw = Base64Decode(q.cursor);

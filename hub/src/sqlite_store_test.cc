@@ -74,6 +74,8 @@ TEST_F(StoreTest, UpsertDetectsChangesAndKeepsSearchCurrent) {
   EXPECT_EQ(Titles(q), std::vector<std::string>{"Assembly minutes"});
   q.q = "\"unbalanced";  // FTS syntax in user input is quoted, never an error
   EXPECT_TRUE(Titles(q).empty());
+  q.q = std::string(" \t\0\x7f", 4);  // found by the fuzzer: no words is no filter
+  EXPECT_EQ(Titles(q).size(), 2u);
 }
 
 TEST_F(StoreTest, DeleteRemovesRecordAndIndexEntry) {
