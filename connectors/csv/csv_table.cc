@@ -2,6 +2,8 @@
 // libcsv and iconv behind ReadRows and ToUtf8; see csv_table.h.
 #include "csv_table.h"
 
+#include <coophub/encoding.hpp>
+
 #include <csv.h>
 #include <iconv.h>
 
@@ -37,20 +39,6 @@ void OnRowEnd(int, void* user) {
 }
 
 int NoSpace(unsigned char) { return 0; }  // RFC 4180: spaces are part of a field
-
-// The offset of the first byte that is not valid UTF-8, or npos.
-size_t InvalidUtf8At(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t n = c < 0x80 ? 0 : (c >> 5) == 6 ? 1 : (c >> 4) == 14 ? 2 : (c >> 3) == 30 ? 3 : 99;
-    if (n == 99 || i + n >= s.size() + (n == 0)) return i;
-    for (size_t k = 1; k <= n; ++k)
-      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return i;
-    i += n + 1;
-  }
-  return std::string_view::npos;
-}
 
 }  // namespace
 

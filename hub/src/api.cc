@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include <coophub/encoding.hpp>
 #include <spdlog/spdlog.h>
 
 #include "accounts_api.h"
@@ -178,6 +179,13 @@ ApiResponse Api::Handle(const ApiRequest& req) const noexcept {
 
 ApiResponse Api::Dispatch(const ApiRequest& req, const char** route_out) const noexcept {
   try {
+    // Everything in an address ends up in JSON, logs or feeds, which are UTF-8 text.
+    if (InvalidUtf8At(req.path) != std::string::npos)
+      return Problem(400, "Address not UTF-8", "the path has bytes that are not UTF-8 text: percent-encode UTF-8");
+    for (const auto& [k, v] : req.query)
+      if (InvalidUtf8At(k) != std::string::npos || InvalidUtf8At(v) != std::string::npos)
+        return Problem(400, "Query parameter not UTF-8",
+                       "a query parameter has bytes that are not UTF-8 text: percent-encode UTF-8");
     std::vector<std::string> segs = Split(req.path);
     bool path_matched = false;
     for (const auto& route : Routes()) {

@@ -43,6 +43,7 @@ void IcsLine(std::string* out, const std::string& line) {
   while (line.size() - pos > width) {
     size_t cut = pos + width;
     while (cut > pos && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
+    if (cut == pos) cut = pos + width;  // no character boundary (not UTF-8): cut anyway
     out->append(line, pos, cut - pos);
     *out += "\r\n ";
     pos = cut;

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <sstream>
 
 namespace coophub {
@@ -32,7 +33,7 @@ TEST(Feeds, IcsEscapesTextAndFoldsLongLinesBetweenCharacters) {
     }
   }
   std::string want = "SUMMARY:" + title;
-  for (const std::string& from : {"\\", ";", ","}) {
+  for (const char* from : {"\\", ";", ","}) {
     std::string escaped;
     for (size_t p = 0; p < want.size(); ++p) {
       if (p >= 8 && want.compare(p, 1, from) == 0) escaped += "\\";
@@ -43,6 +44,18 @@ TEST(Feeds, IcsEscapesTextAndFoldsLongLinesBetweenCharacters) {
   EXPECT_NE(unfolded.find("\n" + want + "\n"), std::string::npos) << unfolded.substr(0, 400);
   EXPECT_NE(unfolded.find("\nDESCRIPTION:line one\\nline two\n"), std::string::npos);
   EXPECT_NE(unfolded.find("\nDTSTART:20261212T130000Z\nDTEND:20261212T160000Z\n"), std::string::npos);
+}
+
+TEST(Feeds, IcsFoldingEndsEvenOnBytesThatAreNotUtf8) {
+  std::string ics = RenderIcs(json::array(), {std::string(300, '\xbb'), "http://h/feeds/records.ics"});
+  std::istringstream lines(ics);
+  std::string line;
+  size_t bytes = 0;
+  while (std::getline(lines, line)) {
+    EXPECT_LE(line.size(), 76u);  // 75 octets and the CR
+    bytes += std::count(line.begin(), line.end(), '\xbb');
+  }
+  EXPECT_EQ(bytes, 300u) << "every byte is written once";
 }
 
 TEST(Feeds, AtomEscapesMarkupAndDropsControlCharacters) {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 // Base64 (RFC 4648) for plugins and the hub: the standard alphabet with padding (HTTP
-// basic auth) or the URL-safe one without (opaque cursors). Header-only, pure.
+// basic auth) or the URL-safe one without (opaque cursors); and a UTF-8 structure check.
+// Header-only, pure.
 #ifndef COOPHUB_ENCODING_HPP_
 #define COOPHUB_ENCODING_HPP_
 
@@ -44,6 +45,22 @@ inline std::optional<std::string> Base64Decode(std::string_view in) {
     if (bits >= 8) out += static_cast<char>((v >> (bits -= 8)) & 0xff);
   }
   return out;
+}
+
+// The offset of the first byte that does not start or continue a UTF-8 sequence, or
+// npos. It checks the structure (lead bytes, continuations, truncation), which is what
+// keeps text safe to cut, fold and put in JSON.
+inline size_t InvalidUtf8At(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 0 : (c >> 5) == 6 ? 1 : (c >> 4) == 14 ? 2 : (c >> 3) == 30 ? 3 : 99;
+    if (n == 99 || i + n >= s.size() + (n == 0)) return i;
+    for (size_t k = 1; k <= n; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return i;
+    i += n + 1;
+  }
+  return std::string_view::npos;
 }
 
 }  // namespace coophub
