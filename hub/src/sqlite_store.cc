@@ -5,6 +5,7 @@
 // search (FTS5) is kept by the writer next to each upsert, not by triggers.
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
@@ -13,9 +14,11 @@
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
 #include <coophub/encoding.hpp>
 
+#include "fts_query.h"
 #include "sqlite_db.h"
 #include "store.h"
 #include "timeutil.h"
@@ -25,7 +28,9 @@ namespace {
 
 namespace fs = std::filesystem;
 using sqlite::Bind;
+using sqlite::BuildFtsQuery;
 using sqlite::Db;
+using sqlite::SearchKey;
 using sqlite::StepWith;
 using sqlite::Text;
 
@@ -78,28 +83,21 @@ CREATE TABLE audit(id INTEGER PRIMARY KEY, ts_ms INTEGER NOT NULL, who TEXT NOT 
     R"sql(
 ALTER TABLE tombstones ADD COLUMN visibility TEXT NOT NULL DEFAULT 'admins';
 )sql",
+    // 4: the search index in time order (see fts_query.h): its rowid becomes the record's
+    // search key, short prefixes get their own index, and its vocabulary becomes readable.
+    R"sql(
+ALTER TABLE records ADD COLUMN search_key INTEGER NOT NULL DEFAULT 0;
+UPDATE records SET search_key = uid + 268435456 *
+  max(min(COALESCE(CAST(strftime('%s', time) AS INTEGER), 0), 17179869183), -17179869184);
+CREATE VIRTUAL TABLE record_search_by_time USING fts5(title, summary, body,
+  tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3');
+INSERT INTO record_search_by_time(rowid, title, summary, body)
+  SELECT r.search_key, s.title, s.summary, s.body FROM records r JOIN record_search s ON s.rowid = r.uid;
+DROP TABLE record_search;
+ALTER TABLE record_search_by_time RENAME TO record_search;
+CREATE VIRTUAL TABLE record_terms USING fts5vocab(record_search, 'instance');
+)sql",
 };
-
-// Turns what a person typed into a safe FTS5 query: every word quoted, the last one
-// a prefix, all of them required.
-std::string FtsQuery(const std::string& q) {
-  std::string out, word;
-  std::vector<std::string> words;
-  for (char c : q + " ") {
-    // Control characters separate words: a NUL would end FTS5's view of the query.
-    if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f) {
-      if (!word.empty()) words.push_back(word);
-      word.clear();
-    } else if (c == '"') {
-      word += "\"\"";
-    } else {
-      word += c;
-    }
-  }
-  for (size_t i = 0; i < words.size(); ++i)
-    out += (i ? " \"" : "\"") + words[i] + (i + 1 == words.size() ? "\"*" : "\"");
-  return out;
-}
 
 class SqliteStore final : public Store {
  public:
@@ -130,6 +128,9 @@ class SqliteStore final : public Store {
         " COALESCE((SELECT MAX(seq) FROM tombstones),0))");
     if (st && sqlite3_step(st) == SQLITE_ROW) next_seq_ = sqlite3_column_int64(st, 0) + 1;
     committed_seq_ = next_seq_ - 1;
+    st = wdb_.Prepare("SELECT COALESCE(MAX(uid), 0) FROM records");
+    if (st && sqlite3_step(st) == SQLITE_ROW) next_uid_ = sqlite3_column_int64(st, 0) + 1;
+    sqlite3_reset(st);
     // Runs left "running" by a hub that died did not finish: say so.
     wdb_.Exec("UPDATE sync_runs SET status='failed', message='the hub stopped during this run'"
               " WHERE status='running'");
@@ -354,6 +355,7 @@ class SqliteStore final : public Store {
   Status Upsert(Db& db, const StoredRecord& r, WriteStats* stats);
   Status Delete(Db& db, const std::string& source, const std::string& stream,
                 const std::string& id, WriteStats* stats);
+  Status ApplySearchOps(Db& db);
 
   static std::string WithUid(int64_t uid, const std::string& json) {
     return "{\"uid\":" + std::to_string(uid) + (json.size() > 2 ? "," : "") + json.substr(1);
@@ -372,6 +374,15 @@ class SqliteStore final : public Store {
   SqliteOptions opts_;
   Db wdb_;  // used by the writer thread only (and by Open before it starts)
   int64_t next_seq_ = 1;  // writer thread only
+  // uids are handed out here, in order, so that a new record's search key can be
+  // written with it in one statement. Writer thread only.
+  int64_t next_uid_ = 1;
+  // The search index changes of the batch being written: a delete when record is null.
+  struct SearchOp {
+    int64_t key;
+    const StoredRecord* record;
+  };
+  std::vector<SearchOp> search_ops_;  // writer thread only
   std::mutex seq_mu_;
   std::condition_variable seq_cv_;
   int64_t committed_seq_ = 0;  // guarded by seq_mu_
@@ -389,43 +400,72 @@ class SqliteStore final : public Store {
 };
 
 Status SqliteStore::Upsert(Db& db, const StoredRecord& r, WriteStats* stats) {
+  if (next_uid_ > sqlite::kMaxUid)
+    return Status::Unavailable("the SQLite store is full (" + std::to_string(sqlite::kMaxUid) +
+                               " records): move to the PostgreSQL store");
+  // An update keeps its uid, created_seq and (in RETURNING) the old search key.
   sqlite3_stmt* st = db.Prepare(
-      "INSERT INTO records(source, stream, id, kind, time, visibility, hash, seq, created_seq, json)"
-      " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?8,?9)"
+      "INSERT INTO records(uid, source, stream, id, kind, time, visibility, hash, seq, created_seq, json, search_key)"
+      " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?9,?10,?11)"
       " ON CONFLICT(source, stream, id) DO UPDATE SET kind=excluded.kind, time=excluded.time,"
       " visibility=excluded.visibility, hash=excluded.hash, seq=excluded.seq, json=excluded.json"
-      " WHERE records.hash != excluded.hash RETURNING uid, created_seq");
+      " WHERE records.hash != excluded.hash RETURNING uid, created_seq, search_key");
   int64_t hash = static_cast<int64_t>(std::hash<std::string>{}(r.json));
-  int rc = StepWith(st, r.source, r.stream, r.id, r.kind, r.time, r.visibility, hash, next_seq_, r.json);
+  int rc = StepWith(st, next_uid_, r.source, r.stream, r.id, r.kind, r.time, r.visibility, hash, next_seq_, r.json,
+                    SearchKey(r.time, next_uid_));
   if (rc == SQLITE_DONE) {
     ++stats->unchanged;
     return Status::Ok();
   }
   if (rc != SQLITE_ROW) return Status::Internal("SQLite upsert: " + db.Error());
   int64_t uid = sqlite3_column_int64(st, 0);
-  bool inserted = sqlite3_column_int64(st, 1) == next_seq_;  // an update keeps its created_seq
+  bool inserted = sqlite3_column_int64(st, 1) == next_seq_;
+  int64_t old_key = sqlite3_column_int64(st, 2);
   sqlite3_reset(st);
   ++next_seq_;
+  next_uid_ += inserted;
   ++stats->changed;
   stats->inserted += inserted;
-  sqlite3_stmt* fts = db.Prepare(
-      "INSERT OR REPLACE INTO record_search(rowid, title, summary, body) VALUES(?,?,?,?)");
-  if (StepWith(fts, uid, r.title, r.summary, r.search_text) != SQLITE_DONE)
-    return Status::Internal("SQLite search index: " + db.Error());
+  int64_t key = SearchKey(r.time, uid);
+  if (key != old_key) {  // an update that moved the record in time
+    search_ops_.push_back({old_key, nullptr});
+    if (StepWith(db.Prepare("UPDATE records SET search_key=? WHERE uid=?"), key, uid) != SQLITE_DONE)
+      return Status::Internal("SQLite search index: " + db.Error());
+  }
+  search_ops_.push_back({key, &r});
+  return Status::Ok();
+}
+
+// FTS5 buffers a transaction's index changes in memory, but writes them out as a new
+// segment whenever a rowid is not above the last one: changes in time order, as records
+// come, would make a segment per record. So a batch's changes are sorted by key first
+// (stably: two changes to one key keep their order).
+Status SqliteStore::ApplySearchOps(Db& db) {
+  std::stable_sort(search_ops_.begin(), search_ops_.end(),
+                   [](const SearchOp& a, const SearchOp& b) { return a.key < b.key; });
+  sqlite3_stmt* del = db.Prepare("DELETE FROM record_search WHERE rowid=?");
+  sqlite3_stmt* put = db.Prepare("INSERT OR REPLACE INTO record_search(rowid, title, summary, body) VALUES(?,?,?,?)");
+  for (const SearchOp& op : search_ops_) {
+    int rc = op.record ? StepWith(put, op.key, op.record->title, op.record->summary, op.record->search_text)
+                       : StepWith(del, op.key);
+    sqlite3_reset(op.record ? put : del);
+    if (rc != SQLITE_DONE) return Status::Internal("SQLite search index: " + db.Error());
+  }
+  search_ops_.clear();
   return Status::Ok();
 }
 
 Status SqliteStore::Delete(Db& db, const std::string& source, const std::string& stream,
                            const std::string& id, WriteStats* stats) {
-  sqlite3_stmt* st = db.Prepare("DELETE FROM records WHERE source=? AND stream=? AND id=? RETURNING uid, visibility");
+  sqlite3_stmt* st =
+      db.Prepare("DELETE FROM records WHERE source=? AND stream=? AND id=? RETURNING search_key, visibility");
   int rc = StepWith(st, source, stream, id);
   if (rc == SQLITE_DONE) return Status::Ok();
   if (rc != SQLITE_ROW) return Status::Internal("SQLite delete: " + db.Error());
-  int64_t uid = sqlite3_column_int64(st, 0);
+  int64_t key = sqlite3_column_int64(st, 0);
   std::string visibility = Text(st, 1);
   sqlite3_reset(st);
-  if (StepWith(db.Prepare("DELETE FROM record_search WHERE rowid=?"), uid) != SQLITE_DONE)
-    return Status::Internal("SQLite search index: " + db.Error());
+  search_ops_.push_back({key, nullptr});
   if (StepWith(db.Prepare("INSERT INTO tombstones(seq, source, stream, id, deleted_ms, visibility) VALUES(?,?,?,?,?,?)"),
                next_seq_++, source, stream, id, NowMs(), visibility) != SQLITE_DONE)
     return Status::Internal("SQLite tombstone: " + db.Error());
@@ -435,13 +475,15 @@ Status SqliteStore::Delete(Db& db, const std::string& source, const std::string&
 
 Result<WriteStats> SqliteStore::ApplyBatch(Db& db, const WriteBatch& b) {
   WriteStats stats;
-  int64_t seq_before = next_seq_;
+  int64_t seq_before = next_seq_, uid_before = next_uid_;
+  search_ops_.clear();
   if (auto s = db.Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
   Status s;
   for (const auto& r : b.upserts)
     if (s = Upsert(db, r, &stats); !s.ok()) break;
   for (size_t i = 0; s.ok() && i < b.deletes.size(); ++i)
     s = Delete(db, b.source, b.deletes[i].first, b.deletes[i].second, &stats);
+  if (s.ok()) s = ApplySearchOps(db);
   if (s.ok() && stats.inserted != stats.deleted) {
     sqlite3_stmt* st = db.Prepare(
         "INSERT INTO source_stats(source, records) VALUES(?, ?)"
@@ -460,6 +502,7 @@ Result<WriteStats> SqliteStore::ApplyBatch(Db& db, const WriteBatch& b) {
   if (!s.ok()) {
     db.Exec("ROLLBACK");
     next_seq_ = seq_before;
+    next_uid_ = uid_before;
     return s;
   }
   if (next_seq_ != seq_before) {
@@ -534,51 +577,81 @@ bool SqliteStore::WaitForChange(int64_t after, int64_t timeout_ms) {
 }
 
 Result<RecordPage> SqliteStore::ListRecords(const RecordQuery& q) {
-  std::string sql = "SELECT uid, time, json FROM records WHERE 1";
+  // Two plans, one order (newest first). Without words: the records' time indexes. With
+  // words: the search index, whose rowids are search keys in time order (fts_query.h),
+  // with each hit joined to its record; both stop once the page is full.
   std::vector<std::string> text_args;
-  std::vector<std::pair<int, int64_t>> int_args;  // (position, value)
+  std::string filters;
   auto add = [&](const char* clause, const std::string& v) {
-    sql += clause;
+    filters += clause;
     text_args.push_back(v);
   };
-  if (!q.kind.empty()) add(" AND kind = ?", q.kind);
-  if (!q.source.empty()) add(" AND source = ?", q.source);
-  if (!q.stream.empty()) add(" AND stream = ?", q.stream);
-  if (!q.since.empty()) add(" AND time >= ?", q.since);
-  if (!q.until.empty()) add(" AND time < ?", q.until);
+  if (!q.kind.empty()) add(" AND r.kind = ?", q.kind);
+  if (!q.source.empty()) add(" AND r.source = ?", q.source);
+  if (!q.stream.empty()) add(" AND r.stream = ?", q.stream);
+  if (!q.since.empty()) add(" AND r.time >= ?", q.since);
+  if (!q.until.empty()) add(" AND r.time < ?", q.until);
   if (!q.visibilities.empty()) {
-    sql += " AND visibility IN (";
+    filters += " AND r.visibility IN (";
     for (size_t i = 0; i < q.visibilities.size(); ++i) {
-      sql += i ? ",?" : "?";
+      filters += i ? ",?" : "?";
       text_args.push_back(q.visibilities[i]);
     }
-    sql += ")";
+    filters += ")";
   }
-  // A search of nothing but spaces and control characters is no search at all.
-  if (std::string fts = FtsQuery(q.q); !fts.empty())
-    add(" AND uid IN (SELECT rowid FROM record_search WHERE record_search MATCH ?)", fts);
-  int64_t cursor_uid = 0;
+  std::string after_time;
+  int64_t after_uid = 0;
   if (!q.cursor.empty()) {
     auto raw = Base64Decode(q.cursor);
     size_t sep = raw ? raw->rfind('|') : std::string::npos;
     if (sep == std::string::npos)
       return Status::Invalid("cursor \"" + q.cursor.substr(0, 40) +
                              "\" is not one this hub gave out: pass next_cursor back unchanged");
-    cursor_uid = std::strtoll(raw->c_str() + sep + 1, nullptr, 10);
-    std::string t = raw->substr(0, sep);
-    sql += " AND (time < ? OR (time = ? AND uid < ?))";
-    text_args.push_back(t);
-    text_args.push_back(t);
+    after_uid = std::strtoll(raw->c_str() + sep + 1, nullptr, 10);
+    after_time = raw->substr(0, sep);
   }
-  sql += " ORDER BY time DESC, uid DESC LIMIT ?";
   int limit = std::clamp(q.limit, 1, 500);
   return WithReader<RecordPage>([&](Db& db) -> Result<RecordPage> {
+    // A search of nothing but blanks and punctuation is no search at all.
+    std::string fts = q.q.empty() ? std::string() : BuildFtsQuery(db, q.q);
+    std::string sql;
+    std::vector<int64_t> int_args;
+    if (fts.empty()) {
+      sql = "SELECT r.uid, r.time, r.json FROM records r WHERE 1" + filters;
+      if (!q.cursor.empty()) {
+        sql += " AND (r.time < ? OR (r.time = ? AND r.uid < ?))";
+        text_args.push_back(after_time);
+        text_args.push_back(after_time);
+        int_args.push_back(after_uid);
+      }
+      sql += " ORDER BY r.time DESC, r.uid DESC LIMIT ?";
+    } else {
+      // CROSS JOIN keeps the search index outside, walked newest first.
+      sql = "SELECT r.uid, r.time, r.json FROM record_search s CROSS JOIN records r"
+            " ON r.uid = (s.rowid & " + std::to_string(sqlite::kMaxUid) + ") AND r.search_key = s.rowid"
+            " WHERE s.record_search MATCH ?" + filters;
+      text_args.insert(text_args.begin(), fts);
+      // Time filters also bound the walk: keys in [since's second, until's second + 1).
+      if (!q.since.empty() && ParseRfc3339(q.since)) {
+        sql += " AND s.rowid >= ?";
+        int_args.push_back(SearchKey(q.since, 0));
+      }
+      if (!q.until.empty() && ParseRfc3339(q.until)) {
+        sql += " AND s.rowid < ?";
+        int_args.push_back(SearchKey(q.until, 0) + sqlite::kMaxUid + 1);
+      }
+      if (!q.cursor.empty()) {
+        sql += " AND s.rowid < ?";
+        int_args.push_back(SearchKey(after_time, after_uid));
+      }
+      sql += " ORDER BY s.rowid DESC LIMIT ?";
+    }
+    int_args.push_back(limit + 1);
     sqlite3_stmt* st = db.Prepare(sql);
     if (!st) return Status::Internal("SQLite: " + db.Error());
     int i = 0;
     for (const auto& a : text_args) Bind(st, ++i, a);
-    if (!q.cursor.empty()) Bind(st, ++i, cursor_uid);
-    Bind(st, ++i, static_cast<int64_t>(limit + 1));
+    for (int64_t a : int_args) Bind(st, ++i, a);
     RecordPage page;
     page.items_json.clear();
     page.items_json.reserve(static_cast<size_t>(limit) * 640);

@@ -2,9 +2,14 @@
 // The SQLite store: upserts, change detection, search kept by the writer, deletes,
 // state with its records, cursor pages, reopen and migrations.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
 
 #include "store.h"
 
@@ -128,6 +133,115 @@ TEST_F(StoreTest, CursorPagesWalkEverythingOnceNewestFirst) {
   EXPECT_EQ(std::unique(all.begin(), all.end()), all.end()) << "no record twice";
 }
 
+TEST_F(StoreTest, SearchPagesNewestFirstThroughEveryFilter) {
+  // Written in an order unrelated to time, in three batches, some sharing a second.
+  for (int batch = 0; batch < 3; ++batch) {
+    WriteBatch b;
+    for (int i = batch; i < 60; i += 3) {
+      char time[32];
+      std::snprintf(time, sizeof time, "2026-10-%02dT%02d:00:00Z", 1 + (i * 7) % 20, (i * 13) % 3);
+      json r = {{"id", std::to_string(i)}, {"kind", i % 2 ? "post" : "event"}, {"title", "Invoice " + std::to_string(i)},
+                {"time", time}, {"visibility", i % 5 ? "members" : "admins"}};
+      b.upserts.push_back(NormalizeRecord(r, "src", "s", "public").value());
+    }
+    Write(b);
+  }
+  auto walk = [&](RecordQuery q) {
+    std::vector<json> all;
+    q.limit = 7;
+    for (int pages = 0; pages < 40; ++pages) {
+      auto page = store_->ListRecords(q);
+      EXPECT_TRUE(page.ok()) << page.status().message();
+      if (!page.ok()) break;
+      for (const auto& i : page->Items()) all.push_back(i);
+      if (page->next_cursor.empty()) break;
+      q.cursor = page->next_cursor;
+    }
+    return all;
+  };
+  RecordQuery q;
+  q.q = "invoice";
+  std::vector<json> hits = walk(q);
+  ASSERT_EQ(hits.size(), 60u);
+  std::set<int64_t> uids;
+  for (size_t i = 0; i < hits.size(); ++i) {
+    uids.insert(hits[i]["uid"].get<int64_t>());
+    if (i > 0) {
+      EXPECT_GE(hits[i - 1]["time"].get<std::string>(), hits[i]["time"].get<std::string>()) << "newest first";
+    }
+  }
+  EXPECT_EQ(uids.size(), 60u) << "no record twice";
+  std::vector<json> listed = walk(RecordQuery{});
+  for (size_t i = 0; i < hits.size(); ++i)
+    EXPECT_EQ(hits[i]["time"], listed[i]["time"]) << "search and list agree on the order, at " << i;
+
+  q.kind = "event";
+  q.visibilities = {"members"};
+  q.since = "2026-10-05T00:00:00Z";
+  q.until = "2026-10-15T01:00:00Z";
+  size_t want = 0;
+  for (const auto& r : listed)
+    want += r["kind"] == "event" && r["visibility"] == "members" && r["time"] >= q.since && r["time"] < q.until;
+  ASSERT_GT(want, 3u);
+  std::vector<json> filtered = walk(q);
+  EXPECT_EQ(filtered.size(), want);
+  for (const auto& r : filtered) {
+    EXPECT_EQ(r["kind"], "event");
+    EXPECT_EQ(r["visibility"], "members");
+    EXPECT_GE(r["time"].get<std::string>(), q.since);
+    EXPECT_LT(r["time"].get<std::string>(), q.until);
+  }
+}
+
+TEST_F(StoreTest, TheLastWordAlsoFindsTheWordsItBegins) {
+  WriteBatch b;
+  const char* titles[] = {"Assembly minutes", "Meeting notes", "Meetup tonight", "meet the board", "Café coopératif",
+                          "Budget 2026-11"};
+  for (int i = 0; i < 6; ++i) b.upserts.push_back(Rec(std::to_string(i), titles[i], "2026-11-0" + std::to_string(i + 1) + "T00:00:00Z"));
+  Write(b);
+  auto found = [&](const std::string& text) {
+    RecordQuery q;
+    q.q = text;
+    auto t = Titles(q);
+    std::sort(t.begin(), t.end());
+    return t;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(found("meet"), (V{"Meeting notes", "Meetup tonight", "meet the board"}));
+  EXPECT_EQ(found("MEETI"), V{"Meeting notes"}) << "any case";
+  EXPECT_EQ(found("assem"), V{"Assembly minutes"});
+  EXPECT_EQ(found("as"), V{"Assembly minutes"}) << "two letters: the prefix index";
+  EXPECT_EQ(found("m"), V{}) << "one letter is a word, not a prefix of everything";
+  EXPECT_EQ(found("cafe coop"), V{"Café coopératif"}) << "diacritics fold, in the query and the prefix";
+  EXPECT_EQ(found("minutes assembly"), V{"Assembly minutes"}) << "every word, in any order";
+  EXPECT_EQ(found("tonight meet"), V{"Meetup tonight"});
+  EXPECT_EQ(found("meet board"), V{"meet the board"}) << "words before the last are whole words";
+  EXPECT_EQ(found("budget 2026-1"), V{"Budget 2026-11"}) << "a word FTS5 splits is a phrase";
+  EXPECT_EQ(found("zzzz"), V{});
+  EXPECT_EQ(found("notes ?!"), V{"Meeting notes"}) << "punctuation alone is no word";
+}
+
+TEST_F(StoreTest, ARecordMovedInTimeIsFoundOnceAtItsNewPlace) {
+  WriteBatch b;
+  b.upserts = {Rec("a", "Budget A", "2026-11-01T00:00:00Z"), Rec("b", "Budget B", "2026-11-02T00:00:00Z")};
+  Write(b);
+  WriteBatch move;
+  move.upserts = {Rec("a", "Budget A", "2026-11-03T00:00:00Z")};
+  Write(move);
+  RecordQuery q;
+  q.q = "budget";
+  EXPECT_EQ(Titles(q), (std::vector<std::string>{"Budget A", "Budget B"}));
+  WriteBatch d;
+  d.deletes = {{"s", "a"}};
+  Write(d);
+  EXPECT_EQ(Titles(q), std::vector<std::string>{"Budget B"});
+  Open();  // uids go on after a reopen
+  WriteBatch c;
+  c.upserts = {Rec("c", "Budget C", "2026-11-04T00:00:00Z")};
+  Write(c);
+  EXPECT_EQ(Titles(q), (std::vector<std::string>{"Budget C", "Budget B"}));
+}
+
 TEST_F(StoreTest, FiltersByKindTimeAndVisibility) {
   WriteBatch b;
   b.upserts = {Rec("1", "news", "2026-11-01T00:00:00Z", "post"), Rec("2", "meeting", "2026-11-05T00:00:00Z", "event")};
@@ -169,6 +283,45 @@ TEST_F(StoreTest, RunningRunsOfADeadHubAreMarkedFailedOnOpen) {
   auto run = store_->GetRun(*id);
   EXPECT_EQ(run->status, "failed");
   EXPECT_NE(run->message.find("the hub stopped"), std::string::npos);
+}
+
+// A store that an earlier coophub left (schema 3: the search index keyed by uid) opens,
+// migrates, and finds and pages what it had, newest first.
+TEST(StoreMigration, AStoreFromSchema3KeepsItsRecordsAndItsSearch) {
+  std::string tmpl = (fs::temp_directory_path() / "coophub-migrate-XXXXXX").string();
+  std::string dir = mkdtemp(tmpl.data());
+  std::ifstream in(std::string(COOPHUB_SOURCE_DIR) + "/tests/fixtures/store/schema3.sql");
+  ASSERT_TRUE(in) << "the fixture is missing";
+  std::stringstream dump;
+  dump << in.rdbuf();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir + "/hub.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, dump.str().c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  {
+    auto store = OpenSqliteStore({dir + "/hub.db", 1});
+    ASSERT_TRUE(store.ok()) << store.status().message();
+    auto titles = [&](const std::string& text) {
+      RecordQuery q;
+      q.q = text;
+      std::vector<std::string> out;
+      auto page = (*store)->ListRecords(q);
+      EXPECT_TRUE(page.ok()) << page.status().message();
+      if (page.ok())
+        for (const auto& i : page->Items()) out.push_back(i["title"]);
+      return out;
+    };
+    EXPECT_EQ(titles("budget"), (std::vector<std::string>{"Budget draft", "Meeting about the budget"}));
+    EXPECT_EQ(titles("cafe coop"), std::vector<std::string>{"Café coopératif"});
+    WriteBatch b;
+    b.source = "ledger";
+    json r = {{"id", "5"}, {"kind", "post"}, {"title", "Budget vote"}, {"time", "2026-11-04T00:00:00Z"}};
+    b.upserts.push_back(NormalizeRecord(r, "ledger", "rows", "public").value());
+    ASSERT_TRUE((*store)->Write(std::move(b)).get().ok());
+    EXPECT_EQ(titles("budget"), (std::vector<std::string>{"Budget vote", "Budget draft", "Meeting about the budget"}));
+    EXPECT_EQ((*store)->ListRecords(RecordQuery{})->count, 5);
+  }
+  fs::remove_all(dir);
 }
 
 TEST(StoreOpen, UnwritableDirectoryIsNamed) {
