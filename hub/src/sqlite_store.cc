@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 // The SQLite backend of Store: one file in WAL mode, one writer thread fed by a queue,
-// a pool of read-only connections. The only file that includes sqlite3.h. Full-text
-// search (FTS5) is kept by the writer next to each upsert, not by triggers.
+// a pool of read-only connections. Full-text search (FTS5, keyed in time order: see
+// fts_query.h) is kept by the writer with each batch, not by triggers.
 #include <sqlite3.h>
 
 #include <algorithm>
