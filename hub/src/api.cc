@@ -247,7 +247,7 @@ ApiResponse Api::Health(const ApiRequest&, const Principal&, const Params&) cons
 
 std::optional<ApiResponse> Api::ParseRecordQuery(const ApiRequest& r, const Principal& who, RecordQuery* out,
                                                    int default_limit) const {
-  if (auto bad = CheckParams(r, {"kind", "source", "stream", "q", "since", "until", "limit", "cursor"}))
+  if (auto bad = CheckParams(r, {"kind", "source", "stream", "q", "since", "until", "limit", "cursor", "sort"}))
     return *bad;
   RecordQuery q;
   q.limit = default_limit;
@@ -278,6 +278,12 @@ std::optional<ApiResponse> Api::ParseRecordQuery(const ApiRequest& r, const Prin
     q.limit = static_cast<int>(v);
   }
   if (q.q.size() > 500) return Problem(400, "Query too long", "q is limited to 500 characters");
+  if (std::string sort = Param(r, "sort"); sort == "time") {
+    q.oldest_first = true;
+  } else if (!sort.empty() && sort != "-time") {
+    return Problem(400, "Bad sort", "sort is -time (newest first, the default) or time (oldest first), not \"" +
+                                        sort.substr(0, 20) + "\"");
+  }
   q.visibilities = VisibleTo(who.role);
   *out = std::move(q);
   return std::nullopt;
@@ -286,6 +292,7 @@ std::optional<ApiResponse> Api::ParseRecordQuery(const ApiRequest& r, const Prin
 ApiResponse Api::ListRecords(const ApiRequest& r, const Principal& who, const Params&) const {
   RecordQuery q;
   if (auto bad = ParseRecordQuery(r, who, &q, 50)) return *bad;
+  q.snippets = true;
   auto page = store_.ListRecords(q);
   if (!page.ok()) return FromStatus(page.status());
   // Stored records are written out as they are: no re-serialisation on the hot path.

@@ -90,6 +90,17 @@ TEST_F(ApiTest, SearchTakesAnyBytes) {
       << "the words around control characters still match";
 }
 
+TEST_F(ApiTest, SearchHasSnippetsAndListsSortEitherWay) {
+  ApiResponse r = Get("/api/v1/records", {{"q", "script"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body)["items"][0]["snippet"], "&lt;<mark>script</mark>&gt;x&lt;/<mark>script</mark>&gt; &amp; co");
+  EXPECT_EQ(Get("/api/v1/records", {{"sort", "time"}}).status, 200);
+  EXPECT_EQ(Get("/api/v1/records", {{"sort", "-time"}}).status, 200);
+  ApiResponse bad = Get("/api/v1/records", {{"sort", "title"}});
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("sort is -time"), std::string::npos) << bad.body;
+}
+
 TEST_F(ApiTest, AddressesMustBeUtf8) {
   // Found by the fuzzer: 0xBB bytes in ?source= reached the iCalendar title, whose line
   // folding looked for a character boundary that never came.

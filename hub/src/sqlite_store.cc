@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <cstdio>
+#include <cstring>
 #include <deque>
 #include <filesystem>
 #include <functional>
@@ -18,6 +19,7 @@
 
 #include <coophub/encoding.hpp>
 
+#include "feeds.h"  // XmlEscape
 #include "fts_query.h"
 #include "sqlite_db.h"
 #include "store.h"
@@ -370,6 +372,20 @@ class SqliteStore final : public Store {
     if (n > 2) out->append(",", 1).append(p + 1, n - 1);
     else out->append("}", 1);
   }
+  // The same, with "snippet" after "uid": FTS5's passage with its matches between the
+  // noncharacters U+FDD0 and U+FDD1, made into HTML-escaped text with <mark> elements.
+  static void AppendWithSnippet(int64_t uid, sqlite3_stmt* st, int col, int snippet_col, std::string* out) {
+    std::string html = XmlEscape(Text(st, snippet_col));
+    for (auto [from, to] : {std::pair{"\xEF\xB7\x90", "<mark>"}, std::pair{"\xEF\xB7\x91", "</mark>"}})
+      for (size_t at = 0; (at = html.find(from, at)) != std::string::npos; at += std::strlen(to))
+        html.replace(at, 3, to);
+    std::string record = Text(st, col);
+    out->append("{\"uid\":").append(std::to_string(uid));
+    out->append(",\"snippet\":").append(json(html).dump(-1, ' ', false, json::error_handler_t::replace));
+    if (record.size() > 2) out->append(",").append(record, 1);
+    else out->append("}");
+  }
+
 
   SqliteOptions opts_;
   Db wdb_;  // used by the writer thread only (and by Open before it starts)
@@ -619,15 +635,18 @@ Result<RecordPage> SqliteStore::ListRecords(const RecordQuery& q) {
     if (fts.empty()) {
       sql = "SELECT r.uid, r.time, r.json FROM records r WHERE 1" + filters;
       if (!q.cursor.empty()) {
-        sql += " AND (r.time < ? OR (r.time = ? AND r.uid < ?))";
+        sql += q.oldest_first ? " AND (r.time > ? OR (r.time = ? AND r.uid > ?))"
+                              : " AND (r.time < ? OR (r.time = ? AND r.uid < ?))";
         text_args.push_back(after_time);
         text_args.push_back(after_time);
         int_args.push_back(after_uid);
       }
-      sql += " ORDER BY r.time DESC, r.uid DESC LIMIT ?";
+      sql += q.oldest_first ? " ORDER BY r.time, r.uid LIMIT ?" : " ORDER BY r.time DESC, r.uid DESC LIMIT ?";
     } else {
       // CROSS JOIN keeps the search index outside, walked newest first.
-      sql = "SELECT r.uid, r.time, r.json FROM record_search s CROSS JOIN records r"
+      sql = std::string("SELECT r.uid, r.time, r.json") +
+            (q.snippets ? ", snippet(record_search, -1, char(64976), char(64977), '…', 12)" : "") +
+            " FROM record_search s CROSS JOIN records r"
             " ON r.uid = (s.rowid & " + std::to_string(sqlite::kMaxUid) + ") AND r.search_key = s.rowid"
             " WHERE s.record_search MATCH ?" + filters;
       text_args.insert(text_args.begin(), fts);
@@ -641,10 +660,10 @@ Result<RecordPage> SqliteStore::ListRecords(const RecordQuery& q) {
         int_args.push_back(SearchKey(q.until, 0) + sqlite::kMaxUid + 1);
       }
       if (!q.cursor.empty()) {
-        sql += " AND s.rowid < ?";
+        sql += q.oldest_first ? " AND s.rowid > ?" : " AND s.rowid < ?";
         int_args.push_back(SearchKey(after_time, after_uid));
       }
-      sql += " ORDER BY s.rowid DESC LIMIT ?";
+      sql += q.oldest_first ? " ORDER BY s.rowid LIMIT ?" : " ORDER BY s.rowid DESC LIMIT ?";
     }
     int_args.push_back(limit + 1);
     sqlite3_stmt* st = db.Prepare(sql);
@@ -667,7 +686,8 @@ Result<RecordPage> SqliteStore::ListRecords(const RecordQuery& q) {
       last_uid = sqlite3_column_int64(st, 0);
       last_time = Text(st, 1);
       if (page.count++) page.items_json += ',';
-      AppendWithUid(last_uid, st, 2, &page.items_json);
+      if (q.snippets && !fts.empty()) AppendWithSnippet(last_uid, st, 2, 3, &page.items_json);
+      else AppendWithUid(last_uid, st, 2, &page.items_json);
     }
     page.items_json += ']';
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return Status::Internal("SQLite: " + db.Error());

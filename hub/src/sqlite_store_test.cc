@@ -221,6 +221,45 @@ TEST_F(StoreTest, TheLastWordAlsoFindsTheWordsItBegins) {
   EXPECT_EQ(found("notes ?!"), V{"Meeting notes"}) << "punctuation alone is no word";
 }
 
+TEST_F(StoreTest, OldestFirstPagesBothWays) {
+  WriteBatch b;
+  for (int i = 0; i < 9; ++i)
+    b.upserts.push_back(Rec(std::to_string(i), "Rota week " + std::to_string(i), "2026-12-0" + std::to_string(i + 1) + "T08:00:00Z"));
+  Write(b);
+  for (std::string text : {"", "rota"}) {
+    RecordQuery q;
+    q.q = text;
+    q.oldest_first = true;
+    q.since = "2026-12-03T00:00:00Z";
+    q.limit = 2;
+    std::vector<std::string> titles;
+    for (int pages = 0; pages < 10; ++pages) {
+      auto page = store_->ListRecords(q);
+      ASSERT_TRUE(page.ok()) << page.status().message();
+      for (const auto& i : page->Items()) titles.push_back(i["title"]);
+      if (page->next_cursor.empty()) break;
+      q.cursor = page->next_cursor;
+    }
+    EXPECT_EQ(titles, (std::vector<std::string>{"Rota week 2", "Rota week 3", "Rota week 4", "Rota week 5",
+                                                "Rota week 6", "Rota week 7", "Rota week 8"}))
+        << "q=" << text;
+  }
+}
+
+TEST_F(StoreTest, SearchSnippetsMarkTheMatchesInEscapedText) {
+  WriteBatch b;
+  b.upserts = {Rec("1", "Budget <draft> & vote on the café budget", "2026-11-01T00:00:00Z")};
+  Write(b);
+  RecordQuery q;
+  q.q = "budget cafe";
+  q.snippets = true;
+  json item = store_->ListRecords(q)->Items().at(0);
+  EXPECT_EQ(item["snippet"], "<mark>Budget</mark> &lt;draft&gt; &amp; vote on the <mark>café</mark> <mark>budget</mark>");
+  EXPECT_EQ(item["title"], "Budget <draft> & vote on the café budget") << "the record itself is as stored";
+  q.snippets = false;
+  EXPECT_FALSE(store_->ListRecords(q)->Items().at(0).contains("snippet"));
+}
+
 TEST_F(StoreTest, ARecordMovedInTimeIsFoundOnceAtItsNewPlace) {
   WriteBatch b;
   b.upserts = {Rec("a", "Budget A", "2026-11-01T00:00:00Z"), Rec("b", "Budget B", "2026-11-02T00:00:00Z")};

@@ -43,6 +43,8 @@ struct RecordQuery {
   std::vector<std::string> visibilities;  // empty: all
   std::string cursor;        // from a previous page's next_cursor
   int limit = 50;
+  bool oldest_first = false; // sort=time; newest first is the default (sort=-time)
+  bool snippets = false;     // with q: each item gets "snippet", matches in <mark>
 };
 
 struct RecordPage {
