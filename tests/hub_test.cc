@@ -7,6 +7,10 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
 #include "test_util.h"
 #include "timeutil.h"
 
@@ -182,6 +186,75 @@ TEST(Hub, PluginsAndCheckBeforeSaving) {
   testing::Http exec = hub.Post("/api/v1/sources/check", json{{"plugin", "exec:/bin/sh"}, {"config", json::object()}}.dump());
   EXPECT_EQ(exec.status, 400) << "no program runs from the API: " << exec.body;
   EXPECT_EQ(hub.Get("/api/v1/records").Json()["items"].size(), 0u) << "a check stores nothing";
+}
+
+std::string FileText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(Hub, SourcesMadeThroughTheApiKeepTheirSecretsSecret) {
+  TempDir dir;
+  std::string feed = std::string(COOPHUB_SOURCE_DIR) + "/examples/demo/feeds/coop-news.xml";
+  std::string cfg = dir.Write("hub.yaml", "sources:\n  - id: from-file\n    plugin: rss\n    config: {url: " + feed + "}\n");
+  const std::string secret = "Bearer s3cret-value-42";
+  {
+    Hub hub(cfg, dir.path() + "/data");
+    ASSERT_TRUE(hub.ok()) << hub.log();
+    json create = {{"id", "news2"}, {"plugin", "rss"}, {"every", "1h"}, {"visibility", "public"},
+                   {"config", {{"url", feed}, {"auth_header", secret}}}};
+    testing::Http made = hub.Post("/api/v1/sources", create.dump());
+    ASSERT_EQ(made.status, 201) << made.body;
+    EXPECT_EQ(made.body.find("s3cret"), std::string::npos) << "a secret is never sent back";
+    EXPECT_EQ(made.Json()["secrets_set"], json::array({"auth_header"}));
+    EXPECT_EQ(made.Json()["managed_by"], "api");
+    EXPECT_EQ(made.Json()["config"]["url"], feed);
+    json synced = hub.WaitForRun("news2");
+    EXPECT_GT(synced["records"].get<int>(), 0) << "a new source syncs at once: " << synced.dump();
+
+    EXPECT_EQ(hub.Post("/api/v1/sources", create.dump()).status, 409) << "ids are unique";
+    create["id"] = "news3";
+    create["config"] = {{"urls", feed}};
+    testing::Http unfit = hub.Post("/api/v1/sources", create.dump());
+    EXPECT_EQ(unfit.status, 400);
+    EXPECT_NE(unfit.body.find("config.url: required"), std::string::npos) << unfit.body;
+    create["plugin"] = "exec:/bin/sh";
+    EXPECT_EQ(hub.Post("/api/v1/sources", create.dump()).status, 400) << "no program runs from the API";
+    EXPECT_EQ(hub.Get("/api/v1/sources/news3").status, 404) << "nothing half-made";
+
+    testing::Http patched = hub.Send("PATCH", "/api/v1/sources/news2", json{{"config", {{"url", feed}}}, {"every", "2h"}}.dump());
+    ASSERT_EQ(patched.status, 200) << patched.body;
+    EXPECT_EQ(patched.Json()["secrets_set"], json::array({"auth_header"})) << "left out, a secret keeps its value";
+    EXPECT_EQ(patched.Json()["every_s"], 7200);
+    EXPECT_EQ(hub.Send("PATCH", "/api/v1/sources/news2", R"({"plugin": "csv"})").status, 400);
+    EXPECT_EQ(hub.Send("PATCH", "/api/v1/sources/news2", R"({"every": "1s"})").status, 400);
+    testing::Http file_owned = hub.Send("PATCH", "/api/v1/sources/from-file", R"({"every": "2h"})");
+    EXPECT_EQ(file_owned.status, 409);
+    EXPECT_NE(file_owned.body.find("hub.yaml"), std::string::npos) << file_owned.body;
+    EXPECT_EQ(hub.Send("DELETE", "/api/v1/sources/from-file", "").status, 409);
+
+    std::string audit = hub.Get("/api/v1/audit").body;
+    EXPECT_NE(audit.find("source.create"), std::string::npos) << audit.substr(0, 600) << hub.log();
+    EXPECT_NE(audit.find("source.update"), std::string::npos);
+    EXPECT_EQ(audit.find("s3cret"), std::string::npos);
+    EXPECT_EQ(hub.log().find("s3cret"), std::string::npos) << "nor in the log";
+  }
+  for (const char* f : {"/data/coophub.db", "/data/coophub.db-wal"})
+    EXPECT_EQ(FileText(dir.path() + f).find("s3cret"), std::string::npos) << f << " holds it only sealed";
+  namespace fs = std::filesystem;
+  EXPECT_EQ(fs::status(dir.path() + "/data/secrets.key").permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+
+  Hub again(cfg, dir.path() + "/data");  // a restart finds it in the store
+  ASSERT_TRUE(again.ok()) << again.log();
+  json kept = again.Get("/api/v1/sources/news2").Json();
+  EXPECT_EQ(kept["secrets_set"], json::array({"auth_header"})) << kept.dump();
+  EXPECT_EQ(kept["every_s"], 7200);
+  EXPECT_EQ(again.Send("DELETE", "/api/v1/sources/news2", "").status, 204);
+  EXPECT_EQ(again.Get("/api/v1/sources/news2").status, 404);
+  EXPECT_GT(again.Get("/api/v1/records?source=news2").Json()["items"].size(), 0u) << "its records stay";
 }
 
 TEST(Hub, NeverRunsMoreSyncsAtOnceThanAllowed) {

@@ -256,6 +256,9 @@ class Hub {
   Http Post(const std::string& path, const std::string& body = "") const {
     return testing::Call("POST", base_ + path, body, Auth());
   }
+  Http Send(const std::string& method, const std::string& path, const std::string& body) const {
+    return testing::Call(method, base_ + path, body, Auth());
+  }
   const std::string& token() const { return token_; }
 
   // Polls a source until its last run has finished (at most timeout). Returns the source JSON.

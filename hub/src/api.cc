@@ -138,6 +138,9 @@ const std::vector<Api::Route>& Api::Routes() {
       {"GET", "/api/v1/sources/{}/runs", R::kViewer, &Api::SourceRuns},
       {"POST", "/api/v1/sources/{}/sync", R::kEditor, &Api::SyncNow},
       {"POST", "/api/v1/sources/check", R::kEditor, &Api::CheckSource},
+      {"POST", "/api/v1/sources", R::kEditor, &Api::CreateSource},
+      {"PATCH", "/api/v1/sources/{}", R::kEditor, &Api::UpdateSource},
+      {"DELETE", "/api/v1/sources/{}", R::kEditor, &Api::DeleteSource},
       {"GET", "/api/v1/plugins", R::kEditor, &Api::ListPlugins},
       {"GET", "/api/v1/runs/{}", R::kViewer, &Api::GetRun},
       {"GET", "/api/v1/changes", R::kAnonymous, &Api::Changes},
@@ -323,11 +326,12 @@ ApiResponse Api::GetRecord(const ApiRequest&, const Principal& who, const Params
   return {200, "application/json", std::move(*rec)};
 }
 
-Result<json> Api::SourceJson(const SourceConfig& src, const std::vector<SourceStats>& stats,
+Result<json> Api::SourceJson(const SourceEntry& entry, const std::vector<SourceStats>& stats,
                              const std::vector<SourceLiveStatus>& live) const {
+  const SourceConfig& src = *entry.config;
   json j = {{"id", src.id}, {"plugin", src.plugin}, {"visibility", src.visibility},
             {"enabled", src.enabled}, {"every_s", src.every_ms / 1000}, {"records", 0},
-            {"newest_record", nullptr}};
+            {"newest_record", nullptr}, {"managed_by", entry.from_file ? "hub.yaml" : "api"}};
   for (const auto& s : stats)
     if (s.source == src.id) {
       j["records"] = s.records;
@@ -367,7 +371,7 @@ Result<json> Api::AllSourcesJson() const {
   if (!stats.ok()) return stats.status();
   auto live = scheduler_ ? scheduler_->Snapshot() : std::vector<SourceLiveStatus>{};
   json items = json::array();
-  for (const auto& s : config_.sources) {
+  for (const auto& s : SourceEntries()) {
     auto j = SourceJson(s, *stats, live);
     if (!j.ok()) return j.status();
     items.push_back(std::move(*j));
@@ -382,20 +386,25 @@ ApiResponse Api::ListSources(const ApiRequest& r, const Principal&, const Params
   return Json(200, {{"items", *items}});
 }
 
-ApiResponse Api::GetSource(const ApiRequest&, const Principal&, const Params& p) const {
-  const SourceConfig* src = config_.FindSource(p[0]);
-  if (!src) return Problem(404, "Unknown source", "no source \"" + p[0].substr(0, 64) + "\" in the hub's config");
+ApiResponse Api::GetSource(const ApiRequest&, const Principal& who, const Params& p) const {
+  auto src = FindSourceEntry(p[0]);
+  if (!src) return Problem(404, "Unknown source", "no source \"" + p[0].substr(0, 64) + "\" in the hub");
   auto stats = store_.Stats();
   if (!stats.ok()) return FromStatus(stats.status());
   auto j = SourceJson(*src, *stats, scheduler_ ? scheduler_->Snapshot() : std::vector<SourceLiveStatus>{});
   if (!j.ok()) return FromStatus(j.status());
+  // Those who set sources up see an API source's config, without its secret fields.
+  if (who.role >= Role::kEditor && !src->from_file) {
+    (*j)["config"] = WithoutFields(src->config->config, src->secrets_set);
+    (*j)["secrets_set"] = src->secrets_set;
+  }
   return Json(200, *j);
 }
 
 ApiResponse Api::SourceRuns(const ApiRequest& r, const Principal&, const Params& p) const {
   if (auto bad = CheckParams(r, {"limit"})) return *bad;
-  if (!config_.FindSource(p[0]))
-    return Problem(404, "Unknown source", "no source \"" + p[0].substr(0, 64) + "\" in the hub's config");
+  if (!FindSourceEntry(p[0]))
+    return Problem(404, "Unknown source", "no source \"" + p[0].substr(0, 64) + "\" in the hub");
   int limit = 20;
   if (std::string l = Param(r, "limit"); !l.empty()) {
     char* end = nullptr;
@@ -427,8 +436,8 @@ ApiResponse Api::GetRun(const ApiRequest&, const Principal&, const Params& p) co
 }
 
 ApiResponse Api::SyncNow(const ApiRequest&, const Principal& who, const Params& p) const {
-  if (!config_.FindSource(p[0]))
-    return Problem(404, "Unknown source", "no source \"" + p[0].substr(0, 64) + "\" in the hub's config");
+  if (!FindSourceEntry(p[0]))
+    return Problem(404, "Unknown source", "no source \"" + p[0].substr(0, 64) + "\" in the hub");
   if (!scheduler_) return Problem(503, "No scheduler", "this hub runs no scheduler");
   if (auto s = scheduler_->SyncNow(p[0]); !s.ok()) return FromStatus(s);
   Audit(who, "source.sync", p[0]);

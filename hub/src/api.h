@@ -13,11 +13,13 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "accounts.h"
 #include "config.h"
 #include "scheduler.h"
+#include "sources.h"
 #include "store.h"
 
 namespace coophub {
@@ -67,6 +69,8 @@ class Api {
   static std::vector<std::pair<std::string, std::string>> RouteTable();
   // Until the first user exists, POST /api/v1/setup with this code creates an admin.
   void SetSetupCode(std::string code);
+  // Sources made through the API beside hub.yaml's; without, sources are read-only.
+  void SetSources(Sources* sources) { sources_ = sources; }
 
  private:
   using Params = std::vector<std::string>;  // path parameters, in order
@@ -99,6 +103,14 @@ class Api {
   ApiResponse ListPlugins(const ApiRequest&, const Principal&, const Params&) const;
   ApiResponse CheckSource(const ApiRequest&, const Principal&, const Params&) const;
   Result<PluginInfo> CachedPlugin(const std::string& name, const std::string& path) const;
+  // An installed plugin by name (never a path or a program), or a 400 problem.
+  std::variant<std::pair<std::string, PluginInfo>, ApiResponse> InstalledPlugin(const std::string& name) const;
+  // sources_api.cc
+  ApiResponse CreateSource(const ApiRequest&, const Principal&, const Params&) const;
+  ApiResponse UpdateSource(const ApiRequest&, const Principal&, const Params&) const;
+  ApiResponse DeleteSource(const ApiRequest&, const Principal&, const Params&) const;
+  std::vector<SourceEntry> SourceEntries() const;
+  std::optional<SourceEntry> FindSourceEntry(const std::string& id) const;
   // Handle without the metrics: the route pattern matched goes to *route.
   ApiResponse Dispatch(const ApiRequest& request, const char** route) const noexcept;
   // The filters of /api/v1/records into *out (visibility from the caller), or a problem.
@@ -119,7 +131,7 @@ class Api {
   void Audit(const Principal& who, const std::string& action, const std::string& target,
              const std::string& detail = "") const;
 
-  Result<json> SourceJson(const SourceConfig& src, const std::vector<SourceStats>& stats,
+  Result<json> SourceJson(const SourceEntry& entry, const std::vector<SourceStats>& stats,
                           const std::vector<SourceLiveStatus>& live) const;
   Result<json> AllSourcesJson() const;  // every configured source, as SourceJson
 
@@ -128,6 +140,7 @@ class Api {
   const HubConfig& config_;
   std::string web_dir_;
   Accounts* accounts_;
+  Sources* sources_ = nullptr;
   std::unique_ptr<LoginLimiter> limiter_;
   std::unique_ptr<HttpMetrics> metrics_;
   std::unique_ptr<PluginCache> plugins_;

@@ -179,8 +179,17 @@ int Serve(const ServeOptions& o) {
   sigaddset(&sigs, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
 
+  auto sources = OpenSources(hub);
+  if (!sources.ok()) return Fail(kExitUsage, sources.status().Prefixed(hub.StorePath()).message());
   Scheduler scheduler(**store, hub);
+  size_t api_sources = 0;
+  for (const auto& e : (*sources)->All())
+    if (!e.from_file) {
+      scheduler.Put(e.config);
+      ++api_sources;
+    }
   Api api(**store, &scheduler, hub, DefaultWebDir(), accounts->get());
+  api.SetSources(sources->get());
   std::string setup_code = *users == 0 ? NewSetupCode() : "";
   api.SetSetupCode(setup_code);
   HttpServer http(api, TlsFiles{hub.tls_cert, hub.tls_key});
@@ -190,10 +199,10 @@ int Serve(const ServeOptions& o) {
   scheduler.Start(/*sync_on_start=*/true);
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
   std::string base = (tls ? "https://" : "http://") + hub.address + ":" + std::to_string(http.port());
-  std::printf("coophub ready in %lld ms with %zu sources from %s\n"
+  std::printf("coophub ready in %lld ms with %zu sources from %s and %zu made through the API\n"
               "  dashboard: %s/\n  API:       %s/api/v1/records  (try: curl %s/api/v1/records?limit=3)\n"
               "  data:      %s\n",
-              static_cast<long long>(ms), hub.sources.size(), hub.file.c_str(), base.c_str(),
+              static_cast<long long>(ms), hub.sources.size(), hub.file.c_str(), api_sources, base.c_str(),
               base.c_str(), base.c_str(), hub.StorePath().c_str());
   if (!setup_code.empty())
     std::printf("  no accounts yet: anyone sees public records only. Create the first admin with\n"

@@ -105,18 +105,12 @@ Status ParseLimits(const Ctx& c, const YAML::Node& n, const std::string& where, 
   return Status::Ok();
 }
 
-bool ValidId(const std::string& id) {
-  if (id.empty() || id.size() > 64) return false;
-  for (char ch : id)
-    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_')) return false;
-  return true;
-}
 
 Status ParseSource(const Ctx& c, const YAML::Node& n, size_t i, const Limits& defaults,
                    SourceConfig* s) {
   std::string where = "sources[" + std::to_string(i) + "]";
   if (!n.IsMap()) return Status::Invalid(c.At(n, where) + " must be a mapping with id, plugin and config");
-  if (!n["id"] || !n["id"].IsScalar() || !ValidId(n["id"].Scalar()))
+  if (!n["id"] || !n["id"].IsScalar() || !IsSourceId(n["id"].Scalar()))
     return Status::Invalid(c.At(n, where + ".id") +
                            ": every source needs an id of letters, digits, - or _ (e.g. news)");
   s->id = n["id"].Scalar();
@@ -261,6 +255,13 @@ Result<HubConfig> ParseConfig(const std::string& text, const std::string& name,
     return Status::Invalid(name + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }
   return h;
+}
+
+bool IsSourceId(const std::string& id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char ch : id)
+    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_')) return false;
+  return true;
 }
 
 Result<HubConfig> LoadConfig(const std::string& path) {

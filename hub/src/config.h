@@ -43,6 +43,9 @@ struct HubConfig {
   std::string StorePath() const;  // data_dir/coophub.db, absolute
 };
 
+// Letters, digits, - and _, 1 to 64 of them: what a source id may be.
+bool IsSourceId(const std::string& id);
+
 // Reads and validates a config file.
 Result<HubConfig> LoadConfig(const std::string& path);
 // Parses config text; name is used in messages, base_dir for relative paths.

@@ -40,6 +40,21 @@ Result<PluginInfo> Api::CachedPlugin(const std::string& name, const std::string&
   return info;
 }
 
+std::variant<std::pair<std::string, PluginInfo>, ApiResponse> Api::InstalledPlugin(const std::string& plugin) const {
+  // Programs and paths would let an editor run anything on the hub's machine: only
+  // plugins installed in the plugin directories can be named through the API.
+  if (plugin.empty() || plugin.find('/') != std::string::npos || plugin.find(':') != std::string::npos)
+    return Problem(400, "Bad plugin", "plugin is the name of an installed plugin (GET /api/v1/plugins lists them)");
+  std::string path;
+  for (const auto& [name, p] : ListPluginFiles(PluginSearchPath(&config_)))
+    if (name == plugin) path = p;
+  if (path.empty())
+    return Problem(400, "Unknown plugin", "no plugin \"" + plugin.substr(0, 64) + "\"; GET /api/v1/plugins lists them");
+  auto info = CachedPlugin(plugin, path);
+  if (!info.ok()) return Problem(400, "Plugin does not load", info.status().message());
+  return std::make_pair(path, *info);
+}
+
 ApiResponse Api::ListPlugins(const ApiRequest&, const Principal&, const Params&) const {
   json items = json::array();
   for (const auto& [name, path] : ListPluginFiles(PluginSearchPath(&config_)))
@@ -56,17 +71,10 @@ ApiResponse Api::CheckSource(const ApiRequest& req, const Principal& who, const 
   std::string plugin = body->contains("plugin") && (*body)["plugin"].is_string() ? (*body)["plugin"].get<std::string>() : "";
   json config = body->contains("config") ? (*body)["config"] : json::object();
   if (!config.is_object()) return Problem(400, "Bad config", "config must be a JSON object");
-  // Programs and paths would let an editor run anything on the hub's machine: only
-  // plugins installed in the plugin directories can be named here.
-  if (plugin.empty() || plugin.find('/') != std::string::npos || plugin.find(':') != std::string::npos)
-    return Problem(400, "Bad plugin", "plugin is the name of an installed plugin (GET /api/v1/plugins lists them)");
-  std::string path;
-  for (const auto& [name, p] : ListPluginFiles(PluginSearchPath(&config_)))
-    if (name == plugin) path = p;
-  if (path.empty()) return Problem(400, "Unknown plugin", "no plugin \"" + plugin.substr(0, 64) + "\"; GET /api/v1/plugins lists them");
-  auto info = CachedPlugin(plugin, path);
-  if (!info.ok()) return Problem(400, "Plugin does not load", info.status().message());
-  auto errs = ValidateAgainstSchema(config, info->spec, "config");
+  auto found = InstalledPlugin(plugin);
+  if (auto* problem = std::get_if<ApiResponse>(&found)) return *problem;
+  const auto& [path, info] = std::get<0>(found);
+  auto errs = ValidateAgainstSchema(config, info.spec, "config");
   if (!errs.empty()) {
     ApiResponse r = Problem(400, "Config does not fit the plugin's spec", errs.front());
     json j = json::parse(r.body);

@@ -19,7 +19,30 @@ constexpr int64_t kFirstRetryMs = 60 * 1000;
 Scheduler::Scheduler(Store& store, const HubConfig& config)
     : store_(store), config_(config), rng_(std::random_device{}()) {
   for (const auto& s : config.sources)
-    if (s.enabled) entries_[s.id] = Entry{SourceLiveStatus{s.id}, &s};
+    if (s.enabled) entries_[s.id] = Entry{SourceLiveStatus{s.id}, std::make_shared<const SourceConfig>(s)};
+}
+
+void Scheduler::Put(std::shared_ptr<const SourceConfig> source) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!source->enabled) {
+      entries_.erase(source->id);
+      return;
+    }
+    auto [it, added] = entries_.try_emplace(source->id, Entry{SourceLiveStatus{source->id}, source});
+    if (added) {
+      it->second.status.next_due_ms = NowMs();  // a new source syncs at once
+      it->second.status.queued = true;
+    } else {
+      it->second.config = std::move(source);
+    }
+  }
+  cv_.notify_all();
+}
+
+void Scheduler::Remove(const std::string& id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  entries_.erase(id);
 }
 
 Scheduler::~Scheduler() { Stop(); }
@@ -103,7 +126,7 @@ void Scheduler::Launch(Entry& e) {
   e.status.progress_done = 0;
   e.status.progress_total = -1;
   ++running_;
-  const SourceConfig* src = e.config;
+  std::shared_ptr<const SourceConfig> src = e.config;  // kept by the run, whatever Put does
   std::string trigger = e.status.next_due_ms == 0 ? "manual" : "schedule";
   std::thread([this, src, trigger] {
     SyncOptions o;
@@ -111,8 +134,10 @@ void Scheduler::Launch(Entry& e) {
     o.cancel = &cancel_;
     o.on_progress = [this, id = src->id](int64_t done, int64_t total) {
       std::lock_guard<std::mutex> lock(mu_);
-      entries_[id].status.progress_done = done;
-      entries_[id].status.progress_total = total;
+      auto it = entries_.find(id);
+      if (it == entries_.end()) return;
+      it->second.status.progress_done = done;
+      it->second.status.progress_total = total;
     };
     SyncResult r = SyncSource(store_, config_, *src, o);
     store_.ReleaseMemory();
@@ -123,10 +148,10 @@ void Scheduler::Launch(Entry& e) {
 
 void Scheduler::OnDone(const std::string& id, bool ok, const std::string& message) {
   std::lock_guard<std::mutex> lock(mu_);
-  {
-    Entry& e = entries_[id];
+  --running_;
+  if (auto it = entries_.find(id); it != entries_.end()) {  // not removed meanwhile
+    Entry& e = it->second;
     e.status.running = false;
-    --running_;
     int64_t now = NowMs();
     if (ok) {
       e.status.failures = 0;

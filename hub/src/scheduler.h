@@ -45,13 +45,18 @@ class Scheduler {
   // running is not started twice (its next run is queued).
   Status SyncNow(const std::string& source);
   std::vector<SourceLiveStatus> Snapshot() const;
+  // Adds a source, or gives a known one its new config from its next run on (a run
+  // under way finishes with the config it started with). A disabled source is removed.
+  void Put(std::shared_ptr<const SourceConfig> source);
+  // Forgets a source; a run under way finishes and records its result.
+  void Remove(const std::string& id);
   // Blocks until no sync is running or queued, or timeout_ms passes; true if idle.
   bool WaitIdle(int64_t timeout_ms);
 
  private:
   struct Entry {
     SourceLiveStatus status;
-    const SourceConfig* config;
+    std::shared_ptr<const SourceConfig> config;
   };
   void Loop();
   void Launch(Entry& e);   // mu_ held

@@ -49,7 +49,7 @@ class SqliteAccounts final : public Accounts {
   Status Open(const std::string& path) { return db_.Open(path, false); }
 
   Result<int64_t> CountUsers() override {
-    std::lock_guard<std::mutex> lock(mu_);
+    Use use(this);
     sqlite3_stmt* st = db_.Prepare("SELECT COUNT(*) FROM users");
     if (sqlite3_step(st) != SQLITE_ROW) return Fail();
     return sqlite3_column_int64(st, 0);
@@ -61,7 +61,7 @@ class SqliteAccounts final : public Accounts {
     if (password.size() < 10) return Status::Invalid("a password needs at least 10 characters");
     if (role == Role::kAnonymous) return Status::Invalid("a user's role is viewer, editor or admin");
     std::string hash = HashPassword(password);  // slow on purpose: outside the lock
-    std::lock_guard<std::mutex> lock(mu_);
+    Use use(this);
     User u{0, name, role, NowMs()};
     int rc = StepWith(db_.Prepare("INSERT INTO users(name, password, role, created_ms) VALUES(?,?,?,?)"), name, hash,
                       RoleName(role), u.created_ms);
@@ -72,7 +72,7 @@ class SqliteAccounts final : public Accounts {
   }
 
   Result<std::vector<User>> ListUsers() override {
-    std::lock_guard<std::mutex> lock(mu_);
+    Use use(this);
     sqlite3_stmt* st = db_.Prepare("SELECT id, name, role, created_ms FROM users ORDER BY name");
     std::vector<User> out;
     while (sqlite3_step(st) == SQLITE_ROW)
@@ -87,7 +87,7 @@ class SqliteAccounts final : public Accounts {
     User u;
     std::string hash = kDummy;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      Use use(this);
       sqlite3_stmt* st = db_.Prepare("SELECT id, name, role, created_ms, password FROM users WHERE name=?");
       if (StepWith(st, name) == SQLITE_ROW) {
         u = {sqlite3_column_int64(st, 0), Text(st, 1), ParseRole(Text(st, 2)).value_or(Role::kViewer),
@@ -102,7 +102,7 @@ class SqliteAccounts final : public Accounts {
 
   Result<NewSecret> CreateSession(int64_t user_id, int64_t ttl_ms) override {
     NewSecret s{RandomSecret("s_"), RandomSecret(""), {}};
-    std::lock_guard<std::mutex> lock(mu_);
+    Use use(this);
     StepWith(db_.Prepare("DELETE FROM sessions WHERE expires_ms < ?"), NowMs());
     if (StepWith(db_.Prepare("INSERT INTO sessions(hash, user_id, csrf, created_ms, expires_ms) VALUES(?,?,?,?,?)"),
                  SecretHash(s.secret), user_id, s.csrf, NowMs(), NowMs() + ttl_ms) != SQLITE_DONE)
@@ -111,7 +111,7 @@ class SqliteAccounts final : public Accounts {
   }
 
   Result<Principal> SessionPrincipal(const std::string& secret) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    Use use(this);
     sqlite3_stmt* st = db_.Prepare(
         "SELECT u.id, u.name, u.role, s.csrf FROM sessions s JOIN users u ON u.id = s.user_id"
         " WHERE s.hash = ? AND s.expires_ms > ?");
@@ -121,7 +121,7 @@ class SqliteAccounts final : public Accounts {
   }
 
   Status EndSession(const std::string& secret) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    Use use(this);
     return StepWith(db_.Prepare("DELETE FROM sessions WHERE hash=?"), SecretHash(secret)) == SQLITE_DONE ? Status::Ok()
                                                                                                       : Fail();
   }
@@ -130,7 +130,7 @@ class SqliteAccounts final : public Accounts {
     if (name.empty() || name.size() > 100) return Status::Invalid("a token needs a name of 1 to 100 characters");
     NewSecret s{RandomSecret("chub_"), "", {}};
     s.token = {0, user_id, name, ScopeName(scope), NowMs(), NowMs() + ttl_ms, 0};
-    std::lock_guard<std::mutex> lock(mu_);
+    Use use(this);
     if (StepWith(db_.Prepare("INSERT INTO tokens(hash, user_id, name, scope, created_ms, expires_ms) VALUES(?,?,?,?,?,?)"),
                  SecretHash(s.secret), user_id, name, s.token.scope, s.token.created_ms, s.token.expires_ms) != SQLITE_DONE)
       return Fail();
@@ -144,7 +144,7 @@ class SqliteAccounts final : public Accounts {
   Result<Principal> TokenPrincipal(const std::string& secret) override {
     std::string hash = SecretHash(secret);
     int64_t now = NowMs();
-    std::lock_guard<std::mutex> lock(mu_);
+    Use use(this);
     if (auto it = token_cache_.find(hash); it != token_cache_.end()) {
       if (now - it->second.checked_ms < kTokenCacheMs && now < it->second.expires_ms) return it->second.principal;
       token_cache_.erase(it);
@@ -164,7 +164,7 @@ class SqliteAccounts final : public Accounts {
   }
 
   Result<std::vector<TokenInfo>> ListTokens(int64_t user_id) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    Use use(this);
     sqlite3_stmt* st = db_.Prepare(
         "SELECT id, user_id, name, scope, created_ms, expires_ms, last_used_ms FROM tokens WHERE user_id=? ORDER BY id");
     Bind(st, 1, user_id);
@@ -176,7 +176,7 @@ class SqliteAccounts final : public Accounts {
   }
 
   Status RevokeToken(int64_t user_id, int64_t token_id) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    Use use(this);
     if (StepWith(db_.Prepare("DELETE FROM tokens WHERE id=? AND user_id=?"), token_id, user_id) != SQLITE_DONE)
       return Fail();
     if (sqlite3_changes(db_.raw()) == 0) return Status::NotFound("you have no token " + std::to_string(token_id));
@@ -186,7 +186,7 @@ class SqliteAccounts final : public Accounts {
 
   Status Audit(const std::string& who, const std::string& action, const std::string& target,
                const std::string& detail) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    Use use(this);
     if (StepWith(db_.Prepare("INSERT INTO audit(ts_ms, who, action, target, detail) VALUES(?,?,?,?,?)"), NowMs(), who,
                  action, target, detail.substr(0, 2000)) != SQLITE_DONE)
       return Fail();
@@ -194,7 +194,7 @@ class SqliteAccounts final : public Accounts {
   }
 
   Result<json> AuditLog(int limit) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    Use use(this);
     sqlite3_stmt* st = db_.Prepare("SELECT id, ts_ms, who, action, target, detail FROM audit ORDER BY id DESC LIMIT ?");
     Bind(st, 1, static_cast<int64_t>(limit));
     json out = json::array();
@@ -206,6 +206,14 @@ class SqliteAccounts final : public Accounts {
 
  private:
   Status Fail() { return Status::Internal("SQLite: " + db_.Error()); }
+
+  // The connection for one call: locked, and with no statement of an earlier call still
+  // reading an older snapshot, on which a write would fail at once as "database is
+  // locked" when another connection (the store, the sources) wrote since.
+  struct Use {
+    explicit Use(SqliteAccounts* a) : lock(a->mu_) { a->db_.ResetAll(); }
+    std::lock_guard<std::mutex> lock;
+  };
 
   struct CachedToken {
     Principal principal;

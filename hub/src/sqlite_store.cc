@@ -99,6 +99,15 @@ DROP TABLE record_search;
 ALTER TABLE record_search_by_time RENAME TO record_search;
 CREATE VIRTUAL TABLE record_terms USING fts5vocab(record_search, 'instance');
 )sql",
+    // 5: sources made through the API (hub.yaml's stay in the file). secrets: the
+    // secret fields, sealed with data_dir/secrets.key (sqlite_sources.cc). Migration 1's
+    // sources table was never written to.
+    R"sql(
+DROP TABLE sources;
+CREATE TABLE sources(id TEXT PRIMARY KEY, plugin TEXT NOT NULL, visibility TEXT NOT NULL,
+  every_ms INTEGER NOT NULL, enabled INTEGER NOT NULL, config TEXT NOT NULL,
+  secrets TEXT NOT NULL DEFAULT '', updated_ms INTEGER NOT NULL);
+)sql",
 };
 
 class SqliteStore final : public Store {

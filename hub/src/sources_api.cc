@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// Sources through the API, for editors: create, update, delete. A source's config is
+// checked against its plugin's spec before it is kept; secret fields are write-only:
+// never in an answer, the audit log or a log line, and an update that leaves one out
+// keeps the stored value. hub.yaml's sources are read-only here. See sources.h.
+#include "accounts_api.h"
+#include "api.h"
+#include "protocol.h"
+#include "runner.h"
+#include "schema.h"
+#include "timeutil.h"
+
+namespace coophub {
+namespace {
+
+ApiResponse SpecProblem(const std::vector<std::string>& errs) {
+  ApiResponse r = Problem(400, "Config does not fit the plugin's spec", errs.front());
+  json j = json::parse(r.body);
+  j["errors"] = errs;
+  r.body = j.dump();
+  return r;
+}
+
+// visibility, every and enabled from body into *s, or a problem naming the field.
+std::optional<ApiResponse> ReadSchedule(const json& body, SourceConfig* s) {
+  if (body.contains("visibility")) {
+    const json& v = body["visibility"];
+    if (!v.is_string() || !IsVisibility(v.get<std::string>()))
+      return Problem(400, "Bad visibility", "visibility is public, members or admins");
+    s->visibility = v.get<std::string>();
+  }
+  if (body.contains("every")) {
+    const json& v = body["every"];
+    auto ms = v.is_string() ? ParseDurationMs(v.get<std::string>()) : std::nullopt;
+    if (!ms || *ms < 60 * 1000)
+      return Problem(400, "Bad every", "every is how often to sync, at least a minute: e.g. \"15m\", \"2h\", \"1d\"");
+    s->every_ms = *ms;
+  }
+  if (body.contains("enabled")) {
+    if (!body["enabled"].is_boolean()) return Problem(400, "Bad enabled", "enabled is true or false");
+    s->enabled = body["enabled"].get<bool>();
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::vector<SourceEntry> Api::SourceEntries() const {
+  if (sources_) return sources_->All();
+  std::vector<SourceEntry> out;
+  for (const auto& s : config_.sources) out.push_back({std::make_shared<const SourceConfig>(s), true, {}});
+  return out;
+}
+
+std::optional<SourceEntry> Api::FindSourceEntry(const std::string& id) const {
+  if (sources_) return sources_->Find(id);
+  if (const SourceConfig* s = config_.FindSource(id)) return SourceEntry{std::make_shared<const SourceConfig>(*s), true, {}};
+  return std::nullopt;
+}
+
+// {"id", "plugin", "config", "visibility"?, "every"?, "enabled"?}
+ApiResponse Api::CreateSource(const ApiRequest& req, const Principal& who, const Params&) const {
+  if (!sources_) return Problem(503, "Sources are read-only", "this hub keeps its sources in hub.yaml only");
+  auto body = ReadJsonBody(req);
+  if (!body.ok()) return FromStatus(body.status());
+  SourceConfig s;
+  s.id = body->value("id", "");
+  if (!IsSourceId(s.id))
+    return Problem(400, "Bad id", "id is 1 to 64 letters, digits, - or _ (e.g. \"news\"): it names the source in the API");
+  if (FindSourceEntry(s.id)) return Problem(409, "Source exists", "a source \"" + s.id + "\" exists: PATCH it, or pick another id");
+  s.plugin = body->contains("plugin") && (*body)["plugin"].is_string() ? (*body)["plugin"].get<std::string>() : "";
+  auto found = InstalledPlugin(s.plugin);
+  if (auto* problem = std::get_if<ApiResponse>(&found)) return *problem;
+  const PluginInfo& info = std::get<0>(found).second;
+  s.config = body->contains("config") ? (*body)["config"] : json::object();
+  if (!s.config.is_object()) return Problem(400, "Bad config", "config must be a JSON object");
+  if (auto bad = ReadSchedule(*body, &s)) return *bad;
+  if (auto errs = ValidateAgainstSchema(s.config, info.spec, "config"); !errs.empty()) return SpecProblem(errs);
+  auto entry = sources_->Put(s, SecretFields(info.spec));
+  if (!entry.ok()) return FromStatus(entry.status());
+  if (scheduler_) scheduler_->Put(entry->config);
+  Audit(who, "source.create", s.id, s.plugin);
+  auto stats = store_.Stats();
+  if (!stats.ok()) return FromStatus(stats.status());
+  auto j = SourceJson(*entry, *stats, scheduler_ ? scheduler_->Snapshot() : std::vector<SourceLiveStatus>{});
+  if (!j.ok()) return FromStatus(j.status());
+  (*j)["config"] = WithoutFields(s.config, entry->secrets_set);
+  (*j)["secrets_set"] = entry->secrets_set;
+  ApiResponse r = Json(201, *j);
+  r.headers.emplace_back("Location", "/api/v1/sources/" + s.id);
+  return r;
+}
+
+// Any of {"config", "visibility", "every", "enabled"}. A config replaces the old one,
+// except that secret fields it leaves out keep their stored values.
+ApiResponse Api::UpdateSource(const ApiRequest& req, const Principal& who, const Params& p) const {
+  if (!sources_) return Problem(503, "Sources are read-only", "this hub keeps its sources in hub.yaml only");
+  auto old = FindSourceEntry(p[0]);
+  if (!old) return Problem(404, "Unknown source", "no source \"" + p[0].substr(0, 64) + "\" in the hub");
+  if (old->from_file)
+    return Problem(409, "Source is in hub.yaml", "source \"" + p[0] + "\" is defined in " + config_.file +
+                                                     ": change it there and restart the hub");
+  auto body = ReadJsonBody(req);
+  if (!body.ok()) return FromStatus(body.status());
+  for (const auto& [key, v] : body->items())
+    if (key != "config" && key != "visibility" && key != "every" && key != "enabled")
+      return Problem(400, "Field cannot change", "\"" + key.substr(0, 40) +
+                                                    "\" cannot be changed; config, visibility, every and enabled can"
+                                                    " (for another id or plugin, create a new source)");
+  SourceConfig s = *old->config;
+  auto found = InstalledPlugin(s.plugin);
+  if (auto* problem = std::get_if<ApiResponse>(&found)) return *problem;
+  const PluginInfo& info = std::get<0>(found).second;
+  std::vector<std::string> secret_fields = SecretFields(info.spec);
+  if (body->contains("config")) {
+    json config = (*body)["config"];
+    if (!config.is_object()) return Problem(400, "Bad config", "config must be a JSON object");
+    json kept;
+    WithoutFields(s.config, secret_fields, &kept);
+    json given;
+    WithoutFields(config, secret_fields, &given);
+    for (const auto& [path, v] : kept.items())
+      if (!given.contains(path)) {  // write-only: not sent back, so not changed
+        json* at = &config;
+        size_t from = 0;
+        for (size_t dot; (dot = path.find('.', from)) != std::string::npos; from = dot + 1)
+          at = &(*at)[path.substr(from, dot - from)];
+        (*at)[path.substr(from)] = v;
+      }
+    s.config = std::move(config);
+  }
+  if (auto bad = ReadSchedule(*body, &s)) return *bad;
+  if (auto errs = ValidateAgainstSchema(s.config, info.spec, "config"); !errs.empty()) return SpecProblem(errs);
+  auto entry = sources_->Put(s, secret_fields);
+  if (!entry.ok()) return FromStatus(entry.status());
+  if (scheduler_) scheduler_->Put(entry->config);
+  std::string changed;
+  for (const auto& [key, v] : body->items()) changed += (changed.empty() ? "" : ",") + key;
+  Audit(who, "source.update", s.id, changed);
+  auto stats = store_.Stats();
+  if (!stats.ok()) return FromStatus(stats.status());
+  auto j = SourceJson(*entry, *stats, scheduler_ ? scheduler_->Snapshot() : std::vector<SourceLiveStatus>{});
+  if (!j.ok()) return FromStatus(j.status());
+  (*j)["config"] = WithoutFields(s.config, entry->secrets_set);
+  (*j)["secrets_set"] = entry->secrets_set;
+  return Json(200, *j);
+}
+
+// Forgets the source; what it brought in stays in the store, searchable as before.
+ApiResponse Api::DeleteSource(const ApiRequest&, const Principal& who, const Params& p) const {
+  if (!sources_) return Problem(503, "Sources are read-only", "this hub keeps its sources in hub.yaml only");
+  if (auto s = sources_->Remove(p[0]); !s.ok()) return FromStatus(s);
+  if (scheduler_) scheduler_->Remove(p[0]);
+  Audit(who, "source.delete", p[0]);
+  return {204, "application/json", ""};
+}
+
+}  // namespace coophub
