@@ -190,5 +190,34 @@ TEST(Cli, ServesHttpsWithTheConfiguredCertificate) {
             std::string::npos) << r.err;
 }
 
+TEST(Cli, AFreshHubPrintsAOneTimeSetupLink) {
+  TempDir dir;
+  std::string cfg = dir.Write("hub.yaml", "sources: []\n");
+  testing::Hub hub(cfg, dir.path() + "/data", /*with_admin=*/false);
+  ASSERT_TRUE(hub.ok()) << hub.log();
+  std::string link;
+  for (int polls = 0; polls < 200 && link.empty(); ++polls) {  // the line may trail the ready line
+    std::string log = hub.log();
+    size_t at = log.find(hub.base() + "/setup#code=");
+    if (at != std::string::npos && log.find('\n', at) != std::string::npos)
+      link = log.substr(at, log.find('\n', at) - at);
+    else
+      poll(nullptr, 0, 25);
+  }
+  ASSERT_FALSE(link.empty()) << hub.log();
+  std::string code = link.substr(link.find("#code=") + 6);
+  testing::Http page = testing::Call("GET", link.substr(0, link.find('#')));
+  ASSERT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("/static/setup.js"), std::string::npos);
+  EXPECT_EQ(testing::Call("GET", hub.base() + "/static/setup.js").status, 200);
+  testing::Http made = testing::Call("POST", hub.base() + "/api/v1/setup",
+                                     json{{"code", code}, {"name", "ana"}, {"password", "a long password 1"}}.dump());
+  ASSERT_EQ(made.status, 200) << made.body;
+  EXPECT_NE(made.headers.find("set-cookie: coophub_session="), std::string::npos) << made.headers;
+  testing::Http again = testing::Call("GET", hub.base() + "/setup");  // the client follows the redirect
+  EXPECT_EQ(again.body.find("<form id=\"setup\">"), std::string::npos) << "the link works once";
+  EXPECT_NE(again.body.find("role=\"search\""), std::string::npos) << "it leads to the dashboard";
+}
+
 }  // namespace
 }  // namespace coophub

@@ -187,18 +187,11 @@ inline int RunCommand(const std::vector<std::string>& argv, std::string* out, st
 class Hub {
  public:
   // Starts the hub and waits (at most 60 s) for its ready line. ok() says if it came.
-  Hub(const std::string& config, const std::string& data_dir) {
+  // Without an admin (with_admin false) the hub starts as on a fresh install, printing
+  // its one-time setup link (to log()).
+  Hub(const std::string& config, const std::string& data_dir, bool with_admin = true) : with_admin_(with_admin) {
     fs::create_directories(data_dir);
-    std::string pw = data_dir + "/admin-password";
-    std::ofstream(pw) << "correct horse battery staple\n";
-    std::string cmd_out, err;
-    // On a restart over the same data the user exists already: that add fails, harmlessly.
-    RunCommand({COOPHUB_BINARY, "user", "add", "admin", "--admin", "--password-file", pw, "--config", config, "--data",
-                data_dir}, &cmd_out, &err);
-    cmd_out.clear();
-    if (RunCommand({COOPHUB_BINARY, "token", "add", "admin", "--scope", "admin", "--config", config, "--data", data_dir},
-                   &cmd_out, &err) == 0)
-      token_ = cmd_out.substr(0, cmd_out.find('\n'));
+    if (with_admin) MakeAdmin(config, data_dir);
     SpawnOptions o;
     o.argv = {COOPHUB_BINARY, "serve", "--config", config, "--port", "0", "--data", data_dir};
     if (!proc_.Start(o).ok()) return;
@@ -220,6 +213,7 @@ class Hub {
         size_t at = out.find("dashboard: ");
         if (at != std::string::npos && out.find('\n', at) != std::string::npos) {
           base_ = out.substr(at + 11, out.find('\n', at) - at - 11);
+          log_ += out;  // what it printed so far, and then all it prints, is in log()
           while (!base_.empty() && (base_.back() == '/' || base_.back() == ' ')) base_.pop_back();
           // Keep draining the hub's output so that it never blocks on a full pipe.
           drain_ = std::thread([this] { Drain(); });
@@ -235,7 +229,7 @@ class Hub {
     int64_t rss;
     proc_.Wait(&rss);
   }
-  bool ok() const { return !base_.empty() && !token_.empty(); }
+  bool ok() const { return !base_.empty() && (!with_admin_ || !token_.empty()); }
   const std::string& base() const { return base_; }
   std::string log() const {
     std::lock_guard<std::mutex> lock(mu_);
@@ -247,6 +241,18 @@ class Hub {
     if (drain_.joinable()) drain_.join();
     int64_t rss;
     proc_.Wait(&rss);
+  }
+  void MakeAdmin(const std::string& config, const std::string& data_dir) {
+    std::string pw = data_dir + "/admin-password";
+    std::ofstream(pw) << "correct horse battery staple\n";
+    std::string cmd_out, err;
+    // On a restart over the same data the user exists already: that add fails, harmlessly.
+    RunCommand({COOPHUB_BINARY, "user", "add", "admin", "--admin", "--password-file", pw, "--config", config, "--data",
+                data_dir}, &cmd_out, &err);
+    cmd_out.clear();
+    if (RunCommand({COOPHUB_BINARY, "token", "add", "admin", "--scope", "admin", "--config", config, "--data", data_dir},
+                   &cmd_out, &err) == 0)
+      token_ = cmd_out.substr(0, cmd_out.find('\n'));
   }
   Http Get(const std::string& path) const { return testing::Call("GET", base_ + path, "", Auth()); }
   Http GetAnon(const std::string& path) const { return testing::Call("GET", base_ + path); }
@@ -297,6 +303,7 @@ class Hub {
     }
   }
 
+  bool with_admin_;
   Subprocess proc_;
   std::string base_, token_;
   mutable std::mutex mu_;

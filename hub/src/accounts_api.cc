@@ -229,6 +229,19 @@ ApiResponse Api::Setup(const ApiRequest& req, const Principal&, const Params&) c
   return SessionResponse(req, *user);
 }
 
+// The page of the setup link (/setup#code=…): a form that posts to /api/v1/setup. Once
+// the hub has accounts, it sends people to sign in instead.
+ApiResponse Api::SetupPage(const ApiRequest& req, const Principal& who, const Params&) const {
+  auto count = accounts_ ? accounts_->CountUsers() : Result<int64_t>(int64_t{1});
+  if (!count.ok()) return FromStatus(count.status());
+  if (*count > 0) {
+    ApiResponse r{303, "text/plain; charset=utf-8", "Setup is done: sign in.\n"};
+    r.headers.emplace_back("Location", "/");
+    return r;
+  }
+  return Static(req, who, {"setup.html"});
+}
+
 ApiResponse Api::ListTokens(const ApiRequest&, const Principal& who, const Params&) const {
   auto tokens = accounts_->ListTokens(who.user_id);
   if (!tokens.ok()) return FromStatus(tokens.status());

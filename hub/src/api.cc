@@ -155,6 +155,7 @@ const std::vector<Api::Route>& Api::Routes() {
       {"POST", "/api/v1/users", R::kAdmin, &Api::CreateUser},
       {"GET", "/api/v1/audit", R::kAdmin, &Api::AuditLog},
       {"GET", "/", R::kAnonymous, &Api::Dashboard},
+      {"GET", "/setup", R::kAnonymous, &Api::SetupPage},
       {"GET", "/static/{}", R::kAnonymous, &Api::Static},
       {"GET", "/feeds/{}", R::kAnonymous, &Api::Feed},
       {"GET", "/metrics", R::kViewer, &Api::Metrics},

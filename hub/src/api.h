@@ -121,6 +121,7 @@ class Api {
   ApiResponse Logout(const ApiRequest&, const Principal&, const Params&) const;
   ApiResponse Me(const ApiRequest&, const Principal&, const Params&) const;
   ApiResponse Setup(const ApiRequest&, const Principal&, const Params&) const;
+  ApiResponse SetupPage(const ApiRequest&, const Principal&, const Params&) const;
   ApiResponse ListTokens(const ApiRequest&, const Principal&, const Params&) const;
   ApiResponse CreateToken(const ApiRequest&, const Principal&, const Params&) const;
   ApiResponse RevokeToken(const ApiRequest&, const Principal&, const Params&) const;

@@ -324,7 +324,7 @@ TEST(Setup, AOneTimeCodeMakesTheFirstAdmin) {
     auto store = std::move(OpenSqliteStore({dir + "/hub.db", 1}).value());
     auto accounts = std::move(OpenSqliteAccounts(dir + "/hub.db").value());
     HubConfig config;
-    Api api(*store, nullptr, config, "", accounts.get());
+    Api api(*store, nullptr, config, DefaultWebDir(), accounts.get());
     api.SetSetupCode("the-code");
     auto Post = [&](const std::string& body) {
       ApiRequest r;
@@ -334,6 +334,17 @@ TEST(Setup, AOneTimeCodeMakesTheFirstAdmin) {
       r.headers["content-type"] = "application/json";
       return Checked(r, api.Handle(r));
     };
+    auto Page = [&] {
+      ApiRequest r;
+      r.path = "/setup";
+      return api.Handle(r);
+    };
+    ApiResponse page = Page();
+    ASSERT_EQ(page.status, 200) << page.body;
+    EXPECT_EQ(page.content_type, "text/html; charset=utf-8");
+    EXPECT_NE(page.body.find("<form id=\"setup\">"), std::string::npos);
+    EXPECT_NE(page.body.find("/static/setup.js"), std::string::npos);
+    EXPECT_EQ(page.body.find("the-code"), std::string::npos) << "the code stays in the link's fragment";
     EXPECT_EQ(Post(R"({"code":"wrong","name":"ana","password":"a long password 1"})").status, 403);
     EXPECT_EQ(Post(R"({"code":"the-code","name":"ana","password":"short"})").status, 400);
     ApiResponse ok = Post(R"({"code":"the-code","name":"ana","password":"a long password 1"})");
@@ -341,6 +352,8 @@ TEST(Setup, AOneTimeCodeMakesTheFirstAdmin) {
     EXPECT_EQ(json::parse(ok.body)["role"], "admin");
     EXPECT_EQ(Post(R"({"code":"the-code","name":"eve","password":"a long password 1"})").status, 409) << "only once";
     EXPECT_EQ(accounts->CountUsers().value(), 1);
+    ApiResponse after = Page();
+    EXPECT_EQ(after.status, 303) << "once done, the page sends people to sign in";
   }
   fs::remove_all(dir);
 }

@@ -207,9 +207,8 @@ int Serve(const ServeOptions& o) {
   if (!setup_code.empty())
     std::printf("  no accounts yet: anyone sees public records only. Create the first admin with\n"
                 "    coophub user add NAME --admin --data %s\n"
-                "  or once, with this code: curl -H 'Content-Type: application/json' -d "
-                "'{\"code\":\"%s\",\"name\":\"NAME\",\"password\":\"…\"}' %s/api/v1/setup\n",
-                hub.data_dir.c_str(), setup_code.c_str(), base.c_str());
+                "  or open this one-time link in a browser: %s/setup#code=%s\n",
+                hub.data_dir.c_str(), base.c_str(), setup_code.c_str());
   std::fflush(stdout);
   int sig = 0;
   sigwait(&sigs, &sig);
