@@ -219,5 +219,22 @@ TEST(Cli, AFreshHubPrintsAOneTimeSetupLink) {
   EXPECT_NE(again.body.find("role=\"search\""), std::string::npos) << "it leads to the dashboard";
 }
 
+TEST(Cli, BehindAProxyEachClientIsItsForwardedAddress) {
+  TempDir dir;
+  std::string cfg = dir.Write("hub.yaml", "sources: []\n");
+  testing::Hub hub(cfg, dir.path() + "/data", true, {"--behind-proxy"});
+  ASSERT_TRUE(hub.ok()) << hub.log();
+  auto Login = [&](const std::string& client, const std::string& name, const std::string& password) {
+    return testing::Call("POST", hub.base() + "/api/v1/login", json{{"name", name}, {"password", password}}.dump(),
+                         {{"X-Forwarded-For", "203.0.113.50, " + client}, {"X-Forwarded-Proto", "https"}});
+  };
+  int status = 0;
+  for (int i = 0; i < 25 && status != 429; ++i) status = Login("198.51.100.1", "guess" + std::to_string(i), "wrong password 1").status;
+  EXPECT_EQ(status, 429) << "one client's guesses are limited";
+  testing::Http other = Login("198.51.100.2", "admin", "correct horse battery staple");
+  ASSERT_EQ(other.status, 200) << "another client behind the same proxy is not: " << other.body;
+  EXPECT_NE(other.headers.find("; Secure"), std::string::npos) << "HTTPS at the proxy makes the cookie Secure";
+}
+
 }  // namespace
 }  // namespace coophub

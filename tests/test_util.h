@@ -189,11 +189,14 @@ class Hub {
   // Starts the hub and waits (at most 60 s) for its ready line. ok() says if it came.
   // Without an admin (with_admin false) the hub starts as on a fresh install, printing
   // its one-time setup link (to log()).
-  Hub(const std::string& config, const std::string& data_dir, bool with_admin = true) : with_admin_(with_admin) {
+  Hub(const std::string& config, const std::string& data_dir, bool with_admin = true,
+      const std::vector<std::string>& serve_flags = {})
+      : with_admin_(with_admin) {
     fs::create_directories(data_dir);
     if (with_admin) MakeAdmin(config, data_dir);
     SpawnOptions o;
     o.argv = {COOPHUB_BINARY, "serve", "--config", config, "--port", "0", "--data", data_dir};
+    o.argv.insert(o.argv.end(), serve_flags.begin(), serve_flags.end());
     if (!proc_.Start(o).ok()) return;
     proc_.CloseStdin();
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);

@@ -192,7 +192,7 @@ int Serve(const ServeOptions& o) {
   api.SetSources(sources->get());
   std::string setup_code = *users == 0 ? NewSetupCode() : "";
   api.SetSetupCode(setup_code);
-  HttpServer http(api, TlsFiles{hub.tls_cert, hub.tls_key});
+  HttpServer http(api, ServerOptions{TlsFiles{hub.tls_cert, hub.tls_key}, o.behind_proxy});
   if (!http.status().ok()) return Fail(kExitUsage, http.status().message());
   if (auto s = http.Bind(hub.address, hub.port); !s.ok()) return Fail(kExitUsage, s.message());
   std::thread server([&] { http.Serve(); });

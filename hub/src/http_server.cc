@@ -43,12 +43,24 @@ ApiRequest ToApi(const httplib::Request& r) {
 
 }  // namespace
 
+std::string ForwardedClient(const std::string& forwarded_for, const std::string& peer) {
+  size_t comma = forwarded_for.rfind(',');
+  std::string last = forwarded_for.substr(comma == std::string::npos ? 0 : comma + 1);
+  size_t b = last.find_first_not_of(" \t"), e = last.find_last_not_of(" \t");
+  last = b == std::string::npos ? "" : last.substr(b, e - b + 1);
+  if (last.empty() || last.size() > 45) return peer;  // 45: the longest IPv6 text
+  for (char c : last)
+    if (!std::isxdigit(static_cast<unsigned char>(c)) && c != '.' && c != ':') return peer;
+  return last;
+}
+
 struct HttpServer::Impl {
   std::unique_ptr<httplib::Server> server;
   std::atomic<int> fd{-1};
 };
 
-HttpServer::HttpServer(const Api& api, const TlsFiles& tls) : impl_(std::make_unique<Impl>()) {
+HttpServer::HttpServer(const Api& api, const ServerOptions& options) : impl_(std::make_unique<Impl>()) {
+  const TlsFiles& tls = options.tls;
   bool secure = !tls.cert.empty();
   if (secure) {
     auto ssl = std::make_unique<httplib::SSLServer>(tls.cert.c_str(), tls.key.c_str());
@@ -75,9 +87,15 @@ HttpServer::HttpServer(const Api& api, const TlsFiles& tls) : impl_(std::make_un
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     impl_->fd = sock;
   });
-  auto handler = [&api, secure](const httplib::Request& req, httplib::Response& res) {
+  auto handler = [&api, secure, proxy = options.behind_proxy](const httplib::Request& req, httplib::Response& res) {
     ApiRequest in = ToApi(req);
     in.secure = secure;
+    if (proxy) {
+      if (auto it = in.headers.find("x-forwarded-for"); it != in.headers.end())
+        in.remote_addr = ForwardedClient(it->second, in.remote_addr);
+      if (auto it = in.headers.find("x-forwarded-proto"); it != in.headers.end() && it->second == "https")
+        in.secure = true;
+    }
     ApiResponse out = api.Handle(in);
     res.status = out.status;
     for (const auto& [k, v] : kSecurityHeaders) res.set_header(k, v);

@@ -17,10 +17,22 @@ struct TlsFiles {
   std::string cert, key;  // PEM; both empty: plain HTTP
 };
 
+struct ServerOptions {
+  TlsFiles tls;
+  // Behind a reverse proxy (serve --behind-proxy): the client is the last address of
+  // X-Forwarded-For, the one the proxy added (those before it are the client's word),
+  // and X-Forwarded-Proto: https counts as HTTPS (Secure cookies).
+  bool behind_proxy = false;
+};
+
+// The client's address as a proxy reports it: the last entry of an X-Forwarded-For
+// value, trimmed; peer when there is none or it is not an address.
+std::string ForwardedClient(const std::string& forwarded_for, const std::string& peer);
+
 class HttpServer {
  public:
-  // With tls files the server speaks HTTPS only; ok() says whether they loaded.
-  explicit HttpServer(const Api& api, const TlsFiles& tls = {});
+  // With tls files the server speaks HTTPS only; status() says whether they loaded.
+  explicit HttpServer(const Api& api, const ServerOptions& options = {});
   Status status() const { return status_; }
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
