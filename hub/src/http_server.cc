@@ -126,7 +126,8 @@ HttpServer::HttpServer(const Api& api, const ServerOptions& options) : impl_(std
       case 413: title = "Payload too large", detail = "the request body is over 1 MB"; break;
       case 414: title = "URI too long", detail = "the address (path and query) is over 8 KB"; break;
       case 431: title = "Headers too large", detail = "the request headers are over 8 KB"; break;
-      case 400: title = "Bad request", detail = "the request is not well-formed HTTP"; break;
+      // httplib answers 400, not 431, to a header line over its 8 KB limit.
+      case 400: title = "Bad request", detail = "the request is not well-formed HTTP, or a header is over 8 KB"; break;
     }
     ApiResponse p = Problem(res.status, title, detail);
     for (const auto& [k, v] : kSecurityHeaders) res.set_header(k, v);
