@@ -60,6 +60,11 @@ class Accounts {
   // Invalid for a bad name or a password under 10 characters; Conflict if the name exists.
   virtual Result<User> AddUser(const std::string& name, const std::string& password, Role role) = 0;
   virtual Result<std::vector<User>> ListUsers() = 0;
+  // A new role and/or password (empty optional: unchanged). A new password ends the
+  // user's sessions. Conflict when it would leave the hub without an admin.
+  virtual Result<User> UpdateUser(int64_t id, std::optional<Role> role, std::optional<std::string> password) = 0;
+  // Removes the user with their sessions and tokens; Conflict for the last admin.
+  virtual Status DeleteUser(int64_t id) = 0;
   // The user, or Invalid("wrong name or password") whichever was wrong. Takes as long
   // for an unknown name as for a wrong password.
   virtual Result<User> CheckPassword(const std::string& name, const std::string& password) = 0;

@@ -303,6 +303,60 @@ ApiResponse Api::CreateUser(const ApiRequest& req, const Principal& who, const P
   return Json(201, UserJson(*u));
 }
 
+namespace {
+
+std::optional<int64_t> UserId(const std::string& text) {
+  char* end = nullptr;
+  long long id = std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || id <= 0) return std::nullopt;
+  return id;
+}
+
+}  // namespace
+
+// {"role"?, "password"?}: a new password ends the user's sessions; role changes take
+// effect at once, on sessions and tokens alike.
+ApiResponse Api::UpdateUser(const ApiRequest& req, const Principal& who, const Params& p) const {
+  auto id = UserId(p[0]);
+  if (!id) return Problem(400, "Bad user id", "a user id is a positive number (GET /api/v1/users lists them)");
+  auto body = ReadJsonBody(req);
+  if (!body.ok()) return FromStatus(body.status());
+  std::optional<Role> role;
+  std::optional<std::string> password;
+  std::string detail;
+  for (const auto& [key, v] : body->items()) {
+    if (key == "role") {
+      role = v.is_string() ? ParseRole(v.get<std::string>()) : std::nullopt;
+      if (!role) return Problem(400, "Bad role", "role is viewer, editor or admin");
+      detail += "role " + v.get<std::string>() + " ";
+    } else if (key == "password") {
+      if (!v.is_string()) return Problem(400, "Bad password", "password is a string of at least 10 characters");
+      password = v.get<std::string>();
+      detail += "password ";
+    } else {
+      return Problem(400, "Field cannot change", "\"" + key.substr(0, 40) + "\" cannot be changed; role and password can");
+    }
+  }
+  if (!role && !password) return Problem(400, "Nothing to change", "send role, password or both");
+  auto u = accounts_->UpdateUser(*id, role, password);
+  if (!u.ok()) return FromStatus(u.status());
+  detail.pop_back();
+  Audit(who, "user.update", u->name, detail);
+  return Json(200, UserJson(*u));
+}
+
+ApiResponse Api::DeleteUser(const ApiRequest&, const Principal& who, const Params& p) const {
+  auto id = UserId(p[0]);
+  if (!id) return Problem(400, "Bad user id", "a user id is a positive number (GET /api/v1/users lists them)");
+  std::string name = p[0];
+  if (auto users = accounts_->ListUsers(); users.ok())
+    for (const auto& u : *users)
+      if (u.id == *id) name = u.name;
+  if (auto s = accounts_->DeleteUser(*id); !s.ok()) return FromStatus(s);
+  Audit(who, "user.delete", name);
+  return {204, "application/json", ""};
+}
+
 ApiResponse Api::AuditLog(const ApiRequest&, const Principal&, const Params&) const {
   auto log = accounts_->AuditLog(200);
   if (!log.ok()) return FromStatus(log.status());

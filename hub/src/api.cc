@@ -153,6 +153,8 @@ const std::vector<Api::Route>& Api::Routes() {
       {"DELETE", "/api/v1/tokens/{}", R::kViewer, &Api::RevokeToken},
       {"GET", "/api/v1/users", R::kAdmin, &Api::ListUsers},
       {"POST", "/api/v1/users", R::kAdmin, &Api::CreateUser},
+      {"PATCH", "/api/v1/users/{}", R::kAdmin, &Api::UpdateUser},
+      {"DELETE", "/api/v1/users/{}", R::kAdmin, &Api::DeleteUser},
       {"GET", "/api/v1/audit", R::kAdmin, &Api::AuditLog},
       {"GET", "/", R::kAnonymous, &Api::Dashboard},
       {"GET", "/setup", R::kAnonymous, &Api::SetupPage},

@@ -127,6 +127,8 @@ class Api {
   ApiResponse RevokeToken(const ApiRequest&, const Principal&, const Params&) const;
   ApiResponse ListUsers(const ApiRequest&, const Principal&, const Params&) const;
   ApiResponse CreateUser(const ApiRequest&, const Principal&, const Params&) const;
+  ApiResponse UpdateUser(const ApiRequest&, const Principal&, const Params&) const;
+  ApiResponse DeleteUser(const ApiRequest&, const Principal&, const Params&) const;
   ApiResponse AuditLog(const ApiRequest&, const Principal&, const Params&) const;
   ApiResponse SessionResponse(const ApiRequest& req, const User& user) const;
   void Audit(const Principal& who, const std::string& action, const std::string& target,

@@ -285,6 +285,41 @@ TEST(LoginLimiterTest, AFloodOfAddressesDoesNotWipeAnAccountsFailures) {
   EXPECT_EQ(limiter.WaitS("192.0.2.9", "ana", 1000 + LoginLimiter::kWindowS + 1), 0) << "until its window passes";
 }
 
+TEST_F(AccessTest, AdminsChangeAndRemoveUsersWithEffectAtOnce) {
+  std::string ed = "/api/v1/users/" + std::to_string(users_["ed"].id);
+  EXPECT_EQ(Call("GET", "/api/v1/plugins", "ed").status, 200);
+  ApiResponse demoted = Call("PATCH", ed, "ana", R"({"role": "viewer"})");
+  ASSERT_EQ(demoted.status, 200) << demoted.body;
+  EXPECT_EQ(json::parse(demoted.body)["role"], "viewer");
+  EXPECT_EQ(Call("GET", "/api/v1/plugins", "ed").status, 403) << "a role change reaches tokens at once";
+  EXPECT_EQ(Call("PATCH", ed, "ed", R"({"role": "admin"})").status, 403) << "only admins change users";
+
+  ApiResponse login = Call("POST", "/api/v1/login", "", R"({"name": "vi", "password": "a long password 1"})");
+  std::string cookie = Cookie(login);
+  ASSERT_FALSE(cookie.empty()) << login.body;
+  EXPECT_EQ(Call("GET", "/api/v1/me", "", "", {{"cookie", cookie}}).status, 200);
+  std::string vi = "/api/v1/users/" + std::to_string(users_["vi"].id);
+  EXPECT_EQ(Call("PATCH", vi, "ana", R"({"password": "short"})").status, 400);
+  ASSERT_EQ(Call("PATCH", vi, "ana", R"({"password": "another long password"})").status, 200);
+  EXPECT_EQ(Call("GET", "/api/v1/me", "", "", {{"cookie", cookie}}).status, 401) << "a new password ends sessions";
+  EXPECT_EQ(Call("POST", "/api/v1/login", "", R"({"name": "vi", "password": "another long password"})").status, 200);
+  EXPECT_EQ(Call("PATCH", vi, "ana", R"({"name": "eve"})").status, 400);
+
+  EXPECT_EQ(Call("DELETE", vi, "ana").status, 204);
+  EXPECT_EQ(Call("GET", "/api/v1/me", "vi").status, 401) << "their tokens go with them";
+  EXPECT_EQ(Call("DELETE", vi, "ana").status, 404);
+
+  std::string ana = "/api/v1/users/" + std::to_string(users_["ana"].id);
+  ApiResponse last = Call("PATCH", ana, "ana", R"({"role": "editor"})");
+  EXPECT_EQ(last.status, 409);
+  EXPECT_NE(last.body.find("last admin"), std::string::npos) << last.body;
+  EXPECT_EQ(Call("DELETE", ana, "ana").status, 409);
+  std::string audit = Call("GET", "/api/v1/audit", "ana").body;
+  EXPECT_NE(audit.find("user.update"), std::string::npos);
+  EXPECT_NE(audit.find("user.delete"), std::string::npos);
+  EXPECT_EQ(audit.find("another long password"), std::string::npos);
+}
+
 TEST_F(AccessTest, SecretsAreStoredOnlyAsHashes) {
   std::ifstream f(dir_ + "/hub.db", std::ios::binary);
   std::string db((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());

@@ -71,6 +71,36 @@ class SqliteAccounts final : public Accounts {
     return u;
   }
 
+  Result<User> UpdateUser(int64_t id, std::optional<Role> role, std::optional<std::string> password) override {
+    if (role == Role::kAnonymous) return Status::Invalid("a user's role is viewer, editor or admin");
+    if (password && password->size() < 10) return Status::Invalid("a password needs at least 10 characters");
+    std::string hash = password ? HashPassword(*password) : "";  // slow on purpose: outside the lock
+    Use use(this);
+    auto user = FindUser(id);
+    if (!user.ok()) return user.status();
+    if (role && *role != Role::kAdmin && user->role == Role::kAdmin && Admins() <= 1)
+      return LastAdmin(user->name);
+    if (role && StepWith(db_.Prepare("UPDATE users SET role=? WHERE id=?"), RoleName(*role), id) != SQLITE_DONE)
+      return Fail();
+    if (password && (StepWith(db_.Prepare("UPDATE users SET password=? WHERE id=?"), hash, id) != SQLITE_DONE ||
+                     StepWith(db_.Prepare("DELETE FROM sessions WHERE user_id=?"), id) != SQLITE_DONE))
+      return Fail();
+    token_cache_.clear();  // cached principals carry the old role
+    if (role) user->role = *role;
+    return user;
+  }
+
+  Status DeleteUser(int64_t id) override {
+    Use use(this);
+    auto user = FindUser(id);
+    if (!user.ok()) return user.status();
+    if (user->role == Role::kAdmin && Admins() <= 1) return LastAdmin(user->name);
+    // Sessions and tokens go with the user (ON DELETE CASCADE).
+    if (StepWith(db_.Prepare("DELETE FROM users WHERE id=?"), id) != SQLITE_DONE) return Fail();
+    token_cache_.clear();
+    return Status::Ok();
+  }
+
   Result<std::vector<User>> ListUsers() override {
     Use use(this);
     sqlite3_stmt* st = db_.Prepare("SELECT id, name, role, created_ms FROM users ORDER BY name");
@@ -206,6 +236,21 @@ class SqliteAccounts final : public Accounts {
 
  private:
   Status Fail() { return Status::Internal("SQLite: " + db_.Error()); }
+
+  // With the connection in use (Use held).
+  Result<User> FindUser(int64_t id) {
+    sqlite3_stmt* st = db_.Prepare("SELECT id, name, role, created_ms FROM users WHERE id=?");
+    if (StepWith(st, id) != SQLITE_ROW) return Status::NotFound("no user with id " + std::to_string(id));
+    return User{sqlite3_column_int64(st, 0), Text(st, 1), ParseRole(Text(st, 2)).value_or(Role::kViewer),
+                sqlite3_column_int64(st, 3)};
+  }
+  int64_t Admins() {
+    sqlite3_stmt* st = db_.Prepare("SELECT COUNT(*) FROM users WHERE role='admin'");
+    return sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+  }
+  static Status LastAdmin(const std::string& name) {
+    return Status::Conflict(name + " is the last admin: make another admin first, or no one could manage this hub");
+  }
 
   // The connection for one call: locked, and with no statement of an earlier call still
   // reading an older snapshot, on which a write would fail at once as "database is
