@@ -28,6 +28,7 @@ struct Env {
   std::string dir;
   std::unique_ptr<Store> store;
   std::unique_ptr<Accounts> accounts;
+  std::unique_ptr<Sources> sources;
   HubConfig config;
   std::unique_ptr<Api> api;
   std::string token;
@@ -35,8 +36,9 @@ struct Env {
   Env() {
     char tmpl[] = "/tmp/coophub-fuzz-XXXXXX";
     dir = mkdtemp(tmpl);
-    store = OpenSqliteStore({dir + "/hub.db", 2}).value();
-    accounts = OpenSqliteAccounts(dir + "/hub.db").value();
+    config.base_dir = config.data_dir = dir;
+    store = OpenSqliteStore({config.StorePath(), 2}).value();
+    accounts = OpenSqliteAccounts(config.StorePath()).value();
     User u = accounts->AddUser("fuzz", "fuzz password 1", Role::kAdmin).value();
     token = accounts->CreateToken(u.id, "fuzz", Role::kAdmin, 3600 * 1000).value().secret;
     config.sources.push_back(SourceConfig{"news", "rss"});
@@ -46,7 +48,9 @@ struct Env {
       b.upserts.push_back(NormalizeRecord(json{{"id", vis}, {"kind", "event"}, {"title", vis},
                                                {"time", "2026-11-24T10:00:00Z"}}, "news", "e", vis).value());
     store->Write(std::move(b)).get();
+    sources = OpenSources(config).value();
     api = std::make_unique<Api>(*store, nullptr, config, "", accounts.get());
+    api->SetSources(sources.get());
     api->SetSetupCode("fuzz-setup-code");
   }
   ~Env() { std::filesystem::remove_all(dir); }
