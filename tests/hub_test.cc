@@ -252,6 +252,10 @@ TEST(Hub, SourcesMadeThroughTheApiKeepTheirSecretsSecret) {
   json kept = again.Get("/api/v1/sources/news2").Json();
   EXPECT_EQ(kept["secrets_set"], json::array({"auth_header"})) << kept.dump();
   EXPECT_EQ(kept["every_s"], 7200);
+  std::string out, err;
+  EXPECT_EQ(testing::RunCommand({COOPHUB_BINARY, "sync", "news2", "--config", cfg, "--data", dir.path() + "/data"}, &out, &err), 0)
+      << "the command line knows API sources too: " << err;
+  EXPECT_NE(out.find("synced news2"), std::string::npos) << out;
   EXPECT_EQ(again.Send("DELETE", "/api/v1/sources/news2", "").status, 204);
   EXPECT_EQ(again.Get("/api/v1/sources/news2").status, 404);
   EXPECT_GT(again.Get("/api/v1/records?source=news2").Json()["items"].size(), 0u) << "its records stay";

@@ -293,17 +293,19 @@ int SyncOne(const std::string& source, const std::string& config_path, const std
   auto cfg = HubConfigFor(config_path, data_dir);
   if (!cfg.ok()) return Fail(kExitUsage, cfg.status().message());
   HubConfig hub = std::move(*cfg);
-  const SourceConfig* src = hub.FindSource(source);
-  if (!src) {
-    std::string ids;
-    for (const auto& s : hub.sources) ids += (ids.empty() ? "" : ", ") + s.id;
-    return Fail(kExitUsage, "no source \"" + source + "\" in " + hub.file + " (sources: " + ids + ")");
-  }
   auto store = OpenSqliteStore({hub.StorePath(), 1});
   if (!store.ok()) return Fail(kExitUsage, store.status().message());
+  auto sources = OpenSources(hub);  // hub.yaml's and those made through the API
+  if (!sources.ok()) return Fail(kExitUsage, sources.status().message());
+  auto src = (*sources)->Find(source);
+  if (!src) {
+    std::string ids;
+    for (const auto& s : (*sources)->All()) ids += (ids.empty() ? "" : ", ") + s.config->id;
+    return Fail(kExitUsage, "no source \"" + source + "\" in " + hub.file + " or the store (sources: " + ids + ")");
+  }
   SyncOptions o;
   o.trigger = "cli";
-  SyncResult r = SyncSource(**store, hub, *src, o);
+  SyncResult r = SyncSource(**store, hub, *src->config, o);
   if (!r.ok()) return Fail(ExitCodeFor(r.run.outcome), "sync " + source + " (run " + std::to_string(r.run_id) + "): " + r.run.message);
   std::printf("synced %s: %lld records received, %lld changed, %lld deleted (run %lld)\n", source.c_str(),
               static_cast<long long>(r.received), static_cast<long long>(r.changed),
