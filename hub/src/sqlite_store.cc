@@ -601,10 +601,15 @@ bool SqliteStore::WaitForChange(int64_t after, int64_t timeout_ms) {
                           [&] { return committed_seq_ > after || stopping_seq_; });
 }
 
+// Below this many records matching a search's other filters, the search walks them.
+constexpr int kFewRecords = 5000;
+
 Result<RecordPage> SqliteStore::ListRecords(const RecordQuery& q) {
-  // Two plans, one order (newest first). Without words: the records' time indexes. With
-  // words: the search index, whose rowids are search keys in time order (fts_query.h),
-  // with each hit joined to its record; both stop once the page is full.
+  // Three plans, one order (newest first, or oldest with sort=time). Without words: the
+  // records' time indexes. With words: the search index, whose rowids are search keys in
+  // time order (fts_query.h), each hit joined to its record; or, when the other filters
+  // leave few records, those records, each looked up in the index. All stop once the
+  // page is full.
   std::vector<std::string> text_args;
   std::string filters;
   auto add = [&](const char* clause, const std::string& v) {
@@ -641,8 +646,26 @@ Result<RecordPage> SqliteStore::ListRecords(const RecordQuery& q) {
     std::string fts = q.q.empty() ? std::string() : BuildFtsQuery(db, q.q);
     std::string sql;
     std::vector<int64_t> int_args;
-    if (fts.empty()) {
-      sql = "SELECT r.uid, r.time, r.json FROM records r WHERE 1" + filters;
+    // Words and a narrow filter (a source, a kind with few records): walking the index's
+    // hits in time order could pass over a million that the filter drops, so walk the
+    // few records instead and ask the index about each.
+    bool few = false;
+    if (!fts.empty() && (!q.kind.empty() || !q.source.empty() || !q.stream.empty())) {
+      sqlite3_stmt* probe = db.Prepare("SELECT count(*) FROM (SELECT 1 FROM records r WHERE 1" + filters +
+                                       " LIMIT " + std::to_string(kFewRecords) + ")");
+      if (!probe) return Status::Internal("SQLite: " + db.Error());
+      int k = 0;
+      for (const auto& a : text_args) Bind(probe, ++k, a);
+      few = sqlite3_step(probe) == SQLITE_ROW && sqlite3_column_int64(probe, 0) < kFewRecords;
+      sqlite3_reset(probe);
+    }
+    std::string snippet = q.snippets ? ", snippet(record_search, -1, char(64976), char(64977), '…', 12)" : "";
+    if (fts.empty() || few) {
+      sql = fts.empty() ? "SELECT r.uid, r.time, r.json FROM records r WHERE 1" + filters
+                        : "SELECT r.uid, r.time, r.json" + snippet +
+                              " FROM records r CROSS JOIN record_search s ON s.rowid = r.search_key"
+                              " WHERE s.record_search MATCH ?" + filters;
+      if (!fts.empty()) text_args.insert(text_args.begin(), fts);
       if (!q.cursor.empty()) {
         sql += q.oldest_first ? " AND (r.time > ? OR (r.time = ? AND r.uid > ?))"
                               : " AND (r.time < ? OR (r.time = ? AND r.uid < ?))";
@@ -653,8 +676,7 @@ Result<RecordPage> SqliteStore::ListRecords(const RecordQuery& q) {
       sql += q.oldest_first ? " ORDER BY r.time, r.uid LIMIT ?" : " ORDER BY r.time DESC, r.uid DESC LIMIT ?";
     } else {
       // CROSS JOIN keeps the search index outside, walked newest first.
-      sql = std::string("SELECT r.uid, r.time, r.json") +
-            (q.snippets ? ", snippet(record_search, -1, char(64976), char(64977), '…', 12)" : "") +
+      sql = "SELECT r.uid, r.time, r.json" + snippet +
             " FROM record_search s CROSS JOIN records r"
             " ON r.uid = (s.rowid & " + std::to_string(sqlite::kMaxUid) + ") AND r.search_key = s.rowid"
             " WHERE s.record_search MATCH ?" + filters;
