@@ -8,7 +8,7 @@ want=${1:-build}
 build=(build-essential cmake ninja-build pkg-config git ca-certificates
        libcpp-httplib-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
        libcli11-dev libxml2-dev libsqlite3-dev libcurl4-openssl-dev libsodium-dev libcsv-dev libical-dev tzdata libpq-dev)
-test=(libgtest-dev libgmock-dev curl procps radicale postgresql openssl nodejs clang libclang-rt-dev)
+test=(libgtest-dev libgmock-dev curl procps radicale postgresql openssl nodejs clang libclang-rt-dev chromium)
 bench=(wrk nginx-light)
 
 pkgs=("${build[@]}")

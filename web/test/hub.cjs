@@ -1,0 +1,42 @@
+// A hub for a browser test: a fresh data directory, the given hub.yaml, started with
+// --port 0; resolves once it prints where it listens, with its one-time setup link.
+"use strict";
+const { spawn } = require("node:child_process");
+const fs = require("node:fs");
+const os = require("node:os");
+const path = require("node:path");
+
+async function startHub(hubYaml, { timeoutMs = 60000 } = {}) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "coophub-browser-"));
+  const config = path.join(dir, "hub.yaml");
+  fs.writeFileSync(config, hubYaml);
+  const proc = spawn(process.env.COOPHUB_BINARY, ["serve", "--config", config, "--data", path.join(dir, "data"), "--port", "0"],
+                     { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let log = "";
+  proc.stderr.on("data", (d) => { log += d; });
+  const ready = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("the hub did not start within " + timeoutMs + " ms:\n" + out + log)), timeoutMs);
+    proc.on("exit", (code) => { clearTimeout(timer); reject(new Error("the hub exited with " + code + ":\n" + out + log)); });
+    proc.stdout.on("data", (d) => {
+      out += d;
+      const base = /dashboard: (http\S+?)\/?\n/.exec(out);
+      const setup = /(http\S+\/setup#code=\S+)\n/.exec(out);
+      if (base && setup) { clearTimeout(timer); resolve({ base: base[1], setupLink: setup[1] }); }
+    });
+  });
+  return {
+    ...ready,
+    log: () => out + log,
+    async stop() {
+      if (proc.exitCode === null) {
+        const exited = new Promise((r) => proc.on("exit", r));
+        proc.kill("SIGTERM");
+        await exited;
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+module.exports = { startHub };
