@@ -116,7 +116,8 @@ Api::Api(Store& store, Scheduler* scheduler, const HubConfig& config, std::strin
       accounts_(accounts),
       limiter_(std::make_unique<LoginLimiter>()),
       metrics_(std::make_unique<HttpMetrics>()),
-      plugins_(std::make_unique<PluginCache>()) {}
+      plugins_(std::make_unique<PluginCache>()),
+      catalogs_(Catalogs::Load(web_dir_.empty() ? std::string() : web_dir_ + "/i18n")) {}
 
 Api::~Api() = default;
 
@@ -451,8 +452,14 @@ ApiResponse Api::SyncNow(const ApiRequest&, const Principal& who, const Params& 
 }
 
 ApiResponse Api::Dashboard(const ApiRequest& r, const Principal& who, const Params&) const {
-  if (auto bad = CheckParams(r, {"q"})) return *bad;
+  if (auto bad = CheckParams(r, {"q", "lang"})) return *bad;
   PageData data;
+  data.catalogs = &catalogs_;
+  // The language: one just picked (kept in a cookie), one picked before, the browser's.
+  std::string picked = Param(r, "lang");
+  auto accept = r.headers.find("accept-language");
+  data.lang = catalogs_.Negotiate(picked.empty() ? CookieValue(r, "coophub_lang") : picked,
+                                  accept == r.headers.end() ? "" : accept->second);
   data.q = Param(r, "q");
   if (who.role >= Role::kViewer) {  // source health is for members: not even computed for others
     auto sources = AllSourcesJson();
@@ -465,11 +472,20 @@ ApiResponse Api::Dashboard(const ApiRequest& r, const Principal& who, const Para
     q.q = data.q;
     q.visibilities = VisibleTo(who.role);
     q.limit = 12;
+    if (kind == "event") {  // an agenda: what comes next (and what began today), soonest first
+      q.since = FormatRfc3339(NowUnix() - 12 * 3600);
+      q.oldest_first = true;
+    }
     auto page = store_.ListRecords(q);
     if (!page.ok()) return FromStatus(page.status());
     for (auto& item : page->Items()) data.records[kind].push_back(std::move(item));
   }
-  return {200, "text/html; charset=utf-8", RenderDashboard(data)};
+  ApiResponse page{200, "text/html; charset=utf-8", RenderDashboard(data)};
+  page.headers.emplace_back("Content-Language", data.lang);
+  page.headers.emplace_back("Vary", "Accept-Language, Cookie");
+  if (!picked.empty() && picked == data.lang)
+    page.headers.emplace_back("Set-Cookie", "coophub_lang=" + data.lang + "; Path=/; Max-Age=31536000; SameSite=Lax");
+  return page;
 }
 
 ApiResponse Api::Static(const ApiRequest&, const Principal&, const Params& p) const {

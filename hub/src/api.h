@@ -18,6 +18,7 @@
 
 #include "accounts.h"
 #include "config.h"
+#include "i18n.h"
 #include "scheduler.h"
 #include "sources.h"
 #include "store.h"
@@ -147,6 +148,7 @@ class Api {
   std::unique_ptr<LoginLimiter> limiter_;
   std::unique_ptr<HttpMetrics> metrics_;
   std::unique_ptr<PluginCache> plugins_;
+  Catalogs catalogs_;  // the page's words, by language
   mutable std::mutex setup_mu_;
   mutable std::string setup_code_;  // guarded by setup_mu_; "" once used or never set
 };

@@ -113,6 +113,25 @@ TEST_F(ApiTest, AddressesMustBeUtf8) {
   EXPECT_EQ(Get("/feeds/records.ics", {{"source", "caf\xc3\xa9"}}).status, 200) << "UTF-8 is fine";
 }
 
+TEST_F(ApiTest, ThePageSpeaksTheReadersLanguage) {
+  ApiRequest r;
+  r.path = "/";
+  r.headers["accept-language"] = "fr-FR,fr;q=0.9,en;q=0.5";
+  ApiResponse fr = api_->Handle(r);
+  EXPECT_NE(fr.body.find("<html lang=\"fr\">"), std::string::npos);
+  EXPECT_NE(fr.body.find(">Actualités</h2>"), std::string::npos) << fr.body.substr(0, 800);
+  EXPECT_NE(fr.body.find("<option value=\"fr\" lang=\"fr\" selected>Français</option>"), std::string::npos);
+  r.query = {{"lang", "nl"}};  // picked: kept in a cookie
+  ApiResponse nl = api_->Handle(r);
+  EXPECT_NE(nl.body.find(">Nieuws</h2>"), std::string::npos);
+  bool kept = false;
+  for (const auto& [k, v] : nl.headers) kept |= k == "Set-Cookie" && v.rfind("coophub_lang=nl;", 0) == 0;
+  EXPECT_TRUE(kept);
+  r.query.clear();
+  r.headers["cookie"] = "coophub_lang=sv";
+  EXPECT_NE(api_->Handle(r).body.find(">Nyheter</h2>"), std::string::npos) << "the cookie beats the browser";
+}
+
 TEST_F(ApiTest, StaticAssetsCannotEscapeTheWebDir) {
   EXPECT_EQ(Get("/static/style.css").status, 200);
   EXPECT_EQ(Get("/static/..%2Fapi.cc").status, 404);

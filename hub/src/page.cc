@@ -9,17 +9,16 @@
 namespace coophub {
 namespace {
 
-struct KindSection {
-  const char* kind;
-  const char* heading;
-};
+// The order sections appear in.
+const char* const kSections[] = {"post", "event", "decision", "task", "message", "transaction",
+                                 "resource", "person", "metric", "other"};
 
-// The order sections appear in, and what a person calls them.
-const KindSection kSections[] = {
-    {"post", "News"},           {"event", "Events"},     {"decision", "Decisions"},
-    {"task", "Tasks"},          {"message", "Messages"}, {"transaction", "Money"},
-    {"resource", "Resources"},  {"person", "People"},    {"metric", "Metrics"},
-    {"other", "Other"},
+// The words of the page in one language.
+struct Words {
+  const PageData& d;
+  std::string operator()(const std::string& key, const std::map<std::string, std::string>& args = {}) const {
+    return d.catalogs ? d.catalogs->Text(d.lang, key, args) : key;
+  }
 };
 
 std::string Str(const json& j, const char* key) {
@@ -27,51 +26,37 @@ std::string Str(const json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-std::string Freshness(const json& s, int64_t now) {
+// "5 min ago", "in 3 days": how far t is from now.
+std::string Distance(const Words& w, int64_t t, int64_t now) {
+  int64_t d = t > now ? t - now : now - t;
+  const char* unit = d < 3600 ? "min" : d < 86400 ? "h" : "d";
+  int64_t n = d < 3600 ? d / 60 : d < 86400 ? d / 3600 : d / 86400;
+  if (t <= now && d < 60) return w("ago.now");
+  return w(std::string(t > now ? "in." : "ago.") + unit, {{"n", std::to_string(n)}});
+}
+
+std::string Freshness(const Words& w, const json& s, int64_t now) {
   std::string f = Str(s, "freshness");
   std::string when = Str(s, "last_success");
-  std::string text = f == "never" ? "not synced yet"
-                                  : "updated " + Ago(ParseRfc3339(when).value_or(now), now);
+  std::string text = f == "never" ? w("fresh.never")
+                                  : w("fresh.updated", {{"ago", Distance(w, ParseRfc3339(when).value_or(now), now)}});
   if (f == "stale" && s.contains("last_run") && s["last_run"].is_object() &&
       Str(s["last_run"], "status") == "failed")
-    text += " · last sync failed: " + Str(s["last_run"], "message");
+    text += " · " + w("fresh.failed", {{"reason", Str(s["last_run"], "message")}});
   return text;
 }
 
-// "Fri 4 Dec, 12:30 UTC" for an instant (the dashboard localises this later).
-std::string Readable(int64_t t) {
-  static const char* kDays[] = {"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"};  // 1970-01-01 was a Thursday
-  static const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  std::string iso = FormatRfc3339(t);  // YYYY-MM-DDTHH:MM:SSZ
-  int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
-  int day = std::stoi(iso.substr(8, 2)), month = std::stoi(iso.substr(5, 2));
-  return std::string(kDays[((days % 7) + 7) % 7]) + " " + std::to_string(day) + " " + kMonths[month - 1] + ", " +
-         iso.substr(11, 5) + " UTC";
+// "in 3 days · 2026-12-04 12:30 UTC": how far, and when in a form every language reads
+// (the web code shows it with Intl in the reader's locale).
+std::string When(const Words& w, int64_t t, int64_t now) {
+  if (t <= now) return Distance(w, t, now);
+  std::string iso = FormatRfc3339(t);
+  return Distance(w, t, now) + " · " + iso.substr(0, 10) + " " + iso.substr(11, 5) + " UTC";
 }
 
-std::string When(int64_t t, int64_t now) {
-  if (t <= now) return Ago(t, now);
-  int64_t d = t - now;
-  std::string in = d < 3600 ? std::to_string(d / 60) + " min" : d < 86400 ? std::to_string(d / 3600) + " h"
-                                                                          : std::to_string(d / 86400) + " d";
-  return "in " + in + " · " + Readable(t);
-}
-
-// Events read as an agenda: upcoming ones soonest first, then the past, newest first.
-std::vector<json> AgendaOrder(const std::vector<json>& newest_first, int64_t now) {
-  std::vector<json> upcoming, past;
-  for (const auto& r : newest_first) {
-    auto t = ParseRfc3339(Str(r, "time"));
-    (t && *t >= now ? upcoming : past).push_back(r);
-  }
-  std::vector<json> out(upcoming.rbegin(), upcoming.rend());
-  out.insert(out.end(), past.begin(), past.end());
-  return out;
-}
-
-void RenderRecord(const json& r, int64_t now, std::string* out) {
+void RenderRecord(const Words& w, const json& r, int64_t now, std::string* out) {
   std::string title = Str(r, "title");
-  if (title.empty()) title = "(untitled)";
+  if (title.empty()) title = w("untitled");
   std::string url = Str(r, "url");
   bool safe_url = url.rfind("https://", 0) == 0 || url.rfind("http://", 0) == 0;
   *out += "<li class=\"record\"><div class=\"title\">";
@@ -82,7 +67,7 @@ void RenderRecord(const json& r, int64_t now, std::string* out) {
   if (!t.empty()) {
     *out += " · <time datetime=\"" + HtmlEscape(t) + "\">";
     auto ts = ParseRfc3339(t);
-    *out += HtmlEscape(ts ? When(*ts, now) : t) + "</time>";
+    *out += HtmlEscape(ts ? When(w, *ts, now) : t) + "</time>";
   }
   std::string author = Str(r, "author");
   if (!author.empty()) *out += " · " + HtmlEscape(author);
@@ -103,39 +88,49 @@ std::string HtmlEscape(const std::string& s) { return XmlEscape(s); }  // the sa
 
 std::string RenderDashboard(const PageData& d) {
   int64_t now = NowUnix();
+  Words w{d};
   std::string out = R"(<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
+<html lang=")" + HtmlEscape(d.lang) + R"("><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>coophub</title><link rel="stylesheet" href="/static/style.css"></head>
 <body><header><h1>coophub</h1>
-<form role="search" method="get" action="/"><label for="q" class="visually-hidden">Search every tool</label>
-<input id="q" name="q" type="search" placeholder="Search every tool" value=")" +
-                    HtmlEscape(d.q) + R"("><button type="submit">Search</button></form></header>
-<main><section class="sources" aria-labelledby="sources-h"><h2 id="sources-h">Sources</h2><ul>
-)";
+<form role="search" method="get" action="/"><label for="q" class="visually-hidden">)" +
+                    HtmlEscape(w("search.label")) + R"(</label>
+<input id="q" name="q" type="search" placeholder=")" + HtmlEscape(w("search.label")) + R"(" value=")" +
+                    HtmlEscape(d.q) + R"("><button type="submit">)" + HtmlEscape(w("search.button")) +
+                    R"(</button></form></header>
+<main><section class="sources" aria-labelledby="sources-h"><h2 id="sources-h">)" +
+                    HtmlEscape(w("sources.heading")) + "</h2><ul>\n";
   for (const auto& s : d.sources) {
     std::string f = Str(s, "freshness");
     out += "<li class=\"source " + HtmlEscape(f) + "\"><strong>" + HtmlEscape(Str(s, "id")) +
-           "</strong> <span class=\"count\">" + std::to_string(s.value("records", 0)) +
-           " records</span> <span class=\"fresh\">" + HtmlEscape(Freshness(s, now)) + "</span></li>\n";
+           "</strong> <span class=\"count\">" +
+           HtmlEscape(w("sources.records", {{"n", std::to_string(s.value("records", 0))}})) +
+           "</span> <span class=\"fresh\">" + HtmlEscape(Freshness(w, s, now)) + "</span></li>\n";
   }
   out += "</ul></section>\n";
   bool any = false;
-  for (const auto& sec : kSections) {
-    auto it = d.records.find(sec.kind);
+  for (const char* kind : kSections) {
+    auto it = d.records.find(kind);
     if (it == d.records.end() || it->second.empty()) continue;
     any = true;
-    out += "<section class=\"kind kind-" + std::string(sec.kind) + "\" aria-labelledby=\"h-" + sec.kind +
-           "\"><h2 id=\"h-" + sec.kind + "\">" + sec.heading + "</h2><ul>\n";
-    const std::vector<json> items = std::string(sec.kind) == "event" ? AgendaOrder(it->second, now) : it->second;
-    for (const auto& r : items) RenderRecord(r, now, &out);
+    out += "<section class=\"kind kind-" + std::string(kind) + "\" aria-labelledby=\"h-" + kind + "\"><h2 id=\"h-" +
+           kind + "\">" + HtmlEscape(w(std::string("kind.") + kind)) + "</h2><ul>\n";
+    for (const auto& r : it->second) RenderRecord(w, r, now, &out);
     out += "</ul></section>\n";
   }
   if (!any)
-    out += d.q.empty() ? "<p class=\"empty\">Nothing here yet: the sources above have not brought any records. "
-                         "The first sync runs when the hub starts.</p>"
-                       : "<p class=\"empty\">Nothing matches “" + HtmlEscape(d.q) + "”.</p>";
-  out += "</main><footer><a href=\"/api/v1/records\">API</a></footer></body></html>\n";
+    out += "<p class=\"empty\">" + HtmlEscape(d.q.empty() ? w("empty.none") : w("empty.search", {{"q", d.q}})) + "</p>";
+  out += "</main><footer><a href=\"/api/v1/records\">" + HtmlEscape(w("footer.api")) + "</a>";
+  if (d.catalogs) {  // a plain form: it works without JavaScript, and the choice is kept
+    out += "<form class=\"lang\" method=\"get\" action=\"/\"><label for=\"lang\">" + HtmlEscape(w("language.label")) +
+           "</label> <select id=\"lang\" name=\"lang\">";
+    for (const auto& [code, name] : d.catalogs->Languages())
+      out += "<option value=\"" + HtmlEscape(code) + "\" lang=\"" + HtmlEscape(code) + "\"" +
+             (code == d.lang ? " selected" : "") + ">" + HtmlEscape(name) + "</option>";
+    out += "</select> <button type=\"submit\">" + HtmlEscape(w("language.button")) + "</button></form>";
+  }
+  out += "</footer></body></html>\n";
   return out;
 }
 

@@ -91,6 +91,15 @@ test("the first admin signs in through the setup link and sees both sources", as
   assert.doesNotMatch(found, /Solidarity fund/, "the search keeps only what matches");
   await shot(page, "3-search-phone");
 
+  await page.selectOption("#lang", "fr");
+  await Promise.all([page.waitForURL(/lang=fr/), page.click("form.lang button")]);
+  assert.equal(await page.getAttribute("html", "lang"), "fr");
+  assert.match(await page.textContent("main"), /Actualités/);
+  await page.goto(hub.base + "/");  // the choice is kept
+  assert.match(await page.textContent("#h-post"), /Actualités/);
+  assert.deepEqual(await accessibilityProblems(page), []);
+  await shot(page, "5-french-phone");
+
   const desktop = await browser.newContext({ ...contextOptions, viewport: viewports.desktop,
                                                 storageState: await phone.storageState() });
   const wide = await desktop.newPage();
