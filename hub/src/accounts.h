@@ -63,8 +63,9 @@ class Accounts {
   // A new role and/or password (empty optional: unchanged). A new password ends the
   // user's sessions. Conflict when it would leave the hub without an admin.
   virtual Result<User> UpdateUser(int64_t id, std::optional<Role> role, std::optional<std::string> password) = 0;
-  // Removes the user with their sessions and tokens; Conflict for the last admin.
-  virtual Status DeleteUser(int64_t id) = 0;
+  // Removes the user with their sessions and tokens (returned as they were); Conflict
+  // for the last admin.
+  virtual Result<User> DeleteUser(int64_t id) = 0;
   // The user, or Invalid("wrong name or password") whichever was wrong. Takes as long
   // for an unknown name as for a wrong password.
   virtual Result<User> CheckPassword(const std::string& name, const std::string& password) = 0;

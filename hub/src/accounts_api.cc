@@ -348,12 +348,9 @@ ApiResponse Api::UpdateUser(const ApiRequest& req, const Principal& who, const P
 ApiResponse Api::DeleteUser(const ApiRequest&, const Principal& who, const Params& p) const {
   auto id = UserId(p[0]);
   if (!id) return Problem(400, "Bad user id", "a user id is a positive number (GET /api/v1/users lists them)");
-  std::string name = p[0];
-  if (auto users = accounts_->ListUsers(); users.ok())
-    for (const auto& u : *users)
-      if (u.id == *id) name = u.name;
-  if (auto s = accounts_->DeleteUser(*id); !s.ok()) return FromStatus(s);
-  Audit(who, "user.delete", name);
+  auto gone = accounts_->DeleteUser(*id);
+  if (!gone.ok()) return FromStatus(gone.status());
+  Audit(who, "user.delete", gone->name);
   return {204, "application/json", ""};
 }
 

@@ -393,15 +393,8 @@ ApiResponse Api::ListSources(const ApiRequest& r, const Principal&, const Params
 ApiResponse Api::GetSource(const ApiRequest&, const Principal& who, const Params& p) const {
   auto src = FindSourceEntry(p[0]);
   if (!src) return Problem(404, "Unknown source", "no source \"" + p[0].substr(0, 64) + "\" in the hub");
-  auto stats = store_.Stats();
-  if (!stats.ok()) return FromStatus(stats.status());
-  auto j = SourceJson(*src, *stats, scheduler_ ? scheduler_->Snapshot() : std::vector<SourceLiveStatus>{});
+  auto j = OneSourceJson(*src, /*with_config=*/who.role >= Role::kEditor);
   if (!j.ok()) return FromStatus(j.status());
-  // Those who set sources up see an API source's config, without its secret fields.
-  if (who.role >= Role::kEditor && !src->from_file) {
-    (*j)["config"] = WithoutFields(src->config->config, src->secrets_set);
-    (*j)["secrets_set"] = src->secrets_set;
-  }
   return Json(200, *j);
 }
 

@@ -138,6 +138,8 @@ class Api {
   Result<json> SourceJson(const SourceEntry& entry, const std::vector<SourceStats>& stats,
                           const std::vector<SourceLiveStatus>& live) const;
   Result<json> AllSourcesJson() const;  // every configured source, as SourceJson
+  // One source as SourceJson; with_config adds an API source's config (secrets left out).
+  Result<json> OneSourceJson(const SourceEntry& entry, bool with_config) const;
 
   Store& store_;
   Scheduler* scheduler_;

@@ -43,5 +43,7 @@ Result<std::unique_ptr<Sources>> OpenSources(const HubConfig& hub);
 
 // value without the fields at the dotted paths; the removed ones go to *taken.
 json WithoutFields(const json& value, const std::vector<std::string>& paths, json* taken = nullptr);
+// Sets the field at a dotted path ("auth.token"), making the objects on the way.
+void SetField(json* value, const std::string& path, json field);
 
 }  // namespace coophub

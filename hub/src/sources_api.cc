@@ -59,6 +59,19 @@ std::optional<SourceEntry> Api::FindSourceEntry(const std::string& id) const {
   return std::nullopt;
 }
 
+Result<json> Api::OneSourceJson(const SourceEntry& entry, bool with_config) const {
+  auto stats = store_.Stats();
+  if (!stats.ok()) return stats.status();
+  auto j = SourceJson(entry, *stats, scheduler_ ? scheduler_->Snapshot() : std::vector<SourceLiveStatus>{});
+  if (!j.ok()) return j.status();
+  // An API source's config, for those who set sources up: without its secret fields.
+  if (with_config && !entry.from_file) {
+    (*j)["config"] = WithoutFields(entry.config->config, entry.secrets_set);
+    (*j)["secrets_set"] = entry.secrets_set;
+  }
+  return j;
+}
+
 // {"id", "plugin", "config", "visibility"?, "every"?, "enabled"?}
 ApiResponse Api::CreateSource(const ApiRequest& req, const Principal& who, const Params&) const {
   if (!sources_) return Problem(503, "Sources are read-only", "this hub keeps its sources in hub.yaml only");
@@ -81,12 +94,8 @@ ApiResponse Api::CreateSource(const ApiRequest& req, const Principal& who, const
   if (!entry.ok()) return FromStatus(entry.status());
   if (scheduler_) scheduler_->Put(entry->config);
   Audit(who, "source.create", s.id, s.plugin);
-  auto stats = store_.Stats();
-  if (!stats.ok()) return FromStatus(stats.status());
-  auto j = SourceJson(*entry, *stats, scheduler_ ? scheduler_->Snapshot() : std::vector<SourceLiveStatus>{});
+  auto j = OneSourceJson(*entry, /*with_config=*/true);
   if (!j.ok()) return FromStatus(j.status());
-  (*j)["config"] = WithoutFields(s.config, entry->secrets_set);
-  (*j)["secrets_set"] = entry->secrets_set;
   ApiResponse r = Json(201, *j);
   r.headers.emplace_back("Location", "/api/v1/sources/" + s.id);
   return r;
@@ -121,13 +130,7 @@ ApiResponse Api::UpdateSource(const ApiRequest& req, const Principal& who, const
     json given;
     WithoutFields(config, secret_fields, &given);
     for (const auto& [path, v] : kept.items())
-      if (!given.contains(path)) {  // write-only: not sent back, so not changed
-        json* at = &config;
-        size_t from = 0;
-        for (size_t dot; (dot = path.find('.', from)) != std::string::npos; from = dot + 1)
-          at = &(*at)[path.substr(from, dot - from)];
-        (*at)[path.substr(from)] = v;
-      }
+      if (!given.contains(path)) SetField(&config, path, v);  // write-only: not sent back, so not changed
     s.config = std::move(config);
   }
   if (auto bad = ReadSchedule(*body, &s)) return *bad;
@@ -138,12 +141,8 @@ ApiResponse Api::UpdateSource(const ApiRequest& req, const Principal& who, const
   std::string changed;
   for (const auto& [key, v] : body->items()) changed += (changed.empty() ? "" : ",") + key;
   Audit(who, "source.update", s.id, changed);
-  auto stats = store_.Stats();
-  if (!stats.ok()) return FromStatus(stats.status());
-  auto j = SourceJson(*entry, *stats, scheduler_ ? scheduler_->Snapshot() : std::vector<SourceLiveStatus>{});
+  auto j = OneSourceJson(*entry, /*with_config=*/true);
   if (!j.ok()) return FromStatus(j.status());
-  (*j)["config"] = WithoutFields(s.config, entry->secrets_set);
-  (*j)["secrets_set"] = entry->secrets_set;
   return Json(200, *j);
 }
 

@@ -90,7 +90,7 @@ class SqliteAccounts final : public Accounts {
     return user;
   }
 
-  Status DeleteUser(int64_t id) override {
+  Result<User> DeleteUser(int64_t id) override {
     Use use(this);
     auto user = FindUser(id);
     if (!user.ok()) return user.status();
@@ -98,7 +98,7 @@ class SqliteAccounts final : public Accounts {
     // Sessions and tokens go with the user (ON DELETE CASCADE).
     if (StepWith(db_.Prepare("DELETE FROM users WHERE id=?"), id) != SQLITE_DONE) return Fail();
     token_cache_.clear();
-    return Status::Ok();
+    return user;
   }
 
   Result<std::vector<User>> ListUsers() override {

@@ -70,7 +70,7 @@ class SqliteSources final : public Sources {
       }
       SourceEntry e{nullptr, false, {}};
       for (const auto& [path, v] : secrets.items()) {
-        if (json* slot = Walk(c.config, path, true)) *slot = v;
+        SetField(&c.config, path, v);
         e.secrets_set.push_back(path);
       }
       e.config = std::make_shared<const SourceConfig>(std::move(c));
@@ -206,6 +206,10 @@ json WithoutFields(const json& value, const std::vector<std::string>& paths, jso
     parent->erase(key);
   }
   return out;
+}
+
+void SetField(json* value, const std::string& path, json field) {
+  if (json* slot = Walk(*value, path, true)) *slot = std::move(field);
 }
 
 Result<std::unique_ptr<Sources>> OpenSources(const HubConfig& hub) {

@@ -31,14 +31,6 @@ std::optional<int64_t> ParseDurationMs(std::string_view s) {
   return std::nullopt;
 }
 
-std::string Ago(int64_t then, int64_t now) {
-  int64_t d = now - then;
-  if (d < 60) return "just now";
-  if (d < 3600) return std::to_string(d / 60) + " min ago";
-  if (d < 86400) return std::to_string(d / 3600) + " h ago";
-  return std::to_string(d / 86400) + " d ago";
-}
-
 int64_t NowUnix() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())

@@ -24,10 +24,6 @@ std::optional<std::string> NormalizeRfc3339(std::string_view text);
 // milliseconds. nullopt for anything else.
 std::optional<int64_t> ParseDurationMs(std::string_view text);
 
-// "3 min ago", "2 h ago", "5 d ago", "just now": for people, in English (the
-// dashboard localises on its side).
-std::string Ago(int64_t then_unix, int64_t now_unix);
-
 int64_t NowUnix();
 int64_t NowMs();  // monotonic-enough wall clock in ms, for logs and run records
 

@@ -25,11 +25,5 @@ TEST(Time, Durations) {
   EXPECT_FALSE(ParseDurationMs("5y"));
 }
 
-TEST(Time, Ago) {
-  EXPECT_EQ(Ago(1000, 1030), "just now");
-  EXPECT_EQ(Ago(1000, 1000 + 300), "5 min ago");
-  EXPECT_EQ(Ago(0, 3 * 86400), "3 d ago");
-}
-
 }  // namespace
 }  // namespace coophub
