@@ -36,27 +36,6 @@ std::vector<std::string> Split(const std::string& path) {
   return out;
 }
 
-std::string Param(const ApiRequest& r, const std::string& name) {
-  auto it = r.query.find(name);
-  return it == r.query.end() ? std::string() : it->second;
-}
-
-// Checks that only known parameters were given, each at most once.
-std::optional<ApiResponse> CheckParams(const ApiRequest& r, const std::set<std::string>& known) {
-  for (const auto& [k, v] : r.query) {
-    if (!known.count(k)) {
-      std::string list;
-      for (const auto& x : known) list += (list.empty() ? "" : ", ") + x;
-      return Problem(400, "Unknown query parameter",
-                     "\"" + k.substr(0, 40) + "\" is not a parameter of " + r.path +
-                         "; known: " + list);
-    }
-    if (r.query.count(k) > 1)
-      return Problem(400, "Repeated query parameter", "\"" + k + "\" is given more than once");
-  }
-  return std::nullopt;
-}
-
 std::optional<std::string> MsTime(int64_t ms) {
   if (ms <= 0) return std::nullopt;
   return FormatRfc3339(ms / 1000);
@@ -82,6 +61,28 @@ std::string ContentType(const fs::path& p) {
 
 }  // namespace
 
+std::string Param(const ApiRequest& r, const std::string& name) {
+  auto it = r.query.find(name);
+  return it == r.query.end() ? std::string() : it->second;
+}
+
+// Checks that only known parameters were given, each at most once.
+std::optional<ApiResponse> CheckParams(const ApiRequest& r, const std::set<std::string>& known) {
+  for (const auto& [k, v] : r.query) {
+    if (!known.count(k)) {
+      std::string list;
+      for (const auto& x : known) list += (list.empty() ? "" : ", ") + x;
+      return Problem(400, "Unknown query parameter",
+                     "\"" + k.substr(0, 40) + "\" is not a parameter of " + r.path +
+                         "; known: " + list);
+    }
+    if (r.query.count(k) > 1)
+      return Problem(400, "Repeated query parameter", "\"" + k + "\" is given more than once");
+  }
+  return std::nullopt;
+}
+
+
 ApiResponse Problem(int status, const std::string& title, const std::string& detail) {
   json j = {{"type", "about:blank"}, {"title", title}, {"status", status}, {"detail", detail}};
   return {status, "application/problem+json", j.dump(-1, ' ', false, json::error_handler_t::replace)};
@@ -103,7 +104,7 @@ ApiResponse FromStatus(const Status& s) {
 
 std::string DefaultWebDir() {
   for (const fs::path& p : {fs::path(SelfExe()).parent_path() / "../share/coophub/web",
-                            fs::path(COOPHUB_SOURCE_DIR) / "web/static"})
+                            fs::path(COOPHUB_BUILD_WEB_DIR)})
     if (fs::exists(p / "style.css")) return fs::weakly_canonical(p).string();
   return "";
 }
@@ -157,7 +158,13 @@ const std::vector<Api::Route>& Api::Routes() {
       {"PATCH", "/api/v1/users/{}", R::kAdmin, &Api::UpdateUser},
       {"DELETE", "/api/v1/users/{}", R::kAdmin, &Api::DeleteUser},
       {"GET", "/api/v1/audit", R::kAdmin, &Api::AuditLog},
+      {"GET", "/api/v1/dashboards", R::kAnonymous, &Api::ListDashboards},
+      {"GET", "/api/v1/dashboards/{}", R::kAnonymous, &Api::GetDashboard},
+      {"PUT", "/api/v1/dashboards/{}", R::kAdmin, &Api::PutDashboard},
+      {"DELETE", "/api/v1/dashboards/{}", R::kAdmin, &Api::DeleteDashboard},
       {"GET", "/", R::kAnonymous, &Api::Dashboard},
+      {"GET", "/login", R::kAnonymous, &Api::LoginPage},
+      {"GET", "/admin", R::kAnonymous, &Api::AdminPage},
       {"GET", "/setup", R::kAnonymous, &Api::SetupPage},
       {"GET", "/static/{}", R::kAnonymous, &Api::Static},
       {"GET", "/feeds/{}", R::kAnonymous, &Api::Feed},
@@ -442,43 +449,6 @@ ApiResponse Api::SyncNow(const ApiRequest&, const Principal& who, const Params& 
                              {"status_url", "/api/v1/sources/" + p[0]}});
   r.headers.emplace_back("Location", "/api/v1/sources/" + p[0] + "/runs");
   return r;
-}
-
-ApiResponse Api::Dashboard(const ApiRequest& r, const Principal& who, const Params&) const {
-  if (auto bad = CheckParams(r, {"q", "lang"})) return *bad;
-  PageData data;
-  data.catalogs = &catalogs_;
-  // The language: one just picked (kept in a cookie), one picked before, the browser's.
-  std::string picked = Param(r, "lang");
-  auto accept = r.headers.find("accept-language");
-  data.lang = catalogs_.Negotiate(picked.empty() ? CookieValue(r, "coophub_lang") : picked,
-                                  accept == r.headers.end() ? "" : accept->second);
-  data.q = Param(r, "q");
-  if (who.role >= Role::kViewer) {  // source health is for members: not even computed for others
-    auto sources = AllSourcesJson();
-    if (!sources.ok()) return FromStatus(sources.status());
-    data.sources = std::move(*sources);
-  }
-  for (const auto& kind : RecordKinds()) {
-    RecordQuery q;
-    q.kind = kind;
-    q.q = data.q;
-    q.visibilities = VisibleTo(who.role);
-    q.limit = 12;
-    if (kind == "event") {  // an agenda: what comes next (and what began today), soonest first
-      q.since = FormatRfc3339(NowUnix() - 12 * 3600);
-      q.oldest_first = true;
-    }
-    auto page = store_.ListRecords(q);
-    if (!page.ok()) return FromStatus(page.status());
-    for (auto& item : page->Items()) data.records[kind].push_back(std::move(item));
-  }
-  ApiResponse page{200, "text/html; charset=utf-8", RenderDashboard(data)};
-  page.headers.emplace_back("Content-Language", data.lang);
-  page.headers.emplace_back("Vary", "Accept-Language, Cookie");
-  if (!picked.empty() && picked == data.lang)
-    page.headers.emplace_back("Set-Cookie", "coophub_lang=" + data.lang + "; Path=/; Max-Age=31536000; SameSite=Lax");
-  return page;
 }
 
 ApiResponse Api::Static(const ApiRequest&, const Principal&, const Params& p) const {

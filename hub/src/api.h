@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <variant>
@@ -18,7 +19,9 @@
 
 #include "accounts.h"
 #include "config.h"
+#include "dashboards.h"
 #include "i18n.h"
+#include "page.h"
 #include "scheduler.h"
 #include "sources.h"
 #include "store.h"
@@ -51,6 +54,10 @@ ApiResponse Problem(int status, const std::string& title, const std::string& det
 // Conflict 409, Unavailable 503, else 500).
 ApiResponse Json(int status, const json& j);
 ApiResponse FromStatus(const Status& s);
+// The value of a query parameter, "" when absent.
+std::string Param(const ApiRequest& r, const std::string& name);
+// A 400 problem for a parameter not in known, or one given twice.
+std::optional<ApiResponse> CheckParams(const ApiRequest& r, const std::set<std::string>& known);
 
 class LoginLimiter;
 class HttpMetrics;
@@ -72,6 +79,8 @@ class Api {
   void SetSetupCode(std::string code);
   // Sources made through the API beside hub.yaml's; without, sources are read-only.
   void SetSources(Sources* sources) { sources_ = sources; }
+  // Dashboards saved through the API beside hub.yaml's; without, they are read-only.
+  void SetDashboards(Dashboards* dashboards) { dashboards_ = dashboards; }
 
  private:
   using Params = std::vector<std::string>;  // path parameters, in order
@@ -94,7 +103,19 @@ class Api {
   ApiResponse SourceRuns(const ApiRequest&, const Principal&, const Params&) const;
   ApiResponse GetRun(const ApiRequest&, const Principal&, const Params&) const;
   ApiResponse SyncNow(const ApiRequest&, const Principal&, const Params&) const;
+  // dashboards_api.cc: the pages, and dashboards through the API
   ApiResponse Dashboard(const ApiRequest&, const Principal&, const Params&) const;
+  ApiResponse LoginPage(const ApiRequest&, const Principal&, const Params&) const;
+  ApiResponse AdminPage(const ApiRequest&, const Principal&, const Params&) const;
+  ApiResponse ListDashboards(const ApiRequest&, const Principal&, const Params&) const;
+  ApiResponse GetDashboard(const ApiRequest&, const Principal&, const Params&) const;
+  ApiResponse PutDashboard(const ApiRequest&, const Principal&, const Params&) const;
+  ApiResponse DeleteDashboard(const ApiRequest&, const Principal&, const Params&) const;
+  std::vector<DashboardEntry> DashboardEntries() const;
+  // The reader, their language (?lang=, the coophub_lang cookie, Accept-Language).
+  PageContext Context(const ApiRequest& r, const Principal& who, const std::string& path) const;
+  // A page, keeping a language just picked in its cookie.
+  ApiResponse Html(const ApiRequest& r, const PageContext& c, std::string body) const;
   ApiResponse Static(const ApiRequest&, const Principal&, const Params&) const;
   ApiResponse Changes(const ApiRequest&, const Principal&, const Params&) const;
   ApiResponse Feed(const ApiRequest&, const Principal&, const Params&) const;
@@ -147,6 +168,7 @@ class Api {
   std::string web_dir_;
   Accounts* accounts_;
   Sources* sources_ = nullptr;
+  Dashboards* dashboards_ = nullptr;
   std::unique_ptr<LoginLimiter> limiter_;
   std::unique_ptr<HttpMetrics> metrics_;
   std::unique_ptr<PluginCache> plugins_;

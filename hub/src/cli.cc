@@ -188,8 +188,11 @@ int Serve(const ServeOptions& o) {
       scheduler.Put(e.config);
       ++api_sources;
     }
+  auto dashboards = OpenDashboards(hub.dashboards, hub.StorePath());
+  if (!dashboards.ok()) return Fail(kExitUsage, dashboards.status().Prefixed(hub.StorePath()).message());
   Api api(**store, &scheduler, hub, DefaultWebDir(), accounts->get());
   api.SetSources(sources->get());
+  api.SetDashboards(dashboards->get());
   std::string setup_code = *users == 0 ? NewSetupCode() : "";
   api.SetSetupCode(setup_code);
   HttpServer http(api, ServerOptions{TlsFiles{hub.tls_cert, hub.tls_key}, o.behind_proxy});

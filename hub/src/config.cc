@@ -138,7 +138,7 @@ Status ParseSource(const Ctx& c, const YAML::Node& n, size_t i, const Limits& de
 }
 
 Status ParseRoot(const Ctx& c, const YAML::Node& root, HubConfig* h) {
-  if (auto s = CheckKeys(c, root, "", {"server", "store", "plugin_dirs", "scheduler", "limits", "sources"}); !s.ok())
+  if (auto s = CheckKeys(c, root, "", {"server", "store", "plugin_dirs", "scheduler", "limits", "sources", "dashboards"}); !s.ok())
     return s;
   if (auto srv = root["server"]) {
     if (auto s = CheckKeys(c, srv, "server", {"address", "port", "tls_cert", "tls_key"}); !s.ok()) return s;
@@ -188,6 +188,17 @@ Status ParseRoot(const Ctx& c, const YAML::Node& root, HubConfig* h) {
       if (!seen.insert(s.id).second)
         return Status::Invalid(c.At(srcs[i], "sources." + s.id) + ": the id \"" + s.id + "\" is used twice");
       h->sources.push_back(std::move(s));
+    }
+  }
+  if (auto boards = root["dashboards"]) {
+    if (!boards.IsSequence()) return Status::Invalid(c.At(boards, "dashboards") + " must be a list");
+    std::set<std::string> seen;
+    for (size_t i = 0; i < boards.size(); ++i) {
+      auto d = ParseDashboard(ToJson(boards[i]), c.At(boards[i], "dashboards[" + std::to_string(i) + "]"));
+      if (!d.ok()) return d.status();
+      if (!seen.insert(d->id).second)
+        return Status::Invalid(c.At(boards[i], "dashboards." + d->id) + ": the id \"" + d->id + "\" is used twice");
+      h->dashboards.push_back(std::move(*d));
     }
   }
   return Status::Ok();

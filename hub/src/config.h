@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// hub.yaml: the server, the store, where plugins live, and the sources. Parsing is
+// hub.yaml: the server, the store, where plugins live, the sources and the dashboards. Parsing is
 // strict: an unknown key, a wrong type or a bad duration is an error naming the file,
 // line and field, so a typo never half-starts a hub. Secrets are referenced with
 // ${env:NAME} or ${file:/path} and resolved only when a connector runs.
@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "dashboards.h"
 #include "protocol.h"
 #include "runner.h"
 #include "status.h"
@@ -38,6 +39,7 @@ struct HubConfig {
   int64_t jitter_ms = 30 * 1000;
   int64_t max_backoff_ms = 60 * 60 * 1000;
   std::vector<SourceConfig> sources;
+  std::vector<DashboardConfig> dashboards;  // none: DefaultDashboard()
 
   const SourceConfig* FindSource(const std::string& id) const;
   std::string StorePath() const;  // data_dir/coophub.db, absolute

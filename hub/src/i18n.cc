@@ -76,6 +76,14 @@ std::string Catalogs::Text(const std::string& lang, const std::string& key,
   return text;
 }
 
+std::map<std::string, std::string> Catalogs::All(const std::string& lang) const {
+  std::map<std::string, std::string> out;
+  for (const std::string& l : {std::string("en"), lang})
+    if (auto c = by_lang_.find(l); c != by_lang_.end())
+      for (const auto& [k, v] : c->second) out[k] = v;
+  return out;
+}
+
 std::vector<std::pair<std::string, std::string>> Catalogs::Languages() const {
   std::vector<std::pair<std::string, std::string>> out;
   for (const auto& [lang, messages] : by_lang_) {

@@ -27,6 +27,9 @@ class Catalogs {
   std::string Text(const std::string& lang, const std::string& key,
                    const std::map<std::string, std::string>& args = {}) const;
 
+  // Every message of lang, English filling the gaps: for the web code's own words.
+  std::map<std::string, std::string> All(const std::string& lang) const;
+
   // (code, name in its own language), sorted by code.
   std::vector<std::pair<std::string, std::string>> Languages() const;
 

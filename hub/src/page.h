@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// The first dashboard page, rendered on the server: each source's freshness, then the
-// records grouped by kind, newest first, in the reader's language, with a language
-// picker. Works without JavaScript. Pure function.
+// The pages, rendered on the server so that they are whole before any script runs and
+// work without JavaScript: the dashboard (its widgets in order, each naming where every
+// item came from and how fresh that source is), the sign-in page, and the admin
+// shell. The web code (web/src/) then formats times, numbers and money with Intl for
+// the reader's locale, draws charts and keeps things live. Pure functions.
 #pragma once
 
 #include <map>
@@ -11,19 +13,41 @@
 
 #include "i18n.h"
 #include "protocol.h"
+#include "widgets.h"
 
 namespace coophub {
 
+// What every page knows of its reader.
+struct PageContext {
+  const Catalogs* catalogs = nullptr;  // the words, in...
+  std::string lang = "en";             // ...this language
+  std::string user;                    // signed-in name, "" for a stranger
+  std::string role;                    // viewer, editor, admin; "" for a stranger
+  std::string csrf;                    // the session's CSRF token, for the page's writes
+  std::string path = "/";              // the page's own path, for the language form
+  int64_t seq = -1;                    // the newest change the page shows, for live updates
+};
+
 struct PageData {
-  const Catalogs* catalogs = nullptr;              // the words, in...
-  std::string lang = "en";                         // ...this language
-  std::string q;                                   // the search, if any
-  json sources = json::array();                    // as /api/v1/sources items
-  // kind -> records, newest first; events as an agenda: upcoming, soonest first
-  std::map<std::string, std::vector<json>> records;
+  PageContext ctx;
+  std::string q;                  // the search, if any
+  std::string dashboard_id, title;
+  std::vector<std::pair<std::string, std::string>> dashboards;  // (id, title) the reader may open
+  // Every source the reader's records may come from: id -> /api/v1/sources item. The
+  // failure reasons are shown only with show_reasons (members: a message may name a
+  // private address).
+  std::map<std::string, json> sources;
+  bool show_reasons = false;
+  std::vector<WidgetData> widgets;
+  std::vector<json> results;  // with q: the hits, newest first, each with a snippet
+  bool first_visit = false;
 };
 
 std::string RenderDashboard(const PageData& data);
+// The sign-in form; `next` is where to go once signed in (a local path).
+std::string RenderLogin(const PageContext& ctx, const std::string& next);
+// The admin page's shell: the web code fills it from the API.
+std::string RenderAdmin(const PageContext& ctx);
 
 // Escapes text for HTML element content and attribute values.
 std::string HtmlEscape(const std::string& s);

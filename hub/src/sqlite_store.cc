@@ -108,6 +108,11 @@ CREATE TABLE sources(id TEXT PRIMARY KEY, plugin TEXT NOT NULL, visibility TEXT 
   every_ms INTEGER NOT NULL, enabled INTEGER NOT NULL, config TEXT NOT NULL,
   secrets TEXT NOT NULL DEFAULT '', updated_ms INTEGER NOT NULL);
 )sql",
+    // 6: dashboards saved through the API (hub.yaml's stay in the file), as their JSON
+    // form (dashboards.h).
+    R"sql(
+CREATE TABLE dashboards(id TEXT PRIMARY KEY, json TEXT NOT NULL, updated_ms INTEGER NOT NULL);
+)sql",
 };
 
 class SqliteStore final : public Store {
@@ -138,6 +143,7 @@ class SqliteStore final : public Store {
         "SELECT MAX(COALESCE((SELECT MAX(seq) FROM records),0),"
         " COALESCE((SELECT MAX(seq) FROM tombstones),0))");
     if (st && sqlite3_step(st) == SQLITE_ROW) next_seq_ = sqlite3_column_int64(st, 0) + 1;
+    sqlite3_reset(st);  // a statement left on its row keeps a snapshot: the first write would fail
     committed_seq_ = next_seq_ - 1;
     st = wdb_.Prepare("SELECT COALESCE(MAX(uid), 0) FROM records");
     if (st && sqlite3_step(st) == SQLITE_ROW) next_uid_ = sqlite3_column_int64(st, 0) + 1;
@@ -545,8 +551,8 @@ Result<ChangePage> SqliteStore::ListChanges(int64_t after, const std::vector<std
   for (size_t i = 0; i < visibilities.size(); ++i) filter += i ? ",?" : " AND visibility IN (?";
   if (!filter.empty()) filter += ")";
   std::string sql =
-      "SELECT seq, uid, json FROM records WHERE seq > ?" + filter +
-      " UNION ALL SELECT seq, 0, json_object('source', source, 'stream', stream, 'id', id) FROM tombstones"
+      "SELECT seq, uid, json, created_seq FROM records WHERE seq > ?" + filter +
+      " UNION ALL SELECT seq, 0, json_object('source', source, 'stream', stream, 'id', id), 0 FROM tombstones"
       " WHERE seq > ?" + filter + " ORDER BY seq LIMIT ?";
   return WithReader<ChangePage>([&](Db& db) -> Result<ChangePage> {
     sqlite3_stmt* st = db.Prepare(sql);
@@ -563,7 +569,9 @@ Result<ChangePage> SqliteStore::ListChanges(int64_t after, const std::vector<std
       int64_t seq = sqlite3_column_int64(st, 0), uid = sqlite3_column_int64(st, 1);
       std::string item = "{\"seq\":" + std::to_string(seq);
       if (uid) {
-        item += ",\"op\":\"upsert\",\"record\":";
+        // created: the record is new since `after`, rather than changed.
+        item += sqlite3_column_int64(st, 3) > after ? ",\"op\":\"upsert\",\"created\":true,\"record\":"
+                                                     : ",\"op\":\"upsert\",\"created\":false,\"record\":";
         AppendWithUid(uid, st, 2, &item);
       } else {
         std::string key = Text(st, 2);  // {"source":…,"stream":…,"id":…}

@@ -96,7 +96,7 @@ test("the first admin signs in through the setup link and sees both sources", as
   assert.equal(await page.getAttribute("html", "lang"), "fr");
   assert.match(await page.textContent("main"), /Actualités/);
   await page.goto(hub.base + "/");  // the choice is kept
-  assert.match(await page.textContent("#h-post"), /Actualités/);
+  assert.match(await page.textContent(".w-news h2"), /Actualités/);
   assert.deepEqual(await accessibilityProblems(page), []);
   await shot(page, "5-french-phone");
 
