@@ -5,10 +5,10 @@
 set -euo pipefail
 
 want=${1:-build}
-build=(build-essential cmake ninja-build pkg-config git ca-certificates
+build=(build-essential cmake ninja-build pkg-config git ca-certificates nodejs
        libcpp-httplib-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
        libcli11-dev libxml2-dev libsqlite3-dev libcurl4-openssl-dev libsodium-dev libcsv-dev libical-dev tzdata libpq-dev)
-test=(libgtest-dev libgmock-dev curl procps radicale postgresql openssl nodejs clang libclang-rt-dev chromium)
+test=(libgtest-dev libgmock-dev curl procps radicale postgresql openssl clang libclang-rt-dev chromium)
 bench=(wrk nginx-light)
 
 pkgs=("${build[@]}")
@@ -23,9 +23,9 @@ missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-# The tests' npm tools need npm: Debian packages it apart from nodejs, other builds of
+# The web code is built with npm: Debian packages it apart from nodejs, other builds of
 # nodejs bring their own (and conflict with Debian's npm package).
-if [ "$want" != build ] && ! command -v npm > /dev/null; then
+if ! command -v npm > /dev/null; then
   missing+=(npm)
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -138,6 +138,7 @@ const std::vector<Api::Route>& Api::Routes() {
       {"GET", "/api/v1/sources", R::kViewer, &Api::ListSources},
       {"GET", "/api/v1/sources/{}", R::kViewer, &Api::GetSource},
       {"GET", "/api/v1/sources/{}/runs", R::kViewer, &Api::SourceRuns},
+      {"GET", "/api/v1/sources/{}/events", R::kViewer, &Api::SourceEvents},
       {"POST", "/api/v1/sources/{}/sync", R::kEditor, &Api::SyncNow},
       {"POST", "/api/v1/sources/check", R::kEditor, &Api::CheckSource},
       {"POST", "/api/v1/sources", R::kEditor, &Api::CreateSource},

@@ -131,6 +131,7 @@ class Api {
   ApiResponse CreateSource(const ApiRequest&, const Principal&, const Params&) const;
   ApiResponse UpdateSource(const ApiRequest&, const Principal&, const Params&) const;
   ApiResponse DeleteSource(const ApiRequest&, const Principal&, const Params&) const;
+  ApiResponse SourceEvents(const ApiRequest&, const Principal&, const Params&) const;
   std::vector<SourceEntry> SourceEntries() const;
   std::optional<SourceEntry> FindSourceEntry(const std::string& id) const;
   // Handle without the metrics: the route pattern matched goes to *route.

@@ -220,7 +220,8 @@ struct Renderer {
 std::string Head(const Words& w, const PageContext& c, const std::string& title, const char* script) {
   std::string out = "<!doctype html>\n<html lang=\"" + E(c.lang) +
                     "\"><head><meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, "
-                    "initial-scale=1\">\n<title>" + E(title) + "</title><link rel=\"stylesheet\" href=\"/static/style.css\">";
+                    "initial-scale=1\">\n<title>" + E(title) + "</title><link rel=\"icon\" href=\"data:,\">"
+                    "<link rel=\"stylesheet\" href=\"/static/style.css\">";
   if (script) out += "<script type=\"module\" src=\"/static/" + std::string(script) + "\"></script>";
   out += "</head>\n<body data-lang=\"" + E(c.lang) + "\"" + (c.csrf.empty() ? "" : " data-csrf=\"" + E(c.csrf) + "\"") +
          (c.role.empty() ? "" : " data-role=\"" + E(c.role) + "\"") +

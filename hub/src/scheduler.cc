@@ -27,6 +27,7 @@ void Scheduler::Put(std::shared_ptr<const SourceConfig> source) {
     std::lock_guard<std::mutex> lock(mu_);
     if (!source->enabled) {
       entries_.erase(source->id);
+      Changed();
       return;
     }
     auto [it, added] = entries_.try_emplace(source->id, Entry{SourceLiveStatus{source->id}, source});
@@ -36,6 +37,7 @@ void Scheduler::Put(std::shared_ptr<const SourceConfig> source) {
     } else {
       it->second.config = std::move(source);
     }
+    Changed();
   }
   cv_.notify_all();
 }
@@ -43,6 +45,7 @@ void Scheduler::Put(std::shared_ptr<const SourceConfig> source) {
 void Scheduler::Remove(const std::string& id) {
   std::lock_guard<std::mutex> lock(mu_);
   entries_.erase(id);
+  Changed();
 }
 
 Scheduler::~Scheduler() { Stop(); }
@@ -63,6 +66,7 @@ void Scheduler::Stop() {
     if (stopping_) return;
     stopping_ = true;
     cancel_ = true;
+    Changed();  // wakes status watchers
   }
   cv_.notify_all();
   if (loop_.joinable()) loop_.join();
@@ -79,6 +83,7 @@ Status Scheduler::SyncNow(const std::string& source) {
       return Status::NotFound("no enabled source \"" + source + "\" in " + config_.file);
     it->second.status.next_due_ms = 0;
     it->second.status.queued = true;
+    Changed();
   }
   cv_.notify_all();
   return Status::Ok();
@@ -89,6 +94,22 @@ std::vector<SourceLiveStatus> Scheduler::Snapshot() const {
   std::vector<SourceLiveStatus> out;
   for (const auto& [id, e] : entries_) out.push_back(e.status);
   return out;
+}
+
+void Scheduler::Changed() {
+  ++version_;
+  status_cv_.notify_all();
+}
+
+uint64_t Scheduler::StatusVersion() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return version_;
+}
+
+uint64_t Scheduler::WaitForStatus(uint64_t seen, int64_t timeout_ms) const {
+  std::unique_lock<std::mutex> lock(mu_);
+  status_cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] { return version_ != seen || stopping_; });
+  return version_;
 }
 
 bool Scheduler::WaitIdle(int64_t timeout_ms) {
@@ -126,6 +147,7 @@ void Scheduler::Launch(Entry& e) {
   e.status.progress_done = 0;
   e.status.progress_total = -1;
   ++running_;
+  Changed();
   std::shared_ptr<const SourceConfig> src = e.config;  // kept by the run, whatever Put does
   std::string trigger = e.status.next_due_ms == 0 ? "manual" : "schedule";
   std::thread([this, src, trigger] {
@@ -138,6 +160,7 @@ void Scheduler::Launch(Entry& e) {
       if (it == entries_.end()) return;
       it->second.status.progress_done = done;
       it->second.status.progress_total = total;
+      Changed();
     };
     SyncResult r = SyncSource(store_, config_, *src, o);
     store_.ReleaseMemory();
@@ -165,6 +188,7 @@ void Scheduler::OnDone(const std::string& id, bool ok, const std::string& messag
       if (!e.status.queued) e.status.next_due_ms = now + backoff + Jitter();
     }
   }
+  Changed();
   cv_.notify_all();  // under mu_: after this the run's thread no longer touches *this
 }
 

@@ -52,6 +52,11 @@ class Scheduler {
   void Remove(const std::string& id);
   // Blocks until no sync is running or queued, or timeout_ms passes; true if idle.
   bool WaitIdle(int64_t timeout_ms);
+  // A number that grows whenever a source's live status changes (queued, started,
+  // progress, finished): Snapshot() again once it has moved.
+  uint64_t StatusVersion() const;
+  // Blocks until StatusVersion() passes seen, or timeout_ms passes; returns it.
+  uint64_t WaitForStatus(uint64_t seen, int64_t timeout_ms) const;
 
  private:
   struct Entry {
@@ -61,6 +66,7 @@ class Scheduler {
   void Loop();
   void Launch(Entry& e);   // mu_ held
   void OnDone(const std::string& id, bool ok, const std::string& message);
+  void Changed();           // mu_ held: a status changed
   int64_t Jitter();        // mu_ held
 
   Store& store_;
@@ -70,6 +76,8 @@ class Scheduler {
   std::map<std::string, Entry> entries_;  // guarded by mu_
   int running_ = 0;                       // guarded by mu_
   bool stopping_ = false;                 // guarded by mu_
+  uint64_t version_ = 0;                  // guarded by mu_
+  mutable std::condition_variable status_cv_;  // version_ moved
   std::mt19937_64 rng_;                   // guarded by mu_
   std::atomic<bool> cancel_{false};
   std::thread loop_;

@@ -155,4 +155,46 @@ ApiResponse Api::DeleteSource(const ApiRequest&, const Principal& who, const Par
   return {204, "application/json", ""};
 }
 
+// A source's live status as server-sent events: an event "source" with the source's
+// JSON (as GET /api/v1/sources/{id} gives it) at once and whenever it changes: queued,
+// running with its progress, finished with the run's outcome. For the admin page's
+// sync-now; a comment line every 5 s keeps proxies from closing an idle stream.
+ApiResponse Api::SourceEvents(const ApiRequest& r, const Principal&, const Params& p) const {
+  if (auto bad = CheckParams(r, {})) return *bad;
+  auto entry = FindSourceEntry(p[0]);
+  if (!entry) return Problem(404, "Unknown source", "no source \"" + p[0].substr(0, 64) + "\" in the hub");
+  if (!scheduler_) return Problem(503, "No scheduler", "this hub runs no syncs, so a source never changes");
+  std::string id = p[0];
+  auto last = std::make_shared<std::string>();
+  auto version = std::make_shared<uint64_t>(scheduler_->StatusVersion());
+  // The source's JSON as an event if it changed since the last one; false once it is gone.
+  auto event = [this, id, last](std::string* chunk) {
+    auto e = FindSourceEntry(id);
+    if (!e) return false;
+    auto j = OneSourceJson(*e, /*with_config=*/false);
+    if (!j.ok()) return false;
+    std::string text = j->dump(-1, ' ', false, json::error_handler_t::replace);
+    if (text != *last) *chunk += "event: source\ndata: " + text + "\n\n";
+    *last = std::move(text);
+    return true;
+  };
+  ApiResponse resp{200, "text/event-stream", "retry: 3000\n\n"};
+  if (!event(&resp.body)) return Problem(503, "Store unavailable", "the store did not answer");
+  resp.headers.emplace_back("Cache-Control", "no-store");
+  resp.headers.emplace_back("X-Accel-Buffering", "no");
+  resp.stream = [this, version, event](std::string* chunk) {
+    chunk->clear();
+    uint64_t now = scheduler_->WaitForStatus(*version, 5000);
+    if (now == *version) {
+      *chunk = ": keep-alive\n\n";  // also how a gone client is noticed
+      return true;
+    }
+    *version = now;
+    if (!event(chunk)) return false;
+    if (chunk->empty()) *chunk = ": no change\n\n";  // another source moved
+    return true;
+  };
+  return resp;
+}
+
 }  // namespace coophub

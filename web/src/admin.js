@@ -1,4 +1,326 @@
-// The admin page (filled in from the API). Work in progress: see docs/dashboard.md.
-import { localize, wireSignOut } from "./common.js";
-localize();
-wireSignOut();
+// The admin page: sources (status, the last failure with its hint, sync now with live
+// progress, run history with logs, add or edit with a form made from the plugin's JSON
+// Schema and "Test connection" first), dashboards, users and API tokens. Everything
+// goes through /api/v1, as any other client would.
+import { api, t, localize, wireSignOut, relativeTime } from "./common.js";
+import { schemaForm, formValue } from "./schema_form.js";
+import { dashboardEditor } from "./dashboard_editor.js";
+
+const root = document.getElementById("admin");
+const isAdmin = document.body.dataset.role === "admin";
+
+// h("p", {class: "x", onclick: f}, "text", child): an element.
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === false || v == null) continue;
+    if (k === "class") el.className = v;
+    else if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+    else el.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat()) if (c != null && c !== false) el.append(c.nodeType ? c : String(c));
+  return el;
+}
+
+// A status line that screen readers announce; .error for failures.
+function say(node, text, ok = true) {
+  node.textContent = text;
+  node.classList.toggle("error", !ok);
+}
+
+function ago(iso) {
+  return iso ? relativeTime(new Date(iso)) : "–";
+}
+
+// ------------------------------------------------------------------------ sources
+
+function sourceStatus(s) {
+  const cell = h("td", { class: "status" });
+  const fresh = { fresh: t("admin.fresh"), stale: t("admin.stale"), never: t("fresh.never") }[s.freshness] || s.freshness;
+  cell.append(h("span", { class: `dot ${s.freshness}` }, fresh));
+  if (s.running) {
+    const p = s.progress || {};
+    const bar = h("progress", { max: p.total > 0 ? p.total : false, value: p.total > 0 ? p.done : false,
+                                "aria-label": t("admin.syncing", { id: s.id }) });
+    cell.append(" ", bar, " ", h("span", { class: "progress-text" },
+      p.total > 0 ? t("admin.progress", { done: p.done, total: p.total }) : t("admin.running", { done: p.done || 0 })));
+  } else if (s.queued) {
+    cell.append(" ", t("admin.queued"));
+  }
+  const run = s.last_run;
+  if (run && run.status === "failed") cell.append(h("p", { class: "reason" }, run.message));
+  return cell;
+}
+
+function sourceRow(s, refresh) {
+  const actions = h("td", { class: "actions" });
+  const row = h("tr", { id: `source-${s.id}` },
+    h("th", { scope: "row" }, s.id), h("td", {}, s.plugin), h("td", { class: "num" }, String(s.records)),
+    sourceStatus(s),
+    h("td", {}, s.last_run ? `${t("run." + s.last_run.status)} · ${ago(s.last_run.finished || s.last_run.started)}` : "–"),
+    actions);
+  const sync = h("button", { type: "button", onclick: () => syncNow(s.id, row, refresh) }, t("admin.sync"));
+  actions.append(sync, " ", h("button", { type: "button", onclick: () => showRuns(s.id, row) }, t("admin.runs")));
+  if (s.managed_by === "api") {
+    actions.append(" ", h("button", { type: "button", onclick: () => editSource(s.id, refresh) }, t("admin.edit")),
+      " ", h("button", { type: "button", class: "danger", onclick: async () => {
+        if (!confirm(t("admin.delete.confirm", { id: s.id }))) return;
+        await api("DELETE", `/api/v1/sources/${encodeURIComponent(s.id)}`).catch((e) => alert(e.message));
+        refresh();
+      } }, t("admin.delete")));
+  } else {
+    actions.append(" ", h("span", { class: "note" }, t("admin.inyaml")));
+  }
+  return row;
+}
+
+// Sync now, then follow the source's events until its run is over.
+async function syncNow(id, row, refresh) {
+  const status = row.querySelector("td.status");
+  try {
+    await api("POST", `/api/v1/sources/${encodeURIComponent(id)}/sync`);
+  } catch (e) {
+    status.append(h("p", { class: "reason" }, e.message));
+    return;
+  }
+  watchSource(id, row, refresh);
+}
+
+function watchSource(id, row, refresh) {
+  const events = new EventSource(`/api/v1/sources/${encodeURIComponent(id)}/events`);
+  let started = false;
+  events.addEventListener("source", (e) => {
+    const s = JSON.parse(e.data);
+    row.querySelector("td.status").replaceWith(sourceStatus(s));
+    if (s.running || s.queued) started = true;
+    else if (started) {  // the run is over: show its outcome with the new counts
+      events.close();
+      refresh(id);
+    }
+  });
+  events.addEventListener("error", () => events.close());
+}
+
+async function showRuns(id, row) {
+  const next = row.nextElementSibling;
+  if (next && next.classList.contains("runs")) return next.remove();
+  const cell = h("td", { colspan: "6" }, t("loading"));
+  row.after(h("tr", { class: "runs" }, cell));
+  try {
+    const runs = await api("GET", `/api/v1/sources/${encodeURIComponent(id)}/runs`);
+    const list = h("ol", { class: "runs" });
+    for (const r of runs.items) {
+      const log = h("pre", { class: "log", hidden: true });
+      const more = h("button", { type: "button", class: "link", onclick: async () => {
+        if (!log.hidden) return (log.hidden = true);
+        const full = await api("GET", `/api/v1/runs/${r.id}`);
+        log.textContent = full.log.length ? full.log.map((l) => `${l.time || ""} ${l.level} ${l.message}`).join("\n")
+                                          : t("admin.nolog");
+        log.hidden = false;
+      } }, t("admin.log"));
+      list.append(h("li", { class: `run ${r.status}` },
+        h("strong", {}, t("run." + r.status)), ` · ${ago(r.started)} · ${t("trigger." + r.trigger)} · `,
+        t("admin.run.records", { n: r.records }), r.message ? h("p", { class: "reason" }, r.message) : null, more, log));
+    }
+    cell.replaceChildren(h("h3", {}, t("admin.runs.of", { id })), runs.items.length ? list : t("admin.noruns"));
+  } catch (e) {
+    cell.textContent = e.message;
+  }
+}
+
+let plugins = null;
+async function loadPlugins() {
+  if (!plugins) plugins = (await api("GET", "/api/v1/plugins")).items.filter((p) => p.ok);
+  return plugins;
+}
+
+// The add / edit form: id, plugin, schedule, then the plugin's own fields.
+async function sourceForm(existing, onSaved) {
+  const panel = document.getElementById("source-form");
+  panel.replaceChildren(h("p", { role: "status" }, t("loading")));
+  panel.hidden = false;
+  const list = await loadPlugins();
+  const form = h("form", { class: "source-form", novalidate: true });
+  const status = h("p", { role: "status", "aria-live": "polite", class: "form-status" });
+  const idInput = h("input", { id: "f-id", name: "id", required: true, pattern: "[A-Za-z0-9_-]{1,64}",
+                               value: existing ? existing.id : "", disabled: !!existing });
+  const pluginSelect = h("select", { id: "f-plugin", name: "plugin", disabled: !!existing },
+    list.map((p) => h("option", { value: p.name, selected: existing && existing.plugin === p.name }, `${p.name}: ${p.description}`)));
+  const visibility = h("select", { id: "f-visibility" },
+    ["public", "members", "admins"].map((v) => h("option", { value: v, selected: (existing ? existing.visibility : "members") === v }, t("vis." + v))));
+  const every = h("input", { id: "f-every", value: existing ? `${Math.round(existing.every_s / 60)}m` : "15m", size: "6" });
+  const fields = h("div", { class: "plugin-fields" });
+  const render = () => {
+    const p = list.find((x) => x.name === pluginSelect.value);
+    fields.replaceChildren(schemaForm(p.spec, existing ? existing.config || {} : {}, existing ? existing.secrets_set || [] : []));
+  };
+  pluginSelect.addEventListener("change", render);
+  render();
+  const body = () => {
+    const p = list.find((x) => x.name === pluginSelect.value);
+    return { id: idInput.value.trim(), plugin: p.name, visibility: visibility.value, every: every.value.trim(),
+             config: formValue(fields) };
+  };
+  const test = h("button", { type: "button", onclick: async () => {
+    say(status, t("admin.testing"));
+    try {
+      const b = body();
+      const r = await api("POST", "/api/v1/sources/check", { plugin: b.plugin, config: b.config });
+      say(status, r.ok ? t("admin.test.ok", { message: r.message }) : t("admin.test.failed", { message: r.message }), r.ok);
+    } catch (e) {
+      say(status, e.message, false);
+    }
+  } }, t("admin.test"));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    say(status, t("admin.saving"));
+    try {
+      const b = body();
+      if (existing) await api("PATCH", `/api/v1/sources/${encodeURIComponent(existing.id)}`,
+                              { config: b.config, visibility: b.visibility, every: b.every });
+      else await api("POST", "/api/v1/sources", b);
+      panel.hidden = true;
+      onSaved(b.id);
+    } catch (e) {
+      say(status, e.message, false);
+    }
+  });
+  form.append(
+    h("h3", {}, existing ? t("admin.edit.title", { id: existing.id }) : t("admin.add.title")),
+    h("label", { for: "f-id" }, t("admin.f.id")), idInput,
+    h("label", { for: "f-plugin" }, t("admin.f.plugin")), pluginSelect,
+    h("label", { for: "f-visibility" }, t("admin.f.visibility")), visibility,
+    h("label", { for: "f-every" }, t("admin.f.every")), every,
+    fields,
+    h("div", { class: "buttons" }, test, " ", h("button", { type: "submit", class: "primary" }, t("admin.save")), " ",
+      h("button", { type: "button", onclick: () => (panel.hidden = true) }, t("admin.cancel"))),
+    status);
+  panel.replaceChildren(form);
+  (existing ? visibility : idInput).focus();
+}
+
+async function editSource(id, refresh) {
+  const s = await api("GET", `/api/v1/sources/${encodeURIComponent(id)}`);
+  sourceForm(s, refresh);
+}
+
+async function sourcesSection() {
+  const section = h("section", { id: "sources", "aria-labelledby": "sources-h" }, h("h2", { id: "sources-h" }, t("widget.sources")));
+  const table = h("table", { class: "sources" },
+    h("thead", {}, h("tr", {}, ["admin.col.source", "admin.col.plugin", "admin.col.records", "admin.col.status",
+                                "admin.col.lastrun", "admin.col.actions"].map((k) => h("th", { scope: "col" }, t(k))))));
+  const tbody = h("tbody");
+  table.append(tbody);
+  const refresh = async (watch) => {
+    const sources = await api("GET", "/api/v1/sources");
+    tbody.replaceChildren(...sources.items.map((s) => sourceRow(s, refresh)));
+    if (typeof watch === "string") {
+      const row = document.getElementById(`source-${watch}`);
+      const s = sources.items.find((x) => x.id === watch);
+      if (row && s && (s.running || s.queued)) watchSource(watch, row, refresh);
+    }
+  };
+  await refresh();
+  const add = h("button", { type: "button", class: "primary", onclick: () => sourceForm(null, refresh) }, t("admin.add"));
+  section.append(h("div", { class: "table-wrap" }, table), add, h("div", { id: "source-form", hidden: true }));
+  return section;
+}
+
+// ------------------------------------------------------------------ users, tokens
+
+async function usersSection() {
+  const section = h("section", { id: "users", "aria-labelledby": "users-h" }, h("h2", { id: "users-h" }, t("admin.users")));
+  const list = h("ul", { class: "users" });
+  const status = h("p", { role: "status", "aria-live": "polite" });
+  const refresh = async () => {
+    const users = await api("GET", "/api/v1/users");
+    list.replaceChildren(...users.items.map((u) => {
+      const role = h("select", { "aria-label": t("admin.role.of", { name: u.name }), onchange: async () => {
+        try {
+          await api("PATCH", `/api/v1/users/${u.id}`, { role: role.value });
+          say(status, t("admin.saved"));
+        } catch (e) {
+          say(status, e.message, false);
+          refresh();
+        }
+      } }, ["viewer", "editor", "admin"].map((r) => h("option", { value: r, selected: u.role === r }, t("role." + r))));
+      return h("li", {}, h("strong", {}, u.name), " ", role, " ", h("button", { type: "button", class: "danger", onclick: async () => {
+        if (!confirm(t("admin.user.remove.confirm", { name: u.name }))) return;
+        await api("DELETE", `/api/v1/users/${u.id}`).then(refresh, (e) => say(status, e.message, false));
+      } }, t("admin.delete")));
+    }));
+  };
+  const form = h("form", { class: "inline-form" });
+  const name = h("input", { id: "u-name", required: true, autocomplete: "off" });
+  const password = h("input", { id: "u-password", type: "password", required: true, minlength: "10", autocomplete: "new-password" });
+  const role = h("select", { id: "u-role" }, ["viewer", "editor", "admin"].map((r) => h("option", { value: r }, t("role." + r))));
+  form.append(h("label", { for: "u-name" }, t("login.name")), name, h("label", { for: "u-password" }, t("login.password")), password,
+              h("label", { for: "u-role" }, t("admin.f.role")), role, h("button", { type: "submit" }, t("admin.user.add")));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      await api("POST", "/api/v1/users", { name: name.value.trim(), password: password.value, role: role.value });
+      form.reset();
+      say(status, t("admin.saved"));
+      refresh();
+    } catch (e) {
+      say(status, e.message, false);
+    }
+  });
+  await refresh();
+  section.append(list, form, status);
+  return section;
+}
+
+async function tokensSection() {
+  const section = h("section", { id: "tokens", "aria-labelledby": "tokens-h" }, h("h2", { id: "tokens-h" }, t("admin.tokens")));
+  const list = h("ul", { class: "tokens" });
+  const shown = h("p", { role: "status", "aria-live": "polite" });
+  const refresh = async () => {
+    const tokens = await api("GET", "/api/v1/tokens");
+    list.replaceChildren(...tokens.items.map((k) => h("li", {}, h("strong", {}, k.name), ` · ${k.scope} · `,
+      t("admin.token.expires", { when: ago(k.expires) }), " ",
+      h("button", { type: "button", class: "danger", onclick: async () => {
+        await api("DELETE", `/api/v1/tokens/${k.id}`).then(refresh, (e) => say(shown, e.message, false));
+      } }, t("admin.token.revoke")))));
+  };
+  const form = h("form", { class: "inline-form" });
+  const name = h("input", { id: "k-name", required: true, autocomplete: "off" });
+  const scope = h("select", { id: "k-scope" }, ["read", "write", "admin"].map((s) => h("option", { value: s }, t("scope." + s))));
+  const days = h("input", { id: "k-days", type: "number", min: "1", max: "365", value: "90" });
+  form.append(h("label", { for: "k-name" }, t("admin.token.name")), name, h("label", { for: "k-scope" }, t("admin.token.scope")), scope,
+              h("label", { for: "k-days" }, t("admin.token.days")), days, h("button", { type: "submit" }, t("admin.token.create")));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      const made = await api("POST", "/api/v1/tokens", { name: name.value.trim(), scope: scope.value, expires_days: Number(days.value) });
+      shown.replaceChildren(t("admin.token.once"), " ", h("code", { class: "secret" }, made.token));
+      form.reset();
+      refresh();
+    } catch (e) {
+      say(shown, e.message, false);
+    }
+  });
+  await refresh();
+  section.append(list, form, shown);
+  return section;
+}
+
+// ------------------------------------------------------------------------- start
+
+async function start() {
+  wireSignOut();
+  const loading = document.getElementById("admin-loading");
+  try {
+    const parts = [await sourcesSection()];
+    if (isAdmin) parts.push(await dashboardEditor(h), await usersSection());
+    parts.push(await tokensSection());
+    root.replaceChildren(...parts);
+    loading.remove();
+    localize(root);
+  } catch (e) {
+    say(loading, e.message, false);
+  }
+}
+
+start();

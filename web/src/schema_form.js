@@ -1,0 +1,94 @@
+// A form made from a plugin's JSON Schema (the SPEC its connector gives), and the
+// config read back from it. Each field names its path (data-path: "columns.title"),
+// shows the schema's description as its hint and its default as a placeholder. Fields
+// the spec marks "secret" are password inputs that never show the stored value: left
+// empty, an edit keeps it (the hub's PATCH keeps secrets a config leaves out).
+import { t } from "./common.js";
+
+let serial = 0;
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) if (v !== false && v != null) node.setAttribute(k, v === true ? "" : v);
+  node.append(...children.filter((c) => c != null));
+  return node;
+}
+
+function field(path, schema, value, required, secretsSet) {
+  const id = `sf-${++serial}`;
+  const label = el("label", { for: id }, schema.title || path.split(".").pop(), required ? el("span", { class: "required", "aria-hidden": "true" }, " *") : null);
+  const hint = schema.description ? el("small", { id: id + "-hint", class: "hint" }, schema.description) : null;
+  const common = { id, "data-path": path, "aria-describedby": hint ? id + "-hint" : false, required };
+  let input;
+  if (Array.isArray(schema.enum)) {
+    input = el("select", { ...common, "data-type": schema.type || "string" },
+      required ? null : el("option", { value: "" }, schema.default !== undefined ? t("form.default", { value: schema.default }) : ""),
+      ...schema.enum.map((v) => el("option", { value: String(v), selected: value === v }, String(v))));
+  } else if (schema.type === "boolean") {
+    input = el("input", { ...common, type: "checkbox", "data-type": "boolean", checked: value ?? schema.default ?? false });
+    return el("div", { class: "field checkbox" }, input, label, hint);
+  } else if (schema.type === "integer" || schema.type === "number") {
+    input = el("input", { ...common, type: "number", "data-type": schema.type, min: schema.minimum, max: schema.maximum,
+                          step: schema.type === "integer" ? "1" : "any", value: value ?? "", placeholder: schema.default });
+  } else if (schema.type === "array") {
+    input = el("input", { ...common, "data-type": "array", value: Array.isArray(value) ? value.join(", ") : "",
+                          placeholder: t("form.list") });
+  } else if (schema.type === "object") {
+    input = el("textarea", { ...common, "data-type": "json", rows: "3", placeholder: "{}" });
+    input.value = value ? JSON.stringify(value, null, 1) : "";
+  } else if (schema.secret) {
+    const kept = secretsSet.includes(path);
+    input = el("input", { ...common, type: "password", "data-type": "secret", autocomplete: "off",
+                          required: required && !kept, placeholder: kept ? t("form.secret.kept") : "" });
+  } else {
+    input = el("input", { ...common, "data-type": "string", value: value ?? "", placeholder: schema.default ?? "" });
+  }
+  return el("div", { class: "field" }, label, input, hint);
+}
+
+// The fields of an object schema; objects with properties of their own become fieldsets.
+function fields(schema, value, prefix, secretsSet) {
+  const out = [];
+  const required = new Set(schema.required || []);
+  for (const [name, sub] of Object.entries(schema.properties || {})) {
+    const path = prefix ? `${prefix}.${name}` : name;
+    const v = value ? value[name] : undefined;
+    if (sub.type === "object" && sub.properties) {
+      out.push(el("fieldset", {}, el("legend", {}, sub.title || name), sub.description ? el("small", { class: "hint" }, sub.description) : null,
+                  ...fields(sub, v, path, secretsSet)));
+    } else {
+      out.push(field(path, sub, v, required.has(name), secretsSet));
+    }
+  }
+  return out;
+}
+
+export function schemaForm(spec, value = {}, secretsSet = []) {
+  return el("div", { class: "schema-form" }, ...fields(spec || {}, value, "", secretsSet));
+}
+
+// The config the form holds: empty fields are left out (the plugin's defaults apply).
+// Throws an Error naming the field when a JSON field does not parse.
+export function formValue(container) {
+  const config = {};
+  for (const input of container.querySelectorAll("[data-path]")) {
+    const type = input.dataset.type;
+    let v;
+    if (type === "boolean") v = input.checked;
+    else if (input.value.trim() === "") continue;
+    else if (type === "integer" || type === "number") v = Number(input.value);
+    else if (type === "array") v = input.value.split(",").map((s) => s.trim()).filter(Boolean);
+    else if (type === "json") {
+      try {
+        v = JSON.parse(input.value);
+      } catch {
+        throw new Error(t("form.badjson", { field: input.dataset.path }));
+      }
+    } else v = type === "secret" ? input.value : input.value.trim();
+    const parts = input.dataset.path.split(".");
+    let at = config;
+    for (const p of parts.slice(0, -1)) at = at[p] ??= {};
+    at[parts[parts.length - 1]] = v;
+  }
+  return config;
+}
