@@ -47,6 +47,17 @@ struct TokenInfo {
   int64_t created_ms = 0, expires_ms = 0, last_used_ms = 0;
 };
 
+// A share link: a secret in an embed's address that lets it show records beyond the
+// public ones, limited to one source and/or one kind, until it is revoked.
+struct ShareInfo {
+  int64_t id = 0;
+  std::string name;        // what it is for ("the website's agenda")
+  std::string source, kind;  // the filter; "" for any
+  std::string visibility;  // the most private records it shows: public, members or admins
+  std::string created_by;
+  int64_t created_ms = 0;
+};
+
 struct NewSecret {
   std::string secret;  // give to the client once; never stored
   std::string csrf;    // sessions only
@@ -76,6 +87,11 @@ class Accounts {
   virtual Result<Principal> TokenPrincipal(const std::string& secret) = 0;  // NotFound when unknown or expired
   virtual Result<std::vector<TokenInfo>> ListTokens(int64_t user_id) = 0;
   virtual Status RevokeToken(int64_t user_id, int64_t token_id) = 0;  // NotFound if not theirs
+  // Share links: the secret is returned once (prefix "share_") and stored hashed.
+  virtual Result<std::pair<ShareInfo, std::string>> CreateShare(const ShareInfo& share) = 0;
+  virtual Result<ShareInfo> FindShare(const std::string& secret) = 0;  // NotFound when unknown or revoked
+  virtual Result<std::vector<ShareInfo>> ListShares() = 0;
+  virtual Status RevokeShare(int64_t id) = 0;  // NotFound when unknown
   // Every write through the API: who did what to which target.
   virtual Status Audit(const std::string& who, const std::string& action, const std::string& target,
                        const std::string& detail = "") = 0;

@@ -166,6 +166,10 @@ const std::vector<Api::Route>& Api::Routes() {
       {"GET", "/", R::kAnonymous, &Api::Dashboard},
       {"GET", "/login", R::kAnonymous, &Api::LoginPage},
       {"GET", "/admin", R::kAnonymous, &Api::AdminPage},
+      {"GET", "/embed/{}/{}", R::kAnonymous, &Api::Embed},
+      {"GET", "/api/v1/shares", R::kEditor, &Api::ListShares},
+      {"POST", "/api/v1/shares", R::kEditor, &Api::CreateShare},
+      {"DELETE", "/api/v1/shares/{}", R::kEditor, &Api::RevokeShare},
       {"GET", "/setup", R::kAnonymous, &Api::SetupPage},
       {"GET", "/static/{}", R::kAnonymous, &Api::Static},
       {"GET", "/feeds/{}", R::kAnonymous, &Api::Feed},
@@ -561,11 +565,8 @@ ApiResponse Api::Feed(const ApiRequest& r, const Principal& who, const Params& p
   if (!page.ok()) return FromStatus(page.status());
   std::string query;
   for (const auto& [k, v] : r.query) query += (query.empty() ? "?" : "&") + k + "=" + v;
-  auto host = r.headers.find("host");
-  auto proto = r.headers.find("x-forwarded-proto");
-  std::string scheme = proto != r.headers.end() ? proto->second : r.secure ? "https" : "http";
   FeedInfo info;
-  info.self_url = scheme + "://" + (host != r.headers.end() ? host->second : "localhost") + r.path + query;
+  info.self_url = SelfBase(r) + r.path + query;
   info.title = "coophub: " + (q.source.empty() ? "" : q.source + " ") + (q.kind.empty() ? "records" : q.kind + "s");
   json items = page->Items();
   ApiResponse resp = atom ? ApiResponse{200, "application/atom+xml; charset=utf-8", RenderAtom(items, info)}

@@ -54,6 +54,8 @@ ApiResponse Problem(int status, const std::string& title, const std::string& det
 // Conflict 409, Unavailable 503, else 500).
 ApiResponse Json(int status, const json& j);
 ApiResponse FromStatus(const Status& s);
+// scheme://host of the hub as the client reached it (Host, X-Forwarded-Proto).
+std::string SelfBase(const ApiRequest& r);
 // The value of a query parameter, "" when absent.
 std::string Param(const ApiRequest& r, const std::string& name);
 // A 400 problem for a parameter not in known, or one given twice.
@@ -111,6 +113,11 @@ class Api {
   ApiResponse GetDashboard(const ApiRequest&, const Principal&, const Params&) const;
   ApiResponse PutDashboard(const ApiRequest&, const Principal&, const Params&) const;
   ApiResponse DeleteDashboard(const ApiRequest&, const Principal&, const Params&) const;
+  // embed_api.cc
+  ApiResponse Embed(const ApiRequest&, const Principal&, const Params&) const;
+  ApiResponse ListShares(const ApiRequest&, const Principal&, const Params&) const;
+  ApiResponse CreateShare(const ApiRequest&, const Principal&, const Params&) const;
+  ApiResponse RevokeShare(const ApiRequest&, const Principal&, const Params&) const;
   std::vector<DashboardEntry> DashboardEntries() const;
   // The reader, their language (?lang=, the coophub_lang cookie, Accept-Language).
   PageContext Context(const ApiRequest& r, const Principal& who, const std::string& path) const;

@@ -137,12 +137,35 @@ Status ParseSource(const Ctx& c, const YAML::Node& n, size_t i, const Limits& de
   return Status::Ok();
 }
 
+// https://host or http://host:port, nothing after: what a browser sends as Origin.
+bool IsOrigin(const std::string& o) {
+  size_t at = o.rfind("https://", 0) == 0 ? 8 : o.rfind("http://", 0) == 0 ? 7 : 0;
+  if (at == 0 || at == o.size()) return false;
+  for (size_t i = at; i < o.size(); ++i) {
+    char ch = o[i];
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '-' && ch != ':' && ch != '[' && ch != ']')
+      return false;
+  }
+  return true;
+}
+
 Status ParseRoot(const Ctx& c, const YAML::Node& root, HubConfig* h) {
   if (auto s = CheckKeys(c, root, "", {"server", "store", "plugin_dirs", "scheduler", "limits", "sources", "dashboards"}); !s.ok())
     return s;
   if (auto srv = root["server"]) {
-    if (auto s = CheckKeys(c, srv, "server", {"address", "port", "tls_cert", "tls_key"}); !s.ok()) return s;
+    if (auto s = CheckKeys(c, srv, "server", {"address", "port", "tls_cert", "tls_key", "embed_origins"}); !s.ok())
+      return s;
     if (srv["address"]) h->address = srv["address"].Scalar();
+    if (auto eo = srv["embed_origins"]) {
+      if (!eo.IsSequence()) return Status::Invalid(c.At(eo, "server.embed_origins") + " must be a list of origins");
+      for (const auto& o : eo) {
+        std::string origin = o.IsScalar() ? o.Scalar() : "";
+        if (!IsOrigin(origin))
+          return Status::Invalid(c.At(o, "server.embed_origins") + ": \"" + origin +
+                                 "\" is not an origin; write scheme, host and port only, e.g. https://coop.example");
+        h->embed_origins.push_back(origin);
+      }
+    }
     // Relative to hub.yaml, like every path in it.
     if (srv["tls_cert"]) h->tls_cert = (fs::path(h->base_dir) / srv["tls_cert"].Scalar()).lexically_normal().string();
     if (srv["tls_key"]) h->tls_key = (fs::path(h->base_dir) / srv["tls_key"].Scalar()).lexically_normal().string();

@@ -33,6 +33,7 @@ struct HubConfig {
   std::string address = "127.0.0.1";
   int port = 8080;
   std::string tls_cert, tls_key;  // PEM files (server.tls_cert/tls_key); both set: HTTPS
+  std::vector<std::string> embed_origins;  // sites whose pages may frame /embed/ (frame-ancestors)
   std::string data_dir = "data";
   std::vector<std::string> plugin_dirs;
   int max_concurrent_runs = 2;

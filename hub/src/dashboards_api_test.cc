@@ -180,5 +180,52 @@ TEST_F(DashboardApi, SignInGoesOnlyToAPathOfThisHubAndAdminNeedsARole) {
   EXPECT_EQ(Call("GET", "/admin", "ana").status, 200);
 }
 
+TEST_F(DashboardApi, EmbedsShowPublicRecordsOrWhatAShareLinkAllows) {
+  config_.embed_origins = {"http://127.0.0.1:9999"};
+  Write("news", {{"id", "m"}, {"kind", "post"}, {"title", "For members only"}, {"time", "2026-11-26T09:00:00Z"}}, "members");
+  auto Embed = [&](const std::string& path, std::multimap<std::string, std::string> q = {},
+                   std::map<std::string, std::string> headers = {}) {
+    ApiRequest r;
+    r.path = path;
+    r.query = std::move(q);
+    r.headers = std::move(headers);
+    r.headers["cookie"] = "coophub_session=whatever";  // a member's browser: the embed ignores it
+    return api_->Handle(r);
+  };
+  ApiResponse pub = Embed("/embed/public/0");
+  ASSERT_EQ(pub.status, 200) << pub.body;
+  EXPECT_NE(pub.body.find("Assembly in December"), std::string::npos);
+  EXPECT_EQ(pub.body.find("For members only"), std::string::npos);
+  auto header = [](const ApiResponse& r, const std::string& name) {
+    for (const auto& [k, v] : r.headers)
+      if (k == name) return v;
+    return std::string("(none)");
+  };
+  EXPECT_NE(header(pub, "Content-Security-Policy").find("frame-ancestors 'self' http://127.0.0.1:9999;"), std::string::npos);
+  EXPECT_EQ(header(pub, "X-Frame-Options"), "") << "left out: CSP names the sites";
+  EXPECT_EQ(header(pub, "Access-Control-Allow-Origin"), "(none)") << "a page, not a fragment";
+  ApiResponse frag = Embed("/embed/public/0", {{"format", "fragment"}}, {{"origin", "http://127.0.0.1:9999"}});
+  EXPECT_EQ(frag.body.find("<html"), std::string::npos);
+  EXPECT_EQ(header(frag, "Access-Control-Allow-Origin"), "http://127.0.0.1:9999");
+  EXPECT_EQ(header(Embed("/embed/public/0", {{"format", "fragment"}}, {{"origin", "https://evil.example"}}),
+                   "Access-Control-Allow-Origin"), "(none)");
+  EXPECT_EQ(Embed("/embed/public/1").status, 403) << "money needs members, even on a public dashboard";
+  EXPECT_EQ(Embed("/embed/members/2").status, 403) << "a members' dashboard needs a share link";
+  EXPECT_EQ(Embed("/embed/public/7").status, 404);
+
+  ApiResponse made = Call("POST", "/api/v1/shares", "ana", {}, R"({"name": "website news", "visibility": "members", "kind": "post"})");
+  ASSERT_EQ(made.status, 201) << made.body;
+  std::string secret = json::parse(made.body)["secret"];
+  ApiResponse shared = Embed("/embed/members/2", {{"share", secret}});
+  ASSERT_EQ(shared.status, 200) << shared.body;
+  EXPECT_NE(shared.body.find("For members only"), std::string::npos);
+  EXPECT_EQ(Embed("/embed/members/1", {{"share", secret}}).status, 403) << "the link is for posts, not money";
+  EXPECT_EQ(Call("POST", "/api/v1/shares", "vi", {}, R"({"name": "x"})").status, 403) << "editors and up";
+  int64_t id = json::parse(made.body)["id"];
+  EXPECT_EQ(json::parse(Call("GET", "/api/v1/shares", "ana").body)["items"][0].count("secret"), 0u);
+  EXPECT_EQ(Call("DELETE", "/api/v1/shares/" + std::to_string(id), "ana").status, 204);
+  EXPECT_EQ(Embed("/embed/members/2", {{"share", secret}}).status, 403) << "revoked at once";
+}
+
 }  // namespace
 }  // namespace coophub

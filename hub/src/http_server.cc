@@ -2,6 +2,8 @@
 // cpp-httplib adapter; see http_server.h.
 #include "http_server.h"
 
+#include <algorithm>
+
 #include <httplib.h>
 #include <sys/socket.h>
 
@@ -98,9 +100,15 @@ HttpServer::HttpServer(const Api& api, const ServerOptions& options) : impl_(std
     }
     ApiResponse out = api.Handle(in);
     res.status = out.status;
-    for (const auto& [k, v] : kSecurityHeaders) res.set_header(k, v);
+    // A response's own header of the same name replaces the default (embeds set their
+    // frame-ancestors); one with an empty value is not sent at all.
+    for (const auto& [k, v] : kSecurityHeaders) {
+      bool own = std::any_of(out.headers.begin(), out.headers.end(), [k = k](const auto& h) { return h.first == k; });
+      if (!own) res.set_header(k, v);
+    }
     if (secure) res.set_header("Strict-Transport-Security", "max-age=31536000");
-    for (const auto& [k, v] : out.headers) res.set_header(k, v);
+    for (const auto& [k, v] : out.headers)
+      if (!v.empty()) res.set_header(k, v);
     if (out.stream) {
       auto first = std::make_shared<std::string>(std::move(out.body));
       auto next = std::move(out.stream);

@@ -306,6 +306,15 @@ std::string RenderDashboard(const PageData& d) {
   return r.out;
 }
 
+std::string RenderEmbed(const PageData& d, const std::string& hub_url, bool fragment) {
+  Renderer r{d, Words{d.ctx}, NowUnix(), ""};
+  for (size_t i = 0; i < d.widgets.size(); ++i) r.Widget(d.widgets[i], i);
+  r.out += "<p class=\"via\"><a href=\"" + E(hub_url) + "/\" target=\"_blank\" rel=\"noopener\">coophub</a></p>\n";
+  if (fragment) return r.out;
+  return Head(r.w, d.ctx, d.title.empty() ? "coophub" : d.title, "dashboard.js") + "<main id=\"main\" class=\"embed\">" +
+         r.out + "</main></body></html>\n";
+}
+
 std::string RenderLogin(const PageContext& ctx, const std::string& next) {
   Words w{ctx};
   std::string out = Head(w, ctx, w("login.title") + " · coophub", "login.js") + Header(w, ctx, "");

@@ -44,6 +44,9 @@ struct PageData {
 };
 
 std::string RenderDashboard(const PageData& data);
+// One widget alone, for /embed/: a whole page for an iframe, or (fragment) only its
+// section, for the <coophub-widget> element. hub_url is where "coophub" links to.
+std::string RenderEmbed(const PageData& data, const std::string& hub_url, bool fragment);
 // The sign-in form; `next` is where to go once signed in (a local path).
 std::string RenderLogin(const PageContext& ctx, const std::string& next);
 // The admin page's shell: the web code fills it from the API.

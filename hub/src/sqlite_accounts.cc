@@ -205,6 +205,49 @@ class SqliteAccounts final : public Accounts {
     return out;
   }
 
+  Result<std::pair<ShareInfo, std::string>> CreateShare(const ShareInfo& share) override {
+    if (share.name.empty() || share.name.size() > 100) return Status::Invalid("a share link needs a name of 1 to 100 characters");
+    std::string secret = RandomSecret("share_");
+    ShareInfo s = share;
+    s.created_ms = NowMs();
+    Use use(this);
+    if (StepWith(db_.Prepare("INSERT INTO shares(hash, name, source, kind, visibility, created_by, created_ms)"
+                             " VALUES(?,?,?,?,?,?,?)"),
+                 SecretHash(secret), s.name, s.source, s.kind, s.visibility, s.created_by, s.created_ms) != SQLITE_DONE)
+      return Fail();
+    s.id = sqlite3_last_insert_rowid(db_.raw());
+    return std::pair{s, secret};
+  }
+
+  static ShareInfo ShareRow(sqlite3_stmt* st) {
+    return {sqlite3_column_int64(st, 0), Text(st, 1), Text(st, 2), Text(st, 3), Text(st, 4), Text(st, 5),
+            sqlite3_column_int64(st, 6)};
+  }
+  static constexpr const char* kShareColumns =
+      "SELECT id, name, source, kind, visibility, created_by, created_ms FROM shares ";
+
+  Result<ShareInfo> FindShare(const std::string& secret) override {
+    Use use(this);
+    sqlite3_stmt* st = db_.Prepare(std::string(kShareColumns) + "WHERE hash = ?");
+    if (StepWith(st, SecretHash(secret)) != SQLITE_ROW) return Status::NotFound("no such share link, or it was revoked");
+    return ShareRow(st);
+  }
+
+  Result<std::vector<ShareInfo>> ListShares() override {
+    Use use(this);
+    sqlite3_stmt* st = db_.Prepare(std::string(kShareColumns) + "ORDER BY id");
+    std::vector<ShareInfo> out;
+    while (sqlite3_step(st) == SQLITE_ROW) out.push_back(ShareRow(st));
+    return out;
+  }
+
+  Status RevokeShare(int64_t id) override {
+    Use use(this);
+    if (StepWith(db_.Prepare("DELETE FROM shares WHERE id=?"), id) != SQLITE_DONE) return Fail();
+    if (sqlite3_changes(db_.raw()) == 0) return Status::NotFound("no share link " + std::to_string(id));
+    return Status::Ok();
+  }
+
   Status RevokeToken(int64_t user_id, int64_t token_id) override {
     Use use(this);
     if (StepWith(db_.Prepare("DELETE FROM tokens WHERE id=? AND user_id=?"), token_id, user_id) != SQLITE_DONE)

@@ -113,6 +113,12 @@ CREATE TABLE sources(id TEXT PRIMARY KEY, plugin TEXT NOT NULL, visibility TEXT 
     R"sql(
 CREATE TABLE dashboards(id TEXT PRIMARY KEY, json TEXT NOT NULL, updated_ms INTEGER NOT NULL);
 )sql",
+    // 7: share links for embeds, stored as hashes of their secrets only.
+    R"sql(
+CREATE TABLE shares(id INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
+  source TEXT NOT NULL, kind TEXT NOT NULL, visibility TEXT NOT NULL, created_by TEXT NOT NULL,
+  created_ms INTEGER NOT NULL);
+)sql",
 };
 
 class SqliteStore final : public Store {

@@ -1,8 +1,9 @@
 // What every page's code shares: the reader's language and words, Intl formatting of
 // times, numbers and money, and calls to the hub's API with the session's CSRF token.
 
-// The page's language (set by the hub from ?lang=, the cookie or Accept-Language).
-export const lang = document.body.dataset.lang || document.documentElement.lang || "en";
+// The page's language: the hub sets it from ?lang=, the cookie or Accept-Language; in an
+// embed on another site, that site's own language.
+export const lang = document.body?.dataset.lang || document.documentElement.lang || navigator.language || "en";
 
 // The words of the interface in the page's language, as the hub embedded them.
 let catalog = null;

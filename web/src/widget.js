@@ -1,2 +1,51 @@
-// <coophub-widget>: a widget of a coophub dashboard inside another site. Work in progress.
-(() => {})();
+// <coophub-widget src="https://hub.example/embed/public/1"></coophub-widget>: a widget of
+// a coophub dashboard inside another site, from this one script. The element fetches
+// the widget's HTML (format=fragment: the hub answers with CORS to the origins in its
+// server.embed_origins) and shows it in its shadow root with the hub's own stylesheet,
+// so neither site's styles leak into the other; times and money follow the page's
+// language. A share link goes in src as ?share=…; the hub checks it on every load.
+import { localize } from "./common.js";
+
+class CoophubWidget extends HTMLElement {
+  static get observedAttributes() {
+    return ["src"];
+  }
+
+  connectedCallback() {
+    this.load();
+  }
+
+  attributeChangedCallback() {
+    if (this.isConnected) this.load();
+  }
+
+  async load() {
+    const src = this.getAttribute("src");
+    if (!src) return;
+    const url = new URL(src, document.baseURI);
+    url.searchParams.set("format", "fragment");
+    const root = this.shadowRoot || this.attachShadow({ mode: "open" });
+    const style = document.createElement("link");
+    style.rel = "stylesheet";
+    style.href = new URL("/static/style.css", url).href;
+    const body = document.createElement("div");
+    body.className = "coophub-embed";
+    body.setAttribute("aria-busy", "true");
+    body.textContent = this.getAttribute("loading-text") || "…";
+    root.replaceChildren(style, body);
+    try {
+      const r = await fetch(url, { credentials: "omit", mode: "cors" });
+      const text = await r.text();
+      if (!r.ok) throw new Error(JSON.parse(text).detail || String(r.status));
+      // The hub escapes everything it renders; its HTML is what it would show itself.
+      body.innerHTML = text;
+      for (const a of body.querySelectorAll("a[href]")) a.target = "_blank";
+      localize(body);
+    } catch (e) {
+      body.textContent = `coophub: ${e.message}`;
+    }
+    body.removeAttribute("aria-busy");
+  }
+}
+
+if (!customElements.get("coophub-widget")) customElements.define("coophub-widget", CoophubWidget);
