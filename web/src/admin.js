@@ -306,6 +306,52 @@ async function tokensSection() {
   return section;
 }
 
+// A share link, and the two ways to embed a widget with it.
+async function sharesSection() {
+  const section = h("section", { id: "shares", "aria-labelledby": "shares-h" }, h("h2", { id: "shares-h" }, t("admin.shares")),
+                    h("p", { class: "note" }, t("admin.shares.about")));
+  const list = h("ul", { class: "tokens" });
+  const shown = h("div", { role: "status", "aria-live": "polite" });
+  const refresh = async () => {
+    const shares = await api("GET", "/api/v1/shares");
+    list.replaceChildren(...shares.items.map((s) => h("li", {}, h("strong", {}, s.name),
+      ` · ${t("vis." + s.visibility)}${s.source ? " · " + s.source : ""}${s.kind ? " · " + t("kind." + s.kind) : ""} · ${s.created_by} `,
+      h("button", { type: "button", class: "danger", onclick: async () => {
+        await api("DELETE", `/api/v1/shares/${s.id}`).then(refresh, (e) => say(shown, e.message, false));
+      } }, t("admin.token.revoke")))));
+  };
+  const form = h("form", { class: "inline-form" });
+  const name = h("input", { id: "sh-name", required: true, autocomplete: "off" });
+  const vis = h("select", { id: "sh-vis" }, ["public", "members"].concat(isAdmin ? ["admins"] : [])
+    .map((v) => h("option", { value: v, selected: v === "members" }, t("vis." + v))));
+  const source = h("input", { id: "sh-source", placeholder: t("editor.allsources"), size: "12" });
+  const kind = h("select", { id: "sh-kind" }, h("option", { value: "" }, t("admin.share.anykind")),
+    ["post", "event", "decision", "task", "message", "transaction", "resource", "person", "metric", "other"]
+      .map((k) => h("option", { value: k }, t("kind." + k))));
+  form.append(h("label", { for: "sh-name" }, t("admin.token.name")), name, h("label", { for: "sh-vis" }, t("admin.f.visibility")), vis,
+              h("label", { for: "sh-source" }, t("admin.col.source")), source, h("label", { for: "sh-kind" }, t("admin.share.kind")), kind,
+              h("button", { type: "submit" }, t("admin.share.create")));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      const made = await api("POST", "/api/v1/shares", { name: name.value.trim(), visibility: vis.value,
+                                                         source: source.value.trim() || undefined, kind: kind.value || undefined });
+      const src = `${location.origin}/embed/DASHBOARD/N?share=${made.secret}`;
+      shown.replaceChildren(h("p", {}, t("admin.token.once")),
+        h("pre", { class: "yaml" }, `<iframe src="${src}" title="coophub"></iframe>\n\n` +
+          `<script src="${location.origin}/static/widget.js" defer></script>\n<coophub-widget src="${src}"></coophub-widget>`),
+        h("p", { class: "note" }, t("admin.share.how")));
+      form.reset();
+      refresh();
+    } catch (e) {
+      say(shown, e.message, false);
+    }
+  });
+  await refresh();
+  section.append(list, form, shown);
+  return section;
+}
+
 // ------------------------------------------------------------------------- start
 
 async function start() {
@@ -313,7 +359,9 @@ async function start() {
   const loading = document.getElementById("admin-loading");
   try {
     const parts = [await sourcesSection()];
-    if (isAdmin) parts.push(await dashboardEditor(h), await usersSection());
+    if (isAdmin) parts.push(await dashboardEditor(h));
+    parts.push(await sharesSection());
+    if (isAdmin) parts.push(await usersSection());
     parts.push(await tokensSection());
     root.replaceChildren(...parts);
     loading.remove();

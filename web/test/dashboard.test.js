@@ -1,10 +1,13 @@
-// The dashboard in a real browser: Debian's chromium driven by playwright-core, against
-// a hub started here with two real sources (a feed and a calendar). A phone and a
-// desktop viewport; a screenshot of each step in COOPHUB_ARTIFACTS; axe-core on each page.
+// The dashboard, the admin page and the embeds in a real browser: Debian's chromium
+// driven by playwright-core, against a hub started here with real sources (a feed, a
+// calendar, a connector that reports its progress, and one that fails), and a page of
+// "another site" on another port that embeds a widget. A phone and a desktop viewport;
+// a screenshot of each step in COOPHUB_ARTIFACTS; axe-core on each page.
 "use strict";
 const { test, before, after } = require("node:test");
 const assert = require("node:assert/strict");
 const fs = require("node:fs");
+const http = require("node:http");
 const path = require("node:path");
 const { chromium } = require("playwright-core");
 const { startHub } = require("./hub.cjs");
@@ -16,11 +19,32 @@ const viewports = { phone: { width: 390, height: 844 }, desktop: { width: 1280, 
 // page; the contexts let the test's own script through (the hub's headers are tested
 // elsewhere).
 const contextOptions = { bypassCSP: true };
-let hub, browser;
+const password = "a long password 1";
+let hub, browser, site, siteUrl;
+
+// "Another site": one page that embeds the hub's public news, as an iframe and as a
+// <coophub-widget>. Its address is known before the hub starts, for embed_origins.
+function startSite() {
+  let hubBase = "";
+  const server = http.createServer((req, res) => {
+    res.setHeader("Content-Type", "text/html; charset=utf-8");
+    res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Riverside co-op</title>
+<script src="${hubBase}/static/widget.js" defer></script></head><body><main><h1>Riverside co-op</h1>
+<iframe id="framed" title="Our news" src="${hubBase}/embed/public/0" width="380" height="420"></iframe>
+<coophub-widget id="element" src="${hubBase}/embed/public/0"></coophub-widget></main></body></html>`);
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({
+    server, url: `http://127.0.0.1:${server.address().port}`, setHub: (b) => (hubBase = b),
+  })));
+}
 
 before(async () => {
   fs.mkdirSync(artifacts, { recursive: true });
-  hub = await startHub(`sources:
+  site = await startSite();
+  siteUrl = site.url;
+  hub = await startHub(`server:
+  embed_origins: [${siteUrl}]
+sources:
   - id: news
     plugin: rss
     visibility: public
@@ -28,7 +52,23 @@ before(async () => {
   - id: calendar
     plugin: ical
     config: {url: ${src}/examples/demo/feeds/coop-calendar.ics}
+  - id: rota
+    plugin: exec:${src}/web/test/fixtures/rota.sh
+    limits: {heartbeat: 20s}
+  - id: old-blog
+    plugin: rss
+    config: {url: ${src}/examples/demo/feeds/gone.xml}
+dashboards:
+  - id: members
+    title: Riverside members
+    role: viewer
+    widgets: [{type: changes}, {type: agenda}, {type: news}, {type: tasks}, {type: sources}]
+  - id: public
+    title: Riverside co-op
+    widgets: [{type: news, limit: 3}, {type: agenda}]
 `);
+  site.setHub(hub.base);
+  fs.writeFileSync(path.join(hub.dir, "go"), "");  // lets the rota's first run through
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -39,6 +79,7 @@ before(async () => {
 after(async () => {
   if (browser) await browser.close();
   if (hub) await hub.stop();
+  if (site) site.server.close();
 });
 
 async function shot(page, name) {
@@ -63,6 +104,8 @@ async function openUntil(page, url, text) {
   assert.fail(`${url} never showed "${text}":\n${hub.log()}`);
 }
 
+let adminState;  // the first admin's signed-in browser state, for the later tests
+
 test("the first admin signs in through the setup link and sees both sources", async () => {
   const phone = await browser.newContext({ ...contextOptions, viewport: viewports.phone, locale: "en-GB" });
   const page = await phone.newPage();
@@ -73,14 +116,15 @@ test("the first admin signs in through the setup link and sees both sources", as
   assert.deepEqual(await accessibilityProblems(page), []);
   await shot(page, "1-setup-phone");
   await page.fill("#name", "ana");
-  await page.fill("#password", "a long password 1");
+  await page.fill("#password", password);
   await Promise.all([page.waitForURL(hub.base + "/"), page.click("button[type=submit]")]);
 
   await openUntil(page, hub.base + "/", "Members");  // a calendar event: members only
   const main = await page.textContent("main");
+  assert.match(main, /Riverside members/, "the members' dashboard");
   assert.match(main, /General assembly on 12 December/, "a post from the feed");
   assert.match(main, /Members.? coffee/, "an event from the calendar");
-  assert.match(await page.textContent(".sources"), /news[\s\S]*calendar|calendar[\s\S]*news/);
+  assert.match(await page.textContent(".w-news .record"), /news \(updated/, "each item names its tool and freshness");
   assert.deepEqual(await accessibilityProblems(page), []);
   await shot(page, "2-dashboard-phone");
 
@@ -89,6 +133,7 @@ test("the first admin signs in through the setup link and sees both sources", as
   const found = await page.textContent("main");
   assert.match(found, /Members.? coffee/);
   assert.doesNotMatch(found, /Solidarity fund/, "the search keeps only what matches");
+  assert.ok(await page.locator(".w-results mark").count() > 0, "matches are marked");
   await shot(page, "3-search-phone");
 
   await page.selectOption("#lang", "fr");
@@ -97,16 +142,99 @@ test("the first admin signs in through the setup link and sees both sources", as
   assert.match(await page.textContent("main"), /Actualités/);
   await page.goto(hub.base + "/");  // the choice is kept
   assert.match(await page.textContent(".w-news h2"), /Actualités/);
+  assert.match(await page.textContent(".w-news time"), /il y a/, "times in French, from Intl");
   assert.deepEqual(await accessibilityProblems(page), []);
   await shot(page, "5-french-phone");
+  await page.goto(hub.base + "/?lang=en");
 
-  const desktop = await browser.newContext({ ...contextOptions, viewport: viewports.desktop,
-                                                storageState: await phone.storageState() });
+  adminState = await phone.storageState();
+  const desktop = await browser.newContext({ ...contextOptions, viewport: viewports.desktop, storageState: adminState });
   const wide = await desktop.newPage();
   await openUntil(wide, hub.base + "/", "Members");
   assert.deepEqual(await accessibilityProblems(wide), []);
   await shot(wide, "2-dashboard-desktop");
   await desktop.close();
+  await phone.close();
+});
+
+test("a failed source is marked stale with its reason, on the dashboard and in the admin", async () => {
+  const desktop = await browser.newContext({ ...contextOptions, viewport: viewports.desktop, storageState: adminState });
+  const page = await desktop.newPage();
+  await openUntil(page, hub.base + "/", "last sync failed");
+  const line = await page.textContent(".w-sources .source.stale");
+  assert.match(line, /old-blog/);
+  assert.match(line, /last sync failed: .*gone\.xml/, "the reason names the file");
+  await page.goto(hub.base + "/admin");
+  await page.waitForSelector("#source-old-blog .reason");
+  assert.match(await page.textContent("#source-old-blog .reason"), /gone\.xml/);
+  assert.deepEqual(await accessibilityProblems(page), []);
+  await shot(page, "6-admin-desktop");
+  await desktop.close();
+});
+
+test("an admin adds a source through the form, tests it, saves it and sees its records", async () => {
+  const desktop = await browser.newContext({ ...contextOptions, viewport: viewports.desktop, storageState: adminState });
+  const page = await desktop.newPage();
+  await page.goto(hub.base + "/admin");
+  await page.click("text=Add a source");
+  await page.fill("#f-id", "partner");
+  await page.selectOption("#f-plugin", "rss");
+  await page.fill("[data-path=url]", `${src}/examples/demo/feeds/no-such-feed.atom`);
+  await page.click("text=Test connection");
+  await page.waitForSelector(".form-status.error");
+  assert.match(await page.textContent(".form-status"), /Connection failed: .*no-such-feed/, "a failed test says why");
+  await page.fill("[data-path=url]", `${src}/examples/demo/feeds/partner-blog.atom`);
+  await page.click("text=Test connection");
+  await page.waitForFunction(() => /Connection works/.test(document.querySelector(".form-status").textContent));
+  assert.ok(await page.locator('[data-path=auth_header][type=password]').count() === 1, "secret fields are masked");
+  assert.deepEqual(await accessibilityProblems(page), []);
+  await shot(page, "7-admin-form-desktop");
+  await page.click(".source-form button[type=submit]");
+  await page.waitForSelector("#source-partner");
+  await page.waitForFunction(() => /worked/.test(document.querySelector("#source-partner").textContent),
+                             null, { timeout: 30000 });
+  await openUntil(page, hub.base + "/", "Winter routes");
+  await desktop.close();
+});
+
+test("sync now shows the run's progress live, then its new records", async () => {
+  const phone = await browser.newContext({ ...contextOptions, viewport: viewports.phone, storageState: adminState });
+  const page = await phone.newPage();
+  await page.goto(hub.base + "/admin");
+  await page.waitForSelector("#source-rota");
+  await page.click("#source-rota >> text=Sync now");
+  // The rota holds after its first record: the progress is there to see.
+  await page.waitForSelector("#source-rota progress", { timeout: 30000 });
+  await page.waitForFunction(() => /1 of 2/.test(document.querySelector("#source-rota .status").textContent),
+                             null, { timeout: 30000 });
+  assert.deepEqual(await accessibilityProblems(page), []);
+  await shot(page, "8-sync-progress-phone");
+  fs.writeFileSync(path.join(hub.dir, "go"), "");
+  await page.waitForFunction(() => !document.querySelector("#source-rota progress"), null, { timeout: 30000 });
+  assert.match(await page.textContent("#source-rota"), /up to date/);
+  assert.match(await page.textContent("#source-rota"), /worked/, "the run that just ended");
+  await page.goto(hub.base + "/");
+  assert.match(await page.textContent(".w-tasks"), /Close the co-working space/);
+  await phone.close();
+});
+
+test("a member signs out and in again through the sign-in page", async () => {
+  const phone = await browser.newContext({ ...contextOptions, viewport: viewports.phone, storageState: adminState });
+  const page = await phone.newPage();
+  await page.goto(hub.base + "/");
+  await page.click("text=Sign out");
+  await page.waitForSelector("header >> text=Sign in");
+  assert.match(await page.textContent("h1"), /Riverside co-op/, "signed out: the public dashboard");
+  await page.click("text=Sign in");
+  await page.fill("#name", "ana");
+  await page.fill("#password", "wrong password");
+  await page.click("#login button[type=submit]");
+  await page.waitForFunction(() => /wrong name or password/.test(document.getElementById("status").textContent));
+  assert.deepEqual(await accessibilityProblems(page), []);
+  await shot(page, "9-sign-in-phone");
+  await page.fill("#password", password);
+  await Promise.all([page.waitForURL(hub.base + "/"), page.click("#login button[type=submit]")]);
+  assert.match(await page.textContent("h1"), /Riverside members/);
   await phone.close();
 });
 
@@ -116,7 +244,25 @@ test("a stranger sees public records only", async () => {
   await openUntil(page, hub.base + "/", "General assembly on 12 December");
   const main = await page.textContent("main");
   assert.doesNotMatch(main, /Members.? coffee/, "the calendar is for members");
-  assert.equal(await page.locator(".sources li").count(), 0, "source health is for members");
+  assert.equal(await page.locator(".w-sources").count(), 0, "source health is for members");
+  assert.deepEqual(await accessibilityProblems(page), []);
   await shot(page, "4-anonymous-phone");
   await anonymous.close();
+});
+
+test("another site embeds the public news as an iframe and as a <coophub-widget>", async () => {
+  // No bypassCSP here: the hub's frame-ancestors must let this site frame it.
+  const desktop = await browser.newContext({ viewport: viewports.desktop, locale: "en-GB" });
+  const page = await desktop.newPage();
+  await page.goto(siteUrl + "/");
+  const frame = page.frameLocator("#framed");
+  await frame.locator(".w-news .record").first().waitFor({ timeout: 30000 });
+  assert.match(await frame.locator("main").textContent(), /General assembly on 12 December/);
+  const element = page.locator("#element .w-news .record").first();  // playwright pierces the shadow root
+  await element.waitFor({ timeout: 30000 });
+  const shown = await page.locator("#element .w-news").textContent();
+  assert.match(shown, /General assembly on 12 December/);
+  assert.match(shown, /ago/, "times formatted in the page, through Intl");
+  await shot(page, "10-embed-desktop");
+  await desktop.close();
 });

@@ -27,6 +27,7 @@ async function startHub(hubYaml, { timeoutMs = 60000 } = {}) {
   });
   return {
     ...ready,
+    dir,
     log: () => out + log,
     async stop() {
       if (proc.exitCode === null) {
