@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The benchmark table of `make bench`. Every figure is set beside a baseline measured in
 # the same run on this machine: ingest against raw SQLite upserts of the same records,
-# the records list against nginx serving a static 1 KB file, both loaded by wrk.
+# the records list against nginx serving a static 1 KB file, both loaded by wrk, and the
+# dashboard's paint in Chromium against the same page served by nginx.
 # Usage: bench/run.sh BUILD_DIR   (a Release build with the test plugins)
 set -euo pipefail
 build=$(cd "${1:-build/release}" && pwd)
@@ -104,6 +105,31 @@ pids+=("$!")
 for _ in $(seq 1 500); do curl -sf "127.0.0.1:$nport/static.json" > /dev/null 2>&1 && break; done
 read -r nginx_rps nginx_p99 < <(wrk_run "http://127.0.0.1:$nport/static.json")
 
+# 4. First meaningful paint of / with 100,000 records of mixed kinds, in headless Chromium,
+#    beside the same page (its HTML and assets saved) served by nginx.
+pport=$(free_port)
+cat > "$work/paint.yaml" <<YAML
+server: {port: $pport}
+sources:
+  - id: tools
+    plugin: $count_so
+    visibility: public
+    config: {count: 100000, state_every: 10000, pad: 120, mixed: true}
+YAML
+"$hub_bin" sync tools --config "$work/paint.yaml" --data "$work/paint-data" > /dev/null
+"$hub_bin" serve --config "$work/paint.yaml" --data "$work/paint-data" > "$work/paint.log" 2>&1 &
+pids+=("$!")
+for _ in $(seq 1 20000); do healthy "$pport" && break; done
+mkdir -p "$work/www/static"
+curl -s "127.0.0.1:$pport/" > "$work/www/dashboard.html"
+cp "$build"/web/*.js "$build"/web/*.css "$work/www/static/"
+paint_kb=$(( $(wc -c < "$work/www/dashboard.html") / 1024 ))
+first_load_gz=$(cat "$work/www/dashboard.html" "$work/www/static/style.css" "$work/www/static/dashboard.js" | gzip -9 | wc -c)
+NODE_PATH="$build/web-node/node_modules" node "$root/bench/paint.cjs" 9 \
+  "http://127.0.0.1:$pport/" "http://127.0.0.1:$nport/dashboard.html" > "$work/paint.txt"
+read -r _ _ hub_fcp hub_lcp < <(grep "127.0.0.1:$pport/" "$work/paint.txt")
+read -r _ _ static_fcp static_lcp < <(grep "dashboard.html" "$work/paint.txt")
+
 verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN { ok = (op == ">=") ? (v >= t) : (v <= t); print ok ? "ok" : "MISSED" }'; }
 ingest_ratio=$(awk -v a="$hub_rps" -v b="$raw_rps" 'BEGIN {printf "%.2f", a/b}')
 csv_ratio=$(awk -v a="$csv_rps" -v b="$raw_rps" 'BEGIN {printf "%.2f", a/b}')
@@ -125,4 +151,9 @@ printf '%-34s %14.0f %16.0f nginx 1KB %8s %10s %s\n' "signed-in list limit=50, r
 printf '%-34s %11s ms %13s ms nginx %8s %10s\n' "signed-in list limit=50, p99" "$auth_p99" "$nginx_p99" "" ""
 printf '%-34s %11s MB %26s %7s %10s %s\n' "idle RSS (20k records, synced)" "$idle_mb" "" "" "<= 15 MB" "$(verdict "$idle_mb" 15 "<=")"
 printf '%-34s %11s MB %26s %7s %10s\n' "RSS after the list load" "$loaded_mb" "" "" ""
+paint_ratio=$(awk -v a="$hub_lcp" -v b="$static_lcp" 'BEGIN {printf "%.2f", a/b}')
+first_kb=$(awk -v b="$first_load_gz" 'BEGIN {printf "%.0f", b/1024}')
+printf '%-34s %11s ms %13s ms nginx %8s %10s %s\n' "paint of / (100k records), LCP" "$hub_lcp" "$static_lcp" "$paint_ratio" "<= 300 ms" "$(verdict "$hub_lcp" 300 "<=")"
+printf '%-34s %11s ms %13s ms nginx %8s %10s\n' "paint of / (100k records), FCP" "$hub_fcp" "$static_fcp" "" ""
+printf '%-34s %11s KB %26s %7s %10s %s\n' "first load of /, gzip ($paint_kb KB HTML)" "$first_kb" "" "" "<= 150 KB" "$(verdict "$first_kb" 150 "<=")"
 printf '%-34s %11s ms %26s %7s %10s %s\n' "start to ready (/healthz 200)" "$ready_ms" "" "" "<= 200 ms" "$(verdict "$ready_ms" 200 "<=")"
