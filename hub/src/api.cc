@@ -61,6 +61,20 @@ std::string ContentType(const fs::path& p) {
 
 }  // namespace
 
+ApiResponse EventStream(std::function<bool(std::string*)> events, std::function<bool()> wait) {
+  ApiResponse resp{200, "text/event-stream", "retry: 3000\n\n"};
+  if (!events(&resp.body)) return Problem(503, "Store unavailable", "the store did not answer");
+  resp.headers.emplace_back("Cache-Control", "no-store");
+  resp.headers.emplace_back("X-Accel-Buffering", "no");
+  resp.stream = [events = std::move(events), wait = std::move(wait)](std::string* chunk) {
+    chunk->clear();
+    if (wait() && !events(chunk)) return false;
+    if (chunk->empty()) *chunk = ": keep-alive\n\n";  // also how a gone client is noticed
+    return true;
+  };
+  return resp;
+}
+
 std::string Param(const ApiRequest& r, const std::string& name) {
   auto it = r.query.find(name);
   return it == r.query.end() ? std::string() : it->second;
@@ -515,20 +529,7 @@ ApiResponse Api::Changes(const ApiRequest& r, const Principal& who, const Params
         *chunk += "id: " + std::to_string(seq) + "\nevent: change\ndata: " + item + "\n\n";
       return true;
     };
-    // What is there already goes out with the headers; then each change as it commits.
-    ApiResponse resp{200, "text/event-stream", "retry: 3000\n\n"};
-    if (!events(&resp.body)) return Problem(503, "Store unavailable", "the store did not answer");
-    resp.headers.emplace_back("Cache-Control", "no-store");
-    resp.headers.emplace_back("X-Accel-Buffering", "no");
-    resp.stream = [store, cursor, events](std::string* chunk) {
-      chunk->clear();
-      if (!store->WaitForChange(*cursor, 5000)) {
-        *chunk = ": keep-alive\n\n";  // also how a gone client is noticed
-        return true;
-      }
-      return events(chunk);
-    };
-    return resp;
+    return EventStream(events, [store, cursor] { return store->WaitForChange(*cursor, 5000); });
   }
 
   int64_t head = store_.LastSeq();  // read before the page: every change up to it is in it

@@ -54,6 +54,11 @@ ApiResponse Problem(int status, const std::string& title, const std::string& det
 // Conflict 409, Unavailable 503, else 500).
 ApiResponse Json(int status, const json& j);
 ApiResponse FromStatus(const Status& s);
+// A stream of server-sent events. events appends what is new to a chunk (false ends
+// the stream); wait blocks up to a few seconds for something new, true if it came.
+// What is there at once goes out with the headers; each quiet wait sends a comment
+// line, which keeps proxies from closing the stream and notices a client that left.
+ApiResponse EventStream(std::function<bool(std::string*)> events, std::function<bool()> wait);
 // scheme://host of the hub as the client reached it (Host, X-Forwarded-Proto).
 std::string SelfBase(const ApiRequest& r);
 // The value of a query parameter, "" when absent.

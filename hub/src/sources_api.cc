@@ -178,23 +178,12 @@ ApiResponse Api::SourceEvents(const ApiRequest& r, const Principal&, const Param
     *last = std::move(text);
     return true;
   };
-  ApiResponse resp{200, "text/event-stream", "retry: 3000\n\n"};
-  if (!event(&resp.body)) return Problem(503, "Store unavailable", "the store did not answer");
-  resp.headers.emplace_back("Cache-Control", "no-store");
-  resp.headers.emplace_back("X-Accel-Buffering", "no");
-  resp.stream = [this, version, event](std::string* chunk) {
-    chunk->clear();
+  return EventStream(event, [this, version] {
     uint64_t now = scheduler_->WaitForStatus(*version, 5000);
-    if (now == *version) {
-      *chunk = ": keep-alive\n\n";  // also how a gone client is noticed
-      return true;
-    }
+    bool moved = now != *version;
     *version = now;
-    if (!event(chunk)) return false;
-    if (chunk->empty()) *chunk = ": no change\n\n";  // another source moved
-    return true;
-  };
-  return resp;
+    return moved;
+  });
 }
 
 }  // namespace coophub
