@@ -9,6 +9,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <string_view>
 
 #include <coophub/encoding.hpp>
 #include <spdlog/spdlog.h>
@@ -27,12 +28,16 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<std::string> Split(const std::string& path) {
+// The segments of a path: "/api/v1/records/7" -> api, v1, records, 7.
+std::vector<std::string> Split(std::string_view path) {
   std::vector<std::string> out;
-  std::stringstream ss(path);
-  std::string seg;
-  while (std::getline(ss, seg, '/'))
-    if (!seg.empty()) out.push_back(seg);
+  size_t at = 0;
+  while (at < path.size()) {
+    size_t slash = path.find('/', at);
+    if (slash == std::string_view::npos) slash = path.size();
+    if (slash > at) out.emplace_back(path.substr(at, slash - at));
+    at = slash + 1;
+  }
   return out;
 }
 
@@ -221,8 +226,15 @@ ApiResponse Api::Dispatch(const ApiRequest& req, const char** route_out) const n
                        "a query parameter has bytes that are not UTF-8 text: percent-encode UTF-8");
     std::vector<std::string> segs = Split(req.path);
     bool path_matched = false;
-    for (const auto& route : Routes()) {
-      std::vector<std::string> pat = Split(route.pattern);
+    // Each route's pattern, split once: matching is on the hot path of every request.
+    static const std::vector<std::vector<std::string>> patterns = [] {
+      std::vector<std::vector<std::string>> out;
+      for (const auto& route : Routes()) out.push_back(Split(route.pattern));
+      return out;
+    }();
+    for (size_t r = 0; r < Routes().size(); ++r) {
+      const Route& route = Routes()[r];
+      const std::vector<std::string>& pat = patterns[r];
       if (pat.size() != segs.size()) continue;
       Params params;
       bool match = true;
