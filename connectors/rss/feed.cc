@@ -497,7 +497,17 @@ std::string EffectiveCharset(std::string_view doc, const std::string& given) {
 
 }  // namespace
 
-void FeedGlobalInit() { xmlInitParser(); }
+// libxml2 prints some errors (an encoding it cannot convert, for one) through its
+// generic handler, to stderr, whatever the parse options say; the parse result already
+// carries what went wrong, so those lines would only be noise in a run's log.
+namespace {
+void Quiet(void*, const char*, ...) {}
+}  // namespace
+
+void FeedGlobalInit() {
+  xmlInitParser();
+  xmlSetGenericErrorFunc(nullptr, Quiet);
+}
 
 std::string HtmlToText(std::string_view html) {
   if (html.find('<') == std::string_view::npos && html.find('&') == std::string_view::npos)
