@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <charconv>
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
@@ -388,8 +389,8 @@ class SqliteStore final : public Store {
     auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st, col));
     size_t n = static_cast<size_t>(sqlite3_column_bytes(st, col));
     char num[24];
-    int len = std::snprintf(num, sizeof num, "%lld", static_cast<long long>(uid));
-    out->append("{\"uid\":", 7).append(num, static_cast<size_t>(len));
+    char* end = std::to_chars(num, num + sizeof num, uid).ptr;  // no locale, no format string: 50 a page
+    out->append("{\"uid\":", 7).append(num, static_cast<size_t>(end - num));
     if (n > 2) out->append(",", 1).append(p + 1, n - 1);
     else out->append("}", 1);
   }
