@@ -119,15 +119,20 @@ TEST_F(DashboardApi, EachReaderGetsTheFirstDashboardTheyMaySeeWithTheirWidgets) 
 }
 
 TEST_F(DashboardApi, SinceYourLastVisitComparesWithTheEndOfTheLastVisit) {
+  json poll = {{"id", "p1"}, {"kind", "decision"}, {"title", "Adopt the budget"}, {"time", FormatRfc3339(NowUnix() + 86400)}};
+  Write("news", poll, "public");
   ApiResponse first = Call("GET", "/", "vi");
   EXPECT_NE(first.body.find("From your next visit on"), std::string::npos);
   std::string cookie = SetCookie(first, "coophub_seen");
   ASSERT_FALSE(cookie.empty());
   Write("news", {{"id", "2"}, {"kind", "post"}, {"title", "Winter routes"}, {"time", "2026-11-25T09:00:00Z"}}, "public");
+  poll["end"] = FormatRfc3339(NowUnix() - 60);  // the poll closed while the reader was away
+  Write("news", poll, "public");
   // Within the same visit, a reload still compares with where the visit began.
   ApiResponse again = Call("GET", "/", "vi", {}, "", cookie);
   EXPECT_NE(again.body.find("badge-new"), std::string::npos) << again.body.substr(0, 3000);
   EXPECT_NE(again.body.find("Winter routes"), std::string::npos);
+  EXPECT_NE(again.body.find("badge-closed\">closed</span> Adopt the budget"), std::string::npos) << "decisions closed";
   // A visit that began long ago: its end becomes the next visit's start.
   long long base = 0, head = 0, t = 0;
   ASSERT_EQ(std::sscanf(SetCookie(again, "coophub_seen").c_str(), "coophub_seen=%lld.%lld.%lld", &base, &head, &t), 3);

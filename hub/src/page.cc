@@ -142,8 +142,17 @@ struct Renderer {
     }
     if (wd.deleted) out += "<li>" + E(w("changes.removed", {{"n", std::to_string(wd.deleted)}})) + "</li>";
     out += "</ul>\n<ul>\n";
-    for (const auto& c : wd.changes) Record(c["record"], c.value("created", false) ? "new" : "changed");
+    for (const auto& c : wd.changes) Record(c["record"], ChangeBadge(c));
     out += "</ul>\n";
+  }
+
+  // new, changed, or (a decision whose end has come) closed.
+  std::string ChangeBadge(const json& change) const {
+    if (change.value("created", false)) return "new";
+    const json& r = change["record"];
+    std::string end = Str(r, "end");
+    if (Str(r, "kind") == "decision" && !end.empty() && end <= FormatRfc3339(now)) return "closed";
+    return "changed";
   }
 
   void MoneyWidget(const WidgetData& wd) {
