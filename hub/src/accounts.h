@@ -39,6 +39,7 @@ struct Principal {
   Role role = Role::kAnonymous;  // already capped by a token's scope
   std::string via;         // "session", "token" or ""
   std::string csrf;        // a session's CSRF token
+  std::string lang;        // the language the user picked, "" for none
 };
 
 struct TokenInfo {
@@ -83,6 +84,8 @@ class Accounts {
   virtual Result<NewSecret> CreateSession(int64_t user_id, int64_t ttl_ms) = 0;
   virtual Result<Principal> SessionPrincipal(const std::string& secret) = 0;  // NotFound when unknown or expired
   virtual Status EndSession(const std::string& secret) = 0;
+  // The user's language for the pages ("" forgets it), whatever device they sign in on.
+  virtual Status SetLanguage(int64_t user_id, const std::string& lang) = 0;
   virtual Result<NewSecret> CreateToken(int64_t user_id, const std::string& name, Role scope, int64_t ttl_ms) = 0;
   virtual Result<Principal> TokenPrincipal(const std::string& secret) = 0;  // NotFound when unknown or expired
   virtual Result<std::vector<TokenInfo>> ListTokens(int64_t user_id) = 0;

@@ -201,9 +201,26 @@ ApiResponse Api::Logout(const ApiRequest& req, const Principal& who, const Param
 }
 
 ApiResponse Api::Me(const ApiRequest&, const Principal& who, const Params&) const {
-  json j = {{"name", who.name}, {"role", RoleName(who.role)}, {"via", who.via}};
+  json j = {{"name", who.name}, {"role", RoleName(who.role)}, {"via", who.via}, {"lang", who.lang}};
   if (who.via == "session") j["csrf"] = who.csrf;
   return Json(200, j);
+}
+
+// {"lang": "fr"}: the pages' language for this user on every device ("" forgets it).
+ApiResponse Api::UpdateMe(const ApiRequest& req, const Principal& who, const Params& p) const {
+  auto body = ReadJsonBody(req);
+  if (!body.ok()) return FromStatus(body.status());
+  auto lang = body->find("lang");
+  if (lang == body->end() || !lang->is_string())
+    return Problem(400, "Bad request", "send {\"lang\": \"fr\"}, one of the page's languages, or \"\" to forget it");
+  std::string code = lang->get<std::string>();
+  bool known = code.empty();
+  for (const auto& [c, name] : catalogs_.Languages()) known = known || c == code;
+  if (!known) return Problem(400, "Unknown language", "\"" + code.substr(0, 16) + "\" is not one of the page's languages");
+  if (auto s = accounts_->SetLanguage(who.user_id, code); !s.ok()) return FromStatus(s);
+  Principal now = who;
+  now.lang = code;
+  return Me(req, now, p);
 }
 
 ApiResponse Api::Setup(const ApiRequest& req, const Principal&, const Params&) const {

@@ -169,6 +169,7 @@ const std::vector<Api::Route>& Api::Routes() {
       {"POST", "/api/v1/login", R::kAnonymous, &Api::Login},
       {"POST", "/api/v1/logout", R::kViewer, &Api::Logout},
       {"GET", "/api/v1/me", R::kViewer, &Api::Me},
+      {"PATCH", "/api/v1/me", R::kViewer, &Api::UpdateMe},
       {"POST", "/api/v1/setup", R::kAnonymous, &Api::Setup},
       {"GET", "/api/v1/tokens", R::kViewer, &Api::ListTokens},
       {"POST", "/api/v1/tokens", R::kViewer, &Api::CreateToken},

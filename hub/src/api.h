@@ -155,6 +155,7 @@ class Api {
   ApiResponse Login(const ApiRequest&, const Principal&, const Params&) const;
   ApiResponse Logout(const ApiRequest&, const Principal&, const Params&) const;
   ApiResponse Me(const ApiRequest&, const Principal&, const Params&) const;
+  ApiResponse UpdateMe(const ApiRequest&, const Principal&, const Params&) const;
   ApiResponse Setup(const ApiRequest&, const Principal&, const Params&) const;
   ApiResponse SetupPage(const ApiRequest&, const Principal&, const Params&) const;
   ApiResponse ListTokens(const ApiRequest&, const Principal&, const Params&) const;

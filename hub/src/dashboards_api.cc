@@ -41,10 +41,13 @@ bool MayView(Role role, const DashboardConfig& d) { return role >= d.role; }
 PageContext Api::Context(const ApiRequest& r, const Principal& who, const std::string& path) const {
   PageContext c;
   c.catalogs = &catalogs_;
+  // Just picked (?lang=), else the account's choice, else this browser's, else what the
+  // browser asks for.
   std::string picked = Param(r, "lang");
+  if (picked.empty()) picked = who.lang;
+  if (picked.empty()) picked = CookieValue(r, "coophub_lang");
   auto accept = r.headers.find("accept-language");
-  c.lang = catalogs_.Negotiate(picked.empty() ? CookieValue(r, "coophub_lang") : picked,
-                               accept == r.headers.end() ? "" : accept->second);
+  c.lang = catalogs_.Negotiate(picked, accept == r.headers.end() ? "" : accept->second);
   c.user = who.name;
   c.role = who.role == Role::kAnonymous ? "" : RoleName(who.role);
   c.csrf = who.csrf;

@@ -232,5 +232,21 @@ TEST_F(DashboardApi, EmbedsShowPublicRecordsOrWhatAShareLinkAllows) {
   EXPECT_EQ(Embed("/embed/members/2", {{"share", secret}}).status, 403) << "revoked at once";
 }
 
+TEST_F(DashboardApi, AUsersLanguageFollowsThemToEveryDevice) {
+  ApiResponse set = Call("PATCH", "/api/v1/me", "vi", {}, R"({"lang": "sv"})");
+  ASSERT_EQ(set.status, 200) << set.body;
+  EXPECT_EQ(json::parse(set.body)["lang"], "sv");
+  ApiResponse page = Call("GET", "/", "vi");  // no cookie, no Accept-Language: a new device
+  EXPECT_NE(page.body.find("<html lang=\"sv\">"), std::string::npos);
+  EXPECT_NE(Call("GET", "/", "vi", {{"lang", "fr"}}).body.find("<html lang=\"fr\">"), std::string::npos)
+      << "a choice made now wins";
+  EXPECT_NE(Call("GET", "/", "").body.find("<html lang=\"en\">"), std::string::npos) << "strangers keep theirs";
+  ApiResponse bad = Call("PATCH", "/api/v1/me", "vi", {}, R"({"lang": "xx"})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("not one of the page's languages"), std::string::npos);
+  EXPECT_EQ(Call("PATCH", "/api/v1/me", "vi", {}, R"({"lang": ""})").status, 200);
+  EXPECT_NE(Call("GET", "/", "vi").body.find("<html lang=\"en\">"), std::string::npos) << "forgotten";
+}
+
 }  // namespace
 }  // namespace coophub

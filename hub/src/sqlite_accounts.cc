@@ -143,11 +143,18 @@ class SqliteAccounts final : public Accounts {
   Result<Principal> SessionPrincipal(const std::string& secret) override {
     Use use(this);
     sqlite3_stmt* st = db_.Prepare(
-        "SELECT u.id, u.name, u.role, s.csrf FROM sessions s JOIN users u ON u.id = s.user_id"
+        "SELECT u.id, u.name, u.role, s.csrf, u.lang FROM sessions s JOIN users u ON u.id = s.user_id"
         " WHERE s.hash = ? AND s.expires_ms > ?");
     if (StepWith(st, SecretHash(secret), NowMs()) != SQLITE_ROW) return Status::NotFound("no such session");
     return Principal{sqlite3_column_int64(st, 0), Text(st, 1), ParseRole(Text(st, 2)).value_or(Role::kViewer),
-                     "session", Text(st, 3)};
+                     "session", Text(st, 3), Text(st, 4)};
+  }
+
+  Status SetLanguage(int64_t user_id, const std::string& lang) override {
+    Use use(this);
+    if (StepWith(db_.Prepare("UPDATE users SET lang=? WHERE id=?"), lang, user_id) != SQLITE_DONE) return Fail();
+    token_cache_.clear();  // cached principals carry the old language
+    return Status::Ok();
   }
 
   Status EndSession(const std::string& secret) override {
@@ -180,12 +187,12 @@ class SqliteAccounts final : public Accounts {
       token_cache_.erase(it);
     }
     sqlite3_stmt* st = db_.Prepare(
-        "SELECT u.id, u.name, u.role, t.scope, t.expires_ms FROM tokens t JOIN users u ON u.id = t.user_id"
+        "SELECT u.id, u.name, u.role, t.scope, t.expires_ms, u.lang FROM tokens t JOIN users u ON u.id = t.user_id"
         " WHERE t.hash = ? AND t.expires_ms > ?");
     if (StepWith(st, hash, now) != SQLITE_ROW) return Status::NotFound("no such token, or it expired");
     Role role = ParseRole(Text(st, 2)).value_or(Role::kViewer);
     Role cap = ParseScope(Text(st, 3)).value_or(Role::kViewer);
-    Principal p{sqlite3_column_int64(st, 0), Text(st, 1), std::min(role, cap), "token", ""};
+    Principal p{sqlite3_column_int64(st, 0), Text(st, 1), std::min(role, cap), "token", "", Text(st, 5)};
     int64_t expires = sqlite3_column_int64(st, 4);
     StepWith(db_.Prepare("UPDATE tokens SET last_used_ms=? WHERE hash=?"), now, hash);
     if (token_cache_.size() > 10000) token_cache_.clear();

@@ -120,6 +120,10 @@ CREATE TABLE shares(id INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE, name TEXT
   source TEXT NOT NULL, kind TEXT NOT NULL, visibility TEXT NOT NULL, created_by TEXT NOT NULL,
   created_ms INTEGER NOT NULL);
 )sql",
+    // 8: the language each user picked for the pages.
+    R"sql(
+ALTER TABLE users ADD COLUMN lang TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 class SqliteStore final : public Store {

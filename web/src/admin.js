@@ -2,7 +2,7 @@
 // progress, run history with logs, add or edit with a form made from the plugin's JSON
 // Schema and "Test connection" first), dashboards, users and API tokens. Everything
 // goes through /api/v1, as any other client would.
-import { api, t, localize, wireSignOut, relativeTime } from "./common.js";
+import { api, t, localize, wireSignOut, wireLanguage, relativeTime } from "./common.js";
 import { schemaForm, formValue } from "./schema_form.js";
 import { dashboardEditor } from "./dashboard_editor.js";
 
@@ -356,6 +356,7 @@ async function sharesSection() {
 
 async function start() {
   wireSignOut();
+  wireLanguage();
   const loading = document.getElementById("admin-loading");
   try {
     const parts = [await sourcesSection()];

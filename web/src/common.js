@@ -101,3 +101,16 @@ export function wireSignOut() {
       location.assign("/");
     });
 }
+
+// A signed-in reader's language choice is kept in their account too (PATCH /api/v1/me),
+// so it follows them to every device; the form then goes on as it would without
+// JavaScript, and the page comes back in the new language.
+export function wireLanguage() {
+  const form = document.querySelector("form.lang");
+  if (!form || !document.body.dataset.role) return;
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    await api("PATCH", "/api/v1/me", { lang: form.elements.namedItem("lang").value }).catch(() => {});
+    form.submit();
+  });
+}

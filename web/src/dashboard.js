@@ -1,7 +1,7 @@
 // The dashboard, once the hub has rendered it: times, numbers and money in the reader's
 // locale; each metric's table drawn as a chart with uPlot (the table stays for screen readers);
 // and a notice when new records arrive, from the change feed's server-sent events.
-import { localize, formatNumber, absoluteTime, t, wireSignOut } from "./common.js";
+import { localize, formatNumber, absoluteTime, t, wireSignOut, wireLanguage } from "./common.js";
 
 // uPlot is fetched only by a page that has a chart to draw.
 async function drawCharts() {
@@ -60,4 +60,5 @@ function watchChanges() {
 localize();
 drawCharts();
 wireSignOut();
+wireLanguage();
 watchChanges();

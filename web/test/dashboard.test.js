@@ -145,7 +145,17 @@ test("the first admin signs in through the setup link and sees both sources", as
   assert.match(await page.textContent(".w-news time"), /il y a/, "times in French, from Intl");
   assert.deepEqual(await accessibilityProblems(page), []);
   await shot(page, "5-french-phone");
-  await page.goto(hub.base + "/?lang=en");
+  // The choice is the account's too: another device, signed in, gets French.
+  const session = (await phone.cookies()).filter((c) => c.name === "coophub_session");
+  const other = await browser.newContext({ ...contextOptions, viewport: viewports.desktop, locale: "en-GB" });
+  await other.addCookies(session);
+  const elsewhere = await other.newPage();
+  await elsewhere.goto(hub.base + "/");
+  assert.equal(await elsewhere.getAttribute("html", "lang"), "fr", "the account's language, not the browser's");
+  await other.close();
+  await page.selectOption("#lang", "en");
+  await Promise.all([page.waitForURL(/lang=en/), page.click("form.lang button")]);
+  assert.equal(await page.getAttribute("html", "lang"), "en");
 
   adminState = await phone.storageState();
   const desktop = await browser.newContext({ ...contextOptions, viewport: viewports.desktop, storageState: adminState });
