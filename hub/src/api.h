@@ -124,6 +124,7 @@ class Api {
   ApiResponse CreateShare(const ApiRequest&, const Principal&, const Params&) const;
   ApiResponse RevokeShare(const ApiRequest&, const Principal&, const Params&) const;
   std::vector<DashboardEntry> DashboardEntries() const;
+  Result<std::map<std::string, json>> SourcesById() const;  // AllSourcesJson, by id
   // The reader, their language (?lang=, the coophub_lang cookie, Accept-Language).
   PageContext Context(const ApiRequest& r, const Principal& who, const std::string& path) const;
   // A page, keeping a language just picked in its cookie.

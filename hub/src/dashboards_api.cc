@@ -65,6 +65,17 @@ ApiResponse Api::Html(const ApiRequest& r, const PageContext& c, std::string bod
   return page;
 }
 
+Result<std::map<std::string, json>> Api::SourcesById() const {
+  auto sources = AllSourcesJson();
+  if (!sources.ok()) return sources.status();
+  std::map<std::string, json> out;
+  for (auto& s : *sources) {
+    std::string id = s.value("id", "");  // before the move: = evaluates its right side first
+    out[id] = std::move(s);
+  }
+  return out;
+}
+
 std::vector<DashboardEntry> Api::DashboardEntries() const {
   if (dashboards_) return dashboards_->All();
   std::vector<DashboardEntry> out;
@@ -98,12 +109,9 @@ ApiResponse Api::Dashboard(const ApiRequest& r, const Principal& who, const Para
   data.dashboard_id = shown->dashboard.id;
   data.title = shown->dashboard.title;
   // Freshness for every reader; why a sync failed only for members.
-  auto sources = AllSourcesJson();
+  auto sources = SourcesById();
   if (!sources.ok()) return FromStatus(sources.status());
-  for (auto& s : *sources) {
-    std::string id = s.value("id", "");  // before the move: = evaluates its right side first
-    data.sources[id] = std::move(s);
-  }
+  data.sources = std::move(*sources);
   data.show_reasons = who.role >= Role::kViewer;
 
   WidgetContext wc;
@@ -144,7 +152,8 @@ ApiResponse Api::LoginPage(const ApiRequest& r, const Principal& who, const Para
   std::string next = Param(r, "next");
   // Only a path of this hub: never a way to send someone elsewhere after signing in.
   if (next.empty() || next[0] != '/' || next.rfind("//", 0) == 0 || next.find('\\') != std::string::npos) next = "/";
-  return Html(r, Context(r, who, "/login"), RenderLogin(Context(r, who, "/login"), next));
+  PageContext c = Context(r, who, "/login");
+  return Html(r, c, RenderLogin(c, next));
 }
 
 ApiResponse Api::AdminPage(const ApiRequest& r, const Principal& who, const Params&) const {
@@ -154,7 +163,8 @@ ApiResponse Api::AdminPage(const ApiRequest& r, const Principal& who, const Para
     go.headers.emplace_back("Location", "/login?next=/admin");
     return go;
   }
-  return Html(r, Context(r, who, "/admin"), RenderAdmin(Context(r, who, "/admin")));
+  PageContext c = Context(r, who, "/admin");
+  return Html(r, c, RenderAdmin(c));
 }
 
 ApiResponse Api::ListDashboards(const ApiRequest& r, const Principal& who, const Params&) const {

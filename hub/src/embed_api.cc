@@ -83,12 +83,9 @@ ApiResponse Api::Embed(const ApiRequest& r, const Principal&, const Params& p) c
   PageData data;
   data.ctx = Context(r, Principal{}, r.path);
   data.title = found->dashboard.title;
-  auto sources = AllSourcesJson();
+  auto sources = SourcesById();
   if (!sources.ok()) return FromStatus(sources.status());
-  for (auto& s : *sources) {
-    std::string id = s.value("id", "");
-    data.sources[id] = std::move(s);
-  }
+  data.sources = std::move(*sources);
   WidgetContext wc{VisibleTo(role), NowUnix(), -1};
   auto wd = LoadWidget(store_, w, wc);
   if (!wd.ok()) return FromStatus(wd.status());

@@ -31,6 +31,15 @@ Catalogs Catalogs::Load(const std::string& dir) {
     for (const auto& [key, value] : j.items())
       if (value.is_string()) messages[key] = value.get<std::string>();
   }
+  for (const auto& [lang, messages] : c.by_lang_) {
+    json words = json::object();
+    for (const std::string& l : {std::string("en"), lang})
+      if (auto m = c.by_lang_.find(l); m != c.by_lang_.end())
+        for (const auto& [k, v] : m->second) words[k] = v;
+    std::string text = words.dump(-1, ' ', false, json::error_handler_t::replace);
+    for (size_t at = 0; (at = text.find("</", at)) != std::string::npos; at += 3) text.replace(at, 2, "<\\/");
+    c.words_json_[lang] = std::move(text);
+  }
   return c;
 }
 
@@ -76,12 +85,10 @@ std::string Catalogs::Text(const std::string& lang, const std::string& key,
   return text;
 }
 
-std::map<std::string, std::string> Catalogs::All(const std::string& lang) const {
-  std::map<std::string, std::string> out;
-  for (const std::string& l : {std::string("en"), lang})
-    if (auto c = by_lang_.find(l); c != by_lang_.end())
-      for (const auto& [k, v] : c->second) out[k] = v;
-  return out;
+const std::string& Catalogs::WordsJson(const std::string& lang) const {
+  static const std::string kNone = "{}";
+  auto it = words_json_.find(lang);
+  return it == words_json_.end() ? kNone : it->second;
 }
 
 std::vector<std::pair<std::string, std::string>> Catalogs::Languages() const {

@@ -27,14 +27,17 @@ class Catalogs {
   std::string Text(const std::string& lang, const std::string& key,
                    const std::map<std::string, std::string>& args = {}) const;
 
-  // Every message of lang, English filling the gaps: for the web code's own words.
-  std::map<std::string, std::string> All(const std::string& lang) const;
+  // Every message of lang, English filling the gaps, as JSON text that is safe inside
+  // an HTML <script> element ("</" written "<\/"): the web code's own words. Made once,
+  // when the catalogs are loaded; "{}" for an unknown language.
+  const std::string& WordsJson(const std::string& lang) const;
 
   // (code, name in its own language), sorted by code.
   std::vector<std::pair<std::string, std::string>> Languages() const;
 
  private:
   std::map<std::string, std::map<std::string, std::string>> by_lang_;
+  std::map<std::string, std::string> words_json_;  // lang -> WordsJson
 };
 
 }  // namespace coophub

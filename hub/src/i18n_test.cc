@@ -3,7 +3,9 @@
 #include "i18n.h"
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
+#include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -66,6 +68,22 @@ TEST(Catalogs, NegotiatesLikeBrowsersAsk) {
   EXPECT_EQ(c.Negotiate("xx", "sv"), "sv") << "an unknown choice is no choice";
   EXPECT_EQ(c.Text("fr", "sources.records", {{"n", "12"}}), "12 éléments");
   EXPECT_EQ(c.Text("fr", "no.such.key"), "no.such.key");
+}
+
+// The web code's words go into a <script> element: no message may end it early, and
+// English fills what a language lacks.
+TEST(Catalogs, WordsForTheWebCodeCannotEndTheirScriptElement) {
+  std::string dir = (std::filesystem::temp_directory_path() / "coophub-i18n-XXXXXX").string();
+  ASSERT_NE(mkdtemp(dir.data()), nullptr);
+  std::ofstream(dir + "/en.json") << R"({"a": "</script><b>hi", "b": "only English"})";
+  std::ofstream(dir + "/fr.json") << R"({"a": "salut"})";
+  Catalogs c = Catalogs::Load(dir);
+  std::string fr = c.WordsJson("fr"), en = c.WordsJson("en");
+  EXPECT_EQ(en.find("</"), std::string::npos) << en;
+  EXPECT_EQ(json::parse(en)["a"], "</script><b>hi") << "and still the same text once parsed";
+  EXPECT_EQ(json::parse(fr), json({{"a", "salut"}, {"b", "only English"}}));
+  EXPECT_EQ(c.WordsJson("xx"), "{}");
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

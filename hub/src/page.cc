@@ -236,11 +236,8 @@ std::string Head(const Words& w, const PageContext& c, const std::string& title,
          (c.role.empty() ? "" : " data-role=\"" + E(c.role) + "\"") +
          (c.seq < 0 ? "" : " data-seq=\"" + std::to_string(c.seq) + "\"") + ">\n";
   if (c.catalogs) {
-    // The web code's words: a data block, which the CSP lets be (nothing runs). "</"
-    // is written "<\/" so that no message can end the element.
-    std::string words = json(c.catalogs->All(c.lang)).dump(-1, ' ', false, json::error_handler_t::replace);
-    for (size_t at = 0; (at = words.find("</", at)) != std::string::npos; at += 3) words.replace(at, 2, "<\\/");
-    out += "<script type=\"application/json\" id=\"coophub-words\">" + words + "</script>\n";
+    // The web code's words: a data block, which the CSP lets be (nothing runs).
+    out += "<script type=\"application/json\" id=\"coophub-words\">" + c.catalogs->WordsJson(c.lang) + "</script>\n";
   }
   out += "<a class=\"skip\" href=\"#main\">" + E(w("skip")) + "</a>\n";
   return out;

@@ -272,29 +272,32 @@ async function usersSection() {
   return section;
 }
 
-async function tokensSection() {
-  const section = h("section", { id: "tokens", "aria-labelledby": "tokens-h" }, h("h2", { id: "tokens-h" }, t("admin.tokens")));
-  const list = h("ul", { class: "tokens" });
-  const shown = h("p", { role: "status", "aria-live": "polite" });
+// A list of things with a secret shown once (API tokens, share links): each listed
+// with a revoke button, and a form that makes one. spec: id, title, about?, path (GET
+// lists, POST makes, DELETE path/{id} revokes), describe(item) -> text, fields ([label
+// text, input]), body() -> what to POST, made(answer) -> nodes showing the new secret,
+// button (the form's submit text).
+async function secretsSection(spec) {
+  const section = h("section", { id: spec.id, "aria-labelledby": spec.id + "-h" }, h("h2", { id: spec.id + "-h" }, spec.title),
+                    spec.about ? h("p", { class: "note" }, spec.about) : null);
+  const list = h("ul", { class: "secrets" });
+  const shown = h("div", { role: "status", "aria-live": "polite", class: "made" });
   const refresh = async () => {
-    const tokens = await api("GET", "/api/v1/tokens");
-    list.replaceChildren(...tokens.items.map((k) => h("li", {}, h("strong", {}, k.name), ` · ${k.scope} · `,
-      t("admin.token.expires", { when: ago(k.expires) }), " ",
+    const items = (await api("GET", spec.path)).items;
+    list.replaceChildren(...items.map((item) => h("li", {}, h("strong", {}, item.name), ` · ${spec.describe(item)} `,
       h("button", { type: "button", class: "danger", onclick: async () => {
-        await api("DELETE", `/api/v1/tokens/${k.id}`).then(refresh, (e) => say(shown, e.message, false));
+        await api("DELETE", `${spec.path}/${item.id}`).then(refresh, (e) => say(shown, e.message, false));
       } }, t("admin.token.revoke")))));
   };
-  const form = h("form", { class: "inline-form" });
-  const name = h("input", { id: "k-name", required: true, autocomplete: "off" });
-  const scope = h("select", { id: "k-scope" }, ["read", "write", "admin"].map((s) => h("option", { value: s }, t("scope." + s))));
-  const days = h("input", { id: "k-days", type: "number", min: "1", max: "365", value: "90" });
-  form.append(h("label", { for: "k-name" }, t("admin.token.name")), name, h("label", { for: "k-scope" }, t("admin.token.scope")), scope,
-              h("label", { for: "k-days" }, t("admin.token.days")), days, h("button", { type: "submit" }, t("admin.token.create")));
+  const form = h("form", { class: "inline-form" },
+    spec.fields.flatMap(([label, input]) => [h("label", { for: input.id }, label), input]),
+    h("button", { type: "submit" }, spec.button));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     try {
-      const made = await api("POST", "/api/v1/tokens", { name: name.value.trim(), scope: scope.value, expires_days: Number(days.value) });
-      shown.replaceChildren(t("admin.token.once"), " ", h("code", { class: "secret" }, made.token));
+      const made = await api("POST", spec.path, spec.body());
+      shown.replaceChildren(...spec.made(made));
+      shown.classList.remove("error");
       form.reset();
       refresh();
     } catch (e) {
@@ -306,21 +309,21 @@ async function tokensSection() {
   return section;
 }
 
+function tokensSection() {
+  const name = h("input", { id: "k-name", required: true, autocomplete: "off" });
+  const scope = h("select", { id: "k-scope" }, ["read", "write", "admin"].map((s) => h("option", { value: s }, t("scope." + s))));
+  const days = h("input", { id: "k-days", type: "number", min: "1", max: "365", value: "90" });
+  return secretsSection({
+    id: "tokens", title: t("admin.tokens"), path: "/api/v1/tokens", button: t("admin.token.create"),
+    describe: (k) => `${k.scope} · ${t("admin.token.expires", { when: ago(k.expires) })}`,
+    fields: [[t("admin.token.name"), name], [t("admin.token.scope"), scope], [t("admin.token.days"), days]],
+    body: () => ({ name: name.value.trim(), scope: scope.value, expires_days: Number(days.value) }),
+    made: (m) => [t("admin.token.once"), " ", h("code", { class: "secret" }, m.token)],
+  });
+}
+
 // A share link, and the two ways to embed a widget with it.
-async function sharesSection() {
-  const section = h("section", { id: "shares", "aria-labelledby": "shares-h" }, h("h2", { id: "shares-h" }, t("admin.shares")),
-                    h("p", { class: "note" }, t("admin.shares.about")));
-  const list = h("ul", { class: "tokens" });
-  const shown = h("div", { role: "status", "aria-live": "polite" });
-  const refresh = async () => {
-    const shares = await api("GET", "/api/v1/shares");
-    list.replaceChildren(...shares.items.map((s) => h("li", {}, h("strong", {}, s.name),
-      ` · ${t("vis." + s.visibility)}${s.source ? " · " + s.source : ""}${s.kind ? " · " + t("kind." + s.kind) : ""} · ${s.created_by} `,
-      h("button", { type: "button", class: "danger", onclick: async () => {
-        await api("DELETE", `/api/v1/shares/${s.id}`).then(refresh, (e) => say(shown, e.message, false));
-      } }, t("admin.token.revoke")))));
-  };
-  const form = h("form", { class: "inline-form" });
+function sharesSection() {
   const name = h("input", { id: "sh-name", required: true, autocomplete: "off" });
   const vis = h("select", { id: "sh-vis" }, ["public", "members"].concat(isAdmin ? ["admins"] : [])
     .map((v) => h("option", { value: v, selected: v === "members" }, t("vis." + v))));
@@ -328,28 +331,22 @@ async function sharesSection() {
   const kind = h("select", { id: "sh-kind" }, h("option", { value: "" }, t("admin.share.anykind")),
     ["post", "event", "decision", "task", "message", "transaction", "resource", "person", "metric", "other"]
       .map((k) => h("option", { value: k }, t("kind." + k))));
-  form.append(h("label", { for: "sh-name" }, t("admin.token.name")), name, h("label", { for: "sh-vis" }, t("admin.f.visibility")), vis,
-              h("label", { for: "sh-source" }, t("admin.col.source")), source, h("label", { for: "sh-kind" }, t("admin.share.kind")), kind,
-              h("button", { type: "submit" }, t("admin.share.create")));
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    try {
-      const made = await api("POST", "/api/v1/shares", { name: name.value.trim(), visibility: vis.value,
-                                                         source: source.value.trim() || undefined, kind: kind.value || undefined });
-      const src = `${location.origin}/embed/DASHBOARD/N?share=${made.secret}`;
-      shown.replaceChildren(h("p", {}, t("admin.token.once")),
-        h("pre", { class: "yaml" }, `<iframe src="${src}" title="coophub"></iframe>\n\n` +
-          `<script src="${location.origin}/static/widget.js" defer></script>\n<coophub-widget src="${src}"></coophub-widget>`),
-        h("p", { class: "note" }, t("admin.share.how")));
-      form.reset();
-      refresh();
-    } catch (e) {
-      say(shown, e.message, false);
-    }
+  return secretsSection({
+    id: "shares", title: t("admin.shares"), about: t("admin.shares.about"), path: "/api/v1/shares",
+    button: t("admin.share.create"),
+    describe: (s) => [t("vis." + s.visibility), s.source, s.kind && t("kind." + s.kind), s.created_by].filter(Boolean).join(" · "),
+    fields: [[t("admin.token.name"), name], [t("admin.f.visibility"), vis], [t("admin.col.source"), source],
+             [t("admin.share.kind"), kind]],
+    body: () => ({ name: name.value.trim(), visibility: vis.value, source: source.value.trim() || undefined,
+                   kind: kind.value || undefined }),
+    made: (m) => {
+      const src = `${location.origin}/embed/DASHBOARD/N?share=${m.secret}`;
+      return [h("p", {}, t("admin.token.once")),
+              h("pre", { class: "yaml" }, `<iframe src="${src}" title="coophub"></iframe>\n\n` +
+                `<script src="${location.origin}/static/widget.js" defer></script>\n<coophub-widget src="${src}"></coophub-widget>`),
+              h("p", { class: "note" }, t("admin.share.how"))];
+    },
   });
-  await refresh();
-  section.append(list, form, shown);
-  return section;
 }
 
 // ------------------------------------------------------------------------- start

@@ -228,6 +228,41 @@ test("sync now shows the run's progress live, then its new records", async () =>
   await phone.close();
 });
 
+test("an admin makes a share link and an API token; each works until revoked", async () => {
+  const desktop = await browser.newContext({ ...contextOptions, viewport: viewports.desktop, storageState: adminState });
+  const page = await desktop.newPage();
+  await page.goto(hub.base + "/admin");
+  await page.fill("#sh-name", "the website's agenda");
+  await page.selectOption("#sh-kind", "event");
+  await page.click("#shares button[type=submit]");
+  await page.waitForSelector("#shares .made pre");
+  const secret = /share=(share_[\w-]+)/.exec(await page.textContent("#shares .made pre"))[1];
+  assert.match(await page.textContent("#shares ul"), /the website's agenda/);
+  await page.fill("#k-name", "my phone");
+  await page.click("#tokens button[type=submit]");
+  await page.waitForSelector("#tokens .made code.secret");
+  const token = await page.textContent("#tokens .made code.secret");
+  assert.deepEqual(await accessibilityProblems(page), []);
+  await shot(page, "11-admin-secrets-desktop");
+
+  // The share link opens the members' agenda to an embed; the token opens the API.
+  const framed = await page.request.get(`${hub.base}/embed/members/1?share=${secret}`);
+  assert.equal(framed.status(), 200);
+  assert.match(await framed.text(), /Members(&#39;)? coffee/, "a members' event, through the link");
+  assert.equal((await page.request.get(`${hub.base}/embed/members/1`)).status(), 403, "not without the link");
+  const me = await page.request.get(`${hub.base}/api/v1/me`, { headers: { Authorization: `Bearer ${token}` } });
+  assert.equal((await me.json()).name, "ana");
+
+  await page.click("#shares li:has-text(\"the website's agenda\") button");
+  await page.waitForFunction(() => !/the website's agenda/.test(document.querySelector("#shares ul").textContent));
+  assert.equal((await page.request.get(`${hub.base}/embed/members/1?share=${secret}`)).status(), 403, "revoked at once");
+  await page.click("#tokens li:has-text(\"my phone\") button");
+  await page.waitForFunction(() => !/my phone/.test(document.querySelector("#tokens ul").textContent));
+  const after = await page.request.get(`${hub.base}/api/v1/me`, { headers: { Authorization: `Bearer ${token}` } });
+  assert.equal(after.status(), 401);
+  await desktop.close();
+});
+
 test("a member signs out and in again through the sign-in page", async () => {
   const phone = await browser.newContext({ ...contextOptions, viewport: viewports.phone, storageState: adminState });
   const page = await phone.newPage();
