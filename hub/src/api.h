@@ -11,7 +11,9 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <initializer_list>
 #include <set>
+#include <string_view>
 #include <string>
 #include <utility>
 #include <variant>
@@ -64,7 +66,7 @@ std::string SelfBase(const ApiRequest& r);
 // The value of a query parameter, "" when absent.
 std::string Param(const ApiRequest& r, const std::string& name);
 // A 400 problem for a parameter not in known, or one given twice.
-std::optional<ApiResponse> CheckParams(const ApiRequest& r, const std::set<std::string>& known);
+std::optional<ApiResponse> CheckParams(const ApiRequest& r, std::initializer_list<std::string_view> known);
 
 class LoginLimiter;
 class HttpMetrics;

@@ -145,7 +145,7 @@ int Serve(const ServeOptions& o) {
   const std::string& data_dir = o.data_dir;
   int port = o.port;
   auto start = std::chrono::steady_clock::now();
-  // Two malloc arenas are plenty for a hub that mostly waits; one per thread is not.
+  // A few malloc arenas are plenty for a hub that mostly waits; one per thread is not.
   mallopt(M_ARENA_MAX, 4);
   auto cfg = HubConfigFor(config_path, data_dir);
   if (!cfg.ok()) return Fail(kExitUsage, cfg.status().message());

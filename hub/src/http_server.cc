@@ -57,8 +57,9 @@ ApiRequest ToApi(const httplib::Request& r) {
   for (const auto& [k, v] : r.params) a.query.emplace(k, v);
   for (const auto& [k, v] : r.headers) {
     std::string name = k;
-    for (auto& c : name) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
-    a.headers[name] = v;
+    for (auto& c : name)  // ASCII only, as header names are: no locale lookup per letter
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    a.headers.insert_or_assign(std::move(name), v);
   }
   a.body = r.body;
   a.remote_addr = r.remote_addr;

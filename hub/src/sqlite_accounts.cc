@@ -9,6 +9,7 @@
 #include <coophub/encoding.hpp>
 
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 
 #include "accounts.h"
@@ -85,7 +86,7 @@ class SqliteAccounts final : public Accounts {
     if (password && (StepWith(db_.Prepare("UPDATE users SET password=? WHERE id=?"), hash, id) != SQLITE_DONE ||
                      StepWith(db_.Prepare("DELETE FROM sessions WHERE user_id=?"), id) != SQLITE_DONE))
       return Fail();
-    token_cache_.clear();  // cached principals carry the old role
+    token_cache_.Clear();  // cached principals carry the old role
     if (role) user->role = *role;
     return user;
   }
@@ -97,7 +98,7 @@ class SqliteAccounts final : public Accounts {
     if (user->role == Role::kAdmin && Admins() <= 1) return LastAdmin(user->name);
     // Sessions and tokens go with the user (ON DELETE CASCADE).
     if (StepWith(db_.Prepare("DELETE FROM users WHERE id=?"), id) != SQLITE_DONE) return Fail();
-    token_cache_.clear();
+    token_cache_.Clear();
     return user;
   }
 
@@ -153,7 +154,7 @@ class SqliteAccounts final : public Accounts {
   Status SetLanguage(int64_t user_id, const std::string& lang) override {
     Use use(this);
     if (StepWith(db_.Prepare("UPDATE users SET lang=? WHERE id=?"), lang, user_id) != SQLITE_DONE) return Fail();
-    token_cache_.clear();  // cached principals carry the old language
+    token_cache_.Clear();  // cached principals carry the old language
     return Status::Ok();
   }
 
@@ -181,11 +182,8 @@ class SqliteAccounts final : public Accounts {
   Result<Principal> TokenPrincipal(const std::string& secret) override {
     std::string hash = SecretHash(secret);
     int64_t now = NowMs();
-    Use use(this);
-    if (auto it = token_cache_.find(hash); it != token_cache_.end()) {
-      if (now - it->second.checked_ms < kTokenCacheMs && now < it->second.expires_ms) return it->second.principal;
-      token_cache_.erase(it);
-    }
+    if (auto p = token_cache_.Find(hash, now)) return *p;
+    Use use(this);  // a miss checks and remembers under the lock that writes take to forget
     sqlite3_stmt* st = db_.Prepare(
         "SELECT u.id, u.name, u.role, t.scope, t.expires_ms, u.lang FROM tokens t JOIN users u ON u.id = t.user_id"
         " WHERE t.hash = ? AND t.expires_ms > ?");
@@ -195,8 +193,7 @@ class SqliteAccounts final : public Accounts {
     Principal p{sqlite3_column_int64(st, 0), Text(st, 1), std::min(role, cap), "token", "", Text(st, 5)};
     int64_t expires = sqlite3_column_int64(st, 4);
     StepWith(db_.Prepare("UPDATE tokens SET last_used_ms=? WHERE hash=?"), now, hash);
-    if (token_cache_.size() > 10000) token_cache_.clear();
-    token_cache_[hash] = {p, expires, now};
+    token_cache_.Put(hash, {p, expires, now});
     return p;
   }
 
@@ -260,7 +257,7 @@ class SqliteAccounts final : public Accounts {
     if (StepWith(db_.Prepare("DELETE FROM tokens WHERE id=? AND user_id=?"), token_id, user_id) != SQLITE_DONE)
       return Fail();
     if (sqlite3_changes(db_.raw()) == 0) return Status::NotFound("you have no token " + std::to_string(token_id));
-    token_cache_.clear();
+    token_cache_.Clear();
     return Status::Ok();
   }
 
@@ -310,15 +307,42 @@ class SqliteAccounts final : public Accounts {
     std::lock_guard<std::mutex> lock;
   };
 
-  struct CachedToken {
-    Principal principal;
-    int64_t expires_ms, checked_ms;
+  // Checked tokens by hash, behind a lock of their own: a remembered token costs no
+  // wait for the connection that sign-ins, audit lines and token checks share.
+  class TokenCache {
+   public:
+    struct Entry {
+      Principal principal;
+      int64_t expires_ms, checked_ms;
+    };
+    std::optional<Principal> Find(const std::string& hash, int64_t now) {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = entries_.find(hash);
+      if (it == entries_.end()) return std::nullopt;
+      if (now - it->second.checked_ms < kTokenCacheMs && now < it->second.expires_ms) return it->second.principal;
+      entries_.erase(it);
+      return std::nullopt;
+    }
+    void Put(const std::string& hash, Entry e) {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (entries_.size() > 10000) entries_.clear();
+      entries_[hash] = std::move(e);
+    }
+    void Clear() {
+      std::lock_guard<std::mutex> lock(mu_);
+      entries_.clear();
+    }
+
+   private:
+    static constexpr int64_t kTokenCacheMs = 30 * 1000;
+    std::mutex mu_;
+    std::unordered_map<std::string, Entry> entries_;  // guarded by mu_
   };
-  static constexpr int64_t kTokenCacheMs = 30 * 1000;
 
   std::mutex mu_;
-  Db db_;                                                     // guarded by mu_
-  std::unordered_map<std::string, CachedToken> token_cache_;  // guarded by mu_; by token hash
+  Db db_;  // guarded by mu_
+  // Filled and cleared only with mu_ held, so a check cannot put back what a write forgot.
+  TokenCache token_cache_;
 };
 
 }  // namespace

@@ -29,8 +29,6 @@ class Db {
                                  " (check the directory exists and is writable)");
     sqlite3_busy_timeout(db_, 5000);
     // Small page caches: the OS already caches the file, and an idle hub should be small.
-    // Readers map the file: pages come from the OS cache without a copy, and count as
-    // reclaimable file cache rather than as the hub's own memory.
     return Exec(read_only ? "PRAGMA query_only=1; PRAGMA cache_size=-512;"
                           : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
                             "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-2048");
@@ -66,9 +64,20 @@ class Db {
     for (auto& [sql, st] : cache_) sqlite3_reset(st);
   }
   sqlite3* raw() { return db_; }
+  // True when another connection (this process's writer, or another process such as
+  // `coophub sync`) has committed since the last call, and on the first call.
+  bool OthersCommitted() {
+    sqlite3_stmt* st = Prepare("PRAGMA data_version");
+    int64_t v = st && sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    if (st) sqlite3_reset(st);
+    bool changed = v < 0 || v != data_version_;
+    data_version_ = v;
+    return changed;
+  }
 
  private:
   sqlite3* db_ = nullptr;
+  int64_t data_version_ = -1;
   std::unordered_map<std::string, sqlite3_stmt*> cache_;
 };
 

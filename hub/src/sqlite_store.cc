@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <condition_variable>
 #include <cstdio>
@@ -22,6 +23,7 @@
 
 #include "feeds.h"  // XmlEscape
 #include "fts_query.h"
+#include "page_cache.h"
 #include "sqlite_db.h"
 #include "store.h"
 #include "timeutil.h"
@@ -439,6 +441,11 @@ class SqliteStore final : public Store {
   std::mutex pool_mu_;
   std::condition_variable pool_cv_;
   std::vector<std::unique_ptr<Db>> readers_;  // guarded by pool_mu_
+
+  // Record pages by query, and the version of the data they were read at: one more each
+  // time a reader sees that someone committed since it last looked.
+  PageCache pages_{opts_.page_cache_bytes};
+  std::atomic<uint64_t> data_generation_{0};
 };
 
 Status SqliteStore::Upsert(Db& db, const StoredRecord& r, WriteStats* stats) {
@@ -661,6 +668,13 @@ Result<RecordPage> SqliteStore::ListRecords(const RecordQuery& q) {
   }
   int limit = std::clamp(q.limit, 1, 500);
   return WithReader<RecordPage>([&](Db& db) -> Result<RecordPage> {
+    // Whatever reader a request gets, a commit since that reader's last look moves the
+    // version before the lookup, and the page is read after it: a page is never older
+    // than the version it is kept under.
+    if (db.OthersCommitted()) data_generation_.fetch_add(1);
+    uint64_t version = data_generation_.load();
+    std::string key = PageCache::Key(q);
+    if (auto hit = pages_.Find(key, version)) return RecordPage(*hit);
     // A search of nothing but blanks and punctuation is no search at all.
     std::string fts = q.q.empty() ? std::string() : BuildFtsQuery(db, q.q);
     std::string sql;
@@ -742,6 +756,7 @@ Result<RecordPage> SqliteStore::ListRecords(const RecordQuery& q) {
     page.items_json += ']';
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return Status::Internal("SQLite: " + db.Error());
     sqlite3_reset(st);
+    pages_.Put(key, version, page);
     return page;
   });
 }

@@ -285,6 +285,30 @@ TEST_F(StoreTest, ARecordMovedInTimeIsFoundOnceAtItsNewPlace) {
   EXPECT_EQ(Titles(q), (std::vector<std::string>{"Budget C", "Budget B"}));
 }
 
+// Pages are kept until the data changes, and the data can change from another process
+// (`coophub sync` beside a serving hub): a page must never outlive a write from there.
+TEST_F(StoreTest, ListsSeeWritesMadeThroughAnotherConnection) {
+  WriteBatch b;
+  b.upserts = {Rec("1", "First", "2026-11-01T00:00:00Z")};
+  Write(b);
+  RecordQuery q;
+  for (int i = 0; i < 4; ++i)  // every reader of the pool has the page
+    ASSERT_EQ(Titles(q), std::vector<std::string>{"First"});
+  auto other = OpenSqliteStore({dir_ + "/hub.db", 1});
+  ASSERT_TRUE(other.ok()) << other.status().message();
+  WriteBatch more;
+  more.source = "src";
+  more.upserts = {Rec("2", "Second", "2026-11-02T00:00:00Z")};
+  ASSERT_TRUE((*other)->Write(std::move(more)).get().ok());
+  for (int i = 0; i < 4; ++i)
+    EXPECT_EQ(Titles(q), (std::vector<std::string>{"Second", "First"})) << "reader " << i;
+  WriteBatch gone;
+  gone.source = "src";
+  gone.deletes = {{"s", "1"}};
+  ASSERT_TRUE((*other)->Write(std::move(gone)).get().ok());
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(Titles(q), std::vector<std::string>{"Second"}) << "reader " << i;
+}
+
 TEST_F(StoreTest, FiltersByKindTimeAndVisibility) {
   WriteBatch b;
   b.upserts = {Rec("1", "news", "2026-11-01T00:00:00Z", "post"), Rec("2", "meeting", "2026-11-05T00:00:00Z", "event")};

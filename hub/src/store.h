@@ -123,6 +123,8 @@ class Store {
 struct SqliteOptions {
   std::string path;     // the database file; its directory is created
   int readers = 4;      // read connections in the pool
+  // Record pages kept until the data changes (page_cache.h); 0 reads every page afresh.
+  size_t page_cache_bytes = 1 << 20;
 };
 
 // Opens (creating and migrating) the SQLite store. The error names the file.
