@@ -7,8 +7,9 @@
 //
 // The cache knows nothing of the database. Its owner says which version of the data a
 // page was read at, and asks with the version it sees now; the first ask or put with a
-// newer version drops everything older. It is bounded in bytes (a full cache is emptied
-// rather than managed: after a sync every page is stale anyway) and thread-safe.
+// newer version drops everything older. A page is kept the second time its query is
+// answered, so queries asked once cost nothing. It is bounded in bytes (a full cache is
+// emptied rather than managed: after a sync every page is stale anyway) and thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -49,22 +50,30 @@ class PageCache {
     Advance(version);
     if (version != version_) return nullptr;
     auto it = pages_.find(key);
-    return it == pages_.end() ? nullptr : it->second;
+    return it == pages_.end() ? nullptr : it->second;  // null too when only noted
   }
 
-  // Keeps page as read at version; a page read at an older version than the newest seen
-  // is dropped, and so is one bigger than a quarter of the budget.
-  void Put(const std::string& key, uint64_t version, RecordPage page) {
-    size_t size = key.size() + page.items_json.size() + page.next_cursor.size();
-    if (size > max_bytes_ / 4) return;
+  // Keeps page as read at version if its query was asked before at this version: a
+  // page asked for once (a deep cursor, a search typed once) costs no copy. Dropped: a
+  // page read at an older version than the newest seen, and one bigger than a quarter
+  // of the budget.
+  void Put(const std::string& key, uint64_t version, const RecordPage& page) {
+    size_t size = page.items_json.size() + page.next_cursor.size();
+    if (KeyBytes(key) + size > max_bytes_ / 4) return;
     std::lock_guard<std::mutex> lock(mu_);
     Advance(version);
     if (version != version_) return;
-    if (bytes_ + size > max_bytes_) Clear();
-    auto [it, fresh] = pages_.try_emplace(key, nullptr);
-    if (!fresh) bytes_ -= key.size() + it->second->items_json.size() + it->second->next_cursor.size();
-    it->second = std::make_shared<const RecordPage>(std::move(page));
-    bytes_ += size;
+    auto it = pages_.find(key);
+    if (it != pages_.end() && it->second) return;  // another request kept it meanwhile
+    bool asked_before = it != pages_.end();
+    size_t need = asked_before ? size : KeyBytes(key);
+    if (bytes_ + need > max_bytes_) {
+      Clear();
+      if (asked_before) need += KeyBytes(key);
+    }
+    if (asked_before) pages_[key] = std::make_shared<const RecordPage>(page);
+    else pages_.emplace(key, nullptr);  // the first time: the key is noted, the page is not kept
+    bytes_ += need;
   }
 
   size_t bytes() const {
@@ -73,6 +82,8 @@ class PageCache {
   }
 
  private:
+  // A key's share of the budget: its text and the map's node around it.
+  static size_t KeyBytes(const std::string& key) { return key.size() + 64; }
   void Advance(uint64_t version) {  // mu_ held
     if (version <= version_) return;
     version_ = version;
@@ -86,7 +97,7 @@ class PageCache {
   const size_t max_bytes_;
   mutable std::mutex mu_;
   uint64_t version_ = 0;  // guarded by mu_, as are the rest
-  std::unordered_map<std::string, std::shared_ptr<const RecordPage>> pages_;
+  std::unordered_map<std::string, std::shared_ptr<const RecordPage>> pages_;  // null: asked once
   size_t bytes_ = 0;
 };
 
