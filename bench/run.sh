@@ -89,6 +89,7 @@ for _ in $(seq 1 600); do  # until every source has finished its first sync (bou
 done
 curl -s -H "$auth" "127.0.0.1:$port/api/v1/records?limit=50" > /dev/null
 idle_kb=$(awk '/VmRSS/ {print $2}' "/proc/$list_hub_pid/status")
+idle_anon_kb=$(awk '/RssAnon/ {print $2}' "/proc/$list_hub_pid/status")  # the rest: mapped libraries
 
 # 3. nginx serving a static 1 KB file, loaded by the same wrk settings. This machine's
 #    speed moves by a third from minute to minute: the hub and nginx take turns, three
@@ -156,6 +157,7 @@ list_ratio=$(awk -v a="$list_rps" -v b="$nginx_rps" 'BEGIN {printf "%.2f", a/b}'
 auth_ratio=$(awk -v a="$auth_rps" -v b="$nginx_rps" 'BEGIN {printf "%.2f", a/b}')
 fresh_ratio=$(awk -v a="$fresh_rps" -v b="$nginx_rps" 'BEGIN {printf "%.2f", a/b}')
 idle_mb=$(awk -v k="$idle_kb" 'BEGIN {printf "%.1f", k/1024}')
+idle_anon_mb=$(awk -v k="$idle_anon_kb" 'BEGIN {printf "%.1f", k/1024}')
 loaded_mb=$(awk -v k="$loaded_kb" 'BEGIN {printf "%.1f", k/1024}')
 
 printf '\n%-34s %14s %26s %7s %10s %s\n' metric value baseline ratio target ""
@@ -171,6 +173,7 @@ printf '%-34s %11s ms %13s ms nginx %8s %10s\n' "signed-in list limit=50, p99" "
 printf '%-34s %14.0f %16.0f nginx 1KB %8s %10s\n' "signed-in, every page new, req/s" "$fresh_rps" "$nginx_rps" "$fresh_ratio" ""
 printf '%-34s %11s ms %13s ms nginx %8s %10s\n' "signed-in, every page new, p99" "$fresh_p99" "$nginx_p99" "" ""
 printf '%-34s %11s MB %26s %7s %10s %s\n' "idle RSS (20k records, synced)" "$idle_mb" "" "" "<= 15 MB" "$(verdict "$idle_mb" 15 "<=")"
+printf '%-34s %11s MB %26s %7s %10s\n' "  of which heap and stacks" "$idle_anon_mb" "" "" ""
 printf '%-34s %11s MB %26s %7s %10s\n' "RSS after the list load" "$loaded_mb" "" "" ""
 paint_ratio=$(awk -v a="$hub_lcp" -v b="$static_lcp" 'BEGIN {printf "%.2f", a/b}')
 first_kb=$(awk -v b="$first_load_gz" 'BEGIN {printf "%.0f", b/1024}')
