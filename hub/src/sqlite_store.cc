@@ -671,10 +671,11 @@ Result<RecordPage> SqliteStore::ListRecords(const RecordQuery& q) {
     // Whatever reader a request gets, a commit since that reader's last look moves the
     // version before the lookup, and the page is read after it: a page is never older
     // than the version it is kept under.
-    if (db.OthersCommitted()) data_generation_.fetch_add(1);
+    bool cache = opts_.page_cache_bytes > 0;
+    if (cache && db.OthersCommitted()) data_generation_.fetch_add(1);
     uint64_t version = data_generation_.load();
-    std::string key = PageCache::Key(q);
-    if (auto hit = pages_.Find(key, version)) return RecordPage(*hit);
+    std::string key = cache ? PageCache::Key(q) : std::string();
+    if (auto hit = cache ? pages_.Find(key, version) : nullptr) return RecordPage(*hit);
     // A search of nothing but blanks and punctuation is no search at all.
     std::string fts = q.q.empty() ? std::string() : BuildFtsQuery(db, q.q);
     std::string sql;
@@ -756,7 +757,7 @@ Result<RecordPage> SqliteStore::ListRecords(const RecordQuery& q) {
     page.items_json += ']';
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return Status::Internal("SQLite: " + db.Error());
     sqlite3_reset(st);
-    pages_.Put(key, version, page);
+    if (cache) pages_.Put(key, version, page);
     return page;
   });
 }
