@@ -2,6 +2,8 @@
 // cpp-httplib adapter; see http_server.h.
 #include "http_server.h"
 
+#include "elastic_pool.h"
+
 #include <algorithm>
 
 #include <httplib.h>
@@ -19,6 +21,17 @@ namespace coophub {
 namespace {
 
 constexpr int kBacklog = 1024;
+
+// httplib's connection threads, from a pool that keeps none while the hub is idle.
+class ConnectionThreads final : public httplib::TaskQueue {
+ public:
+  explicit ConnectionThreads(size_t max) : pool_(max, std::chrono::seconds(60)) {}
+  void enqueue(std::function<void()> fn) override { pool_.Enqueue(std::move(fn)); }
+  void shutdown() override { pool_.Shutdown(); }
+
+ private:
+  ElasticPool pool_;
+};
 
 const std::pair<const char*, const char*> kSecurityHeaders[] = {
     {"X-Content-Type-Options", "nosniff"},
@@ -97,10 +110,10 @@ HttpServer::HttpServer(const Api& api, const ServerOptions& options) : impl_(std
     impl_->server = std::make_unique<httplib::Server>();
   }
   auto& s = *impl_->server;
-  // httplib gives each keep-alive connection a thread until it closes, so the pool
-  // bounds concurrent clients, not CPU use; idle threads cost little.
+  // httplib gives each keep-alive connection a thread until it closes, so the maximum
+  // bounds concurrent clients, not CPU use; threads idle for a minute end.
   unsigned threads = std::max(64u, 8 * std::thread::hardware_concurrency());
-  s.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  s.new_task_queue = [threads] { return new ConnectionThreads(threads); };
   s.set_tcp_nodelay(true);
   s.set_keep_alive_max_count(1000);
   s.set_keep_alive_timeout(30);
