@@ -443,7 +443,10 @@ class SqliteStore final : public Store {
   std::vector<std::unique_ptr<Db>> readers_;  // guarded by pool_mu_
 
   // Record pages by query, and the version of the data they were read at: one more each
-  // time a reader sees that someone committed since it last looked.
+  // time a reader sees that someone committed since it last looked. Connections' data
+  // versions cannot be compared, so one commit moves it once per reader that sees it,
+  // and pages kept between those moves are read again: a few extra reads per write,
+  // which is what sharing one cache across the readers costs.
   PageCache pages_{opts_.page_cache_bytes};
   std::atomic<uint64_t> data_generation_{0};
 };
