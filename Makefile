@@ -1,7 +1,8 @@
 # coophub: the two commands of the README, and the rest of the developer loop.
 #   make demo    install what is missing, build (Release), start the hub with the demo (PORT=8080)
 #   make test    install what is missing, build with ASan+UBSan, run every test (ctest),
-#                then fuzz the API for FUZZ_SECONDS (30) with libFuzzer (clang), seed 1:
+#                then fuzz the API for FUZZ_SECONDS (30) and connector output for 20 s
+#                with libFuzzer (clang), seed 1:
 #                the same exploration every run, a regression check over the seed corpus
 #   make fuzz    the same fuzzing, for FUZZ_SECONDS=600 and a random seed: to find new bugs
 #   make bench   install what is missing, build (Release), print the benchmark table
@@ -46,17 +47,24 @@ fuzz:
 	@scripts/install-deps.sh test
 	@$(MAKE) --no-print-directory fuzz-run FUZZ_SECONDS=$(if $(filter 30,$(FUZZ_SECONDS)),600,$(FUZZ_SECONDS))
 
-# The API's libFuzzer target, built by clang on its own, run from the seed corpus (copied:
-# what the fuzzer adds stays in the build tree). Any finding fails the run.
+# The libFuzzer targets, built by clang on their own, each run from its seed corpus
+# (copied: what the fuzzer adds stays in the build tree): api_fuzz over requests for
+# FUZZ_SECONDS, protocol_fuzz over connector output for two thirds of that. Any finding
+# fails the run.
+FUZZ_TARGETS := api_fuzz:tests/fuzz/corpus protocol_fuzz:tests/fuzz/protocol-corpus
 fuzz-run:
 	@CC=clang CXX=clang++ cmake -S . -B $(FUZZDIR) $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOOPHUB_FUZZ=ON >/dev/null
-	@cmake --build $(FUZZDIR) -j $(JOBS) --target api_fuzz
-	@mkdir -p $(FUZZDIR)/corpus $(FUZZDIR)/findings && cp tests/fuzz/corpus/* $(FUZZDIR)/corpus/
-	@echo "fuzzing the API for $(FUZZ_SECONDS) s (findings go to $(FUZZDIR)/findings/)"
-	@$(FUZZDIR)/tests/fuzz/api_fuzz -max_total_time=$(FUZZ_SECONDS) $(FUZZ_FLAGS) -timeout=10 -rss_limit_mb=4096 \
-	  -print_final_stats=1 -artifact_prefix=$(FUZZDIR)/findings/ $(FUZZDIR)/corpus 2>&1 | \
-	  grep -E '^(stat::number_of_executed_units|stat::new_units_added|==|SUMMARY|.* answered [0-9]+:)' ; \
-	  test $${PIPESTATUS[0]} -eq 0
+	@cmake --build $(FUZZDIR) -j $(JOBS) --target api_fuzz protocol_fuzz
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  name=$${t%%:*}; seeds=$${t#*:}; secs=$(FUZZ_SECONDS); \
+	  [ $$name = api_fuzz ] || secs=$$(( $(FUZZ_SECONDS) * 2 / 3 )); \
+	  mkdir -p $(FUZZDIR)/$$name-corpus $(FUZZDIR)/findings && cp $$seeds/* $(FUZZDIR)/$$name-corpus/; \
+	  echo "fuzzing $$name for $$secs s (findings go to $(FUZZDIR)/findings/)"; \
+	  $(FUZZDIR)/tests/fuzz/$$name -max_total_time=$$secs $(FUZZ_FLAGS) -timeout=10 -rss_limit_mb=4096 \
+	    -print_final_stats=1 -artifact_prefix=$(FUZZDIR)/findings/ $(FUZZDIR)/$$name-corpus 2>&1 | \
+	    grep -E '^(stat::number_of_executed_units|stat::new_units_added|==|SUMMARY|.* answered [0-9]+:|terminate)' ; \
+	  test $${PIPESTATUS[0]} -eq 0; \
+	done
 
 bench:
 	@scripts/install-deps.sh bench

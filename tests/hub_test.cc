@@ -158,7 +158,8 @@ TEST(Hub, ChangeFeedStreamsOverHttp) {
 // check a config (against the spec, then by the plugin itself) without saving anything.
 TEST(Hub, PluginsAndCheckBeforeSaving) {
   TempDir dir;
-  std::string cfg = dir.Write("hub.yaml", "sources: []\n");
+  std::string feeds = std::string(COOPHUB_SOURCE_DIR) + "/examples/demo/feeds";
+  std::string cfg = dir.Write("hub.yaml", "api_sources: {file_roots: [" + feeds + ", " + dir.path() + "]}\nsources: []\n");
   Hub hub(cfg, dir.path() + "/data");
   ASSERT_TRUE(hub.ok()) << hub.log();
   json plugins = hub.Get("/api/v1/plugins").Json()["items"];
@@ -171,12 +172,12 @@ TEST(Hub, PluginsAndCheckBeforeSaving) {
   EXPECT_EQ(rss["secret_fields"], json::array({"auth_header"}));
   EXPECT_EQ(hub.GetAnon("/api/v1/plugins").status, 401);
 
-  std::string feed = std::string(COOPHUB_SOURCE_DIR) + "/examples/demo/feeds/coop-news.xml";
+  std::string feed = "file://" + feeds + "/coop-news.xml";
   testing::Http ok = hub.Post("/api/v1/sources/check", json{{"plugin", "rss"}, {"config", {{"url", feed}}}}.dump());
   ASSERT_EQ(ok.status, 200) << ok.body;
   EXPECT_TRUE(ok.Json()["ok"].get<bool>()) << ok.body;
   EXPECT_NE(ok.Json()["message"].get<std::string>().find("rss20"), std::string::npos) << ok.body;
-  testing::Http missing = hub.Post("/api/v1/sources/check", json{{"plugin", "rss"}, {"config", {{"url", dir.path() + "/none.xml"}}}}.dump());
+  testing::Http missing = hub.Post("/api/v1/sources/check", json{{"plugin", "rss"}, {"config", {{"url", "file://" + dir.path() + "/none.xml"}}}}.dump());
   ASSERT_EQ(missing.status, 200) << missing.body;
   EXPECT_FALSE(missing.Json()["ok"].get<bool>());
   EXPECT_NE(missing.Json()["message"].get<std::string>().find("none.xml"), std::string::npos) << missing.body;
@@ -197,8 +198,10 @@ std::string FileText(const std::string& path) {
 
 TEST(Hub, SourcesMadeThroughTheApiKeepTheirSecretsSecret) {
   TempDir dir;
-  std::string feed = std::string(COOPHUB_SOURCE_DIR) + "/examples/demo/feeds/coop-news.xml";
-  std::string cfg = dir.Write("hub.yaml", "sources:\n  - id: from-file\n    plugin: rss\n    config: {url: " + feed + "}\n");
+  std::string feeds = std::string(COOPHUB_SOURCE_DIR) + "/examples/demo/feeds";
+  std::string feed = "file://" + feeds + "/coop-news.xml";
+  std::string cfg = dir.Write("hub.yaml", "api_sources: {file_roots: [" + feeds + "]}\n"
+                                          "sources:\n  - id: from-file\n    plugin: rss\n    config: {url: " + feed + "}\n");
   const std::string secret = "Bearer s3cret-value-42";
   {
     Hub hub(cfg, dir.path() + "/data");

@@ -49,10 +49,18 @@ std::vector<std::string> ManifestDirs() {
   return dirs;
 }
 
-json Manifest(const json& config) {
+json Manifest(const coophub::Run& run) {
+  const json& config = run.config();
   if (!config.contains("manifest") || !config["manifest"].is_string())
     throw coophub::Failure("config.manifest is required: the name or path of the API's manifest");
-  return hj::LoadManifest(hj::FindManifest(config["manifest"].get<std::string>(), ManifestDirs()));
+  std::string name = config["manifest"].get<std::string>();
+  // A manifest is read from the hub's disk and its templates may name ${env:} and
+  // ${file:}: sources made through the API use the installed ones, by name.
+  if (run.Sandboxed() && (name.find('/') != std::string::npos || name.find('.') != std::string::npos))
+    throw coophub::Failure("config.manifest: \"" + name.substr(0, 80) +
+                           "\" is a path; sources made through the API name an installed manifest (loomio, "
+                           "opencollective, discourse, mastodon, gitea, wordpress); paths are for hub.yaml's sources");
+  return hj::LoadManifest(hj::FindManifest(name, ManifestDirs()));
 }
 
 hj::Io RunIo(coophub::Run& run) {
@@ -72,19 +80,19 @@ hj::Io RunIo(coophub::Run& run) {
 class HttpJson : public coophub::Connector {
  public:
   void Check(coophub::Run& run) override {
-    hj::Api api(Manifest(run.config()), run.config(), RunIo(run));
+    hj::Api api(Manifest(run), run.config(), RunIo(run));
     api.CheckConfig();
     run.Check(true, api.Probe());
   }
 
   void Discover(coophub::Run& run) override {
-    json m = Manifest(run.config());
+    json m = Manifest(run);
     for (const auto& s : m["streams"]) run.Stream(s["name"], s["kind"]);
   }
 
   void Read(coophub::Run& run) override {
     coophub::feed::FeedGlobalInit();
-    json m = Manifest(run.config());
+    json m = Manifest(run);
     hj::Api api(m, run.config(), RunIo(run));
     api.CheckConfig();
     int64_t done = 0;

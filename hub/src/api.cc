@@ -151,6 +151,12 @@ std::vector<std::string> VisibleTo(Role role) {
   return {"public", "members"};
 }
 
+bool MayRead(Role role, const std::string& visibility) {
+  if (role == Role::kAdmin) return true;
+  if (visibility == "public") return true;
+  return visibility == "members" && role >= Role::kViewer;
+}
+
 const std::vector<Api::Route>& Api::Routes() {
   using R = Role;
   static const std::vector<Route> routes = {
@@ -413,12 +419,12 @@ Result<json> Api::SourceJson(const SourceEntry& entry, const std::vector<SourceS
   return j;
 }
 
-Result<json> Api::AllSourcesJson() const {
+Result<json> Api::AllSourcesJson(Role reader) const {
   auto stats = store_.Stats();
   if (!stats.ok()) return stats.status();
   auto live = scheduler_ ? scheduler_->Snapshot() : std::vector<SourceLiveStatus>{};
   json items = json::array();
-  for (const auto& s : SourceEntries()) {
+  for (const auto& s : VisibleSourceEntries(reader)) {
     auto j = SourceJson(s, *stats, live);
     if (!j.ok()) return j.status();
     items.push_back(std::move(*j));
@@ -426,24 +432,25 @@ Result<json> Api::AllSourcesJson() const {
   return items;
 }
 
-ApiResponse Api::ListSources(const ApiRequest& r, const Principal&, const Params&) const {
+ApiResponse Api::ListSources(const ApiRequest& r, const Principal& who, const Params&) const {
   if (auto bad = CheckParams(r, {})) return *bad;
-  auto items = AllSourcesJson();
+  auto items = AllSourcesJson(who.role);
   if (!items.ok()) return FromStatus(items.status());
   return Json(200, {{"items", *items}});
 }
 
-ApiResponse Api::GetSource(const ApiRequest&, const Principal& who, const Params& p) const {
-  auto src = FindSourceEntry(p[0]);
+ApiResponse Api::GetSource(const ApiRequest& r, const Principal& who, const Params& p) const {
+  if (auto bad = CheckParams(r, {})) return *bad;
+  auto src = FindVisibleSource(who.role, p[0]);
   if (!src) return Problem(404, "Unknown source", "no source \"" + p[0].substr(0, 64) + "\" in the hub");
   auto j = OneSourceJson(*src, /*with_config=*/who.role >= Role::kEditor);
   if (!j.ok()) return FromStatus(j.status());
   return Json(200, *j);
 }
 
-ApiResponse Api::SourceRuns(const ApiRequest& r, const Principal&, const Params& p) const {
+ApiResponse Api::SourceRuns(const ApiRequest& r, const Principal& who, const Params& p) const {
   if (auto bad = CheckParams(r, {"limit"})) return *bad;
-  if (!FindSourceEntry(p[0]))
+  if (!FindVisibleSource(who.role, p[0]))
     return Problem(404, "Unknown source", "no source \"" + p[0].substr(0, 64) + "\" in the hub");
   int limit = 20;
   if (std::string l = Param(r, "limit"); !l.empty()) {
@@ -460,12 +467,16 @@ ApiResponse Api::SourceRuns(const ApiRequest& r, const Principal&, const Params&
   return Json(200, {{"items", items}});
 }
 
-ApiResponse Api::GetRun(const ApiRequest&, const Principal&, const Params& p) const {
+ApiResponse Api::GetRun(const ApiRequest& r, const Principal& who, const Params& p) const {
+  if (auto bad = CheckParams(r, {})) return *bad;
   char* end = nullptr;
   long long id = std::strtoll(p[0].c_str(), &end, 10);
   if (*end != '\0' || id <= 0) return Problem(400, "Bad run id", "a run id is a positive number");
   auto run = store_.GetRun(id);
   if (!run.ok()) return FromStatus(run.status());
+  // A run of a source the reader may not see, or of one since removed (admins only).
+  if (auto src = FindSourceEntry(run->source); src ? !MayRead(who.role, src->config->visibility) : who.role < Role::kAdmin)
+    return Problem(404, "Not found", "no run " + p[0]);
   auto logs = store_.RunLogs(id);
   if (!logs.ok()) return FromStatus(logs.status());
   json j = RunJson(*run);
@@ -475,8 +486,9 @@ ApiResponse Api::GetRun(const ApiRequest&, const Principal&, const Params& p) co
   return Json(200, j);
 }
 
-ApiResponse Api::SyncNow(const ApiRequest&, const Principal& who, const Params& p) const {
-  if (!FindSourceEntry(p[0]))
+ApiResponse Api::SyncNow(const ApiRequest& req, const Principal& who, const Params& p) const {
+  if (auto bad = CheckParams(req, {})) return *bad;
+  if (!FindVisibleSource(who.role, p[0]))
     return Problem(404, "Unknown source", "no source \"" + p[0].substr(0, 64) + "\" in the hub");
   if (!scheduler_) return Problem(503, "No scheduler", "this hub runs no scheduler");
   if (auto s = scheduler_->SyncNow(p[0]); !s.ok()) return FromStatus(s);
@@ -595,25 +607,33 @@ ApiResponse Api::Feed(const ApiRequest& r, const Principal& who, const Params& p
 
 // Prometheus text: the HTTP counters and latencies, then records and runs per source
 // and each source's consecutive failures. Scrapers sign in with a read token.
-ApiResponse Api::Metrics(const ApiRequest&, const Principal&, const Params&) const {
+ApiResponse Api::Metrics(const ApiRequest& r, const Principal& who, const Params&) const {
+  if (auto bad = CheckParams(r, {})) return *bad;
   std::string out = metrics_->Render();
   auto stats = store_.Stats();
   if (!stats.ok()) return FromStatus(stats.status());
+  // Per-source series only for the sources the reader may see.
+  std::set<std::string> visible;
+  for (const auto& e : VisibleSourceEntries(who.role)) visible.insert(e.config->id);
+  auto shown = [&](const std::string& source) { return who.role == Role::kAdmin || visible.count(source) > 0; };
   out += "# HELP coophub_records Records stored, by source.\n# TYPE coophub_records gauge\n";
   for (const auto& s : *stats)
-    out += "coophub_records{source=\"" + PromLabel(s.source) + "\"} " + std::to_string(s.records) + "\n";
+    if (shown(s.source))
+      out += "coophub_records{source=\"" + PromLabel(s.source) + "\"} " + std::to_string(s.records) + "\n";
   auto runs = store_.RunTotals();
   if (!runs.ok()) return FromStatus(runs.status());
   out += "# HELP coophub_sync_runs_total Sync runs, by source and outcome (ok, failed, cancelled, running).\n"
          "# TYPE coophub_sync_runs_total counter\n";
   for (const auto& [key, n] : *runs)
-    out += "coophub_sync_runs_total{source=\"" + PromLabel(key.first) + "\",status=\"" + PromLabel(key.second) +
-           "\"} " + std::to_string(n) + "\n";
+    if (shown(key.first))
+      out += "coophub_sync_runs_total{source=\"" + PromLabel(key.first) + "\",status=\"" + PromLabel(key.second) +
+             "\"} " + std::to_string(n) + "\n";
   if (scheduler_) {
     out += "# HELP coophub_source_consecutive_failures Failed runs in a row, by source (0: the last one worked).\n"
            "# TYPE coophub_source_consecutive_failures gauge\n";
     for (const auto& l : scheduler_->Snapshot())
-      out += "coophub_source_consecutive_failures{source=\"" + PromLabel(l.id) + "\"} " + std::to_string(l.failures) + "\n";
+      if (shown(l.id))
+        out += "coophub_source_consecutive_failures{source=\"" + PromLabel(l.id) + "\"} " + std::to_string(l.failures) + "\n";
   }
   out += "# HELP coophub_change_seq The newest change's sequence number.\n# TYPE coophub_change_seq gauge\n";
   out += "coophub_change_seq " + std::to_string(store_.LastSeq()) + "\n";

@@ -126,7 +126,7 @@ class Api {
   ApiResponse CreateShare(const ApiRequest&, const Principal&, const Params&) const;
   ApiResponse RevokeShare(const ApiRequest&, const Principal&, const Params&) const;
   std::vector<DashboardEntry> DashboardEntries() const;
-  Result<std::map<std::string, json>> SourcesById() const;  // AllSourcesJson, by id
+  Result<std::map<std::string, json>> SourcesById(Role reader) const;  // AllSourcesJson, by id
   // The reader, their language (?lang=, the coophub_lang cookie, Accept-Language).
   PageContext Context(const ApiRequest& r, const Principal& who, const std::string& path) const;
   // A page, keeping a language just picked in its cookie.
@@ -149,6 +149,10 @@ class Api {
   ApiResponse SourceEvents(const ApiRequest&, const Principal&, const Params&) const;
   std::vector<SourceEntry> SourceEntries() const;
   std::optional<SourceEntry> FindSourceEntry(const std::string& id) const;
+  // The sources whose visibility who may read: what a source says about itself (its
+  // errors, counts, runs) is shown to readers of its records only. Others get a 404.
+  std::vector<SourceEntry> VisibleSourceEntries(Role reader) const;
+  std::optional<SourceEntry> FindVisibleSource(Role reader, const std::string& id) const;
   // Handle without the metrics: the route pattern matched goes to *route.
   ApiResponse Dispatch(const ApiRequest& request, const char** route) const noexcept;
   // The filters of /api/v1/records into *out (visibility from the caller), or a problem.
@@ -175,7 +179,7 @@ class Api {
 
   Result<json> SourceJson(const SourceEntry& entry, const std::vector<SourceStats>& stats,
                           const std::vector<SourceLiveStatus>& live) const;
-  Result<json> AllSourcesJson() const;  // every configured source, as SourceJson
+  Result<json> AllSourcesJson(Role reader) const;  // every source reader may see, as SourceJson
   // One source as SourceJson; with_config adds an API source's config (secrets left out).
   Result<json> OneSourceJson(const SourceEntry& entry, bool with_config) const;
 
@@ -196,6 +200,8 @@ class Api {
 
 // The record visibilities a role may read: public; public and members; all.
 std::vector<std::string> VisibleTo(Role role);
+// Whether a role may read records of this visibility.
+bool MayRead(Role role, const std::string& visibility);
 
 // The directory of web assets: the build tree's web/ or the installed share/coophub/web.
 std::string DefaultWebDir();

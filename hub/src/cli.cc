@@ -456,8 +456,7 @@ int CliMain(int argc, char** argv) {
     if (!cfg.ok()) return Fail(kExitUsage, cfg.status().message());
     if (*check) {
       int rc = RunCommand(plugin, hub_file, Command::kCheck, *cfg, json::object(), [](const Message& m) {
-        if (m.type == MsgType::kCheck && m.body["ok"].get<bool>())
-          std::printf("ok: %s\n", m.body.value("message", "").c_str());
+        if (m.type == MsgType::kCheck && m.ok) std::printf("ok: %s\n", m.message.c_str());
       });
       return rc;
     }

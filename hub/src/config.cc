@@ -149,8 +149,32 @@ bool IsOrigin(const std::string& o) {
   return true;
 }
 
+// api_sources: {file_roots: [dirs], allow_hosts: [names, addresses, CIDR ranges]}.
+Status ParseApiSources(const Ctx& c, const YAML::Node& n, HubConfig* h) {
+  if (auto s = CheckKeys(c, n, "api_sources", {"file_roots", "allow_hosts"}); !s.ok()) return s;
+  for (const char* field : {"file_roots", "allow_hosts"}) {
+    YAML::Node list = n[field];
+    if (!list) continue;
+    std::string where = std::string("api_sources.") + field;
+    if (!list.IsSequence()) return Status::Invalid(c.At(list, where) + " must be a list");
+    for (const auto& e : list) {
+      if (!e.IsScalar() || e.Scalar().empty()) return Status::Invalid(c.At(e, where) + ": entries are text");
+      if (std::string(field) == "allow_hosts") {
+        h->api_sources.allow_hosts.push_back(e.Scalar());
+        continue;
+      }
+      fs::path dir = (fs::path(h->base_dir) / e.Scalar()).lexically_normal();
+      if (dir == dir.root_path())
+        return Status::Invalid(c.At(e, where) + ": \"" + e.Scalar() +
+                               "\" is the whole file system; name the directory of the exports editors may read");
+      h->api_sources.file_roots.push_back(dir.string());
+    }
+  }
+  return Status::Ok();
+}
+
 Status ParseRoot(const Ctx& c, const YAML::Node& root, HubConfig* h) {
-  if (auto s = CheckKeys(c, root, "", {"server", "store", "plugin_dirs", "scheduler", "limits", "sources", "dashboards"}); !s.ok())
+  if (auto s = CheckKeys(c, root, "", {"server", "store", "plugin_dirs", "scheduler", "limits", "sources", "api_sources", "dashboards"}); !s.ok())
     return s;
   if (auto srv = root["server"]) {
     if (auto s = CheckKeys(c, srv, "server", {"address", "port", "tls_cert", "tls_key", "embed_origins"}); !s.ok())
@@ -199,6 +223,9 @@ Status ParseRoot(const Ctx& c, const YAML::Node& root, HubConfig* h) {
     }
     if (sc["jitter"]) if (auto s = GetDuration(c, sc["jitter"], "scheduler.jitter", &h->jitter_ms); !s.ok()) return s;
     if (sc["max_backoff"]) if (auto s = GetDuration(c, sc["max_backoff"], "scheduler.max_backoff", &h->max_backoff_ms); !s.ok()) return s;
+  }
+  if (auto as = root["api_sources"]; as) {
+    if (auto s = ParseApiSources(c, as, h); !s.ok()) return s;
   }
   Limits defaults;
   if (root["limits"]) if (auto s = ParseLimits(c, root["limits"], "limits", &defaults); !s.ok()) return s;

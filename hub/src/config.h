@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "dashboards.h"
+#include "outbound_policy.h"
 #include "protocol.h"
 #include "runner.h"
 #include "status.h"
@@ -25,6 +26,9 @@ struct SourceConfig {
   bool enabled = true;
   json config = json::object();  // as written, references unresolved
   Limits limits;
+  // Made through the API (by an editor): run under HubConfig::api_sources, without
+  // ${env:}/${file:} (docs/security.md). hub.yaml's sources are the admin's.
+  bool sandboxed = false;
 };
 
 struct HubConfig {
@@ -41,6 +45,8 @@ struct HubConfig {
   int64_t max_backoff_ms = 60 * 60 * 1000;
   std::vector<SourceConfig> sources;
   std::vector<DashboardConfig> dashboards;  // none: DefaultDashboard()
+  // api_sources: what sources made through the API may reach (always sandboxed).
+  OutboundPolicy api_sources = {.sandboxed = true};
 
   const SourceConfig* FindSource(const std::string& id) const;
   std::string StorePath() const;  // data_dir/coophub.db, absolute

@@ -65,8 +65,8 @@ ApiResponse Api::Html(const ApiRequest& r, const PageContext& c, std::string bod
   return page;
 }
 
-Result<std::map<std::string, json>> Api::SourcesById() const {
-  auto sources = AllSourcesJson();
+Result<std::map<std::string, json>> Api::SourcesById(Role reader) const {
+  auto sources = AllSourcesJson(reader);
   if (!sources.ok()) return sources.status();
   std::map<std::string, json> out;
   for (auto& s : *sources) {
@@ -109,7 +109,7 @@ ApiResponse Api::Dashboard(const ApiRequest& r, const Principal& who, const Para
   data.dashboard_id = shown->dashboard.id;
   data.title = shown->dashboard.title;
   // Freshness for every reader; why a sync failed only for members.
-  auto sources = SourcesById();
+  auto sources = SourcesById(who.role);
   if (!sources.ok()) return FromStatus(sources.status());
   data.sources = std::move(*sources);
   data.show_reasons = who.role >= Role::kViewer;

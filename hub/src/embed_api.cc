@@ -83,7 +83,7 @@ ApiResponse Api::Embed(const ApiRequest& r, const Principal&, const Params& p) c
   PageData data;
   data.ctx = Context(r, Principal{}, r.path);
   data.title = found->dashboard.title;
-  auto sources = SourcesById();
+  auto sources = SourcesById(role);
   if (!sources.ok()) return FromStatus(sources.status());
   data.sources = std::move(*sources);
   WidgetContext wc{VisibleTo(role), NowUnix(), -1};
@@ -132,7 +132,7 @@ ApiResponse Api::CreateShare(const ApiRequest& r, const Principal& who, const Pa
   if (!IsVisibility(s.visibility)) return Problem(400, "Bad visibility", "visibility is public, members or admins");
   if (RoleForVisibility(s.visibility) > who.role)
     return Problem(403, "Above your role", "you may not share records you cannot see yourself");
-  if (!s.source.empty() && !FindSourceEntry(s.source))
+  if (!s.source.empty() && !FindVisibleSource(who.role, s.source))
     return Problem(400, "Unknown source", "no source \"" + s.source.substr(0, 64) + "\" in the hub");
   if (!s.kind.empty() && std::find(RecordKinds().begin(), RecordKinds().end(), s.kind) == RecordKinds().end())
     return Problem(400, "Bad kind", "kind \"" + s.kind.substr(0, 40) + "\" is not a record kind");

@@ -8,7 +8,12 @@
 #include <curl/curl.h>
 #include <dlfcn.h>
 
+#include <strings.h>
+#include <sys/socket.h>
+
 #include <cctype>
+#include <cstdlib>
+#include <fstream>
 #include <memory>
 #include <mutex>
 
@@ -60,6 +65,67 @@ struct Sink {
   int64_t max;
   bool too_big = false;
 };
+
+// The host of a URL, without user, port or IPv6 brackets: what allow_hosts names.
+std::string HostOf(const std::string& url) {
+  size_t start = url.find("://");
+  start = start == std::string::npos ? 0 : start + 3;
+  std::string authority = url.substr(start, url.find_first_of("/?#", start) - start);
+  if (size_t at = authority.rfind('@'); at != std::string::npos) authority = authority.substr(at + 1);
+  if (!authority.empty() && authority[0] == '[') return authority.substr(1, authority.find(']') - 1);
+  return authority.substr(0, authority.find(':'));
+}
+
+// Every connection a sandboxed request opens, redirects included, is checked here on
+// the address it is about to use: after name resolution, so no resolver answer given
+// earlier to a check counts.
+struct SocketGuard {
+  const OutboundPolicy* policy;
+  CURL* curl;
+  bool refused = false;
+};
+
+curl_socket_t OpenSocket(void* user, curlsocktype, curl_sockaddr* address) {
+  auto* g = static_cast<SocketGuard*>(user);
+  char* url = nullptr;
+  Lib().easy_getinfo(g->curl, CURLINFO_EFFECTIVE_URL, &url);  // the URL being connected for
+  if (!MayConnect(*g->policy, HostOf(url ? url : ""), &address->addr)) {
+    g->refused = true;
+    return CURL_SOCKET_BAD;
+  }
+  return socket(address->family, address->socktype, address->protocol);
+}
+
+// Names resolved as a file says, read on every request: COOPHUB_RESOLVE_FILE names a
+// file of "host:port:address" lines (curl's --resolve). It is /etc/hosts for one process,
+// so that tests can give a name an answer that changes between two requests; the
+// policy above still checks the address it gives.
+curl_slist* ResolveOverrides() {
+  const char* file = std::getenv("COOPHUB_RESOLVE_FILE");
+  if (!file || !*file) return nullptr;
+  std::ifstream f(file);
+  curl_slist* list = nullptr;
+  for (std::string line; std::getline(f, line);)
+    if (!line.empty() && line[0] != '#') list = Lib().slist_append(list, line.c_str());
+  return list;
+}
+
+// file:// URL -> its path, %XX decoded; "" for other URLs.
+std::string FilePath(const std::string& url) {
+  if (url.size() < 7 || strncasecmp(url.c_str(), "file://", 7) != 0) return "";
+  std::string rest = url.substr(7), out;
+  if (rest.rfind("localhost/", 0) == 0) rest = rest.substr(9);
+  for (size_t i = 0; i < rest.size(); ++i) {
+    if (rest[i] == '%' && i + 2 < rest.size() && std::isxdigit(static_cast<unsigned char>(rest[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(rest[i + 2]))) {
+      out += static_cast<char>(std::stoi(rest.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += rest[i];
+    }
+  }
+  return out.empty() ? "/" : out;
+}
 
 size_t OnBody(char* data, size_t size, size_t n, void* user) {
   auto* s = static_cast<Sink*>(user);
@@ -127,6 +193,20 @@ HttpFetchResponse HttpFetch(const HttpFetchRequest& req) {
     return resp;
   }
   CURL* c = curl.get();
+  bool sandboxed = req.policy && req.policy->sandboxed;
+  SocketGuard guard{req.policy, c};
+  if (sandboxed) {
+    if (std::string path = FilePath(req.url); !path.empty()) {
+      if (Status s = MayReadFile(*req.policy, path); !s.ok()) {
+        resp.error = s.message();
+        resp.url = req.url;
+        return resp;
+      }
+    }
+    lib.easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, OpenSocket);
+    lib.easy_setopt(c, CURLOPT_OPENSOCKETDATA, &guard);
+    lib.easy_setopt(c, CURLOPT_PROXY, "");  // a proxy would reach for us what we may not
+  }
   Sink sink{&resp, req.max_body_bytes};
   char errbuf[CURL_ERROR_SIZE] = {0};
   lib.easy_setopt(c, CURLOPT_URL, req.url.c_str());
@@ -154,15 +234,22 @@ HttpFetchResponse HttpFetch(const HttpFetchRequest& req) {
   curl_slist* headers = nullptr;
   for (const auto& [k, v] : req.headers) headers = lib.slist_append(headers, (k + ": " + v).c_str());
   lib.easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+  curl_slist* resolve = ResolveOverrides();
+  if (resolve) lib.easy_setopt(c, CURLOPT_RESOLVE, resolve);
   CURLcode rc = lib.easy_perform(c);
   lib.slist_free_all(headers);
+  lib.slist_free_all(resolve);
   char* final_url = nullptr;
   lib.easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &final_url);
   resp.url = final_url ? final_url : req.url;
   if (rc != CURLE_OK) {
-    resp.error = sink.too_big ? "the response from " + req.url + " is larger than " +
+    // A refused address and one where nothing answers read the same: neither tells
+    // an editor what runs on the hub's network.
+    bool unreachable = sandboxed && (guard.refused || rc == CURLE_COULDNT_CONNECT);
+    resp.error = sink.too_big     ? "the response from " + req.url + " is larger than " +
                                     std::to_string(req.max_body_bytes >> 20) + " MiB"
-                              : Explain(rc, req.url, errbuf);
+                 : unreachable ? UnreachableMessage(resp.url)
+                               : Explain(rc, req.url, errbuf);
     resp.body.clear();
     return resp;
   }

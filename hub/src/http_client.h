@@ -9,6 +9,8 @@
 #include <map>
 #include <string>
 
+#include "outbound_policy.h"
+
 namespace coophub {
 
 struct HttpFetchRequest {
@@ -18,6 +20,9 @@ struct HttpFetchRequest {
   std::string body;
   int64_t timeout_ms = 30000;
   int64_t max_body_bytes = int64_t{64} << 20;
+  // What the request may reach (a sandboxed source's); null: anything. Checked for the
+  // file of a file:// URL and for the address of every connection, redirects included.
+  const OutboundPolicy* policy = nullptr;
 };
 
 struct HttpFetchResponse {

@@ -82,16 +82,18 @@ ApiResponse Api::CheckSource(const ApiRequest& req, const Principal& who, const 
     r.body = j.dump();
     return r;
   }
-  auto resolved = ResolveSecrets(config, "config");
-  if (!resolved.ok()) return Problem(400, "Secret not found", resolved.status().message());
+  // Checked as the source would run: sandboxed, the config as it is (no placeholders).
+  if (Status s = CheckSandboxedConfig(config_.api_sources, config); !s.ok())
+    return Problem(400, "Config not allowed", s.message());
   RunRequest run;
   run.command = Command::kCheck;
-  run.config = *resolved;
+  run.config = config;
   run.workdir = config_.base_dir;
   run.limits.timeout_ms = 30000;
+  run.policy = config_.api_sources;
   json result = {{"ok", false}, {"message", ""}};
   RunResult r = RunConnector(ConnectorRef{ConnectorRef::Kind::kPlugin, path, plugin}, run, [&](Message&& m) {
-    if (m.type == MsgType::kCheck) result = {{"ok", m.body.value("ok", false)}, {"message", m.body.value("message", "")}};
+    if (m.type == MsgType::kCheck) result = {{"ok", m.ok}, {"message", m.message}};
     return Status::Ok();
   });
   if (r.outcome != RunResult::Outcome::kOk) result = {{"ok", false}, {"message", r.message}};

@@ -3,6 +3,9 @@
 #include "protocol.h"
 
 #include <algorithm>
+#include <cctype>
+#include <climits>
+#include <optional>
 #include <unordered_map>
 
 #include "timeutil.h"
@@ -25,55 +28,159 @@ std::string Shorten(std::string_view s, size_t n = 80) {
   return s.size() <= n ? std::string(s) : std::string(s.substr(0, n)) + "...";
 }
 
-// Requires body[field] to exist with the given JSON type.
-Status Need(const json& body, const char* field, json::value_t type, const char* type_name) {
-  auto it = body.find(field);
-  if (it == body.end()) return Status::Invalid(std::string("missing field \"") + field + "\"");
-  bool match = it->type() == type ||
-               (type == json::value_t::number_integer && it->is_number_integer());
-  if (!match)
-    return Status::Invalid(std::string("field \"") + field + "\" must be " + type_name);
-  return Status::Ok();
+// Reads the fields of one message by type: each getter fails with the field's name and
+// the type it must have, and leaves its output alone when an optional field is absent
+// (a JSON null counts as absent).
+class Fields {
+ public:
+  explicit Fields(const json& body) : body_(body) {}
+
+  Status String(const char* name, bool required, std::string* out) const {
+    const json* v = Find(name);
+    if (!v) return Missing(name, required);
+    if (!v->is_string()) return Wrong(name, "a string");
+    *out = v->get<std::string>();
+    return Status::Ok();
+  }
+  Status Bool(const char* name, bool required, bool* out) const {
+    const json* v = Find(name);
+    if (!v) return Missing(name, required);
+    if (!v->is_boolean()) return Wrong(name, "true or false");
+    *out = v->get<bool>();
+    return Status::Ok();
+  }
+  // A whole number from 0 up (a float with no fraction counts: some JSON writers emit 3.0).
+  Status Count(const char* name, bool required, int64_t* out) const {
+    const json* v = Find(name);
+    if (!v) return Missing(name, required);
+    if (v->is_number_unsigned() && v->get<uint64_t>() <= uint64_t{INT64_MAX}) {
+      *out = static_cast<int64_t>(v->get<uint64_t>());
+      return Status::Ok();
+    }
+    if (v->is_number_integer() && v->get<int64_t>() >= 0) {
+      *out = v->get<int64_t>();
+      return Status::Ok();
+    }
+    if (v->is_number_float()) {
+      double d = v->get<double>();
+      if (d >= 0 && d < 9.2e18 && d == static_cast<double>(static_cast<int64_t>(d))) {
+        *out = static_cast<int64_t>(d);
+        return Status::Ok();
+      }
+    }
+    return Wrong(name, "a whole number from 0 up");
+  }
+  Status Object(const char* name, bool required, const char* what = "an object") const {
+    const json* v = Find(name);
+    if (!v) return Missing(name, required);
+    return v->is_object() ? Status::Ok() : Wrong(name, what);
+  }
+  Status StringList(const char* name, std::vector<std::string>* out) const {
+    const json* v = Find(name);
+    if (!v) return Status::Ok();
+    if (!v->is_array()) return Wrong(name, "an array of strings");
+    for (const auto& e : *v) {
+      if (!e.is_string()) return Wrong(name, "an array of strings");
+      out->push_back(e.get<std::string>());
+    }
+    return Status::Ok();
+  }
+  // A string, or an integer written as its decimal text: what a record id may be.
+  Status Id(const char* name, std::string* out) const {
+    const json* v = Find(name);
+    if (!v) return Missing(name, true);
+    if (v->is_string()) *out = v->get<std::string>();
+    else if (v->is_number_integer()) *out = v->dump();
+    else return Wrong(name, "a string");
+    return Status::Ok();
+  }
+  bool Has(const char* name) const { return body_.contains(name); }
+
+ private:
+  const json* Find(const char* name) const {
+    auto it = body_.find(name);
+    return it == body_.end() || it->is_null() ? nullptr : &*it;
+  }
+  static Status Missing(const char* name, bool required) {
+    return required ? Status::Invalid(std::string("missing field \"") + name + "\"") : Status::Ok();
+  }
+  static Status Wrong(const char* name, const char* type) {
+    return Status::Invalid(std::string("field \"") + name + "\" must be " + type);
+  }
+  const json& body_;
+};
+
+#define COOPHUB_TRY(expr)              \
+  do {                                 \
+    if (Status s_ = (expr); !s_.ok()) return s_; \
+  } while (0)
+
+// LOG levels as connectors write them (any case; Python's and syslog's names too),
+// to the four the run log keeps.
+std::optional<std::string> LogLevel(std::string level) {
+  for (auto& c : level) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  static const std::unordered_map<std::string_view, const char*> kLevels = {
+      {"trace", "debug"}, {"debug", "debug"},   {"info", "info"},   {"notice", "info"},
+      {"warn", "warn"},   {"warning", "warn"}, {"error", "error"}, {"critical", "error"},
+      {"fatal", "error"}};
+  auto it = kLevels.find(level);
+  if (it == kLevels.end()) return std::nullopt;
+  return std::string(it->second);
 }
 
-Status ValidateBody(MsgType t, const json& b) {
-  using V = json::value_t;
+// Checks the fields of a message of type t and fills m's typed members from them.
+Status ReadFields(MsgType t, Message* m) {
+  Fields f(m->body);
   switch (t) {
     case MsgType::kRecord:
-      if (auto s = Need(b, "stream", V::string, "a string"); !s.ok()) return s;
-      return Need(b, "record", V::object, "an object");
+      COOPHUB_TRY(f.String("stream", true, &m->stream));
+      return f.Object("record", true);
     case MsgType::kState:
-      if (b.contains("value")) return Status::Ok();  // Singer's global STATE
-      if (auto s = Need(b, "stream", V::string, "a string"); !s.ok()) return s;
-      if (!b.contains("state")) return Status::Invalid("missing field \"state\"");
-      return Status::Ok();
+      if (f.Has("value")) {  // Singer's global STATE
+        m->singer_state = true;
+        return Status::Ok();
+      }
+      COOPHUB_TRY(f.String("stream", true, &m->stream));
+      return f.Has("state") ? Status::Ok() : Status::Invalid("missing field \"state\"");
     case MsgType::kDelete:
-      if (auto s = Need(b, "stream", V::string, "a string"); !s.ok()) return s;
-      if (!b.contains("id") || !(b["id"].is_string() || b["id"].is_number_integer()))
-        return Status::Invalid("field \"id\" must be a string");
-      return Status::Ok();
+      COOPHUB_TRY(f.String("stream", true, &m->stream));
+      return f.Id("id", &m->id);
     case MsgType::kStream:
-      return Need(b, "name", V::string, "a string");
+      COOPHUB_TRY(f.String("name", true, &m->stream));
+      return f.Object("schema", false, "an object (a JSON Schema)");
     case MsgType::kSingerSchema:
-      return Need(b, "stream", V::string, "a string");
-    case MsgType::kLog:
-      return Need(b, "message", V::string, "a string");
+      COOPHUB_TRY(f.String("stream", true, &m->stream));
+      return f.StringList("key_properties", &m->key_properties);
+    case MsgType::kLog: {
+      COOPHUB_TRY(f.String("message", true, &m->message));
+      std::string level = "info";
+      COOPHUB_TRY(f.String("level", false, &level));
+      auto known = LogLevel(level);
+      if (!known)
+        return Status::Invalid("field \"level\" is \"" + Shorten(level, 20) +
+                               "\", not one of debug, info, warn, error");
+      m->level = *known;
+      return Status::Ok();
+    }
     case MsgType::kCheck:
-      if (auto s = Need(b, "ok", V::boolean, "true or false"); !s.ok()) return s;
-      return Status::Ok();
+      COOPHUB_TRY(f.Bool("ok", true, &m->ok));
+      return f.String("message", false, &m->message);
     case MsgType::kError:
-      return Need(b, "message", V::string, "a string");
+      COOPHUB_TRY(f.String("message", true, &m->message));
+      return f.Bool("retryable", false, &m->retryable);
     case MsgType::kProgress:
-      if (!b.contains("done") || !b["done"].is_number())
-        return Status::Invalid("field \"done\" must be a number");
-      return Status::Ok();
+      COOPHUB_TRY(f.Count("done", true, &m->done));
+      return f.Count("total", false, &m->total);
     case MsgType::kSpec:
-      return Need(b, "spec", V::object, "an object (a JSON Schema)");
+      COOPHUB_TRY(f.Object("spec", true, "an object (a JSON Schema)"));
+      return f.String("description", false, &m->description);
     case MsgType::kHello:
-      return Status::Ok();
+      return f.String("version", false, &m->version);
   }
   return Status::Ok();
 }
+
+#undef COOPHUB_TRY
 
 std::string IdString(const json& v) {
   if (v.is_string()) return v.get<std::string>();
@@ -153,15 +260,18 @@ Result<Message> ParseLine(std::string_view line, int64_t line_no) {
   if (!body.is_object()) return fail("not a JSON object: \"" + Shorten(line) + "\"");
   auto t = body.find("type");
   if (t == body.end() || !t->is_string()) return fail("no \"type\" field");
-  auto it = TypeTable().find(t->get<std::string>());
-  if (it == TypeTable().end())
-    return fail("unknown message type \"" + Shorten(t->get<std::string>(), 40) + "\"");
-  if (auto s = ValidateBody(it->second, body); !s.ok())
-    return fail(t->get<std::string>() + " " + s.message());
+  std::string type = t->get<std::string>();
+  auto it = TypeTable().find(type);
+  if (it == TypeTable().end()) return fail("unknown message type \"" + Shorten(type, 40) + "\"");
   Message m{it->second, "", std::move(body)};
-  if (m.type == MsgType::kStream) m.stream = m.body["name"].get<std::string>();
-  else if (m.body.contains("stream") && m.body["stream"].is_string())
-    m.stream = m.body["stream"].get<std::string>();
+  if (auto s = ReadFields(m.type, &m); !s.ok()) return fail(type + " " + s.message());
+  return m;
+}
+
+Message Message::Log(std::string level, std::string text) {
+  Message m{MsgType::kLog, "", json{{"type", "LOG"}, {"level", level}, {"message", text}}};
+  m.level = std::move(level);
+  m.message = std::move(text);
   return m;
 }
 
@@ -177,15 +287,14 @@ Result<StoredRecord> NormalizeRecord(const json& in, const std::string& source,
   if (out.id.empty() || out.id.size() > 2048)
     return Status::Invalid("record \"id\" must be 1 to 2048 bytes");
   r["id"] = out.id;
-  std::string kind = r.value("kind", "other");
-  if (!r.contains("kind") || !r["kind"].is_string() ||
-      std::find(RecordKinds().begin(), RecordKinds().end(), kind) == RecordKinds().end()) {
-    if (r.contains("kind"))
-      return Status::Invalid("record \"" + Shorten(out.id, 60) + "\": kind \"" +
-                             Shorten(r["kind"].dump(), 30) +
+  std::string kind = "other";
+  if (auto k = r.find("kind"); k != r.end() && !k->is_null()) {
+    if (!k->is_string() ||
+        std::find(RecordKinds().begin(), RecordKinds().end(), k->get<std::string>()) == RecordKinds().end())
+      return Status::Invalid("record \"" + Shorten(out.id, 60) + "\": kind \"" + Shorten(k->dump(), 30) +
                              "\" is not one of post, event, person, task, transaction, "
                              "decision, resource, message, metric, other");
-    kind = "other";
+    kind = k->get<std::string>();
   }
   r["kind"] = kind;
   for (const char* f : {"title", "summary", "url", "author", "lang", "visibility"})
@@ -196,8 +305,9 @@ Result<StoredRecord> NormalizeRecord(const json& in, const std::string& source,
       return s.Prefixed("record \"" + Shorten(out.id, 60) + "\"");
   if (auto s = ValidateExtras(r); !s.ok())
     return s.Prefixed("record \"" + Shorten(out.id, 60) + "\"");
-  std::string vis = r.value("visibility", default_visibility);
-  if (vis.empty()) vis = default_visibility;
+  std::string vis = default_visibility;
+  if (auto v = r.find("visibility"); v != r.end() && v->is_string() && !v->get<std::string>().empty())
+    vis = v->get<std::string>();
   if (!IsVisibility(vis))
     return Status::Invalid("record \"" + Shorten(out.id, 60) + "\": visibility \"" + vis +
                            "\" is not public, members or admins");

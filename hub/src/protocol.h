@@ -25,13 +25,32 @@ enum class MsgType {
   kSingerSchema  // Singer's SCHEMA: declares a stream and its key_properties
 };
 
+// One protocol line. ParseLine checks the type of every field the hub reads and copies
+// the scalar ones into the typed members below, so that no reader of a Message looks
+// into `body` with a guess about its types: a connector's wrong type fails its run in
+// the parser, and nothing later can throw on it.
 struct Message {
   MsgType type;
   std::string stream;  // RECORD, STATE, DELETE, STREAM, SCHEMA; "" for Singer's global STATE
-  json body;           // the whole line, parsed
+  json body;           // the whole line, parsed: RECORD's "record" and SPEC's "spec" are
+                       // objects, STATE's "state" (or Singer's "value") is present
+  std::string message;   // LOG, ERROR; CHECK (may be empty)
+  std::string level;     // LOG: debug, info, warn or error (info when not given)
+  std::string id;        // DELETE: the record's id, an integer id as its decimal text
+  bool retryable = false;  // ERROR
+  bool ok = false;         // CHECK
+  int64_t done = 0, total = -1;  // PROGRESS; total -1: unknown
+  std::string version;      // HELLO
+  std::string description;  // SPEC
+  std::vector<std::string> key_properties;  // SCHEMA
+  bool singer_state = false;  // STATE: Singer's one state for the whole tap, in "value"
+
+  // A message made by the hub itself (a LOG of the connector's stderr, say).
+  static Message Log(std::string level, std::string text);
 };
 
-// Parses and validates one protocol line. Errors name the line number and the field.
+// Parses and validates one protocol line. Errors name the line number and the field:
+// `line 7: LOG field "level" must be a string`.
 Result<Message> ParseLine(std::string_view line, int64_t line_no);
 
 // A record in the unified shape, ready for the store.

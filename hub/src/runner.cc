@@ -158,15 +158,20 @@ void RunLoop::OnLine(std::string_view line) {
   auto msg = ParseLine(line, result_.lines);
   if (!msg.ok()) return Stop(RunResult::Outcome::kBadOutput, msg.status().message());
   if (msg->type == MsgType::kError) {
-    error_message_ = msg->body["message"].get<std::string>();
-    error_retryable_ = msg->body.value("retryable", false);
+    error_message_ = msg->message;
+    error_retryable_ = msg->retryable;
   }
-  if (msg->type == MsgType::kCheck && !msg->body["ok"].get<bool>()) {
+  if (msg->type == MsgType::kCheck && !msg->ok) {
     check_failed_ = true;
-    error_message_ = msg->body.value("message", "the check failed");
+    error_message_ = msg->message.empty() ? "the check failed" : msg->message;
   }
   int64_t line_no = result_.lines;
-  Status s = sink_(std::move(*msg));
+  Status s;
+  try {  // a sink that throws on a surprise fails this run, never the hub
+    s = sink_(std::move(*msg));
+  } catch (const std::exception& e) {
+    s = Status::Internal(std::string("the hub could not take this message: ") + e.what());
+  }
   if (!s.ok())
     Stop(RunResult::Outcome::kBadOutput, "line " + std::to_string(line_no) + ": " + s.message());
 }
@@ -202,9 +207,12 @@ void RunLoop::DrainStderr(bool at_eof) {
     start = nl + 1;
     if (line.empty()) continue;
     err_tail_ = line.substr(0, 500);
-    if (++stderr_lines_ <= 1000 && !stopped_)
-      (void)sink_(Message{MsgType::kLog, "", json{{"type", "LOG"}, {"level", "warn"},
-                                                  {"message", "stderr: " + line}}});
+    if (++stderr_lines_ <= 1000 && !stopped_) {
+      try {
+        (void)sink_(Message::Log("warn", "stderr: " + line));
+      } catch (const std::exception&) {  // a log line that cannot be kept is not worth a run
+      }
+    }
   }
   err_.erase(0, start);
   if (err_.size() > 65536) err_.erase(0, err_.size() - 4096);
@@ -319,10 +327,10 @@ Result<PluginInfo> DescribePlugin(const ConnectorRef& ref) {
   req.command = Command::kSpec;
   req.limits.timeout_ms = 10000;
   RunResult r = RunConnector(ref, req, [&](Message&& m) {
-    if (m.type == MsgType::kHello) info.version = m.body.value("version", "");
+    if (m.type == MsgType::kHello) info.version = m.version;
     if (m.type == MsgType::kSpec) {
-      info.spec = m.body["spec"];
-      info.description = m.body.value("description", "");
+      info.spec = std::move(m.body["spec"]);
+      info.description = m.description;
     }
     return Status::Ok();
   });
@@ -379,7 +387,8 @@ RunResult RunConnector(const ConnectorRef& c, const RunRequest& r, const Message
   if (!s.ok()) return {RunResult::Outcome::kLoadError, s.message()};
   std::string request;
   if (c.kind == ConnectorRef::Kind::kPlugin)
-    request = json{{"config", r.config}, {"state", r.state}, {"streams", r.streams}}.dump();
+    request = json{{"config", r.config}, {"state", r.state}, {"streams", r.streams},
+                   {"sandbox", r.policy.ToJson()}}.dump();
   RunLoop loop(c, r, sink, &p);
   return loop.Run(request);
 }

@@ -12,6 +12,7 @@
 #include <functional>
 #include <string>
 
+#include "outbound_policy.h"
 #include "protocol.h"
 #include "status.h"
 
@@ -42,6 +43,9 @@ struct RunRequest {
   std::string workdir;          // relative paths in the config resolve here
   Limits limits;
   const std::atomic<bool>* cancel = nullptr;  // set to stop the run
+  // What the run may read and reach: a plugin's worker enforces it on every request
+  // it makes for the plugin. Exec and Singer connectors are hub.yaml's only.
+  OutboundPolicy policy;
 };
 
 struct RunResult {

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include <spdlog/spdlog.h>
+
 #include "sync.h"
 #include "timeutil.h"
 
@@ -162,10 +164,19 @@ void Scheduler::Launch(Entry& e) {
       it->second.status.progress_total = total;
       Changed();
     };
-    SyncResult r = SyncSource(store_, config_, *src, o);
-    store_.ReleaseMemory();
-    malloc_trim(0);  // a sync's batches are gone: give their memory back to the system
-    OnDone(src->id, r.ok(), r.run.message);
+    bool ok = false;
+    std::string message;
+    try {  // the thread's catch-all: a surprise ends this run, never the hub
+      SyncResult r = SyncSource(store_, config_, *src, o);
+      ok = r.ok();
+      message = r.run.message;
+      store_.ReleaseMemory();
+      malloc_trim(0);  // a sync's batches are gone: give their memory back to the system
+    } catch (const std::exception& e) {
+      message = std::string("the sync failed: ") + e.what();
+      spdlog::error("sync {}: {}", src->id, message);
+    }
+    OnDone(src->id, ok, message);
   }).detach();
 }
 

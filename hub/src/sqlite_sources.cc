@@ -58,6 +58,7 @@ class SqliteSources final : public Sources {
       c.visibility = Text(st, 2);
       c.every_ms = sqlite3_column_int64(st, 3);
       c.enabled = sqlite3_column_int64(st, 4) != 0;
+      c.sandboxed = true;  // made through the API
       c.config = json::parse(Text(st, 5), nullptr, false);
       if (!c.config.is_object()) return Status::Internal("the stored config of source " + c.id + " is not JSON");
       json secrets = json::object();
@@ -114,7 +115,9 @@ class SqliteSources final : public Sources {
     if (StepWith(st, source.id, source.plugin, source.visibility, source.every_ms,
                  static_cast<int64_t>(source.enabled), plain.dump(), sealed, NowMs()) != SQLITE_DONE)
       return Status::Internal("SQLite: " + db_.Error());
-    SourceEntry e{std::make_shared<const SourceConfig>(source), false, {}};
+    auto kept = std::make_shared<SourceConfig>(source);
+    kept->sandboxed = true;  // made through the API, whatever the caller said
+    SourceEntry e{std::move(kept), false, {}};
     for (const auto& [path, v] : secrets.items()) e.secrets_set.push_back(path);
     by_id_[source.id] = e;
     return e;

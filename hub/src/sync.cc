@@ -22,33 +22,25 @@ class Ingest {
     switch (m.type) {
       case MsgType::kRecord: return OnRecord(m);
       case MsgType::kDelete:
-        batch_.deletes.emplace_back(m.stream, m.body["id"].is_string()
-                                                  ? m.body["id"].get<std::string>()
-                                                  : m.body["id"].dump());
+        batch_.deletes.emplace_back(m.stream, m.id);
         return MaybeFlush();
       case MsgType::kState:
-        if (m.body.contains("value"))  // Singer: one state for the whole tap
+        if (m.singer_state)  // Singer: one state for the whole tap
           batch_.state = {"_singer", m.body["value"].dump()};
         else
           batch_.state = {m.stream, m.body["state"].dump()};
         return Submit();
-      case MsgType::kSingerSchema: {
-        std::vector<std::string> keys;
-        if (m.body.contains("key_properties") && m.body["key_properties"].is_array())
-          for (const auto& k : m.body["key_properties"])
-            if (k.is_string()) keys.push_back(k.get<std::string>());
-        singer_keys_[m.stream] = keys;
+      case MsgType::kSingerSchema:
+        singer_keys_[m.stream] = std::move(m.key_properties);
         return Status::Ok();
-      }
       case MsgType::kLog:
-        store_.AppendRunLog(run_id_, m.body.value("level", "info"), m.body["message"].get<std::string>());
+        store_.AppendRunLog(run_id_, m.level, m.message);
         return Status::Ok();
       case MsgType::kError:
-        store_.AppendRunLog(run_id_, "error", m.body["message"].get<std::string>());
+        store_.AppendRunLog(run_id_, "error", m.message);
         return Status::Ok();
       case MsgType::kProgress:
-        if (opts_.on_progress)
-          opts_.on_progress(m.body["done"].get<int64_t>(), m.body.value("total", int64_t{-1}));
+        if (opts_.on_progress) opts_.on_progress(m.done, m.total);
         return Status::Ok();
       default:
         return Status::Ok();
@@ -124,6 +116,26 @@ std::string StatusWord(RunResult::Outcome o) {
 
 }  // namespace
 
+Status IngestLines(Store& store, const SourceConfig& src, int64_t run_id, std::string_view lines) {
+  SyncOptions o;
+  Ingest ingest(store, src, run_id, o);
+  Status bad;
+  int64_t line_no = 0;
+  while (!lines.empty() && bad.ok()) {
+    size_t nl = lines.find('\n');
+    std::string_view line = lines.substr(0, nl);
+    lines.remove_prefix(nl == std::string_view::npos ? lines.size() : nl + 1);
+    ++line_no;
+    if (line.empty()) continue;
+    auto m = ParseLine(line, line_no);
+    if (!m.ok()) bad = m.status();
+    else if (Status s = ingest.OnMessage(std::move(*m)); !s.ok())
+      bad = s.Prefixed("line " + std::to_string(line_no));
+  }
+  Status written = ingest.Finish();
+  return bad.ok() ? written : bad;
+}
+
 SyncResult SyncSource(Store& store, const HubConfig& hub, const SourceConfig& src,
                       const SyncOptions& o) {
   SyncResult out;
@@ -152,7 +164,16 @@ SyncResult SyncSource(Store& store, const HubConfig& hub, const SourceConfig& sr
 
   auto ref = ResolvePlugin(src.plugin, PluginSearchPath(&hub));
   if (!ref.ok()) return finish({RunResult::Outcome::kLoadError, ref.status().message()});
-  auto config = ResolveSecrets(src.config, "sources." + src.id + ".config");
+  // A sandboxed source's config is used as it is: placeholders are the admin's alone.
+  Result<json> config = src.config;
+  if (src.sandboxed) {
+    if (Status s = CheckSandboxedConfig(hub.api_sources, src.config, "sources." + src.id + ".config"); !s.ok())
+      return finish({RunResult::Outcome::kLoadError, s.message()});
+    if (ref->kind != ConnectorRef::Kind::kPlugin)
+      return finish({RunResult::Outcome::kLoadError, "sources made through the API run installed plugins only"});
+  } else {
+    config = ResolveSecrets(src.config, "sources." + src.id + ".config");
+  }
   if (!config.ok()) return finish({RunResult::Outcome::kLoadError, config.status().message()});
   auto state = store.LoadState(src.id);
   if (!state.ok()) return finish({RunResult::Outcome::kCrashed, state.status().message()});
@@ -164,9 +185,17 @@ SyncResult SyncSource(Store& store, const HubConfig& hub, const SourceConfig& sr
   req.workdir = hub.base_dir;
   req.limits = src.limits;
   req.cancel = o.cancel;
+  if (src.sandboxed) req.policy = hub.api_sources;
   Ingest ingest(store, src, out.run_id, o);
-  RunResult run = RunConnector(*ref, req, [&](Message&& m) { return ingest.OnMessage(std::move(m)); });
-  Status written = ingest.Finish();  // whatever arrived before a failure is kept
+  RunResult run;
+  Status written;
+  try {  // the run's one catch-all: anything unexpected fails this run, with its message
+    run = RunConnector(*ref, req, [&](Message&& m) { return ingest.OnMessage(std::move(m)); });
+    written = ingest.Finish();  // whatever arrived before a failure is kept
+  } catch (const std::exception& e) {
+    run = {RunResult::Outcome::kCrashed, std::string("the hub failed during this run: ") + e.what()};
+    written = Status::Ok();
+  }
   out.received = ingest.received();
   out.changed = ingest.stats().changed;
   out.deleted = ingest.stats().deleted;

@@ -33,4 +33,9 @@ struct SyncResult {
 SyncResult SyncSource(Store& store, const HubConfig& hub, const SourceConfig& source,
                       const SyncOptions& options);
 
+// Feeds protocol lines, as a connector prints them, through the parsing and ingest of a
+// run into run_id's source (for the fuzzer and tests). Lines up to the first bad one are
+// written; the Status names that line, as a run's message would.
+Status IngestLines(Store& store, const SourceConfig& source, int64_t run_id, std::string_view lines);
+
 }  // namespace coophub

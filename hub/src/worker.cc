@@ -28,6 +28,9 @@ namespace coophub {
 namespace {
 
 volatile sig_atomic_t g_cancelled = 0;
+// What this run may read and reach, as the hub said in the request (set before the
+// plugin runs, read-only after).
+OutboundPolicy g_policy;
 
 void OnTerm(int) { g_cancelled = 1; }
 
@@ -53,48 +56,129 @@ void WriteJson(coophub_run* run, const json& j) {
   WriteLine(run, j.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
-int HostEmit(coophub_run* run, const char* text, size_t len) {
+// Reads a message's top-level "type" and stops there: whether a plugin reported an
+// error is decided from the message's type, not by searching its text, without
+// parsing every record twice (the hub validates the whole line).
+class TypeReader final : public json::json_sax_t {
+ public:
+  std::string type;
+  bool null() override { return Value(); }
+  bool boolean(bool) override { return Value(); }
+  bool number_integer(number_integer_t) override { return Value(); }
+  bool number_unsigned(number_unsigned_t) override { return Value(); }
+  bool number_float(number_float_t, const string_t&) override { return Value(); }
+  bool string(string_t& s) override {
+    if (depth_ == 1 && at_type_) {
+      type = s;
+      return false;  // found: stop reading
+    }
+    return Value();
+  }
+  bool binary(binary_t&) override { return Value(); }
+  bool start_object(std::size_t) override { return Open(); }
+  bool key(string_t& k) override {
+    at_type_ = depth_ == 1 && k == "type";
+    return true;
+  }
+  bool end_object() override { return Close(); }
+  bool start_array(std::size_t) override { return Open(); }
+  bool end_array() override { return Close(); }
+  bool parse_error(std::size_t, const std::string&, const json::exception&) override { return false; }
+
+ private:
+  bool Value() {
+    at_type_ = false;
+    return true;
+  }
+  bool Open() {
+    at_type_ = false;
+    ++depth_;
+    return true;
+  }
+  bool Close() {
+    --depth_;
+    return true;
+  }
+  int depth_ = 0;
+  bool at_type_ = false;
+};
+
+// The callbacks below are called by plugin code through the C ABI: no C++ exception
+// may leave them, so each has a catch-all that turns a surprise into a status.
+int HostEmit(coophub_run* run, const char* text, size_t len) noexcept try {
   if (g_cancelled) return COOPHUB_CANCELLED;
   if (!text || len == 0) return COOPHUB_INVALID;
   std::string_view s(text, len);
   size_t i = s.find_first_not_of(" \t\r\n");
   if (i == std::string_view::npos || s[i] != '{') return COOPHUB_INVALID;
-  if (s.find("\"ERROR\"") != std::string_view::npos) run->error_emitted = true;
+  TypeReader reader;
+  json::sax_parse(s, &reader, json::input_format_t::json, /*strict=*/false);
+  if (reader.type == "ERROR") run->error_emitted = true;
   WriteLine(run, s);
   return COOPHUB_OK;
+} catch (...) {
+  return COOPHUB_INVALID;
 }
 
-void HostLog(coophub_run* run, int level, const char* msg, size_t len) {
+void HostLog(coophub_run* run, int level, const char* msg, size_t len) noexcept try {
   static const char* kLevels[] = {"debug", "info", "warn", "error"};
   const char* name = level >= 0 && level <= 3 ? kLevels[level] : "info";
-  WriteJson(run, {{"type", "LOG"}, {"level", name}, {"message", std::string(msg, len)}});
+  WriteJson(run, {{"type", "LOG"}, {"level", name}, {"message", msg ? std::string(msg, len) : std::string()}});
+} catch (...) {
 }
 
-void HostProgress(coophub_run* run, int64_t done, int64_t total) {
-  json p = {{"type", "PROGRESS"}, {"done", done}};
+void HostProgress(coophub_run* run, int64_t done, int64_t total) noexcept try {
+  json p = {{"type", "PROGRESS"}, {"done", std::max<int64_t>(done, 0)}};
   if (total >= 0) p["total"] = total;
   WriteJson(run, p);
+} catch (...) {
 }
 
-int HostCancelled(coophub_run*) { return g_cancelled ? 1 : 0; }
+int HostCancelled(coophub_run*) noexcept { return g_cancelled ? 1 : 0; }
 
 struct OwnedResponse {
   coophub_http_response c{};
   HttpFetchResponse r;
 };
 
-int HostHttp(coophub_run*, const char* request, size_t len, coophub_http_response** out) {
+// The plugin's request as JSON: {"url", "method"?, "headers"?, "body"?, "timeout_s"?},
+// each field checked by type; false for anything else.
+bool ReadHttpRequest(std::string_view text, HttpFetchRequest* req) {
+  json q = json::parse(text, nullptr, false);
+  if (!q.is_object()) return false;
+  auto field = [&](const char* name) -> const json* {
+    auto it = q.find(name);
+    return it == q.end() || it->is_null() ? nullptr : &*it;
+  };
+  const json* url = field("url");
+  if (!url || !url->is_string()) return false;
+  req->url = url->get<std::string>();
+  if (const json* m = field("method")) {
+    if (!m->is_string()) return false;
+    req->method = m->get<std::string>();
+  }
+  if (const json* b = field("body")) {
+    if (!b->is_string()) return false;
+    req->body = b->get<std::string>();
+  }
+  if (const json* t = field("timeout_s")) {
+    if (!t->is_number() || t->get<double>() <= 0 || t->get<double>() > 3600) return false;
+    req->timeout_ms = static_cast<int64_t>(t->get<double>() * 1000);
+  }
+  if (const json* h = field("headers")) {
+    if (!h->is_object()) return false;
+    for (const auto& [k, v] : h->items())
+      if (v.is_string()) req->headers[k] = v.get<std::string>();
+  }
+  return true;
+}
+
+int HostHttp(coophub_run*, const char* request, size_t len, coophub_http_response** out) noexcept try {
+  if (!out) return COOPHUB_INVALID;
   *out = nullptr;
-  json q = json::parse(std::string_view(request, len), nullptr, false);
-  if (!q.is_object() || !q.contains("url") || !q["url"].is_string()) return COOPHUB_INVALID;
   HttpFetchRequest req;
-  req.url = q["url"].get<std::string>();
-  req.method = q.value("method", "GET");
-  req.body = q.value("body", "");
-  req.timeout_ms = q.value("timeout_s", 30) * 1000;
-  if (q.contains("headers") && q["headers"].is_object())
-    for (auto& [k, v] : q["headers"].items())
-      if (v.is_string()) req.headers[k] = v.get<std::string>();
+  if (!request || !ReadHttpRequest(std::string_view(request, len), &req)) return COOPHUB_INVALID;
+  req.policy = &g_policy;
   auto* o = new OwnedResponse;
   o->r = HttpFetch(req);
   o->c.status = o->r.status;
@@ -108,9 +192,11 @@ int HostHttp(coophub_run*, const char* request, size_t len, coophub_http_respons
   o->c.url_len = o->r.url.size();
   *out = &o->c;
   return COOPHUB_OK;
+} catch (...) {
+  return COOPHUB_INVALID;
 }
 
-void HostHttpFree(coophub_run*, coophub_http_response* r) {
+void HostHttpFree(coophub_run*, coophub_http_response* r) noexcept {
   // c is the first member, so the response and its owner share an address.
   delete reinterpret_cast<OwnedResponse*>(r);
 }
@@ -136,6 +222,12 @@ int WorkerMain(int argc, char** argv) {
   std::string path = argv[2], command = argv[3];
   std::string request((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
   if (request.empty()) request = "{}";
+  {
+    json parsed = json::parse(request, nullptr, false);
+    // No sandbox field: hub.yaml's; a request that cannot be read: nothing allowed.
+    if (parsed.is_discarded()) g_policy = OutboundPolicy::FromJson(nullptr);
+    else if (parsed.is_object() && parsed.contains("sandbox")) g_policy = OutboundPolicy::FromJson(parsed["sandbox"]);
+  }
 
   auto plugin = LoadPlugin(path);
   if (!plugin.ok()) return Fail(&run, plugin.status().message(), kWorkerLoadFailure);

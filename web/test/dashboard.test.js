@@ -44,6 +44,8 @@ before(async () => {
   siteUrl = site.url;
   hub = await startHub(`server:
   embed_origins: [${siteUrl}]
+api_sources:
+  file_roots: [${src}/examples/demo/feeds]
 sources:
   - id: news
     plugin: rss
@@ -189,11 +191,11 @@ test("an admin adds a source through the form, tests it, saves it and sees its r
   await page.click("text=Add a source");
   await page.fill("#f-id", "partner");
   await page.selectOption("#f-plugin", "rss");
-  await page.fill("[data-path=url]", `${src}/examples/demo/feeds/no-such-feed.atom`);
+  await page.fill("[data-path=url]", `file://${src}/examples/demo/feeds/no-such-feed.atom`);
   await page.click("text=Test connection");
   await page.waitForSelector(".form-status.error");
   assert.match(await page.textContent(".form-status"), /Connection failed: .*no-such-feed/, "a failed test says why");
-  await page.fill("[data-path=url]", `${src}/examples/demo/feeds/partner-blog.atom`);
+  await page.fill("[data-path=url]", `file://${src}/examples/demo/feeds/partner-blog.atom`);
   await page.click("text=Test connection");
   await page.waitForFunction(() => /Connection works/.test(document.querySelector(".form-status").textContent));
   assert.ok(await page.locator('[data-path=auth_header][type=password]').count() === 1, "secret fields are masked");

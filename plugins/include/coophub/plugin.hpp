@@ -78,6 +78,15 @@ class Run {
     const json& s = Field("state");
     return s.is_object() && s.contains(stream) ? s[stream] : json();
   }
+  // Whether the run is sandboxed: its source was made through the hub's API by an
+  // editor, not written in hub.yaml by the admin. A sandboxed run must read nothing
+  // but what the config names, and only through Http(), which the host checks (files
+  // under the admin's file roots, public addresses); no paths of its own, no
+  // environment variables, no files named by the config outside Http().
+  bool Sandboxed() const {
+    const json& s = Field("sandbox");
+    return s.is_object() && s.value("sandboxed", false);
+  }
   // Whether the host asked for this stream (true when it selected none explicitly).
   bool Selected(const std::string& stream) const {
     const json& s = Field("streams");
