@@ -6,6 +6,7 @@
 
 #include <coophub/encoding.hpp>
 
+#include <filesystem>
 #include <set>
 #include <tuple>
 
@@ -76,6 +77,51 @@ TEST(Feeds, AtomAndIcsRoundTripThroughOurOwnConnectors) {
   testing::Http feed = hub.GetAnon("/feeds/records.atom?kind=nonsense");
   EXPECT_EQ(feed.status, 400);
   EXPECT_EQ(hub.GetAnon("/feeds/records.rss").status, 404);
+}
+
+// A record's url with CR/LF used to be written raw into /feeds/records.ics, forging
+// whole VEVENTs; every field of a hostile record must come back as exactly one entry.
+TEST(Feeds, HostileRecordValuesCannotForgeEntries) {
+  TempDir dir;
+  const std::string forged = "https://x.example/\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:forged\r\nSUMMARY:Forged";
+  json hostile = {{"id", "h1"}, {"kind", "event"}, {"time", "2026-12-12T13:00:00Z"}, {"end", "2026-12-12T14:00:00Z"},
+                  {"title", "Meeting\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nSUMMARY:Forged</title><entry>"},
+                  {"summary", "a\u0001b\u007f; c, d\\"},
+                  {"url", forged},
+                  {"location", {{"name", "Room 1\r\nATTENDEE:mailto:x@evil.example"}}},
+                  {"data", {{"all_day", "yes"}, {"date", "2026-12-12\r\nX:1"}}}};
+  json line = {{"type", "RECORD"}, {"stream", "e"}, {"record", hostile}};
+  std::string script = dir.Write("hostile.sh", "#!/bin/sh\ncat <<'EOF'\n" + line.dump() + "\nEOF\n");
+  std::filesystem::permissions(script, std::filesystem::perms::owner_all);
+  std::string cfg = dir.Write("hub.yaml", "sources:\n  - id: evil\n    plugin: exec:" + script +
+                                          "\n    visibility: public\n    every: 1h\n");
+  Hub hub(cfg, dir.path() + "/data");
+  ASSERT_TRUE(hub.ok()) << hub.log();
+  ASSERT_EQ(hub.WaitForRun("evil")["records"], 1) << hub.log();
+
+  std::string ics = hub.GetAnon("/feeds/records.ics").body;
+  size_t bare = 0;
+  for (size_t i = 0; i < ics.size(); ++i)
+    if ((ics[i] == '\n' && (i == 0 || ics[i - 1] != '\r')) || (ics[i] == '\r' && ics[i + 1] != '\n')) ++bare;
+  EXPECT_EQ(bare, 0u) << "no raw CR or LF inside a line:\n" << ics;
+  EXPECT_EQ(ics.find("\r\nUID:forged"), std::string::npos) << ics;
+  EXPECT_EQ(ics.find("\r\nATTENDEE"), std::string::npos) << ics;
+
+  ScratchHub back;
+  json wide = {{"url", hub.base() + "/feeds/records.ics"}, {"window_past_days", 3650}, {"window_future_days", 3650}};
+  SyncResult cal = back.Sync("back-cal", "ical", wide);
+  ASSERT_TRUE(cal.ok()) << cal.run.message;
+  json events = back.Records("back-cal");
+  ASSERT_EQ(events.size(), 1u) << "one event in, one out: " << events.dump();
+  EXPECT_EQ(events[0]["title"], "Meeting\nEND:VEVENT\nBEGIN:VEVENT\nSUMMARY:Forged</title><entry>")
+      << "the title comes back whole, as text";
+  EXPECT_EQ(events[0].value("url", ""), "") << "a URL that is not one is left out";
+
+  SyncResult atom = back.Sync("back-news", "rss", {{"url", hub.base() + "/feeds/records.atom"}});
+  ASSERT_TRUE(atom.ok()) << atom.run.message;
+  json entries = back.Records("back-news");
+  ASSERT_EQ(entries.size(), 1u) << entries.dump();
+  EXPECT_NE(entries[0]["title"].get<std::string>().find("</title><entry>"), std::string::npos) << entries.dump();
 }
 
 }  // namespace

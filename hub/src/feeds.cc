@@ -26,15 +26,40 @@ std::string IcsTime(const std::string& rfc3339) {
   return out;
 }
 
-// TEXT values: backslash, semicolon, comma and newlines escaped (RFC 5545 3.3.11).
+// TEXT values: backslash, semicolon, comma and newlines escaped, other control
+// characters (which TEXT may not hold) dropped (RFC 5545 3.3.11).
 std::string IcsText(const std::string& s) {
   std::string out;
   for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
     if (c == '\\' || c == ';' || c == ',') out += '\\', out += c;
     else if (c == '\n') out += "\\n";
-    else if (c != '\r') out += c;
+    else if (u >= 0x20 && u != 0x7f) out += c;
+    else if (c == '\t') out += c;
   }
   return out;
+}
+
+// A record's url, if it is one a reader can follow safely: http(s) or mailto, with no
+// spaces, quotes, angle brackets or control characters (RFC 3986). Else "".
+std::string SafeUri(const std::string& url) {
+  bool scheme = url.rfind("https://", 0) == 0 || url.rfind("http://", 0) == 0 || url.rfind("mailto:", 0) == 0;
+  if (!scheme || url.size() > 4096) return "";
+  for (char c : url) {
+    auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7f || c == '"' || c == '<' || c == '>' || c == '\\' || c == '`') return "";
+  }
+  return url;
+}
+
+// A date as YYYY-MM-DD, or "" for anything else.
+std::string IsoDate(const json& v) {
+  if (!v.is_string()) return "";
+  const std::string& s = v.get_ref<const std::string&>();
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return "";
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
+    if (s[i] < '0' || s[i] > '9') return "";
+  return s;
 }
 
 // One content line folded at 75 octets, never inside a UTF-8 sequence (RFC 5545 3.1).
@@ -85,7 +110,8 @@ std::string RenderAtom(const json& records, const FeedInfo& info) {
     x += "  <entry>\n    <id>" + XmlEscape(EntryId(r)) + "</id>\n";
     x += "    <title>" + XmlEscape(Str(r, "title").empty() ? Str(r, "id") : Str(r, "title")) + "</title>\n";
     x += "    <published>" + time + "</published>\n    <updated>" + (up.empty() ? time : up) + "</updated>\n";
-    if (!Str(r, "url").empty()) x += "    <link rel=\"alternate\" href=\"" + XmlEscape(Str(r, "url")) + "\"/>\n";
+    if (std::string url = SafeUri(Str(r, "url")); !url.empty())
+      x += "    <link rel=\"alternate\" href=\"" + XmlEscape(url) + "\"/>\n";
     if (!Str(r, "author").empty())
       x += "    <author><name>" + XmlEscape(Str(r, "author")) + "</name></author>\n";
     if (!Str(r, "summary").empty()) x += "    <summary>" + XmlEscape(Str(r, "summary")) + "</summary>\n";
@@ -114,11 +140,17 @@ std::string RenderIcs(const json& records, const FeedInfo& info) {
     IcsLine(&out, std::string("BEGIN:") + comp);
     IcsLine(&out, "UID:" + IcsText(Str(r, "id") + "@" + Str(r, "source") + "." + Str(r, "stream")));
     IcsLine(&out, "DTSTAMP:" + stamp);
-    const json data = r.value("data", json::object());
-    bool all_day = data.is_object() && data.value("all_day", false) && data.contains("date");
+    // data is the connector's own payload: read with type checks, never trusted.
+    auto data = r.find("data");
+    std::string date;
+    if (data != r.end() && data->is_object()) {
+      auto all_day = data->find("all_day");
+      if (all_day != data->end() && all_day->is_boolean() && all_day->get<bool>() && data->contains("date"))
+        date = IsoDate((*data)["date"]);
+    }
     std::string start_key = task ? "DUE" : "DTSTART";
-    if (all_day) {
-      IcsLine(&out, start_key + ";VALUE=DATE:" + IcsTime(data["date"].get<std::string>()));
+    if (!date.empty()) {
+      IcsLine(&out, start_key + ";VALUE=DATE:" + IcsTime(date));
       if (!task && !Str(r, "end").empty()) IcsLine(&out, "DTEND;VALUE=DATE:" + IcsTime(Str(r, "end").substr(0, 10)));
     } else {
       IcsLine(&out, start_key + ":" + IcsTime(time));
@@ -126,7 +158,7 @@ std::string RenderIcs(const json& records, const FeedInfo& info) {
     }
     IcsLine(&out, "SUMMARY:" + IcsText(Str(r, "title")));
     if (!Str(r, "summary").empty()) IcsLine(&out, "DESCRIPTION:" + IcsText(Str(r, "summary")));
-    if (!Str(r, "url").empty()) IcsLine(&out, "URL:" + Str(r, "url"));
+    if (std::string url = SafeUri(Str(r, "url")); !url.empty()) IcsLine(&out, "URL:" + url);
     if (r.contains("location") && r["location"].is_object() && !Str(r["location"], "name").empty())
       IcsLine(&out, "LOCATION:" + IcsText(Str(r["location"], "name")));
     if (!Str(r, "updated").empty()) IcsLine(&out, "LAST-MODIFIED:" + IcsTime(Str(r, "updated")));
