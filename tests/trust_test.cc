@@ -329,5 +329,40 @@ TEST(Trust, AnEditorCannotWidenAnAudienceOrMoveASecret) {
   EXPECT_FALSE(same.Json().contains("secrets_cleared"));
 }
 
+// Accounts and the store file: the redirect after sign-in, wrong types in bodies, and
+// who may read coophub.db.
+TEST(Trust, SignInStaysOnTheHubAndTheStoreIsPrivate) {
+  TempDir dir;
+  std::string cfg = dir.Write("hub.yaml", "sources: []\n");
+  Hub hub(cfg, dir.path() + "/data");
+  ASSERT_TRUE(hub.ok()) << hub.log();
+  for (const char* next : {"/%09/evil.example", "//evil.example", "/%5Cevil.example", "https://evil.example",
+                           "/%0d%0aLocation:%20//evil.example", "/\\evil.example"}) {
+    testing::Http page = hub.GetAnon(std::string("/login?next=") + next);
+    ASSERT_EQ(page.status, 200) << next;
+    EXPECT_NE(page.body.find("name=\"next\" value=\"/\""), std::string::npos) << next << " became /";
+  }
+  testing::Http kept = hub.GetAnon("/login?next=/admin%3Ftab%3Dsources");
+  EXPECT_NE(kept.body.find("value=\"/admin?tab=sources\""), std::string::npos) << "a local path is kept";
+
+  // A wrong type in a body is a 400 naming the field, never a 500.
+  for (const auto& [path, body] : std::vector<std::pair<std::string, std::string>>{
+           {"/api/v1/shares", R"({"name": 5, "visibility": "public"})"},
+           {"/api/v1/shares", R"({"name": "x", "visibility": ["public"]})"},
+           {"/api/v1/sources", R"({"id": 5, "plugin": "rss", "config": {}})"},
+           {"/api/v1/sources", R"({"id": "x", "plugin": ["rss"], "config": {}})"},
+           {"/api/v1/tokens", R"({"name": "x", "scope": 3})"}}) {
+    testing::Http r = hub.Post(path, body);
+    EXPECT_EQ(r.status, 400) << path << " " << body << ": " << r.body;
+  }
+
+  namespace fs = std::filesystem;
+  for (const char* f : {"/data/coophub.db", "/data/coophub.db-wal", "/data/coophub.db-shm"}) {
+    if (!fs::exists(dir.path() + f)) continue;
+    EXPECT_EQ(fs::status(dir.path() + f).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write)
+        << f << " is for the hub's user alone";
+  }
+}
+
 }  // namespace
 }  // namespace coophub

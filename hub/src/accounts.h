@@ -40,6 +40,7 @@ struct Principal {
   std::string via;         // "session", "token" or ""
   std::string csrf;        // a session's CSRF token
   std::string lang;        // the language the user picked, "" for none
+  int64_t expires_ms = 0;  // a token's expiry (ms since the epoch); 0 for sessions
 };
 
 struct TokenInfo {

@@ -72,7 +72,8 @@ int64_t LoginLimiter::WaitLocked(const std::string& key, int limit, int64_t now_
 
 int64_t LoginLimiter::WaitS(const std::string& address, const std::string& name, int64_t now_s) {
   std::lock_guard<std::mutex> lock(mu_);
-  return std::max(WaitLocked("a:" + address, kPerAddress, now_s), WaitLocked("n:" + name, kPerAccount, now_s));
+  return std::max(WaitLocked("a:" + address, kPerAddress, now_s),
+                  WaitLocked("n:" + address + " " + name, kPerAccount, now_s));
 }
 
 void LoginLimiter::Failed(const std::string& address, const std::string& name, int64_t now_s) {
@@ -85,12 +86,12 @@ void LoginLimiter::Failed(const std::string& address, const std::string& name, i
     prune_at_ = std::max<size_t>(kPruneAt, 2 * failures_.size());
   }
   failures_["a:" + address].push_back(now_s);
-  failures_["n:" + name].push_back(now_s);
+  failures_["n:" + address + " " + name].push_back(now_s);
 }
 
-void LoginLimiter::Succeeded(const std::string& name) {
+void LoginLimiter::Succeeded(const std::string& address, const std::string& name) {
   std::lock_guard<std::mutex> lock(mu_);
-  failures_.erase("n:" + name);
+  failures_.erase("n:" + address + " " + name);
 }
 
 std::string CookieValue(const ApiRequest& req, const std::string& name) {
@@ -187,7 +188,7 @@ ApiResponse Api::Login(const ApiRequest& req, const Principal&, const Params&) c
     Audit(Principal{0, name.substr(0, 64), Role::kAnonymous, "", ""}, "login.failed", req.remote_addr);
     return Problem(401, "Sign in failed", "wrong name or password");
   }
-  limiter_->Succeeded(name);
+  limiter_->Succeeded(req.remote_addr, name);
   Audit(Principal{user->id, user->name, user->role, "", ""}, "login", req.remote_addr);
   return SessionResponse(req, *user);
 }
@@ -267,9 +268,24 @@ ApiResponse Api::ListTokens(const ApiRequest&, const Principal& who, const Param
   return Json(200, {{"items", items}});
 }
 
+// A read-only token reads; it never makes or revokes tokens (its own user's admin
+// tokens included). A signed-in viewer's session may.
+static std::optional<ApiResponse> ReadTokenRefused(const Principal& who) {
+  if (who.via == "token" && who.role < Role::kEditor && who.role != Role::kAnonymous)
+    return Problem(403, "Read-only token", "a read token cannot make or revoke tokens; sign in, or use a write token");
+  return std::nullopt;
+}
+
 ApiResponse Api::CreateToken(const ApiRequest& req, const Principal& who, const Params&) const {
+  if (auto no = ReadTokenRefused(who)) return *no;
   auto body = ReadJsonBody(req);
   if (!body.ok()) return FromStatus(body.status());
+  for (const auto& [key, v] : body->items())
+    if (key != "name" && key != "scope" && key != "expires_days")
+      return Problem(400, "Unknown field", "\"" + key.substr(0, 40) + "\" is not a field of a token; it takes name, scope and expires_days");
+  for (const char* f : {"name", "scope"})
+    if (body->contains(f) && !(*body)[f].is_string())
+      return Problem(400, std::string("Bad ") + f, std::string(f) + " must be a string");
   std::string scope_name = body->contains("scope") ? StringField(*body, "scope") : "read";
   auto scope = ParseScope(scope_name);
   if (!scope) return Problem(400, "Bad scope", "scope is read, write or admin, not \"" + scope_name.substr(0, 20) + "\"");
@@ -282,7 +298,17 @@ ApiResponse Api::CreateToken(const ApiRequest& req, const Principal& who, const 
       return Problem(400, "Bad expiry", "expires_days is a whole number from 1 to 365");
     days = (*body)["expires_days"].get<int64_t>();
   }
-  auto t = accounts_->CreateToken(who.user_id, StringField(*body, "name"), *scope, days * 24 * 3600 * 1000);
+  int64_t ttl_ms = days * 24 * 3600 * 1000;
+  // A token never outlives the token that made it: it could otherwise renew itself forever.
+  if (who.via == "token" && who.expires_ms > 0) {
+    int64_t left = who.expires_ms - NowMs();
+    if (left <= 0) return Problem(401, "Unauthorized", "the token has expired");
+    if (body->contains("expires_days") && ttl_ms > left)
+      return Problem(400, "Outlives its maker", "this token expires in " + std::to_string(left / (24 * 3600 * 1000)) +
+                                                    " days; a token it makes cannot last longer");
+    ttl_ms = std::min(ttl_ms, left);
+  }
+  auto t = accounts_->CreateToken(who.user_id, StringField(*body, "name"), *scope, ttl_ms);
   if (!t.ok()) return FromStatus(t.status());
   Audit(who, "token.create", t->token.name, "scope " + t->token.scope);
   json j = TokenJson(t->token);
@@ -292,6 +318,7 @@ ApiResponse Api::CreateToken(const ApiRequest& req, const Principal& who, const 
 }
 
 ApiResponse Api::RevokeToken(const ApiRequest&, const Principal& who, const Params& p) const {
+  if (auto no = ReadTokenRefused(who)) return *no;
   char* end = nullptr;
   long long id = std::strtoll(p[0].c_str(), &end, 10);
   if (*end != '\0' || id <= 0) return Problem(400, "Bad token id", "a token id is a positive number");

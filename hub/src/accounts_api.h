@@ -16,6 +16,9 @@ namespace coophub {
 
 // Failed logins per account and per client address in a sliding window. A caller over
 // either limit waits until its oldest failure leaves the window.
+// Failed sign-ins slow down the address they came from, for that account (5 in 15
+// minutes) and for every account (20): never the account itself, so that nobody can
+// lock another person (an admin, say) out by failing in their name.
 class LoginLimiter {
  public:
   static constexpr int kPerAccount = 5, kPerAddress = 20;
@@ -23,13 +26,13 @@ class LoginLimiter {
   // Seconds until another try is allowed; 0 when it is allowed now.
   int64_t WaitS(const std::string& address, const std::string& name, int64_t now_s);
   void Failed(const std::string& address, const std::string& name, int64_t now_s);
-  void Succeeded(const std::string& name);
+  void Succeeded(const std::string& address, const std::string& name);
 
  private:
   int64_t WaitLocked(const std::string& key, int limit, int64_t now_s);
   std::mutex mu_;
   static constexpr size_t kPruneAt = 100000;
-  std::map<std::string, std::deque<int64_t>> failures_;  // guarded by mu_; "a:"+address, "n:"+name
+  std::map<std::string, std::deque<int64_t>> failures_;  // guarded by mu_; "a:"+address, "n:"+address+" "+name
   size_t prune_at_ = kPruneAt;                           // guarded by mu_
 };
 

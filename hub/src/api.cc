@@ -259,6 +259,9 @@ ApiResponse Api::Dispatch(const ApiRequest& req, const char** route_out) const n
       if (req.method != route.method && !(req.method == "HEAD" && std::string(route.method) == "GET"))
         continue;
       auto who = Authenticate(req);
+      // A stale token or cookie on an open route reads as anonymous: a page bookmarked
+      // with an expired link still shows what is public.
+      if (!who.ok() && route.min_role == Role::kAnonymous) who = Principal{};
       if (!who.ok())
         return Problem(401, "Unauthorized", who.status().message());
       if (who->role < route.min_role) {

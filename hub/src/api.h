@@ -198,6 +198,10 @@ class Api {
   mutable std::string setup_code_;  // guarded by setup_mu_; "" once used or never set
 };
 
+// Whether a sign-in's next is a path of this hub and nothing else (no "//", "\\" or
+// control characters that a browser would read as another site).
+bool IsLocalPath(const std::string& next);
+
 // The record visibilities a role may read: public; public and members; all.
 std::vector<std::string> VisibleTo(Role role);
 // Whether a role may read records of this visibility.

@@ -4,6 +4,7 @@
 
 #include "accounts_api.h"
 #include "openapi.h"
+#include "timeutil.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -241,22 +242,45 @@ TEST_F(AccessTest, RolesAndScopesGateEveryRoute) {
   ApiResponse capped = Call("GET", "/api/v1/users", "ana-read");
   EXPECT_EQ(capped.status, 403);
   EXPECT_NE(capped.body.find("as capped by the token's scope"), std::string::npos) << capped.body;
-  // Expired, unknown and malformed credentials are refused, not treated as anonymous.
+  // Expired, unknown and malformed credentials are refused where a role is needed, and
+  // read as anonymous on open routes (public records only).
   tokens_["old"] = accounts_->CreateToken(users_["ana"].id, "old", Role::kAdmin, -1000).value().secret;
-  EXPECT_EQ(Call("GET", "/api/v1/records", "old").status, 401);
   tokens_["bogus"] = "chub_nope";
-  EXPECT_EQ(Call("GET", "/api/v1/records", "bogus").status, 401);
-  EXPECT_EQ(Call("GET", "/api/v1/records", "", "", {{"authorization", "Basic YTpi"}}).status, 401);
-  // Nobody makes a token wider than their own role.
+  for (const char* who : {"old", "bogus"}) {
+    EXPECT_EQ(Call("GET", "/api/v1/sources", who).status, 401) << who;
+    ApiResponse open = Call("GET", "/api/v1/records", who);
+    EXPECT_EQ(open.status, 200) << who;
+    EXPECT_EQ(open.body.find("\"members\""), std::string::npos) << who << " sees public records only: " << open.body;
+  }
+  EXPECT_EQ(Call("GET", "/api/v1/me", "", "", {{"authorization", "Basic YTpi"}}).status, 401);
+  // Nobody makes a token wider than their own role, nor one that outlives the token
+  // it is made with; a read token makes and revokes none.
   EXPECT_EQ(Call("POST", "/api/v1/tokens", "vi", R"({"name":"x","scope":"write"})").status, 403);
-  ApiResponse made = Call("POST", "/api/v1/tokens", "ed", R"({"name":"phone","scope":"write","expires_days":7})");
+  EXPECT_EQ(Call("POST", "/api/v1/tokens", "ana-read", R"({"name":"x","scope":"read"})").status, 403);
+  ApiResponse longer = Call("POST", "/api/v1/tokens", "ed", R"({"name":"phone","scope":"write","expires_days":7})");
+  EXPECT_EQ(longer.status, 400) << "ed's token expires within the hour: " << longer.body;
+  ApiResponse made = Call("POST", "/api/v1/tokens", "ed", R"({"name":"phone","scope":"write"})");
   ASSERT_EQ(made.status, 201) << made.body;
+  EXPECT_LE(*ParseRfc3339(json::parse(made.body)["expires"].get<std::string>()), NowUnix() + 3601)
+      << "capped at its maker's expiry: " << made.body;
+  EXPECT_EQ(Call("POST", "/api/v1/tokens", "ed", R"({"name":"x","scope":"write","extra":1})").status, 400);
+  EXPECT_EQ(Call("POST", "/api/v1/tokens", "ed", R"({"name":7})").status, 400);
   tokens_["phone"] = json::parse(made.body)["token"];
   EXPECT_EQ(Call("GET", "/api/v1/me", "phone").status, 200);
   std::string id = std::to_string(json::parse(made.body)["id"].get<int64_t>());
-  EXPECT_EQ(Call("DELETE", "/api/v1/tokens/" + id, "vi").status, 404) << "not vi's token";
+  EXPECT_EQ(Call("DELETE", "/api/v1/tokens/" + id, "vi").status, 403) << "a read token revokes nothing";
+  EXPECT_EQ(Call("DELETE", "/api/v1/tokens/" + id, "ana").status, 404) << "not ana's token";
   EXPECT_EQ(Call("DELETE", "/api/v1/tokens/" + id, "ed").status, 204);
   EXPECT_EQ(Call("GET", "/api/v1/me", "phone").status, 401) << "a revoked token stops at once, cached or not";
+}
+
+TEST_F(AccessTest, ANewPasswordEndsEverySessionAndToken) {
+  tokens_["vi-phone"] = accounts_->CreateToken(users_["vi"].id, "phone", Role::kViewer, 3600 * 1000).value().secret;
+  EXPECT_EQ(Call("GET", "/api/v1/me", "vi-phone").status, 200);
+  std::string vi = "/api/v1/users/" + std::to_string(users_["vi"].id);
+  ASSERT_EQ(Call("PATCH", vi, "ana", R"({"password": "a brand new password"})").status, 200);
+  EXPECT_EQ(Call("GET", "/api/v1/me", "vi-phone").status, 401) << "the token made with the old password is gone";
+  EXPECT_EQ(Call("GET", "/api/v1/me", "vi").status, 401);
 }
 
 TEST_F(AccessTest, SessionsNeedCsrfForWritesAndEndOnLogout) {
@@ -290,6 +314,14 @@ TEST_F(AccessTest, LoginIsRateLimitedPerAccount) {
   EXPECT_TRUE(retry_after);
   EXPECT_EQ(Call("POST", "/api/v1/login", "", R"({"name":"ed","password":"a long password 1"})").status, 200)
       << "other accounts are not locked out";
+  // Nor is vi from anywhere else: failing in someone's name locks nobody out.
+  ApiRequest elsewhere;
+  elsewhere.method = "POST";
+  elsewhere.path = "/api/v1/login";
+  elsewhere.body = R"({"name":"vi","password":"a long password 1"})";
+  elsewhere.headers = {{"content-type", "application/json"}};
+  elsewhere.remote_addr = "198.51.100.7";
+  EXPECT_EQ(api_->Handle(elsewhere).status, 200) << "the account itself is never locked";
   json audit = json::parse(Call("GET", "/api/v1/audit", "ana").body)["items"];
   int failed = 0;
   for (const auto& a : audit) failed += a["action"] == "login.failed";
@@ -299,10 +331,13 @@ TEST_F(AccessTest, LoginIsRateLimitedPerAccount) {
 TEST(LoginLimiterTest, AFloodOfAddressesDoesNotWipeAnAccountsFailures) {
   LoginLimiter limiter;
   for (int i = 0; i < LoginLimiter::kPerAccount; ++i) limiter.Failed("192.0.2.1", "ana", 1000);
-  ASSERT_GT(limiter.WaitS("192.0.2.9", "ana", 1001), 0);
+  ASSERT_GT(limiter.WaitS("192.0.2.1", "ana", 1001), 0);
+  EXPECT_EQ(limiter.WaitS("192.0.2.9", "ana", 1001), 0) << "another address may still sign in as ana";
   for (int i = 0; i < 60000; ++i) limiter.Failed("10.0." + std::to_string(i), "x" + std::to_string(i), 1002);
-  EXPECT_GT(limiter.WaitS("192.0.2.9", "ana", 1003), 0) << "the account stays locked after the table was pruned";
-  EXPECT_EQ(limiter.WaitS("192.0.2.9", "ana", 1000 + LoginLimiter::kWindowS + 1), 0) << "until its window passes";
+  EXPECT_GT(limiter.WaitS("192.0.2.1", "ana", 1003), 0) << "the address stays slowed after the table was pruned";
+  EXPECT_EQ(limiter.WaitS("192.0.2.1", "ana", 1000 + LoginLimiter::kWindowS + 1), 0) << "until its window passes";
+  for (int i = 0; i < LoginLimiter::kPerAddress; ++i) limiter.Failed("192.0.2.5", "u" + std::to_string(i), 2000);
+  EXPECT_GT(limiter.WaitS("192.0.2.5", "anyone", 2001), 0) << "one address guessing many accounts is slowed too";
 }
 
 TEST_F(AccessTest, AdminsChangeAndRemoveUsersWithEffectAtOnce) {

@@ -147,11 +147,23 @@ ApiResponse Api::Dashboard(const ApiRequest& r, const Principal& who, const Para
   return page;
 }
 
+// Whether next is only ever a path of this hub: "/" then no second "/" or "\\", no
+// backslash or control character anywhere (a browser drops a tab, so "/\t/evil.example"
+// would read as "//evil.example": another site).
+bool IsLocalPath(const std::string& next) {
+  if (next.empty() || next[0] != '/' || next.size() > 2000) return false;
+  if (next.size() > 1 && (next[1] == '/' || next[1] == '\\')) return false;
+  for (char c : next) {
+    auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7f || c == '\\') return false;
+  }
+  return true;
+}
+
 ApiResponse Api::LoginPage(const ApiRequest& r, const Principal& who, const Params&) const {
   if (auto bad = CheckParams(r, {"next", "lang"})) return *bad;
   std::string next = Param(r, "next");
-  // Only a path of this hub: never a way to send someone elsewhere after signing in.
-  if (next.empty() || next[0] != '/' || next.rfind("//", 0) == 0 || next.find('\\') != std::string::npos) next = "/";
+  if (!IsLocalPath(next)) next = "/";
   PageContext c = Context(r, who, "/login");
   return Html(r, c, RenderLogin(c, next));
 }

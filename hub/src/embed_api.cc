@@ -123,11 +123,20 @@ ApiResponse Api::CreateShare(const ApiRequest& r, const Principal& who, const Pa
   if (!accounts_) return Problem(404, "No accounts", "this hub has no accounts");
   auto body = ReadJsonBody(r);
   if (!body.ok()) return FromStatus(body.status());
+  for (const auto& [key, v] : body->items()) {
+    if (key != "name" && key != "visibility" && key != "source" && key != "kind")
+      return Problem(400, "Unknown field", "\"" + key.substr(0, 40) +
+                                               "\" is not a field of a share link; it takes name, visibility, source and kind");
+    if (!v.is_string()) return Problem(400, "Bad " + key, key + " must be a string");
+  }
+  auto field = [&](const char* name, const char* dflt) {
+    return body->contains(name) ? (*body)[name].get<std::string>() : std::string(dflt);
+  };
   ShareInfo s;
-  s.name = body->value("name", "");
-  s.visibility = body->value("visibility", "members");
-  s.source = body->value("source", "");
-  s.kind = body->value("kind", "");
+  s.name = field("name", "");
+  s.visibility = field("visibility", "members");
+  s.source = field("source", "");
+  s.kind = field("kind", "");
   s.created_by = who.name;
   if (!IsVisibility(s.visibility)) return Problem(400, "Bad visibility", "visibility is public, members or admins");
   if (RoleForVisibility(s.visibility) > who.role)

@@ -83,8 +83,11 @@ class SqliteAccounts final : public Accounts {
       return LastAdmin(user->name);
     if (role && StepWith(db_.Prepare("UPDATE users SET role=? WHERE id=?"), RoleName(*role), id) != SQLITE_DONE)
       return Fail();
+    // A new password ends every session and token of the old one: whoever knew it
+    // (or minted a token with it) is out.
     if (password && (StepWith(db_.Prepare("UPDATE users SET password=? WHERE id=?"), hash, id) != SQLITE_DONE ||
-                     StepWith(db_.Prepare("DELETE FROM sessions WHERE user_id=?"), id) != SQLITE_DONE))
+                     StepWith(db_.Prepare("DELETE FROM sessions WHERE user_id=?"), id) != SQLITE_DONE ||
+                     StepWith(db_.Prepare("DELETE FROM tokens WHERE user_id=?"), id) != SQLITE_DONE))
       return Fail();
     token_cache_.Clear();  // cached principals carry the old role
     if (role) user->role = *role;
@@ -190,8 +193,8 @@ class SqliteAccounts final : public Accounts {
     if (StepWith(st, hash, now) != SQLITE_ROW) return Status::NotFound("no such token, or it expired");
     Role role = ParseRole(Text(st, 2)).value_or(Role::kViewer);
     Role cap = ParseScope(Text(st, 3)).value_or(Role::kViewer);
-    Principal p{sqlite3_column_int64(st, 0), Text(st, 1), std::min(role, cap), "token", "", Text(st, 5)};
     int64_t expires = sqlite3_column_int64(st, 4);
+    Principal p{sqlite3_column_int64(st, 0), Text(st, 1), std::min(role, cap), "token", "", Text(st, 5), expires};
     StepWith(db_.Prepare("UPDATE tokens SET last_used_ms=? WHERE hash=?"), now, hash);
     token_cache_.Put(hash, {p, expires, now});
     return p;

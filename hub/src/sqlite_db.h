@@ -5,7 +5,10 @@
 // store's .cc files: only they include sqlite3.h. A Db is used by one thread at a time.
 #pragma once
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <string>
 #include <unordered_map>
@@ -22,6 +25,7 @@ class Db {
     if (db_) sqlite3_close_v2(db_);
   }
   Status Open(const std::string& path, bool read_only) {
+    if (!read_only) KeepPrivate(path);
     int flags = read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     flags |= SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK)
@@ -31,7 +35,16 @@ class Db {
     // Small page caches: the OS already caches the file, and an idle hub should be small.
     return Exec(read_only ? "PRAGMA query_only=1; PRAGMA cache_size=-512;"
                           : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                            "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-2048");
+                            "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-2048; "
+                            "PRAGMA journal_size_limit=67108864");
+  }
+  // The store holds password hashes, tokens' hashes and members' data: the file is made
+  // (or put back) 0600 before SQLite opens it, and SQLite gives its -wal and -shm files
+  // the same mode.
+  static void KeepPrivate(const std::string& path) {
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd >= 0) ::close(fd);
+    for (const char* suffix : {"", "-wal", "-shm"}) ::chmod((path + suffix).c_str(), 0600);
   }
   std::string Error() const { return db_ ? sqlite3_errmsg(db_) : "out of memory"; }
   Status Exec(const char* sql) {

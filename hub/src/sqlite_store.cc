@@ -181,6 +181,10 @@ class SqliteStore final : public Store {
   void ReleaseMemory() override {
     Submit<bool>([](Db& db) -> Result<bool> {
       sqlite3_db_release_memory(db.raw());
+      // After a sync: fold the WAL into the file and cut it back to nothing, so a large
+      // sync does not leave hundreds of MB of WAL behind (readers that hold an old
+      // snapshot make it wait for them; busy_timeout bounds that).
+      sqlite3_wal_checkpoint_v2(db.raw(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
       return true;
     }).get();
     std::lock_guard<std::mutex> lock(pool_mu_);
