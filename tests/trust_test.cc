@@ -364,5 +364,32 @@ TEST(Trust, SignInStaysOnTheHubAndTheStoreIsPrivate) {
   }
 }
 
+// A connector that quotes what it was given (a URL with a token, a header) used to put
+// a resolved ${env:} value into the run's log and the hub's.
+TEST(Trust, ResolvedSecretsNeverReachALog) {
+  TempDir dir;
+  const std::string secret = "tok-9f8e7d6c5b4a";
+  std::string script = dir.Write("leaky.sh",
+                                 "#!/bin/sh\n# prints its own config: the resolved secret\n"
+                                 "cfg=$(cat \"$3\")\n"
+                                 "echo \"connecting with $cfg\" >&2\n"
+                                 "printf '{\"type\":\"LOG\",\"level\":\"info\",\"message\":\"%s\"}\\n' \"$(echo $cfg | tr -d '\\\"')\"\n"
+                                 "printf '{\"type\":\"ERROR\",\"message\":\"refused %s\"}\\n' \"$(echo $cfg | tr -d '\\\"')\"\n");
+  std::filesystem::permissions(script, std::filesystem::perms::owner_all);
+  setenv("COOPHUB_TEST_SECRET", secret.c_str(), 1);
+  std::string cfg = dir.Write("hub.yaml", "sources:\n  - id: leaky\n    plugin: exec:" + script +
+                                          "\n    every: 1h\n    config: {token: \"${env:COOPHUB_TEST_SECRET}\"}\n");
+  Hub hub(cfg, dir.path() + "/data");
+  unsetenv("COOPHUB_TEST_SECRET");
+  ASSERT_TRUE(hub.ok()) << hub.log();
+  json s = hub.WaitForRun("leaky");
+  ASSERT_EQ(s["last_run"]["status"], "failed") << s.dump();
+  std::string run = hub.Get("/api/v1/runs/" + std::to_string(s["last_run"]["id"].get<int64_t>())).body;
+  EXPECT_NE(run.find("[secret]"), std::string::npos) << "the connector did quote it: " << run;
+  EXPECT_EQ(run.find(secret), std::string::npos) << run;
+  EXPECT_EQ(s.dump().find(secret), std::string::npos);
+  EXPECT_EQ(hub.log().find(secret), std::string::npos) << hub.log();
+}
+
 }  // namespace
 }  // namespace coophub

@@ -254,7 +254,8 @@ Status ParseRoot(const Ctx& c, const YAML::Node& root, HubConfig* h) {
   return Status::Ok();
 }
 
-Result<std::string> ResolveString(const std::string& s, const std::string& where) {
+Result<std::string> ResolveString(const std::string& s, const std::string& where,
+                                  std::vector<std::string>* resolved) {
   std::string out;
   size_t pos = 0;
   while (true) {
@@ -268,6 +269,7 @@ Result<std::string> ResolveString(const std::string& s, const std::string& where
       const char* v = std::getenv(ref.substr(4).c_str());
       if (!v) return Status::Invalid(where + ": ${" + ref + "} is not set in the hub's environment");
       out += v;
+      if (resolved && *v) resolved->push_back(v);
     } else if (ref.rfind("file:", 0) == 0) {
       std::ifstream f(ref.substr(5), std::ios::binary);
       if (!f) return Status::Invalid(where + ": ${" + ref + "}: cannot read that file");
@@ -276,6 +278,7 @@ Result<std::string> ResolveString(const std::string& s, const std::string& where
       std::string v = ss.str();
       while (!v.empty() && (v.back() == '\n' || v.back() == '\r')) v.pop_back();
       out += v;
+      if (resolved && !v.empty()) resolved->push_back(v);
     } else {
       out += s.substr(open, close - open + 1);  // not ours: left as written
     }
@@ -334,16 +337,16 @@ Result<HubConfig> LoadConfig(const std::string& path) {
   return ParseConfig(ss.str(), path, abs.parent_path().string());
 }
 
-Result<json> ResolveSecrets(const json& config, const std::string& where) {
+Result<json> ResolveSecrets(const json& config, const std::string& where, std::vector<std::string>* resolved) {
   if (config.is_string()) {
-    auto r = ResolveString(config.get<std::string>(), where);
+    auto r = ResolveString(config.get<std::string>(), where, resolved);
     if (!r.ok()) return r.status();
     return json(*r);
   }
   if (config.is_object() || config.is_array()) {
     json out = config;
     for (auto& [k, v] : out.items()) {
-      auto r = ResolveSecrets(v, where + "." + k);
+      auto r = ResolveSecrets(v, where + "." + k, resolved);
       if (!r.ok()) return r.status();
       v = std::move(*r);
     }

@@ -63,7 +63,10 @@ Result<HubConfig> ParseConfig(const std::string& text, const std::string& name,
 
 // Replaces ${env:NAME} and ${file:/path} in every string of a source's config.
 // The error names the field and the missing variable or file, never a secret's value.
-Result<json> ResolveSecrets(const json& config, const std::string& where);
+// The values put in go to *resolved (when given), so that what a connector says can be
+// scrubbed of them before it is logged or stored.
+Result<json> ResolveSecrets(const json& config, const std::string& where,
+                            std::vector<std::string>* resolved = nullptr);
 
 // The demo config shipped with coophub (examples/demo/hub.yaml), or "" if absent.
 std::string DemoConfigPath();

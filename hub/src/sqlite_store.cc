@@ -182,9 +182,12 @@ class SqliteStore final : public Store {
     Submit<bool>([](Db& db) -> Result<bool> {
       sqlite3_db_release_memory(db.raw());
       // After a sync: fold the WAL into the file and cut it back to nothing, so a large
-      // sync does not leave hundreds of MB of WAL behind (readers that hold an old
-      // snapshot make it wait for them; busy_timeout bounds that).
+      // sync does not leave hundreds of MB of WAL behind. Without waiting: a reader that
+      // holds an old snapshot makes it a passive checkpoint, and journal_size_limit
+      // then cuts the WAL when the next write starts it over.
+      sqlite3_busy_timeout(db.raw(), 0);
       sqlite3_wal_checkpoint_v2(db.raw(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+      sqlite3_busy_timeout(db.raw(), 5000);
       return true;
     }).get();
     std::lock_guard<std::mutex> lock(pool_mu_);

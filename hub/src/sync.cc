@@ -10,6 +10,20 @@
 namespace coophub {
 namespace {
 
+// text with every secret value in it replaced by [secret]: a connector's message may
+// quote a URL or a header it was given.
+std::string Redacted(std::string text, const std::vector<std::string>* secrets) {
+  if (!secrets) return text;
+  for (const auto& s : *secrets) {
+    if (s.size() < 4) continue;  // too short to tell from ordinary words
+    for (size_t at = text.find(s); at != std::string::npos; at = text.find(s, at + 8)) text.replace(at, s.size(), "[secret]");
+  }
+  return text;
+}
+std::string Redacted(std::string text, const std::vector<std::string>& secrets) {
+  return Redacted(std::move(text), &secrets);
+}
+
 // Turns a run's messages into write batches for one source.
 class Ingest {
  public:
@@ -34,10 +48,10 @@ class Ingest {
         singer_keys_[m.stream] = std::move(m.key_properties);
         return Status::Ok();
       case MsgType::kLog:
-        store_.AppendRunLog(run_id_, m.level, m.message);
+        store_.AppendRunLog(run_id_, m.level, Redacted(std::move(m.message), secrets_));
         return Status::Ok();
       case MsgType::kError:
-        store_.AppendRunLog(run_id_, "error", m.message);
+        store_.AppendRunLog(run_id_, "error", Redacted(std::move(m.message), secrets_));
         return Status::Ok();
       case MsgType::kProgress:
         if (opts_.on_progress) opts_.on_progress(m.done, m.total);
@@ -57,6 +71,8 @@ class Ingest {
     return s;
   }
 
+  // Resolved secret values to scrub from what the connector says before it is kept.
+  void SetSecrets(const std::vector<std::string>* secrets) { secrets_ = secrets; }
   int64_t received() const { return received_; }
   const WriteStats& stats() const { return stats_; }
 
@@ -108,6 +124,7 @@ class Ingest {
   std::map<std::string, std::vector<std::string>> singer_keys_;
   int64_t received_ = 0;
   WriteStats stats_;
+  const std::vector<std::string>* secrets_ = nullptr;
 };
 
 std::string StatusWord(RunResult::Outcome o) {
@@ -145,8 +162,10 @@ SyncResult SyncSource(Store& store, const HubConfig& hub, const SourceConfig& sr
     return out;
   }
   out.run_id = *run_id;
+  std::vector<std::string> secrets;  // resolved ${env:}/${file:} values: never logged
   auto finish = [&](RunResult run) {
     out.run = std::move(run);
+    out.run.message = Redacted(std::move(out.run.message), secrets);
     RunInfo info;
     info.id = out.run_id;
     info.status = StatusWord(out.run.outcome);
@@ -172,7 +191,7 @@ SyncResult SyncSource(Store& store, const HubConfig& hub, const SourceConfig& sr
     if (ref->kind != ConnectorRef::Kind::kPlugin)
       return finish({RunResult::Outcome::kLoadError, "sources made through the API run installed plugins only"});
   } else {
-    config = ResolveSecrets(src.config, "sources." + src.id + ".config");
+    config = ResolveSecrets(src.config, "sources." + src.id + ".config", &secrets);
   }
   if (!config.ok()) return finish({RunResult::Outcome::kLoadError, config.status().message()});
   auto state = store.LoadState(src.id);
@@ -187,6 +206,7 @@ SyncResult SyncSource(Store& store, const HubConfig& hub, const SourceConfig& sr
   req.cancel = o.cancel;
   if (src.sandboxed) req.policy = hub.api_sources;
   Ingest ingest(store, src, out.run_id, o);
+  ingest.SetSecrets(&secrets);
   RunResult run;
   Status written;
   try {  // the run's one catch-all: anything unexpected fails this run, with its message
