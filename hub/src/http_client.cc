@@ -8,7 +8,6 @@
 #include <curl/curl.h>
 #include <dlfcn.h>
 
-#include <strings.h>
 #include <sys/socket.h>
 
 #include <cctype>
@@ -110,22 +109,6 @@ curl_slist* ResolveOverrides() {
   return list;
 }
 
-// file:// URL -> its path, %XX decoded; "" for other URLs.
-std::string FilePath(const std::string& url) {
-  if (url.size() < 7 || strncasecmp(url.c_str(), "file://", 7) != 0) return "";
-  std::string rest = url.substr(7), out;
-  if (rest.rfind("localhost/", 0) == 0) rest = rest.substr(9);
-  for (size_t i = 0; i < rest.size(); ++i) {
-    if (rest[i] == '%' && i + 2 < rest.size() && std::isxdigit(static_cast<unsigned char>(rest[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(rest[i + 2]))) {
-      out += static_cast<char>(std::stoi(rest.substr(i + 1, 2), nullptr, 16));
-      i += 2;
-    } else {
-      out += rest[i];
-    }
-  }
-  return out.empty() ? "/" : out;
-}
 
 size_t OnBody(char* data, size_t size, size_t n, void* user) {
   auto* s = static_cast<Sink*>(user);
@@ -196,7 +179,7 @@ HttpFetchResponse HttpFetch(const HttpFetchRequest& req) {
   bool sandboxed = req.policy && req.policy->sandboxed;
   SocketGuard guard{req.policy, c};
   if (sandboxed) {
-    if (std::string path = FilePath(req.url); !path.empty()) {
+    if (std::string path = FileUrlPath(req.url); !path.empty()) {
       if (Status s = MayReadFile(*req.policy, path); !s.ok()) {
         resp.error = s.message();
         resp.url = req.url;

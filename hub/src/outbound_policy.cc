@@ -137,21 +137,6 @@ std::string SchemeOf(const std::string& url) {
   return ok ? Lower(s) : "";
 }
 
-// %XX decoded, for a file:// path.
-std::string PercentDecoded(const std::string& s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-      out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
 bool IsUrlField(const std::string& key) {
   return key == "url" || (key.size() > 4 && key.compare(key.size() - 4, 4, "_url") == 0);
 }
@@ -179,11 +164,7 @@ Status CheckValue(const OutboundPolicy& policy, const json& v, const std::string
                            text.substr(0, 80) + "? Files on the hub's machine are only for hub.yaml's sources" +
                            (policy.file_roots.empty() ? "" : ", or file:// under api_sources.file_roots"));
   if (scheme == "http" || scheme == "https") return Status::Ok();
-  if (scheme == "file") {
-    std::string path = PercentDecoded(text.substr(7));
-    if (path.rfind("localhost/", 0) == 0) path = path.substr(9);
-    return MayReadFile(policy, path).Prefixed(where);
-  }
+  if (scheme == "file") return MayReadFile(policy, FileUrlPath(text)).Prefixed(where);
   return Status::Invalid(where + ": \"" + scheme + "://\" is not a scheme the hub fetches; use https://");
 }
 
@@ -259,6 +240,22 @@ Status MayReadFile(const OutboundPolicy& policy, const std::string& path) {
   return Status::Invalid("\"" + path.substr(0, 120) + "\" is not under a directory that sources made through the "
                          "API may read (" + (roots.empty() ? "none is set" : roots) +
                          "): an admin lists them in hub.yaml as api_sources.file_roots, or adds the source there");
+}
+
+std::string FileUrlPath(const std::string& url) {
+  if (SchemeOf(url) != "file") return "";
+  std::string rest = url.substr(7), out;
+  if (rest.rfind("localhost/", 0) == 0) rest = rest.substr(9);
+  for (size_t i = 0; i < rest.size(); ++i) {
+    if (rest[i] == '%' && i + 2 < rest.size() && std::isxdigit(static_cast<unsigned char>(rest[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(rest[i + 2]))) {
+      out += static_cast<char>(std::stoi(rest.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += rest[i];
+    }
+  }
+  return out.empty() ? "/" : out;
 }
 
 std::string UnreachableMessage(const std::string& url) {

@@ -49,6 +49,10 @@ bool MayConnect(const OutboundPolicy& policy, const std::string& host, const soc
 // when its real path (symbolic links followed) is inside one of the file roots.
 Status MayReadFile(const OutboundPolicy& policy, const std::string& path);
 
+// The path of a file:// URL, %XX decoded ("file:///srv/a%20b.csv" -> "/srv/a b.csv");
+// "" for other URLs.
+std::string FileUrlPath(const std::string& url);
+
 // The message for a connection the policy refused. It is the same as for an address
 // where nothing answers, so that a refused address tells nothing about what runs there.
 std::string UnreachableMessage(const std::string& url);
