@@ -391,5 +391,90 @@ TEST(Trust, ResolvedSecretsNeverReachALog) {
   EXPECT_EQ(hub.log().find(secret), std::string::npos) << hub.log();
 }
 
+std::string SetCookie(const testing::Http& r, const std::string& name) {
+  for (size_t at = r.headers.find("set-cookie: " + name + "="); at != std::string::npos;
+       at = r.headers.find("set-cookie: " + name + "=", at + 1)) {
+    size_t start = at + 12 + name.size() + 1;
+    std::string value = r.headers.substr(start, r.headers.find_first_of(";\r\n", start) - start);
+    if (!value.empty()) return value;
+  }
+  return "";
+}
+
+std::string Form(const std::map<std::string, std::string>& fields) {
+  std::string out;
+  for (const auto& [k, v] : fields) {
+    out += (out.empty() ? "" : "&") + k + "=";
+    for (unsigned char c : v)
+      if (std::isalnum(c)) out += static_cast<char>(c);
+      else out += "%" + std::string(1, "0123456789ABCDEF"[c >> 4]) + "0123456789ABCDEF"[c & 15];
+  }
+  return out;
+}
+
+// The sign-in form posted to /login (405 before: only JavaScript could sign in), with
+// its own CSRF token, and the header's sign-out form.
+TEST(Trust, SignInAndOutWorkWithoutJavaScript) {
+  TempDir dir;
+  std::string cfg = dir.Write("hub.yaml", "sources: []\n");
+  std::string data = dir.path() + "/data";
+  Hub hub(cfg, data);
+  ASSERT_TRUE(hub.ok()) << hub.log();
+  AddUser(cfg, data, "vi", "viewer");
+  const std::string form = "application/x-www-form-urlencoded";
+
+  testing::Http page = hub.GetAnon("/login?next=/%3Fdashboard%3Dmembers");
+  std::string csrf = SetCookie(page, "coophub_login_csrf");
+  ASSERT_FALSE(csrf.empty()) << page.headers;
+  EXPECT_NE(page.body.find("name=\"csrf\" value=\"" + csrf + "\""), std::string::npos);
+  // httplib's client follows no redirect: the 303 and its cookies are the answer.
+  httplib::Client client(hub.base());
+  auto post = [&](const std::string& path, const std::map<std::string, std::string>& fields,
+                  const std::string& cookie) {
+    httplib::Headers headers;
+    if (!cookie.empty()) headers.emplace("Cookie", cookie);
+    auto res = client.Post(path, headers, Form(fields), form);
+    testing::Http r;
+    if (!res) return r;
+    r.status = res->status;
+    r.body = res->body;
+    for (const auto& [k, v] : res->headers) {
+      std::string name = k;
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      r.headers += name + ": " + v + "\r\n";
+    }
+    return r;
+  };
+  std::map<std::string, std::string> fields = {
+      {"name", "vi"}, {"password", "a long enough password for vi"}, {"next", "/?dashboard=members"}, {"csrf", csrf}};
+
+  // Another site's form cannot sign anyone in: it has no cookie, or not the same token.
+  testing::Http forged = post("/login", fields, "");
+  EXPECT_EQ(forged.status, 403);
+  EXPECT_EQ(SetCookie(forged, "coophub_session"), "");
+  auto wrong = fields;
+  wrong["password"] = "not the password";
+  testing::Http refused = post("/login", wrong, "coophub_login_csrf=" + csrf);
+  EXPECT_EQ(refused.status, 401);
+  EXPECT_NE(refused.body.find("Wrong name or password."), std::string::npos) << "the page again, saying why";
+
+  testing::Http ok = post("/login", fields, "coophub_login_csrf=" + csrf);
+  ASSERT_EQ(ok.status, 303) << ok.body;
+  EXPECT_NE(ok.headers.find("location: /?dashboard=members"), std::string::npos) << ok.headers;
+  std::string session = SetCookie(ok, "coophub_session");
+  ASSERT_FALSE(session.empty()) << ok.headers;
+  testing::Http me = testing::Call("GET", hub.base() + "/api/v1/me", "", {{"Cookie", "coophub_session=" + session}});
+  ASSERT_EQ(me.status, 200);
+  std::string session_csrf = me.Json()["csrf"];
+
+  testing::Http home = testing::Call("GET", hub.base() + "/", "", {{"Cookie", "coophub_session=" + session}});
+  EXPECT_NE(home.body.find("action=\"/logout\""), std::string::npos);
+  EXPECT_EQ(post("/logout", {{"csrf", "forged"}}, "coophub_session=" + session).status, 403);
+  testing::Http out = post("/logout", {{"csrf", session_csrf}}, "coophub_session=" + session);
+  EXPECT_EQ(out.status, 303) << out.body;
+  EXPECT_EQ(testing::Call("GET", hub.base() + "/api/v1/me", "", {{"Cookie", "coophub_session=" + session}}).status, 401)
+      << "signed out";
+}
+
 }  // namespace
 }  // namespace coophub

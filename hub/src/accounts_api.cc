@@ -110,6 +110,45 @@ std::string CookieValue(const ApiRequest& req, const std::string& name) {
   return "";
 }
 
+bool IsFormBody(const ApiRequest& req) {
+  auto ct = req.headers.find("content-type");
+  return ct != req.headers.end() && ct->second.rfind("application/x-www-form-urlencoded", 0) == 0;
+}
+
+std::map<std::string, std::string> ReadFormBody(const ApiRequest& req) {
+  std::map<std::string, std::string> out;
+  if (!IsFormBody(req)) return out;
+  auto decode = [](std::string_view s) {
+    std::string d;
+    for (size_t i = 0; i < s.size(); ++i) {
+      if (s[i] == '+') d += ' ';
+      else if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+               std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+        d += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+        i += 2;
+      } else {
+        d += s[i];
+      }
+    }
+    return d;
+  };
+  std::string_view body = req.body;
+  while (!body.empty()) {
+    size_t amp = body.find('&');
+    std::string_view pair = body.substr(0, amp);
+    body.remove_prefix(amp == std::string_view::npos ? body.size() : amp + 1);
+    size_t eq = pair.find('=');
+    out.emplace(decode(pair.substr(0, eq)), eq == std::string_view::npos ? "" : decode(pair.substr(eq + 1)));
+  }
+  return out;
+}
+
+std::string NewLoginCsrf() {
+  unsigned char raw[18];
+  randombytes_buf(raw, sizeof raw);
+  return Base64Encode(std::string_view(reinterpret_cast<const char*>(raw), sizeof raw), /*url_safe=*/true);
+}
+
 Result<json> ReadJsonBody(const ApiRequest& req) {
   auto ct = req.headers.find("content-type");
   if (ct == req.headers.end() || ct->second.rfind("application/json", 0) != 0)
@@ -169,12 +208,8 @@ ApiResponse Api::SessionResponse(const ApiRequest& req, const User& user) const 
   return r;
 }
 
-ApiResponse Api::Login(const ApiRequest& req, const Principal&, const Params&) const {
-  if (!accounts_) return Problem(404, "No accounts", "this hub has no accounts");
-  auto body = ReadJsonBody(req);
-  if (!body.ok()) return FromStatus(body.status());
-  std::string name = StringField(*body, "name"), password = StringField(*body, "password");
-  if (name.empty() || password.empty()) return Problem(400, "Bad request", "send {\"name\": …, \"password\": …}");
+std::variant<User, ApiResponse> Api::SignIn(const ApiRequest& req, const std::string& name,
+                                            const std::string& password) const {
   int64_t now = NowUnix();
   if (int64_t wait = limiter_->WaitS(req.remote_addr, name, now); wait > 0) {
     ApiResponse r = Problem(429, "Too many attempts", "too many failed sign-ins; try again in " +
@@ -190,7 +225,61 @@ ApiResponse Api::Login(const ApiRequest& req, const Principal&, const Params&) c
   }
   limiter_->Succeeded(req.remote_addr, name);
   Audit(Principal{user->id, user->name, user->role, "", ""}, "login", req.remote_addr);
-  return SessionResponse(req, *user);
+  return *user;
+}
+
+ApiResponse Api::Login(const ApiRequest& req, const Principal&, const Params&) const {
+  if (!accounts_) return Problem(404, "No accounts", "this hub has no accounts");
+  auto body = ReadJsonBody(req);
+  if (!body.ok()) return FromStatus(body.status());
+  std::string name = StringField(*body, "name"), password = StringField(*body, "password");
+  if (name.empty() || password.empty()) return Problem(400, "Bad request", "send {\"name\": …, \"password\": …}");
+  auto signed_in = SignIn(req, name, password);
+  if (auto* refused = std::get_if<ApiResponse>(&signed_in)) return *refused;
+  return SessionResponse(req, std::get<User>(signed_in));
+}
+
+// The sign-in form posted without JavaScript: name, password, next and the page's CSRF
+// token (its cookie must match). Signed in: 303 to next. Refused: the page again, with
+// why in the reader's language.
+ApiResponse Api::LoginForm(const ApiRequest& req, const Principal& who, const Params&) const {
+  if (!accounts_) return Problem(404, "No accounts", "this hub has no accounts");
+  auto form = ReadFormBody(req);
+  std::string next = form["next"];
+  if (!IsLocalPath(next)) next = "/";
+  std::string cookie = CookieValue(req, kLoginCsrfCookie);
+  auto again = [&](int status, const char* why, std::string n = "") {
+    ApiResponse page = LoginPageFor(req, who, next, why, std::move(n));
+    page.status = status;
+    return page;
+  };
+  if (cookie.empty() || !SameSecret(cookie, form["csrf"])) return again(403, "login.expired");
+  if (form["name"].empty() || form["password"].empty()) return again(400, "login.failed");
+  auto signed_in = SignIn(req, form["name"], form["password"]);
+  if (auto* refused = std::get_if<ApiResponse>(&signed_in)) {
+    if (refused->status != 429) return again(refused->status, "login.failed");
+    std::string wait;
+    for (const auto& [k, v] : refused->headers)
+      if (k == "Retry-After") wait = v;
+    ApiResponse page = again(429, "login.wait", wait);
+    page.headers.emplace_back("Retry-After", wait);
+    return page;
+  }
+  ApiResponse r = SessionResponse(req, std::get<User>(signed_in));
+  r.status = 303;
+  r.body.clear();
+  r.content_type = "text/plain; charset=utf-8";
+  r.headers.emplace_back("Location", next);
+  r.headers.emplace_back("Set-Cookie", std::string(kLoginCsrfCookie) + "=; Path=/login; HttpOnly; SameSite=Strict; Max-Age=0");
+  return r;
+}
+
+// Sign-out from the header's form, without JavaScript: back to the public page.
+ApiResponse Api::LogoutForm(const ApiRequest& req, const Principal& who, const Params& p) const {
+  ApiResponse r = Logout(req, who, p);
+  r.status = 303;
+  r.headers.emplace_back("Location", "/");
+  return r;
 }
 
 ApiResponse Api::Logout(const ApiRequest& req, const Principal& who, const Params&) const {

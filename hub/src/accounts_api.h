@@ -14,9 +14,8 @@
 
 namespace coophub {
 
-// Failed logins per account and per client address in a sliding window. A caller over
-// either limit waits until its oldest failure leaves the window.
-// Failed sign-ins slow down the address they came from, for that account (5 in 15
+// Failed sign-ins, in a sliding window: a caller over a limit waits until its oldest
+// failure leaves the window. Failed sign-ins slow down the address they came from, for that account (5 in 15
 // minutes) and for every account (20): never the account itself, so that nobody can
 // lock another person (an admin, say) out by failing in their name.
 class LoginLimiter {
@@ -38,6 +37,16 @@ class LoginLimiter {
 
 // The value of one cookie in a request, or "".
 std::string CookieValue(const ApiRequest& req, const std::string& name);
+
+// The fields of an application/x-www-form-urlencoded body (what a form without
+// JavaScript posts), decoded; a field given twice keeps its first value.
+std::map<std::string, std::string> ReadFormBody(const ApiRequest& req);
+bool IsFormBody(const ApiRequest& req);
+
+// The sign-in page's own CSRF token: a random value in a cookie and in the form, which
+// another site can neither read nor set.
+inline constexpr const char* kLoginCsrfCookie = "coophub_login_csrf";
+std::string NewLoginCsrf();
 
 // A JSON object from a request body: application/json, an object, nested at most 32
 // deep. Otherwise a 4xx problem naming what was wrong.

@@ -195,6 +195,8 @@ const std::vector<Api::Route>& Api::Routes() {
       {"DELETE", "/api/v1/dashboards/{}", R::kAdmin, &Api::DeleteDashboard},
       {"GET", "/", R::kAnonymous, &Api::Dashboard},
       {"GET", "/login", R::kAnonymous, &Api::LoginPage},
+      {"POST", "/login", R::kAnonymous, &Api::LoginForm},
+      {"POST", "/logout", R::kViewer, &Api::LogoutForm},
       {"GET", "/admin", R::kAnonymous, &Api::AdminPage},
       {"GET", "/embed/{}/{}", R::kAnonymous, &Api::Embed},
       {"GET", "/api/v1/shares", R::kEditor, &Api::ListShares},
@@ -278,7 +280,8 @@ ApiResponse Api::Dispatch(const ApiRequest& req, const char** route_out) const n
       bool write = req.method != "GET" && req.method != "HEAD";
       if (write && who->via == "session") {
         auto it = req.headers.find("x-csrf-token");
-        if (it == req.headers.end() || it->second != who->csrf)
+        std::string token = it != req.headers.end() ? it->second : IsFormBody(req) ? ReadFormBody(req)["csrf"] : "";
+        if (token.empty() || token != who->csrf)
           return Problem(403, "CSRF token missing",
                          "a write with a session cookie needs the X-CSRF-Token header that /api/v1/me returns");
       }

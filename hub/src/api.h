@@ -161,6 +161,15 @@ class Api {
   // accounts_api.cc
   ApiResponse Login(const ApiRequest&, const Principal&, const Params&) const;
   ApiResponse Logout(const ApiRequest&, const Principal&, const Params&) const;
+  ApiResponse LoginForm(const ApiRequest&, const Principal&, const Params&) const;
+  ApiResponse LogoutForm(const ApiRequest&, const Principal&, const Params&) const;
+  // The limiter and the password check of a sign-in: the user, or the problem to answer.
+  std::variant<User, ApiResponse> SignIn(const ApiRequest& req, const std::string& name,
+                                         const std::string& password) const;
+  // The sign-in page with a fresh CSRF cookie; error names a catalog message ("" none),
+  // with {s} in it filled from arg.
+  ApiResponse LoginPageFor(const ApiRequest& r, const Principal& who, const std::string& next,
+                           const std::string& error, std::string arg = "") const;
   ApiResponse Me(const ApiRequest&, const Principal&, const Params&) const;
   ApiResponse UpdateMe(const ApiRequest&, const Principal&, const Params&) const;
   ApiResponse Setup(const ApiRequest&, const Principal&, const Params&) const;

@@ -164,8 +164,18 @@ ApiResponse Api::LoginPage(const ApiRequest& r, const Principal& who, const Para
   if (auto bad = CheckParams(r, {"next", "lang"})) return *bad;
   std::string next = Param(r, "next");
   if (!IsLocalPath(next)) next = "/";
+  return LoginPageFor(r, who, next, "");
+}
+
+ApiResponse Api::LoginPageFor(const ApiRequest& r, const Principal& who, const std::string& next,
+                              const std::string& error, std::string arg) const {
   PageContext c = Context(r, who, "/login");
-  return Html(r, c, RenderLogin(c, next));
+  std::string csrf = NewLoginCsrf();
+  ApiResponse page = Html(r, c, RenderLogin(c, next, csrf, error, arg));
+  page.headers.emplace_back("Set-Cookie", std::string(kLoginCsrfCookie) + "=" + csrf +
+                                              "; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600" +
+                                              (r.secure ? "; Secure" : ""));
+  return page;
 }
 
 ApiResponse Api::AdminPage(const ApiRequest& r, const Principal& who, const Params&) const {

@@ -321,17 +321,20 @@ std::string RenderEmbed(const PageData& d, const std::string& hub_url, bool frag
          r.out + "</main></body></html>\n";
 }
 
-std::string RenderLogin(const PageContext& ctx, const std::string& next) {
+std::string RenderLogin(const PageContext& ctx, const std::string& next, const std::string& csrf,
+                        const std::string& error, const std::string& arg) {
   Words w{ctx};
   std::string out = Head(w, ctx, w("login.title") + " · coophub", "login.js") + Header(w, ctx, "");
+  std::string why = error.empty() ? "" : w(error, {{"s", arg}});
   out += "<main id=\"main\" class=\"narrow\"><h1>" + E(w("login.title")) + "</h1>\n"
          "<form id=\"login\" method=\"post\" action=\"/login\"><input type=\"hidden\" name=\"next\" value=\"" + E(next) +
+         "\"><input type=\"hidden\" name=\"csrf\" value=\"" + E(csrf) +
          "\"><label for=\"name\">" + E(w("login.name")) +
          "</label><input id=\"name\" name=\"name\" autocomplete=\"username\" required>"
          "<label for=\"password\">" + E(w("login.password")) +
          "</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>"
          "<button type=\"submit\">" + E(w("login.button")) + "</button></form>\n"
-         "<p id=\"status\" role=\"status\" aria-live=\"polite\"></p></main>\n";
+         "<p id=\"status\" role=\"status\" aria-live=\"polite\">" + E(why) + "</p></main>\n";
   return out + Footer(w, ctx);
 }
 

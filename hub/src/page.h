@@ -48,7 +48,10 @@ std::string RenderDashboard(const PageData& data);
 // section, for the <coophub-widget> element. hub_url is where "coophub" links to.
 std::string RenderEmbed(const PageData& data, const std::string& hub_url, bool fragment);
 // The sign-in form; `next` is where to go once signed in (a local path).
-std::string RenderLogin(const PageContext& ctx, const std::string& next);
+// The sign-in page: a form that works without JavaScript (csrf: the page's token), with
+// error the catalog key of why the last try failed ("" none; {s} filled from arg).
+std::string RenderLogin(const PageContext& ctx, const std::string& next, const std::string& csrf,
+                        const std::string& error = "", const std::string& arg = "");
 // The admin page's shell: the web code fills it from the API.
 std::string RenderAdmin(const PageContext& ctx);
 
