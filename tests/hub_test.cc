@@ -334,6 +334,16 @@ sources:
   ASSERT_LT(killed.upto, 3000) << "the sync finished before the kill; the test proves nothing";
   EXPECT_GE(killed.records, killed.upto) << "every record before the committed state is on disk";
   EXPECT_EQ(killed.max_n >= killed.upto, true);
+  {  // The killed run's count is what it committed, not 0.
+    sqlite3* db = nullptr;
+    sqlite3_open_v2((data + "/coophub.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db, "SELECT records FROM sync_runs WHERE source='count' ORDER BY id DESC LIMIT 1", -1, &st, nullptr);
+    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+    EXPECT_EQ(sqlite3_column_int64(st, 0), killed.records) << "the run counts what was committed with it";
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+  }
 
   // A new hub resumes after the committed state and completes the stream.
   std::string out, err;

@@ -476,5 +476,24 @@ TEST(Trust, SignInAndOutWorkWithoutJavaScript) {
       << "signed out";
 }
 
+// A damaged store file stops the hub with its name and what to do, not with SQLite's
+// "file is not a database" alone.
+TEST(Trust, ADamagedStoreSaysWhatToDo) {
+  TempDir dir;
+  std::string cfg = dir.Write("hub.yaml", "sources: []\n");
+  std::string data = dir.path() + "/data";
+  {
+    Hub hub(cfg, data);
+    ASSERT_TRUE(hub.ok()) << hub.log();
+  }
+  std::filesystem::resize_file(data + "/coophub.db", 4096);  // a torn copy: the header survives, nothing else
+  std::ofstream(data + "/coophub.db", std::ios::binary | std::ios::in) << "SQLite format 3 but not really";
+  std::string out, err;
+  int rc = testing::RunCommand({COOPHUB_BINARY, "serve", "--config", cfg, "--data", data, "--port", "0"}, &out, &err);
+  EXPECT_EQ(rc, 2) << err;
+  EXPECT_NE(err.find(data + "/coophub.db"), std::string::npos) << err;
+  EXPECT_NE(err.find("restore the last backup"), std::string::npos) << err;
+}
+
 }  // namespace
 }  // namespace coophub

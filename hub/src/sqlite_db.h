@@ -33,10 +33,24 @@ class Db {
                                  " (check the directory exists and is writable)");
     sqlite3_busy_timeout(db_, 5000);
     // Small page caches: the OS already caches the file, and an idle hub should be small.
-    return Exec(read_only ? "PRAGMA query_only=1; PRAGMA cache_size=-512;"
-                          : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                            "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-2048; "
-                            "PRAGMA journal_size_limit=67108864");
+    Status s = Exec(read_only ? "PRAGMA query_only=1; PRAGMA cache_size=-512; PRAGMA schema_version;"
+                              : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                                "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-2048; "
+                                "PRAGMA journal_size_limit=67108864; PRAGMA schema_version;");
+    if (!s.ok() && IsDamaged()) return Damaged(path);
+    return s;
+  }
+  // Whether the last error says the file is not a database, or a damaged one.
+  bool IsDamaged() const {
+    int code = db_ ? sqlite3_errcode(db_) & 0xff : SQLITE_OK;
+    return code == SQLITE_NOTADB || code == SQLITE_CORRUPT;
+  }
+  // What to do about a damaged store file, naming it.
+  Status Damaged(const std::string& path) const {
+    return Status::Unavailable("the store " + path + " is damaged or is not a coophub store (SQLite: " + Error() +
+                               "). Stop the hub, move the file aside (with its -wal and -shm files; `sqlite3 " + path +
+                               " .recover` may save what it holds), then restore the last backup there, or start "
+                               "again with an empty store: the sources will sync again");
   }
   // The store holds password hashes, tokens' hashes and members' data: the file is made
   // (or put back) 0600 before SQLite opens it, and SQLite gives its -wal and -shm files

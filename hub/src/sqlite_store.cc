@@ -550,6 +550,11 @@ Result<WriteStats> SqliteStore::ApplyBatch(Db& db, const WriteBatch& b) {
     if (StepWith(st, b.source, stats.inserted - stats.deleted) != SQLITE_DONE)
       s = Status::Internal("SQLite stats: " + db.Error());
   }
+  if (s.ok() && b.run_id > 0 && (!b.upserts.empty() || stats.deleted > 0)) {
+    sqlite3_stmt* st = db.Prepare("UPDATE sync_runs SET records = records + ?, deletes = deletes + ? WHERE id = ?");
+    if (StepWith(st, static_cast<int64_t>(b.upserts.size()), stats.deleted, b.run_id) != SQLITE_DONE)
+      s = Status::Internal("SQLite run counts: " + db.Error());
+  }
   if (s.ok() && b.state) {
     sqlite3_stmt* st = db.Prepare(
         "INSERT INTO stream_state(source, stream, state, updated_ms) VALUES(?,?,?,?)"

@@ -287,6 +287,29 @@ TEST_F(StoreTest, ARecordMovedInTimeIsFoundOnceAtItsNewPlace) {
 
 // Pages are kept until the data changes, and the data can change from another process
 // (`coophub sync` beside a serving hub): a page must never outlive a write from there.
+// A reader holding an old snapshot through a large sync keeps every page the sync
+// wrote in the WAL; the checkpoint after the sync (ReleaseMemory, which the scheduler
+// calls after each run) must cut it back once the reader is done.
+TEST_F(StoreTest, ALargeSyncLeavesNoLargeWalBehind) {
+  sqlite3* reader = nullptr;
+  ASSERT_EQ(sqlite3_open_v2((dir_ + "/hub.db").c_str(), &reader, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM records;", nullptr, nullptr, nullptr), SQLITE_OK);
+  const std::string text(200, 'x');
+  for (int batch = 0; batch < 16; ++batch) {
+    WriteBatch b;
+    b.source = "big";
+    for (int i = 0; i < 2000; ++i)
+      b.upserts.push_back(Rec(std::to_string(batch * 2000 + i), text + std::to_string(i), "2026-11-24T10:00:00Z"));
+    ASSERT_TRUE(store_->Write(std::move(b)).get().ok());
+  }
+  uintmax_t during = fs::file_size(dir_ + "/hub.db-wal");
+  EXPECT_GT(during, uintmax_t{16} << 20) << "the pinned reader made the WAL grow: the test can fail";
+  sqlite3_exec(reader, "COMMIT", nullptr, nullptr, nullptr);
+  sqlite3_close(reader);
+  store_->ReleaseMemory();
+  EXPECT_LE(fs::file_size(dir_ + "/hub.db-wal"), uintmax_t{1} << 20) << "the WAL was " << (during >> 20) << " MiB";
+}
+
 TEST_F(StoreTest, ListsSeeWritesMadeThroughAnotherConnection) {
   WriteBatch b;
   b.upserts = {Rec("1", "First", "2026-11-01T00:00:00Z")};

@@ -24,6 +24,9 @@ namespace coophub {
 // stream that they lead up to.
 struct WriteBatch {
   std::string source;
+  // The run the batch belongs to (0: none): its counts of records and deletes move in
+  // the same transaction, so they are right even if the hub dies before the run ends.
+  int64_t run_id = 0;
   std::vector<StoredRecord> upserts;
   std::vector<std::pair<std::string, std::string>> deletes;  // (stream, id)
   std::optional<std::pair<std::string, std::string>> state;  // (stream, state JSON)

@@ -30,6 +30,7 @@ class Ingest {
   Ingest(Store& store, const SourceConfig& src, int64_t run_id, const SyncOptions& o)
       : store_(store), src_(src), run_id_(run_id), opts_(o) {
     batch_.source = src.id;
+    batch_.run_id = run_id;
   }
 
   Status OnMessage(Message&& m) {
@@ -101,6 +102,7 @@ class Ingest {
     inflight_.push_back(store_.Write(std::move(batch_)));
     batch_ = WriteBatch{};
     batch_.source = src_.id;
+    batch_.run_id = run_id_;
     // Bound the memory held by batches the writer has not reached yet.
     return inflight_.size() > 4 ? Collect() : Status::Ok();
   }
