@@ -80,6 +80,11 @@ ApiResponse EventStream(std::function<bool(std::string*)> events, std::function<
   return resp;
 }
 
+std::string Header(const ApiRequest& r, const std::string& name) {
+  auto it = r.headers.find(name);
+  return it == r.headers.end() ? std::string() : it->second;
+}
+
 std::string Param(const ApiRequest& r, const std::string& name) {
   auto it = r.query.find(name);
   return it == r.query.end() ? std::string() : it->second;
@@ -274,6 +279,22 @@ ApiResponse Api::Dispatch(const ApiRequest& req, const char** route_out) const n
         return Problem(403, "Forbidden", req.path + " needs the " + RoleName(route.min_role) + " role; " +
                                              who->name + " has " + RoleName(who->role) +
                                              (who->via == "token" ? " (as capped by the token's scope)" : ""));
+      }
+      // What breaks the API's document is refused here, naming the field, before any
+      // handler reads it: a wrong type is a 400, never a 500 in a handler.
+      std::optional<json> body;
+      if (!req.body.empty() && TakesJsonBody(req.method, req.path)) {
+        auto parsed = ReadJsonBody(req);  // depth, syntax and "an object" first, in its words
+        if (!parsed.ok()) return FromStatus(parsed.status());
+        body = std::move(*parsed);
+      }
+      if (auto errs = CheckRequestAgainstOpenApi(req.method, req.path, req.query, body ? &*body : nullptr);
+          !errs.empty()) {
+        ApiResponse bad = Problem(400, "Request does not fit the API", errs.front());
+        json j = json::parse(bad.body);
+        j["errors"] = errs;
+        bad.body = j.dump(-1, ' ', false, json::error_handler_t::replace);
+        return bad;
       }
       // A browser's session cookie rides along on any site's form: a write made with one
       // must also carry the session's CSRF token, which only our own pages can read.

@@ -63,6 +63,8 @@ ApiResponse FromStatus(const Status& s);
 ApiResponse EventStream(std::function<bool(std::string*)> events, std::function<bool()> wait);
 // scheme://host of the hub as the client reached it (Host, X-Forwarded-Proto).
 std::string SelfBase(const ApiRequest& r);
+// The value of a header (name lower-cased), "" when absent.
+std::string Header(const ApiRequest& r, const std::string& name);
 // The value of a query parameter, "" when absent.
 std::string Param(const ApiRequest& r, const std::string& name);
 // A 400 problem for a parameter not in known, or one given twice.

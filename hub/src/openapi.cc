@@ -2,6 +2,9 @@
 // The OpenAPI document and the response check; see openapi.h.
 #include "openapi.h"
 
+#include <cerrno>
+#include <cstdlib>
+#include <optional>
 #include <sstream>
 
 #include "schema.h"
@@ -72,6 +75,100 @@ bool IsDocumented(const std::string& method, const std::string& path) {
   for (auto& c : m) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   const json* item = FindPathItem(OpenApiDocument(), path, &tmpl, m);
   return item && item->contains(m);
+}
+
+namespace {
+
+// A query parameter's text against its schema: integers must be whole numbers in
+// range, enums one of theirs. Strings are taken as they are (handlers check formats).
+std::optional<std::string> CheckQueryValue(const std::string& name, const std::string& text, const json& schema) {
+  const json& s = schema.contains("schema") ? schema["schema"] : json::object();
+  std::string type = s.contains("type") && s["type"].is_string() ? s["type"].get<std::string>() : "string";
+  json value = text;
+  if (type == "integer") {
+    char* end = nullptr;
+    errno = 0;
+    long long n = std::strtoll(text.c_str(), &end, 10);
+    if (text.empty() || *end != '\0' || errno == ERANGE)
+      return name + ": must be a whole number, not \"" + text.substr(0, 40) + "\"";
+    value = n;
+  }
+  auto errs = ValidateAgainstSchema(value, s, name, &OpenApiDocument(), /*shape_only=*/true);
+  if (!errs.empty()) return errs.front();
+  return std::nullopt;
+}
+
+}  // namespace
+
+// The operation object of method on path, or null; its template goes to *tmpl.
+const json* FindOperation(const std::string& method, const std::string& path, std::string* tmpl,
+                          const json** item_out = nullptr) {
+  std::string m = method == "HEAD" ? "get" : method;
+  for (auto& c : m) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const json* item = FindPathItem(OpenApiDocument(), path, tmpl, m);
+  if (!item || !item->contains(m)) return nullptr;
+  if (item_out) *item_out = item;
+  return &(*item)[m];
+}
+
+// The schema of an operation's JSON request body, inside the document; null if none.
+const json* JsonBodySchema(const json& op) {
+  auto body = op.find("requestBody");
+  if (body == op.end()) return nullptr;
+  auto content = body->find("content");
+  if (content == body->end()) return nullptr;
+  auto type = content->find("application/json");
+  if (type == content->end()) return nullptr;
+  auto schema = type->find("schema");
+  return schema == type->end() ? nullptr : &*schema;
+}
+
+bool TakesJsonBody(const std::string& method, const std::string& path) {
+  std::string tmpl;
+  const json* op = FindOperation(method, path, &tmpl);
+  return op && JsonBodySchema(*op);
+}
+
+std::vector<std::string> CheckRequestAgainstOpenApi(const std::string& method, const std::string& path,
+                                                    const std::multimap<std::string, std::string>& query,
+                                                    const json* body) {
+  const json& doc = OpenApiDocument();
+  std::string tmpl;
+  const json* item = nullptr;
+  const json* op_ptr = FindOperation(method, path, &tmpl, &item);
+  if (!op_ptr) return {};
+  const json& op = *op_ptr;
+  std::vector<std::string> errs;
+  std::map<std::string, const json*> params;
+  for (const json* list : {item->contains("parameters") ? &(*item)["parameters"] : nullptr,
+                           op.contains("parameters") ? &op["parameters"] : nullptr}) {
+    if (!list) continue;
+    for (const auto& p : *list) {
+      const json* param = &p;
+      if (p.contains("$ref")) {
+        std::string ref = p["$ref"];
+        if (ref.rfind("#/", 0) != 0 || !doc.contains(json::json_pointer(ref.substr(1)))) continue;
+        param = &doc.at(json::json_pointer(ref.substr(1)));
+      }
+      if (param->value("in", "") == "query") params[param->value("name", "")] = param;
+    }
+  }
+  for (const auto& [name, value] : query) {
+    auto it = params.find(name);
+    if (it == params.end()) {
+      std::string known;
+      for (const auto& [k, v] : params) known += (known.empty() ? "" : ", ") + k;
+      errs.push_back("\"" + name.substr(0, 40) + "\" is not a parameter of " + method + " " + tmpl +
+                     (known.empty() ? "; it takes none" : "; known: " + known));
+    } else if (auto bad = CheckQueryValue(name, value, *it->second)) {
+      errs.push_back(*bad);
+    }
+  }
+  if (const json* schema = JsonBodySchema(op); schema && body) {
+    auto body_errs = ValidateAgainstSchema(*body, *schema, "body", &doc, /*shape_only=*/true);
+    errs.insert(errs.end(), body_errs.begin(), body_errs.end());
+  }
+  return errs;
 }
 
 std::vector<std::string> CheckAgainstOpenApi(const std::string& method, const std::string& path, int status,

@@ -5,6 +5,7 @@
 // tests run on every answer they get. Thread-safe.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,19 @@ const json& OpenApiDocument();
 // path is the request path without its query.
 std::vector<std::string> CheckAgainstOpenApi(const std::string& method, const std::string& path, int status,
                                              const std::string& content_type, const std::string& body);
+
+// How a request breaks the document, before any handler reads it: a query parameter
+// the operation does not take (or of the wrong type), a JSON body that does not fit the
+// operation's request schema (wrong types, unknown fields where the schema closes the
+// object, missing required ones). Each line names the field ("body.scope: must be
+// string, not 3"). Empty when it fits, or when the operation is not documented.
+// body: the request's JSON object, parsed (null: none). Checks shape only (types,
+// required, unknown fields and parameters): handlers check values, with better words.
+std::vector<std::string> CheckRequestAgainstOpenApi(const std::string& method, const std::string& path,
+                                                    const std::multimap<std::string, std::string>& query,
+                                                    const json* body);
+// Whether the documented operation takes a JSON body.
+bool TakesJsonBody(const std::string& method, const std::string& path);
 
 // Whether path is in the part of the hub the document describes (/api/, /feeds/,
 // /metrics, /healthz), not the pages.

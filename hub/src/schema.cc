@@ -23,7 +23,8 @@ std::string Brief(const json& v) {
 
 }  // namespace
 
-std::vector<std::string> ValidateAgainstSchema(const json& v, const json& s, const std::string& path, const json* root) {
+std::vector<std::string> ValidateAgainstSchema(const json& v, const json& s, const std::string& path, const json* root,
+                                               bool shape_only) {
   std::vector<std::string> errs;
   if (!s.is_object()) return errs;
   if (auto r = s.find("$ref"); r != s.end() && r->is_string()) {
@@ -32,16 +33,16 @@ std::vector<std::string> ValidateAgainstSchema(const json& v, const json& s, con
       errs.push_back(path + ": the schema refers to " + ref + ", which is not in the document");
       return errs;
     }
-    return ValidateAgainstSchema(v, root->at(json::json_pointer(ref.substr(1))), path, root);
+    return ValidateAgainstSchema(v, root->at(json::json_pointer(ref.substr(1))), path, root, shape_only);
   }
   if (auto all = s.find("allOf"); all != s.end() && all->is_array())
     for (const auto& sub : *all) {
-      auto e = ValidateAgainstSchema(v, sub, path, root);
+      auto e = ValidateAgainstSchema(v, sub, path, root, shape_only);
       errs.insert(errs.end(), e.begin(), e.end());
     }
   if (auto one = s.find("oneOf"); one != s.end() && one->is_array()) {
     int matched = 0;
-    for (const auto& sub : *one) matched += ValidateAgainstSchema(v, sub, path, root).empty();
+    for (const auto& sub : *one) matched += ValidateAgainstSchema(v, sub, path, root, shape_only).empty();
     if (matched != 1)
       errs.push_back(path + ": " + Brief(v) + " matches " + std::to_string(matched) + " of the oneOf schemas, not 1");
   }
@@ -57,19 +58,19 @@ std::vector<std::string> ValidateAgainstSchema(const json& v, const json& s, con
       return errs;
     }
   }
-  if (auto e = s.find("enum"); e != s.end() && e->is_array()) {
+  if (auto e = s.find("enum"); !shape_only && e != s.end() && e->is_array()) {
     bool found = false;
     for (const auto& x : *e) found = found || x == v;
     if (!found) errs.push_back(path + ": " + Brief(v) + " is not one of " + e->dump());
   }
-  if (v.is_string()) {
+  if (v.is_string() && !shape_only) {
     size_t len = v.get<std::string>().size();
     if (s.contains("minLength") && len < s["minLength"].get<size_t>())
       errs.push_back(path + ": must be at least " + s["minLength"].dump() + " characters");
     if (s.contains("maxLength") && len > s["maxLength"].get<size_t>())
       errs.push_back(path + ": must be at most " + s["maxLength"].dump() + " characters");
   }
-  if (v.is_number()) {
+  if (v.is_number() && !shape_only) {
     if (s.contains("minimum") && v.get<double>() < s["minimum"].get<double>())
       errs.push_back(path + ": must be at least " + s["minimum"].dump());
     if (s.contains("maximum") && v.get<double>() > s["maximum"].get<double>())
@@ -77,7 +78,7 @@ std::vector<std::string> ValidateAgainstSchema(const json& v, const json& s, con
   }
   if (v.is_array() && s.contains("items"))
     for (size_t i = 0; i < v.size(); ++i) {
-      auto sub = ValidateAgainstSchema(v[i], s["items"], path + "[" + std::to_string(i) + "]", root);
+      auto sub = ValidateAgainstSchema(v[i], s["items"], path + "[" + std::to_string(i) + "]", root, shape_only);
       errs.insert(errs.end(), sub.begin(), sub.end());
     }
   if (v.is_object()) {
@@ -90,7 +91,7 @@ std::vector<std::string> ValidateAgainstSchema(const json& v, const json& s, con
       }
     for (const auto& [k, sub] : v.items()) {
       if (props.contains(k)) {
-        auto e = ValidateAgainstSchema(sub, props[k], path + "." + k, root);
+        auto e = ValidateAgainstSchema(sub, props[k], path + "." + k, root, shape_only);
         errs.insert(errs.end(), e.begin(), e.end());
       } else if (s.contains("additionalProperties") && s["additionalProperties"] == false) {
         std::string known;
