@@ -162,8 +162,9 @@ TEST(Trust, AnEditorReadsNoFileOutsideTheFileRoots) {
     json config;
     const char* says;
   } refused[] = {
-      {{{"url", "/etc/passwd"}, {"columns", columns}}, "did you mean https://"},
-      {{{"url", dir.path() + "/private/shadow.csv"}, {"columns", columns}}, "did you mean https://"},
+      {{{"url", "/etc/passwd"}, {"columns", columns}}, "is a path, not a URL"},
+      {{{"url", dir.path() + "/private/shadow.csv"}, {"columns", columns}}, "is a path, not a URL"},
+      {{{"url", "exports/ledger.csv"}, {"columns", columns}}, "did you mean https://exports/ledger.csv?"},
       {{{"url", "file:///etc/passwd"}, {"columns", columns}}, "api_sources.file_roots"},
       {{{"url", "file://" + exports + "/../private/shadow.csv"}, {"columns", columns}}, "api_sources.file_roots"},
       {{{"url", "file://" + exports + "/link.csv"}, {"columns", columns}}, "api_sources.file_roots"},
@@ -300,6 +301,9 @@ TEST(Trust, AnEditorCannotWidenAnAudienceOrMoveASecret) {
   EXPECT_EQ(hub.Get(run).status, 200);
   EXPECT_EQ(hub.GetAnon("/").body.find("payroll-for-ana"), std::string::npos);
   EXPECT_EQ(As(editor, "POST", hub.base() + "/api/v1/sources/payroll/sync").status, 404);
+  EXPECT_EQ(As(editor, "PATCH", hub.base() + "/api/v1/sources/payroll", {{"visibility", "public"}}).status, 404)
+      << "an editor cannot open an admins-only source to the public";
+  EXPECT_EQ(As(editor, "DELETE", hub.base() + "/api/v1/sources/payroll").status, 404);
 
   // An editor makes members' and public sources, never admins-only ones, and cannot
   // move one of theirs up to admins (which they could then not see) either.

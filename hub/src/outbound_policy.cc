@@ -159,10 +159,13 @@ Status CheckValue(const OutboundPolicy& policy, const json& v, const std::string
                            "writes; type the value itself here (secret fields are kept encrypted)");
   if (!IsUrlField(key)) return Status::Ok();
   std::string scheme = SchemeOf(text);
+  std::string roots = policy.file_roots.empty() ? "" : " (or file:// URLs under api_sources.file_roots)";
+  if (scheme.empty() && (text.empty() || text[0] == '/' || text[0] == '.' || text[0] == '~'))
+    return Status::Invalid(where + ": \"" + text.substr(0, 80) + "\" is a path, not a URL: files on the hub's "
+                           "machine are for hub.yaml's sources" + roots + "; for a web address write https://…");
   if (scheme.empty())
     return Status::Invalid(where + ": \"" + text.substr(0, 80) + "\" is not a URL: did you mean https://" +
-                           text.substr(0, 80) + "? Files on the hub's machine are only for hub.yaml's sources" +
-                           (policy.file_roots.empty() ? "" : ", or file:// under api_sources.file_roots"));
+                           text.substr(0, 80) + "?");
   if (scheme == "http" || scheme == "https") return Status::Ok();
   if (scheme == "file") return MayReadFile(policy, FileUrlPath(text)).Prefixed(where);
   return Status::Invalid(where + ": \"" + scheme + "://\" is not a scheme the hub fetches; use https://");
