@@ -17,10 +17,35 @@ namespace {
 
 std::vector<std::string> Segments(const std::string& path) {
   std::vector<std::string> out;
-  std::stringstream ss(path);
-  for (std::string seg; std::getline(ss, seg, '/');)
-    if (!seg.empty()) out.push_back(seg);
+  size_t at = 0;
+  while (at < path.size()) {
+    size_t slash = path.find('/', at);
+    if (slash == std::string::npos) slash = path.size();
+    if (slash > at) out.push_back(path.substr(at, slash - at));
+    at = slash + 1;
+  }
   return out;
+}
+
+struct Template {
+  std::string name;               // "/api/v1/records/{uid}"
+  std::vector<std::string> segs;  // split once
+  const json* item;
+  int literals = 0;               // segments that are not {parameters}
+};
+
+// The document's path templates, split once: matching is on the path of every request.
+const std::vector<Template>& Templates(const json& doc) {
+  static const std::vector<Template> all = [&doc] {
+    std::vector<Template> out;
+    for (const auto& [tmpl, item] : doc["paths"].items()) {
+      Template t{tmpl, Segments(tmpl), &item};
+      for (const auto& seg : t.segs) t.literals += !(seg.front() == '{' && seg.back() == '}');
+      out.push_back(std::move(t));
+    }
+    return out;
+  }();
+  return all;
 }
 
 // The document's path template that matches a request path ("/api/v1/records/{uid}"):
@@ -29,29 +54,23 @@ std::vector<std::string> Segments(const std::string& path) {
 const json* FindPathItem(const json& doc, const std::string& path, std::string* name,
                          const std::string& method = "") {
   std::vector<std::string> want = Segments(path);
-  const json* found = nullptr;
-  int found_literals = -1;
+  const Template* found = nullptr;
   bool found_has_method = false;
-  for (const auto& [tmpl, item] : doc["paths"].items()) {
-    std::vector<std::string> have = Segments(tmpl);
-    if (have.size() != want.size()) continue;
+  for (const Template& t : Templates(doc)) {
+    if (t.segs.size() != want.size()) continue;
     bool match = true;
-    int literals = 0;
-    for (size_t i = 0; i < have.size() && match; ++i) {
-      bool templated = have[i].front() == '{' && have[i].back() == '}';
-      match = templated || have[i] == want[i];
-      literals += !templated;
-    }
+    for (size_t i = 0; i < t.segs.size() && match; ++i)
+      match = (t.segs[i].front() == '{' && t.segs[i].back() == '}') || t.segs[i] == want[i];
     if (!match) continue;
-    bool has_method = !method.empty() && item.contains(method);
-    if (!found || (has_method && !found_has_method) || (has_method == found_has_method && literals > found_literals)) {
-      found = &item;
-      *name = tmpl;
-      found_literals = literals;
+    bool has_method = !method.empty() && t.item->contains(method);
+    if (!found || (has_method && !found_has_method) || (has_method == found_has_method && t.literals > found->literals)) {
+      found = &t;
       found_has_method = has_method;
     }
   }
-  return found;
+  if (!found) return nullptr;
+  *name = found->name;
+  return found->item;
 }
 
 }  // namespace
@@ -132,6 +151,7 @@ bool TakesJsonBody(const std::string& method, const std::string& path) {
 std::vector<std::string> CheckRequestAgainstOpenApi(const std::string& method, const std::string& path,
                                                     const std::multimap<std::string, std::string>& query,
                                                     const json* body) {
+  if (query.empty() && !body) return {};  // nothing to check: most reads
   const json& doc = OpenApiDocument();
   std::string tmpl;
   const json* item = nullptr;
