@@ -28,18 +28,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The segments of a path: "/api/v1/records/7" -> api, v1, records, 7.
-std::vector<std::string> Split(std::string_view path) {
-  std::vector<std::string> out;
-  size_t at = 0;
-  while (at < path.size()) {
-    size_t slash = path.find('/', at);
-    if (slash == std::string_view::npos) slash = path.size();
-    if (slash > at) out.emplace_back(path.substr(at, slash - at));
-    at = slash + 1;
-  }
-  return out;
-}
 
 std::optional<std::string> MsTime(int64_t ms) {
   if (ms <= 0) return std::nullopt;
@@ -242,12 +230,12 @@ ApiResponse Api::Dispatch(const ApiRequest& req, const char** route_out) const n
       if (InvalidUtf8At(k) != std::string::npos || InvalidUtf8At(v) != std::string::npos)
         return Problem(400, "Query parameter not UTF-8",
                        "a query parameter has bytes that are not UTF-8 text: percent-encode UTF-8");
-    std::vector<std::string> segs = Split(req.path);
+    std::vector<std::string> segs = PathSegments(req.path);
     bool path_matched = false;
     // Each route's pattern, split once: matching is on the hot path of every request.
     static const std::vector<std::vector<std::string>> patterns = [] {
       std::vector<std::vector<std::string>> out;
-      for (const auto& route : Routes()) out.push_back(Split(route.pattern));
+      for (const auto& route : Routes()) out.push_back(PathSegments(route.pattern));
       return out;
     }();
     for (size_t r = 0; r < Routes().size(); ++r) {

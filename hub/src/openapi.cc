@@ -15,18 +15,6 @@ const char* OpenApiSource();  // generated from hub/api/openapi.json (openapi_do
 
 namespace {
 
-std::vector<std::string> Segments(const std::string& path) {
-  std::vector<std::string> out;
-  size_t at = 0;
-  while (at < path.size()) {
-    size_t slash = path.find('/', at);
-    if (slash == std::string::npos) slash = path.size();
-    if (slash > at) out.push_back(path.substr(at, slash - at));
-    at = slash + 1;
-  }
-  return out;
-}
-
 struct Template {
   std::string name;               // "/api/v1/records/{uid}"
   std::vector<std::string> segs;  // split once
@@ -39,7 +27,7 @@ const std::vector<Template>& Templates(const json& doc) {
   static const std::vector<Template> all = [&doc] {
     std::vector<Template> out;
     for (const auto& [tmpl, item] : doc["paths"].items()) {
-      Template t{tmpl, Segments(tmpl), &item};
+      Template t{tmpl, PathSegments(tmpl), &item};
       for (const auto& seg : t.segs) t.literals += !(seg.front() == '{' && seg.back() == '}');
       out.push_back(std::move(t));
     }
@@ -53,7 +41,7 @@ const std::vector<Template>& Templates(const json& doc) {
 // literal segments before templated ones.
 const json* FindPathItem(const json& doc, const std::string& path, std::string* name,
                          const std::string& method = "") {
-  std::vector<std::string> want = Segments(path);
+  std::vector<std::string> want = PathSegments(path);
   const Template* found = nullptr;
   bool found_has_method = false;
   for (const Template& t : Templates(doc)) {
@@ -74,6 +62,18 @@ const json* FindPathItem(const json& doc, const std::string& path, std::string* 
 }
 
 }  // namespace
+
+std::vector<std::string> PathSegments(std::string_view path) {
+  std::vector<std::string> out;
+  size_t at = 0;
+  while (at < path.size()) {
+    size_t slash = path.find('/', at);
+    if (slash == std::string_view::npos) slash = path.size();
+    if (slash > at) out.emplace_back(path.substr(at, slash - at));
+    at = slash + 1;
+  }
+  return out;
+}
 
 const std::string& OpenApiText() {
   static const std::string text = OpenApiSource();

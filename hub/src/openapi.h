@@ -7,11 +7,16 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "protocol.h"
 
 namespace coophub {
+
+// The segments of a path: "/api/v1/records/7" -> api, v1, records, 7 (the router's
+// and the document's templates alike).
+std::vector<std::string> PathSegments(std::string_view path);
 
 const std::string& OpenApiText();
 const json& OpenApiDocument();
