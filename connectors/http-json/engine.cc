@@ -32,8 +32,13 @@ std::string ReadSecretFile(const std::string& path) {
   return s;
 }
 
+bool g_host_placeholders = true;  // set once, before the run, by AllowHostPlaceholders
+
 // The value one placeholder names, or null.
 json Lookup(const std::string& name, const Scope& scope) {
+  if (!g_host_placeholders && (name.rfind("env:", 0) == 0 || name.rfind("file:", 0) == 0))
+    throw Failure("${" + name.substr(0, 60) + "}: environment variables and files are for sources in hub.yaml; "
+                  "this source was made through the hub's API");
   auto In = [&](const json* doc, size_t prefix) -> json {
     if (!doc) return nullptr;
     const json* v = GetPath(*doc, name.substr(prefix));
@@ -227,6 +232,8 @@ std::string AddQuery(std::string url, const std::vector<std::pair<std::string, s
 }
 
 }  // namespace
+
+void AllowHostPlaceholders(bool allowed) { g_host_placeholders = allowed; }
 
 std::string Expand(const std::string& text, const Scope& scope) {
   std::string out;

@@ -27,6 +27,9 @@ struct Scope {
   const json* response = nullptr;  // the whole response, for join
 };
 std::string Expand(const std::string& text, const Scope& scope);
+// Whether ${env:} and ${file:} expand (true by default). A sandboxed run (a source made
+// through the hub's API) turns them off for the whole worker, which runs one operation.
+void AllowHostPlaceholders(bool allowed);
 // Like Expand, over every string of a JSON value; a string that is exactly one
 // placeholder becomes the value itself (a number stays a number), or null if missing.
 json ExpandJson(const json& value, const Scope& scope);

@@ -28,6 +28,12 @@ TEST(Template, ExpandsConfigItemCursorAndEnv) {
   EXPECT_EQ(Expand("${item.author.name}${config.missing}|${env:COOPHUB_TEST_SECRET}", s), "Ana|s3");
   EXPECT_THROW(Expand("${nope}", s), Failure);
   EXPECT_THROW(Expand("${config.base_url", s), Failure);
+  // A sandboxed run (a source made through the API) expands no environment or file.
+  AllowHostPlaceholders(false);
+  EXPECT_THROW(Expand("${env:COOPHUB_TEST_SECRET}", s), Failure);
+  EXPECT_THROW(Expand("${file:/etc/hostname}", s), Failure);
+  EXPECT_EQ(Expand("${config.base_url}", s), "https://x.example") << "the config's own values still do";
+  AllowHostPlaceholders(true);
   // A whole-string placeholder keeps the JSON type (GraphQL variables are typed).
   EXPECT_EQ(ExpandJson(json{{"limit", "${config.group}"}, {"q", "x${config.group}"}}, s),
             (json{{"limit", 7}, {"q", "x7"}}));

@@ -50,6 +50,7 @@ std::vector<std::string> ManifestDirs() {
 }
 
 json Manifest(const coophub::Run& run) {
+  hj::AllowHostPlaceholders(!run.Sandboxed());
   const json& config = run.config();
   if (!config.contains("manifest") || !config["manifest"].is_string())
     throw coophub::Failure("config.manifest is required: the name or path of the API's manifest");
