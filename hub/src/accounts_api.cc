@@ -118,27 +118,14 @@ bool IsFormBody(const ApiRequest& req) {
 std::map<std::string, std::string> ReadFormBody(const ApiRequest& req) {
   std::map<std::string, std::string> out;
   if (!IsFormBody(req)) return out;
-  auto decode = [](std::string_view s) {
-    std::string d;
-    for (size_t i = 0; i < s.size(); ++i) {
-      if (s[i] == '+') d += ' ';
-      else if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-               std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-        d += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
-        i += 2;
-      } else {
-        d += s[i];
-      }
-    }
-    return d;
-  };
   std::string_view body = req.body;
   while (!body.empty()) {
     size_t amp = body.find('&');
     std::string_view pair = body.substr(0, amp);
     body.remove_prefix(amp == std::string_view::npos ? body.size() : amp + 1);
     size_t eq = pair.find('=');
-    out.emplace(decode(pair.substr(0, eq)), eq == std::string_view::npos ? "" : decode(pair.substr(eq + 1)));
+    out.emplace(PercentDecode(pair.substr(0, eq), true),
+                eq == std::string_view::npos ? "" : PercentDecode(pair.substr(eq + 1), true));
   }
   return out;
 }

@@ -3,6 +3,7 @@
 #include "outbound_policy.h"
 
 #include <arpa/inet.h>
+#include <coophub/encoding.hpp>
 #include <ifaddrs.h>
 #include <netinet/in.h>
 
@@ -247,17 +248,9 @@ Status MayReadFile(const OutboundPolicy& policy, const std::string& path) {
 
 std::string FileUrlPath(const std::string& url) {
   if (SchemeOf(url) != "file") return "";
-  std::string rest = url.substr(7), out;
+  std::string rest = url.substr(7);
   if (rest.rfind("localhost/", 0) == 0) rest = rest.substr(9);
-  for (size_t i = 0; i < rest.size(); ++i) {
-    if (rest[i] == '%' && i + 2 < rest.size() && std::isxdigit(static_cast<unsigned char>(rest[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(rest[i + 2]))) {
-      out += static_cast<char>(std::stoi(rest.substr(i + 1, 2), nullptr, 16));
-      i += 2;
-    } else {
-      out += rest[i];
-    }
-  }
+  std::string out = PercentDecode(rest);
   return out.empty() ? "/" : out;
 }
 

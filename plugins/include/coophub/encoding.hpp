@@ -6,6 +6,7 @@
 #ifndef COOPHUB_ENCODING_HPP_
 #define COOPHUB_ENCODING_HPP_
 
+#include <cctype>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -61,6 +62,24 @@ inline size_t InvalidUtf8At(std::string_view s) {
     i += n + 1;
   }
   return std::string_view::npos;
+}
+
+// %XX sequences decoded (a % not followed by two hex digits is kept as it is); with
+// plus_is_space, '+' is a space too, as in a form body (application/x-www-form-urlencoded).
+inline std::string PercentDecode(std::string_view s, bool plus_is_space = false) {
+  auto hex = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
+      i += 2;
+    } else {
+      out += plus_is_space && s[i] == '+' ? ' ' : s[i];
+    }
+  }
+  return out;
 }
 
 }  // namespace coophub
