@@ -196,7 +196,7 @@ double IcalThroughHub(const std::string& dir, int64_t* occurrences) {
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: ingest_bench <coophub binary> <count.so> [records] [csv rows]\n");
+    std::fprintf(stderr, "usage: ingest_bench <coophub-worker binary> <count.so> [records] [csv rows]\n");
     return 2;
   }
   SetWorkerProgram(argv[1]);

@@ -55,7 +55,7 @@ start_hub() {  # CONFIG DATA PORT LOG: serves in the background, waits for /heal
 echo "coophub benchmarks ($(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ))"
 
 # 1. Ingest: plugin -> worker -> protocol -> store, against raw SQLite upserts.
-"$build/bench/ingest_bench" "$hub_bin" "$count_so" 200000 > "$work/ingest.txt"
+"$build/bench/ingest_bench" "$build/hub/coophub-worker" "$count_so" 200000 > "$work/ingest.txt"
 raw_rps=$(awk '/ingest_raw_sqlite_upsert_rps/ {print $2}' "$work/ingest.txt")
 hub_rps=$(awk '/ingest_plugin_to_store_rps/ {print $2}' "$work/ingest.txt")
 csv_rps=$(awk '/csv_ingest_rps/ {print $2}' "$work/ingest.txt")
@@ -126,6 +126,25 @@ auth_rps=$(median "${auth_r[@]}"); auth_p99=$(median "${auth_l[@]}")
 fresh_rps=$(median "${fresh_r[@]}"); fresh_p99=$(median "${fresh_l[@]}")
 loaded_kb=$(awk '/VmRSS/ {print $2}' "/proc/$list_hub_pid/status")
 
+# 3b. Everyone else while 1,000 dashboards hold their live streams open and 200 slowloris
+#     clients trickle headers (bench/hold.cc): the list beside its unloaded figure above,
+#     and /healthz p99 beside its own unloaded p99, measured now.
+health="http://127.0.0.1:$port/healthz"
+read -r _ health_idle_p99 < <(wrk_run "$health" -c4 -t1)
+mkfifo "$work/hold.out"
+"$build/bench/hold" "$port" 1000 200 14 > "$work/hold.out" &
+hold_pid=$!
+pids+=("$hold_pid")
+exec 5< "$work/hold.out"
+read -r -u 5 _ held_at_start  # "holding N": every connection is open
+read -r held_r held_l < <(wrk_run "$list")
+read -r _ health_held_p99 < <(wrk_run "$health" -c4 -t1)
+held_kb=$(awk '/VmRSS/ {print $2}' "/proc/$list_hub_pid/status")
+held_threads=$(awk '/Threads/ {print $2}' "/proc/$list_hub_pid/status")
+while read -r -u 5 key value; do printf -v "hold_$key" '%s' "$value"; done
+exec 5<&-
+wait "$hold_pid"
+
 # 4. First meaningful paint of / with 100,000 records of mixed kinds, in headless Chromium,
 #    beside the same page (its HTML and assets saved) served by nginx.
 pport=$(free_port)
@@ -172,6 +191,12 @@ printf '%-34s %14.0f %16.0f nginx 1KB %8s %10s %s\n' "signed-in list limit=50, r
 printf '%-34s %11s ms %13s ms nginx %8s %10s\n' "signed-in list limit=50, p99" "$auth_p99" "$nginx_p99" "" ""
 printf '%-34s %14.0f %16.0f nginx 1KB %8s %10s\n' "signed-in, every page new, req/s" "$fresh_rps" "$nginx_rps" "$fresh_ratio" ""
 printf '%-34s %11s ms %13s ms nginx %8s %10s\n' "signed-in, every page new, p99" "$fresh_p99" "$nginx_p99" "" ""
+held_ratio=$(awk -v a="$held_r" -v b="$list_rps" 'BEGIN {printf "%.2f", a/b}')
+printf '%-34s %14.0f %16.0f unloaded %8s %10s %s\n' "list, 1000 streams + 200 slow held" "$held_r" "$list_rps" "$held_ratio" ">= 0.80" "$(verdict "$held_ratio" 0.8 ">=")"
+printf '%-34s %11s ms %13s ms unloaded %5s %10s %s\n' "/healthz p99, same held" "$health_held_p99" "$health_idle_p99" "" "<= 50 ms" "$(verdict "$health_held_p99" 50 "<=")"
+printf '%-34s %14s %26s %7s %10s\n' "  streams still open at the end" "$hold_held_streams/1000" "" "" ""
+printf '%-34s %14s %26s %7s %10s\n' "  slow clients closed by deadline" "$hold_slow_closed_by_hub" "" "" ""
+printf '%-34s %11s MB %19s threads %7s %10s\n' "  RSS while held" "$(awk -v k="$held_kb" 'BEGIN {printf "%.1f", k/1024}')" "$held_threads" "" ""
 printf '%-34s %11s MB %26s %7s %10s %s\n' "idle RSS (20k records, synced)" "$idle_mb" "" "" "<= 15 MB" "$(verdict "$idle_mb" 15 "<=")"
 printf '%-34s %11s MB %26s %7s %10s\n' "  of which heap and stacks" "$idle_anon_mb" "" "" ""
 printf '%-34s %11s MB %26s %7s %10s\n' "RSS after the list load" "$loaded_mb" "" "" ""

@@ -6,9 +6,9 @@ set -euo pipefail
 
 want=${1:-build}
 build=(build-essential cmake ninja-build pkg-config git ca-certificates nodejs
-       libcpp-httplib-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
+       libboost-dev libssl-dev zlib1g-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
        libcli11-dev libxml2-dev libsqlite3-dev libcurl4-openssl-dev libsodium-dev libcsv-dev libical-dev tzdata libpq-dev)
-test=(libgtest-dev libgmock-dev curl procps radicale postgresql openssl clang libclang-rt-dev chromium)
+test=(libcpp-httplib-dev libgtest-dev libgmock-dev curl procps radicale postgresql openssl clang libclang-rt-dev chromium)
 bench=(wrk nginx-light)
 
 pkgs=("${build[@]}")

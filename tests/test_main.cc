@@ -9,7 +9,7 @@
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
   signal(SIGPIPE, SIG_IGN);
-  coophub::SetWorkerProgram(COOPHUB_BINARY);
+  coophub::SetWorkerProgram(COOPHUB_WORKER);
   coophub::HttpGlobalInit();
   return RUN_ALL_TESTS();
 }

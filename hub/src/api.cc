@@ -54,17 +54,13 @@ std::string ContentType(const fs::path& p) {
 
 }  // namespace
 
-ApiResponse EventStream(std::function<bool(std::string*)> events, std::function<bool()> wait) {
+ApiResponse EventStream(std::function<bool(std::string*)> events, std::function<bool()> ready) {
   ApiResponse resp{200, "text/event-stream", "retry: 3000\n\n"};
   if (!events(&resp.body)) return Problem(503, "Store unavailable", "the store did not answer");
   resp.headers.emplace_back("Cache-Control", "no-store");
   resp.headers.emplace_back("X-Accel-Buffering", "no");
-  resp.stream = [events = std::move(events), wait = std::move(wait)](std::string* chunk) {
-    chunk->clear();
-    if (wait() && !events(chunk)) return false;
-    if (chunk->empty()) *chunk = ": keep-alive\n\n";  // also how a gone client is noticed
-    return true;
-  };
+  resp.ready = std::move(ready);
+  resp.stream = std::move(events);
   return resp;
 }
 
@@ -573,23 +569,32 @@ ApiResponse Api::Changes(const ApiRequest& r, const Principal& who, const Params
         *chunk += "id: " + std::to_string(seq) + "\nevent: change\ndata: " + item + "\n\n";
       return true;
     };
-    return EventStream(events, [store, cursor] { return store->WaitForChange(*cursor, 5000); });
+    return EventStream(events, [store, cursor] { return store->LastSeq() > *cursor; });
   }
+  return ChangesPage(*after, std::move(visible), *limit,
+                     std::chrono::steady_clock::now() + std::chrono::seconds(*wait));
+}
 
+// The changes after `after` as a page; while there are none and deadline has not
+// passed, an answer that waits for the next commit (the server holds no thread for it).
+ApiResponse Api::ChangesPage(int64_t after, std::vector<std::string> visible, int64_t limit,
+                             std::chrono::steady_clock::time_point deadline) const {
   int64_t head = store_.LastSeq();  // read before the page: every change up to it is in it
-  auto page = store_.ListChanges(*after, visible, static_cast<int>(*limit));
+  auto page = store_.ListChanges(after, visible, static_cast<int>(limit));
   if (!page.ok()) return FromStatus(page.status());
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(*wait);
-  while (page->count == 0 && std::chrono::steady_clock::now() < deadline) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (!store_.WaitForChange(head, left.count())) break;
-    head = store_.LastSeq();
-    page = store_.ListChanges(*after, visible, static_cast<int>(*limit));
-    if (!page.ok()) return FromStatus(page.status());
-  }
   // A full page: continue from its end. Otherwise every change up to head was seen, and
   // those hidden from this caller are not waited for again.
-  int64_t next = page->count == *limit ? page->last_seq : std::max({*after, page->last_seq, head});
+  int64_t next = page->count == limit ? page->last_seq : std::max({after, page->last_seq, head});
+  if (page->count == 0 && std::chrono::steady_clock::now() < deadline) {
+    ApiResponse later;
+    Store* store = &store_;
+    later.ready = [store, head] { return store->LastSeq() > head; };
+    later.finish = [this, next, visible = std::move(visible), limit, deadline] {
+      return ChangesPage(next, visible, limit, deadline);
+    };
+    later.deadline = deadline;
+    return later;
+  }
   std::string body;
   body.reserve(page->items_json.size() + 64);
   body += "{\"items\":";

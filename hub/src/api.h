@@ -6,6 +6,7 @@
 // is thread-safe and never throws.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -45,9 +46,17 @@ struct ApiResponse {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
-  // A streamed body (server-sent events): called again and again for the next chunk,
-  // after `body`, until it returns false. It may block; it bounds its own waits.
+  // An answer that waits for something to happen, without holding a thread: the
+  // server asks ready() (cheap, never blocks) a few times a second on its event loop.
+  // - An event stream (stream set): `body` goes at once; then whenever ready() is
+  //   true, stream() appends what is new to its chunk, perhaps nothing (false ends the
+  //   stream). The server sends a comment line when a stream is quiet for 5 s.
+  // - A long poll (finish set): once ready() is true or deadline passes, finish()
+  //   gives the answer, which may wait again.
+  std::function<bool()> ready;
   std::function<bool(std::string* chunk)> stream;
+  std::function<ApiResponse()> finish;
+  std::chrono::steady_clock::time_point deadline;
 };
 
 // An RFC 9457 problem response.
@@ -57,10 +66,9 @@ ApiResponse Problem(int status, const std::string& title, const std::string& det
 ApiResponse Json(int status, const json& j);
 ApiResponse FromStatus(const Status& s);
 // A stream of server-sent events. events appends what is new to a chunk (false ends
-// the stream); wait blocks up to a few seconds for something new, true if it came.
-// What is there at once goes out with the headers; each quiet wait sends a comment
-// line, which keeps proxies from closing the stream and notices a client that left.
-ApiResponse EventStream(std::function<bool(std::string*)> events, std::function<bool()> wait);
+// the stream); ready says, without blocking, whether something may be new. What is
+// there at once goes out with the headers.
+ApiResponse EventStream(std::function<bool(std::string*)> events, std::function<bool()> ready);
 // scheme://host of the hub as the client reached it (Host, X-Forwarded-Proto).
 std::string SelfBase(const ApiRequest& r);
 // The value of a header (name lower-cased), "" when absent.
@@ -135,6 +143,8 @@ class Api {
   ApiResponse Html(const ApiRequest& r, const PageContext& c, std::string body) const;
   ApiResponse Static(const ApiRequest&, const Principal&, const Params&) const;
   ApiResponse Changes(const ApiRequest&, const Principal&, const Params&) const;
+  ApiResponse ChangesPage(int64_t after, std::vector<std::string> visible, int64_t limit,
+                          std::chrono::steady_clock::time_point deadline) const;
   ApiResponse Feed(const ApiRequest&, const Principal&, const Params&) const;
   ApiResponse Metrics(const ApiRequest&, const Principal&, const Params&) const;
   ApiResponse OpenApi(const ApiRequest&, const Principal&, const Params&) const;

@@ -479,18 +479,41 @@ TEST_F(AccessTest, ChangeFeedShowsEachCallerWhatItMaySee) {
   ASSERT_EQ(seen.size(), 1u);
   EXPECT_EQ(seen[0], (json{{"seq", head + 1}, {"op", "delete"}, {"source", "news"}, {"stream", "entries"}, {"id", "members"}}));
 
-  // Long polling: the answer comes when the change is committed.
+  // Long polling: with nothing new, the answer waits (the server asks ready(), holding
+  // no thread) and is finished once a change is committed.
   head = Changes("", 0)["next"];
-  auto waiting = std::async(std::launch::async, [&] { return Changes("", head, "20"); });
+  ApiRequest poll;
+  poll.path = "/api/v1/changes";
+  poll.query = {{"after", std::to_string(head)}, {"wait", "20"}};
+  ApiResponse waiting = api_->Handle(poll);
+  ASSERT_TRUE(waiting.finish && waiting.ready) << waiting.status << " " << waiting.body;
+  EXPECT_FALSE(waiting.ready()) << "nothing committed yet";
+  EXPECT_GT(waiting.deadline, std::chrono::steady_clock::now() + std::chrono::seconds(15));
   WriteBatch add;
   add.source = "news";
   add.upserts.push_back(NormalizeRecord(json{{"id", "late"}, {"kind", "post"}, {"title", "Late news"}, {"time", "2026-11-25T08:00:00Z"}},
                                         "news", "entries", "public").value());
   store_->Write(std::move(add)).get();
-  ASSERT_EQ(waiting.wait_for(std::chrono::seconds(15)), std::future_status::ready);
-  json late = waiting.get();
+  EXPECT_TRUE(waiting.ready());
+  ApiResponse done = waiting.finish();
+  ASSERT_EQ(done.status, 200) << done.body;
+  EXPECT_FALSE(done.finish) << "a change came: the answer is final";
+  json late = json::parse(done.body);
   ASSERT_EQ(late["items"].size(), 1u);
   EXPECT_EQ(late["items"][0]["record"]["title"], "Late news");
+  // A change this caller may not see makes ready() true, and the answer waits on past it.
+  WriteBatch hidden;
+  hidden.source = "news";
+  hidden.upserts.push_back(NormalizeRecord(json{{"id", "hidden"}, {"kind", "post"}, {"title", "Hidden"}, {"time", "2026-11-25T09:00:00Z"}},
+                                           "news", "entries", "admins").value());
+  poll.query = {{"after", std::to_string(late["next"].get<int64_t>())}, {"wait", "20"}};
+  waiting = api_->Handle(poll);
+  ASSERT_TRUE(waiting.finish);
+  store_->Write(std::move(hidden)).get();
+  ASSERT_TRUE(waiting.ready());
+  ApiResponse again = waiting.finish();
+  ASSERT_TRUE(again.finish && again.ready) << "still nothing for this caller: " << again.body;
+  EXPECT_FALSE(again.ready()) << "the hidden change is not waited for twice";
 
   EXPECT_EQ(Call("GET", "/api/v1/changes", "").status, 200);
   ApiRequest bad;
@@ -513,10 +536,14 @@ TEST_F(AccessTest, ChangeFeedStreamsServerSentEvents) {
   for (auto vis : {"members", "public"})
     add.upserts.push_back(NormalizeRecord(json{{"id", std::string("sse-") + vis}, {"kind", "post"}, {"title", vis},
                                                {"time", "2026-11-25T08:00:00Z"}}, "news", "entries", vis).value());
+  ASSERT_TRUE(resp.ready);
+  EXPECT_FALSE(resp.ready()) << "nothing after Last-Event-ID yet";
   store_->Write(std::move(add)).get();
   EXPECT_EQ(resp.body, "retry: 3000\n\n") << "nothing after Last-Event-ID yet";
+  EXPECT_TRUE(resp.ready());
   std::string chunk;
   ASSERT_TRUE(resp.stream(&chunk));
+  EXPECT_FALSE(resp.ready()) << "all sent";
   EXPECT_EQ(chunk.rfind("id: " + std::to_string(store_->LastSeq()) + "\nevent: change\ndata: {", 0), 0u) << chunk;
   EXPECT_NE(chunk.find("\"title\":\"public\""), std::string::npos) << chunk;
   EXPECT_EQ(chunk.find("\"title\":\"members\""), std::string::npos) << "anonymous stream: " << chunk;

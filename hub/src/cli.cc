@@ -3,6 +3,7 @@
 #include "cli.h"
 
 #include <malloc.h>
+#include <sys/resource.h>
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
@@ -147,6 +148,12 @@ int Serve(const ServeOptions& o) {
   auto start = std::chrono::steady_clock::now();
   // A few malloc arenas are plenty for a hub that mostly waits; one per thread is not.
   mallopt(M_ARENA_MAX, 4);
+  // Every open connection (a dashboard's live stream among them) is a file descriptor:
+  // take all the system allows this process, not the shell's default of 1024.
+  if (rlimit files{}; getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
   auto cfg = HubConfigFor(config_path, data_dir);
   if (!cfg.ok()) return Fail(kExitUsage, cfg.status().message());
   HubConfig hub = std::move(*cfg);
@@ -195,7 +202,9 @@ int Serve(const ServeOptions& o) {
   api.SetDashboards(dashboards->get());
   std::string setup_code = *users == 0 ? NewSetupCode() : "";
   api.SetSetupCode(setup_code);
-  HttpServer http(api, ServerOptions{TlsFiles{hub.tls_cert, hub.tls_key}, o.behind_proxy});
+  ServerOptions server_options{TlsFiles{hub.tls_cert, hub.tls_key}, o.behind_proxy};
+  server_options.limits.per_client = hub.connections_per_client;
+  HttpServer http(api, server_options);
   if (!http.status().ok()) return Fail(kExitUsage, http.status().message());
   if (auto s = http.Bind(hub.address, hub.port); !s.ok()) return Fail(kExitUsage, s.message());
   std::thread server([&] { http.Serve(); });

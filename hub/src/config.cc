@@ -177,7 +177,7 @@ Status ParseRoot(const Ctx& c, const YAML::Node& root, HubConfig* h) {
   if (auto s = CheckKeys(c, root, "", {"server", "store", "plugin_dirs", "scheduler", "limits", "sources", "api_sources", "dashboards"}); !s.ok())
     return s;
   if (auto srv = root["server"]) {
-    if (auto s = CheckKeys(c, srv, "server", {"address", "port", "tls_cert", "tls_key", "embed_origins"}); !s.ok())
+    if (auto s = CheckKeys(c, srv, "server", {"address", "port", "tls_cert", "tls_key", "embed_origins", "connections_per_client"}); !s.ok())
       return s;
     if (srv["address"]) h->address = srv["address"].Scalar();
     if (auto eo = srv["embed_origins"]) {
@@ -200,6 +200,13 @@ Status ParseRoot(const Ctx& c, const YAML::Node& root, HubConfig* h) {
       if (!p.is_number_integer() || p.get<int>() < 0 || p.get<int>() > 65535)
         return Status::Invalid(c.At(srv["port"], "server.port") + ": must be a port number 0-65535");
       h->port = p.get<int>();
+    }
+    if (auto n = srv["connections_per_client"]) {
+      json p = ToJson(n);
+      if (!p.is_number_integer() || p.get<int64_t>() < 0 || p.get<int64_t>() > 100000)
+        return Status::Invalid(c.At(n, "server.connections_per_client") +
+                               ": must be a whole number of connections, 0 (no cap) to 100000");
+      h->connections_per_client = p.get<int>();
     }
   }
   if (auto st = root["store"]) {

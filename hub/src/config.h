@@ -38,6 +38,9 @@ struct HubConfig {
   int port = 8080;
   std::string tls_cert, tls_key;  // PEM files (server.tls_cert/tls_key); both set: HTTPS
   std::vector<std::string> embed_origins;  // sites whose pages may frame /embed/ (frame-ancestors)
+  // Open connections one client address may hold (server.connections_per_client); 0: no
+  // cap. Behind a proxy (--behind-proxy) there is none: every connection is the proxy's.
+  int connections_per_client = 128;
   std::string data_dir = "data";
   std::vector<std::string> plugin_dirs;
   int max_concurrent_runs = 2;

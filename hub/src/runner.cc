@@ -78,7 +78,7 @@ SpawnOptions BuildSpawn(const ConnectorRef& c, const RunRequest& r, TempDir* tmp
   const char* cmd = CommandName(r.command);
   switch (c.kind) {
     case ConnectorRef::Kind::kPlugin:
-      o.argv = {WorkerProgram(), "__worker", c.path, cmd};
+      o.argv = {WorkerProgram(), c.path, cmd};
       break;
     case ConnectorRef::Kind::kExec: {
       o.argv = {c.path, cmd, "--config", tmp->Write("config.json", r.config.dump())};
@@ -351,8 +351,17 @@ void SetWorkerProgram(std::string path) {
 }
 
 std::string WorkerProgram() {
-  std::lock_guard<std::mutex> lock(g_worker_mu);
-  return g_worker_program.empty() ? SelfExe() : g_worker_program;
+  {
+    std::lock_guard<std::mutex> lock(g_worker_mu);
+    if (!g_worker_program.empty()) return g_worker_program;
+  }
+  // Beside the hub in a build tree; LIBEXECDIR/coophub/ once installed (bin/../libexec).
+  std::filesystem::path self = std::filesystem::path(SelfExe()).parent_path();
+  for (auto p : {self / "coophub-worker", self / ".." / COOPHUB_INSTALL_LIBEXECDIR / "coophub" / "coophub-worker"}) {
+    std::error_code ec;
+    if (std::filesystem::exists(p, ec)) return p.lexically_normal().string();
+  }
+  return (self / "coophub-worker").string();  // the run then fails naming this path
 }
 
 const char* CommandName(Command c) {

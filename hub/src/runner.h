@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 // Runs one connector command in a child process and feeds its protocol lines, parsed
-// and validated, to a sink. Plugins (.so) run inside the coophub binary re-executed in
-// worker mode; exec: and singer: connectors are any program speaking the protocol.
+// and validated, to a sink. Plugins (.so) run inside a coophub-worker process
+// (worker.h); exec: and singer: connectors are any program speaking the protocol.
 // The runner enforces the per-run limits (wall time, heartbeat, memory, line size) and
 // says in plain words which one ended a run. Thread-safe: each call is independent.
 #pragma once
@@ -73,8 +73,8 @@ RunResult RunConnector(const ConnectorRef& connector, const RunRequest& request,
 // The exit status the CLI gives for an outcome (DESIGN.md: 0, 1, 2, 3).
 int ExitCodeFor(RunResult::Outcome outcome);
 
-// The program re-executed as a worker for .so plugins: this executable unless set
-// (tests set it to the coophub binary).
+// The program that hosts .so plugins (coophub-worker, beside this executable or in
+// LIBEXECDIR/coophub/) unless set (tests and benchmarks set it).
 void SetWorkerProgram(std::string path);
 
 // What a plugin says of itself, asked through a worker (never in this process).

@@ -252,7 +252,7 @@ ApiResponse Api::SourceEvents(const ApiRequest& r, const Principal& who, const P
     return true;
   };
   return EventStream(event, [this, version] {
-    uint64_t now = scheduler_->WaitForStatus(*version, 5000);
+    uint64_t now = scheduler_->StatusVersion();
     bool moved = now != *version;
     *version = now;
     return moved;

@@ -211,15 +211,15 @@ int Fail(coophub_run* run, const std::string& message, int code) {
 
 int WorkerMain(int argc, char** argv) {
   coophub_run run;
-  if (argc < 4) {
-    std::fprintf(stderr, "usage: coophub __worker <plugin.so> <spec|check|discover|read>\n");
+  if (argc < 3) {
+    std::fprintf(stderr, "usage: coophub-worker <plugin.so> <spec|check|discover|read>\n");
     return 2;
   }
   static char out_buf[1 << 16];
   std::setvbuf(stdout, out_buf, _IOFBF, sizeof out_buf);
   signal(SIGTERM, OnTerm);
   signal(SIGPIPE, SIG_IGN);
-  std::string path = argv[2], command = argv[3];
+  std::string path = argv[1], command = argv[2];
   std::string request((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
   if (request.empty()) request = "{}";
   {

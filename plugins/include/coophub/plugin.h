@@ -3,7 +3,7 @@
  * The coophub plugin ABI: the only contract between the hub and a connector plugin
  * built as a shared library. A plugin exports one symbol, coophub_plugin_entry, that
  * returns a static descriptor. The hub never calls it in its own process: a worker
- * process (the coophub binary re-executed) loads the plugin, calls it on one thread,
+ * process (coophub-worker, started by the hub) loads the plugin, calls it on one thread,
  * and turns what the plugin emits into JSON lines of the connector protocol.
  *
  * Rules of the road:
