@@ -2,9 +2,10 @@
 //
 // Holds many clients on a hub for a while, as 1,000 open dashboards and a slowloris
 // attacker would, so that bench/run.sh can measure what everyone else gets meanwhile:
-//   hold PORT STREAMS SLOW SECONDS
-// STREAMS connections read the change feed as server-sent events (what each dashboard
-// tab holds open). SLOW connections send a request's headers a byte a second and never
+//   hold PORT STREAMS SLOW SECONDS AFTER
+// STREAMS connections read the change feed from AFTER (the head, as a dashboard page
+// asks for what comes after the changes it shows) as server-sent events: what each
+// dashboard tab holds open. SLOW connections send a request's headers a byte a second and never
 // finish them; each one the hub closes is opened again at once, so SLOW are held all
 // along. Clients come from 127.0.1.x and 127.0.2.x, 100 an address, as many people would.
 // Prints "holding N" once N streams are answered, then, SECONDS later: how many streams were still open, how many slow
@@ -52,8 +53,8 @@ void Send(int fd, const std::string& s) { (void)!::send(fd, s.data(), s.size(), 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 5) {
-    std::fprintf(stderr, "usage: hold PORT STREAMS SLOW SECONDS\n");
+  if (argc != 6) {
+    std::fprintf(stderr, "usage: hold PORT STREAMS SLOW SECONDS AFTER\n");
     return 2;
   }
   int port = std::atoi(argv[1]), streams = std::atoi(argv[2]), slow = std::atoi(argv[3]);
@@ -65,7 +66,7 @@ int main(int argc, char** argv) {
 
   auto address = [](int i, int net) { return "127.0." + std::to_string(net) + "." + std::to_string(1 + i / 100); };
   const std::string stream_request =
-      "GET /api/v1/changes HTTP/1.1\r\nHost: hub\r\nAccept: text/event-stream\r\n\r\n";
+      "GET /api/v1/changes?after=" + std::string(argv[5]) + " HTTP/1.1\r\nHost: hub\r\nAccept: text/event-stream\r\n\r\n";
   std::vector<Conn> conns;
   for (int i = 0; i < streams; ++i) {
     int fd = Open(port, address(i, 1));

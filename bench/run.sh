@@ -132,7 +132,8 @@ loaded_kb=$(awk '/VmRSS/ {print $2}' "/proc/$list_hub_pid/status")
 health="http://127.0.0.1:$port/healthz"
 read -r _ health_idle_p99 < <(wrk_run "$health" -c4 -t1)
 mkfifo "$work/hold.out"
-"$build/bench/hold" "$port" 1000 200 14 > "$work/hold.out" &
+head_seq=$(curl -s -H "$auth" "127.0.0.1:$port/metrics" | awk '$1 == "coophub_change_seq" {print $2}')
+"$build/bench/hold" "$port" 1000 200 14 "$head_seq" > "$work/hold.out" &
 hold_pid=$!
 pids+=("$hold_pid")
 exec 5< "$work/hold.out"

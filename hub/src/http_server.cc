@@ -201,8 +201,11 @@ struct Core {
   std::optional<tcp::acceptor> acceptor;
   std::optional<net::steady_timer> accept_pause;
   std::atomic<bool> stopping{false};
-  // Declared last, so destroyed first: its jobs hold sessions, which need the above.
+  // Declared last, so destroyed first: their jobs hold sessions, which need the above.
   std::unique_ptr<ElasticPool> pool;
+  // Event streams' next events, apart: a thousand streams catching up from the start
+  // of the change feed take these few threads, never the workers requests need.
+  std::unique_ptr<ElasticPool> stream_pool;
 
   void Accept();
   // One more connection from peer; how many it has open now (0 when not counted).
@@ -442,7 +445,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void NextEvents() {
-    server_.pool->Enqueue([self = Self()] {
+    server_.stream_pool->Enqueue([self = Self()] {
       std::string chunk;
       bool more = false;
       try {
@@ -484,11 +487,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       Lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
       if (ec) return;
       Lowest().expires_after(std::chrono::seconds(2));
+      drain_ = std::make_unique<char[]>(kDrainBytes);  // only while closing: most never need it
       Drain();
     }
   }
   void Drain() {
-    Lowest().async_read_some(net::buffer(drain_), [self = Self()](beast::error_code ec, size_t n) {
+    Lowest().async_read_some(net::buffer(drain_.get(), kDrainBytes), [self = Self()](beast::error_code ec, size_t n) {
       self->drained_ += n;
       if (!ec && self->drained_ < 256 * 1024) self->Drain();
     });
@@ -511,7 +515,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::shared_ptr<http::response<http::empty_body>> stream_head_;
   std::string chunk_;
   Clock::time_point last_sent_;
-  char drain_[4096];
+  static constexpr size_t kDrainBytes = 4096;
+  std::unique_ptr<char[]> drain_;
   size_t drained_ = 0;
 };
 
@@ -569,6 +574,7 @@ HttpServer::HttpServer(RequestHandler handler, const ServerOptions& options) : i
   // bounds requests answered at once, not connections; idle for a minute, they end.
   unsigned threads = std::max(64u, 8 * std::thread::hardware_concurrency());
   s.pool = std::make_unique<ElasticPool>(threads, std::chrono::seconds(60));
+  s.stream_pool = std::make_unique<ElasticPool>(std::max(2u, std::thread::hardware_concurrency()), std::chrono::seconds(60));
   const TlsFiles& tls = options.tls;
   s.secure = !tls.cert.empty();
   if (s.secure) {
