@@ -68,6 +68,29 @@ TEST_F(CsvPlugin, SkippedRowsAreLoggedAndTheRestKept) {
   EXPECT_NE(log.find("2 bad rows skipped"), std::string::npos) << log;
 }
 
+// RFC 4180: a quote inside an unquoted field is a bad row (failed, or skipped with the
+// rest read on); lenient_quotes takes it as written.
+TEST_F(CsvPlugin, AStrayQuoteIsABadRowUnlessLenient) {
+  std::string file = dir_.Write("ledger.csv", std::string(kLedger) + "T-4;08/11/2026;Screen 27\";-150,00;office\nT-5;09/11/2026;Books;-20,00;office\n");
+  SyncResult strict = Sync(LedgerConfig(file));
+  EXPECT_EQ(strict.run.outcome, RunResult::Outcome::kConnectorError);
+  EXPECT_NE(strict.run.message.find("line 5: a quote inside a field that is not quoted"), std::string::npos)
+      << strict.run.message;
+  json skip = LedgerConfig(file);
+  skip["on_bad_row"] = "skip";
+  SyncResult skipped = Sync(skip);
+  ASSERT_TRUE(skipped.ok()) << skipped.run.message;
+  EXPECT_EQ(skipped.received, 4) << "the row after the bad one is read";
+  json lenient = LedgerConfig(file);
+  lenient["lenient_quotes"] = true;
+  SyncResult taken = Sync(lenient);
+  ASSERT_TRUE(taken.ok()) << taken.run.message;
+  EXPECT_EQ(taken.received, 5);
+  bool found = false;
+  for (const auto& r : hub_.Records("ledger")) found |= r["title"] == "Screen 27\"";
+  EXPECT_TRUE(found) << "taken as written";
+}
+
 TEST_F(CsvPlugin, CheckNamesAMissingColumn) {
   std::string file = dir_.Write("ledger.csv", kLedger);
   std::string out, err;

@@ -26,6 +26,8 @@ const std::string& Spec() {
     "quote": {"type": "string", "minLength": 1, "maxLength": 1, "default": "\""},
     "encoding": {"type": "string", "default": "UTF-8", "description": "e.g. UTF-8, latin1, windows-1252"},
     "header": {"type": "boolean", "default": true, "description": "the first row names the columns"},
+    "lenient_quotes": {"type": "boolean", "default": false,
+                       "description": "take a quote inside an unquoted field (5'11\") as written, as spreadsheets do, rather than as a bad row"},
     "on_bad_row": {"type": "string", "enum": ["fail", "skip"], "default": "fail",
                    "description": "fail the run at a bad row, or skip it with a warning in the run log"},
     "auth_header": {"type": "string", "secret": true},)json") + coophub::rows::MappingSchemaProperties() + "}}";
@@ -85,6 +87,9 @@ class Csv : public coophub::Connector {
       if (!run.Record(kStream, *mapped.record)) return false;
       if (++emitted % 10000 == 0) run.Progress(emitted);
       return true;
+    }, [&](const coophub::csv::ReadError& bad) {
+      refuse(bad.line, bad.message);  // throws unless skipping
+      return true;
     });
     if (err) {
       if (err->line == 0) throw coophub::Failure(f.url + ": " + err->message);
@@ -106,6 +111,7 @@ class Csv : public coophub::Connector {
     coophub::csv::CsvOptions o;
     o.delimiter = cfg.value("delimiter", ",")[0];
     o.quote = cfg.value("quote", "\"")[0];
+    o.lenient_quotes = cfg.value("lenient_quotes", false);
     return o;
   }
 

@@ -84,15 +84,24 @@ std::optional<std::string> ToUtf8(std::string_view text, const std::string& enco
   return out;
 }
 
-std::optional<ReadError> ReadRows(std::string_view text, const CsvOptions& o, const RowFn& on_row) {
+constexpr const char* kStrayQuote =
+    "a quote inside a field that is not quoted, or after a quoted field's closing quote: quote the whole "
+    "field and double the quotes in it (\"5'11\"\"\"), or set lenient_quotes: true to take such fields as written";
+
+std::optional<ReadError> ReadRows(std::string_view text, const CsvOptions& o, const RowFn& on_row,
+                                  const BadRowFn& on_bad) {
   struct csv_parser p;
-  // Not CSV_STRICT: a quote inside an unquoted field (5'11") is taken as written, as
-  // spreadsheet programs do. An unterminated quoted field is still an error (below).
-  if (csv_init(&p, 0) != 0) return ReadError{0, "libcsv could not start"};
+  // CSV_STRICT: a stray quote is an error, as RFC 4180 has it; lenient, it is taken as
+  // written. An unterminated quoted field is an error either way (below).
+  auto start = [&] {
+    if (csv_init(&p, o.lenient_quotes ? 0 : CSV_STRICT) != 0) return false;
+    csv_set_delim(&p, static_cast<unsigned char>(o.delimiter));
+    csv_set_quote(&p, static_cast<unsigned char>(o.quote));
+    csv_set_space_func(&p, NoSpace);
+    return true;
+  };
+  if (!start()) return ReadError{0, "libcsv could not start"};
   std::unique_ptr<csv_parser, void (*)(csv_parser*)> guard(&p, csv_free);
-  csv_set_delim(&p, static_cast<unsigned char>(o.delimiter));
-  csv_set_quote(&p, static_cast<unsigned char>(o.quote));
-  csv_set_space_func(&p, NoSpace);
   Builder b{&on_row};
   bool row_open = false;  // the previous line left a quoted field open
   size_t pos = 0;
@@ -107,8 +116,16 @@ std::optional<ReadError> ReadRows(std::string_view text, const CsvOptions& o, co
       OnRowEnd(0, &b);
     } else {
       b.row_ended = false;
-      if (csv_parse(&p, line.data(), line.size(), OnField, OnRowEnd, &b) != line.size())
-        return ReadError{b.line, csv_strerror(csv_error(&p))};
+      if (csv_parse(&p, line.data(), line.size(), OnField, OnRowEnd, &b) != line.size()) {
+        ReadError e{b.line, csv_error(&p) == CSV_EPARSE ? kStrayQuote : csv_strerror(csv_error(&p))};
+        if (b.stop || !on_bad || csv_error(&p) != CSV_EPARSE || !on_bad(e)) return e;
+        // Skipped: the row in progress is dropped, and reading starts over at the next line.
+        csv_free(&p);
+        if (!start()) return ReadError{0, "libcsv could not start"};
+        b.row = Row{};
+        b.row_start = b.line + 1;
+        b.row_ended = true;
+      }
       row_open = !b.row_ended;  // rows end only at a line's end: none did, so a field spans it
     }
     pos = end;
