@@ -234,7 +234,8 @@ void ParseChannel(xmlNode* chan, Feed* f, bool atom) {
 }
 
 // Replaces HTML named entities that XML does not define (&rsquo;, &nbsp;...) with
-// numeric references, so that a lenient parse keeps the characters.
+// numeric references, so that a lenient parse keeps the characters. CDATA sections and
+// comments are copied as they are: an & in them is already just a character.
 std::string FixHtmlEntities(std::string_view doc) {
   if (doc.size() >= 2 && (static_cast<unsigned char>(doc[0]) == 0xFE || static_cast<unsigned char>(doc[0]) == 0xFF ||
                           doc[0] == '\0' || doc[1] == '\0'))
@@ -244,10 +245,20 @@ std::string FixHtmlEntities(std::string_view doc) {
     return std::string(doc);  // the document declares its own entities
   std::string out;
   out.reserve(doc.size());
-  size_t i = 0;
+  size_t i = 0, markup = doc.find("<!");  // the next CDATA section, comment or declaration
   while (i < doc.size()) {
     size_t amp = doc.find('&', i);
     if (amp == std::string_view::npos) break;
+    if (markup < i) markup = doc.find("<!", i);  // found once each, however many & come before it
+    if (markup < amp) {
+      std::string_view rest = doc.substr(markup);
+      std::string_view close = rest.substr(0, 9) == "<![CDATA[" ? "]]>" : rest.substr(0, 4) == "<!--" ? "-->" : "";
+      size_t stop = close.empty() ? markup + 2 : doc.find(close, markup);
+      stop = stop == std::string_view::npos ? doc.size() : close.empty() ? stop : stop + close.size();
+      out.append(doc.substr(i, stop - i));
+      i = stop;
+      continue;
+    }
     out.append(doc.substr(i, amp - i));
     size_t end = amp + 1;
     while (end < doc.size() && end - amp < 32 && std::isalnum(static_cast<unsigned char>(doc[end]))) ++end;

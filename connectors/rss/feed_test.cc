@@ -77,6 +77,28 @@ TEST(FeedParse, Rss20WithEntitiesAndRelativeLinks) {
   EXPECT_EQ(e.tags[0], "news");
 }
 
+// WordPress writes categories and authors in CDATA, where & is a plain character; an
+// Atom text title's & is too once unescaped. Neither may come out as "&amp;".
+TEST(FeedParse, AnAmpersandInCdataIsOneCharacter) {
+  const char* doc = R"(<?xml version="1.0"?>
+<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>Coop</title><link>/</link>
+<!-- a comment with a bare & and an &rsquo; -->
+<item><title><![CDATA[Care & repair: it&rsquo;s <b>on</b>]]></title><link>/p/1</link><guid>p1</guid>
+<dc:creator><![CDATA[Ana & Joan]]></dc:creator><category><![CDATA[Care & Health]]></category>
+<description><![CDATA[<p>Tools &amp; tips</p>]]></description></item>
+<item><title>Caf&eacute; &amp; more &</title><link>/p/2</link><guid>p2</guid></item></channel></rss>)";
+  auto r = Parse(doc, "https://example.coop/feed.xml");
+  ASSERT_TRUE(r.feed) << r.error;
+  ASSERT_EQ(r.feed->entries.size(), 2u);
+  const Entry& e = r.feed->entries[0];
+  EXPECT_EQ(e.author, "Ana & Joan");
+  ASSERT_EQ(e.tags.size(), 1u);
+  EXPECT_EQ(e.tags[0], "Care & Health");
+  EXPECT_EQ(e.summary, "Tools & tips") << "CDATA holding HTML: its entities are the HTML's";
+  EXPECT_NE(e.title.find("Care & repair"), std::string::npos) << e.title;
+  EXPECT_EQ(r.feed->entries[1].title, "Caf\u00e9 & more &") << "outside CDATA the repair still applies";
+}
+
 TEST(FeedParse, Atom10WithXmlBaseAndXhtml) {
   const char* doc = R"(<feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://blog.example/">
 <title type="html">Partner &lt;em&gt;blog&lt;/em&gt;</title>
