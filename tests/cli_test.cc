@@ -42,6 +42,16 @@ TEST(Cli, ReadResumesFromState) {
   ASSERT_EQ(r.rc, 0) << r.err;
   EXPECT_EQ(r.out.find("\"id\":\"1\""), std::string::npos);
   EXPECT_NE(r.out.find("\"id\":\"3\""), std::string::npos);
+  EXPECT_EQ(r.err.find("warning"), std::string::npos) << r.err;
+}
+
+TEST(Cli, ReadSaysWhenAStateKeyNamesNoStream) {
+  Ran r = Coophub({"read", FixturePlugin("count"), "--config", R"({"count":3})", "--state", R"({"number":{"upto":2}})"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_NE(r.out.find("\"id\":\"1\""), std::string::npos) << "read from the start";
+  EXPECT_NE(r.err.find("warning: --state has \"number\", which is no stream this connector read (it read numbers)"),
+            std::string::npos) << r.err;
+  EXPECT_EQ(Coophub({"read", FixturePlugin("count"), "--config", "{}", "--state", "[1]"}).rc, 2) << "not an object";
 }
 
 TEST(Cli, CrashExitsThreeNamingTheSignal) {

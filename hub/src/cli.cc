@@ -14,6 +14,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -479,7 +480,24 @@ int CliMain(int argc, char** argv) {
       if (!s.ok()) return Fail(kExitUsage, s.status().message());
       st = *s;
     }
-    return RunCommand(plugin, hub_file, Command::kRead, *cfg, st, PrintLine);
+    if (!st.is_object()) return Fail(kExitUsage, "--state must be a JSON object of stream name -> that stream's state");
+    std::set<std::string> streams;  // those the connector read or gave state for
+    int rc = RunCommand(plugin, hub_file, Command::kRead, *cfg, st, [&](const Message& m) {
+      if (!m.stream.empty()) streams.insert(m.stream);
+      PrintLine(m);
+    });
+    // A state under a key that names no stream was given to nothing: say so, rather
+    // than let a typo read everything from the start unnoticed.
+    for (const auto& [key, value] : st.items())
+      if (!streams.count(key)) {
+        std::string read;
+        for (const auto& s : streams) read += (read.empty() ? "" : ", ") + s;
+        std::fprintf(stderr,
+                     "warning: --state has \"%s\", which is no stream this connector read (%s): its state was "
+                     "not used. Keys are stream names, as in the STATE lines read prints\n",
+                     key.c_str(), read.empty() ? "it read none" : ("it read " + read).c_str());
+      }
+    return rc;
   } catch (const std::exception& e) {
     return Fail(3, std::string("internal error: ") + e.what());
   }
