@@ -18,6 +18,9 @@ constexpr const char* kAtom10 = "http://www.w3.org/2005/Atom";
 constexpr const char* kAtom03 = "http://purl.org/atom/ns#";
 constexpr const char* kRss10 = "http://purl.org/rss/1.0/";
 constexpr const char* kRss090 = "http://my.netscape.com/rdf/simple/0.9/";
+// RSS 2.0 as some feeds write it, in a default namespace that Userland once proposed.
+constexpr const char* kRss20Userland = "http://backend.userland.com/rss2";
+constexpr const char* kRssUserland = "http://backend.userland.com/rss";
 constexpr const char* kDc = "http://purl.org/dc/elements/1.1/";
 constexpr const char* kDcTerms = "http://purl.org/dc/terms/";
 constexpr const char* kContent = "http://purl.org/rss/1.0/modules/content/";
@@ -39,12 +42,13 @@ bool NameIs(const xmlNode* n, const char* name) {
   return n->type == XML_ELEMENT_NODE && std::strcmp(reinterpret_cast<const char*>(n->name), name) == 0;
 }
 
-// An element of the feed's own vocabulary: no namespace, RSS 1.0/0.90, or Atom.
+// An element of the feed's own vocabulary: no namespace, RSS 1.0/0.90, Userland's RSS
+// 2.0, or Atom.
 bool Core(const xmlNode* n, const char* name) {
   if (!NameIs(n, name)) return false;
   const char* ns = Ns(n);
   return !ns || !std::strcmp(ns, kRss10) || !std::strcmp(ns, kRss090) || !std::strcmp(ns, kAtom10) ||
-         !std::strcmp(ns, kAtom03);
+         !std::strcmp(ns, kAtom03) || !std::strcmp(ns, kRss20Userland) || !std::strcmp(ns, kRssUserland);
 }
 
 bool InNs(const xmlNode* n, const char* ns, const char* name) {
@@ -579,9 +583,10 @@ ParseResult Parse(std::string_view document, const std::string& base_url, const 
   if (f.version.rfind("rss", 0) == 0 && !NameIs(root, "channel")) {
     for (xmlNode* c = root->children; c; c = c->next)
       if (Core(c, "channel")) ParseChannel(c, &f, false);
-    if (NameIs(root, "RDF"))  // RSS 1.0 and 0.90 keep items beside the channel
-      for (xmlNode* c = root->children; c; c = c->next)
-        if (Core(c, "item")) f.entries.push_back(ParseItem(c, false));
+    // RSS 1.0 and 0.90 keep items beside the channel; some RSS 2.0 feeds do too, or
+    // have items under <rss> and no channel at all.
+    for (xmlNode* c = root->children; c; c = c->next)
+      if (Core(c, "item")) f.entries.push_back(ParseItem(c, false));
   } else {
     ParseChannel(root, &f, atom);
   }

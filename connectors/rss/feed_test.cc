@@ -99,6 +99,23 @@ TEST(FeedParse, AnAmpersandInCdataIsOneCharacter) {
   EXPECT_EQ(r.feed->entries[1].title, "Caf\u00e9 & more &") << "outside CDATA the repair still applies";
 }
 
+// RSS 2.0 in Userland's default namespace, and items under <rss> with no channel: both
+// are read, not "ok" with nothing in them.
+TEST(FeedParse, Rss20InItsUserlandNamespaceAndItemsWithoutAChannel) {
+  auto ns = Parse(R"(<rss xmlns="http://backend.userland.com/rss2" version="2.0"><channel><title>Coop</title>
+<link>https://coop.example/</link><item><title>One</title><guid>1</guid></item></channel></rss>)",
+                  "https://coop.example/feed.xml");
+  ASSERT_TRUE(ns.feed) << ns.error;
+  EXPECT_EQ(ns.feed->title, "Coop");
+  ASSERT_EQ(ns.feed->entries.size(), 1u);
+  EXPECT_EQ(ns.feed->entries[0].title, "One");
+  auto bare = Parse(R"(<rss version="2.0"><item><title>Loose</title><guid>2</guid></item></rss>)",
+                    "https://coop.example/feed.xml");
+  ASSERT_TRUE(bare.feed) << bare.error;
+  ASSERT_EQ(bare.feed->entries.size(), 1u);
+  EXPECT_EQ(bare.feed->entries[0].title, "Loose");
+}
+
 TEST(FeedParse, Atom10WithXmlBaseAndXhtml) {
   const char* doc = R"(<feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://blog.example/">
 <title type="html">Partner &lt;em&gt;blog&lt;/em&gt;</title>

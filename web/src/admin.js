@@ -86,14 +86,14 @@ async function syncNow(id, row, refresh) {
   watchSource(id, row, refresh);
 }
 
+// Called once the run is queued or running, so the first event that shows neither means
+// it is over, even when it ended before the stream opened (a short run often does).
 function watchSource(id, row, refresh) {
   const events = new EventSource(`/api/v1/sources/${encodeURIComponent(id)}/events`);
-  let started = false;
   events.addEventListener("source", (e) => {
     const s = JSON.parse(e.data);
     row.querySelector("td.status").replaceWith(sourceStatus(s));
-    if (s.running || s.queued) started = true;
-    else if (started) {  // the run is over: show its outcome with the new counts
+    if (!s.running && !s.queued) {  // the run is over: show its outcome with the new counts
       events.close();
       refresh(id);
     }
