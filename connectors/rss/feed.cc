@@ -170,7 +170,8 @@ bool CommonField(xmlNode* c, Entry* e, bool atom) {
   } else if (Core(c, "author")) {
     if (atom) AtomPerson(c, &e->author, &e->author_email);
     else SplitPerson(Content(c), &e->author, &e->author_email);
-  } else if (InNs(c, kDc, "date") || Core(c, "pubDate") || Core(c, "published") || Core(c, "issued")) {
+  } else if (InNs(c, kDc, "date") || Core(c, "pubDate") || Core(c, "published") || Core(c, "issued") ||
+             InNs(c, kDcTerms, "issued") || InNs(c, kDcTerms, "created")) {
     SetDate(c, &e->published);
   } else if (Core(c, "updated") || Core(c, "modified") || InNs(c, kDcTerms, "modified") ||
              Core(c, "lastBuildDate")) {

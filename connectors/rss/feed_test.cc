@@ -109,11 +109,13 @@ TEST(FeedParse, Rss20InItsUserlandNamespaceAndItemsWithoutAChannel) {
   EXPECT_EQ(ns.feed->title, "Coop");
   ASSERT_EQ(ns.feed->entries.size(), 1u);
   EXPECT_EQ(ns.feed->entries[0].title, "One");
-  auto bare = Parse(R"(<rss version="2.0"><item><title>Loose</title><guid>2</guid></item></rss>)",
+  auto bare = Parse(R"(<rss version="2.0" xmlns:dcterms="http://purl.org/dc/terms/"><item><title>Loose</title>
+<guid>2</guid><dcterms:issued>2026-11-30T09:00:00Z</dcterms:issued></item></rss>)",
                     "https://coop.example/feed.xml");
   ASSERT_TRUE(bare.feed) << bare.error;
   ASSERT_EQ(bare.feed->entries.size(), 1u);
   EXPECT_EQ(bare.feed->entries[0].title, "Loose");
+  EXPECT_EQ(bare.feed->entries[0].published, "2026-11-30T09:00:00Z") << "dcterms:issued is when it was published";
 }
 
 TEST(FeedParse, Atom10WithXmlBaseAndXhtml) {
