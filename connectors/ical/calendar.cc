@@ -79,6 +79,30 @@ std::string LocalIso(icaltimetype t) {
 
 bool IsUtc(icaltimetype t) { return t.zone == icaltimezone_get_utc_timezone(); }
 
+// A TZID as tzdata names it, also when a calendar program prefixed it with its own path
+// (Lightning's "/mozilla.org/20070129_1/America/New_York"): the longest tail of the path
+// that is a known zone. nullptr when none is.
+icaltimezone* ZoneFor(const char* tzid) {
+  if (!tzid || !*tzid) return nullptr;
+  if (icaltimezone* z = icaltimezone_get_builtin_timezone(tzid)) return z;
+  std::string id = tzid;
+  for (size_t slash = id.find('/'); slash != std::string::npos; slash = id.find('/', slash + 1))
+    if (icaltimezone* z = icaltimezone_get_builtin_timezone(id.c_str() + slash + 1)) return z;
+  return nullptr;
+}
+
+// A property's time with its TZID resolved when libical could not (no VTIMEZONE for it,
+// or a prefixed name): otherwise such a time would be read as UTC.
+icaltimetype Zoned(icaltimetype t, icalproperty* p) {
+  if (t.zone || t.is_date || icaltime_is_null_time(t) || !p) return t;
+  if (icaltimezone* z = ZoneFor(icalproperty_get_parameter_as_string(p, "TZID"))) t.zone = z;
+  return t;
+}
+
+icaltimetype Start(icalcomponent* c) {
+  return Zoned(icalcomponent_get_dtstart(c), icalcomponent_get_first_property(c, ICAL_DTSTART_PROPERTY));
+}
+
 // Puts an occurrence's start and end into a record; all-day items keep their date, zoned
 // and floating times also keep the local time as written.
 void SetTimes(json& r, icaltimetype start, int64_t duration_s) {
@@ -101,7 +125,7 @@ void SetTimes(json& r, icaltimetype start, int64_t duration_s) {
 }
 
 int64_t DurationOf(icalcomponent* c, icaltimetype start) {
-  icaltimetype end = icalcomponent_get_dtend(c);
+  icaltimetype end = Zoned(icalcomponent_get_dtend(c), icalcomponent_get_first_property(c, ICAL_DTEND_PROPERTY));
   if (!icaltime_is_null_time(end)) return ToUnix(end) - ToUnix(start);
   if (icalcomponent_get_first_property(c, ICAL_DURATION_PROPERTY))
     return icaldurationtype_as_int(icalcomponent_get_duration(c));
@@ -118,7 +142,7 @@ struct Collector {
 void Expand(icalcomponent* c, Collector& col) {
   const char* uid_c = icalcomponent_get_uid(c);
   std::string uid = uid_c ? uid_c : "";
-  icaltimetype dtstart = icalcomponent_get_dtstart(c);
+  icaltimetype dtstart = Start(c);
   if (icaltime_is_null_time(dtstart) || !icaltime_is_valid_time(dtstart)) {
     col.out->warnings.push_back("VEVENT " + uid + " has no valid DTSTART: skipped");
     return;
@@ -164,19 +188,30 @@ void Expand(icalcomponent* c, Collector& col) {
     icaldatetimeperiodtype rd = icalproperty_get_rdate(p);
     icaltimetype t = icaltime_is_null_time(rd.time) ? rd.period.start : rd.time;
     if (!icaltime_is_null_time(t)) {
-      if (const char* tzid = icalproperty_get_parameter_as_string(p, "TZID"); tzid && !t.zone)
-        t.zone = icaltimezone_get_builtin_timezone(tzid);
+      t = Zoned(t, p);
       int64_t u = ToUnix(t);
       if (u <= col.opts.window_end && u + duration >= col.opts.window_start) add(t);
     }
   }
+  // DTSTART is the first instance of the recurrence set (RFC 5545 3.8.5), also when only
+  // RDATEs follow it.
   if (!recurring) add(dtstart);
+  else if (int64_t u = ToUnix(dtstart); u <= col.opts.window_end && u + duration >= col.opts.window_start)
+    add(dtstart);
   for (icalproperty* p = icalcomponent_get_first_property(c, ICAL_EXDATE_PROPERTY); p;
        p = icalcomponent_get_next_property(c, ICAL_EXDATE_PROPERTY)) {
-    icaltimetype ex = icalproperty_get_exdate(p);
+    icaltimetype ex = Zoned(icalproperty_get_exdate(p), p);
+    if (ex.is_date && !dtstart.is_date) {  // a date on a timed series: every start on that (local) day
+      for (auto it = start_times.begin(); it != start_times.end();)
+        if (it->second.year == ex.year && it->second.month == ex.month && it->second.day == ex.day) {
+          starts.erase(it->first);
+          it = start_times.erase(it);
+        } else {
+          ++it;
+        }
+      continue;
+    }
     if (!ex.zone && !ex.is_date) ex.zone = dtstart.zone;
-    if (const char* tzid = icalproperty_get_parameter_as_string(p, "TZID"); tzid)
-      if (auto* z = icaltimezone_get_builtin_timezone(tzid)) ex.zone = z;
     starts.erase(ToUnix(ex));
   }
   bool todo = icalcomponent_isa(c) == ICAL_VTODO_COMPONENT;
@@ -188,7 +223,7 @@ void Expand(icalcomponent* c, Collector& col) {
     int64_t dur = duration;
     if (auto o = ovr.find(u); o != ovr.end()) {  // this occurrence was moved or edited
       r = BaseRecord(o->second, todo);
-      start = icalcomponent_get_dtstart(o->second);
+      start = Start(o->second);
       if (icaltime_is_null_time(start)) start = start_times.at(u);
       dur = DurationOf(o->second, start);
     } else {
@@ -199,6 +234,24 @@ void Expand(icalcomponent* c, Collector& col) {
     if (recurring) r["data"]["recurrence_id"] = FormatRfc3339(u);
     col.out->records.push_back(std::move(r));
   }
+  ovr.clear();  // taken: what is left has no master in this file
+}
+
+// Occurrences whose series is not in the file (a single-instance invitation, a
+// birthday export): each is an event of its own, under its series' id and start.
+void AddOrphans(Collector& col) {
+  for (auto& [uid, by_start] : col.overrides)
+    for (auto& [u, c] : by_start) {
+      icaltimetype start = Start(c);
+      if (icaltime_is_null_time(start)) continue;
+      int64_t dur = DurationOf(c, start);
+      if (ToUnix(start) > col.opts.window_end || ToUnix(start) + dur < col.opts.window_start) continue;
+      json r = BaseRecord(c, false);
+      r["id"] = uid + "/" + FormatRfc3339(u);
+      SetTimes(r, start, dur);
+      r["data"]["recurrence_id"] = FormatRfc3339(u);
+      col.out->records.push_back(std::move(r));
+    }
 }
 
 void AddTodo(icalcomponent* c, Collector& col) {
@@ -206,7 +259,8 @@ void AddTodo(icalcomponent* c, Collector& col) {
   json r = BaseRecord(c, true);
   r["id"] = uid ? uid : "";
   icaltimetype due = icalcomponent_get_due(c);
-  icaltimetype start = icalcomponent_get_dtstart(c);
+  due = Zoned(due, icalcomponent_get_first_property(c, ICAL_DUE_PROPERTY));
+  icaltimetype start = Start(c);
   icaltimetype t = !icaltime_is_null_time(due) ? due : start;
   if (!icaltime_is_null_time(t) && icaltime_is_valid_time(t)) SetTimes(r, t, 0);
   if (icalproperty* p = icalcomponent_get_first_property(c, ICAL_COMPLETED_PROPERTY))
@@ -225,17 +279,23 @@ void Walk(icalcomponent* root, Collector& col) {
     for (icalproperty* p = icalcomponent_get_first_property(c, ICAL_XLICERROR_PROPERTY); p;
          p = icalcomponent_get_next_property(c, ICAL_XLICERROR_PROPERTY))
       if (const char* e = icalproperty_get_xlicerror(p)) col.out->warnings.push_back(e);
-    if (k == ICAL_VEVENT_COMPONENT) {
+    if (k == ICAL_VEVENT_COMPONENT || k == ICAL_VTODO_COMPONENT) {
       const char* uid = icalcomponent_get_uid(c);
       if (!uid || !*uid) {  // RFC 5545 requires one; feeds in the wild forget it
+        // The same text gives the same id, sync after sync.
         std::string basis = icalcomponent_as_ical_string(c);
         icalcomponent_set_uid(c, ("no-uid-" + std::to_string(std::hash<std::string>{}(basis))).c_str());
         uid = icalcomponent_get_uid(c);
-        col.out->warnings.push_back(std::string("a VEVENT without UID got the id ") + uid);
+        col.out->warnings.push_back(std::string(k == ICAL_VTODO_COMPONENT ? "a VTODO" : "a VEVENT") +
+                                    " without UID got the id " + uid);
       }
+    }
+    if (k == ICAL_VEVENT_COMPONENT) {
+      const char* uid = icalcomponent_get_uid(c);
       icaltimetype rid = icalcomponent_get_recurrenceid(c);
       if (!icaltime_is_null_time(rid)) {
-        if (!rid.zone && !rid.is_date) rid.zone = icalcomponent_get_dtstart(c).zone;
+        rid = Zoned(rid, icalcomponent_get_first_property(c, ICAL_RECURRENCEID_PROPERTY));
+        if (!rid.zone && !rid.is_date) rid.zone = Start(c).zone;
         col.overrides[uid][ToUnix(rid)] = c;
       } else {
         masters.push_back(c);
@@ -251,6 +311,7 @@ void Walk(icalcomponent* root, Collector& col) {
       stack.push_back(ch);
   }
   for (icalcomponent* m : masters) Expand(m, col);
+  AddOrphans(col);
   for (icalcomponent* t : todos) AddTodo(t, col);
 }
 

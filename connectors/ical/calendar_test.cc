@@ -63,6 +63,51 @@ TEST(Calendar, NamedZoneWithoutVtimezoneUsesTzdata) {
   EXPECT_EQ(r.records[0]["end"], "2026-01-15T14:30:00Z");
 }
 
+// Lightning writes its own path before the zone name, without a VTIMEZONE that libical
+// takes: the zone is the known tail of the path, not UTC.
+TEST(Calendar, APrefixedTzidIsTheZoneItEndsWith) {
+  std::string text = Cal("BEGIN:VEVENT\r\nUID:x\r\nSUMMARY:Call\r\n"
+                         "DTSTART;TZID=/mozilla.org/20070129_1/America/New_York:20260115T090000\r\n"
+                         "DTEND;TZID=/mozilla.org/20070129_1/America/New_York:20260115T093000\r\nEND:VEVENT\r\n");
+  ParseResult r = Parse(text, Window("2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z"));
+  ASSERT_EQ(r.records.size(), 1u) << r.error;
+  EXPECT_EQ(r.records[0]["time"], "2026-01-15T14:00:00Z");
+  EXPECT_EQ(r.records[0]["end"], "2026-01-15T14:30:00Z");
+}
+
+// RFC 5545 3.8.5: the recurrence set is DTSTART, the RRULE's and RDATE's instances, less
+// EXDATE; a date EXDATE on a timed series takes out that day's occurrence.
+TEST(Calendar, DtstartRdatesAndDateExdates) {
+  std::string rdates = Cal("BEGIN:VEVENT\r\nUID:r\r\nSUMMARY:Workshop\r\nDTSTART:20260302T090000Z\r\n"
+                           "DURATION:PT2H\r\nRDATE:20260309T090000Z,20260316T090000Z\r\nEND:VEVENT\r\n");
+  ParseResult r = Parse(rdates, Window("2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z"));
+  ASSERT_EQ(r.records.size(), 3u) << "DTSTART and two RDATEs";
+  EXPECT_EQ(r.records[0]["time"], "2026-03-02T09:00:00Z");
+  std::string weekly = Cal(std::string(kParisZone) +
+                           "BEGIN:VEVENT\r\nUID:w\r\nSUMMARY:Shift\r\nDTSTART;TZID=Europe/Paris:20261005T080000\r\n"
+                           "DURATION:PT8H\r\nRRULE:FREQ=WEEKLY;COUNT=4\r\nEXDATE;VALUE=DATE:20261012\r\nEND:VEVENT\r\n");
+  r = Parse(weekly, Window("2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z"));
+  ASSERT_EQ(r.records.size(), 3u);
+  for (const auto& rec : r.records) EXPECT_NE(rec["time"], "2026-10-12T06:00:00Z") << rec.dump();
+}
+
+// A moved occurrence whose series is elsewhere (an invitation to one instance, a
+// birthday export) is kept as an event; a to-do without UID gets a stable id.
+TEST(Calendar, AnOccurrenceWithoutItsSeriesAndATodoWithoutUid) {
+  std::string text = Cal("BEGIN:VEVENT\r\nUID:series@elsewhere\r\nRECURRENCE-ID:20261105T100000Z\r\n"
+                         "DTSTART:20261105T110000Z\r\nDTEND:20261105T120000Z\r\nSUMMARY:Moved once\r\nEND:VEVENT\r\n"
+                         "BEGIN:VTODO\r\nSUMMARY:Order gloves\r\nDUE:20261110T170000Z\r\nEND:VTODO\r\n");
+  ParseResult a = Parse(text, Window("2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z"));
+  ASSERT_EQ(a.records.size(), 2u) << a.error;
+  EXPECT_EQ(a.records[0]["id"], "series@elsewhere/2026-11-05T10:00:00Z");
+  EXPECT_EQ(a.records[0]["title"], "Moved once");
+  EXPECT_EQ(a.records[0]["time"], "2026-11-05T11:00:00Z");
+  EXPECT_EQ(a.records[1]["kind"], "task");
+  std::string id = a.records[1]["id"];
+  EXPECT_EQ(id.rfind("no-uid-", 0), 0u) << id;
+  EXPECT_EQ(Parse(text, Window("2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z")).records[1]["id"], id) << "stable";
+}
+
 TEST(Calendar, AllDayEventsKeepTheirDateAndTodosAreTasks) {
   std::string text = Cal("BEGIN:VEVENT\r\nUID:hol\r\nSUMMARY:Coop holiday\r\nDTSTART;VALUE=DATE:20261224\r\n"
                          "DTEND;VALUE=DATE:20261227\r\nCATEGORIES:holiday\r\nLOCATION:Everywhere\r\nEND:VEVENT\r\n"
