@@ -295,6 +295,22 @@ const json* GetPath(const json& doc, const std::string& path) {
   return cur;
 }
 
+// A time cursor moved back by overlap seconds, written as it was (with its zone, or
+// without one when the API writes local times); any other cursor as it is. Reading from
+// a little before the last change stored catches edits made in the cursor's own second
+// (many APIs filter with a strict "after", to the second) and changes whose time was
+// written late; what comes again unchanged is dropped by the store's hash.
+json Overlapped(const json& cursor, int64_t overlap) {
+  if (overlap <= 0 || !cursor.is_string() || AllDigits(cursor.get<std::string>())) return cursor;
+  auto t = ParseTime(cursor);
+  if (!t) return cursor;
+  std::string s = cursor.get<std::string>(), out = FormatRfc3339(*t - overlap);
+  bool zoned = s.back() == 'Z' || s.back() == 'z' || (s.size() > 19 && (s[s.size() - 6] == '+' || s[s.size() - 6] == '-'));
+  if (!zoned) out.pop_back();                 // "2026-11-30T10:00:00": local, as sent
+  if (!zoned && s[10] == ' ') out[10] = ' ';  // "2026-11-30 10:00:00"
+  return out;
+}
+
 int CompareCursor(const json& a, const json& b) {
   std::string x = ToText(a), y = ToText(b);
   if (AllDigits(x) && AllDigits(y)) {
@@ -596,6 +612,8 @@ json Api::ReadStream(const json& stream, const json& state, const std::function<
   json cursor = state.is_object() && state.contains("cursor") ? state["cursor"] : json();
   if (cursor.is_null() && inc && inc->contains("start")) cursor = ExpandJson((*inc)["start"], Scope{&config_, nullptr, nullptr});
   json best = cursor;
+  // What is asked for and kept: from a little before the cursor (Overlapped).
+  json from = inc ? Overlapped(cursor, inc->value("overlap_s", int64_t{0})) : cursor;
   const json* pag = stream.contains("pagination") ? &stream["pagination"] : nullptr;
   std::string type = pag ? (*pag)["type"].get<std::string>() : "";
   Page page;
@@ -605,7 +623,7 @@ json Api::ReadStream(const json& stream, const json& state, const std::function<
   std::vector<std::string> seen_urls;
 
   for (int64_t n = 0; n < max_pages; ++n) {
-    HttpRequest req = BuildRequest(stream, page, cursor);
+    HttpRequest req = BuildRequest(stream, page, from);
     std::string shown = Redact(req.url);
     HttpResponse resp = Fetch(req);
     json body = ParseBody(resp, shown);
@@ -620,7 +638,7 @@ json Api::ReadStream(const json& stream, const json& state, const std::function<
       if (inc) {
         const json* v = GetPath(item, (*inc)["field"].get<std::string>());
         if (v && !v->is_null()) {
-          if (!cursor.is_null() && CompareCursor(*v, cursor) < 0) {
+          if (!from.is_null() && CompareCursor(*v, from) < 0) {
             reached_cursor = (*inc)["order"] == "desc" && &item == &records.back();
             continue;  // older than what is stored already
           }

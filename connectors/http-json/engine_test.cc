@@ -197,7 +197,7 @@ TEST(Api, PagesRetriesAndKeepsTheCursor) {
   EXPECT_EQ(sc.warnings[0].find("k%26y"), std::string::npos) << sc.warnings[0];  // the key is never shown
   EXPECT_NE(sc.warnings[0].find("api_key=***"), std::string::npos) << sc.warnings[0];
 
-  // The next run sends the cursor, and drops what is older than it.
+  // The next run sends the cursor less the overlap (5 min), and drops what is older.
   sc.answers = {Answer(200, R"({"data":{"items":[{"id":1,"name":"a","updated":"2026-11-01T00:00:00Z"},
                                                  {"id":4,"name":"d","updated":"2026-11-04T00:00:00Z"}]}})"),
                 Answer(200, R"({"data":{"items":[]}})")};
@@ -205,8 +205,42 @@ TEST(Api, PagesRetriesAndKeepsTheCursor) {
   state = api.ReadStream(TestManifest()["streams"][0], state, [&](json r) { got.push_back(r); return true; });
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0]["id"], "4");
-  EXPECT_NE(sc.asked[3].url.find("since=2026-11-03T00%3A00%3A00Z"), std::string::npos) << sc.asked[3].url;
+  EXPECT_NE(sc.asked[3].url.find("since=2026-11-02T23%3A55%3A00Z"), std::string::npos) << sc.asked[3].url;
   EXPECT_EQ(state["cursor"], "2026-11-04T00:00:00Z");
+}
+
+// WordPress's modified_after is strict and to the second: an edit in the cursor's own
+// second, or one whose time was written late, would be missed for good. Every time
+// cursor is read again from overlap_s (300) before it; the store drops what is unchanged.
+TEST(Api, ATimeCursorIsReadAgainFromAnOverlap) {
+  Script sc;
+  json m = TestManifest();
+  json stream = m["streams"][0];
+  stream["pagination"]["size"] = 10;  // one page holds them all
+  sc.answers = {Answer(200, R"({"data":{"items":[
+      {"id":1,"name":"same second","updated":"2026-11-30T10:00:00"},
+      {"id":2,"name":"written late","updated":"2026-11-30T09:58:00"},
+      {"id":3,"name":"too old","updated":"2026-11-30T09:50:00"}]}})")};
+  Api api(m, json{{"api_key", "k"}}, sc.io());
+  std::vector<std::string> got;
+  json state = api.ReadStream(stream, json{{"cursor", "2026-11-30T10:00:00"}}, [&](json r) {
+    got.push_back(r["title"]);
+    return true;
+  });
+  EXPECT_EQ(got, (std::vector<std::string>{"same second", "written late"}));
+  ASSERT_EQ(sc.asked.size(), 1u);
+  EXPECT_NE(sc.asked[0].url.find("since=2026-11-30T09%3A55%3A00&"), std::string::npos)
+      << "a local time stays local: " << sc.asked[0].url;
+  EXPECT_EQ(state["cursor"], "2026-11-30T10:00:00");
+
+  stream["incremental"]["overlap_s"] = 0;  // an API whose filter is inclusive may say so
+  sc.answers = {Answer(200, R"({"data":{"items":[]}})")};
+  api.ReadStream(stream, json{{"cursor", "2026-11-30T10:00:00+01:00"}}, [](json) { return true; });
+  EXPECT_NE(sc.asked[1].url.find("since=2026-11-30T10%3A00%3A00%2B01%3A00"), std::string::npos) << sc.asked[1].url;
+  stream["incremental"]["overlap_s"] = 60;
+  sc.answers = {Answer(200, R"({"data":{"items":[]}})")};
+  api.ReadStream(stream, json{{"cursor", "12345"}}, [](json) { return true; });
+  EXPECT_NE(sc.asked[2].url.find("since=12345"), std::string::npos) << "ids are not times: " << sc.asked[2].url;
 }
 
 TEST(Api, GivesUpWithAMessageThatSaysWhy) {

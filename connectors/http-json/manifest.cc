@@ -152,7 +152,9 @@ void CheckStream(const Checker& c, json& s, const std::string& key) {
   if (s.contains("pagination")) CheckPagination(c, s["pagination"], key + ".pagination");
   if (s.contains("incremental")) {
     json& inc = s["incremental"];
-    c.Keys(inc, key + ".incremental", {"field", "param", "in", "order", "start"});
+    c.Keys(inc, key + ".incremental", {"field", "param", "in", "order", "start", "overlap_s"});
+    c.PositiveInt(inc, key + ".incremental", "overlap_s");
+    if (!inc.contains("overlap_s")) inc["overlap_s"] = 300;
     c.String(inc, key + ".incremental", "field", true);
     c.OneOf(inc, key + ".incremental", "order", {"asc", "desc", "any"});
     c.OneOf(inc, key + ".incremental", "in", {"query", "variables", "body"});
