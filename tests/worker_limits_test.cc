@@ -125,6 +125,24 @@ TEST(ExecConnectors, SingerTapRunsAndResumesFromItsState) {
   EXPECT_EQ(again.received, 0) << "the tap got its state back and emitted nothing new";
 }
 
+// A Python tap's stderr: each logging line at its own level, and a crash named by the
+// exception it raised and where, not by what an exit handler logged after it.
+TEST(ExecConnectors, APythonTapsLogLevelsAndItsExceptionAreRead) {
+  testing::ScratchHub hub;
+  std::string tap = std::string("singer:") + COOPHUB_SOURCE_DIR + "/tests/fixtures/python_tap.py";
+  SyncResult r = hub.Sync("members", tap);
+  EXPECT_EQ(r.run.outcome, RunResult::Outcome::kCrashed) << "exit 1 without an ERROR message: " << r.run.message;
+  EXPECT_NE(r.run.message.find("it raised ConnectionError: members API refused page 2 (File \""), std::string::npos)
+      << r.run.message;
+  EXPECT_NE(r.run.message.find("in fetch_page)"), std::string::npos) << r.run.message;
+  std::map<std::string, std::string> level;
+  for (const auto& l : hub.store().RunLogs(r.run_id).value()) level[l.message] = l.level;
+  EXPECT_EQ(level["stderr: INFO tap_fixture: Beginning sync of stream 'members'"], "info");
+  EXPECT_EQ(level["stderr: WARNING tap_fixture: field 'phone' has no type"], "warn");
+  EXPECT_EQ(level["stderr: DEBUG tap_fixture: config read"], "debug");
+  EXPECT_EQ(level["stderr: ConnectionError: members API refused page 2"], "warn") << "no level word: a warning";
+}
+
 TEST(ExecConnectors, MissingProgramIsNamed) {
   testing::ScratchHub hub;
   SyncResult r = hub.Sync("x", "exec:./no-such-script.sh");

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cctype>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -143,6 +144,10 @@ class RunLoop {
   RunResult result_;
   bool stopped_ = false;
   std::string out_, err_, err_tail_;
+  // A Python traceback on stderr: whether one is being read, its last frame and the
+  // exception it ended with (what a crash report should name, not the last log line).
+  bool in_traceback_ = false;
+  std::string last_frame_, exception_;
   std::string error_message_;  // from an ERROR line
   bool error_retryable_ = false;
   bool check_failed_ = false;
@@ -198,6 +203,24 @@ void RunLoop::DrainLines(bool at_eof) {
   }
 }
 
+// The level a log line on stderr gives itself: Python's logging and most others write it
+// as a word near the start ("INFO tap: ...", "2026-12-02 10:00:00,123 WARNING ...",
+// "level=error ..."). Unmarked lines are warnings: a connector's stderr is for trouble.
+namespace {
+const char* StderrLevel(const std::string& line) {
+  static const std::pair<const char*, const char*> kWords[] = {
+      {"DEBUG", "debug"}, {"INFO", "info"},    {"WARNING", "warn"},  {"WARN", "warn"},
+      {"ERROR", "error"}, {"CRITICAL", "error"}, {"FATAL", "error"}};
+  std::string head = line.substr(0, 48);
+  for (auto& c : head) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  auto boundary = [&](size_t i) { return i >= head.size() || !std::isalnum(static_cast<unsigned char>(head[i])); };
+  for (const auto& [word, level] : kWords)
+    for (size_t at = head.find(word); at != std::string::npos; at = head.find(word, at + 1))
+      if ((at == 0 || boundary(at - 1)) && boundary(at + std::strlen(word))) return level;
+  return "warn";
+}
+}  // namespace
+
 void RunLoop::DrainStderr(bool at_eof) {
   size_t start = 0;
   for (;;) {
@@ -207,9 +230,20 @@ void RunLoop::DrainStderr(bool at_eof) {
     start = nl + 1;
     if (line.empty()) continue;
     err_tail_ = line.substr(0, 500);
+    if (line.rfind("Traceback (most recent call last):", 0) == 0) {
+      in_traceback_ = true;
+    } else if (in_traceback_) {
+      size_t text = line.find_first_not_of(" \t");
+      if (text != 0) {  // indented: a frame or its source line
+        if (line.compare(text, 5, "File ") == 0) last_frame_ = line.substr(text, 300);
+      } else {  // the first line back at the margin is the exception
+        exception_ = line.substr(0, 500);
+        in_traceback_ = false;
+      }
+    }
     if (++stderr_lines_ <= 1000 && !stopped_) {
       try {
-        (void)sink_(Message::Log("warn", "stderr: " + line));
+        (void)sink_(Message::Log(StderrLevel(line), "stderr: " + line));
       } catch (const std::exception&) {  // a log line that cannot be kept is not worth a run
       }
     }
@@ -244,7 +278,9 @@ void RunLoop::CheckLimits() {
 
 void RunLoop::Classify(int ws, int64_t peak_rss_kib) {
   if (stopped_) return;
-  std::string tail = err_tail_.empty() ? "" : "; its last words on stderr: \"" + err_tail_ + "\"";
+  std::string tail = !exception_.empty()
+                         ? "; it raised " + exception_ + (last_frame_.empty() ? "" : " (" + last_frame_ + ")")
+                         : err_tail_.empty() ? "" : "; its last words on stderr: \"" + err_tail_ + "\"";
   bool near_memory_limit = peak_rss_kib * 1024 > r_.limits.memory_bytes * 3 / 4;
   if (WIFSIGNALED(ws)) {
     result_.outcome = RunResult::Outcome::kCrashed;
