@@ -311,6 +311,26 @@ void CollectText(xmlNode* n, std::string* out) {
   }
 }
 
+// Why a feed that parsed has no entries: <item> or <entry> elements where this reader
+// does not look for them (another namespace, deeper down), or none at all.
+std::string WhyEmpty(xmlNode* root) {
+  std::vector<xmlNode*> stack = {root};
+  while (!stack.empty()) {
+    xmlNode* n = stack.back();
+    stack.pop_back();
+    for (xmlNode* c = n->children; c; c = c->next) {
+      if (c->type != XML_ELEMENT_NODE) continue;
+      if (NameIs(c, "item") || NameIs(c, "entry"))
+        return "it has <" + Str(c->name) + "> elements" +
+               (Ns(c) ? " in the namespace " + std::string(Ns(c)) + ", which is not RSS's or Atom's" : " where a feed does not keep them (inside <" + Str(n->name) + ">)") +
+               ": the site writes a variant of RSS or Atom that this reader does not take";
+      stack.push_back(c);
+    }
+  }
+  return "the document lists no <item> or <entry> at all: a new site, or a feed of a category or search "
+         "with nothing in it; if the site shows posts, check this is the address of its feed of all posts";
+}
+
 std::string VersionOf(xmlNode* root) {
   const char* ns = Ns(root);
   if (NameIs(root, "feed")) {
@@ -591,6 +611,7 @@ ParseResult Parse(std::string_view document, const std::string& base_url, const 
   } else {
     ParseChannel(root, &f, atom);
   }
+  if (f.entries.empty()) f.why_empty = WhyEmpty(root);
   out.feed = std::move(f);
   return out;
 }

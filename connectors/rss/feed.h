@@ -30,6 +30,9 @@ struct Feed {
   std::string version;  // rss090, rss091, rss092, rss10, rss20, atom03, atom10
   std::string id, title, link, subtitle, language, author, author_email, updated;
   std::vector<Entry> entries;
+  // Set when there are no entries: why, as far as the document tells (items in a
+  // namespace this reader does not take as the feed's, or none at all).
+  std::string why_empty;
 };
 
 struct ParseResult {

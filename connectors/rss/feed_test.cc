@@ -118,6 +118,24 @@ TEST(FeedParse, Rss20InItsUserlandNamespaceAndItemsWithoutAChannel) {
   EXPECT_EQ(bare.feed->entries[0].published, "2026-11-30T09:00:00Z") << "dcterms:issued is when it was published";
 }
 
+// A feed that parses but lists nothing says why, as far as the document tells.
+TEST(FeedParse, AnEmptyFeedSaysWhy) {
+  auto odd = Parse(R"(<rss version="2.0"><channel><title>T</title><link>/</link>
+<x:list xmlns:x="urn:example:list"><x:item><title>Hidden</title></x:item></x:list></channel></rss>)",
+                   "https://coop.example/feed.xml");
+  ASSERT_TRUE(odd.feed) << odd.error;
+  EXPECT_TRUE(odd.feed->entries.empty());
+  EXPECT_NE(odd.feed->why_empty.find("<item> elements in the namespace urn:example:list"), std::string::npos)
+      << odd.feed->why_empty;
+  auto none = Parse(R"(<rss version="2.0"><channel><title>T</title><link>/</link></channel></rss>)",
+                    "https://coop.example/feed.xml");
+  ASSERT_TRUE(none.feed) << none.error;
+  EXPECT_NE(none.feed->why_empty.find("lists no <item> or <entry> at all"), std::string::npos) << none.feed->why_empty;
+  auto full = Parse(R"(<rss version="2.0"><channel><item><title>A</title></item></channel></rss>)", "https://x/");
+  ASSERT_TRUE(full.feed);
+  EXPECT_EQ(full.feed->why_empty, "");
+}
+
 TEST(FeedParse, Atom10WithXmlBaseAndXhtml) {
   const char* doc = R"(<feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://blog.example/">
 <title type="html">Partner &lt;em&gt;blog&lt;/em&gt;</title>

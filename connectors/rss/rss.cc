@@ -78,7 +78,8 @@ class Rss : public coophub::Connector {
     coophub::Fetched f = coophub::FetchDocument(run, coophub::json(), kAccept);
     auto feed = ParseOrFail(f);
     run.Check(true, "found " + feed.version + " feed \"" + feed.title + "\" with " +
-                        std::to_string(feed.entries.size()) + " entries at " + f.url);
+                        std::to_string(feed.entries.size()) + " entries at " + f.url +
+                        (feed.entries.empty() ? ": " + feed.why_empty : ""));
   }
 
   void Discover(coophub::Run& run) override {
