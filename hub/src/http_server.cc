@@ -281,8 +281,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void OnHeader(beast::error_code ec) {
-    if (ec == http::error::body_limit)  // a Content-Length past it: said before the body comes
-      return Refuse(413, "Payload too large", "the request body is over " + std::to_string(limits_.body_bytes >> 20) + " MB");
+    if (ec == http::error::body_limit) return TooLarge();  // a Content-Length past it: said before the body comes
     if (ec == http::error::header_limit)
       return Refuse(431, "Headers too large",
                     "the request's headers are over " + std::to_string(limits_.header_bytes / 1024) + " KB in all");
@@ -317,12 +316,14 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void ReadBody() {
     Lowest().expires_after(limits_.body_deadline);
     http::async_read(stream_, buffer_, *parser_, [self = Self()](beast::error_code ec, size_t) {
-      if (ec == http::error::body_limit)
-        return self->Refuse(413, "Payload too large", "the request body is over " +
-                                                          std::to_string(self->limits_.body_bytes >> 20) + " MB");
+      if (ec == http::error::body_limit) return self->TooLarge();
       if (ec) return self->Close();
       self->Dispatch();
     });
+  }
+
+  void TooLarge() {
+    Refuse(413, "Payload too large", "the request body is over " + std::to_string(limits_.body_bytes >> 20) + " MB");
   }
 
   // Answers a request the server will not take, then closes: what is left unread of it
