@@ -7,6 +7,7 @@
 #include <libxml/tree.h>
 #include <libxml/uri.h>
 
+#include <coophub/encoding.hpp>
 #include <coophub/time.hpp>
 #include <cstring>
 #include <memory>
@@ -113,7 +114,14 @@ std::string TextConstruct(xmlNode* n, bool assume_html) {
   if (xhtml || (mode == "xml" && has_elements) || (assume_html && has_elements))
     return HtmlToText(InnerXml(n));
   std::string text = Content(n);
-  if (mode == "base64") text = Base64Decode(text);
+  // Atom 0.3 says mode="base64"; Atom 1.0 (RFC 4287 4.1.3.3) base64-encodes any media
+  // type that is neither text nor XML (type="application/octet-stream").
+  bool binary_type = type.find('/') != std::string::npos && type.rfind("text/", 0) != 0 &&
+                     type.find("xml") == std::string::npos && type != "text/html";
+  if (mode == "base64" || binary_type) {
+    text = Base64Decode(text);
+    if (InvalidUtf8At(text) != std::string::npos) return "";  // binary: nothing a person could read
+  }
   bool html = type == "html" || type == "text/html" || mode == "escaped" || assume_html;
   if (type == "text" || type == "text/plain") html = false;
   return html ? HtmlToText(text) : Collapse(text);

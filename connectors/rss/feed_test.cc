@@ -136,6 +136,20 @@ TEST(FeedParse, AnEmptyFeedSaysWhy) {
   EXPECT_EQ(full.feed->why_empty, "");
 }
 
+// Atom 1.0 base64-encodes a text construct whose type is neither text nor XML; Atom
+// 0.3 says mode="base64". Both are decoded; bytes that are not text are dropped.
+TEST(FeedParse, Base64TextIsDecoded) {
+  auto r = Parse(R"(<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title>
+<entry><id>1</id><title type="application/octet-stream">
+  RXhhbXBsZSA8Yj5BdG9tPC9iPg==
+</title></entry>
+<entry><id>2</id><title type="application/octet-stream">/wD+</title></entry></feed>)", "https://x/");
+  ASSERT_TRUE(r.feed) << r.error;
+  ASSERT_EQ(r.feed->entries.size(), 2u);
+  EXPECT_EQ(r.feed->entries[0].title, "Example <b>Atom</b>");
+  EXPECT_EQ(r.feed->entries[1].title, "") << "not UTF-8";
+}
+
 TEST(FeedParse, Atom10WithXmlBaseAndXhtml) {
   const char* doc = R"(<feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://blog.example/">
 <title type="html">Partner &lt;em&gt;blog&lt;/em&gt;</title>
