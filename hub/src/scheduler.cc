@@ -98,19 +98,10 @@ std::vector<SourceLiveStatus> Scheduler::Snapshot() const {
   return out;
 }
 
-void Scheduler::Changed() {
-  ++version_;
-  status_cv_.notify_all();
-}
+void Scheduler::Changed() { ++version_; }
 
 uint64_t Scheduler::StatusVersion() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return version_;
-}
-
-uint64_t Scheduler::WaitForStatus(uint64_t seen, int64_t timeout_ms) const {
-  std::unique_lock<std::mutex> lock(mu_);
-  status_cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] { return version_ != seen || stopping_; });
   return version_;
 }
 

@@ -55,8 +55,6 @@ class Scheduler {
   // A number that grows whenever a source's live status changes (queued, started,
   // progress, finished): Snapshot() again once it has moved.
   uint64_t StatusVersion() const;
-  // Blocks until StatusVersion() passes seen, or timeout_ms passes; returns it.
-  uint64_t WaitForStatus(uint64_t seen, int64_t timeout_ms) const;
 
  private:
   struct Entry {
@@ -77,7 +75,6 @@ class Scheduler {
   int running_ = 0;                       // guarded by mu_
   bool stopping_ = false;                 // guarded by mu_
   uint64_t version_ = 0;                  // guarded by mu_
-  mutable std::condition_variable status_cv_;  // version_ moved
   std::mt19937_64 rng_;                   // guarded by mu_
   std::atomic<bool> cancel_{false};
   std::thread loop_;

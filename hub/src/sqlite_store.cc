@@ -137,11 +137,6 @@ class SqliteStore final : public Store {
       stopping_ = true;
     }
     cv_.notify_all();
-    {
-      std::lock_guard<std::mutex> lock(seq_mu_);
-      stopping_seq_ = true;
-    }
-    seq_cv_.notify_all();
     if (writer_.joinable()) writer_.join();
   }
 
@@ -246,7 +241,6 @@ class SqliteStore final : public Store {
   Result<ChangePage> ListChanges(int64_t after, const std::vector<std::string>& visibilities, int limit) override;
   Result<std::map<std::pair<std::string, std::string>, int64_t>> RunTotals() override;
   int64_t LastSeq() override;
-  bool WaitForChange(int64_t after, int64_t timeout_ms) override;
   Result<std::string> GetRecord(int64_t uid) override {
     return WithReader<std::string>([&](Db& db) -> Result<std::string> {
       sqlite3_stmt* st = db.Prepare("SELECT json FROM records WHERE uid=?");
@@ -435,9 +429,7 @@ class SqliteStore final : public Store {
   };
   std::vector<SearchOp> search_ops_;  // writer thread only
   std::mutex seq_mu_;
-  std::condition_variable seq_cv_;
   int64_t committed_seq_ = 0;  // guarded by seq_mu_
-  bool stopping_seq_ = false;  // guarded by seq_mu_: wakes waiters at shutdown
 
   std::mutex mu_;
   std::condition_variable cv_;
@@ -570,11 +562,8 @@ Result<WriteStats> SqliteStore::ApplyBatch(Db& db, const WriteBatch& b) {
     return s;
   }
   if (next_seq_ != seq_before) {
-    {
-      std::lock_guard<std::mutex> lock(seq_mu_);
-      committed_seq_ = next_seq_ - 1;
-    }
-    seq_cv_.notify_all();
+    std::lock_guard<std::mutex> lock(seq_mu_);
+    committed_seq_ = next_seq_ - 1;
   }
   return stats;
 }
@@ -634,12 +623,6 @@ Result<std::map<std::pair<std::string, std::string>, int64_t>> SqliteStore::RunT
 int64_t SqliteStore::LastSeq() {
   std::lock_guard<std::mutex> lock(seq_mu_);
   return committed_seq_;
-}
-
-bool SqliteStore::WaitForChange(int64_t after, int64_t timeout_ms) {
-  std::unique_lock<std::mutex> lock(seq_mu_);
-  return seq_cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
-                          [&] { return committed_seq_ > after || stopping_seq_; });
 }
 
 // Below this many records matching a search's other filters, the search walks them.

@@ -117,10 +117,9 @@ class Store {
                                          int limit) = 0;
   // How many runs each source has had, by status: (source, status) -> count.
   virtual Result<std::map<std::pair<std::string, std::string>, int64_t>> RunTotals() = 0;
-  // The newest committed change's seq.
+  // The newest committed change's seq. Cheap: the HTTP server asks it for every open
+  // change stream and long poll, several times a second (ApiResponse::ready).
   virtual int64_t LastSeq() = 0;
-  // Blocks until a change after `after` is committed or `timeout_ms` passes; true if one was.
-  virtual bool WaitForChange(int64_t after, int64_t timeout_ms) = 0;
 };
 
 struct SqliteOptions {
