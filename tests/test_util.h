@@ -74,8 +74,9 @@ class ScratchHub {
     src.plugin = plugin;
     src.config = config;
     src.limits = limits;
-    return SyncSource(*store_, hub_, src, SyncOptions{});
+    return Sync(src);
   }
+  SyncResult Sync(const SourceConfig& src) { return SyncSource(*store_, hub_, src, SyncOptions{}); }
   // The records of one source (all sources when ""), newest first.
   json Records(const std::string& source = "") {
     RecordQuery q;

@@ -115,7 +115,8 @@ Status ParseSource(const Ctx& c, const YAML::Node& n, size_t i, const Limits& de
                            ": every source needs an id of letters, digits, - or _ (e.g. news)");
   s->id = n["id"].Scalar();
   where = "sources." + s->id;
-  if (auto st = CheckKeys(c, n, where, {"id", "plugin", "every", "visibility", "enabled", "limits", "config"}); !st.ok())
+  if (auto st = CheckKeys(c, n, where, {"id", "plugin", "every", "visibility", "enabled", "limits", "config", "streams", "singer"});
+      !st.ok())
     return st;
   if (!n["plugin"] || !n["plugin"].IsScalar() || n["plugin"].Scalar().empty())
     return Status::Invalid(c.At(n, where + ".plugin") + ": missing; name the connector, e.g. plugin: rss");
@@ -133,6 +134,31 @@ Status ParseSource(const Ctx& c, const YAML::Node& n, size_t i, const Limits& de
   if (n["config"]) {
     if (!n["config"].IsMap()) return Status::Invalid(c.At(n["config"], where + ".config") + " must be a mapping");
     s->config = ToJson(n["config"]);
+  }
+  if (const YAML::Node& st = n["streams"]) {
+    if (!st.IsSequence() || st.size() == 0)
+      return Status::Invalid(c.At(st, where + ".streams") + " must be a list of stream names (leave it out for all)");
+    for (const auto& name : st) {
+      if (!name.IsScalar() || name.Scalar().empty())
+        return Status::Invalid(c.At(name, where + ".streams") + ": each entry must be a stream name");
+      s->streams.push_back(name.Scalar());
+    }
+  }
+  if (const YAML::Node& sg = n["singer"]) {
+    if (s->plugin.rfind("singer:", 0) != 0)
+      return Status::Invalid(c.At(sg, where + ".singer") + ": applies to singer: plugins only, and this one is \"" +
+                             s->plugin + "\"");
+    if (auto st = CheckKeys(c, sg, where + ".singer", {"catalog", "metadata"}); !st.ok()) return st;
+    s->singer = ToJson(sg);
+    if (sg["catalog"]) {
+      std::string mode = sg["catalog"].Scalar();
+      if (mode != "auto" && mode != "catalog" && mode != "properties" && mode != "none")
+        return Status::Invalid(c.At(sg["catalog"], where + ".singer.catalog") + ": \"" + mode +
+                               "\" is not auto, catalog, properties or none");
+    }
+    if (sg["metadata"] && !sg["metadata"].IsMap())
+      return Status::Invalid(c.At(sg["metadata"], where + ".singer.metadata") +
+                             " must be a mapping, e.g. {replication-method: FULL_TABLE}");
   }
   return Status::Ok();
 }

@@ -25,6 +25,8 @@ struct SourceConfig {
   int64_t every_ms = 15 * 60 * 1000;
   bool enabled = true;
   json config = json::object();  // as written, references unresolved
+  std::vector<std::string> streams;  // the streams to sync; empty: all
+  json singer = json::object();      // singer: plugins only: {catalog, metadata} (runner.h)
   Limits limits;
   // Made through the API (by an editor): run under HubConfig::api_sources, without
   // ${env:}/${file:} (docs/security.md). hub.yaml's sources are the admin's.

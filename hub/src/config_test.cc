@@ -46,6 +46,11 @@ TEST(Config, ErrorsNameFileLineAndField) {
       {"store: {driver: mysql}\n", "\"mysql\" is not supported"},
       {"sources:\n  - id: a\n    plugin: rss\n    limits: {memory: lots}\n", "\"lots\" is not a size"},
       {"servr: {}\n", "unknown key \"servr\""},
+      {"sources:\n  - id: a\n    plugin: rss\n    streams: []\n", "hub.yaml:4: sources.a.streams must be a list of stream names"},
+      {"sources:\n  - id: a\n    plugin: rss\n    singer: {catalog: auto}\n",
+       "hub.yaml:4: sources.a.singer: applies to singer: plugins only, and this one is \"rss\""},
+      {"sources:\n  - id: a\n    plugin: singer:tap-x\n    singer: {catalog: yes}\n",
+       "sources.a.singer.catalog: \"yes\" is not auto, catalog, properties or none"},
       {"sources: [\n", "not valid YAML"},
   };
   for (const auto& c : cases) {

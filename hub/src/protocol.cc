@@ -20,7 +20,8 @@ const std::unordered_map<std::string_view, MsgType>& TypeTable() {
       {"STATE", MsgType::kState},       {"DELETE", MsgType::kDelete},
       {"PROGRESS", MsgType::kProgress}, {"LOG", MsgType::kLog},
       {"CHECK", MsgType::kCheck},       {"ERROR", MsgType::kError},
-      {"SCHEMA", MsgType::kSingerSchema}};
+      {"SCHEMA", MsgType::kSingerSchema}, {"ACTIVATE_VERSION", MsgType::kActivateVersion},
+      {"BATCH", MsgType::kSingerBatch}};
   return t;
 }
 
@@ -134,7 +135,27 @@ Status ReadFields(MsgType t, Message* m) {
   switch (t) {
     case MsgType::kRecord:
       COOPHUB_TRY(f.String("stream", true, &m->stream));
+      COOPHUB_TRY(f.Count("version", false, &m->table_version));
       return f.Object("record", true);
+    case MsgType::kActivateVersion:
+      COOPHUB_TRY(f.String("stream", true, &m->stream));
+      return f.Count("version", true, &m->table_version);
+    case MsgType::kSingerBatch: {
+      COOPHUB_TRY(f.String("stream", true, &m->stream));
+      COOPHUB_TRY(f.StringList("manifest", &m->files));
+      auto word = [&](const char* key, const char* absent) -> std::string {
+        auto e = m->body.find("encoding");
+        if (e == m->body.end() || !e->is_object()) return "";
+        auto v = e->find(key);
+        if (v == e->end() || v->is_null()) return absent;
+        return v->is_string() ? v->get<std::string>() : "";
+      };
+      if (word("format", "") != "jsonl")
+        return Status::Invalid("field \"encoding.format\" must be \"jsonl\" (the batch format the hub reads)");
+      if (std::string c = word("compression", "none"); c != "gzip" && c != "none")
+        return Status::Invalid("field \"encoding.compression\" must be \"gzip\" or \"none\"");
+      return Status::Ok();
+    }
     case MsgType::kState:
       if (f.Has("value")) {  // Singer's global STATE
         m->singer_state = true;

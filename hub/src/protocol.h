@@ -22,7 +22,10 @@ inline constexpr int kProtocolVersion = 1;
 
 enum class MsgType {
   kHello, kSpec, kStream, kRecord, kState, kDelete, kProgress, kLog, kCheck, kError,
-  kSingerSchema  // Singer's SCHEMA: declares a stream and its key_properties
+  kSingerSchema,     // Singer's SCHEMA: declares a stream and its key_properties
+  kActivateVersion,  // {stream, version}: the stream is now exactly its records of this
+                     // version (a full pass); the store drops those of older versions
+  kSingerBatch       // Singer's BATCH: the stream's records in JSON-lines files
 };
 
 // One protocol line. ParseLine checks the type of every field the hub reads and copies
@@ -31,7 +34,8 @@ enum class MsgType {
 // the parser, and nothing later can throw on it.
 struct Message {
   MsgType type;
-  std::string stream;  // RECORD, STATE, DELETE, STREAM, SCHEMA; "" for Singer's global STATE
+  std::string stream;  // RECORD, STATE, DELETE, STREAM, SCHEMA, ACTIVATE_VERSION, BATCH;
+                       // "" for Singer's global STATE
   json body;           // the whole line, parsed: RECORD's "record" and SPEC's "spec" are
                        // objects, STATE's "state" (or Singer's "value") is present
   std::string message;   // LOG, ERROR; CHECK (may be empty)
@@ -44,6 +48,8 @@ struct Message {
   std::string description;  // SPEC
   std::vector<std::string> key_properties;  // SCHEMA
   bool singer_state = false;  // STATE: Singer's one state for the whole tap, in "value"
+  int64_t table_version = 0;  // RECORD (0: none), ACTIVATE_VERSION: a full pass's number, rising
+  std::vector<std::string> files;  // BATCH: the manifest, local paths or file:// URLs
 
   // A message made by the hub itself (a LOG of the connector's stderr, say).
   static Message Log(std::string level, std::string text);
@@ -57,6 +63,7 @@ Result<Message> ParseLine(std::string_view line, int64_t line_no);
 struct StoredRecord {
   std::string source, stream, id, kind, title, summary, url, time, visibility;
   std::string search_text;  // what full-text search indexes beyond title and summary
+  int64_t table_version = 0;  // the full pass that last sent it (0: none); see kActivateVersion
   std::string json;         // the whole normalised record as stored and served
 };
 

@@ -16,7 +16,9 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <set>
 
+#include "singer.h"
 #include "subprocess.h"
 
 namespace coophub {
@@ -65,9 +67,12 @@ class TempDir {
   std::string path_;
 };
 
-SpawnOptions BuildSpawn(const ConnectorRef& c, const RunRequest& r, TempDir* tmp) {
+// How every connector process is started: in the config's directory, under the memory
+// limit, with argv as given.
+SpawnOptions BaseSpawn(const RunRequest& r, std::vector<std::string> argv) {
   SpawnOptions o;
   o.workdir = r.workdir;
+  o.argv = std::move(argv);
 #if defined(__SANITIZE_ADDRESS__)
   // ASan reserves terabytes of address space, so RLIMIT_AS cannot apply; the resident
   // watch below still enforces the limit. Let crashes be signals, as in release builds.
@@ -76,32 +81,18 @@ SpawnOptions BuildSpawn(const ConnectorRef& c, const RunRequest& r, TempDir* tmp
 #else
   o.address_space_bytes = r.limits.memory_bytes + (int64_t{256} << 20);
 #endif
-  const char* cmd = CommandName(r.command);
-  switch (c.kind) {
-    case ConnectorRef::Kind::kPlugin:
-      o.argv = {WorkerProgram(), c.path, cmd};
-      break;
-    case ConnectorRef::Kind::kExec: {
-      o.argv = {c.path, cmd, "--config", tmp->Write("config.json", r.config.dump())};
-      if (r.command == Command::kRead) {
-        o.argv.push_back("--state");
-        o.argv.push_back(tmp->Write("state.json", r.state.dump()));
-      }
-      break;
-    }
-    case ConnectorRef::Kind::kSinger: {
-      o.argv = {c.path, "--config", tmp->Write("config.json", r.config.dump())};
-      if (r.command == Command::kDiscover || r.command == Command::kCheck) {
-        o.argv.push_back("--discover");
-      } else if (r.command == Command::kRead) {
-        json singer_state = r.state.contains("_singer") ? r.state["_singer"] : json::object();
-        o.argv.push_back("--state");
-        o.argv.push_back(tmp->Write("state.json", singer_state.dump()));
-      }
-      break;
-    }
-  }
   return o;
+}
+
+std::vector<std::string> PluginArgv(const ConnectorRef& c, const RunRequest& r, TempDir* tmp) {
+  const char* cmd = CommandName(r.command);
+  if (c.kind == ConnectorRef::Kind::kPlugin) return {WorkerProgram(), c.path, cmd};
+  std::vector<std::string> argv = {c.path, cmd, "--config", tmp->Write("config.json", r.config.dump())};
+  if (r.command == Command::kRead) {
+    argv.push_back("--state");
+    argv.push_back(tmp->Write("state.json", r.state.dump()));
+  }
+  return argv;
 }
 
 // Reads what is available on fd into buf; returns false at end of file or error.
@@ -118,8 +109,11 @@ bool ReadSome(int fd, std::string* buf) {
 // The state of one run while its child is alive.
 class RunLoop {
  public:
-  RunLoop(const ConnectorRef& c, const RunRequest& r, const MessageSink& sink, Subprocess* p)
-      : c_(c), r_(r), sink_(sink), p_(p) {}
+  // With a document, stdout is one document (a Singer catalog, a --help text) kept whole
+  // in it, up to the line limit, rather than protocol lines.
+  RunLoop(const ConnectorRef& c, const RunRequest& r, const MessageSink& sink, Subprocess* p,
+          std::string* document = nullptr)
+      : c_(c), r_(r), sink_(sink), p_(p), document_(document) {}
 
   RunResult Run(const std::string& stdin_text);
 
@@ -141,6 +135,7 @@ class RunLoop {
   const RunRequest& r_;
   const MessageSink& sink_;
   Subprocess* p_;
+  std::string* document_;
   RunResult result_;
   bool stopped_ = false;
   std::string out_, err_, err_tail_;
@@ -182,6 +177,15 @@ void RunLoop::OnLine(std::string_view line) {
 }
 
 void RunLoop::DrainLines(bool at_eof) {
+  if (document_) {
+    last_line_ = Clock::now();
+    document_->append(out_);
+    out_.clear();
+    if (static_cast<int64_t>(document_->size()) > r_.limits.max_line_bytes)
+      Stop(RunResult::Outcome::kCrashed, "its output is longer than the " + Mib(r_.limits.max_line_bytes) +
+                                             " limit of one document (limits.max_line): the connector was stopped");
+    return;
+  }
   size_t start = 0;
   for (;;) {
     if (stopped_) return;
@@ -422,20 +426,196 @@ int ExitCodeFor(RunResult::Outcome o) {
   return 3;
 }
 
+namespace {
+
+// Runs one child with argv under r's limits; see RunLoop for `document`.
+RunResult RunChild(const ConnectorRef& c, const RunRequest& r, std::vector<std::string> argv,
+                   const MessageSink& sink, std::string* document = nullptr, const std::string& stdin_text = "") {
+  Subprocess p;
+  Status s = p.Start(BaseSpawn(r, std::move(argv)));
+  if (!s.ok()) return {RunResult::Outcome::kLoadError, s.message()};
+  RunLoop loop(c, r, sink, &p, document);
+  return loop.Run(stdin_text);
+}
+
+Status Emit(const MessageSink& sink, const json& line) {
+  auto m = ParseLine(line.dump(), 0);
+  if (!m.ok()) return m.status();
+  return sink(std::move(*m));
+}
+
+std::string List(const std::vector<std::string>& names, size_t most = 12) {
+  std::string out;
+  for (size_t i = 0; i < names.size() && i < most; ++i) out += (i ? ", " : "") + names[i];
+  if (names.size() > most) out += ", … (" + std::to_string(names.size()) + " in all)";
+  return out.empty() ? "none" : out;
+}
+
+// A Singer tap, run as Singer runs it (singer.h). spec: taps have none to give. check and
+// discover: its --discover catalog. read: discovery, then the sync with the selected
+// catalog under the flag the tap takes, its state handed back as it left it.
+class SingerRun {
+ public:
+  SingerRun(const ConnectorRef& c, const RunRequest& r, const MessageSink& sink, TempDir* tmp)
+      : c_(c), r_(r), sink_(sink), tmp_(tmp), base_{c.path, "--config", tmp->Write("config.json", r.config.dump())} {}
+
+  RunResult Run() {
+    switch (r_.command) {
+      case Command::kSpec:
+        if (Status s = Emit(sink_, {{"type", "SPEC"}, {"spec", json::object()}}); !s.ok())
+          return {RunResult::Outcome::kBadOutput, s.message()};
+        return {};
+      case Command::kCheck: return Check();
+      case Command::kDiscover: return Discover();
+      case Command::kRead: return Read();
+    }
+    return {};
+  }
+
+ private:
+  RunResult Discovery(json* catalog) {
+    std::vector<std::string> argv = base_;
+    argv.push_back("--discover");
+    std::string doc;
+    RunResult r = RunChild(c_, r_, argv, sink_, &doc);
+    if (r.outcome != RunResult::Outcome::kOk) return r;
+    auto parsed = singer::ParseCatalog(doc);
+    if (!parsed.ok())
+      return {RunResult::Outcome::kBadOutput,
+              parsed.status().message() + " (run `" + c_.path + " --config CONFIG --discover` to see what it prints)"};
+    *catalog = std::move(*parsed);
+    return r;
+  }
+
+  RunResult Check() {
+    json catalog;
+    RunResult r = Discovery(&catalog);
+    if (r.outcome != RunResult::Outcome::kOk) return r;
+    std::vector<std::string> ids = singer::StreamIds(catalog);
+    if (Status s = Emit(sink_, {{"type", "CHECK"}, {"ok", true},
+                                {"message", "the tap's catalog has " + std::to_string(ids.size()) +
+                                                " stream(s): " + List(ids)}});
+        !s.ok())
+      return {RunResult::Outcome::kBadOutput, s.message()};
+    return r;
+  }
+
+  RunResult Discover() {
+    json catalog;
+    RunResult r = Discovery(&catalog);
+    if (r.outcome != RunResult::Outcome::kOk) return r;
+    for (const auto& s : catalog["streams"]) {
+      json key = s.value("key_properties", json::array());
+      for (const auto& md : s.value("metadata", json::array()))
+        if (md.is_object() && md.value("breadcrumb", json(nullptr)) == json::array() && md["metadata"].is_object() &&
+            md["metadata"].contains("table-key-properties"))
+          key = md["metadata"]["table-key-properties"];
+      json line = {{"type", "STREAM"}, {"name", singer::StreamId(s)}, {"kind", "other"},
+                   {"key", key}, {"schema", s["schema"]}};
+      if (Status st = Emit(sink_, line); !st.ok()) return {RunResult::Outcome::kBadOutput, st.message()};
+    }
+    return r;
+  }
+
+  // The flags that hand the tap its catalog: hub.yaml's singer.catalog, or the ones its
+  // --help names.
+  std::vector<std::string> CatalogFlags() {
+    std::string mode = r_.singer.value("catalog", "auto");
+    if (mode == "catalog") return {"--catalog"};
+    if (mode == "properties") return {"--properties"};
+    if (mode == "none") return {};
+    RunRequest quick = r_;
+    quick.limits.timeout_ms = std::min<int64_t>(r_.limits.timeout_ms, 60000);
+    std::string help;
+    std::vector<std::string> argv = {c_.path, "--help"};
+    RunResult r = RunChild(c_, quick, argv, [](Message&&) { return Status::Ok(); }, &help);
+    if (r.outcome != RunResult::Outcome::kOk) {
+      Log("warn", "`" + c_.path + " --help` failed (" + r.message +
+                      "), so the tap gets no catalog; set singer.catalog to catalog or properties if it takes one");
+      return {};
+    }
+    return singer::CatalogFlags(help);
+  }
+
+  RunResult Read() {
+    std::vector<std::string> argv = base_;
+    json tap_state = r_.state.contains("_singer") ? r_.state["_singer"] : json::object();
+    argv.insert(argv.end(), {"--state", tmp_->Write("state.json", tap_state.dump())});
+    std::vector<std::string> flags = CatalogFlags();
+    std::vector<std::string> selected;
+    if (!flags.empty()) {
+      json catalog;
+      RunResult d = Discovery(&catalog);
+      if (d.outcome == RunResult::Outcome::kCancelled) return d;
+      if (d.outcome != RunResult::Outcome::kOk) {
+        if (!r_.state.contains("_singer_catalog"))
+          return Prefixed(std::move(d), "discovery (--discover) failed, so there is no catalog to sync with: ");
+        Log("warn", "discovery (--discover) failed: " + d.message + "; syncing with the catalog kept from the last run");
+        catalog = r_.state["_singer_catalog"];
+      }
+      std::vector<std::string> wanted, unknown;
+      if (r_.streams.is_array())
+        for (const auto& n : r_.streams) wanted.push_back(n.get<std::string>());
+      json chosen = singer::Select(catalog, wanted, r_.singer.value("metadata", json::object()), &unknown);
+      if (!unknown.empty())
+        return {RunResult::Outcome::kConnectorError,
+                "streams: " + List(unknown) + " not in the tap's catalog, which has: " +
+                    List(singer::StreamIds(catalog)) + ". Fix the source's streams in hub.yaml"};
+      selected = wanted.empty() ? singer::StreamIds(catalog) : wanted;
+      // Kept with the source: the next run falls back on it if discovery fails.
+      if (Status s = Emit(sink_, {{"type", "STATE"}, {"stream", "_singer_catalog"}, {"state", catalog}}); !s.ok())
+        return {RunResult::Outcome::kBadOutput, s.message()};
+      std::string file = tmp_->Write("catalog.json", chosen.dump());
+      for (const auto& f : flags) argv.insert(argv.end(), {f, file});
+    }
+    std::set<std::string> heard;
+    RunResult r = RunChild(c_, r_, argv, [&](Message&& m) {
+      if (m.type == MsgType::kSingerSchema || m.type == MsgType::kRecord) heard.insert(m.stream);
+      return sink_(std::move(m));
+    });
+    if (r.outcome == RunResult::Outcome::kOk) {
+      std::vector<std::string> silent;
+      for (const auto& s : selected)
+        if (!heard.count(s)) silent.push_back(s);
+      if (!silent.empty())
+        Log("warn", "the tap sent nothing for the selected stream(s) " + List(silent) +
+                        ": if they have rows, the tap may need more in their metadata (hub.yaml's singer.metadata, "
+                        "e.g. replication-method: FULL_TABLE)");
+    }
+    return r;
+  }
+
+  void Log(const char* level, std::string text) {
+    try {
+      (void)sink_(Message::Log(level, std::move(text)));
+    } catch (const std::exception&) {
+    }
+  }
+  static RunResult Prefixed(RunResult r, const std::string& prefix) {
+    r.message = prefix + r.message;
+    return r;
+  }
+
+  const ConnectorRef& c_;
+  const RunRequest& r_;
+  const MessageSink& sink_;
+  TempDir* tmp_;
+  std::vector<std::string> base_;
+};
+
+}  // namespace
+
 RunResult RunConnector(const ConnectorRef& c, const RunRequest& r, const MessageSink& sink) {
   TempDir tmp;
   if (c.kind != ConnectorRef::Kind::kPlugin && !tmp.ok())
     return {RunResult::Outcome::kCrashed, "cannot create a temporary directory in " +
                                               fs::temp_directory_path().string()};
-  Subprocess p;
-  Status s = p.Start(BuildSpawn(c, r, &tmp));
-  if (!s.ok()) return {RunResult::Outcome::kLoadError, s.message()};
+  if (c.kind == ConnectorRef::Kind::kSinger) return SingerRun(c, r, sink, &tmp).Run();
   std::string request;
   if (c.kind == ConnectorRef::Kind::kPlugin)
     request = json{{"config", r.config}, {"state", r.state}, {"streams", r.streams},
                    {"sandbox", r.policy.ToJson()}}.dump();
-  RunLoop loop(c, r, sink, &p);
-  return loop.Run(request);
+  return RunChild(c, r, PluginArgv(c, r, &tmp), sink, nullptr, request);
 }
 
 }  // namespace coophub

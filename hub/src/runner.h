@@ -40,6 +40,10 @@ struct RunRequest {
   json config = json::object();
   json state = json::object();  // {stream: state}
   json streams;                 // null: all; or an array of stream names
+  // singer: connectors: hub.yaml's `singer:` of the source, {catalog, metadata}
+  // (docs/connectors/exec.md). catalog: auto (what the tap's --help names), catalog,
+  // properties or none.
+  json singer = json::object();
   std::string workdir;          // relative paths in the config resolve here
   Limits limits;
   const std::atomic<bool>* cancel = nullptr;  // set to stop the run

@@ -126,6 +126,10 @@ CREATE TABLE shares(id INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE, name TEXT
     R"sql(
 ALTER TABLE users ADD COLUMN lang TEXT NOT NULL DEFAULT '';
 )sql",
+    // 9: the full pass that last sent each record (protocol.h, kActivateVersion); 0: none.
+    R"sql(
+ALTER TABLE records ADD COLUMN table_version INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 class SqliteStore final : public Store {
@@ -384,6 +388,7 @@ class SqliteStore final : public Store {
 
   Result<WriteStats> ApplyBatch(Db& db, const WriteBatch& b);
   Status Upsert(Db& db, const StoredRecord& r, WriteStats* stats);
+  Status Retire(Db& db, const std::string& source, const std::string& stream, int64_t version, WriteStats* stats);
   Status Delete(Db& db, const std::string& source, const std::string& stream,
                 const std::string& id, WriteStats* stats);
   Status ApplySearchOps(Db& db);
@@ -456,16 +461,21 @@ Status SqliteStore::Upsert(Db& db, const StoredRecord& r, WriteStats* stats) {
                                " records): move to the PostgreSQL store");
   // An update keeps its uid, created_seq and (in RETURNING) the old search key.
   sqlite3_stmt* st = db.Prepare(
-      "INSERT INTO records(uid, source, stream, id, kind, time, visibility, hash, seq, created_seq, json, search_key)"
-      " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?9,?10,?11)"
+      "INSERT INTO records(uid, source, stream, id, kind, time, visibility, hash, seq, created_seq, json, search_key,"
+      " table_version) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?9,?10,?11,?12)"
       " ON CONFLICT(source, stream, id) DO UPDATE SET kind=excluded.kind, time=excluded.time,"
-      " visibility=excluded.visibility, hash=excluded.hash, seq=excluded.seq, json=excluded.json"
-      " WHERE records.hash != excluded.hash RETURNING uid, created_seq, search_key");
+      " visibility=excluded.visibility, hash=excluded.hash, seq=excluded.seq, json=excluded.json,"
+      " table_version=excluded.table_version WHERE records.hash != excluded.hash RETURNING uid, created_seq, search_key");
   int64_t hash = static_cast<int64_t>(std::hash<std::string>{}(r.json));
   int rc = StepWith(st, next_uid_, r.source, r.stream, r.id, r.kind, r.time, r.visibility, hash, next_seq_, r.json,
-                    SearchKey(r.time, next_uid_));
+                    SearchKey(r.time, next_uid_), r.table_version);
   if (rc == SQLITE_DONE) {
     ++stats->unchanged;
+    // Sent again unchanged by a full pass: only its version moves (no change to feed).
+    if (r.table_version != 0 &&
+        StepWith(db.Prepare("UPDATE records SET table_version=?4 WHERE source=?1 AND stream=?2 AND id=?3 AND table_version!=?4"),
+                 r.source, r.stream, r.id, r.table_version) != SQLITE_DONE)
+      return Status::Internal("SQLite upsert: " + db.Error());
     return Status::Ok();
   }
   if (rc != SQLITE_ROW) return Status::Internal("SQLite upsert: " + db.Error());
@@ -524,6 +534,22 @@ Status SqliteStore::Delete(Db& db, const std::string& source, const std::string&
   return Status::Ok();
 }
 
+Status SqliteStore::Retire(Db& db, const std::string& source, const std::string& stream, int64_t version,
+                           WriteStats* stats) {
+  std::vector<std::string> ids;
+  sqlite3_stmt* st = db.Prepare("SELECT id FROM records WHERE source=? AND stream=? AND table_version<?");
+  Bind(st, 1, source);
+  Bind(st, 2, stream);
+  Bind(st, 3, version);
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) ids.push_back(Text(st, 0));
+  sqlite3_reset(st);
+  if (rc != SQLITE_DONE) return Status::Internal("SQLite: " + db.Error());
+  for (const auto& id : ids)
+    if (Status s = Delete(db, source, stream, id, stats); !s.ok()) return s;
+  return Status::Ok();
+}
+
 Result<WriteStats> SqliteStore::ApplyBatch(Db& db, const WriteBatch& b) {
   WriteStats stats;
   int64_t seq_before = next_seq_, uid_before = next_uid_;
@@ -534,6 +560,8 @@ Result<WriteStats> SqliteStore::ApplyBatch(Db& db, const WriteBatch& b) {
     if (s = Upsert(db, r, &stats); !s.ok()) break;
   for (size_t i = 0; s.ok() && i < b.deletes.size(); ++i)
     s = Delete(db, b.source, b.deletes[i].first, b.deletes[i].second, &stats);
+  for (size_t i = 0; s.ok() && i < b.activations.size(); ++i)
+    s = Retire(db, b.source, b.activations[i].first, b.activations[i].second, &stats);
   if (s.ok()) s = ApplySearchOps(db);
   if (s.ok() && stats.inserted != stats.deleted) {
     sqlite3_stmt* st = db.Prepare(

@@ -29,6 +29,9 @@ struct WriteBatch {
   int64_t run_id = 0;
   std::vector<StoredRecord> upserts;
   std::vector<std::pair<std::string, std::string>> deletes;  // (stream, id)
+  // (stream, version), after the upserts and deletes: a full pass of the stream ended, and
+  // its records of older versions (or none) are deleted, as any other delete is.
+  std::vector<std::pair<std::string, int64_t>> activations;
   std::optional<std::pair<std::string, std::string>> state;  // (stream, state JSON)
 };
 

@@ -2,8 +2,13 @@
 // The connector-to-store pipeline; see sync.h.
 #include "sync.h"
 
+#include <zlib.h>
+
+#include <cerrno>
+#include <cstring>
 #include <deque>
 #include <map>
+#include <memory>
 
 #include <spdlog/spdlog.h>
 
@@ -23,6 +28,8 @@ std::string Redacted(std::string text, const std::vector<std::string>* secrets) 
 std::string Redacted(std::string text, const std::vector<std::string>& secrets) {
   return Redacted(std::move(text), &secrets);
 }
+
+constexpr size_t kMaxBatchFile = size_t{256} << 20;  // one Singer BATCH file, decompressed
 
 // Turns a run's messages into write batches for one source.
 class Ingest {
@@ -48,6 +55,11 @@ class Ingest {
       case MsgType::kSingerSchema:
         singer_keys_[m.stream] = std::move(m.key_properties);
         return Status::Ok();
+      case MsgType::kActivateVersion:
+        batch_.activations.emplace_back(m.stream, m.table_version);
+        return Submit();
+      case MsgType::kSingerBatch:
+        return OnBatch(m);
       case MsgType::kLog:
         store_.AppendRunLog(run_id_, m.level, Redacted(std::move(m.message), secrets_));
         return Status::Ok();
@@ -74,10 +86,52 @@ class Ingest {
 
   // Resolved secret values to scrub from what the connector says before it is kept.
   void SetSecrets(const std::vector<std::string>* secrets) { secrets_ = secrets; }
+  // Whether BATCH messages' files are read: for Singer taps only, which are hub.yaml's
+  // and trusted with the hub's files; a plugin must not name files for the hub to read.
+  void AllowBatchFiles(bool allow) { batch_files_ = allow; }
   int64_t received() const { return received_; }
   const WriteStats& stats() const { return stats_; }
 
  private:
+  // Singer's BATCH: the stream's records, one JSON object a line, in files the tap wrote
+  // (gzip or plain: zlib reads both). Each line is a RECORD's record.
+  Status OnBatch(const Message& m) {
+    if (!batch_files_)
+      return Status::Invalid("BATCH is read from Singer taps (singer:) only: a plugin or exec connector sends RECORDs");
+    for (const auto& name : m.files) {
+      std::string path = name.rfind("file://", 0) == 0 ? name.substr(7) : name;
+      if (path.find("://") != std::string::npos)
+        return Status::Invalid("BATCH file \"" + name + "\": only local files (file://) can be read");
+      gzFile f = gzopen(path.c_str(), "rb");
+      if (!f) return Status::Invalid("BATCH file \"" + path + "\" cannot be opened: " + std::strerror(errno));
+      std::unique_ptr<gzFile_s, int (*)(gzFile)> closer(f, gzclose);
+      std::string text;
+      char buf[65536];
+      int n;
+      while ((n = gzread(f, buf, sizeof buf)) > 0) {
+        text.append(buf, static_cast<size_t>(n));
+        if (text.size() > kMaxBatchFile)
+          return Status::Invalid("BATCH file \"" + path + "\" holds more than " +
+                                 std::to_string(kMaxBatchFile >> 20) + " MiB: make the tap's batch size smaller");
+      }
+      if (n < 0) return Status::Invalid("BATCH file \"" + path + "\" is neither gzip nor text that can be read");
+      int64_t line_no = 0;
+      for (size_t at = 0; at < text.size();) {
+        size_t nl = std::min(text.find('\n', at), text.size());
+        std::string_view line(text.data() + at, nl - at);
+        at = nl + 1;
+        ++line_no;
+        if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+        std::string where = "BATCH file \"" + path + "\" line " + std::to_string(line_no);
+        json row = json::parse(line, nullptr, /*allow_exceptions=*/false);
+        if (!row.is_object()) return Status::Invalid(where + ": not a JSON object");
+        Message rec{MsgType::kRecord, m.stream, json{{"record", std::move(row)}}};
+        if (Status s = OnRecord(rec); !s.ok()) return s.Prefixed(where);
+      }
+    }
+    return Status::Ok();
+  }
+
   Status OnRecord(const Message& m) {
     const json* rec = &m.body["record"];
     json wrapped;
@@ -87,6 +141,7 @@ class Ingest {
     }
     auto r = NormalizeRecord(*rec, src_.id, m.stream, src_.visibility);
     if (!r.ok()) return r.status().Prefixed("RECORD in stream \"" + m.stream + "\"");
+    r->table_version = m.table_version;
     ++received_;
     batch_.upserts.push_back(std::move(*r));
     return MaybeFlush();
@@ -98,7 +153,8 @@ class Ingest {
   }
 
   Status Submit() {
-    if (batch_.upserts.empty() && batch_.deletes.empty() && !batch_.state) return Status::Ok();
+    if (batch_.upserts.empty() && batch_.deletes.empty() && batch_.activations.empty() && !batch_.state)
+      return Status::Ok();
     inflight_.push_back(store_.Write(std::move(batch_)));
     batch_ = WriteBatch{};
     batch_.source = src_.id;
@@ -127,6 +183,7 @@ class Ingest {
   int64_t received_ = 0;
   WriteStats stats_;
   const std::vector<std::string>* secrets_ = nullptr;
+  bool batch_files_ = false;
 };
 
 std::string StatusWord(RunResult::Outcome o) {
@@ -206,9 +263,12 @@ SyncResult SyncSource(Store& store, const HubConfig& hub, const SourceConfig& sr
   req.workdir = hub.base_dir;
   req.limits = src.limits;
   req.cancel = o.cancel;
+  if (!src.streams.empty()) req.streams = src.streams;
+  req.singer = src.singer;
   if (src.sandboxed) req.policy = hub.api_sources;
   Ingest ingest(store, src, out.run_id, o);
   ingest.SetSecrets(&secrets);
+  ingest.AllowBatchFiles(ref->kind == ConnectorRef::Kind::kSinger);
   RunResult run;
   Status written;
   try {  // the run's one catch-all: anything unexpected fails this run, with its message

@@ -104,6 +104,14 @@ class Run {
   bool Record(const std::string& stream, const json& record) {
     return Emit({{"type", "RECORD"}, {"stream", stream}, {"record", record}});
   }
+  // A record sent by a full pass of its stream, numbered `version` (docs/plugins.md).
+  bool Record(const std::string& stream, const json& record, int64_t version) {
+    return Emit({{"type", "RECORD"}, {"stream", stream}, {"record", record}, {"version", version}});
+  }
+  // The full pass `version` of the stream is over: what it did not send is deleted.
+  bool ActivateVersion(const std::string& stream, int64_t version) {
+    return Emit({{"type", "ACTIVATE_VERSION"}, {"stream", stream}, {"version", version}});
+  }
   bool State(const std::string& stream, const json& state) {
     return Emit({{"type", "STATE"}, {"stream", stream}, {"state", state}});
   }
