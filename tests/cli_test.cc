@@ -78,6 +78,8 @@ TEST(Cli, CheckPassesOnTheDemoFeed) {
                    std::string(R"({"url":")") + COOPHUB_SOURCE_DIR + R"(/examples/demo/feeds/partner-blog.atom"})"});
   ASSERT_EQ(r.rc, 0) << r.err;
   EXPECT_NE(r.out.find("found atom10 feed \"Courier Co-op Blog\" with 3 entries"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("entries that leave it are kept here, never deleted"), std::string::npos)
+      << "a feed cannot say what is gone, and check says so: " << r.out;
 }
 
 TEST(Cli, UsageErrorsExitTwo) {

@@ -394,6 +394,10 @@ json MapRecord(const json& mapping, const json& item, const json& config, const 
     json v = MapValue(spec, field, scope);
     if (!v.is_null()) rec[field] = std::move(v);
   }
+  // A value the manifest's map does not know (a status added by a plugin of the site's)
+  // makes the record no wider than admins: never more public than meant.
+  if (auto v = rec.find("visibility"); v != rec.end() && *v != "public" && *v != "members" && *v != "admins")
+    *v = "admins";
   if (!rec.contains("id")) {
     std::string path = mapping["id"].is_string() ? mapping["id"].get<std::string>() : mapping["id"].dump();
     throw Failure("an item has no value for id (mapping.id: " + path + "); item: " + item.dump().substr(0, 200));
@@ -464,7 +468,7 @@ std::string Api::Redact(std::string text) const {
   return text;
 }
 
-HttpRequest Api::BuildRequest(const json& stream, const Page& page, const json& cursor) const {
+HttpRequest Api::BuildRequest(const json& stream, const Page& page, const json& cursor, bool with_auth_params) const {
   Scope scope{&config_, nullptr, cursor.is_null() ? nullptr : &cursor};
   const json& r = stream["request"];
   HttpRequest req;
@@ -479,8 +483,9 @@ HttpRequest Api::BuildRequest(const json& stream, const Page& page, const json& 
   }
   bool post = r.value("method", r.contains("graphql") || r.contains("body") ? "POST" : "GET") == "POST";
 
+  const std::string& base_template = manifest_[use_fallback_ ? "base_url_fallback" : "base_url"].get_ref<const std::string&>();
   if (page.next_url.empty()) {
-    std::string base = Expand(manifest_["base_url"].get<std::string>(), scope);
+    std::string base = Expand(base_template, scope);
     req.url = JoinUrl(base, Expand(r.value("path", ""), scope));
     const json params_spec = r.value("params", json::object());  // items() of a temporary would dangle
     for (const auto& [k, v] : params_spec.items()) {
@@ -499,7 +504,7 @@ HttpRequest Api::BuildRequest(const json& stream, const Page& page, const json& 
     if (stream.contains("incremental") && stream["incremental"].contains("param") && !cursor.is_null())
       SetParam(&body, &params, stream["incremental"]["in"], stream["incremental"]["param"], cursor);
   } else {
-    req.url = JoinUrl(Expand(manifest_["base_url"].get<std::string>(), scope), page.next_url);
+    req.url = JoinUrl(Expand(base_template, scope), page.next_url);
   }
 
   json headers = manifest_.value("headers", json::object());
@@ -521,6 +526,9 @@ HttpRequest Api::BuildRequest(const json& stream, const Page& page, const json& 
       std::string user = Expand(a.value("username", ""), scope), pass = Expand(a.value("password", ""), scope);
       if (!user.empty()) req.headers["Authorization"] = "Basic " + Base64Encode(user + ":" + pass);
     }
+    // What credentials are for: asked only with them (drafts and private posts, say).
+    if (with_auth_params && page.next_url.empty() && a.contains("params") && HasCredentials())
+      for (const auto& [k, v] : a["params"].items()) params.emplace_back(k, Expand(ToText(v), scope));
   }
   req.url = AddQuery(req.url, params);
   if (post) {
@@ -537,6 +545,9 @@ HttpRequest Api::BuildRequest(const json& stream, const Page& page, const json& 
   if (resp.status == 401 || resp.status == 403)
     throw Failure(m + "the credentials were refused" + (help.empty() ? "; check the source's token or key" : "; " + help));
   if (resp.status == 404) throw Failure(m + "there is nothing at this address; check base_url and the other config values");
+  if (resp.status >= 300 && resp.status < 400)
+    throw Failure(m + (resp.error.empty() ? "a redirect that leads nowhere" : resp.error) + "; check base_url" +
+                  (manifest_.contains("fallback_help") ? " (" + manifest_["fallback_help"].get<std::string>() + ")" : ""));
   if (Retryable(resp.status)) throw Failure(m + "the service is busy or failing; the hub will retry later", true);
   std::string body = resp.body.substr(0, 200);
   throw Failure(m + "the service refused the request" + (body.empty() ? "" : " (" + Redact(body) + ")"));
@@ -565,6 +576,42 @@ HttpResponse Api::Fetch(const HttpRequest& req) {
     io_.sleep(wait);
     delay = std::min(delay * 2, max_delay);
   }
+}
+
+std::string Api::ReadScope() const {
+  if (!HasCredentials() || !manifest_["auth"].contains("params")) return "";
+  return manifest_["auth"]["params"].dump();
+}
+
+bool Api::HasCredentials() const {
+  if (!manifest_.contains("auth")) return false;
+  const json& a = manifest_["auth"];
+  Scope scope{&config_, nullptr, nullptr};
+  const char* field = a["type"] == "basic" ? "username" : "value";
+  return a.contains(field) && !Expand(a[field].get<std::string>(), scope).empty();
+}
+
+std::pair<HttpRequest, HttpResponse> Api::FetchFirst(const std::function<HttpRequest()>& build) {
+  HttpRequest req = build();
+  HttpResponse resp = Fetch(req);
+  if (!first_fetch_ || !manifest_.contains("base_url_fallback")) return {req, resp};
+  first_fetch_ = false;
+  bool is_json = !json::parse(resp.body, nullptr, false).is_discarded();
+  bool elsewhere = (resp.status >= 300 && resp.status < 400) || resp.status == 404 ||
+                   (resp.status >= 200 && resp.status < 300 && !is_json);
+  if (!elsewhere) return {req, resp};
+  use_fallback_ = true;
+  HttpRequest again = build();
+  HttpResponse other = Fetch(again);
+  if (other.status < 200 || other.status > 299 || json::parse(other.body, nullptr, false).is_discarded()) {
+    use_fallback_ = false;  // neither answers: report the address the manifest names first
+    return {req, resp};
+  }
+  std::string why = resp.status >= 300 && resp.status < 400 && !resp.error.empty() ? resp.error
+                                                                                     : "HTTP " + std::to_string(resp.status);
+  io_.warn(Redact(req.url) + " gave no API answer (" + Redact(why) + "); read " + Redact(again.url) + " instead" +
+           (manifest_.contains("fallback_help") ? ". " + manifest_["fallback_help"].get<std::string>() : ""));
+  return {again, other};
 }
 
 json Api::ParseBody(const HttpResponse& resp, const std::string& url) const {
@@ -607,13 +654,29 @@ const json& Api::Records(const json& body, const json& stream, const std::string
                 "; the API may have changed, or base_url may point at another service");
 }
 
-json Api::ReadStream(const json& stream, const json& state, const std::function<bool(json)>& on_record) {
+int64_t Api::FullPassVersion(const json& stream, const json& state) const {
+  if (!stream.contains("full_pass")) return 0;
+  int64_t every = stream["full_pass"]["every_s"].get<int64_t>();
+  if (config_.contains("full_pass_every_s") && config_["full_pass_every_s"].is_number_integer())
+    every = config_["full_pass_every_s"].get<int64_t>();
+  int64_t now = io_.now();
+  const json last = state.is_object() ? state.value("full_pass", json::object()) : json::object();
+  int64_t at = last.value("at", int64_t{0}), version = last.value("version", int64_t{0});
+  bool due = !state.is_object() || !state.contains("cursor") || at == 0 || now - at >= every ||
+             state.value("scope", "") != ReadScope();
+  return due ? std::max(now * 1000, version + 1) : 0;
+}
+
+json Api::ReadStream(const json& stream, const json& state, const std::function<bool(json)>& on_record,
+                     int64_t full_pass) {
   const json* inc = stream.contains("incremental") ? &stream["incremental"] : nullptr;
   json cursor = state.is_object() && state.contains("cursor") ? state["cursor"] : json();
+  bool complete = false;  // every page was read (what a full pass needs to delete anything)
   if (cursor.is_null() && inc && inc->contains("start")) cursor = ExpandJson((*inc)["start"], Scope{&config_, nullptr, nullptr});
   json best = cursor;
-  // What is asked for and kept: from a little before the cursor (Overlapped).
-  json from = inc ? Overlapped(cursor, inc->value("overlap_s", int64_t{0})) : cursor;
+  // What is asked for and kept: from a little before the cursor (Overlapped); all of it
+  // on a full pass.
+  json from = full_pass ? json() : inc ? Overlapped(cursor, inc->value("overlap_s", int64_t{0})) : cursor;
   const json* pag = stream.contains("pagination") ? &stream["pagination"] : nullptr;
   std::string type = pag ? (*pag)["type"].get<std::string>() : "";
   Page page;
@@ -623,9 +686,8 @@ json Api::ReadStream(const json& stream, const json& state, const std::function<
   std::vector<std::string> seen_urls;
 
   for (int64_t n = 0; n < max_pages; ++n) {
-    HttpRequest req = BuildRequest(stream, page, from);
+    auto [req, resp] = FetchFirst([&] { return BuildRequest(stream, page, from); });
     std::string shown = Redact(req.url);
-    HttpResponse resp = Fetch(req);
     json body = ParseBody(resp, shown);
     const json& records = Records(body, stream, shown);
     // Newest first: a page that ends older than the cursor is the last one to read (the
@@ -647,7 +709,9 @@ json Api::ReadStream(const json& stream, const json& state, const std::function<
       }
       if (!on_record(MapRecord(stream["mapping"], item, config_, kind, &body))) return state;
     }
-    if (reached_cursor || io_.cancelled() || !pag) break;
+    if (io_.cancelled()) break;
+    complete = true;  // unless another page follows
+    if (reached_cursor || !pag) break;
     int64_t count = static_cast<int64_t>(records.size());
     int64_t size = PageSize(*pag);
     if (type == "page" || type == "offset") {
@@ -662,8 +726,10 @@ json Api::ReadStream(const json& stream, const json& state, const std::function<
       page.next_url = LinkNext(resp.Header("link"));
       if (page.next_url.empty() || count == 0) break;
     }
+    complete = false;
     if (!page.next_url.empty()) {
       if (std::find(seen_urls.begin(), seen_urls.end(), page.next_url) != seen_urls.end()) {
+        complete = false;
         io_.warn("stream " + stream["name"].get<std::string>() + ": the next page is one already read (" +
                  Redact(page.next_url) + "); stopping");
         break;
@@ -676,18 +742,32 @@ json Api::ReadStream(const json& stream, const json& state, const std::function<
   }
   json out = state.is_object() ? state : json::object();
   if (!best.is_null()) out["cursor"] = best;
+  if (full_pass && complete) {
+    out["full_pass"] = {{"version", full_pass}, {"at", io_.now()}};
+    out["scope"] = ReadScope();
+  }
   return out;
 }
 
 std::string Api::Probe() {
   const json& stream = manifest_["streams"][0];
-  HttpRequest req = BuildRequest(stream, Page{stream.contains("pagination") ? stream["pagination"].value("start", int64_t{0}) : 0, {}, ""}, json());
+  Page first{stream.contains("pagination") ? stream["pagination"].value("start", int64_t{0}) : 0, {}, ""};
+  auto [req, resp] = FetchFirst([&] { return BuildRequest(stream, first, json()); });
   std::string shown = Redact(req.url);
-  HttpResponse resp = Fetch(req);
+  std::string said;
+  // An API that answers its lists to anyone says nothing of credentials there: ask where
+  // they must be right (after the first request, which settles the base address).
+  if (HasCredentials() && manifest_["auth"].contains("check")) {
+    json probe = {{"name", "auth.check"}, {"request", {{"path", manifest_["auth"]["check"]}}}};
+    HttpRequest who = BuildRequest(probe, Page{}, json(), /*with_auth_params=*/false);
+    HttpResponse me = Fetch(who);
+    (void)ParseBody(me, Redact(who.url));
+    said = "the credentials were accepted (" + Redact(who.url) + "); ";
+  }
   json body = ParseBody(resp, shown);
   size_t n = Records(body, stream, shown).size();
-  return "reached " + shown + "; stream \"" + stream["name"].get<std::string>() + "\" returned " + std::to_string(n) +
-         " record" + (n == 1 ? "" : "s") + " on its first page";
+  return said + "reached " + shown + "; stream \"" + stream["name"].get<std::string>() + "\" returned " +
+         std::to_string(n) + " record" + (n == 1 ? "" : "s") + " on its first page";
 }
 
 }  // namespace coophub::httpjson

@@ -71,16 +71,34 @@ class Api {
 
   // The manifest's config schema, and the first missing required field, if any.
   void CheckConfig() const;
+  // The version of a full pass of the stream if this run is to make one (its manifest
+  // says the stream lists all that exists, and the last full pass is older than
+  // full_pass.every_s, or config.full_pass_every_s, or the credentials now see another
+  // scope of it); 0 when the run reads from the cursor.
+  int64_t FullPassVersion(const json& stream, const json& state) const;
   // Reads one stream from the start or from `state`; calls on_record for each record
-  // (false stops the read). Returns the state to commit after the last record.
-  json ReadStream(const json& stream, const json& state, const std::function<bool(json)>& on_record);
-  // Fetches the first page of the first stream: what `check` reports.
+  // (false stops the read). Returns the state to commit after the last record. With a
+  // full_pass version, the cursor is not sent and nothing is skipped; the state says
+  // {"full_pass": {"version": v, "at": unix}} only when every page was read.
+  json ReadStream(const json& stream, const json& state, const std::function<bool(json)>& on_record,
+                  int64_t full_pass = 0);
+  // What `check` reports: the credentials tried where the manifest can (auth.check),
+  // then the first page of the first stream.
   std::string Probe();
 
  private:
   struct Page;
-  HttpRequest BuildRequest(const json& stream, const Page& page, const json& cursor) const;
+  // with_auth_params: auth.params go along (not on auth.check's own request).
+  HttpRequest BuildRequest(const json& stream, const Page& page, const json& cursor, bool with_auth_params = true) const;
+  // What the stream's list holds for these credentials: auth.params when they are sent,
+  // else "". A cursor got under one scope says nothing of another.
+  std::string ReadScope() const;
   HttpResponse Fetch(const HttpRequest& req);
+  // The first request of a run goes through here: when base_url gives no API answer and
+  // the manifest has a base_url_fallback, the request is made again there, and the
+  // fallback kept for the run if it answers.
+  std::pair<HttpRequest, HttpResponse> FetchFirst(const std::function<HttpRequest()>& build);
+  bool HasCredentials() const;
   json ParseBody(const HttpResponse& resp, const std::string& url) const;
   const json& Records(const json& body, const json& stream, const std::string& url) const;
   [[noreturn]] void FailStatus(const HttpResponse& resp, const std::string& url) const;
@@ -91,6 +109,8 @@ class Api {
 
   json manifest_, config_;
   Io io_;
+  bool first_fetch_ = true;
+  bool use_fallback_ = false;  // base_url_fallback answered where base_url did not
   std::vector<std::string> secrets_;  // expanded secret values, never shown
 };
 

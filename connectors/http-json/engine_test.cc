@@ -111,8 +111,8 @@ TEST(Manifest, ErrorsNameTheKey) {
   const std::string ok = "name: x\nbase_url: http://h\nstreams:\n  - name: s\n    mapping: {id: id}\n";
   EXPECT_EQ(ManifestError(ok), "");
   EXPECT_EQ(ManifestError(ok + "colour: red\n"),
-            "m.yaml: manifest.colour: unknown key; expected one of auth, base_url, config, description, docs, "
-            "headers, name, retry, streams, timeout_s");
+            "m.yaml: manifest.colour: unknown key; expected one of auth, base_url, base_url_fallback, config, "
+            "description, docs, fallback_help, headers, name, retry, streams, timeout_s");
   EXPECT_EQ(ManifestError("name: x\nbase_url: http://h\nstreams:\n  - name: s\n    mapping: {title: t}\n"),
             "m.yaml: streams[0].mapping.id: is required: the path of a value that identifies a record");
   EXPECT_EQ(ManifestError(ok + "    pagination: {type: pages}\n").substr(0, 50),

@@ -33,7 +33,8 @@ constexpr const char* kSpec = R"json({
     "api_key": {"type": "string", "secret": true},
     "password": {"type": "string", "secret": true},
     "max_attempts": {"type": "integer", "minimum": 1, "maximum": 10, "description": "tries per request before the run fails (429 and 5xx answers are retried)"},
-    "page_size": {"type": "integer", "minimum": 1, "description": "records per request, instead of the manifest's page size"}
+    "page_size": {"type": "integer", "minimum": 1, "description": "records per request, instead of the manifest's page size"},
+    "full_pass_every_s": {"type": "integer", "minimum": 0, "description": "seconds between full passes, which delete what the service no longer lists (streams whose manifest has full_pass; default 86400, 0: every run)"}
   }
 })json";
 
@@ -100,11 +101,15 @@ class HttpJson : public coophub::Connector {
     for (const auto& s : m["streams"]) {
       std::string name = s["name"];
       if (!run.Selected(name)) continue;
-      json state = api.ReadStream(s, run.state(name), [&](json rec) {
+      json before = run.state(name);
+      int64_t version = api.FullPassVersion(s, before);
+      json state = api.ReadStream(s, before, [&](json rec) {
         if (++done % 100 == 0) run.Progress(done);
-        return run.Record(name, rec);
-      });
+        return version ? run.Record(name, rec, version) : run.Record(name, rec);
+      }, version);
       if (run.Cancelled()) return;
+      // A full pass that read every page: what it did not see is gone from the service.
+      if (version && state["full_pass"].value("version", int64_t{0}) == version) run.ActivateVersion(name, version);
       run.State(name, state);
     }
     run.Progress(done, done);

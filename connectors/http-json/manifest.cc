@@ -102,7 +102,7 @@ void CheckPagination(const Checker& c, json& p, const std::string& key) {
 
 void CheckMapping(const Checker& c, const json& m, const std::string& key) {
   static const std::set<std::string> kFields = {"id", "kind", "title", "summary", "url", "time", "end", "updated",
-                                                "author", "tags", "lang", "location", "amount"};
+                                                "author", "tags", "lang", "location", "amount", "visibility"};
   c.Keys(m, key, kFields);
   if (!m.contains("id")) c.Fail(key + ".id", "is required: the path of a value that identifies a record");
   for (const auto& [field, spec] : m.items()) {
@@ -140,7 +140,8 @@ void CheckRequest(const Checker& c, const json& r, const std::string& key) {
 }
 
 void CheckStream(const Checker& c, json& s, const std::string& key) {
-  c.Keys(s, key, {"name", "kind", "request", "records", "pagination", "incremental", "mapping", "description"});
+  c.Keys(s, key, {"name", "kind", "request", "records", "pagination", "incremental", "full_pass", "mapping",
+                  "description"});
   c.String(s, key, "name", true);
   c.OneOf(s, key, "kind", {"post", "event", "person", "task", "transaction", "decision", "resource", "message",
                            "metric", "other"});
@@ -161,6 +162,11 @@ void CheckStream(const Checker& c, json& s, const std::string& key) {
     if (!inc.contains("order")) inc["order"] = "any";
     if (!inc.contains("in")) inc["in"] = "query";
   }
+  if (s.contains("full_pass")) {  // the stream lists all that exists when asked without a cursor
+    c.Keys(s["full_pass"], key + ".full_pass", {"every_s"});
+    c.PositiveInt(s["full_pass"], key + ".full_pass", "every_s");
+    s["full_pass"].emplace("every_s", 86400);
+  }
   if (!s.contains("mapping")) c.Fail(key + ".mapping", "is required: how the fields of a record are found");
   CheckMapping(c, s["mapping"], key + ".mapping");
 }
@@ -177,13 +183,18 @@ json YamlToJson(const std::string& yaml, const std::string& where) {
 
 json CheckManifest(json m, const std::string& where) {
   Checker c{where};
-  c.Keys(m, "manifest", {"name", "description", "docs", "config", "base_url", "auth", "headers", "retry",
-                         "streams", "timeout_s"});
+  c.Keys(m, "manifest", {"name", "description", "docs", "config", "base_url", "base_url_fallback", "fallback_help",
+                         "auth", "headers", "retry", "streams", "timeout_s"});
   c.String(m, "manifest", "name", true);
   c.String(m, "manifest", "base_url", true);
+  c.String(m, "manifest", "base_url_fallback", false);
+  c.String(m, "manifest", "fallback_help", false);
   if (m.contains("config")) c.Keys(m["config"], "config", {"properties", "required"});
   if (m.contains("auth")) {
-    c.Keys(m["auth"], "auth", {"type", "name", "value", "scheme", "username", "password", "help"});
+    c.Keys(m["auth"], "auth", {"type", "name", "value", "scheme", "username", "password", "help", "check", "params"});
+    c.String(m["auth"], "auth", "check", false);
+    if (m["auth"].contains("params") && !m["auth"]["params"].is_object())
+      c.Fail("auth.params", "must be a mapping of names to values");
     c.OneOf(m["auth"], "auth", "type", {"bearer", "header", "basic", "query"});
     if (!m["auth"].contains("type")) c.Fail("auth.type", "is required (bearer, header, basic or query)");
     std::string type = m["auth"]["type"];

@@ -33,6 +33,9 @@ constexpr const char* kSpec = R"({
 })";
 
 constexpr const char* kStream = "entries";
+// A feed lists its latest entries, not all there are: one missing may be old, not gone.
+constexpr const char* kKeepsWhatLeft =
+    "A feed lists only its latest entries, so entries that leave it are kept here, never deleted";
 
 constexpr const char* kAccept = "application/atom+xml, application/rss+xml, application/xml;q=0.9, */*;q=0.5";
 
@@ -79,7 +82,7 @@ class Rss : public coophub::Connector {
     auto feed = ParseOrFail(f);
     run.Check(true, "found " + feed.version + " feed \"" + feed.title + "\" with " +
                         std::to_string(feed.entries.size()) + " entries at " + f.url +
-                        (feed.entries.empty() ? ": " + feed.why_empty : ""));
+                        (feed.entries.empty() ? ": " + feed.why_empty : "") + ". " + kKeepsWhatLeft);
   }
 
   void Discover(coophub::Run& run) override {
@@ -103,6 +106,7 @@ class Rss : public coophub::Connector {
       if (i % 100 == 99) run.Progress(static_cast<int64_t>(i + 1), static_cast<int64_t>(n));
     }
     run.Progress(static_cast<int64_t>(n), static_cast<int64_t>(n));
+    run.Log(COOPHUB_LOG_INFO, kKeepsWhatLeft);
     run.State(kStream, f.validators);
   }
 };

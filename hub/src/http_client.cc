@@ -225,6 +225,14 @@ HttpFetchResponse HttpFetch(const HttpFetchRequest& req) {
   char* final_url = nullptr;
   lib.easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &final_url);
   resp.url = final_url ? final_url : req.url;
+  if (rc == CURLE_TOO_MANY_REDIRECTS) {  // an answer, not a failure to reach: not transient
+    long code = 0;
+    lib.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    resp.status = static_cast<int>(code);
+    resp.error = req.url + " redirects in a loop (still redirecting after 5 redirects, at " + resp.url + ")";
+    resp.body.clear();
+    return resp;
+  }
   if (rc != CURLE_OK) {
     // A refused address and one where nothing answers read the same: neither tells
     // an editor what runs on the hub's network.

@@ -326,12 +326,17 @@ Result<StoredRecord> NormalizeRecord(const json& in, const std::string& source,
       return s.Prefixed("record \"" + Shorten(out.id, 60) + "\"");
   if (auto s = ValidateExtras(r); !s.ok())
     return s.Prefixed("record \"" + Shorten(out.id, 60) + "\"");
+  // The source's visibility is the widest its records get: a connector may narrow it (a
+  // private post among public ones), never widen it.
   std::string vis = default_visibility;
-  if (auto v = r.find("visibility"); v != r.end() && v->is_string() && !v->get<std::string>().empty())
-    vis = v->get<std::string>();
-  if (!IsVisibility(vis))
-    return Status::Invalid("record \"" + Shorten(out.id, 60) + "\": visibility \"" + vis +
-                           "\" is not public, members or admins");
+  if (auto v = r.find("visibility"); v != r.end() && v->is_string() && !v->get<std::string>().empty()) {
+    std::string asked = v->get<std::string>();
+    if (!IsVisibility(asked))
+      return Status::Invalid("record \"" + Shorten(out.id, 60) + "\": visibility \"" + asked +
+                             "\" is not public, members or admins");
+    auto rank = [](const std::string& x) { return x == "public" ? 0 : x == "members" ? 1 : 2; };
+    if (rank(asked) > rank(vis)) vis = asked;
+  }
   r["visibility"] = vis;
   r["source"] = source;
   r["stream"] = stream;

@@ -132,3 +132,22 @@ TEST(Records, SingerRowsGetTheirKeyAsId) {
 
 }  // namespace
 }  // namespace coophub
+
+namespace coophub {
+namespace {
+
+// A connector is not trusted: its record may narrow the source's visibility, not widen it.
+TEST(Normalize, ARecordNarrowsItsSourcesVisibilityButNeverWidensIt) {
+  auto vis = [](const char* asked, const char* source) {
+    return NormalizeRecord(json{{"id", "1"}, {"visibility", asked}}, "s", "t", source).value().visibility;
+  };
+  EXPECT_EQ(vis("admins", "public"), "admins");
+  EXPECT_EQ(vis("members", "public"), "members");
+  EXPECT_EQ(vis("public", "members"), "members");
+  EXPECT_EQ(vis("public", "admins"), "admins");
+  EXPECT_EQ(vis("members", "admins"), "admins");
+  EXPECT_FALSE(NormalizeRecord(json{{"id", "1"}, {"visibility", "world"}}, "s", "t", "public").ok());
+}
+
+}  // namespace
+}  // namespace coophub
