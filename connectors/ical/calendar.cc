@@ -139,6 +139,28 @@ struct Collector {
   std::map<std::string, std::map<int64_t, icalcomponent*>> overrides;
 };
 
+// What libical 3.0.16 expands wrongly (rfc5545_test.cc, kCoopRules): a rule that can be
+// rewritten exactly is, and the reason for one that cannot is returned, so that no wrong
+// date is stored. "" when the rule can be expanded as it is (after any rewrite).
+std::string Mend(icalrecurrencetype* rule) {
+  auto has = [](const short* list) { return list[0] != ICAL_RECURRENCE_ARRAY_MAX; };
+  bool negative_monthday = false;
+  for (int i = 0; i < ICAL_BY_MONTHDAY_SIZE && rule->by_month_day[i] != ICAL_RECURRENCE_ARRAY_MAX; ++i)
+    negative_monthday |= rule->by_month_day[i] < 0;
+  if (rule->freq == ICAL_DAILY_RECURRENCE && negative_monthday) {
+    // Every day that is (say) the last of its month is the monthly rule on that day: the
+    // same set, COUNT and UNTIL included, while the days follow one another.
+    if (rule->interval > 1)
+      return "FREQ=DAILY;INTERVAL=" + std::to_string(rule->interval) +
+             " with a negative BYMONTHDAY, which libical 3.0.16 expands wrongly";
+    rule->freq = ICAL_MONTHLY_RECURRENCE;
+  }
+  if (has(rule->by_set_pos) && rule->freq != ICAL_MONTHLY_RECURRENCE && rule->freq != ICAL_YEARLY_RECURRENCE)
+    return std::string("BYSETPOS with FREQ=") + icalrecur_freq_to_string(rule->freq) +
+           ", which libical 3.0.16 expands wrongly (it is right for MONTHLY and YEARLY rules)";
+  return "";
+}
+
 void Expand(icalcomponent* c, Collector& col) {
   const char* uid_c = icalcomponent_get_uid(c);
   std::string uid = uid_c ? uid_c : "";
@@ -162,6 +184,12 @@ void Expand(icalcomponent* c, Collector& col) {
        p = icalcomponent_get_next_property(c, ICAL_RRULE_PROPERTY)) {
     recurring = true;
     icalrecurrencetype rule = icalproperty_get_rrule(p);
+    if (std::string why = Mend(&rule); !why.empty()) {
+      col.out->warnings.push_back("VEVENT " + uid + ": RRULE:" + icalproperty_get_value_as_string(p) + " uses " + why +
+                                  ": only its DTSTART and RDATEs are kept; write the rule another way (e.g. BYDAY "
+                                  "with an ordinal in a MONTHLY rule) to get all its dates");
+      continue;
+    }
     std::unique_ptr<icalrecur_iterator, decltype(&icalrecur_iterator_free)> it(icalrecur_iterator_new(rule, dtstart),
                                                                                icalrecur_iterator_free);
     if (!it) {
