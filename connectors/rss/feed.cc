@@ -2,6 +2,8 @@
 // RSS and Atom parsing over libxml2; see feed.h.
 #include "feed.h"
 
+#include "charset.h"
+
 #include <libxml/HTMLparser.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -520,25 +522,6 @@ bool ValidUtf8(std::string_view s) {
   return true;
 }
 
-// The encoding to read a document in, where the one it names is known to be wrong in
-// practice: "iso-8859-1" and "us-ascii" feeds are nearly always windows-1252 (curly
-// quotes in 0x80-0x9F), as browsers assume; and an undeclared non-UTF-8 feed too.
-std::string EffectiveCharset(std::string_view doc, const std::string& given) {
-  if (!given.empty()) return given;
-  if (doc.size() >= 2 && (doc[0] == '\0' || doc[1] == '\0' || static_cast<unsigned char>(doc[0]) >= 0xFE))
-    return "";  // UTF-16/32: libxml2 detects it
-  std::string_view head = doc.substr(0, std::min<size_t>(doc.size(), 200));
-  size_t decl_end = head.find("?>");
-  std::string decl(head.substr(0, decl_end == std::string_view::npos ? 0 : decl_end));
-  for (auto& c : decl) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  size_t enc = decl.find("encoding=");
-  if (enc == std::string::npos) return ValidUtf8(doc) ? "" : "windows-1252";
-  std::string name = decl.substr(enc + 10, decl.find_first_of("'\"", enc + 10) - enc - 10);
-  if (name == "iso-8859-1" || name == "latin1" || name == "latin-1" || name == "us-ascii" || name == "ascii")
-    return "windows-1252";
-  return "";
-}
-
 }  // namespace
 
 // libxml2 prints some errors (an encoding it cannot convert, for one) through its
@@ -582,13 +565,15 @@ ParseResult Parse(std::string_view document, const std::string& base_url, const 
     out.error = "the document is empty";
     return out;
   }
-  std::string fixed = FixHtmlEntities(document);
-  std::string effective_charset = EffectiveCharset(fixed, charset);
+  // Decoded first (charset.h), so that the entity repair and libxml2 both see UTF-8 and
+  // the declaration's encoding, read already, is ignored.
+  Decoded decoded = DecodeToUtf8(document, charset);
+  std::string fixed = FixHtmlEntities(decoded.utf8);
   xmlResetLastError();
   DocPtr doc(xmlReadMemory(fixed.data(), static_cast<int>(fixed.size()), base_url.empty() ? nullptr : base_url.c_str(),
-                           effective_charset.empty() ? nullptr : effective_charset.c_str(),
+                           "UTF-8",
                            XML_PARSE_RECOVER | XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-                               XML_PARSE_NOCDATA),
+                               XML_PARSE_NOCDATA | XML_PARSE_IGNORE_ENC),
              xmlFreeDoc);
   xmlNode* root = doc ? xmlDocGetRootElement(doc.get()) : nullptr;
   if (!root) {
@@ -620,6 +605,8 @@ ParseResult Parse(std::string_view document, const std::string& base_url, const 
     ParseChannel(root, &f, atom);
   }
   if (f.entries.empty()) f.why_empty = WhyEmpty(root);
+  f.encoding = decoded.encoding;
+  f.encoding_note = decoded.note;
   out.feed = std::move(f);
   return out;
 }

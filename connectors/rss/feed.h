@@ -33,6 +33,8 @@ struct Feed {
   // Set when there are no entries: why, as far as the document tells (items in a
   // namespace this reader does not take as the feed's, or none at all).
   std::string why_empty;
+  std::string encoding;       // what the document was read as (charset.h)
+  std::string encoding_note;  // set when that was a guess or went against the document
 };
 
 struct ParseResult {

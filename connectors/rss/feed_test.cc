@@ -396,5 +396,62 @@ TEST(FeedCorpus, FeedparserExpectationsHold) {
   EXPECT_GE(rate, 90.0) << "below 90% of the checkable expectations";
 }
 
+// feedparser's encoding files say what each is (`Expect: ... encoding == 'utf-32be'`): the
+// UTF-16 and UTF-32 ones, with and without a BOM, and one declared "u16", each read, in
+// the encoding named.
+TEST(FeedCorpus, Utf16And32AndTheirAliasesAreRead) {
+  fs::path dir = fs::path(CorporaDir()) / "feedparser/tests/encoding";
+  static const std::regex want_re(R"(encoding == '([^']+)')");
+  int files = 0;
+  for (const char* name : {"u16.xml", "utf16.xml", "utf-16be.xml", "utf-16be-bom.xml", "utf-16be-autodetect.xml",
+                           "utf-16le.xml", "utf-16le-bom.xml", "utf-16le-autodetect.xml", "utf-32be.xml",
+                           "utf-32be-bom.xml", "utf-32be-autodetect.xml", "utf-32le.xml", "utf-32le-bom.xml",
+                           "utf-32le-autodetect.xml"}) {
+    std::string bytes = ReadFile(dir / name);
+    std::smatch m;
+    std::string comment = CommentText(bytes);
+    ASSERT_TRUE(std::regex_search(comment, m, want_re)) << name;
+    std::string want = m[1];
+    for (auto& c : want) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (want == "UTF-16") want = "UTF-16LE";  // utf16.xml: little-endian with a BOM
+    ParseResult r = Parse(bytes, "");
+    ASSERT_TRUE(r.feed) << name << ": " << r.error;
+    EXPECT_EQ(r.feed->encoding, want) << name;
+    EXPECT_EQ(r.feed->encoding_note, "") << name;
+    ++files;
+  }
+  EXPECT_EQ(files, 14);
+}
+
+// feedparser's chardet files: text in a legacy encoding that nothing declares. Each is
+// read in the encoding its expectation names, and the feed says it was a guess.
+TEST(FeedCorpus, UndeclaredLegacyEncodingsAreFoundAndNoted) {
+  fs::path dir = fs::path(CorporaDir()) / "feedparser/tests/illformed/chardet";
+  static const std::regex want_re(R"(encoding == '([^']+)')");
+  // What iconv reads them as: the supersets of GB2312 and EUC-KR.
+  const std::map<std::string, std::string> superset = {{"GB2312", "GB18030"}, {"EUC-KR", "CP949"}};
+  int files = 0;
+  for (const auto& ent : fs::directory_iterator(dir)) {
+    std::string bytes = ReadFile(ent.path());
+    std::smatch m;
+    std::string comment = CommentText(bytes);
+    ASSERT_TRUE(std::regex_search(comment, m, want_re)) << ent.path();
+    std::string want = m[1];
+    for (auto& c : want) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (superset.count(want)) want = superset.at(want);
+    ParseResult r = Parse(bytes, "");
+    ASSERT_TRUE(r.feed) << ent.path() << ": " << r.error;
+    EXPECT_EQ(r.feed->encoding, want) << ent.path();
+    EXPECT_NE(r.feed->encoding_note.find("declares no encoding and is not UTF-8: read as " + want), std::string::npos)
+        << r.feed->encoding_note;
+    if (want == "KOI8-R") {
+      ASSERT_FALSE(r.feed->entries.empty());
+      EXPECT_EQ(r.feed->entries[0].title, "Как пережить новогоднюю ночь");
+    }
+    ++files;
+  }
+  EXPECT_EQ(files, 8);
+}
+
 }  // namespace
 }  // namespace coophub::feed

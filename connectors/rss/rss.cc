@@ -82,7 +82,8 @@ class Rss : public coophub::Connector {
     auto feed = ParseOrFail(f);
     run.Check(true, "found " + feed.version + " feed \"" + feed.title + "\" with " +
                         std::to_string(feed.entries.size()) + " entries at " + f.url +
-                        (feed.entries.empty() ? ": " + feed.why_empty : "") + ". " + kKeepsWhatLeft);
+                        (feed.entries.empty() ? ": " + feed.why_empty : "") +
+                        (feed.encoding_note.empty() ? "" : "; " + feed.encoding_note) + ". " + kKeepsWhatLeft);
   }
 
   void Discover(coophub::Run& run) override {
@@ -98,6 +99,7 @@ class Rss : public coophub::Connector {
       return;
     }
     auto feed = ParseOrFail(f);
+    if (!feed.encoding_note.empty()) run.Log(COOPHUB_LOG_WARN, f.url + ": " + feed.encoding_note);
     std::string kind = run.config().value("kind", "post");
     size_t max = run.config().value("max_entries", 1000);
     size_t n = std::min(max, feed.entries.size());
