@@ -68,6 +68,29 @@ TEST_F(CsvPlugin, SkippedRowsAreLoggedAndTheRestKept) {
   EXPECT_NE(log.find("2 bad rows skipped"), std::string::npos) << log;
 }
 
+// The file is the whole truth: a row gone from it is gone from the hub, unless some row
+// could not be read (it may be the one that seems gone).
+TEST_F(CsvPlugin, RowsRemovedFromTheFileAreDeleted) {
+  std::string file = dir_.Write("ledger.csv", kLedger);
+  json cfg = LedgerConfig(file);
+  cfg["on_bad_row"] = "skip";
+  ASSERT_TRUE(Sync(cfg).ok());
+  ASSERT_EQ(hub_.Records("ledger").size(), 3u);
+  std::string header = "Ref;Date;Label;Amount;Category\n", t1 = "T-1;01/11/2026;Office rent;-1.200,00;fixed\n",
+              t3 = "T-3;07/11/2026;\"Train; Paris\";-89,90;travel\n";
+  dir_.Write("ledger.csv", header + t1 + t3);
+  SyncResult r = Sync(cfg);
+  ASSERT_TRUE(r.ok()) << r.run.message;
+  EXPECT_EQ(r.deleted, 1);
+  ASSERT_EQ(hub_.Records("ledger").size(), 2u);
+
+  dir_.Write("ledger.csv", header + t1 + "T-3;07/11/2026;Train\n");  // T-3 now unreadable
+  SyncResult bad = Sync(cfg);
+  ASSERT_TRUE(bad.ok()) << bad.run.message;
+  EXPECT_EQ(bad.deleted, 0);
+  EXPECT_EQ(hub_.Records("ledger").size(), 2u) << "T-3 is kept while its row cannot be read";
+}
+
 // RFC 4180: a quote inside an unquoted field is a bad row (failed, or skipped with the
 // rest read on); lenient_quotes takes it as written.
 TEST_F(CsvPlugin, AStrayQuoteIsABadRowUnlessLenient) {

@@ -113,6 +113,18 @@ TEST(Postgres, ReadsRowsIncrementallyPastTheCursor) {
   EXPECT_EQ(second.received, 2) << "only the rows written since the last cursor";
   EXPECT_EQ(second.changed, 2);
   EXPECT_EQ(hub.Records().size(), 4u);
+
+  // A deleted row: invisible to the cursor, gone at the next full pass.
+  ASSERT_EQ(pg.Exec("DELETE FROM invoices WHERE id = 3;"), "");
+  SyncResult incremental = hub.Sync("erp", "postgres", config);
+  ASSERT_TRUE(incremental.ok()) << incremental.run.message;
+  EXPECT_EQ(hub.Records().size(), 4u) << "the daily full pass is not due";
+  config["full_pass_every_s"] = 0;
+  SyncResult full = hub.Sync("erp", "postgres", config);
+  ASSERT_TRUE(full.ok()) << full.run.message;
+  EXPECT_EQ(full.received, 3);
+  EXPECT_EQ(full.deleted, 1);
+  EXPECT_EQ(hub.Records().size(), 3u);
 }
 
 TEST(Postgres, ErrorsNameWhatToFix) {

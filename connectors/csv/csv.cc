@@ -57,6 +57,9 @@ class Csv : public coophub::Connector {
       return;
     }
     std::string text = Decode(cfg, f);
+    // Each read is the whole file: a full pass, after which rows gone from it are deleted.
+    coophub::json before = run.state(kStream);
+    int64_t version = coophub::NextPassVersion(before.is_object() ? before.value("version", int64_t{0}) : 0);
     bool has_header = cfg.value("header", true);
     std::vector<std::string> header;
     int64_t rows = 0, emitted = 0, skipped = 0;
@@ -84,7 +87,7 @@ class Csv : public coophub::Connector {
         refuse(row.line, mapped.error);
         return true;
       }
-      if (!run.Record(kStream, *mapped.record)) return false;
+      if (!run.Record(kStream, *mapped.record, version)) return false;
       if (++emitted % 10000 == 0) run.Progress(emitted);
       return true;
     }, [&](const coophub::csv::ReadError& bad) {
@@ -96,9 +99,17 @@ class Csv : public coophub::Connector {
       refuse(err->line, err->message);  // a reading error ends the file even when skipping
     }
     if (has_header && header.empty()) throw coophub::Failure(f.url + ": the file is empty; a header row was expected");
-    if (skipped) run.Log(COOPHUB_LOG_WARN, std::to_string(skipped) + " bad rows skipped in " + f.url);
     run.Progress(emitted, emitted);
-    run.State(kStream, f.validators);
+    if (run.Cancelled()) return;
+    // A skipped row may be one the hub has: deleting it would lose it for a typo.
+    if (skipped)
+      run.Log(COOPHUB_LOG_WARN, std::to_string(skipped) + " bad rows skipped in " + f.url +
+                                    ": nothing is deleted this run (rows removed from the file stay until it reads cleanly)");
+    else
+      run.ActivateVersion(kStream, version);
+    coophub::json state = f.validators;
+    state["version"] = version;
+    run.State(kStream, state);
   }
 
  private:

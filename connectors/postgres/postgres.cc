@@ -5,6 +5,8 @@
 // cursor column, each run reads only rows past the last committed cursor value ($1 in
 // the query); rows stream from the server in single-row mode.
 #include <coophub/plugin.hpp>
+
+#include <ctime>
 #include <libpq-fe.h>
 
 #include <memory>
@@ -26,7 +28,8 @@ const std::string& Spec() {
     "password": {"type": "string", "secret": true},
     "query": {"type": "string", "description": "a SELECT; with cursor_column it must use $1, e.g. ... WHERE write_date > $1 ORDER BY write_date"},
     "cursor_column": {"type": "string", "description": "the column that grows with each change; its last value is kept in state"},
-    "cursor_start": {"type": "string", "default": "-infinity", "description": "$1 on the first run"},
+    "cursor_start": {"type": "string", "default": "-infinity", "description": "$1 on the first run, and on full passes"},
+    "full_pass_every_s": {"type": "integer", "minimum": 0, "default": 86400, "description": "with cursor_column: seconds between full passes, which read every row and delete here the rows gone from the query (without cursor_column every run is one)"},
     "timeout_s": {"type": "integer", "minimum": 1, "maximum": 3600, "default": 300},)json") +
                                   coophub::rows::MappingSchemaProperties() + "}}";
   return spec;
@@ -95,8 +98,14 @@ class Postgres : public coophub::Connector {
     Res(PQexec(c.get(), statement_timeout.c_str()), PQclear);
     std::string cursor_column = cfg.value("cursor_column", "");
     coophub::json state = run.state(kStream);
-    std::string from = state.is_object() && state.contains("cursor") ? state["cursor"].get<std::string>()
-                                                                     : cfg.value("cursor_start", "-infinity");
+    if (!state.is_object()) state = coophub::json::object();
+    // A full pass reads every row the query has, and then deletes here the rows it did
+    // not see: every run without a cursor, and every full_pass_every_s with one.
+    int64_t now = static_cast<int64_t>(std::time(nullptr));
+    bool full = cursor_column.empty() || !state.contains("cursor") ||
+                now - state.value("full_pass_at", int64_t{0}) >= cfg.value("full_pass_every_s", int64_t{86400});
+    int64_t version = full ? coophub::NextPassVersion(state.value("version", int64_t{0})) : 0;
+    std::string from = !full ? state["cursor"].get<std::string>() : cfg.value("cursor_start", "-infinity");
     std::string query = cfg.at("query").get<std::string>();
     const char* params[] = {from.c_str()};
     if (!PQsendQueryParams(c.get(), query.c_str(), cursor_column.empty() ? 0 : 1, nullptr, params, nullptr, nullptr, 0))
@@ -128,20 +137,28 @@ class Postgres : public coophub::Connector {
       if (cursor_index >= 0) {
         const std::string& value = fields[static_cast<size_t>(cursor_index)];
         if (value != last_cursor && !last_cursor.empty() && since_state >= 1000) {
-          run.State(kStream, {{"cursor", last_cursor}});
+          coophub::json partial = state;
+          partial["cursor"] = last_cursor;
+          run.State(kStream, partial);
           since_state = 0;
         }
         last_cursor = value;
       }
       auto mapped = coophub::rows::MapRow(header, fields, ++rows, mapping);
       if (!mapped.record) throw coophub::Failure("row " + std::to_string(rows) + ": " + mapped.error);
-      if (!run.Record(kStream, *mapped.record)) return;
+      if (!(version ? run.Record(kStream, *mapped.record, version) : run.Record(kStream, *mapped.record))) return;
       ++since_state;
       if (rows % 10000 == 0) run.Progress(rows);
     }
     run.Progress(rows, rows);
-    coophub::json next = cursor_column.empty() ? coophub::json::object()
-                                               : coophub::json{{"cursor", last_cursor.empty() ? from : last_cursor}};
+    if (run.Cancelled()) return;
+    coophub::json next = state;
+    if (!cursor_column.empty()) next["cursor"] = last_cursor.empty() ? from : last_cursor;
+    if (version) {
+      run.ActivateVersion(kStream, version);
+      next["version"] = version;
+      next["full_pass_at"] = now;
+    }
     run.State(kStream, next);
   }
 };

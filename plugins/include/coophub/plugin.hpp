@@ -20,7 +20,9 @@
 
 #include <coophub/plugin.h>
 
+#include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cstdint>
 #include <exception>
 #include <map>
@@ -63,6 +65,14 @@ struct HttpResponse {
     return it == headers.end() ? std::string() : it->second;
   }
 };
+
+// The version of a new full pass (docs/plugins.md): now in milliseconds, or one more than
+// the previous pass's should the clock have gone back.
+inline int64_t NextPassVersion(int64_t previous) {
+  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::system_clock::now().time_since_epoch()).count();
+  return std::max<int64_t>(now, previous + 1);
+}
 
 // What a connector operation is handed: its request and the host's callbacks.
 class Run {
