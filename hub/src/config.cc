@@ -354,12 +354,6 @@ Result<HubConfig> ParseConfig(const std::string& text, const std::string& name,
   return h;
 }
 
-bool IsSourceId(const std::string& id) {
-  if (id.empty() || id.size() > 64) return false;
-  for (char ch : id)
-    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_')) return false;
-  return true;
-}
 
 Result<HubConfig> LoadConfig(const std::string& path) {
   std::ifstream f(path, std::ios::binary);

@@ -57,8 +57,6 @@ struct HubConfig {
   std::string StorePath() const;  // data_dir/coophub.db, absolute
 };
 
-// Letters, digits, - and _, 1 to 64 of them: what a source id may be.
-bool IsSourceId(const std::string& id);
 
 // Reads and validates a config file.
 Result<HubConfig> LoadConfig(const std::string& path);

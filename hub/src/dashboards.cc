@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <set>
 
-#include "config.h"
+#include "protocol.h"  // IsSourceId
 
 namespace coophub {
 namespace {

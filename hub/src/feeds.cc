@@ -2,6 +2,8 @@
 // Atom and iCalendar output of records; see feeds.h.
 #include "feeds.h"
 
+#include "text.h"
+
 #include "timeutil.h"
 
 namespace coophub {
@@ -80,23 +82,6 @@ void IcsLine(std::string* out, const std::string& line) {
 
 }  // namespace
 
-std::string XmlEscape(const std::string& s) {
-  std::string out;
-  out.reserve(s.size() + 16);
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default:
-        // Control characters other than tab and newlines are not allowed in XML 1.0.
-        if (static_cast<unsigned char>(c) >= 0x20 || c == '\t' || c == '\n' || c == '\r') out += c;
-    }
-  }
-  return out;
-}
 
 std::string RenderAtom(const json& records, const FeedInfo& info) {
   std::string updated = records.empty() ? FormatRfc3339(NowUnix()) : "";

@@ -22,8 +22,4 @@ std::string RenderAtom(const json& records, const FeedInfo& info);
 // A calendar with one VEVENT per record (a VTODO for tasks); all-day records as dates.
 std::string RenderIcs(const json& records, const FeedInfo& info);
 
-// Text escaped for XML and HTML element content and attribute values (& < > " '),
-// without the control characters XML 1.0 forbids.
-std::string XmlEscape(const std::string& s);
-
 }  // namespace coophub

@@ -2,6 +2,8 @@
 // Server-rendered pages; see page.h.
 #include "page.h"
 
+#include "text.h"
+
 #include <algorithm>
 
 #include "feeds.h"

@@ -267,6 +267,13 @@ Status ValidateExtras(const json& r) {
 
 }  // namespace
 
+bool IsSourceId(const std::string& id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char ch : id)
+    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_')) return false;
+  return true;
+}
+
 bool IsVisibility(std::string_view v) {
   return v == "public" || v == "members" || v == "admins";
 }

@@ -74,6 +74,8 @@ inline const std::vector<std::string>& RecordKinds() {
   return k;
 }
 bool IsVisibility(std::string_view v);
+// Letters, digits, - and _, 1 to 64 of them: what a source id may be.
+bool IsSourceId(const std::string& id);
 
 // Checks a connector's record against the unified shape and normalises it: instants to
 // UTC RFC 3339, the source set by the hub, visibility defaulted. Errors say which field

@@ -21,7 +21,7 @@
 
 #include <coophub/encoding.hpp>
 
-#include "feeds.h"  // XmlEscape
+#include "text.h"
 #include "fts_query.h"
 #include "page_cache.h"
 #include "sqlite_db.h"

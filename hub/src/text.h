@@ -1,0 +1,14 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// Text helpers every layer may use. Pure functions, thread-safe.
+#pragma once
+
+#include <string>
+
+namespace coophub {
+
+// s with & < > " ' as entities, and the control characters XML 1.0 forbids dropped: safe
+// in XML and HTML text and in quoted attribute values.
+std::string XmlEscape(const std::string& s);
+
+}  // namespace coophub
