@@ -12,11 +12,11 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "config.h"
-#include "http_client.h"
-#include "runner.h"
-#include "store.h"
-#include "sync.h"
+#include "config/config.h"
+#include "runtime/http_client.h"
+#include "runtime/runner.h"
+#include "store/store.h"
+#include "sync/sync.h"
 
 namespace fs = std::filesystem;
 using namespace coophub;

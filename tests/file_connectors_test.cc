@@ -5,9 +5,9 @@
 // check. ical: the demo calendar's recurring events, all-day items and to-dos.
 #include <gtest/gtest.h>
 
-#include "config.h"
-#include "store.h"
-#include "sync.h"
+#include "config/config.h"
+#include "store/store.h"
+#include "sync/sync.h"
 #include "test_util.h"
 
 namespace coophub {

@@ -11,8 +11,8 @@
 #include <mutex>
 #include <thread>
 
-#include "store.h"
-#include "sync.h"
+#include "store/store.h"
+#include "sync/sync.h"
 #include "test_util.h"
 
 namespace coophub {

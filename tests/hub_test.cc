@@ -12,7 +12,7 @@
 #include <sstream>
 
 #include "test_util.h"
-#include "timeutil.h"
+#include "base/timeutil.h"
 
 namespace coophub {
 namespace {

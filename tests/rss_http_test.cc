@@ -8,9 +8,9 @@
 #include <atomic>
 #include <thread>
 
-#include "config.h"
-#include "store.h"
-#include "sync.h"
+#include "config/config.h"
+#include "store/store.h"
+#include "sync/sync.h"
 #include "test_util.h"
 
 namespace coophub {

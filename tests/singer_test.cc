@@ -7,7 +7,7 @@
 #include <fstream>
 #include <set>
 
-#include "sync.h"
+#include "sync/sync.h"
 #include "test_util.h"
 
 namespace coophub {

@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
-#include "http_client.h"
-#include "runner.h"
+#include "runtime/http_client.h"
+#include "runtime/runner.h"
 
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);

@@ -23,13 +23,13 @@
 
 #include <gtest/gtest.h>
 
-#include "config.h"
-#include "http_client.h"
-#include "openapi.h"
-#include "protocol.h"
-#include "store.h"
-#include "subprocess.h"
-#include "sync.h"
+#include "config/config.h"
+#include "runtime/http_client.h"
+#include "api/openapi.h"
+#include "model/protocol.h"
+#include "store/store.h"
+#include "os/subprocess.h"
+#include "sync/sync.h"
 
 namespace coophub::testing {
 

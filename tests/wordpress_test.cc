@@ -18,7 +18,7 @@
 #include <map>
 #include <set>
 
-#include "sync.h"
+#include "sync/sync.h"
 #include "test_util.h"
 
 namespace coophub {

@@ -5,10 +5,10 @@
 // must still be there.
 #include <gtest/gtest.h>
 
-#include "config.h"
-#include "runner.h"
-#include "store.h"
-#include "sync.h"
+#include "config/config.h"
+#include "runtime/runner.h"
+#include "store/store.h"
+#include "sync/sync.h"
 #include "test_util.h"
 
 namespace coophub {

@@ -16,9 +16,9 @@
 #include <filesystem>
 #include <string>
 
-#include "accounts.h"
-#include "api.h"
-#include "store.h"
+#include "accounts/accounts.h"
+#include "api/api.h"
+#include "store/store.h"
 
 namespace {
 

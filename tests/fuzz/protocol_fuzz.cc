@@ -11,9 +11,9 @@
 #include <filesystem>
 #include <string>
 
-#include "config.h"
-#include "store.h"
-#include "sync.h"
+#include "config/config.h"
+#include "store/store.h"
+#include "sync/sync.h"
 
 namespace {
 

@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// Users, sessions, API tokens and the audit log. Passwords are argon2id hashes
+// (libsodium's crypto_pwhash_str); session and token secrets are 256 random bits that
+// are shown once and stored only as their BLAKE2b hash, so a copy of the database
+// opens no door. Roles order viewer < editor < admin; a token's scope caps its user's
+// role (read: viewer, write: editor, admin: admin). All methods are thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/protocol.h"
+#include "base/status.h"
+
+namespace coophub {
+
+enum class Role { kAnonymous = 0, kViewer = 1, kEditor = 2, kAdmin = 3 };
+
+std::optional<Role> ParseRole(const std::string& name);    // viewer, editor, admin
+std::optional<Role> ParseScope(const std::string& scope);  // read, write, admin
+std::string RoleName(Role role);
+std::string ScopeName(Role cap);
+
+struct User {
+  int64_t id = 0;
+  std::string name;
+  Role role = Role::kViewer;
+  int64_t created_ms = 0;
+};
+
+// Who is asking: a user through a session or a token, or nobody.
+struct Principal {
+  int64_t user_id = 0;
+  std::string name;        // "" when anonymous
+  Role role = Role::kAnonymous;  // already capped by a token's scope
+  std::string via;         // "session", "token" or ""
+  std::string csrf;        // a session's CSRF token
+  std::string lang;        // the language the user picked, "" for none
+  int64_t expires_ms = 0;  // a token's expiry (ms since the epoch); 0 for sessions
+};
+
+struct TokenInfo {
+  int64_t id = 0, user_id = 0;
+  std::string name, scope;
+  int64_t created_ms = 0, expires_ms = 0, last_used_ms = 0;
+};
+
+// A share link: a secret in an embed's address that lets it show records beyond the
+// public ones, limited to one source and/or one kind, until it is revoked.
+struct ShareInfo {
+  int64_t id = 0;
+  std::string name;        // what it is for ("the website's agenda")
+  std::string source, kind;  // the filter; "" for any
+  std::string visibility;  // the most private records it shows: public, members or admins
+  std::string created_by;
+  int64_t created_ms = 0;
+};
+
+struct NewSecret {
+  std::string secret;  // give to the client once; never stored
+  std::string csrf;    // sessions only
+  TokenInfo token;     // tokens only
+};
+
+class Accounts {
+ public:
+  virtual ~Accounts() = default;
+  virtual Result<int64_t> CountUsers() = 0;
+  // Invalid for a bad name or a password under 10 characters; Conflict if the name exists.
+  virtual Result<User> AddUser(const std::string& name, const std::string& password, Role role) = 0;
+  virtual Result<std::vector<User>> ListUsers() = 0;
+  // A new role and/or password (empty optional: unchanged). A new password ends the
+  // user's sessions. Conflict when it would leave the hub without an admin.
+  virtual Result<User> UpdateUser(int64_t id, std::optional<Role> role, std::optional<std::string> password) = 0;
+  // Removes the user with their sessions and tokens (returned as they were); Conflict
+  // for the last admin.
+  virtual Result<User> DeleteUser(int64_t id) = 0;
+  // The user, or Invalid("wrong name or password") whichever was wrong. Takes as long
+  // for an unknown name as for a wrong password.
+  virtual Result<User> CheckPassword(const std::string& name, const std::string& password) = 0;
+  virtual Result<NewSecret> CreateSession(int64_t user_id, int64_t ttl_ms) = 0;
+  virtual Result<Principal> SessionPrincipal(const std::string& secret) = 0;  // NotFound when unknown or expired
+  virtual Status EndSession(const std::string& secret) = 0;
+  // The user's language for the pages ("" forgets it), whatever device they sign in on.
+  virtual Status SetLanguage(int64_t user_id, const std::string& lang) = 0;
+  virtual Result<NewSecret> CreateToken(int64_t user_id, const std::string& name, Role scope, int64_t ttl_ms) = 0;
+  virtual Result<Principal> TokenPrincipal(const std::string& secret) = 0;  // NotFound when unknown or expired
+  virtual Result<std::vector<TokenInfo>> ListTokens(int64_t user_id) = 0;
+  virtual Status RevokeToken(int64_t user_id, int64_t token_id) = 0;  // NotFound if not theirs
+  // Share links: the secret is returned once (prefix "share_") and stored hashed.
+  virtual Result<std::pair<ShareInfo, std::string>> CreateShare(const ShareInfo& share) = 0;
+  virtual Result<ShareInfo> FindShare(const std::string& secret) = 0;  // NotFound when unknown or revoked
+  virtual Result<std::vector<ShareInfo>> ListShares() = 0;
+  virtual Status RevokeShare(int64_t id) = 0;  // NotFound when unknown
+  // Every write through the API: who did what to which target.
+  virtual Status Audit(const std::string& who, const std::string& action, const std::string& target,
+                       const std::string& detail = "") = 0;
+  virtual Result<json> AuditLog(int limit) = 0;  // newest first
+};
+
+// Accounts in the hub's SQLite file; the store must have been opened (and migrated) first.
+Result<std::unique_ptr<Accounts>> OpenSqliteAccounts(const std::string& db_path);
+
+// A random one-time code (for the first-admin setup link).
+std::string NewSetupCode();
+
+// argon2id (libsodium's interactive limits). Exposed for tests.
+std::string HashPassword(const std::string& password);
+bool VerifyPassword(const std::string& hash, const std::string& password);
+
+}  // namespace coophub

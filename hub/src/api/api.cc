@@ -1,0 +1,669 @@
+// SPDX-License-Identifier: Apache-2.0
+// Routes and handlers of /api/v1, the page and static assets; see api.h.
+#include "api/api.h"
+
+#include <algorithm>
+#include <chrono>
+#include <climits>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string_view>
+
+#include <coophub/encoding.hpp>
+#include <spdlog/spdlog.h>
+
+#include "api/accounts_api.h"
+#include "web/feeds.h"
+#include "api/metrics.h"
+#include "api/openapi.h"
+#include "api/plugins_api.h"
+#include "web/page.h"
+#include "os/subprocess.h"
+#include "base/timeutil.h"
+
+namespace coophub {
+namespace {
+
+namespace fs = std::filesystem;
+
+
+std::optional<std::string> MsTime(int64_t ms) {
+  if (ms <= 0) return std::nullopt;
+  return FormatRfc3339(ms / 1000);
+}
+
+json RunJson(const RunInfo& r) {
+  json j = {{"id", r.id},           {"source", r.source},   {"trigger", r.trigger},
+            {"status", r.status},   {"records", r.records}, {"deletes", r.deletes},
+            {"message", r.message}, {"started", MsTime(r.started_ms).value_or("")}};
+  j["finished"] = r.finished_ms ? json(*MsTime(r.finished_ms)) : json(nullptr);
+  return j;
+}
+
+
+std::string ContentType(const fs::path& p) {
+  static const std::map<std::string, std::string> types = {
+      {".css", "text/css; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
+      {".svg", "image/svg+xml"},           {".png", "image/png"},
+      {".html", "text/html; charset=utf-8"}, {".json", "application/json"}};
+  auto it = types.find(p.extension().string());
+  return it == types.end() ? "application/octet-stream" : it->second;
+}
+
+}  // namespace
+
+ApiResponse EventStream(std::function<bool(std::string*)> events, std::function<bool()> ready) {
+  ApiResponse resp{200, "text/event-stream", "retry: 3000\n\n"};
+  if (!events(&resp.body)) return Problem(503, "Store unavailable", "the store did not answer");
+  resp.headers.emplace_back("Cache-Control", "no-store");
+  resp.headers.emplace_back("X-Accel-Buffering", "no");
+  resp.ready = std::move(ready);
+  resp.stream = std::move(events);
+  return resp;
+}
+
+std::string Header(const ApiRequest& r, const std::string& name) {
+  auto it = r.headers.find(name);
+  return it == r.headers.end() ? std::string() : it->second;
+}
+
+std::string Param(const ApiRequest& r, const std::string& name) {
+  auto it = r.query.find(name);
+  return it == r.query.end() ? std::string() : it->second;
+}
+
+// Checks that only known parameters were given, each at most once. On every request:
+// the names are compared where they are, with nothing built unless one is wrong.
+std::optional<ApiResponse> CheckParams(const ApiRequest& r, std::initializer_list<std::string_view> known) {
+  for (auto it = r.query.begin(); it != r.query.end(); it = r.query.upper_bound(it->first)) {
+    const std::string& k = it->first;
+    if (std::find(known.begin(), known.end(), k) == known.end()) {
+      std::vector<std::string_view> names(known);
+      std::sort(names.begin(), names.end());
+      std::string list;
+      for (auto x : names) list.append(list.empty() ? "" : ", ").append(x);
+      return Problem(400, "Unknown query parameter",
+                     "\"" + k.substr(0, 40) + "\" is not a parameter of " + r.path +
+                         (list.empty() ? "; it takes none" : "; known: " + list));
+    }
+    if (r.query.count(k) > 1)
+      return Problem(400, "Repeated query parameter", "\"" + k + "\" is given more than once");
+  }
+  return std::nullopt;
+}
+
+
+ApiResponse Problem(int status, const std::string& title, const std::string& detail) {
+  json j = {{"type", "about:blank"}, {"title", title}, {"status", status}, {"detail", detail}};
+  return {status, "application/problem+json", j.dump(-1, ' ', false, json::error_handler_t::replace)};
+}
+
+ApiResponse Json(int status, const json& j) {
+  return {status, "application/json", j.dump(-1, ' ', false, json::error_handler_t::replace)};
+}
+
+ApiResponse FromStatus(const Status& s) {
+  switch (s.code()) {
+    case Status::Code::kInvalid: return Problem(400, "Bad request", s.message());
+    case Status::Code::kNotFound: return Problem(404, "Not found", s.message());
+    case Status::Code::kConflict: return Problem(409, "Conflict", s.message());
+    case Status::Code::kUnavailable: return Problem(503, "Unavailable", s.message());
+    default: return Problem(500, "Internal error", s.message());
+  }
+}
+
+std::string DefaultWebDir() {
+  for (const fs::path& p : {fs::path(SelfExe()).parent_path() / "../share/coophub/web",
+                            fs::path(COOPHUB_BUILD_WEB_DIR)})
+    if (fs::exists(p / "style.css")) return fs::weakly_canonical(p).string();
+  return "";
+}
+
+Api::Api(Store& store, Scheduler* scheduler, const HubConfig& config, std::string web_dir, Accounts* accounts)
+    : store_(store),
+      scheduler_(scheduler),
+      config_(config),
+      web_dir_(std::move(web_dir)),
+      accounts_(accounts),
+      limiter_(std::make_unique<LoginLimiter>()),
+      metrics_(std::make_unique<HttpMetrics>()),
+      plugins_(std::make_unique<PluginCache>()),
+      catalogs_(Catalogs::Load(web_dir_.empty() ? std::string() : web_dir_ + "/i18n")) {}
+
+Api::~Api() = default;
+
+std::vector<std::string> VisibleTo(Role role) {
+  if (role == Role::kAdmin) return {};  // all
+  if (role == Role::kAnonymous) return {"public"};
+  return {"public", "members"};
+}
+
+bool MayRead(Role role, const std::string& visibility) {
+  if (role == Role::kAdmin) return true;
+  if (visibility == "public") return true;
+  return visibility == "members" && role >= Role::kViewer;
+}
+
+const std::vector<Api::Route>& Api::Routes() {
+  using R = Role;
+  static const std::vector<Route> routes = {
+      {"GET", "/healthz", R::kAnonymous, &Api::Health},
+      {"GET", "/api/v1/openapi.json", R::kAnonymous, &Api::OpenApi},
+      {"GET", "/api/v1/records", R::kAnonymous, &Api::ListRecords},
+      {"GET", "/api/v1/records/{}", R::kAnonymous, &Api::GetRecord},
+      {"GET", "/api/v1/sources", R::kViewer, &Api::ListSources},
+      {"GET", "/api/v1/sources/{}", R::kViewer, &Api::GetSource},
+      {"GET", "/api/v1/sources/{}/runs", R::kViewer, &Api::SourceRuns},
+      {"GET", "/api/v1/sources/{}/events", R::kViewer, &Api::SourceEvents},
+      {"POST", "/api/v1/sources/{}/sync", R::kEditor, &Api::SyncNow},
+      {"POST", "/api/v1/sources/check", R::kEditor, &Api::CheckSource},
+      {"POST", "/api/v1/sources", R::kEditor, &Api::CreateSource},
+      {"PATCH", "/api/v1/sources/{}", R::kEditor, &Api::UpdateSource},
+      {"DELETE", "/api/v1/sources/{}", R::kEditor, &Api::DeleteSource},
+      {"GET", "/api/v1/plugins", R::kEditor, &Api::ListPlugins},
+      {"GET", "/api/v1/runs/{}", R::kViewer, &Api::GetRun},
+      {"GET", "/api/v1/changes", R::kAnonymous, &Api::Changes},
+      {"POST", "/api/v1/login", R::kAnonymous, &Api::Login},
+      {"POST", "/api/v1/logout", R::kViewer, &Api::Logout},
+      {"GET", "/api/v1/me", R::kViewer, &Api::Me},
+      {"PATCH", "/api/v1/me", R::kViewer, &Api::UpdateMe},
+      {"POST", "/api/v1/setup", R::kAnonymous, &Api::Setup},
+      {"GET", "/api/v1/tokens", R::kViewer, &Api::ListTokens},
+      {"POST", "/api/v1/tokens", R::kViewer, &Api::CreateToken},
+      {"DELETE", "/api/v1/tokens/{}", R::kViewer, &Api::RevokeToken},
+      {"GET", "/api/v1/users", R::kAdmin, &Api::ListUsers},
+      {"POST", "/api/v1/users", R::kAdmin, &Api::CreateUser},
+      {"PATCH", "/api/v1/users/{}", R::kAdmin, &Api::UpdateUser},
+      {"DELETE", "/api/v1/users/{}", R::kAdmin, &Api::DeleteUser},
+      {"GET", "/api/v1/audit", R::kAdmin, &Api::AuditLog},
+      {"GET", "/api/v1/dashboards", R::kAnonymous, &Api::ListDashboards},
+      {"GET", "/api/v1/dashboards/{}", R::kAnonymous, &Api::GetDashboard},
+      {"PUT", "/api/v1/dashboards/{}", R::kAdmin, &Api::PutDashboard},
+      {"DELETE", "/api/v1/dashboards/{}", R::kAdmin, &Api::DeleteDashboard},
+      {"GET", "/", R::kAnonymous, &Api::Dashboard},
+      {"GET", "/login", R::kAnonymous, &Api::LoginPage},
+      {"POST", "/login", R::kAnonymous, &Api::LoginForm},
+      {"POST", "/logout", R::kViewer, &Api::LogoutForm},
+      {"GET", "/admin", R::kAnonymous, &Api::AdminPage},
+      {"GET", "/embed/{}/{}", R::kAnonymous, &Api::Embed},
+      {"GET", "/api/v1/shares", R::kEditor, &Api::ListShares},
+      {"POST", "/api/v1/shares", R::kEditor, &Api::CreateShare},
+      {"DELETE", "/api/v1/shares/{}", R::kEditor, &Api::RevokeShare},
+      {"GET", "/setup", R::kAnonymous, &Api::SetupPage},
+      {"GET", "/static/{}", R::kAnonymous, &Api::Static},
+      {"GET", "/feeds/{}", R::kAnonymous, &Api::Feed},
+      {"GET", "/metrics", R::kViewer, &Api::Metrics},
+  };
+  return routes;
+}
+
+std::vector<std::pair<std::string, std::string>> Api::RouteTable() {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& r : Routes()) out.emplace_back(r.method, r.pattern);
+  return out;
+}
+
+ApiResponse Api::Handle(const ApiRequest& req) const noexcept {
+  auto start = std::chrono::steady_clock::now();
+  const char* route = "(no route)";
+  ApiResponse r = Dispatch(req, &route);
+  std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+  // Known methods only: a label per made-up method would let a client grow the series.
+  static const std::set<std::string> kMethods = {"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
+  metrics_->Observe(req.method == "HEAD" ? "GET" : kMethods.count(req.method) ? req.method : "OTHER", route, r.status,
+                    took.count());
+  return r;
+}
+
+ApiResponse Api::Dispatch(const ApiRequest& req, const char** route_out) const noexcept {
+  try {
+    // Everything in an address ends up in JSON, logs or feeds, which are UTF-8 text.
+    if (InvalidUtf8At(req.path) != std::string::npos)
+      return Problem(400, "Address not UTF-8", "the path has bytes that are not UTF-8 text: percent-encode UTF-8");
+    for (const auto& [k, v] : req.query)
+      if (InvalidUtf8At(k) != std::string::npos || InvalidUtf8At(v) != std::string::npos)
+        return Problem(400, "Query parameter not UTF-8",
+                       "a query parameter has bytes that are not UTF-8 text: percent-encode UTF-8");
+    std::vector<std::string> segs = PathSegments(req.path);
+    bool path_matched = false;
+    // Each route's pattern, split once: matching is on the hot path of every request.
+    static const std::vector<std::vector<std::string>> patterns = [] {
+      std::vector<std::vector<std::string>> out;
+      for (const auto& route : Routes()) out.push_back(PathSegments(route.pattern));
+      return out;
+    }();
+    for (size_t r = 0; r < Routes().size(); ++r) {
+      const Route& route = Routes()[r];
+      const std::vector<std::string>& pat = patterns[r];
+      if (pat.size() != segs.size()) continue;
+      Params params;
+      bool match = true;
+      for (size_t i = 0; i < pat.size() && match; ++i) {
+        if (pat[i] == "{}") params.push_back(segs[i]);
+        else match = pat[i] == segs[i];
+      }
+      if (!match) continue;
+      path_matched = true;
+      *route_out = route.pattern;
+      if (req.method != route.method && !(req.method == "HEAD" && std::string(route.method) == "GET"))
+        continue;
+      auto who = Authenticate(req);
+      // A stale token or cookie on an open route reads as anonymous: a page bookmarked
+      // with an expired link still shows what is public.
+      if (!who.ok() && route.min_role == Role::kAnonymous) who = Principal{};
+      if (!who.ok())
+        return Problem(401, "Unauthorized", who.status().message());
+      if (who->role < route.min_role) {
+        if (who->role == Role::kAnonymous)
+          return Problem(401, "Sign in needed",
+                         req.path + " needs a signed-in " + RoleName(route.min_role) +
+                             ": sign in, or send an API token as \"Authorization: Bearer …\"");
+        return Problem(403, "Forbidden", req.path + " needs the " + RoleName(route.min_role) + " role; " +
+                                             who->name + " has " + RoleName(who->role) +
+                                             (who->via == "token" ? " (as capped by the token's scope)" : ""));
+      }
+      // What breaks the API's document is refused here, naming the field, before any
+      // handler reads it: a wrong type is a 400, never a 500 in a handler.
+      std::optional<json> body;
+      if (!req.body.empty() && TakesJsonBody(req.method, req.path)) {
+        auto parsed = ReadJsonBody(req);  // depth, syntax and "an object" first, in its words
+        if (!parsed.ok()) return FromStatus(parsed.status());
+        body = std::move(*parsed);
+      }
+      if (auto errs = CheckRequestAgainstOpenApi(req.method, req.path, req.query, body ? &*body : nullptr);
+          !errs.empty()) {
+        ApiResponse bad = Problem(400, "Request does not fit the API", errs.front());
+        json j = json::parse(bad.body);
+        j["errors"] = errs;
+        bad.body = j.dump(-1, ' ', false, json::error_handler_t::replace);
+        return bad;
+      }
+      // A browser's session cookie rides along on any site's form: a write made with one
+      // must also carry the session's CSRF token, which only our own pages can read.
+      bool write = req.method != "GET" && req.method != "HEAD";
+      if (write && who->via == "session") {
+        auto it = req.headers.find("x-csrf-token");
+        std::string token = it != req.headers.end() ? it->second : IsFormBody(req) ? ReadFormBody(req)["csrf"] : "";
+        if (token.empty() || token != who->csrf)
+          return Problem(403, "CSRF token missing",
+                         "a write with a session cookie needs the X-CSRF-Token header that /api/v1/me returns");
+      }
+      return (this->*route.handler)(req, *who, params);
+    }
+    if (path_matched) {
+      ApiResponse r = Problem(405, "Method not allowed", req.method + " is not allowed on " + req.path);
+      return r;
+    }
+    return Problem(404, "Not found", "no such endpoint: " + req.path.substr(0, 200) +
+                                         "; the API lives under /api/v1 (see /api/v1/records)");
+  } catch (const std::exception& e) {
+    spdlog::error("handler for {} {} failed: {}", req.method, req.path, e.what());
+    return Problem(500, "Internal error", "the hub failed on this request; its log has the details");
+  } catch (...) {
+    return Problem(500, "Internal error", "the hub failed on this request");
+  }
+}
+
+ApiResponse Api::Health(const ApiRequest&, const Principal&, const Params&) const {
+  auto s = store_.Stats();
+  if (!s.ok()) return Problem(503, "Store unavailable", s.status().message());
+  return Json(200, {{"status", "ok"}});
+}
+
+std::optional<ApiResponse> Api::ParseRecordQuery(const ApiRequest& r, const Principal& who, RecordQuery* out,
+                                                   int default_limit) const {
+  if (auto bad = CheckParams(r, {"kind", "source", "stream", "q", "since", "until", "limit", "cursor", "sort"}))
+    return *bad;
+  RecordQuery q;
+  q.limit = default_limit;
+  q.kind = Param(r, "kind");
+  q.source = Param(r, "source");
+  q.stream = Param(r, "stream");
+  q.q = Param(r, "q");
+  q.cursor = Param(r, "cursor");
+  if (!q.kind.empty() &&
+      std::find(RecordKinds().begin(), RecordKinds().end(), q.kind) == RecordKinds().end())
+    return Problem(400, "Bad kind", "kind \"" + q.kind.substr(0, 40) +
+                                        "\" is not one of post, event, person, task, transaction, "
+                                        "decision, resource, message, metric, other");
+  for (auto [name, field] : {std::pair{"since", &q.since}, std::pair{"until", &q.until}}) {
+    std::string v = Param(r, name);
+    if (v.empty()) continue;
+    auto norm = NormalizeRfc3339(v);
+    if (!norm)
+      return Problem(400, "Bad time", std::string(name) + "=\"" + v.substr(0, 40) +
+                                          "\" is not an RFC 3339 time such as 2026-11-24T00:00:00Z");
+    *field = *norm;
+  }
+  if (std::string l = Param(r, "limit"); !l.empty()) {
+    char* end = nullptr;
+    long v = std::strtol(l.c_str(), &end, 10);
+    if (*end != '\0' || v < 1 || v > 500)
+      return Problem(400, "Bad limit", "limit must be a whole number from 1 to 500, not \"" + l.substr(0, 20) + "\"");
+    q.limit = static_cast<int>(v);
+  }
+  if (q.q.size() > 500) return Problem(400, "Query too long", "q is limited to 500 characters");
+  if (std::string sort = Param(r, "sort"); sort == "time") {
+    q.oldest_first = true;
+  } else if (!sort.empty() && sort != "-time") {
+    return Problem(400, "Bad sort", "sort is -time (newest first, the default) or time (oldest first), not \"" +
+                                        sort.substr(0, 20) + "\"");
+  }
+  q.visibilities = VisibleTo(who.role);
+  *out = std::move(q);
+  return std::nullopt;
+}
+
+ApiResponse Api::ListRecords(const ApiRequest& r, const Principal& who, const Params&) const {
+  RecordQuery q;
+  if (auto bad = ParseRecordQuery(r, who, &q, 50)) return *bad;
+  q.snippets = true;
+  auto page = store_.ListRecords(q);
+  if (!page.ok()) return FromStatus(page.status());
+  // Stored records are written out as they are: no re-serialisation on the hot path.
+  std::string body;
+  body.reserve(page->items_json.size() + 96);
+  body += "{\"items\":";
+  body += page->items_json;
+  body += ",\"next_cursor\":";
+  body += page->next_cursor.empty() ? "null" : "\"" + page->next_cursor + "\"";
+  body += "}";
+  return {200, "application/json", std::move(body)};
+}
+
+ApiResponse Api::GetRecord(const ApiRequest&, const Principal& who, const Params& p) const {
+  char* end = nullptr;
+  long long uid = std::strtoll(p[0].c_str(), &end, 10);
+  if (*end != '\0' || uid <= 0)
+    return Problem(400, "Bad record id", "\"" + p[0].substr(0, 40) + "\" is not a record uid (a positive number)");
+  auto rec = store_.GetRecord(uid);
+  if (!rec.ok()) return FromStatus(rec.status());
+  std::vector<std::string> allowed = VisibleTo(who.role);
+  if (!allowed.empty()) {
+    std::string vis = json::parse(*rec, nullptr, false).value("visibility", "members");
+    // Not 403: whether a private record exists is itself private.
+    if (std::find(allowed.begin(), allowed.end(), vis) == allowed.end())
+      return Problem(404, "Not found", "no record with uid " + p[0]);
+  }
+  return {200, "application/json", std::move(*rec)};
+}
+
+Result<json> Api::SourceJson(const SourceEntry& entry, const std::vector<SourceStats>& stats,
+                             const std::vector<SourceLiveStatus>& live) const {
+  const SourceConfig& src = *entry.config;
+  json j = {{"id", src.id}, {"plugin", src.plugin}, {"visibility", src.visibility},
+            {"enabled", src.enabled}, {"every_s", src.every_ms / 1000}, {"records", 0},
+            {"newest_record", nullptr}, {"managed_by", entry.from_file ? "hub.yaml" : "api"}};
+  for (const auto& s : stats)
+    if (s.source == src.id) {
+      j["records"] = s.records;
+      j["newest_record"] = s.newest.empty() ? json(nullptr) : json(s.newest);
+    }
+  auto runs = store_.ListRuns(src.id, 50);
+  if (!runs.ok()) return runs.status();
+  j["last_run"] = runs->empty() ? json(nullptr) : RunJson(runs->front());
+  j["last_success"] = nullptr;
+  for (const auto& r : *runs)
+    if (r.status == "ok") {
+      j["last_success"] = *MsTime(r.finished_ms);
+      break;
+    }
+  // fresh: synced within twice its interval; stale: older, or its last run failed.
+  std::string freshness = "never";
+  if (!j["last_success"].is_null()) {
+    int64_t age = NowUnix() - *ParseRfc3339(j["last_success"].get<std::string>());
+    freshness = age * 1000 <= 2 * src.every_ms ? "fresh" : "stale";
+  }
+  if (!runs->empty() && runs->front().status == "failed") freshness = "stale";
+  j["freshness"] = freshness;
+  for (const auto& l : live)
+    if (l.id == src.id) {
+      j["running"] = l.running;
+      j["queued"] = l.queued;
+      j["next_run"] = MsTime(l.next_due_ms) ? json(*MsTime(l.next_due_ms)) : json(nullptr);
+      j["consecutive_failures"] = l.failures;
+      j["progress"] = {{"done", l.progress_done},
+                       {"total", l.progress_total < 0 ? json(nullptr) : json(l.progress_total)}};
+    }
+  return j;
+}
+
+Result<json> Api::AllSourcesJson(Role reader) const {
+  auto stats = store_.Stats();
+  if (!stats.ok()) return stats.status();
+  auto live = scheduler_ ? scheduler_->Snapshot() : std::vector<SourceLiveStatus>{};
+  json items = json::array();
+  for (const auto& s : VisibleSourceEntries(reader)) {
+    auto j = SourceJson(s, *stats, live);
+    if (!j.ok()) return j.status();
+    items.push_back(std::move(*j));
+  }
+  return items;
+}
+
+ApiResponse Api::ListSources(const ApiRequest& r, const Principal& who, const Params&) const {
+  if (auto bad = CheckParams(r, {})) return *bad;
+  auto items = AllSourcesJson(who.role);
+  if (!items.ok()) return FromStatus(items.status());
+  return Json(200, {{"items", *items}});
+}
+
+ApiResponse Api::GetSource(const ApiRequest& r, const Principal& who, const Params& p) const {
+  if (auto bad = CheckParams(r, {})) return *bad;
+  auto src = FindVisibleSource(who.role, p[0]);
+  if (!src) return Problem(404, "Unknown source", "no source \"" + p[0].substr(0, 64) + "\" in the hub");
+  auto j = OneSourceJson(*src, /*with_config=*/who.role >= Role::kEditor);
+  if (!j.ok()) return FromStatus(j.status());
+  return Json(200, *j);
+}
+
+ApiResponse Api::SourceRuns(const ApiRequest& r, const Principal& who, const Params& p) const {
+  if (auto bad = CheckParams(r, {"limit"})) return *bad;
+  if (!FindVisibleSource(who.role, p[0]))
+    return Problem(404, "Unknown source", "no source \"" + p[0].substr(0, 64) + "\" in the hub");
+  int limit = 20;
+  if (std::string l = Param(r, "limit"); !l.empty()) {
+    char* end = nullptr;
+    long v = std::strtol(l.c_str(), &end, 10);
+    if (*end != '\0' || v < 1 || v > 200)
+      return Problem(400, "Bad limit", "limit must be a whole number from 1 to 200");
+    limit = static_cast<int>(v);
+  }
+  auto runs = store_.ListRuns(p[0], limit);
+  if (!runs.ok()) return FromStatus(runs.status());
+  json items = json::array();
+  for (const auto& run : *runs) items.push_back(RunJson(run));
+  return Json(200, {{"items", items}});
+}
+
+ApiResponse Api::GetRun(const ApiRequest& r, const Principal& who, const Params& p) const {
+  if (auto bad = CheckParams(r, {})) return *bad;
+  char* end = nullptr;
+  long long id = std::strtoll(p[0].c_str(), &end, 10);
+  if (*end != '\0' || id <= 0) return Problem(400, "Bad run id", "a run id is a positive number");
+  auto run = store_.GetRun(id);
+  if (!run.ok()) return FromStatus(run.status());
+  // A run of a source the reader may not see, or of one since removed (admins only).
+  if (auto src = FindSourceEntry(run->source); src ? !MayRead(who.role, src->config->visibility) : who.role < Role::kAdmin)
+    return Problem(404, "Not found", "no run " + p[0]);
+  auto logs = store_.RunLogs(id);
+  if (!logs.ok()) return FromStatus(logs.status());
+  json j = RunJson(*run);
+  j["log"] = json::array();
+  for (const auto& l : *logs)
+    j["log"].push_back({{"time", *MsTime(l.ts_ms)}, {"level", l.level}, {"message", l.message}});
+  return Json(200, j);
+}
+
+ApiResponse Api::SyncNow(const ApiRequest& req, const Principal& who, const Params& p) const {
+  if (auto bad = CheckParams(req, {})) return *bad;
+  if (!FindVisibleSource(who.role, p[0]))
+    return Problem(404, "Unknown source", "no source \"" + p[0].substr(0, 64) + "\" in the hub");
+  if (!scheduler_) return Problem(503, "No scheduler", "this hub runs no scheduler");
+  if (auto s = scheduler_->SyncNow(p[0]); !s.ok()) return FromStatus(s);
+  Audit(who, "source.sync", p[0]);
+  ApiResponse r = Json(202, {{"source", p[0]}, {"queued", true},
+                             {"status_url", "/api/v1/sources/" + p[0]}});
+  r.headers.emplace_back("Location", "/api/v1/sources/" + p[0] + "/runs");
+  return r;
+}
+
+ApiResponse Api::Static(const ApiRequest&, const Principal&, const Params& p) const {
+  const std::string& name = p[0];
+  if (web_dir_.empty() || name.find("..") != std::string::npos || name.find('/') != std::string::npos)
+    return Problem(404, "Not found", "no such asset");
+  fs::path path = fs::path(web_dir_) / name;
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return Problem(404, "Not found", "no asset " + name);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  ApiResponse resp{200, ContentType(path), ss.str()};
+  resp.headers.emplace_back("Cache-Control", "public, max-age=300");
+  return resp;
+}
+
+// The change feed: what was committed after `after`, as the caller may see it. With
+// wait=S an empty answer waits up to S seconds for a change (long polling); with
+// Accept: text/event-stream the answer is a stream of server-sent events that lasts
+// until the client goes, each event one change with its seq as the event id.
+ApiResponse Api::Changes(const ApiRequest& r, const Principal& who, const Params&) const {
+  if (auto bad = CheckParams(r, {"after", "limit", "wait"})) return *bad;
+  auto Number = [&](const char* name, int64_t lo, int64_t hi, int64_t dflt) -> std::optional<int64_t> {
+    std::string v = Param(r, name);
+    if (v.empty()) return dflt;
+    char* end = nullptr;
+    long long n = std::strtoll(v.c_str(), &end, 10);
+    if (*end != '\0' || n < lo || n > hi) return std::nullopt;
+    return n;
+  };
+  auto after = Number("after", 0, INT64_MAX, 0);
+  if (!after) return Problem(400, "Bad after", "after is the seq of the last change you have (0 to start)");
+  // A client resuming a stream sends the last event id it saw.
+  if (auto id = r.headers.find("last-event-id"); id != r.headers.end() && Param(r, "after").empty()) {
+    char* end = nullptr;
+    long long n = std::strtoll(id->second.c_str(), &end, 10);
+    if (*end == '\0' && n >= 0) after = n;
+  }
+  auto limit = Number("limit", 1, 1000, 500);
+  if (!limit) return Problem(400, "Bad limit", "limit must be a whole number from 1 to 1000");
+  auto wait = Number("wait", 0, 30, 0);
+  if (!wait) return Problem(400, "Bad wait", "wait is the seconds to wait for a change, 0 to 30");
+  std::vector<std::string> visible = VisibleTo(who.role);
+
+  auto accept = r.headers.find("accept");
+  if (accept != r.headers.end() && accept->second.find("text/event-stream") != std::string::npos) {
+    auto cursor = std::make_shared<int64_t>(*after);
+    int64_t page_size = *limit;
+    Store* store = &store_;
+    // The next changes after *cursor as events, moving the cursor; false if the store fails.
+    auto events = [store, cursor, visible, page_size](std::string* chunk) {
+      int64_t head = store->LastSeq();  // read first: every change up to it is in the page below
+      auto page = store->ListChanges(*cursor, visible, static_cast<int>(page_size));
+      if (!page.ok()) return false;
+      // A full page may have more behind it; otherwise changes hidden from this caller
+      // are passed over up to head.
+      *cursor = page->count == page_size ? page->last_seq : std::max({*cursor, page->last_seq, head});
+      for (const auto& [seq, item] : page->items)  // stored JSON as it is, one line each
+        *chunk += "id: " + std::to_string(seq) + "\nevent: change\ndata: " + item + "\n\n";
+      return true;
+    };
+    return EventStream(events, [store, cursor] { return store->LastSeq() > *cursor; });
+  }
+  return ChangesPage(*after, std::move(visible), *limit,
+                     std::chrono::steady_clock::now() + std::chrono::seconds(*wait));
+}
+
+// The changes after `after` as a page; while there are none and deadline has not
+// passed, an answer that waits for the next commit (the server holds no thread for it).
+ApiResponse Api::ChangesPage(int64_t after, std::vector<std::string> visible, int64_t limit,
+                             std::chrono::steady_clock::time_point deadline) const {
+  int64_t head = store_.LastSeq();  // read before the page: every change up to it is in it
+  auto page = store_.ListChanges(after, visible, static_cast<int>(limit));
+  if (!page.ok()) return FromStatus(page.status());
+  // A full page: continue from its end. Otherwise every change up to head was seen, and
+  // those hidden from this caller are not waited for again.
+  int64_t next = page->count == limit ? page->last_seq : std::max({after, page->last_seq, head});
+  if (page->count == 0 && std::chrono::steady_clock::now() < deadline) {
+    ApiResponse later;
+    Store* store = &store_;
+    later.ready = [store, head] { return store->LastSeq() > head; };
+    later.finish = [this, next, visible = std::move(visible), limit, deadline] {
+      return ChangesPage(next, visible, limit, deadline);
+    };
+    later.deadline = deadline;
+    return later;
+  }
+  std::string body;
+  body.reserve(page->items_json.size() + 64);
+  body += "{\"items\":";
+  body += page->items_json;
+  body += ",\"next\":" + std::to_string(next) + "}";
+  return {200, "application/json", std::move(body)};
+}
+
+// Records as Atom or iCalendar, with the filters of /api/v1/records (100 by default):
+// /feeds/records.atom?source=coop-news, /feeds/records.ics?kind=event.
+ApiResponse Api::Feed(const ApiRequest& r, const Principal& who, const Params& p) const {
+  const std::string& name = p[0];
+  bool atom = name == "records.atom", ics = name == "records.ics";
+  if (!atom && !ics) return Problem(404, "Not found", "feeds are /feeds/records.atom and /feeds/records.ics");
+  RecordQuery q;
+  if (auto bad = ParseRecordQuery(r, who, &q, 100)) return *bad;
+  auto page = store_.ListRecords(q);
+  if (!page.ok()) return FromStatus(page.status());
+  std::string query;
+  for (const auto& [k, v] : r.query) query += (query.empty() ? "?" : "&") + k + "=" + v;
+  FeedInfo info;
+  info.self_url = SelfBase(r) + r.path + query;
+  info.title = "coophub: " + (q.source.empty() ? "" : q.source + " ") + (q.kind.empty() ? "records" : q.kind + "s");
+  json items = page->Items();
+  ApiResponse resp = atom ? ApiResponse{200, "application/atom+xml; charset=utf-8", RenderAtom(items, info)}
+                          : ApiResponse{200, "text/calendar; charset=utf-8", RenderIcs(items, info)};
+  resp.headers.emplace_back("Cache-Control", who.role == Role::kAnonymous ? "public, max-age=300" : "private, max-age=300");
+  return resp;
+}
+
+// Prometheus text: the HTTP counters and latencies, then records and runs per source
+// and each source's consecutive failures. Scrapers sign in with a read token.
+ApiResponse Api::Metrics(const ApiRequest& r, const Principal& who, const Params&) const {
+  if (auto bad = CheckParams(r, {})) return *bad;
+  std::string out = metrics_->Render();
+  auto stats = store_.Stats();
+  if (!stats.ok()) return FromStatus(stats.status());
+  // Per-source series only for the sources the reader may see.
+  std::set<std::string> visible;
+  for (const auto& e : VisibleSourceEntries(who.role)) visible.insert(e.config->id);
+  auto shown = [&](const std::string& source) { return who.role == Role::kAdmin || visible.count(source) > 0; };
+  out += "# HELP coophub_records Records stored, by source.\n# TYPE coophub_records gauge\n";
+  for (const auto& s : *stats)
+    if (shown(s.source))
+      out += "coophub_records{source=\"" + PromLabel(s.source) + "\"} " + std::to_string(s.records) + "\n";
+  auto runs = store_.RunTotals();
+  if (!runs.ok()) return FromStatus(runs.status());
+  out += "# HELP coophub_sync_runs_total Sync runs, by source and outcome (ok, failed, cancelled, running).\n"
+         "# TYPE coophub_sync_runs_total counter\n";
+  for (const auto& [key, n] : *runs)
+    if (shown(key.first))
+      out += "coophub_sync_runs_total{source=\"" + PromLabel(key.first) + "\",status=\"" + PromLabel(key.second) +
+             "\"} " + std::to_string(n) + "\n";
+  if (scheduler_) {
+    out += "# HELP coophub_source_consecutive_failures Failed runs in a row, by source (0: the last one worked).\n"
+           "# TYPE coophub_source_consecutive_failures gauge\n";
+    for (const auto& l : scheduler_->Snapshot())
+      if (shown(l.id))
+        out += "coophub_source_consecutive_failures{source=\"" + PromLabel(l.id) + "\"} " + std::to_string(l.failures) + "\n";
+  }
+  out += "# HELP coophub_change_seq The newest change's sequence number.\n# TYPE coophub_change_seq gauge\n";
+  out += "coophub_change_seq " + std::to_string(store_.LastSeq()) + "\n";
+  return {200, "text/plain; version=0.0.4; charset=utf-8", std::move(out)};
+}
+
+ApiResponse Api::OpenApi(const ApiRequest&, const Principal&, const Params&) const {
+  ApiResponse r{200, "application/json", OpenApiText()};
+  r.headers.emplace_back("Cache-Control", "public, max-age=3600");
+  return r;
+}
+
+}  // namespace coophub

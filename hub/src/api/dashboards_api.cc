@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// The pages (dashboard, sign-in, admin shell) and the dashboards API: list and read
+// for whoever may see a dashboard, save and remove for admins. What a dashboard shows
+// is decided here, per reader: widgets above the reader's role are left out, and every
+// record query carries the reader's visibilities. See dashboards.h and page.h.
+#include <algorithm>
+
+#include "api/accounts_api.h"
+#include "api/api.h"
+#include "web/page.h"
+#include "base/timeutil.h"
+#include "web/widgets.h"
+
+namespace coophub {
+namespace {
+
+constexpr const char* kSeenCookie = "coophub_seen";
+constexpr int64_t kVisitGapS = 30 * 60;  // a page view this long after the last one is a new visit
+
+// The "since your last visit" cookie: base:head:time. base is what the current visit
+// compares with; head and time are the newest change seq and the time of the last page
+// view. A view more than kVisitGapS after the last starts a new visit, whose base is
+// the head the last visit ended with.
+struct Seen {
+  int64_t base = -1, head = 0, time = 0;
+};
+
+Seen ReadSeen(const ApiRequest& r) {
+  Seen s;
+  std::string v = CookieValue(r, kSeenCookie);
+  long long b = 0, h = 0, t = 0;
+  if (std::sscanf(v.c_str(), "%lld.%lld.%lld", &b, &h, &t) == 3 && b >= 0 && h >= b) s = {b, h, t};
+  return s;
+}
+
+bool MayView(Role role, const DashboardConfig& d) { return role >= d.role; }
+
+}  // namespace
+
+PageContext Api::Context(const ApiRequest& r, const Principal& who, const std::string& path) const {
+  PageContext c;
+  c.catalogs = &catalogs_;
+  // Just picked (?lang=), else the account's choice, else this browser's, else what the
+  // browser asks for.
+  std::string picked = Param(r, "lang");
+  if (picked.empty()) picked = who.lang;
+  if (picked.empty()) picked = CookieValue(r, "coophub_lang");
+  auto accept = r.headers.find("accept-language");
+  c.lang = catalogs_.Negotiate(picked, accept == r.headers.end() ? "" : accept->second);
+  c.user = who.name;
+  c.role = who.role == Role::kAnonymous ? "" : RoleName(who.role);
+  c.csrf = who.csrf;
+  c.path = path;
+  return c;
+}
+
+ApiResponse Api::Html(const ApiRequest& r, const PageContext& c, std::string body) const {
+  ApiResponse page{200, "text/html; charset=utf-8", std::move(body)};
+  page.headers.emplace_back("Content-Language", c.lang);
+  page.headers.emplace_back("Vary", "Accept-Language, Cookie");
+  page.headers.emplace_back("Cache-Control", "no-store");
+  if (std::string picked = Param(r, "lang"); !picked.empty() && picked == c.lang)
+    page.headers.emplace_back("Set-Cookie", "coophub_lang=" + c.lang + "; Path=/; Max-Age=31536000; SameSite=Lax");
+  return page;
+}
+
+Result<std::map<std::string, json>> Api::SourcesById(Role reader) const {
+  auto sources = AllSourcesJson(reader);
+  if (!sources.ok()) return sources.status();
+  std::map<std::string, json> out;
+  for (auto& s : *sources) {
+    std::string id = s.value("id", "");  // before the move: = evaluates its right side first
+    out[id] = std::move(s);
+  }
+  return out;
+}
+
+std::vector<DashboardEntry> Api::DashboardEntries() const {
+  if (dashboards_) return dashboards_->All();
+  std::vector<DashboardEntry> out;
+  for (const auto& d : config_.dashboards) out.push_back({d, "hub.yaml"});
+  if (out.empty()) out.push_back({DefaultDashboard(), "default"});
+  return out;
+}
+
+ApiResponse Api::Dashboard(const ApiRequest& r, const Principal& who, const Params&) const {
+  if (auto bad = CheckParams(r, {"q", "lang", "dashboard"})) return *bad;
+  PageData data;
+  data.ctx = Context(r, who, "/");
+  data.q = Param(r, "q");
+  if (data.q.size() > 500) return Problem(400, "Query too long", "q is limited to 500 characters");
+  std::string wanted = Param(r, "dashboard");
+  const DashboardEntry* shown = nullptr;
+  std::vector<DashboardEntry> all = DashboardEntries();
+  for (const auto& e : all) {
+    if (!MayView(who.role, e.dashboard)) continue;
+    data.dashboards.emplace_back(e.dashboard.id, e.dashboard.title);
+    if (!shown && (wanted.empty() || e.dashboard.id == wanted)) shown = &e;
+  }
+  if (!shown) {
+    if (who.role == Role::kAnonymous && !all.empty()) {  // perhaps it is for members: sign in first
+      ApiResponse go{303, "text/plain", ""};
+      go.headers.emplace_back("Location", "/login?next=" + (wanted.empty() ? std::string("/") : "/%3Fdashboard%3D" + wanted));
+      return go;
+    }
+    return Problem(404, "No such dashboard", "no dashboard \"" + wanted.substr(0, 64) + "\" that you may see");
+  }
+  data.dashboard_id = shown->dashboard.id;
+  data.title = shown->dashboard.title;
+  // Freshness for every reader; why a sync failed only for members.
+  auto sources = SourcesById(who.role);
+  if (!sources.ok()) return FromStatus(sources.status());
+  data.sources = std::move(*sources);
+  data.show_reasons = who.role >= Role::kViewer;
+
+  WidgetContext wc;
+  wc.visibilities = VisibleTo(who.role);
+  wc.now = NowUnix();
+  Seen seen = ReadSeen(r);
+  int64_t head = store_.LastSeq();
+  if (seen.base >= 0 && wc.now - seen.time > kVisitGapS) seen.base = seen.head;  // a new visit
+  wc.seen_seq = seen.base;
+  data.first_visit = seen.base < 0;
+  data.ctx.seq = head;
+  if (!data.q.empty()) {
+    RecordQuery q;
+    q.q = data.q;
+    q.visibilities = wc.visibilities;
+    q.snippets = true;
+    q.limit = 50;
+    auto page = store_.ListRecords(q);
+    if (!page.ok()) return FromStatus(page.status());
+    data.results = page->Items();
+  } else {
+    for (const auto& w : shown->dashboard.widgets) {
+      if (who.role < WidgetRole(w)) continue;
+      auto wd = LoadWidget(store_, w, wc);
+      if (!wd.ok()) return FromStatus(wd.status());
+      data.widgets.push_back(std::move(*wd));
+    }
+  }
+  ApiResponse page = Html(r, data.ctx, RenderDashboard(data));
+  page.headers.emplace_back("Set-Cookie", std::string(kSeenCookie) + "=" + std::to_string(data.first_visit ? head : seen.base) +
+                                              "." + std::to_string(head) + "." + std::to_string(wc.now) +
+                                              "; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly");
+  return page;
+}
+
+// Whether next is only ever a path of this hub: "/" then no second "/" or "\\", no
+// backslash or control character anywhere (a browser drops a tab, so "/\t/evil.example"
+// would read as "//evil.example": another site).
+bool IsLocalPath(const std::string& next) {
+  if (next.empty() || next[0] != '/' || next.size() > 2000) return false;
+  if (next.size() > 1 && (next[1] == '/' || next[1] == '\\')) return false;
+  for (char c : next) {
+    auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7f || c == '\\') return false;
+  }
+  return true;
+}
+
+ApiResponse Api::LoginPage(const ApiRequest& r, const Principal& who, const Params&) const {
+  if (auto bad = CheckParams(r, {"next", "lang"})) return *bad;
+  std::string next = Param(r, "next");
+  if (!IsLocalPath(next)) next = "/";
+  return LoginPageFor(r, who, next, "");
+}
+
+ApiResponse Api::LoginPageFor(const ApiRequest& r, const Principal& who, const std::string& next,
+                              const std::string& error, std::string arg) const {
+  PageContext c = Context(r, who, "/login");
+  std::string csrf = NewLoginCsrf();
+  ApiResponse page = Html(r, c, RenderLogin(c, next, csrf, error, arg));
+  page.headers.emplace_back("Set-Cookie", std::string(kLoginCsrfCookie) + "=" + csrf +
+                                              "; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600" +
+                                              (r.secure ? "; Secure" : ""));
+  return page;
+}
+
+ApiResponse Api::AdminPage(const ApiRequest& r, const Principal& who, const Params&) const {
+  if (auto bad = CheckParams(r, {"lang"})) return *bad;
+  if (who.role < Role::kEditor) {
+    ApiResponse go{303, "text/plain", ""};
+    go.headers.emplace_back("Location", "/login?next=/admin");
+    return go;
+  }
+  PageContext c = Context(r, who, "/admin");
+  return Html(r, c, RenderAdmin(c));
+}
+
+ApiResponse Api::ListDashboards(const ApiRequest& r, const Principal& who, const Params&) const {
+  if (auto bad = CheckParams(r, {})) return *bad;
+  json items = json::array();
+  for (const auto& e : DashboardEntries()) {
+    if (!MayView(who.role, e.dashboard)) continue;
+    json j = ToJson(e.dashboard);
+    j["origin"] = e.origin;
+    items.push_back(std::move(j));
+  }
+  json types = json::array();
+  for (const auto& t : WidgetTypes())
+    types.push_back({{"type", t.name}, {"kind", t.kind}, {"limit", t.default_limit},
+                     {"role", t.least_role == Role::kAnonymous ? "anonymous" : RoleName(t.least_role)}});
+  return Json(200, {{"items", items}, {"widget_types", types}});
+}
+
+ApiResponse Api::GetDashboard(const ApiRequest& r, const Principal& who, const Params& p) const {
+  if (auto bad = CheckParams(r, {"format"})) return *bad;
+  std::string format = Param(r, "format");
+  if (!format.empty() && format != "json" && format != "yaml")
+    return Problem(400, "Bad format", "format is json (the default) or yaml (to paste under dashboards: in hub.yaml)");
+  for (const auto& e : DashboardEntries()) {
+    if (e.dashboard.id != p[0] || !MayView(who.role, e.dashboard)) continue;
+    if (format == "yaml") return {200, "application/yaml; charset=utf-8", ToYaml(e.dashboard)};
+    json j = ToJson(e.dashboard);
+    j["origin"] = e.origin;
+    return Json(200, j);
+  }
+  return Problem(404, "No such dashboard", "no dashboard \"" + p[0].substr(0, 64) + "\" that you may see");
+}
+
+// The whole dashboard: {"title"?, "role"?, "widgets": [...]}; the id is the path's.
+ApiResponse Api::PutDashboard(const ApiRequest& r, const Principal& who, const Params& p) const {
+  if (!dashboards_) return Problem(503, "Dashboards are read-only", "this hub keeps its dashboards in hub.yaml only");
+  auto body = ReadJsonBody(r);
+  if (!body.ok()) return FromStatus(body.status());
+  if (body->contains("id") && (*body)["id"] != p[0])
+    return Problem(400, "Bad id", "the body's id must be the path's (\"" + p[0].substr(0, 64) + "\"), or left out");
+  body->erase("origin");  // as GET gave it: accepted back unchanged
+  (*body)["id"] = p[0];
+  auto d = ParseDashboard(*body, "dashboard");
+  if (!d.ok()) return Problem(400, "Bad dashboard", d.status().message());
+  bool existed = dashboards_->Find(p[0]).has_value();
+  auto saved = dashboards_->Put(*d);
+  if (!saved.ok()) return FromStatus(saved.status());
+  Audit(who, existed ? "dashboard.update" : "dashboard.create", p[0]);
+  json j = ToJson(saved->dashboard);
+  j["origin"] = saved->origin;
+  ApiResponse resp = Json(existed ? 200 : 201, j);
+  if (!existed) resp.headers.emplace_back("Location", "/api/v1/dashboards/" + p[0]);
+  return resp;
+}
+
+ApiResponse Api::DeleteDashboard(const ApiRequest&, const Principal& who, const Params& p) const {
+  if (!dashboards_) return Problem(503, "Dashboards are read-only", "this hub keeps its dashboards in hub.yaml only");
+  if (auto s = dashboards_->Remove(p[0]); !s.ok()) return FromStatus(s);
+  Audit(who, "dashboard.delete", p[0]);
+  return {204, "application/json", ""};
+}
+
+}  // namespace coophub

@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: Apache-2.0
+// The dashboard page and the dashboards API, called as functions on a real store:
+// who sees which dashboard and widget, what "since your last visit" compares with,
+// and the admin's save / YAML / remove cycle.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+
+#include "api/api.h"
+#include "api/openapi.h"
+#include "base/timeutil.h"
+
+namespace coophub {
+namespace {
+
+namespace fs = std::filesystem;
+
+class DashboardApi : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (fs::temp_directory_path() / "coophub-dapi-XXXXXX").string();
+    dir_ = mkdtemp(tmpl.data());
+    std::string db = dir_ + "/coophub.db";
+    store_ = std::move(OpenSqliteStore({db, 1}).value());
+    accounts_ = std::move(OpenSqliteAccounts(db).value());
+    for (auto [name, role] : {std::pair{"ana", Role::kAdmin}, std::pair{"vi", Role::kViewer}}) {
+      User u = accounts_->AddUser(name, "a long password 1", role).value();
+      tokens_[name] = accounts_->CreateToken(u.id, "test", role, 3600 * 1000).value().secret;
+    }
+    auto cfg = ParseConfig(R"(sources:
+  - {id: news, plugin: rss}
+  - {id: bank, plugin: csv}
+dashboards:
+  - id: members
+    title: For members
+    role: viewer
+    widgets: [{type: changes}, {type: money}, {type: news}]
+  - id: public
+    title: Our coop
+    widgets: [{type: news}, {type: money}]
+)", "hub.yaml", dir_);
+    ASSERT_TRUE(cfg.ok()) << cfg.status().message();
+    config_ = *cfg;
+    dashboards_ = std::move(OpenDashboards(config_.dashboards, db).value());
+    api_ = std::make_unique<Api>(*store_, nullptr, config_, DefaultWebDir(), accounts_.get());
+    api_->SetDashboards(dashboards_.get());
+    Write("news", {{"id", "1"}, {"kind", "post"}, {"title", "Assembly in December"}, {"time", "2026-11-24T09:00:00Z"}},
+          "public");
+    Write("bank", {{"id", "t1"}, {"kind", "transaction"}, {"title", "Rent"}, {"time", FormatRfc3339(NowUnix() - 3600)},
+                   {"amount", {{"value", "-640.00"}, {"currency", "EUR"}}}},
+          "public");
+  }
+  void TearDown() override {
+    api_.reset();
+    dashboards_.reset();
+    accounts_.reset();
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+  void Write(const std::string& source, json record, const std::string& vis) {
+    WriteBatch b;
+    b.source = source;
+    auto r = NormalizeRecord(record, source, "s", vis);
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    b.upserts.push_back(std::move(*r));
+    auto w = store_->Write(std::move(b)).get();
+    ASSERT_TRUE(w.ok()) << w.status().message();
+  }
+  ApiResponse Call(const std::string& method, const std::string& path, const std::string& who,
+                   std::multimap<std::string, std::string> query = {}, const std::string& body = "",
+                   const std::string& cookie = "") {
+    ApiRequest r;
+    r.method = method;
+    r.path = path;
+    r.query = std::move(query);
+    r.body = body;
+    if (!body.empty()) r.headers["content-type"] = "application/json";
+    if (!who.empty()) r.headers["authorization"] = "Bearer " + tokens_[who];
+    if (!cookie.empty()) r.headers["cookie"] = cookie;
+    ApiResponse resp = api_->Handle(r);
+    if (IsApiPath(path))
+      for (const auto& e : CheckAgainstOpenApi(method, path, resp.status, resp.content_type, resp.body))
+        ADD_FAILURE() << "OpenAPI: " << e << "\n  body: " << resp.body.substr(0, 300);
+    return resp;
+  }
+  static std::string SetCookie(const ApiResponse& r, const std::string& name) {
+    for (const auto& [k, v] : r.headers)
+      if (k == "Set-Cookie" && v.rfind(name + "=", 0) == 0) return v.substr(0, v.find(';'));
+    return "";
+  }
+
+  std::string dir_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<Accounts> accounts_;
+  std::unique_ptr<Dashboards> dashboards_;
+  HubConfig config_;
+  std::unique_ptr<Api> api_;
+  std::map<std::string, std::string> tokens_;
+};
+
+TEST_F(DashboardApi, EachReaderGetsTheFirstDashboardTheyMaySeeWithTheirWidgets) {
+  ApiResponse stranger = Call("GET", "/", "");
+  ASSERT_EQ(stranger.status, 200) << stranger.body;
+  EXPECT_NE(stranger.body.find("<h1>Our coop</h1>"), std::string::npos);
+  EXPECT_NE(stranger.body.find("Assembly in December"), std::string::npos);
+  EXPECT_EQ(stranger.body.find("w-money"), std::string::npos) << "money is for members, whatever the dashboard says";
+  EXPECT_EQ(stranger.body.find("Rent"), std::string::npos);
+
+  ApiResponse member = Call("GET", "/", "vi");
+  EXPECT_NE(member.body.find("<h1>For members</h1>"), std::string::npos);
+  EXPECT_NE(member.body.find("value=\"-640.00\" data-currency=\"EUR\""), std::string::npos) << "the 30-day total";
+  EXPECT_NE(member.body.find("href=\"/?dashboard=public\""), std::string::npos) << "members may switch";
+  EXPECT_NE(Call("GET", "/", "vi", {{"dashboard", "public"}}).body.find("<h1>Our coop</h1>"), std::string::npos);
+
+  ApiResponse hidden = Call("GET", "/", "", {{"dashboard", "members"}});
+  EXPECT_EQ(hidden.status, 303) << "a stranger asking for the members' page is asked to sign in";
+  EXPECT_EQ(Call("GET", "/", "vi", {{"dashboard", "nope"}}).status, 404);
+}
+
+TEST_F(DashboardApi, SinceYourLastVisitComparesWithTheEndOfTheLastVisit) {
+  json poll = {{"id", "p1"}, {"kind", "decision"}, {"title", "Adopt the budget"}, {"time", FormatRfc3339(NowUnix() + 86400)}};
+  Write("news", poll, "public");
+  ApiResponse first = Call("GET", "/", "vi");
+  EXPECT_NE(first.body.find("From your next visit on"), std::string::npos);
+  std::string cookie = SetCookie(first, "coophub_seen");
+  ASSERT_FALSE(cookie.empty());
+  Write("news", {{"id", "2"}, {"kind", "post"}, {"title", "Winter routes"}, {"time", "2026-11-25T09:00:00Z"}}, "public");
+  poll["end"] = FormatRfc3339(NowUnix() - 60);  // the poll closed while the reader was away
+  Write("news", poll, "public");
+  // Within the same visit, a reload still compares with where the visit began.
+  ApiResponse again = Call("GET", "/", "vi", {}, "", cookie);
+  EXPECT_NE(again.body.find("badge-new"), std::string::npos) << again.body.substr(0, 3000);
+  EXPECT_NE(again.body.find("Winter routes"), std::string::npos);
+  EXPECT_NE(again.body.find("badge-closed\">closed</span> Adopt the budget"), std::string::npos) << "decisions closed";
+  // A visit that began long ago: its end becomes the next visit's start.
+  long long base = 0, head = 0, t = 0;
+  ASSERT_EQ(std::sscanf(SetCookie(again, "coophub_seen").c_str(), "coophub_seen=%lld.%lld.%lld", &base, &head, &t), 3);
+  std::string old = "coophub_seen=" + std::to_string(base) + "." + std::to_string(head) + "." + std::to_string(t - 7200);
+  ApiResponse next_visit = Call("GET", "/", "vi", {}, "", old);
+  EXPECT_NE(next_visit.body.find("Nothing new since your last visit"), std::string::npos);
+}
+
+TEST_F(DashboardApi, AdminsSaveADashboardGetItAsYamlAndRemoveTheirVersion) {
+  std::string body = R"({"title": "Our coop, this winter", "widgets": [{"type": "agenda", "limit": 3}, {"type": "news"}]})";
+  EXPECT_EQ(Call("PUT", "/api/v1/dashboards/public", "vi", {}, body).status, 403);
+  ApiResponse saved = Call("PUT", "/api/v1/dashboards/public", "ana", {}, body);
+  ASSERT_EQ(saved.status, 200) << saved.body;
+  EXPECT_EQ(json::parse(saved.body)["origin"], "hub.yaml, changed through the API");
+  EXPECT_NE(Call("GET", "/", "").body.find("Our coop, this winter"), std::string::npos) << "the page shows it at once";
+
+  ApiResponse yaml = Call("GET", "/api/v1/dashboards/public", "", {{"format", "yaml"}});
+  ASSERT_EQ(yaml.status, 200);
+  auto pasted = ParseConfig("dashboards:\n" + yaml.body, "hub.yaml", "/");
+  ASSERT_TRUE(pasted.ok()) << pasted.status().message() << "\n" << yaml.body;
+  json saved_json = json::parse(saved.body);
+  saved_json.erase("origin");
+  EXPECT_EQ(ToJson(pasted->dashboards[0]), saved_json) << "the YAML is the saved dashboard";
+
+  // What GET gives can be sent back as it is.
+  ApiResponse got = Call("GET", "/api/v1/dashboards/public", "ana");
+  EXPECT_EQ(Call("PUT", "/api/v1/dashboards/public", "ana", {}, got.body).status, 200);
+  ApiResponse bad = Call("PUT", "/api/v1/dashboards/public", "ana", {}, R"({"widgets": [{"type": "agend"}]})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("dashboard.widgets[0].type: \\\"agend\\\" is not a widget type"), std::string::npos) << bad.body;
+
+  EXPECT_EQ(Call("DELETE", "/api/v1/dashboards/public", "ana").status, 204);
+  EXPECT_EQ(json::parse(Call("GET", "/api/v1/dashboards/public", "").body)["title"], "Our coop") << "hub.yaml's again";
+  EXPECT_EQ(Call("DELETE", "/api/v1/dashboards/public", "ana").status, 409);
+  json list = json::parse(Call("GET", "/api/v1/dashboards", "").body);
+  ASSERT_EQ(list["items"].size(), 1u) << "strangers do not see the members' dashboard";
+  EXPECT_EQ(list["items"][0]["id"], "public");
+}
+
+TEST_F(DashboardApi, SignInGoesOnlyToAPathOfThisHubAndAdminNeedsARole) {
+  for (const char* next : {"https://evil.example/", "//evil.example/x", "/\\evil.example"}) {
+    ApiResponse page = Call("GET", "/login", "", {{"next", next}});
+    ASSERT_EQ(page.status, 200);
+    EXPECT_NE(page.body.find("name=\"next\" value=\"/\""), std::string::npos) << next;
+  }
+  EXPECT_NE(Call("GET", "/login", "", {{"next", "/admin"}}).body.find("name=\"next\" value=\"/admin\""),
+            std::string::npos);
+  EXPECT_EQ(Call("GET", "/admin", "").status, 303);
+  EXPECT_EQ(Call("GET", "/admin", "vi").status, 303) << "viewers have nothing to administer";
+  EXPECT_EQ(Call("GET", "/admin", "ana").status, 200);
+}
+
+TEST_F(DashboardApi, EmbedsShowPublicRecordsOrWhatAShareLinkAllows) {
+  config_.embed_origins = {"http://127.0.0.1:9999"};
+  Write("news", {{"id", "m"}, {"kind", "post"}, {"title", "For members only"}, {"time", "2026-11-26T09:00:00Z"}}, "members");
+  auto Embed = [&](const std::string& path, std::multimap<std::string, std::string> q = {},
+                   std::map<std::string, std::string> headers = {}) {
+    ApiRequest r;
+    r.path = path;
+    r.query = std::move(q);
+    r.headers = std::move(headers);
+    r.headers["cookie"] = "coophub_session=whatever";  // a member's browser: the embed ignores it
+    return api_->Handle(r);
+  };
+  ApiResponse pub = Embed("/embed/public/0");
+  ASSERT_EQ(pub.status, 200) << pub.body;
+  EXPECT_NE(pub.body.find("Assembly in December"), std::string::npos);
+  EXPECT_EQ(pub.body.find("For members only"), std::string::npos);
+  auto header = [](const ApiResponse& r, const std::string& name) {
+    for (const auto& [k, v] : r.headers)
+      if (k == name) return v;
+    return std::string("(none)");
+  };
+  EXPECT_NE(header(pub, "Content-Security-Policy").find("frame-ancestors 'self' http://127.0.0.1:9999;"), std::string::npos);
+  EXPECT_EQ(header(pub, "X-Frame-Options"), "") << "left out: CSP names the sites";
+  EXPECT_EQ(header(pub, "Access-Control-Allow-Origin"), "(none)") << "a page, not a fragment";
+  ApiResponse frag = Embed("/embed/public/0", {{"format", "fragment"}}, {{"origin", "http://127.0.0.1:9999"}});
+  EXPECT_EQ(frag.body.find("<html"), std::string::npos);
+  EXPECT_EQ(header(frag, "Access-Control-Allow-Origin"), "http://127.0.0.1:9999");
+  EXPECT_EQ(header(Embed("/embed/public/0", {{"format", "fragment"}}, {{"origin", "https://evil.example"}}),
+                   "Access-Control-Allow-Origin"), "(none)");
+  EXPECT_EQ(Embed("/embed/public/1").status, 403) << "money needs members, even on a public dashboard";
+  EXPECT_EQ(Embed("/embed/members/2").status, 403) << "a members' dashboard needs a share link";
+  EXPECT_EQ(Embed("/embed/public/7").status, 404);
+
+  ApiResponse made = Call("POST", "/api/v1/shares", "ana", {}, R"({"name": "website news", "visibility": "members", "kind": "post"})");
+  ASSERT_EQ(made.status, 201) << made.body;
+  std::string secret = json::parse(made.body)["secret"];
+  ApiResponse shared = Embed("/embed/members/2", {{"share", secret}});
+  ASSERT_EQ(shared.status, 200) << shared.body;
+  EXPECT_NE(shared.body.find("For members only"), std::string::npos);
+  EXPECT_EQ(Embed("/embed/members/1", {{"share", secret}}).status, 403) << "the link is for posts, not money";
+  EXPECT_EQ(Call("POST", "/api/v1/shares", "vi", {}, R"({"name": "x"})").status, 403) << "editors and up";
+  int64_t id = json::parse(made.body)["id"];
+  EXPECT_EQ(json::parse(Call("GET", "/api/v1/shares", "ana").body)["items"][0].count("secret"), 0u);
+  EXPECT_EQ(Call("DELETE", "/api/v1/shares/" + std::to_string(id), "ana").status, 204);
+  EXPECT_EQ(Embed("/embed/members/2", {{"share", secret}}).status, 403) << "revoked at once";
+}
+
+TEST_F(DashboardApi, AUsersLanguageFollowsThemToEveryDevice) {
+  ApiResponse set = Call("PATCH", "/api/v1/me", "vi", {}, R"({"lang": "sv"})");
+  ASSERT_EQ(set.status, 200) << set.body;
+  EXPECT_EQ(json::parse(set.body)["lang"], "sv");
+  ApiResponse page = Call("GET", "/", "vi");  // no cookie, no Accept-Language: a new device
+  EXPECT_NE(page.body.find("<html lang=\"sv\">"), std::string::npos);
+  EXPECT_NE(Call("GET", "/", "vi", {{"lang", "fr"}}).body.find("<html lang=\"fr\">"), std::string::npos)
+      << "a choice made now wins";
+  EXPECT_NE(Call("GET", "/", "").body.find("<html lang=\"en\">"), std::string::npos) << "strangers keep theirs";
+  ApiResponse bad = Call("PATCH", "/api/v1/me", "vi", {}, R"({"lang": "xx"})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("not one of the page's languages"), std::string::npos);
+  EXPECT_EQ(Call("PATCH", "/api/v1/me", "vi", {}, R"({"lang": ""})").status, 200);
+  EXPECT_NE(Call("GET", "/", "vi").body.find("<html lang=\"en\">"), std::string::npos) << "forgotten";
+}
+
+}  // namespace
+}  // namespace coophub

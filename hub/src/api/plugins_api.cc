@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// The plugins the hub can run, with their specs, and checking a source's config before
+// it is saved: both for the people who set sources up (editors). Plugins are only ever
+// asked through workers. See api.h.
+#include <filesystem>
+
+#include "api/plugins_api.h"
+
+#include "api/accounts_api.h"
+#include "config/config.h"
+#include "runtime/runner.h"
+#include "model/schema.h"
+
+namespace coophub {
+
+namespace {
+
+json PluginJson(const std::string& name, const Result<PluginInfo>& info) {
+  if (!info.ok()) return {{"name", name}, {"ok", false}, {"error", info.status().message()}};
+  json secrets = json::array();
+  for (const auto& f : SecretFields(info->spec)) secrets.push_back(f);
+  return {{"name", name},          {"ok", true},           {"version", info->version},
+          {"description", info->description}, {"spec", info->spec}, {"secret_fields", secrets}};
+}
+
+}  // namespace
+
+Result<PluginInfo> Api::CachedPlugin(const std::string& name, const std::string& path) const {
+  std::error_code ec;
+  auto mtime = std::filesystem::last_write_time(path, ec);
+  {
+    std::lock_guard<std::mutex> lock(plugins_->mu);
+    auto it = plugins_->by_path.find(path);
+    if (it != plugins_->by_path.end() && it->second.first == mtime) return it->second.second;
+  }
+  Result<PluginInfo> info = DescribePlugin(ConnectorRef{ConnectorRef::Kind::kPlugin, path, name});
+  std::lock_guard<std::mutex> lock(plugins_->mu);
+  plugins_->by_path.insert_or_assign(path, std::make_pair(mtime, info));
+  return info;
+}
+
+std::variant<std::pair<std::string, PluginInfo>, ApiResponse> Api::InstalledPlugin(const std::string& plugin) const {
+  // Programs and paths would let an editor run anything on the hub's machine: only
+  // plugins installed in the plugin directories can be named through the API.
+  if (plugin.empty() || plugin.find('/') != std::string::npos || plugin.find(':') != std::string::npos)
+    return Problem(400, "Bad plugin", "plugin is the name of an installed plugin (GET /api/v1/plugins lists them)");
+  std::string path;
+  for (const auto& [name, p] : ListPluginFiles(PluginSearchPath(&config_)))
+    if (name == plugin) path = p;
+  if (path.empty())
+    return Problem(400, "Unknown plugin", "no plugin \"" + plugin.substr(0, 64) + "\"; GET /api/v1/plugins lists them");
+  auto info = CachedPlugin(plugin, path);
+  if (!info.ok()) return Problem(400, "Plugin does not load", info.status().message());
+  return std::make_pair(path, *info);
+}
+
+ApiResponse Api::ListPlugins(const ApiRequest&, const Principal&, const Params&) const {
+  json items = json::array();
+  for (const auto& [name, path] : ListPluginFiles(PluginSearchPath(&config_)))
+    items.push_back(PluginJson(name, CachedPlugin(name, path)));
+  return Json(200, {{"items", items}});
+}
+
+// {"plugin": "rss", "config": {...}}: the config against the plugin's spec, then the
+// plugin's own check (reachability, credentials) in a worker. A failed check is an
+// answer (ok: false), not an error of the request.
+ApiResponse Api::CheckSource(const ApiRequest& req, const Principal& who, const Params&) const {
+  auto body = ReadJsonBody(req);
+  if (!body.ok()) return FromStatus(body.status());
+  std::string plugin = body->contains("plugin") && (*body)["plugin"].is_string() ? (*body)["plugin"].get<std::string>() : "";
+  json config = body->contains("config") ? (*body)["config"] : json::object();
+  if (!config.is_object()) return Problem(400, "Bad config", "config must be a JSON object");
+  auto found = InstalledPlugin(plugin);
+  if (auto* problem = std::get_if<ApiResponse>(&found)) return *problem;
+  const auto& [path, info] = std::get<0>(found);
+  auto errs = ValidateAgainstSchema(config, info.spec, "config");
+  if (!errs.empty()) {
+    ApiResponse r = Problem(400, "Config does not fit the plugin's spec", errs.front());
+    json j = json::parse(r.body);
+    j["errors"] = errs;
+    r.body = j.dump();
+    return r;
+  }
+  // Checked as the source would run: sandboxed, the config as it is (no placeholders).
+  if (Status s = CheckSandboxedConfig(config_.api_sources, config); !s.ok())
+    return Problem(400, "Config not allowed", s.message());
+  RunRequest run;
+  run.command = Command::kCheck;
+  run.config = config;
+  run.workdir = config_.base_dir;
+  run.limits.timeout_ms = 30000;
+  run.policy = config_.api_sources;
+  json result = {{"ok", false}, {"message", ""}};
+  RunResult r = RunConnector(ConnectorRef{ConnectorRef::Kind::kPlugin, path, plugin}, run, [&](Message&& m) {
+    if (m.type == MsgType::kCheck) result = {{"ok", m.ok}, {"message", m.message}};
+    return Status::Ok();
+  });
+  if (r.outcome != RunResult::Outcome::kOk) result = {{"ok", false}, {"message", r.message}};
+  Audit(who, "source.check", plugin, result["ok"].get<bool>() ? "ok" : "failed");
+  return Json(200, result);
+}
+
+}  // namespace coophub

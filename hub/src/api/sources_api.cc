@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// Sources through the API, for editors: create, update, delete. A source's config is
+// checked against its plugin's spec before it is kept; secret fields are write-only:
+// never in an answer, the audit log or a log line, and an update that leaves one out
+// keeps the stored value. hub.yaml's sources are read-only here. See sources.h.
+#include <set>
+
+#include "api/accounts_api.h"
+#include "api/api.h"
+#include "model/protocol.h"
+#include "runtime/runner.h"
+#include "model/schema.h"
+#include "base/timeutil.h"
+
+namespace coophub {
+namespace {
+
+std::string Join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+ApiResponse SpecProblem(const std::vector<std::string>& errs) {
+  ApiResponse r = Problem(400, "Config does not fit the plugin's spec", errs.front());
+  json j = json::parse(r.body);
+  j["errors"] = errs;
+  r.body = j.dump();
+  return r;
+}
+
+// visibility, every and enabled from body into *s, or a problem naming the field. An
+// editor sets a visibility only to a level they may read themselves.
+std::optional<ApiResponse> ReadSchedule(const json& body, Role role, SourceConfig* s) {
+  if (body.contains("visibility")) {
+    const json& v = body["visibility"];
+    if (!v.is_string() || !IsVisibility(v.get<std::string>()))
+      return Problem(400, "Bad visibility", "visibility is public, members or admins");
+    if (!MayRead(role, v.get<std::string>()))
+      return Problem(403, "Above your role", "visibility \"" + v.get<std::string>() +
+                                                 "\" is for records you cannot read yourself; an admin can set it");
+    s->visibility = v.get<std::string>();
+  }
+  if (body.contains("every")) {
+    const json& v = body["every"];
+    auto ms = v.is_string() ? ParseDurationMs(v.get<std::string>()) : std::nullopt;
+    if (!ms || *ms < 60 * 1000)
+      return Problem(400, "Bad every", "every is how often to sync, at least a minute: e.g. \"15m\", \"2h\", \"1d\"");
+    s->every_ms = *ms;
+  }
+  if (body.contains("enabled")) {
+    if (!body["enabled"].is_boolean()) return Problem(400, "Bad enabled", "enabled is true or false");
+    s->enabled = body["enabled"].get<bool>();
+  }
+  return std::nullopt;
+}
+
+// scheme://host[:port] of every URL field ("url", "*_url") of a config: where its
+// secrets go. A secret entered for one origin is never sent to another.
+std::set<std::string> Origins(const json& v, const std::string& key = "") {
+  std::set<std::string> out;
+  if (v.is_object()) {
+    for (const auto& [k, sub] : v.items()) out.merge(Origins(sub, k));
+  } else if (v.is_string() && (key == "url" || (key.size() > 4 && key.ends_with("_url")))) {
+    const std::string& url = v.get_ref<const std::string&>();
+    size_t scheme = url.find("://");
+    size_t end = scheme == std::string::npos ? 0 : url.find_first_of("/?#", scheme + 3);
+    std::string origin = scheme == std::string::npos ? url : url.substr(0, end);
+    for (auto& c : origin) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    out.insert(origin);
+  }
+  return out;
+}
+
+// A problem for a body field of the wrong type, naming it.
+ApiResponse WrongType(const char* field, const char* type) {
+  return Problem(400, std::string("Bad ") + field, std::string(field) + " must be " + type);
+}
+
+}  // namespace
+
+std::vector<SourceEntry> Api::SourceEntries() const {
+  if (sources_) return sources_->All();
+  std::vector<SourceEntry> out;
+  for (const auto& s : config_.sources) out.push_back({std::make_shared<const SourceConfig>(s), true, {}});
+  return out;
+}
+
+std::vector<SourceEntry> Api::VisibleSourceEntries(Role reader) const {
+  std::vector<SourceEntry> out = SourceEntries();
+  std::erase_if(out, [&](const SourceEntry& e) { return !MayRead(reader, e.config->visibility); });
+  return out;
+}
+
+std::optional<SourceEntry> Api::FindVisibleSource(Role reader, const std::string& id) const {
+  auto e = FindSourceEntry(id);
+  if (!e || !MayRead(reader, e->config->visibility)) return std::nullopt;
+  return e;
+}
+
+std::optional<SourceEntry> Api::FindSourceEntry(const std::string& id) const {
+  if (sources_) return sources_->Find(id);
+  if (const SourceConfig* s = config_.FindSource(id)) return SourceEntry{std::make_shared<const SourceConfig>(*s), true, {}};
+  return std::nullopt;
+}
+
+Result<json> Api::OneSourceJson(const SourceEntry& entry, bool with_config) const {
+  auto stats = store_.Stats();
+  if (!stats.ok()) return stats.status();
+  auto j = SourceJson(entry, *stats, scheduler_ ? scheduler_->Snapshot() : std::vector<SourceLiveStatus>{});
+  if (!j.ok()) return j.status();
+  // An API source's config, for those who set sources up: without its secret fields.
+  if (with_config && !entry.from_file) {
+    (*j)["config"] = WithoutFields(entry.config->config, entry.secrets_set);
+    (*j)["secrets_set"] = entry.secrets_set;
+  }
+  return j;
+}
+
+// {"id", "plugin", "config", "visibility"?, "every"?, "enabled"?}
+ApiResponse Api::CreateSource(const ApiRequest& req, const Principal& who, const Params&) const {
+  if (!sources_) return Problem(503, "Sources are read-only", "this hub keeps its sources in hub.yaml only");
+  auto body = ReadJsonBody(req);
+  if (!body.ok()) return FromStatus(body.status());
+  for (const auto& [key, v] : body->items())
+    if (key != "id" && key != "plugin" && key != "config" && key != "visibility" && key != "every" && key != "enabled")
+      return Problem(400, "Unknown field", "\"" + key.substr(0, 40) +
+                                               "\" is not a field of a source; it takes id, plugin, config, "
+                                               "visibility, every and enabled");
+  for (const char* f : {"id", "plugin"})
+    if (body->contains(f) && !(*body)[f].is_string()) return WrongType(f, "a string");
+  SourceConfig s;
+  s.sandboxed = true;
+  s.id = body->contains("id") ? (*body)["id"].get<std::string>() : "";
+  if (!IsSourceId(s.id))
+    return Problem(400, "Bad id", "id is 1 to 64 letters, digits, - or _ (e.g. \"news\"): it names the source in the API");
+  if (FindSourceEntry(s.id)) return Problem(409, "Source exists", "a source \"" + s.id + "\" exists: PATCH it, or pick another id");
+  s.plugin = body->contains("plugin") && (*body)["plugin"].is_string() ? (*body)["plugin"].get<std::string>() : "";
+  auto found = InstalledPlugin(s.plugin);
+  if (auto* problem = std::get_if<ApiResponse>(&found)) return *problem;
+  const PluginInfo& info = std::get<0>(found).second;
+  s.config = body->contains("config") ? (*body)["config"] : json::object();
+  if (!s.config.is_object()) return Problem(400, "Bad config", "config must be a JSON object");
+  if (auto bad = ReadSchedule(*body, who.role, &s)) return *bad;
+  if (auto errs = ValidateAgainstSchema(s.config, info.spec, "config"); !errs.empty()) return SpecProblem(errs);
+  if (Status ok = CheckSandboxedConfig(config_.api_sources, s.config); !ok.ok())
+    return Problem(400, "Config not allowed", ok.message());
+  auto entry = sources_->Put(s, SecretFields(info.spec));
+  if (!entry.ok()) return FromStatus(entry.status());
+  if (scheduler_) scheduler_->Put(entry->config);
+  Audit(who, "source.create", s.id, s.plugin);
+  auto j = OneSourceJson(*entry, /*with_config=*/true);
+  if (!j.ok()) return FromStatus(j.status());
+  ApiResponse r = Json(201, *j);
+  r.headers.emplace_back("Location", "/api/v1/sources/" + s.id);
+  return r;
+}
+
+// Any of {"config", "visibility", "every", "enabled"}. A config replaces the old one,
+// except that secret fields it leaves out keep their stored values.
+ApiResponse Api::UpdateSource(const ApiRequest& req, const Principal& who, const Params& p) const {
+  if (!sources_) return Problem(503, "Sources are read-only", "this hub keeps its sources in hub.yaml only");
+  // A source whose records the editor cannot see is not theirs to change.
+  auto old = FindVisibleSource(who.role, p[0]);
+  if (!old) return Problem(404, "Unknown source", "no source \"" + p[0].substr(0, 64) + "\" in the hub");
+  if (old->from_file)
+    return Problem(409, "Source is in hub.yaml", "source \"" + p[0] + "\" is defined in " + config_.file +
+                                                     ": change it there and restart the hub");
+  auto body = ReadJsonBody(req);
+  if (!body.ok()) return FromStatus(body.status());
+  for (const auto& [key, v] : body->items())
+    if (key != "config" && key != "visibility" && key != "every" && key != "enabled")
+      return Problem(400, "Field cannot change", "\"" + key.substr(0, 40) +
+                                                    "\" cannot be changed; config, visibility, every and enabled can"
+                                                    " (for another id or plugin, create a new source)");
+  SourceConfig s = *old->config;
+  auto found = InstalledPlugin(s.plugin);
+  if (auto* problem = std::get_if<ApiResponse>(&found)) return *problem;
+  const PluginInfo& info = std::get<0>(found).second;
+  std::vector<std::string> secret_fields = SecretFields(info.spec);
+  std::vector<std::string> cleared;  // secrets not carried to a new origin
+  if (body->contains("config")) {
+    json config = (*body)["config"];
+    if (!config.is_object()) return Problem(400, "Bad config", "config must be a JSON object");
+    json kept;
+    WithoutFields(s.config, secret_fields, &kept);
+    json given;
+    WithoutFields(config, secret_fields, &given);
+    bool same_origin = Origins(config) == Origins(s.config);
+    for (const auto& [path, v] : kept.items()) {
+      if (given.contains(path)) continue;
+      if (same_origin) SetField(&config, path, v);  // write-only: not sent back, so not changed
+      else cleared.push_back(path);                   // bound to the origin it was entered for
+    }
+    s.config = std::move(config);
+  }
+  if (auto bad = ReadSchedule(*body, who.role, &s)) return *bad;
+  if (auto errs = ValidateAgainstSchema(s.config, info.spec, "config"); !errs.empty()) {
+    if (!cleared.empty())
+      errs.push_back("the new address is another site, so the stored secrets (" + Join(cleared) +
+                     ") are not sent there: enter them again");
+    return SpecProblem(errs);
+  }
+  if (Status ok = CheckSandboxedConfig(config_.api_sources, s.config); !ok.ok())
+    return Problem(400, "Config not allowed", ok.message());
+  auto entry = sources_->Put(s, secret_fields);
+  if (!entry.ok()) return FromStatus(entry.status());
+  if (scheduler_) scheduler_->Put(entry->config);
+  std::string changed;
+  for (const auto& [key, v] : body->items()) changed += (changed.empty() ? "" : ",") + key;
+  Audit(who, "source.update", s.id, changed + (cleared.empty() ? "" : "; secrets cleared: " + Join(cleared)));
+  auto j = OneSourceJson(*entry, /*with_config=*/true);
+  if (!j.ok()) return FromStatus(j.status());
+  if (!cleared.empty()) (*j)["secrets_cleared"] = cleared;
+  return Json(200, *j);
+}
+
+// Forgets the source; what it brought in stays in the store, searchable as before.
+ApiResponse Api::DeleteSource(const ApiRequest& r, const Principal& who, const Params& p) const {
+  if (auto bad = CheckParams(r, {})) return *bad;
+  if (!sources_) return Problem(503, "Sources are read-only", "this hub keeps its sources in hub.yaml only");
+  if (!FindVisibleSource(who.role, p[0]))
+    return Problem(404, "Unknown source", "no source \"" + p[0].substr(0, 64) + "\" in the hub");
+  if (auto s = sources_->Remove(p[0]); !s.ok()) return FromStatus(s);
+  if (scheduler_) scheduler_->Remove(p[0]);
+  Audit(who, "source.delete", p[0]);
+  return {204, "application/json", ""};
+}
+
+// A source's live status as server-sent events: an event "source" with the source's
+// JSON (as GET /api/v1/sources/{id} gives it) at once and whenever it changes: queued,
+// running with its progress, finished with the run's outcome. For the admin page's
+// sync-now; a comment line every 5 s keeps proxies from closing an idle stream.
+ApiResponse Api::SourceEvents(const ApiRequest& r, const Principal& who, const Params& p) const {
+  if (auto bad = CheckParams(r, {})) return *bad;
+  auto entry = FindVisibleSource(who.role, p[0]);
+  if (!entry) return Problem(404, "Unknown source", "no source \"" + p[0].substr(0, 64) + "\" in the hub");
+  if (!scheduler_) return Problem(503, "No scheduler", "this hub runs no syncs, so a source never changes");
+  std::string id = p[0];
+  auto last = std::make_shared<std::string>();
+  auto version = std::make_shared<uint64_t>(scheduler_->StatusVersion());
+  // The source's JSON as an event if it changed since the last one; false once it is gone.
+  auto event = [this, id, last](std::string* chunk) {
+    auto e = FindSourceEntry(id);
+    if (!e) return false;
+    auto j = OneSourceJson(*e, /*with_config=*/false);
+    if (!j.ok()) return false;
+    std::string text = j->dump(-1, ' ', false, json::error_handler_t::replace);
+    if (text != *last) *chunk += "event: source\ndata: " + text + "\n\n";
+    *last = std::move(text);
+    return true;
+  };
+  return EventStream(event, [this, version] {
+    uint64_t now = scheduler_->StatusVersion();
+    bool moved = now != *version;
+    *version = now;
+    return moved;
+  });
+}
+
+}  // namespace coophub

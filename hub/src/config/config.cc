@@ -1,0 +1,455 @@
+// SPDX-License-Identifier: Apache-2.0
+// hub.yaml parsing and plugin resolution; see config.h.
+#include "config/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <set>
+#include <sstream>
+
+#include "os/subprocess.h"
+#include "base/timeutil.h"
+
+namespace coophub {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Ctx {
+  std::string file;
+  std::string At(const YAML::Node& n, const std::string& field) const {
+    const auto& m = n.Mark();
+    return file + ":" + std::to_string(m.line + 1) + ": " + field;
+  }
+};
+
+Status CheckKeys(const Ctx& c, const YAML::Node& map, const std::string& where,
+                 const std::set<std::string>& known) {
+  if (!map.IsMap()) return Status::Invalid(c.At(map, where) + " must be a mapping");
+  for (const auto& kv : map) {
+    std::string k = kv.first.as<std::string>();
+    if (!known.count(k)) {
+      std::string list;
+      for (const auto& x : known) list += (list.empty() ? "" : ", ") + x;
+      return Status::Invalid(c.At(kv.first, where.empty() ? k : where + "." + k) +
+                             ": unknown key \"" + k + "\" (known here: " + list + ")");
+    }
+  }
+  return Status::Ok();
+}
+
+// YAML scalars have no types of their own; quoted ones stay strings.
+json ToJson(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Map: {
+      json o = json::object();
+      for (const auto& kv : n) o[kv.first.as<std::string>()] = ToJson(kv.second);
+      return o;
+    }
+    case YAML::NodeType::Sequence: {
+      json a = json::array();
+      for (const auto& v : n) a.push_back(ToJson(v));
+      return a;
+    }
+    case YAML::NodeType::Scalar: {
+      std::string s = n.Scalar();
+      if (n.Tag() == "!") return s;
+      if (s == "true" || s == "yes") return true;
+      if (s == "false" || s == "no") return false;
+      if (s == "null" || s == "~") return nullptr;
+      char* end = nullptr;
+      long long i = std::strtoll(s.c_str(), &end, 10);
+      if (!s.empty() && *end == '\0') return i;
+      double d = std::strtod(s.c_str(), &end);
+      if (!s.empty() && *end == '\0') return d;
+      return s;
+    }
+    default:
+      return nullptr;
+  }
+}
+
+Status GetDuration(const Ctx& c, const YAML::Node& n, const std::string& field, int64_t* out) {
+  auto v = ParseDurationMs(n.Scalar());
+  if (!n.IsScalar() || !v || *v <= 0)
+    return Status::Invalid(c.At(n, field) + ": \"" + (n.IsScalar() ? n.Scalar() : "?") +
+                           "\" is not a duration; write e.g. 90s, 15m, 2h or 1d");
+  *out = *v;
+  return Status::Ok();
+}
+
+Status GetSize(const Ctx& c, const YAML::Node& n, const std::string& field, int64_t* out) {
+  std::string s = n.IsScalar() ? n.Scalar() : "";
+  char* end = nullptr;
+  long long v = std::strtoll(s.c_str(), &end, 10);
+  std::string unit = end ? end : "";
+  int64_t mult = unit == "MB" || unit == "M" || unit == "MiB" ? (1 << 20)
+               : unit == "KB" || unit == "K" || unit == "KiB" ? (1 << 10)
+               : unit == "GB" || unit == "G" || unit == "GiB" ? (int64_t{1} << 30) : 0;
+  if (s.empty() || v <= 0 || mult == 0)
+    return Status::Invalid(c.At(n, field) + ": \"" + s + "\" is not a size; write e.g. 512MB or 16MB");
+  *out = v * mult;
+  return Status::Ok();
+}
+
+Status ParseLimits(const Ctx& c, const YAML::Node& n, const std::string& where, Limits* l) {
+  if (auto s = CheckKeys(c, n, where, {"timeout", "heartbeat", "memory", "max_line"}); !s.ok()) return s;
+  if (n["timeout"]) if (auto s = GetDuration(c, n["timeout"], where + ".timeout", &l->timeout_ms); !s.ok()) return s;
+  if (n["heartbeat"]) if (auto s = GetDuration(c, n["heartbeat"], where + ".heartbeat", &l->heartbeat_ms); !s.ok()) return s;
+  if (n["memory"]) if (auto s = GetSize(c, n["memory"], where + ".memory", &l->memory_bytes); !s.ok()) return s;
+  if (n["max_line"]) if (auto s = GetSize(c, n["max_line"], where + ".max_line", &l->max_line_bytes); !s.ok()) return s;
+  return Status::Ok();
+}
+
+
+Status ParseSource(const Ctx& c, const YAML::Node& n, size_t i, const Limits& defaults,
+                   SourceConfig* s) {
+  std::string where = "sources[" + std::to_string(i) + "]";
+  if (!n.IsMap()) return Status::Invalid(c.At(n, where) + " must be a mapping with id, plugin and config");
+  if (!n["id"] || !n["id"].IsScalar() || !IsSourceId(n["id"].Scalar()))
+    return Status::Invalid(c.At(n, where + ".id") +
+                           ": every source needs an id of letters, digits, - or _ (e.g. news)");
+  s->id = n["id"].Scalar();
+  where = "sources." + s->id;
+  if (auto st = CheckKeys(c, n, where, {"id", "plugin", "every", "visibility", "enabled", "limits", "config", "streams", "singer"});
+      !st.ok())
+    return st;
+  if (!n["plugin"] || !n["plugin"].IsScalar() || n["plugin"].Scalar().empty())
+    return Status::Invalid(c.At(n, where + ".plugin") + ": missing; name the connector, e.g. plugin: rss");
+  s->plugin = n["plugin"].Scalar();
+  if (n["every"]) if (auto st = GetDuration(c, n["every"], where + ".every", &s->every_ms); !st.ok()) return st;
+  if (n["visibility"]) {
+    s->visibility = n["visibility"].Scalar();
+    if (!IsVisibility(s->visibility))
+      return Status::Invalid(c.At(n["visibility"], where + ".visibility") + ": \"" + s->visibility +
+                             "\" is not public, members or admins");
+  }
+  if (n["enabled"]) s->enabled = ToJson(n["enabled"]) == json(true);
+  s->limits = defaults;
+  if (n["limits"]) if (auto st = ParseLimits(c, n["limits"], where + ".limits", &s->limits); !st.ok()) return st;
+  if (n["config"]) {
+    if (!n["config"].IsMap()) return Status::Invalid(c.At(n["config"], where + ".config") + " must be a mapping");
+    s->config = ToJson(n["config"]);
+  }
+  if (const YAML::Node& st = n["streams"]) {
+    if (!st.IsSequence() || st.size() == 0)
+      return Status::Invalid(c.At(st, where + ".streams") + " must be a list of stream names (leave it out for all)");
+    for (const auto& name : st) {
+      if (!name.IsScalar() || name.Scalar().empty())
+        return Status::Invalid(c.At(name, where + ".streams") + ": each entry must be a stream name");
+      s->streams.push_back(name.Scalar());
+    }
+  }
+  if (const YAML::Node& sg = n["singer"]) {
+    if (s->plugin.rfind("singer:", 0) != 0)
+      return Status::Invalid(c.At(sg, where + ".singer") + ": applies to singer: plugins only, and this one is \"" +
+                             s->plugin + "\"");
+    if (auto st = CheckKeys(c, sg, where + ".singer", {"catalog", "metadata"}); !st.ok()) return st;
+    s->singer = ToJson(sg);
+    if (sg["catalog"]) {
+      std::string mode = sg["catalog"].Scalar();
+      if (mode != "auto" && mode != "catalog" && mode != "properties" && mode != "none")
+        return Status::Invalid(c.At(sg["catalog"], where + ".singer.catalog") + ": \"" + mode +
+                               "\" is not auto, catalog, properties or none");
+    }
+    if (sg["metadata"] && !sg["metadata"].IsMap())
+      return Status::Invalid(c.At(sg["metadata"], where + ".singer.metadata") +
+                             " must be a mapping, e.g. {replication-method: FULL_TABLE}");
+  }
+  return Status::Ok();
+}
+
+// https://host or http://host:port, nothing after: what a browser sends as Origin.
+bool IsOrigin(const std::string& o) {
+  size_t at = o.rfind("https://", 0) == 0 ? 8 : o.rfind("http://", 0) == 0 ? 7 : 0;
+  if (at == 0 || at == o.size()) return false;
+  for (size_t i = at; i < o.size(); ++i) {
+    char ch = o[i];
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '-' && ch != ':' && ch != '[' && ch != ']')
+      return false;
+  }
+  return true;
+}
+
+// api_sources: {file_roots: [dirs], allow_hosts: [names, addresses, CIDR ranges]}.
+Status ParseApiSources(const Ctx& c, const YAML::Node& n, HubConfig* h) {
+  if (auto s = CheckKeys(c, n, "api_sources", {"file_roots", "allow_hosts"}); !s.ok()) return s;
+  for (const char* field : {"file_roots", "allow_hosts"}) {
+    YAML::Node list = n[field];
+    if (!list) continue;
+    std::string where = std::string("api_sources.") + field;
+    if (!list.IsSequence()) return Status::Invalid(c.At(list, where) + " must be a list");
+    for (const auto& e : list) {
+      if (!e.IsScalar() || e.Scalar().empty()) return Status::Invalid(c.At(e, where) + ": entries are text");
+      if (std::string(field) == "allow_hosts") {
+        h->api_sources.allow_hosts.push_back(e.Scalar());
+        continue;
+      }
+      fs::path dir = (fs::path(h->base_dir) / e.Scalar()).lexically_normal();
+      if (dir == dir.root_path())
+        return Status::Invalid(c.At(e, where) + ": \"" + e.Scalar() +
+                               "\" is the whole file system; name the directory of the exports editors may read");
+      h->api_sources.file_roots.push_back(dir.string());
+    }
+  }
+  return Status::Ok();
+}
+
+Status ParseRoot(const Ctx& c, const YAML::Node& root, HubConfig* h) {
+  if (auto s = CheckKeys(c, root, "", {"server", "store", "plugin_dirs", "scheduler", "limits", "sources", "api_sources", "dashboards"}); !s.ok())
+    return s;
+  if (auto srv = root["server"]) {
+    if (auto s = CheckKeys(c, srv, "server", {"address", "port", "tls_cert", "tls_key", "embed_origins", "connections_per_client"}); !s.ok())
+      return s;
+    if (srv["address"]) h->address = srv["address"].Scalar();
+    if (auto eo = srv["embed_origins"]) {
+      if (!eo.IsSequence()) return Status::Invalid(c.At(eo, "server.embed_origins") + " must be a list of origins");
+      for (const auto& o : eo) {
+        std::string origin = o.IsScalar() ? o.Scalar() : "";
+        if (!IsOrigin(origin))
+          return Status::Invalid(c.At(o, "server.embed_origins") + ": \"" + origin +
+                                 "\" is not an origin; write scheme, host and port only, e.g. https://coop.example");
+        h->embed_origins.push_back(origin);
+      }
+    }
+    // Relative to hub.yaml, like every path in it.
+    if (srv["tls_cert"]) h->tls_cert = (fs::path(h->base_dir) / srv["tls_cert"].Scalar()).lexically_normal().string();
+    if (srv["tls_key"]) h->tls_key = (fs::path(h->base_dir) / srv["tls_key"].Scalar()).lexically_normal().string();
+    if (h->tls_cert.empty() != h->tls_key.empty())
+      return Status::Invalid(c.At(srv, "server") + ": tls_cert and tls_key go together (the certificate and its key)");
+    if (srv["port"]) {
+      json p = ToJson(srv["port"]);
+      if (!p.is_number_integer() || p.get<int>() < 0 || p.get<int>() > 65535)
+        return Status::Invalid(c.At(srv["port"], "server.port") + ": must be a port number 0-65535");
+      h->port = p.get<int>();
+    }
+    if (auto n = srv["connections_per_client"]) {
+      json p = ToJson(n);
+      if (!p.is_number_integer() || p.get<int64_t>() < 0 || p.get<int64_t>() > 100000)
+        return Status::Invalid(c.At(n, "server.connections_per_client") +
+                               ": must be a whole number of connections, 0 (no cap) to 100000");
+      h->connections_per_client = p.get<int>();
+    }
+  }
+  if (auto st = root["store"]) {
+    if (auto s = CheckKeys(c, st, "store", {"driver", "data_dir"}); !s.ok()) return s;
+    if (st["driver"] && st["driver"].Scalar() != "sqlite")
+      return Status::Invalid(c.At(st["driver"], "store.driver") + ": \"" + st["driver"].Scalar() +
+                             "\" is not supported yet; use sqlite");
+    if (st["data_dir"]) h->data_dir = st["data_dir"].Scalar();
+  }
+  if (auto pd = root["plugin_dirs"]) {
+    if (!pd.IsSequence()) return Status::Invalid(c.At(pd, "plugin_dirs") + " must be a list of directories");
+    for (const auto& d : pd) h->plugin_dirs.push_back((fs::path(h->base_dir) / d.Scalar()).lexically_normal().string());
+  }
+  if (auto sc = root["scheduler"]) {
+    if (auto s = CheckKeys(c, sc, "scheduler", {"max_concurrent_runs", "jitter", "max_backoff"}); !s.ok()) return s;
+    if (sc["max_concurrent_runs"]) {
+      json m = ToJson(sc["max_concurrent_runs"]);
+      if (!m.is_number_integer() || m.get<int>() < 1)
+        return Status::Invalid(c.At(sc["max_concurrent_runs"], "scheduler.max_concurrent_runs") + ": must be 1 or more");
+      h->max_concurrent_runs = m.get<int>();
+    }
+    if (sc["jitter"]) if (auto s = GetDuration(c, sc["jitter"], "scheduler.jitter", &h->jitter_ms); !s.ok()) return s;
+    if (sc["max_backoff"]) if (auto s = GetDuration(c, sc["max_backoff"], "scheduler.max_backoff", &h->max_backoff_ms); !s.ok()) return s;
+  }
+  if (auto as = root["api_sources"]; as) {
+    if (auto s = ParseApiSources(c, as, h); !s.ok()) return s;
+  }
+  Limits defaults;
+  if (root["limits"]) if (auto s = ParseLimits(c, root["limits"], "limits", &defaults); !s.ok()) return s;
+  if (auto srcs = root["sources"]) {
+    if (!srcs.IsSequence()) return Status::Invalid(c.At(srcs, "sources") + " must be a list");
+    std::set<std::string> seen;
+    for (size_t i = 0; i < srcs.size(); ++i) {
+      SourceConfig s;
+      if (auto st = ParseSource(c, srcs[i], i, defaults, &s); !st.ok()) return st;
+      if (!seen.insert(s.id).second)
+        return Status::Invalid(c.At(srcs[i], "sources." + s.id) + ": the id \"" + s.id + "\" is used twice");
+      h->sources.push_back(std::move(s));
+    }
+  }
+  if (auto boards = root["dashboards"]) {
+    if (!boards.IsSequence()) return Status::Invalid(c.At(boards, "dashboards") + " must be a list");
+    std::set<std::string> seen;
+    for (size_t i = 0; i < boards.size(); ++i) {
+      auto d = ParseDashboard(ToJson(boards[i]), c.At(boards[i], "dashboards[" + std::to_string(i) + "]"));
+      if (!d.ok()) return d.status();
+      if (!seen.insert(d->id).second)
+        return Status::Invalid(c.At(boards[i], "dashboards." + d->id) + ": the id \"" + d->id + "\" is used twice");
+      h->dashboards.push_back(std::move(*d));
+    }
+  }
+  return Status::Ok();
+}
+
+Result<std::string> ResolveString(const std::string& s, const std::string& where,
+                                  std::vector<std::string>* resolved) {
+  std::string out;
+  size_t pos = 0;
+  while (true) {
+    size_t open = s.find("${", pos);
+    if (open == std::string::npos) break;
+    size_t close = s.find('}', open);
+    if (close == std::string::npos) break;
+    out += s.substr(pos, open - pos);
+    std::string ref = s.substr(open + 2, close - open - 2);
+    if (ref.rfind("env:", 0) == 0) {
+      const char* v = std::getenv(ref.substr(4).c_str());
+      if (!v) return Status::Invalid(where + ": ${" + ref + "} is not set in the hub's environment");
+      out += v;
+      if (resolved && *v) resolved->push_back(v);
+    } else if (ref.rfind("file:", 0) == 0) {
+      std::ifstream f(ref.substr(5), std::ios::binary);
+      if (!f) return Status::Invalid(where + ": ${" + ref + "}: cannot read that file");
+      std::stringstream ss;
+      ss << f.rdbuf();
+      std::string v = ss.str();
+      while (!v.empty() && (v.back() == '\n' || v.back() == '\r')) v.pop_back();
+      out += v;
+      if (resolved && !v.empty()) resolved->push_back(v);
+    } else {
+      out += s.substr(open, close - open + 1);  // not ours: left as written
+    }
+    pos = close + 1;
+  }
+  return out + s.substr(pos);
+}
+
+}  // namespace
+
+const SourceConfig* HubConfig::FindSource(const std::string& id) const {
+  for (const auto& s : sources)
+    if (s.id == id) return &s;
+  return nullptr;
+}
+
+std::string HubConfig::StorePath() const {
+  return (fs::path(base_dir) / data_dir / "coophub.db").lexically_normal().string();
+}
+
+Result<HubConfig> ParseConfig(const std::string& text, const std::string& name,
+                              const std::string& base_dir) {
+  HubConfig h;
+  h.file = name;
+  h.base_dir = base_dir;
+  Ctx c{name};
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    return Status::Invalid(name + ":" + std::to_string(e.mark.line + 1) + ":" +
+                           std::to_string(e.mark.column + 1) + ": not valid YAML: " + e.msg);
+  }
+  if (root.IsNull()) return h;
+  try {
+    if (auto s = ParseRoot(c, root, &h); !s.ok()) return s;
+  } catch (const YAML::Exception& e) {
+    return Status::Invalid(name + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  return h;
+}
+
+
+Result<HubConfig> LoadConfig(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return Status::Invalid("cannot read config file " + path + ": no such file, or not readable");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  fs::path abs = fs::absolute(path);
+  return ParseConfig(ss.str(), path, abs.parent_path().string());
+}
+
+Result<json> ResolveSecrets(const json& config, const std::string& where, std::vector<std::string>* resolved) {
+  if (config.is_string()) {
+    auto r = ResolveString(config.get<std::string>(), where, resolved);
+    if (!r.ok()) return r.status();
+    return json(*r);
+  }
+  if (config.is_object() || config.is_array()) {
+    json out = config;
+    for (auto& [k, v] : out.items()) {
+      auto r = ResolveSecrets(v, where + "." + k, resolved);
+      if (!r.ok()) return r.status();
+      v = std::move(*r);
+    }
+    return out;
+  }
+  return config;
+}
+
+std::string DemoConfigPath() {
+  std::vector<fs::path> candidates = {
+      fs::path(SelfExe()).parent_path() / "../share/coophub/examples/demo/hub.yaml",
+      fs::path(COOPHUB_SOURCE_DIR) / "examples/demo/hub.yaml"};
+  for (const auto& p : candidates)
+    if (fs::exists(p)) return fs::weakly_canonical(p).string();
+  return "";
+}
+
+std::vector<std::string> PluginSearchPath(const HubConfig* config) {
+  std::vector<std::string> dirs;
+  if (const char* env = std::getenv("COOPHUB_PLUGIN_PATH")) {
+    std::stringstream ss(env);
+    std::string d;
+    while (std::getline(ss, d, ':'))
+      if (!d.empty()) dirs.push_back(d);
+  }
+  if (config) dirs.insert(dirs.end(), config->plugin_dirs.begin(), config->plugin_dirs.end());
+  dirs.push_back((fs::path(SelfExe()).parent_path() / ".." / COOPHUB_INSTALL_LIBDIR / "coophub/plugins")
+                     .lexically_normal().string());
+  dirs.push_back(COOPHUB_BUILD_PLUGIN_DIR);
+  return dirs;
+}
+
+std::vector<std::pair<std::string, std::string>> ListPluginFiles(const std::vector<std::string>& dirs) {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::set<std::string> seen;
+  for (const auto& d : dirs) {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(d, ec)) {
+      if (e.path().extension() != ".so") continue;
+      std::string name = e.path().stem().string();
+      if (seen.insert(name).second) out.emplace_back(name, e.path().string());
+    }
+  }
+  return out;
+}
+
+Result<ConnectorRef> ResolvePlugin(const std::string& spec, const std::vector<std::string>& dirs) {
+  ConnectorRef ref;
+  ref.name = spec;
+  for (auto [prefix, kind] : {std::pair{"exec:", ConnectorRef::Kind::kExec},
+                              std::pair{"singer:", ConnectorRef::Kind::kSinger}}) {
+    std::string p = prefix;
+    if (spec.rfind(p, 0) == 0) {
+      ref.kind = kind;
+      ref.path = spec.substr(p.size());
+      if (ref.path.empty()) return Status::Invalid("\"" + spec + "\" names no program: write " + p + "/path/to/program");
+      return ref;
+    }
+  }
+  if (spec.find('/') != std::string::npos || spec.ends_with(".so")) {
+    if (!fs::exists(spec)) return Status::NotFound("plugin file " + spec + " does not exist");
+    ref.path = fs::absolute(spec).string();
+    return ref;
+  }
+  for (const auto& [name, path] : ListPluginFiles(dirs))
+    if (name == spec) {
+      ref.path = path;
+      return ref;
+    }
+  std::string searched, found;
+  for (const auto& d : dirs) searched += (searched.empty() ? "" : ", ") + d;
+  for (const auto& [name, path] : ListPluginFiles(dirs)) found += (found.empty() ? "" : ", ") + name;
+  return Status::NotFound("unknown plugin \"" + spec + "\": no " + spec + ".so in " + searched +
+                          (found.empty() ? "" : ". Plugins found: " + found) +
+                          ". Check the name, add its directory to plugin_dirs or "
+                          "COOPHUB_PLUGIN_PATH, or use exec:PROGRAM");
+}
+
+}  // namespace coophub

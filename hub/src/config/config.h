@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// hub.yaml: the server, the store, where plugins live, the sources and the dashboards. Parsing is
+// strict: an unknown key, a wrong type or a bad duration is an error naming the file,
+// line and field, so a typo never half-starts a hub. Secrets are referenced with
+// ${env:NAME} or ${file:/path} and resolved only when a connector runs.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "dashboards/dashboards.h"
+#include "model/outbound_policy.h"
+#include "model/protocol.h"
+#include "runtime/runner.h"
+#include "base/status.h"
+
+namespace coophub {
+
+struct SourceConfig {
+  std::string id;
+  std::string plugin;            // name, path to a .so, exec:PROGRAM or singer:PROGRAM
+  std::string visibility = "members";
+  int64_t every_ms = 15 * 60 * 1000;
+  bool enabled = true;
+  json config = json::object();  // as written, references unresolved
+  std::vector<std::string> streams;  // the streams to sync; empty: all
+  json singer = json::object();      // singer: plugins only: {catalog, metadata} (runner.h)
+  Limits limits;
+  // Made through the API (by an editor): run under HubConfig::api_sources, without
+  // ${env:}/${file:} (docs/security.md). hub.yaml's sources are the admin's.
+  bool sandboxed = false;
+};
+
+struct HubConfig {
+  std::string file;      // where it was read from ("" for built-in defaults)
+  std::string base_dir;  // relative paths (data, plugin_dirs, file URLs) resolve here
+  std::string address = "127.0.0.1";
+  int port = 8080;
+  std::string tls_cert, tls_key;  // PEM files (server.tls_cert/tls_key); both set: HTTPS
+  std::vector<std::string> embed_origins;  // sites whose pages may frame /embed/ (frame-ancestors)
+  // Open connections one client address may hold (server.connections_per_client); 0: no
+  // cap. Behind a proxy (--behind-proxy) there is none: every connection is the proxy's.
+  int connections_per_client = 128;
+  std::string data_dir = "data";
+  std::vector<std::string> plugin_dirs;
+  int max_concurrent_runs = 2;
+  int64_t jitter_ms = 30 * 1000;
+  int64_t max_backoff_ms = 60 * 60 * 1000;
+  std::vector<SourceConfig> sources;
+  std::vector<DashboardConfig> dashboards;  // none: DefaultDashboard()
+  // api_sources: what sources made through the API may reach (always sandboxed).
+  OutboundPolicy api_sources = {.sandboxed = true};
+
+  const SourceConfig* FindSource(const std::string& id) const;
+  std::string StorePath() const;  // data_dir/coophub.db, absolute
+};
+
+
+// Reads and validates a config file.
+Result<HubConfig> LoadConfig(const std::string& path);
+// Parses config text; name is used in messages, base_dir for relative paths.
+Result<HubConfig> ParseConfig(const std::string& text, const std::string& name,
+                              const std::string& base_dir);
+
+// Replaces ${env:NAME} and ${file:/path} in every string of a source's config.
+// The error names the field and the missing variable or file, never a secret's value.
+// The values put in go to *resolved (when given), so that what a connector says can be
+// scrubbed of them before it is logged or stored.
+Result<json> ResolveSecrets(const json& config, const std::string& where,
+                            std::vector<std::string>* resolved = nullptr);
+
+// The demo config shipped with coophub (examples/demo/hub.yaml), or "" if absent.
+std::string DemoConfigPath();
+
+// Finds a plugin: a name in the plugin directories, a path to a .so, exec:PROGRAM or
+// singer:PROGRAM. The error lists the directories searched and the plugins found.
+Result<ConnectorRef> ResolvePlugin(const std::string& spec, const std::vector<std::string>& dirs);
+// The directories searched for plugins: COOPHUB_PLUGIN_PATH, the config's, the
+// installed and the build tree's.
+std::vector<std::string> PluginSearchPath(const HubConfig* config);
+// Every .so plugin found in dirs, by name.
+std::vector<std::pair<std::string, std::string>> ListPluginFiles(const std::vector<std::string>& dirs);
+
+}  // namespace coophub

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: Apache-2.0
+// hub.yaml parsing, secrets and plugin resolution.
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include "model/schema.h"
+
+namespace coophub {
+namespace {
+
+TEST(Config, ParsesSourcesWithDefaultsAndLimits) {
+  auto c = ParseConfig(R"(
+server: {port: 9090}
+limits: {heartbeat: 2m}
+sources:
+  - id: news
+    plugin: rss
+    every: 10m
+    visibility: public
+    limits: {memory: 128MB, max_line: 4MB}
+    config: {url: feeds/news.xml, max_entries: 50, note: "042"}
+)", "hub.yaml", "/etc/coophub");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->port, 9090);
+  const SourceConfig* s = c->FindSource("news");
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->every_ms, 600000);
+  EXPECT_EQ(s->limits.heartbeat_ms, 120000) << "the hub-wide default applies";
+  EXPECT_EQ(s->limits.memory_bytes, 128 << 20);
+  EXPECT_EQ(s->config["max_entries"], 50);
+  EXPECT_EQ(s->config["note"], "042") << "quoted scalars stay strings";
+  EXPECT_EQ(c->StorePath(), "/etc/coophub/data/coophub.db");
+}
+
+TEST(Config, ErrorsNameFileLineAndField) {
+  struct Case {
+    const char* yaml;
+    const char* error;
+  } cases[] = {
+      {"sources:\n  - id: a\n    plugin: rss\n  - id: a\n    plugin: rss\n", "hub.yaml:4: sources.a: the id \"a\" is used twice"},
+      {"sources:\n  - plugin: rss\n", "hub.yaml:2: sources[0].id"},
+      {"sources:\n  - id: a\n", "sources.a.plugin: missing"},
+      {"server: {port: 99999}\n", "server.port: must be a port number"},
+      {"store: {driver: mysql}\n", "\"mysql\" is not supported"},
+      {"sources:\n  - id: a\n    plugin: rss\n    limits: {memory: lots}\n", "\"lots\" is not a size"},
+      {"servr: {}\n", "unknown key \"servr\""},
+      {"sources:\n  - id: a\n    plugin: rss\n    streams: []\n", "hub.yaml:4: sources.a.streams must be a list of stream names"},
+      {"sources:\n  - id: a\n    plugin: rss\n    singer: {catalog: auto}\n",
+       "hub.yaml:4: sources.a.singer: applies to singer: plugins only, and this one is \"rss\""},
+      {"sources:\n  - id: a\n    plugin: singer:tap-x\n    singer: {catalog: yes}\n",
+       "sources.a.singer.catalog: \"yes\" is not auto, catalog, properties or none"},
+      {"sources: [\n", "not valid YAML"},
+  };
+  for (const auto& c : cases) {
+    auto r = ParseConfig(c.yaml, "hub.yaml", "/tmp");
+    ASSERT_FALSE(r.ok()) << c.yaml;
+    EXPECT_NE(r.status().message().find(c.error), std::string::npos) << r.status().message();
+  }
+}
+
+TEST(Config, SecretsResolveFromEnvAndFilesWithoutLeakingValues) {
+  setenv("COOPHUB_TEST_TOKEN", "s3cret", 1);
+  auto r = ResolveSecrets({{"auth", {{"token", "Bearer ${env:COOPHUB_TEST_TOKEN}"}}}}, "sources.x.config");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ((*r)["auth"]["token"], "Bearer s3cret");
+  auto missing = ResolveSecrets({{"token", "${env:COOPHUB_TEST_NOT_SET}"}}, "sources.x.config");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().message(), "sources.x.config.token: ${env:COOPHUB_TEST_NOT_SET} is not set in the hub's environment");
+  auto nofile = ResolveSecrets({{"token", "${file:/nonexistent/token}"}}, "c");
+  EXPECT_NE(nofile.status().message().find("cannot read that file"), std::string::npos);
+}
+
+TEST(Config, ResolvesPluginKinds) {
+  EXPECT_EQ(ResolvePlugin("exec:./tap.sh", {})->kind, ConnectorRef::Kind::kExec);
+  EXPECT_EQ(ResolvePlugin("singer:tap-csv", {})->kind, ConnectorRef::Kind::kSinger);
+  auto missing = ResolvePlugin("nosuch", {"/nonexistent"});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("no nosuch.so in /nonexistent"), std::string::npos);
+}
+
+TEST(Schema, ValidatesTheSubsetSpecsUse) {
+  json spec = json::parse(R"({"type":"object","required":["url"],"additionalProperties":false,
+    "properties":{"url":{"type":"string","minLength":1,"description":"the feed"},
+                  "n":{"type":"integer","minimum":1},"kind":{"enum":["post","event"]},
+                  "token":{"type":"string","secret":true}}})");
+  EXPECT_TRUE(ValidateAgainstSchema({{"url", "x"}, {"n", 3}}, spec).empty());
+  auto errs = ValidateAgainstSchema({{"n", 0}, {"kind", "blog"}, {"extra", 1}}, spec);
+  ASSERT_EQ(errs.size(), 4u);
+  EXPECT_EQ(errs[0], "config.url: required (the feed)");
+  EXPECT_EQ(SecretFields(spec), std::vector<std::string>{"token"});
+}
+
+}  // namespace
+}  // namespace coophub

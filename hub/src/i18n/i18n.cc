@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: Apache-2.0
+// Message catalogs and language negotiation; see i18n.h.
+#include "i18n/i18n.h"
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <spdlog/spdlog.h>
+
+#include "model/protocol.h"  // json
+
+namespace coophub {
+
+Catalogs Catalogs::Load(const std::string& dir) {
+  Catalogs c;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (entry.path().extension() != ".json") continue;
+    std::ifstream in(entry.path());
+    std::stringstream text;
+    text << in.rdbuf();
+    json j = json::parse(text.str(), nullptr, false);
+    if (!j.is_object()) {
+      spdlog::warn("{}: not a JSON object of messages, skipped", entry.path().string());
+      continue;
+    }
+    auto& messages = c.by_lang_[entry.path().stem().string()];
+    for (const auto& [key, value] : j.items())
+      if (value.is_string()) messages[key] = value.get<std::string>();
+  }
+  for (const auto& [lang, messages] : c.by_lang_) {
+    json words = json::object();
+    for (const std::string& l : {std::string("en"), lang})
+      if (auto m = c.by_lang_.find(l); m != c.by_lang_.end())
+        for (const auto& [k, v] : m->second) words[k] = v;
+    std::string text = words.dump(-1, ' ', false, json::error_handler_t::replace);
+    for (size_t at = 0; (at = text.find("</", at)) != std::string::npos; at += 3) text.replace(at, 2, "<\\/");
+    c.words_json_[lang] = std::move(text);
+  }
+  return c;
+}
+
+std::string Catalogs::Negotiate(const std::string& chosen, const std::string& accept_language) const {
+  if (by_lang_.count(chosen)) return chosen;
+  std::string best = "en";
+  double best_q = 0;
+  std::stringstream ranges(accept_language);
+  for (std::string range; std::getline(ranges, range, ',');) {
+    double q = 1;
+    if (size_t semi = range.find(';'); semi != std::string::npos) {
+      size_t at = range.find("q=", semi);
+      q = at == std::string::npos ? 1 : std::strtod(range.c_str() + at + 2, nullptr);
+      range.resize(semi);
+    }
+    range.erase(std::remove_if(range.begin(), range.end(), [](unsigned char ch) { return std::isspace(ch); }),
+                range.end());
+    std::string primary = range.substr(0, range.find('-'));
+    std::transform(primary.begin(), primary.end(), primary.begin(), [](unsigned char ch) { return std::tolower(ch); });
+    if (q > best_q && by_lang_.count(primary)) {
+      best = primary;
+      best_q = q;
+    }
+  }
+  return best;
+}
+
+std::string Catalogs::Text(const std::string& lang, const std::string& key,
+                           const std::map<std::string, std::string>& args) const {
+  std::string text = key;
+  for (const std::string& l : {lang, std::string("en")}) {
+    auto c = by_lang_.find(l);
+    if (c == by_lang_.end()) continue;
+    if (auto m = c->second.find(key); m != c->second.end()) {
+      text = m->second;
+      break;
+    }
+  }
+  for (const auto& [name, value] : args) {
+    std::string mark = "{" + name + "}";
+    for (size_t at = 0; (at = text.find(mark, at)) != std::string::npos; at += value.size()) text.replace(at, mark.size(), value);
+  }
+  return text;
+}
+
+const std::string& Catalogs::WordsJson(const std::string& lang) const {
+  static const std::string kNone = "{}";
+  auto it = words_json_.find(lang);
+  return it == words_json_.end() ? kNone : it->second;
+}
+
+std::vector<std::pair<std::string, std::string>> Catalogs::Languages() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [lang, messages] : by_lang_) {
+    auto name = messages.find("_name");
+    out.emplace_back(lang, name == messages.end() ? lang : name->second);
+  }
+  return out;
+}
+
+}  // namespace coophub

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// Outgoing HTTP(S) and file:// requests, made on behalf of connectors (the host side of
+// the plugin ABI's http callback). The one file that talks to libcurl. Each call is
+// independent and thread-safe once HttpGlobalInit() has run.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "model/outbound_policy.h"
+
+namespace coophub {
+
+struct HttpFetchRequest {
+  std::string method = "GET";
+  std::string url;
+  std::map<std::string, std::string> headers;
+  std::string body;
+  int64_t timeout_ms = 30000;
+  int64_t max_body_bytes = int64_t{64} << 20;
+  // What the request may reach (a sandboxed source's); null: anything. Checked for the
+  // file of a file:// URL and for the address of every connection, redirects included.
+  const OutboundPolicy* policy = nullptr;
+};
+
+struct HttpFetchResponse {
+  int status = 0;  // 0: no response; error says why. file:// success is 200.
+  std::string body;
+  std::string headers;  // "name: value\n", names lower-cased, of the final response
+  std::string error;
+  std::string url;  // after redirects
+};
+
+void HttpGlobalInit();
+HttpFetchResponse HttpFetch(const HttpFetchRequest& request);
+
+}  // namespace coophub

@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// Loading a plugin shared library and checking its descriptor against this host's ABI.
+// Only ever called inside a worker process: the hub never loads plugin code itself.
+// A loaded plugin stays mapped until the process exits.
+#pragma once
+
+#include <coophub/plugin.h>
+
+#include <string>
+
+#include "base/status.h"
+
+namespace coophub {
+
+// dlopen()s path, finds coophub_plugin_entry and validates the descriptor. The error
+// names the file, the symbol or the versions, and what to do.
+Result<const coophub_plugin*> LoadPlugin(const std::string& path);
+
+}  // namespace coophub

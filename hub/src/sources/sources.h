@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// The hub's sources: those written in hub.yaml, and those made through the API, kept in
+// the store file. hub.yaml's are read-only here (like Grafana's provisioned dashboards):
+// the file is their truth, and editing one through the API is a conflict that names the
+// file. Secret fields (marked "secret": true in the plugin's spec) of API sources are
+// kept encrypted (libsodium secretbox) with a key in the data directory, never returned
+// by the API and never logged. Thread-safe.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "base/status.h"
+
+namespace coophub {
+
+struct SourceEntry {
+  std::shared_ptr<const SourceConfig> config;  // secrets included: for runs only
+  bool from_file = false;                      // hub.yaml's: read-only through the API
+  std::vector<std::string> secrets_set;        // the secret fields that have a value
+};
+
+class Sources {
+ public:
+  virtual ~Sources() = default;
+  virtual std::vector<SourceEntry> All() const = 0;
+  virtual std::optional<SourceEntry> Find(const std::string& id) const = 0;
+  // Creates or replaces an API source. secret_fields are the dotted paths the plugin's
+  // spec marks secret: their values are stored encrypted. Conflict for hub.yaml's ids.
+  virtual Result<SourceEntry> Put(const SourceConfig& source, const std::vector<std::string>& secret_fields) = 0;
+  // Forgets an API source (its records stay in the store). NotFound, or Conflict for
+  // hub.yaml's.
+  virtual Status Remove(const std::string& id) = 0;
+};
+
+// The sources of hub (its config) and of its store file; the secret key is
+// data_dir/secrets.key, made (mode 0600) when first needed.
+Result<std::unique_ptr<Sources>> OpenSources(const HubConfig& hub);
+
+// value without the fields at the dotted paths; the removed ones go to *taken.
+json WithoutFields(const json& value, const std::vector<std::string>& paths, json* taken = nullptr);
+// Sets the field at a dotted path ("auth.token"), making the objects on the way.
+void SetField(json* value, const std::string& path, json field);
+
+}  // namespace coophub

@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: Apache-2.0
+// Sources from hub.yaml and from the store's sources table; see sources.h.
+#include <fcntl.h>
+#include <sodium.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <mutex>
+
+#include <coophub/encoding.hpp>
+
+#include "sources/sources.h"
+#include "store/sqlite/sqlite_db.h"
+#include "base/timeutil.h"
+
+namespace coophub {
+namespace {
+
+namespace fs = std::filesystem;
+using sqlite::Db;
+using sqlite::StepWith;
+using sqlite::Text;
+
+json* Walk(json& root, const std::string& path, bool create) {
+  json* at = &root;
+  size_t from = 0;
+  for (;;) {
+    size_t dot = path.find('.', from);
+    std::string key = path.substr(from, dot == std::string::npos ? std::string::npos : dot - from);
+    if (!at->is_object()) return nullptr;
+    if (!at->contains(key)) {
+      if (!create) return nullptr;
+      (*at)[key] = dot == std::string::npos ? json() : json::object();
+    }
+    at = &(*at)[key];
+    if (dot == std::string::npos) return at;
+    from = dot + 1;
+  }
+}
+
+class SqliteSources final : public Sources {
+ public:
+  Status Open(const HubConfig& hub) {
+    for (const auto& s : hub.sources)
+      by_id_[s.id] = {std::make_shared<const SourceConfig>(s), true, {}};
+    key_path_ = (fs::path(hub.StorePath()).parent_path() / "secrets.key").string();
+    if (auto s = db_.Open(hub.StorePath(), false); !s.ok()) return s;
+    sqlite3_stmt* st = db_.Prepare("SELECT id, plugin, visibility, every_ms, enabled, config, secrets FROM sources");
+    if (!st) return Status::Internal("SQLite: " + db_.Error() + " (is the store older than this coophub?)");
+    while (sqlite3_step(st) == SQLITE_ROW) {
+      SourceConfig c;
+      c.id = Text(st, 0);
+      if (by_id_.count(c.id)) continue;  // hub.yaml wins: the file is the truth
+      c.plugin = Text(st, 1);
+      c.visibility = Text(st, 2);
+      c.every_ms = sqlite3_column_int64(st, 3);
+      c.enabled = sqlite3_column_int64(st, 4) != 0;
+      c.sandboxed = true;  // made through the API
+      c.config = json::parse(Text(st, 5), nullptr, false);
+      if (!c.config.is_object()) return Status::Internal("the stored config of source " + c.id + " is not JSON");
+      json secrets = json::object();
+      if (sqlite3_column_bytes(st, 6) > 0) {
+        auto raw = Base64Decode(Text(st, 6));
+        if (!raw) return Status::Internal("source " + c.id + ": its secrets are damaged");
+        auto opened = OpenSecrets(*raw);
+        if (!opened.ok()) return opened.status().Prefixed("source " + c.id);
+        secrets = std::move(*opened);
+      }
+      SourceEntry e{nullptr, false, {}};
+      for (const auto& [path, v] : secrets.items()) {
+        SetField(&c.config, path, v);
+        e.secrets_set.push_back(path);
+      }
+      e.config = std::make_shared<const SourceConfig>(std::move(c));
+      by_id_[e.config->id] = std::move(e);
+    }
+    sqlite3_reset(st);
+    return Status::Ok();
+  }
+
+  std::vector<SourceEntry> All() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<SourceEntry> out;
+    for (const auto& [id, e] : by_id_) out.push_back(e);
+    return out;
+  }
+
+  std::optional<SourceEntry> Find(const std::string& id) const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = by_id_.find(id);
+    if (it == by_id_.end()) return std::nullopt;
+    return it->second;
+  }
+
+  Result<SourceEntry> Put(const SourceConfig& source, const std::vector<std::string>& secret_fields) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto it = by_id_.find(source.id); it != by_id_.end() && it->second.from_file)
+      return FileOwned(source.id);
+    json secrets = json::object();
+    json plain = WithoutFields(source.config, secret_fields, &secrets);
+    std::string sealed;
+    if (!secrets.empty()) {
+      auto s = SealSecrets(secrets);
+      if (!s.ok()) return s.status();
+      sealed = Base64Encode(*s);
+    }
+    sqlite3_stmt* st = db_.Prepare(
+        "INSERT INTO sources(id, plugin, visibility, every_ms, enabled, config, secrets, updated_ms)"
+        " VALUES(?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET plugin=excluded.plugin,"
+        " visibility=excluded.visibility, every_ms=excluded.every_ms, enabled=excluded.enabled,"
+        " config=excluded.config, secrets=excluded.secrets, updated_ms=excluded.updated_ms");
+    if (StepWith(st, source.id, source.plugin, source.visibility, source.every_ms,
+                 static_cast<int64_t>(source.enabled), plain.dump(), sealed, NowMs()) != SQLITE_DONE)
+      return Status::Internal("SQLite: " + db_.Error());
+    auto kept = std::make_shared<SourceConfig>(source);
+    kept->sandboxed = true;  // made through the API, whatever the caller said
+    SourceEntry e{std::move(kept), false, {}};
+    for (const auto& [path, v] : secrets.items()) e.secrets_set.push_back(path);
+    by_id_[source.id] = e;
+    return e;
+  }
+
+  Status Remove(const std::string& id) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = by_id_.find(id);
+    if (it == by_id_.end()) return Status::NotFound("no source \"" + id.substr(0, 64) + "\"");
+    if (it->second.from_file) return FileOwned(id);
+    if (StepWith(db_.Prepare("DELETE FROM sources WHERE id=?"), id) != SQLITE_DONE)
+      return Status::Internal("SQLite: " + db_.Error());
+    by_id_.erase(it);
+    return Status::Ok();
+  }
+
+ private:
+  static Status FileOwned(const std::string& id) {
+    return Status::Conflict("source \"" + id + "\" is defined in hub.yaml: change it there and restart the hub");
+  }
+
+  // The secrets key, made on first use: 32 random bytes only the hub's user can read.
+  Result<std::string> Key() {
+    if (!key_.empty()) return key_;
+    std::string key(crypto_secretbox_KEYBYTES, '\0');
+    int fd = ::open(key_path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      fd = ::open(key_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+      if (fd < 0) return Status::Unavailable("cannot create " + key_path_ + ": " + std::strerror(errno));
+      randombytes_buf(key.data(), key.size());
+      bool ok = ::write(fd, key.data(), key.size()) == static_cast<ssize_t>(key.size());
+      ::close(fd);
+      if (!ok) return Status::Unavailable("cannot write " + key_path_);
+    } else {
+      bool ok = ::read(fd, key.data(), key.size()) == static_cast<ssize_t>(key.size());
+      ::close(fd);
+      if (!ok) return Status::Unavailable(key_path_ + " is not a secrets key (32 bytes)");
+    }
+    key_ = key;
+    return key_;
+  }
+
+  // nonce + secretbox of the JSON text (stored in base64).
+  Result<std::string> SealSecrets(const json& secrets) {
+    auto key = Key();
+    if (!key.ok()) return key.status();
+    std::string text = secrets.dump();
+    std::string out(crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + text.size(), '\0');
+    auto* nonce = reinterpret_cast<unsigned char*>(out.data());
+    randombytes_buf(nonce, crypto_secretbox_NONCEBYTES);
+    crypto_secretbox_easy(nonce + crypto_secretbox_NONCEBYTES, reinterpret_cast<const unsigned char*>(text.data()),
+                          text.size(), nonce, reinterpret_cast<const unsigned char*>(key->data()));
+    return out;
+  }
+
+  Result<json> OpenSecrets(const std::string& sealed) {
+    auto key = Key();
+    if (!key.ok()) return key.status();
+    size_t overhead = crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES;
+    if (sealed.size() < overhead) return Status::Internal("its secrets are damaged");
+    std::string text(sealed.size() - overhead, '\0');
+    auto* nonce = reinterpret_cast<const unsigned char*>(sealed.data());
+    if (crypto_secretbox_open_easy(reinterpret_cast<unsigned char*>(text.data()), nonce + crypto_secretbox_NONCEBYTES,
+                                   sealed.size() - crypto_secretbox_NONCEBYTES, nonce,
+                                   reinterpret_cast<const unsigned char*>(key->data())) != 0)
+      return Status::Internal("its secrets do not open with " + key_path_ +
+                              ": restore the key file that was beside this store");
+    json j = json::parse(text, nullptr, false);
+    if (!j.is_object()) return Status::Internal("its secrets are damaged");
+    return j;
+  }
+
+  mutable std::mutex mu_;
+  Db db_;                                   // guarded by mu_
+  std::map<std::string, SourceEntry> by_id_;  // guarded by mu_
+  std::string key_path_, key_;              // guarded by mu_
+};
+
+}  // namespace
+
+json WithoutFields(const json& value, const std::vector<std::string>& paths, json* taken) {
+  json out = value;
+  for (const auto& path : paths) {
+    size_t dot = path.rfind('.');
+    json* parent = dot == std::string::npos ? &out : Walk(out, path.substr(0, dot), false);
+    std::string key = dot == std::string::npos ? path : path.substr(dot + 1);
+    if (!parent || !parent->is_object() || !parent->contains(key)) continue;
+    if (taken) (*taken)[path] = (*parent)[key];
+    parent->erase(key);
+  }
+  return out;
+}
+
+void SetField(json* value, const std::string& path, json field) {
+  if (json* slot = Walk(*value, path, true)) *slot = std::move(field);
+}
+
+Result<std::unique_ptr<Sources>> OpenSources(const HubConfig& hub) {
+  if (sodium_init() < 0) return Status::Internal("libsodium could not start");
+  auto s = std::make_unique<SqliteSources>();
+  if (auto st = s->Open(hub); !st.ok()) return st;
+  return std::unique_ptr<Sources>(std::move(s));
+}
+
+}  // namespace coophub

@@ -1,0 +1,799 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// The SQLite backend of Store: one file in WAL mode, one writer thread fed by a queue,
+// a pool of read-only connections. Full-text search (FTS5, keyed in time order: see
+// fts_query.h) is kept by the writer with each batch, not by triggers.
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <coophub/encoding.hpp>
+
+#include "base/text.h"
+#include "store/sqlite/fts_query.h"
+#include "store/page_cache.h"
+#include "store/sqlite/sqlite_db.h"
+#include "store/store.h"
+#include "base/timeutil.h"
+
+namespace coophub {
+namespace {
+
+namespace fs = std::filesystem;
+using sqlite::Bind;
+using sqlite::BuildFtsQuery;
+using sqlite::Db;
+using sqlite::SearchKey;
+using sqlite::StepWith;
+using sqlite::Text;
+
+// Numbered migrations, applied in order inside one transaction each. Never edit one
+// that has shipped: add the next.
+const std::vector<const char*> kMigrations = {
+    R"sql(
+CREATE TABLE sources(id TEXT PRIMARY KEY, plugin TEXT NOT NULL, updated_ms INTEGER NOT NULL);
+CREATE TABLE records(
+  uid INTEGER PRIMARY KEY,
+  source TEXT NOT NULL, stream TEXT NOT NULL, id TEXT NOT NULL,
+  kind TEXT NOT NULL, time TEXT NOT NULL, visibility TEXT NOT NULL,
+  hash INTEGER NOT NULL, seq INTEGER NOT NULL, created_seq INTEGER NOT NULL, json TEXT NOT NULL,
+  UNIQUE(source, stream, id));
+CREATE INDEX records_by_time ON records(time DESC, uid DESC);
+CREATE INDEX records_by_kind ON records(kind, time DESC, uid DESC);
+CREATE INDEX records_by_source ON records(source, time DESC, uid DESC);
+CREATE INDEX records_by_seq ON records(seq);
+CREATE VIRTUAL TABLE record_search USING fts5(title, summary, body,
+  tokenize = 'unicode61 remove_diacritics 2');
+CREATE TABLE tombstones(seq INTEGER PRIMARY KEY, source TEXT NOT NULL, stream TEXT NOT NULL,
+  id TEXT NOT NULL, deleted_ms INTEGER NOT NULL);
+CREATE TABLE stream_state(source TEXT NOT NULL, stream TEXT NOT NULL, state TEXT NOT NULL,
+  updated_ms INTEGER NOT NULL, PRIMARY KEY(source, stream));
+CREATE TABLE sync_runs(id INTEGER PRIMARY KEY, source TEXT NOT NULL, trigger TEXT NOT NULL,
+  status TEXT NOT NULL, started_ms INTEGER NOT NULL, finished_ms INTEGER NOT NULL DEFAULT 0,
+  records INTEGER NOT NULL DEFAULT 0, deletes INTEGER NOT NULL DEFAULT 0,
+  message TEXT NOT NULL DEFAULT '');
+CREATE INDEX sync_runs_by_source ON sync_runs(source, id DESC);
+CREATE TABLE run_logs(run_id INTEGER NOT NULL, ts_ms INTEGER NOT NULL, level TEXT NOT NULL,
+  message TEXT NOT NULL);
+CREATE INDEX run_logs_by_run ON run_logs(run_id);
+CREATE TABLE source_stats(source TEXT PRIMARY KEY, records INTEGER NOT NULL);
+)sql",
+    // 2: accounts. Sessions and tokens are stored as hashes of their secrets only.
+    R"sql(
+CREATE TABLE users(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  password TEXT NOT NULL, role TEXT NOT NULL, created_ms INTEGER NOT NULL);
+CREATE TABLE sessions(hash TEXT PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  csrf TEXT NOT NULL, created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL);
+CREATE TABLE tokens(id INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE, name TEXT NOT NULL,
+  scope TEXT NOT NULL, created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL,
+  last_used_ms INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE audit(id INTEGER PRIMARY KEY, ts_ms INTEGER NOT NULL, who TEXT NOT NULL,
+  action TEXT NOT NULL, target TEXT NOT NULL, detail TEXT NOT NULL);
+)sql",
+    // 3: a delete keeps the record's visibility, so the change feed shows it only to
+    // those who saw the record.
+    R"sql(
+ALTER TABLE tombstones ADD COLUMN visibility TEXT NOT NULL DEFAULT 'admins';
+)sql",
+    // 4: the search index in time order (see fts_query.h): its rowid becomes the record's
+    // search key, short prefixes get their own index, and its vocabulary becomes readable.
+    R"sql(
+ALTER TABLE records ADD COLUMN search_key INTEGER NOT NULL DEFAULT 0;
+UPDATE records SET search_key = uid + 268435456 *
+  max(min(COALESCE(CAST(strftime('%s', time) AS INTEGER), 0), 17179869183), -17179869184);
+CREATE VIRTUAL TABLE record_search_by_time USING fts5(title, summary, body,
+  tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3');
+INSERT INTO record_search_by_time(rowid, title, summary, body)
+  SELECT r.search_key, s.title, s.summary, s.body FROM records r JOIN record_search s ON s.rowid = r.uid;
+DROP TABLE record_search;
+ALTER TABLE record_search_by_time RENAME TO record_search;
+CREATE VIRTUAL TABLE record_terms USING fts5vocab(record_search, 'instance');
+)sql",
+    // 5: sources made through the API (hub.yaml's stay in the file). secrets: the
+    // secret fields, sealed with data_dir/secrets.key (sqlite_sources.cc). Migration 1's
+    // sources table was never written to.
+    R"sql(
+DROP TABLE sources;
+CREATE TABLE sources(id TEXT PRIMARY KEY, plugin TEXT NOT NULL, visibility TEXT NOT NULL,
+  every_ms INTEGER NOT NULL, enabled INTEGER NOT NULL, config TEXT NOT NULL,
+  secrets TEXT NOT NULL DEFAULT '', updated_ms INTEGER NOT NULL);
+)sql",
+    // 6: dashboards saved through the API (hub.yaml's stay in the file), as their JSON
+    // form (dashboards.h).
+    R"sql(
+CREATE TABLE dashboards(id TEXT PRIMARY KEY, json TEXT NOT NULL, updated_ms INTEGER NOT NULL);
+)sql",
+    // 7: share links for embeds, stored as hashes of their secrets only.
+    R"sql(
+CREATE TABLE shares(id INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
+  source TEXT NOT NULL, kind TEXT NOT NULL, visibility TEXT NOT NULL, created_by TEXT NOT NULL,
+  created_ms INTEGER NOT NULL);
+)sql",
+    // 8: the language each user picked for the pages.
+    R"sql(
+ALTER TABLE users ADD COLUMN lang TEXT NOT NULL DEFAULT '';
+)sql",
+    // 9: the full pass that last sent each record (protocol.h, kActivateVersion); 0: none.
+    R"sql(
+ALTER TABLE records ADD COLUMN table_version INTEGER NOT NULL DEFAULT 0;
+)sql",
+};
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(SqliteOptions o) : opts_(std::move(o)) {}
+  ~SqliteStore() override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    if (writer_.joinable()) writer_.join();
+  }
+
+  Status Open() {
+    std::error_code ec;
+    fs::path dir = fs::path(opts_.path).parent_path();
+    if (!dir.empty()) fs::create_directories(dir, ec);
+    if (ec) return Status::Unavailable("cannot create the data directory " + dir.string() + ": " + ec.message());
+    if (auto s = wdb_.Open(opts_.path, false); !s.ok()) return s;
+    if (auto s = Migrate(); !s.ok()) return s.Prefixed(opts_.path);
+    sqlite3_stmt* st = wdb_.Prepare(
+        "SELECT MAX(COALESCE((SELECT MAX(seq) FROM records),0),"
+        " COALESCE((SELECT MAX(seq) FROM tombstones),0))");
+    if (st && sqlite3_step(st) == SQLITE_ROW) next_seq_ = sqlite3_column_int64(st, 0) + 1;
+    sqlite3_reset(st);  // a statement left on its row keeps a snapshot: the first write would fail
+    committed_seq_ = next_seq_ - 1;
+    st = wdb_.Prepare("SELECT COALESCE(MAX(uid), 0) FROM records");
+    if (st && sqlite3_step(st) == SQLITE_ROW) next_uid_ = sqlite3_column_int64(st, 0) + 1;
+    sqlite3_reset(st);
+    // Runs left "running" by a hub that died did not finish: say so.
+    wdb_.Exec("UPDATE sync_runs SET status='failed', message='the hub stopped during this run'"
+              " WHERE status='running'");
+    for (int i = 0; i < std::max(1, opts_.readers); ++i) {
+      auto db = std::make_unique<Db>();
+      if (auto s = db->Open(opts_.path, true); !s.ok()) return s;
+      readers_.push_back(std::move(db));
+    }
+    writer_ = std::thread([this] { WriterLoop(); });
+    return Status::Ok();
+  }
+
+  std::future<Result<WriteStats>> Write(WriteBatch batch) override {
+    auto job = std::make_shared<WriteBatch>(std::move(batch));
+    return Submit<WriteStats>([this, job](Db& db) { return ApplyBatch(db, *job); });
+  }
+
+  void ReleaseMemory() override {
+    Submit<bool>([](Db& db) -> Result<bool> {
+      sqlite3_db_release_memory(db.raw());
+      // After a sync: fold the WAL into the file and cut it back to nothing, so a large
+      // sync does not leave hundreds of MB of WAL behind. Without waiting: a reader that
+      // holds an old snapshot makes it a passive checkpoint, and journal_size_limit
+      // then cuts the WAL when the next write starts it over.
+      sqlite3_busy_timeout(db.raw(), 0);
+      sqlite3_wal_checkpoint_v2(db.raw(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+      sqlite3_busy_timeout(db.raw(), 5000);
+      return true;
+    }).get();
+    std::lock_guard<std::mutex> lock(pool_mu_);
+    for (auto& r : readers_) sqlite3_db_release_memory(r->raw());  // the idle ones
+  }
+
+  Status Flush() override {
+    auto f = Submit<bool>([](Db&) -> Result<bool> { return true; });
+    return f.get().status();
+  }
+
+  Result<json> LoadState(const std::string& source) override {
+    return WithReader<json>([&](Db& db) -> Result<json> {
+      sqlite3_stmt* st = db.Prepare("SELECT stream, state FROM stream_state WHERE source=?");
+      Bind(st, 1, source);
+      json out = json::object();
+      while (sqlite3_step(st) == SQLITE_ROW) {
+        json v = json::parse(Text(st, 1), nullptr, false);
+        if (!v.is_discarded()) out[Text(st, 0)] = std::move(v);
+      }
+      return out;
+    });
+  }
+
+  Result<int64_t> BeginRun(const std::string& source, const std::string& trigger) override {
+    return Submit<int64_t>([=](Db& db) -> Result<int64_t> {
+      sqlite3_stmt* st = db.Prepare(
+          "INSERT INTO sync_runs(source, trigger, status, started_ms) VALUES(?,?,'running',?)");
+      if (StepWith(st, source, trigger, NowMs()) != SQLITE_DONE)
+        return Status::Internal("SQLite: " + db.Error());
+      return static_cast<int64_t>(sqlite3_last_insert_rowid(db.raw()));
+    }).get();
+  }
+
+  Status AppendRunLog(int64_t run_id, const std::string& level, const std::string& message) override {
+    // Fire and forget: a log line must never slow a sync down.
+    Submit<bool>([=](Db& db) -> Result<bool> {
+      sqlite3_stmt* st = db.Prepare("INSERT INTO run_logs(run_id, ts_ms, level, message) VALUES(?,?,?,?)");
+      StepWith(st, run_id, NowMs(), level, message.substr(0, 4000));
+      return true;
+    });
+    return Status::Ok();
+  }
+
+  Status FinishRun(const RunInfo& r) override {
+    return Submit<bool>([=](Db& db) -> Result<bool> {
+      sqlite3_stmt* st = db.Prepare(
+          "UPDATE sync_runs SET status=?, finished_ms=?, records=?, deletes=?, message=? WHERE id=?");
+      if (StepWith(st, r.status, NowMs(), r.records, r.deletes, r.message, r.id) != SQLITE_DONE)
+        return Status::Internal("SQLite: " + db.Error());
+      return true;
+    }).get().status();
+  }
+
+  Result<RecordPage> ListRecords(const RecordQuery& q) override;
+  Result<ChangePage> ListChanges(int64_t after, const std::vector<std::string>& visibilities, int limit) override;
+  Result<std::map<std::pair<std::string, std::string>, int64_t>> RunTotals() override;
+  int64_t LastSeq() override;
+  Result<std::string> GetRecord(int64_t uid) override {
+    return WithReader<std::string>([&](Db& db) -> Result<std::string> {
+      sqlite3_stmt* st = db.Prepare("SELECT json FROM records WHERE uid=?");
+      if (StepWith(st, uid) != SQLITE_ROW)
+        return Status::NotFound("no record with uid " + std::to_string(uid));
+      return WithUid(uid, Text(st, 0));
+    });
+  }
+
+  Result<std::vector<SourceStats>> Stats() override {
+    return WithReader<std::vector<SourceStats>>([&](Db& db) -> Result<std::vector<SourceStats>> {
+      // Counts kept by the writer, the newest time from the (source, time) index: no scan.
+      sqlite3_stmt* st = db.Prepare(
+          "SELECT source, records, (SELECT MAX(time) FROM records r WHERE r.source = s.source)"
+          " FROM source_stats s WHERE records > 0");
+      std::vector<SourceStats> out;
+      while (sqlite3_step(st) == SQLITE_ROW)
+        out.push_back({Text(st, 0), sqlite3_column_int64(st, 1), Text(st, 2)});
+      return out;
+    });
+  }
+
+  static RunInfo RunRow(sqlite3_stmt* st) {
+    return {sqlite3_column_int64(st, 0), Text(st, 1), Text(st, 2), Text(st, 3),
+            sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5),
+            sqlite3_column_int64(st, 6), sqlite3_column_int64(st, 7), Text(st, 8)};
+  }
+  static constexpr const char* kRunColumns =
+      "SELECT id, source, trigger, status, started_ms, finished_ms, records, deletes, message"
+      " FROM sync_runs ";
+
+  Result<std::vector<RunInfo>> ListRuns(const std::string& source, int limit) override {
+    return WithReader<std::vector<RunInfo>>([&](Db& db) -> Result<std::vector<RunInfo>> {
+      sqlite3_stmt* st = db.Prepare(std::string(kRunColumns) + "WHERE source = ? ORDER BY id DESC LIMIT ?");
+      Bind(st, 1, source);
+      Bind(st, 2, static_cast<int64_t>(limit));
+      std::vector<RunInfo> out;
+      while (sqlite3_step(st) == SQLITE_ROW) out.push_back(RunRow(st));
+      return out;
+    });
+  }
+
+  Result<RunInfo> GetRun(int64_t run_id) override {
+    return WithReader<RunInfo>([&](Db& db) -> Result<RunInfo> {
+      sqlite3_stmt* st = db.Prepare(std::string(kRunColumns) + "WHERE id = ?");
+      if (StepWith(st, run_id) != SQLITE_ROW)
+        return Status::NotFound("no run " + std::to_string(run_id));
+      return RunRow(st);
+    });
+  }
+
+  Result<std::vector<RunLogLine>> RunLogs(int64_t run_id) override {
+    return WithReader<std::vector<RunLogLine>>([&](Db& db) -> Result<std::vector<RunLogLine>> {
+      sqlite3_stmt* st = db.Prepare(
+          "SELECT ts_ms, level, message FROM run_logs WHERE run_id=? ORDER BY rowid LIMIT 5000");
+      Bind(st, 1, run_id);
+      std::vector<RunLogLine> out;
+      while (sqlite3_step(st) == SQLITE_ROW)
+        out.push_back({sqlite3_column_int64(st, 0), Text(st, 1), Text(st, 2)});
+      return out;
+    });
+  }
+
+ private:
+  using Job = std::function<void(Db&)>;
+
+  template <class T>
+  std::future<Result<T>> Submit(std::function<Result<T>(Db&)> fn) {
+    auto promise = std::make_shared<std::promise<Result<T>>>();
+    auto fut = promise->get_future();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      queue_.push_back([fn = std::move(fn), promise](Db& db) { promise->set_value(fn(db)); });
+    }
+    cv_.notify_one();
+    return fut;
+  }
+
+  template <class T>
+  Result<T> WithReader(const std::function<Result<T>(Db&)>& fn) {
+    std::unique_ptr<Db> db;
+    {
+      std::unique_lock<std::mutex> lock(pool_mu_);
+      pool_cv_.wait(lock, [&] { return !readers_.empty(); });
+      db = std::move(readers_.back());
+      readers_.pop_back();
+    }
+    Result<T> r = fn(*db);
+    db->ResetAll();
+    {
+      std::lock_guard<std::mutex> lock(pool_mu_);
+      readers_.push_back(std::move(db));
+    }
+    pool_cv_.notify_one();
+    return r;
+  }
+
+  void WriterLoop() {
+    for (;;) {
+      Job job;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty()) return;
+        job = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      job(wdb_);
+      wdb_.ResetAll();
+    }
+  }
+
+  Status Migrate() {
+    if (auto s = wdb_.Exec("CREATE TABLE IF NOT EXISTS schema_migrations(version INTEGER PRIMARY KEY,"
+                           " applied_ms INTEGER NOT NULL)");
+        !s.ok())
+      return s;
+    sqlite3_stmt* st = wdb_.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+    int64_t have = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    if (have > static_cast<int64_t>(kMigrations.size()))
+      return Status::Invalid("the store is at schema version " + std::to_string(have) +
+                             ", newer than this coophub knows (" +
+                             std::to_string(kMigrations.size()) + "): upgrade coophub");
+    for (size_t v = static_cast<size_t>(have); v < kMigrations.size(); ++v) {
+      if (auto s = wdb_.Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
+      Status s = wdb_.Exec(kMigrations[v]);
+      if (s.ok()) {
+        sqlite3_stmt* ins = wdb_.Prepare("INSERT INTO schema_migrations VALUES(?, ?)");
+        if (StepWith(ins, static_cast<int64_t>(v + 1), NowMs()) != SQLITE_DONE)
+          s = Status::Internal("SQLite: " + wdb_.Error());
+      }
+      if (!s.ok()) {
+        wdb_.Exec("ROLLBACK");
+        return s.Prefixed("migration " + std::to_string(v + 1));
+      }
+      if (auto c = wdb_.Exec("COMMIT"); !c.ok()) return c;
+    }
+    return Status::Ok();
+  }
+
+  Result<WriteStats> ApplyBatch(Db& db, const WriteBatch& b);
+  Status Upsert(Db& db, const StoredRecord& r, WriteStats* stats);
+  Status Retire(Db& db, const std::string& source, const std::string& stream, int64_t version, WriteStats* stats);
+  Status Delete(Db& db, const std::string& source, const std::string& stream,
+                const std::string& id, WriteStats* stats);
+  Status ApplySearchOps(Db& db);
+
+  static std::string WithUid(int64_t uid, const std::string& json) {
+    return "{\"uid\":" + std::to_string(uid) + (json.size() > 2 ? "," : "") + json.substr(1);
+  }
+  // Appends column col (a stored record's JSON object) to out with "uid" spliced in first.
+  static void AppendWithUid(int64_t uid, sqlite3_stmt* st, int col, std::string* out) {
+    auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st, col));
+    size_t n = static_cast<size_t>(sqlite3_column_bytes(st, col));
+    char num[24];
+    char* end = std::to_chars(num, num + sizeof num, uid).ptr;  // no locale, no format string: 50 a page
+    out->append("{\"uid\":", 7).append(num, static_cast<size_t>(end - num));
+    if (n > 2) out->append(",", 1).append(p + 1, n - 1);
+    else out->append("}", 1);
+  }
+  // The same, with "snippet" after "uid": FTS5's passage with its matches between the
+  // noncharacters U+FDD0 and U+FDD1, made into HTML-escaped text with <mark> elements.
+  static void AppendWithSnippet(int64_t uid, sqlite3_stmt* st, int col, int snippet_col, std::string* out) {
+    std::string html = XmlEscape(Text(st, snippet_col));
+    for (auto [from, to] : {std::pair{"\xEF\xB7\x90", "<mark>"}, std::pair{"\xEF\xB7\x91", "</mark>"}})
+      for (size_t at = 0; (at = html.find(from, at)) != std::string::npos; at += std::strlen(to))
+        html.replace(at, 3, to);
+    std::string record = Text(st, col);
+    out->append("{\"uid\":").append(std::to_string(uid));
+    out->append(",\"snippet\":").append(json(html).dump(-1, ' ', false, json::error_handler_t::replace));
+    if (record.size() > 2) out->append(",").append(record, 1);
+    else out->append("}");
+  }
+
+
+  SqliteOptions opts_;
+  Db wdb_;  // used by the writer thread only (and by Open before it starts)
+  int64_t next_seq_ = 1;  // writer thread only
+  // uids are handed out here, in order, so that a new record's search key can be
+  // written with it in one statement. Writer thread only.
+  int64_t next_uid_ = 1;
+  // The search index changes of the batch being written: a delete when record is null.
+  struct SearchOp {
+    int64_t key;
+    const StoredRecord* record;
+  };
+  std::vector<SearchOp> search_ops_;  // writer thread only
+  std::mutex seq_mu_;
+  int64_t committed_seq_ = 0;  // guarded by seq_mu_
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Job> queue_;  // guarded by mu_
+  bool stopping_ = false;  // guarded by mu_
+  std::thread writer_;
+
+  std::mutex pool_mu_;
+  std::condition_variable pool_cv_;
+  std::vector<std::unique_ptr<Db>> readers_;  // guarded by pool_mu_
+
+  // Record pages by query, and the version of the data they were read at: one more each
+  // time a reader sees that someone committed since it last looked. Connections' data
+  // versions cannot be compared, so one commit moves it once per reader that sees it,
+  // and pages kept between those moves are read again: a few extra reads per write,
+  // which is what sharing one cache across the readers costs.
+  PageCache pages_{opts_.page_cache_bytes};
+  std::atomic<uint64_t> data_generation_{0};
+};
+
+Status SqliteStore::Upsert(Db& db, const StoredRecord& r, WriteStats* stats) {
+  if (next_uid_ > sqlite::kMaxUid)
+    return Status::Unavailable("the SQLite store is full (" + std::to_string(sqlite::kMaxUid) +
+                               " records): move to the PostgreSQL store");
+  // An update keeps its uid, created_seq and (in RETURNING) the old search key.
+  sqlite3_stmt* st = db.Prepare(
+      "INSERT INTO records(uid, source, stream, id, kind, time, visibility, hash, seq, created_seq, json, search_key,"
+      " table_version) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?9,?10,?11,?12)"
+      " ON CONFLICT(source, stream, id) DO UPDATE SET kind=excluded.kind, time=excluded.time,"
+      " visibility=excluded.visibility, hash=excluded.hash, seq=excluded.seq, json=excluded.json,"
+      " table_version=excluded.table_version WHERE records.hash != excluded.hash RETURNING uid, created_seq, search_key");
+  int64_t hash = static_cast<int64_t>(std::hash<std::string>{}(r.json));
+  int rc = StepWith(st, next_uid_, r.source, r.stream, r.id, r.kind, r.time, r.visibility, hash, next_seq_, r.json,
+                    SearchKey(r.time, next_uid_), r.table_version);
+  if (rc == SQLITE_DONE) {
+    ++stats->unchanged;
+    // Sent again unchanged by a full pass: only its version moves (no change to feed).
+    if (r.table_version != 0 &&
+        StepWith(db.Prepare("UPDATE records SET table_version=?4 WHERE source=?1 AND stream=?2 AND id=?3 AND table_version!=?4"),
+                 r.source, r.stream, r.id, r.table_version) != SQLITE_DONE)
+      return Status::Internal("SQLite upsert: " + db.Error());
+    return Status::Ok();
+  }
+  if (rc != SQLITE_ROW) return Status::Internal("SQLite upsert: " + db.Error());
+  int64_t uid = sqlite3_column_int64(st, 0);
+  bool inserted = sqlite3_column_int64(st, 1) == next_seq_;
+  int64_t old_key = sqlite3_column_int64(st, 2);
+  sqlite3_reset(st);
+  ++next_seq_;
+  next_uid_ += inserted;
+  ++stats->changed;
+  stats->inserted += inserted;
+  int64_t key = SearchKey(r.time, uid);
+  if (key != old_key) {  // an update that moved the record in time
+    search_ops_.push_back({old_key, nullptr});
+    if (StepWith(db.Prepare("UPDATE records SET search_key=? WHERE uid=?"), key, uid) != SQLITE_DONE)
+      return Status::Internal("SQLite search index: " + db.Error());
+  }
+  search_ops_.push_back({key, &r});
+  return Status::Ok();
+}
+
+// FTS5 buffers a transaction's index changes in memory, but writes them out as a new
+// segment whenever a rowid is not above the last one: changes in time order, as records
+// come, would make a segment per record. So a batch's changes are sorted by key first
+// (stably: two changes to one key keep their order).
+Status SqliteStore::ApplySearchOps(Db& db) {
+  std::stable_sort(search_ops_.begin(), search_ops_.end(),
+                   [](const SearchOp& a, const SearchOp& b) { return a.key < b.key; });
+  sqlite3_stmt* del = db.Prepare("DELETE FROM record_search WHERE rowid=?");
+  sqlite3_stmt* put = db.Prepare("INSERT OR REPLACE INTO record_search(rowid, title, summary, body) VALUES(?,?,?,?)");
+  for (const SearchOp& op : search_ops_) {
+    int rc = op.record ? StepWith(put, op.key, op.record->title, op.record->summary, op.record->search_text)
+                       : StepWith(del, op.key);
+    sqlite3_reset(op.record ? put : del);
+    if (rc != SQLITE_DONE) return Status::Internal("SQLite search index: " + db.Error());
+  }
+  search_ops_.clear();
+  return Status::Ok();
+}
+
+Status SqliteStore::Delete(Db& db, const std::string& source, const std::string& stream,
+                           const std::string& id, WriteStats* stats) {
+  sqlite3_stmt* st =
+      db.Prepare("DELETE FROM records WHERE source=? AND stream=? AND id=? RETURNING search_key, visibility");
+  int rc = StepWith(st, source, stream, id);
+  if (rc == SQLITE_DONE) return Status::Ok();
+  if (rc != SQLITE_ROW) return Status::Internal("SQLite delete: " + db.Error());
+  int64_t key = sqlite3_column_int64(st, 0);
+  std::string visibility = Text(st, 1);
+  sqlite3_reset(st);
+  search_ops_.push_back({key, nullptr});
+  if (StepWith(db.Prepare("INSERT INTO tombstones(seq, source, stream, id, deleted_ms, visibility) VALUES(?,?,?,?,?,?)"),
+               next_seq_++, source, stream, id, NowMs(), visibility) != SQLITE_DONE)
+    return Status::Internal("SQLite tombstone: " + db.Error());
+  ++stats->deleted;
+  return Status::Ok();
+}
+
+Status SqliteStore::Retire(Db& db, const std::string& source, const std::string& stream, int64_t version,
+                           WriteStats* stats) {
+  std::vector<std::string> ids;
+  sqlite3_stmt* st = db.Prepare("SELECT id FROM records WHERE source=? AND stream=? AND table_version<?");
+  Bind(st, 1, source);
+  Bind(st, 2, stream);
+  Bind(st, 3, version);
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) ids.push_back(Text(st, 0));
+  sqlite3_reset(st);
+  if (rc != SQLITE_DONE) return Status::Internal("SQLite: " + db.Error());
+  for (const auto& id : ids)
+    if (Status s = Delete(db, source, stream, id, stats); !s.ok()) return s;
+  return Status::Ok();
+}
+
+Result<WriteStats> SqliteStore::ApplyBatch(Db& db, const WriteBatch& b) {
+  WriteStats stats;
+  int64_t seq_before = next_seq_, uid_before = next_uid_;
+  search_ops_.clear();
+  if (auto s = db.Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
+  Status s;
+  for (const auto& r : b.upserts)
+    if (s = Upsert(db, r, &stats); !s.ok()) break;
+  for (size_t i = 0; s.ok() && i < b.deletes.size(); ++i)
+    s = Delete(db, b.source, b.deletes[i].first, b.deletes[i].second, &stats);
+  for (size_t i = 0; s.ok() && i < b.activations.size(); ++i)
+    s = Retire(db, b.source, b.activations[i].first, b.activations[i].second, &stats);
+  if (s.ok()) s = ApplySearchOps(db);
+  if (s.ok() && stats.inserted != stats.deleted) {
+    sqlite3_stmt* st = db.Prepare(
+        "INSERT INTO source_stats(source, records) VALUES(?, ?)"
+        " ON CONFLICT(source) DO UPDATE SET records = records + excluded.records");
+    if (StepWith(st, b.source, stats.inserted - stats.deleted) != SQLITE_DONE)
+      s = Status::Internal("SQLite stats: " + db.Error());
+  }
+  if (s.ok() && b.run_id > 0 && (!b.upserts.empty() || stats.deleted > 0)) {
+    sqlite3_stmt* st = db.Prepare("UPDATE sync_runs SET records = records + ?, deletes = deletes + ? WHERE id = ?");
+    if (StepWith(st, static_cast<int64_t>(b.upserts.size()), stats.deleted, b.run_id) != SQLITE_DONE)
+      s = Status::Internal("SQLite run counts: " + db.Error());
+  }
+  if (s.ok() && b.state) {
+    sqlite3_stmt* st = db.Prepare(
+        "INSERT INTO stream_state(source, stream, state, updated_ms) VALUES(?,?,?,?)"
+        " ON CONFLICT(source, stream) DO UPDATE SET state=excluded.state, updated_ms=excluded.updated_ms");
+    if (StepWith(st, b.source, b.state->first, b.state->second, NowMs()) != SQLITE_DONE)
+      s = Status::Internal("SQLite state: " + db.Error());
+  }
+  if (s.ok()) s = db.Exec("COMMIT");
+  if (!s.ok()) {
+    db.Exec("ROLLBACK");
+    next_seq_ = seq_before;
+    next_uid_ = uid_before;
+    return s;
+  }
+  if (next_seq_ != seq_before) {
+    std::lock_guard<std::mutex> lock(seq_mu_);
+    committed_seq_ = next_seq_ - 1;
+  }
+  return stats;
+}
+
+Result<ChangePage> SqliteStore::ListChanges(int64_t after, const std::vector<std::string>& visibilities, int limit) {
+  std::string filter;
+  for (size_t i = 0; i < visibilities.size(); ++i) filter += i ? ",?" : " AND visibility IN (?";
+  if (!filter.empty()) filter += ")";
+  std::string sql =
+      "SELECT seq, uid, json, created_seq FROM records WHERE seq > ?" + filter +
+      " UNION ALL SELECT seq, 0, json_object('source', source, 'stream', stream, 'id', id), 0 FROM tombstones"
+      " WHERE seq > ?" + filter + " ORDER BY seq LIMIT ?";
+  return WithReader<ChangePage>([&](Db& db) -> Result<ChangePage> {
+    sqlite3_stmt* st = db.Prepare(sql);
+    if (!st) return Status::Internal("SQLite: " + db.Error());
+    int i = 0;
+    for (int part = 0; part < 2; ++part) {
+      Bind(st, ++i, after);
+      for (const auto& v : visibilities) Bind(st, ++i, v);
+    }
+    Bind(st, ++i, static_cast<int64_t>(limit));
+    ChangePage page;
+    page.items_json = "[";
+    while (sqlite3_step(st) == SQLITE_ROW) {
+      int64_t seq = sqlite3_column_int64(st, 0), uid = sqlite3_column_int64(st, 1);
+      std::string item = "{\"seq\":" + std::to_string(seq);
+      if (uid) {
+        // created: the record is new since `after`, rather than changed.
+        item += sqlite3_column_int64(st, 3) > after ? ",\"op\":\"upsert\",\"created\":true,\"record\":"
+                                                     : ",\"op\":\"upsert\",\"created\":false,\"record\":";
+        AppendWithUid(uid, st, 2, &item);
+      } else {
+        std::string key = Text(st, 2);  // {"source":…,"stream":…,"id":…}
+        item += ",\"op\":\"delete\"," + key.substr(1, key.size() - 2);
+      }
+      item += '}';
+      if (page.count++) page.items_json += ',';
+      page.items_json += item;
+      page.items.emplace_back(seq, std::move(item));
+      page.last_seq = seq;
+    }
+    page.items_json += "]";
+    return page;
+  });
+}
+
+Result<std::map<std::pair<std::string, std::string>, int64_t>> SqliteStore::RunTotals() {
+  using Totals = std::map<std::pair<std::string, std::string>, int64_t>;
+  return WithReader<Totals>([&](Db& db) -> Result<Totals> {
+    sqlite3_stmt* st = db.Prepare("SELECT source, status, COUNT(*) FROM sync_runs GROUP BY source, status");
+    Totals out;
+    while (sqlite3_step(st) == SQLITE_ROW) out[{Text(st, 0), Text(st, 1)}] = sqlite3_column_int64(st, 2);
+    return out;
+  });
+}
+
+int64_t SqliteStore::LastSeq() {
+  std::lock_guard<std::mutex> lock(seq_mu_);
+  return committed_seq_;
+}
+
+// Below this many records matching a search's other filters, the search walks them.
+constexpr int kFewRecords = 5000;
+
+Result<RecordPage> SqliteStore::ListRecords(const RecordQuery& q) {
+  // Three plans, one order (newest first, or oldest with sort=time). Without words: the
+  // records' time indexes. With words: the search index, whose rowids are search keys in
+  // time order (fts_query.h), each hit joined to its record; or, when the other filters
+  // leave few records, those records, each looked up in the index. All stop once the
+  // page is full.
+  std::vector<std::string> text_args;
+  std::string filters;
+  auto add = [&](const char* clause, const std::string& v) {
+    filters += clause;
+    text_args.push_back(v);
+  };
+  if (!q.kind.empty()) add(" AND r.kind = ?", q.kind);
+  if (!q.source.empty()) add(" AND r.source = ?", q.source);
+  if (!q.stream.empty()) add(" AND r.stream = ?", q.stream);
+  if (!q.since.empty()) add(" AND r.time >= ?", q.since);
+  if (!q.until.empty()) add(" AND r.time < ?", q.until);
+  if (!q.visibilities.empty()) {
+    filters += " AND r.visibility IN (";
+    for (size_t i = 0; i < q.visibilities.size(); ++i) {
+      filters += i ? ",?" : "?";
+      text_args.push_back(q.visibilities[i]);
+    }
+    filters += ")";
+  }
+  std::string after_time;
+  int64_t after_uid = 0;
+  if (!q.cursor.empty()) {
+    auto raw = Base64Decode(q.cursor);
+    size_t sep = raw ? raw->rfind('|') : std::string::npos;
+    if (sep == std::string::npos)
+      return Status::Invalid("cursor \"" + q.cursor.substr(0, 40) +
+                             "\" is not one this hub gave out: pass next_cursor back unchanged");
+    after_uid = std::strtoll(raw->c_str() + sep + 1, nullptr, 10);
+    after_time = raw->substr(0, sep);
+  }
+  int limit = std::clamp(q.limit, 1, 500);
+  return WithReader<RecordPage>([&](Db& db) -> Result<RecordPage> {
+    // Whatever reader a request gets, a commit since that reader's last look moves the
+    // version before the lookup, and the page is read after it: a page is never older
+    // than the version it is kept under.
+    bool cache = opts_.page_cache_bytes > 0;
+    if (cache && db.OthersCommitted()) data_generation_.fetch_add(1);
+    uint64_t version = data_generation_.load();
+    std::string key = cache ? PageCache::Key(q) : std::string();
+    if (auto hit = cache ? pages_.Find(key, version) : nullptr) return RecordPage(*hit);
+    // A search of nothing but blanks and punctuation is no search at all.
+    std::string fts = q.q.empty() ? std::string() : BuildFtsQuery(db, q.q);
+    std::string sql;
+    std::vector<int64_t> int_args;
+    // Words and a narrow filter (a source, a kind with few records): walking the index's
+    // hits in time order could pass over a million that the filter drops, so walk the
+    // few records instead and ask the index about each.
+    bool few = false;
+    if (!fts.empty() && (!q.kind.empty() || !q.source.empty() || !q.stream.empty())) {
+      sqlite3_stmt* probe = db.Prepare("SELECT count(*) FROM (SELECT 1 FROM records r WHERE 1" + filters +
+                                       " LIMIT " + std::to_string(kFewRecords) + ")");
+      if (!probe) return Status::Internal("SQLite: " + db.Error());
+      int k = 0;
+      for (const auto& a : text_args) Bind(probe, ++k, a);
+      few = sqlite3_step(probe) == SQLITE_ROW && sqlite3_column_int64(probe, 0) < kFewRecords;
+      sqlite3_reset(probe);
+    }
+    std::string snippet = q.snippets ? ", snippet(record_search, -1, char(64976), char(64977), '…', 12)" : "";
+    if (fts.empty() || few) {
+      sql = fts.empty() ? "SELECT r.uid, r.time, r.json FROM records r WHERE 1" + filters
+                        : "SELECT r.uid, r.time, r.json" + snippet +
+                              " FROM records r CROSS JOIN record_search s ON s.rowid = r.search_key"
+                              " WHERE s.record_search MATCH ?" + filters;
+      if (!fts.empty()) text_args.insert(text_args.begin(), fts);
+      if (!q.cursor.empty()) {
+        sql += q.oldest_first ? " AND (r.time > ? OR (r.time = ? AND r.uid > ?))"
+                              : " AND (r.time < ? OR (r.time = ? AND r.uid < ?))";
+        text_args.push_back(after_time);
+        text_args.push_back(after_time);
+        int_args.push_back(after_uid);
+      }
+      sql += q.oldest_first ? " ORDER BY r.time, r.uid LIMIT ?" : " ORDER BY r.time DESC, r.uid DESC LIMIT ?";
+    } else {
+      // CROSS JOIN keeps the search index outside, walked newest first.
+      sql = "SELECT r.uid, r.time, r.json" + snippet +
+            " FROM record_search s CROSS JOIN records r"
+            " ON r.uid = (s.rowid & " + std::to_string(sqlite::kMaxUid) + ") AND r.search_key = s.rowid"
+            " WHERE s.record_search MATCH ?" + filters;
+      text_args.insert(text_args.begin(), fts);
+      // Time filters also bound the walk: keys in [since's second, until's second + 1).
+      if (!q.since.empty() && ParseRfc3339(q.since)) {
+        sql += " AND s.rowid >= ?";
+        int_args.push_back(SearchKey(q.since, 0));
+      }
+      if (!q.until.empty() && ParseRfc3339(q.until)) {
+        sql += " AND s.rowid < ?";
+        int_args.push_back(SearchKey(q.until, 0) + sqlite::kMaxUid + 1);
+      }
+      if (!q.cursor.empty()) {
+        sql += q.oldest_first ? " AND s.rowid > ?" : " AND s.rowid < ?";
+        int_args.push_back(SearchKey(after_time, after_uid));
+      }
+      sql += q.oldest_first ? " ORDER BY s.rowid LIMIT ?" : " ORDER BY s.rowid DESC LIMIT ?";
+    }
+    int_args.push_back(limit + 1);
+    sqlite3_stmt* st = db.Prepare(sql);
+    if (!st) return Status::Internal("SQLite: " + db.Error());
+    int i = 0;
+    for (const auto& a : text_args) Bind(st, ++i, a);
+    for (int64_t a : int_args) Bind(st, ++i, a);
+    RecordPage page;
+    page.items_json.clear();
+    page.items_json.reserve(static_cast<size_t>(limit) * 640);
+    page.items_json += '[';
+    int rc;
+    std::string last_time;
+    int64_t last_uid = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+      if (page.count == limit) {
+        page.next_cursor = Base64Encode(last_time + "|" + std::to_string(last_uid), /*url_safe=*/true);
+        break;
+      }
+      last_uid = sqlite3_column_int64(st, 0);
+      last_time = Text(st, 1);
+      if (page.count++) page.items_json += ',';
+      if (q.snippets && !fts.empty()) AppendWithSnippet(last_uid, st, 2, 3, &page.items_json);
+      else AppendWithUid(last_uid, st, 2, &page.items_json);
+    }
+    page.items_json += ']';
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return Status::Internal("SQLite: " + db.Error());
+    sqlite3_reset(st);
+    if (cache) pages_.Put(key, version, page);
+    return page;
+  });
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
+  auto store = std::make_unique<SqliteStore>(options);
+  if (auto s = store->Open(); !s.ok()) return s;
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace coophub

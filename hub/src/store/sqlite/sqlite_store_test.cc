@@ -1,0 +1,424 @@
+// SPDX-License-Identifier: Apache-2.0
+// The SQLite store: upserts, change detection, search kept by the writer, deletes,
+// state with its records, cursor pages, reopen and migrations.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "store/store.h"
+
+namespace coophub {
+namespace {
+
+namespace fs = std::filesystem;
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (fs::temp_directory_path() / "coophub-store-XXXXXX").string();
+    dir_ = mkdtemp(tmpl.data());
+    Open();
+  }
+  void TearDown() override {
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+  void Open() {
+    store_.reset();
+    auto s = OpenSqliteStore({dir_ + "/hub.db", 2});
+    ASSERT_TRUE(s.ok()) << s.status().message();
+    store_ = std::move(*s);
+  }
+  static StoredRecord Rec(const std::string& id, const std::string& title, const std::string& time,
+                          const std::string& kind = "post") {
+    json r = {{"id", id}, {"kind", kind}, {"title", title}, {"time", time}};
+    return NormalizeRecord(r, "src", "s", "public").value();
+  }
+  WriteStats Write(WriteBatch b) {
+    b.source = "src";
+    auto r = store_->Write(std::move(b)).get();
+    EXPECT_TRUE(r.ok()) << r.status().message();
+    return r.ok() ? *r : WriteStats{};
+  }
+  std::vector<std::string> Titles(RecordQuery q) {
+    auto page = store_->ListRecords(q);
+    EXPECT_TRUE(page.ok()) << page.status().message();
+    std::vector<std::string> out;
+    for (const auto& i : page->Items()) out.push_back(i["title"]);
+    return out;
+  }
+
+  std::string dir_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(StoreTest, UpsertDetectsChangesAndKeepsSearchCurrent) {
+  WriteBatch b;
+  b.upserts = {Rec("1", "Assembly agenda", "2026-11-01T00:00:00Z"), Rec("2", "Budget draft", "2026-11-02T00:00:00Z")};
+  WriteStats s = Write(b);
+  EXPECT_EQ(s.changed, 2);
+  EXPECT_EQ(Write(b).unchanged, 2) << "an identical upsert changes nothing";
+
+  WriteBatch edit;
+  edit.upserts = {Rec("1", "Assembly minutes", "2026-11-01T00:00:00Z")};
+  WriteStats es = Write(edit);
+  EXPECT_EQ(es.changed, 1);
+  EXPECT_EQ(es.inserted, 0);
+  EXPECT_EQ(store_->Stats()->at(0).records, 2) << "an update does not count twice";
+  EXPECT_EQ(store_->Stats()->at(0).newest, "2026-11-02T00:00:00Z");
+  RecordQuery q;
+  q.q = "agenda";
+  EXPECT_TRUE(Titles(q).empty()) << "the old title is gone from the index";
+  q.q = "minu";  // the last word is a prefix
+  EXPECT_EQ(Titles(q), std::vector<std::string>{"Assembly minutes"});
+  q.q = "\"unbalanced";  // FTS syntax in user input is quoted, never an error
+  EXPECT_TRUE(Titles(q).empty());
+  q.q = std::string(" \t\0\x7f", 4);  // found by the fuzzer: no words is no filter
+  EXPECT_EQ(Titles(q).size(), 2u);
+}
+
+TEST_F(StoreTest, DeleteRemovesRecordAndIndexEntry) {
+  WriteBatch b;
+  b.upserts = {Rec("1", "Gone soon", "2026-11-01T00:00:00Z")};
+  Write(b);
+  WriteBatch d;
+  d.deletes = {{"s", "1"}, {"s", "never-existed"}};
+  EXPECT_EQ(Write(d).deleted, 1);
+  EXPECT_TRUE(store_->Stats()->empty()) << "the count follows deletes";
+  RecordQuery q;
+  q.q = "gone";
+  EXPECT_TRUE(Titles(q).empty());
+  EXPECT_TRUE(Titles(RecordQuery{}).empty());
+}
+
+TEST_F(StoreTest, StateIsStoredWithItsBatchAndSurvivesReopen) {
+  WriteBatch b;
+  b.upserts = {Rec("1", "One", "2026-11-01T00:00:00Z")};
+  b.state = std::make_pair(std::string("s"), std::string(R"({"cursor":7})"));
+  Write(b);
+  Open();
+  EXPECT_EQ(store_->LoadState("src").value()["s"]["cursor"], 7);
+  EXPECT_EQ(Titles(RecordQuery{}), std::vector<std::string>{"One"});
+}
+
+TEST_F(StoreTest, CursorPagesWalkEverythingOnceNewestFirst) {
+  WriteBatch b;
+  for (int i = 0; i < 25; ++i) {  // pairs share a time, so the uid breaks ties
+    char time[32], title[16];
+    std::snprintf(time, sizeof time, "2026-11-%02dT00:00:00Z", 10 + i / 2);
+    std::snprintf(title, sizeof title, "t%d", i);  // (GCC 12 warns falsely on "t" + to_string)
+    b.upserts.push_back(Rec(std::to_string(i), title, time));
+  }
+  Write(b);
+  RecordQuery q;
+  q.limit = 4;
+  std::vector<std::string> all;
+  for (int pages = 0; pages < 20; ++pages) {
+    auto page = store_->ListRecords(q);
+    ASSERT_TRUE(page.ok());
+    for (const auto& i : page->Items()) all.push_back(i["title"]);
+    if (page->next_cursor.empty()) break;
+    q.cursor = page->next_cursor;
+  }
+  ASSERT_EQ(all.size(), 25u);
+  EXPECT_EQ(all.front(), "t24");
+  EXPECT_EQ(all.back(), "t0");
+  std::sort(all.begin(), all.end());
+  EXPECT_EQ(std::unique(all.begin(), all.end()), all.end()) << "no record twice";
+}
+
+TEST_F(StoreTest, SearchPagesNewestFirstThroughEveryFilter) {
+  // Written in an order unrelated to time, in three batches, some sharing a second.
+  for (int batch = 0; batch < 3; ++batch) {
+    WriteBatch b;
+    for (int i = batch; i < 60; i += 3) {
+      char time[32];
+      std::snprintf(time, sizeof time, "2026-10-%02dT%02d:00:00Z", 1 + (i * 7) % 20, (i * 13) % 3);
+      json r = {{"id", std::to_string(i)}, {"kind", i % 2 ? "post" : "event"}, {"title", "Invoice " + std::to_string(i)},
+                {"time", time}, {"visibility", i % 5 ? "members" : "admins"}};
+      b.upserts.push_back(NormalizeRecord(r, "src", "s", "public").value());
+    }
+    Write(b);
+  }
+  auto walk = [&](RecordQuery q) {
+    std::vector<json> all;
+    q.limit = 7;
+    for (int pages = 0; pages < 40; ++pages) {
+      auto page = store_->ListRecords(q);
+      EXPECT_TRUE(page.ok()) << page.status().message();
+      if (!page.ok()) break;
+      for (const auto& i : page->Items()) all.push_back(i);
+      if (page->next_cursor.empty()) break;
+      q.cursor = page->next_cursor;
+    }
+    return all;
+  };
+  RecordQuery q;
+  q.q = "invoice";
+  std::vector<json> hits = walk(q);
+  ASSERT_EQ(hits.size(), 60u);
+  std::set<int64_t> uids;
+  for (size_t i = 0; i < hits.size(); ++i) {
+    uids.insert(hits[i]["uid"].get<int64_t>());
+    if (i > 0) {
+      EXPECT_GE(hits[i - 1]["time"].get<std::string>(), hits[i]["time"].get<std::string>()) << "newest first";
+    }
+  }
+  EXPECT_EQ(uids.size(), 60u) << "no record twice";
+  std::vector<json> listed = walk(RecordQuery{});
+  for (size_t i = 0; i < hits.size(); ++i)
+    EXPECT_EQ(hits[i]["time"], listed[i]["time"]) << "search and list agree on the order, at " << i;
+
+  q.kind = "event";
+  q.visibilities = {"members"};
+  q.since = "2026-10-05T00:00:00Z";
+  q.until = "2026-10-15T01:00:00Z";
+  size_t want = 0;
+  for (const auto& r : listed)
+    want += r["kind"] == "event" && r["visibility"] == "members" && r["time"] >= q.since && r["time"] < q.until;
+  ASSERT_GT(want, 3u);
+  std::vector<json> filtered = walk(q);  // few records of that kind: they are walked
+  EXPECT_EQ(filtered.size(), want);
+  for (const auto& r : filtered) {
+    EXPECT_EQ(r["kind"], "event");
+    EXPECT_EQ(r["visibility"], "members");
+    EXPECT_GE(r["time"].get<std::string>(), q.since);
+    EXPECT_LT(r["time"].get<std::string>(), q.until);
+  }
+  q.kind.clear();  // no narrow filter: the index is walked, and agrees
+  want = 0;
+  for (const auto& r : listed) want += r["visibility"] == "members" && r["time"] >= q.since && r["time"] < q.until;
+  EXPECT_EQ(walk(q).size(), want);
+}
+
+TEST_F(StoreTest, TheLastWordAlsoFindsTheWordsItBegins) {
+  WriteBatch b;
+  const char* titles[] = {"Assembly minutes", "Meeting notes", "Meetup tonight", "meet the board", "Café coopératif",
+                          "Budget 2026-11"};
+  for (int i = 0; i < 6; ++i) b.upserts.push_back(Rec(std::to_string(i), titles[i], "2026-11-0" + std::to_string(i + 1) + "T00:00:00Z"));
+  Write(b);
+  auto found = [&](const std::string& text) {
+    RecordQuery q;
+    q.q = text;
+    auto t = Titles(q);
+    std::sort(t.begin(), t.end());
+    return t;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(found("meet"), (V{"Meeting notes", "Meetup tonight", "meet the board"}));
+  EXPECT_EQ(found("MEETI"), V{"Meeting notes"}) << "any case";
+  EXPECT_EQ(found("assem"), V{"Assembly minutes"});
+  EXPECT_EQ(found("as"), V{"Assembly minutes"}) << "two letters: the prefix index";
+  EXPECT_EQ(found("m"), V{}) << "one letter is a word, not a prefix of everything";
+  EXPECT_EQ(found("cafe coop"), V{"Café coopératif"}) << "diacritics fold, in the query and the prefix";
+  EXPECT_EQ(found("minutes assembly"), V{"Assembly minutes"}) << "every word, in any order";
+  EXPECT_EQ(found("tonight meet"), V{"Meetup tonight"});
+  EXPECT_EQ(found("meet board"), V{"meet the board"}) << "words before the last are whole words";
+  EXPECT_EQ(found("budget 2026-1"), V{"Budget 2026-11"}) << "a word FTS5 splits is a phrase";
+  EXPECT_EQ(found("zzzz"), V{});
+  EXPECT_EQ(found("notes ?!"), V{"Meeting notes"}) << "punctuation alone is no word";
+}
+
+TEST_F(StoreTest, OldestFirstPagesBothWays) {
+  WriteBatch b;
+  for (int i = 0; i < 9; ++i)
+    b.upserts.push_back(Rec(std::to_string(i), "Rota week " + std::to_string(i), "2026-12-0" + std::to_string(i + 1) + "T08:00:00Z"));
+  Write(b);
+  for (std::string text : {"", "rota"}) {
+    RecordQuery q;
+    q.q = text;
+    q.oldest_first = true;
+    q.since = "2026-12-03T00:00:00Z";
+    q.limit = 2;
+    std::vector<std::string> titles;
+    for (int pages = 0; pages < 10; ++pages) {
+      auto page = store_->ListRecords(q);
+      ASSERT_TRUE(page.ok()) << page.status().message();
+      for (const auto& i : page->Items()) titles.push_back(i["title"]);
+      if (page->next_cursor.empty()) break;
+      q.cursor = page->next_cursor;
+    }
+    EXPECT_EQ(titles, (std::vector<std::string>{"Rota week 2", "Rota week 3", "Rota week 4", "Rota week 5",
+                                                "Rota week 6", "Rota week 7", "Rota week 8"}))
+        << "q=" << text;
+  }
+}
+
+TEST_F(StoreTest, SearchSnippetsMarkTheMatchesInEscapedText) {
+  WriteBatch b;
+  b.upserts = {Rec("1", "Budget <draft> & vote on the café budget", "2026-11-01T00:00:00Z")};
+  Write(b);
+  RecordQuery q;
+  q.q = "budget cafe";
+  q.snippets = true;
+  json item = store_->ListRecords(q)->Items().at(0);
+  EXPECT_EQ(item["snippet"], "<mark>Budget</mark> &lt;draft&gt; &amp; vote on the <mark>café</mark> <mark>budget</mark>");
+  EXPECT_EQ(item["title"], "Budget <draft> & vote on the café budget") << "the record itself is as stored";
+  q.snippets = false;
+  EXPECT_FALSE(store_->ListRecords(q)->Items().at(0).contains("snippet"));
+}
+
+TEST_F(StoreTest, ARecordMovedInTimeIsFoundOnceAtItsNewPlace) {
+  WriteBatch b;
+  b.upserts = {Rec("a", "Budget A", "2026-11-01T00:00:00Z"), Rec("b", "Budget B", "2026-11-02T00:00:00Z")};
+  Write(b);
+  WriteBatch move;
+  move.upserts = {Rec("a", "Budget A", "2026-11-03T00:00:00Z")};
+  Write(move);
+  RecordQuery q;
+  q.q = "budget";
+  EXPECT_EQ(Titles(q), (std::vector<std::string>{"Budget A", "Budget B"}));
+  WriteBatch d;
+  d.deletes = {{"s", "a"}};
+  Write(d);
+  EXPECT_EQ(Titles(q), std::vector<std::string>{"Budget B"});
+  Open();  // uids go on after a reopen
+  WriteBatch c;
+  c.upserts = {Rec("c", "Budget C", "2026-11-04T00:00:00Z")};
+  Write(c);
+  EXPECT_EQ(Titles(q), (std::vector<std::string>{"Budget C", "Budget B"}));
+}
+
+// Pages are kept until the data changes, and the data can change from another process
+// (`coophub sync` beside a serving hub): a page must never outlive a write from there.
+// A reader holding an old snapshot through a large sync keeps every page the sync
+// wrote in the WAL; the checkpoint after the sync (ReleaseMemory, which the scheduler
+// calls after each run) must cut it back once the reader is done.
+TEST_F(StoreTest, ALargeSyncLeavesNoLargeWalBehind) {
+  sqlite3* reader = nullptr;
+  ASSERT_EQ(sqlite3_open_v2((dir_ + "/hub.db").c_str(), &reader, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM records;", nullptr, nullptr, nullptr), SQLITE_OK);
+  const std::string text(200, 'x');
+  for (int batch = 0; batch < 16; ++batch) {
+    WriteBatch b;
+    b.source = "big";
+    for (int i = 0; i < 2000; ++i)
+      b.upserts.push_back(Rec(std::to_string(batch * 2000 + i), text + std::to_string(i), "2026-11-24T10:00:00Z"));
+    ASSERT_TRUE(store_->Write(std::move(b)).get().ok());
+  }
+  uintmax_t during = fs::file_size(dir_ + "/hub.db-wal");
+  EXPECT_GT(during, uintmax_t{16} << 20) << "the pinned reader made the WAL grow: the test can fail";
+  sqlite3_exec(reader, "COMMIT", nullptr, nullptr, nullptr);
+  sqlite3_close(reader);
+  store_->ReleaseMemory();
+  EXPECT_LE(fs::file_size(dir_ + "/hub.db-wal"), uintmax_t{1} << 20) << "the WAL was " << (during >> 20) << " MiB";
+}
+
+TEST_F(StoreTest, ListsSeeWritesMadeThroughAnotherConnection) {
+  WriteBatch b;
+  b.upserts = {Rec("1", "First", "2026-11-01T00:00:00Z")};
+  Write(b);
+  RecordQuery q;
+  for (int i = 0; i < 4; ++i)  // every reader of the pool has the page
+    ASSERT_EQ(Titles(q), std::vector<std::string>{"First"});
+  auto other = OpenSqliteStore({dir_ + "/hub.db", 1});
+  ASSERT_TRUE(other.ok()) << other.status().message();
+  WriteBatch more;
+  more.source = "src";
+  more.upserts = {Rec("2", "Second", "2026-11-02T00:00:00Z")};
+  ASSERT_TRUE((*other)->Write(std::move(more)).get().ok());
+  for (int i = 0; i < 4; ++i)
+    EXPECT_EQ(Titles(q), (std::vector<std::string>{"Second", "First"})) << "reader " << i;
+  WriteBatch gone;
+  gone.source = "src";
+  gone.deletes = {{"s", "1"}};
+  ASSERT_TRUE((*other)->Write(std::move(gone)).get().ok());
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(Titles(q), std::vector<std::string>{"Second"}) << "reader " << i;
+}
+
+TEST_F(StoreTest, FiltersByKindTimeAndVisibility) {
+  WriteBatch b;
+  b.upserts = {Rec("1", "news", "2026-11-01T00:00:00Z", "post"), Rec("2", "meeting", "2026-11-05T00:00:00Z", "event")};
+  json priv = {{"id", "3"}, {"kind", "post"}, {"title", "private"}, {"time", "2026-11-03T00:00:00Z"}, {"visibility", "admins"}};
+  b.upserts.push_back(NormalizeRecord(priv, "src", "s", "public").value());
+  Write(b);
+  RecordQuery q;
+  q.kind = "event";
+  EXPECT_EQ(Titles(q), std::vector<std::string>{"meeting"});
+  q = {};
+  q.since = "2026-11-02T00:00:00Z";
+  q.until = "2026-11-05T00:00:00Z";
+  EXPECT_EQ(Titles(q), std::vector<std::string>{"private"});
+  q = {};
+  q.visibilities = {"public"};
+  EXPECT_EQ(Titles(q), (std::vector<std::string>{"meeting", "news"}));
+}
+
+TEST_F(StoreTest, RunsAndLogsAreKept) {
+  auto id = store_->BeginRun("src", "manual");
+  ASSERT_TRUE(id.ok());
+  store_->AppendRunLog(*id, "warn", "slow server");
+  RunInfo r;
+  r.id = *id;
+  r.status = "failed";
+  r.message = "HTTP 500";
+  ASSERT_TRUE(store_->FinishRun(r).ok());
+  auto runs = store_->ListRuns("src", 10);
+  ASSERT_EQ(runs->size(), 1u);
+  EXPECT_EQ((*runs)[0].status, "failed");
+  EXPECT_EQ(store_->GetRun(*id)->message, "HTTP 500");
+  EXPECT_EQ(store_->RunLogs(*id)->at(0).message, "slow server");
+  EXPECT_EQ(store_->GetRun(*id + 100).status().code(), Status::Code::kNotFound);
+}
+
+TEST_F(StoreTest, RunningRunsOfADeadHubAreMarkedFailedOnOpen) {
+  auto id = store_->BeginRun("src", "schedule");
+  Open();
+  auto run = store_->GetRun(*id);
+  EXPECT_EQ(run->status, "failed");
+  EXPECT_NE(run->message.find("the hub stopped"), std::string::npos);
+}
+
+// A store that an earlier coophub left (schema 3: the search index keyed by uid) opens,
+// migrates, and finds and pages what it had, newest first.
+TEST(StoreMigration, AStoreFromSchema3KeepsItsRecordsAndItsSearch) {
+  std::string tmpl = (fs::temp_directory_path() / "coophub-migrate-XXXXXX").string();
+  std::string dir = mkdtemp(tmpl.data());
+  std::ifstream in(std::string(COOPHUB_SOURCE_DIR) + "/tests/fixtures/store/schema3.sql");
+  ASSERT_TRUE(in) << "the fixture is missing";
+  std::stringstream dump;
+  dump << in.rdbuf();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir + "/hub.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, dump.str().c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  {
+    auto store = OpenSqliteStore({dir + "/hub.db", 1});
+    ASSERT_TRUE(store.ok()) << store.status().message();
+    auto titles = [&](const std::string& text) {
+      RecordQuery q;
+      q.q = text;
+      std::vector<std::string> out;
+      auto page = (*store)->ListRecords(q);
+      EXPECT_TRUE(page.ok()) << page.status().message();
+      if (page.ok())
+        for (const auto& i : page->Items()) out.push_back(i["title"]);
+      return out;
+    };
+    EXPECT_EQ(titles("budget"), (std::vector<std::string>{"Budget draft", "Meeting about the budget"}));
+    EXPECT_EQ(titles("cafe coop"), std::vector<std::string>{"Café coopératif"});
+    WriteBatch b;
+    b.source = "ledger";
+    json r = {{"id", "5"}, {"kind", "post"}, {"title", "Budget vote"}, {"time", "2026-11-04T00:00:00Z"}};
+    b.upserts.push_back(NormalizeRecord(r, "ledger", "rows", "public").value());
+    ASSERT_TRUE((*store)->Write(std::move(b)).get().ok());
+    EXPECT_EQ(titles("budget"), (std::vector<std::string>{"Budget vote", "Budget draft", "Meeting about the budget"}));
+    EXPECT_EQ((*store)->ListRecords(RecordQuery{})->count, 5);
+  }
+  fs::remove_all(dir);
+}
+
+TEST(StoreOpen, UnwritableDirectoryIsNamed) {
+  auto s = OpenSqliteStore({"/proc/coophub-cannot-be-here/hub.db", 1});
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("/proc/coophub-cannot-be-here"), std::string::npos) << s.status().message();
+}
+
+}  // namespace
+}  // namespace coophub

@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// The Store: everything the hub keeps. One interface, two backends in time (SQLite
+// now, PostgreSQL for hubs that outgrow one machine). Writes go through one writer
+// (a queue, a thread) in submission order, so a stream's STATE is never stored before
+// the records emitted ahead of it. Reads run concurrently on a pool of connections.
+// All methods are thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <future>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/protocol.h"
+#include "base/status.h"
+
+namespace coophub {
+
+// One transaction's worth of a sync: upserts, deletes and, optionally, the state of a
+// stream that they lead up to.
+struct WriteBatch {
+  std::string source;
+  // The run the batch belongs to (0: none): its counts of records and deletes move in
+  // the same transaction, so they are right even if the hub dies before the run ends.
+  int64_t run_id = 0;
+  std::vector<StoredRecord> upserts;
+  std::vector<std::pair<std::string, std::string>> deletes;  // (stream, id)
+  // (stream, version), after the upserts and deletes: a full pass of the stream ended, and
+  // its records of older versions (or none) are deleted, as any other delete is.
+  std::vector<std::pair<std::string, int64_t>> activations;
+  std::optional<std::pair<std::string, std::string>> state;  // (stream, state JSON)
+};
+
+struct WriteStats {
+  int64_t changed = 0;    // rows inserted or updated (an identical upsert changes nothing)
+  int64_t inserted = 0;   // of which new
+  int64_t unchanged = 0;
+  int64_t deleted = 0;
+};
+
+struct RecordQuery {
+  std::string kind, source, stream;
+  std::string q;             // full-text search over title, summary, author, tags
+  std::string since, until;  // RFC 3339, since inclusive, until exclusive
+  std::vector<std::string> visibilities;  // empty: all
+  std::string cursor;        // from a previous page's next_cursor
+  int limit = 50;
+  bool oldest_first = false; // sort=time; newest first is the default (sort=-time)
+  bool snippets = false;     // with q: each item gets "snippet", matches in <mark>
+};
+
+struct RecordPage {
+  // The records as the text of a JSON array, each object with "uid" first: written
+  // straight from the store into the response, with no per-record allocation.
+  std::string items_json = "[]";
+  int count = 0;
+  std::string next_cursor;  // "" on the last page
+  json Items() const { return json::parse(items_json); }  // for callers that need values
+};
+
+// A page of the change feed: upserts and deletes in the order they were committed.
+struct ChangePage {
+  // A JSON array: {"seq":N,"op":"upsert","record":{…}} or
+  // {"seq":N,"op":"delete","source":…,"stream":…,"id":…}, oldest first.
+  std::string items_json = "[]";
+  std::vector<std::pair<int64_t, std::string>> items;  // the same, one (seq, JSON text) each
+  int count = 0;
+  int64_t last_seq = 0;  // the seq of the last item; the `after` of the next page
+};
+
+struct RunInfo {
+  int64_t id = 0;
+  std::string source, trigger, status;  // status: running, ok, failed, cancelled
+  int64_t started_ms = 0, finished_ms = 0;
+  int64_t records = 0, deletes = 0;
+  std::string message;
+};
+
+struct RunLogLine {
+  int64_t ts_ms = 0;
+  std::string level, message;
+};
+
+struct SourceStats {
+  std::string source;
+  int64_t records = 0;
+  std::string newest;  // newest record time
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Queues a batch for the writer; the future says whether it committed.
+  virtual std::future<Result<WriteStats>> Write(WriteBatch batch) = 0;
+  // Waits until everything queued so far is committed.
+  virtual Status Flush() = 0;
+  // Hands cached pages back to the allocator (after a sync: an idle hub stays small).
+  virtual void ReleaseMemory() = 0;
+
+  virtual Result<json> LoadState(const std::string& source) = 0;  // {stream: state}
+  virtual Result<int64_t> BeginRun(const std::string& source, const std::string& trigger) = 0;
+  virtual Status AppendRunLog(int64_t run_id, const std::string& level,
+                              const std::string& message) = 0;
+  virtual Status FinishRun(const RunInfo& run) = 0;
+
+  virtual Result<RecordPage> ListRecords(const RecordQuery& query) = 0;
+  virtual Result<std::string> GetRecord(int64_t uid) = 0;  // NotFound when absent
+  virtual Result<std::vector<SourceStats>> Stats() = 0;
+  virtual Result<std::vector<RunInfo>> ListRuns(const std::string& source, int limit) = 0;
+  virtual Result<RunInfo> GetRun(int64_t run_id) = 0;  // NotFound when absent
+  virtual Result<std::vector<RunLogLine>> RunLogs(int64_t run_id) = 0;
+
+  // Changes committed after `after`, of records with one of `visibilities` (empty: all).
+  virtual Result<ChangePage> ListChanges(int64_t after, const std::vector<std::string>& visibilities,
+                                         int limit) = 0;
+  // How many runs each source has had, by status: (source, status) -> count.
+  virtual Result<std::map<std::pair<std::string, std::string>, int64_t>> RunTotals() = 0;
+  // The newest committed change's seq. Cheap: the HTTP server asks it for every open
+  // change stream and long poll, several times a second (ApiResponse::ready).
+  virtual int64_t LastSeq() = 0;
+};
+
+struct SqliteOptions {
+  std::string path;     // the database file; its directory is created
+  int readers = 4;      // read connections in the pool
+  // Record pages kept until the data changes (page_cache.h); 0 reads every page afresh.
+  size_t page_cache_bytes = 1 << 20;
+};
+
+// Opens (creating and migrating) the SQLite store. The error names the file.
+Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options);
+
+}  // namespace coophub

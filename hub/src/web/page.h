@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// The pages, rendered on the server so that they are whole before any script runs and
+// work without JavaScript: the dashboard (its widgets in order, each naming where every
+// item came from and how fresh that source is), the sign-in page, and the admin
+// shell. The web code (web/src/) then formats times, numbers and money with Intl for
+// the reader's locale, draws charts and keeps things live. Pure functions.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "i18n/i18n.h"
+#include "model/protocol.h"
+#include "web/widgets.h"
+
+namespace coophub {
+
+// What every page knows of its reader.
+struct PageContext {
+  const Catalogs* catalogs = nullptr;  // the words, in...
+  std::string lang = "en";             // ...this language
+  std::string user;                    // signed-in name, "" for a stranger
+  std::string role;                    // viewer, editor, admin; "" for a stranger
+  std::string csrf;                    // the session's CSRF token, for the page's writes
+  std::string path = "/";              // the page's own path, for the language form
+  int64_t seq = -1;                    // the newest change the page shows, for live updates
+};
+
+struct PageData {
+  PageContext ctx;
+  std::string q;                  // the search, if any
+  std::string dashboard_id, title;
+  std::vector<std::pair<std::string, std::string>> dashboards;  // (id, title) the reader may open
+  // Every source the reader's records may come from: id -> /api/v1/sources item. The
+  // failure reasons are shown only with show_reasons (members: a message may name a
+  // private address).
+  std::map<std::string, json> sources;
+  bool show_reasons = false;
+  std::vector<WidgetData> widgets;
+  std::vector<json> results;  // with q: the hits, newest first, each with a snippet
+  bool first_visit = false;
+};
+
+std::string RenderDashboard(const PageData& data);
+// One widget alone, for /embed/: a whole page for an iframe, or (fragment) only its
+// section, for the <coophub-widget> element. hub_url is where "coophub" links to.
+std::string RenderEmbed(const PageData& data, const std::string& hub_url, bool fragment);
+// The sign-in form; `next` is where to go once signed in (a local path).
+// The sign-in page: a form that works without JavaScript (csrf: the page's token), with
+// error the catalog key of why the last try failed ("" none; {s} filled from arg).
+std::string RenderLogin(const PageContext& ctx, const std::string& next, const std::string& csrf,
+                        const std::string& error = "", const std::string& arg = "");
+// The admin page's shell: the web code fills it from the API.
+std::string RenderAdmin(const PageContext& ctx);
+
+// Escapes text for HTML element content and attribute values.
+std::string HtmlEscape(const std::string& s);
+
+}  // namespace coophub

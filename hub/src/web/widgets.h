@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// What each dashboard widget shows, read from the store: the records of its kind and
+// sources in the order that widget wants (an agenda soonest first, open decisions by
+// deadline), money totals per currency, the changes since the reader's last visit.
+// Rendering is page.cc's. Thread-safe (the store is).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dashboards/dashboards.h"
+#include "store/store.h"
+
+namespace coophub {
+
+struct WidgetData {
+  WidgetConfig config;
+  std::vector<json> records;  // as /api/v1/records items, in the widget's order
+  // money: currency -> exact decimal sum over the last 30 days, and how many records
+  std::map<std::string, std::string> totals;
+  int64_t totals_count = 0;
+  bool totals_capped = false;  // more transactions than were summed
+  // changes: the changes since the last visit that the reader may see, newest first
+  // ({"seq","op","created","record"} or deletes), and how many of each (kind -> n)
+  std::vector<json> changes;
+  std::map<std::string, int64_t> created_by_kind, changed_by_kind;
+  int64_t deleted = 0;
+};
+
+struct WidgetContext {
+  std::vector<std::string> visibilities;  // what the reader may see (empty: all)
+  int64_t now = 0;                        // unix seconds
+  int64_t seen_seq = -1;                  // the change seq of the last visit; -1: first visit
+};
+
+// The data of one widget. Sources widgets come back empty: the page has them already.
+Result<WidgetData> LoadWidget(Store& store, const WidgetConfig& widget, const WidgetContext& ctx);
+
+// a + b of two decimal strings ("12.50", "-3", "0.125") exactly; nullopt if either is
+// not a decimal number. The result has as many decimals as the longer of the two.
+std::optional<std::string> AddDecimal(const std::string& a, const std::string& b);
+
+}  // namespace coophub
