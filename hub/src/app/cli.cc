@@ -205,7 +205,7 @@ int Serve(const ServeOptions& o) {
   api.SetSetupCode(setup_code);
   ServerOptions server_options{TlsFiles{hub.tls_cert, hub.tls_key}, o.behind_proxy};
   server_options.limits.per_client = hub.connections_per_client;
-  HttpServer http(api, server_options);
+  HttpServer http([&api](const ApiRequest& r) { return api.Handle(r); }, server_options);
   if (!http.status().ok()) return Fail(kExitUsage, http.status().message());
   if (auto s = http.Bind(hub.address, hub.port); !s.ok()) return Fail(kExitUsage, s.message());
   std::thread server([&] { http.Serve(); });

@@ -557,9 +557,6 @@ void Core::Accept() {
   });
 }
 
-HttpServer::HttpServer(const Api& api, const ServerOptions& options)
-    : HttpServer([&api](const ApiRequest& r) { return api.Handle(r); }, options) {}
-
 HttpServer::HttpServer(RequestHandler handler, const ServerOptions& options) : impl_(std::make_unique<Impl>()) {
   Impl& s = *impl_;
   s.handler = std::move(handler);

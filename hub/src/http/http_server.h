@@ -17,7 +17,7 @@
 #include <memory>
 #include <string>
 
-#include "api/api.h"
+#include "http/message.h"
 #include "base/status.h"
 
 namespace coophub {
@@ -69,8 +69,6 @@ class HttpServer {
  public:
   // With tls files the server speaks HTTPS only; status() says whether they loaded.
   explicit HttpServer(RequestHandler handler, const ServerOptions& options = {});
-  // Serves api.Handle.
-  explicit HttpServer(const Api& api, const ServerOptions& options = {});
   Status status() const { return status_; }
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;

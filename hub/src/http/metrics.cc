@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The HTTP API's Prometheus metrics; see metrics.h.
-#include "api/metrics.h"
+#include "http/metrics.h"
 
 #include <cstdio>
 
