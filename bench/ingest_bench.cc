@@ -17,6 +17,7 @@
 #include "runtime/runner.h"
 #include "store/store.h"
 #include "sync/sync.h"
+#include "web/page.h"  // SnippetHtml
 
 namespace fs = std::filesystem;
 using namespace coophub;
@@ -162,7 +163,7 @@ std::pair<double, double> SearchLatency(const std::string& dir) {
       q.kind = kind;
       q.visibilities = {"public", "members"};
       q.limit = 50;
-      q.snippets = true;
+      q.snippet = SnippetHtml;
       auto t0 = Clock::now();
       auto page = (*store)->ListRecords(q);
       ms.push_back(Seconds(t0) * 1000);

@@ -299,7 +299,7 @@ std::optional<ApiResponse> Api::ParseRecordQuery(const ApiRequest& r, const Prin
 ApiResponse Api::ListRecords(const ApiRequest& r, const Principal& who, const Params&) const {
   RecordQuery q;
   if (auto bad = ParseRecordQuery(r, who, &q, 50)) return *bad;
-  q.snippets = true;
+  q.snippet = SnippetHtml;
   auto page = store_.ListRecords(q);
   if (!page.ok()) return FromStatus(page.status());
   // Stored records are written out as they are: no re-serialisation on the hot path.

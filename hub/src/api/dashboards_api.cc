@@ -127,7 +127,7 @@ ApiResponse Api::Dashboard(const ApiRequest& r, const Principal& who, const Para
     RecordQuery q;
     q.q = data.q;
     q.visibilities = wc.visibilities;
-    q.snippets = true;
+    q.snippet = SnippetHtml;
     q.limit = 50;
     auto page = store_.ListRecords(q);
     if (!page.ok()) return FromStatus(page.status());

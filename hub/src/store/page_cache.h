@@ -40,7 +40,7 @@ class PageCache {
     k += '\0';
     k += std::to_string(q.limit);
     k += q.oldest_first ? 'o' : 'n';
-    k += q.snippets ? 's' : '-';
+    k += std::to_string(reinterpret_cast<uintptr_t>(q.snippet));  // each renderer its pages
     return k;
   }
 

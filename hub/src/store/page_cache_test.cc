@@ -3,6 +3,8 @@
 // to another query (another reader's visibility), and the cache keeps to its budget.
 #include "store/page_cache.h"
 
+#include "web/page.h"  // SnippetHtml
+
 #include <gtest/gtest.h>
 
 #include <set>
@@ -73,7 +75,7 @@ TEST(PageCache, EveryFieldOfAQueryIsPartOfItsKey) {
   EXPECT_TRUE(differs([](RecordQuery& q) { q.cursor = "abc"; }));
   EXPECT_TRUE(differs([](RecordQuery& q) { q.limit = 51; }));
   EXPECT_TRUE(differs([](RecordQuery& q) { q.oldest_first = true; }));
-  EXPECT_TRUE(differs([](RecordQuery& q) { q.snippets = true; }));
+  EXPECT_TRUE(differs([](RecordQuery& q) { q.snippet = SnippetHtml; }));
   // Fields run together must not make one key out of two queries.
   EXPECT_TRUE(differs([](RecordQuery& q) { q.kind = "ab"; q.source = "c"; }));
   EXPECT_TRUE(differs([](RecordQuery& q) { q.kind = "a"; q.source = "bc"; }));

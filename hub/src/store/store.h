@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "model/protocol.h"
@@ -50,8 +51,15 @@ struct RecordQuery {
   std::string cursor;        // from a previous page's next_cursor
   int limit = 50;
   bool oldest_first = false; // sort=time; newest first is the default (sort=-time)
-  bool snippets = false;     // with q: each item gets "snippet", matches in <mark>
+  // With q: each item gets "snippet", made by this from the passage that matched, its
+  // matches between kMatchBegin and kMatchEnd (the caller's renderer: the store writes
+  // no markup). nullptr: no snippets.
+  std::string (*snippet)(std::string_view passage) = nullptr;
 };
+
+// Around each match in a passage handed to RecordQuery::snippet: the noncharacters
+// U+FDD0 and U+FDD1, which no text in the store holds.
+inline constexpr std::string_view kMatchBegin = "\xEF\xB7\x90", kMatchEnd = "\xEF\xB7\x91";
 
 struct RecordPage {
   // The records as the text of a JSON array, each object with "uid" first: written

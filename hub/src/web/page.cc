@@ -281,6 +281,13 @@ std::string Footer(const Words& w, const PageContext& c) {
 
 std::string HtmlEscape(const std::string& s) { return XmlEscape(s); }  // the same five, for HTML
 
+std::string SnippetHtml(std::string_view passage) {
+  std::string html = XmlEscape(std::string(passage));
+  for (auto [from, to] : {std::pair{kMatchBegin, std::string_view("<mark>")}, std::pair{kMatchEnd, std::string_view("</mark>")}})
+    for (size_t at = 0; (at = html.find(from, at)) != std::string::npos; at += to.size()) html.replace(at, from.size(), to);
+  return html;
+}
+
 std::string RenderDashboard(const PageData& d) {
   Renderer r{d, Words{d.ctx}, NowUnix(), ""};
   const Words& w = r.w;

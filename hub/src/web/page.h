@@ -57,5 +57,8 @@ std::string RenderAdmin(const PageContext& ctx);
 
 // Escapes text for HTML element content and attribute values.
 std::string HtmlEscape(const std::string& s);
+// A search passage from the store (RecordQuery::snippet) as HTML: the text escaped, each
+// match in <mark>.
+std::string SnippetHtml(std::string_view passage);
 
 }  // namespace coophub

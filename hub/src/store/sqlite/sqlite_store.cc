@@ -21,7 +21,6 @@
 
 #include <coophub/encoding.hpp>
 
-#include "base/text.h"
 #include "store/sqlite/fts_query.h"
 #include "store/page_cache.h"
 #include "store/sqlite/sqlite_db.h"
@@ -406,16 +405,13 @@ class SqliteStore final : public Store {
     if (n > 2) out->append(",", 1).append(p + 1, n - 1);
     else out->append("}", 1);
   }
-  // The same, with "snippet" after "uid": FTS5's passage with its matches between the
-  // noncharacters U+FDD0 and U+FDD1, made into HTML-escaped text with <mark> elements.
-  static void AppendWithSnippet(int64_t uid, sqlite3_stmt* st, int col, int snippet_col, std::string* out) {
-    std::string html = XmlEscape(Text(st, snippet_col));
-    for (auto [from, to] : {std::pair{"\xEF\xB7\x90", "<mark>"}, std::pair{"\xEF\xB7\x91", "</mark>"}})
-      for (size_t at = 0; (at = html.find(from, at)) != std::string::npos; at += std::strlen(to))
-        html.replace(at, 3, to);
+  // The same, with "snippet" after "uid": FTS5's passage, its matches marked, as the
+  // query's renderer makes it.
+  static void AppendWithSnippet(int64_t uid, sqlite3_stmt* st, int col, int snippet_col,
+                                std::string (*render)(std::string_view), std::string* out) {
     std::string record = Text(st, col);
     out->append("{\"uid\":").append(std::to_string(uid));
-    out->append(",\"snippet\":").append(json(html).dump(-1, ' ', false, json::error_handler_t::replace));
+    out->append(",\"snippet\":").append(json(render(Text(st, snippet_col))).dump(-1, ' ', false, json::error_handler_t::replace));
     if (record.size() > 2) out->append(",").append(record, 1);
     else out->append("}");
   }
@@ -719,7 +715,7 @@ Result<RecordPage> SqliteStore::ListRecords(const RecordQuery& q) {
       few = sqlite3_step(probe) == SQLITE_ROW && sqlite3_column_int64(probe, 0) < kFewRecords;
       sqlite3_reset(probe);
     }
-    std::string snippet = q.snippets ? ", snippet(record_search, -1, char(64976), char(64977), '…', 12)" : "";
+    std::string snippet = q.snippet ? ", snippet(record_search, -1, char(64976), char(64977), '…', 12)" : "";
     if (fts.empty() || few) {
       sql = fts.empty() ? "SELECT r.uid, r.time, r.json FROM records r WHERE 1" + filters
                         : "SELECT r.uid, r.time, r.json" + snippet +
@@ -777,7 +773,7 @@ Result<RecordPage> SqliteStore::ListRecords(const RecordQuery& q) {
       last_uid = sqlite3_column_int64(st, 0);
       last_time = Text(st, 1);
       if (page.count++) page.items_json += ',';
-      if (q.snippets && !fts.empty()) AppendWithSnippet(last_uid, st, 2, 3, &page.items_json);
+      if (q.snippet && !fts.empty()) AppendWithSnippet(last_uid, st, 2, 3, q.snippet, &page.items_json);
       else AppendWithUid(last_uid, st, 2, &page.items_json);
     }
     page.items_json += ']';

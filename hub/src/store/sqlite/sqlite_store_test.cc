@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "store/store.h"
+#include "web/page.h"  // SnippetHtml
 
 namespace coophub {
 namespace {
@@ -256,11 +257,11 @@ TEST_F(StoreTest, SearchSnippetsMarkTheMatchesInEscapedText) {
   Write(b);
   RecordQuery q;
   q.q = "budget cafe";
-  q.snippets = true;
+  q.snippet = SnippetHtml;
   json item = store_->ListRecords(q)->Items().at(0);
   EXPECT_EQ(item["snippet"], "<mark>Budget</mark> &lt;draft&gt; &amp; vote on the <mark>café</mark> <mark>budget</mark>");
   EXPECT_EQ(item["title"], "Budget <draft> & vote on the café budget") << "the record itself is as stored";
-  q.snippets = false;
+  q.snippet = nullptr;
   EXPECT_FALSE(store_->ListRecords(q)->Items().at(0).contains("snippet"));
 }
 
