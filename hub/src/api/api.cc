@@ -2,6 +2,8 @@
 // Routes and handlers of /api/v1, the page and static assets; see api.h.
 #include "api/api.h"
 
+#include "sync/health.h"
+
 #include <algorithm>
 #include <chrono>
 #include <climits>
@@ -331,6 +333,7 @@ ApiResponse Api::GetRecord(const ApiRequest&, const Principal& who, const Params
 }
 
 Result<json> Api::SourceJson(const SourceEntry& entry, const std::vector<SourceStats>& stats,
+                             const std::map<std::string, coophub::SourceRuns>& runs,
                              const std::vector<SourceLiveStatus>& live) const {
   const SourceConfig& src = *entry.config;
   json j = {{"id", src.id}, {"plugin", src.plugin}, {"visibility", src.visibility},
@@ -341,23 +344,11 @@ Result<json> Api::SourceJson(const SourceEntry& entry, const std::vector<SourceS
       j["records"] = s.records;
       j["newest_record"] = s.newest.empty() ? json(nullptr) : json(s.newest);
     }
-  auto runs = store_.ListRuns(src.id, 50);
-  if (!runs.ok()) return runs.status();
-  j["last_run"] = runs->empty() ? json(nullptr) : RunJson(runs->front());
-  j["last_success"] = nullptr;
-  for (const auto& r : *runs)
-    if (r.status == "ok") {
-      j["last_success"] = *MsTime(r.finished_ms);
-      break;
-    }
-  // fresh: synced within twice its interval; stale: older, or its last run failed.
-  std::string freshness = "never";
-  if (!j["last_success"].is_null()) {
-    int64_t age = NowUnix() - *ParseRfc3339(j["last_success"].get<std::string>());
-    freshness = age * 1000 <= 2 * src.every_ms ? "fresh" : "stale";
-  }
-  if (!runs->empty() && runs->front().status == "failed") freshness = "stale";
-  j["freshness"] = freshness;
+  auto last = runs.find(src.id);
+  j["last_run"] = last == runs.end() ? json(nullptr) : RunJson(last->second.last);
+  int64_t success_ms = last == runs.end() ? 0 : last->second.last_success_ms;
+  j["last_success"] = success_ms ? json(*MsTime(success_ms)) : json(nullptr);
+  j["freshness"] = Freshness(success_ms, last == runs.end() ? "" : last->second.last.status, src.every_ms, NowUnix() * 1000);
   for (const auto& l : live)
     if (l.id == src.id) {
       j["running"] = l.running;
@@ -373,10 +364,12 @@ Result<json> Api::SourceJson(const SourceEntry& entry, const std::vector<SourceS
 Result<json> Api::AllSourcesJson(Role reader) const {
   auto stats = store_.Stats();
   if (!stats.ok()) return stats.status();
+  auto runs = store_.LatestRuns();
+  if (!runs.ok()) return runs.status();
   auto live = scheduler_ ? scheduler_->Snapshot() : std::vector<SourceLiveStatus>{};
   json items = json::array();
   for (const auto& s : VisibleSourceEntries(reader)) {
-    auto j = SourceJson(s, *stats, live);
+    auto j = SourceJson(s, *stats, *runs, live);
     if (!j.ok()) return j.status();
     items.push_back(std::move(*j));
   }

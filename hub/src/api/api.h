@@ -155,6 +155,7 @@ class Api {
              const std::string& detail = "") const;
 
   Result<json> SourceJson(const SourceEntry& entry, const std::vector<SourceStats>& stats,
+                          const std::map<std::string, coophub::SourceRuns>& runs,
                           const std::vector<SourceLiveStatus>& live) const;
   Result<json> AllSourcesJson(Role reader) const;  // every source reader may see, as SourceJson
   // One source as SourceJson; with_config adds an API source's config (secrets left out).

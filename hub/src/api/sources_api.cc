@@ -108,7 +108,9 @@ std::optional<SourceEntry> Api::FindSourceEntry(const std::string& id) const {
 Result<json> Api::OneSourceJson(const SourceEntry& entry, bool with_config) const {
   auto stats = store_.Stats();
   if (!stats.ok()) return stats.status();
-  auto j = SourceJson(entry, *stats, scheduler_ ? scheduler_->Snapshot() : std::vector<SourceLiveStatus>{});
+  auto runs = store_.LatestRuns();
+  if (!runs.ok()) return runs.status();
+  auto j = SourceJson(entry, *stats, *runs, scheduler_ ? scheduler_->Snapshot() : std::vector<SourceLiveStatus>{});
   if (!j.ok()) return j.status();
   // An API source's config, for those who set sources up: without its secret fields.
   if (with_config && !entry.from_file) {

@@ -93,6 +93,12 @@ struct RunLogLine {
   std::string level, message;
 };
 
+// A source's last run and when one last succeeded (0: never).
+struct SourceRuns {
+  RunInfo last;
+  int64_t last_success_ms = 0;
+};
+
 struct SourceStats {
   std::string source;
   int64_t records = 0;
@@ -121,6 +127,9 @@ class Store {
   virtual Result<std::vector<SourceStats>> Stats() = 0;
   virtual Result<std::vector<RunInfo>> ListRuns(const std::string& source, int limit) = 0;
   virtual Result<RunInfo> GetRun(int64_t run_id) = 0;  // NotFound when absent
+  // Every source's last run and last success, by source, in one read (kept by the writer:
+  // no scan of the run history).
+  virtual Result<std::map<std::string, SourceRuns>> LatestRuns() = 0;
   virtual Result<std::vector<RunLogLine>> RunLogs(int64_t run_id) = 0;
 
   // Changes committed after `after`, of records with one of `visibilities` (empty: all).

@@ -129,6 +129,13 @@ ALTER TABLE users ADD COLUMN lang TEXT NOT NULL DEFAULT '';
     R"sql(
 ALTER TABLE records ADD COLUMN table_version INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // 10: each source's last run and last success, kept as runs begin and end, so the
+    // sources' health is one read however long their history.
+    R"sql(
+CREATE TABLE source_runs(source TEXT PRIMARY KEY, last_run INTEGER NOT NULL, last_success_ms INTEGER NOT NULL);
+INSERT INTO source_runs SELECT source, MAX(id), COALESCE(MAX(CASE WHEN status = 'ok' THEN finished_ms END), 0)
+  FROM sync_runs GROUP BY source;
+)sql",
 };
 
 class SqliteStore final : public Store {
@@ -216,7 +223,12 @@ class SqliteStore final : public Store {
           "INSERT INTO sync_runs(source, trigger, status, started_ms) VALUES(?,?,'running',?)");
       if (StepWith(st, source, trigger, NowMs()) != SQLITE_DONE)
         return Status::Internal("SQLite: " + db.Error());
-      return static_cast<int64_t>(sqlite3_last_insert_rowid(db.raw()));
+      int64_t id = sqlite3_last_insert_rowid(db.raw());
+      if (StepWith(db.Prepare("INSERT INTO source_runs VALUES(?, ?, 0)"
+                              " ON CONFLICT(source) DO UPDATE SET last_run = excluded.last_run"),
+                   source, id) != SQLITE_DONE)
+        return Status::Internal("SQLite: " + db.Error());
+      return id;
     }).get();
   }
 
@@ -234,7 +246,13 @@ class SqliteStore final : public Store {
     return Submit<bool>([=](Db& db) -> Result<bool> {
       sqlite3_stmt* st = db.Prepare(
           "UPDATE sync_runs SET status=?, finished_ms=?, records=?, deletes=?, message=? WHERE id=?");
-      if (StepWith(st, r.status, NowMs(), r.records, r.deletes, r.message, r.id) != SQLITE_DONE)
+      int64_t now = NowMs();
+      if (StepWith(st, r.status, now, r.records, r.deletes, r.message, r.id) != SQLITE_DONE)
+        return Status::Internal("SQLite: " + db.Error());
+      if (r.status == "ok" &&
+          StepWith(db.Prepare("UPDATE source_runs SET last_success_ms = ?"
+                              " WHERE source = (SELECT source FROM sync_runs WHERE id = ?)"),
+                   now, r.id) != SQLITE_DONE)
         return Status::Internal("SQLite: " + db.Error());
       return true;
     }).get().status();
@@ -282,6 +300,21 @@ class SqliteStore final : public Store {
       Bind(st, 2, static_cast<int64_t>(limit));
       std::vector<RunInfo> out;
       while (sqlite3_step(st) == SQLITE_ROW) out.push_back(RunRow(st));
+      return out;
+    });
+  }
+
+  Result<std::map<std::string, SourceRuns>> LatestRuns() override {
+    return WithReader<std::map<std::string, SourceRuns>>([&](Db& db) -> Result<std::map<std::string, SourceRuns>> {
+      sqlite3_stmt* st = db.Prepare(
+          "SELECT r.id, r.source, r.trigger, r.status, r.started_ms, r.finished_ms, r.records, r.deletes, r.message,"
+          " s.last_success_ms FROM source_runs s JOIN sync_runs r ON r.id = s.last_run");
+      if (!st) return Status::Internal("SQLite: " + db.Error());
+      std::map<std::string, SourceRuns> out;
+      while (sqlite3_step(st) == SQLITE_ROW) {
+        RunInfo run = RunRow(st);
+        out[run.source] = {run, sqlite3_column_int64(st, 9)};
+      }
       return out;
     });
   }

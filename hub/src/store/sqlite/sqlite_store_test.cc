@@ -368,6 +368,30 @@ TEST_F(StoreTest, RunsAndLogsAreKept) {
   EXPECT_EQ(store_->GetRun(*id + 100).status().code(), Status::Code::kNotFound);
 }
 
+// Each source's last run and last success in one read, however many failures followed
+// the success (the sources page used to look for it among the last 50 runs only).
+TEST_F(StoreTest, LatestRunsKnowTheLastSuccessBehindManyFailures) {
+  auto run = [&](const std::string& source, const std::string& status) {
+    RunInfo r;
+    r.id = store_->BeginRun(source, "schedule").value();
+    r.status = status;
+    EXPECT_TRUE(store_->FinishRun(r).ok());
+    return r.id;
+  };
+  run("a", "ok");
+  for (int i = 0; i < 60; ++i) run("a", "failed");
+  int64_t last_b = run("b", "failed");
+  auto latest = store_->LatestRuns();
+  ASSERT_TRUE(latest.ok()) << latest.status().message();
+  ASSERT_EQ(latest->size(), 2u);
+  EXPECT_EQ(latest->at("a").last.status, "failed");
+  EXPECT_GT(latest->at("a").last_success_ms, 0);
+  EXPECT_EQ(latest->at("b").last.id, last_b);
+  EXPECT_EQ(latest->at("b").last_success_ms, 0) << "b never succeeded";
+  store_->BeginRun("b", "manual");
+  EXPECT_EQ(store_->LatestRuns()->at("b").last.status, "running");
+}
+
 TEST_F(StoreTest, RunningRunsOfADeadHubAreMarkedFailedOnOpen) {
   auto id = store_->BeginRun("src", "schedule");
   Open();
