@@ -109,6 +109,15 @@ TEST(GoodPlugin, CommitsEverythingAndResumes) {
   EXPECT_EQ(again.received, 0);
 }
 
+// DuckDB's model: a plugin built against a newer SDK loads when the host meets the ABI
+// it says it needs (min_host_abi), whatever ABI it was built against.
+TEST(GoodPlugin, ANewerSdkPluginNeedingOnlyThisAbiRuns) {
+  testing::ScratchHub hub;
+  SyncResult r = hub.Sync("newer", FixturePlugin("newer_sdk"));
+  ASSERT_TRUE(r.ok()) << r.run.message;
+  EXPECT_EQ(r.received, 2);
+}
+
 TEST(ExecConnectors, SingerTapRunsAndResumesFromItsState) {
   testing::ScratchHub hub;
   std::string tap = std::string("singer:") + COOPHUB_SOURCE_DIR + "/tests/fixtures/singer_tap.sh";

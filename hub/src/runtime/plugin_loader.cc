@@ -4,7 +4,9 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <cstddef>
+#include <cstring>
 
 namespace coophub {
 namespace {
@@ -38,24 +40,23 @@ Result<const coophub_plugin*> LoadPlugin(const std::string& path) {
                            " bytes, smaller than any coophub plugin ABI (" +
                            std::to_string(kMinDescriptorSize) +
                            "): rebuild it against the coophub SDK");
-  if (p->abi_version > COOPHUB_ABI_VERSION || p->struct_size > sizeof(coophub_plugin))
-    return Status::Invalid(where + "built for plugin ABI " + std::to_string(p->abi_version) +
-                           " (descriptor " + std::to_string(p->struct_size) +
-                           " bytes); this hub speaks ABI " +
-                           std::to_string(COOPHUB_ABI_VERSION) + " (" +
-                           std::to_string(sizeof(coophub_plugin)) +
-                           " bytes): upgrade coophub, or rebuild the plugin against this "
-                           "hub's SDK");
   if (p->abi_version == 0)
     return Status::Invalid(where + "abi_version is 0: set it to COOPHUB_ABI_VERSION");
+  // The plugin says which host it needs; what it was built against (a newer SDK, a
+  // larger descriptor) does not matter as long as this host meets that.
   if (p->min_host_abi > COOPHUB_ABI_VERSION)
-    return Status::Invalid(where + "needs a host with ABI " + std::to_string(p->min_host_abi) +
+    return Status::Invalid(where + "built for plugin ABI " + std::to_string(p->abi_version) +
+                           ", it needs a host of ABI " + std::to_string(p->min_host_abi) +
                            " or newer (min_host_abi); this hub speaks ABI " +
                            std::to_string(COOPHUB_ABI_VERSION) + ": upgrade coophub");
-  if (!p->name || !p->version || !p->spec_json || !p->read)
+  // The prefix this host knows; fields of later ABIs stay unread, those a smaller
+  // (older) descriptor lacks stay zero.
+  auto* copy = new coophub_plugin{};  // lives as long as the mapping: the process
+  std::memcpy(copy, p, std::min<size_t>(p->struct_size, sizeof(coophub_plugin)));
+  if (!copy->name || !copy->version || !copy->spec_json || !copy->read)
     return Status::Invalid(where + "its descriptor lacks a name, version, spec_json or read "
                                    "function: all four are required");
-  return p;
+  return static_cast<const coophub_plugin*>(copy);
 }
 
 }  // namespace coophub

@@ -13,8 +13,10 @@
 
 namespace coophub {
 
-// dlopen()s path, finds coophub_plugin_entry and validates the descriptor. The error
-// names the file, the symbol or the versions, and what to do.
+// dlopen()s path, finds coophub_plugin_entry and validates the descriptor: any plugin
+// whose min_host_abi this host meets loads, whatever ABI it was built against; the
+// result is the prefix of its descriptor this host knows. The error names the file, the
+// symbol or the versions, and what to do.
 Result<const coophub_plugin*> LoadPlugin(const std::string& path);
 
 }  // namespace coophub

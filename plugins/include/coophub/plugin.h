@@ -11,11 +11,22 @@
  *    crosses. Ints are status codes (coophub_status).
  *  - Memory is freed by the side that allocated it. The host's strings and buffers
  *    passed into a plugin call live until that call returns.
- *  - Both structs start with struct_size and abi_version and only grow at the end.
- *    A plugin descriptor larger than the host knows is refused (the plugin was built
- *    for a newer hub); a smaller one is accepted. A plugin states the oldest host ABI
- *    it needs in min_host_abi and must check host->struct_size before using a
- *    callback added after ABI 1.
+ *  - Versions (as DuckDB's extensions do): both structs start with struct_size and
+ *    abi_version and only grow at the end; fields added later are marked
+ *    "ABI 2 and later" and so on. A plugin states the oldest host ABI it needs in
+ *    min_host_abi (COOPHUB_MIN_HOST_ABI in the C++ helper: define it before including
+ *    <coophub/plugin.hpp>, default 1), and the host loads any plugin whose minimum it
+ *    meets, reading the prefix of the descriptor it knows: a plugin built against a
+ *    newer SDK runs on an older hub unless it says it cannot. A plugin checks
+ *    host->abi_version (or host->struct_size) before using a callback added after the
+ *    ABI it needs.
+ *  - Threads: a worker calls one operation at a time, on one thread, and the host's
+ *    callbacks must be called from that thread, during that call. A plugin may use
+ *    threads of its own inside a call, but not to call the host.
+ *  - Strings: every char* in these structs is UTF-8; the descriptor's are
+ *    NUL-terminated and static; the ones passed with a length (json, message, request,
+ *    the response's fields) need not be NUL-terminated and are valid only during the
+ *    call (a response's, until http_free).
  */
 #ifndef COOPHUB_PLUGIN_H_
 #define COOPHUB_PLUGIN_H_
@@ -89,7 +100,7 @@ typedef int (*coophub_op)(const coophub_host* host, coophub_run* run, const char
 typedef struct coophub_plugin {
   uint32_t struct_size;  /* sizeof(coophub_plugin) as the plugin was built */
   uint32_t abi_version;  /* COOPHUB_ABI_VERSION the plugin was built against */
-  uint32_t min_host_abi; /* the oldest host ABI this plugin works with */
+  uint32_t min_host_abi; /* the oldest host ABI this plugin works with (the host checks it) */
   const char* name;      /* NUL-terminated, static: [a-z0-9_-]+ */
   const char* version;
   const char* description;

@@ -240,6 +240,12 @@ int Dispatch(Op op, const coophub_host* host, coophub_run* run, const char* requ
 }  // namespace detail
 }  // namespace coophub
 
+// The oldest host ABI this plugin needs (plugin.h, "Versions"): define it before this
+// header when the plugin uses a host callback added after ABI 1.
+#ifndef COOPHUB_MIN_HOST_ABI
+#define COOPHUB_MIN_HOST_ABI 1u
+#endif
+
 // Defines the exported entry point for connector class TYPE.
 #define COOPHUB_PLUGIN(TYPE, NAME, VERSION, DESCRIPTION, SPEC_JSON)                         \
   static int coophub_op_check_(const coophub_host* h, coophub_run* r, const char* q,       \
@@ -257,7 +263,8 @@ int Dispatch(Op op, const coophub_host* host, coophub_run* run, const char* requ
   extern "C" __attribute__((visibility("default"))) const coophub_plugin*                  \
   coophub_plugin_entry(void) {                                                              \
     static const coophub_plugin kDescriptor = {                                             \
-        sizeof(coophub_plugin), COOPHUB_ABI_VERSION, 1u, NAME, VERSION, DESCRIPTION,        \
+        sizeof(coophub_plugin), COOPHUB_ABI_VERSION, COOPHUB_MIN_HOST_ABI, NAME, VERSION,  \
+        DESCRIPTION,                                                                        \
         SPEC_JSON, coophub_op_check_, coophub_op_discover_, coophub_op_read_};              \
     return &kDescriptor;                                                                    \
   }
