@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The proof that a partner can write a plugin: install coophub into a fresh prefix,
-# build examples/hello-plugin against that installed SDK (not the source tree), and
-# run it through the installed hub: read, a second read resuming from state, and a
-# sync into a store.
+# build examples/hello-plugin (C++) and examples/hello-c (C) against that installed SDK
+# (not the source tree), and run them through the installed hub: read, a second read
+# resuming from state, a sync into a store, a fetch through the host.
 # Usage: sdk_install_test.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
 build=$1 src=$2
@@ -37,4 +37,17 @@ YAML
 "$hub" sync greetings --config "$work/hub.yaml" --data "$work/data" | grep -q "3 records received" \
   || fail "sync through the installed hub failed"
 if "$hub" sync greetings --config "$work/hub.yaml" --data "$work/data" >/dev/null 2>&1; then :; else fail "second sync failed"; fi
-echo "1 passed, 0 failed"
+# The same in plain C, against the C ABI alone: greets, resumes, fetches through the host.
+cp -r "$src/examples/hello-c" "$work/hello-c"
+cmake -S "$work/hello-c" -B "$work/hello-c/build" -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null \
+  || fail "configuring hello-c against the installed SDK failed"
+cmake --build "$work/hello-c/build" >/dev/null || fail "building hello-c failed"
+cso="$work/hello-c/build/hello_c.so"
+echo "twelve bytes" > "$work/page.txt"
+out=$("$hub" read "$cso" --config "{\"name\":\"Riverside\",\"count\":2,\"url\":\"file://$work/page.txt\"}")
+echo "$out" | grep -q '"title":"Hello from C, Riverside #2"' || fail "hello-c did not greet: $out"
+echo "$out" | grep -q 'answered 200 with 13 bytes' || fail "hello-c did not fetch through the host: $out"
+again=$("$hub" read "$cso" --config '{"name":"Riverside","count":1}' --state '{"greetings":{"greeted":2}}')
+echo "$again" | grep -q '"title":"Hello from C, Riverside #3"' || fail "hello-c did not resume: $again"
+"$hub" check "$cso" --config '{}' | grep -q "hello_c needs nothing to check" || fail "hello-c check failed"
+echo "2 passed, 0 failed"

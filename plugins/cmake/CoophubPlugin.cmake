@@ -9,5 +9,8 @@ function(coophub_add_plugin name)
     CXX_VISIBILITY_PRESET hidden
     C_VISIBILITY_PRESET hidden
     VISIBILITY_INLINES_HIDDEN ON)
-  target_compile_features(${name} PRIVATE cxx_std_20)
+  get_property(languages GLOBAL PROPERTY ENABLED_LANGUAGES)
+  if("CXX" IN_LIST languages)  # a plugin in C needs no C++ compiler
+    target_compile_features(${name} PRIVATE cxx_std_20)
+  endif()
 endfunction()
