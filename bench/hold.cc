@@ -65,8 +65,8 @@ int main(int argc, char** argv) {
   setrlimit(RLIMIT_NOFILE, &files);
 
   auto address = [](int i, int net) { return "127.0." + std::to_string(net) + "." + std::to_string(1 + i / 100); };
-  const std::string stream_request =
-      "GET /api/v1/changes?after=" + std::string(argv[5]) + " HTTP/1.1\r\nHost: hub\r\nAccept: text/event-stream\r\n\r\n";
+  const std::string stream_request = "GET /api/v1/changes?after=" + std::string(argv[5]) +
+                                     " HTTP/1.1\r\nHost: hub\r\nAccept: text/event-stream\r\n\r\n";
   std::vector<Conn> conns;
   for (int i = 0; i < streams; ++i) {
     int fd = Open(port, address(i, 1));

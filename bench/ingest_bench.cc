@@ -35,8 +35,12 @@ std::vector<StoredRecord> SameRecords(int64_t n) {
   out.reserve(static_cast<size_t>(n));
   std::string pad(kPad, 'p');
   for (int64_t i = 1; i <= n; ++i) {
-    json r = {{"id", std::to_string(i)}, {"kind", "metric"}, {"title", "number " + std::to_string(i)},
-              {"summary", pad}, {"time", "2026-11-24T00:00:00Z"}, {"data", {{"n", i}, {"resumed_from", 0}}}};
+    json r = {{"id", std::to_string(i)},
+              {"kind", "metric"},
+              {"title", "number " + std::to_string(i)},
+              {"summary", pad},
+              {"time", "2026-11-24T00:00:00Z"},
+              {"data", {{"n", i}, {"resumed_from", 0}}}};
     out.push_back(NormalizeRecord(r, "bench", "numbers", "members").value());
   }
   return out;
@@ -49,8 +53,8 @@ double RawUpsert(const std::string& dir, const std::vector<StoredRecord>& recs) 
   sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
   // The store's own connection settings: temp_store=MEMORY matters (RETURNING spills
   // to a temporary table), so the baseline is not handicapped.
-  sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY", nullptr,
-               nullptr, nullptr);
+  sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY", nullptr, nullptr,
+               nullptr);
   sqlite3_stmt *up = nullptr, *fts = nullptr;
   sqlite3_prepare_v2(db,
                      "INSERT INTO records(source, stream, id, kind, time, visibility, hash, seq, created_seq, json)"
@@ -58,8 +62,8 @@ double RawUpsert(const std::string& dir, const std::vector<StoredRecord>& recs) 
                      " json=excluded.json, hash=excluded.hash WHERE records.hash != excluded.hash"
                      " RETURNING uid, created_seq",
                      -1, &up, nullptr);
-  sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO record_search(rowid, title, summary, body) VALUES(?,?,?,?)", -1,
-                     &fts, nullptr);
+  sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO record_search(rowid, title, summary, body) VALUES(?,?,?,?)", -1, &fts,
+                     nullptr);
   auto t0 = Clock::now();
   int64_t seq = 1;
   for (size_t i = 0; i < recs.size(); ++i) {
@@ -135,7 +139,9 @@ double CsvThroughHub(const std::string& dir, int64_t n) {
     std::fclose(f);
   }
   return TimedSync(dir, "csv",
-                   {{"url", path}, {"kind", "transaction"}, {"currency", "EUR"},
+                   {{"url", path},
+                    {"kind", "transaction"},
+                    {"currency", "EUR"},
                     {"columns", {{"id", "Ref"}, {"title", "Label"}, {"time", "Date"}, {"amount", "Amount"}}}},
                    n);
 }
@@ -184,8 +190,10 @@ double IcalThroughHub(const std::string& dir, int64_t* occurrences) {
     std::FILE* f = std::fopen(path.c_str(), "w");
     std::fputs("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//coophub//bench//EN\r\n", f);
     for (int e = 0; e < 200; ++e)
-      std::fprintf(f, "BEGIN:VEVENT\r\nUID:weekly-%d@bench\r\nSUMMARY:Weekly %d\r\nDTSTART:20170102T%02d0000Z\r\n"
-                      "DURATION:PT1H\r\nRRULE:FREQ=WEEKLY;UNTIL=20261231T235959Z\r\nEND:VEVENT\r\n", e, e, e % 24);
+      std::fprintf(f,
+                   "BEGIN:VEVENT\r\nUID:weekly-%d@bench\r\nSUMMARY:Weekly %d\r\nDTSTART:20170102T%02d0000Z\r\n"
+                   "DURATION:PT1H\r\nRRULE:FREQ=WEEKLY;UNTIL=20261231T235959Z\r\nEND:VEVENT\r\n",
+                   e, e, e % 24);
     std::fputs("END:VCALENDAR\r\n", f);
     std::fclose(f);
   }

@@ -12,14 +12,13 @@
 namespace coophub {
 namespace {
 
-
 class Radicale {
  public:
   explicit Radicale(const testing::TempDir& dir) : port_(testing::FreePort()) {
     std::string cfg = dir.Write("radicale.conf", "[server]\nhosts = 127.0.0.1:" + std::to_string(port_) +
                                                      "\n[auth]\ntype = none\n[rights]\ntype = owner_only\n"
-                                                     "[storage]\nfilesystem_folder = " + dir.path() +
-                                                     "/collections\n[logging]\nlevel = warning\n");
+                                                     "[storage]\nfilesystem_folder = " +
+                                                     dir.path() + "/collections\n[logging]\nlevel = warning\n");
     SpawnOptions o;
     o.argv = {"radicale", "--config", cfg};
     started_ = proc_.Start(o).ok();
@@ -44,12 +43,14 @@ class Radicale {
     r.url = Url(path);
     r.body = body;
     r.timeout_ms = 5000;
-    r.headers = {{"Authorization", BasicAuth("coop", "s3cret")}, {"Content-Type", type}, {"Depth", "0"}};  // coop:s3cret
+    r.headers = {
+        {"Authorization", BasicAuth("coop", "s3cret")}, {"Content-Type", type}, {"Depth", "0"}};  // coop:s3cret
     return HttpFetch(r);
   }
   int Put(const std::string& name, const std::string& uid, const std::string& summary) const {
     std::string ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:" + uid +
-                      "\r\nSUMMARY:" + summary + "\r\nDTSTART:20261210T100000Z\r\nDTEND:20261210T110000Z\r\n"
+                      "\r\nSUMMARY:" + summary +
+                      "\r\nDTSTART:20261210T100000Z\r\nDTEND:20261210T110000Z\r\n"
                       "END:VEVENT\r\nEND:VCALENDAR\r\n";
     return Dav("PUT", "/coop/cal/" + name, ics, "text/calendar").status;
   }
@@ -70,16 +71,22 @@ TEST(CalDav, SyncsChangesAndDeletionsFromRadicale) {
   testing::ScratchHub hub;
   Radicale server(hub.dir());
   ASSERT_TRUE(server.ready()) << "radicale did not start (apt-get install radicale)";
-  ASSERT_EQ(server.Dav("MKCOL", "/coop/cal/",
-                       "<?xml version=\"1.0\"?><d:mkcol xmlns:d=\"DAV:\" xmlns:c=\"urn:ietf:params:xml:ns:caldav\">"
-                       "<d:set><d:prop><d:resourcetype><d:collection/><c:calendar/></d:resourcetype></d:prop></d:set>"
-                       "</d:mkcol>").status, 201);
+  ASSERT_EQ(server
+                .Dav("MKCOL", "/coop/cal/",
+                     "<?xml version=\"1.0\"?><d:mkcol xmlns:d=\"DAV:\" xmlns:c=\"urn:ietf:params:xml:ns:caldav\">"
+                     "<d:set><d:prop><d:resourcetype><d:collection/><c:calendar/></d:resourcetype></d:prop></d:set>"
+                     "</d:mkcol>")
+                .status,
+            201);
   ASSERT_EQ(server.Put("agm.ics", "agm@coop", "General assembly"), 201);
   ASSERT_EQ(server.Put("lunch.ics", "lunch@coop", "Members' lunch"), 201);
 
   setenv("COOPHUB_TEST_CALDAV_PASSWORD", "s3cret", 1);
-  json config = {{"url", server.Url("/coop/cal/")}, {"caldav", true}, {"username", "coop"},
-                 {"password", "${env:COOPHUB_TEST_CALDAV_PASSWORD}"}, {"window_past_days", 3650}};
+  json config = {{"url", server.Url("/coop/cal/")},
+                 {"caldav", true},
+                 {"username", "coop"},
+                 {"password", "${env:COOPHUB_TEST_CALDAV_PASSWORD}"},
+                 {"window_past_days", 3650}};
   SyncResult first = hub.Sync("cal", "ical", config);
   ASSERT_TRUE(first.ok()) << first.run.message;
   EXPECT_EQ(first.received, 2);
@@ -100,7 +107,8 @@ TEST(CalDav, SyncsChangesAndDeletionsFromRadicale) {
 
   SyncResult bad = hub.Sync("cal2", "ical", {{"url", server.Url("/coop/nope/")}, {"caldav", true}});
   EXPECT_EQ(bad.run.outcome, RunResult::Outcome::kConnectorError) << bad.run.message;
-  EXPECT_EQ(bad.run.message, "HTTP 404 from " + server.Url("/coop/nope/") + ": there is nothing at this address; check the URL");
+  EXPECT_EQ(bad.run.message,
+            "HTTP 404 from " + server.Url("/coop/nope/") + ": there is nothing at this address; check the URL");
 }
 
 }  // namespace

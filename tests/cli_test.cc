@@ -38,7 +38,8 @@ TEST(Cli, ReadPrintsProtocolLines) {
 }
 
 TEST(Cli, ReadResumesFromState) {
-  Ran r = Coophub({"read", FixturePlugin("count"), "--config", R"({"count":3})", "--state", R"({"numbers":{"upto":2}})"});
+  Ran r =
+      Coophub({"read", FixturePlugin("count"), "--config", R"({"count":3})", "--state", R"({"numbers":{"upto":2}})"});
   ASSERT_EQ(r.rc, 0) << r.err;
   EXPECT_EQ(r.out.find("\"id\":\"1\""), std::string::npos);
   EXPECT_NE(r.out.find("\"id\":\"3\""), std::string::npos);
@@ -46,11 +47,13 @@ TEST(Cli, ReadResumesFromState) {
 }
 
 TEST(Cli, ReadSaysWhenAStateKeyNamesNoStream) {
-  Ran r = Coophub({"read", FixturePlugin("count"), "--config", R"({"count":3})", "--state", R"({"number":{"upto":2}})"});
+  Ran r =
+      Coophub({"read", FixturePlugin("count"), "--config", R"({"count":3})", "--state", R"({"number":{"upto":2}})"});
   ASSERT_EQ(r.rc, 0) << r.err;
   EXPECT_NE(r.out.find("\"id\":\"1\""), std::string::npos) << "read from the start";
   EXPECT_NE(r.err.find("warning: --state has \"number\", which is no stream this connector read (it read numbers)"),
-            std::string::npos) << r.err;
+            std::string::npos)
+      << r.err;
   EXPECT_EQ(Coophub({"read", FixturePlugin("count"), "--config", "{}", "--state", "[1]"}).rc, 2) << "not an object";
 }
 
@@ -125,12 +128,14 @@ struct BadConfig {
 TEST(Cli, ServeRefusesBadConfigWithFileAndLine) {
   const BadConfig cases[] = {
       {"yaml", "sources:\n  - id: news\n    plugin: [rss\n", "hub.yaml:"},
-      {"unknown key", "sources:\n  - id: news\n    plugin: rss\n    evry: 15m\n", "hub.yaml:4: sources.news.evry: unknown key \"evry\""},
+      {"unknown key", "sources:\n  - id: news\n    plugin: rss\n    evry: 15m\n",
+       "hub.yaml:4: sources.news.evry: unknown key \"evry\""},
       {"duration", "sources:\n  - id: news\n    plugin: rss\n    every: soon\n", "\"soon\" is not a duration"},
       {"plugin", "sources:\n  - id: news\n    plugin: rsss\n", "unknown plugin \"rsss\""},
-      {"spec", "sources:\n  - id: news\n    plugin: rss\n    config: {uri: x}\n",
-       "sources.news.config.url: required"},
-      {"secret", "sources:\n  - id: news\n    plugin: rss\n    config: {url: x, auth_header: \"${env:COOPHUB_TEST_UNSET_TOKEN}\"}\n",
+      {"spec", "sources:\n  - id: news\n    plugin: rss\n    config: {uri: x}\n", "sources.news.config.url: required"},
+      {"secret",
+       "sources:\n  - id: news\n    plugin: rss\n    config: {url: x, auth_header: "
+       "\"${env:COOPHUB_TEST_UNSET_TOKEN}\"}\n",
        "${env:COOPHUB_TEST_UNSET_TOKEN} is not set"},
       {"address", "server: {address: 0.0.0.0}\n", "would expose a hub that has no accounts yet"},
   };
@@ -146,9 +151,9 @@ TEST(Cli, ServeRefusesBadConfigWithFileAndLine) {
 
 TEST(Cli, JsonLogsAreOneObjectALine) {
   TempDir dir;
-  std::string cfg = dir.Write("hub.yaml", "sources:\n  - id: n\n    plugin: " + FixturePlugin("count") +
-                                              "\n    config: {count: 2}\n  - id: bad\n    plugin: " +
-                                              FixturePlugin("crash") + "\n");
+  std::string cfg =
+      dir.Write("hub.yaml", "sources:\n  - id: n\n    plugin: " + FixturePlugin("count") +
+                                "\n    config: {count: 2}\n  - id: bad\n    plugin: " + FixturePlugin("crash") + "\n");
   Ran ok = Coophub({"sync", "n", "--config", cfg, "--data", dir.path() + "/data", "--log-format", "json"});
   Ran bad = Coophub({"sync", "bad", "--config", cfg, "--data", dir.path() + "/data", "--log-format", "json"});
   EXPECT_EQ(ok.rc, 0) << ok.err;
@@ -164,7 +169,8 @@ TEST(Cli, JsonLogsAreOneObjectALine) {
   }
   EXPECT_GE(lines, 2);
   EXPECT_NE((bad.out + bad.err).find("\"level\":\"error\",\"msg\":\"sync bad (run 2): the connector crashed"),
-            std::string::npos) << bad.out << bad.err;
+            std::string::npos)
+      << bad.out << bad.err;
 }
 
 // HTTPS when a certificate and key are configured: the hub answers over TLS only, with
@@ -174,7 +180,10 @@ TEST(Cli, ServesHttpsWithTheConfiguredCertificate) {
   std::string out, err;
   ASSERT_EQ(RunCommand({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", dir.path() + "/key.pem",
                         "-out", dir.path() + "/cert.pem", "-days", "2", "-subj", "/CN=127.0.0.1", "-addext",
-                        "subjectAltName=IP:127.0.0.1"}, &out, &err), 0) << err;
+                        "subjectAltName=IP:127.0.0.1"},
+                       &out, &err),
+            0)
+      << err;
   std::string cfg = dir.Write("hub.yaml", "server: {tls_cert: cert.pem, tls_key: key.pem}\nsources: []\n");
   testing::Hub hub(cfg, dir.path() + "/data");
   ASSERT_TRUE(hub.ok()) << hub.log();
@@ -189,8 +198,9 @@ TEST(Cli, ServesHttpsWithTheConfiguredCertificate) {
   std::string health = Curl({hub.base() + "/healthz"});
   EXPECT_NE(health.find("HTTP/1.1 200"), std::string::npos) << health;
   EXPECT_NE(health.find("Strict-Transport-Security: max-age=31536000"), std::string::npos) << health;
-  std::string login = Curl({"-H", "Content-Type: application/json", "-d",
-                            R"({"name":"admin","password":"correct horse battery staple"})", hub.base() + "/api/v1/login"});
+  std::string login =
+      Curl({"-H", "Content-Type: application/json", "-d",
+            R"({"name":"admin","password":"correct horse battery staple"})", hub.base() + "/api/v1/login"});
   EXPECT_NE(login.find("HttpOnly; SameSite=Strict; Max-Age=1209600; Secure"), std::string::npos) << login;
   std::string plain = "http://" + hub.base().substr(8) + "/healthz";
   EXPECT_EQ(Curl({plain}).find("HTTP/1.1 200"), std::string::npos) << "no clear text on the TLS port";
@@ -198,8 +208,10 @@ TEST(Cli, ServesHttpsWithTheConfiguredCertificate) {
   std::string bad = dir.Write("bad.yaml", "server: {tls_cert: cert.pem, tls_key: missing.pem}\nsources: []\n");
   Ran r = Coophub({"serve", "--config", bad, "--port", "0", "--data", dir.path() + "/data2"});
   EXPECT_EQ(r.rc, 2);
-  EXPECT_NE(r.err.find("cannot load the TLS certificate " + dir.path() + "/cert.pem and key " + dir.path() + "/missing.pem"),
-            std::string::npos) << r.err;
+  EXPECT_NE(
+      r.err.find("cannot load the TLS certificate " + dir.path() + "/cert.pem and key " + dir.path() + "/missing.pem"),
+      std::string::npos)
+      << r.err;
 }
 
 TEST(Cli, AFreshHubPrintsAOneTimeSetupLink) {
@@ -241,7 +253,8 @@ TEST(Cli, BehindAProxyEachClientIsItsForwardedAddress) {
                          {{"X-Forwarded-For", "203.0.113.50, " + client}, {"X-Forwarded-Proto", "https"}});
   };
   int status = 0;
-  for (int i = 0; i < 25 && status != 429; ++i) status = Login("198.51.100.1", "guess" + std::to_string(i), "wrong password 1").status;
+  for (int i = 0; i < 25 && status != 429; ++i)
+    status = Login("198.51.100.1", "guess" + std::to_string(i), "wrong password 1").status;
   EXPECT_EQ(status, 429) << "one client's guesses are limited";
   testing::Http other = Login("198.51.100.2", "admin", "correct horse battery staple");
   ASSERT_EQ(other.status, 200) << "another client behind the same proxy is not: " << other.body;

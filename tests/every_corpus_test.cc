@@ -34,8 +34,10 @@ TEST(EveryCorpus, EveryParserReadsOrRefusesEveryFile) {
     ++files;
 
     feed::ParseResult f = feed::Parse(text, "file://" + name);
-    if (f.feed) ++feeds;
-    else EXPECT_FALSE(f.error.empty()) << "rss refused " << name << " without saying why";
+    if (f.feed)
+      ++feeds;
+    else
+      EXPECT_FALSE(f.error.empty()) << "rss refused " << name << " without saying why";
 
     ical::ExpandOptions window{1577836800, 1893456000, 500};  // 2020 to 2030, 500 a rule
     ical::ParseResult c = ical::Parse(text, window);
@@ -48,8 +50,10 @@ TEST(EveryCorpus, EveryParserReadsOrRefusesEveryFile) {
         EXPECT_GE(r.line, 1) << name;
         return ++rows < 100000;
       });
-      if (!err) ++tables;
-      else EXPECT_FALSE(err->message.empty()) << "csv refused " << name << " without saying why";
+      if (!err)
+        ++tables;
+      else
+        EXPECT_FALSE(err->message.empty()) << "csv refused " << name << " without saying why";
     } else {
       EXPECT_FALSE(bad.message.empty()) << name;
     }

@@ -30,11 +30,15 @@ std::multiset<Row> Rows(const json& records) {
 TEST(Feeds, AtomAndIcsRoundTripThroughOurOwnConnectors) {
   TempDir dir;
   std::string demo = std::string(COOPHUB_SOURCE_DIR) + "/examples/demo/feeds/";
-  std::string cfg = dir.Write("hub.yaml", "sources:\n"
-                                          "  - id: news\n    plugin: rss\n    visibility: public\n"
-                                          "    config: {url: " + demo + "coop-news.xml}\n"
-                                          "  - id: cal\n    plugin: ical\n    visibility: members\n"
-                                          "    config: {url: " + demo + "coop-calendar.ics, window_future_days: 90}\n");
+  std::string cfg = dir.Write("hub.yaml",
+                              "sources:\n"
+                              "  - id: news\n    plugin: rss\n    visibility: public\n"
+                              "    config: {url: " +
+                                  demo +
+                                  "coop-news.xml}\n"
+                                  "  - id: cal\n    plugin: ical\n    visibility: members\n"
+                                  "    config: {url: " +
+                                  demo + "coop-calendar.ics, window_future_days: 90}\n");
   Hub hub(cfg, dir.path() + "/data");
   ASSERT_TRUE(hub.ok()) << hub.log();
   hub.WaitForRun("news");
@@ -84,7 +88,10 @@ TEST(Feeds, AtomAndIcsRoundTripThroughOurOwnConnectors) {
 TEST(Feeds, HostileRecordValuesCannotForgeEntries) {
   TempDir dir;
   const std::string forged = "https://x.example/\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:forged\r\nSUMMARY:Forged";
-  json hostile = {{"id", "h1"}, {"kind", "event"}, {"time", "2026-12-12T13:00:00Z"}, {"end", "2026-12-12T14:00:00Z"},
+  json hostile = {{"id", "h1"},
+                  {"kind", "event"},
+                  {"time", "2026-12-12T13:00:00Z"},
+                  {"end", "2026-12-12T14:00:00Z"},
                   {"title", "Meeting\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nSUMMARY:Forged</title><entry>"},
                   {"summary", "a\u0001b\u007f; c, d\\"},
                   {"url", forged},
@@ -93,8 +100,8 @@ TEST(Feeds, HostileRecordValuesCannotForgeEntries) {
   json line = {{"type", "RECORD"}, {"stream", "e"}, {"record", hostile}};
   std::string script = dir.Write("hostile.sh", "#!/bin/sh\ncat <<'EOF'\n" + line.dump() + "\nEOF\n");
   std::filesystem::permissions(script, std::filesystem::perms::owner_all);
-  std::string cfg = dir.Write("hub.yaml", "sources:\n  - id: evil\n    plugin: exec:" + script +
-                                          "\n    visibility: public\n    every: 1h\n");
+  std::string cfg = dir.Write(
+      "hub.yaml", "sources:\n  - id: evil\n    plugin: exec:" + script + "\n    visibility: public\n    every: 1h\n");
   Hub hub(cfg, dir.path() + "/data");
   ASSERT_TRUE(hub.ok()) << hub.log();
   ASSERT_EQ(hub.WaitForRun("evil")["records"], 1) << hub.log();

@@ -23,9 +23,14 @@ class CsvPlugin : public ::testing::Test {
  protected:
   SyncResult Sync(const json& config) { return hub_.Sync("ledger", "csv", config); }
   json LedgerConfig(const std::string& file) {
-    return {{"url", file}, {"delimiter", ";"}, {"kind", "transaction"}, {"time_format", "%d/%m/%Y"},
-            {"currency", "EUR"}, {"decimal_comma", true},
-            {"columns", {{"id", "Ref"}, {"time", "Date"}, {"title", "Label"}, {"amount", "Amount"}, {"tags", "Category"}}}};
+    return {
+        {"url", file},
+        {"delimiter", ";"},
+        {"kind", "transaction"},
+        {"time_format", "%d/%m/%Y"},
+        {"currency", "EUR"},
+        {"decimal_comma", true},
+        {"columns", {{"id", "Ref"}, {"time", "Date"}, {"title", "Label"}, {"amount", "Amount"}, {"tags", "Category"}}}};
   }
 
   testing::ScratchHub hub_;
@@ -48,14 +53,19 @@ TEST_F(CsvPlugin, MapsALedgerIntoTransactions) {
 }
 
 TEST_F(CsvPlugin, BadRowFailsTheRunNamingFileAndLine) {
-  std::string file = dir_.Write("ledger.csv", std::string(kLedger) + "T-4;08/11/2026;Lunch\nT-5;09/11/2026;Books;-20,00;office\n");
+  std::string file =
+      dir_.Write("ledger.csv", std::string(kLedger) + "T-4;08/11/2026;Lunch\nT-5;09/11/2026;Books;-20,00;office\n");
   SyncResult r = Sync(LedgerConfig(file));
   EXPECT_EQ(r.run.outcome, RunResult::Outcome::kConnectorError);
-  EXPECT_EQ(r.run.message, "file://" + file + " line 5: 3 fields where the header has 5 (set on_bad_row: skip to skip such rows)");
+  EXPECT_EQ(r.run.message,
+            "file://" + file + " line 5: 3 fields where the header has 5 (set on_bad_row: skip to skip such rows)");
 }
 
 TEST_F(CsvPlugin, SkippedRowsAreLoggedAndTheRestKept) {
-  std::string file = dir_.Write("ledger.csv", std::string(kLedger) + "T-4;08/11/2026;Lunch\nT-5;31/02/2026x;Books;-20,00;office\nT-6;09/11/2026;Books;-20,00;office\n");
+  std::string file =
+      dir_.Write("ledger.csv",
+                 std::string(kLedger) +
+                     "T-4;08/11/2026;Lunch\nT-5;31/02/2026x;Books;-20,00;office\nT-6;09/11/2026;Books;-20,00;office\n");
   json cfg = LedgerConfig(file);
   cfg["on_bad_row"] = "skip";
   SyncResult r = Sync(cfg);
@@ -64,7 +74,9 @@ TEST_F(CsvPlugin, SkippedRowsAreLoggedAndTheRestKept) {
   std::string log;
   for (const auto& l : store_->RunLogs(r.run_id).value()) log += l.message + "\n";
   EXPECT_NE(log.find("line 5: 3 fields where the header has 5"), std::string::npos) << log;
-  EXPECT_NE(log.find("line 6: column \"Date\": \"31/02/2026x\" is not a time in the format %d/%m/%Y"), std::string::npos) << log;
+  EXPECT_NE(log.find("line 6: column \"Date\": \"31/02/2026x\" is not a time in the format %d/%m/%Y"),
+            std::string::npos)
+      << log;
   EXPECT_NE(log.find("2 bad rows skipped"), std::string::npos) << log;
 }
 
@@ -94,7 +106,9 @@ TEST_F(CsvPlugin, RowsRemovedFromTheFileAreDeleted) {
 // RFC 4180: a quote inside an unquoted field is a bad row (failed, or skipped with the
 // rest read on); lenient_quotes takes it as written.
 TEST_F(CsvPlugin, AStrayQuoteIsABadRowUnlessLenient) {
-  std::string file = dir_.Write("ledger.csv", std::string(kLedger) + "T-4;08/11/2026;Screen 27\";-150,00;office\nT-5;09/11/2026;Books;-20,00;office\n");
+  std::string file =
+      dir_.Write("ledger.csv", std::string(kLedger) +
+                                   "T-4;08/11/2026;Screen 27\";-150,00;office\nT-5;09/11/2026;Books;-20,00;office\n");
   SyncResult strict = Sync(LedgerConfig(file));
   EXPECT_EQ(strict.run.outcome, RunResult::Outcome::kConnectorError);
   EXPECT_NE(strict.run.message.find("line 5: a quote inside a field that is not quoted"), std::string::npos)
@@ -132,8 +146,9 @@ TEST_F(CsvPlugin, WrongEncodingIsNamed) {
   std::string file = dir_.Write("latin.csv", "name\ncaf\xe9\n");
   SyncResult r = Sync({{"url", file}});
   EXPECT_EQ(r.run.outcome, RunResult::Outcome::kConnectorError);
-  EXPECT_EQ(r.run.message, "file://" + file + " line 2: not valid UTF-8 at byte 8: set encoding to the file's own "
-                           "(often latin1 or windows-1252 for spreadsheet exports)");
+  EXPECT_EQ(r.run.message, "file://" + file +
+                               " line 2: not valid UTF-8 at byte 8: set encoding to the file's own "
+                               "(often latin1 or windows-1252 for spreadsheet exports)");
   SyncResult fixed = Sync({{"url", file}, {"encoding", "latin1"}});
   ASSERT_TRUE(fixed.ok()) << fixed.run.message;
   EXPECT_EQ(hub_.Records()[0]["data"]["name"], "caf\xc3\xa9");
@@ -168,7 +183,8 @@ TEST(IcalPlugin, EventsRemovedFromTheCalendarAreDeleted) {
     return std::string("BEGIN:VEVENT\r\nUID:") + uid + "\r\nSUMMARY:" + summary +
            "\r\nDTSTART:20261210T100000Z\r\nDTEND:20261210T110000Z\r\nEND:VEVENT\r\n";
   };
-  std::string file = hub.dir().Write("cal.ics", cal(event("a", "Kept") + event("b", "Changed") + event("c", "Deleted")));
+  std::string file =
+      hub.dir().Write("cal.ics", cal(event("a", "Kept") + event("b", "Changed") + event("c", "Deleted")));
   json config = {{"url", file}, {"window_past_days", 3650}};
   ASSERT_TRUE(hub.Sync("cal", "ical", config).ok());
   ASSERT_EQ(hub.Records().size(), 3u);

@@ -79,8 +79,8 @@ class ToolServer {
   int port_ = 0;
   std::thread thread_;
   std::mutex mu_;
-  Handler handler_;          // guarded by mu_
-  std::vector<Seen> seen_;   // guarded by mu_
+  Handler handler_;         // guarded by mu_
+  std::vector<Seen> seen_;  // guarded by mu_
 };
 
 // A recorded response from tests/fixtures/http-json, or a 404 naming the missing file.
@@ -123,7 +123,8 @@ TEST_F(HttpJsonTools, LoomioThreadsAndPollsAsDecisions) {
       return File("loomio/polls-from" + r.Param("from") + ".json");
     return {404, "{}"};
   });
-  json cfg = {{"manifest", "loomio"}, {"base_url", server_.Url()}, {"api_key", "k3y"}, {"group_id", 7}, {"page_size", 2}};
+  json cfg = {
+      {"manifest", "loomio"}, {"base_url", server_.Url()}, {"api_key", "k3y"}, {"group_id", 7}, {"page_size", 2}};
   SyncResult a = Sync(cfg);
   ASSERT_TRUE(a.ok()) << a.run.message;
   EXPECT_EQ(a.received, 5);  // 3 threads over two pages, 2 polls
@@ -155,7 +156,8 @@ TEST_F(HttpJsonTools, DiscourseLatestTopicsAsMessages) {
   bool later = false;
   server_.Handle([&](const Seen& r) -> Reply {
     if (r.Header("Api-Key") != "d1sc" || r.Header("Api-Username") != "system")
-      return {403, R"({"errors":["You are not permitted to view the requested resource."],"error_type":"invalid_access"})"};
+      return {403,
+              R"({"errors":["You are not permitted to view the requested resource."],"error_type":"invalid_access"})"};
     if (r.path == "/latest.json" && r.Param("order") == "activity")
       return File(later ? "discourse/latest-later.json" : "discourse/latest-page0.json");
     if (r.path == "/latest" && r.Param("page") == "1" && !later) return File("discourse/latest-page1.json");
@@ -186,12 +188,14 @@ TEST_F(HttpJsonTools, DiscourseLatestTopicsAsMessages) {
 TEST_F(HttpJsonTools, MastodonStatusesAsPosts) {
   server_.Handle([&](const Seen& r) -> Reply {
     if (r.Header("Authorization") != "Bearer m4st") return {401, R"({"error":"The access token is invalid"})"};
-    if (r.path != "/api/v1/accounts/109/statuses" || r.Param("limit") != "40") return {404, R"({"error":"Record not found"})"};
+    if (r.path != "/api/v1/accounts/109/statuses" || r.Param("limit") != "40")
+      return {404, R"({"error":"Record not found"})"};
     // Mastodon's links keep limit and the filters, and drop since_id.
-    std::string next = "<" + server_.Url("/api/v1/accounts/109/statuses?exclude_replies=true&limit=40&max_id=113199000000000002") +
-                       ">; rel=\"next\", <" +
-                       server_.Url("/api/v1/accounts/109/statuses?exclude_replies=true&limit=40&min_id=113199000000000003") +
-                       ">; rel=\"prev\"";
+    std::string next =
+        "<" + server_.Url("/api/v1/accounts/109/statuses?exclude_replies=true&limit=40&max_id=113199000000000002") +
+        ">; rel=\"next\", <" +
+        server_.Url("/api/v1/accounts/109/statuses?exclude_replies=true&limit=40&min_id=113199000000000003") +
+        ">; rel=\"prev\"";
     if (!r.Param("since_id").empty()) return File("mastodon/statuses-since.json");
     if (r.Param("max_id") == "113199000000000002") return File("mastodon/statuses-page2.json");
     return File("mastodon/statuses-page1.json", {{"Link", next}});
@@ -223,15 +227,17 @@ TEST_F(HttpJsonTools, MastodonStatusesAsPosts) {
 TEST_F(HttpJsonTools, GiteaIssuesAsTasksRetryingA429) {
   int throttled = 0;
   server_.Handle([&](const Seen& r) -> Reply {
-    if (r.Header("Authorization") != "token g1t") return {401, R"({"message":"token is required","url":"https://forge.example/api/swagger"})"};
+    if (r.Header("Authorization") != "token g1t")
+      return {401, R"({"message":"token is required","url":"https://forge.example/api/swagger"})"};
     if (r.path != "/api/v1/repos/pedal/website/issues" || r.Param("state") != "all" || r.Param("type") != "issues")
       return {404, R"({"errors":null,"message":"not found","url":"https://forge.example/api/swagger"})"};
     if (throttled++ == 0) return {429, R"({"message":"rate limit"})", {{"Retry-After", "0"}}};
     if (!r.Param("since").empty()) return File("gitea/issues-since.json", {{"X-Total-Count", "1"}});
     return File("gitea/issues-page" + r.Param("page") + ".json", {{"X-Total-Count", "3"}});
   });
-  json cfg = {{"manifest", "gitea"}, {"base_url", server_.Url()}, {"owner", "pedal"}, {"repo", "website"},
-              {"token", "g1t"}, {"page_size", 2}};
+  json cfg = {{"manifest", "gitea"}, {"base_url", server_.Url()},
+              {"owner", "pedal"},    {"repo", "website"},
+              {"token", "g1t"},      {"page_size", 2}};
   SyncResult a = Sync(cfg);
   ASSERT_TRUE(a.ok()) << a.run.message;
   EXPECT_EQ(a.received, 3);
@@ -263,11 +269,15 @@ TEST_F(HttpJsonTools, GiteaIssuesAsTasksRetryingA429) {
 TEST_F(HttpJsonTools, WordpressPostsFollowTheLinkHeader) {
   server_.Handle([&](const Seen& r) -> Reply {
     if (r.path != "/wp-json/wp/v2/posts" || r.Param("_embed") != "author")
-      return {404, R"({"code":"rest_no_route","message":"No route was found matching the URL and request method.","data":{"status":404}})"};
-    if (!r.Param("modified_after").empty()) return File("wordpress/posts-modified.json", {{"X-WP-Total", "1"}, {"X-WP-TotalPages", "1"}});
+      return {
+          404,
+          R"({"code":"rest_no_route","message":"No route was found matching the URL and request method.","data":{"status":404}})"};
+    if (!r.Param("modified_after").empty())
+      return File("wordpress/posts-modified.json", {{"X-WP-Total", "1"}, {"X-WP-TotalPages", "1"}});
     std::string base = server_.Url("/wp-json/wp/v2/posts?per_page=100&orderby=id&order=asc&_embed=author");
     if (r.Param("page") == "2")
-      return File("wordpress/posts-page2.json", {{"X-WP-Total", "3"}, {"X-WP-TotalPages", "2"}, {"Link", "<" + base + ">; rel=\"prev\""}});
+      return File("wordpress/posts-page2.json",
+                  {{"X-WP-Total", "3"}, {"X-WP-TotalPages", "2"}, {"Link", "<" + base + ">; rel=\"prev\""}});
     return File("wordpress/posts-page1.json",
                 {{"X-WP-Total", "3"}, {"X-WP-TotalPages", "2"}, {"Link", "<" + base + "&page=2>; rel=\"next\""}});
   });
@@ -300,13 +310,17 @@ TEST_F(HttpJsonTools, OpenCollectiveGraphqlTransactionsAndExpenses) {
       return {400, R"({"errors":[{"message":"Must provide query string."}]})"};
     const json& v = q["variables"];
     if (v.value("slug", "") != "pedal-coop")
-      return {200, R"({"errors":[{"message":"Account Not Found","extensions":{"code":"NotFound"}}],"data":{"transactions":null}})"};
+      return {
+          200,
+          R"({"errors":[{"message":"Account Not Found","extensions":{"code":"NotFound"}}],"data":{"transactions":null}})"};
     bool tx = q["query"].get<std::string>().find("transactions(") != std::string::npos;
     std::string which = tx ? "transactions" : "expenses";
     if (v.contains("dateFrom")) return File("opencollective/" + which + "-datefrom.json");
     return File("opencollective/" + which + "-offset" + std::to_string(v.value("offset", -1)) + ".json");
   });
-  json cfg = {{"manifest", "opencollective"}, {"base_url", server_.Url("/graphql/v2")}, {"slug", "pedal-coop"},
+  json cfg = {{"manifest", "opencollective"},
+              {"base_url", server_.Url("/graphql/v2")},
+              {"slug", "pedal-coop"},
               {"page_size", 2}};
   SyncResult a = Sync(cfg);
   ASSERT_TRUE(a.ok()) << a.run.message;
@@ -351,12 +365,16 @@ TEST_F(HttpJsonTools, FailuresSayWhatWentWrongAndKeepWhatWasStored) {
   json cfg = {{"manifest", "wordpress"}, {"base_url", server_.Url()}, {"max_attempts", 1}};
   ASSERT_TRUE(Sync(cfg).ok());
   ASSERT_EQ(Count("posts"), 2u);
-  std::string url = server_.Url("/wp-json/wp/v2/posts?_embed=author&order=asc&orderby=id&per_page=100&modified_after=2026-11-12T07%3A55%3A00");
+  std::string url = server_.Url(
+      "/wp-json/wp/v2/posts?_embed=author&order=asc&orderby=id&per_page=100&modified_after=2026-11-12T07%3A55%3A00");
   struct Case {
     std::string mode, start;
   } cases[] = {
-      {"html", "the response from " + url + " is not JSON (Content-Type application/json; charset=utf-8): it begins \"<!doctype html>"},
-      {"moved", "the response from " + url + " is not what manifest \"wordpress\" expects: stream \"posts\" looks for a list of records at the top level and found an object"},
+      {"html", "the response from " + url +
+                   " is not JSON (Content-Type application/json; charset=utf-8): it begins \"<!doctype html>"},
+      {"moved", "the response from " + url +
+                    " is not what manifest \"wordpress\" expects: stream \"posts\" looks for a list of records at the "
+                    "top level and found an object"},
       {"500", "HTTP 500 from " + url + ": the service is busy or failing; the hub will retry later"},
       {"401", "HTTP 401 from " + url + ": the credentials were refused; create an application password"},
   };
@@ -372,7 +390,8 @@ TEST_F(HttpJsonTools, FailuresSayWhatWentWrongAndKeepWhatWasStored) {
   }
   EXPECT_EQ(Count("posts"), 2u) << "failed syncs lose nothing stored";
 
-  SyncResult unreachable = Sync({{"manifest", "wordpress"}, {"max_attempts", 1},
+  SyncResult unreachable = Sync({{"manifest", "wordpress"},
+                                 {"max_attempts", 1},
                                  {"base_url", "http://127.0.0.1:" + std::to_string(testing::FreePort())}});
   EXPECT_TRUE(unreachable.run.retryable) << unreachable.run.message;
   EXPECT_NE(unreachable.run.message.find("127.0.0.1"), std::string::npos) << unreachable.run.message;
@@ -391,7 +410,8 @@ TEST_F(HttpJsonTools, CheckFetchesTheFirstPageAndNamesTheFix) {
     return File("gitea/issues-page1.json");
   });
   auto Check = [&](const std::string& token, std::string* out, std::string* err) {
-    json cfg = {{"manifest", "gitea"}, {"base_url", server_.Url()}, {"owner", "pedal"}, {"repo", "website"}, {"token", token}};
+    json cfg = {
+        {"manifest", "gitea"}, {"base_url", server_.Url()}, {"owner", "pedal"}, {"repo", "website"}, {"token", token}};
     return testing::RunCommand({COOPHUB_BINARY, "check", "http-json", "--config", cfg.dump()}, out, err);
   };
   std::string out, err;

@@ -33,7 +33,8 @@ sources:
   - id: news
     plugin: rss
     visibility: public
-    config: {url: )" + DemoFeed("coop-news.xml") + R"(}
+    config: {url: )" + DemoFeed("coop-news.xml") +
+                                              R"(}
   - id: crashy
     plugin: )" + FixturePlugin("crash") + R"(
   - id: stuck
@@ -52,7 +53,8 @@ sources:
   EXPECT_EQ(crashy["freshness"], "stale");
   EXPECT_NE(crashy["last_run"]["message"].get<std::string>().find("SIGSEGV"), std::string::npos) << crashy.dump();
   EXPECT_EQ(crashy["records"], 2) << "records committed before the crash are kept";
-  EXPECT_NE(stuck["last_run"]["message"].get<std::string>().find("limits.heartbeat"), std::string::npos) << stuck.dump();
+  EXPECT_NE(stuck["last_run"]["message"].get<std::string>().find("limits.heartbeat"), std::string::npos)
+      << stuck.dump();
 
   json list = hub.Get("/api/v1/records?source=news&limit=2").Json();
   ASSERT_EQ(list["items"].size(), 2u);
@@ -135,8 +137,8 @@ TEST(Hub, BadRequestsGetProblemDetails) {
 // records, each an event with its seq; an anonymous one sees none of these members' records.
 TEST(Hub, ChangeFeedStreamsOverHttp) {
   TempDir dir;
-  std::string cfg = dir.Write("hub.yaml", "sources:\n  - id: n\n    plugin: " + FixturePlugin("count") +
-                                              "\n    config: {count: 3}\n");
+  std::string cfg = dir.Write(
+      "hub.yaml", "sources:\n  - id: n\n    plugin: " + FixturePlugin("count") + "\n    config: {count: 3}\n");
   Hub hub(cfg, dir.path() + "/data");
   ASSERT_TRUE(hub.ok()) << hub.log();
   hub.WaitForRun("n");
@@ -159,7 +161,8 @@ TEST(Hub, ChangeFeedStreamsOverHttp) {
 TEST(Hub, PluginsAndCheckBeforeSaving) {
   TempDir dir;
   std::string feeds = std::string(COOPHUB_SOURCE_DIR) + "/examples/demo/feeds";
-  std::string cfg = dir.Write("hub.yaml", "api_sources: {file_roots: [" + feeds + ", " + dir.path() + "]}\nsources: []\n");
+  std::string cfg =
+      dir.Write("hub.yaml", "api_sources: {file_roots: [" + feeds + ", " + dir.path() + "]}\nsources: []\n");
   Hub hub(cfg, dir.path() + "/data");
   ASSERT_TRUE(hub.ok()) << hub.log();
   json plugins = hub.Get("/api/v1/plugins").Json()["items"];
@@ -177,14 +180,17 @@ TEST(Hub, PluginsAndCheckBeforeSaving) {
   ASSERT_EQ(ok.status, 200) << ok.body;
   EXPECT_TRUE(ok.Json()["ok"].get<bool>()) << ok.body;
   EXPECT_NE(ok.Json()["message"].get<std::string>().find("rss20"), std::string::npos) << ok.body;
-  testing::Http missing = hub.Post("/api/v1/sources/check", json{{"plugin", "rss"}, {"config", {{"url", "file://" + dir.path() + "/none.xml"}}}}.dump());
+  testing::Http missing =
+      hub.Post("/api/v1/sources/check",
+               json{{"plugin", "rss"}, {"config", {{"url", "file://" + dir.path() + "/none.xml"}}}}.dump());
   ASSERT_EQ(missing.status, 200) << missing.body;
   EXPECT_FALSE(missing.Json()["ok"].get<bool>());
   EXPECT_NE(missing.Json()["message"].get<std::string>().find("none.xml"), std::string::npos) << missing.body;
   testing::Http unfit = hub.Post("/api/v1/sources/check", json{{"plugin", "rss"}, {"config", {{"urls", feed}}}}.dump());
   EXPECT_EQ(unfit.status, 400);
   EXPECT_NE(unfit.body.find("config.url: required"), std::string::npos) << unfit.body;
-  testing::Http exec = hub.Post("/api/v1/sources/check", json{{"plugin", "exec:/bin/sh"}, {"config", json::object()}}.dump());
+  testing::Http exec =
+      hub.Post("/api/v1/sources/check", json{{"plugin", "exec:/bin/sh"}, {"config", json::object()}}.dump());
   EXPECT_EQ(exec.status, 400) << "no program runs from the API: " << exec.body;
   EXPECT_EQ(hub.Get("/api/v1/records").Json()["items"].size(), 0u) << "a check stores nothing";
 }
@@ -200,13 +206,18 @@ TEST(Hub, SourcesMadeThroughTheApiKeepTheirSecretsSecret) {
   TempDir dir;
   std::string feeds = std::string(COOPHUB_SOURCE_DIR) + "/examples/demo/feeds";
   std::string feed = "file://" + feeds + "/coop-news.xml";
-  std::string cfg = dir.Write("hub.yaml", "api_sources: {file_roots: [" + feeds + "]}\n"
-                                          "sources:\n  - id: from-file\n    plugin: rss\n    config: {url: " + feed + "}\n");
+  std::string cfg = dir.Write("hub.yaml", "api_sources: {file_roots: [" + feeds +
+                                              "]}\n"
+                                              "sources:\n  - id: from-file\n    plugin: rss\n    config: {url: " +
+                                              feed + "}\n");
   const std::string secret = "Bearer s3cret-value-42";
   {
     Hub hub(cfg, dir.path() + "/data");
     ASSERT_TRUE(hub.ok()) << hub.log();
-    json create = {{"id", "news2"}, {"plugin", "rss"}, {"every", "1h"}, {"visibility", "public"},
+    json create = {{"id", "news2"},
+                   {"plugin", "rss"},
+                   {"every", "1h"},
+                   {"visibility", "public"},
                    {"config", {{"url", feed}, {"auth_header", secret}}}};
     testing::Http made = hub.Post("/api/v1/sources", create.dump());
     ASSERT_EQ(made.status, 201) << made.body;
@@ -227,7 +238,8 @@ TEST(Hub, SourcesMadeThroughTheApiKeepTheirSecretsSecret) {
     EXPECT_EQ(hub.Post("/api/v1/sources", create.dump()).status, 400) << "no program runs from the API";
     EXPECT_EQ(hub.Get("/api/v1/sources/news3").status, 404) << "nothing half-made";
 
-    testing::Http patched = hub.Send("PATCH", "/api/v1/sources/news2", json{{"config", {{"url", feed}}}, {"every", "2h"}}.dump());
+    testing::Http patched =
+        hub.Send("PATCH", "/api/v1/sources/news2", json{{"config", {{"url", feed}}}, {"every", "2h"}}.dump());
     ASSERT_EQ(patched.status, 200) << patched.body;
     EXPECT_EQ(patched.Json()["secrets_set"], json::array({"auth_header"})) << "left out, a secret keeps its value";
     EXPECT_EQ(patched.Json()["every_s"], 7200);
@@ -256,7 +268,9 @@ TEST(Hub, SourcesMadeThroughTheApiKeepTheirSecretsSecret) {
   EXPECT_EQ(kept["secrets_set"], json::array({"auth_header"})) << kept.dump();
   EXPECT_EQ(kept["every_s"], 7200);
   std::string out, err;
-  EXPECT_EQ(testing::RunCommand({COOPHUB_BINARY, "sync", "news2", "--config", cfg, "--data", dir.path() + "/data"}, &out, &err), 0)
+  EXPECT_EQ(testing::RunCommand({COOPHUB_BINARY, "sync", "news2", "--config", cfg, "--data", dir.path() + "/data"},
+                                &out, &err),
+            0)
       << "the command line knows API sources too: " << err;
   EXPECT_NE(out.find("synced news2"), std::string::npos) << out;
   EXPECT_EQ(again.Send("DELETE", "/api/v1/sources/news2", "").status, 204);
@@ -266,9 +280,10 @@ TEST(Hub, SourcesMadeThroughTheApiKeepTheirSecretsSecret) {
 
 TEST(Hub, NeverRunsMoreSyncsAtOnceThanAllowed) {
   TempDir dir;
-  std::string slow = "    plugin: " + FixturePlugin("count") + "\n    config: {count: 300, state_every: 50, pause_ms: 40}\n";
-  std::string cfg = dir.Write("hub.yaml", "scheduler: {max_concurrent_runs: 1, jitter: 1s}\nsources:\n  - id: a\n" + slow +
-                                              "  - id: b\n" + slow + "  - id: c\n" + slow);
+  std::string slow =
+      "    plugin: " + FixturePlugin("count") + "\n    config: {count: 300, state_every: 50, pause_ms: 40}\n";
+  std::string cfg = dir.Write("hub.yaml", "scheduler: {max_concurrent_runs: 1, jitter: 1s}\nsources:\n  - id: a\n" +
+                                              slow + "  - id: b\n" + slow + "  - id: c\n" + slow);
   Hub hub(cfg, dir.path() + "/data");
   ASSERT_TRUE(hub.ok()) << hub.log();
   EXPECT_EQ(hub.GetAnon("/api/v1/sources").status, 401) << "source health is for signed-in members";
@@ -296,13 +311,15 @@ OnDisk ReadStore(const std::string& db_path) {
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) return d;
   sqlite3_stmt* st = nullptr;
-  sqlite3_prepare_v2(db, "SELECT COUNT(*), MAX(CAST(id AS INTEGER)) FROM records WHERE source='count'", -1, &st, nullptr);
+  sqlite3_prepare_v2(db, "SELECT COUNT(*), MAX(CAST(id AS INTEGER)) FROM records WHERE source='count'", -1, &st,
+                     nullptr);
   if (sqlite3_step(st) == SQLITE_ROW) {
     d.records = sqlite3_column_int64(st, 0);
     d.max_n = sqlite3_column_int64(st, 1);
   }
   sqlite3_finalize(st);
-  sqlite3_prepare_v2(db, "SELECT json_extract(state, '$.upto') FROM stream_state WHERE source='count'", -1, &st, nullptr);
+  sqlite3_prepare_v2(db, "SELECT json_extract(state, '$.upto') FROM stream_state WHERE source='count'", -1, &st,
+                     nullptr);
   if (sqlite3_step(st) == SQLITE_ROW) d.upto = sqlite3_column_int64(st, 0);
   sqlite3_finalize(st);
   sqlite3_close(db);
@@ -338,7 +355,8 @@ sources:
     sqlite3* db = nullptr;
     sqlite3_open_v2((data + "/coophub.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
     sqlite3_stmt* st = nullptr;
-    sqlite3_prepare_v2(db, "SELECT records FROM sync_runs WHERE source='count' ORDER BY id DESC LIMIT 1", -1, &st, nullptr);
+    sqlite3_prepare_v2(db, "SELECT records FROM sync_runs WHERE source='count' ORDER BY id DESC LIMIT 1", -1, &st,
+                       nullptr);
     ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
     EXPECT_EQ(sqlite3_column_int64(st, 0), killed.records) << "the run counts what was committed with it";
     sqlite3_finalize(st);
@@ -355,7 +373,8 @@ sources:
   sqlite3* db = nullptr;
   sqlite3_open_v2((data + "/coophub.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
   sqlite3_stmt* st = nullptr;
-  sqlite3_prepare_v2(db, "SELECT json_extract(json, '$.data.resumed_from') FROM records WHERE source='count' AND id='3000'",
+  sqlite3_prepare_v2(db,
+                     "SELECT json_extract(json, '$.data.resumed_from') FROM records WHERE source='count' AND id='3000'",
                      -1, &st, nullptr);
   ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
   EXPECT_EQ(sqlite3_column_int64(st, 0), killed.upto) << "the second run started from the last committed state";

@@ -17,7 +17,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-
 std::string PgBin() {
   glob_t g{};
   std::string bin;
@@ -42,13 +41,29 @@ class PgServer {
     chown(data_.c_str(), pw->pw_uid, pw->pw_gid);
     std::string out, err;
     if (testing::RunCommand({"runuser", "-u", "postgres", "--", bin + "/initdb", "-D", data_, "-A", "trust", "-U",
-                             "postgres", "--no-sync", "-E", "UTF8"}, &out, &err) != 0) {
+                             "postgres", "--no-sync", "-E", "UTF8"},
+                            &out, &err) != 0) {
       why_ = "initdb failed: " + err;
       return;
     }
     SpawnOptions o;
-    o.argv = {"runuser", "-u", "postgres", "--", bin + "/postgres", "-D", data_, "-p", std::to_string(port_),
-              "-k", data_, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "TimeZone=UTC"};
+    o.argv = {"runuser",
+              "-u",
+              "postgres",
+              "--",
+              bin + "/postgres",
+              "-D",
+              data_,
+              "-p",
+              std::to_string(port_),
+              "-k",
+              data_,
+              "-c",
+              "listen_addresses=127.0.0.1",
+              "-c",
+              "fsync=off",
+              "-c",
+              "TimeZone=UTC"};
     if (!proc_.Start(o).ok()) return;
     proc_.CloseStdin();
     for (int i = 0; i < 300 && PQping(Conninfo().c_str()) != PQPING_OK; ++i) poll(nullptr, 0, 50);  // at most 15 s
@@ -62,12 +77,15 @@ class PgServer {
   }
   bool ready() const { return ready_; }
   const std::string& why() const { return why_; }
-  std::string Conninfo() const { return "host=127.0.0.1 port=" + std::to_string(port_) + " dbname=postgres user=postgres"; }
+  std::string Conninfo() const {
+    return "host=127.0.0.1 port=" + std::to_string(port_) + " dbname=postgres user=postgres";
+  }
   // Runs SQL; returns libpq's error message, "" on success.
   std::string Exec(const std::string& sql) const {
     PGconn* c = PQconnectdb(Conninfo().c_str());
     PGresult* r = PQexec(c, sql.c_str());
-    std::string err = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK ? "" : PQerrorMessage(c);
+    std::string err =
+        PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK ? "" : PQerrorMessage(c);
     PQclear(r);
     PQfinish(c);
     return err;
@@ -88,11 +106,15 @@ TEST(Postgres, ReadsRowsIncrementallyPastTheCursor) {
                     "issued date, write_date timestamptz);"
                     "INSERT INTO invoices VALUES (1, 'Bakery Co-op', 1200.00, '2026-11-02', '2026-11-02 09:00Z'),"
                     "(2, 'Garden Co-op', 480.50, '2026-11-05', '2026-11-05 09:00Z'),"
-                    "(3, 'Radio Co-op', 99.90, '2026-11-05', '2026-11-05 09:00Z');"), "");
+                    "(3, 'Radio Co-op', 99.90, '2026-11-05', '2026-11-05 09:00Z');"),
+            "");
   json config = {{"conninfo", pg.Conninfo()},
-                 {"query", "SELECT id, client, total, issued, write_date FROM invoices "
-                           "WHERE write_date > $1::timestamptz ORDER BY write_date, id"},
-                 {"cursor_column", "write_date"}, {"kind", "transaction"}, {"currency", "EUR"},
+                 {"query",
+                  "SELECT id, client, total, issued, write_date FROM invoices "
+                  "WHERE write_date > $1::timestamptz ORDER BY write_date, id"},
+                 {"cursor_column", "write_date"},
+                 {"kind", "transaction"},
+                 {"currency", "EUR"},
                  {"columns", {{"id", "id"}, {"title", "client"}, {"amount", "total"}, {"time", "issued"}}}};
   SyncResult first = hub.Sync("erp", "postgres", config);
   ASSERT_TRUE(first.ok()) << first.run.message;
@@ -107,7 +129,8 @@ TEST(Postgres, ReadsRowsIncrementallyPastTheCursor) {
   EXPECT_EQ(hub.store().LoadState("erp").value()["rows"]["cursor"], "2026-11-05 09:00:00+00");
 
   ASSERT_EQ(pg.Exec("INSERT INTO invoices VALUES (4, 'Book Co-op', 15.00, '2026-11-20', '2026-11-20 09:00Z');"
-                    "UPDATE invoices SET total = 1250.00, write_date = '2026-11-21 09:00Z' WHERE id = 1;"), "");
+                    "UPDATE invoices SET total = 1250.00, write_date = '2026-11-21 09:00Z' WHERE id = 1;"),
+            "");
   SyncResult second = hub.Sync("erp", "postgres", config);
   ASSERT_TRUE(second.ok()) << second.run.message;
   EXPECT_EQ(second.received, 2) << "only the rows written since the last cursor";
@@ -133,7 +156,8 @@ TEST(Postgres, ErrorsNameWhatToFix) {
   ASSERT_TRUE(pg.ready()) << pg.why();
   ASSERT_EQ(pg.Exec("CREATE TABLE members(id int, name text, joined date);"), "");
   std::string out, err;
-  json bad_column = {{"conninfo", pg.Conninfo()}, {"query", "SELECT id, name FROM members"}, {"columns", {{"time", "joined_on"}}}};
+  json bad_column = {
+      {"conninfo", pg.Conninfo()}, {"query", "SELECT id, name FROM members"}, {"columns", {{"time", "joined_on"}}}};
   EXPECT_EQ(testing::RunCommand({COOPHUB_BINARY, "check", "postgres", "--config", bad_column.dump()}, &out, &err), 1);
   EXPECT_NE(err.find("config.columns.time: the query returns no column \"joined_on\""), std::string::npos) << err;
 
@@ -142,11 +166,13 @@ TEST(Postgres, ErrorsNameWhatToFix) {
   EXPECT_NE(bad_sql.run.message.find("the query failed: ERROR:  column \"nope\" does not exist"), std::string::npos)
       << bad_sql.run.message;
 
-  SyncResult no_server = hub.Sync("m", "postgres", {{"conninfo", "host=127.0.0.1 port=1 dbname=x user=y"},
-                                                    {"password", "${env:HOME}"}, {"query", "SELECT 1"}});
+  SyncResult no_server = hub.Sync(
+      "m", "postgres",
+      {{"conninfo", "host=127.0.0.1 port=1 dbname=x user=y"}, {"password", "${env:HOME}"}, {"query", "SELECT 1"}});
   EXPECT_EQ(no_server.run.outcome, RunResult::Outcome::kConnectorError);
   EXPECT_NE(no_server.run.message.find("cannot connect to PostgreSQL (host=127.0.0.1 port=1 dbname=x user=y)"),
-            std::string::npos) << no_server.run.message;
+            std::string::npos)
+      << no_server.run.message;
   EXPECT_TRUE(no_server.run.retryable);
 }
 

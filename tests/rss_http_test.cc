@@ -42,8 +42,10 @@ class FeedServer {
     });
     srv_.Get("/latin1.xml", [](const httplib::Request&, httplib::Response& res) {
       // No XML declaration: only the header names the encoding. "Caf\xe9" is latin-1.
-      res.set_content("<rss version=\"2.0\"><channel><item><guid>c</guid><title>Caf\xe9 co-op</title>"
-                      "</item></channel></rss>", "text/xml; charset=iso-8859-1");
+      res.set_content(
+          "<rss version=\"2.0\"><channel><item><guid>c</guid><title>Caf\xe9 co-op</title>"
+          "</item></channel></rss>",
+          "text/xml; charset=iso-8859-1");
     });
     srv_.Get("/page.html", [](const httplib::Request&, httplib::Response& res) {
       res.set_content("<html><head><title>Coop</title></head><body>Hi</body></html>", "text/html");
@@ -123,8 +125,12 @@ TEST_F(RssHttp, FailuresSayWhatToDoAndKeepWhatWasStored) {
   } cases[] = {
       {"/missing.xml", "HTTP 404 from " + server_.Url("/missing.xml") + ": there is nothing at this address", false},
       {"/broken", "HTTP 503 from " + server_.Url("/broken") + ": the server is busy or failing", true},
-      {"/private.xml", "HTTP 401 from " + server_.Url("/private.xml") + ": the server refused access; a private document needs auth_header", false},
-      {"/page.html", server_.Url("/page.html") + ": not a feed: the document's root element is <html>; this is a web page", false},
+      {"/private.xml",
+       "HTTP 401 from " + server_.Url("/private.xml") +
+           ": the server refused access; a private document needs auth_header",
+       false},
+      {"/page.html",
+       server_.Url("/page.html") + ": not a feed: the document's root element is <html>; this is a web page", false},
   };
   for (const auto& c : cases) {
     SyncResult r = Sync({{"url", server_.Url(c.path)}});
@@ -152,12 +158,14 @@ TEST(RssHttps, SelfSignedCertificateIsATlsFailureNamedAsSuch) {
   std::string key = hub.dir().path() + "/key.pem", cert = hub.dir().path() + "/cert.pem";
   std::string out, err;
   ASSERT_EQ(testing::RunCommand({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out",
-                                 cert, "-days", "1", "-subj", "/CN=127.0.0.1"}, &out, &err), 0) << err;
+                                 cert, "-days", "1", "-subj", "/CN=127.0.0.1"},
+                                &out, &err),
+            0)
+      << err;
   httplib::SSLServer srv(cert.c_str(), key.c_str());
   ASSERT_TRUE(srv.is_valid());
-  srv.Get("/feed.xml", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content(kFeedV1, "application/rss+xml");
-  });
+  srv.Get("/feed.xml",
+          [](const httplib::Request&, httplib::Response& res) { res.set_content(kFeedV1, "application/rss+xml"); });
   int port = srv.bind_to_any_port("127.0.0.1");
   std::thread t([&] { srv.listen_after_bind(); });
   std::string url = "https://127.0.0.1:" + std::to_string(port) + "/feed.xml";

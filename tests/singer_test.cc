@@ -81,7 +81,13 @@ TEST_F(SingerTap, DiscoverReadsTheCatalogPrintedOverManyLines) {
 
 TEST_F(SingerTap, TheSelectedStreamsAreSyncedThroughTheCatalog) {
   SetRows({{"members", Members({1, 2})},
-           {"shifts", {{{"id", 7}, {"title", "Tuesday", }, {"updated", "2026-11-01"}}}},
+           {"shifts",
+            {{{"id", 7},
+              {
+                  "title",
+                  "Tuesday",
+              },
+              {"updated", "2026-11-01"}}}},
            {"audit", {{{"id", 1}, {"what", "login"}}}}});
   SourceConfig src = Source();
   src.streams = {"members", "shifts"};
@@ -99,8 +105,9 @@ TEST_F(SingerTap, TheSelectedStreamsAreSyncedThroughTheCatalog) {
 
   // Incremental: the next run hands the bookmark back and gets only what is newer.
   SetRows({{"members", Members({1, 2})},
-           {"shifts", {{{"id", 7}, {"title", "Tuesday"}, {"updated", "2026-11-01"}},
-                       {{"id", 8}, {"title", "Friday"}, {"updated", "2026-11-05"}}}}});
+           {"shifts",
+            {{{"id", 7}, {"title", "Tuesday"}, {"updated", "2026-11-01"}},
+             {{"id", 8}, {"title", "Friday"}, {"updated", "2026-11-05"}}}}});
   SyncResult again = hub_.Sync(src);
   ASSERT_TRUE(again.ok()) << again.run.message;
   EXPECT_EQ(Ids("shifts"), (std::set<std::string>{"7", "8"}));
@@ -199,8 +206,9 @@ TEST_F(SingerTap, WhenDiscoveryFailsTheKeptCatalogIsUsed) {
 }
 
 TEST_F(SingerTap, BatchFilesAreRead) {
-  SetRows({{"shifts", {{{"id", 7}, {"title", "Tuesday"}, {"updated", "2026-11-01"}},
-                       {{"id", 8}, {"title", "Friday"}, {"updated", "2026-11-02"}}}}});
+  SetRows({{"shifts",
+            {{{"id", 7}, {"title", "Tuesday"}, {"updated", "2026-11-01"}},
+             {{"id", 8}, {"title", "Friday"}, {"updated", "2026-11-02"}}}}});
   SourceConfig src = Source({{"batch", true}, {"batch_dir", hub_.dir().path()}});
   src.streams = {"shifts"};
   SyncResult r = hub_.Sync(src);
@@ -213,14 +221,15 @@ TEST_F(SingerTap, BatchFilesAreRead) {
 TEST(SingerBatch, OnlySingerTapsMayNameFiles) {
   testing::ScratchHub hub;
   std::string file = hub.dir().path() + "/rows.jsonl";
-  std::ofstream(file) << R"({"id": 1, "name": "secret"})" << "\n";
+  std::ofstream(file) << R"({"id": 1, "name": "secret"})"
+                      << "\n";
   SourceConfig src;
   src.id = "x";
   src.plugin = "exec:./x.sh";
   int64_t run = hub.store().BeginRun("x", "cli").value();
-  Status s = IngestLines(hub.store(), src,  run,
-                         R"({"type":"BATCH","stream":"s","encoding":{"format":"jsonl"},"manifest":["file://)" + file +
-                             "\"]}\n");
+  Status s = IngestLines(
+      hub.store(), src, run,
+      R"({"type":"BATCH","stream":"s","encoding":{"format":"jsonl"},"manifest":["file://)" + file + "\"]}\n");
   EXPECT_NE(s.message().find("BATCH is read from Singer taps (singer:) only"), std::string::npos) << s.message();
   EXPECT_TRUE(hub.Records().empty());
 }

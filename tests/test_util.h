@@ -169,13 +169,17 @@ inline int RunCommand(const std::vector<std::string>& argv, std::string* out, st
     char buf[65536];
     if (out_open && fds[0].revents) {
       ssize_t n = read(p.stdout_fd(), buf, sizeof buf);
-      if (n <= 0) out_open = false;
-      else out->append(buf, static_cast<size_t>(n));
+      if (n <= 0)
+        out_open = false;
+      else
+        out->append(buf, static_cast<size_t>(n));
     }
     if (err_open && fds[1].revents) {
       ssize_t n = read(p.stderr_fd(), buf, sizeof buf);
-      if (n <= 0) err_open = false;
-      else err->append(buf, static_cast<size_t>(n));
+      if (n <= 0)
+        err_open = false;
+      else
+        err->append(buf, static_cast<size_t>(n));
     }
   }
   int64_t rss;
@@ -252,10 +256,12 @@ class Hub {
     std::string cmd_out, err;
     // On a restart over the same data the user exists already: that add fails, harmlessly.
     RunCommand({COOPHUB_BINARY, "user", "add", "admin", "--admin", "--password-file", pw, "--config", config, "--data",
-                data_dir}, &cmd_out, &err);
+                data_dir},
+               &cmd_out, &err);
     cmd_out.clear();
-    if (RunCommand({COOPHUB_BINARY, "token", "add", "admin", "--scope", "admin", "--config", config, "--data", data_dir},
-                   &cmd_out, &err) == 0)
+    if (RunCommand(
+            {COOPHUB_BINARY, "token", "add", "admin", "--scope", "admin", "--config", config, "--data", data_dir},
+            &cmd_out, &err) == 0)
       token_ = cmd_out.substr(0, cmd_out.find('\n'));
   }
   Http Get(const std::string& path) const { return testing::Call("GET", base_ + path, "", Auth()); }
@@ -298,7 +304,8 @@ class Hub {
       for (int i = 0; i < 2; ++i) {
         if (!fds[i].revents) continue;
         ssize_t n = read(fds[i].fd, buf, sizeof buf);
-        if (n <= 0) (i ? err_open : out_open) = false;
+        if (n <= 0)
+          (i ? err_open : out_open) = false;
         else {
           std::lock_guard<std::mutex> lock(mu_);
           log_.append(buf, static_cast<size_t>(n));

@@ -128,11 +128,13 @@ class Site {
 std::string AddUser(const std::string& cfg, const std::string& data, const std::string& name, const std::string& role) {
   std::string pw = data + "/" + name + "-password", out, err;
   std::ofstream(pw) << "a long enough password for " << name << "\n";
-  testing::RunCommand({COOPHUB_BINARY, "user", "add", name, "--role", role, "--password-file", pw, "--config", cfg,
-                       "--data", data}, &out, &err);
+  testing::RunCommand(
+      {COOPHUB_BINARY, "user", "add", name, "--role", role, "--password-file", pw, "--config", cfg, "--data", data},
+      &out, &err);
   out.clear();
-  testing::RunCommand({COOPHUB_BINARY, "token", "add", name, "--scope", role == "viewer" ? "read" : "write",
-                       "--config", cfg, "--data", data}, &out, &err);
+  testing::RunCommand({COOPHUB_BINARY, "token", "add", name, "--scope", role == "viewer" ? "read" : "write", "--config",
+                       cfg, "--data", data},
+                      &out, &err);
   return out.substr(0, out.find('\n'));
 }
 
@@ -174,10 +176,12 @@ TEST(Trust, AnEditorReadsNoFileOutsideTheFileRoots) {
   };
   int n = 0;
   for (const auto& r : refused) {
-    testing::Http made = As(editor, "POST", hub.base() + "/api/v1/sources", Source("bad" + std::to_string(n++), r.config));
+    testing::Http made =
+        As(editor, "POST", hub.base() + "/api/v1/sources", Source("bad" + std::to_string(n++), r.config));
     EXPECT_EQ(made.status, 400) << r.config.dump() << ": " << made.body;
     EXPECT_NE(made.body.find(r.says), std::string::npos) << made.body;
-    testing::Http check = As(editor, "POST", hub.base() + "/api/v1/sources/check", {{"plugin", "csv"}, {"config", r.config}});
+    testing::Http check =
+        As(editor, "POST", hub.base() + "/api/v1/sources/check", {{"plugin", "csv"}, {"config", r.config}});
     EXPECT_EQ(check.status, 400) << "Test connection refuses the same: " << check.body;
   }
   EXPECT_EQ(hub.GetAnon("/api/v1/records").body.find("root-password-hash"), std::string::npos);
@@ -198,9 +202,11 @@ TEST(Trust, AnEditorReadsNoFileOutsideTheFileRoots) {
   EXPECT_EQ(hub.GetAnon("/api/v1/records").body.find("root-password-hash"), std::string::npos);
 
   // A manifest is a name for sources made through the API, never a path on the hub.
-  testing::Http manifest = As(editor, "POST", hub.base() + "/api/v1/sources",
-                              {{"id", "m"}, {"plugin", "http-json"},
-                               {"config", {{"manifest", dir.path() + "/private/shadow.csv"}, {"base_url", "https://example.org"}}}});
+  testing::Http manifest =
+      As(editor, "POST", hub.base() + "/api/v1/sources",
+         {{"id", "m"},
+          {"plugin", "http-json"},
+          {"config", {{"manifest", dir.path() + "/private/shadow.csv"}, {"base_url", "https://example.org"}}}});
   if (manifest.status == 201) {
     json m = hub.WaitForRun("m");
     EXPECT_NE(LastMessage(m).find("is a path"), std::string::npos) << LastMessage(m);
@@ -213,8 +219,8 @@ TEST(Trust, AnEditorReadsNoFileOutsideTheFileRoots) {
 // redirect or a resolver pointed at; Test connection told open ports from closed ones.
 TEST(Trust, AnEditorsSourcesReachOnlyPublicAddressesOrAllowedHosts) {
   TempDir dir;
-  Site internal("127.0.0.1");        // a service on the hub's machine
-  Site allowed("127.0.0.2");         // a host the admin allows (stands for a public site)
+  Site internal("127.0.0.1");  // a service on the hub's machine
+  Site allowed("127.0.0.2");   // a host the admin allows (stands for a public site)
   internal.RedirectTo(internal.Url("/feed"));
   allowed.RedirectTo(internal.Url("/feed"));
   std::string resolve = dir.Write("resolve", "rebind.test:" + std::to_string(allowed.port()) + ":127.0.0.2\n");
@@ -227,7 +233,8 @@ TEST(Trust, AnEditorsSourcesReachOnlyPublicAddressesOrAllowedHosts) {
   std::string editor = AddUser(cfg, data, "ed", "editor");
 
   auto Check = [&](const std::string& url) {
-    testing::Http r = As(editor, "POST", hub.base() + "/api/v1/sources/check", {{"plugin", "rss"}, {"config", {{"url", url}}}});
+    testing::Http r =
+        As(editor, "POST", hub.base() + "/api/v1/sources/check", {{"plugin", "rss"}, {"config", {{"url", url}}}});
     EXPECT_EQ(r.status, 200) << r.body;
     return r.Json();
   };
@@ -252,7 +259,9 @@ TEST(Trust, AnEditorsSourcesReachOnlyPublicAddressesOrAllowedHosts) {
   json good = Check(allowed.Url("/feed", "rebind.test"));
   EXPECT_TRUE(good["ok"].get<bool>()) << good.dump();
   testing::Http made = As(editor, "POST", hub.base() + "/api/v1/sources",
-                          {{"id", "rebind"}, {"plugin", "rss"}, {"every", "1h"},
+                          {{"id", "rebind"},
+                           {"plugin", "rss"},
+                           {"every", "1h"},
                            {"config", {{"url", allowed.Url("/feed", "rebind.test")}}}});
   ASSERT_EQ(made.status, 201) << made.body;
   json first = hub.WaitForRun("rebind");
@@ -267,8 +276,8 @@ TEST(Trust, AnEditorsSourcesReachOnlyPublicAddressesOrAllowedHosts) {
 
   // hub.yaml's sources are the admin's: they reach loopback as before.
   std::string out, err;
-  EXPECT_EQ(testing::RunCommand({COOPHUB_BINARY, "check", "rss", "--config", json{{"url", internal.Url("/feed")}}.dump()},
-                                &out, &err),
+  EXPECT_EQ(testing::RunCommand(
+                {COOPHUB_BINARY, "check", "rss", "--config", json{{"url", internal.Url("/feed")}}.dump()}, &out, &err),
             0)
       << err;
 }
@@ -279,9 +288,10 @@ TEST(Trust, AnEditorCannotWidenAnAudienceOrMoveASecret) {
   TempDir dir;
   Site one("127.0.0.2"), other("127.0.0.3");
   std::string feeds = std::string(COOPHUB_SOURCE_DIR) + "/examples/demo/feeds";
-  std::string cfg = dir.Write("hub.yaml", "api_sources: {allow_hosts: [127.0.0.2, 127.0.0.3]}\nsources:\n"
-                                          "  - id: payroll\n    plugin: rss\n    visibility: admins\n"
-                                          "    config: {url: /nonexistent/payroll-for-ana.xml}\n");
+  std::string cfg = dir.Write("hub.yaml",
+                              "api_sources: {allow_hosts: [127.0.0.2, 127.0.0.3]}\nsources:\n"
+                              "  - id: payroll\n    plugin: rss\n    visibility: admins\n"
+                              "    config: {url: /nonexistent/payroll-for-ana.xml}\n");
   std::string data = dir.path() + "/data";
   Hub hub(cfg, data);
   ASSERT_TRUE(hub.ok()) << hub.log();
@@ -307,7 +317,10 @@ TEST(Trust, AnEditorCannotWidenAnAudienceOrMoveASecret) {
 
   // An editor makes members' and public sources, never admins-only ones, and cannot
   // move one of theirs up to admins (which they could then not see) either.
-  json src = {{"id", "blog"}, {"plugin", "rss"}, {"every", "1h"}, {"visibility", "admins"},
+  json src = {{"id", "blog"},
+              {"plugin", "rss"},
+              {"every", "1h"},
+              {"visibility", "admins"},
               {"config", {{"url", one.Url("/feed")}, {"auth_header", "Bearer blog-secret"}}}};
   EXPECT_EQ(As(editor, "POST", hub.base() + "/api/v1/sources", src).status, 403);
   src["visibility"] = "members";
@@ -317,7 +330,8 @@ TEST(Trust, AnEditorCannotWidenAnAudienceOrMoveASecret) {
   EXPECT_EQ(As(editor, "PATCH", hub.base() + "/api/v1/sources/blog", {{"visibility", "admins"}}).status, 403);
 
   // Changing only the URL to another site clears the secret, and says so.
-  testing::Http moved = As(editor, "PATCH", hub.base() + "/api/v1/sources/blog", {{"config", {{"url", other.Url("/feed")}}}});
+  testing::Http moved =
+      As(editor, "PATCH", hub.base() + "/api/v1/sources/blog", {{"config", {{"url", other.Url("/feed")}}}});
   ASSERT_EQ(moved.status, 200) << moved.body;
   EXPECT_EQ(moved.Json()["secrets_cleared"], json::array({"auth_header"})) << moved.body;
   EXPECT_EQ(moved.Json()["secrets_set"], json::array());
@@ -327,8 +341,11 @@ TEST(Trust, AnEditorCannotWidenAnAudienceOrMoveASecret) {
   EXPECT_EQ(other.last_authorization(), "") << "the secret never went to the other site";
   // The same site keeps it: only the path changed.
   ASSERT_EQ(As(editor, "PATCH", hub.base() + "/api/v1/sources/blog",
-               {{"config", {{"url", other.Url("/feed")}, {"auth_header", "Bearer other-secret"}}}}).status, 200);
-  testing::Http same = As(editor, "PATCH", hub.base() + "/api/v1/sources/blog", {{"config", {{"url", other.Url("/feed?x=1")}}}});
+               {{"config", {{"url", other.Url("/feed")}, {"auth_header", "Bearer other-secret"}}}})
+                .status,
+            200);
+  testing::Http same =
+      As(editor, "PATCH", hub.base() + "/api/v1/sources/blog", {{"config", {{"url", other.Url("/feed?x=1")}}}});
   EXPECT_EQ(same.Json()["secrets_set"], json::array({"auth_header"})) << same.body;
   EXPECT_FALSE(same.Json().contains("secrets_cleared"));
 }
@@ -373,16 +390,17 @@ TEST(Trust, SignInStaysOnTheHubAndTheStoreIsPrivate) {
 TEST(Trust, ResolvedSecretsNeverReachALog) {
   TempDir dir;
   const std::string secret = "tok-9f8e7d6c5b4a";
-  std::string script = dir.Write("leaky.sh",
-                                 "#!/bin/sh\n# prints its own config: the resolved secret\n"
-                                 "cfg=$(cat \"$3\")\n"
-                                 "echo \"connecting with $cfg\" >&2\n"
-                                 "printf '{\"type\":\"LOG\",\"level\":\"info\",\"message\":\"%s\"}\\n' \"$(echo $cfg | tr -d '\\\"')\"\n"
-                                 "printf '{\"type\":\"ERROR\",\"message\":\"refused %s\"}\\n' \"$(echo $cfg | tr -d '\\\"')\"\n");
+  std::string script =
+      dir.Write("leaky.sh",
+                "#!/bin/sh\n# prints its own config: the resolved secret\n"
+                "cfg=$(cat \"$3\")\n"
+                "echo \"connecting with $cfg\" >&2\n"
+                "printf '{\"type\":\"LOG\",\"level\":\"info\",\"message\":\"%s\"}\\n' \"$(echo $cfg | tr -d '\\\"')\"\n"
+                "printf '{\"type\":\"ERROR\",\"message\":\"refused %s\"}\\n' \"$(echo $cfg | tr -d '\\\"')\"\n");
   std::filesystem::permissions(script, std::filesystem::perms::owner_all);
   setenv("COOPHUB_TEST_SECRET", secret.c_str(), 1);
   std::string cfg = dir.Write("hub.yaml", "sources:\n  - id: leaky\n    plugin: exec:" + script +
-                                          "\n    every: 1h\n    config: {token: \"${env:COOPHUB_TEST_SECRET}\"}\n");
+                                              "\n    every: 1h\n    config: {token: \"${env:COOPHUB_TEST_SECRET}\"}\n");
   Hub hub(cfg, dir.path() + "/data");
   unsetenv("COOPHUB_TEST_SECRET");
   ASSERT_TRUE(hub.ok()) << hub.log();
@@ -410,8 +428,10 @@ std::string Form(const std::map<std::string, std::string>& fields) {
   for (const auto& [k, v] : fields) {
     out += (out.empty() ? "" : "&") + k + "=";
     for (unsigned char c : v)
-      if (std::isalnum(c)) out += static_cast<char>(c);
-      else out += "%" + std::string(1, "0123456789ABCDEF"[c >> 4]) + "0123456789ABCDEF"[c & 15];
+      if (std::isalnum(c))
+        out += static_cast<char>(c);
+      else
+        out += "%" + std::string(1, "0123456789ABCDEF"[c >> 4]) + "0123456789ABCDEF"[c & 15];
   }
   return out;
 }

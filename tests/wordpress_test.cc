@@ -67,9 +67,11 @@ class WordPressSite {
   }
 
   bool Start(bool pretty) {
-    for (const char* p : {"/usr/share/wordpress/wp-settings.php", "/usr/sbin/mariadbd", "/usr/sbin/nginx", "/usr/bin/php"})
+    for (const char* p :
+         {"/usr/share/wordpress/wp-settings.php", "/usr/sbin/mariadbd", "/usr/sbin/nginx", "/usr/bin/php"})
       if (!fs::exists(p))
-        return Fail(std::string("no ") + p + ": scripts/install-deps.sh test installs WordPress, MariaDB, php-fpm and nginx");
+        return Fail(std::string("no ") + p +
+                    ": scripts/install-deps.sh test installs WordPress, MariaDB, php-fpm and nginx");
     std::string fpm;
     for (const auto& e : fs::directory_iterator("/usr/sbin"))
       if (e.path().filename().string().rfind("php-fpm", 0) == 0) fpm = e.path().string();
@@ -80,7 +82,8 @@ class WordPressSite {
 
     // MariaDB, on a socket only.
     if (testing::RunCommand({"mariadb-install-db", "--no-defaults", "--datadir=" + dir_ + "/db", "--user=" + user,
-                             "--auth-root-authentication-method=socket", "--skip-test-db"}, &out, &err) != 0)
+                             "--auth-root-authentication-method=socket", "--skip-test-db"},
+                            &out, &err) != 0)
       return Fail("mariadb-install-db failed: " + err);
     std::string sock = dir_ + "/mysql.sock";
     if (!Spawn(&db_, {"mariadbd", "--no-defaults", "--datadir=" + dir_ + "/db", "--socket=" + sock, "--skip-networking",
@@ -91,13 +94,15 @@ class WordPressSite {
     for (int i = 0; i < 300 && !db_up; ++i) {  // at most 15 s
       out.clear();
       err.clear();
-      db_up = fs::exists(sock) && testing::RunCommand({"mariadb", "-S", sock, "-u", user, "-e", "SELECT 1"}, &out, &err) == 0;
+      db_up = fs::exists(sock) &&
+              testing::RunCommand({"mariadb", "-S", sock, "-u", user, "-e", "SELECT 1"}, &out, &err) == 0;
       if (!db_up) poll(nullptr, 0, 50);
     }
     if (!db_up) return Fail("mariadbd did not answer on " + sock + ": " + testing::ReadAll(dir_ + "/mysql.err"));
     if (testing::RunCommand({"mariadb", "-S", sock, "-u", user, "-e",
                              "CREATE DATABASE wp; CREATE USER wp@localhost IDENTIFIED BY 'wp';"
-                             " GRANT ALL ON wp.* TO wp@localhost;"}, &out, &err) != 0)
+                             " GRANT ALL ON wp.* TO wp@localhost;"},
+                            &out, &err) != 0)
       return Fail("creating the database failed: " + err);
 
     // The site: Debian's WordPress with a wp-config.php of the test's own beside it (the
@@ -108,30 +113,51 @@ class WordPressSite {
     }
     std::string url = Url();
     WriteFile(dir_ + "/root/wp-config.php",
-        "<?php\ndefine('DB_NAME', 'wp'); define('DB_USER', 'wp'); define('DB_PASSWORD', 'wp');\n"
-        "define('DB_HOST', 'localhost:" + sock + "');\n"
-        "define('WP_HOME', '" + url + "'); define('WP_SITEURL', '" + url + "');\n"
-        "define('WP_CONTENT_DIR', '" + dir_ + "/wp-content');\n"
-        "define('WP_ENVIRONMENT_TYPE', 'local');  // application passwords without HTTPS\n"
-        "define('DISABLE_WP_CRON', true);\n"
-        "$table_prefix = 'wp_';\nrequire_once ABSPATH . 'wp-settings.php';\n");
+              "<?php\ndefine('DB_NAME', 'wp'); define('DB_USER', 'wp'); define('DB_PASSWORD', 'wp');\n"
+              "define('DB_HOST', 'localhost:" +
+                  sock +
+                  "');\n"
+                  "define('WP_HOME', '" +
+                  url + "'); define('WP_SITEURL', '" + url +
+                  "');\n"
+                  "define('WP_CONTENT_DIR', '" +
+                  dir_ +
+                  "/wp-content');\n"
+                  "define('WP_ENVIRONMENT_TYPE', 'local');  // application passwords without HTTPS\n"
+                  "define('DISABLE_WP_CRON', true);\n"
+                  "$table_prefix = 'wp_';\nrequire_once ABSPATH . 'wp-settings.php';\n");
     WriteFile(dir_ + "/prepend.php", "<?php define('ABSPATH', '" + dir_ + "/root/');\n");
-    WriteFile(dir_ + "/fpm.conf",
-        "[global]\npid = " + dir_ + "/fpm.pid\nerror_log = " + dir_ + "/fpm.log\ndaemonize = no\n"
-        "[wp]\nlisten = " + dir_ + "/fpm.sock\npm = static\npm.max_children = 2\n"
-        "php_admin_value[auto_prepend_file] = " + dir_ + "/prepend.php\ncatch_workers_output = yes\n");
+    WriteFile(dir_ + "/fpm.conf", "[global]\npid = " + dir_ + "/fpm.pid\nerror_log = " + dir_ +
+                                      "/fpm.log\ndaemonize = no\n"
+                                      "[wp]\nlisten = " +
+                                      dir_ +
+                                      "/fpm.sock\npm = static\npm.max_children = 2\n"
+                                      "php_admin_value[auto_prepend_file] = " +
+                                      dir_ + "/prepend.php\ncatch_workers_output = yes\n");
     WriteFile(dir_ + "/nginx.conf",
-        std::string(root ? "user root;\n" : "") +
-        "daemon off;\nworker_processes 1;\npid " + dir_ + "/nginx.pid;\nerror_log " + dir_ + "/nginx.err warn;\n"
-        "events { worker_connections 64; }\nhttp {\n  access_log " + dir_ + "/access.log;\n"
-        "  client_body_temp_path " + dir_ + "/nginx-body;\n  fastcgi_temp_path " + dir_ + "/nginx-fastcgi;\n"
-        "  proxy_temp_path " + dir_ + "/nginx-proxy;\n  uwsgi_temp_path " + dir_ + "/nginx-uwsgi;\n"
-        "  scgi_temp_path " + dir_ + "/nginx-scgi;\n"
-        "  server {\n    listen 127.0.0.1:" + std::to_string(port_) + ";\n    root " + dir_ + "/root;\n"
-        "    index index.php;\n    location / { try_files $uri $uri/ /index.php?$args; }\n"
-        "    location ~ \\.php$ {\n      include /etc/nginx/fastcgi_params;\n"
-        "      fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;\n"
-        "      fastcgi_pass unix:" + dir_ + "/fpm.sock;\n    }\n  }\n}\n");
+              std::string(root ? "user root;\n" : "") + "daemon off;\nworker_processes 1;\npid " + dir_ +
+                  "/nginx.pid;\nerror_log " + dir_ +
+                  "/nginx.err warn;\n"
+                  "events { worker_connections 64; }\nhttp {\n  access_log " +
+                  dir_ +
+                  "/access.log;\n"
+                  "  client_body_temp_path " +
+                  dir_ + "/nginx-body;\n  fastcgi_temp_path " + dir_ +
+                  "/nginx-fastcgi;\n"
+                  "  proxy_temp_path " +
+                  dir_ + "/nginx-proxy;\n  uwsgi_temp_path " + dir_ +
+                  "/nginx-uwsgi;\n"
+                  "  scgi_temp_path " +
+                  dir_ +
+                  "/nginx-scgi;\n"
+                  "  server {\n    listen 127.0.0.1:" +
+                  std::to_string(port_) + ";\n    root " + dir_ +
+                  "/root;\n"
+                  "    index index.php;\n    location / { try_files $uri $uri/ /index.php?$args; }\n"
+                  "    location ~ \\.php$ {\n      include /etc/nginx/fastcgi_params;\n"
+                  "      fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;\n"
+                  "      fastcgi_pass unix:" +
+                  dir_ + "/fpm.sock;\n    }\n  }\n}\n");
     std::vector<std::string> fpm_argv = {fpm, "-y", dir_ + "/fpm.conf", "-F"};
     if (root) fpm_argv.push_back("-R");
     if (!Spawn(&fpm_, fpm_argv)) return Fail("php-fpm did not start");
@@ -193,9 +219,7 @@ class WordPress : public ::testing::Test {
     src.config.update(extra);
     return hub_.Sync(src);
   }
-  json Credentials(const std::string& password) {
-    return {{"username", "admin"}, {"password", password}};
-  }
+  json Credentials(const std::string& password) { return {{"username", "admin"}, {"password", password}}; }
   // Record id → its title, of the posts stream.
   std::map<std::string, std::string> Titles() {
     std::map<std::string, std::string> out;

@@ -62,12 +62,17 @@ struct BadPlugin {
 
 const BadPlugin kBadPlugins[] = {
     {"crash", RunResult::Outcome::kCrashed, {"killed by SIGSEGV (segmentation fault)", "after line 4"}},
-    {"hang", RunResult::Outcome::kCrashed,
+    {"hang",
+     RunResult::Outcome::kCrashed,
      {"no output for 1500 ms (limits.heartbeat)", "killed with SIGKILL after line 4"}},
     {"hang", RunResult::Outcome::kCrashed, {"time limit of 1 s (limits.timeout)"}, true, 1000},
     {"garbage", RunResult::Outcome::kBadOutput, {"line 5: not a JSON object: \"debug: fetched page 2\""}},
-    {"bigline", RunResult::Outcome::kCrashed, {"line 5 is longer than the 8 MiB line limit (limits.max_line)"}, true,
-     60000, 60000},
+    {"bigline",
+     RunResult::Outcome::kCrashed,
+     {"line 5 is longer than the 8 MiB line limit (limits.max_line)"},
+     true,
+     60000,
+     60000},
     {"alloc", RunResult::Outcome::kCrashed, {"memory limit of 256 MiB (limits.memory)"}, true, 60000, 60000},
     {"wrong_abi", RunResult::Outcome::kLoadError, {"built for plugin ABI 99", "this hub speaks ABI 1"}, false},
     {"no_entry", RunResult::Outcome::kLoadError, {"has no symbol coophub_plugin_entry", "nm -D"}, false},
@@ -86,8 +91,10 @@ TEST_P(WorkerLimits, EndsWithItsErrorAndKeepsWhatWasCommitted) {
   Outcome o = SyncFixture(bad.fixture, limits);
   EXPECT_EQ(o.sync.run.outcome, bad.outcome) << o.sync.run.message;
   for (const auto& s : bad.says) EXPECT_NE(o.sync.run.message.find(s), std::string::npos) << o.sync.run.message;
-  if (bad.commits_first) ExpectCommittedKept(o);
-  else EXPECT_TRUE(o.ids.empty());
+  if (bad.commits_first)
+    ExpectCommittedKept(o);
+  else
+    EXPECT_TRUE(o.ids.empty());
 }
 
 INSTANTIATE_TEST_SUITE_P(BadPlugins, WorkerLimits, ::testing::ValuesIn(kBadPlugins),

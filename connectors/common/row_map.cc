@@ -9,8 +9,8 @@ namespace coophub::rows {
 namespace {
 
 // The record fields a column can feed.
-const char* const kFields[] = {"id", "title", "summary", "url", "author", "time", "end", "updated",
-                               "tags", "lang", "location", "lat", "lon", "amount", "currency"};
+const char* const kFields[] = {"id",   "title", "summary",  "url", "author", "time",   "end",     "updated",
+                               "tags", "lang",  "location", "lat", "lon",    "amount", "currency"};
 
 std::optional<std::string> Time(const std::string& v, const std::string& format) {
   if (format.empty()) {
@@ -92,8 +92,8 @@ Mapping MappingFromConfig(const json& c) {
   return m;
 }
 
-MappedRow MapRow(const std::vector<std::string>& header, const std::vector<std::string>& fields,
-                 int64_t row_number, const Mapping& m) {
+MappedRow MapRow(const std::vector<std::string>& header, const std::vector<std::string>& fields, int64_t row_number,
+                 const Mapping& m) {
   json data = json::object();
   for (size_t i = 0; i < fields.size() && i < header.size(); ++i) data[header[i]] = fields[i];
   auto col = [&](const char* field) -> std::optional<std::string> {

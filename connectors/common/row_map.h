@@ -18,9 +18,9 @@ struct Mapping {
   // Record field -> column name (or 1-based column number without a header).
   std::map<std::string, std::string> columns;
   std::string kind = "other";
-  std::string time_format;        // strptime format; "" for ISO 8601 / RFC 3339
-  std::string currency;           // fixed currency, when no currency column
-  bool decimal_comma = false;     // amounts written "12,50"
+  std::string time_format;     // strptime format; "" for ISO 8601 / RFC 3339
+  std::string currency;        // fixed currency, when no currency column
+  bool decimal_comma = false;  // amounts written "12,50"
   std::string tag_separator = ",";
 };
 
@@ -34,8 +34,8 @@ struct MappedRow {
 
 // Maps one data row (fields in header order) to a record. row_number (1-based, data rows
 // only) makes the id when no id column is mapped.
-MappedRow MapRow(const std::vector<std::string>& header, const std::vector<std::string>& fields,
-                 int64_t row_number, const Mapping& m);
+MappedRow MapRow(const std::vector<std::string>& header, const std::vector<std::string>& fields, int64_t row_number,
+                 const Mapping& m);
 
 // The JSON Schema properties of that config, for a connector's spec to include.
 const char* MappingSchemaProperties();

@@ -30,7 +30,8 @@ const std::string& Spec() {
                        "description": "take a quote inside an unquoted field (5'11\") as written, as spreadsheets do, rather than as a bad row"},
     "on_bad_row": {"type": "string", "enum": ["fail", "skip"], "default": "fail",
                    "description": "fail the run at a bad row, or skip it with a warning in the run log"},
-    "auth_header": {"type": "string", "secret": true},)json") + coophub::rows::MappingSchemaProperties() + "}}";
+    "auth_header": {"type": "string", "secret": true},)json") +
+                                  coophub::rows::MappingSchemaProperties() + "}}";
   return spec;
 }
 constexpr const char* kStream = "rows";
@@ -42,9 +43,7 @@ class Csv : public coophub::Connector {
     run.Check(true, "read " + t.url + ": " + std::to_string(t.header.size()) + " columns (" + Preview(t.header) + ")");
   }
 
-  void Discover(coophub::Run& run) override {
-    run.Stream(kStream, run.config().value("kind", "other"));
-  }
+  void Discover(coophub::Run& run) override { run.Stream(kStream, run.config().value("kind", "other")); }
 
   void Read(coophub::Run& run) override {
     const coophub::json& cfg = run.config();
@@ -69,31 +68,34 @@ class Csv : public coophub::Connector {
       ++skipped;
       run.Log(COOPHUB_LOG_WARN, "skipped " + msg);
     };
-    auto err = coophub::csv::ReadRows(text, Options(cfg), [&](Row&& row) {
-      if (header.empty()) {
-        if (has_header) {
-          header = std::move(row.fields);
+    auto err = coophub::csv::ReadRows(
+        text, Options(cfg),
+        [&](Row&& row) {
+          if (header.empty()) {
+            if (has_header) {
+              header = std::move(row.fields);
+              return true;
+            }
+            for (size_t i = 1; i <= row.fields.size(); ++i) header.push_back(std::to_string(i));
+          }
+          if (row.fields.size() != header.size()) {
+            refuse(row.line,
+                   std::to_string(row.fields.size()) + " fields where the header has " + std::to_string(header.size()));
+            return true;
+          }
+          auto mapped = coophub::rows::MapRow(header, row.fields, ++rows, mapping);
+          if (!mapped.record) {
+            refuse(row.line, mapped.error);
+            return true;
+          }
+          if (!run.Record(kStream, *mapped.record, version)) return false;
+          if (++emitted % 10000 == 0) run.Progress(emitted);
           return true;
-        }
-        for (size_t i = 1; i <= row.fields.size(); ++i) header.push_back(std::to_string(i));
-      }
-      if (row.fields.size() != header.size()) {
-        refuse(row.line, std::to_string(row.fields.size()) + " fields where the header has " +
-                             std::to_string(header.size()));
-        return true;
-      }
-      auto mapped = coophub::rows::MapRow(header, row.fields, ++rows, mapping);
-      if (!mapped.record) {
-        refuse(row.line, mapped.error);
-        return true;
-      }
-      if (!run.Record(kStream, *mapped.record, version)) return false;
-      if (++emitted % 10000 == 0) run.Progress(emitted);
-      return true;
-    }, [&](const coophub::csv::ReadError& bad) {
-      refuse(bad.line, bad.message);  // throws unless skipping
-      return true;
-    });
+        },
+        [&](const coophub::csv::ReadError& bad) {
+          refuse(bad.line, bad.message);  // throws unless skipping
+          return true;
+        });
     if (err) {
       if (err->line == 0) throw coophub::Failure(f.url + ": " + err->message);
       refuse(err->line, err->message);  // a reading error ends the file even when skipping
@@ -103,8 +105,9 @@ class Csv : public coophub::Connector {
     if (run.Cancelled()) return;
     // A skipped row may be one the hub has: deleting it would lose it for a typo.
     if (skipped)
-      run.Log(COOPHUB_LOG_WARN, std::to_string(skipped) + " bad rows skipped in " + f.url +
-                                    ": nothing is deleted this run (rows removed from the file stay until it reads cleanly)");
+      run.Log(COOPHUB_LOG_WARN,
+              std::to_string(skipped) + " bad rows skipped in " + f.url +
+                  ": nothing is deleted this run (rows removed from the file stay until it reads cleanly)");
     else
       run.ActivateVersion(kStream, version);
     coophub::json state = f.validators;

@@ -20,8 +20,8 @@ struct Builder {
   Row row;
   bool row_ended = false;  // a row ended while the current line was fed
   bool stop = false;
-  int64_t line = 1;        // the physical line being fed
-  int64_t row_start = 1;   // the line the row in progress started on
+  int64_t line = 1;       // the physical line being fed
+  int64_t row_start = 1;  // the line the row in progress started on
 };
 
 void OnField(void* data, size_t len, void* user) {

@@ -126,13 +126,16 @@ TEST(CsvRead, AStrayQuoteIsABadRowUnlessLenient) {
 TEST(CsvRead, ABadlyQuotedRowCanBeSkippedAndReadingGoesOn) {
   std::vector<Row> rows;
   std::vector<int64_t> bad_lines;
-  auto err = ReadRows("a,b\n1,2\nx\"y,3\n\"multi\nline\",4\n\"p\"q,5\n6,7\n", {}, [&](Row&& r) {
-    rows.push_back(std::move(r));
-    return true;
-  }, [&](const ReadError& e) {
-    bad_lines.push_back(e.line);
-    return true;
-  });
+  auto err = ReadRows(
+      "a,b\n1,2\nx\"y,3\n\"multi\nline\",4\n\"p\"q,5\n6,7\n", {},
+      [&](Row&& r) {
+        rows.push_back(std::move(r));
+        return true;
+      },
+      [&](const ReadError& e) {
+        bad_lines.push_back(e.line);
+        return true;
+      });
   ASSERT_FALSE(err) << err->message;
   EXPECT_EQ(bad_lines, (std::vector<int64_t>{3, 6}));
   ASSERT_EQ(rows.size(), 4u);
@@ -171,10 +174,13 @@ TEST(CsvEncoding, Latin1IsConvertedAndBomDropped) {
 }
 
 TEST(CsvMap, ColumnsFeedRecordFields) {
-  Mapping m = MappingFromConfig({{"kind", "transaction"},
-                                 {"columns", {{"id", "Ref"}, {"title", "Label"}, {"time", "Date"},
-                                              {"amount", "Amount"}, {"tags", "Tags"}, {"lat", "Lat"}}},
-                                 {"time_format", "%d/%m/%Y"}, {"currency", "EUR"}, {"decimal_comma", true}});
+  Mapping m = MappingFromConfig(
+      {{"kind", "transaction"},
+       {"columns",
+        {{"id", "Ref"}, {"title", "Label"}, {"time", "Date"}, {"amount", "Amount"}, {"tags", "Tags"}, {"lat", "Lat"}}},
+       {"time_format", "%d/%m/%Y"},
+       {"currency", "EUR"},
+       {"decimal_comma", true}});
   std::vector<std::string> header = {"Ref", "Label", "Date", "Amount", "Tags", "Lat"};
   auto r = MapRow(header, {"T-17", "Rent", "24/11/2026", "1.234,50", "office; fixed", "50.85"}, 1, m);
   ASSERT_TRUE(r.record) << r.error;
@@ -191,9 +197,11 @@ TEST(CsvMap, ColumnsFeedRecordFields) {
 }
 
 TEST(CsvMap, BadValuesSayWhichColumnAndWhy) {
-  Mapping m = MappingFromConfig({{"columns", {{"id", "Ref"}, {"time", "Date"}, {"amount", "Amount"}}}, {"currency", "EUR"}});
+  Mapping m =
+      MappingFromConfig({{"columns", {{"id", "Ref"}, {"time", "Date"}, {"amount", "Amount"}}}, {"currency", "EUR"}});
   std::vector<std::string> header = {"Ref", "Date", "Amount"};
-  EXPECT_NE(MapRow(header, {"", "2026-11-24", "1"}, 1, m).error.find("column \"Ref\" (the id) is empty"), std::string::npos);
+  EXPECT_NE(MapRow(header, {"", "2026-11-24", "1"}, 1, m).error.find("column \"Ref\" (the id) is empty"),
+            std::string::npos);
   EXPECT_NE(MapRow(header, {"a", "24/11/2026", "1"}, 1, m).error.find("set time_format"), std::string::npos);
   EXPECT_NE(MapRow(header, {"a", "2026-11-24", "1.234,50"}, 1, m).error.find("set decimal_comma"), std::string::npos);
   EXPECT_TRUE(MapRow(header, {"a", "2026-11-24 09:30:00", "-12.5"}, 1, m).record);

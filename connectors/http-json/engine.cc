@@ -37,7 +37,8 @@ bool g_host_placeholders = true;  // set once, before the run, by AllowHostPlace
 // The value one placeholder names, or null.
 json Lookup(const std::string& name, const Scope& scope) {
   if (!g_host_placeholders && (name.rfind("env:", 0) == 0 || name.rfind("file:", 0) == 0))
-    throw Failure("${" + name.substr(0, 60) + "}: environment variables and files are for sources in hub.yaml; "
+    throw Failure("${" + name.substr(0, 60) +
+                  "}: environment variables and files are for sources in hub.yaml; "
                   "this source was made through the hub's API");
   auto In = [&](const json* doc, size_t prefix) -> json {
     if (!doc) return nullptr;
@@ -52,7 +53,8 @@ json Lookup(const std::string& name, const Scope& scope) {
     return e ? json(e) : json();
   }
   if (name.rfind("file:", 0) == 0) return ReadSecretFile(name.substr(5));
-  throw Failure("${" + name + "}: unknown placeholder; use ${config.NAME}, ${item.PATH}, ${cursor}, "
+  throw Failure("${" + name +
+                "}: unknown placeholder; use ${config.NAME}, ${item.PATH}, ${cursor}, "
                 "${env:NAME} or ${file:/path}");
 }
 
@@ -85,9 +87,12 @@ std::optional<std::string> Decimal(const json& v) {
   size_t i = (!s.empty() && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
   bool dot = false, digit = false;
   for (; i < s.size(); ++i) {
-    if (s[i] == '.' && !dot) dot = true;
-    else if (s[i] >= '0' && s[i] <= '9') digit = true;
-    else return std::nullopt;
+    if (s[i] == '.' && !dot)
+      dot = true;
+    else if (s[i] >= '0' && s[i] <= '9')
+      digit = true;
+    else
+      return std::nullopt;
   }
   if (!digit) return std::nullopt;
   return s;
@@ -109,7 +114,8 @@ json MapValue(const json& spec, const std::string& field, const Scope& scope) {
     // `list` may depend on the item: {by: topicable_type, list: {Discussion: discussions, Poll: polls}}.
     const json& j = opts["join"];
     std::string list_path;
-    if (j["list"].is_string()) list_path = j["list"];
+    if (j["list"].is_string())
+      list_path = j["list"];
     else if (const json* by = GetPath(*scope.item, j.value("by", "")); by && j["list"].contains(ToText(*by)))
       list_path = j["list"][ToText(*by)];
     const json* list = scope.response && !list_path.empty() ? GetPath(*scope.response, list_path) : nullptr;
@@ -125,8 +131,10 @@ json MapValue(const json& spec, const std::string& field, const Scope& scope) {
   }
   if (spec.is_string()) {
     const std::string& s = spec.get_ref<const std::string&>();
-    if (s.find("${") != std::string::npos) raw = Expand(s, scope);
-    else if (const json* v = GetPath(*from, s)) raw = *v;
+    if (s.find("${") != std::string::npos)
+      raw = Expand(s, scope);
+    else if (const json* v = GetPath(*from, s))
+      raw = *v;
   } else if (opts.contains("path")) {
     // One path, or a list of them: the first that has a value (due_date, else created_at).
     for (const auto& p : opts["path"].is_array() ? opts["path"] : json::array({opts["path"]}))
@@ -159,8 +167,10 @@ json MapValue(const json& spec, const std::string& field, const Scope& scope) {
   if (format == "html") return feed::HtmlToText(ToText(raw));
   if (format == "time" || format == "unix" || format == "unix_ms") {
     std::optional<int64_t> t;
-    if (format == "time") t = ParseTime(raw);
-    else if (raw.is_number()) t = format == "unix" ? raw.get<int64_t>() : raw.get<int64_t>() / 1000;
+    if (format == "time")
+      t = ParseTime(raw);
+    else if (raw.is_number())
+      t = format == "unix" ? raw.get<int64_t>() : raw.get<int64_t>() / 1000;
     return t ? json(FormatRfc3339(*t)) : json();
   }
   if (format == "cents") {
@@ -305,7 +315,8 @@ json Overlapped(const json& cursor, int64_t overlap) {
   auto t = ParseTime(cursor);
   if (!t) return cursor;
   std::string s = cursor.get<std::string>(), out = FormatRfc3339(*t - overlap);
-  bool zoned = s.back() == 'Z' || s.back() == 'z' || (s.size() > 19 && (s[s.size() - 6] == '+' || s[s.size() - 6] == '-'));
+  bool zoned =
+      s.back() == 'Z' || s.back() == 'z' || (s.size() > 19 && (s[s.size() - 6] == '+' || s[s.size() - 6] == '-'));
   if (!zoned) out.pop_back();                 // "2026-11-30T10:00:00": local, as sent
   if (!zoned && s[10] == ' ') out[10] = ' ';  // "2026-11-30 10:00:00"
   return out;
@@ -409,12 +420,13 @@ json MapRecord(const json& mapping, const json& item, const json& config, const 
 // ---------------------------------------------------------------------------- Api
 
 struct Api::Page {
-  int64_t number = 0;      // page or offset pagination
-  json cursor;             // cursor pagination with a param
-  std::string next_url;    // Link header or cursor without a param
+  int64_t number = 0;    // page or offset pagination
+  json cursor;           // cursor pagination with a param
+  std::string next_url;  // Link header or cursor without a param
 };
 
-Api::Api(json manifest, json config, Io io) : manifest_(std::move(manifest)), config_(std::move(config)), io_(std::move(io)) {
+Api::Api(json manifest, json config, Io io)
+    : manifest_(std::move(manifest)), config_(std::move(config)), io_(std::move(io)) {
   if (manifest_.contains("auth")) {
     Scope scope{&config_, nullptr, nullptr};
     for (const char* k : {"value", "password"})
@@ -427,12 +439,14 @@ Api::Api(json manifest, json config, Io io) : manifest_(std::move(manifest)), co
   for (const auto& [k, p] : props.items())
     if (p.contains("default") && (!config_.contains(k) || config_[k].is_null())) config_[k] = p["default"];
   for (const auto& [k, p] : props.items())
-    if (p.value("secret", false) && config_.contains(k) && config_[k].is_string() && !config_[k].get<std::string>().empty())
+    if (p.value("secret", false) && config_.contains(k) && config_[k].is_string() &&
+        !config_[k].get<std::string>().empty())
       secrets_.push_back(config_[k].get<std::string>());
 }
 
 int64_t Api::PageSize(const json& pagination) const {
-  if (config_.contains("page_size") && config_["page_size"].is_number_integer() && config_["page_size"].get<int64_t>() > 0)
+  if (config_.contains("page_size") && config_["page_size"].is_number_integer() &&
+      config_["page_size"].get<int64_t>() > 0)
     return config_["page_size"].get<int64_t>();
   return pagination.value("size", int64_t{0});
 }
@@ -445,7 +459,8 @@ void Api::CheckConfig() const {
   const json props = schema.value("properties", json::object());
   for (const auto& r : required) {
     std::string k = r.get<std::string>();
-    if (!config_.contains(k) || config_[k].is_null() || (config_[k].is_string() && config_[k].get<std::string>().empty())) {
+    if (!config_.contains(k) || config_[k].is_null() ||
+        (config_[k].is_string() && config_[k].get<std::string>().empty())) {
       std::string about = props.contains(k) ? props[k].value("description", "") : "";
       throw Failure("config." + k + " is required by " + Name() + (about.empty() ? "" : ": " + about));
     }
@@ -463,7 +478,8 @@ std::string Api::Redact(std::string text) const {
   for (const auto& s : secrets_)
     for (const std::string& form : {s, UrlEncode(s)}) {
       if (form.empty()) continue;
-      for (size_t p = text.find(form); p != std::string::npos; p = text.find(form, p + 3)) text.replace(p, form.size(), "***");
+      for (size_t p = text.find(form); p != std::string::npos; p = text.find(form, p + 3))
+        text.replace(p, form.size(), "***");
     }
   return text;
 }
@@ -483,7 +499,8 @@ HttpRequest Api::BuildRequest(const json& stream, const Page& page, const json& 
   }
   bool post = r.value("method", r.contains("graphql") || r.contains("body") ? "POST" : "GET") == "POST";
 
-  const std::string& base_template = manifest_[use_fallback_ ? "base_url_fallback" : "base_url"].get_ref<const std::string&>();
+  const std::string& base_template =
+      manifest_[use_fallback_ ? "base_url_fallback" : "base_url"].get_ref<const std::string&>();
   if (page.next_url.empty()) {
     std::string base = Expand(base_template, scope);
     req.url = JoinUrl(base, Expand(r.value("path", ""), scope));
@@ -543,11 +560,14 @@ HttpRequest Api::BuildRequest(const json& stream, const Page& page, const json& 
   std::string m = "HTTP " + std::to_string(resp.status) + " from " + url + ": ";
   std::string help = manifest_.contains("auth") ? manifest_["auth"].value("help", "") : "";
   if (resp.status == 401 || resp.status == 403)
-    throw Failure(m + "the credentials were refused" + (help.empty() ? "; check the source's token or key" : "; " + help));
-  if (resp.status == 404) throw Failure(m + "there is nothing at this address; check base_url and the other config values");
+    throw Failure(m + "the credentials were refused" +
+                  (help.empty() ? "; check the source's token or key" : "; " + help));
+  if (resp.status == 404)
+    throw Failure(m + "there is nothing at this address; check base_url and the other config values");
   if (resp.status >= 300 && resp.status < 400)
-    throw Failure(m + (resp.error.empty() ? "a redirect that leads nowhere" : resp.error) + "; check base_url" +
-                  (manifest_.contains("fallback_help") ? " (" + manifest_["fallback_help"].get<std::string>() + ")" : ""));
+    throw Failure(
+        m + (resp.error.empty() ? "a redirect that leads nowhere" : resp.error) + "; check base_url" +
+        (manifest_.contains("fallback_help") ? " (" + manifest_["fallback_help"].get<std::string>() + ")" : ""));
   if (Retryable(resp.status)) throw Failure(m + "the service is busy or failing; the hub will retry later", true);
   std::string body = resp.body.substr(0, 200);
   throw Failure(m + "the service refused the request" + (body.empty() ? "" : " (" + Redact(body) + ")"));
@@ -568,7 +588,8 @@ HttpResponse Api::Fetch(const HttpRequest& req) {
       if (resp.status == 0) throw Failure(why, true);
       if (asked && *asked > max_delay)
         throw Failure(why + ": the service asks to wait " + std::to_string(static_cast<int64_t>(*asked)) +
-                      " s before the next request; the hub will retry later", true);
+                          " s before the next request; the hub will retry later",
+                      true);
       FailStatus(resp, shown);
     }
     io_.warn(why + "; retrying in " + std::to_string(wait).substr(0, std::to_string(wait).find('.') + 2) +
@@ -607,8 +628,9 @@ std::pair<HttpRequest, HttpResponse> Api::FetchFirst(const std::function<HttpReq
     use_fallback_ = false;  // neither answers: report the address the manifest names first
     return {req, resp};
   }
-  std::string why = resp.status >= 300 && resp.status < 400 && !resp.error.empty() ? resp.error
-                                                                                     : "HTTP " + std::to_string(resp.status);
+  std::string why = resp.status >= 300 && resp.status < 400 && !resp.error.empty()
+                        ? resp.error
+                        : "HTTP " + std::to_string(resp.status);
   io_.warn(Redact(req.url) + " gave no API answer (" + Redact(why) + "); read " + Redact(again.url) + " instead" +
            (manifest_.contains("fallback_help") ? ". " + manifest_["fallback_help"].get<std::string>() : ""));
   return {again, other};
@@ -642,7 +664,9 @@ const json& Api::Records(const json& body, const json& stream, const std::string
   std::string path = stream["records"];
   const json* records = GetPath(body, path);
   if (records && records->is_array()) return *records;
-  std::string found = !records ? "nothing" : records->is_object() ? "an object" : "a " + std::string(records->type_name());
+  std::string found = !records               ? "nothing"
+                      : records->is_object() ? "an object"
+                                             : "a " + std::string(records->type_name());
   if (!records && body.is_object()) {
     std::string keys;
     for (const auto& [k, v] : body.items()) keys += (keys.empty() ? "" : ", ") + k;
@@ -672,7 +696,8 @@ json Api::ReadStream(const json& stream, const json& state, const std::function<
   const json* inc = stream.contains("incremental") ? &stream["incremental"] : nullptr;
   json cursor = state.is_object() && state.contains("cursor") ? state["cursor"] : json();
   bool complete = false;  // every page was read (what a full pass needs to delete anything)
-  if (cursor.is_null() && inc && inc->contains("start")) cursor = ExpandJson((*inc)["start"], Scope{&config_, nullptr, nullptr});
+  if (cursor.is_null() && inc && inc->contains("start"))
+    cursor = ExpandJson((*inc)["start"], Scope{&config_, nullptr, nullptr});
   json best = cursor;
   // What is asked for and kept: from a little before the cursor (Overlapped); all of it
   // on a full pass.
@@ -720,8 +745,10 @@ json Api::ReadStream(const json& stream, const json& state, const std::function<
     } else if (type == "cursor") {
       const json* next = GetPath(body, (*pag)["path"].get<std::string>());
       if (!next || next->is_null() || ToText(*next).empty() || *next == page.cursor || count == 0) break;
-      if (pag->contains("param")) page.cursor = *next;
-      else page.next_url = ToText(*next);
+      if (pag->contains("param"))
+        page.cursor = *next;
+      else
+        page.next_url = ToText(*next);
     } else if (type == "link") {
       page.next_url = LinkNext(resp.Header("link"));
       if (page.next_url.empty() || count == 0) break;

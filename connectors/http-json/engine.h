@@ -89,7 +89,8 @@ class Api {
  private:
   struct Page;
   // with_auth_params: auth.params go along (not on auth.check's own request).
-  HttpRequest BuildRequest(const json& stream, const Page& page, const json& cursor, bool with_auth_params = true) const;
+  HttpRequest BuildRequest(const json& stream, const Page& page, const json& cursor,
+                           bool with_auth_params = true) const;
   // What the stream's list holds for these credentials: auth.params when they are sent,
   // else "". A cursor got under one scope says nothing of another.
   std::string ReadScope() const;
@@ -110,7 +111,7 @@ class Api {
   json manifest_, config_;
   Io io_;
   bool first_fetch_ = true;
-  bool use_fallback_ = false;  // base_url_fallback answered where base_url did not
+  bool use_fallback_ = false;         // base_url_fallback answered where base_url did not
   std::vector<std::string> secrets_;  // expanded secret values, never shown
 };
 

@@ -50,7 +50,7 @@ TEST(Path, FindsNestedValuesAndIndexes) {
 }
 
 TEST(Cursor, ComparesIdsTimesAndText) {
-  EXPECT_LT(CompareCursor("99", "100"), 0);              // Mastodon ids: by value, not text
+  EXPECT_LT(CompareCursor("99", "100"), 0);  // Mastodon ids: by value, not text
   EXPECT_LT(CompareCursor(json(5), "12"), 0);
   EXPECT_EQ(CompareCursor("0012", "12"), 0);
   EXPECT_LT(CompareCursor("2026-11-24T10:00:00+02:00", "2026-11-24T09:00:00Z"), 0);  // 08:00Z < 09:00Z
@@ -146,10 +146,8 @@ struct Script {
                 answers.pop_front();
                 return a;
               },
-              [this](double s) { slept.push_back(s); },
-              [this](const std::string& w) { warnings.push_back(w); },
-              [] { return false; },
-              [] { return int64_t{1795600800}; }};
+              [this](double s) { slept.push_back(s); }, [this](const std::string& w) { warnings.push_back(w); },
+              [] { return false; }, [] { return int64_t{1795600800}; }};
   }
 };
 
@@ -174,7 +172,9 @@ streams:
     pagination: {type: page, param: page, size_param: per, size: 2}
     incremental: {field: updated, param: since}
     mapping: {id: id, title: name, updated: updated}
-)" + extra, "t.yaml"), "t.yaml");
+)" + extra,
+                                  "t.yaml"),
+                       "t.yaml");
 }
 
 TEST(Api, PagesRetriesAndKeepsTheCursor) {
@@ -185,7 +185,10 @@ TEST(Api, PagesRetriesAndKeepsTheCursor) {
                 Answer(200, R"({"data":{"items":[{"id":3,"name":"c","updated":"2026-11-02T00:00:00Z"}]}})")};
   Api api(TestManifest(), json{{"api_key", "k&y"}}, sc.io());
   std::vector<json> got;
-  json state = api.ReadStream(TestManifest()["streams"][0], json(), [&](json r) { got.push_back(r); return true; });
+  json state = api.ReadStream(TestManifest()["streams"][0], json(), [&](json r) {
+    got.push_back(r);
+    return true;
+  });
   ASSERT_EQ(got.size(), 3u);
   EXPECT_EQ(got[2]["title"], "c");
   EXPECT_EQ(state, (json{{"cursor", "2026-11-03T00:00:00Z"}}));
@@ -202,7 +205,10 @@ TEST(Api, PagesRetriesAndKeepsTheCursor) {
                                                  {"id":4,"name":"d","updated":"2026-11-04T00:00:00Z"}]}})"),
                 Answer(200, R"({"data":{"items":[]}})")};
   got.clear();
-  state = api.ReadStream(TestManifest()["streams"][0], state, [&](json r) { got.push_back(r); return true; });
+  state = api.ReadStream(TestManifest()["streams"][0], state, [&](json r) {
+    got.push_back(r);
+    return true;
+  });
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0]["id"], "4");
   EXPECT_NE(sc.asked[3].url.find("since=2026-11-02T23%3A55%3A00Z"), std::string::npos) << sc.asked[3].url;
@@ -260,7 +266,8 @@ TEST(Api, GivesUpWithAMessageThatSaysWhy) {
             "\"t\" expects: stream \"items\" looks for a list of records at \"data.items\" and found nothing (the "
             "response has keys: items); the API may have changed, or base_url may point at another service");
   EXPECT_EQ(ErrorOf({Answer(401, "")}).substr(0, 113),
-            "HTTP 401 from http://api.example/v1/items?state=all&per=2&page=1&api_key=***: the credentials were refused; check");
+            "HTTP 401 from http://api.example/v1/items?state=all&per=2&page=1&api_key=***: the credentials were "
+            "refused; check");
   std::string not_json = ErrorOf({Answer(200, "<html>sekret</html>", {{"content-type", "text/html"}})});
   EXPECT_NE(not_json.find("is not JSON (Content-Type text/html): it begins \"<html>***</html>\""), std::string::npos)
       << not_json;
@@ -269,12 +276,18 @@ TEST(Api, GivesUpWithAMessageThatSaysWhy) {
   EXPECT_NE(busy.find("the hub will retry later"), std::string::npos) << busy;
   std::string wait = ErrorOf({Answer(429, "", {{"retry-after", "3600"}})});
   EXPECT_NE(wait.find("asks to wait 3600 s"), std::string::npos) << wait;
-  std::string latin1 = ErrorOf({Answer(200, "{\"name\": \"Caf\xe9\"}", {{"content-type", "application/json; charset=iso-8859-1"}})});
+  std::string latin1 =
+      ErrorOf({Answer(200, "{\"name\": \"Caf\xe9\"}", {{"content-type", "application/json; charset=iso-8859-1"}})});
   EXPECT_NE(latin1.find("is not UTF-8 (Content-Type application/json; charset=iso-8859-1), and JSON is always UTF-8"),
-            std::string::npos) << latin1;
+            std::string::npos)
+      << latin1;
   std::string gone = ErrorOf({Answer(404, "")});
-  EXPECT_NE(gone.find("HTTP 404 from http://api.example/v1/items?state=all&per=2&page=1&api_key=***: there is nothing at this "
-                      "address; check base_url"), std::string::npos) << gone;
+  EXPECT_NE(
+      gone.find(
+          "HTTP 404 from http://api.example/v1/items?state=all&per=2&page=1&api_key=***: there is nothing at this "
+          "address; check base_url"),
+      std::string::npos)
+      << gone;
   std::string forbidden = ErrorOf({Answer(403, "")});
   EXPECT_NE(forbidden.find("HTTP 403 from"), std::string::npos) << forbidden;
   EXPECT_NE(forbidden.find("the credentials were refused"), std::string::npos) << forbidden;
@@ -284,7 +297,8 @@ TEST(Api, GivesUpWithAMessageThatSaysWhy) {
 
 TEST(Api, DescendingStreamsStopAtTheCursor) {
   Script sc;
-  sc.answers = {Answer(200, R"([{"id":"120"},{"id":"110"},{"id":"99"}])", {{"link", "<http://api.example/v1/s?max_id=99>; rel=\"next\""}})};
+  sc.answers = {Answer(200, R"([{"id":"120"},{"id":"110"},{"id":"99"}])",
+                       {{"link", "<http://api.example/v1/s?max_id=99>; rel=\"next\""}})};
   json m = CheckManifest(YamlToJson(R"(name: d
 base_url: http://api.example/v1
 streams:
@@ -293,7 +307,9 @@ streams:
     pagination: {type: link}
     incremental: {field: id, param: since_id, order: desc}
     mapping: {id: id}
-)", "d.yaml"), "d.yaml");
+)",
+                                    "d.yaml"),
+                         "d.yaml");
   Api api(m, json::object(), sc.io());
   std::vector<std::string> ids;
   json state = api.ReadStream(m["streams"][0], json{{"cursor", "100"}}, [&](json r) {
@@ -311,7 +327,8 @@ streams:
 TEST(Api, SurvivesEveryJsonTestSuiteDocument) {
   std::string dir = std::string(COOPHUB_CORPORA) + "/JSONTestSuite/test_parsing";
   ASSERT_TRUE(std::filesystem::exists(dir)) << dir;
-  json m = CheckManifest(YamlToJson("name: j\nbase_url: http://h\nstreams: [{name: s, mapping: {id: id}}]\n", "j"), "j");
+  json m =
+      CheckManifest(YamlToJson("name: j\nbase_url: http://h\nstreams: [{name: s, mapping: {id: id}}]\n", "j"), "j");
   int files = 0;
   for (const auto& e : std::filesystem::directory_iterator(dir)) {
     std::string name = e.path().filename().string();
@@ -326,7 +343,8 @@ TEST(Api, SurvivesEveryJsonTestSuiteDocument) {
     } catch (const Failure& f) {
       error = f.what();
     }
-    bool said_not_json = error.find("is not JSON") != std::string::npos || error.find("is not UTF-8") != std::string::npos;
+    bool said_not_json =
+        error.find("is not JSON") != std::string::npos || error.find("is not UTF-8") != std::string::npos;
     if (name[0] == 'y') {
       EXPECT_FALSE(said_not_json) << name << ": " << error;
     } else if (name[0] == 'n') {

@@ -103,10 +103,13 @@ class HttpJson : public coophub::Connector {
       if (!run.Selected(name)) continue;
       json before = run.state(name);
       int64_t version = api.FullPassVersion(s, before);
-      json state = api.ReadStream(s, before, [&](json rec) {
-        if (++done % 100 == 0) run.Progress(done);
-        return version ? run.Record(name, rec, version) : run.Record(name, rec);
-      }, version);
+      json state = api.ReadStream(
+          s, before,
+          [&](json rec) {
+            if (++done % 100 == 0) run.Progress(done);
+            return version ? run.Record(name, rec, version) : run.Record(name, rec);
+          },
+          version);
       if (run.Cancelled()) return;
       // A full pass that read every page: what it did not see is gone from the service.
       if (version && state["full_pass"].value("version", int64_t{0}) == version) run.ActivateVersion(name, version);

@@ -31,7 +31,8 @@ json ScalarToJson(const YAML::Node& n) {
 
 json NodeToJson(const YAML::Node& n) {
   switch (n.Type()) {
-    case YAML::NodeType::Scalar: return ScalarToJson(n);
+    case YAML::NodeType::Scalar:
+      return ScalarToJson(n);
     case YAML::NodeType::Sequence: {
       json a = json::array();
       for (const auto& c : n) a.push_back(NodeToJson(c));
@@ -42,7 +43,8 @@ json NodeToJson(const YAML::Node& n) {
       for (const auto& kv : n) o[kv.first.as<std::string>()] = NodeToJson(kv.second);
       return o;
     }
-    default: return nullptr;
+    default:
+      return nullptr;
   }
 }
 
@@ -101,15 +103,17 @@ void CheckPagination(const Checker& c, json& p, const std::string& key) {
 }
 
 void CheckMapping(const Checker& c, const json& m, const std::string& key) {
-  static const std::set<std::string> kFields = {"id", "kind", "title", "summary", "url", "time", "end", "updated",
-                                                "author", "tags", "lang", "location", "amount", "visibility"};
+  static const std::set<std::string> kFields = {"id",   "kind",     "title",   "summary",   "url",
+                                                "time", "end",      "updated", "author",    "tags",
+                                                "lang", "location", "amount",  "visibility"};
   c.Keys(m, key, kFields);
   if (!m.contains("id")) c.Fail(key + ".id", "is required: the path of a value that identifies a record");
   for (const auto& [field, spec] : m.items()) {
     std::string k = key + "." + field;
     if (field == "amount" || field == "location") {
-      c.Keys(spec, k, field == "amount" ? std::set<std::string>{"value", "currency", "format"}
-                                        : std::set<std::string>{"name", "lat", "lon"});
+      c.Keys(spec, k,
+             field == "amount" ? std::set<std::string>{"value", "currency", "format"}
+                               : std::set<std::string>{"name", "lat", "lon"});
       continue;
     }
     if (spec.is_string()) continue;
@@ -140,11 +144,11 @@ void CheckRequest(const Checker& c, const json& r, const std::string& key) {
 }
 
 void CheckStream(const Checker& c, json& s, const std::string& key) {
-  c.Keys(s, key, {"name", "kind", "request", "records", "pagination", "incremental", "full_pass", "mapping",
-                  "description"});
+  c.Keys(s, key,
+         {"name", "kind", "request", "records", "pagination", "incremental", "full_pass", "mapping", "description"});
   c.String(s, key, "name", true);
-  c.OneOf(s, key, "kind", {"post", "event", "person", "task", "transaction", "decision", "resource", "message",
-                           "metric", "other"});
+  c.OneOf(s, key, "kind",
+          {"post", "event", "person", "task", "transaction", "decision", "resource", "message", "metric", "other"});
   if (!s.contains("kind")) s["kind"] = "other";
   if (!s.contains("request")) s["request"] = json::object();
   CheckRequest(c, s["request"], key + ".request");
@@ -183,8 +187,9 @@ json YamlToJson(const std::string& yaml, const std::string& where) {
 
 json CheckManifest(json m, const std::string& where) {
   Checker c{where};
-  c.Keys(m, "manifest", {"name", "description", "docs", "config", "base_url", "base_url_fallback", "fallback_help",
-                         "auth", "headers", "retry", "streams", "timeout_s"});
+  c.Keys(m, "manifest",
+         {"name", "description", "docs", "config", "base_url", "base_url_fallback", "fallback_help", "auth", "headers",
+          "retry", "streams", "timeout_s"});
   c.String(m, "manifest", "name", true);
   c.String(m, "manifest", "base_url", true);
   c.String(m, "manifest", "base_url_fallback", false);
@@ -221,11 +226,10 @@ json CheckManifest(json m, const std::string& where) {
 
 std::string FindManifest(const std::string& name_or_path, const std::vector<std::string>& dirs) {
   namespace fs = std::filesystem;
-  bool is_path = name_or_path.find('/') != std::string::npos ||
-                 (name_or_path.size() > 5 && name_or_path.ends_with(".yaml"));
+  bool is_path =
+      name_or_path.find('/') != std::string::npos || (name_or_path.size() > 5 && name_or_path.ends_with(".yaml"));
   if (is_path) {
-    if (!fs::exists(name_or_path))
-      throw Failure("config.manifest: no file " + fs::absolute(name_or_path).string());
+    if (!fs::exists(name_or_path)) throw Failure("config.manifest: no file " + fs::absolute(name_or_path).string());
     return name_or_path;
   }
   std::string looked;

@@ -223,7 +223,8 @@ void Expand(icalcomponent* c, Collector& col) {
   }
   // DTSTART is the first instance of the recurrence set (RFC 5545 3.8.5), also when only
   // RDATEs follow it.
-  if (!recurring) add(dtstart);
+  if (!recurring)
+    add(dtstart);
   else if (int64_t u = ToUnix(dtstart); u <= col.opts.window_end && u + duration >= col.opts.window_start)
     add(dtstart);
   for (icalproperty* p = icalcomponent_get_first_property(c, ICAL_EXDATE_PROPERTY); p;

@@ -17,16 +17,16 @@
 namespace coophub::ical {
 
 struct ExpandOptions {
-  int64_t window_start = 0;  // Unix seconds: recurrences are expanded from here...
-  int64_t window_end = 0;    // ...up to here (single events are kept whatever their date)
+  int64_t window_start = 0;         // Unix seconds: recurrences are expanded from here...
+  int64_t window_end = 0;           // ...up to here (single events are kept whatever their date)
   int64_t max_occurrences = 10000;  // per recurring event
 };
 
 struct ParseResult {
-  std::vector<json> records;       // in the unified record shape, data holding the details
+  std::vector<json> records;          // in the unified record shape, data holding the details
   std::vector<std::string> warnings;  // what libical flagged but could read past
-  std::string error;               // set when nothing could be read
-  int64_t capped = 0;              // recurring events cut off at max_occurrences
+  std::string error;                  // set when nothing could be read
+  int64_t capped = 0;                 // recurring events cut off at max_occurrences
 };
 
 // Parses one iCalendar document (one or more VCALENDARs, or bare components).

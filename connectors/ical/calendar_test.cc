@@ -58,8 +58,10 @@ TEST(Calendar, WeeklyMeetingWithExdateAndAMovedOccurrence) {
 // (Lightning) wrote its own path before the name: the zone it ends with, not UTC.
 TEST(Calendar, NamedZoneWithoutVtimezoneUsesTzdata) {
   for (std::string tzid : {"America/New_York", "/mozilla.org/20070129_1/America/New_York"}) {
-    std::string text = Cal("BEGIN:VEVENT\r\nUID:x\r\nSUMMARY:Call\r\nDTSTART;TZID=" + tzid + ":20260115T090000\r\n"
-                           "DTEND;TZID=" + tzid + ":20260115T093000\r\nEND:VEVENT\r\n");
+    std::string text = Cal("BEGIN:VEVENT\r\nUID:x\r\nSUMMARY:Call\r\nDTSTART;TZID=" + tzid +
+                           ":20260115T090000\r\n"
+                           "DTEND;TZID=" +
+                           tzid + ":20260115T093000\r\nEND:VEVENT\r\n");
     ParseResult r = Parse(text, Window("2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z"));
     ASSERT_EQ(r.records.size(), 1u) << r.error;
     EXPECT_EQ(r.records[0]["time"], "2026-01-15T14:00:00Z") << tzid;
@@ -70,14 +72,16 @@ TEST(Calendar, NamedZoneWithoutVtimezoneUsesTzdata) {
 // RFC 5545 3.8.5: the recurrence set is DTSTART, the RRULE's and RDATE's instances, less
 // EXDATE; a date EXDATE on a timed series takes out that day's occurrence.
 TEST(Calendar, DtstartRdatesAndDateExdates) {
-  std::string rdates = Cal("BEGIN:VEVENT\r\nUID:r\r\nSUMMARY:Workshop\r\nDTSTART:20260302T090000Z\r\n"
-                           "DURATION:PT2H\r\nRDATE:20260309T090000Z,20260316T090000Z\r\nEND:VEVENT\r\n");
+  std::string rdates =
+      Cal("BEGIN:VEVENT\r\nUID:r\r\nSUMMARY:Workshop\r\nDTSTART:20260302T090000Z\r\n"
+          "DURATION:PT2H\r\nRDATE:20260309T090000Z,20260316T090000Z\r\nEND:VEVENT\r\n");
   ParseResult r = Parse(rdates, Window("2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z"));
   ASSERT_EQ(r.records.size(), 3u) << "DTSTART and two RDATEs";
   EXPECT_EQ(r.records[0]["time"], "2026-03-02T09:00:00Z");
-  std::string weekly = Cal(std::string(kParisZone) +
-                           "BEGIN:VEVENT\r\nUID:w\r\nSUMMARY:Shift\r\nDTSTART;TZID=Europe/Paris:20261005T080000\r\n"
-                           "DURATION:PT8H\r\nRRULE:FREQ=WEEKLY;COUNT=4\r\nEXDATE;VALUE=DATE:20261012\r\nEND:VEVENT\r\n");
+  std::string weekly =
+      Cal(std::string(kParisZone) +
+          "BEGIN:VEVENT\r\nUID:w\r\nSUMMARY:Shift\r\nDTSTART;TZID=Europe/Paris:20261005T080000\r\n"
+          "DURATION:PT8H\r\nRRULE:FREQ=WEEKLY;COUNT=4\r\nEXDATE;VALUE=DATE:20261012\r\nEND:VEVENT\r\n");
   r = Parse(weekly, Window("2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z"));
   ASSERT_EQ(r.records.size(), 3u);
   for (const auto& rec : r.records) EXPECT_NE(rec["time"], "2026-10-12T06:00:00Z") << rec.dump();
@@ -86,9 +90,10 @@ TEST(Calendar, DtstartRdatesAndDateExdates) {
 // A moved occurrence whose series is elsewhere (an invitation to one instance, a
 // birthday export) is kept as an event; a to-do without UID gets a stable id.
 TEST(Calendar, AnOccurrenceWithoutItsSeriesAndATodoWithoutUid) {
-  std::string text = Cal("BEGIN:VEVENT\r\nUID:series@elsewhere\r\nRECURRENCE-ID:20261105T100000Z\r\n"
-                         "DTSTART:20261105T110000Z\r\nDTEND:20261105T120000Z\r\nSUMMARY:Moved once\r\nEND:VEVENT\r\n"
-                         "BEGIN:VTODO\r\nSUMMARY:Order gloves\r\nDUE:20261110T170000Z\r\nEND:VTODO\r\n");
+  std::string text =
+      Cal("BEGIN:VEVENT\r\nUID:series@elsewhere\r\nRECURRENCE-ID:20261105T100000Z\r\n"
+          "DTSTART:20261105T110000Z\r\nDTEND:20261105T120000Z\r\nSUMMARY:Moved once\r\nEND:VEVENT\r\n"
+          "BEGIN:VTODO\r\nSUMMARY:Order gloves\r\nDUE:20261110T170000Z\r\nEND:VTODO\r\n");
   ParseResult a = Parse(text, Window("2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z"));
   ASSERT_EQ(a.records.size(), 2u) << a.error;
   EXPECT_EQ(a.records[0]["id"], "series@elsewhere/2026-11-05T10:00:00Z");
@@ -101,9 +106,10 @@ TEST(Calendar, AnOccurrenceWithoutItsSeriesAndATodoWithoutUid) {
 }
 
 TEST(Calendar, AllDayEventsKeepTheirDateAndTodosAreTasks) {
-  std::string text = Cal("BEGIN:VEVENT\r\nUID:hol\r\nSUMMARY:Coop holiday\r\nDTSTART;VALUE=DATE:20261224\r\n"
-                         "DTEND;VALUE=DATE:20261227\r\nCATEGORIES:holiday\r\nLOCATION:Everywhere\r\nEND:VEVENT\r\n"
-                         "BEGIN:VTODO\r\nUID:t1\r\nSUMMARY:Send minutes\r\nDUE:20261201T120000Z\r\nSTATUS:NEEDS-ACTION\r\nEND:VTODO\r\n");
+  std::string text = Cal(
+      "BEGIN:VEVENT\r\nUID:hol\r\nSUMMARY:Coop holiday\r\nDTSTART;VALUE=DATE:20261224\r\n"
+      "DTEND;VALUE=DATE:20261227\r\nCATEGORIES:holiday\r\nLOCATION:Everywhere\r\nEND:VEVENT\r\n"
+      "BEGIN:VTODO\r\nUID:t1\r\nSUMMARY:Send minutes\r\nDUE:20261201T120000Z\r\nSTATUS:NEEDS-ACTION\r\nEND:VTODO\r\n");
   ParseResult r = Parse(text, Window("2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z"));
   ASSERT_EQ(r.records.size(), 2u) << r.error;
   const json& hol = r.records[0];
@@ -120,8 +126,9 @@ TEST(Calendar, AllDayEventsKeepTheirDateAndTodosAreTasks) {
 }
 
 TEST(Calendar, PathologicalRuleStopsAtTheCap) {
-  std::string text = Cal("BEGIN:VEVENT\r\nUID:tick\r\nSUMMARY:Tick\r\nDTSTART:20260101T000000Z\r\n"
-                         "RRULE:FREQ=SECONDLY\r\nEND:VEVENT\r\n");
+  std::string text =
+      Cal("BEGIN:VEVENT\r\nUID:tick\r\nSUMMARY:Tick\r\nDTSTART:20260101T000000Z\r\n"
+          "RRULE:FREQ=SECONDLY\r\nEND:VEVENT\r\n");
   ExpandOptions o = Window("2026-01-01T00:00:00Z", "2036-01-01T00:00:00Z");
   o.max_occurrences = 500;
   ParseResult r = Parse(text, o);
@@ -132,8 +139,9 @@ TEST(Calendar, PathologicalRuleStopsAtTheCap) {
 }
 
 TEST(Calendar, WindowBoundsAnEndlessRule) {
-  std::string text = Cal("BEGIN:VEVENT\r\nUID:weekly\r\nSUMMARY:Lunch\r\nDTSTART:20200106T120000Z\r\n"
-                         "RRULE:FREQ=WEEKLY\r\nEND:VEVENT\r\n");
+  std::string text =
+      Cal("BEGIN:VEVENT\r\nUID:weekly\r\nSUMMARY:Lunch\r\nDTSTART:20200106T120000Z\r\n"
+          "RRULE:FREQ=WEEKLY\r\nEND:VEVENT\r\n");
   ParseResult r = Parse(text, Window("2026-11-01T00:00:00Z", "2026-12-01T00:00:00Z"));
   ASSERT_EQ(r.records.size(), 5u);  // the Mondays of November 2026
   EXPECT_EQ(r.records[0]["time"], "2026-11-02T12:00:00Z");
@@ -165,8 +173,10 @@ TEST(CalendarCorpus, EveryCalendarReadsOrFailsCleanly) {
       ss << f.rdbuf();
       ParseResult r = Parse(ss.str(), o);  // ASan and UBSan watch for the rest
       ++files;
-      if (r.error.empty()) ++read;
-      else ++refused;
+      if (r.error.empty())
+        ++read;
+      else
+        ++refused;
       records += static_cast<int>(r.records.size());
       for (const auto& rec : r.records) {
         ASSERT_TRUE(rec.contains("id")) << e.path();
@@ -223,8 +233,10 @@ TEST(CalendarCorpus, IcalJsJcalExpectationsAgree) {
     std::ifstream jf(expect);
     json jcal = json::parse(jf, nullptr, false);
     std::vector<JcalEvent> want;
-    if (jcal.is_array() && !jcal.empty() && jcal[0].is_array()) for (const auto& c : jcal) CollectJcal(c, &want);
-    else CollectJcal(jcal, &want);
+    if (jcal.is_array() && !jcal.empty() && jcal[0].is_array())
+      for (const auto& c : jcal) CollectJcal(c, &want);
+    else
+      CollectJcal(jcal, &want);
     std::ifstream f(e.path(), std::ios::binary);
     std::stringstream ss;
     ss << f.rdbuf();
@@ -244,9 +256,12 @@ TEST(CalendarCorpus, IcalJsJcalExpectationsAgree) {
         continue;
       }
       bool ok = got->value("title", "") == w.summary;
-      if (w.start_type == "date") ok = ok && Local(*got, "date") == w.start;
-      else if (!w.start.empty() && w.start.back() == 'Z') ok = ok && (*got)["time"] == w.start;
-      else ok = ok && Local(*got, "start_local") == w.start && Local(*got, "tzid").find(w.start_tzid) != std::string::npos;
+      if (w.start_type == "date")
+        ok = ok && Local(*got, "date") == w.start;
+      else if (!w.start.empty() && w.start.back() == 'Z')
+        ok = ok && (*got)["time"] == w.start;
+      else
+        ok = ok && Local(*got, "start_local") == w.start && Local(*got, "tzid").find(w.start_tzid) != std::string::npos;
       if (!w.end.empty() && w.start_type != "date")
         ok = ok && (w.end.back() == 'Z' ? got->value("end", "") == w.end : Local(*got, "end_local") == w.end);
       EXPECT_TRUE(ok) << e.path().filename() << " " << w.uid << ": want " << w.start << " (" << w.start_tzid << ") - "

@@ -64,7 +64,8 @@ class Ical : public coophub::Connector {
     }
     coophub::Fetched f = coophub::FetchDocument(run, coophub::json(), "text/calendar, */*;q=0.5");
     auto parsed = ParseOrFail(run, f.response.body, f.url);
-    run.Check(true, "read " + f.url + ": " + std::to_string(parsed.records.size()) + " events and to-dos in the window" +
+    run.Check(true, "read " + f.url + ": " + std::to_string(parsed.records.size()) +
+                        " events and to-dos in the window" +
                         (parsed.warnings.empty() ? "" : ", " + std::to_string(parsed.warnings.size()) + " warnings"));
   }
 

@@ -45,8 +45,7 @@ const Example kRfc5545[] = {
      "RRULE:FREQ=YEARLY;UNTIL=20000131T140000Z;BYMONTH=1;BYDAY=SU,MO,TU,WE,TH,FR,SA",
      "19980101..19980131 19990101..19990131 20000101..20000131"},
     {"Every day in January, for 3 years (daily)", "19980101T090000",
-     "RRULE:FREQ=DAILY;UNTIL=20000131T140000Z;BYMONTH=1",
-     "19980101..19980131 19990101..19990131 20000101..20000131"},
+     "RRULE:FREQ=DAILY;UNTIL=20000131T140000Z;BYMONTH=1", "19980101..19980131 19990101..19990131 20000101..20000131"},
     {"Weekly for 10 occurrences", "19970902T090000", "RRULE:FREQ=WEEKLY;COUNT=10",
      "19970902 19970909 19970916 19970923 19970930 19971007 19971014 19971021 19971028 19971104"},
     {"Weekly until December 24, 1997", "19970902T090000", "RRULE:FREQ=WEEKLY;UNTIL=19971224T000000Z",
@@ -88,8 +87,7 @@ const Example kRfc5545[] = {
      "RRULE:FREQ=MONTHLY;COUNT=10;BYMONTHDAY=1,-1",
      "19970930 19971001 19971031 19971101 19971130 19971201 19971231 19980101 19980131 19980201"},
     {"Every 18 months on the 10th thru 15th of the month for 10 occurrences", "19970910T090000",
-     "RRULE:FREQ=MONTHLY;INTERVAL=18;COUNT=10;BYMONTHDAY=10,11,12,13,14,15",
-     "19970910..19970915 19990310..19990313"},
+     "RRULE:FREQ=MONTHLY;INTERVAL=18;COUNT=10;BYMONTHDAY=10,11,12,13,14,15", "19970910..19970915 19990310..19990313"},
     {"Every Tuesday, every other month", "19970902T090000", "RRULE:FREQ=MONTHLY;INTERVAL=2;BYDAY=TU",
      "19970902 19970909 19970916 19970923 19970930 19971104 19971111 19971118 19971125 19980106 19980113 "
      "19980120 19980127 19980303 19980310 19980317 19980324 19980331",
@@ -122,8 +120,7 @@ const Example kRfc5545[] = {
      "RRULE:FREQ=MONTHLY;BYDAY=SA;BYMONTHDAY=7,8,9,10,11,12,13",
      "19970913 19971011 19971108 19971213 19980110 19980207 19980307 19980411 19980509 19980613", true},
     {"Every 4 years, the first Tuesday after a Monday in November, forever", "19961105T090000",
-     "RRULE:FREQ=YEARLY;INTERVAL=4;BYMONTH=11;BYDAY=TU;BYMONTHDAY=2,3,4,5,6,7,8",
-     "19961105 20001107 20041102", true},
+     "RRULE:FREQ=YEARLY;INTERVAL=4;BYMONTH=11;BYDAY=TU;BYMONTHDAY=2,3,4,5,6,7,8", "19961105 20001107 20041102", true},
     {"The third instance into the month of one of Tuesday, Wednesday, or Thursday, for the next 3 months",
      "19970904T090000", "RRULE:FREQ=MONTHLY;COUNT=3;BYDAY=TU,WE,TH;BYSETPOS=3", "19970904 19971007 19971106"},
     {"The second-to-last weekday of the month", "19970929T090000",
@@ -171,10 +168,10 @@ const Example kCoopRules[] = {
     {"Yearly on the second Sunday of March", "20260308T100000", "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=2SU;COUNT=3",
      "20260308 20270314 20280312", false, "Europe/Paris"},
     // libical gives Dec 4, 7, 8, 9 and 09:30, 10:00, 10:30 here.
-    {"The last weekday of every week", "20261204T090000",
-     "RRULE:FREQ=WEEKLY;COUNT=4;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1", "20261204", false, "Europe/Paris", true},
-    {"Every hour on the half hour, by position", "20261202T093000", "RRULE:FREQ=HOURLY;COUNT=3;BYMINUTE=0,30;BYSETPOS=2",
-     "20261202T0930", false, "Europe/Paris", true},
+    {"The last weekday of every week", "20261204T090000", "RRULE:FREQ=WEEKLY;COUNT=4;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1",
+     "20261204", false, "Europe/Paris", true},
+    {"Every hour on the half hour, by position", "20261202T093000",
+     "RRULE:FREQ=HOURLY;COUNT=3;BYMINUTE=0,30;BYSETPOS=2", "20261202T0930", false, "Europe/Paris", true},
     // libical stops after January 31 here; as a monthly rule it is the same set, right.
     {"The last day of every month, as a daily rule", "20260131T090000", "RRULE:FREQ=DAILY;COUNT=4;BYMONTHDAY=-1",
      "20260131 20260228 20260331 20260430", false, "Europe/Paris"},
@@ -200,8 +197,10 @@ int64_t LocalToUnix(const std::string& local, const char* zone) {
   t.tm_min = std::stoi(local.substr(11, 2));
   t.tm_isdst = -1;
   int64_t u = mktime(&t);
-  if (old) setenv("TZ", saved.c_str(), 1);
-  else unsetenv("TZ");
+  if (old)
+    setenv("TZ", saved.c_str(), 1);
+  else
+    unsetenv("TZ");
   tzset();
   return u;
 }
@@ -239,9 +238,10 @@ std::vector<std::string> Expected(const Example& e, const char* zone) {
 }
 
 std::vector<std::string> Expanded(const Example& e, const char* zone, std::vector<std::string>* warnings) {
-  std::string text = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//coophub//rfc5545//EN\r\nBEGIN:VEVENT\r\n"
-                     "UID:example@rfc5545\r\nSUMMARY:x\r\nDTSTART;TZID=" + std::string(zone) + ":" + e.dtstart +
-                     "\r\n" + e.rule + "\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+  std::string text =
+      "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//coophub//rfc5545//EN\r\nBEGIN:VEVENT\r\n"
+      "UID:example@rfc5545\r\nSUMMARY:x\r\nDTSTART;TZID=" +
+      std::string(zone) + ":" + e.dtstart + "\r\n" + e.rule + "\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
   ExpandOptions o;
   o.window_start = *ParseRfc3339("1990-01-01T00:00:00Z");
   o.window_end = *ParseRfc3339("2030-01-01T00:00:00Z");

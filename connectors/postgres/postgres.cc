@@ -49,12 +49,12 @@ Conn Connect(const coophub::json& cfg) {
   std::string password = cfg.value("password", "");
   std::string timeout = std::to_string(std::min(cfg.value("timeout_s", 300), 30));
   const char* keys[] = {"dbname", "password", "connect_timeout", "application_name", nullptr};
-  const char* values[] = {conninfo.c_str(), password.empty() ? nullptr : password.c_str(), timeout.c_str(),
-                          "coophub", nullptr};
+  const char* values[] = {conninfo.c_str(), password.empty() ? nullptr : password.c_str(), timeout.c_str(), "coophub",
+                          nullptr};
   Conn c(PQconnectdbParams(keys, values, /*expand_dbname=*/1), PQfinish);
   if (!c || PQstatus(c.get()) != CONNECTION_OK)
-    throw coophub::Failure("cannot connect to PostgreSQL (" + conninfo + "): " +
-                               Trim(c ? PQerrorMessage(c.get()) : "out of memory") +
+    throw coophub::Failure("cannot connect to PostgreSQL (" + conninfo +
+                               "): " + Trim(c ? PQerrorMessage(c.get()) : "out of memory") +
                                ". Check host, port, dbname, user and password, and that the server accepts this client",
                            true);
   return c;
@@ -81,9 +81,10 @@ class Postgres : public coophub::Connector {
     if (cursor && PQnparams(desc.get()) != 1)
       throw coophub::Failure("config.query: with a cursor_column the query must use $1 (the last cursor value)");
     const coophub::json mapped_columns = cfg.value("columns", coophub::json::object());  // not a temporary:
-    for (const auto& [field, col] : mapped_columns.items())                                // items() refers into it
+    for (const auto& [field, col] : mapped_columns.items())                              // items() refers into it
       if (!has(col.get<std::string>()))
-        throw coophub::Failure("config.columns." + field + ": the query returns no column \"" + col.get<std::string>() + "\"");
+        throw coophub::Failure("config.columns." + field + ": the query returns no column \"" + col.get<std::string>() +
+                               "\"");
     run.Check(true, "connected to " + std::string(PQdb(c.get())) + "; the query returns " +
                         std::to_string(columns.size()) + " columns");
   }
@@ -120,8 +121,7 @@ class Postgres : public coophub::Connector {
       if (!r) break;
       ExecStatusType st = PQresultStatus(r.get());
       if (st == PGRES_TUPLES_OK) continue;  // the end of the rows
-      if (st != PGRES_SINGLE_TUPLE)
-        throw coophub::Failure("the query failed: " + Trim(PQresultErrorMessage(r.get())));
+      if (st != PGRES_SINGLE_TUPLE) throw coophub::Failure("the query failed: " + Trim(PQresultErrorMessage(r.get())));
       if (header.empty()) {
         for (int i = 0; i < PQnfields(r.get()); ++i) header.push_back(PQfname(r.get(), i));
         for (size_t i = 0; i < header.size(); ++i)

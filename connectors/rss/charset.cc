@@ -100,15 +100,34 @@ std::string Declared(std::string_view doc) {
 std::string Canonical(std::string name) {
   for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   name.erase(std::remove_if(name.begin(), name.end(), [](char c) { return c == ' '; }), name.end());
-  static const std::map<std::string, std::string> kAliases = {
-      {"u8", "UTF-8"},          {"utf", "UTF-8"},          {"utf8", "UTF-8"},         {"utf_8", "UTF-8"},
-      {"cp65001", "UTF-8"},     {"u16", "UTF-16"},         {"utf16", "UTF-16"},       {"utf_16", "UTF-16"},
-      {"u32", "UTF-32"},        {"utf32", "UTF-32"},       {"utf_32", "UTF-32"},      {"iso-8859-1", "WINDOWS-1252"},
-      {"iso8859-1", "WINDOWS-1252"}, {"iso_8859-1", "WINDOWS-1252"}, {"latin1", "WINDOWS-1252"},
-      {"latin-1", "WINDOWS-1252"}, {"l1", "WINDOWS-1252"}, {"us-ascii", "WINDOWS-1252"}, {"ascii", "WINDOWS-1252"},
-      {"cp1252", "WINDOWS-1252"}, {"sjis", "SHIFT_JIS"},   {"x-sjis", "SHIFT_JIS"},   {"shift-jis", "SHIFT_JIS"},
-      {"gb2312", "GB18030"},    {"gbk", "GB18030"},        {"x-gbk", "GB18030"},      {"euc-kr", "CP949"},
-      {"ks_c_5601-1987", "CP949"}};
+  static const std::map<std::string, std::string> kAliases = {{"u8", "UTF-8"},
+                                                              {"utf", "UTF-8"},
+                                                              {"utf8", "UTF-8"},
+                                                              {"utf_8", "UTF-8"},
+                                                              {"cp65001", "UTF-8"},
+                                                              {"u16", "UTF-16"},
+                                                              {"utf16", "UTF-16"},
+                                                              {"utf_16", "UTF-16"},
+                                                              {"u32", "UTF-32"},
+                                                              {"utf32", "UTF-32"},
+                                                              {"utf_32", "UTF-32"},
+                                                              {"iso-8859-1", "WINDOWS-1252"},
+                                                              {"iso8859-1", "WINDOWS-1252"},
+                                                              {"iso_8859-1", "WINDOWS-1252"},
+                                                              {"latin1", "WINDOWS-1252"},
+                                                              {"latin-1", "WINDOWS-1252"},
+                                                              {"l1", "WINDOWS-1252"},
+                                                              {"us-ascii", "WINDOWS-1252"},
+                                                              {"ascii", "WINDOWS-1252"},
+                                                              {"cp1252", "WINDOWS-1252"},
+                                                              {"sjis", "SHIFT_JIS"},
+                                                              {"x-sjis", "SHIFT_JIS"},
+                                                              {"shift-jis", "SHIFT_JIS"},
+                                                              {"gb2312", "GB18030"},
+                                                              {"gbk", "GB18030"},
+                                                              {"x-gbk", "GB18030"},
+                                                              {"euc-kr", "CP949"},
+                                                              {"ks_c_5601-1987", "CP949"}};
   auto it = kAliases.find(name);
   return it != kAliases.end() ? it->second : name;
 }
@@ -136,16 +155,24 @@ double Fit(const std::string& utf8, const std::string& encoding) {
     bool kana = in(cp, 0x3040, 0x30FF), is_han = in(cp, 0x4E00, 0x9FFF), is_hangul = in(cp, 0xAC00, 0xD7A3);
     han += is_han;
     hangul += is_hangul;
-    if (encoding == "EUC-JP" || encoding == "SHIFT_JIS") score += kana ? 2 : is_han ? 1 : 0;
-    else if (encoding == "CP949") score += is_hangul ? 2 : is_han ? 0.5 : 0;
-    else if (encoding == "GB18030" || encoding == "BIG5") score += is_han ? 1 : 0;
+    if (encoding == "EUC-JP" || encoding == "SHIFT_JIS")
+      score += kana ? 2 : is_han ? 1 : 0;
+    else if (encoding == "CP949")
+      score += is_hangul ? 2 : is_han ? 0.5 : 0;
+    else if (encoding == "GB18030" || encoding == "BIG5")
+      score += is_han ? 1 : 0;
     else if (encoding == "KOI8-R" || encoding == "WINDOWS-1251")
       score += in(cp, 0x0430, 0x044F) ? 1 : in(cp, 0x0410, 0x042F) ? 0.3 : 0;
-    else if (encoding == "WINDOWS-1255") score += in(cp, 0x05D0, 0x05EA) ? 1 : 0;
-    else if (encoding == "WINDOWS-1253") score += in(cp, 0x0391, 0x03CE) ? 1 : 0;
-    else if (encoding == "WINDOWS-1256") score += in(cp, 0x0621, 0x064A) ? 1 : 0;
-    else if (encoding == "TIS-620") score += in(cp, 0x0E01, 0x0E5B) ? 1 : 0;
-    else score += (in(cp, 0xC0, 0xFF) && cp != 0xD7 && cp != 0xF7) ? 1 : in(cp, 0xA0, 0x2122) ? 0.5 : 0;
+    else if (encoding == "WINDOWS-1255")
+      score += in(cp, 0x05D0, 0x05EA) ? 1 : 0;
+    else if (encoding == "WINDOWS-1253")
+      score += in(cp, 0x0391, 0x03CE) ? 1 : 0;
+    else if (encoding == "WINDOWS-1256")
+      score += in(cp, 0x0621, 0x064A) ? 1 : 0;
+    else if (encoding == "TIS-620")
+      score += in(cp, 0x0E01, 0x0E5B) ? 1 : 0;
+    else
+      score += (in(cp, 0xC0, 0xFF) && cp != 0xD7 && cp != 0xF7) ? 1 : in(cp, 0xA0, 0x2122) ? 0.5 : 0;
   }
   if (!n) return 0;
   double fit = score / static_cast<double>(n);
@@ -199,8 +226,9 @@ Decoded DecodeToUtf8(std::string_view doc, const std::string& http_charset) {
   // Not UTF-8 and nothing (true) said: the legacy encoding whose script the text fits.
   // Hebrew before Cyrillic: windows-1255 cannot decode the bytes Russian text is full of
   // (ы, ь, я and the capitals), while Hebrew text decodes as windows-1251 lower case.
-  static const char* kLegacy[] = {"WINDOWS-1252", "WINDOWS-1255", "KOI8-R", "WINDOWS-1251", "WINDOWS-1253",
-                                  "WINDOWS-1256", "TIS-620", "EUC-JP", "SHIFT_JIS", "CP949", "GB18030", "BIG5"};
+  static const char* kLegacy[] = {"WINDOWS-1252", "WINDOWS-1255", "KOI8-R",  "WINDOWS-1251",
+                                  "WINDOWS-1253", "WINDOWS-1256", "TIS-620", "EUC-JP",
+                                  "SHIFT_JIS",    "CP949",        "GB18030", "BIG5"};
   std::string best = "WINDOWS-1252";
   double best_fit = -1;
   for (const char* e : kLegacy) {

@@ -97,8 +97,12 @@ std::string Base64Decode(const std::string& in) {
   unsigned v = 0;
   int bits = 0;
   for (char c : in) {
-    int d = c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26
-          : c >= '0' && c <= '9' ? c - '0' + 52 : c == '+' ? 62 : c == '/' ? 63 : -1;
+    int d = c >= 'A' && c <= 'Z'   ? c - 'A'
+            : c >= 'a' && c <= 'z' ? c - 'a' + 26
+            : c >= '0' && c <= '9' ? c - '0' + 52
+            : c == '+'             ? 62
+            : c == '/'             ? 63
+                                   : -1;
     if (d < 0) continue;
     v = (v << 6) | static_cast<unsigned>(d);
     bits += 6;
@@ -113,8 +117,7 @@ std::string TextConstruct(xmlNode* n, bool assume_html) {
   bool xhtml = type == "xhtml" || type == "application/xhtml+xml";
   bool has_elements = false;
   for (xmlNode* c = n->children; c; c = c->next) has_elements = has_elements || c->type == XML_ELEMENT_NODE;
-  if (xhtml || (mode == "xml" && has_elements) || (assume_html && has_elements))
-    return HtmlToText(InnerXml(n));
+  if (xhtml || (mode == "xml" && has_elements) || (assume_html && has_elements)) return HtmlToText(InnerXml(n));
   std::string text = Content(n);
   // Atom 0.3 says mode="base64"; Atom 1.0 (RFC 4287 4.1.3.3) base64-encodes any media
   // type that is neither text nor XML (type="application/octet-stream").
@@ -150,8 +153,10 @@ void SplitPerson(const std::string& raw, std::string* name, std::string* email) 
 
 void AtomPerson(xmlNode* n, std::string* name, std::string* email) {
   for (xmlNode* c = n->children; c; c = c->next) {
-    if (Core(c, "name")) *name = Collapse(Content(c));
-    else if (Core(c, "email")) *email = Collapse(Content(c));
+    if (Core(c, "name"))
+      *name = Collapse(Content(c));
+    else if (Core(c, "email"))
+      *email = Collapse(Content(c));
   }
 }
 
@@ -170,21 +175,27 @@ void AtomLink(xmlNode* c, std::vector<Link>* links, std::string* link) {
 
 // Fields common to RSS items and channels and Atom entries and feeds.
 bool CommonField(xmlNode* c, Entry* e, bool atom) {
-  if (Core(c, "title")) e->title = TextConstruct(c, !atom);
-  else if (InNs(c, kDc, "title") && e->title.empty()) e->title = TextConstruct(c, true);
-  else if (atom && Core(c, "link")) AtomLink(c, &e->links, &e->link);
-  else if (!atom && Core(c, "link") && e->link.empty()) e->link = Resolve(c, Collapse(Content(c)));
-  else if (InNs(c, kAtom10, "link")) AtomLink(c, &e->links, &e->link);
+  if (Core(c, "title"))
+    e->title = TextConstruct(c, !atom);
+  else if (InNs(c, kDc, "title") && e->title.empty())
+    e->title = TextConstruct(c, true);
+  else if (atom && Core(c, "link"))
+    AtomLink(c, &e->links, &e->link);
+  else if (!atom && Core(c, "link") && e->link.empty())
+    e->link = Resolve(c, Collapse(Content(c)));
+  else if (InNs(c, kAtom10, "link"))
+    AtomLink(c, &e->links, &e->link);
   else if (InNs(c, kDc, "creator") || InNs(c, kDc, "author")) {
     if (e->author.empty()) e->author = Collapse(Content(c));
   } else if (Core(c, "author")) {
-    if (atom) AtomPerson(c, &e->author, &e->author_email);
-    else SplitPerson(Content(c), &e->author, &e->author_email);
+    if (atom)
+      AtomPerson(c, &e->author, &e->author_email);
+    else
+      SplitPerson(Content(c), &e->author, &e->author_email);
   } else if (InNs(c, kDc, "date") || Core(c, "pubDate") || Core(c, "published") || Core(c, "issued") ||
              InNs(c, kDcTerms, "issued") || InNs(c, kDcTerms, "created")) {
     SetDate(c, &e->published);
-  } else if (Core(c, "updated") || Core(c, "modified") || InNs(c, kDcTerms, "modified") ||
-             Core(c, "lastBuildDate")) {
+  } else if (Core(c, "updated") || Core(c, "modified") || InNs(c, kDcTerms, "modified") || Core(c, "lastBuildDate")) {
     SetDate(c, &e->updated);
   } else if (Core(c, "category")) {
     std::string term = atom || !Attr(c, "term").empty() ? Attr(c, "term") : Collapse(Content(c));
@@ -207,15 +218,15 @@ Entry ParseItem(xmlNode* item, bool atom) {
   bool guid_is_link = false;
   for (xmlNode* c = item->children; c; c = c->next) {
     if (c->type != XML_ELEMENT_NODE || CommonField(c, &e, atom)) continue;
-    if (atom && Core(c, "id")) e.id = Resolve(c, Collapse(Content(c)));
+    if (atom && Core(c, "id"))
+      e.id = Resolve(c, Collapse(Content(c)));
     else if (Core(c, "guid")) {
       guid = Collapse(Content(c));
       std::string perma = Attr(c, "isPermaLink");
       guid_is_link = perma != "false" && (guid.rfind("http://", 0) == 0 || guid.rfind("https://", 0) == 0);
     } else if (Core(c, "summary") || (Core(c, "description") && !atom)) {
       e.summary = TextConstruct(c, !atom);
-    } else if ((InNs(c, kDc, "description") || NameIs(c, "body") || NameIs(c, "fullitem")) &&
-               e.summary.empty()) {
+    } else if ((InNs(c, kDc, "description") || NameIs(c, "body") || NameIs(c, "fullitem")) && e.summary.empty()) {
       e.summary = TextConstruct(c, true);
     } else if (Core(c, "content") || InNs(c, kContent, "encoded")) {
       if (e.content.empty()) e.content = TextConstruct(c, !atom || InNs(c, kContent, "encoded"));
@@ -236,7 +247,8 @@ void ParseChannel(xmlNode* chan, Feed* f, bool atom) {
       continue;
     }
     if (CommonField(c, &meta, atom)) continue;
-    if (atom && Core(c, "id")) f->id = Resolve(c, Collapse(Content(c)));
+    if (atom && Core(c, "id"))
+      f->id = Resolve(c, Collapse(Content(c)));
     else if (Core(c, "subtitle") || Core(c, "tagline") || (!atom && Core(c, "description")))
       f->subtitle = TextConstruct(c, !atom);
   }
@@ -285,8 +297,8 @@ std::string FixHtmlEntities(std::string_view doc) {
       continue;
     }
     bool xml_entity = name == "lt" || name == "gt" || name == "amp" || name == "quot" || name == "apos";
-    const htmlEntityDesc* ent = terminated && !name.empty() && !xml_entity
-                                    ? htmlEntityLookup(BAD_CAST name.c_str()) : nullptr;
+    const htmlEntityDesc* ent =
+        terminated && !name.empty() && !xml_entity ? htmlEntityLookup(BAD_CAST name.c_str()) : nullptr;
     if (ent) {
       out += "&#" + std::to_string(ent->value) + ";";
       i = end + 1;
@@ -332,7 +344,8 @@ std::string WhyEmpty(xmlNode* root) {
       if (c->type != XML_ELEMENT_NODE) continue;
       if (NameIs(c, "item") || NameIs(c, "entry"))
         return "it has <" + Str(c->name) + "> elements" +
-               (Ns(c) ? " in the namespace " + std::string(Ns(c)) + ", which is not RSS's or Atom's" : " where a feed does not keep them (inside <" + Str(n->name) + ">)") +
+               (Ns(c) ? " in the namespace " + std::string(Ns(c)) + ", which is not RSS's or Atom's"
+                      : " where a feed does not keep them (inside <" + Str(n->name) + ">)") +
                ": the site writes a variant of RSS or Atom that this reader does not take";
       stack.push_back(c);
     }
@@ -366,7 +379,7 @@ struct Month {
   const char* name;
   int number;
 };
-const Month kMonths[] = {{"jan", 1}, {"feb", 2}, {"mar", 3}, {"apr", 4}, {"may", 5}, {"jun", 6},
+const Month kMonths[] = {{"jan", 1}, {"feb", 2}, {"mar", 3}, {"apr", 4},  {"may", 5},  {"jun", 6},
                          {"jul", 7}, {"aug", 8}, {"sep", 9}, {"oct", 10}, {"nov", 11}, {"dec", 12}};
 
 struct Zone {
@@ -378,10 +391,9 @@ const Zone kZones[] = {{"ut", 0},   {"utc", 0},  {"gmt", 0},  {"z", 0},    {"est
                        {"a", -1},   {"m", -12},  {"n", 1},    {"y", 12}};
 
 std::optional<int64_t> Civil(int y, int mo, int d, int h, int mi, int s, int64_t offset) {
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 24 || mi > 59 || s > 61 || y < 1000 || y > 9999)
-    return std::nullopt;
-  return DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 + h * 3600 +
-         mi * 60 + std::min(s, 59) - offset;
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 24 || mi > 59 || s > 61 || y < 1000 || y > 9999) return std::nullopt;
+  return DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 + h * 3600 + mi * 60 +
+         std::min(s, 59) - offset;
 }
 
 // ISO 8601 / W3C-DTF, full or reduced ("2003", "2003-12", "2003-12-31T10:14Z"), and
@@ -491,7 +503,8 @@ std::optional<int64_t> ParseRfc822(std::string_view in) {
     const std::string& z = tok[4];
     if (z[0] == '+' || z[0] == '-') {
       std::string d;
-      for (char c : z.substr(1)) if (std::isdigit(static_cast<unsigned char>(c))) d += c;
+      for (char c : z.substr(1))
+        if (std::isdigit(static_cast<unsigned char>(c))) d += c;
       if (d.size() == 2) d += "00";
       if (d.size() != 4) return std::nullopt;
       int v = std::atoi(d.c_str());
@@ -537,12 +550,10 @@ void FeedGlobalInit() {
 }
 
 std::string HtmlToText(std::string_view html) {
-  if (html.find('<') == std::string_view::npos && html.find('&') == std::string_view::npos)
-    return Collapse(html);
+  if (html.find('<') == std::string_view::npos && html.find('&') == std::string_view::npos) return Collapse(html);
   std::string wrapped = "<html><body><div>" + std::string(html) + "</div></body></html>";
   htmlDocPtr doc = htmlReadMemory(wrapped.data(), static_cast<int>(wrapped.size()), nullptr, "UTF-8",
-                                  HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-                                      HTML_PARSE_NONET);
+                                  HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET);
   if (!doc) return Collapse(html);
   std::string text;
   CollectText(xmlDocGetRootElement(doc), &text);
@@ -578,19 +589,20 @@ ParseResult Parse(std::string_view document, const std::string& base_url, const 
   xmlNode* root = doc ? xmlDocGetRootElement(doc.get()) : nullptr;
   if (!root) {
     const xmlError* err = xmlGetLastError();
-    out.error = err ? "not XML (line " + std::to_string(err->line) + ": " + Collapse(err->message ? err->message : "") + ")"
-                    : "not XML";
+    out.error =
+        err ? "not XML (line " + std::to_string(err->line) + ": " + Collapse(err->message ? err->message : "") + ")"
+            : "not XML";
     return out;
   }
   Feed f;
   f.version = VersionOf(root);
   if (f.version.empty()) {
     std::string name = Str(root->name);
-    out.error = "not a feed: the document's root element is <" + name + ">" +
-                (name == "html" || name == "HTML"
-                     ? "; this is a web page, whose feed is linked from a <link rel=\"alternate\" "
-                       "type=\"application/rss+xml\"> in its head"
-                     : "; expected <rss>, <feed> or <rdf:RDF>");
+    out.error =
+        "not a feed: the document's root element is <" + name + ">" +
+        (name == "html" || name == "HTML" ? "; this is a web page, whose feed is linked from a <link rel=\"alternate\" "
+                                            "type=\"application/rss+xml\"> in its head"
+                                          : "; expected <rss>, <feed> or <rdf:RDF>");
     return out;
   }
   bool atom = f.version.rfind("atom", 0) == 0;

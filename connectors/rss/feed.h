@@ -46,8 +46,7 @@ void FeedGlobalInit();
 
 // Parses a feed document. base_url resolves relative links (the URL it came from);
 // charset, when given (from an HTTP Content-Type), overrides the declared encoding.
-ParseResult Parse(std::string_view document, const std::string& base_url,
-                  const std::string& charset = "");
+ParseResult Parse(std::string_view document, const std::string& base_url, const std::string& charset = "");
 
 // Plain text of an HTML fragment: tags dropped (script and style with their content),
 // entities decoded, white space collapsed.

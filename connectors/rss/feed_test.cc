@@ -143,7 +143,8 @@ TEST(FeedParse, Base64TextIsDecoded) {
 <entry><id>1</id><title type="application/octet-stream">
   RXhhbXBsZSA8Yj5BdG9tPC9iPg==
 </title></entry>
-<entry><id>2</id><title type="application/octet-stream">/wD+</title></entry></feed>)", "https://x/");
+<entry><id>2</id><title type="application/octet-stream">/wD+</title></entry></feed>)",
+                 "https://x/");
   ASSERT_TRUE(r.feed) << r.error;
   ASSERT_EQ(r.feed->entries.size(), 2u);
   EXPECT_EQ(r.feed->entries[0].title, "Example <b>Atom</b>");
@@ -185,14 +186,20 @@ TEST(FeedParse, BadDocumentsGiveErrorsNotCrashes) {
 using Literal = std::variant<std::string, int64_t, std::vector<int64_t>>;
 
 void AppendUtf8(std::string* out, uint32_t cp) {
-  if (cp < 0x80) *out += static_cast<char>(cp);
-  else if (cp < 0x800) { *out += static_cast<char>(0xC0 | (cp >> 6)); *out += static_cast<char>(0x80 | (cp & 0x3F)); }
-  else if (cp < 0x10000) {
-    *out += static_cast<char>(0xE0 | (cp >> 12)); *out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+  if (cp < 0x80)
+    *out += static_cast<char>(cp);
+  else if (cp < 0x800) {
+    *out += static_cast<char>(0xC0 | (cp >> 6));
+    *out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    *out += static_cast<char>(0xE0 | (cp >> 12));
+    *out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
     *out += static_cast<char>(0x80 | (cp & 0x3F));
   } else {
-    *out += static_cast<char>(0xF0 | (cp >> 18)); *out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    *out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F)); *out += static_cast<char>(0x80 | (cp & 0x3F));
+    *out += static_cast<char>(0xF0 | (cp >> 18));
+    *out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    *out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    *out += static_cast<char>(0x80 | (cp & 0x3F));
   }
 }
 
@@ -205,15 +212,28 @@ std::optional<Literal> ParseLiteral(std::string s) {
     std::string out;
     size_t i = 1;
     for (; i < s.size() && s[i] != q; ++i) {
-      if (s[i] != '\\') { out += s[i]; continue; }
+      if (s[i] != '\\') {
+        out += s[i];
+        continue;
+      }
       char c = s[++i];
-      if (c == 'n') out += '\n';
-      else if (c == 't') out += '\t';
-      else if (c == 'r') out += '\r';
-      else if (c == 'x') { AppendUtf8(&out, std::stoul(s.substr(i + 1, 2), nullptr, 16)); i += 2; }
-      else if (c == 'u') { AppendUtf8(&out, std::stoul(s.substr(i + 1, 4), nullptr, 16)); i += 4; }
-      else if (c == 'U') { AppendUtf8(&out, std::stoul(s.substr(i + 1, 8), nullptr, 16)); i += 8; }
-      else out += c;
+      if (c == 'n')
+        out += '\n';
+      else if (c == 't')
+        out += '\t';
+      else if (c == 'r')
+        out += '\r';
+      else if (c == 'x') {
+        AppendUtf8(&out, std::stoul(s.substr(i + 1, 2), nullptr, 16));
+        i += 2;
+      } else if (c == 'u') {
+        AppendUtf8(&out, std::stoul(s.substr(i + 1, 4), nullptr, 16));
+        i += 4;
+      } else if (c == 'U') {
+        AppendUtf8(&out, std::stoul(s.substr(i + 1, 8), nullptr, 16));
+        i += 8;
+      } else
+        out += c;
     }
     if (i + 1 != s.size()) return std::nullopt;  // something follows the string
     return out;
@@ -288,10 +308,23 @@ std::optional<std::optional<Actual>> Lookup(const Feed& f, const std::vector<std
   }
   size_t idx = std::stoul(p[1]);
   std::string k = key(2), k2 = key(3), k3 = key(4);
-  static const std::map<std::string, int> known = {
-      {"title", 1}, {"title_detail", 1}, {"link", 1}, {"id", 1}, {"guid", 1}, {"summary", 1},
-      {"summary_detail", 1}, {"description", 1}, {"content", 1}, {"author", 1}, {"published_parsed", 1},
-      {"issued_parsed", 1}, {"updated_parsed", 1}, {"modified_parsed", 1}, {"tags", 1}, {"category", 1}, {"links", 1}};
+  static const std::map<std::string, int> known = {{"title", 1},
+                                                   {"title_detail", 1},
+                                                   {"link", 1},
+                                                   {"id", 1},
+                                                   {"guid", 1},
+                                                   {"summary", 1},
+                                                   {"summary_detail", 1},
+                                                   {"description", 1},
+                                                   {"content", 1},
+                                                   {"author", 1},
+                                                   {"published_parsed", 1},
+                                                   {"issued_parsed", 1},
+                                                   {"updated_parsed", 1},
+                                                   {"modified_parsed", 1},
+                                                   {"tags", 1},
+                                                   {"category", 1},
+                                                   {"links", 1}};
   if (!known.count(k)) return std::nullopt;
   if (idx >= f.entries.size()) return R(std::nullopt);  // counted: the entry is missing
   const Entry& e = f.entries[idx];
@@ -332,7 +365,8 @@ std::string ReadFile(const fs::path& p) {
 // The comment block of a corpus file, as ASCII (UTF-16/32 files lose their NULs).
 std::string CommentText(const std::string& bytes) {
   std::string out;
-  for (char c : bytes.substr(0, 8192)) if (c != '\0') out += c;
+  for (char c : bytes.substr(0, 8192))
+    if (c != '\0') out += c;
   return out;
 }
 
@@ -368,8 +402,10 @@ TEST(FeedCorpus, FeedparserExpectationsHold) {
     auto lit = ParseLiteral(expr.substr(eq + 4));
     if (!path || !lit) continue;
     std::optional<std::optional<Actual>> actual;
-    if (r.feed) actual = Lookup(*r.feed, *path);
-    else actual = std::optional<Actual>();  // parse failed: counted as a failure if mappable
+    if (r.feed)
+      actual = Lookup(*r.feed, *path);
+    else
+      actual = std::optional<Actual>();  // parse failed: counted as a failure if mappable
     if (!r.feed && !Lookup(Feed{}, *path).has_value()) continue;
     if (!actual) continue;  // a key our records do not carry
     ++checked;
@@ -383,9 +419,11 @@ TEST(FeedCorpus, FeedparserExpectationsHold) {
       want_text = FormatRfc3339(secs);
       ok = *actual && (*actual)->value == want_text;
     }
-    if (ok) ++passed;
-    else failures.push_back(rel + ": " + expr.substr(0, eq) + " want \"" + want_text.substr(0, 80) + "\" got \"" +
-                            got_text.substr(0, 80) + "\"" + (r.feed ? "" : " (" + r.error + ")"));
+    if (ok)
+      ++passed;
+    else
+      failures.push_back(rel + ": " + expr.substr(0, eq) + " want \"" + want_text.substr(0, 80) + "\" got \"" +
+                         got_text.substr(0, 80) + "\"" + (r.feed ? "" : " (" + r.error + ")"));
   }
   double rate = checked ? 100.0 * passed / checked : 0;
   std::printf("feedparser corpus: %d files parsed, %d expectations on record fields checked, %d passed (%.1f%%)\n",
@@ -403,10 +441,10 @@ TEST(FeedCorpus, Utf16And32AndTheirAliasesAreRead) {
   fs::path dir = fs::path(CorporaDir()) / "feedparser/tests/encoding";
   static const std::regex want_re(R"(encoding == '([^']+)')");
   int files = 0;
-  for (const char* name : {"u16.xml", "utf16.xml", "utf-16be.xml", "utf-16be-bom.xml", "utf-16be-autodetect.xml",
-                           "utf-16le.xml", "utf-16le-bom.xml", "utf-16le-autodetect.xml", "utf-32be.xml",
-                           "utf-32be-bom.xml", "utf-32be-autodetect.xml", "utf-32le.xml", "utf-32le-bom.xml",
-                           "utf-32le-autodetect.xml"}) {
+  for (const char* name :
+       {"u16.xml", "utf16.xml", "utf-16be.xml", "utf-16be-bom.xml", "utf-16be-autodetect.xml", "utf-16le.xml",
+        "utf-16le-bom.xml", "utf-16le-autodetect.xml", "utf-32be.xml", "utf-32be-bom.xml", "utf-32be-autodetect.xml",
+        "utf-32le.xml", "utf-32le-bom.xml", "utf-32le-autodetect.xml"}) {
     std::string bytes = ReadFile(dir / name);
     std::smatch m;
     std::string comment = CommentText(bytes);

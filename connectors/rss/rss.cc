@@ -48,8 +48,10 @@ coophub::feed::Feed ParseOrFail(const coophub::Fetched& f) {
 }
 
 coophub::json ToRecord(const coophub::feed::Entry& e, const coophub::feed::Feed& f, const std::string& kind) {
-  std::string id = !e.id.empty() ? e.id : !e.link.empty() ? e.link
-                 : std::to_string(std::hash<std::string>{}(e.title + "\x1f" + e.published + "\x1f" + e.summary));
+  std::string id = !e.id.empty() ? e.id
+                   : !e.link.empty()
+                       ? e.link
+                       : std::to_string(std::hash<std::string>{}(e.title + "\x1f" + e.published + "\x1f" + e.summary));
   coophub::json r = {{"id", id}, {"kind", kind}};
   if (!e.title.empty()) r["title"] = e.title;
   std::string summary = !e.summary.empty() ? e.summary : e.content;
@@ -70,7 +72,8 @@ coophub::json ToRecord(const coophub::feed::Entry& e, const coophub::feed::Feed&
   coophub::json links = coophub::json::array();
   for (const auto& l : e.links) links.push_back({{"rel", l.rel}, {"href", l.href}, {"type", l.type}});
   r["data"] = {{"feed", {{"title", f.title}, {"link", f.link}, {"version", f.version}}},
-               {"links", links}, {"content", e.content}};
+               {"links", links},
+               {"content", e.content}};
   return r;
 }
 
@@ -86,9 +89,7 @@ class Rss : public coophub::Connector {
                         (feed.encoding_note.empty() ? "" : "; " + feed.encoding_note) + ". " + kKeepsWhatLeft);
   }
 
-  void Discover(coophub::Run& run) override {
-    run.Stream(kStream, run.config().value("kind", "post"));
-  }
+  void Discover(coophub::Run& run) override { run.Stream(kStream, run.config().value("kind", "post")); }
 
   void Read(coophub::Run& run) override {
     coophub::feed::FeedGlobalInit();

@@ -13,7 +13,7 @@
  * Build: cmake -S . -B build -DCMAKE_PREFIX_PATH=/usr/local && cmake --build build
  * Try:   coophub read build/hello_c.so --config '{"name":"Riverside","count":2}'
  */
-#define _POSIX_C_SOURCE 200809L  /* strndup */
+#define _POSIX_C_SOURCE 200809L /* strndup */
 #include <coophub/plugin.h>
 
 #include <stdio.h>
@@ -68,7 +68,8 @@ static int read_op(const coophub_host* host, coophub_run* run, const char* reque
     if (host->cancelled(run)) return COOPHUB_CANCELLED;
     snprintf(line, sizeof line,
              "{\"type\":\"RECORD\",\"stream\":\"greetings\",\"record\":{\"id\":\"%ld\",\"kind\":\"post\","
-             "\"title\":\"Hello from C, %s #%ld\"}}", i, name, i);
+             "\"title\":\"Hello from C, %s #%ld\"}}",
+             i, name, i);
     if (emit(host, run, line) != COOPHUB_OK) return COOPHUB_CANCELLED;
     host->progress(run, i - greeted, count);
   }
@@ -90,7 +91,8 @@ static int read_op(const coophub_host* host, coophub_run* run, const char* reque
     }
     snprintf(line, sizeof line,
              "{\"type\":\"RECORD\",\"stream\":\"pages\",\"record\":{\"id\":\"%s\",\"kind\":\"resource\","
-             "\"title\":\"%s answered %d with %zu bytes\"}}", url, url, resp->status, resp->body_len);
+             "\"title\":\"%s answered %d with %zu bytes\"}}",
+             url, url, resp->status, resp->body_len);
     host->http_free(run, resp);
     emit(host, run, line);
     emit(host, run, "{\"type\":\"STATE\",\"stream\":\"pages\",\"state\":{}}");
@@ -99,22 +101,30 @@ static int read_op(const coophub_host* host, coophub_run* run, const char* reque
 }
 
 static int check_op(const coophub_host* host, coophub_run* run, const char* request, size_t len) {
-  (void)request; (void)len;
+  (void)request;
+  (void)len;
   return emit(host, run, "{\"type\":\"CHECK\",\"ok\":true,\"message\":\"hello_c needs nothing to check\"}");
 }
 
 static int discover_op(const coophub_host* host, coophub_run* run, const char* request, size_t len) {
-  (void)request; (void)len;
+  (void)request;
+  (void)len;
   emit(host, run, "{\"type\":\"STREAM\",\"name\":\"greetings\",\"kind\":\"post\",\"key\":[\"id\"]}");
   return emit(host, run, "{\"type\":\"STREAM\",\"name\":\"pages\",\"kind\":\"resource\",\"key\":[\"id\"]}");
 }
 
 __attribute__((visibility("default"))) const coophub_plugin* coophub_plugin_entry(void) {
   static const coophub_plugin descriptor = {
-      sizeof(coophub_plugin), COOPHUB_ABI_VERSION, 1 /* min_host_abi */, "hello_c", "1.0.0",
+      sizeof(coophub_plugin),
+      COOPHUB_ABI_VERSION,
+      1 /* min_host_abi */,
+      "hello_c",
+      "1.0.0",
       "Greets, in C, and fetches a page through the host",
       "{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"},\"count\":{\"type\":\"integer\"},"
       "\"url\":{\"type\":\"string\"}}}",
-      check_op, discover_op, read_op};
+      check_op,
+      discover_op,
+      read_op};
   return &descriptor;
 }

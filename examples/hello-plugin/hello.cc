@@ -22,7 +22,8 @@ class Hello : public coophub::Connector {
     coophub::json state = run.state("greetings");
     int done = state.is_object() ? state.value("greeted", 0) : 0;
     for (int i = done + 1; i <= done + count; ++i)
-      run.Record("greetings", {{"id", std::to_string(i)}, {"kind", "post"},
+      run.Record("greetings", {{"id", std::to_string(i)},
+                               {"kind", "post"},
                                {"title", "Hello, " + name + " #" + std::to_string(i)},
                                {"time", "2026-11-24T12:00:00Z"}});
     run.State("greetings", {{"greeted", done + count}});

@@ -45,8 +45,10 @@ struct Env {
     WriteBatch b;
     b.source = "news";
     for (const char* vis : {"public", "members", "admins"})
-      b.upserts.push_back(NormalizeRecord(json{{"id", vis}, {"kind", "event"}, {"title", vis},
-                                               {"time", "2026-11-24T10:00:00Z"}}, "news", "e", vis).value());
+      b.upserts.push_back(
+          NormalizeRecord(json{{"id", vis}, {"kind", "event"}, {"title", vis}, {"time", "2026-11-24T10:00:00Z"}},
+                          "news", "e", vis)
+              .value());
     store->Write(std::move(b)).get();
     sources = OpenSources(config).value();
     api = std::make_unique<Api>(*store, nullptr, config, "", accounts.get());

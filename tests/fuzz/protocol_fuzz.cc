@@ -39,8 +39,7 @@ struct Env {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static Env env;
   static int64_t run = env.store->BeginRun("fuzz", "fuzz").value();
-  Status s = IngestLines(*env.store, env.source, run,
-                         std::string_view(reinterpret_cast<const char*>(data), size));
+  Status s = IngestLines(*env.store, env.source, run, std::string_view(reinterpret_cast<const char*>(data), size));
   if (!s.ok() && s.message().empty()) __builtin_trap();  // every failure says why
   return 0;
 }

@@ -35,12 +35,12 @@ struct User {
 // Who is asking: a user through a session or a token, or nobody.
 struct Principal {
   int64_t user_id = 0;
-  std::string name;        // "" when anonymous
+  std::string name;              // "" when anonymous
   Role role = Role::kAnonymous;  // already capped by a token's scope
-  std::string via;         // "session", "token" or ""
-  std::string csrf;        // a session's CSRF token
-  std::string lang;        // the language the user picked, "" for none
-  int64_t expires_ms = 0;  // a token's expiry (ms since the epoch); 0 for sessions
+  std::string via;               // "session", "token" or ""
+  std::string csrf;              // a session's CSRF token
+  std::string lang;              // the language the user picked, "" for none
+  int64_t expires_ms = 0;        // a token's expiry (ms since the epoch); 0 for sessions
 };
 
 struct TokenInfo {
@@ -53,9 +53,9 @@ struct TokenInfo {
 // public ones, limited to one source and/or one kind, until it is revoked.
 struct ShareInfo {
   int64_t id = 0;
-  std::string name;        // what it is for ("the website's agenda")
+  std::string name;          // what it is for ("the website's agenda")
   std::string source, kind;  // the filter; "" for any
-  std::string visibility;  // the most private records it shows: public, members or admins
+  std::string visibility;    // the most private records it shows: public, members or admins
   std::string created_by;
   int64_t created_ms = 0;
 };

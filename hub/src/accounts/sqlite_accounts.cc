@@ -58,7 +58,8 @@ class SqliteAccounts final : public Accounts {
 
   Result<User> AddUser(const std::string& name, const std::string& password, Role role) override {
     if (!ValidName(name))
-      return Status::Invalid("a user name is 1 to 64 letters, digits and . _ - @; \"" + name.substr(0, 64) + "\" is not");
+      return Status::Invalid("a user name is 1 to 64 letters, digits and . _ - @; \"" + name.substr(0, 64) +
+                             "\" is not");
     if (password.size() < 10) return Status::Invalid("a password needs at least 10 characters");
     if (role == Role::kAnonymous) return Status::Invalid("a user's role is viewer, editor or admin");
     std::string hash = HashPassword(password);  // slow on purpose: outside the lock
@@ -79,8 +80,7 @@ class SqliteAccounts final : public Accounts {
     Use use(this);
     auto user = FindUser(id);
     if (!user.ok()) return user.status();
-    if (role && *role != Role::kAdmin && user->role == Role::kAdmin && Admins() <= 1)
-      return LastAdmin(user->name);
+    if (role && *role != Role::kAdmin && user->role == Role::kAdmin && Admins() <= 1) return LastAdmin(user->name);
     if (role && StepWith(db_.Prepare("UPDATE users SET role=? WHERE id=?"), RoleName(*role), id) != SQLITE_DONE)
       return Fail();
     // A new password ends every session and token of the old one: whoever knew it
@@ -150,8 +150,12 @@ class SqliteAccounts final : public Accounts {
         "SELECT u.id, u.name, u.role, s.csrf, u.lang FROM sessions s JOIN users u ON u.id = s.user_id"
         " WHERE s.hash = ? AND s.expires_ms > ?");
     if (StepWith(st, SecretHash(secret), NowMs()) != SQLITE_ROW) return Status::NotFound("no such session");
-    return Principal{sqlite3_column_int64(st, 0), Text(st, 1), ParseRole(Text(st, 2)).value_or(Role::kViewer),
-                     "session", Text(st, 3), Text(st, 4)};
+    return Principal{sqlite3_column_int64(st, 0),
+                     Text(st, 1),
+                     ParseRole(Text(st, 2)).value_or(Role::kViewer),
+                     "session",
+                     Text(st, 3),
+                     Text(st, 4)};
   }
 
   Status SetLanguage(int64_t user_id, const std::string& lang) override {
@@ -164,7 +168,7 @@ class SqliteAccounts final : public Accounts {
   Status EndSession(const std::string& secret) override {
     Use use(this);
     return StepWith(db_.Prepare("DELETE FROM sessions WHERE hash=?"), SecretHash(secret)) == SQLITE_DONE ? Status::Ok()
-                                                                                                      : Fail();
+                                                                                                         : Fail();
   }
 
   Result<NewSecret> CreateToken(int64_t user_id, const std::string& name, Role scope, int64_t ttl_ms) override {
@@ -172,8 +176,9 @@ class SqliteAccounts final : public Accounts {
     NewSecret s{RandomSecret("chub_"), "", {}};
     s.token = {0, user_id, name, ScopeName(scope), NowMs(), NowMs() + ttl_ms, 0};
     Use use(this);
-    if (StepWith(db_.Prepare("INSERT INTO tokens(hash, user_id, name, scope, created_ms, expires_ms) VALUES(?,?,?,?,?,?)"),
-                 SecretHash(s.secret), user_id, name, s.token.scope, s.token.created_ms, s.token.expires_ms) != SQLITE_DONE)
+    if (StepWith(
+            db_.Prepare("INSERT INTO tokens(hash, user_id, name, scope, created_ms, expires_ms) VALUES(?,?,?,?,?,?)"),
+            SecretHash(s.secret), user_id, name, s.token.scope, s.token.created_ms, s.token.expires_ms) != SQLITE_DONE)
       return Fail();
     s.token.id = sqlite3_last_insert_rowid(db_.raw());
     return s;
@@ -203,7 +208,8 @@ class SqliteAccounts final : public Accounts {
   Result<std::vector<TokenInfo>> ListTokens(int64_t user_id) override {
     Use use(this);
     sqlite3_stmt* st = db_.Prepare(
-        "SELECT id, user_id, name, scope, created_ms, expires_ms, last_used_ms FROM tokens WHERE user_id=? ORDER BY id");
+        "SELECT id, user_id, name, scope, created_ms, expires_ms, last_used_ms FROM tokens WHERE user_id=? ORDER BY "
+        "id");
     Bind(st, 1, user_id);
     std::vector<TokenInfo> out;
     while (sqlite3_step(st) == SQLITE_ROW)
@@ -213,7 +219,8 @@ class SqliteAccounts final : public Accounts {
   }
 
   Result<std::pair<ShareInfo, std::string>> CreateShare(const ShareInfo& share) override {
-    if (share.name.empty() || share.name.size() > 100) return Status::Invalid("a share link needs a name of 1 to 100 characters");
+    if (share.name.empty() || share.name.size() > 100)
+      return Status::Invalid("a share link needs a name of 1 to 100 characters");
     std::string secret = RandomSecret("share_");
     ShareInfo s = share;
     s.created_ms = NowMs();
@@ -236,7 +243,8 @@ class SqliteAccounts final : public Accounts {
   Result<ShareInfo> FindShare(const std::string& secret) override {
     Use use(this);
     sqlite3_stmt* st = db_.Prepare(std::string(kShareColumns) + "WHERE hash = ?");
-    if (StepWith(st, SecretHash(secret)) != SQLITE_ROW) return Status::NotFound("no such share link, or it was revoked");
+    if (StepWith(st, SecretHash(secret)) != SQLITE_ROW)
+      return Status::NotFound("no such share link, or it was revoked");
     return ShareRow(st);
   }
 
@@ -279,8 +287,12 @@ class SqliteAccounts final : public Accounts {
     Bind(st, 1, static_cast<int64_t>(limit));
     json out = json::array();
     while (sqlite3_step(st) == SQLITE_ROW)
-      out.push_back({{"id", sqlite3_column_int64(st, 0)}, {"time", FormatRfc3339(sqlite3_column_int64(st, 1) / 1000)},
-                     {"who", Text(st, 2)}, {"action", Text(st, 3)}, {"target", Text(st, 4)}, {"detail", Text(st, 5)}});
+      out.push_back({{"id", sqlite3_column_int64(st, 0)},
+                     {"time", FormatRfc3339(sqlite3_column_int64(st, 1) / 1000)},
+                     {"who", Text(st, 2)},
+                     {"action", Text(st, 3)},
+                     {"target", Text(st, 4)},
+                     {"detail", Text(st, 5)}});
     return out;
   }
 
@@ -366,16 +378,18 @@ std::optional<Role> ParseScope(const std::string& s) {
 
 std::string RoleName(Role r) {
   switch (r) {
-    case Role::kViewer: return "viewer";
-    case Role::kEditor: return "editor";
-    case Role::kAdmin: return "admin";
-    default: return "anonymous";
+    case Role::kViewer:
+      return "viewer";
+    case Role::kEditor:
+      return "editor";
+    case Role::kAdmin:
+      return "admin";
+    default:
+      return "anonymous";
   }
 }
 
-std::string ScopeName(Role cap) {
-  return cap == Role::kAdmin ? "admin" : cap == Role::kEditor ? "write" : "read";
-}
+std::string ScopeName(Role cap) { return cap == Role::kAdmin ? "admin" : cap == Role::kEditor ? "write" : "read"; }
 
 std::string NewSetupCode() {
   if (sodium_init() < 0) return "";

@@ -23,7 +23,10 @@ bool SameSecret(const std::string& a, const std::string& b) {
 }
 
 json TokenJson(const TokenInfo& t) {
-  return {{"id", t.id}, {"name", t.name}, {"scope", t.scope}, {"created", FormatRfc3339(t.created_ms / 1000)},
+  return {{"id", t.id},
+          {"name", t.name},
+          {"scope", t.scope},
+          {"created", FormatRfc3339(t.created_ms / 1000)},
           {"expires", FormatRfc3339(t.expires_ms / 1000)},
           {"last_used", t.last_used_ms ? json(FormatRfc3339(t.last_used_ms / 1000)) : json(nullptr)}};
 }
@@ -44,8 +47,10 @@ int JsonDepth(const std::string& text) {
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
     } else if (c == '"') {
       in_string = true;
     } else if (c == '[' || c == '{') {
@@ -164,7 +169,8 @@ Result<Principal> Api::Authenticate(const ApiRequest& req) const {
       return Status::Invalid("the Authorization header must be \"Bearer <token>\" with a token from /api/v1/tokens");
     }
     auto p = accounts_->TokenPrincipal(token);
-    if (!p.ok()) return Status::Invalid("the API token is unknown, revoked or expired; create one under /api/v1/tokens");
+    if (!p.ok())
+      return Status::Invalid("the API token is unknown, revoked or expired; create one under /api/v1/tokens");
     return p;
   }
   if (std::string s = CookieValue(req, kSessionCookie); !s.empty())
@@ -199,8 +205,9 @@ std::variant<User, ApiResponse> Api::SignIn(const ApiRequest& req, const std::st
                                             const std::string& password) const {
   int64_t now = NowUnix();
   if (int64_t wait = limiter_->WaitS(req.remote_addr, name, now); wait > 0) {
-    ApiResponse r = Problem(429, "Too many attempts", "too many failed sign-ins; try again in " +
-                                                          std::to_string(wait) + " s, or ask an admin to reset the password");
+    ApiResponse r = Problem(
+        429, "Too many attempts",
+        "too many failed sign-ins; try again in " + std::to_string(wait) + " s, or ask an admin to reset the password");
     r.headers.emplace_back("Retry-After", std::to_string(wait));
     return r;
   }
@@ -257,7 +264,8 @@ ApiResponse Api::LoginForm(const ApiRequest& req, const Principal& who, const Pa
   r.body.clear();
   r.content_type = "text/plain; charset=utf-8";
   r.headers.emplace_back("Location", next);
-  r.headers.emplace_back("Set-Cookie", std::string(kLoginCsrfCookie) + "=; Path=/login; HttpOnly; SameSite=Strict; Max-Age=0");
+  r.headers.emplace_back("Set-Cookie",
+                         std::string(kLoginCsrfCookie) + "=; Path=/login; HttpOnly; SameSite=Strict; Max-Age=0");
   return r;
 }
 
@@ -293,7 +301,8 @@ ApiResponse Api::UpdateMe(const ApiRequest& req, const Principal& who, const Par
   std::string code = lang->get<std::string>();
   bool known = code.empty();
   for (const auto& [c, name] : catalogs_.Languages()) known = known || c == code;
-  if (!known) return Problem(400, "Unknown language", "\"" + code.substr(0, 16) + "\" is not one of the page's languages");
+  if (!known)
+    return Problem(400, "Unknown language", "\"" + code.substr(0, 16) + "\" is not one of the page's languages");
   if (auto s = accounts_->SetLanguage(who.user_id, code); !s.ok()) return FromStatus(s);
   Principal now = who;
   now.lang = code;
@@ -358,16 +367,19 @@ ApiResponse Api::CreateToken(const ApiRequest& req, const Principal& who, const 
   if (!body.ok()) return FromStatus(body.status());
   for (const auto& [key, v] : body->items())
     if (key != "name" && key != "scope" && key != "expires_days")
-      return Problem(400, "Unknown field", "\"" + key.substr(0, 40) + "\" is not a field of a token; it takes name, scope and expires_days");
+      return Problem(400, "Unknown field",
+                     "\"" + key.substr(0, 40) + "\" is not a field of a token; it takes name, scope and expires_days");
   for (const char* f : {"name", "scope"})
     if (body->contains(f) && !(*body)[f].is_string())
       return Problem(400, std::string("Bad ") + f, std::string(f) + " must be a string");
   std::string scope_name = body->contains("scope") ? StringField(*body, "scope") : "read";
   auto scope = ParseScope(scope_name);
-  if (!scope) return Problem(400, "Bad scope", "scope is read, write or admin, not \"" + scope_name.substr(0, 20) + "\"");
+  if (!scope)
+    return Problem(400, "Bad scope", "scope is read, write or admin, not \"" + scope_name.substr(0, 20) + "\"");
   if (*scope > who.role)
-    return Problem(403, "Scope too wide", "a " + scope_name + " token needs the " + RoleName(*scope) + " role; you act as " +
-                                              RoleName(who.role));
+    return Problem(
+        403, "Scope too wide",
+        "a " + scope_name + " token needs the " + RoleName(*scope) + " role; you act as " + RoleName(who.role));
   int64_t days = 90;
   if (body->contains("expires_days")) {
     if (!(*body)["expires_days"].is_number_integer() || (*body)["expires_days"] < 1 || (*body)["expires_days"] > 365)
@@ -380,8 +392,9 @@ ApiResponse Api::CreateToken(const ApiRequest& req, const Principal& who, const 
     int64_t left = who.expires_ms - NowMs();
     if (left <= 0) return Problem(401, "Unauthorized", "the token has expired");
     if (body->contains("expires_days") && ttl_ms > left)
-      return Problem(400, "Outlives its maker", "this token expires in " + std::to_string(left / (24 * 3600 * 1000)) +
-                                                    " days; a token it makes cannot last longer");
+      return Problem(400, "Outlives its maker",
+                     "this token expires in " + std::to_string(left / (24 * 3600 * 1000)) +
+                         " days; a token it makes cannot last longer");
     ttl_ms = std::min(ttl_ms, left);
   }
   auto t = accounts_->CreateToken(who.user_id, StringField(*body, "name"), *scope, ttl_ms);
@@ -416,7 +429,8 @@ ApiResponse Api::CreateUser(const ApiRequest& req, const Principal& who, const P
   if (!body.ok()) return FromStatus(body.status());
   std::string role_name = body->contains("role") ? StringField(*body, "role") : "viewer";
   auto role = ParseRole(role_name);
-  if (!role) return Problem(400, "Bad role", "role is viewer, editor or admin, not \"" + role_name.substr(0, 20) + "\"");
+  if (!role)
+    return Problem(400, "Bad role", "role is viewer, editor or admin, not \"" + role_name.substr(0, 20) + "\"");
   auto u = accounts_->AddUser(StringField(*body, "name"), StringField(*body, "password"), *role);
   if (!u.ok()) return FromStatus(u.status());
   Audit(who, "user.create", u->name, "role " + role_name);
@@ -454,7 +468,8 @@ ApiResponse Api::UpdateUser(const ApiRequest& req, const Principal& who, const P
       password = v.get<std::string>();
       detail += "password ";
     } else {
-      return Problem(400, "Field cannot change", "\"" + key.substr(0, 40) + "\" cannot be changed; role and password can");
+      return Problem(400, "Field cannot change",
+                     "\"" + key.substr(0, 40) + "\" cannot be changed; role and password can");
     }
   }
   if (!role && !password) return Problem(400, "Nothing to change", "send role, password or both");

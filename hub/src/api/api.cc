@@ -30,26 +30,27 @@ namespace {
 
 namespace fs = std::filesystem;
 
-
 std::optional<std::string> MsTime(int64_t ms) {
   if (ms <= 0) return std::nullopt;
   return FormatRfc3339(ms / 1000);
 }
 
 json RunJson(const RunInfo& r) {
-  json j = {{"id", r.id},           {"source", r.source},   {"trigger", r.trigger},
-            {"status", r.status},   {"records", r.records}, {"deletes", r.deletes},
+  json j = {{"id", r.id},           {"source", r.source},
+            {"trigger", r.trigger}, {"status", r.status},
+            {"records", r.records}, {"deletes", r.deletes},
             {"message", r.message}, {"started", MsTime(r.started_ms).value_or("")}};
   j["finished"] = r.finished_ms ? json(*MsTime(r.finished_ms)) : json(nullptr);
   return j;
 }
 
-
 std::string ContentType(const fs::path& p) {
-  static const std::map<std::string, std::string> types = {
-      {".css", "text/css; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
-      {".svg", "image/svg+xml"},           {".png", "image/png"},
-      {".html", "text/html; charset=utf-8"}, {".json", "application/json"}};
+  static const std::map<std::string, std::string> types = {{".css", "text/css; charset=utf-8"},
+                                                           {".js", "text/javascript; charset=utf-8"},
+                                                           {".svg", "image/svg+xml"},
+                                                           {".png", "image/png"},
+                                                           {".html", "text/html; charset=utf-8"},
+                                                           {".json", "application/json"}};
   auto it = types.find(p.extension().string());
   return it == types.end() ? "application/octet-stream" : it->second;
 }
@@ -57,8 +58,8 @@ std::string ContentType(const fs::path& p) {
 }  // namespace
 
 std::string DefaultWebDir() {
-  for (const fs::path& p : {fs::path(SelfExe()).parent_path() / "../share/coophub/web",
-                            fs::path(COOPHUB_BUILD_WEB_DIR)})
+  for (const fs::path& p :
+       {fs::path(SelfExe()).parent_path() / "../share/coophub/web", fs::path(COOPHUB_BUILD_WEB_DIR)})
     if (fs::exists(p / "style.css")) return fs::weakly_canonical(p).string();
   return "";
 }
@@ -154,8 +155,10 @@ ApiResponse Api::Handle(const ApiRequest& req) const noexcept {
   std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
   // Known methods only: a label per made-up method would let a client grow the series.
   static const std::set<std::string> kMethods = {"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
-  metrics_->Observe(req.method == "HEAD" ? "GET" : kMethods.count(req.method) ? req.method : "OTHER", route, r.status,
-                    took.count());
+  metrics_->Observe(req.method == "HEAD"         ? "GET"
+                    : kMethods.count(req.method) ? req.method
+                                                 : "OTHER",
+                    route, r.status, took.count());
   return r;
 }
 
@@ -183,28 +186,28 @@ ApiResponse Api::Dispatch(const ApiRequest& req, const char** route_out) const n
       Params params;
       bool match = true;
       for (size_t i = 0; i < pat.size() && match; ++i) {
-        if (pat[i] == "{}") params.push_back(segs[i]);
-        else match = pat[i] == segs[i];
+        if (pat[i] == "{}")
+          params.push_back(segs[i]);
+        else
+          match = pat[i] == segs[i];
       }
       if (!match) continue;
       path_matched = true;
       *route_out = route.pattern;
-      if (req.method != route.method && !(req.method == "HEAD" && std::string(route.method) == "GET"))
-        continue;
+      if (req.method != route.method && !(req.method == "HEAD" && std::string(route.method) == "GET")) continue;
       auto who = Authenticate(req);
       // A stale token or cookie on an open route reads as anonymous: a page bookmarked
       // with an expired link still shows what is public.
       if (!who.ok() && route.min_role == Role::kAnonymous) who = Principal{};
-      if (!who.ok())
-        return Problem(401, "Unauthorized", who.status().message());
+      if (!who.ok()) return Problem(401, "Unauthorized", who.status().message());
       if (who->role < route.min_role) {
         if (who->role == Role::kAnonymous)
           return Problem(401, "Sign in needed",
                          req.path + " needs a signed-in " + RoleName(route.min_role) +
                              ": sign in, or send an API token as \"Authorization: Bearer …\"");
-        return Problem(403, "Forbidden", req.path + " needs the " + RoleName(route.min_role) + " role; " +
-                                             who->name + " has " + RoleName(who->role) +
-                                             (who->via == "token" ? " (as capped by the token's scope)" : ""));
+        return Problem(403, "Forbidden",
+                       req.path + " needs the " + RoleName(route.min_role) + " role; " + who->name + " has " +
+                           RoleName(who->role) + (who->via == "token" ? " (as capped by the token's scope)" : ""));
       }
       // What breaks the API's document is refused here, naming the field, before any
       // handler reads it: a wrong type is a 400, never a 500 in a handler.
@@ -238,8 +241,9 @@ ApiResponse Api::Dispatch(const ApiRequest& req, const char** route_out) const n
       ApiResponse r = Problem(405, "Method not allowed", req.method + " is not allowed on " + req.path);
       return r;
     }
-    return Problem(404, "Not found", "no such endpoint: " + req.path.substr(0, 200) +
-                                         "; the API lives under /api/v1 (see /api/v1/records)");
+    return Problem(
+        404, "Not found",
+        "no such endpoint: " + req.path.substr(0, 200) + "; the API lives under /api/v1 (see /api/v1/records)");
   } catch (const std::exception& e) {
     spdlog::error("handler for {} {} failed: {}", req.method, req.path, e.what());
     return Problem(500, "Internal error", "the hub failed on this request; its log has the details");
@@ -255,7 +259,7 @@ ApiResponse Api::Health(const ApiRequest&, const Principal&, const Params&) cons
 }
 
 std::optional<ApiResponse> Api::ParseRecordQuery(const ApiRequest& r, const Principal& who, RecordQuery* out,
-                                                   int default_limit) const {
+                                                 int default_limit) const {
   if (auto bad = CheckParams(r, {"kind", "source", "stream", "q", "since", "until", "limit", "cursor", "sort"}))
     return *bad;
   RecordQuery q;
@@ -265,18 +269,19 @@ std::optional<ApiResponse> Api::ParseRecordQuery(const ApiRequest& r, const Prin
   q.stream = Param(r, "stream");
   q.q = Param(r, "q");
   q.cursor = Param(r, "cursor");
-  if (!q.kind.empty() &&
-      std::find(RecordKinds().begin(), RecordKinds().end(), q.kind) == RecordKinds().end())
-    return Problem(400, "Bad kind", "kind \"" + q.kind.substr(0, 40) +
-                                        "\" is not one of post, event, person, task, transaction, "
-                                        "decision, resource, message, metric, other");
+  if (!q.kind.empty() && std::find(RecordKinds().begin(), RecordKinds().end(), q.kind) == RecordKinds().end())
+    return Problem(400, "Bad kind",
+                   "kind \"" + q.kind.substr(0, 40) +
+                       "\" is not one of post, event, person, task, transaction, "
+                       "decision, resource, message, metric, other");
   for (auto [name, field] : {std::pair{"since", &q.since}, std::pair{"until", &q.until}}) {
     std::string v = Param(r, name);
     if (v.empty()) continue;
     auto norm = NormalizeRfc3339(v);
     if (!norm)
-      return Problem(400, "Bad time", std::string(name) + "=\"" + v.substr(0, 40) +
-                                          "\" is not an RFC 3339 time such as 2026-11-24T00:00:00Z");
+      return Problem(
+          400, "Bad time",
+          std::string(name) + "=\"" + v.substr(0, 40) + "\" is not an RFC 3339 time such as 2026-11-24T00:00:00Z");
     *field = *norm;
   }
   if (std::string l = Param(r, "limit"); !l.empty()) {
@@ -290,8 +295,9 @@ std::optional<ApiResponse> Api::ParseRecordQuery(const ApiRequest& r, const Prin
   if (std::string sort = Param(r, "sort"); sort == "time") {
     q.oldest_first = true;
   } else if (!sort.empty() && sort != "-time") {
-    return Problem(400, "Bad sort", "sort is -time (newest first, the default) or time (oldest first), not \"" +
-                                        sort.substr(0, 20) + "\"");
+    return Problem(
+        400, "Bad sort",
+        "sort is -time (newest first, the default) or time (oldest first), not \"" + sort.substr(0, 20) + "\"");
   }
   q.visibilities = VisibleTo(who.role);
   *out = std::move(q);
@@ -336,9 +342,14 @@ Result<json> Api::SourceJson(const SourceEntry& entry, const std::vector<SourceS
                              const std::map<std::string, coophub::SourceRuns>& runs,
                              const std::vector<SourceLiveStatus>& live) const {
   const SourceConfig& src = *entry.config;
-  json j = {{"id", src.id}, {"plugin", src.plugin}, {"visibility", src.visibility},
-            {"enabled", src.enabled}, {"every_s", src.every_ms / 1000}, {"records", 0},
-            {"newest_record", nullptr}, {"managed_by", entry.from_file ? "hub.yaml" : "api"}};
+  json j = {{"id", src.id},
+            {"plugin", src.plugin},
+            {"visibility", src.visibility},
+            {"enabled", src.enabled},
+            {"every_s", src.every_ms / 1000},
+            {"records", 0},
+            {"newest_record", nullptr},
+            {"managed_by", entry.from_file ? "hub.yaml" : "api"}};
   for (const auto& s : stats)
     if (s.source == src.id) {
       j["records"] = s.records;
@@ -348,7 +359,8 @@ Result<json> Api::SourceJson(const SourceEntry& entry, const std::vector<SourceS
   j["last_run"] = last == runs.end() ? json(nullptr) : RunJson(last->second.last);
   int64_t success_ms = last == runs.end() ? 0 : last->second.last_success_ms;
   j["last_success"] = success_ms ? json(*MsTime(success_ms)) : json(nullptr);
-  j["freshness"] = Freshness(success_ms, last == runs.end() ? "" : last->second.last.status, src.every_ms, NowUnix() * 1000);
+  j["freshness"] =
+      Freshness(success_ms, last == runs.end() ? "" : last->second.last.status, src.every_ms, NowUnix() * 1000);
   for (const auto& l : live)
     if (l.id == src.id) {
       j["running"] = l.running;
@@ -419,7 +431,8 @@ ApiResponse Api::GetRun(const ApiRequest& r, const Principal& who, const Params&
   auto run = store_.GetRun(id);
   if (!run.ok()) return FromStatus(run.status());
   // A run of a source the reader may not see, or of one since removed (admins only).
-  if (auto src = FindSourceEntry(run->source); src ? !MayRead(who.role, src->config->visibility) : who.role < Role::kAdmin)
+  if (auto src = FindSourceEntry(run->source);
+      src ? !MayRead(who.role, src->config->visibility) : who.role < Role::kAdmin)
     return Problem(404, "Not found", "no run " + p[0]);
   auto logs = store_.RunLogs(id);
   if (!logs.ok()) return FromStatus(logs.status());
@@ -437,8 +450,7 @@ ApiResponse Api::SyncNow(const ApiRequest& req, const Principal& who, const Para
   if (!scheduler_) return Problem(503, "No scheduler", "this hub runs no scheduler");
   if (auto s = scheduler_->SyncNow(p[0]); !s.ok()) return FromStatus(s);
   Audit(who, "source.sync", p[0]);
-  ApiResponse r = Json(202, {{"source", p[0]}, {"queued", true},
-                             {"status_url", "/api/v1/sources/" + p[0]}});
+  ApiResponse r = Json(202, {{"source", p[0]}, {"queued", true}, {"status_url", "/api/v1/sources/" + p[0]}});
   r.headers.emplace_back("Location", "/api/v1/sources/" + p[0] + "/runs");
   return r;
 }
@@ -554,7 +566,8 @@ ApiResponse Api::Feed(const ApiRequest& r, const Principal& who, const Params& p
   json items = page->Items();
   ApiResponse resp = atom ? ApiResponse{200, "application/atom+xml; charset=utf-8", RenderAtom(items, info)}
                           : ApiResponse{200, "text/calendar; charset=utf-8", RenderIcs(items, info)};
-  resp.headers.emplace_back("Cache-Control", who.role == Role::kAnonymous ? "public, max-age=300" : "private, max-age=300");
+  resp.headers.emplace_back("Cache-Control",
+                            who.role == Role::kAnonymous ? "public, max-age=300" : "private, max-age=300");
   return resp;
 }
 
@@ -575,18 +588,21 @@ ApiResponse Api::Metrics(const ApiRequest& r, const Principal& who, const Params
       out += "coophub_records{source=\"" + PromLabel(s.source) + "\"} " + std::to_string(s.records) + "\n";
   auto runs = store_.RunTotals();
   if (!runs.ok()) return FromStatus(runs.status());
-  out += "# HELP coophub_sync_runs_total Sync runs, by source and outcome (ok, failed, cancelled, running).\n"
-         "# TYPE coophub_sync_runs_total counter\n";
+  out +=
+      "# HELP coophub_sync_runs_total Sync runs, by source and outcome (ok, failed, cancelled, running).\n"
+      "# TYPE coophub_sync_runs_total counter\n";
   for (const auto& [key, n] : *runs)
     if (shown(key.first))
       out += "coophub_sync_runs_total{source=\"" + PromLabel(key.first) + "\",status=\"" + PromLabel(key.second) +
              "\"} " + std::to_string(n) + "\n";
   if (scheduler_) {
-    out += "# HELP coophub_source_consecutive_failures Failed runs in a row, by source (0: the last one worked).\n"
-           "# TYPE coophub_source_consecutive_failures gauge\n";
+    out +=
+        "# HELP coophub_source_consecutive_failures Failed runs in a row, by source (0: the last one worked).\n"
+        "# TYPE coophub_source_consecutive_failures gauge\n";
     for (const auto& l : scheduler_->Snapshot())
       if (shown(l.id))
-        out += "coophub_source_consecutive_failures{source=\"" + PromLabel(l.id) + "\"} " + std::to_string(l.failures) + "\n";
+        out += "coophub_source_consecutive_failures{source=\"" + PromLabel(l.id) + "\"} " + std::to_string(l.failures) +
+               "\n";
   }
   out += "# HELP coophub_change_seq The newest change's sequence number.\n# TYPE coophub_change_seq gauge\n";
   out += "coophub_change_seq " + std::to_string(store_.LastSeq()) + "\n";

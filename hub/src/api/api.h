@@ -44,8 +44,7 @@ class Api {
  public:
   // web_dir holds the static assets served under /static/. Without accounts every
   // caller is anonymous: public records only, nothing that writes.
-  Api(Store& store, Scheduler* scheduler, const HubConfig& config, std::string web_dir,
-      Accounts* accounts = nullptr);
+  Api(Store& store, Scheduler* scheduler, const HubConfig& config, std::string web_dir, Accounts* accounts = nullptr);
   ~Api();
   ApiResponse Handle(const ApiRequest& request) const noexcept;
   // (method, pattern) of every route; "{}" stands for one path segment.
@@ -136,8 +135,8 @@ class Api {
                                          const std::string& password) const;
   // The sign-in page with a fresh CSRF cookie; error names a catalog message ("" none),
   // with {s} in it filled from arg.
-  ApiResponse LoginPageFor(const ApiRequest& r, const Principal& who, const std::string& next,
-                           const std::string& error, std::string arg = "") const;
+  ApiResponse LoginPageFor(const ApiRequest& r, const Principal& who, const std::string& next, const std::string& error,
+                           std::string arg = "") const;
   ApiResponse Me(const ApiRequest&, const Principal&, const Params&) const;
   ApiResponse UpdateMe(const ApiRequest&, const Principal&, const Params&) const;
   ApiResponse Setup(const ApiRequest&, const Principal&, const Params&) const;

@@ -22,7 +22,8 @@ namespace fs = std::filesystem;
 // Every answer a test gets must agree with the OpenAPI document.
 ApiResponse Checked(const ApiRequest& req, ApiResponse resp) {
   if (IsApiPath(req.path))
-    for (const auto& e : CheckAgainstOpenApi(req.method, req.path, resp.status, resp.content_type, resp.stream ? "" : resp.body))
+    for (const auto& e :
+         CheckAgainstOpenApi(req.method, req.path, resp.status, resp.content_type, resp.stream ? "" : resp.body))
       ADD_FAILURE() << "OpenAPI: " << e << "\n  body: " << resp.body.substr(0, 300);
   return resp;
 }
@@ -71,7 +72,6 @@ TEST_F(ApiTest, ListWritesStoredJsonWithUid) {
   EXPECT_TRUE(j["next_cursor"].is_null());
 }
 
-
 TEST_F(ApiTest, PageEscapesRecordText) {
   ApiResponse r = Get("/");
   ASSERT_EQ(r.status, 200);
@@ -80,10 +80,10 @@ TEST_F(ApiTest, PageEscapesRecordText) {
   EXPECT_NE(r.body.find("&lt;script&gt;x&lt;/script&gt; &amp; co"), std::string::npos);
 }
 
-
 TEST_F(ApiTest, SearchTakesAnyBytes) {
   // Found by the fuzzer: a NUL in q ended FTS5's view of the quoted query (a 500).
-  for (std::string q : {std::string("co\0op", 5), std::string("\x01\x7f\t\"\"*"), std::string(" \t"), std::string("a\nb")}) {
+  for (std::string q :
+       {std::string("co\0op", 5), std::string("\x01\x7f\t\"\"*"), std::string(" \t"), std::string("a\nb")}) {
     ApiResponse r = Get("/api/v1/records", {{"q", q}});
     EXPECT_EQ(r.status, 200) << r.body;
   }
@@ -94,7 +94,8 @@ TEST_F(ApiTest, SearchTakesAnyBytes) {
 TEST_F(ApiTest, SearchHasSnippetsAndListsSortEitherWay) {
   ApiResponse r = Get("/api/v1/records", {{"q", "script"}});
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_EQ(json::parse(r.body)["items"][0]["snippet"], "&lt;<mark>script</mark>&gt;x&lt;/<mark>script</mark>&gt; &amp; co");
+  EXPECT_EQ(json::parse(r.body)["items"][0]["snippet"],
+            "&lt;<mark>script</mark>&gt;x&lt;/<mark>script</mark>&gt; &amp; co");
   EXPECT_EQ(Get("/api/v1/records", {{"sort", "time"}}).status, 200);
   EXPECT_EQ(Get("/api/v1/records", {{"sort", "-time"}}).status, 200);
   ApiResponse bad = Get("/api/v1/records", {{"sort", "title"}});
@@ -148,7 +149,8 @@ class AccessTest : public ApiTest {
   void SetUp() override {
     ApiTest::SetUp();
     accounts_ = std::move(OpenSqliteAccounts(dir_ + "/hub.db").value());
-    for (auto [name, role] : {std::pair{"ana", Role::kAdmin}, std::pair{"ed", Role::kEditor}, std::pair{"vi", Role::kViewer}}) {
+    for (auto [name, role] :
+         {std::pair{"ana", Role::kAdmin}, std::pair{"ed", Role::kEditor}, std::pair{"vi", Role::kViewer}}) {
       User u = accounts_->AddUser(name, "a long password 1", role).value();
       users_[name] = u;
       tokens_[name] = accounts_->CreateToken(u.id, "test", role, 3600 * 1000).value().secret;
@@ -228,10 +230,14 @@ TEST_F(AccessTest, RolesAndScopesGateEveryRoute) {
     std::string method, path, who;
     int status;
   } cases[] = {
-      {"GET", "/api/v1/sources", "", 401},         {"GET", "/api/v1/sources", "vi", 200},
-      {"POST", "/api/v1/sources/news/sync", "vi", 403}, {"POST", "/api/v1/sources/news/sync", "ed", 503},
-      {"GET", "/api/v1/users", "ed", 403},         {"GET", "/api/v1/users", "ana", 200},
-      {"GET", "/api/v1/audit", "vi", 403},         {"GET", "/api/v1/me", "", 401},
+      {"GET", "/api/v1/sources", "", 401},
+      {"GET", "/api/v1/sources", "vi", 200},
+      {"POST", "/api/v1/sources/news/sync", "vi", 403},
+      {"POST", "/api/v1/sources/news/sync", "ed", 503},
+      {"GET", "/api/v1/users", "ed", 403},
+      {"GET", "/api/v1/users", "ana", 200},
+      {"GET", "/api/v1/audit", "vi", 403},
+      {"GET", "/api/v1/me", "", 401},
   };
   for (const auto& c : cases) {
     ApiResponse r = Call(c.method, c.path, c.who);
@@ -290,14 +296,16 @@ TEST_F(AccessTest, SessionsNeedCsrfForWritesAndEndOnLogout) {
   ASSERT_EQ(cookie.rfind("coophub_session=s_", 0), 0u) << cookie;
   bool flags = false;
   for (const auto& [k, v] : login.headers)
-    flags |= k == "Set-Cookie" && v.find("HttpOnly") != std::string::npos && v.find("SameSite=Strict") != std::string::npos;
+    flags |=
+        k == "Set-Cookie" && v.find("HttpOnly") != std::string::npos && v.find("SameSite=Strict") != std::string::npos;
   EXPECT_TRUE(flags);
   std::string csrf = json::parse(login.body)["csrf"];
   EXPECT_EQ(Call("GET", "/api/v1/me", "", "", {{"cookie", cookie}}).status, 200);
   ApiResponse no_csrf = Call("POST", "/api/v1/sources/news/sync", "", "", {{"cookie", cookie}});
   EXPECT_EQ(no_csrf.status, 403);
   EXPECT_NE(no_csrf.body.find("X-CSRF-Token"), std::string::npos);
-  EXPECT_EQ(Call("POST", "/api/v1/sources/news/sync", "", "", {{"cookie", cookie}, {"x-csrf-token", "wrong"}}).status, 403);
+  EXPECT_EQ(Call("POST", "/api/v1/sources/news/sync", "", "", {{"cookie", cookie}, {"x-csrf-token", "wrong"}}).status,
+            403);
   EXPECT_EQ(Call("POST", "/api/v1/sources/news/sync", "", "", {{"cookie", cookie}, {"x-csrf-token", csrf}}).status, 503)
       << "past auth and CSRF: this Api has no scheduler";
   EXPECT_EQ(Call("POST", "/api/v1/logout", "", "", {{"cookie", cookie}, {"x-csrf-token", csrf}}).status, 204);
@@ -306,7 +314,9 @@ TEST_F(AccessTest, SessionsNeedCsrfForWritesAndEndOnLogout) {
 
 TEST_F(AccessTest, LoginIsRateLimitedPerAccount) {
   for (int i = 0; i < LoginLimiter::kPerAccount; ++i)
-    EXPECT_EQ(Call("POST", "/api/v1/login", "", R"({"name":"vi","password":"guess )" + std::to_string(i) + "\"}").status, 401);
+    EXPECT_EQ(
+        Call("POST", "/api/v1/login", "", R"({"name":"vi","password":"guess )" + std::to_string(i) + "\"}").status,
+        401);
   ApiResponse blocked = Call("POST", "/api/v1/login", "", R"({"name":"vi","password":"a long password 1"})");
   EXPECT_EQ(blocked.status, 429) << "even the right password waits";
   bool retry_after = false;
@@ -477,7 +487,8 @@ TEST_F(AccessTest, ChangeFeedShowsEachCallerWhatItMaySee) {
   EXPECT_EQ(Changes("", head)["items"].size(), 0u) << "anonymous never learns of a members' record";
   json seen = Changes("vi", head)["items"];
   ASSERT_EQ(seen.size(), 1u);
-  EXPECT_EQ(seen[0], (json{{"seq", head + 1}, {"op", "delete"}, {"source", "news"}, {"stream", "entries"}, {"id", "members"}}));
+  EXPECT_EQ(seen[0],
+            (json{{"seq", head + 1}, {"op", "delete"}, {"source", "news"}, {"stream", "entries"}, {"id", "members"}}));
 
   // Long polling: with nothing new, the answer waits (the server asks ready(), holding
   // no thread) and is finished once a change is committed.
@@ -491,8 +502,10 @@ TEST_F(AccessTest, ChangeFeedShowsEachCallerWhatItMaySee) {
   EXPECT_GT(waiting.deadline, std::chrono::steady_clock::now() + std::chrono::seconds(15));
   WriteBatch add;
   add.source = "news";
-  add.upserts.push_back(NormalizeRecord(json{{"id", "late"}, {"kind", "post"}, {"title", "Late news"}, {"time", "2026-11-25T08:00:00Z"}},
-                                        "news", "entries", "public").value());
+  add.upserts.push_back(
+      NormalizeRecord(json{{"id", "late"}, {"kind", "post"}, {"title", "Late news"}, {"time", "2026-11-25T08:00:00Z"}},
+                      "news", "entries", "public")
+          .value());
   store_->Write(std::move(add)).get();
   EXPECT_TRUE(waiting.ready());
   ApiResponse done = waiting.finish();
@@ -504,8 +517,10 @@ TEST_F(AccessTest, ChangeFeedShowsEachCallerWhatItMaySee) {
   // A change this caller may not see makes ready() true, and the answer waits on past it.
   WriteBatch hidden;
   hidden.source = "news";
-  hidden.upserts.push_back(NormalizeRecord(json{{"id", "hidden"}, {"kind", "post"}, {"title", "Hidden"}, {"time", "2026-11-25T09:00:00Z"}},
-                                           "news", "entries", "admins").value());
+  hidden.upserts.push_back(
+      NormalizeRecord(json{{"id", "hidden"}, {"kind", "post"}, {"title", "Hidden"}, {"time", "2026-11-25T09:00:00Z"}},
+                      "news", "entries", "admins")
+          .value());
   poll.query = {{"after", std::to_string(late["next"].get<int64_t>())}, {"wait", "20"}};
   waiting = api_->Handle(poll);
   ASSERT_TRUE(waiting.finish);
@@ -534,8 +549,11 @@ TEST_F(AccessTest, ChangeFeedStreamsServerSentEvents) {
   WriteBatch add;
   add.source = "news";
   for (auto vis : {"members", "public"})
-    add.upserts.push_back(NormalizeRecord(json{{"id", std::string("sse-") + vis}, {"kind", "post"}, {"title", vis},
-                                               {"time", "2026-11-25T08:00:00Z"}}, "news", "entries", vis).value());
+    add.upserts.push_back(
+        NormalizeRecord(
+            json{{"id", std::string("sse-") + vis}, {"kind", "post"}, {"title", vis}, {"time", "2026-11-25T08:00:00Z"}},
+            "news", "entries", vis)
+            .value());
   ASSERT_TRUE(resp.ready);
   EXPECT_FALSE(resp.ready()) << "nothing after Last-Event-ID yet";
   store_->Write(std::move(add)).get();
@@ -557,9 +575,11 @@ TEST_F(AccessTest, MetricsCountRequestsByRouteForSignedInScrapers) {
   ASSERT_EQ(m.status, 200) << m.body;
   EXPECT_EQ(m.content_type.rfind("text/plain; version=0.0.4", 0), 0u);
   EXPECT_NE(m.body.find("coophub_http_requests_total{method=\"GET\",route=\"/api/v1/records\",status=\"200\"} 3\n"),
-            std::string::npos) << m.body;
+            std::string::npos)
+      << m.body;
   EXPECT_NE(m.body.find("coophub_http_requests_total{method=\"GET\",route=\"/api/v1/records/{}\",status=\"404\"} 1\n"),
-            std::string::npos) << "routes, not raw paths: " << m.body;
+            std::string::npos)
+      << "routes, not raw paths: " << m.body;
   EXPECT_NE(m.body.find("coophub_http_request_duration_seconds_count{method=\"GET\",route=\"/api/v1/records\"} 3\n"),
             std::string::npos);
   EXPECT_NE(m.body.find("coophub_records{source=\"news\"} 3\n"), std::string::npos) << m.body;

@@ -101,7 +101,8 @@ ApiResponse Api::Dashboard(const ApiRequest& r, const Principal& who, const Para
   if (!shown) {
     if (who.role == Role::kAnonymous && !all.empty()) {  // perhaps it is for members: sign in first
       ApiResponse go{303, "text/plain", ""};
-      go.headers.emplace_back("Location", "/login?next=" + (wanted.empty() ? std::string("/") : "/%3Fdashboard%3D" + wanted));
+      go.headers.emplace_back("Location",
+                              "/login?next=" + (wanted.empty() ? std::string("/") : "/%3Fdashboard%3D" + wanted));
       return go;
     }
     return Problem(404, "No such dashboard", "no dashboard \"" + wanted.substr(0, 64) + "\" that you may see");
@@ -141,8 +142,9 @@ ApiResponse Api::Dashboard(const ApiRequest& r, const Principal& who, const Para
     }
   }
   ApiResponse page = Html(r, data.ctx, RenderDashboard(data));
-  page.headers.emplace_back("Set-Cookie", std::string(kSeenCookie) + "=" + std::to_string(data.first_visit ? head : seen.base) +
-                                              "." + std::to_string(head) + "." + std::to_string(wc.now) +
+  page.headers.emplace_back("Set-Cookie", std::string(kSeenCookie) + "=" +
+                                              std::to_string(data.first_visit ? head : seen.base) + "." +
+                                              std::to_string(head) + "." + std::to_string(wc.now) +
                                               "; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly");
   return page;
 }
@@ -200,7 +202,9 @@ ApiResponse Api::ListDashboards(const ApiRequest& r, const Principal& who, const
   }
   json types = json::array();
   for (const auto& t : WidgetTypes())
-    types.push_back({{"type", t.name}, {"kind", t.kind}, {"limit", t.default_limit},
+    types.push_back({{"type", t.name},
+                     {"kind", t.kind},
+                     {"limit", t.default_limit},
                      {"role", t.least_role == Role::kAnonymous ? "anonymous" : RoleName(t.least_role)}});
   return Json(200, {{"items", items}, {"widget_types", types}});
 }

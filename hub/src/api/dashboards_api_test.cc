@@ -39,7 +39,8 @@ dashboards:
   - id: public
     title: Our coop
     widgets: [{type: news}, {type: money}]
-)", "hub.yaml", dir_);
+)",
+                           "hub.yaml", dir_);
     ASSERT_TRUE(cfg.ok()) << cfg.status().message();
     config_ = *cfg;
     dashboards_ = std::move(OpenDashboards(config_.dashboards, db).value());
@@ -47,8 +48,12 @@ dashboards:
     api_->SetDashboards(dashboards_.get());
     Write("news", {{"id", "1"}, {"kind", "post"}, {"title", "Assembly in December"}, {"time", "2026-11-24T09:00:00Z"}},
           "public");
-    Write("bank", {{"id", "t1"}, {"kind", "transaction"}, {"title", "Rent"}, {"time", FormatRfc3339(NowUnix() - 3600)},
-                   {"amount", {{"value", "-640.00"}, {"currency", "EUR"}}}},
+    Write("bank",
+          {{"id", "t1"},
+           {"kind", "transaction"},
+           {"title", "Rent"},
+           {"time", FormatRfc3339(NowUnix() - 3600)},
+           {"amount", {{"value", "-640.00"}, {"currency", "EUR"}}}},
           "public");
   }
   void TearDown() override {
@@ -119,13 +124,15 @@ TEST_F(DashboardApi, EachReaderGetsTheFirstDashboardTheyMaySeeWithTheirWidgets) 
 }
 
 TEST_F(DashboardApi, SinceYourLastVisitComparesWithTheEndOfTheLastVisit) {
-  json poll = {{"id", "p1"}, {"kind", "decision"}, {"title", "Adopt the budget"}, {"time", FormatRfc3339(NowUnix() + 86400)}};
+  json poll = {
+      {"id", "p1"}, {"kind", "decision"}, {"title", "Adopt the budget"}, {"time", FormatRfc3339(NowUnix() + 86400)}};
   Write("news", poll, "public");
   ApiResponse first = Call("GET", "/", "vi");
   EXPECT_NE(first.body.find("From your next visit on"), std::string::npos);
   std::string cookie = SetCookie(first, "coophub_seen");
   ASSERT_FALSE(cookie.empty());
-  Write("news", {{"id", "2"}, {"kind", "post"}, {"title", "Winter routes"}, {"time", "2026-11-25T09:00:00Z"}}, "public");
+  Write("news", {{"id", "2"}, {"kind", "post"}, {"title", "Winter routes"}, {"time", "2026-11-25T09:00:00Z"}},
+        "public");
   poll["end"] = FormatRfc3339(NowUnix() - 60);  // the poll closed while the reader was away
   Write("news", poll, "public");
   // Within the same visit, a reload still compares with where the visit began.
@@ -136,13 +143,15 @@ TEST_F(DashboardApi, SinceYourLastVisitComparesWithTheEndOfTheLastVisit) {
   // A visit that began long ago: its end becomes the next visit's start.
   long long base = 0, head = 0, t = 0;
   ASSERT_EQ(std::sscanf(SetCookie(again, "coophub_seen").c_str(), "coophub_seen=%lld.%lld.%lld", &base, &head, &t), 3);
-  std::string old = "coophub_seen=" + std::to_string(base) + "." + std::to_string(head) + "." + std::to_string(t - 7200);
+  std::string old =
+      "coophub_seen=" + std::to_string(base) + "." + std::to_string(head) + "." + std::to_string(t - 7200);
   ApiResponse next_visit = Call("GET", "/", "vi", {}, "", old);
   EXPECT_NE(next_visit.body.find("Nothing new since your last visit"), std::string::npos);
 }
 
 TEST_F(DashboardApi, AdminsSaveADashboardGetItAsYamlAndRemoveTheirVersion) {
-  std::string body = R"({"title": "Our coop, this winter", "widgets": [{"type": "agenda", "limit": 3}, {"type": "news"}]})";
+  std::string body =
+      R"({"title": "Our coop, this winter", "widgets": [{"type": "agenda", "limit": 3}, {"type": "news"}]})";
   EXPECT_EQ(Call("PUT", "/api/v1/dashboards/public", "vi", {}, body).status, 403);
   ApiResponse saved = Call("PUT", "/api/v1/dashboards/public", "ana", {}, body);
   ASSERT_EQ(saved.status, 200) << saved.body;
@@ -162,7 +171,8 @@ TEST_F(DashboardApi, AdminsSaveADashboardGetItAsYamlAndRemoveTheirVersion) {
   EXPECT_EQ(Call("PUT", "/api/v1/dashboards/public", "ana", {}, got.body).status, 200);
   ApiResponse bad = Call("PUT", "/api/v1/dashboards/public", "ana", {}, R"({"widgets": [{"type": "agend"}]})");
   EXPECT_EQ(bad.status, 400);
-  EXPECT_NE(bad.body.find("dashboard.widgets[0].type: \\\"agend\\\" is not a widget type"), std::string::npos) << bad.body;
+  EXPECT_NE(bad.body.find("dashboard.widgets[0].type: \\\"agend\\\" is not a widget type"), std::string::npos)
+      << bad.body;
 
   EXPECT_EQ(Call("DELETE", "/api/v1/dashboards/public", "ana").status, 204);
   EXPECT_EQ(json::parse(Call("GET", "/api/v1/dashboards/public", "").body)["title"], "Our coop") << "hub.yaml's again";
@@ -187,7 +197,8 @@ TEST_F(DashboardApi, SignInGoesOnlyToAPathOfThisHubAndAdminNeedsARole) {
 
 TEST_F(DashboardApi, EmbedsShowPublicRecordsOrWhatAShareLinkAllows) {
   config_.embed_origins = {"http://127.0.0.1:9999"};
-  Write("news", {{"id", "m"}, {"kind", "post"}, {"title", "For members only"}, {"time", "2026-11-26T09:00:00Z"}}, "members");
+  Write("news", {{"id", "m"}, {"kind", "post"}, {"title", "For members only"}, {"time", "2026-11-26T09:00:00Z"}},
+        "members");
   auto Embed = [&](const std::string& path, std::multimap<std::string, std::string> q = {},
                    std::map<std::string, std::string> headers = {}) {
     ApiRequest r;
@@ -206,19 +217,22 @@ TEST_F(DashboardApi, EmbedsShowPublicRecordsOrWhatAShareLinkAllows) {
       if (k == name) return v;
     return std::string("(none)");
   };
-  EXPECT_NE(header(pub, "Content-Security-Policy").find("frame-ancestors 'self' http://127.0.0.1:9999;"), std::string::npos);
+  EXPECT_NE(header(pub, "Content-Security-Policy").find("frame-ancestors 'self' http://127.0.0.1:9999;"),
+            std::string::npos);
   EXPECT_EQ(header(pub, "X-Frame-Options"), "") << "left out: CSP names the sites";
   EXPECT_EQ(header(pub, "Access-Control-Allow-Origin"), "(none)") << "a page, not a fragment";
   ApiResponse frag = Embed("/embed/public/0", {{"format", "fragment"}}, {{"origin", "http://127.0.0.1:9999"}});
   EXPECT_EQ(frag.body.find("<html"), std::string::npos);
   EXPECT_EQ(header(frag, "Access-Control-Allow-Origin"), "http://127.0.0.1:9999");
   EXPECT_EQ(header(Embed("/embed/public/0", {{"format", "fragment"}}, {{"origin", "https://evil.example"}}),
-                   "Access-Control-Allow-Origin"), "(none)");
+                   "Access-Control-Allow-Origin"),
+            "(none)");
   EXPECT_EQ(Embed("/embed/public/1").status, 403) << "money needs members, even on a public dashboard";
   EXPECT_EQ(Embed("/embed/members/2").status, 403) << "a members' dashboard needs a share link";
   EXPECT_EQ(Embed("/embed/public/7").status, 404);
 
-  ApiResponse made = Call("POST", "/api/v1/shares", "ana", {}, R"({"name": "website news", "visibility": "members", "kind": "post"})");
+  ApiResponse made =
+      Call("POST", "/api/v1/shares", "ana", {}, R"({"name": "website news", "visibility": "members", "kind": "post"})");
   ASSERT_EQ(made.status, 201) << made.body;
   std::string secret = json::parse(made.body)["secret"];
   ApiResponse shared = Embed("/embed/members/2", {{"share", secret}});

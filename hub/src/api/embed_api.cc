@@ -23,8 +23,13 @@ Role RoleForVisibility(const std::string& v) {
 }
 
 json ShareJson(const ShareInfo& s) {
-  return {{"id", s.id}, {"name", s.name}, {"source", s.source}, {"kind", s.kind}, {"visibility", s.visibility},
-          {"created_by", s.created_by}, {"created", FormatRfc3339(s.created_ms / 1000)}};
+  return {{"id", s.id},
+          {"name", s.name},
+          {"source", s.source},
+          {"kind", s.kind},
+          {"visibility", s.visibility},
+          {"created_by", s.created_by},
+          {"created", FormatRfc3339(s.created_ms / 1000)}};
 }
 
 }  // namespace
@@ -47,7 +52,8 @@ ApiResponse Api::Embed(const ApiRequest& r, const Principal&, const Params& p) c
   if (std::string secret = Param(r, "share"); !secret.empty()) {
     if (!accounts_) return Problem(404, "No share links", "this hub has no accounts, so no share links");
     auto s = accounts_->FindShare(secret);
-    if (!s.ok()) return Problem(403, "Share link refused", "this share link is unknown or was revoked: ask for a new one");
+    if (!s.ok())
+      return Problem(403, "Share link refused", "this share link is unknown or was revoked: ask for a new one");
     share = *s;
     role = RoleForVisibility(share->visibility);
   }
@@ -58,27 +64,30 @@ ApiResponse Api::Embed(const ApiRequest& r, const Principal&, const Params& p) c
   char* end = nullptr;
   long n = std::strtol(p[1].c_str(), &end, 10);
   if (!found || *end != '\0' || n < 0 || static_cast<size_t>(n) >= found->dashboard.widgets.size())
-    return Problem(404, "No such widget", "no widget " + p[1].substr(0, 8) + " on a dashboard \"" + p[0].substr(0, 64) +
-                                              "\": widgets count from 0 in the dashboard's order");
+    return Problem(404, "No such widget",
+                   "no widget " + p[1].substr(0, 8) + " on a dashboard \"" + p[0].substr(0, 64) +
+                       "\": widgets count from 0 in the dashboard's order");
   WidgetConfig w = found->dashboard.widgets[static_cast<size_t>(n)];
   if (role < found->dashboard.role || role < WidgetRole(w))
     return Problem(403, "Not public", "this widget is for members: embed it with a share link (POST /api/v1/shares)");
   if (w.type == "changes" || w.type == "sources")
-    return Problem(400, "Not embeddable", "the " + w.type + " widget is about the reader's own visits or the hub's "
-                                          "health: embed another widget");
+    return Problem(400, "Not embeddable",
+                   "the " + w.type +
+                       " widget is about the reader's own visits or the hub's "
+                       "health: embed another widget");
   if (share && !share->source.empty()) {
     if (!w.sources.empty() && std::find(w.sources.begin(), w.sources.end(), share->source) == w.sources.end())
-      return Problem(403, "Share link is for another source", "this share link shows source " + share->source +
-                                                                  " only, and this widget shows none of it");
+      return Problem(403, "Share link is for another source",
+                     "this share link shows source " + share->source + " only, and this widget shows none of it");
     w.sources = {share->source};
   }
   if (share && !share->kind.empty()) {
     const WidgetType* t = FindWidgetType(w.type);
     std::string kind = w.type == "records" ? w.kind : t->kind;
     if (kind != share->kind)
-      return Problem(403, "Share link is for another kind", "this share link shows " + share->kind +
-                                                                " records only, and this widget shows " +
-                                                                (kind.empty() ? "every kind" : kind));
+      return Problem(403, "Share link is for another kind",
+                     "this share link shows " + share->kind + " records only, and this widget shows " +
+                         (kind.empty() ? "every kind" : kind));
   }
   PageData data;
   data.ctx = Context(r, Principal{}, r.path);
@@ -96,13 +105,15 @@ ApiResponse Api::Embed(const ApiRequest& r, const Principal&, const Params& p) c
   for (const auto& o : config_.embed_origins) ancestors += " " + o;
   resp.headers.emplace_back("Content-Security-Policy",
                             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-                            "frame-ancestors " + ancestors + "; base-uri 'none'; form-action 'self'");
+                            "frame-ancestors " +
+                                ancestors + "; base-uri 'none'; form-action 'self'");
   resp.headers.emplace_back("X-Frame-Options", "");  // not sent: it cannot name several sites; CSP does
   resp.headers.emplace_back("Cache-Control", share ? "private, max-age=60" : "public, max-age=60");
   resp.headers.emplace_back("Vary", "Origin, Accept-Language");
   resp.headers.emplace_back("Content-Language", data.ctx.lang);
   if (auto origin = r.headers.find("origin"); origin != r.headers.end() && fragment &&
-      std::find(config_.embed_origins.begin(), config_.embed_origins.end(), origin->second) != config_.embed_origins.end())
+                                              std::find(config_.embed_origins.begin(), config_.embed_origins.end(),
+                                                        origin->second) != config_.embed_origins.end())
     resp.headers.emplace_back("Access-Control-Allow-Origin", origin->second);
   return resp;
 }
@@ -125,8 +136,9 @@ ApiResponse Api::CreateShare(const ApiRequest& r, const Principal& who, const Pa
   if (!body.ok()) return FromStatus(body.status());
   for (const auto& [key, v] : body->items()) {
     if (key != "name" && key != "visibility" && key != "source" && key != "kind")
-      return Problem(400, "Unknown field", "\"" + key.substr(0, 40) +
-                                               "\" is not a field of a share link; it takes name, visibility, source and kind");
+      return Problem(
+          400, "Unknown field",
+          "\"" + key.substr(0, 40) + "\" is not a field of a share link; it takes name, visibility, source and kind");
     if (!v.is_string()) return Problem(400, "Bad " + key, key + " must be a string");
   }
   auto field = [&](const char* name, const char* dflt) {

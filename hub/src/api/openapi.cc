@@ -19,7 +19,7 @@ struct Template {
   std::string name;               // "/api/v1/records/{uid}"
   std::vector<std::string> segs;  // split once
   const json* item;
-  int literals = 0;               // segments that are not {parameters}
+  int literals = 0;  // segments that are not {parameters}
 };
 
 // The document's path templates, split once: matching is on the path of every request.
@@ -39,8 +39,7 @@ const std::vector<Template>& Templates(const json& doc) {
 // The document's path template that matches a request path ("/api/v1/records/{uid}"):
 // one with the method if any matches (POST /api/v1/sources/check, GET /api/v1/sources/{id}),
 // literal segments before templated ones.
-const json* FindPathItem(const json& doc, const std::string& path, std::string* name,
-                         const std::string& method = "") {
+const json* FindPathItem(const json& doc, const std::string& path, std::string* name, const std::string& method = "") {
   std::vector<std::string> want = PathSegments(path);
   const Template* found = nullptr;
   bool found_has_method = false;
@@ -51,7 +50,8 @@ const json* FindPathItem(const json& doc, const std::string& path, std::string* 
       match = (t.segs[i].front() == '{' && t.segs[i].back() == '}') || t.segs[i] == want[i];
     if (!match) continue;
     bool has_method = !method.empty() && t.item->contains(method);
-    if (!found || (has_method && !found_has_method) || (has_method == found_has_method && t.literals > found->literals)) {
+    if (!found || (has_method && !found_has_method) ||
+        (has_method == found_has_method && t.literals > found->literals)) {
       found = &t;
       found_has_method = has_method;
     }

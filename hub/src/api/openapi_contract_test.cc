@@ -102,8 +102,10 @@ class OpenApiContract : public ::testing::Test {
     user_ = accounts_->AddUser("vi", "a long password 1", Role::kViewer).value().id;
     WriteBatch b;
     b.source = "news";
-    b.upserts.push_back(NormalizeRecord(json{{"id", "1"}, {"kind", "post"}, {"title", "t"},
-                                             {"time", "2026-11-24T10:00:00Z"}}, "news", "posts", "public").value());
+    b.upserts.push_back(
+        NormalizeRecord(json{{"id", "1"}, {"kind", "post"}, {"title", "t"}, {"time", "2026-11-24T10:00:00Z"}}, "news",
+                        "posts", "public")
+            .value());
     store_->Write(std::move(b)).get();
     run_ = store_->BeginRun("news", "manual").value();
     sources_ = OpenSources(config_).value();

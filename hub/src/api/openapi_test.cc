@@ -36,11 +36,14 @@ TEST(OpenApi, CheckCatchesWhatDisagrees) {
   EXPECT_TRUE(CheckAgainstOpenApi("GET", "/api/v1/records", 200, "application/json", ok).empty());
   EXPECT_FALSE(CheckAgainstOpenApi("GET", "/api/v1/records", 200, "application/json", R"({"items":[]})").empty())
       << "next_cursor is required";
-  EXPECT_FALSE(CheckAgainstOpenApi("GET", "/api/v1/records", 200, "application/json",
-                                   R"({"items":[{"uid":1,"source":"s","stream":"e","id":"1","kind":"party","time":"t","visibility":"public"}],"next_cursor":null})")
-                   .empty())
+  EXPECT_FALSE(
+      CheckAgainstOpenApi(
+          "GET", "/api/v1/records", 200, "application/json",
+          R"({"items":[{"uid":1,"source":"s","stream":"e","id":"1","kind":"party","time":"t","visibility":"public"}],"next_cursor":null})")
+          .empty())
       << "kind must be one of the enum, through the $ref";
-  EXPECT_FALSE(CheckAgainstOpenApi("GET", "/api/v1/records", 418, "application/json", ok).empty()) << "undocumented status";
+  EXPECT_FALSE(CheckAgainstOpenApi("GET", "/api/v1/records", 418, "application/json", ok).empty())
+      << "undocumented status";
   EXPECT_FALSE(CheckAgainstOpenApi("GET", "/api/v1/records", 200, "text/html", ok).empty()) << "undocumented type";
   EXPECT_FALSE(CheckAgainstOpenApi("PUT", "/api/v1/records", 200, "application/json", ok).empty());
   EXPECT_TRUE(CheckAgainstOpenApi("GET", "/api/v9/x", 404, "application/problem+json", "{}").empty());

@@ -20,8 +20,12 @@ json PluginJson(const std::string& name, const Result<PluginInfo>& info) {
   if (!info.ok()) return {{"name", name}, {"ok", false}, {"error", info.status().message()}};
   json secrets = json::array();
   for (const auto& f : SecretFields(info->spec)) secrets.push_back(f);
-  return {{"name", name},          {"ok", true},           {"version", info->version},
-          {"description", info->description}, {"spec", info->spec}, {"secret_fields", secrets}};
+  return {{"name", name},
+          {"ok", true},
+          {"version", info->version},
+          {"description", info->description},
+          {"spec", info->spec},
+          {"secret_fields", secrets}};
 }
 
 }  // namespace
@@ -68,7 +72,8 @@ ApiResponse Api::ListPlugins(const ApiRequest&, const Principal&, const Params&)
 ApiResponse Api::CheckSource(const ApiRequest& req, const Principal& who, const Params&) const {
   auto body = ReadJsonBody(req);
   if (!body.ok()) return FromStatus(body.status());
-  std::string plugin = body->contains("plugin") && (*body)["plugin"].is_string() ? (*body)["plugin"].get<std::string>() : "";
+  std::string plugin =
+      body->contains("plugin") && (*body)["plugin"].is_string() ? (*body)["plugin"].get<std::string>() : "";
   json config = body->contains("config") ? (*body)["config"] : json::object();
   if (!config.is_object()) return Problem(400, "Bad config", "config must be a JSON object");
   auto found = InstalledPlugin(plugin);

@@ -38,8 +38,9 @@ std::optional<ApiResponse> ReadSchedule(const json& body, Role role, SourceConfi
     if (!v.is_string() || !IsVisibility(v.get<std::string>()))
       return Problem(400, "Bad visibility", "visibility is public, members or admins");
     if (!MayRead(role, v.get<std::string>()))
-      return Problem(403, "Above your role", "visibility \"" + v.get<std::string>() +
-                                                 "\" is for records you cannot read yourself; an admin can set it");
+      return Problem(
+          403, "Above your role",
+          "visibility \"" + v.get<std::string>() + "\" is for records you cannot read yourself; an admin can set it");
     s->visibility = v.get<std::string>();
   }
   if (body.contains("every")) {
@@ -101,7 +102,8 @@ std::optional<SourceEntry> Api::FindVisibleSource(Role reader, const std::string
 
 std::optional<SourceEntry> Api::FindSourceEntry(const std::string& id) const {
   if (sources_) return sources_->Find(id);
-  if (const SourceConfig* s = config_.FindSource(id)) return SourceEntry{std::make_shared<const SourceConfig>(*s), true, {}};
+  if (const SourceConfig* s = config_.FindSource(id))
+    return SourceEntry{std::make_shared<const SourceConfig>(*s), true, {}};
   return std::nullopt;
 }
 
@@ -127,17 +129,20 @@ ApiResponse Api::CreateSource(const ApiRequest& req, const Principal& who, const
   if (!body.ok()) return FromStatus(body.status());
   for (const auto& [key, v] : body->items())
     if (key != "id" && key != "plugin" && key != "config" && key != "visibility" && key != "every" && key != "enabled")
-      return Problem(400, "Unknown field", "\"" + key.substr(0, 40) +
-                                               "\" is not a field of a source; it takes id, plugin, config, "
-                                               "visibility, every and enabled");
+      return Problem(400, "Unknown field",
+                     "\"" + key.substr(0, 40) +
+                         "\" is not a field of a source; it takes id, plugin, config, "
+                         "visibility, every and enabled");
   for (const char* f : {"id", "plugin"})
     if (body->contains(f) && !(*body)[f].is_string()) return WrongType(f, "a string");
   SourceConfig s;
   s.sandboxed = true;
   s.id = body->contains("id") ? (*body)["id"].get<std::string>() : "";
   if (!IsSourceId(s.id))
-    return Problem(400, "Bad id", "id is 1 to 64 letters, digits, - or _ (e.g. \"news\"): it names the source in the API");
-  if (FindSourceEntry(s.id)) return Problem(409, "Source exists", "a source \"" + s.id + "\" exists: PATCH it, or pick another id");
+    return Problem(400, "Bad id",
+                   "id is 1 to 64 letters, digits, - or _ (e.g. \"news\"): it names the source in the API");
+  if (FindSourceEntry(s.id))
+    return Problem(409, "Source exists", "a source \"" + s.id + "\" exists: PATCH it, or pick another id");
   s.plugin = body->contains("plugin") && (*body)["plugin"].is_string() ? (*body)["plugin"].get<std::string>() : "";
   auto found = InstalledPlugin(s.plugin);
   if (auto* problem = std::get_if<ApiResponse>(&found)) return *problem;
@@ -167,15 +172,16 @@ ApiResponse Api::UpdateSource(const ApiRequest& req, const Principal& who, const
   auto old = FindVisibleSource(who.role, p[0]);
   if (!old) return Problem(404, "Unknown source", "no source \"" + p[0].substr(0, 64) + "\" in the hub");
   if (old->from_file)
-    return Problem(409, "Source is in hub.yaml", "source \"" + p[0] + "\" is defined in " + config_.file +
-                                                     ": change it there and restart the hub");
+    return Problem(409, "Source is in hub.yaml",
+                   "source \"" + p[0] + "\" is defined in " + config_.file + ": change it there and restart the hub");
   auto body = ReadJsonBody(req);
   if (!body.ok()) return FromStatus(body.status());
   for (const auto& [key, v] : body->items())
     if (key != "config" && key != "visibility" && key != "every" && key != "enabled")
-      return Problem(400, "Field cannot change", "\"" + key.substr(0, 40) +
-                                                    "\" cannot be changed; config, visibility, every and enabled can"
-                                                    " (for another id or plugin, create a new source)");
+      return Problem(400, "Field cannot change",
+                     "\"" + key.substr(0, 40) +
+                         "\" cannot be changed; config, visibility, every and enabled can"
+                         " (for another id or plugin, create a new source)");
   SourceConfig s = *old->config;
   auto found = InstalledPlugin(s.plugin);
   if (auto* problem = std::get_if<ApiResponse>(&found)) return *problem;
@@ -192,8 +198,10 @@ ApiResponse Api::UpdateSource(const ApiRequest& req, const Principal& who, const
     bool same_origin = Origins(config) == Origins(s.config);
     for (const auto& [path, v] : kept.items()) {
       if (given.contains(path)) continue;
-      if (same_origin) SetField(&config, path, v);  // write-only: not sent back, so not changed
-      else cleared.push_back(path);                   // bound to the origin it was entered for
+      if (same_origin)
+        SetField(&config, path, v);  // write-only: not sent back, so not changed
+      else
+        cleared.push_back(path);  // bound to the origin it was entered for
     }
     s.config = std::move(config);
   }

@@ -42,8 +42,10 @@ constexpr int kExitUsage = 2;
 bool g_json_logs = false;  // --log-format json: errors are log lines too
 
 int Fail(int code, const std::string& message) {
-  if (g_json_logs) spdlog::error("{}", message);
-  else std::fprintf(stderr, "coophub: %s\n", message.c_str());
+  if (g_json_logs)
+    spdlog::error("{}", message);
+  else
+    std::fprintf(stderr, "coophub: %s\n", message.c_str());
   return code;
 }
 
@@ -67,11 +69,15 @@ Result<json> JsonArg(const std::string& arg, const char* flag) {
 // the config's data_dir; the demo keeps its data in ./data, not beside its config.
 Result<HubConfig> HubConfigFor(const std::string& path, const std::string& data_dir) {
   Result<HubConfig> cfg = Status::Invalid("no --config given and no demo config found");
-  if (!path.empty()) cfg = LoadConfig(path);
-  else if (std::string demo = DemoConfigPath(); !demo.empty()) cfg = LoadConfig(demo);
+  if (!path.empty())
+    cfg = LoadConfig(path);
+  else if (std::string demo = DemoConfigPath(); !demo.empty())
+    cfg = LoadConfig(demo);
   if (!cfg.ok()) return cfg;
-  if (!data_dir.empty()) cfg->data_dir = fs::absolute(data_dir).string();
-  else if (path.empty()) cfg->data_dir = fs::absolute("data").string();
+  if (!data_dir.empty())
+    cfg->data_dir = fs::absolute(data_dir).string();
+  else if (path.empty())
+    cfg->data_dir = fs::absolute("data").string();
   return cfg;
 }
 
@@ -122,9 +128,8 @@ Status Preflight(const HubConfig& hub) {
     if (!errs.empty()) {
       std::string all;
       for (const auto& e : errs) all += "\n  " + e;
-      return Status::Invalid(hub.file + ": the config of source \"" + src.id +
-                             "\" does not fit the " + src.plugin + " plugin's spec:" + all +
-                             "\n(`coophub spec " + src.plugin + "` shows the spec)");
+      return Status::Invalid(hub.file + ": the config of source \"" + src.id + "\" does not fit the " + src.plugin +
+                             " plugin's spec:" + all + "\n(`coophub spec " + src.plugin + "` shows the spec)");
     }
     auto secrets = ResolveSecrets(src.config, hub.file + ": sources." + src.id + ".config");
     if (!secrets.ok()) return secrets.status();
@@ -167,9 +172,10 @@ int Serve(const ServeOptions& o) {
   if (!IsLoopback(hub.address)) {
     if (!std::filesystem::exists(hub.StorePath())) return Fail(kExitUsage, no_accounts);
     if (!tls && !o.behind_proxy)
-      return Fail(kExitUsage, "server.address " + hub.address + " would send passwords and private records in clear "
-                              "text: set server.tls_cert and server.tls_key, or put the hub behind a reverse proxy "
-                              "that terminates HTTPS and start it with --behind-proxy");
+      return Fail(kExitUsage, "server.address " + hub.address +
+                                  " would send passwords and private records in clear "
+                                  "text: set server.tls_cert and server.tls_key, or put the hub behind a reverse proxy "
+                                  "that terminates HTTPS and start it with --behind-proxy");
   }
   if (auto s = Preflight(hub); !s.ok()) return Fail(kExitUsage, s.message());
   auto store = OpenSqliteStore({hub.StorePath(), 4});
@@ -212,16 +218,18 @@ int Serve(const ServeOptions& o) {
   scheduler.Start(/*sync_on_start=*/true);
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
   std::string base = (tls ? "https://" : "http://") + hub.address + ":" + std::to_string(http.port());
-  std::printf("coophub ready in %lld ms with %zu sources from %s and %zu made through the API\n"
-              "  dashboard: %s/\n  API:       %s/api/v1/records  (try: curl %s/api/v1/records?limit=3)\n"
-              "  data:      %s\n",
-              static_cast<long long>(ms), hub.sources.size(), hub.file.c_str(), api_sources, base.c_str(),
-              base.c_str(), base.c_str(), hub.StorePath().c_str());
+  std::printf(
+      "coophub ready in %lld ms with %zu sources from %s and %zu made through the API\n"
+      "  dashboard: %s/\n  API:       %s/api/v1/records  (try: curl %s/api/v1/records?limit=3)\n"
+      "  data:      %s\n",
+      static_cast<long long>(ms), hub.sources.size(), hub.file.c_str(), api_sources, base.c_str(), base.c_str(),
+      base.c_str(), hub.StorePath().c_str());
   if (!setup_code.empty())
-    std::printf("  no accounts yet: anyone sees public records only. Create the first admin with\n"
-                "    coophub user add NAME --admin --data %s\n"
-                "  or open this one-time link in a browser: %s/setup#code=%s\n",
-                hub.data_dir.c_str(), base.c_str(), setup_code.c_str());
+    std::printf(
+        "  no accounts yet: anyone sees public records only. Create the first admin with\n"
+        "    coophub user add NAME --admin --data %s\n"
+        "  or open this one-time link in a browser: %s/setup#code=%s\n",
+        hub.data_dir.c_str(), base.c_str(), setup_code.c_str());
   std::fflush(stdout);
   int sig = 0;
   sigwait(&sigs, &sig);
@@ -295,8 +303,8 @@ int TokenAdd(const std::string& user_name, const std::string& scope_name, int da
     if (!t.ok()) return Fail(kExitUsage, t.status().message());
     opened->accounts->Audit("(command line)", "token.create", token_name, "for " + u.name + ", scope " + scope_name);
     std::printf("%s\n", t->secret.c_str());
-    std::fprintf(stderr, "a %s token for %s, valid %d days; this is the only time it is shown\n",
-                 scope_name.c_str(), u.name.c_str(), days);
+    std::fprintf(stderr, "a %s token for %s, valid %d days; this is the only time it is shown\n", scope_name.c_str(),
+                 u.name.c_str(), days);
     return 0;
   }
   return Fail(kExitUsage, "no user named \"" + user_name + "\" (coophub user add creates one)");
@@ -319,10 +327,12 @@ int SyncOne(const std::string& source, const std::string& config_path, const std
   SyncOptions o;
   o.trigger = "cli";
   SyncResult r = SyncSource(**store, hub, *src->config, o);
-  if (!r.ok()) return Fail(ExitCodeFor(r.run.outcome), "sync " + source + " (run " + std::to_string(r.run_id) + "): " + r.run.message);
+  if (!r.ok())
+    return Fail(ExitCodeFor(r.run.outcome),
+                "sync " + source + " (run " + std::to_string(r.run_id) + "): " + r.run.message);
   std::printf("synced %s: %lld records received, %lld changed, %lld deleted (run %lld)\n", source.c_str(),
-              static_cast<long long>(r.received), static_cast<long long>(r.changed),
-              static_cast<long long>(r.deleted), static_cast<long long>(r.run_id));
+              static_cast<long long>(r.received), static_cast<long long>(r.changed), static_cast<long long>(r.deleted),
+              static_cast<long long>(r.run_id));
   return 0;
 }
 
@@ -344,7 +354,8 @@ int ListPlugins(const std::string& config_path) {
   for (const auto& [name, path] : files) {
     auto info = DescribePlugin(ConnectorRef{ConnectorRef::Kind::kPlugin, path, name});
     if (info.ok())
-      std::printf("%-16s %-10s %s\n  %s\n", name.c_str(), info->version.c_str(), info->description.c_str(), path.c_str());
+      std::printf("%-16s %-10s %s\n  %s\n", name.c_str(), info->version.c_str(), info->description.c_str(),
+                  path.c_str());
     else
       std::printf("%-16s BROKEN     %s\n", name.c_str(), info.status().message().c_str());
   }
@@ -363,8 +374,8 @@ void PrintLine(const Message& m) {
 class JsonEscapedMessage final : public spdlog::custom_flag_formatter {
  public:
   void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
-    std::string s = json(std::string(msg.payload.data(), msg.payload.size())).dump(-1, ' ', false,
-                                                                                  json::error_handler_t::replace);
+    std::string s =
+        json(std::string(msg.payload.data(), msg.payload.size())).dump(-1, ' ', false, json::error_handler_t::replace);
     dest.append(s.data() + 1, s.data() + s.size() - 1);  // without the quotes
   }
   std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<JsonEscapedMessage>(); }

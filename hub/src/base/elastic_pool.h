@@ -91,10 +91,10 @@ class ElasticPool {
   const std::chrono::milliseconds idle_exit_;
   mutable std::mutex mu_;
   std::condition_variable work_cv_;
-  std::condition_variable state_cv_;  // a thread ended or became idle
+  std::condition_variable state_cv_;        // a thread ended or became idle
   std::deque<std::function<void()>> jobs_;  // guarded by mu_, as are the counts
-  size_t threads_ = 0;  // running, busy or idle
-  size_t idle_ = 0;     // waiting for a job
+  size_t threads_ = 0;                      // running, busy or idle
+  size_t idle_ = 0;                         // waiting for a job
   bool stopping_ = false;
 };
 

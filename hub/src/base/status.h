@@ -29,9 +29,7 @@ class Status {
   Code code() const { return code_; }
   const std::string& message() const { return message_; }
   // A copy with "context: " in front of the message, e.g. the file being read.
-  Status Prefixed(const std::string& context) const {
-    return ok() ? *this : Status(code_, context + ": " + message_);
-  }
+  Status Prefixed(const std::string& context) const { return ok() ? *this : Status(code_, context + ": " + message_); }
 
  private:
   Status(Code c, std::string m) : code_(c), message_(std::move(m)) {}
@@ -43,8 +41,8 @@ class Status {
 template <class T>
 class Result {
  public:
-  Result(T value) : v_(std::move(value)) {}            // NOLINT: implicit by design
-  Result(Status status) : v_(std::move(status)) {}     // NOLINT: must not be ok
+  Result(T value) : v_(std::move(value)) {}         // NOLINT: implicit by design
+  Result(Status status) : v_(std::move(status)) {}  // NOLINT: must not be ok
   bool ok() const { return std::holds_alternative<T>(v_); }
   const Status& status() const {
     static const Status kOk;

@@ -27,16 +27,15 @@ struct Ctx {
   }
 };
 
-Status CheckKeys(const Ctx& c, const YAML::Node& map, const std::string& where,
-                 const std::set<std::string>& known) {
+Status CheckKeys(const Ctx& c, const YAML::Node& map, const std::string& where, const std::set<std::string>& known) {
   if (!map.IsMap()) return Status::Invalid(c.At(map, where) + " must be a mapping");
   for (const auto& kv : map) {
     std::string k = kv.first.as<std::string>();
     if (!known.count(k)) {
       std::string list;
       for (const auto& x : known) list += (list.empty() ? "" : ", ") + x;
-      return Status::Invalid(c.At(kv.first, where.empty() ? k : where + "." + k) +
-                             ": unknown key \"" + k + "\" (known here: " + list + ")");
+      return Status::Invalid(c.At(kv.first, where.empty() ? k : where + "." + k) + ": unknown key \"" + k +
+                             "\" (known here: " + list + ")");
     }
   }
   return Status::Ok();
@@ -87,9 +86,10 @@ Status GetSize(const Ctx& c, const YAML::Node& n, const std::string& field, int6
   char* end = nullptr;
   long long v = std::strtoll(s.c_str(), &end, 10);
   std::string unit = end ? end : "";
-  int64_t mult = unit == "MB" || unit == "M" || unit == "MiB" ? (1 << 20)
-               : unit == "KB" || unit == "K" || unit == "KiB" ? (1 << 10)
-               : unit == "GB" || unit == "G" || unit == "GiB" ? (int64_t{1} << 30) : 0;
+  int64_t mult = unit == "MB" || unit == "M" || unit == "MiB"   ? (1 << 20)
+                 : unit == "KB" || unit == "K" || unit == "KiB" ? (1 << 10)
+                 : unit == "GB" || unit == "G" || unit == "GiB" ? (int64_t{1} << 30)
+                                                                : 0;
   if (s.empty() || v <= 0 || mult == 0)
     return Status::Invalid(c.At(n, field) + ": \"" + s + "\" is not a size; write e.g. 512MB or 16MB");
   *out = v * mult;
@@ -98,16 +98,18 @@ Status GetSize(const Ctx& c, const YAML::Node& n, const std::string& field, int6
 
 Status ParseLimits(const Ctx& c, const YAML::Node& n, const std::string& where, Limits* l) {
   if (auto s = CheckKeys(c, n, where, {"timeout", "heartbeat", "memory", "max_line"}); !s.ok()) return s;
-  if (n["timeout"]) if (auto s = GetDuration(c, n["timeout"], where + ".timeout", &l->timeout_ms); !s.ok()) return s;
-  if (n["heartbeat"]) if (auto s = GetDuration(c, n["heartbeat"], where + ".heartbeat", &l->heartbeat_ms); !s.ok()) return s;
-  if (n["memory"]) if (auto s = GetSize(c, n["memory"], where + ".memory", &l->memory_bytes); !s.ok()) return s;
-  if (n["max_line"]) if (auto s = GetSize(c, n["max_line"], where + ".max_line", &l->max_line_bytes); !s.ok()) return s;
+  if (n["timeout"])
+    if (auto s = GetDuration(c, n["timeout"], where + ".timeout", &l->timeout_ms); !s.ok()) return s;
+  if (n["heartbeat"])
+    if (auto s = GetDuration(c, n["heartbeat"], where + ".heartbeat", &l->heartbeat_ms); !s.ok()) return s;
+  if (n["memory"])
+    if (auto s = GetSize(c, n["memory"], where + ".memory", &l->memory_bytes); !s.ok()) return s;
+  if (n["max_line"])
+    if (auto s = GetSize(c, n["max_line"], where + ".max_line", &l->max_line_bytes); !s.ok()) return s;
   return Status::Ok();
 }
 
-
-Status ParseSource(const Ctx& c, const YAML::Node& n, size_t i, const Limits& defaults,
-                   SourceConfig* s) {
+Status ParseSource(const Ctx& c, const YAML::Node& n, size_t i, const Limits& defaults, SourceConfig* s) {
   std::string where = "sources[" + std::to_string(i) + "]";
   if (!n.IsMap()) return Status::Invalid(c.At(n, where) + " must be a mapping with id, plugin and config");
   if (!n["id"] || !n["id"].IsScalar() || !IsSourceId(n["id"].Scalar()))
@@ -115,13 +117,15 @@ Status ParseSource(const Ctx& c, const YAML::Node& n, size_t i, const Limits& de
                            ": every source needs an id of letters, digits, - or _ (e.g. news)");
   s->id = n["id"].Scalar();
   where = "sources." + s->id;
-  if (auto st = CheckKeys(c, n, where, {"id", "plugin", "every", "visibility", "enabled", "limits", "config", "streams", "singer"});
+  if (auto st = CheckKeys(c, n, where,
+                          {"id", "plugin", "every", "visibility", "enabled", "limits", "config", "streams", "singer"});
       !st.ok())
     return st;
   if (!n["plugin"] || !n["plugin"].IsScalar() || n["plugin"].Scalar().empty())
     return Status::Invalid(c.At(n, where + ".plugin") + ": missing; name the connector, e.g. plugin: rss");
   s->plugin = n["plugin"].Scalar();
-  if (n["every"]) if (auto st = GetDuration(c, n["every"], where + ".every", &s->every_ms); !st.ok()) return st;
+  if (n["every"])
+    if (auto st = GetDuration(c, n["every"], where + ".every", &s->every_ms); !st.ok()) return st;
   if (n["visibility"]) {
     s->visibility = n["visibility"].Scalar();
     if (!IsVisibility(s->visibility))
@@ -130,7 +134,8 @@ Status ParseSource(const Ctx& c, const YAML::Node& n, size_t i, const Limits& de
   }
   if (n["enabled"]) s->enabled = ToJson(n["enabled"]) == json(true);
   s->limits = defaults;
-  if (n["limits"]) if (auto st = ParseLimits(c, n["limits"], where + ".limits", &s->limits); !st.ok()) return st;
+  if (n["limits"])
+    if (auto st = ParseLimits(c, n["limits"], where + ".limits", &s->limits); !st.ok()) return st;
   if (n["config"]) {
     if (!n["config"].IsMap()) return Status::Invalid(c.At(n["config"], where + ".config") + " must be a mapping");
     s->config = ToJson(n["config"]);
@@ -200,10 +205,15 @@ Status ParseApiSources(const Ctx& c, const YAML::Node& n, HubConfig* h) {
 }
 
 Status ParseRoot(const Ctx& c, const YAML::Node& root, HubConfig* h) {
-  if (auto s = CheckKeys(c, root, "", {"server", "store", "plugin_dirs", "scheduler", "limits", "sources", "api_sources", "dashboards"}); !s.ok())
+  if (auto s =
+          CheckKeys(c, root, "",
+                    {"server", "store", "plugin_dirs", "scheduler", "limits", "sources", "api_sources", "dashboards"});
+      !s.ok())
     return s;
   if (auto srv = root["server"]) {
-    if (auto s = CheckKeys(c, srv, "server", {"address", "port", "tls_cert", "tls_key", "embed_origins", "connections_per_client"}); !s.ok())
+    if (auto s = CheckKeys(c, srv, "server",
+                           {"address", "port", "tls_cert", "tls_key", "embed_origins", "connections_per_client"});
+        !s.ok())
       return s;
     if (srv["address"]) h->address = srv["address"].Scalar();
     if (auto eo = srv["embed_origins"]) {
@@ -251,17 +261,21 @@ Status ParseRoot(const Ctx& c, const YAML::Node& root, HubConfig* h) {
     if (sc["max_concurrent_runs"]) {
       json m = ToJson(sc["max_concurrent_runs"]);
       if (!m.is_number_integer() || m.get<int>() < 1)
-        return Status::Invalid(c.At(sc["max_concurrent_runs"], "scheduler.max_concurrent_runs") + ": must be 1 or more");
+        return Status::Invalid(c.At(sc["max_concurrent_runs"], "scheduler.max_concurrent_runs") +
+                               ": must be 1 or more");
       h->max_concurrent_runs = m.get<int>();
     }
-    if (sc["jitter"]) if (auto s = GetDuration(c, sc["jitter"], "scheduler.jitter", &h->jitter_ms); !s.ok()) return s;
-    if (sc["max_backoff"]) if (auto s = GetDuration(c, sc["max_backoff"], "scheduler.max_backoff", &h->max_backoff_ms); !s.ok()) return s;
+    if (sc["jitter"])
+      if (auto s = GetDuration(c, sc["jitter"], "scheduler.jitter", &h->jitter_ms); !s.ok()) return s;
+    if (sc["max_backoff"])
+      if (auto s = GetDuration(c, sc["max_backoff"], "scheduler.max_backoff", &h->max_backoff_ms); !s.ok()) return s;
   }
   if (auto as = root["api_sources"]; as) {
     if (auto s = ParseApiSources(c, as, h); !s.ok()) return s;
   }
   Limits defaults;
-  if (root["limits"]) if (auto s = ParseLimits(c, root["limits"], "limits", &defaults); !s.ok()) return s;
+  if (root["limits"])
+    if (auto s = ParseLimits(c, root["limits"], "limits", &defaults); !s.ok()) return s;
   if (auto srcs = root["sources"]) {
     if (!srcs.IsSequence()) return Status::Invalid(c.At(srcs, "sources") + " must be a list");
     std::set<std::string> seen;
@@ -287,8 +301,7 @@ Status ParseRoot(const Ctx& c, const YAML::Node& root, HubConfig* h) {
   return Status::Ok();
 }
 
-Result<std::string> ResolveString(const std::string& s, const std::string& where,
-                                  std::vector<std::string>* resolved) {
+Result<std::string> ResolveString(const std::string& s, const std::string& where, std::vector<std::string>* resolved) {
   std::string out;
   size_t pos = 0;
   while (true) {
@@ -332,8 +345,7 @@ std::string HubConfig::StorePath() const {
   return (fs::path(base_dir) / data_dir / "coophub.db").lexically_normal().string();
 }
 
-Result<HubConfig> ParseConfig(const std::string& text, const std::string& name,
-                              const std::string& base_dir) {
+Result<HubConfig> ParseConfig(const std::string& text, const std::string& name, const std::string& base_dir) {
   HubConfig h;
   h.file = name;
   h.base_dir = base_dir;
@@ -342,8 +354,8 @@ Result<HubConfig> ParseConfig(const std::string& text, const std::string& name,
   try {
     root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    return Status::Invalid(name + ":" + std::to_string(e.mark.line + 1) + ":" +
-                           std::to_string(e.mark.column + 1) + ": not valid YAML: " + e.msg);
+    return Status::Invalid(name + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
+                           ": not valid YAML: " + e.msg);
   }
   if (root.IsNull()) return h;
   try {
@@ -353,7 +365,6 @@ Result<HubConfig> ParseConfig(const std::string& text, const std::string& name,
   }
   return h;
 }
-
 
 Result<HubConfig> LoadConfig(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
@@ -383,9 +394,8 @@ Result<json> ResolveSecrets(const json& config, const std::string& where, std::v
 }
 
 std::string DemoConfigPath() {
-  std::vector<fs::path> candidates = {
-      fs::path(SelfExe()).parent_path() / "../share/coophub/examples/demo/hub.yaml",
-      fs::path(COOPHUB_SOURCE_DIR) / "examples/demo/hub.yaml"};
+  std::vector<fs::path> candidates = {fs::path(SelfExe()).parent_path() / "../share/coophub/examples/demo/hub.yaml",
+                                      fs::path(COOPHUB_SOURCE_DIR) / "examples/demo/hub.yaml"};
   for (const auto& p : candidates)
     if (fs::exists(p)) return fs::weakly_canonical(p).string();
   return "";
@@ -401,7 +411,8 @@ std::vector<std::string> PluginSearchPath(const HubConfig* config) {
   }
   if (config) dirs.insert(dirs.end(), config->plugin_dirs.begin(), config->plugin_dirs.end());
   dirs.push_back((fs::path(SelfExe()).parent_path() / ".." / COOPHUB_INSTALL_LIBDIR / "coophub/plugins")
-                     .lexically_normal().string());
+                     .lexically_normal()
+                     .string());
   dirs.push_back(COOPHUB_BUILD_PLUGIN_DIR);
   return dirs;
 }
@@ -423,13 +434,14 @@ std::vector<std::pair<std::string, std::string>> ListPluginFiles(const std::vect
 Result<ConnectorRef> ResolvePlugin(const std::string& spec, const std::vector<std::string>& dirs) {
   ConnectorRef ref;
   ref.name = spec;
-  for (auto [prefix, kind] : {std::pair{"exec:", ConnectorRef::Kind::kExec},
-                              std::pair{"singer:", ConnectorRef::Kind::kSinger}}) {
+  for (auto [prefix, kind] :
+       {std::pair{"exec:", ConnectorRef::Kind::kExec}, std::pair{"singer:", ConnectorRef::Kind::kSinger}}) {
     std::string p = prefix;
     if (spec.rfind(p, 0) == 0) {
       ref.kind = kind;
       ref.path = spec.substr(p.size());
-      if (ref.path.empty()) return Status::Invalid("\"" + spec + "\" names no program: write " + p + "/path/to/program");
+      if (ref.path.empty())
+        return Status::Invalid("\"" + spec + "\" names no program: write " + p + "/path/to/program");
       return ref;
     }
   }

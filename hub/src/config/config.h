@@ -20,11 +20,11 @@ namespace coophub {
 
 struct SourceConfig {
   std::string id;
-  std::string plugin;            // name, path to a .so, exec:PROGRAM or singer:PROGRAM
+  std::string plugin;  // name, path to a .so, exec:PROGRAM or singer:PROGRAM
   std::string visibility = "members";
   int64_t every_ms = 15 * 60 * 1000;
   bool enabled = true;
-  json config = json::object();  // as written, references unresolved
+  json config = json::object();      // as written, references unresolved
   std::vector<std::string> streams;  // the streams to sync; empty: all
   json singer = json::object();      // singer: plugins only: {catalog, metadata} (runner.h)
   Limits limits;
@@ -38,7 +38,7 @@ struct HubConfig {
   std::string base_dir;  // relative paths (data, plugin_dirs, file URLs) resolve here
   std::string address = "127.0.0.1";
   int port = 8080;
-  std::string tls_cert, tls_key;  // PEM files (server.tls_cert/tls_key); both set: HTTPS
+  std::string tls_cert, tls_key;           // PEM files (server.tls_cert/tls_key); both set: HTTPS
   std::vector<std::string> embed_origins;  // sites whose pages may frame /embed/ (frame-ancestors)
   // Open connections one client address may hold (server.connections_per_client); 0: no
   // cap. Behind a proxy (--behind-proxy) there is none: every connection is the proxy's.
@@ -57,19 +57,16 @@ struct HubConfig {
   std::string StorePath() const;  // data_dir/coophub.db, absolute
 };
 
-
 // Reads and validates a config file.
 Result<HubConfig> LoadConfig(const std::string& path);
 // Parses config text; name is used in messages, base_dir for relative paths.
-Result<HubConfig> ParseConfig(const std::string& text, const std::string& name,
-                              const std::string& base_dir);
+Result<HubConfig> ParseConfig(const std::string& text, const std::string& name, const std::string& base_dir);
 
 // Replaces ${env:NAME} and ${file:/path} in every string of a source's config.
 // The error names the field and the missing variable or file, never a secret's value.
 // The values put in go to *resolved (when given), so that what a connector says can be
 // scrubbed of them before it is logged or stored.
-Result<json> ResolveSecrets(const json& config, const std::string& where,
-                            std::vector<std::string>* resolved = nullptr);
+Result<json> ResolveSecrets(const json& config, const std::string& where, std::vector<std::string>* resolved = nullptr);
 
 // The demo config shipped with coophub (examples/demo/hub.yaml), or "" if absent.
 std::string DemoConfigPath();

@@ -21,7 +21,8 @@ sources:
     visibility: public
     limits: {memory: 128MB, max_line: 4MB}
     config: {url: feeds/news.xml, max_entries: 50, note: "042"}
-)", "hub.yaml", "/etc/coophub");
+)",
+                       "hub.yaml", "/etc/coophub");
   ASSERT_TRUE(c.ok()) << c.status().message();
   EXPECT_EQ(c->port, 9090);
   const SourceConfig* s = c->FindSource("news");
@@ -39,14 +40,16 @@ TEST(Config, ErrorsNameFileLineAndField) {
     const char* yaml;
     const char* error;
   } cases[] = {
-      {"sources:\n  - id: a\n    plugin: rss\n  - id: a\n    plugin: rss\n", "hub.yaml:4: sources.a: the id \"a\" is used twice"},
+      {"sources:\n  - id: a\n    plugin: rss\n  - id: a\n    plugin: rss\n",
+       "hub.yaml:4: sources.a: the id \"a\" is used twice"},
       {"sources:\n  - plugin: rss\n", "hub.yaml:2: sources[0].id"},
       {"sources:\n  - id: a\n", "sources.a.plugin: missing"},
       {"server: {port: 99999}\n", "server.port: must be a port number"},
       {"store: {driver: mysql}\n", "\"mysql\" is not supported"},
       {"sources:\n  - id: a\n    plugin: rss\n    limits: {memory: lots}\n", "\"lots\" is not a size"},
       {"servr: {}\n", "unknown key \"servr\""},
-      {"sources:\n  - id: a\n    plugin: rss\n    streams: []\n", "hub.yaml:4: sources.a.streams must be a list of stream names"},
+      {"sources:\n  - id: a\n    plugin: rss\n    streams: []\n",
+       "hub.yaml:4: sources.a.streams must be a list of stream names"},
       {"sources:\n  - id: a\n    plugin: rss\n    singer: {catalog: auto}\n",
        "hub.yaml:4: sources.a.singer: applies to singer: plugins only, and this one is \"rss\""},
       {"sources:\n  - id: a\n    plugin: singer:tap-x\n    singer: {catalog: yes}\n",
@@ -67,7 +70,8 @@ TEST(Config, SecretsResolveFromEnvAndFilesWithoutLeakingValues) {
   EXPECT_EQ((*r)["auth"]["token"], "Bearer s3cret");
   auto missing = ResolveSecrets({{"token", "${env:COOPHUB_TEST_NOT_SET}"}}, "sources.x.config");
   ASSERT_FALSE(missing.ok());
-  EXPECT_EQ(missing.status().message(), "sources.x.config.token: ${env:COOPHUB_TEST_NOT_SET} is not set in the hub's environment");
+  EXPECT_EQ(missing.status().message(),
+            "sources.x.config.token: ${env:COOPHUB_TEST_NOT_SET} is not set in the hub's environment");
   auto nofile = ResolveSecrets({{"token", "${file:/nonexistent/token}"}}, "c");
   EXPECT_NE(nofile.status().message().find("cannot read that file"), std::string::npos);
 }

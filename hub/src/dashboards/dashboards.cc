@@ -12,16 +12,16 @@ namespace {
 
 // The widget types, in the order the default dashboard shows them.
 const std::vector<WidgetType> kWidgetTypes = {
-    {"changes", "", 12, Role::kAnonymous},      // what changed since the reader's last visit
-    {"agenda", "event", 8, Role::kAnonymous},   // upcoming events, soonest first
-    {"news", "post", 6, Role::kAnonymous},      // latest posts
+    {"changes", "", 12, Role::kAnonymous},           // what changed since the reader's last visit
+    {"agenda", "event", 8, Role::kAnonymous},        // upcoming events, soonest first
+    {"news", "post", 6, Role::kAnonymous},           // latest posts
     {"decisions", "decision", 8, Role::kAnonymous},  // open decisions, nearest deadline first
     {"tasks", "task", 8, Role::kAnonymous},
     {"messages", "message", 6, Role::kAnonymous},
-    {"money", "transaction", 8, Role::kViewer},  // recent transactions, 30-day totals per currency
+    {"money", "transaction", 8, Role::kViewer},    // recent transactions, 30-day totals per currency
     {"metrics", "metric", 200, Role::kAnonymous},  // each metric's latest value and its chart
-    {"records", "", 10, Role::kAnonymous},       // any kind (`kind:`), newest first
-    {"sources", "", 0, Role::kViewer},           // each source's freshness and last failure
+    {"records", "", 10, Role::kAnonymous},         // any kind (`kind:`), newest first
+    {"sources", "", 0, Role::kViewer},             // each source's freshness and last failure
 };
 
 const std::set<std::string> kDashboardKeys = {"id", "title", "role", "widgets"};
@@ -81,8 +81,8 @@ Result<WidgetConfig> ParseWidget(const json& j, const std::string& where) {
   if (!w.kind.empty() && std::find(RecordKinds().begin(), RecordKinds().end(), w.kind) == RecordKinds().end())
     return Status::Invalid(where + ".kind: \"" + w.kind + "\" is not a record kind");
   if (!w.kind.empty() && w.type != "records")
-    return Status::Invalid(where + ".kind: only a widget of type records picks its kind; " + w.type +
-                           " shows " + FindWidgetType(w.type)->kind);
+    return Status::Invalid(where + ".kind: only a widget of type records picks its kind; " + w.type + " shows " +
+                           FindWidgetType(w.type)->kind);
   if (auto it = j.find("sources"); it != j.end() && !it->is_null()) {
     if (!it->is_array()) return Status::Invalid(where + ".sources must be a list of source ids");
     for (const auto& s : *it) {

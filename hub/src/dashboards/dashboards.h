@@ -33,8 +33,8 @@ struct WidgetConfig {
 };
 
 struct DashboardConfig {
-  std::string id;     // letters, digits, - and _
-  std::string title;  // "" : "coophub"
+  std::string id;                // letters, digits, - and _
+  std::string title;             // "" : "coophub"
   Role role = Role::kAnonymous;  // the least role that sees the dashboard
   std::vector<WidgetConfig> widgets;
   bool operator==(const DashboardConfig&) const = default;
@@ -42,9 +42,9 @@ struct DashboardConfig {
 
 struct WidgetType {
   const char* name;
-  const char* kind;     // the record kind it shows; "" for more than one
+  const char* kind;  // the record kind it shows; "" for more than one
   int default_limit;
-  Role least_role;      // money is for members, whatever a dashboard says
+  Role least_role;  // money is for members, whatever a dashboard says
 };
 const std::vector<WidgetType>& WidgetTypes();
 const WidgetType* FindWidgetType(const std::string& name);

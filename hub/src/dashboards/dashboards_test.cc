@@ -162,10 +162,14 @@ TEST_F(DashboardStore, OpenDecisionsByDeadlineAndMoneyTotalsPerCurrency) {
   int64_t now = ParseRfc3339("2026-12-01T12:00:00Z").value();
   Put("loomio", {{{"id", "a"}, {"kind", "decision"}, {"title", "later"}, {"time", "2026-12-20T00:00:00Z"}},
                  {{"id", "b"}, {"kind", "decision"}, {"title", "soon"}, {"time", "2026-12-03T00:00:00Z"}},
-                 {{"id", "c"}, {"kind", "decision"}, {"title", "closed"}, {"time", "2026-12-02T00:00:00Z"},
+                 {{"id", "c"},
+                  {"kind", "decision"},
+                  {"title", "closed"},
+                  {"time", "2026-12-02T00:00:00Z"},
                   {"end", "2026-11-30T00:00:00Z"}}});
   auto money = [](const char* id, const char* t, const char* v, const char* cur) {
-    return json{{"id", id}, {"kind", "transaction"}, {"title", id}, {"time", t}, {"amount", {{"value", v}, {"currency", cur}}}};
+    return json{
+        {"id", id}, {"kind", "transaction"}, {"title", id}, {"time", t}, {"amount", {{"value", v}, {"currency", cur}}}};
   };
   Put("bank", {money("1", "2026-11-30T00:00:00Z", "0.10", "EUR"), money("2", "2026-11-20T00:00:00Z", "0.20", "EUR"),
                money("3", "2026-11-25T00:00:00Z", "-7", "SEK"), money("old", "2026-09-01T00:00:00Z", "1000", "EUR")});
@@ -197,7 +201,8 @@ TEST_F(DashboardStore, ChangesSinceTheLastVisitSayWhatIsNewAndWhatChanged) {
   EXPECT_EQ(d->changes[0]["record"]["title"], "fresh") << "newest first";
   EXPECT_TRUE(d->changes[0]["created"].get<bool>());
   EXPECT_FALSE(d->changes[1]["created"].get<bool>());
-  EXPECT_TRUE(LoadWidget(*store_, {"changes"}, {{}, NowUnix(), -1})->changes.empty()) << "a first visit compares with nothing";
+  EXPECT_TRUE(LoadWidget(*store_, {"changes"}, {{}, NowUnix(), -1})->changes.empty())
+      << "a first visit compares with nothing";
 }
 
 }  // namespace

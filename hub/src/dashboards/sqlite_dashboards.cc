@@ -63,7 +63,8 @@ class SqliteDashboards final : public Dashboards {
   Status Remove(const std::string& id) override {
     std::lock_guard<std::mutex> lock(mu_);
     if (!saved_.count(id))
-      return file_.count(id) ? Status::Conflict("dashboard \"" + id + "\" is written in hub.yaml and was never "
+      return file_.count(id) ? Status::Conflict("dashboard \"" + id +
+                                                "\" is written in hub.yaml and was never "
                                                 "changed here: remove it from the file")
                              : Status::NotFound("no dashboard \"" + id.substr(0, 64) + "\"");
     if (StepWith(db_.Prepare("DELETE FROM dashboards WHERE id=?"), id) != SQLITE_DONE)
@@ -81,10 +82,10 @@ class SqliteDashboards final : public Dashboards {
   }
 
   mutable std::mutex mu_;
-  mutable Db db_;                                    // guarded by mu_
-  std::vector<std::string> order_;                   // hub.yaml's ids, in its order
-  std::map<std::string, DashboardConfig> file_;      // hub.yaml's; never changes
-  std::map<std::string, DashboardConfig> saved_;     // guarded by mu_
+  mutable Db db_;                                 // guarded by mu_
+  std::vector<std::string> order_;                // hub.yaml's ids, in its order
+  std::map<std::string, DashboardConfig> file_;   // hub.yaml's; never changes
+  std::map<std::string, DashboardConfig> saved_;  // guarded by mu_
 };
 
 }  // namespace

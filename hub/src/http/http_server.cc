@@ -145,8 +145,7 @@ void SetHeaders(http::fields& to, const ApiResponse& out, bool secure) {
 
 // The answer as it goes on the wire, built on the worker: headers, gzip where the
 // client takes it.
-std::shared_ptr<Response> ToWire(ApiResponse&& out, unsigned version, bool keep_alive, bool gzip_ok,
-                                 bool secure) {
+std::shared_ptr<Response> ToWire(ApiResponse&& out, unsigned version, bool keep_alive, bool gzip_ok, bool secure) {
   auto res = std::make_shared<Response>(static_cast<http::status>(out.status), version);
   SetHeaders(*res, out, secure);
   if (Compressible(out.content_type)) {
@@ -250,8 +249,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
  private:
   static Stream MakeStream(Core& server, tcp::socket&& socket) {
-    if constexpr (kTls) return Stream(std::move(socket), *server.tls);
-    else return Stream(std::move(socket));
+    if constexpr (kTls)
+      return Stream(std::move(socket), *server.tls);
+    else
+      return Stream(std::move(socket));
   }
   beast::tcp_stream& Lowest() { return beast::get_lowest_layer(stream_); }
   auto Self() { return this->shared_from_this(); }
@@ -275,9 +276,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     parser_->header_limit(static_cast<std::uint32_t>(limits_.header_bytes));
     parser_->body_limit(limits_.body_bytes);
     Lowest().expires_after(limits_.header_deadline);
-    http::async_read_header(stream_, buffer_, *parser_, [self = Self()](beast::error_code ec, size_t) {
-      self->OnHeader(ec);
-    });
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = Self()](beast::error_code ec, size_t) { self->OnHeader(ec); });
   }
 
   void OnHeader(beast::error_code ec) {
@@ -285,17 +285,19 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (ec == http::error::header_limit)
       return Refuse(431, "Headers too large",
                     "the request's headers are over " + std::to_string(limits_.header_bytes / 1024) + " KB in all");
-    if (ec) return ec == http::error::end_of_stream || ec == beast::error::timeout || !parser_->got_some()
-                       ? Close()
-                       : Refuse(400, "Bad request", "the request is not well-formed HTTP (" + ec.message() + ")");
+    if (ec)
+      return ec == http::error::end_of_stream || ec == beast::error::timeout || !parser_->got_some()
+                 ? Close()
+                 : Refuse(400, "Bad request", "the request is not well-formed HTTP (" + ec.message() + ")");
     const auto& req = parser_->get();
     if (req.target().size() > limits_.line_bytes)
-      return Refuse(414, "URI too long", "the address (path and query) is over " +
-                                             std::to_string(limits_.line_bytes / 1024) + " KB");
+      return Refuse(414, "URI too long",
+                    "the address (path and query) is over " + std::to_string(limits_.line_bytes / 1024) + " KB");
     for (const auto& f : req)
       if (f.name_string().size() + f.value().size() > limits_.line_bytes)
-        return Refuse(431, "Headers too large", "the header " + std::string(f.name_string().substr(0, 64)) +
-                                                    " is over " + std::to_string(limits_.line_bytes / 1024) + " KB");
+        return Refuse(431, "Headers too large",
+                      "the header " + std::string(f.name_string().substr(0, 64)) + " is over " +
+                          std::to_string(limits_.line_bytes / 1024) + " KB");
     if (over_cap_)
       return Refuse(429, "Too many connections",
                     "this address has " + std::to_string(limits_.per_client) +
@@ -411,7 +413,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void StartStream(std::shared_ptr<ApiResponse> out) {
     live_ = std::move(out);
-    stream_head_ = std::make_shared<http::response<http::empty_body>>(static_cast<http::status>(live_->status), version_);
+    stream_head_ =
+        std::make_shared<http::response<http::empty_body>>(static_cast<http::status>(live_->status), version_);
     SetHeaders(*stream_head_, *live_, server_.secure);
     stream_head_->keep_alive(keep_alive_);
     stream_head_->chunked(true);
@@ -469,10 +472,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     };
     if (tail.empty()) return last();
     chunk_ = std::move(tail);
-    net::async_write(stream_, http::make_chunk(net::buffer(chunk_)), [self = Self(), last](beast::error_code ec, size_t) {
-      if (ec) return self->Close();
-      last();
-    });
+    net::async_write(stream_, http::make_chunk(net::buffer(chunk_)),
+                     [self = Self(), last](beast::error_code ec, size_t) {
+                       if (ec) return self->Close();
+                       last();
+                     });
   }
 
   // Ends the connection. Lingering: our side closes first, and what the client still
@@ -546,7 +550,8 @@ void Core::Accept() {
       // (a session not started ends here, and leaves the count).
       bool answer = !over || from_peer <= 2 * options.limits.per_client;
       if (tls) {
-        auto session = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(*this, std::move(socket), peer, over);
+        auto session =
+            std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(*this, std::move(socket), peer, over);
         if (answer) session->Start();
       } else {
         auto session = std::make_shared<Session<beast::tcp_stream>>(*this, std::move(socket), peer, over);
@@ -572,7 +577,8 @@ HttpServer::HttpServer(RequestHandler handler, const ServerOptions& options) : i
   // bounds requests answered at once, not connections; idle for a minute, they end.
   unsigned threads = std::max(64u, 8 * std::thread::hardware_concurrency());
   s.pool = std::make_unique<ElasticPool>(threads, std::chrono::seconds(60));
-  s.stream_pool = std::make_unique<ElasticPool>(std::max(2u, std::thread::hardware_concurrency()), std::chrono::seconds(60));
+  s.stream_pool =
+      std::make_unique<ElasticPool>(std::max(2u, std::thread::hardware_concurrency()), std::chrono::seconds(60));
   const TlsFiles& tls = options.tls;
   s.secure = !tls.cert.empty();
   if (s.secure) {

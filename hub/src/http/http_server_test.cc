@@ -65,8 +65,10 @@ class Client {
     if (poll(&p, 1, wait_ms) <= 0) return;
     char buf[16384];
     ssize_t n = recv(fd_, buf, sizeof buf, 0);
-    if (n <= 0) closed_ = true;
-    else got_.append(buf, static_cast<size_t>(n));
+    if (n <= 0)
+      closed_ = true;
+    else
+      got_.append(buf, static_cast<size_t>(n));
   }
   const std::string& got() const { return got_; }
   void Forget() { got_.clear(); }
@@ -125,13 +127,15 @@ TEST(HttpServer, SlowClientsAndOpenStreamsHoldNoThreadFromOthers) {
   RaiseFileLimit();
   ServerLimits limits;
   limits.per_client = 0;
-  TestServer hub([](const ApiRequest& r) {
-    if (r.path != "/stream") return Hello(r);
-    ApiResponse s{200, "text/event-stream", "retry: 3000\n\n"};
-    s.ready = [] { return false; };
-    s.stream = [](std::string*) { return true; };
-    return s;
-  }, limits);
+  TestServer hub(
+      [](const ApiRequest& r) {
+        if (r.path != "/stream") return Hello(r);
+        ApiResponse s{200, "text/event-stream", "retry: 3000\n\n"};
+        s.ready = [] { return false; };
+        s.stream = [](std::string*) { return true; };
+        return s;
+      },
+      limits);
   ASSERT_TRUE(hub.ok());
   // More than the 64 connection threads the hub used to have, of each kind: clients
   // that never finish their headers, idle keep-alive ones, and event streams.
@@ -246,16 +250,18 @@ TEST(HttpServer, AnEventStreamSendsWhatIsReadyAndKeepsAQuietOneAlive) {
   ServerLimits limits;
   limits.keep_alive_comment = 300ms;
   limits.poll = 20ms;
-  TestServer hub([&](const ApiRequest&) {
-    auto sent = std::make_shared<int>(0);
-    ApiResponse s{200, "text/event-stream", "retry: 3000\n\n"};
-    s.ready = [&, sent] { return published.load() > *sent || end.load(); };
-    s.stream = [&, sent](std::string* chunk) {
-      for (; *sent < published.load(); ++*sent) *chunk += "data: " + std::to_string(*sent + 1) + "\n\n";
-      return !end.load();
-    };
-    return s;
-  }, limits);
+  TestServer hub(
+      [&](const ApiRequest&) {
+        auto sent = std::make_shared<int>(0);
+        ApiResponse s{200, "text/event-stream", "retry: 3000\n\n"};
+        s.ready = [&, sent] { return published.load() > *sent || end.load(); };
+        s.stream = [&, sent](std::string* chunk) {
+          for (; *sent < published.load(); ++*sent) *chunk += "data: " + std::to_string(*sent + 1) + "\n\n";
+          return !end.load();
+        };
+        return s;
+      },
+      limits);
   ASSERT_TRUE(hub.ok());
   Client c(hub.port());
   ASSERT_TRUE(c.Send(Get("/events")));
@@ -277,13 +283,15 @@ TEST(HttpServer, ALongPollIsFinishedWhenReadyOrAtItsDeadline) {
   std::atomic<bool> came{false};
   ServerLimits limits;
   limits.poll = 20ms;
-  TestServer hub([&](const ApiRequest& r) {
-    ApiResponse later;
-    later.ready = [&] { return came.load(); };
-    later.deadline = std::chrono::steady_clock::now() + (r.path == "/short" ? 200ms : 60s);
-    later.finish = [&] { return ApiResponse{200, "text/plain", came ? "it came" : "nothing yet"}; };
-    return later;
-  }, limits);
+  TestServer hub(
+      [&](const ApiRequest& r) {
+        ApiResponse later;
+        later.ready = [&] { return came.load(); };
+        later.deadline = std::chrono::steady_clock::now() + (r.path == "/short" ? 200ms : 60s);
+        later.finish = [&] { return ApiResponse{200, "text/plain", came ? "it came" : "nothing yet"}; };
+        return later;
+      },
+      limits);
   ASSERT_TRUE(hub.ok());
   Client waiting(hub.port());
   ASSERT_TRUE(waiting.Send(Get("/long")));

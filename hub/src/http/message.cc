@@ -40,12 +40,10 @@ std::optional<ApiResponse> CheckParams(const ApiRequest& r, std::initializer_lis
                      "\"" + k.substr(0, 40) + "\" is not a parameter of " + r.path +
                          (list.empty() ? "; it takes none" : "; known: " + list));
     }
-    if (r.query.count(k) > 1)
-      return Problem(400, "Repeated query parameter", "\"" + k + "\" is given more than once");
+    if (r.query.count(k) > 1) return Problem(400, "Repeated query parameter", "\"" + k + "\" is given more than once");
   }
   return std::nullopt;
 }
-
 
 ApiResponse Problem(int status, const std::string& title, const std::string& detail) {
   json j = {{"type", "about:blank"}, {"title", title}, {"status", status}, {"detail", detail}};
@@ -58,11 +56,16 @@ ApiResponse Json(int status, const json& j) {
 
 ApiResponse FromStatus(const Status& s) {
   switch (s.code()) {
-    case Status::Code::kInvalid: return Problem(400, "Bad request", s.message());
-    case Status::Code::kNotFound: return Problem(404, "Not found", s.message());
-    case Status::Code::kConflict: return Problem(409, "Conflict", s.message());
-    case Status::Code::kUnavailable: return Problem(503, "Unavailable", s.message());
-    default: return Problem(500, "Internal error", s.message());
+    case Status::Code::kInvalid:
+      return Problem(400, "Bad request", s.message());
+    case Status::Code::kNotFound:
+      return Problem(404, "Not found", s.message());
+    case Status::Code::kConflict:
+      return Problem(409, "Conflict", s.message());
+    case Status::Code::kUnavailable:
+      return Problem(503, "Unavailable", s.message());
+    default:
+      return Problem(500, "Internal error", s.message());
   }
 }
 

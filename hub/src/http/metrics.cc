@@ -9,9 +9,12 @@ namespace coophub {
 std::string PromLabel(const std::string& v) {
   std::string out;
   for (char c : v) {
-    if (c == '\\' || c == '"') out += '\\', out += c;
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\' || c == '"')
+      out += '\\', out += c;
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
@@ -39,8 +42,9 @@ std::string HttpMetrics::Render() const {
     out += "coophub_http_requests_total{method=\"" + method + "\",route=\"" + PromLabel(route) + "\",status=\"" +
            std::to_string(status) + "\"} " + std::to_string(n) + "\n";
   }
-  out += "# HELP coophub_http_request_duration_seconds Time to answer, by route.\n"
-         "# TYPE coophub_http_request_duration_seconds histogram\n";
+  out +=
+      "# HELP coophub_http_request_duration_seconds Time to answer, by route.\n"
+      "# TYPE coophub_http_request_duration_seconds histogram\n";
   char num[32];
   for (const auto& [key, l] : latency_) {
     std::string labels = "method=\"" + key.first + "\",route=\"" + PromLabel(key.second) + "\"";

@@ -80,7 +80,8 @@ std::string Catalogs::Text(const std::string& lang, const std::string& key,
   }
   for (const auto& [name, value] : args) {
     std::string mark = "{" + name + "}";
-    for (size_t at = 0; (at = text.find(mark, at)) != std::string::npos; at += value.size()) text.replace(at, mark.size(), value);
+    for (size_t at = 0; (at = text.find(mark, at)) != std::string::npos; at += value.size())
+      text.replace(at, mark.size(), value);
   }
   return text;
 }

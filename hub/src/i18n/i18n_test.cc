@@ -11,7 +11,7 @@
 #include <sstream>
 #include <set>
 
-#include "api/api.h"  // DefaultWebDir
+#include "api/api.h"         // DefaultWebDir
 #include "model/protocol.h"  // json
 
 namespace coophub {
@@ -50,7 +50,8 @@ TEST(Catalogs, EveryLanguageHasEveryMessageWithItsPlaceholders) {
       EXPECT_FALSE(translated.empty()) << lang << " " << key;
       EXPECT_EQ(Placeholders(translated), Placeholders(text.get<std::string>())) << lang << " " << key;
     }
-    for (const auto& [key, text] : messages.items()) EXPECT_TRUE(en.contains(key)) << lang << " has " << key << ", which English lacks";
+    for (const auto& [key, text] : messages.items())
+      EXPECT_TRUE(en.contains(key)) << lang << " has " << key << ", which English lacks";
   }
   // Spot checks that translations are there at all, not English copied.
   EXPECT_NE(c.Text("fr", "search.label"), c.Text("en", "search.label"));

@@ -74,10 +74,9 @@ bool InRange(const Addr& a, const char* prefix, int bits) {
 
 bool PublicV4(const Addr& a) {
   static const std::pair<const char*, int> kNotPublic[] = {
-      {"0.0.0.0", 8},     {"10.0.0.0", 8},     {"100.64.0.0", 10}, {"127.0.0.0", 8},
-      {"169.254.0.0", 16}, {"172.16.0.0", 12}, {"192.0.0.0", 24},  {"192.0.2.0", 24},
-      {"192.168.0.0", 16}, {"198.18.0.0", 15}, {"198.51.100.0", 24}, {"203.0.113.0", 24},
-      {"224.0.0.0", 4},   {"240.0.0.0", 4}};
+      {"0.0.0.0", 8},       {"10.0.0.0", 8},     {"100.64.0.0", 10}, {"127.0.0.0", 8},    {"169.254.0.0", 16},
+      {"172.16.0.0", 12},   {"192.0.0.0", 24},   {"192.0.2.0", 24},  {"192.168.0.0", 16}, {"198.18.0.0", 15},
+      {"198.51.100.0", 24}, {"203.0.113.0", 24}, {"224.0.0.0", 4},   {"240.0.0.0", 4}};
   for (const auto& [p, bits] : kNotPublic)
     if (InRange(a, p, bits)) return false;
   return true;
@@ -95,12 +94,12 @@ bool Public(const Addr& a) {
   if (InRange(a, "64:ff9b::", 96)) return PublicV4(embedded(12));
   if (InRange(a, "2002::", 16)) return PublicV4(embedded(2));
   static const std::pair<const char*, int> kNotPublic[] = {
-      {"::", 96},       // unspecified, loopback and the old IPv4-compatible form
-      {"fc00::", 7},    // unique local
-      {"fe80::", 10},   // link-local
-      {"fec0::", 10},   // site-local (deprecated, still routed by some)
-      {"ff00::", 8},    // multicast
-      {"100::", 64},    // discard
+      {"::", 96},                           // unspecified, loopback and the old IPv4-compatible form
+      {"fc00::", 7},                        // unique local
+      {"fe80::", 10},                       // link-local
+      {"fec0::", 10},                       // site-local (deprecated, still routed by some)
+      {"ff00::", 8},                        // multicast
+      {"100::", 64},                        // discard
       {"2001:db8::", 32}, {"2001::", 23}};  // documentation; IETF protocol assignments
   for (const auto& [p, bits] : kNotPublic)
     if (InRange(a, p, bits)) return false;
@@ -156,14 +155,17 @@ Status CheckValue(const OutboundPolicy& policy, const json& v, const std::string
   if (!v.is_string()) return Status::Ok();
   const std::string& text = v.get_ref<const std::string&>();
   if (text.find("${env:") != std::string::npos || text.find("${file:") != std::string::npos)
-    return Status::Invalid(where + ": ${env:…} and ${file:…} are for sources in hub.yaml, which the admin "
+    return Status::Invalid(where +
+                           ": ${env:…} and ${file:…} are for sources in hub.yaml, which the admin "
                            "writes; type the value itself here (secret fields are kept encrypted)");
   if (!IsUrlField(key)) return Status::Ok();
   std::string scheme = SchemeOf(text);
   std::string roots = policy.file_roots.empty() ? "" : " (or file:// URLs under api_sources.file_roots)";
   if (scheme.empty() && (text.empty() || text[0] == '/' || text[0] == '.' || text[0] == '~'))
-    return Status::Invalid(where + ": \"" + text.substr(0, 80) + "\" is a path, not a URL: files on the hub's "
-                           "machine are for hub.yaml's sources" + roots + "; for a web address write https://…");
+    return Status::Invalid(where + ": \"" + text.substr(0, 80) +
+                           "\" is a path, not a URL: files on the hub's "
+                           "machine are for hub.yaml's sources" +
+                           roots + "; for a web address write https://…");
   if (scheme.empty())
     return Status::Invalid(where + ": \"" + text.substr(0, 80) + "\" is not a URL: did you mean https://" +
                            text.substr(0, 80) + "?");
@@ -241,8 +243,10 @@ Status MayReadFile(const OutboundPolicy& policy, const std::string& path) {
   }
   std::string roots;
   for (const auto& r : policy.file_roots) roots += (roots.empty() ? "" : ", ") + r;
-  return Status::Invalid("\"" + path.substr(0, 120) + "\" is not under a directory that sources made through the "
-                         "API may read (" + (roots.empty() ? "none is set" : roots) +
+  return Status::Invalid("\"" + path.substr(0, 120) +
+                         "\" is not under a directory that sources made through the "
+                         "API may read (" +
+                         (roots.empty() ? "none is set" : roots) +
                          "): an admin lists them in hub.yaml as api_sources.file_roots, or adds the source there");
 }
 

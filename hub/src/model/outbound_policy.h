@@ -21,10 +21,10 @@
 namespace coophub {
 
 struct OutboundPolicy {
-  bool sandboxed = false;               // false: hub.yaml's sources, nothing is refused
-  std::vector<std::string> file_roots;  // absolute directories whose files may be read
-  std::vector<std::string> allow_hosts; // host names, addresses or CIDR ranges allowed
-                                        // even when not public (e.g. intranet.coop)
+  bool sandboxed = false;                // false: hub.yaml's sources, nothing is refused
+  std::vector<std::string> file_roots;   // absolute directories whose files may be read
+  std::vector<std::string> allow_hosts;  // host names, addresses or CIDR ranges allowed
+                                         // even when not public (e.g. intranet.coop)
 
   nlohmann::json ToJson() const;
   // The policy a worker was given; a malformed one is sandboxed with nothing allowed.

@@ -15,11 +15,11 @@ namespace {
 
 const std::unordered_map<std::string_view, MsgType>& TypeTable() {
   static const std::unordered_map<std::string_view, MsgType> t = {
-      {"HELLO", MsgType::kHello},       {"SPEC", MsgType::kSpec},
-      {"STREAM", MsgType::kStream},     {"RECORD", MsgType::kRecord},
-      {"STATE", MsgType::kState},       {"DELETE", MsgType::kDelete},
-      {"PROGRESS", MsgType::kProgress}, {"LOG", MsgType::kLog},
-      {"CHECK", MsgType::kCheck},       {"ERROR", MsgType::kError},
+      {"HELLO", MsgType::kHello},         {"SPEC", MsgType::kSpec},
+      {"STREAM", MsgType::kStream},       {"RECORD", MsgType::kRecord},
+      {"STATE", MsgType::kState},         {"DELETE", MsgType::kDelete},
+      {"PROGRESS", MsgType::kProgress},   {"LOG", MsgType::kLog},
+      {"CHECK", MsgType::kCheck},         {"ERROR", MsgType::kError},
       {"SCHEMA", MsgType::kSingerSchema}, {"ACTIVATE_VERSION", MsgType::kActivateVersion},
       {"BATCH", MsgType::kSingerBatch}};
   return t;
@@ -90,9 +90,12 @@ class Fields {
   Status Id(const char* name, std::string* out) const {
     const json* v = Find(name);
     if (!v) return Missing(name, true);
-    if (v->is_string()) *out = v->get<std::string>();
-    else if (v->is_number_integer()) *out = v->dump();
-    else return Wrong(name, "a string");
+    if (v->is_string())
+      *out = v->get<std::string>();
+    else if (v->is_number_integer())
+      *out = v->dump();
+    else
+      return Wrong(name, "a string");
     return Status::Ok();
   }
   bool Has(const char* name) const { return body_.contains(name); }
@@ -111,8 +114,8 @@ class Fields {
   const json& body_;
 };
 
-#define COOPHUB_TRY(expr)              \
-  do {                                 \
+#define COOPHUB_TRY(expr)                        \
+  do {                                           \
     if (Status s_ = (expr); !s_.ok()) return s_; \
   } while (0)
 
@@ -121,9 +124,8 @@ class Fields {
 std::optional<std::string> LogLevel(std::string level) {
   for (auto& c : level) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   static const std::unordered_map<std::string_view, const char*> kLevels = {
-      {"trace", "debug"}, {"debug", "debug"},   {"info", "info"},   {"notice", "info"},
-      {"warn", "warn"},   {"warning", "warn"}, {"error", "error"}, {"critical", "error"},
-      {"fatal", "error"}};
+      {"trace", "debug"},  {"debug", "debug"}, {"info", "info"},      {"notice", "info"}, {"warn", "warn"},
+      {"warning", "warn"}, {"error", "error"}, {"critical", "error"}, {"fatal", "error"}};
   auto it = kLevels.find(level);
   if (it == kLevels.end()) return std::nullopt;
   return std::string(it->second);
@@ -219,12 +221,10 @@ Status OptionalString(const json& r, const char* field) {
 Status NormalizeInstant(json& r, const char* field) {
   auto it = r.find(field);
   if (it == r.end() || it->is_null()) return Status::Ok();
-  if (!it->is_string())
-    return Status::Invalid(std::string("field \"") + field + "\" must be an RFC 3339 string");
+  if (!it->is_string()) return Status::Invalid(std::string("field \"") + field + "\" must be an RFC 3339 string");
   auto norm = NormalizeRfc3339(it->get<std::string>());
   if (!norm)
-    return Status::Invalid(std::string("field \"") + field + "\" is \"" +
-                           Shorten(it->get<std::string>()) +
+    return Status::Invalid(std::string("field \"") + field + "\" is \"" + Shorten(it->get<std::string>()) +
                            "\", not an RFC 3339 instant such as 2026-11-24T09:30:00Z");
   *it = *norm;
   return Status::Ok();
@@ -234,9 +234,12 @@ bool IsDecimal(const std::string& s) {
   size_t i = (!s.empty() && s[0] == '-') ? 1 : 0;
   size_t digits = 0, dots = 0;
   for (; i < s.size(); ++i) {
-    if (s[i] == '.') ++dots;
-    else if (s[i] >= '0' && s[i] <= '9') ++digits;
-    else return false;
+    if (s[i] == '.')
+      ++dots;
+    else if (s[i] >= '0' && s[i] <= '9')
+      ++digits;
+    else
+      return false;
   }
   return digits > 0 && dots <= 1 && s.back() != '.';
 }
@@ -256,10 +259,8 @@ Status ValidateExtras(const json& r) {
   if (auto it = r.find("amount"); it != r.end() && !it->is_null()) {
     if (!it->is_object() || !it->contains("value") || !(*it)["value"].is_string() ||
         !IsDecimal((*it)["value"].get<std::string>()))
-      return Status::Invalid(
-          "field \"amount.value\" must be a decimal string such as \"12.50\" (never a float)");
-    if (!it->contains("currency") || !(*it)["currency"].is_string() ||
-        (*it)["currency"].get<std::string>().size() != 3)
+      return Status::Invalid("field \"amount.value\" must be a decimal string such as \"12.50\" (never a float)");
+    if (!it->contains("currency") || !(*it)["currency"].is_string() || (*it)["currency"].get<std::string>().size() != 3)
       return Status::Invalid("field \"amount.currency\" must be an ISO 4217 code such as \"EUR\"");
   }
   return Status::Ok();
@@ -274,17 +275,12 @@ bool IsSourceId(const std::string& id) {
   return true;
 }
 
-bool IsVisibility(std::string_view v) {
-  return v == "public" || v == "members" || v == "admins";
-}
+bool IsVisibility(std::string_view v) { return v == "public" || v == "members" || v == "admins"; }
 
 Result<Message> ParseLine(std::string_view line, int64_t line_no) {
-  auto fail = [&](const std::string& why) {
-    return Status::Invalid("line " + std::to_string(line_no) + ": " + why);
-  };
+  auto fail = [&](const std::string& why) { return Status::Invalid("line " + std::to_string(line_no) + ": " + why); };
   json body = json::parse(line, nullptr, /*allow_exceptions=*/false);
-  if (body.is_discarded())
-    return fail("not a JSON object: \"" + Shorten(line) + "\"");
+  if (body.is_discarded()) return fail("not a JSON object: \"" + Shorten(line) + "\"");
   if (!body.is_object()) return fail("not a JSON object: \"" + Shorten(line) + "\"");
   auto t = body.find("type");
   if (t == body.end() || !t->is_string()) return fail("no \"type\" field");
@@ -303,8 +299,7 @@ Message Message::Log(std::string level, std::string text) {
   return m;
 }
 
-Result<StoredRecord> NormalizeRecord(const json& in, const std::string& source,
-                                     const std::string& stream,
+Result<StoredRecord> NormalizeRecord(const json& in, const std::string& source, const std::string& stream,
                                      const std::string& default_visibility) {
   json r = in;
   StoredRecord out;
@@ -312,8 +307,7 @@ Result<StoredRecord> NormalizeRecord(const json& in, const std::string& source,
   if (id == r.end() || !(id->is_string() || id->is_number_integer()))
     return Status::Invalid("record has no \"id\" (a string, stable within the stream)");
   out.id = IdString(*id);
-  if (out.id.empty() || out.id.size() > 2048)
-    return Status::Invalid("record \"id\" must be 1 to 2048 bytes");
+  if (out.id.empty() || out.id.size() > 2048) return Status::Invalid("record \"id\" must be 1 to 2048 bytes");
   r["id"] = out.id;
   std::string kind = "other";
   if (auto k = r.find("kind"); k != r.end() && !k->is_null()) {
@@ -326,13 +320,10 @@ Result<StoredRecord> NormalizeRecord(const json& in, const std::string& source,
   }
   r["kind"] = kind;
   for (const char* f : {"title", "summary", "url", "author", "lang", "visibility"})
-    if (auto s = OptionalString(r, f); !s.ok())
-      return s.Prefixed("record \"" + Shorten(out.id, 60) + "\"");
+    if (auto s = OptionalString(r, f); !s.ok()) return s.Prefixed("record \"" + Shorten(out.id, 60) + "\"");
   for (const char* f : {"time", "end", "updated"})
-    if (auto s = NormalizeInstant(r, f); !s.ok())
-      return s.Prefixed("record \"" + Shorten(out.id, 60) + "\"");
-  if (auto s = ValidateExtras(r); !s.ok())
-    return s.Prefixed("record \"" + Shorten(out.id, 60) + "\"");
+    if (auto s = NormalizeInstant(r, f); !s.ok()) return s.Prefixed("record \"" + Shorten(out.id, 60) + "\"");
+  if (auto s = ValidateExtras(r); !s.ok()) return s.Prefixed("record \"" + Shorten(out.id, 60) + "\"");
   // The source's visibility is the widest its records get: a connector may narrow it (a
   // private post among public ones), never widen it.
   std::string vis = default_visibility;

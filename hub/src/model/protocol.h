@@ -21,7 +21,16 @@ using json = nlohmann::json;
 inline constexpr int kProtocolVersion = 1;
 
 enum class MsgType {
-  kHello, kSpec, kStream, kRecord, kState, kDelete, kProgress, kLog, kCheck, kError,
+  kHello,
+  kSpec,
+  kStream,
+  kRecord,
+  kState,
+  kDelete,
+  kProgress,
+  kLog,
+  kCheck,
+  kError,
   kSingerSchema,     // Singer's SCHEMA: declares a stream and its key_properties
   kActivateVersion,  // {stream, version}: the stream is now exactly its records of this
                      // version (a full pass); the store drops those of older versions
@@ -34,22 +43,22 @@ enum class MsgType {
 // the parser, and nothing later can throw on it.
 struct Message {
   MsgType type;
-  std::string stream;  // RECORD, STATE, DELETE, STREAM, SCHEMA, ACTIVATE_VERSION, BATCH;
-                       // "" for Singer's global STATE
-  json body;           // the whole line, parsed: RECORD's "record" and SPEC's "spec" are
-                       // objects, STATE's "state" (or Singer's "value") is present
-  std::string message;   // LOG, ERROR; CHECK (may be empty)
-  std::string level;     // LOG: debug, info, warn or error (info when not given)
-  std::string id;        // DELETE: the record's id, an integer id as its decimal text
-  bool retryable = false;  // ERROR
-  bool ok = false;         // CHECK
-  int64_t done = 0, total = -1;  // PROGRESS; total -1: unknown
-  std::string version;      // HELLO
-  std::string description;  // SPEC
+  std::string stream;                       // RECORD, STATE, DELETE, STREAM, SCHEMA, ACTIVATE_VERSION, BATCH;
+                                            // "" for Singer's global STATE
+  json body;                                // the whole line, parsed: RECORD's "record" and SPEC's "spec" are
+                                            // objects, STATE's "state" (or Singer's "value") is present
+  std::string message;                      // LOG, ERROR; CHECK (may be empty)
+  std::string level;                        // LOG: debug, info, warn or error (info when not given)
+  std::string id;                           // DELETE: the record's id, an integer id as its decimal text
+  bool retryable = false;                   // ERROR
+  bool ok = false;                          // CHECK
+  int64_t done = 0, total = -1;             // PROGRESS; total -1: unknown
+  std::string version;                      // HELLO
+  std::string description;                  // SPEC
   std::vector<std::string> key_properties;  // SCHEMA
-  bool singer_state = false;  // STATE: Singer's one state for the whole tap, in "value"
-  int64_t table_version = 0;  // RECORD (0: none), ACTIVATE_VERSION: a full pass's number, rising
-  std::vector<std::string> files;  // BATCH: the manifest, local paths or file:// URLs
+  bool singer_state = false;                // STATE: Singer's one state for the whole tap, in "value"
+  int64_t table_version = 0;                // RECORD (0: none), ACTIVATE_VERSION: a full pass's number, rising
+  std::vector<std::string> files;           // BATCH: the manifest, local paths or file:// URLs
 
   // A message made by the hub itself (a LOG of the connector's stderr, say).
   static Message Log(std::string level, std::string text);
@@ -62,15 +71,14 @@ Result<Message> ParseLine(std::string_view line, int64_t line_no);
 // A record in the unified shape, ready for the store.
 struct StoredRecord {
   std::string source, stream, id, kind, title, summary, url, time, visibility;
-  std::string search_text;  // what full-text search indexes beyond title and summary
+  std::string search_text;    // what full-text search indexes beyond title and summary
   int64_t table_version = 0;  // the full pass that last sent it (0: none); see kActivateVersion
-  std::string json;         // the whole normalised record as stored and served
+  std::string json;           // the whole normalised record as stored and served
 };
 
 inline const std::vector<std::string>& RecordKinds() {
-  static const std::vector<std::string> k = {"post", "event", "person", "task",
-                                             "transaction", "decision", "resource",
-                                             "message", "metric", "other"};
+  static const std::vector<std::string> k = {"post",     "event",    "person",  "task",   "transaction",
+                                             "decision", "resource", "message", "metric", "other"};
   return k;
 }
 bool IsVisibility(std::string_view v);
@@ -80,8 +88,7 @@ bool IsSourceId(const std::string& id);
 // Checks a connector's record against the unified shape and normalises it: instants to
 // UTC RFC 3339, the source set by the hub, visibility defaulted. Errors say which field
 // is wrong and why.
-Result<StoredRecord> NormalizeRecord(const json& record, const std::string& source,
-                                     const std::string& stream,
+Result<StoredRecord> NormalizeRecord(const json& record, const std::string& source, const std::string& stream,
                                      const std::string& default_visibility);
 
 // Wraps a Singer record (the source's own row) in the unified shape: the id from the

@@ -38,8 +38,7 @@ Subprocess::~Subprocess() {
 Status Subprocess::Start(const SpawnOptions& o) {
   if (o.argv.empty()) return Status::Invalid("no program to run");
   int pin[2], pout[2], perr[2], pexec[2];
-  if (pipe2(pin, O_CLOEXEC) || pipe2(pout, O_CLOEXEC) || pipe2(perr, O_CLOEXEC) ||
-      pipe2(pexec, O_CLOEXEC))
+  if (pipe2(pin, O_CLOEXEC) || pipe2(pout, O_CLOEXEC) || pipe2(perr, O_CLOEXEC) || pipe2(pexec, O_CLOEXEC))
     return Status::Internal(std::string("pipe() failed: ") + strerror(errno));
 
   // Everything the child needs is prepared before fork: after it, only
@@ -63,8 +62,7 @@ Status Subprocess::Start(const SpawnOptions& o) {
     dup2(perr[1], 2);
     signal(SIGPIPE, SIG_DFL);
     if (o.address_space_bytes > 0) {
-      struct rlimit rl = {static_cast<rlim_t>(o.address_space_bytes),
-                          static_cast<rlim_t>(o.address_space_bytes)};
+      struct rlimit rl = {static_cast<rlim_t>(o.address_space_bytes), static_cast<rlim_t>(o.address_space_bytes)};
       setrlimit(RLIMIT_AS, &rl);
     }
     int err = 0;
@@ -96,10 +94,8 @@ Status Subprocess::Start(const SpawnOptions& o) {
     int64_t ignored;
     Wait(&ignored);
     if (child_err == ENOENT && o.argv[0].find('/') == std::string::npos)
-      return Status::NotFound("cannot run \"" + o.argv[0] +
-                              "\": not found on PATH; give the full path to the program");
-    return Status::NotFound("cannot run \"" + o.argv[0] + "\"" +
-                            (o.workdir.empty() ? "" : " in " + o.workdir) + ": " +
+      return Status::NotFound("cannot run \"" + o.argv[0] + "\": not found on PATH; give the full path to the program");
+    return Status::NotFound("cannot run \"" + o.argv[0] + "\"" + (o.workdir.empty() ? "" : " in " + o.workdir) + ": " +
                             strerror(child_err));
   }
   return Status::Ok();
@@ -116,8 +112,7 @@ int Subprocess::Wait(int64_t* peak_rss_kib) {
   struct rusage ru {};
   *peak_rss_kib = 0;
   if (reaped_) return 0;
-  while (wait4(pid_, &status, 0, &ru) < 0 && errno == EINTR) {
-  }
+  while (wait4(pid_, &status, 0, &ru) < 0 && errno == EINTR) {}
   reaped_ = true;
   kill(-pid_, SIGKILL);  // whatever the child left behind in its group
   *peak_rss_kib = ru.ru_maxrss;

@@ -16,7 +16,7 @@
 namespace coophub {
 
 struct SpawnOptions {
-  std::vector<std::string> argv;  // argv[0] is the program; PATH is searched without '/'
+  std::vector<std::string> argv;       // argv[0] is the program; PATH is searched without '/'
   std::vector<std::string> extra_env;  // "NAME=value" added to the hub's environment
   std::string workdir;                 // "" keeps the hub's
   int64_t address_space_bytes = 0;     // RLIMIT_AS; 0 for none

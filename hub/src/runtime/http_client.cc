@@ -47,13 +47,16 @@ const Curl& Lib() {
       c.error = std::string("cannot load libcurl.so.4 (") + dlerror() + "): install the libcurl4 package";
       return c;
     }
-    bool ok = Resolve(lib, "curl_global_init", &c.global_init) && Resolve(lib, "curl_easy_init", &c.easy_init) &&
-              Resolve(lib, "curl_easy_setopt", &c.easy_setopt) && Resolve(lib, "curl_easy_perform", &c.easy_perform) &&
-              Resolve(lib, "curl_easy_getinfo", &c.easy_getinfo) && Resolve(lib, "curl_easy_cleanup", &c.easy_cleanup) &&
-              Resolve(lib, "curl_easy_strerror", &c.easy_strerror) && Resolve(lib, "curl_slist_append", &c.slist_append) &&
-              Resolve(lib, "curl_slist_free_all", &c.slist_free_all);
-    if (!ok) c.error = "libcurl.so.4 lacks a needed function: install libcurl4 7.85 or newer";
-    else c.global_init(CURL_GLOBAL_DEFAULT);
+    bool ok =
+        Resolve(lib, "curl_global_init", &c.global_init) && Resolve(lib, "curl_easy_init", &c.easy_init) &&
+        Resolve(lib, "curl_easy_setopt", &c.easy_setopt) && Resolve(lib, "curl_easy_perform", &c.easy_perform) &&
+        Resolve(lib, "curl_easy_getinfo", &c.easy_getinfo) && Resolve(lib, "curl_easy_cleanup", &c.easy_cleanup) &&
+        Resolve(lib, "curl_easy_strerror", &c.easy_strerror) && Resolve(lib, "curl_slist_append", &c.slist_append) &&
+        Resolve(lib, "curl_slist_free_all", &c.slist_free_all);
+    if (!ok)
+      c.error = "libcurl.so.4 lacks a needed function: install libcurl4 7.85 or newer";
+    else
+      c.global_init(CURL_GLOBAL_DEFAULT);
     return c;
   }();
   return c;
@@ -109,7 +112,6 @@ curl_slist* ResolveOverrides() {
   return list;
 }
 
-
 size_t OnBody(char* data, size_t size, size_t n, void* user) {
   auto* s = static_cast<Sink*>(user);
   size_t len = size * n;
@@ -131,8 +133,7 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
   }
   size_t colon = line.find(':');
   if (colon == std::string::npos) return size * n;
-  for (size_t i = 0; i < colon; ++i)
-    line[i] = static_cast<char>(tolower(static_cast<unsigned char>(line[i])));
+  for (size_t i = 0; i < colon; ++i) line[i] = static_cast<char>(tolower(static_cast<unsigned char>(line[i])));
   s->resp->headers += line + "\n";
   return size * n;
 }
@@ -237,7 +238,7 @@ HttpFetchResponse HttpFetch(const HttpFetchRequest& req) {
     // A refused address and one where nothing answers read the same: neither tells
     // an editor what runs on the hub's network.
     bool unreachable = sandboxed && (guard.refused || rc == CURLE_COULDNT_CONNECT);
-    resp.error = sink.too_big     ? "the response from " + req.url + " is larger than " +
+    resp.error = sink.too_big ? "the response from " + req.url + " is larger than " +
                                     std::to_string(req.max_body_bytes >> 20) + " MiB"
                  : unreachable ? UnreachableMessage(resp.url)
                                : Explain(rc, req.url, errbuf);

@@ -76,8 +76,9 @@ SpawnOptions BaseSpawn(const RunRequest& r, std::vector<std::string> argv) {
 #if defined(__SANITIZE_ADDRESS__)
   // ASan reserves terabytes of address space, so RLIMIT_AS cannot apply; the resident
   // watch below still enforces the limit. Let crashes be signals, as in release builds.
-  o.extra_env.push_back("ASAN_OPTIONS=handle_segv=0:handle_sigbus=0:handle_abort=0:"
-                        "allocator_may_return_null=1:detect_leaks=0");
+  o.extra_env.push_back(
+      "ASAN_OPTIONS=handle_segv=0:handle_sigbus=0:handle_abort=0:"
+      "allocator_may_return_null=1:detect_leaks=0");
 #else
   o.address_space_bytes = r.limits.memory_bytes + (int64_t{256} << 20);
 #endif
@@ -172,8 +173,7 @@ void RunLoop::OnLine(std::string_view line) {
   } catch (const std::exception& e) {
     s = Status::Internal(std::string("the hub could not take this message: ") + e.what());
   }
-  if (!s.ok())
-    Stop(RunResult::Outcome::kBadOutput, "line " + std::to_string(line_no) + ": " + s.message());
+  if (!s.ok()) Stop(RunResult::Outcome::kBadOutput, "line " + std::to_string(line_no) + ": " + s.message());
 }
 
 void RunLoop::DrainLines(bool at_eof) {
@@ -196,11 +196,10 @@ void RunLoop::DrainLines(bool at_eof) {
   }
   out_.erase(0, start);
   if (static_cast<int64_t>(out_.size()) > r_.limits.max_line_bytes)
-    return Stop(RunResult::Outcome::kCrashed,
-                "line " + std::to_string(result_.lines + 1) + " is longer than the " +
-                    Mib(r_.limits.max_line_bytes) +
-                    " line limit (limits.max_line): the connector was stopped. A record "
-                    "that large is likely a bug; raise the limit only if it is not");
+    return Stop(RunResult::Outcome::kCrashed, "line " + std::to_string(result_.lines + 1) + " is longer than the " +
+                                                  Mib(r_.limits.max_line_bytes) +
+                                                  " line limit (limits.max_line): the connector was stopped. A record "
+                                                  "that large is likely a bug; raise the limit only if it is not");
   if (at_eof && !out_.empty()) {
     OnLine(out_);
     out_.clear();
@@ -213,7 +212,7 @@ void RunLoop::DrainLines(bool at_eof) {
 namespace {
 const char* StderrLevel(const std::string& line) {
   static const std::pair<const char*, const char*> kWords[] = {
-      {"DEBUG", "debug"}, {"INFO", "info"},    {"WARNING", "warn"},  {"WARN", "warn"},
+      {"DEBUG", "debug"}, {"INFO", "info"},      {"WARNING", "warn"}, {"WARN", "warn"},
       {"ERROR", "error"}, {"CRITICAL", "error"}, {"FATAL", "error"}};
   std::string head = line.substr(0, 48);
   for (auto& c : head) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -259,24 +258,24 @@ void RunLoop::DrainStderr(bool at_eof) {
 
 void RunLoop::CheckLimits() {
   if (stopped_) return;
-  if (r_.cancel && r_.cancel->load())
-    return Stop(RunResult::Outcome::kCancelled, "the run was cancelled");
+  if (r_.cancel && r_.cancel->load()) return Stop(RunResult::Outcome::kCancelled, "the run was cancelled");
   if (MsSince(start_) > r_.limits.timeout_ms)
-    return Stop(RunResult::Outcome::kCrashed,
-                "the run took longer than its time limit of " + Seconds(r_.limits.timeout_ms) +
-                    " (limits.timeout) and was killed with SIGKILL");
+    return Stop(RunResult::Outcome::kCrashed, "the run took longer than its time limit of " +
+                                                  Seconds(r_.limits.timeout_ms) +
+                                                  " (limits.timeout) and was killed with SIGKILL");
   if (MsSince(last_line_) > r_.limits.heartbeat_ms)
     return Stop(RunResult::Outcome::kCrashed,
                 "no output for " + Seconds(r_.limits.heartbeat_ms) +
                     " (limits.heartbeat): the connector looks hung and was killed with SIGKILL "
-                    "after line " + std::to_string(result_.lines));
+                    "after line " +
+                    std::to_string(result_.lines));
   if (MsSince(last_mem_check_) >= 50) {
     last_mem_check_ = Clock::now();
     int64_t rss = p_->ResidentKib() * 1024;
     if (rss > r_.limits.memory_bytes)
-      return Stop(RunResult::Outcome::kCrashed,
-                  "the connector used more than its memory limit of " +
-                      Mib(r_.limits.memory_bytes) + " (limits.memory) and was killed with SIGKILL");
+      return Stop(RunResult::Outcome::kCrashed, "the connector used more than its memory limit of " +
+                                                    Mib(r_.limits.memory_bytes) +
+                                                    " (limits.memory) and was killed with SIGKILL");
   }
 }
 
@@ -284,23 +283,22 @@ void RunLoop::Classify(int ws, int64_t peak_rss_kib) {
   if (stopped_) return;
   std::string tail = !exception_.empty()
                          ? "; it raised " + exception_ + (last_frame_.empty() ? "" : " (" + last_frame_ + ")")
-                         : err_tail_.empty() ? "" : "; its last words on stderr: \"" + err_tail_ + "\"";
+                     : err_tail_.empty() ? ""
+                                         : "; its last words on stderr: \"" + err_tail_ + "\"";
   bool near_memory_limit = peak_rss_kib * 1024 > r_.limits.memory_bytes * 3 / 4;
   if (WIFSIGNALED(ws)) {
     result_.outcome = RunResult::Outcome::kCrashed;
-    result_.message = "the connector crashed: killed by " + SignalName(WTERMSIG(ws)) +
-                      " after line " + std::to_string(result_.lines);
+    result_.message =
+        "the connector crashed: killed by " + SignalName(WTERMSIG(ws)) + " after line " + std::to_string(result_.lines);
     if (near_memory_limit)
-      result_.message += ", at its memory limit of " + Mib(r_.limits.memory_bytes) +
-                         " (limits.memory)";
+      result_.message += ", at its memory limit of " + Mib(r_.limits.memory_bytes) + " (limits.memory)";
     result_.message += tail;
     return;
   }
   int code = WIFEXITED(ws) ? WEXITSTATUS(ws) : -1;
   if (c_.kind == ConnectorRef::Kind::kPlugin && code == kWorkerLoadFailure) {
     result_.outcome = RunResult::Outcome::kLoadError;
-    result_.message = error_message_.empty() ? "the plugin could not be loaded" + tail
-                                             : error_message_;
+    result_.message = error_message_.empty() ? "the plugin could not be loaded" + tail : error_message_;
     return;
   }
   if (!error_message_.empty()) {
@@ -311,11 +309,9 @@ void RunLoop::Classify(int ws, int64_t peak_rss_kib) {
   }
   if (code != 0) {
     result_.outcome = RunResult::Outcome::kCrashed;
-    result_.message = "the connector exited with status " + std::to_string(code) +
-                      " and no ERROR message";
+    result_.message = "the connector exited with status " + std::to_string(code) + " and no ERROR message";
     if (near_memory_limit)
-      result_.message += ", at its memory limit of " + Mib(r_.limits.memory_bytes) +
-                         " (limits.memory)";
+      result_.message += ", at its memory limit of " + Mib(r_.limits.memory_bytes) + " (limits.memory)";
     result_.message += tail;
   }
 }
@@ -406,22 +402,30 @@ std::string WorkerProgram() {
 
 const char* CommandName(Command c) {
   switch (c) {
-    case Command::kSpec: return "spec";
-    case Command::kCheck: return "check";
-    case Command::kDiscover: return "discover";
-    case Command::kRead: return "read";
+    case Command::kSpec:
+      return "spec";
+    case Command::kCheck:
+      return "check";
+    case Command::kDiscover:
+      return "discover";
+    case Command::kRead:
+      return "read";
   }
   return "read";
 }
 
 int ExitCodeFor(RunResult::Outcome o) {
   switch (o) {
-    case RunResult::Outcome::kOk: return 0;
-    case RunResult::Outcome::kConnectorError: return 1;
-    case RunResult::Outcome::kLoadError: return 2;
+    case RunResult::Outcome::kOk:
+      return 0;
+    case RunResult::Outcome::kConnectorError:
+      return 1;
+    case RunResult::Outcome::kLoadError:
+      return 2;
     case RunResult::Outcome::kCrashed:
     case RunResult::Outcome::kBadOutput:
-    case RunResult::Outcome::kCancelled: return 3;
+    case RunResult::Outcome::kCancelled:
+      return 3;
   }
   return 3;
 }
@@ -429,8 +433,8 @@ int ExitCodeFor(RunResult::Outcome o) {
 namespace {
 
 // Runs one child with argv under r's limits; see RunLoop for `document`.
-RunResult RunChild(const ConnectorRef& c, const RunRequest& r, std::vector<std::string> argv,
-                   const MessageSink& sink, std::string* document = nullptr, const std::string& stdin_text = "") {
+RunResult RunChild(const ConnectorRef& c, const RunRequest& r, std::vector<std::string> argv, const MessageSink& sink,
+                   std::string* document = nullptr, const std::string& stdin_text = "") {
   Subprocess p;
   Status s = p.Start(BaseSpawn(r, std::move(argv)));
   if (!s.ok()) return {RunResult::Outcome::kLoadError, s.message()};
@@ -465,9 +469,12 @@ class SingerRun {
         if (Status s = Emit(sink_, {{"type", "SPEC"}, {"spec", json::object()}}); !s.ok())
           return {RunResult::Outcome::kBadOutput, s.message()};
         return {};
-      case Command::kCheck: return Check();
-      case Command::kDiscover: return Discover();
-      case Command::kRead: return Read();
+      case Command::kCheck:
+        return Check();
+      case Command::kDiscover:
+        return Discover();
+      case Command::kRead:
+        return Read();
     }
     return {};
   }
@@ -492,9 +499,10 @@ class SingerRun {
     RunResult r = Discovery(&catalog);
     if (r.outcome != RunResult::Outcome::kOk) return r;
     std::vector<std::string> ids = singer::StreamIds(catalog);
-    if (Status s = Emit(sink_, {{"type", "CHECK"}, {"ok", true},
-                                {"message", "the tap's catalog has " + std::to_string(ids.size()) +
-                                                " stream(s): " + List(ids)}});
+    if (Status s = Emit(
+            sink_, {{"type", "CHECK"},
+                    {"ok", true},
+                    {"message", "the tap's catalog has " + std::to_string(ids.size()) + " stream(s): " + List(ids)}});
         !s.ok())
       return {RunResult::Outcome::kBadOutput, s.message()};
     return r;
@@ -510,8 +518,8 @@ class SingerRun {
         if (md.is_object() && md.value("breadcrumb", json(nullptr)) == json::array() && md["metadata"].is_object() &&
             md["metadata"].contains("table-key-properties"))
           key = md["metadata"]["table-key-properties"];
-      json line = {{"type", "STREAM"}, {"name", singer::StreamId(s)}, {"kind", "other"},
-                   {"key", key}, {"schema", s["schema"]}};
+      json line = {
+          {"type", "STREAM"}, {"name", singer::StreamId(s)}, {"kind", "other"}, {"key", key}, {"schema", s["schema"]}};
       if (Status st = Emit(sink_, line); !st.ok()) return {RunResult::Outcome::kBadOutput, st.message()};
     }
     return r;
@@ -528,7 +536,8 @@ class SingerRun {
     quick.limits.timeout_ms = std::min<int64_t>(r_.limits.timeout_ms, 60000);
     std::string help;
     std::vector<std::string> argv = {c_.path, "--help"};
-    RunResult r = RunChild(c_, quick, argv, [](Message&&) { return Status::Ok(); }, &help);
+    RunResult r = RunChild(
+        c_, quick, argv, [](Message&&) { return Status::Ok(); }, &help);
     if (r.outcome != RunResult::Outcome::kOk) {
       Log("warn", "`" + c_.path + " --help` failed (" + r.message +
                       "), so the tap gets no catalog; set singer.catalog to catalog or properties if it takes one");
@@ -550,7 +559,8 @@ class SingerRun {
       if (d.outcome != RunResult::Outcome::kOk) {
         if (!r_.state.contains("_singer_catalog"))
           return Prefixed(std::move(d), "discovery (--discover) failed, so there is no catalog to sync with: ");
-        Log("warn", "discovery (--discover) failed: " + d.message + "; syncing with the catalog kept from the last run");
+        Log("warn",
+            "discovery (--discover) failed: " + d.message + "; syncing with the catalog kept from the last run");
         catalog = r_.state["_singer_catalog"];
       }
       std::vector<std::string> wanted, unknown;
@@ -588,8 +598,7 @@ class SingerRun {
   void Log(const char* level, std::string text) {
     try {
       (void)sink_(Message::Log(level, std::move(text)));
-    } catch (const std::exception&) {
-    }
+    } catch (const std::exception&) {}
   }
   static RunResult Prefixed(RunResult r, const std::string& prefix) {
     r.message = prefix + r.message;
@@ -608,13 +617,13 @@ class SingerRun {
 RunResult RunConnector(const ConnectorRef& c, const RunRequest& r, const MessageSink& sink) {
   TempDir tmp;
   if (c.kind != ConnectorRef::Kind::kPlugin && !tmp.ok())
-    return {RunResult::Outcome::kCrashed, "cannot create a temporary directory in " +
-                                              fs::temp_directory_path().string()};
+    return {RunResult::Outcome::kCrashed,
+            "cannot create a temporary directory in " + fs::temp_directory_path().string()};
   if (c.kind == ConnectorRef::Kind::kSinger) return SingerRun(c, r, sink, &tmp).Run();
   std::string request;
   if (c.kind == ConnectorRef::Kind::kPlugin)
-    request = json{{"config", r.config}, {"state", r.state}, {"streams", r.streams},
-                   {"sandbox", r.policy.ToJson()}}.dump();
+    request =
+        json{{"config", r.config}, {"state", r.state}, {"streams", r.streams}, {"sandbox", r.policy.ToJson()}}.dump();
   return RunChild(c, r, PluginArgv(c, r, &tmp), sink, nullptr, request);
 }
 

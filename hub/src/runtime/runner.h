@@ -19,10 +19,10 @@
 namespace coophub {
 
 struct Limits {
-  int64_t timeout_ms = 30 * 60 * 1000;      // wall time of a run
-  int64_t heartbeat_ms = 5 * 60 * 1000;     // longest silence between two lines
-  int64_t memory_bytes = int64_t{512} << 20;  // resident memory of the connector process
-  int64_t max_line_bytes = int64_t{16} << 20; // longest protocol line
+  int64_t timeout_ms = 30 * 60 * 1000;         // wall time of a run
+  int64_t heartbeat_ms = 5 * 60 * 1000;        // longest silence between two lines
+  int64_t memory_bytes = int64_t{512} << 20;   // resident memory of the connector process
+  int64_t max_line_bytes = int64_t{16} << 20;  // longest protocol line
 };
 
 struct ConnectorRef {
@@ -44,7 +44,7 @@ struct RunRequest {
   // (docs/connectors/exec.md). catalog: auto (what the tap's --help names), catalog,
   // properties or none.
   json singer = json::object();
-  std::string workdir;          // relative paths in the config resolve here
+  std::string workdir;  // relative paths in the config resolve here
   Limits limits;
   const std::atomic<bool>* cancel = nullptr;  // set to stop the run
   // What the run may read and reach: a plugin's worker enforces it on every request
@@ -54,11 +54,11 @@ struct RunRequest {
 
 struct RunResult {
   enum class Outcome {
-    kOk,             // the connector finished and reported no error
-    kConnectorError, // it reported ERROR (or a failed CHECK)
-    kLoadError,      // the plugin could not be loaded (wrong ABI, missing symbol...)
-    kCrashed,        // it died by a signal, exited non-zero, or broke a limit
-    kBadOutput,      // a line broke the protocol, or the sink refused a message
+    kOk,              // the connector finished and reported no error
+    kConnectorError,  // it reported ERROR (or a failed CHECK)
+    kLoadError,       // the plugin could not be loaded (wrong ABI, missing symbol...)
+    kCrashed,         // it died by a signal, exited non-zero, or broke a limit
+    kBadOutput,       // a line broke the protocol, or the sink refused a message
     kCancelled
   };
   Outcome outcome = Outcome::kOk;
@@ -71,8 +71,7 @@ struct RunResult {
 // with that message (prefixed with the line number).
 using MessageSink = std::function<Status(Message&&)>;
 
-RunResult RunConnector(const ConnectorRef& connector, const RunRequest& request,
-                       const MessageSink& sink);
+RunResult RunConnector(const ConnectorRef& connector, const RunRequest& request, const MessageSink& sink);
 
 // The exit status the CLI gives for an outcome (DESIGN.md: 0, 1, 2, 3).
 int ExitCodeFor(RunResult::Outcome outcome);

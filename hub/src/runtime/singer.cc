@@ -90,7 +90,8 @@ std::vector<std::string> CatalogFlags(std::string_view help) {
   auto names = [&](std::string_view flag) {
     for (size_t at = help.find(flag); at != std::string_view::npos; at = help.find(flag, at + 1)) {
       size_t end = at + flag.size();
-      if (end >= help.size() || !(std::isalnum(static_cast<unsigned char>(help[end])) || help[end] == '-' || help[end] == '_'))
+      if (end >= help.size() ||
+          !(std::isalnum(static_cast<unsigned char>(help[end])) || help[end] == '-' || help[end] == '_'))
         return true;
     }
     return false;

@@ -7,8 +7,9 @@ namespace coophub::singer {
 namespace {
 
 TEST(SingerCatalog, ReadsOneDocumentOverManyLines) {
-  auto c = ParseCatalog("\n{\n  \"streams\": [\n    {\"tap_stream_id\": \"public-members\",\n"
-                        "     \"schema\": {\"type\": \"object\"}}\n  ]\n}\n");
+  auto c = ParseCatalog(
+      "\n{\n  \"streams\": [\n    {\"tap_stream_id\": \"public-members\",\n"
+      "     \"schema\": {\"type\": \"object\"}}\n  ]\n}\n");
   ASSERT_TRUE(c.ok()) << c.status().message();
   EXPECT_EQ(StreamIds(*c), std::vector<std::string>{"public-members"});
 }

@@ -124,15 +124,13 @@ void HostLog(coophub_run* run, int level, const char* msg, size_t len) noexcept 
   static const char* kLevels[] = {"debug", "info", "warn", "error"};
   const char* name = level >= 0 && level <= 3 ? kLevels[level] : "info";
   WriteJson(run, {{"type", "LOG"}, {"level", name}, {"message", msg ? std::string(msg, len) : std::string()}});
-} catch (...) {
-}
+} catch (...) {}
 
 void HostProgress(coophub_run* run, int64_t done, int64_t total) noexcept try {
   json p = {{"type", "PROGRESS"}, {"done", std::max<int64_t>(done, 0)}};
   if (total >= 0) p["total"] = total;
   WriteJson(run, p);
-} catch (...) {
-}
+} catch (...) {}
 
 int HostCancelled(coophub_run*) noexcept { return g_cancelled ? 1 : 0; }
 
@@ -225,15 +223,16 @@ int WorkerMain(int argc, char** argv) {
   {
     json parsed = json::parse(request, nullptr, false);
     // No sandbox field: hub.yaml's; a request that cannot be read: nothing allowed.
-    if (parsed.is_discarded()) g_policy = OutboundPolicy::FromJson(nullptr);
-    else if (parsed.is_object() && parsed.contains("sandbox")) g_policy = OutboundPolicy::FromJson(parsed["sandbox"]);
+    if (parsed.is_discarded())
+      g_policy = OutboundPolicy::FromJson(nullptr);
+    else if (parsed.is_object() && parsed.contains("sandbox"))
+      g_policy = OutboundPolicy::FromJson(parsed["sandbox"]);
   }
 
   auto plugin = LoadPlugin(path);
   if (!plugin.ok()) return Fail(&run, plugin.status().message(), kWorkerLoadFailure);
   const coophub_plugin* p = *plugin;
-  WriteJson(&run, {{"type", "HELLO"}, {"protocol", kProtocolVersion}, {"plugin", p->name},
-                   {"version", p->version}});
+  WriteJson(&run, {{"type", "HELLO"}, {"protocol", kProtocolVersion}, {"plugin", p->name}, {"version", p->version}});
   HttpGlobalInit();
 
   if (command == "spec") {
@@ -256,14 +255,15 @@ int WorkerMain(int argc, char** argv) {
     return 0;
   }
   coophub_host host = {sizeof(coophub_host), COOPHUB_ABI_VERSION, HostEmit, HostLog,
-                       HostProgress, HostCancelled, HostHttp, HostHttpFree};
+                       HostProgress,         HostCancelled,       HostHttp, HostHttpFree};
   int status = op(&host, &run, request.data(), request.size());
   std::fflush(stdout);
   if (status == COOPHUB_OK) return 0;
   if (status == COOPHUB_CANCELLED) return Fail(&run, "the run was cancelled", 1);
   if (!run.error_emitted)
-    return Fail(&run, std::string("the plugin ") + p->name + " returned status " +
-                          std::to_string(status) + " without saying why", 1);
+    return Fail(
+        &run,
+        std::string("the plugin ") + p->name + " returned status " + std::to_string(status) + " without saying why", 1);
   return 1;
 }
 

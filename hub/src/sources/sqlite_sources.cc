@@ -44,8 +44,7 @@ json* Walk(json& root, const std::string& path, bool create) {
 class SqliteSources final : public Sources {
  public:
   Status Open(const HubConfig& hub) {
-    for (const auto& s : hub.sources)
-      by_id_[s.id] = {std::make_shared<const SourceConfig>(s), true, {}};
+    for (const auto& s : hub.sources) by_id_[s.id] = {std::make_shared<const SourceConfig>(s), true, {}};
     key_path_ = (fs::path(hub.StorePath()).parent_path() / "secrets.key").string();
     if (auto s = db_.Open(hub.StorePath(), false); !s.ok()) return s;
     sqlite3_stmt* st = db_.Prepare("SELECT id, plugin, visibility, every_ms, enabled, config, secrets FROM sources");
@@ -97,8 +96,7 @@ class SqliteSources final : public Sources {
 
   Result<SourceEntry> Put(const SourceConfig& source, const std::vector<std::string>& secret_fields) override {
     std::lock_guard<std::mutex> lock(mu_);
-    if (auto it = by_id_.find(source.id); it != by_id_.end() && it->second.from_file)
-      return FileOwned(source.id);
+    if (auto it = by_id_.find(source.id); it != by_id_.end() && it->second.from_file) return FileOwned(source.id);
     json secrets = json::object();
     json plain = WithoutFields(source.config, secret_fields, &secrets);
     std::string sealed;
@@ -112,8 +110,8 @@ class SqliteSources final : public Sources {
         " VALUES(?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET plugin=excluded.plugin,"
         " visibility=excluded.visibility, every_ms=excluded.every_ms, enabled=excluded.enabled,"
         " config=excluded.config, secrets=excluded.secrets, updated_ms=excluded.updated_ms");
-    if (StepWith(st, source.id, source.plugin, source.visibility, source.every_ms,
-                 static_cast<int64_t>(source.enabled), plain.dump(), sealed, NowMs()) != SQLITE_DONE)
+    if (StepWith(st, source.id, source.plugin, source.visibility, source.every_ms, static_cast<int64_t>(source.enabled),
+                 plain.dump(), sealed, NowMs()) != SQLITE_DONE)
       return Status::Internal("SQLite: " + db_.Error());
     auto kept = std::make_shared<SourceConfig>(source);
     kept->sandboxed = true;  // made through the API, whatever the caller said
@@ -191,9 +189,9 @@ class SqliteSources final : public Sources {
   }
 
   mutable std::mutex mu_;
-  Db db_;                                   // guarded by mu_
+  Db db_;                                     // guarded by mu_
   std::map<std::string, SourceEntry> by_id_;  // guarded by mu_
-  std::string key_path_, key_;              // guarded by mu_
+  std::string key_path_, key_;                // guarded by mu_
 };
 
 }  // namespace

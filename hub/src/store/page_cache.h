@@ -71,8 +71,10 @@ class PageCache {
       Clear();
       if (asked_before) need += KeyBytes(key);
     }
-    if (asked_before) pages_[key] = std::make_shared<const RecordPage>(page);
-    else pages_.emplace(key, nullptr);  // the first time: the key is noted, the page is not kept
+    if (asked_before)
+      pages_[key] = std::make_shared<const RecordPage>(page);
+    else
+      pages_.emplace(key, nullptr);  // the first time: the key is noted, the page is not kept
     bytes_ += need;
   }
 
@@ -96,7 +98,7 @@ class PageCache {
 
   const size_t max_bytes_;
   mutable std::mutex mu_;
-  uint64_t version_ = 0;  // guarded by mu_, as are the rest
+  uint64_t version_ = 0;                                                      // guarded by mu_, as are the rest
   std::unordered_map<std::string, std::shared_ptr<const RecordPage>> pages_;  // null: asked once
   size_t bytes_ = 0;
 };

@@ -49,7 +49,7 @@ TEST(PageCache, AnswersOnlyAtTheVersionThePageWasReadAt) {
 
 TEST(PageCache, APageReadBeforeTheNewestVersionIsNotKept) {
   PageCache cache;
-  cache.Find("k", 5);                   // a reader saw version 5
+  cache.Find("k", 5);                  // a reader saw version 5
   Keep(cache, "k", 4, Page("[old]"));  // a slower one finishes a page read at 4
   EXPECT_EQ(cache.Find("k", 5), nullptr);
   EXPECT_EQ(cache.Find("k", 4), nullptr);
@@ -77,8 +77,14 @@ TEST(PageCache, EveryFieldOfAQueryIsPartOfItsKey) {
   EXPECT_TRUE(differs([](RecordQuery& q) { q.oldest_first = true; }));
   EXPECT_TRUE(differs([](RecordQuery& q) { q.snippet = SnippetHtml; }));
   // Fields run together must not make one key out of two queries.
-  EXPECT_TRUE(differs([](RecordQuery& q) { q.kind = "ab"; q.source = "c"; }));
-  EXPECT_TRUE(differs([](RecordQuery& q) { q.kind = "a"; q.source = "bc"; }));
+  EXPECT_TRUE(differs([](RecordQuery& q) {
+    q.kind = "ab";
+    q.source = "c";
+  }));
+  EXPECT_TRUE(differs([](RecordQuery& q) {
+    q.kind = "a";
+    q.source = "bc";
+  }));
   EXPECT_TRUE(differs([](RecordQuery& q) { q.visibilities = {"pub", "lic"}; }));
 }
 

@@ -37,20 +37,20 @@ struct WriteBatch {
 };
 
 struct WriteStats {
-  int64_t changed = 0;    // rows inserted or updated (an identical upsert changes nothing)
-  int64_t inserted = 0;   // of which new
+  int64_t changed = 0;   // rows inserted or updated (an identical upsert changes nothing)
+  int64_t inserted = 0;  // of which new
   int64_t unchanged = 0;
   int64_t deleted = 0;
 };
 
 struct RecordQuery {
   std::string kind, source, stream;
-  std::string q;             // full-text search over title, summary, author, tags
-  std::string since, until;  // RFC 3339, since inclusive, until exclusive
+  std::string q;                          // full-text search over title, summary, author, tags
+  std::string since, until;               // RFC 3339, since inclusive, until exclusive
   std::vector<std::string> visibilities;  // empty: all
-  std::string cursor;        // from a previous page's next_cursor
+  std::string cursor;                     // from a previous page's next_cursor
   int limit = 50;
-  bool oldest_first = false; // sort=time; newest first is the default (sort=-time)
+  bool oldest_first = false;  // sort=time; newest first is the default (sort=-time)
   // With q: each item gets "snippet", made by this from the passage that matched, its
   // matches between kMatchBegin and kMatchEnd (the caller's renderer: the store writes
   // no markup). nullptr: no snippets.
@@ -66,7 +66,7 @@ struct RecordPage {
   // straight from the store into the response, with no per-record allocation.
   std::string items_json = "[]";
   int count = 0;
-  std::string next_cursor;  // "" on the last page
+  std::string next_cursor;                                // "" on the last page
   json Items() const { return json::parse(items_json); }  // for callers that need values
 };
 
@@ -118,8 +118,7 @@ class Store {
 
   virtual Result<json> LoadState(const std::string& source) = 0;  // {stream: state}
   virtual Result<int64_t> BeginRun(const std::string& source, const std::string& trigger) = 0;
-  virtual Status AppendRunLog(int64_t run_id, const std::string& level,
-                              const std::string& message) = 0;
+  virtual Status AppendRunLog(int64_t run_id, const std::string& level, const std::string& message) = 0;
   virtual Status FinishRun(const RunInfo& run) = 0;
 
   virtual Result<RecordPage> ListRecords(const RecordQuery& query) = 0;
@@ -133,8 +132,7 @@ class Store {
   virtual Result<std::vector<RunLogLine>> RunLogs(int64_t run_id) = 0;
 
   // Changes committed after `after`, of records with one of `visibilities` (empty: all).
-  virtual Result<ChangePage> ListChanges(int64_t after, const std::vector<std::string>& visibilities,
-                                         int limit) = 0;
+  virtual Result<ChangePage> ListChanges(int64_t after, const std::vector<std::string>& visibilities, int limit) = 0;
   // How many runs each source has had, by status: (source, status) -> count.
   virtual Result<std::map<std::pair<std::string, std::string>, int64_t>> RunTotals() = 0;
   // The newest committed change's seq. Cheap: the HTTP server asks it for every open
@@ -143,8 +141,8 @@ class Store {
 };
 
 struct SqliteOptions {
-  std::string path;     // the database file; its directory is created
-  int readers = 4;      // read connections in the pool
+  std::string path;  // the database file; its directory is created
+  int readers = 4;   // read connections in the pool
   // Record pages kept until the data changes (page_cache.h); 0 reads every page afresh.
   size_t page_cache_bytes = 1 << 20;
 };

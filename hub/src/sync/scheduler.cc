@@ -81,8 +81,7 @@ Status Scheduler::SyncNow(const std::string& source) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = entries_.find(source);
-    if (it == entries_.end())
-      return Status::NotFound("no enabled source \"" + source + "\" in " + config_.file);
+    if (it == entries_.end()) return Status::NotFound("no enabled source \"" + source + "\" in " + config_.file);
     it->second.status.next_due_ms = 0;
     it->second.status.queued = true;
     Changed();
@@ -127,8 +126,10 @@ void Scheduler::Loop() {
     int64_t next = now + 60 * 1000;
     for (auto& [id, e] : entries_) {
       if (e.status.running) continue;
-      if (e.status.next_due_ms <= now && running_ < config_.max_concurrent_runs) Launch(e);
-      else next = std::min(next, std::max(e.status.next_due_ms, now + 10));
+      if (e.status.next_due_ms <= now && running_ < config_.max_concurrent_runs)
+        Launch(e);
+      else
+        next = std::min(next, std::max(e.status.next_due_ms, now + 10));
     }
     cv_.wait_for(lock, std::chrono::milliseconds(std::max<int64_t>(next - NowMs(), 1)));
   }

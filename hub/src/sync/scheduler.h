@@ -62,10 +62,10 @@ class Scheduler {
     std::shared_ptr<const SourceConfig> config;
   };
   void Loop();
-  void Launch(Entry& e);   // mu_ held
+  void Launch(Entry& e);  // mu_ held
   void OnDone(const std::string& id, bool ok, const std::string& message);
-  void Changed();           // mu_ held: a status changed
-  int64_t Jitter();        // mu_ held
+  void Changed();    // mu_ held: a status changed
+  int64_t Jitter();  // mu_ held
 
   Store& store_;
   const HubConfig& config_;

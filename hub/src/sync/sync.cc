@@ -21,7 +21,8 @@ std::string Redacted(std::string text, const std::vector<std::string>* secrets) 
   if (!secrets) return text;
   for (const auto& s : *secrets) {
     if (s.size() < 4) continue;  // too short to tell from ordinary words
-    for (size_t at = text.find(s); at != std::string::npos; at = text.find(s, at + 8)) text.replace(at, s.size(), "[secret]");
+    for (size_t at = text.find(s); at != std::string::npos; at = text.find(s, at + 8))
+      text.replace(at, s.size(), "[secret]");
   }
   return text;
 }
@@ -42,7 +43,8 @@ class Ingest {
 
   Status OnMessage(Message&& m) {
     switch (m.type) {
-      case MsgType::kRecord: return OnRecord(m);
+      case MsgType::kRecord:
+        return OnRecord(m);
       case MsgType::kDelete:
         batch_.deletes.emplace_back(m.stream, m.id);
         return MaybeFlush();
@@ -111,8 +113,8 @@ class Ingest {
       while ((n = gzread(f, buf, sizeof buf)) > 0) {
         text.append(buf, static_cast<size_t>(n));
         if (text.size() > kMaxBatchFile)
-          return Status::Invalid("BATCH file \"" + path + "\" holds more than " +
-                                 std::to_string(kMaxBatchFile >> 20) + " MiB: make the tap's batch size smaller");
+          return Status::Invalid("BATCH file \"" + path + "\" holds more than " + std::to_string(kMaxBatchFile >> 20) +
+                                 " MiB: make the tap's batch size smaller");
       }
       if (n < 0) return Status::Invalid("BATCH file \"" + path + "\" is neither gzip nor text that can be read");
       int64_t line_no = 0;
@@ -204,7 +206,8 @@ Status IngestLines(Store& store, const SourceConfig& src, int64_t run_id, std::s
     ++line_no;
     if (line.empty()) continue;
     auto m = ParseLine(line, line_no);
-    if (!m.ok()) bad = m.status();
+    if (!m.ok())
+      bad = m.status();
     else if (Status s = ingest.OnMessage(std::move(*m)); !s.ok())
       bad = s.Prefixed("line " + std::to_string(line_no));
   }
@@ -212,8 +215,7 @@ Status IngestLines(Store& store, const SourceConfig& src, int64_t run_id, std::s
   return bad.ok() ? written : bad;
 }
 
-SyncResult SyncSource(Store& store, const HubConfig& hub, const SourceConfig& src,
-                      const SyncOptions& o) {
+SyncResult SyncSource(Store& store, const HubConfig& hub, const SourceConfig& src, const SyncOptions& o) {
   SyncResult out;
   auto run_id = store.BeginRun(src.id, o.trigger);
   if (!run_id.ok()) {
@@ -281,8 +283,7 @@ SyncResult SyncSource(Store& store, const HubConfig& hub, const SourceConfig& sr
   out.received = ingest.received();
   out.changed = ingest.stats().changed;
   out.deleted = ingest.stats().deleted;
-  if (!written.ok() && run.outcome == RunResult::Outcome::kOk)
-    run = {RunResult::Outcome::kCrashed, written.message()};
+  if (!written.ok() && run.outcome == RunResult::Outcome::kOk) run = {RunResult::Outcome::kCrashed, written.message()};
   return finish(std::move(run));
 }
 

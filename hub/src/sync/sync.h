@@ -20,7 +20,7 @@ struct SyncOptions {
   std::string trigger = "manual";  // manual, schedule, startup, cli
   const std::atomic<bool>* cancel = nullptr;
   std::function<void(int64_t done, int64_t total)> on_progress;  // total -1: unknown
-  size_t batch_records = 2000;  // records in one transaction at most
+  size_t batch_records = 2000;                                   // records in one transaction at most
 };
 
 struct SyncResult {
@@ -30,8 +30,7 @@ struct SyncResult {
   bool ok() const { return run.outcome == RunResult::Outcome::kOk; }
 };
 
-SyncResult SyncSource(Store& store, const HubConfig& hub, const SourceConfig& source,
-                      const SyncOptions& options);
+SyncResult SyncSource(Store& store, const HubConfig& hub, const SourceConfig& source, const SyncOptions& options);
 
 // Feeds protocol lines, as a connector prints them, through the parsing and ingest of a
 // run into run_id's source (for the fuzzer and tests). Lines up to the first bad one are

@@ -34,10 +34,14 @@ std::string IcsText(const std::string& s) {
   std::string out;
   for (char c : s) {
     auto u = static_cast<unsigned char>(c);
-    if (c == '\\' || c == ';' || c == ',') out += '\\', out += c;
-    else if (c == '\n') out += "\\n";
-    else if (u >= 0x20 && u != 0x7f) out += c;
-    else if (c == '\t') out += c;
+    if (c == '\\' || c == ';' || c == ',')
+      out += '\\', out += c;
+    else if (c == '\n')
+      out += "\\n";
+    else if (u >= 0x20 && u != 0x7f)
+      out += c;
+    else if (c == '\t')
+      out += c;
   }
   return out;
 }
@@ -82,7 +86,6 @@ void IcsLine(std::string* out, const std::string& line) {
 
 }  // namespace
 
-
 std::string RenderAtom(const json& records, const FeedInfo& info) {
   std::string updated = records.empty() ? FormatRfc3339(NowUnix()) : "";
   for (const auto& r : records) updated = std::max({updated, Str(r, "updated"), Str(r, "time")});
@@ -97,8 +100,7 @@ std::string RenderAtom(const json& records, const FeedInfo& info) {
     x += "    <published>" + time + "</published>\n    <updated>" + (up.empty() ? time : up) + "</updated>\n";
     if (std::string url = SafeUri(Str(r, "url")); !url.empty())
       x += "    <link rel=\"alternate\" href=\"" + XmlEscape(url) + "\"/>\n";
-    if (!Str(r, "author").empty())
-      x += "    <author><name>" + XmlEscape(Str(r, "author")) + "</name></author>\n";
+    if (!Str(r, "author").empty()) x += "    <author><name>" + XmlEscape(Str(r, "author")) + "</name></author>\n";
     if (!Str(r, "summary").empty()) x += "    <summary>" + XmlEscape(Str(r, "summary")) + "</summary>\n";
     if (r.contains("tags") && r["tags"].is_array())
       for (const auto& t : r["tags"])

@@ -12,8 +12,8 @@
 namespace coophub {
 
 struct FeedInfo {
-  std::string title;    // "Riverside coophub: posts"
-  std::string self_url; // the feed's own address, also its id
+  std::string title;     // "Riverside coophub: posts"
+  std::string self_url;  // the feed's own address, also its id
 };
 
 // An Atom feed of the records (newest first, as given).

@@ -13,8 +13,13 @@ namespace {
 TEST(Feeds, IcsEscapesTextAndFoldsLongLinesBetweenCharacters) {
   std::string title = "Assemblea; pressupost, torns \\ i el cafè de la cooperativa ";
   for (int i = 0; i < 3; ++i) title += title;  // long enough to fold several times
-  json records = json::array({{{"id", "a"}, {"source", "cal"}, {"stream", "events"}, {"kind", "event"},
-                               {"title", title}, {"summary", "line one\nline two"}, {"time", "2026-12-12T13:00:00Z"},
+  json records = json::array({{{"id", "a"},
+                               {"source", "cal"},
+                               {"stream", "events"},
+                               {"kind", "event"},
+                               {"title", title},
+                               {"summary", "line one\nline two"},
+                               {"time", "2026-12-12T13:00:00Z"},
                                {"end", "2026-12-12T16:00:00Z"}}});
   std::string ics = RenderIcs(records, {"cal", "http://h/feeds/records.ics"});
   std::istringstream lines(ics);
@@ -59,8 +64,12 @@ TEST(Feeds, IcsFoldingEndsEvenOnBytesThatAreNotUtf8) {
 }
 
 TEST(Feeds, AtomEscapesMarkupAndDropsControlCharacters) {
-  json records = json::array({{{"id", "1"}, {"source", "s"}, {"stream", "e"}, {"title", "<b>Tom & \"Jerry\"</b>\x01"},
-                               {"time", "2026-11-24T09:00:00Z"}, {"url", "https://x.example/?a=1&b=2"}}});
+  json records = json::array({{{"id", "1"},
+                               {"source", "s"},
+                               {"stream", "e"},
+                               {"title", "<b>Tom & \"Jerry\"</b>\x01"},
+                               {"time", "2026-11-24T09:00:00Z"},
+                               {"url", "https://x.example/?a=1&b=2"}}});
   std::string atom = RenderAtom(records, {"t", "http://h/feeds/records.atom"});
   EXPECT_NE(atom.find("<title>&lt;b&gt;Tom &amp; &quot;Jerry&quot;&lt;/b&gt;</title>"), std::string::npos) << atom;
   EXPECT_NE(atom.find("href=\"https://x.example/?a=1&amp;b=2\""), std::string::npos) << atom;

@@ -52,10 +52,12 @@ std::string TimeTag(const Words& w, const std::string& rfc3339, int64_t now, con
 std::string Freshness(const Words& w, const json& s, int64_t now, bool reasons) {
   std::string f = Str(s, "freshness");
   std::string text = f == "never" ? w("fresh.never")
-                                  : w("fresh.updated", {{"ago", Distance(w, ParseRfc3339(Str(s, "last_success")).value_or(now), now)}});
+                                  : w("fresh.updated",
+                                      {{"ago", Distance(w, ParseRfc3339(Str(s, "last_success")).value_or(now), now)}});
   if (f == "stale") {
     bool failed = s.contains("last_run") && s["last_run"].is_object() && Str(s["last_run"], "status") == "failed";
-    text += " · " + (failed && reasons ? w("fresh.failed", {{"reason", Str(s["last_run"], "message")}}) : w("fresh.stale"));
+    text +=
+        " · " + (failed && reasons ? w("fresh.failed", {{"reason", Str(s["last_run"], "message")}}) : w("fresh.stale"));
   }
   return text;
 }
@@ -82,8 +84,10 @@ struct Renderer {
     bool stale = s != d.sources.end() && Str(s->second, "freshness") == "stale";
     out += "<li class=\"record kind-" + E(Str(r, "kind")) + (stale ? " stale" : "") + "\"><div class=\"title\">";
     if (!badge.empty()) out += "<span class=\"badge badge-" + badge + "\">" + E(w("badge." + badge)) + "</span> ";
-    if (safe_url) out += "<a href=\"" + E(url) + "\" rel=\"noopener\">" + E(title) + "</a>";
-    else out += E(title);
+    if (safe_url)
+      out += "<a href=\"" + E(url) + "\" rel=\"noopener\">" + E(title) + "</a>";
+    else
+      out += E(title);
     out += "</div><div class=\"meta\">";
     if (auto a = r.find("amount"); a != r.end() && a->is_object())
       out += Money(Str(*a, "value"), Str(*a, "currency")) + " · ";
@@ -191,9 +195,9 @@ struct Renderer {
         return std::string();
       };
       out += "<figure class=\"metric\"><figcaption><strong>" + E(name.empty() ? w("untitled") : name) +
-             "</strong> <data class=\"number\" value=\"" + E(Value(*points.front())) + "\">" + E(Value(*points.front())) +
-             "</data></figcaption><table class=\"series\"><thead><tr><th scope=\"col\">" + E(w("metric.time")) +
-             "</th><th scope=\"col\">" + E(w("metric.value")) + "</th></tr></thead><tbody>";
+             "</strong> <data class=\"number\" value=\"" + E(Value(*points.front())) + "\">" +
+             E(Value(*points.front())) + "</data></figcaption><table class=\"series\"><thead><tr><th scope=\"col\">" +
+             E(w("metric.time")) + "</th><th scope=\"col\">" + E(w("metric.value")) + "</th></tr></thead><tbody>";
       for (auto it = points.rbegin(); it != points.rend(); ++it)
         out += "<tr><td>" + TimeTag(w, Str(**it, "time"), now) + "</td><td><data class=\"number\" value=\"" +
                E(Value(**it)) + "\">" + E(Value(**it)) + "</data></td></tr>";
@@ -207,8 +211,8 @@ struct Renderer {
       std::string f = Str(s, "freshness");
       out += "<li class=\"source " + E(f) + "\"><strong>" + E(id) + "</strong> <span class=\"plugin\">" +
              E(Str(s, "plugin")) + "</span> <span class=\"count\">" +
-             E(w("sources.records", {{"n", std::to_string(s.value("records", 0))}})) + "</span> <span class=\"fresh\">" +
-             E(Freshness(w, s, now, d.show_reasons)) + "</span></li>\n";
+             E(w("sources.records", {{"n", std::to_string(s.value("records", 0))}})) +
+             "</span> <span class=\"fresh\">" + E(Freshness(w, s, now, d.show_reasons)) + "</span></li>\n";
     }
     out += "</ul>\n";
   }
@@ -219,11 +223,16 @@ struct Renderer {
     std::string title = wd.config.title.empty() ? w("widget." + type) : wd.config.title;
     out += "<section class=\"widget w-" + type + "\" data-widget=\"" + type + "\" aria-labelledby=\"" + h +
            "\"><h2 id=\"" + h + "\">" + E(title) + "</h2>\n";
-    if (type == "changes") Changes(wd);
-    else if (type == "money") MoneyWidget(wd);
-    else if (type == "metrics") Metrics(wd);
-    else if (type == "sources") Sources();
-    else Records(wd.records, "empty." + type);
+    if (type == "changes")
+      Changes(wd);
+    else if (type == "money")
+      MoneyWidget(wd);
+    else if (type == "metrics")
+      Metrics(wd);
+    else if (type == "sources")
+      Sources();
+    else
+      Records(wd.records, "empty." + type);
     out += "</section>\n";
   }
 };
@@ -231,7 +240,9 @@ struct Renderer {
 std::string Head(const Words& w, const PageContext& c, const std::string& title, const char* script) {
   std::string out = "<!doctype html>\n<html lang=\"" + E(c.lang) +
                     "\"><head><meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, "
-                    "initial-scale=1\">\n<title>" + E(title) + "</title><link rel=\"icon\" href=\"data:,\">"
+                    "initial-scale=1\">\n<title>" +
+                    E(title) +
+                    "</title><link rel=\"icon\" href=\"data:,\">"
                     "<link rel=\"stylesheet\" href=\"/static/style.css\">";
   if (script) out += "<script type=\"module\" src=\"/static/" + std::string(script) + "\"></script>";
   out += "</head>\n<body data-lang=\"" + E(c.lang) + "\"" + (c.csrf.empty() ? "" : " data-csrf=\"" + E(c.csrf) + "\"") +
@@ -247,11 +258,12 @@ std::string Head(const Words& w, const PageContext& c, const std::string& title,
 
 // The header: the hub's name, the search box, and who is signed in.
 std::string Header(const Words& w, const PageContext& c, const std::string& q) {
-  std::string out = "<header><p class=\"brand\"><a href=\"/\">coophub</a></p>\n"
-                    "<form role=\"search\" method=\"get\" action=\"/\"><label for=\"q\" class=\"visually-hidden\">" +
-                    E(w("search.label")) + "</label><input id=\"q\" name=\"q\" type=\"search\" placeholder=\"" +
-                    E(w("search.label")) + "\" value=\"" + E(q) + "\"><button type=\"submit\">" + E(w("search.button")) +
-                    "</button></form>\n<nav aria-label=\"" + E(w("nav.label")) + "\">";
+  std::string out =
+      "<header><p class=\"brand\"><a href=\"/\">coophub</a></p>\n"
+      "<form role=\"search\" method=\"get\" action=\"/\"><label for=\"q\" class=\"visually-hidden\">" +
+      E(w("search.label")) + "</label><input id=\"q\" name=\"q\" type=\"search\" placeholder=\"" +
+      E(w("search.label")) + "\" value=\"" + E(q) + "\"><button type=\"submit\">" + E(w("search.button")) +
+      "</button></form>\n<nav aria-label=\"" + E(w("nav.label")) + "\">";
   if (c.user.empty()) {
     out += "<a href=\"/login\">" + E(w("nav.signin")) + "</a>";
   } else {
@@ -283,8 +295,10 @@ std::string HtmlEscape(const std::string& s) { return XmlEscape(s); }  // the sa
 
 std::string SnippetHtml(std::string_view passage) {
   std::string html = XmlEscape(std::string(passage));
-  for (auto [from, to] : {std::pair{kMatchBegin, std::string_view("<mark>")}, std::pair{kMatchEnd, std::string_view("</mark>")}})
-    for (size_t at = 0; (at = html.find(from, at)) != std::string::npos; at += to.size()) html.replace(at, from.size(), to);
+  for (auto [from, to] :
+       {std::pair{kMatchBegin, std::string_view("<mark>")}, std::pair{kMatchEnd, std::string_view("</mark>")}})
+    for (size_t at = 0; (at = html.find(from, at)) != std::string::npos; at += to.size())
+      html.replace(at, from.size(), to);
   return html;
 }
 
@@ -326,8 +340,8 @@ std::string RenderEmbed(const PageData& d, const std::string& hub_url, bool frag
   for (size_t i = 0; i < d.widgets.size(); ++i) r.Widget(d.widgets[i], i);
   r.out += "<p class=\"via\"><a href=\"" + E(hub_url) + "/\" target=\"_blank\" rel=\"noopener\">coophub</a></p>\n";
   if (fragment) return r.out;
-  return Head(r.w, d.ctx, d.title.empty() ? "coophub" : d.title, "dashboard.js") + "<main id=\"main\" class=\"embed\">" +
-         r.out + "</main></body></html>\n";
+  return Head(r.w, d.ctx, d.title.empty() ? "coophub" : d.title, "dashboard.js") +
+         "<main id=\"main\" class=\"embed\">" + r.out + "</main></body></html>\n";
 }
 
 std::string RenderLogin(const PageContext& ctx, const std::string& next, const std::string& csrf,
@@ -335,24 +349,35 @@ std::string RenderLogin(const PageContext& ctx, const std::string& next, const s
   Words w{ctx};
   std::string out = Head(w, ctx, w("login.title") + " · coophub", "login.js") + Header(w, ctx, "");
   std::string why = error.empty() ? "" : w(error, {{"s", arg}});
-  out += "<main id=\"main\" class=\"narrow\"><h1>" + E(w("login.title")) + "</h1>\n"
-         "<form id=\"login\" method=\"post\" action=\"/login\"><input type=\"hidden\" name=\"next\" value=\"" + E(next) +
-         "\"><input type=\"hidden\" name=\"csrf\" value=\"" + E(csrf) +
-         "\"><label for=\"name\">" + E(w("login.name")) +
-         "</label><input id=\"name\" name=\"name\" autocomplete=\"username\" required>"
-         "<label for=\"password\">" + E(w("login.password")) +
-         "</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>"
-         "<button type=\"submit\">" + E(w("login.button")) + "</button></form>\n"
-         "<p id=\"status\" role=\"status\" aria-live=\"polite\">" + E(why) + "</p></main>\n";
+  out +=
+      "<main id=\"main\" class=\"narrow\"><h1>" + E(w("login.title")) +
+      "</h1>\n"
+      "<form id=\"login\" method=\"post\" action=\"/login\"><input type=\"hidden\" name=\"next\" value=\"" +
+      E(next) + "\"><input type=\"hidden\" name=\"csrf\" value=\"" + E(csrf) + "\"><label for=\"name\">" +
+      E(w("login.name")) +
+      "</label><input id=\"name\" name=\"name\" autocomplete=\"username\" required>"
+      "<label for=\"password\">" +
+      E(w("login.password")) +
+      "</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>"
+      "<button type=\"submit\">" +
+      E(w("login.button")) +
+      "</button></form>\n"
+      "<p id=\"status\" role=\"status\" aria-live=\"polite\">" +
+      E(why) + "</p></main>\n";
   return out + Footer(w, ctx);
 }
 
 std::string RenderAdmin(const PageContext& ctx) {
   Words w{ctx};
   std::string out = Head(w, ctx, w("admin.title") + " · coophub", "admin.js") + Header(w, ctx, "");
-  out += "<main id=\"main\" class=\"admin\"><h1>" + E(w("admin.title")) + "</h1>\n"
-         "<p id=\"admin-loading\" role=\"status\">" + E(w("loading")) + "</p>\n"
-         "<noscript><p>" + E(w("admin.noscript")) + "</p></noscript>\n"
+  out += "<main id=\"main\" class=\"admin\"><h1>" + E(w("admin.title")) +
+         "</h1>\n"
+         "<p id=\"admin-loading\" role=\"status\">" +
+         E(w("loading")) +
+         "</p>\n"
+         "<noscript><p>" +
+         E(w("admin.noscript")) +
+         "</p></noscript>\n"
          "<div id=\"admin\"></div></main>\n";
   return out + Footer(w, ctx);
 }

@@ -30,7 +30,7 @@ struct PageContext {
 
 struct PageData {
   PageContext ctx;
-  std::string q;                  // the search, if any
+  std::string q;  // the search, if any
   std::string dashboard_id, title;
   std::vector<std::pair<std::string, std::string>> dashboards;  // (id, title) the reader may open
   // Every source the reader's records may come from: id -> /api/v1/sources item. The

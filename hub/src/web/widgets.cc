@@ -55,7 +55,8 @@ std::string FormatFixed(Fixed f) {
     u /= 10;
   } while (u > 0);
   if (f.scale > 0) {
-    if (static_cast<int>(digits.size()) <= f.scale) digits.insert(0, static_cast<size_t>(f.scale) - digits.size() + 1, '0');
+    if (static_cast<int>(digits.size()) <= f.scale)
+      digits.insert(0, static_cast<size_t>(f.scale) - digits.size() + 1, '0');
     digits.insert(digits.size() - static_cast<size_t>(f.scale), ".");
   }
   return (neg ? "-" : "") + digits;
@@ -141,13 +142,17 @@ Status LoadChanges(Store& store, const WidgetContext& ctx, WidgetData* d) {
     if (rec && !d->config.sources.empty() &&
         std::find(d->config.sources.begin(), d->config.sources.end(), Str(*rec, "source")) == d->config.sources.end())
       continue;
-    if (!rec) ++d->deleted;
-    else if (c.value("created", false)) ++d->created_by_kind[Str(*rec, "kind")];
-    else ++d->changed_by_kind[Str(*rec, "kind")];
+    if (!rec)
+      ++d->deleted;
+    else if (c.value("created", false))
+      ++d->created_by_kind[Str(*rec, "kind")];
+    else
+      ++d->changed_by_kind[Str(*rec, "kind")];
     if (rec) items.push_back(std::move(c));
   }
   std::reverse(items.begin(), items.end());
-  if (items.size() > static_cast<size_t>(WidgetLimit(d->config))) items.resize(static_cast<size_t>(WidgetLimit(d->config)));
+  if (items.size() > static_cast<size_t>(WidgetLimit(d->config)))
+    items.resize(static_cast<size_t>(WidgetLimit(d->config)));
   d->changes = std::move(items);
   return Status::Ok();
 }
@@ -193,7 +198,8 @@ Result<WidgetData> LoadWidget(Store& store, const WidgetConfig& widget, const Wi
     });
     std::stable_sort(d.records.begin(), d.records.end(),
                      [](const json& a, const json& b) { return Str(a, "time") < Str(b, "time"); });
-    if (d.records.size() > static_cast<size_t>(WidgetLimit(widget))) d.records.resize(static_cast<size_t>(WidgetLimit(widget)));
+    if (d.records.size() > static_cast<size_t>(WidgetLimit(widget)))
+      d.records.resize(static_cast<size_t>(WidgetLimit(widget)));
   }
   if (name == "money")
     if (auto s = LoadMoney(store, ctx, q, &d); !s.ok()) return s;

@@ -38,8 +38,12 @@ inline std::optional<std::string> Base64Decode(std::string_view in) {
   unsigned v = 0;
   int bits = 0;
   for (char c : in) {
-    int d = c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26 : c >= '0' && c <= '9' ? c - '0' + 52
-          : (c == '+' || c == '-') ? 62 : (c == '/' || c == '_') ? 63 : -1;
+    int d = c >= 'A' && c <= 'Z'     ? c - 'A'
+            : c >= 'a' && c <= 'z'   ? c - 'a' + 26
+            : c >= '0' && c <= '9'   ? c - '0' + 52
+            : (c == '+' || c == '-') ? 62
+            : (c == '/' || c == '_') ? 63
+                                     : -1;
     if (d < 0) return std::nullopt;
     v = (v << 6) | static_cast<unsigned>(d);
     bits += 6;

@@ -18,9 +18,9 @@ namespace coophub {
 
 struct Fetched {
   HttpResponse response;
-  std::string url;         // as requested (absolute)
+  std::string url;            // as requested (absolute)
   bool not_modified = false;  // 304: nothing changed since the validators in state
-  json validators;         // {url, etag?, last_modified?}: keep in the stream's state
+  json validators;            // {url, etag?, last_modified?}: keep in the stream's state
 };
 
 // "feeds/news.xml" -> "file:///abs/feeds/news.xml"; URLs are left as they are.

@@ -60,14 +60,14 @@ typedef struct coophub_run coophub_run;
 
 /* A response to host->http. Owned by the host; release it with host->http_free. */
 typedef struct coophub_http_response {
-  int status;          /* HTTP status; 0 when no response arrived (see error) */
-  const char* body;    /* body bytes, not NUL-terminated */
+  int status;       /* HTTP status; 0 when no response arrived (see error) */
+  const char* body; /* body bytes, not NUL-terminated */
   size_t body_len;
   const char* headers; /* "name: value\n" lines, names lower-cased */
   size_t headers_len;
-  const char* error;   /* transport error a person can act on, when status == 0 */
+  const char* error; /* transport error a person can act on, when status == 0 */
   size_t error_len;
-  const char* url;     /* the final URL after redirects */
+  const char* url; /* the final URL after redirects */
   size_t url_len;
 } coophub_http_response;
 
@@ -94,8 +94,7 @@ typedef struct coophub_host {
  *   check, discover: {"config": {...}}
  *   read:            {"config": {...}, "state": {stream: state...}, "streams": [names] | null}
  * and answers by emitting messages through host->emit. */
-typedef int (*coophub_op)(const coophub_host* host, coophub_run* run, const char* request,
-                          size_t len);
+typedef int (*coophub_op)(const coophub_host* host, coophub_run* run, const char* request, size_t len);
 
 typedef struct coophub_plugin {
   uint32_t struct_size;  /* sizeof(coophub_plugin) as the plugin was built */

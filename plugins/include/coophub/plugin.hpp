@@ -69,8 +69,8 @@ struct HttpResponse {
 // The version of a new full pass (docs/plugins.md): now in milliseconds, or one more than
 // the previous pass's should the clock have gone back.
 inline int64_t NextPassVersion(int64_t previous) {
-  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                 std::chrono::system_clock::now().time_since_epoch()).count();
+  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+                 .count();
   return std::max<int64_t>(now, previous + 1);
 }
 
@@ -129,8 +129,7 @@ class Run {
     return Emit({{"type", "DELETE"}, {"stream", stream}, {"id", id}});
   }
   bool Stream(const std::string& name, const std::string& kind, json schema = json::object()) {
-    return Emit({{"type", "STREAM"}, {"name", name}, {"kind", kind}, {"key", {"id"}},
-                 {"schema", std::move(schema)}});
+    return Emit({{"type", "STREAM"}, {"name", name}, {"kind", kind}, {"key", {"id"}}, {"schema", std::move(schema)}});
   }
   bool Check(bool ok, const std::string& message) {
     return Emit({{"type", "CHECK"}, {"ok", ok}, {"message", message}});
@@ -144,8 +143,11 @@ class Run {
   // An HTTP(S) or file:// request made by the host. A transport failure comes back
   // as status 0 with error set, not as an exception.
   HttpResponse Http(const HttpRequest& req) {
-    json r = {{"method", req.method}, {"url", req.url}, {"headers", req.headers},
-              {"body", req.body}, {"timeout_s", req.timeout_s}};
+    json r = {{"method", req.method},
+              {"url", req.url},
+              {"headers", req.headers},
+              {"body", req.body},
+              {"timeout_s", req.timeout_s}};
     std::string text = r.dump();
     coophub_http_response* out = nullptr;
     HttpResponse resp;
@@ -157,8 +159,7 @@ class Run {
     resp.body.assign(out->body ? out->body : "", out->body_len);
     resp.error.assign(out->error ? out->error : "", out->error_len);
     resp.url.assign(out->url ? out->url : "", out->url_len);
-    ParseHeaders(std::string_view(out->headers ? out->headers : "", out->headers_len),
-                 &resp.headers);
+    ParseHeaders(std::string_view(out->headers ? out->headers : "", out->headers_len), &resp.headers);
     host_->http_free(run_, out);
     return resp;
   }
@@ -175,8 +176,7 @@ class Run {
       size_t colon = line.find(':');
       if (colon != std::string_view::npos) {
         std::string_view value = line.substr(colon + 1);
-        while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
-          value.remove_prefix(1);
+        while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
         (*out)[std::string(line.substr(0, colon))] = std::string(value);
       }
       if (nl == std::string_view::npos) break;
@@ -203,24 +203,28 @@ namespace detail {
 
 enum class Op { kCheck, kDiscover, kRead };
 
-inline void EmitError(const coophub_host* host, coophub_run* run, const std::string& message,
-                      bool retryable) {
+inline void EmitError(const coophub_host* host, coophub_run* run, const std::string& message, bool retryable) {
   json e = {{"type", "ERROR"}, {"message", message}, {"retryable", retryable}};
   std::string text = e.dump(-1, ' ', false, json::error_handler_t::replace);
   host->emit(run, text.data(), text.size());
 }
 
 template <class T>
-int Dispatch(Op op, const coophub_host* host, coophub_run* run, const char* request,
-             size_t len) {
+int Dispatch(Op op, const coophub_host* host, coophub_run* run, const char* request, size_t len) {
   try {
     json req = json::parse(std::string_view(request, len));
     Run r(host, run, std::move(req));
     T connector;
     switch (op) {
-      case Op::kCheck: connector.Check(r); break;
-      case Op::kDiscover: connector.Discover(r); break;
-      case Op::kRead: connector.Read(r); break;
+      case Op::kCheck:
+        connector.Check(r);
+        break;
+      case Op::kDiscover:
+        connector.Discover(r);
+        break;
+      case Op::kRead:
+        connector.Read(r);
+        break;
     }
     return r.Cancelled() ? COOPHUB_CANCELLED : COOPHUB_OK;
   } catch (const Failure& f) {
@@ -247,26 +251,21 @@ int Dispatch(Op op, const coophub_host* host, coophub_run* run, const char* requ
 #endif
 
 // Defines the exported entry point for connector class TYPE.
-#define COOPHUB_PLUGIN(TYPE, NAME, VERSION, DESCRIPTION, SPEC_JSON)                         \
-  static int coophub_op_check_(const coophub_host* h, coophub_run* r, const char* q,       \
-                               size_t n) {                                                  \
-    return coophub::detail::Dispatch<TYPE>(coophub::detail::Op::kCheck, h, r, q, n);        \
-  }                                                                                         \
-  static int coophub_op_discover_(const coophub_host* h, coophub_run* r, const char* q,    \
-                                  size_t n) {                                               \
-    return coophub::detail::Dispatch<TYPE>(coophub::detail::Op::kDiscover, h, r, q, n);     \
-  }                                                                                         \
-  static int coophub_op_read_(const coophub_host* h, coophub_run* r, const char* q,        \
-                              size_t n) {                                                   \
-    return coophub::detail::Dispatch<TYPE>(coophub::detail::Op::kRead, h, r, q, n);         \
-  }                                                                                         \
-  extern "C" __attribute__((visibility("default"))) const coophub_plugin*                  \
-  coophub_plugin_entry(void) {                                                              \
-    static const coophub_plugin kDescriptor = {                                             \
-        sizeof(coophub_plugin), COOPHUB_ABI_VERSION, COOPHUB_MIN_HOST_ABI, NAME, VERSION,  \
-        DESCRIPTION,                                                                        \
-        SPEC_JSON, coophub_op_check_, coophub_op_discover_, coophub_op_read_};              \
-    return &kDescriptor;                                                                    \
+#define COOPHUB_PLUGIN(TYPE, NAME, VERSION, DESCRIPTION, SPEC_JSON)                                                \
+  static int coophub_op_check_(const coophub_host* h, coophub_run* r, const char* q, size_t n) {                   \
+    return coophub::detail::Dispatch<TYPE>(coophub::detail::Op::kCheck, h, r, q, n);                               \
+  }                                                                                                                \
+  static int coophub_op_discover_(const coophub_host* h, coophub_run* r, const char* q, size_t n) {                \
+    return coophub::detail::Dispatch<TYPE>(coophub::detail::Op::kDiscover, h, r, q, n);                            \
+  }                                                                                                                \
+  static int coophub_op_read_(const coophub_host* h, coophub_run* r, const char* q, size_t n) {                    \
+    return coophub::detail::Dispatch<TYPE>(coophub::detail::Op::kRead, h, r, q, n);                                \
+  }                                                                                                                \
+  extern "C" __attribute__((visibility("default"))) const coophub_plugin* coophub_plugin_entry(void) {             \
+    static const coophub_plugin kDescriptor = {                                                                    \
+        sizeof(coophub_plugin), COOPHUB_ABI_VERSION,  COOPHUB_MIN_HOST_ABI, NAME, VERSION, DESCRIPTION, SPEC_JSON, \
+        coophub_op_check_,      coophub_op_discover_, coophub_op_read_};                                           \
+    return &kDescriptor;                                                                                           \
   }
 
 #endif  // COOPHUB_PLUGIN_HPP_

@@ -26,9 +26,8 @@ int OnToken(void* ctx, int /*flags*/, const char* token, int len, int /*start*/,
 }
 
 size_t Utf8Chars(const std::string& s) {
-  return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  }));
+  return static_cast<size_t>(
+      std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
 std::string Quoted(std::string_view word) {

@@ -167,8 +167,9 @@ class SqliteStore final : public Store {
     if (st && sqlite3_step(st) == SQLITE_ROW) next_uid_ = sqlite3_column_int64(st, 0) + 1;
     sqlite3_reset(st);
     // Runs left "running" by a hub that died did not finish: say so.
-    wdb_.Exec("UPDATE sync_runs SET status='failed', message='the hub stopped during this run'"
-              " WHERE status='running'");
+    wdb_.Exec(
+        "UPDATE sync_runs SET status='failed', message='the hub stopped during this run'"
+        " WHERE status='running'");
     for (int i = 0; i < std::max(1, opts_.readers); ++i) {
       auto db = std::make_unique<Db>();
       if (auto s = db->Open(opts_.path, true); !s.ok()) return s;
@@ -219,17 +220,18 @@ class SqliteStore final : public Store {
 
   Result<int64_t> BeginRun(const std::string& source, const std::string& trigger) override {
     return Submit<int64_t>([=](Db& db) -> Result<int64_t> {
-      sqlite3_stmt* st = db.Prepare(
-          "INSERT INTO sync_runs(source, trigger, status, started_ms) VALUES(?,?,'running',?)");
-      if (StepWith(st, source, trigger, NowMs()) != SQLITE_DONE)
-        return Status::Internal("SQLite: " + db.Error());
-      int64_t id = sqlite3_last_insert_rowid(db.raw());
-      if (StepWith(db.Prepare("INSERT INTO source_runs VALUES(?, ?, 0)"
-                              " ON CONFLICT(source) DO UPDATE SET last_run = excluded.last_run"),
-                   source, id) != SQLITE_DONE)
-        return Status::Internal("SQLite: " + db.Error());
-      return id;
-    }).get();
+             sqlite3_stmt* st =
+                 db.Prepare("INSERT INTO sync_runs(source, trigger, status, started_ms) VALUES(?,?,'running',?)");
+             if (StepWith(st, source, trigger, NowMs()) != SQLITE_DONE)
+               return Status::Internal("SQLite: " + db.Error());
+             int64_t id = sqlite3_last_insert_rowid(db.raw());
+             if (StepWith(db.Prepare("INSERT INTO source_runs VALUES(?, ?, 0)"
+                                     " ON CONFLICT(source) DO UPDATE SET last_run = excluded.last_run"),
+                          source, id) != SQLITE_DONE)
+               return Status::Internal("SQLite: " + db.Error());
+             return id;
+           })
+        .get();
   }
 
   Status AppendRunLog(int64_t run_id, const std::string& level, const std::string& message) override {
@@ -244,18 +246,19 @@ class SqliteStore final : public Store {
 
   Status FinishRun(const RunInfo& r) override {
     return Submit<bool>([=](Db& db) -> Result<bool> {
-      sqlite3_stmt* st = db.Prepare(
-          "UPDATE sync_runs SET status=?, finished_ms=?, records=?, deletes=?, message=? WHERE id=?");
-      int64_t now = NowMs();
-      if (StepWith(st, r.status, now, r.records, r.deletes, r.message, r.id) != SQLITE_DONE)
-        return Status::Internal("SQLite: " + db.Error());
-      if (r.status == "ok" &&
-          StepWith(db.Prepare("UPDATE source_runs SET last_success_ms = ?"
-                              " WHERE source = (SELECT source FROM sync_runs WHERE id = ?)"),
-                   now, r.id) != SQLITE_DONE)
-        return Status::Internal("SQLite: " + db.Error());
-      return true;
-    }).get().status();
+             sqlite3_stmt* st =
+                 db.Prepare("UPDATE sync_runs SET status=?, finished_ms=?, records=?, deletes=?, message=? WHERE id=?");
+             int64_t now = NowMs();
+             if (StepWith(st, r.status, now, r.records, r.deletes, r.message, r.id) != SQLITE_DONE)
+               return Status::Internal("SQLite: " + db.Error());
+             if (r.status == "ok" && StepWith(db.Prepare("UPDATE source_runs SET last_success_ms = ?"
+                                                         " WHERE source = (SELECT source FROM sync_runs WHERE id = ?)"),
+                                              now, r.id) != SQLITE_DONE)
+               return Status::Internal("SQLite: " + db.Error());
+             return true;
+           })
+        .get()
+        .status();
   }
 
   Result<RecordPage> ListRecords(const RecordQuery& q) override;
@@ -265,8 +268,7 @@ class SqliteStore final : public Store {
   Result<std::string> GetRecord(int64_t uid) override {
     return WithReader<std::string>([&](Db& db) -> Result<std::string> {
       sqlite3_stmt* st = db.Prepare("SELECT json FROM records WHERE uid=?");
-      if (StepWith(st, uid) != SQLITE_ROW)
-        return Status::NotFound("no record with uid " + std::to_string(uid));
+      if (StepWith(st, uid) != SQLITE_ROW) return Status::NotFound("no record with uid " + std::to_string(uid));
       return WithUid(uid, Text(st, 0));
     });
   }
@@ -278,16 +280,21 @@ class SqliteStore final : public Store {
           "SELECT source, records, (SELECT MAX(time) FROM records r WHERE r.source = s.source)"
           " FROM source_stats s WHERE records > 0");
       std::vector<SourceStats> out;
-      while (sqlite3_step(st) == SQLITE_ROW)
-        out.push_back({Text(st, 0), sqlite3_column_int64(st, 1), Text(st, 2)});
+      while (sqlite3_step(st) == SQLITE_ROW) out.push_back({Text(st, 0), sqlite3_column_int64(st, 1), Text(st, 2)});
       return out;
     });
   }
 
   static RunInfo RunRow(sqlite3_stmt* st) {
-    return {sqlite3_column_int64(st, 0), Text(st, 1), Text(st, 2), Text(st, 3),
-            sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5),
-            sqlite3_column_int64(st, 6), sqlite3_column_int64(st, 7), Text(st, 8)};
+    return {sqlite3_column_int64(st, 0),
+            Text(st, 1),
+            Text(st, 2),
+            Text(st, 3),
+            sqlite3_column_int64(st, 4),
+            sqlite3_column_int64(st, 5),
+            sqlite3_column_int64(st, 6),
+            sqlite3_column_int64(st, 7),
+            Text(st, 8)};
   }
   static constexpr const char* kRunColumns =
       "SELECT id, source, trigger, status, started_ms, finished_ms, records, deletes, message"
@@ -322,20 +329,18 @@ class SqliteStore final : public Store {
   Result<RunInfo> GetRun(int64_t run_id) override {
     return WithReader<RunInfo>([&](Db& db) -> Result<RunInfo> {
       sqlite3_stmt* st = db.Prepare(std::string(kRunColumns) + "WHERE id = ?");
-      if (StepWith(st, run_id) != SQLITE_ROW)
-        return Status::NotFound("no run " + std::to_string(run_id));
+      if (StepWith(st, run_id) != SQLITE_ROW) return Status::NotFound("no run " + std::to_string(run_id));
       return RunRow(st);
     });
   }
 
   Result<std::vector<RunLogLine>> RunLogs(int64_t run_id) override {
     return WithReader<std::vector<RunLogLine>>([&](Db& db) -> Result<std::vector<RunLogLine>> {
-      sqlite3_stmt* st = db.Prepare(
-          "SELECT ts_ms, level, message FROM run_logs WHERE run_id=? ORDER BY rowid LIMIT 5000");
+      sqlite3_stmt* st =
+          db.Prepare("SELECT ts_ms, level, message FROM run_logs WHERE run_id=? ORDER BY rowid LIMIT 5000");
       Bind(st, 1, run_id);
       std::vector<RunLogLine> out;
-      while (sqlite3_step(st) == SQLITE_ROW)
-        out.push_back({sqlite3_column_int64(st, 0), Text(st, 1), Text(st, 2)});
+      while (sqlite3_step(st) == SQLITE_ROW) out.push_back({sqlite3_column_int64(st, 0), Text(st, 1), Text(st, 2)});
       return out;
     });
   }
@@ -399,8 +404,8 @@ class SqliteStore final : public Store {
     sqlite3_reset(st);
     if (have > static_cast<int64_t>(kMigrations.size()))
       return Status::Invalid("the store is at schema version " + std::to_string(have) +
-                             ", newer than this coophub knows (" +
-                             std::to_string(kMigrations.size()) + "): upgrade coophub");
+                             ", newer than this coophub knows (" + std::to_string(kMigrations.size()) +
+                             "): upgrade coophub");
     for (size_t v = static_cast<size_t>(have); v < kMigrations.size(); ++v) {
       if (auto s = wdb_.Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
       Status s = wdb_.Exec(kMigrations[v]);
@@ -421,8 +426,7 @@ class SqliteStore final : public Store {
   Result<WriteStats> ApplyBatch(Db& db, const WriteBatch& b);
   Status Upsert(Db& db, const StoredRecord& r, WriteStats* stats);
   Status Retire(Db& db, const std::string& source, const std::string& stream, int64_t version, WriteStats* stats);
-  Status Delete(Db& db, const std::string& source, const std::string& stream,
-                const std::string& id, WriteStats* stats);
+  Status Delete(Db& db, const std::string& source, const std::string& stream, const std::string& id, WriteStats* stats);
   Status ApplySearchOps(Db& db);
 
   static std::string WithUid(int64_t uid, const std::string& json) {
@@ -435,8 +439,10 @@ class SqliteStore final : public Store {
     char num[24];
     char* end = std::to_chars(num, num + sizeof num, uid).ptr;  // no locale, no format string: 50 a page
     out->append("{\"uid\":", 7).append(num, static_cast<size_t>(end - num));
-    if (n > 2) out->append(",", 1).append(p + 1, n - 1);
-    else out->append("}", 1);
+    if (n > 2)
+      out->append(",", 1).append(p + 1, n - 1);
+    else
+      out->append("}", 1);
   }
   // The same, with "snippet" after "uid": FTS5's passage, its matches marked, as the
   // query's renderer makes it.
@@ -444,14 +450,16 @@ class SqliteStore final : public Store {
                                 std::string (*render)(std::string_view), std::string* out) {
     std::string record = Text(st, col);
     out->append("{\"uid\":").append(std::to_string(uid));
-    out->append(",\"snippet\":").append(json(render(Text(st, snippet_col))).dump(-1, ' ', false, json::error_handler_t::replace));
-    if (record.size() > 2) out->append(",").append(record, 1);
-    else out->append("}");
+    out->append(",\"snippet\":")
+        .append(json(render(Text(st, snippet_col))).dump(-1, ' ', false, json::error_handler_t::replace));
+    if (record.size() > 2)
+      out->append(",").append(record, 1);
+    else
+      out->append("}");
   }
 
-
   SqliteOptions opts_;
-  Db wdb_;  // used by the writer thread only (and by Open before it starts)
+  Db wdb_;                // used by the writer thread only (and by Open before it starts)
   int64_t next_seq_ = 1;  // writer thread only
   // uids are handed out here, in order, so that a new record's search key can be
   // written with it in one statement. Writer thread only.
@@ -494,7 +502,8 @@ Status SqliteStore::Upsert(Db& db, const StoredRecord& r, WriteStats* stats) {
       " table_version) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?9,?10,?11,?12)"
       " ON CONFLICT(source, stream, id) DO UPDATE SET kind=excluded.kind, time=excluded.time,"
       " visibility=excluded.visibility, hash=excluded.hash, seq=excluded.seq, json=excluded.json,"
-      " table_version=excluded.table_version WHERE records.hash != excluded.hash RETURNING uid, created_seq, search_key");
+      " table_version=excluded.table_version WHERE records.hash != excluded.hash RETURNING uid, created_seq, "
+      "search_key");
   int64_t hash = static_cast<int64_t>(std::hash<std::string>{}(r.json));
   int rc = StepWith(st, next_uid_, r.source, r.stream, r.id, r.kind, r.time, r.visibility, hash, next_seq_, r.json,
                     SearchKey(r.time, next_uid_), r.table_version);
@@ -502,8 +511,10 @@ Status SqliteStore::Upsert(Db& db, const StoredRecord& r, WriteStats* stats) {
     ++stats->unchanged;
     // Sent again unchanged by a full pass: only its version moves (no change to feed).
     if (r.table_version != 0 &&
-        StepWith(db.Prepare("UPDATE records SET table_version=?4 WHERE source=?1 AND stream=?2 AND id=?3 AND table_version!=?4"),
-                 r.source, r.stream, r.id, r.table_version) != SQLITE_DONE)
+        StepWith(
+            db.Prepare(
+                "UPDATE records SET table_version=?4 WHERE source=?1 AND stream=?2 AND id=?3 AND table_version!=?4"),
+            r.source, r.stream, r.id, r.table_version) != SQLITE_DONE)
       return Status::Internal("SQLite upsert: " + db.Error());
     return Status::Ok();
   }
@@ -545,8 +556,8 @@ Status SqliteStore::ApplySearchOps(Db& db) {
   return Status::Ok();
 }
 
-Status SqliteStore::Delete(Db& db, const std::string& source, const std::string& stream,
-                           const std::string& id, WriteStats* stats) {
+Status SqliteStore::Delete(Db& db, const std::string& source, const std::string& stream, const std::string& id,
+                           WriteStats* stats) {
   sqlite3_stmt* st =
       db.Prepare("DELETE FROM records WHERE source=? AND stream=? AND id=? RETURNING search_key, visibility");
   int rc = StepWith(st, source, stream, id);
@@ -556,8 +567,9 @@ Status SqliteStore::Delete(Db& db, const std::string& source, const std::string&
   std::string visibility = Text(st, 1);
   sqlite3_reset(st);
   search_ops_.push_back({key, nullptr});
-  if (StepWith(db.Prepare("INSERT INTO tombstones(seq, source, stream, id, deleted_ms, visibility) VALUES(?,?,?,?,?,?)"),
-               next_seq_++, source, stream, id, NowMs(), visibility) != SQLITE_DONE)
+  if (StepWith(
+          db.Prepare("INSERT INTO tombstones(seq, source, stream, id, deleted_ms, visibility) VALUES(?,?,?,?,?,?)"),
+          next_seq_++, source, stream, id, NowMs(), visibility) != SQLITE_DONE)
     return Status::Internal("SQLite tombstone: " + db.Error());
   ++stats->deleted;
   return Status::Ok();
@@ -632,7 +644,8 @@ Result<ChangePage> SqliteStore::ListChanges(int64_t after, const std::vector<std
   std::string sql =
       "SELECT seq, uid, json, created_seq FROM records WHERE seq > ?" + filter +
       " UNION ALL SELECT seq, 0, json_object('source', source, 'stream', stream, 'id', id), 0 FROM tombstones"
-      " WHERE seq > ?" + filter + " ORDER BY seq LIMIT ?";
+      " WHERE seq > ?" +
+      filter + " ORDER BY seq LIMIT ?";
   return WithReader<ChangePage>([&](Db& db) -> Result<ChangePage> {
     sqlite3_stmt* st = db.Prepare(sql);
     if (!st) return Status::Internal("SQLite: " + db.Error());
@@ -650,7 +663,7 @@ Result<ChangePage> SqliteStore::ListChanges(int64_t after, const std::vector<std
       if (uid) {
         // created: the record is new since `after`, rather than changed.
         item += sqlite3_column_int64(st, 3) > after ? ",\"op\":\"upsert\",\"created\":true,\"record\":"
-                                                     : ",\"op\":\"upsert\",\"created\":false,\"record\":";
+                                                    : ",\"op\":\"upsert\",\"created\":false,\"record\":";
         AppendWithUid(uid, st, 2, &item);
       } else {
         std::string key = Text(st, 2);  // {"source":…,"stream":…,"id":…}
@@ -740,8 +753,8 @@ Result<RecordPage> SqliteStore::ListRecords(const RecordQuery& q) {
     // few records instead and ask the index about each.
     bool few = false;
     if (!fts.empty() && (!q.kind.empty() || !q.source.empty() || !q.stream.empty())) {
-      sqlite3_stmt* probe = db.Prepare("SELECT count(*) FROM (SELECT 1 FROM records r WHERE 1" + filters +
-                                       " LIMIT " + std::to_string(kFewRecords) + ")");
+      sqlite3_stmt* probe = db.Prepare("SELECT count(*) FROM (SELECT 1 FROM records r WHERE 1" + filters + " LIMIT " +
+                                       std::to_string(kFewRecords) + ")");
       if (!probe) return Status::Internal("SQLite: " + db.Error());
       int k = 0;
       for (const auto& a : text_args) Bind(probe, ++k, a);
@@ -753,7 +766,8 @@ Result<RecordPage> SqliteStore::ListRecords(const RecordQuery& q) {
       sql = fts.empty() ? "SELECT r.uid, r.time, r.json FROM records r WHERE 1" + filters
                         : "SELECT r.uid, r.time, r.json" + snippet +
                               " FROM records r CROSS JOIN record_search s ON s.rowid = r.search_key"
-                              " WHERE s.record_search MATCH ?" + filters;
+                              " WHERE s.record_search MATCH ?" +
+                              filters;
       if (!fts.empty()) text_args.insert(text_args.begin(), fts);
       if (!q.cursor.empty()) {
         sql += q.oldest_first ? " AND (r.time > ? OR (r.time = ? AND r.uid > ?))"
@@ -767,8 +781,11 @@ Result<RecordPage> SqliteStore::ListRecords(const RecordQuery& q) {
       // CROSS JOIN keeps the search index outside, walked newest first.
       sql = "SELECT r.uid, r.time, r.json" + snippet +
             " FROM record_search s CROSS JOIN records r"
-            " ON r.uid = (s.rowid & " + std::to_string(sqlite::kMaxUid) + ") AND r.search_key = s.rowid"
-            " WHERE s.record_search MATCH ?" + filters;
+            " ON r.uid = (s.rowid & " +
+            std::to_string(sqlite::kMaxUid) +
+            ") AND r.search_key = s.rowid"
+            " WHERE s.record_search MATCH ?" +
+            filters;
       text_args.insert(text_args.begin(), fts);
       // Time filters also bound the walk: keys in [since's second, until's second + 1).
       if (!q.since.empty() && ParseRfc3339(q.since)) {
@@ -806,8 +823,10 @@ Result<RecordPage> SqliteStore::ListRecords(const RecordQuery& q) {
       last_uid = sqlite3_column_int64(st, 0);
       last_time = Text(st, 1);
       if (page.count++) page.items_json += ',';
-      if (q.snippet && !fts.empty()) AppendWithSnippet(last_uid, st, 2, 3, q.snippet, &page.items_json);
-      else AppendWithUid(last_uid, st, 2, &page.items_json);
+      if (q.snippet && !fts.empty())
+        AppendWithSnippet(last_uid, st, 2, 3, q.snippet, &page.items_json);
+      else
+        AppendWithUid(last_uid, st, 2, &page.items_json);
     }
     page.items_json += ']';
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return Status::Internal("SQLite: " + db.Error());

@@ -141,8 +141,11 @@ TEST_F(StoreTest, SearchPagesNewestFirstThroughEveryFilter) {
     for (int i = batch; i < 60; i += 3) {
       char time[32];
       std::snprintf(time, sizeof time, "2026-10-%02dT%02d:00:00Z", 1 + (i * 7) % 20, (i * 13) % 3);
-      json r = {{"id", std::to_string(i)}, {"kind", i % 2 ? "post" : "event"}, {"title", "Invoice " + std::to_string(i)},
-                {"time", time}, {"visibility", i % 5 ? "members" : "admins"}};
+      json r = {{"id", std::to_string(i)},
+                {"kind", i % 2 ? "post" : "event"},
+                {"title", "Invoice " + std::to_string(i)},
+                {"time", time},
+                {"visibility", i % 5 ? "members" : "admins"}};
       b.upserts.push_back(NormalizeRecord(r, "src", "s", "public").value());
     }
     Write(b);
@@ -200,9 +203,10 @@ TEST_F(StoreTest, SearchPagesNewestFirstThroughEveryFilter) {
 
 TEST_F(StoreTest, TheLastWordAlsoFindsTheWordsItBegins) {
   WriteBatch b;
-  const char* titles[] = {"Assembly minutes", "Meeting notes", "Meetup tonight", "meet the board", "Café coopératif",
-                          "Budget 2026-11"};
-  for (int i = 0; i < 6; ++i) b.upserts.push_back(Rec(std::to_string(i), titles[i], "2026-11-0" + std::to_string(i + 1) + "T00:00:00Z"));
+  const char* titles[] = {"Assembly minutes", "Meeting notes",   "Meetup tonight",
+                          "meet the board",   "Café coopératif", "Budget 2026-11"};
+  for (int i = 0; i < 6; ++i)
+    b.upserts.push_back(Rec(std::to_string(i), titles[i], "2026-11-0" + std::to_string(i + 1) + "T00:00:00Z"));
   Write(b);
   auto found = [&](const std::string& text) {
     RecordQuery q;
@@ -229,7 +233,8 @@ TEST_F(StoreTest, TheLastWordAlsoFindsTheWordsItBegins) {
 TEST_F(StoreTest, OldestFirstPagesBothWays) {
   WriteBatch b;
   for (int i = 0; i < 9; ++i)
-    b.upserts.push_back(Rec(std::to_string(i), "Rota week " + std::to_string(i), "2026-12-0" + std::to_string(i + 1) + "T08:00:00Z"));
+    b.upserts.push_back(
+        Rec(std::to_string(i), "Rota week " + std::to_string(i), "2026-12-0" + std::to_string(i + 1) + "T08:00:00Z"));
   Write(b);
   for (std::string text : {"", "rota"}) {
     RecordQuery q;
@@ -259,7 +264,8 @@ TEST_F(StoreTest, SearchSnippetsMarkTheMatchesInEscapedText) {
   q.q = "budget cafe";
   q.snippet = SnippetHtml;
   json item = store_->ListRecords(q)->Items().at(0);
-  EXPECT_EQ(item["snippet"], "<mark>Budget</mark> &lt;draft&gt; &amp; vote on the <mark>café</mark> <mark>budget</mark>");
+  EXPECT_EQ(item["snippet"],
+            "<mark>Budget</mark> &lt;draft&gt; &amp; vote on the <mark>café</mark> <mark>budget</mark>");
   EXPECT_EQ(item["title"], "Budget <draft> & vote on the café budget") << "the record itself is as stored";
   q.snippet = nullptr;
   EXPECT_FALSE(store_->ListRecords(q)->Items().at(0).contains("snippet"));
@@ -324,8 +330,7 @@ TEST_F(StoreTest, ListsSeeWritesMadeThroughAnotherConnection) {
   more.source = "src";
   more.upserts = {Rec("2", "Second", "2026-11-02T00:00:00Z")};
   ASSERT_TRUE((*other)->Write(std::move(more)).get().ok());
-  for (int i = 0; i < 4; ++i)
-    EXPECT_EQ(Titles(q), (std::vector<std::string>{"Second", "First"})) << "reader " << i;
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(Titles(q), (std::vector<std::string>{"Second", "First"})) << "reader " << i;
   WriteBatch gone;
   gone.source = "src";
   gone.deletes = {{"s", "1"}};
@@ -336,7 +341,8 @@ TEST_F(StoreTest, ListsSeeWritesMadeThroughAnotherConnection) {
 TEST_F(StoreTest, FiltersByKindTimeAndVisibility) {
   WriteBatch b;
   b.upserts = {Rec("1", "news", "2026-11-01T00:00:00Z", "post"), Rec("2", "meeting", "2026-11-05T00:00:00Z", "event")};
-  json priv = {{"id", "3"}, {"kind", "post"}, {"title", "private"}, {"time", "2026-11-03T00:00:00Z"}, {"visibility", "admins"}};
+  json priv = {
+      {"id", "3"}, {"kind", "post"}, {"title", "private"}, {"time", "2026-11-03T00:00:00Z"}, {"visibility", "admins"}};
   b.upserts.push_back(NormalizeRecord(priv, "src", "s", "public").value());
   Write(b);
   RecordQuery q;
