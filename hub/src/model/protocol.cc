@@ -313,7 +313,8 @@ Result<StoredRecord> NormalizeRecord(const json& in, const std::string& source, 
   if (auto k = r.find("kind"); k != r.end() && !k->is_null()) {
     if (!k->is_string() ||
         std::find(RecordKinds().begin(), RecordKinds().end(), k->get<std::string>()) == RecordKinds().end())
-      return Status::Invalid("record \"" + Shorten(out.id, 60) + "\": kind \"" + Shorten(k->dump(), 30) +
+      return Status::Invalid("record \"" + Shorten(out.id, 60) + "\": kind \"" +
+                             Shorten(k->is_string() ? k->get<std::string>() : k->dump(), 30) +
                              "\" is not one of post, event, person, task, transaction, "
                              "decision, resource, message, metric, other");
     kind = k->get<std::string>();

@@ -154,3 +154,17 @@ TEST(Normalize, ARecordNarrowsItsSourcesVisibilityButNeverWidensIt) {
 
 }  // namespace
 }  // namespace coophub
+
+namespace coophub {
+namespace {
+
+// The record errors read as docs/plugins.md gives them.
+TEST(Normalize, AnUnknownKindIsQuotedOnce) {
+  auto r = NormalizeRecord(json{{"id", "7"}, {"kind", "meeting"}}, "s", "t", "members");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message().rfind("record \"7\": kind \"meeting\" is not one of post, event,", 0), 0u)
+      << r.status().message();
+}
+
+}  // namespace
+}  // namespace coophub
