@@ -93,6 +93,22 @@ class ScratchHub {
   std::unique_ptr<Store> store_;
 };
 
+// Asks done() every 50 ms until it is true, for at most timeout_s seconds; on timeout
+// the test fails, saying what it waited for, and WaitFor returns false. A bounded poll,
+// never a sleep that stands for synchronisation.
+template <typename Done>
+bool WaitFor(const std::string& what, int timeout_s, Done done) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      ADD_FAILURE() << "waited " << timeout_s << " s for " << what << ", in vain";
+      return false;
+    }
+    poll(nullptr, 0, 50);
+  }
+  return true;
+}
+
 // A TCP port on 127.0.0.1 that nothing listens on now, for a server a test starts.
 inline int FreePort() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -277,19 +293,17 @@ class Hub {
   }
   const std::string& token() const { return token_; }
 
-  // Polls a source until its last run has finished (at most timeout). Returns the source JSON.
+  // Polls a source until min_runs of its runs have finished and none is queued or running;
+  // fails the test when that takes longer than timeout. Returns the source JSON.
   json WaitForRun(const std::string& source, int min_runs = 1, int timeout_s = 60) const {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
     json s;
-    while (std::chrono::steady_clock::now() < deadline) {
-      Http runs = Get("/api/v1/sources/" + source + "/runs");
-      json items = runs.Json().value("items", json::array());
+    WaitFor("source " + source + " to finish " + std::to_string(min_runs) + " run(s)", timeout_s, [&] {
+      json items = Get("/api/v1/sources/" + source + "/runs").Json().value("items", json::array());
       int finished = 0;
       for (const auto& r : items) finished += r.value("status", "") != "running";
       s = Get("/api/v1/sources/" + source).Json();
-      if (finished >= min_runs && !s.value("running", true) && !s.value("queued", true)) return s;
-      poll(nullptr, 0, 50);  // a bounded poll interval, not a synchronisation point
-    }
+      return finished >= min_runs && !s.value("running", true) && !s.value("queued", true);
+    });
     return s;
   }
 

@@ -213,7 +213,7 @@ std::string NextDay(const std::string& day) {
   t.tm_mday = std::stoi(day.substr(6, 2)) + 1;
   time_t u = timegm(&t);  // normalises the 32nd into the next month
   gmtime_r(&u, &t);
-  char out[16];
+  char out[40];
   std::snprintf(out, sizeof out, "%04d%02d%02d", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday);
   return out;
 }

@@ -522,19 +522,6 @@ std::optional<int64_t> ParseRfc822(std::string_view in) {
   return Civil(year, month, day, h, mi, sec, offset);
 }
 
-bool ValidUtf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t n = c < 0x80 ? 0 : (c >> 5) == 6 ? 1 : (c >> 4) == 14 ? 2 : (c >> 3) == 30 ? 3 : 99;
-    if (n == 99 || i + n >= s.size() + (n ? 0 : 1)) return false;
-    for (size_t k = 1; k <= n; ++k)
-      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
-    i += n + 1;
-  }
-  return true;
-}
-
 }  // namespace
 
 // libxml2 prints some errors (an encoding it cannot convert, for one) through its

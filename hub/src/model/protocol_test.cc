@@ -112,7 +112,7 @@ TEST(Records, RejectsWhatBreaksTheShape) {
     const char* error;
   } cases[] = {
       {{{"kind", "post"}}, "record has no \"id\""},
-      {{{"id", "1"}, {"kind", "party"}}, "kind \"\"party\"\" is not one of"},
+      {{{"id", "1"}, {"kind", "party"}}, "kind \"party\" is not one of"},
       {{{"id", "1"}, {"time", "yesterday"}}, "\"time\" is \"yesterday\", not an RFC 3339 instant"},
       {{{"id", "1"}, {"amount", {{"value", 12.5}, {"currency", "EUR"}}}}, "amount.value\" must be a decimal string"},
       {{{"id", "1"}, {"amount", {{"value", "12.50"}, {"currency", "euro"}}}}, "ISO 4217"},

@@ -17,9 +17,12 @@ std::string Str(const json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+// 128 bits: sums of many amounts at many decimals never overflow (a GCC extension).
+__extension__ typedef __int128 Int128;
+
 // A decimal as an integer of 10^-scale units: "12.5" -> (125, 1).
 struct Fixed {
-  __int128 units = 0;
+  Int128 units = 0;
   int scale = 0;
 };
 
@@ -48,7 +51,7 @@ std::optional<Fixed> ParseFixed(const std::string& s) {
 
 std::string FormatFixed(Fixed f) {
   bool neg = f.units < 0;
-  __int128 u = neg ? -f.units : f.units;
+  Int128 u = neg ? -f.units : f.units;
   std::string digits;
   do {
     digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(u % 10)));
