@@ -684,11 +684,22 @@ int64_t Api::FullPassVersion(const json& stream, const json& state) const {
   if (config_.contains("full_pass_every_s") && config_["full_pass_every_s"].is_number_integer())
     every = config_["full_pass_every_s"].get<int64_t>();
   int64_t now = io_.now();
-  const json last = state.is_object() ? state.value("full_pass", json::object()) : json::object();
-  int64_t at = last.value("at", int64_t{0}), version = last.value("version", int64_t{0});
+  // The connector's own state, but read as untrusted as anything stored: whole numbers or 0.
+  auto number = [&](const char* key) -> int64_t {
+    const json* last = state.is_object() && state.contains("full_pass") ? &state["full_pass"] : nullptr;
+    if (!last || !last->is_object() || !last->contains(key) || !(*last)[key].is_number_integer()) return 0;
+    return (*last)[key].get<int64_t>();
+  };
+  int64_t at = number("at"), version = number("version");
   bool due = !state.is_object() || !state.contains("cursor") || at == 0 || now - at >= every ||
              state.value("scope", "") != ReadScope();
   return due ? std::max(now * 1000, version + 1) : 0;
+}
+
+bool Api::CompletedPass(const json& state, int64_t version) {
+  if (!version || !state.is_object() || !state.contains("full_pass")) return false;
+  const json& p = state["full_pass"];
+  return p.is_object() && p.contains("version") && p["version"] == version;
 }
 
 json Api::ReadStream(const json& stream, const json& state, const std::function<bool(json)>& on_record,

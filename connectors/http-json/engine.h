@@ -76,6 +76,8 @@ class Api {
   // full_pass.every_s, or config.full_pass_every_s, or the credentials now see another
   // scope of it); 0 when the run reads from the cursor.
   int64_t FullPassVersion(const json& stream, const json& state) const;
+  // Whether state (as ReadStream returns it) records full pass `version` as complete.
+  static bool CompletedPass(const json& state, int64_t version);
   // Reads one stream from the start or from `state`; calls on_record for each record
   // (false stops the read). Returns the state to commit after the last record. With a
   // full_pass version, the cursor is not sent and nothing is skipped; the state says

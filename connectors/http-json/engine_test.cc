@@ -249,6 +249,29 @@ TEST(Api, ATimeCursorIsReadAgainFromAnOverlap) {
   EXPECT_NE(sc.asked[2].url.find("since=12345"), std::string::npos) << "ids are not times: " << sc.asked[2].url;
 }
 
+// A full pass cut short (here by max_pages) records no completed pass, so nothing is
+// deleted; and a state whose full_pass is not what the engine wrote starts a pass.
+TEST(Api, AFullPassCutShortIsNotComplete) {
+  Script sc;
+  json m = TestManifest();
+  json stream = m["streams"][0];
+  stream["full_pass"] = {{"every_s", 86400}};
+  stream["pagination"]["max_pages"] = 1;
+  sc.answers = {Answer(200, R"({"data":{"items":[{"id":1,"name":"a","updated":"2026-11-01T00:00:00Z"},
+                                                 {"id":2,"name":"b","updated":"2026-11-02T00:00:00Z"}]}})")};
+  Api api(m, json{{"api_key", "k"}}, sc.io());
+  int64_t version = api.FullPassVersion(stream, json::object());
+  ASSERT_GT(version, 0) << "no state: a full pass is due";
+  json state = api.ReadStream(
+      stream, json::object(), [](json) { return true; }, version);
+  EXPECT_FALSE(Api::CompletedPass(state, version)) << state.dump();
+  EXPECT_FALSE(state.contains("full_pass"));
+  for (const json& odd : {json{{"cursor", "x"}, {"full_pass", nullptr}}, json{{"cursor", "x"}, {"full_pass", "yes"}},
+                          json{{"cursor", "x"}, {"full_pass", {{"at", "soon"}, {"version", true}}}}})
+    EXPECT_GT(api.FullPassVersion(stream, odd), 0) << odd.dump();
+  EXPECT_FALSE(Api::CompletedPass(json{{"full_pass", nullptr}}, version));
+}
+
 TEST(Api, GivesUpWithAMessageThatSaysWhy) {
   auto ErrorOf = [](std::deque<HttpResponse> answers) -> std::string {
     Script sc;

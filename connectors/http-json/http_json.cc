@@ -112,7 +112,7 @@ class HttpJson : public coophub::Connector {
           version);
       if (run.Cancelled()) return;
       // A full pass that read every page: what it did not see is gone from the service.
-      if (version && state["full_pass"].value("version", int64_t{0}) == version) run.ActivateVersion(name, version);
+      if (hj::Api::CompletedPass(state, version)) run.ActivateVersion(name, version);
       run.State(name, state);
     }
     run.Progress(done, done);

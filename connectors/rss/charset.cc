@@ -4,6 +4,8 @@
 
 #include <iconv.h>
 
+#include <coophub/encoding.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -49,18 +51,6 @@ Conversion Convert(std::string_view in, const std::string& from, size_t unit = 1
   c.text.append(buf, static_cast<size_t>(dst - buf));
   iconv_close(cd);
   return c;
-}
-
-bool ValidUtf8(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (n == 0 || i + n > s.size()) return false;
-    for (size_t k = 1; k < n; ++k)
-      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
-    i += n;
-  }
-  return true;
 }
 
 // UTF-16 and UTF-32 by their byte order mark, or by how "<?xml" (or any ASCII first
@@ -211,7 +201,7 @@ Decoded DecodeToUtf8(std::string_view doc, const std::string& http_charset) {
     out.note = "the feed declares encoding \"" + named + "\", which is no encoding known here";
     encoding.clear();
   }
-  if (ValidUtf8(body)) {
+  if (coophub::InvalidUtf8At(body) == std::string_view::npos) {
     out.utf8 = std::string(body);
     out.encoding = "UTF-8";
     return out;

@@ -80,7 +80,7 @@ json Select(json catalog, const std::vector<std::string>& streams, const json& m
     if (auto props = s["schema"].find("properties"); props != s["schema"].end() && props->is_object())
       for (const auto& [field, _] : props->items()) {
         json& md = EntryAt(s, json::array({"properties", field}));
-        if (md.value("inclusion", "") != "unsupported") md["selected"] = true;
+        if (!(md.contains("inclusion") && md["inclusion"] == "unsupported")) md["selected"] = true;
       }
   }
   return catalog;

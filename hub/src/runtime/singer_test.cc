@@ -31,7 +31,8 @@ TEST(SingerCatalog, SelectMarksTheChosenStreamsAndTheirFields) {
   json catalog = json::parse(R"({"streams":[
     {"tap_stream_id":"a","schema":{"properties":{"id":{},"x":{},"blob":{}}},
      "metadata":[{"breadcrumb":[],"metadata":{"selected-by-default":false}},
-                 {"breadcrumb":["properties","blob"],"metadata":{"inclusion":"unsupported"}}]},
+                 {"breadcrumb":["properties","blob"],"metadata":{"inclusion":"unsupported"}},
+                 {"breadcrumb":["properties","x"],"metadata":{"inclusion":7}}]},
     {"tap_stream_id":"b","schema":{}}]})");
   std::vector<std::string> unknown;
   json out = Select(catalog, {"a", "zz"}, {{"replication-method", "FULL_TABLE"}}, &unknown);
