@@ -7,7 +7,7 @@
 
 #include <coophub/fetch.hpp>
 
-#include "test_util.h"
+#include "support/test_util.h"
 
 namespace coophub {
 namespace {

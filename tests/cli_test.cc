@@ -4,7 +4,7 @@
 // messages that name the file, field, URL or limit.
 #include <gtest/gtest.h>
 
-#include "test_util.h"
+#include "support/test_util.h"
 
 namespace coophub {
 namespace {

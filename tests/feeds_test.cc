@@ -10,7 +10,7 @@
 #include <set>
 #include <tuple>
 
-#include "test_util.h"
+#include "support/test_util.h"
 
 namespace coophub {
 namespace {

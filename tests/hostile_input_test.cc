@@ -7,7 +7,7 @@
 
 #include <filesystem>
 
-#include "test_util.h"
+#include "support/test_util.h"
 
 namespace coophub {
 namespace {

@@ -13,7 +13,8 @@
 
 #include "store/store.h"
 #include "sync/sync.h"
-#include "test_util.h"
+#include "support/local_server.h"
+#include "support/test_util.h"
 
 namespace coophub {
 namespace {
@@ -42,28 +43,6 @@ struct Seen {
 class ToolServer {
  public:
   using Handler = std::function<Reply(const Seen&)>;
-  ToolServer() {
-    auto serve = [this](const httplib::Request& req, httplib::Response& res) {
-      Seen s{req.method, req.path, req.body, req.params, req.headers};
-      Reply r;
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        seen_.push_back(s);
-        r = handler_ ? handler_(s) : Reply{500, "no handler"};
-      }
-      res.status = r.status;
-      for (const auto& [k, v] : r.headers) res.set_header(k, v);
-      res.set_content(r.body, "application/json; charset=utf-8");
-    };
-    srv_.Get(".*", serve);
-    srv_.Post(".*", serve);
-    port_ = srv_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { srv_.listen_after_bind(); });
-  }
-  ~ToolServer() {
-    srv_.stop();
-    thread_.join();
-  }
   void Handle(Handler h) {
     std::lock_guard<std::mutex> lock(mu_);
     handler_ = std::move(h);
@@ -72,15 +51,30 @@ class ToolServer {
     std::lock_guard<std::mutex> lock(mu_);
     return std::exchange(seen_, {});
   }
-  std::string Url(const std::string& path = "") const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
+  std::string Url(const std::string& path = "") const { return server_.Url(path); }
 
  private:
-  httplib::Server srv_;
-  int port_ = 0;
-  std::thread thread_;
+  void Serve(const httplib::Request& req, httplib::Response& res) {
+    Seen s{req.method, req.path, req.body, req.params, req.headers};
+    Reply r;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      seen_.push_back(s);
+      r = handler_ ? handler_(s) : Reply{500, "no handler"};
+    }
+    res.status = r.status;
+    for (const auto& [k, v] : r.headers) res.set_header(k, v);
+    res.set_content(r.body, "application/json; charset=utf-8");
+  }
+
   std::mutex mu_;
   Handler handler_;         // guarded by mu_
   std::vector<Seen> seen_;  // guarded by mu_
+  testing::LocalServer server_{[this](httplib::Server& srv) {
+    auto serve = [this](const httplib::Request& req, httplib::Response& res) { Serve(req, res); };
+    srv.Get(".*", serve);
+    srv.Post(".*", serve);
+  }};
 };
 
 // A recorded response from tests/fixtures/http-json, or a 404 naming the missing file.

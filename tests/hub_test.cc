@@ -11,7 +11,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "test_util.h"
+#include "support/test_util.h"
 #include "base/timeutil.h"
 
 namespace coophub {

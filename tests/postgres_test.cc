@@ -10,7 +10,7 @@
 #include <glob.h>
 #include <pwd.h>
 
-#include "test_util.h"
+#include "support/test_util.h"
 
 namespace coophub {
 namespace {

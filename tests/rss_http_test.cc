@@ -11,7 +11,8 @@
 #include "config/config.h"
 #include "store/store.h"
 #include "sync/sync.h"
-#include "test_util.h"
+#include "support/local_server.h"
+#include "support/test_util.h"
 
 namespace coophub {
 namespace {
@@ -28,8 +29,13 @@ const char* kFeedV2 = R"(<?xml version="1.0" encoding="utf-8"?>
 
 class FeedServer {
  public:
-  FeedServer() {
-    srv_.Get("/feed.xml", [this](const httplib::Request& req, httplib::Response& res) {
+  std::string Url(const std::string& path) const { return server_.Url(path); }
+
+  std::atomic<int> version_{1}, requests_{0}, not_modified_{0};
+
+ private:
+  testing::LocalServer server_{[this](httplib::Server& srv) {
+    srv.Get("/feed.xml", [this](const httplib::Request& req, httplib::Response& res) {
       std::string etag = version_ == 1 ? "\"v1\"" : "\"v2\"";
       ++requests_;
       if (req.get_header_value("If-None-Match") == etag) {
@@ -40,40 +46,25 @@ class FeedServer {
       res.set_header("ETag", etag);
       res.set_content(version_ == 1 ? kFeedV1 : kFeedV2, "application/rss+xml");
     });
-    srv_.Get("/latin1.xml", [](const httplib::Request&, httplib::Response& res) {
+    srv.Get("/latin1.xml", [](const httplib::Request&, httplib::Response& res) {
       // No XML declaration: only the header names the encoding. "Caf\xe9" is latin-1.
       res.set_content(
           "<rss version=\"2.0\"><channel><item><guid>c</guid><title>Caf\xe9 co-op</title>"
           "</item></channel></rss>",
           "text/xml; charset=iso-8859-1");
     });
-    srv_.Get("/page.html", [](const httplib::Request&, httplib::Response& res) {
+    srv.Get("/page.html", [](const httplib::Request&, httplib::Response& res) {
       res.set_content("<html><head><title>Coop</title></head><body>Hi</body></html>", "text/html");
     });
-    srv_.Get("/broken", [](const httplib::Request&, httplib::Response& res) { res.status = 503; });
-    srv_.Get("/private.xml", [](const httplib::Request& req, httplib::Response& res) {
+    srv.Get("/broken", [](const httplib::Request&, httplib::Response& res) { res.status = 503; });
+    srv.Get("/private.xml", [](const httplib::Request& req, httplib::Response& res) {
       if (req.get_header_value("Authorization") != "Bearer s3cret") {
         res.status = 401;
         return;
       }
       res.set_content(kFeedV1, "application/rss+xml");
     });
-    port_ = srv_.bind_to_any_port("127.0.0.1");
-    // Bound and listening already: connections wait in the backlog until the loop runs.
-    thread_ = std::thread([this] { srv_.listen_after_bind(); });
-  }
-  ~FeedServer() {
-    srv_.stop();
-    thread_.join();
-  }
-  std::string Url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
-
-  std::atomic<int> version_{1}, requests_{0}, not_modified_{0};
-
- private:
-  httplib::Server srv_;
-  int port_ = 0;
-  std::thread thread_;
+  }};
 };
 
 class RssHttp : public ::testing::Test {

@@ -2,7 +2,9 @@
 # The proof that a partner can write a plugin: install coophub into a fresh prefix,
 # build examples/hello-plugin (C++) and examples/hello-c (C) against that installed SDK
 # (not the source tree), and run them through the installed hub: read, a second read
-# resuming from state, a sync into a store, a fetch through the host.
+# resuming from state, a sync into a store, a fetch through the host. Then the installed
+# plugin template as a partner starts from it: built, and its own tests (the fake host
+# of <coophub/testing.hpp>, no hub, no network) run by ctest.
 # Usage: sdk_install_test.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
 build=$1 src=$2
@@ -50,4 +52,13 @@ echo "$out" | grep -q 'answered 200 with 13 bytes' || fail "hello-c did not fetc
 again=$("$hub" read "$cso" --config '{"name":"Riverside","count":1}' --state '{"greetings":{"greeted":2}}')
 echo "$again" | grep -q '"title":"Hello from C, Riverside #3"' || fail "hello-c did not resume: $again"
 "$hub" check "$cso" --config '{}' | grep -q "hello_c needs nothing to check" || fail "hello-c check failed"
-echo "2 passed, 0 failed"
+# The template, copied from where the SDK installed it, with its tests.
+cp -r "$work/prefix/share/coophub/plugin-template" "$work/mine"
+cmake -S "$work/mine" -B "$work/mine/build" -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null \
+  || fail "configuring the installed template failed"
+cmake --build "$work/mine/build" >/dev/null || fail "building the installed template failed"
+[ -x "$work/mine/build/my_connector_test" ] || fail "the template's test was not built (is GoogleTest installed?)"
+tests=$(ctest --test-dir "$work/mine/build" --output-on-failure 2>&1) || fail "the template's tests failed: $tests"
+echo "$tests" | grep -q "100% tests passed" || fail "the template's tests did not run: $tests"
+"$hub" spec "$work/mine/build/my_connector.so" | grep -q '"secret": true' || fail "the template's spec is not served"
+echo "3 passed, 0 failed"

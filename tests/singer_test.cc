@@ -8,7 +8,7 @@
 #include <set>
 
 #include "sync/sync.h"
-#include "test_util.h"
+#include "support/test_util.h"
 
 namespace coophub {
 namespace {

@@ -14,7 +14,8 @@
 #include <fstream>
 #include <thread>
 
-#include "test_util.h"
+#include "support/local_server.h"
+#include "support/test_util.h"
 
 namespace coophub {
 namespace {
@@ -82,46 +83,41 @@ TEST(Trust, AConnectorLineOfTheWrongTypeFailsOnlyItsRun) {
 // an editor must not reach, or a public site that an admin allowed.
 class Site {
  public:
-  explicit Site(const std::string& address) : address_(address) {
-    srv_.Get(".*", [this](const httplib::Request& req, httplib::Response& res) {
-      ++requests_;
-      last_authorization_ = req.get_header_value("Authorization");
-      if (req.path == "/moved") {  // a redirect to whatever `redirect_to` says
-        res.status = 302;
-        res.set_header("Location", redirect_to_);
-        return;
-      }
-      res.set_content(R"(<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>)"
-                      R"(<item><guid>secret-1</guid><title>internal secret</title></item></channel></rss>)",
-                      "application/rss+xml");
-    });
-    port_ = srv_.bind_to_any_port(address);
-    thread_ = std::thread([this] { srv_.listen_after_bind(); });
-  }
-  ~Site() {
-    srv_.stop();
-    thread_.join();
-  }
-  std::string Url(const std::string& path, const std::string& host = "") const {
-    return "http://" + (host.empty() ? address_ : host) + ":" + std::to_string(port_) + path;
-  }
-  int port() const { return port_; }
+  explicit Site(const std::string& address)
+      : server_([this](httplib::Server& srv) { srv.Get(".*", [this](const auto& q, auto& r) { Serve(q, r); }); },
+                address) {}
+  std::string Url(const std::string& path, const std::string& host = "") const { return server_.Url(path, host); }
+  int port() const { return server_.port(); }
   int requests() const { return requests_; }
   std::string last_authorization() const {
     std::lock_guard<std::mutex> lock(mu_);
     return last_authorization_;
   }
-  void RedirectTo(const std::string& url) { redirect_to_ = url; }
+  void RedirectTo(const std::string& url) {
+    std::lock_guard<std::mutex> lock(mu_);
+    redirect_to_ = url;
+  }
 
  private:
-  std::string address_;
-  httplib::Server srv_;
-  int port_ = 0;
-  std::thread thread_;
+  void Serve(const httplib::Request& req, httplib::Response& res) {
+    ++requests_;
+    std::lock_guard<std::mutex> lock(mu_);
+    last_authorization_ = req.get_header_value("Authorization");
+    if (req.path == "/moved") {  // a redirect to whatever `redirect_to` says
+      res.status = 302;
+      res.set_header("Location", redirect_to_);
+      return;
+    }
+    res.set_content(R"(<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>)"
+                    R"(<item><guid>secret-1</guid><title>internal secret</title></item></channel></rss>)",
+                    "application/rss+xml");
+  }
+
   std::atomic<int> requests_{0};
   mutable std::mutex mu_;
-  std::string last_authorization_;
-  std::string redirect_to_;
+  std::string last_authorization_;  // guarded by mu_
+  std::string redirect_to_;         // guarded by mu_
+  testing::LocalServer server_;     // last, so destroyed first: it stops before the members above go
 };
 
 // A user made with the command line, and a token for them ("write" scope).

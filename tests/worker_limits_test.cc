@@ -9,7 +9,7 @@
 #include "runtime/runner.h"
 #include "store/store.h"
 #include "sync/sync.h"
-#include "test_util.h"
+#include "support/test_util.h"
 
 namespace coophub {
 namespace {

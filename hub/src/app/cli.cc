@@ -83,7 +83,8 @@ Result<HubConfig> HubConfigFor(const std::string& path, const std::string& data_
 
 // Runs a connector command, passing each message to on_message. Returns the exit code.
 int RunCommand(const std::string& plugin, const std::string& hub_file, Command cmd, const json& config,
-               const json& state, const std::function<void(const Message&)>& on_message) {
+               const json& state, const std::function<void(const Message&)>& on_message,
+               const std::string& record_dir = "") {
   HubConfig hub;
   if (!hub_file.empty()) {
     auto h = LoadConfig(hub_file);
@@ -92,8 +93,12 @@ int RunCommand(const std::string& plugin, const std::string& hub_file, Command c
   }
   auto ref = ResolvePlugin(plugin, PluginSearchPath(hub_file.empty() ? nullptr : &hub));
   if (!ref.ok()) return Fail(kExitUsage, ref.status().message());
+  if (!record_dir.empty() && ref->kind != ConnectorRef::Kind::kPlugin)
+    return Fail(kExitUsage, "--record records the HTTP a plugin (.so) makes through the hub; " + plugin +
+                                " makes its own requests, which the hub does not see");
   RunRequest req;
   req.command = cmd;
+  if (!record_dir.empty()) req.record_dir = fs::absolute(record_dir).string();
   req.config = config;
   req.state = state;
   req.workdir = fs::current_path().string();
@@ -395,7 +400,7 @@ int CliMain(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "coophub 0.1.0");
 
-  std::string config, state, hub_file, data_dir, plugin, source;
+  std::string config, state, hub_file, data_dir, plugin, source, record_dir;
   int port = -1;
   auto* serve = app.add_subcommand("serve", "Start the hub (with no --config: the demo from examples/)");
   serve->add_option("--config", config, "hub.yaml to use");
@@ -417,6 +422,9 @@ int CliMain(int argc, char** argv) {
   auto* discover = add_plugin_cmd("discover", "List the streams a connector offers", true);
   auto* read = add_plugin_cmd("read", "Run a connector and print its protocol lines on stdout", true);
   read->add_option("--state", state, "State to resume from: JSON or @file");
+  read->add_option(
+      "--record", record_dir,
+      "Write each HTTP exchange, secrets redacted, into this directory for <coophub/testing.hpp> to replay");
 
   auto* sync = app.add_subcommand("sync", "Sync one source of hub.yaml into the store, once");
   sync->add_option("source", source, "The source id")->required();
@@ -493,10 +501,13 @@ int CliMain(int argc, char** argv) {
     }
     if (!st.is_object()) return Fail(kExitUsage, "--state must be a JSON object of stream name -> that stream's state");
     std::set<std::string> streams;  // those the connector read or gave state for
-    int rc = RunCommand(plugin, hub_file, Command::kRead, *cfg, st, [&](const Message& m) {
-      if (!m.stream.empty()) streams.insert(m.stream);
-      PrintLine(m);
-    });
+    int rc = RunCommand(
+        plugin, hub_file, Command::kRead, *cfg, st,
+        [&](const Message& m) {
+          if (!m.stream.empty()) streams.insert(m.stream);
+          PrintLine(m);
+        },
+        record_dir);
     // A state under a key that names no stream was given to nothing: say so, rather
     // than let a typo read everything from the start unnoticed.
     for (const auto& [key, value] : st.items())

@@ -87,7 +87,11 @@ SpawnOptions BaseSpawn(const RunRequest& r, std::vector<std::string> argv) {
 
 std::vector<std::string> PluginArgv(const ConnectorRef& c, const RunRequest& r, TempDir* tmp) {
   const char* cmd = CommandName(r.command);
-  if (c.kind == ConnectorRef::Kind::kPlugin) return {WorkerProgram(), c.path, cmd};
+  if (c.kind == ConnectorRef::Kind::kPlugin) {
+    std::vector<std::string> argv = {WorkerProgram(), c.path, cmd};
+    if (!r.record_dir.empty()) argv.insert(argv.end(), {"--record", r.record_dir});
+    return argv;
+  }
   std::vector<std::string> argv = {c.path, cmd, "--config", tmp->Write("config.json", r.config.dump())};
   if (r.command == Command::kRead) {
     argv.push_back("--state");

@@ -50,6 +50,9 @@ struct RunRequest {
   // What the run may read and reach: a plugin's worker enforces it on every request
   // it makes for the plugin. Exec and Singer connectors are hub.yaml's only.
   OutboundPolicy policy;
+  // Plugins only: write each HTTP exchange the plugin makes into this directory,
+  // redacted, for replay by <coophub/testing.hpp> (`coophub read --record DIR`).
+  std::string record_dir;
 };
 
 struct RunResult {

@@ -3,12 +3,14 @@
 #include "runtime/worker.h"
 
 #include <coophub/plugin.h>
+#include <coophub/recording.hpp>
 #include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <iterator>
 #include <nlohmann/json.hpp>
@@ -22,6 +24,10 @@
 struct coophub_run {
   bool error_emitted = false;
   int64_t last_flush_ms = 0;
+  // `--record DIR`: every HTTP exchange is written there, redacted (recording.hpp).
+  std::string record_dir;
+  std::vector<std::string> secrets;
+  int recorded = 0;
 };
 
 namespace coophub {
@@ -171,7 +177,24 @@ bool ReadHttpRequest(std::string_view text, HttpFetchRequest* req) {
   return true;
 }
 
-int HostHttp(coophub_run*, const char* request, size_t len, coophub_http_response** out) noexcept try {
+// Writes the exchange into run->record_dir, with the config's secrets and every
+// credential redacted. A recording that cannot be written ends the run: a test built
+// on half a recording would mislead.
+void Record(coophub_run* run, const HttpFetchRequest& req, const HttpFetchResponse& r) {
+  recording::Exchange e;
+  e.request.method = req.method;
+  e.request.url = req.url;
+  e.request.body = req.body;
+  e.request.headers = {req.headers.begin(), req.headers.end()};
+  e.response.status = r.status;
+  e.response.url = r.url;
+  e.response.body = r.body;
+  e.response.error = r.error;
+  ParseHeaderLines(r.headers, &e.response.headers);
+  recording::Write(run->record_dir, ++run->recorded, recording::Redact(std::move(e), run->secrets));
+}
+
+int HostHttp(coophub_run* run, const char* request, size_t len, coophub_http_response** out) noexcept try {
   if (!out) return COOPHUB_INVALID;
   *out = nullptr;
   HttpFetchRequest req;
@@ -179,6 +202,7 @@ int HostHttp(coophub_run*, const char* request, size_t len, coophub_http_respons
   req.policy = &g_policy;
   auto* o = new OwnedResponse;
   o->r = HttpFetch(req);
+  if (!run->record_dir.empty()) Record(run, req, o->r);
   o->c.status = o->r.status;
   o->c.body = o->r.body.data();
   o->c.body_len = o->r.body.size();
@@ -210,7 +234,7 @@ int Fail(coophub_run* run, const std::string& message, int code) {
 int WorkerMain(int argc, char** argv) {
   coophub_run run;
   if (argc < 3) {
-    std::fprintf(stderr, "usage: coophub-worker <plugin.so> <spec|check|discover|read>\n");
+    std::fprintf(stderr, "usage: coophub-worker <plugin.so> <spec|check|discover|read> [--record DIR]\n");
     return 2;
   }
   static char out_buf[1 << 16];
@@ -218,6 +242,13 @@ int WorkerMain(int argc, char** argv) {
   signal(SIGTERM, OnTerm);
   signal(SIGPIPE, SIG_IGN);
   std::string path = argv[1], command = argv[2];
+  if (argc == 5 && std::string_view(argv[3]) == "--record") {
+    run.record_dir = argv[4];
+    std::error_code ec;
+    std::filesystem::create_directories(run.record_dir, ec);
+    if (ec || access(run.record_dir.c_str(), W_OK) != 0)
+      return Fail(&run, "--record " + run.record_dir + ": cannot write there", 2);
+  }
   std::string request((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
   if (request.empty()) request = "{}";
   {
@@ -253,6 +284,11 @@ int WorkerMain(int argc, char** argv) {
     if (command == "check") WriteJson(&run, {{"type", "CHECK"}, {"ok", true}, {"message", "the plugin has no check"}});
     std::fflush(stdout);
     return 0;
+  }
+  if (!run.record_dir.empty()) {
+    json parsed = json::parse(request, nullptr, false);
+    json config = parsed.is_object() ? parsed.value("config", json::object()) : json::object();
+    run.secrets = recording::SecretsOf(json::parse(p->spec_json ? p->spec_json : "{}", nullptr, false), config);
   }
   coophub_host host = {sizeof(coophub_host), COOPHUB_ABI_VERSION, HostEmit, HostLog,
                        HostProgress,         HostCancelled,       HostHttp, HostHttpFree};

@@ -74,6 +74,22 @@ inline int64_t NextPassVersion(int64_t previous) {
   return std::max<int64_t>(now, previous + 1);
 }
 
+// Parses the host's "name: value\n" header lines into out (a later line wins).
+inline void ParseHeaderLines(std::string_view text, std::map<std::string, std::string>* out) {
+  while (!text.empty()) {
+    size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    size_t colon = line.find(':');
+    if (colon != std::string_view::npos) {
+      std::string_view value = line.substr(colon + 1);
+      while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+      (*out)[std::string(line.substr(0, colon))] = std::string(value);
+    }
+    if (nl == std::string_view::npos) break;
+    text.remove_prefix(nl + 1);
+  }
+}
+
 // What a connector operation is handed: its request and the host's callbacks.
 class Run {
  public:
@@ -159,7 +175,7 @@ class Run {
     resp.body.assign(out->body ? out->body : "", out->body_len);
     resp.error.assign(out->error ? out->error : "", out->error_len);
     resp.url.assign(out->url ? out->url : "", out->url_len);
-    ParseHeaders(std::string_view(out->headers ? out->headers : "", out->headers_len), &resp.headers);
+    ParseHeaderLines(std::string_view(out->headers ? out->headers : "", out->headers_len), &resp.headers);
     host_->http_free(run_, out);
     return resp;
   }
@@ -169,21 +185,6 @@ class Run {
     static const json kNull;
     return request_.is_object() && request_.contains(name) ? request_[name] : kNull;
   }
-  static void ParseHeaders(std::string_view text, std::map<std::string, std::string>* out) {
-    while (!text.empty()) {
-      size_t nl = text.find('\n');
-      std::string_view line = text.substr(0, nl);
-      size_t colon = line.find(':');
-      if (colon != std::string_view::npos) {
-        std::string_view value = line.substr(colon + 1);
-        while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-        (*out)[std::string(line.substr(0, colon))] = std::string(value);
-      }
-      if (nl == std::string_view::npos) break;
-      text.remove_prefix(nl + 1);
-    }
-  }
-
   const coophub_host* host_;
   coophub_run* run_;
   json request_;
