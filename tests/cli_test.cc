@@ -185,7 +185,7 @@ TEST(Cli, ServesHttpsWithTheConfiguredCertificate) {
             0)
       << err;
   std::string cfg = dir.Write("hub.yaml", "server: {tls_cert: cert.pem, tls_key: key.pem}\nsources: []\n");
-  testing::Hub hub(cfg, dir.path() + "/data");
+  testing::Hub hub(cfg, dir.path() + "/data", testing::Hub::Admin::kWithPassword);
   ASSERT_TRUE(hub.ok()) << hub.log();
   ASSERT_EQ(hub.base().rfind("https://127.0.0.1:", 0), 0u) << hub.base();
   auto Curl = [&](std::vector<std::string> args) {
@@ -200,7 +200,7 @@ TEST(Cli, ServesHttpsWithTheConfiguredCertificate) {
   EXPECT_NE(health.find("Strict-Transport-Security: max-age=31536000"), std::string::npos) << health;
   std::string login =
       Curl({"-H", "Content-Type: application/json", "-d",
-            R"({"name":"admin","password":"correct horse battery staple"})", hub.base() + "/api/v1/login"});
+            json{{"name", "admin"}, {"password", testing::Hub::kAdminPassword}}.dump(), hub.base() + "/api/v1/login"});
   EXPECT_NE(login.find("HttpOnly; SameSite=Strict; Max-Age=1209600; Secure"), std::string::npos) << login;
   std::string plain = "http://" + hub.base().substr(8) + "/healthz";
   EXPECT_EQ(Curl({plain}).find("HTTP/1.1 200"), std::string::npos) << "no clear text on the TLS port";
@@ -217,7 +217,7 @@ TEST(Cli, ServesHttpsWithTheConfiguredCertificate) {
 TEST(Cli, AFreshHubPrintsAOneTimeSetupLink) {
   TempDir dir;
   std::string cfg = dir.Write("hub.yaml", "sources: []\n");
-  testing::Hub hub(cfg, dir.path() + "/data", /*with_admin=*/false);
+  testing::Hub hub(cfg, dir.path() + "/data", testing::Hub::Admin::kNone);
   ASSERT_TRUE(hub.ok()) << hub.log();
   std::string link;
   for (int polls = 0; polls < 200 && link.empty(); ++polls) {  // the line may trail the ready line
@@ -243,10 +243,27 @@ TEST(Cli, AFreshHubPrintsAOneTimeSetupLink) {
   EXPECT_NE(again.body.find("role=\"search\""), std::string::npos) << "it leads to the dashboard";
 }
 
+TEST(Cli, AnAccountWithoutAPasswordSignsInByTokenOnly) {
+  TempDir dir;
+  std::string cfg = dir.Write("hub.yaml", "sources: []\n");
+  testing::Hub hub(cfg, dir.path() + "/data");  // its admin is made with --no-password
+  ASSERT_TRUE(hub.ok()) << hub.log();
+  EXPECT_EQ(hub.Get("/api/v1/me").Json()["name"], "admin") << "the token works";
+  for (const char* guess : {"correct horse battery staple", "          "})
+    EXPECT_EQ(
+        testing::Call("POST", hub.base() + "/api/v1/login", json{{"name", "admin"}, {"password", guess}}.dump()).status,
+        401)
+        << "no password signs in, not even \"" << guess << "\"";
+  Ran both = Coophub(
+      {"user", "add", "bot", "--no-password", "--password-file", cfg, "--config", cfg, "--data", dir.path() + "/data"});
+  EXPECT_EQ(both.rc, 2);
+  EXPECT_NE(both.err.find("an account has a password or signs in by token only"), std::string::npos) << both.err;
+}
+
 TEST(Cli, BehindAProxyEachClientIsItsForwardedAddress) {
   TempDir dir;
   std::string cfg = dir.Write("hub.yaml", "sources: []\n");
-  testing::Hub hub(cfg, dir.path() + "/data", true, {"--behind-proxy"});
+  testing::Hub hub(cfg, dir.path() + "/data", testing::Hub::Admin::kWithPassword, {"--behind-proxy"});
   ASSERT_TRUE(hub.ok()) << hub.log();
   auto Login = [&](const std::string& client, const std::string& name, const std::string& password) {
     return testing::Call("POST", hub.base() + "/api/v1/login", json{{"name", name}, {"password", password}}.dump(),
@@ -256,7 +273,7 @@ TEST(Cli, BehindAProxyEachClientIsItsForwardedAddress) {
   for (int i = 0; i < 25 && status != 429; ++i)
     status = Login("198.51.100.1", "guess" + std::to_string(i), "wrong password 1").status;
   EXPECT_EQ(status, 429) << "one client's guesses are limited";
-  testing::Http other = Login("198.51.100.2", "admin", "correct horse battery staple");
+  testing::Http other = Login("198.51.100.2", "admin", testing::Hub::kAdminPassword);
   ASSERT_EQ(other.status, 200) << "another client behind the same proxy is not: " << other.body;
   EXPECT_NE(other.headers.find("; Secure"), std::string::npos) << "HTTPS at the proxy makes the cookie Secure";
 }

@@ -340,11 +340,10 @@ sources:
     Hub hub(cfg, data);
     ASSERT_TRUE(hub.ok()) << hub.log();
     // Wait (bounded) until a few states are committed, then kill the hub outright.
-    for (int i = 0; i < 400 && before.upto < 500; ++i) {
-      poll(nullptr, 0, 25);
+    ASSERT_TRUE(testing::WaitFor("500 records committed", 10, [&] {
       before = ReadStore(data + "/coophub.db");
-    }
-    ASSERT_GE(before.upto, 500) << "the sync did not get going";
+      return before.upto >= 500;
+    }));
     hub.Kill();
   }
   OnDisk killed = ReadStore(data + "/coophub.db");

@@ -66,8 +66,7 @@ class PgServer {
               "TimeZone=UTC"};
     if (!proc_.Start(o).ok()) return;
     proc_.CloseStdin();
-    for (int i = 0; i < 300 && PQping(Conninfo().c_str()) != PQPING_OK; ++i) poll(nullptr, 0, 50);  // at most 15 s
-    ready_ = PQping(Conninfo().c_str()) == PQPING_OK;
+    ready_ = testing::PollFor(std::chrono::seconds(15), [&] { return PQping(Conninfo().c_str()) == PQPING_OK; });
     if (!ready_) why_ = "postgres did not start";
   }
   ~PgServer() {

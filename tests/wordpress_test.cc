@@ -24,6 +24,8 @@
 namespace coophub {
 namespace {
 
+using namespace std::chrono_literals;
+
 namespace fs = std::filesystem;
 
 void WriteFile(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
@@ -90,14 +92,12 @@ class WordPressSite {
                       "--user=" + user, "--pid-file=" + dir_ + "/mysql.pid", "--innodb-buffer-pool-size=16M",
                       "--log-error=" + dir_ + "/mysql.err"}))
       return Fail("mariadbd did not start");
-    bool db_up = false;
-    for (int i = 0; i < 300 && !db_up; ++i) {  // at most 15 s
+    bool db_up = testing::PollFor(15s, [&] {
       out.clear();
       err.clear();
-      db_up = fs::exists(sock) &&
-              testing::RunCommand({"mariadb", "-S", sock, "-u", user, "-e", "SELECT 1"}, &out, &err) == 0;
-      if (!db_up) poll(nullptr, 0, 50);
-    }
+      return fs::exists(sock) &&
+             testing::RunCommand({"mariadb", "-S", sock, "-u", user, "-e", "SELECT 1"}, &out, &err) == 0;
+    });
     if (!db_up) return Fail("mariadbd did not answer on " + sock + ": " + testing::ReadAll(dir_ + "/mysql.err"));
     if (testing::RunCommand({"mariadb", "-S", sock, "-u", user, "-e",
                              "CREATE DATABASE wp; CREATE USER wp@localhost IDENTIFIED BY 'wp';"
@@ -168,13 +168,13 @@ class WordPressSite {
     if (!installed.is_object()) return Fail("the WordPress install failed");
     app_password_ = installed["app_password"];
     if (pretty && Tool({"permalinks", "/%postname%/"}) != "/%postname%/") return Fail("setting permalinks failed");
-    for (int i = 0; i < 300; ++i) {  // at most 15 s for nginx and php-fpm to answer
+    bool answers = testing::PollFor(15s, [&] {  // nginx and php-fpm
       HttpFetchRequest r;
       r.url = Url() + "/?rest_route=/";
       r.timeout_ms = 2000;
-      if (HttpFetch(r).status == 200) return true;
-      poll(nullptr, 0, 50);
-    }
+      return HttpFetch(r).status == 200;
+    });
+    if (answers) return true;
     return Fail("WordPress did not answer at " + Url() + ": " + testing::ReadAll(dir_ + "/nginx.err") +
                 testing::ReadAll(dir_ + "/fpm.log"));
   }

@@ -30,6 +30,7 @@
 #include "store/store.h"
 #include "os/subprocess.h"
 #include "sync/sync.h"
+#include "wait.h"
 
 namespace coophub::testing {
 
@@ -92,22 +93,6 @@ class ScratchHub {
   HubConfig hub_;
   std::unique_ptr<Store> store_;
 };
-
-// Asks done() every 50 ms until it is true, for at most timeout_s seconds; on timeout
-// the test fails, saying what it waited for, and WaitFor returns false. A bounded poll,
-// never a sleep that stands for synchronisation.
-template <typename Done>
-bool WaitFor(const std::string& what, int timeout_s, Done done) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
-  while (!done()) {
-    if (std::chrono::steady_clock::now() >= deadline) {
-      ADD_FAILURE() << "waited " << timeout_s << " s for " << what << ", in vain";
-      return false;
-    }
-    poll(nullptr, 0, 50);
-  }
-  return true;
-}
 
 // A TCP port on 127.0.0.1 that nothing listens on now, for a server a test starts.
 inline int FreePort() {
@@ -205,16 +190,23 @@ inline int RunCommand(const std::vector<std::string>& argv, std::string* out, st
 
 // A `coophub serve` on a free port of 127.0.0.1, stopped (SIGTERM) when destroyed. It has
 // an admin account ("admin") whose API token Get, Post and Call send; GetAnon sends none.
+// The admin signs in by token only, which spares each hub a password hash, unless the
+// test signs in with kAdminPassword (Admin::kWithPassword).
 class Hub {
  public:
+  enum class Admin {
+    kNone,          // as on a fresh install: the hub prints its one-time setup link (to log())
+    kTokenOnly,     // the default
+    kWithPassword,  // also signs in as "admin" with kAdminPassword
+  };
+  static constexpr const char* kAdminPassword = "correct horse battery staple";
+
   // Starts the hub and waits (at most 60 s) for its ready line. ok() says if it came.
-  // Without an admin (with_admin false) the hub starts as on a fresh install, printing
-  // its one-time setup link (to log()).
-  Hub(const std::string& config, const std::string& data_dir, bool with_admin = true,
+  Hub(const std::string& config, const std::string& data_dir, Admin admin = Admin::kTokenOnly,
       const std::vector<std::string>& serve_flags = {})
-      : with_admin_(with_admin) {
+      : with_admin_(admin != Admin::kNone) {
     fs::create_directories(data_dir);
-    if (with_admin) MakeAdmin(config, data_dir);
+    if (with_admin_) MakeAdmin(config, data_dir, admin == Admin::kWithPassword);
     SpawnOptions o;
     o.argv = {COOPHUB_BINARY, "serve", "--config", config, "--port", "0", "--data", data_dir};
     o.argv.insert(o.argv.end(), serve_flags.begin(), serve_flags.end());
@@ -266,14 +258,19 @@ class Hub {
     int64_t rss;
     proc_.Wait(&rss);
   }
-  void MakeAdmin(const std::string& config, const std::string& data_dir) {
-    std::string pw = data_dir + "/admin-password";
-    std::ofstream(pw) << "correct horse battery staple\n";
+  void MakeAdmin(const std::string& config, const std::string& data_dir, bool with_password) {
+    std::vector<std::string> add = {COOPHUB_BINARY, "user", "add",    "admin", "--admin",
+                                    "--config",     config, "--data", data_dir};
+    if (with_password) {
+      std::string pw = data_dir + "/admin-password";
+      std::ofstream(pw) << kAdminPassword << "\n";
+      add.insert(add.end(), {"--password-file", pw});
+    } else {
+      add.push_back("--no-password");
+    }
     std::string cmd_out, err;
     // On a restart over the same data the user exists already: that add fails, harmlessly.
-    RunCommand({COOPHUB_BINARY, "user", "add", "admin", "--admin", "--password-file", pw, "--config", config, "--data",
-                data_dir},
-               &cmd_out, &err);
+    RunCommand(add, &cmd_out, &err);
     cmd_out.clear();
     if (RunCommand(
             {COOPHUB_BINARY, "token", "add", "admin", "--scope", "admin", "--config", config, "--data", data_dir},

@@ -71,7 +71,9 @@ class Accounts {
   virtual ~Accounts() = default;
   virtual Result<int64_t> CountUsers() = 0;
   // Invalid for a bad name or a password under 10 characters; Conflict if the name exists.
-  virtual Result<User> AddUser(const std::string& name, const std::string& password, Role role) = 0;
+  // No password (nullopt): an account that signs in with API tokens only (a script, an
+  // integration), until a password is set with UpdateUser.
+  virtual Result<User> AddUser(const std::string& name, const std::optional<std::string>& password, Role role) = 0;
   virtual Result<std::vector<User>> ListUsers() = 0;
   // A new role and/or password (empty optional: unchanged). A new password ends the
   // user's sessions. Conflict when it would leave the hub without an admin.

@@ -56,13 +56,14 @@ class SqliteAccounts final : public Accounts {
     return sqlite3_column_int64(st, 0);
   }
 
-  Result<User> AddUser(const std::string& name, const std::string& password, Role role) override {
+  Result<User> AddUser(const std::string& name, const std::optional<std::string>& password, Role role) override {
     if (!ValidName(name))
       return Status::Invalid("a user name is 1 to 64 letters, digits and . _ - @; \"" + name.substr(0, 64) +
                              "\" is not");
-    if (password.size() < 10) return Status::Invalid("a password needs at least 10 characters");
+    if (password && password->size() < 10) return Status::Invalid("a password needs at least 10 characters");
     if (role == Role::kAnonymous) return Status::Invalid("a user's role is viewer, editor or admin");
-    std::string hash = HashPassword(password);  // slow on purpose: outside the lock
+    // Slow on purpose: outside the lock. An empty hash verifies no password.
+    std::string hash = password ? HashPassword(*password) : "";
     Use use(this);
     User u{0, name, role, NowMs()};
     int rc = StepWith(db_.Prepare("INSERT INTO users(name, password, role, created_ms) VALUES(?,?,?,?)"), name, hash,

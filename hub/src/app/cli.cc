@@ -276,18 +276,25 @@ Result<std::string> ReadPassword(const std::string& file) {
   return line;
 }
 
-int UserAdd(const std::string& name, const std::string& role_name, const std::string& password_file,
+int UserAdd(const std::string& name, const std::string& role_name, const std::string& password_file, bool no_password,
             const std::string& config_path, const std::string& data_dir) {
   auto role = ParseRole(role_name);
   if (!role) return Fail(kExitUsage, "--role is viewer, editor or admin, not \"" + role_name + "\"");
-  auto password = ReadPassword(password_file);
-  if (!password.ok()) return Fail(kExitUsage, password.status().message());
+  if (no_password && !password_file.empty())
+    return Fail(kExitUsage, "--no-password and --password-file: an account has a password or signs in by token only");
+  std::optional<std::string> password;
+  if (!no_password) {
+    auto read = ReadPassword(password_file);
+    if (!read.ok()) return Fail(kExitUsage, read.status().message());
+    password = *read;
+  }
   auto opened = OpenAccounts(config_path, data_dir);
   if (!opened.ok()) return Fail(kExitUsage, opened.status().message());
-  auto user = opened->accounts->AddUser(name, *password, *role);
+  auto user = opened->accounts->AddUser(name, password, *role);
   if (!user.ok()) return Fail(kExitUsage, user.status().message());
   opened->accounts->Audit("(command line)", "user.create", name, "role " + role_name);
-  std::printf("added %s %s\n", role_name.c_str(), name.c_str());
+  std::printf("added %s %s%s\n", role_name.c_str(), name.c_str(),
+              no_password ? " (no password: it signs in with the tokens of `coophub token add`)" : "");
   return 0;
 }
 
@@ -445,6 +452,9 @@ int CliMain(int argc, char** argv) {
   user_add->add_option("--role", role, "viewer, editor or admin");
   user_add->add_flag("--admin", admin, "Same as --role admin");
   user_add->add_option("--password-file", password_file, "Read the password from this file's first line");
+  bool no_password = false;
+  user_add->add_flag("--no-password", no_password,
+                     "No password: the account signs in with API tokens only (scripts, integrations)");
   auto* token = app.add_subcommand("token", "Manage API tokens");
   token->require_subcommand(1);
   auto* token_add = token->add_subcommand("add", "Create an API token for a user and print it, once");
@@ -473,7 +483,7 @@ int CliMain(int argc, char** argv) {
   }
   try {
     if (*serve) return Serve({config, data_dir, port, behind_proxy});
-    if (*user_add) return UserAdd(user_name, admin ? "admin" : role, password_file, config, data_dir);
+    if (*user_add) return UserAdd(user_name, admin ? "admin" : role, password_file, no_password, config, data_dir);
     if (*token_add) return TokenAdd(user_name, scope, days, token_name, config, data_dir);
     if (*sync) return SyncOne(source, config, data_dir);
     if (*plugins) return ListPlugins(config);

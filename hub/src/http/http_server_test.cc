@@ -13,6 +13,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/wait.h"
+
 #include <atomic>
 #include <chrono>
 #include <thread>
@@ -98,9 +100,8 @@ class TestServer {
   HttpServer& server() { return *server_; }
   // Waits (bounded) until the server counts n open connections.
   bool WaitForConnections(int n, std::chrono::milliseconds timeout = 10s) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (server_->connections() != n && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
-    return server_->connections() == n;
+    return testing::PollFor(
+        timeout, [&] { return server_->connections() == n; }, 1ms);
   }
 
  private:
