@@ -47,14 +47,15 @@ fuzz:
 	@scripts/install-deps.sh test
 	@$(MAKE) --no-print-directory fuzz-run FUZZ_SECONDS=$(if $(filter 30,$(FUZZ_SECONDS)),600,$(FUZZ_SECONDS))
 
-# The libFuzzer targets, built by clang on their own, each run from its seed corpus
+# The libFuzzer targets, built by clang (with the hub, for its lock analysis), each run from its seed corpus
 # (copied: what the fuzzer adds stays in the build tree): api_fuzz over requests for
 # FUZZ_SECONDS, protocol_fuzz over connector output for two thirds of that. Any finding
 # fails the run.
 FUZZ_TARGETS := api_fuzz:tests/fuzz/corpus protocol_fuzz:tests/fuzz/protocol-corpus
 fuzz-run:
 	@CC=clang CXX=clang++ cmake -S . -B $(FUZZDIR) $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOOPHUB_FUZZ=ON >/dev/null
-	@cmake --build $(FUZZDIR) -j $(JOBS) --target api_fuzz protocol_fuzz
+	@# The whole hub too: clang checks every module's locking (-Wthread-safety) as it builds.
+	@cmake --build $(FUZZDIR) -j $(JOBS) --target api_fuzz protocol_fuzz coophub coophub-worker
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  name=$${t%%:*}; seeds=$${t#*:}; secs=$(FUZZ_SECONDS); \
 	  [ $$name = api_fuzz ] || secs=$$(( $(FUZZ_SECONDS) * 2 / 3 )); \

@@ -15,6 +15,7 @@
 #include "accounts/accounts.h"
 #include "store/sqlite/sqlite_db.h"
 #include "base/timeutil.h"
+#include "base/mutex.h"
 
 namespace coophub {
 namespace {
@@ -47,7 +48,10 @@ bool ValidName(const std::string& n) {
 
 class SqliteAccounts final : public Accounts {
  public:
-  Status Open(const std::string& path) { return db_.Open(path, false); }
+  Status Open(const std::string& path) {
+    MutexLock lock(mu_);
+    return db_.Open(path, false);
+  }
 
   Result<int64_t> CountUsers() override {
     Use use(this);
@@ -298,16 +302,16 @@ class SqliteAccounts final : public Accounts {
   }
 
  private:
-  Status Fail() { return Status::Internal("SQLite: " + db_.Error()); }
+  Status Fail() REQUIRES(mu_) { return Status::Internal("SQLite: " + db_.Error()); }
 
-  // With the connection in use (Use held).
-  Result<User> FindUser(int64_t id) {
+  // With the connection in use (a Use in scope).
+  Result<User> FindUser(int64_t id) REQUIRES(mu_) {
     sqlite3_stmt* st = db_.Prepare("SELECT id, name, role, created_ms FROM users WHERE id=?");
     if (StepWith(st, id) != SQLITE_ROW) return Status::NotFound("no user with id " + std::to_string(id));
     return User{sqlite3_column_int64(st, 0), Text(st, 1), ParseRole(Text(st, 2)).value_or(Role::kViewer),
                 sqlite3_column_int64(st, 3)};
   }
-  int64_t Admins() {
+  int64_t Admins() REQUIRES(mu_) {
     sqlite3_stmt* st = db_.Prepare("SELECT COUNT(*) FROM users WHERE role='admin'");
     return sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
   }
@@ -318,9 +322,10 @@ class SqliteAccounts final : public Accounts {
   // The connection for one call: locked, and with no statement of an earlier call still
   // reading an older snapshot, on which a write would fail at once as "database is
   // locked" when another connection (the store, the sources) wrote since.
-  struct Use {
-    explicit Use(SqliteAccounts* a) : lock(a->mu_) { a->db_.ResetAll(); }
-    std::lock_guard<std::mutex> lock;
+  struct SCOPED_CAPABILITY Use {
+    explicit Use(SqliteAccounts* a) ACQUIRE(a->mu_) : lock(a->mu_) { a->db_.ResetAll(); }
+    ~Use() RELEASE() = default;
+    MutexLock lock;
   };
 
   // Checked tokens by hash, behind a lock of their own: a remembered token costs no
@@ -332,7 +337,7 @@ class SqliteAccounts final : public Accounts {
       int64_t expires_ms, checked_ms;
     };
     std::optional<Principal> Find(const std::string& hash, int64_t now) {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       auto it = entries_.find(hash);
       if (it == entries_.end()) return std::nullopt;
       if (now - it->second.checked_ms < kTokenCacheMs && now < it->second.expires_ms) return it->second.principal;
@@ -340,23 +345,23 @@ class SqliteAccounts final : public Accounts {
       return std::nullopt;
     }
     void Put(const std::string& hash, Entry e) {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       if (entries_.size() > 10000) entries_.clear();
       entries_[hash] = std::move(e);
     }
     void Clear() {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       entries_.clear();
     }
 
    private:
     static constexpr int64_t kTokenCacheMs = 30 * 1000;
-    std::mutex mu_;
-    std::unordered_map<std::string, Entry> entries_;  // guarded by mu_
+    Mutex mu_;
+    std::unordered_map<std::string, Entry> entries_ GUARDED_BY(mu_);
   };
 
-  std::mutex mu_;
-  Db db_;  // guarded by mu_
+  Mutex mu_;
+  Db db_ GUARDED_BY(mu_);
   // Filled and cleared only with mu_ held, so a check cannot put back what a write forgot.
   TokenCache token_cache_;
 };

@@ -76,13 +76,13 @@ int64_t LoginLimiter::WaitLocked(const std::string& key, int limit, int64_t now_
 }
 
 int64_t LoginLimiter::WaitS(const std::string& address, const std::string& name, int64_t now_s) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return std::max(WaitLocked("a:" + address, kPerAddress, now_s),
                   WaitLocked("n:" + address + " " + name, kPerAccount, now_s));
 }
 
 void LoginLimiter::Failed(const std::string& address, const std::string& name, int64_t now_s) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   // Bounded memory under a flood of addresses, without forgetting recent failures (a
   // clear would hand an attacker with many addresses fresh tries on every account).
   // Pruning walks the table, so it runs only when the table has doubled since the last.
@@ -95,7 +95,7 @@ void LoginLimiter::Failed(const std::string& address, const std::string& name, i
 }
 
 void LoginLimiter::Succeeded(const std::string& address, const std::string& name) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   failures_.erase("n:" + address + " " + name);
 }
 
@@ -179,7 +179,7 @@ Result<Principal> Api::Authenticate(const ApiRequest& req) const {
 }
 
 void Api::SetSetupCode(std::string code) {
-  std::lock_guard<std::mutex> lock(setup_mu_);
+  MutexLock lock(setup_mu_);
   setup_code_ = std::move(code);
 }
 
@@ -315,7 +315,7 @@ ApiResponse Api::Setup(const ApiRequest& req, const Principal&, const Params&) c
   if (!body.ok()) return FromStatus(body.status());
   auto count = accounts_->CountUsers();
   if (!count.ok()) return FromStatus(count.status());
-  std::lock_guard<std::mutex> lock(setup_mu_);
+  MutexLock lock(setup_mu_);
   if (*count > 0 || setup_code_.empty())
     return Problem(409, "Setup is done", "this hub has accounts already: sign in, or ask an admin for one");
   int64_t now = NowUnix();

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "api/api.h"
+#include "base/mutex.h"
 
 namespace coophub {
 
@@ -28,11 +29,11 @@ class LoginLimiter {
   void Succeeded(const std::string& address, const std::string& name);
 
  private:
-  int64_t WaitLocked(const std::string& key, int limit, int64_t now_s);
-  std::mutex mu_;
+  int64_t WaitLocked(const std::string& key, int limit, int64_t now_s) REQUIRES(mu_);
+  Mutex mu_;
   static constexpr size_t kPruneAt = 100000;
-  std::map<std::string, std::deque<int64_t>> failures_;  // guarded by mu_; "a:"+address, "n:"+address+" "+name
-  size_t prune_at_ = kPruneAt;                           // guarded by mu_
+  std::map<std::string, std::deque<int64_t>> failures_ GUARDED_BY(mu_);  // "a:"+address, "n:"+address+" "+name
+  size_t prune_at_ GUARDED_BY(mu_) = kPruneAt;
 };
 
 // The value of one cookie in a request, or "".

@@ -29,6 +29,7 @@
 #include "sources/sources.h"
 #include "store/store.h"
 #include "http/message.h"
+#include "base/mutex.h"
 
 namespace coophub {
 
@@ -171,8 +172,8 @@ class Api {
   std::unique_ptr<HttpMetrics> metrics_;
   std::unique_ptr<PluginCache> plugins_;
   Catalogs catalogs_;  // the page's words, by language
-  mutable std::mutex setup_mu_;
-  mutable std::string setup_code_;  // guarded by setup_mu_; "" once used or never set
+  mutable Mutex setup_mu_;
+  mutable std::string setup_code_ GUARDED_BY(setup_mu_);  // "" once used or never set
 };
 
 // Whether a sign-in's next is a path of this hub and nothing else (no "//", "\\" or

@@ -34,12 +34,12 @@ Result<PluginInfo> Api::CachedPlugin(const std::string& name, const std::string&
   std::error_code ec;
   auto mtime = std::filesystem::last_write_time(path, ec);
   {
-    std::lock_guard<std::mutex> lock(plugins_->mu);
+    MutexLock lock(plugins_->mu);
     auto it = plugins_->by_path.find(path);
     if (it != plugins_->by_path.end() && it->second.first == mtime) return it->second.second;
   }
   Result<PluginInfo> info = DescribePlugin(ConnectorRef{ConnectorRef::Kind::kPlugin, path, name});
-  std::lock_guard<std::mutex> lock(plugins_->mu);
+  MutexLock lock(plugins_->mu);
   plugins_->by_path.insert_or_assign(path, std::make_pair(mtime, info));
   return info;
 }

@@ -11,12 +11,13 @@
 #include <utility>
 
 #include "runtime/runner.h"
+#include "base/mutex.h"
 
 namespace coophub {
 
 struct PluginCache {
-  std::mutex mu;
-  std::map<std::string, std::pair<std::filesystem::file_time_type, Result<PluginInfo>>> by_path;  // guarded by mu
+  Mutex mu;
+  std::map<std::string, std::pair<std::filesystem::file_time_type, Result<PluginInfo>>> by_path GUARDED_BY(mu);
 };
 
 }  // namespace coophub

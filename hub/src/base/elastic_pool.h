@@ -11,9 +11,10 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <system_error>
 #include <thread>
+
+#include "base/mutex.h"
 
 namespace coophub {
 
@@ -27,7 +28,7 @@ class ElasticPool {
 
   // Runs job on an idle thread, else on a new one, else when a thread is free.
   void Enqueue(std::function<void()> job) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     jobs_.push_back(std::move(job));
     if (jobs_.size() > idle_ && threads_ < max_threads_) {
       try {
@@ -43,42 +44,51 @@ class ElasticPool {
 
   // Runs what is queued, then returns once every thread has ended.
   void Shutdown() {
-    std::unique_lock<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
     work_cv_.notify_all();
-    state_cv_.wait(lock, [&] { return threads_ == 0; });
+    while (threads_ != 0) lock.Wait(state_cv_);
   }
 
   size_t threads() const {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     return threads_;
   }
 
   // For tests: wait until at most n threads are left, or until every thread waits for
   // work; false if timeout passed first.
   bool WaitForThreadsAtMost(size_t n, std::chrono::milliseconds timeout) {
-    std::unique_lock<std::mutex> lock(mu_);
-    return state_cv_.wait_for(lock, timeout, [&] { return threads_ <= n; });
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    MutexLock lock(mu_);
+    while (threads_ > n)
+      if (!lock.WaitUntil(state_cv_, deadline)) return threads_ <= n;
+    return true;
   }
   bool WaitForAllIdle(std::chrono::milliseconds timeout) {
-    std::unique_lock<std::mutex> lock(mu_);
-    return state_cv_.wait_for(lock, timeout, [&] { return idle_ == threads_; });
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    MutexLock lock(mu_);
+    while (idle_ != threads_)
+      if (!lock.WaitUntil(state_cv_, deadline)) return idle_ == threads_;
+    return true;
   }
 
  private:
   void Work() {
-    std::unique_lock<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     for (;;) {
       ++idle_;
       state_cv_.notify_all();
-      bool woken = work_cv_.wait_for(lock, idle_exit_, [&] { return stopping_ || !jobs_.empty(); });
+      auto deadline = std::chrono::steady_clock::now() + idle_exit_;
+      bool woken = true;
+      while (woken && !stopping_ && jobs_.empty()) woken = lock.WaitUntil(work_cv_, deadline);
+      woken = woken || stopping_ || !jobs_.empty();
       --idle_;
       if (!jobs_.empty()) {
         std::function<void()> job = std::move(jobs_.front());
         jobs_.pop_front();
-        lock.unlock();
+        lock.Unlock();
         job();
-        lock.lock();
+        lock.Lock();
         continue;
       }
       if (stopping_ || !woken) break;  // shutting down, or idle for idle_exit_
@@ -89,13 +99,13 @@ class ElasticPool {
 
   const size_t max_threads_;
   const std::chrono::milliseconds idle_exit_;
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   std::condition_variable work_cv_;
-  std::condition_variable state_cv_;        // a thread ended or became idle
-  std::deque<std::function<void()>> jobs_;  // guarded by mu_, as are the counts
-  size_t threads_ = 0;                      // running, busy or idle
-  size_t idle_ = 0;                         // waiting for a job
-  bool stopping_ = false;
+  std::condition_variable state_cv_;  // a thread ended or became idle
+  std::deque<std::function<void()>> jobs_ GUARDED_BY(mu_);
+  size_t threads_ GUARDED_BY(mu_) = 0;  // running, busy or idle
+  size_t idle_ GUARDED_BY(mu_) = 0;     // waiting for a job
+  bool stopping_ GUARDED_BY(mu_) = false;
 };
 
 }  // namespace coophub

@@ -6,6 +6,7 @@
 #include "dashboards/dashboards.h"
 #include "store/sqlite/sqlite_db.h"
 #include "base/timeutil.h"
+#include "base/mutex.h"
 
 namespace coophub {
 namespace {
@@ -17,6 +18,7 @@ using sqlite::Text;
 class SqliteDashboards final : public Dashboards {
  public:
   Status Open(const std::vector<DashboardConfig>& file, const std::string& store_path) {
+    MutexLock lock(mu_);
     for (const auto& d : file) {
       order_.push_back(d.id);
       file_[d.id] = d;
@@ -35,7 +37,7 @@ class SqliteDashboards final : public Dashboards {
   }
 
   std::vector<DashboardEntry> All() const override {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     std::vector<DashboardEntry> out;
     for (const auto& id : order_) out.push_back(EntryLocked(id));
     for (const auto& [id, d] : saved_)
@@ -51,7 +53,7 @@ class SqliteDashboards final : public Dashboards {
   }
 
   Result<DashboardEntry> Put(const DashboardConfig& d) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     sqlite3_stmt* st = db_.Prepare(
         "INSERT INTO dashboards(id, json, updated_ms) VALUES(?,?,?)"
         " ON CONFLICT(id) DO UPDATE SET json=excluded.json, updated_ms=excluded.updated_ms");
@@ -61,7 +63,7 @@ class SqliteDashboards final : public Dashboards {
   }
 
   Status Remove(const std::string& id) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (!saved_.count(id))
       return file_.count(id) ? Status::Conflict("dashboard \"" + id +
                                                 "\" is written in hub.yaml and was never "
@@ -74,18 +76,18 @@ class SqliteDashboards final : public Dashboards {
   }
 
  private:
-  DashboardEntry EntryLocked(const std::string& id) const {
+  DashboardEntry EntryLocked(const std::string& id) const REQUIRES(mu_) {
     auto saved = saved_.find(id);
     bool in_file = file_.count(id) > 0;
     if (saved == saved_.end()) return {file_.at(id), "hub.yaml"};
     return {saved->second, in_file ? "hub.yaml, changed through the API" : "api"};
   }
 
-  mutable std::mutex mu_;
-  mutable Db db_;                                 // guarded by mu_
-  std::vector<std::string> order_;                // hub.yaml's ids, in its order
-  std::map<std::string, DashboardConfig> file_;   // hub.yaml's; never changes
-  std::map<std::string, DashboardConfig> saved_;  // guarded by mu_
+  mutable Mutex mu_;
+  mutable Db db_ GUARDED_BY(mu_);
+  std::vector<std::string> order_;               // hub.yaml's ids, in its order
+  std::map<std::string, DashboardConfig> file_;  // hub.yaml's; never changes
+  std::map<std::string, DashboardConfig> saved_ GUARDED_BY(mu_);
 };
 
 }  // namespace

@@ -30,6 +30,7 @@
 #include <spdlog/spdlog.h>
 
 #include "base/elastic_pool.h"
+#include "base/mutex.h"
 
 namespace coophub {
 namespace {
@@ -194,7 +195,7 @@ struct Core {
   bool secure = false;
   std::optional<ssl::context> tls;
   std::atomic<int> open{0};
-  std::mutex per_client_mu;
+  Mutex per_client_mu;
   std::map<std::string, int> per_client;  // open connections by peer address
   net::io_context ioc;
   std::optional<tcp::acceptor> acceptor;
@@ -211,13 +212,13 @@ struct Core {
   int Join(const std::string& peer) {
     ++open;
     if (options.limits.per_client <= 0) return 0;
-    std::lock_guard<std::mutex> lock(per_client_mu);
+    MutexLock lock(per_client_mu);
     return ++per_client[peer];
   }
   void Leave(const std::string& peer) {
     --open;
     if (options.limits.per_client <= 0) return;
-    std::lock_guard<std::mutex> lock(per_client_mu);
+    MutexLock lock(per_client_mu);
     if (auto it = per_client.find(peer); it != per_client.end() && --it->second <= 0) per_client.erase(it);
   }
 };

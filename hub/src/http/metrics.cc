@@ -20,7 +20,7 @@ std::string PromLabel(const std::string& v) {
 }
 
 void HttpMetrics::Observe(const std::string& method, const std::string& route, int status, double seconds) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   ++requests_[{method, route, status}];
   Latency& l = latency_[{method, route}];
   for (size_t i = 0; i < kBuckets.size(); ++i)
@@ -33,7 +33,7 @@ void HttpMetrics::Observe(const std::string& method, const std::string& route, i
 }
 
 std::string HttpMetrics::Render() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   std::string out =
       "# HELP coophub_http_requests_total HTTP requests answered, by route and status.\n"
       "# TYPE coophub_http_requests_total counter\n";

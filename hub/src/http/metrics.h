@@ -13,6 +13,8 @@
 #include <tuple>
 #include <utility>
 
+#include "base/mutex.h"
+
 namespace coophub {
 
 class HttpMetrics {
@@ -28,9 +30,9 @@ class HttpMetrics {
     uint64_t count = 0;
     double sum = 0;
   };
-  mutable std::mutex mu_;
-  std::map<std::tuple<std::string, std::string, int>, uint64_t> requests_;  // guarded by mu_
-  std::map<std::pair<std::string, std::string>, Latency> latency_;          // guarded by mu_
+  mutable Mutex mu_;
+  std::map<std::tuple<std::string, std::string, int>, uint64_t> requests_ GUARDED_BY(mu_);
+  std::map<std::pair<std::string, std::string>, Latency> latency_ GUARDED_BY(mu_);
 };
 
 // A label value escaped for the text format (backslash, quote, newline).

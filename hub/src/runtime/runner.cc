@@ -20,6 +20,7 @@
 
 #include "runtime/singer.h"
 #include "os/subprocess.h"
+#include "base/mutex.h"
 
 namespace coophub {
 namespace {
@@ -27,8 +28,8 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-std::mutex g_worker_mu;
-std::string g_worker_program;  // guarded by g_worker_mu
+Mutex g_worker_mu;
+std::string g_worker_program GUARDED_BY(g_worker_mu);
 
 int64_t MsSince(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
@@ -386,13 +387,13 @@ Result<json> FetchSpec(const ConnectorRef& ref) {
 }
 
 void SetWorkerProgram(std::string path) {
-  std::lock_guard<std::mutex> lock(g_worker_mu);
+  MutexLock lock(g_worker_mu);
   g_worker_program = std::move(path);
 }
 
 std::string WorkerProgram() {
   {
-    std::lock_guard<std::mutex> lock(g_worker_mu);
+    MutexLock lock(g_worker_mu);
     if (!g_worker_program.empty()) return g_worker_program;
   }
   // Beside the hub in a build tree; LIBEXECDIR/coophub/ once installed (bin/../libexec).

@@ -15,6 +15,7 @@
 #include "sources/sources.h"
 #include "store/sqlite/sqlite_db.h"
 #include "base/timeutil.h"
+#include "base/mutex.h"
 
 namespace coophub {
 namespace {
@@ -44,6 +45,7 @@ json* Walk(json& root, const std::string& path, bool create) {
 class SqliteSources final : public Sources {
  public:
   Status Open(const HubConfig& hub) {
+    MutexLock lock(mu_);
     for (const auto& s : hub.sources) by_id_[s.id] = {std::make_shared<const SourceConfig>(s), true, {}};
     key_path_ = (fs::path(hub.StorePath()).parent_path() / "secrets.key").string();
     if (auto s = db_.Open(hub.StorePath(), false); !s.ok()) return s;
@@ -81,21 +83,21 @@ class SqliteSources final : public Sources {
   }
 
   std::vector<SourceEntry> All() const override {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     std::vector<SourceEntry> out;
     for (const auto& [id, e] : by_id_) out.push_back(e);
     return out;
   }
 
   std::optional<SourceEntry> Find(const std::string& id) const override {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     auto it = by_id_.find(id);
     if (it == by_id_.end()) return std::nullopt;
     return it->second;
   }
 
   Result<SourceEntry> Put(const SourceConfig& source, const std::vector<std::string>& secret_fields) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (auto it = by_id_.find(source.id); it != by_id_.end() && it->second.from_file) return FileOwned(source.id);
     json secrets = json::object();
     json plain = WithoutFields(source.config, secret_fields, &secrets);
@@ -122,7 +124,7 @@ class SqliteSources final : public Sources {
   }
 
   Status Remove(const std::string& id) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     auto it = by_id_.find(id);
     if (it == by_id_.end()) return Status::NotFound("no source \"" + id.substr(0, 64) + "\"");
     if (it->second.from_file) return FileOwned(id);
@@ -138,7 +140,7 @@ class SqliteSources final : public Sources {
   }
 
   // The secrets key, made on first use: 32 random bytes only the hub's user can read.
-  Result<std::string> Key() {
+  Result<std::string> Key() REQUIRES(mu_) {
     if (!key_.empty()) return key_;
     std::string key(crypto_secretbox_KEYBYTES, '\0');
     int fd = ::open(key_path_.c_str(), O_RDONLY | O_CLOEXEC);
@@ -159,7 +161,7 @@ class SqliteSources final : public Sources {
   }
 
   // nonce + secretbox of the JSON text (stored in base64).
-  Result<std::string> SealSecrets(const json& secrets) {
+  Result<std::string> SealSecrets(const json& secrets) REQUIRES(mu_) {
     auto key = Key();
     if (!key.ok()) return key.status();
     std::string text = secrets.dump();
@@ -171,7 +173,7 @@ class SqliteSources final : public Sources {
     return out;
   }
 
-  Result<json> OpenSecrets(const std::string& sealed) {
+  Result<json> OpenSecrets(const std::string& sealed) REQUIRES(mu_) {
     auto key = Key();
     if (!key.ok()) return key.status();
     size_t overhead = crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES;
@@ -188,10 +190,11 @@ class SqliteSources final : public Sources {
     return j;
   }
 
-  mutable std::mutex mu_;
-  Db db_;                                     // guarded by mu_
-  std::map<std::string, SourceEntry> by_id_;  // guarded by mu_
-  std::string key_path_, key_;                // guarded by mu_
+  mutable Mutex mu_;
+  Db db_ GUARDED_BY(mu_);
+  std::map<std::string, SourceEntry> by_id_ GUARDED_BY(mu_);
+  std::string key_path_ GUARDED_BY(mu_);
+  std::string key_ GUARDED_BY(mu_);
 };
 
 }  // namespace

@@ -14,10 +14,10 @@
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <unordered_map>
 
+#include "base/mutex.h"
 #include "store/store.h"
 
 namespace coophub {
@@ -46,7 +46,7 @@ class PageCache {
 
   // The page stored under key at this version, or null.
   std::shared_ptr<const RecordPage> Find(const std::string& key, uint64_t version) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     Advance(version);
     if (version != version_) return nullptr;
     auto it = pages_.find(key);
@@ -60,7 +60,7 @@ class PageCache {
   void Put(const std::string& key, uint64_t version, const RecordPage& page) {
     size_t size = page.items_json.size() + page.next_cursor.size();
     if (KeyBytes(key) + size > max_bytes_ / 4) return;
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     Advance(version);
     if (version != version_) return;
     auto it = pages_.find(key);
@@ -79,28 +79,28 @@ class PageCache {
   }
 
   size_t bytes() const {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     return bytes_;
   }
 
  private:
   // A key's share of the budget: its text and the map's node around it.
   static size_t KeyBytes(const std::string& key) { return key.size() + 64; }
-  void Advance(uint64_t version) {  // mu_ held
+  void Advance(uint64_t version) REQUIRES(mu_) {
     if (version <= version_) return;
     version_ = version;
     Clear();
   }
-  void Clear() {  // mu_ held
+  void Clear() REQUIRES(mu_) {
     pages_.clear();
     bytes_ = 0;
   }
 
   const size_t max_bytes_;
-  mutable std::mutex mu_;
-  uint64_t version_ = 0;                                                      // guarded by mu_, as are the rest
-  std::unordered_map<std::string, std::shared_ptr<const RecordPage>> pages_;  // null: asked once
-  size_t bytes_ = 0;
+  mutable Mutex mu_;
+  uint64_t version_ GUARDED_BY(mu_) = 0;
+  std::unordered_map<std::string, std::shared_ptr<const RecordPage>> pages_ GUARDED_BY(mu_);  // null: asked once
+  size_t bytes_ GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace coophub

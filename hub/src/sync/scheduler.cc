@@ -11,6 +11,7 @@
 
 #include "sync/sync.h"
 #include "base/timeutil.h"
+#include "base/mutex.h"
 
 namespace coophub {
 
@@ -26,7 +27,7 @@ Scheduler::Scheduler(Store& store, const HubConfig& config)
 
 void Scheduler::Put(std::shared_ptr<const SourceConfig> source) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (!source->enabled) {
       entries_.erase(source->id);
       Changed();
@@ -45,7 +46,7 @@ void Scheduler::Put(std::shared_ptr<const SourceConfig> source) {
 }
 
 void Scheduler::Remove(const std::string& id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   entries_.erase(id);
   Changed();
 }
@@ -53,7 +54,7 @@ void Scheduler::Remove(const std::string& id) {
 Scheduler::~Scheduler() { Stop(); }
 
 void Scheduler::Start(bool sync_on_start) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   int64_t now = NowMs();
   for (auto& [id, e] : entries_) {
     e.status.next_due_ms = sync_on_start ? now : now + e.config->every_ms + Jitter();
@@ -64,7 +65,7 @@ void Scheduler::Start(bool sync_on_start) {
 
 void Scheduler::Stop() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (stopping_) return;
     stopping_ = true;
     cancel_ = true;
@@ -73,13 +74,13 @@ void Scheduler::Stop() {
   cv_.notify_all();
   if (loop_.joinable()) loop_.join();
   // Runs are detached; each signals under mu_ as its last touch of this object.
-  std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait(lock, [&] { return running_ == 0; });
+  MutexLock lock(mu_);
+  while (running_ != 0) lock.Wait(cv_);
 }
 
 Status Scheduler::SyncNow(const std::string& source) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     auto it = entries_.find(source);
     if (it == entries_.end()) return Status::NotFound("no enabled source \"" + source + "\" in " + config_.file);
     it->second.status.next_due_ms = 0;
@@ -91,7 +92,7 @@ Status Scheduler::SyncNow(const std::string& source) {
 }
 
 std::vector<SourceLiveStatus> Scheduler::Snapshot() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   std::vector<SourceLiveStatus> out;
   for (const auto& [id, e] : entries_) out.push_back(e.status);
   return out;
@@ -100,18 +101,19 @@ std::vector<SourceLiveStatus> Scheduler::Snapshot() const {
 void Scheduler::Changed() { ++version_; }
 
 uint64_t Scheduler::StatusVersion() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return version_;
 }
 
 bool Scheduler::WaitIdle(int64_t timeout_ms) {
-  std::unique_lock<std::mutex> lock(mu_);
-  return cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] {
-    if (running_ > 0) return false;
-    for (const auto& [id, e] : entries_)
-      if (e.status.queued) return false;
-    return true;
-  });
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  MutexLock lock(mu_);
+  for (;;) {
+    bool idle = running_ == 0 && std::none_of(entries_.begin(), entries_.end(),
+                                              [](const auto& entry) { return entry.second.status.queued; });
+    if (idle || std::chrono::steady_clock::now() >= deadline) return idle;
+    lock.WaitUntil(cv_, deadline);
+  }
 }
 
 int64_t Scheduler::Jitter() {
@@ -120,7 +122,7 @@ int64_t Scheduler::Jitter() {
 }
 
 void Scheduler::Loop() {
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   while (!stopping_) {
     int64_t now = NowMs();
     int64_t next = now + 60 * 1000;
@@ -131,7 +133,7 @@ void Scheduler::Loop() {
       else
         next = std::min(next, std::max(e.status.next_due_ms, now + 10));
     }
-    cv_.wait_for(lock, std::chrono::milliseconds(std::max<int64_t>(next - NowMs(), 1)));
+    lock.WaitFor(cv_, std::chrono::milliseconds(std::max<int64_t>(next - NowMs(), 1)));
   }
 }
 
@@ -149,7 +151,7 @@ void Scheduler::Launch(Entry& e) {
     o.trigger = trigger;
     o.cancel = &cancel_;
     o.on_progress = [this, id = src->id](int64_t done, int64_t total) {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       auto it = entries_.find(id);
       if (it == entries_.end()) return;
       it->second.status.progress_done = done;
@@ -173,7 +175,7 @@ void Scheduler::Launch(Entry& e) {
 }
 
 void Scheduler::OnDone(const std::string& id, bool ok, const std::string& message) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   --running_;
   if (auto it = entries_.find(id); it != entries_.end()) {  // not removed meanwhile
     Entry& e = it->second;

@@ -10,13 +10,13 @@
 #include <condition_variable>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <random>
 #include <thread>
 #include <vector>
 
 #include "config/config.h"
 #include "store/store.h"
+#include "base/mutex.h"
 
 namespace coophub {
 
@@ -62,20 +62,20 @@ class Scheduler {
     std::shared_ptr<const SourceConfig> config;
   };
   void Loop();
-  void Launch(Entry& e);  // mu_ held
+  void Launch(Entry& e) REQUIRES(mu_);
   void OnDone(const std::string& id, bool ok, const std::string& message);
-  void Changed();    // mu_ held: a status changed
-  int64_t Jitter();  // mu_ held
+  void Changed() REQUIRES(mu_);  // a status changed
+  int64_t Jitter() REQUIRES(mu_);
 
   Store& store_;
   const HubConfig& config_;
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   std::condition_variable cv_;
-  std::map<std::string, Entry> entries_;  // guarded by mu_
-  int running_ = 0;                       // guarded by mu_
-  bool stopping_ = false;                 // guarded by mu_
-  uint64_t version_ = 0;                  // guarded by mu_
-  std::mt19937_64 rng_;                   // guarded by mu_
+  std::map<std::string, Entry> entries_ GUARDED_BY(mu_);
+  int running_ GUARDED_BY(mu_) = 0;
+  bool stopping_ GUARDED_BY(mu_) = false;
+  uint64_t version_ GUARDED_BY(mu_) = 0;
+  std::mt19937_64 rng_ GUARDED_BY(mu_);
   std::atomic<bool> cancel_{false};
   std::thread loop_;
 };

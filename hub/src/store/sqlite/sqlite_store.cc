@@ -26,6 +26,7 @@
 #include "store/sqlite/sqlite_db.h"
 #include "store/store.h"
 #include "base/timeutil.h"
+#include "base/mutex.h"
 
 namespace coophub {
 namespace {
@@ -143,7 +144,7 @@ class SqliteStore final : public Store {
   explicit SqliteStore(SqliteOptions o) : opts_(std::move(o)) {}
   ~SqliteStore() override {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       stopping_ = true;
     }
     cv_.notify_all();
@@ -162,7 +163,10 @@ class SqliteStore final : public Store {
         " COALESCE((SELECT MAX(seq) FROM tombstones),0))");
     if (st && sqlite3_step(st) == SQLITE_ROW) next_seq_ = sqlite3_column_int64(st, 0) + 1;
     sqlite3_reset(st);  // a statement left on its row keeps a snapshot: the first write would fail
-    committed_seq_ = next_seq_ - 1;
+    {
+      MutexLock lock(seq_mu_);
+      committed_seq_ = next_seq_ - 1;
+    }
     st = wdb_.Prepare("SELECT COALESCE(MAX(uid), 0) FROM records");
     if (st && sqlite3_step(st) == SQLITE_ROW) next_uid_ = sqlite3_column_int64(st, 0) + 1;
     sqlite3_reset(st);
@@ -173,6 +177,7 @@ class SqliteStore final : public Store {
     for (int i = 0; i < std::max(1, opts_.readers); ++i) {
       auto db = std::make_unique<Db>();
       if (auto s = db->Open(opts_.path, true); !s.ok()) return s;
+      MutexLock lock(pool_mu_);
       readers_.push_back(std::move(db));
     }
     writer_ = std::thread([this] { WriterLoop(); });
@@ -196,7 +201,7 @@ class SqliteStore final : public Store {
       sqlite3_busy_timeout(db.raw(), 5000);
       return true;
     }).get();
-    std::lock_guard<std::mutex> lock(pool_mu_);
+    MutexLock lock(pool_mu_);
     for (auto& r : readers_) sqlite3_db_release_memory(r->raw());  // the idle ones
   }
 
@@ -353,7 +358,7 @@ class SqliteStore final : public Store {
     auto promise = std::make_shared<std::promise<Result<T>>>();
     auto fut = promise->get_future();
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       queue_.push_back([fn = std::move(fn), promise](Db& db) { promise->set_value(fn(db)); });
     }
     cv_.notify_one();
@@ -364,15 +369,15 @@ class SqliteStore final : public Store {
   Result<T> WithReader(const std::function<Result<T>(Db&)>& fn) {
     std::unique_ptr<Db> db;
     {
-      std::unique_lock<std::mutex> lock(pool_mu_);
-      pool_cv_.wait(lock, [&] { return !readers_.empty(); });
+      MutexLock lock(pool_mu_);
+      while (readers_.empty()) lock.Wait(pool_cv_);
       db = std::move(readers_.back());
       readers_.pop_back();
     }
     Result<T> r = fn(*db);
     db->ResetAll();
     {
-      std::lock_guard<std::mutex> lock(pool_mu_);
+      MutexLock lock(pool_mu_);
       readers_.push_back(std::move(db));
     }
     pool_cv_.notify_one();
@@ -383,8 +388,8 @@ class SqliteStore final : public Store {
     for (;;) {
       Job job;
       {
-        std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        MutexLock lock(mu_);
+        while (!stopping_ && queue_.empty()) lock.Wait(cv_);
         if (queue_.empty()) return;
         job = std::move(queue_.front());
         queue_.pop_front();
@@ -470,18 +475,18 @@ class SqliteStore final : public Store {
     const StoredRecord* record;
   };
   std::vector<SearchOp> search_ops_;  // writer thread only
-  std::mutex seq_mu_;
-  int64_t committed_seq_ = 0;  // guarded by seq_mu_
+  Mutex seq_mu_;
+  int64_t committed_seq_ GUARDED_BY(seq_mu_) = 0;
 
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable cv_;
-  std::deque<Job> queue_;  // guarded by mu_
-  bool stopping_ = false;  // guarded by mu_
+  std::deque<Job> queue_ GUARDED_BY(mu_);
+  bool stopping_ GUARDED_BY(mu_) = false;
   std::thread writer_;
 
-  std::mutex pool_mu_;
+  Mutex pool_mu_;
   std::condition_variable pool_cv_;
-  std::vector<std::unique_ptr<Db>> readers_;  // guarded by pool_mu_
+  std::vector<std::unique_ptr<Db>> readers_ GUARDED_BY(pool_mu_);
 
   // Record pages by query, and the version of the data they were read at: one more each
   // time a reader sees that someone committed since it last looked. Connections' data
@@ -631,7 +636,7 @@ Result<WriteStats> SqliteStore::ApplyBatch(Db& db, const WriteBatch& b) {
     return s;
   }
   if (next_seq_ != seq_before) {
-    std::lock_guard<std::mutex> lock(seq_mu_);
+    MutexLock lock(seq_mu_);
     committed_seq_ = next_seq_ - 1;
   }
   return stats;
@@ -691,7 +696,7 @@ Result<std::map<std::pair<std::string, std::string>, int64_t>> SqliteStore::RunT
 }
 
 int64_t SqliteStore::LastSeq() {
-  std::lock_guard<std::mutex> lock(seq_mu_);
+  MutexLock lock(seq_mu_);
   return committed_seq_;
 }
 
