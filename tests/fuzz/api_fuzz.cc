@@ -16,9 +16,7 @@
 #include <filesystem>
 #include <string>
 
-#include "accounts/accounts.h"
-#include "api/api.h"
-#include "store/store.h"
+#include "app/hub.h"
 
 namespace {
 
@@ -26,22 +24,19 @@ using namespace coophub;
 
 struct Env {
   std::string dir;
-  std::unique_ptr<Store> store;
-  std::unique_ptr<Accounts> accounts;
-  std::unique_ptr<Sources> sources;
-  HubConfig config;
-  std::unique_ptr<Api> api;
+  std::unique_ptr<app::Hub> hub;
+  Api* api = nullptr;
   std::string token;
 
   Env() {
     char tmpl[] = "/tmp/coophub-fuzz-XXXXXX";
     dir = mkdtemp(tmpl);
+    HubConfig config;
     config.base_dir = config.data_dir = dir;
-    store = OpenSqliteStore({config.StorePath(), 2}).value();
-    accounts = OpenSqliteAccounts(config.StorePath()).value();
-    User u = accounts->AddUser("fuzz", "fuzz password 1", Role::kAdmin).value();
-    token = accounts->CreateToken(u.id, "fuzz", Role::kAdmin, 3600 * 1000).value().secret;
     config.sources.push_back(SourceConfig{"news", "rss"});
+    hub = app::Hub::Open(config, {.readers = 2, .scheduler = false, .web_dir = ""}).value();
+    User u = hub->accounts().AddUser("fuzz", "fuzz password 1", Role::kAdmin).value();
+    token = hub->accounts().CreateToken(u.id, "fuzz", Role::kAdmin, 3600 * 1000).value().secret;
     WriteBatch b;
     b.source = "news";
     for (const char* vis : {"public", "members", "admins"})
@@ -49,10 +44,8 @@ struct Env {
           NormalizeRecord(json{{"id", vis}, {"kind", "event"}, {"title", vis}, {"time", "2026-11-24T10:00:00Z"}},
                           "news", "e", vis)
               .value());
-    store->Write(std::move(b)).get();
-    sources = OpenSources(config).value();
-    api = std::make_unique<Api>(*store, nullptr, config, "", accounts.get());
-    api->SetSources(sources.get());
+    hub->store().Write(std::move(b)).get();
+    api = &hub->api();
     api->SetSetupCode("fuzz-setup-code");
   }
   ~Env() { std::filesystem::remove_all(dir); }

@@ -9,6 +9,7 @@
 
 #include "api/api.h"
 #include "api/openapi.h"
+#include "app/hub.h"
 #include "base/timeutil.h"
 
 namespace coophub {
@@ -21,13 +22,6 @@ class DashboardApi : public ::testing::Test {
   void SetUp() override {
     std::string tmpl = (fs::temp_directory_path() / "coophub-dapi-XXXXXX").string();
     dir_ = mkdtemp(tmpl.data());
-    std::string db = dir_ + "/coophub.db";
-    store_ = std::move(OpenSqliteStore({db, 1}).value());
-    accounts_ = std::move(OpenSqliteAccounts(db).value());
-    for (auto [name, role] : {std::pair{"ana", Role::kAdmin}, std::pair{"vi", Role::kViewer}}) {
-      User u = accounts_->AddUser(name, "a long password 1", role).value();
-      tokens_[name] = accounts_->CreateToken(u.id, "test", role, 3600 * 1000).value().secret;
-    }
     auto cfg = ParseConfig(R"(sources:
   - {id: news, plugin: rss}
   - {id: bank, plugin: csv}
@@ -43,9 +37,12 @@ dashboards:
                            "hub.yaml", dir_);
     ASSERT_TRUE(cfg.ok()) << cfg.status().message();
     config_ = *cfg;
-    dashboards_ = std::move(OpenDashboards(config_.dashboards, db).value());
-    api_ = std::make_unique<Api>(*store_, nullptr, config_, DefaultWebDir(), accounts_.get());
-    api_->SetDashboards(dashboards_.get());
+    config_.data_dir = dir_;
+    Open();
+    for (auto [name, role] : {std::pair{"ana", Role::kAdmin}, std::pair{"vi", Role::kViewer}}) {
+      User u = hub_->accounts().AddUser(name, "a long password 1", role).value();
+      tokens_[name] = hub_->accounts().CreateToken(u.id, "test", role, 3600 * 1000).value().secret;
+    }
     Write("news", {{"id", "1"}, {"kind", "post"}, {"title", "Assembly in December"}, {"time", "2026-11-24T09:00:00Z"}},
           "public");
     Write("bank",
@@ -56,11 +53,15 @@ dashboards:
            {"amount", {{"value", "-640.00"}, {"currency", "EUR"}}}},
           "public");
   }
+  // (Re)opens the hub on config_ and the data in dir_.
+  void Open() {
+    hub_.reset();
+    hub_ = app::Hub::Open(config_, {.readers = 1, .scheduler = false}).value();
+    store_ = &hub_->store();
+    api_ = &hub_->api();
+  }
   void TearDown() override {
-    api_.reset();
-    dashboards_.reset();
-    accounts_.reset();
-    store_.reset();
+    hub_.reset();
     fs::remove_all(dir_);
   }
   void Write(const std::string& source, json record, const std::string& vis) {
@@ -96,11 +97,10 @@ dashboards:
   }
 
   std::string dir_;
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<Accounts> accounts_;
-  std::unique_ptr<Dashboards> dashboards_;
+  std::unique_ptr<app::Hub> hub_;
+  Store* store_ = nullptr;
   HubConfig config_;
-  std::unique_ptr<Api> api_;
+  Api* api_ = nullptr;
   std::map<std::string, std::string> tokens_;
 };
 
@@ -197,6 +197,7 @@ TEST_F(DashboardApi, SignInGoesOnlyToAPathOfThisHubAndAdminNeedsARole) {
 
 TEST_F(DashboardApi, EmbedsShowPublicRecordsOrWhatAShareLinkAllows) {
   config_.embed_origins = {"http://127.0.0.1:9999"};
+  Open();
   Write("news", {{"id", "m"}, {"kind", "post"}, {"title", "For members only"}, {"time", "2026-11-26T09:00:00Z"}},
         "members");
   auto Embed = [&](const std::string& path, std::multimap<std::string, std::string> q = {},

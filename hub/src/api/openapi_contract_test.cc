@@ -11,11 +11,8 @@
 
 #include <filesystem>
 
-#include "accounts/accounts.h"
-#include "api/api.h"
 #include "api/openapi.h"
-#include "sources/sources.h"
-#include "store/store.h"
+#include "app/hub.h"
 
 namespace coophub {
 namespace {
@@ -94,34 +91,23 @@ class OpenApiContract : public ::testing::Test {
     news.plugin = "rss";
     news.visibility = "public";
     config_.sources.push_back(news);
-    store_ = OpenSqliteStore({config_.StorePath(), 2}).value();
-    accounts_ = OpenSqliteAccounts(config_.StorePath()).value();
-    User admin = accounts_->AddUser("ana", "a long password 1", Role::kAdmin).value();
-    token_ = accounts_->CreateToken(admin.id, "contract", Role::kAdmin, 3600 * 1000).value().secret;
-    other_token_ = accounts_->CreateToken(admin.id, "spare", Role::kAdmin, 3600 * 1000).value().token.id;
-    user_ = accounts_->AddUser("vi", "a long password 1", Role::kViewer).value().id;
+    hub_ = app::Hub::Open(config_, {.readers = 2, .scheduler = true, .web_dir = ""}).value();  // not started
+    Accounts& accounts = hub_->accounts();
+    User admin = accounts.AddUser("ana", "a long password 1", Role::kAdmin).value();
+    token_ = accounts.CreateToken(admin.id, "contract", Role::kAdmin, 3600 * 1000).value().secret;
+    other_token_ = accounts.CreateToken(admin.id, "spare", Role::kAdmin, 3600 * 1000).value().token.id;
+    user_ = accounts.AddUser("vi", "a long password 1", Role::kViewer).value().id;
     WriteBatch b;
     b.source = "news";
     b.upserts.push_back(
         NormalizeRecord(json{{"id", "1"}, {"kind", "post"}, {"title", "t"}, {"time", "2026-11-24T10:00:00Z"}}, "news",
                         "posts", "public")
             .value());
-    store_->Write(std::move(b)).get();
-    run_ = store_->BeginRun("news", "manual").value();
-    sources_ = OpenSources(config_).value();
-    dashboards_ = OpenDashboards(config_.dashboards, config_.StorePath()).value();
-    scheduler_ = std::make_unique<Scheduler>(*store_, config_);  // not started: syncs queue, none runs
-    api_ = std::make_unique<Api>(*store_, scheduler_.get(), config_, "", accounts_.get());
-    api_->SetSources(sources_.get());
-    api_->SetDashboards(dashboards_.get());
+    hub_->store().Write(std::move(b)).get();
+    run_ = hub_->store().BeginRun("news", "manual").value();
   }
   void TearDown() override {
-    api_.reset();
-    scheduler_.reset();
-    dashboards_.reset();
-    sources_.reset();
-    accounts_.reset();
-    store_.reset();
+    hub_.reset();
     fs::remove_all(dir_);
   }
 
@@ -145,7 +131,7 @@ class OpenApiContract : public ::testing::Test {
     r.remote_addr = "192.0.2.9";
     r.headers["authorization"] = "Bearer " + token_;
     if (!c.body.empty()) r.headers["content-type"] = "application/json";
-    return api_->Handle(r);
+    return hub_->api().Handle(r);
   }
 
   // The valid request of one operation and its mutations.
@@ -208,12 +194,7 @@ class OpenApiContract : public ::testing::Test {
   std::string dir_, token_;
   int64_t other_token_ = 0, user_ = 0, run_ = 0;
   HubConfig config_;
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<Accounts> accounts_;
-  std::unique_ptr<Sources> sources_;
-  std::unique_ptr<Dashboards> dashboards_;
-  std::unique_ptr<Scheduler> scheduler_;
-  std::unique_ptr<Api> api_;
+  std::unique_ptr<app::Hub> hub_;
 };
 
 TEST_F(OpenApiContract, EveryOperationAnswersAsDocumentedAndNamesWhatIsWrong) {

@@ -23,6 +23,7 @@
 
 #include "accounts/accounts.h"
 #include "api/api.h"
+#include "app/hub.h"
 #include "config/config.h"
 #include "http/http_server.h"
 #include "runtime/runner.h"
@@ -183,11 +184,10 @@ int Serve(const ServeOptions& o) {
                                   "that terminates HTTPS and start it with --behind-proxy");
   }
   if (auto s = Preflight(hub); !s.ok()) return Fail(kExitUsage, s.message());
-  auto store = OpenSqliteStore({hub.StorePath(), 4});
-  if (!store.ok()) return Fail(kExitUsage, store.status().message());
-  auto accounts = OpenSqliteAccounts(hub.StorePath());
-  if (!accounts.ok()) return Fail(kExitUsage, accounts.status().message());
-  auto users = (*accounts)->CountUsers();
+  auto opened = app::Hub::Open(hub);
+  if (!opened.ok()) return Fail(kExitUsage, opened.status().message());
+  app::Hub& parts = **opened;
+  auto users = parts.accounts().CountUsers();
   if (!users.ok()) return Fail(kExitUsage, users.status().message());
   if (!IsLoopback(hub.address) && *users == 0) return Fail(kExitUsage, no_accounts);
 
@@ -198,20 +198,7 @@ int Serve(const ServeOptions& o) {
   sigaddset(&sigs, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
 
-  auto sources = OpenSources(hub);
-  if (!sources.ok()) return Fail(kExitUsage, sources.status().Prefixed(hub.StorePath()).message());
-  Scheduler scheduler(**store, hub);
-  size_t api_sources = 0;
-  for (const auto& e : (*sources)->All())
-    if (!e.from_file) {
-      scheduler.Put(e.config);
-      ++api_sources;
-    }
-  auto dashboards = OpenDashboards(hub.dashboards, hub.StorePath());
-  if (!dashboards.ok()) return Fail(kExitUsage, dashboards.status().Prefixed(hub.StorePath()).message());
-  Api api(**store, &scheduler, hub, DefaultWebDir(), accounts->get());
-  api.SetSources(sources->get());
-  api.SetDashboards(dashboards->get());
+  Api& api = parts.api();
   std::string setup_code = *users == 0 ? NewSetupCode() : "";
   api.SetSetupCode(setup_code);
   ServerOptions server_options{TlsFiles{hub.tls_cert, hub.tls_key}, o.behind_proxy};
@@ -220,14 +207,14 @@ int Serve(const ServeOptions& o) {
   if (!http.status().ok()) return Fail(kExitUsage, http.status().message());
   if (auto s = http.Bind(hub.address, hub.port); !s.ok()) return Fail(kExitUsage, s.message());
   std::thread server([&] { http.Serve(); });
-  scheduler.Start(/*sync_on_start=*/true);
+  parts.Start(/*sync_on_start=*/true);
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
   std::string base = (tls ? "https://" : "http://") + hub.address + ":" + std::to_string(http.port());
   std::printf(
       "coophub ready in %lld ms with %zu sources from %s and %zu made through the API\n"
       "  dashboard: %s/\n  API:       %s/api/v1/records  (try: curl %s/api/v1/records?limit=3)\n"
       "  data:      %s\n",
-      static_cast<long long>(ms), hub.sources.size(), hub.file.c_str(), api_sources, base.c_str(), base.c_str(),
+      static_cast<long long>(ms), hub.sources.size(), hub.file.c_str(), parts.api_sources(), base.c_str(), base.c_str(),
       base.c_str(), hub.StorePath().c_str());
   if (!setup_code.empty())
     std::printf(
@@ -241,9 +228,7 @@ int Serve(const ServeOptions& o) {
   spdlog::info("stopping on {}", sig == SIGINT ? "SIGINT" : "SIGTERM");
   http.Stop();
   server.join();
-  scheduler.Stop();
-  (*store)->Flush();
-  return 0;
+  return 0;  // the hub's parts stop as they go: the scheduler first, then the store flushes
 }
 
 // The hub's store and accounts, for the account commands.

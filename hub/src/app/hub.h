@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// The composition root: the one place that makes the hub's parts from a HubConfig and
+// wires them together (the store, accounts, sources, dashboards, the scheduler and the
+// API over them). `coophub serve`, the in-process hubs of the tests and the API fuzzer
+// all open a hub here, so what they exercise is what runs. A second store backend or a
+// new service is added here and nowhere else.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "accounts/accounts.h"
+#include "api/api.h"
+#include "base/status.h"
+#include "config/config.h"
+#include "dashboards/dashboards.h"
+#include "sources/sources.h"
+#include "store/store.h"
+#include "sync/scheduler.h"
+
+namespace coophub::app {
+
+struct HubOptions {
+  int readers = 4;                        // the store's read connections
+  bool scheduler = true;                  // without, "sync now" is refused and nothing syncs
+  std::string web_dir = DefaultWebDir();  // the dashboard's assets; "" serves none
+};
+
+class Hub {
+ public:
+  // Opens every part on config, which the hub keeps. The error names the file or the
+  // part that failed; nothing is started (see Start).
+  static Result<std::unique_ptr<Hub>> Open(HubConfig config, const HubOptions& options = {});
+  ~Hub();  // stops the scheduler and flushes the store's writes
+  Hub(const Hub&) = delete;
+  Hub& operator=(const Hub&) = delete;
+
+  // Starts the scheduler (when there is one): every enabled source syncs at once when
+  // sync_on_start, else at its first interval.
+  void Start(bool sync_on_start);
+
+  const HubConfig& config() const { return config_; }
+  Store& store() { return *store_; }
+  Accounts& accounts() { return *accounts_; }
+  Sources& sources() { return *sources_; }
+  Dashboards& dashboards() { return *dashboards_; }
+  Scheduler* scheduler() { return scheduler_.get(); }
+  Api& api() { return *api_; }
+  // How many sources were made through the API (beside hub.yaml's).
+  size_t api_sources() const { return api_sources_; }
+
+ private:
+  explicit Hub(HubConfig config) : config_(std::move(config)) {}
+
+  HubConfig config_;
+  // In the order they are made; destroyed the other way round.
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<Accounts> accounts_;
+  std::unique_ptr<Sources> sources_;
+  std::unique_ptr<Dashboards> dashboards_;
+  std::unique_ptr<Scheduler> scheduler_;
+  std::unique_ptr<Api> api_;
+  size_t api_sources_ = 0;
+};
+
+}  // namespace coophub::app
