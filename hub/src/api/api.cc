@@ -561,6 +561,7 @@ ApiResponse Api::Feed(const ApiRequest& r, const Principal& who, const Params& p
   std::string query;
   for (const auto& [k, v] : r.query) query += (query.empty() ? "?" : "&") + k + "=" + v;
   FeedInfo info;
+  info.now = NowUnix();
   info.self_url = SelfBase(r) + r.path + query;
   info.title = "coophub: " + (q.source.empty() ? "" : q.source + " ") + (q.kind.empty() ? "records" : q.kind + "s");
   json items = page->Items();

@@ -10,7 +10,7 @@
 #include "api/api.h"
 #include "web/page.h"
 #include "base/timeutil.h"
-#include "web/widgets.h"
+#include "dashboards/widgets.h"
 
 namespace coophub {
 namespace {
@@ -52,6 +52,7 @@ PageContext Api::Context(const ApiRequest& r, const Principal& who, const std::s
   c.role = who.role == Role::kAnonymous ? "" : RoleName(who.role);
   c.csrf = who.csrf;
   c.path = path;
+  c.now = NowUnix();  // one clock for the page: its widgets' data and its relative times
   return c;
 }
 
@@ -117,7 +118,7 @@ ApiResponse Api::Dashboard(const ApiRequest& r, const Principal& who, const Para
 
   WidgetContext wc;
   wc.visibilities = VisibleTo(who.role);
-  wc.now = NowUnix();
+  wc.now = data.ctx.now;
   Seen seen = ReadSeen(r);
   int64_t head = store_.LastSeq();
   if (seen.base >= 0 && wc.now - seen.time > kVisitGapS) seen.base = seen.head;  // a new visit

@@ -13,7 +13,7 @@
 #include "api/api.h"
 #include "web/page.h"
 #include "base/timeutil.h"
-#include "web/widgets.h"
+#include "dashboards/widgets.h"
 
 namespace coophub {
 namespace {
@@ -95,7 +95,7 @@ ApiResponse Api::Embed(const ApiRequest& r, const Principal&, const Params& p) c
   auto sources = SourcesById(role);
   if (!sources.ok()) return FromStatus(sources.status());
   data.sources = std::move(*sources);
-  WidgetContext wc{VisibleTo(role), NowUnix(), -1};
+  WidgetContext wc{VisibleTo(role), data.ctx.now, -1};
   auto wd = LoadWidget(store_, w, wc);
   if (!wd.ok()) return FromStatus(wd.status());
   data.widgets.push_back(std::move(*wd));

@@ -11,7 +11,7 @@
 #include "config/config.h"
 #include "store/store.h"
 #include "base/timeutil.h"
-#include "web/widgets.h"
+#include "dashboards/widgets.h"
 
 namespace coophub {
 namespace {

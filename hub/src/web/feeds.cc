@@ -87,7 +87,7 @@ void IcsLine(std::string* out, const std::string& line) {
 }  // namespace
 
 std::string RenderAtom(const json& records, const FeedInfo& info) {
-  std::string updated = records.empty() ? FormatRfc3339(NowUnix()) : "";
+  std::string updated = records.empty() ? FormatRfc3339(info.now) : "";
   for (const auto& r : records) updated = std::max({updated, Str(r, "updated"), Str(r, "time")});
   std::string x = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n";
   x += "  <id>" + XmlEscape(info.self_url) + "</id>\n  <title>" + XmlEscape(info.title) + "</title>\n";
@@ -118,7 +118,7 @@ std::string RenderIcs(const json& records, const FeedInfo& info) {
   IcsLine(&out, "PRODID:-//coophub//feeds//EN");
   IcsLine(&out, "CALSCALE:GREGORIAN");
   IcsLine(&out, "X-WR-CALNAME:" + IcsText(info.title));
-  std::string stamp = IcsTime(FormatRfc3339(NowUnix()));
+  std::string stamp = IcsTime(FormatRfc3339(info.now));
   for (const auto& r : records) {
     std::string time = Str(r, "time");
     if (time.empty()) continue;

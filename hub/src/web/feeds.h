@@ -5,6 +5,7 @@
 // API returns them; thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "model/protocol.h"
@@ -14,6 +15,7 @@ namespace coophub {
 struct FeedInfo {
   std::string title;     // "Riverside coophub: posts"
   std::string self_url;  // the feed's own address, also its id
+  int64_t now = 0;       // unix seconds: the feed's stamp (DTSTAMP; an empty feed's updated)
 };
 
 // An Atom feed of the records (newest first, as given).

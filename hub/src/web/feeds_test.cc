@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// Atom and iCalendar output: escaping and line folding.
+// Atom and iCalendar output: escaping and line folding; renderers that read no clock.
 #include "web/feeds.h"
+
+#include "api/api.h"
+#include "web/page.h"
 
 #include <gtest/gtest.h>
 
@@ -74,6 +77,40 @@ TEST(Feeds, AtomEscapesMarkupAndDropsControlCharacters) {
   EXPECT_NE(atom.find("<title>&lt;b&gt;Tom &amp; &quot;Jerry&quot;&lt;/b&gt;</title>"), std::string::npos) << atom;
   EXPECT_NE(atom.find("href=\"https://x.example/?a=1&amp;b=2\""), std::string::npos) << atom;
   EXPECT_NE(atom.find("<id>tag:coophub,2026:s/e/1</id>"), std::string::npos) << atom;
+}
+
+}  // namespace
+}  // namespace coophub
+
+namespace coophub {
+namespace {
+
+// The renderers read no clock: the same input and `now` give the same bytes.
+TEST(Feeds, StampsAreTheNowTheyAreGiven) {
+  FeedInfo info{"t", "http://h/feeds/records.ics", /*now=*/1796212800};  // 2026-12-02T12:00:00Z
+  json events = json::array({{{"id", "a"}, {"kind", "event"}, {"title", "t"}, {"time", "2026-12-12T13:00:00Z"}}});
+  std::string ics = RenderIcs(events, info);
+  EXPECT_NE(ics.find("DTSTAMP:20261202T120000Z"), std::string::npos) << ics;
+  EXPECT_EQ(ics, RenderIcs(events, info));
+  std::string atom = RenderAtom(json::array(), info);
+  EXPECT_NE(atom.find("<updated>2026-12-02T12:00:00Z</updated>"), std::string::npos) << atom;
+}
+
+TEST(Page, RelativeTimesCountFromTheContextsNow) {
+  Catalogs catalogs = Catalogs::Load(DefaultWebDir() + "/i18n");
+  PageData d;
+  d.ctx.catalogs = &catalogs;
+  d.ctx.now = 1796212800;  // 2026-12-02T12:00:00Z
+  WidgetData w;
+  w.config.type = "agenda";
+  w.config.title = "Agenda";
+  w.records.push_back(
+      {{"id", "1"}, {"source", "cal"}, {"kind", "event"}, {"title", "Assembly"}, {"time", "2026-12-04T12:00:00Z"}});
+  d.widgets.push_back(w);
+  std::string page = RenderDashboard(d);
+  EXPECT_NE(page.find("in 2 d"), std::string::npos) << page;
+  d.ctx.now += 86400;
+  EXPECT_NE(RenderDashboard(d).find("in 1 d"), std::string::npos) << "a day later, a day nearer";
 }
 
 }  // namespace

@@ -303,7 +303,7 @@ std::string SnippetHtml(std::string_view passage) {
 }
 
 std::string RenderDashboard(const PageData& d) {
-  Renderer r{d, Words{d.ctx}, NowUnix(), ""};
+  Renderer r{d, Words{d.ctx}, d.ctx.now, ""};
   const Words& w = r.w;
   std::string title = d.title.empty() ? "coophub" : d.title;
   r.out = Head(w, d.ctx, title, "dashboard.js") + Header(w, d.ctx, d.q);
@@ -336,7 +336,7 @@ std::string RenderDashboard(const PageData& d) {
 }
 
 std::string RenderEmbed(const PageData& d, const std::string& hub_url, bool fragment) {
-  Renderer r{d, Words{d.ctx}, NowUnix(), ""};
+  Renderer r{d, Words{d.ctx}, d.ctx.now, ""};
   for (size_t i = 0; i < d.widgets.size(); ++i) r.Widget(d.widgets[i], i);
   r.out += "<p class=\"via\"><a href=\"" + E(hub_url) + "/\" target=\"_blank\" rel=\"noopener\">coophub</a></p>\n";
   if (fragment) return r.out;

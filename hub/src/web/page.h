@@ -13,7 +13,7 @@
 
 #include "i18n/i18n.h"
 #include "model/protocol.h"
-#include "web/widgets.h"
+#include "dashboards/widgets.h"
 
 namespace coophub {
 
@@ -26,6 +26,7 @@ struct PageContext {
   std::string csrf;                    // the session's CSRF token, for the page's writes
   std::string path = "/";              // the page's own path, for the language form
   int64_t seq = -1;                    // the newest change the page shows, for live updates
+  int64_t now = 0;                     // unix seconds: "now" for every relative time on the page
 };
 
 struct PageData {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Widget data from the store; see widgets.h.
-#include "web/widgets.h"
+#include "dashboards/widgets.h"
 
 #include <algorithm>
 #include <optional>
