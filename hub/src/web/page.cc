@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
-// Server-rendered pages; see page.h.
+// Server-rendered pages; see page.h. Every piece of markup comes from the builder of
+// html.h: text is escaped wherever it goes, and the few raw pieces say who made them safe.
 #include "web/page.h"
 
-#include "base/text.h"
-
 #include <algorithm>
+#include <functional>
+#include <utility>
 
-#include "web/feeds.h"
+#include "base/text.h"
 #include "base/timeutil.h"
+#include "web/feeds.h"
+#include "web/html.h"
 
 namespace coophub {
 namespace {
@@ -25,8 +28,6 @@ std::string Str(const json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-std::string E(const std::string& s) { return HtmlEscape(s); }
-
 // "5 min ago", "in 3 days": how far t is from now.
 std::string Distance(const Words& w, int64_t t, int64_t now) {
   int64_t d = t > now ? t - now : now - t;
@@ -37,7 +38,7 @@ std::string Distance(const Words& w, int64_t t, int64_t now) {
 }
 
 // A <time> the web code re-formats with Intl; without it, a distance and the UTC time.
-std::string TimeTag(const Words& w, const std::string& rfc3339, int64_t now, const char* cls = "") {
+Html TimeTag(const Words& w, const std::string& rfc3339, int64_t now) {
   auto ts = ParseRfc3339(rfc3339);
   std::string text = rfc3339;
   if (ts) {
@@ -45,7 +46,7 @@ std::string TimeTag(const Words& w, const std::string& rfc3339, int64_t now, con
     text = *ts <= now ? Distance(w, *ts, now)
                       : Distance(w, *ts, now) + " · " + iso.substr(0, 10) + " " + iso.substr(11, 5) + " UTC";
   }
-  return std::string("<time class=\"") + cls + "\" datetime=\"" + E(rfc3339) + "\">" + E(text) + "</time>";
+  return El("time").Attr("datetime", rfc3339)(text);
 }
 
 // "updated 5 min ago", "not synced yet", and, when allowed, why the last sync failed.
@@ -63,93 +64,91 @@ std::string Freshness(const Words& w, const json& s, int64_t now, bool reasons) 
 }
 
 // An amount as <data>: the web code shows it with Intl.NumberFormat in the currency.
-std::string Money(const std::string& value, const std::string& currency) {
-  return "<data class=\"money\" value=\"" + E(value) + "\" data-currency=\"" + E(currency) + "\">" + E(value) + " " +
-         E(currency) + "</data>";
+Html Money(const std::string& value, const std::string& currency) {
+  return El("data").Class("money").Attr("value", value).Attr("data-currency", currency)(value + " " + currency);
 }
+
+Html Line() { return Html::Trusted("\n", "a newline"); }
+
+// What a link may point to on the page: the web, not javascript: or data:.
+bool SafeUrl(const std::string& url) { return url.rfind("https://", 0) == 0 || url.rfind("http://", 0) == 0; }
 
 struct Renderer {
   const PageData& d;
   Words w;
   int64_t now;
-  std::string out;
+  Html out;
 
+  // snippet: the search passage as SnippetHtml made it.
   void Record(const json& r, const std::string& badge = "", const std::string& snippet = "") {
     std::string title = Str(r, "title");
     if (title.empty()) title = w("untitled");
     std::string url = Str(r, "url");
-    bool safe_url = url.rfind("https://", 0) == 0 || url.rfind("http://", 0) == 0;
     std::string source = Str(r, "source");
     auto s = d.sources.find(source);
     bool stale = s != d.sources.end() && Str(s->second, "freshness") == "stale";
-    out += "<li class=\"record kind-" + E(Str(r, "kind")) + (stale ? " stale" : "") + "\"><div class=\"title\">";
-    if (!badge.empty()) out += "<span class=\"badge badge-" + badge + "\">" + E(w("badge." + badge)) + "</span> ";
-    if (safe_url)
-      out += "<a href=\"" + E(url) + "\" rel=\"noopener\">" + E(title) + "</a>";
-    else
-      out += E(title);
-    out += "</div><div class=\"meta\">";
+    Html head;
+    if (!badge.empty()) head += El("span").Class("badge badge-" + badge)(w("badge." + badge)) + Html::Text(" ");
+    head += SafeUrl(url) ? El("a").Attr("href", url).Attr("rel", "noopener")(title) : Html::Text(title);
+    Html meta;
     if (auto a = r.find("amount"); a != r.end() && a->is_object())
-      out += Money(Str(*a, "value"), Str(*a, "currency")) + " · ";
+      meta += Money(Str(*a, "value"), Str(*a, "currency")) + Html::Text(" · ");
     if (std::string t = Str(r, "time"); !t.empty()) {
-      if (Str(r, "kind") == "decision") out += E(w("decision.closes")) + " ";
-      out += TimeTag(w, t, now) + " · ";
+      if (Str(r, "kind") == "decision") meta += w("decision.closes") + " ";
+      meta += TimeTag(w, t, now) + Html::Text(" · ");
     }
-    std::string author = Str(r, "author");
-    if (!author.empty()) out += E(author) + " · ";
+    if (std::string author = Str(r, "author"); !author.empty()) meta += author + " · ";
     // Where it came from, and how fresh that is.
-    out += "<span class=\"source\">" + E(source) + "</span>";
+    meta += El("span").Class("source")(source);
     if (s != d.sources.end())
-      out += " <span class=\"fresh\">(" + E(Freshness(w, s->second, now, d.show_reasons)) + ")</span>";
-    out += "</div>";
+      meta += Html::Text(" ") + El("span").Class("fresh")("(" + Freshness(w, s->second, now, d.show_reasons) + ")");
+    Html body = El("div").Class("title")(head) + El("div").Class("meta")(meta);
     if (!snippet.empty()) {
-      out += "<p class=\"summary\">" + snippet + "</p>";  // escaped by the store, matches in <mark>
+      body += El("p").Class("summary")(Html::Trusted(snippet, "SnippetHtml: the passage escaped, matches in <mark>"));
     } else if (std::string summary = Str(r, "summary"); !summary.empty()) {
       if (summary.size() > 280) {
         size_t cut = 280;
         while (cut > 0 && (static_cast<unsigned char>(summary[cut]) & 0xC0) == 0x80) --cut;
         summary = summary.substr(0, cut) + "…";
       }
-      out += "<p class=\"summary\">" + E(summary) + "</p>";
+      body += El("p").Class("summary")(summary);
     }
-    out += "</li>\n";
+    out += El("li").Class("record kind-" + Str(r, "kind") + (stale ? " stale" : ""))(body) + Line();
+  }
+
+  void Empty(const std::string& key, const std::map<std::string, std::string>& args = {}) {
+    out += El("p").Class("empty")(w(key, args));
+  }
+
+  void List(const std::vector<json>& records, const std::function<void(const json&)>& each) {
+    Html items = std::exchange(out, Html());
+    for (const auto& r : records) each(r);
+    out = items + El("ul")(Line(), out) + Line();
   }
 
   void Records(const std::vector<json>& records, const std::string& empty_key) {
-    if (records.empty()) {
-      out += "<p class=\"empty\">" + E(w(empty_key)) + "</p>";
-      return;
-    }
-    out += "<ul>\n";
-    for (const auto& r : records) Record(r);
-    out += "</ul>\n";
+    if (records.empty()) return Empty(empty_key);
+    List(records, [&](const json& r) { Record(r); });
   }
 
   void Changes(const WidgetData& wd) {
-    if (d.first_visit) {
-      out += "<p class=\"empty\">" + E(w("changes.first")) + "</p>";
-      return;
-    }
-    if (wd.changes.empty() && wd.deleted == 0) {
-      out += "<p class=\"empty\">" + E(w("changes.none")) + "</p>";
-      return;
-    }
-    out += "<ul class=\"counts\">";
+    if (d.first_visit) return Empty("changes.first");
+    if (wd.changes.empty() && wd.deleted == 0) return Empty("changes.none");
+    Html counts;
     for (const auto& kind : RecordKinds()) {
       auto c = wd.created_by_kind.find(kind), u = wd.changed_by_kind.find(kind);
       int64_t created = c == wd.created_by_kind.end() ? 0 : c->second;
       int64_t changed = u == wd.changed_by_kind.end() ? 0 : u->second;
       if (!created && !changed) continue;
-      out += "<li><strong>" + E(w("kind." + kind)) + "</strong> ";
-      if (created) out += E(w("changes.new", {{"n", std::to_string(created)}}));
-      if (created && changed) out += " · ";
-      if (changed) out += E(w("changes.changed", {{"n", std::to_string(changed)}}));
-      out += "</li>";
+      Html li = El("strong")(w("kind." + kind)) + Html::Text(" ");
+      if (created) li += w("changes.new", {{"n", std::to_string(created)}});
+      if (created && changed) li += " · ";
+      if (changed) li += w("changes.changed", {{"n", std::to_string(changed)}});
+      counts += El("li")(li);
     }
-    if (wd.deleted) out += "<li>" + E(w("changes.removed", {{"n", std::to_string(wd.deleted)}})) + "</li>";
-    out += "</ul>\n<ul>\n";
-    for (const auto& c : wd.changes) Record(c["record"], ChangeBadge(c));
-    out += "</ul>\n";
+    if (wd.deleted) counts += El("li")(w("changes.removed", {{"n", std::to_string(wd.deleted)}}));
+    out += El("ul").Class("counts")(counts) + Line();
+    List(wd.changes, [&](const json& c) { Record(c["record"], ChangeBadge(c)); });
   }
 
   // new, changed, or (a decision whose end has come) closed.
@@ -163,11 +162,12 @@ struct Renderer {
 
   void MoneyWidget(const WidgetData& wd) {
     if (!wd.totals.empty()) {
-      out += "<h3>" + E(w("money.totals")) + "</h3><dl class=\"totals\">";
+      Html totals;
       for (const auto& [currency, sum] : wd.totals)
-        out += "<div><dt>" + E(currency) + "</dt><dd>" + Money(sum, currency) + "</dd></div>";
-      out += "</dl><p class=\"note\">" +
-             E(w(wd.totals_capped ? "money.capped" : "money.count", {{"n", std::to_string(wd.totals_count)}})) + "</p>";
+        totals += El("div")(El("dt")(currency), El("dd")(Money(sum, currency)));
+      out += El("h3")(w("money.totals")) + El("dl").Class("totals")(totals) +
+             El("p").Class("note")(
+                 w(wd.totals_capped ? "money.capped" : "money.count", {{"n", std::to_string(wd.totals_count)}}));
     }
     Records(wd.records, "empty.money");
   }
@@ -182,47 +182,47 @@ struct Renderer {
       if (!by_name.count(name)) order.push_back(name);
       by_name[name].push_back(&r);
     }
-    if (order.empty()) {
-      out += "<p class=\"empty\">" + E(w("empty.metrics")) + "</p>";
-      return;
-    }
+    if (order.empty()) return Empty("empty.metrics");
+    auto Value = [](const json& r) {
+      if (auto a = r.find("amount"); a != r.end() && a->is_object()) return Str(*a, "value");
+      if (auto v = r.find("data"); v != r.end() && v->is_object() && v->contains("value"))
+        return (*v)["value"].is_string() ? (*v)["value"].get<std::string>() : (*v)["value"].dump();
+      return std::string();
+    };
+    auto Number = [](const std::string& v) { return El("data").Class("number").Attr("value", v)(v); };
     for (const auto& name : order) {
       auto& points = by_name[name];  // newest first
-      auto Value = [](const json& r) {
-        if (auto a = r.find("amount"); a != r.end() && a->is_object()) return Str(*a, "value");
-        if (auto v = r.find("data"); v != r.end() && v->is_object() && v->contains("value"))
-          return (*v)["value"].is_string() ? (*v)["value"].get<std::string>() : (*v)["value"].dump();
-        return std::string();
-      };
-      out += "<figure class=\"metric\"><figcaption><strong>" + E(name.empty() ? w("untitled") : name) +
-             "</strong> <data class=\"number\" value=\"" + E(Value(*points.front())) + "\">" +
-             E(Value(*points.front())) + "</data></figcaption><table class=\"series\"><thead><tr><th scope=\"col\">" +
-             E(w("metric.time")) + "</th><th scope=\"col\">" + E(w("metric.value")) + "</th></tr></thead><tbody>";
+      Html rows;
       for (auto it = points.rbegin(); it != points.rend(); ++it)
-        out += "<tr><td>" + TimeTag(w, Str(**it, "time"), now) + "</td><td><data class=\"number\" value=\"" +
-               E(Value(**it)) + "\">" + E(Value(**it)) + "</data></td></tr>";
-      out += "</tbody></table></figure>\n";
+        rows += El("tr")(El("td")(TimeTag(w, Str(**it, "time"), now)), El("td")(Number(Value(**it))));
+      Html caption =
+          El("strong")(name.empty() ? w("untitled") : name) + Html::Text(" ") + Number(Value(*points.front()));
+      Html head = El("thead")(
+          El("tr")(El("th").Attr("scope", "col")(w("metric.time")), El("th").Attr("scope", "col")(w("metric.value"))));
+      out += El("figure").Class("metric")(El("figcaption")(caption),
+                                          El("table").Class("series")(head, El("tbody")(rows))) +
+             Line();
     }
   }
 
   void Sources() {
-    out += "<ul class=\"sources\">\n";
+    Html items;
     for (const auto& [id, s] : d.sources) {
       std::string f = Str(s, "freshness");
-      out += "<li class=\"source " + E(f) + "\"><strong>" + E(id) + "</strong> <span class=\"plugin\">" +
-             E(Str(s, "plugin")) + "</span> <span class=\"count\">" +
-             E(w("sources.records", {{"n", std::to_string(s.value("records", 0))}})) +
-             "</span> <span class=\"fresh\">" + E(Freshness(w, s, now, d.show_reasons)) + "</span></li>\n";
+      items += El("li").Class("source " + f)(
+                   El("strong")(id), " ", El("span").Class("plugin")(Str(s, "plugin")), " ",
+                   El("span").Class("count")(w("sources.records", {{"n", std::to_string(s.value("records", 0))}})), " ",
+                   El("span").Class("fresh")(Freshness(w, s, now, d.show_reasons))) +
+               Line();
     }
-    out += "</ul>\n";
+    out += El("ul").Class("sources")(Line(), items) + Line();
   }
 
   void Widget(const WidgetData& wd, size_t i) {
     const std::string& type = wd.config.type;
     std::string h = "w" + std::to_string(i);
     std::string title = wd.config.title.empty() ? w("widget." + type) : wd.config.title;
-    out += "<section class=\"widget w-" + type + "\" data-widget=\"" + type + "\" aria-labelledby=\"" + h +
-           "\"><h2 id=\"" + h + "\">" + E(title) + "</h2>\n";
+    Html before = std::exchange(out, Html());
     if (type == "changes")
       Changes(wd);
     else if (type == "money")
@@ -233,68 +233,95 @@ struct Renderer {
       Sources();
     else
       Records(wd.records, "empty." + type);
-    out += "</section>\n";
+    out = before +
+          El("section")
+              .Class("widget w-" + type)
+              .Attr("data-widget", type)
+              .Attr("aria-labelledby", h)(El("h2").Id(h)(title), Line(), out) +
+          Line();
   }
 };
 
-std::string Head(const Words& w, const PageContext& c, const std::string& title, const char* script) {
-  std::string out = "<!doctype html>\n<html lang=\"" + E(c.lang) +
-                    "\"><head><meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, "
-                    "initial-scale=1\">\n<title>" +
-                    E(title) +
-                    "</title><link rel=\"icon\" href=\"data:,\">"
-                    "<link rel=\"stylesheet\" href=\"/static/style.css\">";
-  if (script) out += "<script type=\"module\" src=\"/static/" + std::string(script) + "\"></script>";
-  out += "</head>\n<body data-lang=\"" + E(c.lang) + "\"" + (c.csrf.empty() ? "" : " data-csrf=\"" + E(c.csrf) + "\"") +
-         (c.role.empty() ? "" : " data-role=\"" + E(c.role) + "\"") +
-         (c.seq < 0 ? "" : " data-seq=\"" + std::to_string(c.seq) + "\"") + ">\n";
+Html Head(const Words& w, const PageContext& c, const std::string& title, const char* script) {
+  Html head = El("meta").Attr("charset", "utf-8")() + Line() +
+              El("meta").Attr("name", "viewport").Attr("content", "width=device-width, initial-scale=1")() + Line() +
+              El("title")(title) + El("link").Attr("rel", "icon").Attr("href", "data:,")() +
+              El("link").Attr("rel", "stylesheet").Attr("href", "/static/style.css")();
+  if (script) head += El("script").Attr("type", "module").Attr("src", std::string("/static/") + script)();
+  El body("body");
+  body.Attr("data-lang", c.lang);
+  if (!c.csrf.empty()) body.Attr("data-csrf", c.csrf);
+  if (!c.role.empty()) body.Attr("data-role", c.role);
+  if (c.seq >= 0) body.Attr("data-seq", std::to_string(c.seq));
+  // <html> and <body> are left open: the page's parts follow, and Footer closes them.
+  Html out = Html::Trusted("<!doctype html>\n", "a literal") + El("html").Attr("lang", c.lang).Open() +
+             El("head")(head) + Line() + body.Open() + Line();
   if (c.catalogs) {
     // The web code's words: a data block, which the CSP lets be (nothing runs).
-    out += "<script type=\"application/json\" id=\"coophub-words\">" + c.catalogs->WordsJson(c.lang) + "</script>\n";
+    out += El("script")
+               .Attr("type", "application/json")
+               .Id("coophub-words")(
+                   Html::Trusted(c.catalogs->WordsJson(c.lang), "Catalogs::Load writes every </ as <\\/")) +
+           Line();
   }
-  out += "<a class=\"skip\" href=\"#main\">" + E(w("skip")) + "</a>\n";
+  out += El("a").Class("skip").Attr("href", "#main")(w("skip")) + Line();
   return out;
 }
 
 // The header: the hub's name, the search box, and who is signed in.
-std::string Header(const Words& w, const PageContext& c, const std::string& q) {
-  std::string out =
-      "<header><p class=\"brand\"><a href=\"/\">coophub</a></p>\n"
-      "<form role=\"search\" method=\"get\" action=\"/\"><label for=\"q\" class=\"visually-hidden\">" +
-      E(w("search.label")) + "</label><input id=\"q\" name=\"q\" type=\"search\" placeholder=\"" +
-      E(w("search.label")) + "\" value=\"" + E(q) + "\"><button type=\"submit\">" + E(w("search.button")) +
-      "</button></form>\n<nav aria-label=\"" + E(w("nav.label")) + "\">";
+Html Header(const Words& w, const PageContext& c, const std::string& q) {
+  Html search = El("label").Attr("for", "q").Class("visually-hidden")(w("search.label")) +
+                El("input")
+                    .Id("q")
+                    .Attr("name", "q")
+                    .Attr("type", "search")
+                    .Attr("placeholder", w("search.label"))
+                    .Attr("value", q)() +
+                El("button").Attr("type", "submit")(w("search.button"));
+  Html nav;
   if (c.user.empty()) {
-    out += "<a href=\"/login\">" + E(w("nav.signin")) + "</a>";
+    nav = El("a").Attr("href", "/login")(w("nav.signin"));
   } else {
-    out += "<span class=\"user\">" + E(c.user) + "</span>";
-    if (c.role == "admin" || c.role == "editor") out += " <a href=\"/admin\">" + E(w("nav.admin")) + "</a>";
-    out += " <form method=\"post\" action=\"/logout\" class=\"inline\"><input type=\"hidden\" name=\"csrf\" value=\"" +
-           E(c.csrf) + "\"><button type=\"submit\" class=\"link\">" + E(w("nav.signout")) + "</button></form>";
+    nav = El("span").Class("user")(c.user);
+    if (c.role == "admin" || c.role == "editor")
+      nav += Html::Text(" ") + El("a").Attr("href", "/admin")(w("nav.admin"));
+    nav += Html::Text(" ") +
+           El("form")
+               .Attr("method", "post")
+               .Attr("action", "/logout")
+               .Class("inline")(El("input").Attr("type", "hidden").Attr("name", "csrf").Attr("value", c.csrf)(),
+                                El("button").Attr("type", "submit").Class("link")(w("nav.signout")));
   }
-  return out + "</nav></header>\n";
+  return El("header")(El("p").Class("brand")(El("a").Attr("href", "/")("coophub")), Line(),
+                      El("form").Attr("role", "search").Attr("method", "get").Attr("action", "/")(search), Line(),
+                      El("nav").Attr("aria-label", w("nav.label"))(nav)) +
+         Line();
 }
 
-// The footer: the API, and a plain language form that works without JavaScript.
-std::string Footer(const Words& w, const PageContext& c) {
-  std::string out = "<footer><a href=\"/api/v1/records\">" + E(w("footer.api")) + "</a>";
+// The footer: the API, and a plain language form that works without JavaScript; it
+// closes the page.
+Html Footer(const Words& w, const PageContext& c) {
+  Html footer = El("a").Attr("href", "/api/v1/records")(w("footer.api"));
   if (c.catalogs) {
-    out += "<form class=\"lang\" method=\"get\" action=\"" + E(c.path) + "\"><label for=\"lang\">" +
-           E(w("language.label")) + "</label> <select id=\"lang\" name=\"lang\">";
+    Html options;
     for (const auto& [code, name] : c.catalogs->Languages())
-      out += "<option value=\"" + E(code) + "\" lang=\"" + E(code) + "\"" + (code == c.lang ? " selected" : "") + ">" +
-             E(name) + "</option>";
-    out += "</select> <button type=\"submit\">" + E(w("language.button")) + "</button></form>";
+      options += El("option").Attr("value", code).Attr("lang", code).Flag("selected", code == c.lang)(name);
+    footer += El("form")
+                  .Class("lang")
+                  .Attr("method", "get")
+                  .Attr("action", c.path)(El("label").Attr("for", "lang")(w("language.label")), " ",
+                                          El("select").Id("lang").Attr("name", "lang")(options), " ",
+                                          El("button").Attr("type", "submit")(w("language.button")));
   }
-  return out + "</footer></body></html>\n";
+  return El("footer")(footer) + Html::Trusted("</body></html>\n", "the end tags Head left open");
 }
 
 }  // namespace
 
-std::string HtmlEscape(const std::string& s) { return XmlEscape(s); }  // the same five, for HTML
+std::string HtmlEscape(std::string_view s) { return XmlEscape(std::string(s)); }  // the same five, for HTML
 
 std::string SnippetHtml(std::string_view passage) {
-  std::string html = XmlEscape(std::string(passage));
+  std::string html = HtmlEscape(passage);
   for (auto [from, to] :
        {std::pair{kMatchBegin, std::string_view("<mark>")}, std::pair{kMatchEnd, std::string_view("</mark>")}})
     for (size_t at = 0; (at = html.find(from, at)) != std::string::npos; at += to.size())
@@ -303,83 +330,82 @@ std::string SnippetHtml(std::string_view passage) {
 }
 
 std::string RenderDashboard(const PageData& d) {
-  Renderer r{d, Words{d.ctx}, d.ctx.now, ""};
+  Renderer r{d, Words{d.ctx}, d.ctx.now, {}};
   const Words& w = r.w;
   std::string title = d.title.empty() ? "coophub" : d.title;
-  r.out = Head(w, d.ctx, title, "dashboard.js") + Header(w, d.ctx, d.q);
-  r.out += "<main id=\"main\"><h1>" + E(title) + "</h1>\n";
+  Html page = Head(w, d.ctx, title, "dashboard.js") + Header(w, d.ctx, d.q);
+  Html main = El("h1")(title) + Line();
   if (d.dashboards.size() > 1) {
-    r.out += "<nav class=\"dashboards\" aria-label=\"" + E(w("nav.dashboards")) + "\"><ul>";
-    for (const auto& [id, t] : d.dashboards)
-      r.out += "<li><a href=\"/?dashboard=" + E(id) + "\"" + (id == d.dashboard_id ? " aria-current=\"page\"" : "") +
-               ">" + E(t.empty() ? id : t) + "</a></li>";
-    r.out += "</ul></nav>\n";
+    Html items;
+    for (const auto& [id, t] : d.dashboards) {
+      El a("a");
+      a.Attr("href", "/?dashboard=" + id);
+      if (id == d.dashboard_id) a.Attr("aria-current", "page");
+      items += El("li")(a(t.empty() ? id : t));
+    }
+    main += El("nav").Class("dashboards").Attr("aria-label", w("nav.dashboards"))(El("ul")(items)) + Line();
   }
   if (!d.q.empty()) {
-    r.out += "<section class=\"widget w-results\" aria-labelledby=\"results-h\"><h2 id=\"results-h\">" +
-             E(w("search.results", {{"q", d.q}})) + "</h2>\n";
-    if (d.results.empty()) {
-      r.out += "<p class=\"empty\">" + E(w("empty.search", {{"q", d.q}})) + "</p>";
-    } else {
-      r.out += "<ul>\n";
-      for (const auto& rec : d.results) r.Record(rec, "", Str(rec, "snippet"));
-      r.out += "</ul>\n";
-    }
-    r.out += "</section>\n";
+    if (d.results.empty())
+      r.Empty("empty.search", {{"q", d.q}});
+    else
+      r.List(d.results, [&](const json& rec) { r.Record(rec, "", Str(rec, "snippet")); });
+    main += El("section")
+                .Class("widget w-results")
+                .Attr("aria-labelledby", "results-h")(El("h2").Id("results-h")(w("search.results", {{"q", d.q}})),
+                                                      Line(), r.out) +
+            Line();
   } else {
-    r.out += "<div class=\"widgets\">\n";
     for (size_t i = 0; i < d.widgets.size(); ++i) r.Widget(d.widgets[i], i);
-    r.out += "</div>\n";
+    main += El("div").Class("widgets")(Line(), r.out) + Line();
   }
-  r.out += "</main>\n" + Footer(w, d.ctx);
-  return r.out;
+  page += El("main").Id("main")(main) + Line() + Footer(w, d.ctx);
+  return std::move(page).str();
 }
 
 std::string RenderEmbed(const PageData& d, const std::string& hub_url, bool fragment) {
-  Renderer r{d, Words{d.ctx}, d.ctx.now, ""};
+  Renderer r{d, Words{d.ctx}, d.ctx.now, {}};
   for (size_t i = 0; i < d.widgets.size(); ++i) r.Widget(d.widgets[i], i);
-  r.out += "<p class=\"via\"><a href=\"" + E(hub_url) + "/\" target=\"_blank\" rel=\"noopener\">coophub</a></p>\n";
-  if (fragment) return r.out;
-  return Head(r.w, d.ctx, d.title.empty() ? "coophub" : d.title, "dashboard.js") +
-         "<main id=\"main\" class=\"embed\">" + r.out + "</main></body></html>\n";
+  r.out += El("p").Class("via")(
+               El("a").Attr("href", hub_url + "/").Attr("target", "_blank").Attr("rel", "noopener")("coophub")) +
+           Line();
+  if (fragment) return std::move(r.out).str();
+  Html page = Head(r.w, d.ctx, d.title.empty() ? "coophub" : d.title, "dashboard.js") +
+              El("main").Id("main").Class("embed")(r.out) + Html::Trusted("</body></html>\n", "Head left them open");
+  return std::move(page).str();
 }
 
 std::string RenderLogin(const PageContext& ctx, const std::string& next, const std::string& csrf,
                         const std::string& error, const std::string& arg) {
   Words w{ctx};
-  std::string out = Head(w, ctx, w("login.title") + " · coophub", "login.js") + Header(w, ctx, "");
   std::string why = error.empty() ? "" : w(error, {{"s", arg}});
-  out +=
-      "<main id=\"main\" class=\"narrow\"><h1>" + E(w("login.title")) +
-      "</h1>\n"
-      "<form id=\"login\" method=\"post\" action=\"/login\"><input type=\"hidden\" name=\"next\" value=\"" +
-      E(next) + "\"><input type=\"hidden\" name=\"csrf\" value=\"" + E(csrf) + "\"><label for=\"name\">" +
-      E(w("login.name")) +
-      "</label><input id=\"name\" name=\"name\" autocomplete=\"username\" required>"
-      "<label for=\"password\">" +
-      E(w("login.password")) +
-      "</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>"
-      "<button type=\"submit\">" +
-      E(w("login.button")) +
-      "</button></form>\n"
-      "<p id=\"status\" role=\"status\" aria-live=\"polite\">" +
-      E(why) + "</p></main>\n";
-  return out + Footer(w, ctx);
+  Html form = El("input").Attr("type", "hidden").Attr("name", "next").Attr("value", next)() +
+              El("input").Attr("type", "hidden").Attr("name", "csrf").Attr("value", csrf)() +
+              El("label").Attr("for", "name")(w("login.name")) +
+              El("input").Id("name").Attr("name", "name").Attr("autocomplete", "username").Flag("required")() +
+              El("label").Attr("for", "password")(w("login.password")) +
+              El("input")
+                  .Id("password")
+                  .Attr("name", "password")
+                  .Attr("type", "password")
+                  .Attr("autocomplete", "current-password")
+                  .Flag("required")() +
+              El("button").Attr("type", "submit")(w("login.button"));
+  Html main = El("h1")(w("login.title")) + Line() +
+              El("form").Id("login").Attr("method", "post").Attr("action", "/login")(form) + Line() +
+              El("p").Id("status").Attr("role", "status").Attr("aria-live", "polite")(why);
+  Html page = Head(w, ctx, w("login.title") + " · coophub", "login.js") + Header(w, ctx, "") +
+              El("main").Id("main").Class("narrow")(main) + Line() + Footer(w, ctx);
+  return std::move(page).str();
 }
 
 std::string RenderAdmin(const PageContext& ctx) {
   Words w{ctx};
-  std::string out = Head(w, ctx, w("admin.title") + " · coophub", "admin.js") + Header(w, ctx, "");
-  out += "<main id=\"main\" class=\"admin\"><h1>" + E(w("admin.title")) +
-         "</h1>\n"
-         "<p id=\"admin-loading\" role=\"status\">" +
-         E(w("loading")) +
-         "</p>\n"
-         "<noscript><p>" +
-         E(w("admin.noscript")) +
-         "</p></noscript>\n"
-         "<div id=\"admin\"></div></main>\n";
-  return out + Footer(w, ctx);
+  Html main = El("h1")(w("admin.title")) + Line() + El("p").Id("admin-loading").Attr("role", "status")(w("loading")) +
+              Line() + El("noscript")(El("p")(w("admin.noscript"))) + Line() + El("div").Id("admin")();
+  Html page = Head(w, ctx, w("admin.title") + " · coophub", "admin.js") + Header(w, ctx, "") +
+              El("main").Id("main").Class("admin")(main) + Line() + Footer(w, ctx);
+  return std::move(page).str();
 }
 
 }  // namespace coophub

@@ -14,6 +14,7 @@
 #include "i18n/i18n.h"
 #include "model/protocol.h"
 #include "dashboards/widgets.h"
+#include "web/html.h"
 
 namespace coophub {
 
@@ -56,8 +57,6 @@ std::string RenderLogin(const PageContext& ctx, const std::string& next, const s
 // The admin page's shell: the web code fills it from the API.
 std::string RenderAdmin(const PageContext& ctx);
 
-// Escapes text for HTML element content and attribute values.
-std::string HtmlEscape(const std::string& s);
 // A search passage from the store (RecordQuery::snippet) as HTML: the text escaped, each
 // match in <mark>.
 std::string SnippetHtml(std::string_view passage);
