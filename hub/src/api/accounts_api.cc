@@ -3,6 +3,7 @@
 // The accounts endpoints of the API (sign in and out, first-admin setup, tokens, users,
 // the audit log) and how a request is authenticated. See api.h and accounts.h.
 #include "api/accounts_api.h"
+#include "api/handlers.h"
 
 #include <sodium.h>
 
@@ -154,8 +155,8 @@ Result<json> ReadJsonBody(const ApiRequest& req) {
 
 // ---------------------------------------------------------------------------- Api
 
-Result<Principal> Api::Authenticate(const ApiRequest& req) const {
-  if (!accounts_) return Principal{};
+Result<Principal> Authenticate(const Services& hub, const ApiRequest& req) {
+  if (!hub.accounts) return Principal{};
   if (auto auth = req.headers.find("authorization"); auth != req.headers.end()) {
     const std::string& v = auth->second;
     std::string token;
@@ -168,30 +169,30 @@ Result<Principal> Api::Authenticate(const ApiRequest& req) const {
     } else {
       return Status::Invalid("the Authorization header must be \"Bearer <token>\" with a token from /api/v1/tokens");
     }
-    auto p = accounts_->TokenPrincipal(token);
+    auto p = hub.accounts->TokenPrincipal(token);
     if (!p.ok())
       return Status::Invalid("the API token is unknown, revoked or expired; create one under /api/v1/tokens");
     return p;
   }
   if (std::string s = CookieValue(req, kSessionCookie); !s.empty())
-    if (auto p = accounts_->SessionPrincipal(s); p.ok()) return p;
+    if (auto p = hub.accounts->SessionPrincipal(s); p.ok()) return p;
   return Principal{};
 }
 
 void Api::SetSetupCode(std::string code) {
-  MutexLock lock(setup_mu_);
-  setup_code_ = std::move(code);
+  MutexLock lock(hub_.setup_mu);
+  hub_.setup_code = std::move(code);
 }
 
-void Api::Audit(const Principal& who, const std::string& action, const std::string& target,
-                const std::string& detail) const {
-  if (!accounts_) return;
-  if (auto s = accounts_->Audit(who.name.empty() ? "anonymous" : who.name, action, target, detail); !s.ok())
+void Audit(const Services& hub, const Principal& who, const std::string& action, const std::string& target,
+           const std::string& detail) {
+  if (!hub.accounts) return;
+  if (auto s = hub.accounts->Audit(who.name.empty() ? "anonymous" : who.name, action, target, detail); !s.ok())
     spdlog::error("audit log: {}", s.message());
 }
 
-ApiResponse Api::SessionResponse(const ApiRequest& req, const User& user) const {
-  auto session = accounts_->CreateSession(user.id, kSessionTtlMs);
+ApiResponse SessionResponse(const Services& hub, const ApiRequest& req, const User& user) {
+  auto session = hub.accounts->CreateSession(user.id, kSessionTtlMs);
   if (!session.ok()) return FromStatus(session.status());
   ApiResponse r = Json(200, {{"name", user.name}, {"role", RoleName(user.role)}, {"csrf", session->csrf}});
   r.headers.emplace_back("Set-Cookie", std::string(kSessionCookie) + "=" + session->secret +
@@ -201,55 +202,55 @@ ApiResponse Api::SessionResponse(const ApiRequest& req, const User& user) const 
   return r;
 }
 
-std::variant<User, ApiResponse> Api::SignIn(const ApiRequest& req, const std::string& name,
-                                            const std::string& password) const {
+std::variant<User, ApiResponse> SignIn(const Services& hub, const ApiRequest& req, const std::string& name,
+                                       const std::string& password) {
   int64_t now = NowUnix();
-  if (int64_t wait = limiter_->WaitS(req.remote_addr, name, now); wait > 0) {
+  if (int64_t wait = hub.limiter->WaitS(req.remote_addr, name, now); wait > 0) {
     ApiResponse r = Problem(
         429, "Too many attempts",
         "too many failed sign-ins; try again in " + std::to_string(wait) + " s, or ask an admin to reset the password");
     r.headers.emplace_back("Retry-After", std::to_string(wait));
     return r;
   }
-  auto user = accounts_->CheckPassword(name, password);
+  auto user = hub.accounts->CheckPassword(name, password);
   if (!user.ok()) {
-    limiter_->Failed(req.remote_addr, name, now);
-    Audit(Principal{0, name.substr(0, 64), Role::kAnonymous, "", ""}, "login.failed", req.remote_addr);
+    hub.limiter->Failed(req.remote_addr, name, now);
+    Audit(hub, Principal{0, name.substr(0, 64), Role::kAnonymous, "", ""}, "login.failed", req.remote_addr);
     return Problem(401, "Sign in failed", "wrong name or password");
   }
-  limiter_->Succeeded(req.remote_addr, name);
-  Audit(Principal{user->id, user->name, user->role, "", ""}, "login", req.remote_addr);
+  hub.limiter->Succeeded(req.remote_addr, name);
+  Audit(hub, Principal{user->id, user->name, user->role, "", ""}, "login", req.remote_addr);
   return *user;
 }
 
-ApiResponse Api::Login(const ApiRequest& req, const Principal&, const Params&) const {
-  if (!accounts_) return Problem(404, "No accounts", "this hub has no accounts");
+ApiResponse Login(const Services& hub, const ApiRequest& req, const Principal&, const Params&) {
+  if (!hub.accounts) return Problem(404, "No accounts", "this hub has no accounts");
   auto body = ReadJsonBody(req);
   if (!body.ok()) return FromStatus(body.status());
   std::string name = StringField(*body, "name"), password = StringField(*body, "password");
   if (name.empty() || password.empty()) return Problem(400, "Bad request", "send {\"name\": …, \"password\": …}");
-  auto signed_in = SignIn(req, name, password);
+  auto signed_in = SignIn(hub, req, name, password);
   if (auto* refused = std::get_if<ApiResponse>(&signed_in)) return *refused;
-  return SessionResponse(req, std::get<User>(signed_in));
+  return SessionResponse(hub, req, std::get<User>(signed_in));
 }
 
 // The sign-in form posted without JavaScript: name, password, next and the page's CSRF
 // token (its cookie must match). Signed in: 303 to next. Refused: the page again, with
 // why in the reader's language.
-ApiResponse Api::LoginForm(const ApiRequest& req, const Principal& who, const Params&) const {
-  if (!accounts_) return Problem(404, "No accounts", "this hub has no accounts");
+ApiResponse LoginForm(const Services& hub, const ApiRequest& req, const Principal& who, const Params&) {
+  if (!hub.accounts) return Problem(404, "No accounts", "this hub has no accounts");
   auto form = ReadFormBody(req);
   std::string next = form["next"];
   if (!IsLocalPath(next)) next = "/";
   std::string cookie = CookieValue(req, kLoginCsrfCookie);
   auto again = [&](int status, const char* why, std::string n = "") {
-    ApiResponse page = LoginPageFor(req, who, next, why, std::move(n));
+    ApiResponse page = LoginPageFor(hub, req, who, next, why, std::move(n));
     page.status = status;
     return page;
   };
   if (cookie.empty() || !SameSecret(cookie, form["csrf"])) return again(403, "login.expired");
   if (form["name"].empty() || form["password"].empty()) return again(400, "login.failed");
-  auto signed_in = SignIn(req, form["name"], form["password"]);
+  auto signed_in = SignIn(hub, req, form["name"], form["password"]);
   if (auto* refused = std::get_if<ApiResponse>(&signed_in)) {
     if (refused->status != 429) return again(refused->status, "login.failed");
     std::string wait;
@@ -259,7 +260,7 @@ ApiResponse Api::LoginForm(const ApiRequest& req, const Principal& who, const Pa
     page.headers.emplace_back("Retry-After", wait);
     return page;
   }
-  ApiResponse r = SessionResponse(req, std::get<User>(signed_in));
+  ApiResponse r = SessionResponse(hub, req, std::get<User>(signed_in));
   r.status = 303;
   r.body.clear();
   r.content_type = "text/plain; charset=utf-8";
@@ -270,29 +271,29 @@ ApiResponse Api::LoginForm(const ApiRequest& req, const Principal& who, const Pa
 }
 
 // Sign-out from the header's form, without JavaScript: back to the public page.
-ApiResponse Api::LogoutForm(const ApiRequest& req, const Principal& who, const Params& p) const {
-  ApiResponse r = Logout(req, who, p);
+ApiResponse LogoutForm(const Services& hub, const ApiRequest& req, const Principal& who, const Params& p) {
+  ApiResponse r = Logout(hub, req, who, p);
   r.status = 303;
   r.headers.emplace_back("Location", "/");
   return r;
 }
 
-ApiResponse Api::Logout(const ApiRequest& req, const Principal& who, const Params&) const {
-  if (std::string s = CookieValue(req, kSessionCookie); !s.empty()) accounts_->EndSession(s);
-  Audit(who, "logout", who.name);
+ApiResponse Logout(const Services& hub, const ApiRequest& req, const Principal& who, const Params&) {
+  if (std::string s = CookieValue(req, kSessionCookie); !s.empty()) hub.accounts->EndSession(s);
+  Audit(hub, who, "logout", who.name);
   ApiResponse r{204, "application/json", ""};
   r.headers.emplace_back("Set-Cookie", std::string(kSessionCookie) + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
   return r;
 }
 
-ApiResponse Api::Me(const ApiRequest&, const Principal& who, const Params&) const {
+ApiResponse Me(const Services&, const ApiRequest&, const Principal& who, const Params&) {
   json j = {{"name", who.name}, {"role", RoleName(who.role)}, {"via", who.via}, {"lang", who.lang}};
   if (who.via == "session") j["csrf"] = who.csrf;
   return Json(200, j);
 }
 
 // {"lang": "fr"}: the pages' language for this user on every device ("" forgets it).
-ApiResponse Api::UpdateMe(const ApiRequest& req, const Principal& who, const Params& p) const {
+ApiResponse UpdateMe(const Services& hub, const ApiRequest& req, const Principal& who, const Params& p) {
   auto body = ReadJsonBody(req);
   if (!body.ok()) return FromStatus(body.status());
   auto lang = body->find("lang");
@@ -300,53 +301,53 @@ ApiResponse Api::UpdateMe(const ApiRequest& req, const Principal& who, const Par
     return Problem(400, "Bad request", "send {\"lang\": \"fr\"}, one of the page's languages, or \"\" to forget it");
   std::string code = lang->get<std::string>();
   bool known = code.empty();
-  for (const auto& [c, name] : catalogs_.Languages()) known = known || c == code;
+  for (const auto& [c, name] : hub.catalogs.Languages()) known = known || c == code;
   if (!known)
     return Problem(400, "Unknown language", "\"" + code.substr(0, 16) + "\" is not one of the page's languages");
-  if (auto s = accounts_->SetLanguage(who.user_id, code); !s.ok()) return FromStatus(s);
+  if (auto s = hub.accounts->SetLanguage(who.user_id, code); !s.ok()) return FromStatus(s);
   Principal now = who;
   now.lang = code;
-  return Me(req, now, p);
+  return Me(hub, req, now, p);
 }
 
-ApiResponse Api::Setup(const ApiRequest& req, const Principal&, const Params&) const {
-  if (!accounts_) return Problem(404, "No accounts", "this hub has no accounts");
+ApiResponse Setup(const Services& hub, const ApiRequest& req, const Principal&, const Params&) {
+  if (!hub.accounts) return Problem(404, "No accounts", "this hub has no accounts");
   auto body = ReadJsonBody(req);
   if (!body.ok()) return FromStatus(body.status());
-  auto count = accounts_->CountUsers();
+  auto count = hub.accounts->CountUsers();
   if (!count.ok()) return FromStatus(count.status());
-  MutexLock lock(setup_mu_);
-  if (*count > 0 || setup_code_.empty())
+  MutexLock lock(hub.setup_mu);
+  if (*count > 0 || hub.setup_code.empty())
     return Problem(409, "Setup is done", "this hub has accounts already: sign in, or ask an admin for one");
   int64_t now = NowUnix();
-  if (int64_t wait = limiter_->WaitS(req.remote_addr, "(setup)", now); wait > 0)
+  if (int64_t wait = hub.limiter->WaitS(req.remote_addr, "(setup)", now); wait > 0)
     return Problem(429, "Too many attempts", "try again in " + std::to_string(wait) + " s");
-  if (!SameSecret(StringField(*body, "code"), setup_code_)) {
-    limiter_->Failed(req.remote_addr, "(setup)", now);
+  if (!SameSecret(StringField(*body, "code"), hub.setup_code)) {
+    hub.limiter->Failed(req.remote_addr, "(setup)", now);
     return Problem(403, "Wrong setup code", "use the setup link the hub printed when it started");
   }
-  auto user = accounts_->AddUser(StringField(*body, "name"), StringField(*body, "password"), Role::kAdmin);
+  auto user = hub.accounts->AddUser(StringField(*body, "name"), StringField(*body, "password"), Role::kAdmin);
   if (!user.ok()) return FromStatus(user.status());
-  setup_code_.clear();
-  Audit(Principal{user->id, user->name, Role::kAdmin, "", ""}, "setup", user->name, "first admin");
-  return SessionResponse(req, *user);
+  hub.setup_code.clear();
+  Audit(hub, Principal{user->id, user->name, Role::kAdmin, "", ""}, "setup", user->name, "first admin");
+  return SessionResponse(hub, req, *user);
 }
 
 // The page of the setup link (/setup#code=…): a form that posts to /api/v1/setup. Once
 // the hub has accounts, it sends people to sign in instead.
-ApiResponse Api::SetupPage(const ApiRequest& req, const Principal& who, const Params&) const {
-  auto count = accounts_ ? accounts_->CountUsers() : Result<int64_t>(int64_t{1});
+ApiResponse SetupPage(const Services& hub, const ApiRequest& req, const Principal& who, const Params&) {
+  auto count = hub.accounts ? hub.accounts->CountUsers() : Result<int64_t>(int64_t{1});
   if (!count.ok()) return FromStatus(count.status());
   if (*count > 0) {
     ApiResponse r{303, "text/plain; charset=utf-8", "Setup is done: sign in.\n"};
     r.headers.emplace_back("Location", "/");
     return r;
   }
-  return Static(req, who, {"setup.html"});
+  return Static(hub, req, who, {"setup.html"});
 }
 
-ApiResponse Api::ListTokens(const ApiRequest&, const Principal& who, const Params&) const {
-  auto tokens = accounts_->ListTokens(who.user_id);
+ApiResponse ListTokens(const Services& hub, const ApiRequest&, const Principal& who, const Params&) {
+  auto tokens = hub.accounts->ListTokens(who.user_id);
   if (!tokens.ok()) return FromStatus(tokens.status());
   json items = json::array();
   for (const auto& t : *tokens) items.push_back(TokenJson(t));
@@ -361,7 +362,7 @@ static std::optional<ApiResponse> ReadTokenRefused(const Principal& who) {
   return std::nullopt;
 }
 
-ApiResponse Api::CreateToken(const ApiRequest& req, const Principal& who, const Params&) const {
+ApiResponse CreateToken(const Services& hub, const ApiRequest& req, const Principal& who, const Params&) {
   if (auto no = ReadTokenRefused(who)) return *no;
   auto body = ReadJsonBody(req);
   if (!body.ok()) return FromStatus(body.status());
@@ -397,43 +398,43 @@ ApiResponse Api::CreateToken(const ApiRequest& req, const Principal& who, const 
                          " days; a token it makes cannot last longer");
     ttl_ms = std::min(ttl_ms, left);
   }
-  auto t = accounts_->CreateToken(who.user_id, StringField(*body, "name"), *scope, ttl_ms);
+  auto t = hub.accounts->CreateToken(who.user_id, StringField(*body, "name"), *scope, ttl_ms);
   if (!t.ok()) return FromStatus(t.status());
-  Audit(who, "token.create", t->token.name, "scope " + t->token.scope);
+  Audit(hub, who, "token.create", t->token.name, "scope " + t->token.scope);
   json j = TokenJson(t->token);
   j["token"] = t->secret;
   j["note"] = "this is the only time the token is shown: keep it now";
   return Json(201, j);
 }
 
-ApiResponse Api::RevokeToken(const ApiRequest&, const Principal& who, const Params& p) const {
+ApiResponse RevokeToken(const Services& hub, const ApiRequest&, const Principal& who, const Params& p) {
   if (auto no = ReadTokenRefused(who)) return *no;
   char* end = nullptr;
   long long id = std::strtoll(p[0].c_str(), &end, 10);
   if (*end != '\0' || id <= 0) return Problem(400, "Bad token id", "a token id is a positive number");
-  if (auto s = accounts_->RevokeToken(who.user_id, id); !s.ok()) return FromStatus(s);
-  Audit(who, "token.revoke", p[0]);
+  if (auto s = hub.accounts->RevokeToken(who.user_id, id); !s.ok()) return FromStatus(s);
+  Audit(hub, who, "token.revoke", p[0]);
   return {204, "application/json", ""};
 }
 
-ApiResponse Api::ListUsers(const ApiRequest&, const Principal&, const Params&) const {
-  auto users = accounts_->ListUsers();
+ApiResponse ListUsers(const Services& hub, const ApiRequest&, const Principal&, const Params&) {
+  auto users = hub.accounts->ListUsers();
   if (!users.ok()) return FromStatus(users.status());
   json items = json::array();
   for (const auto& u : *users) items.push_back(UserJson(u));
   return Json(200, {{"items", items}});
 }
 
-ApiResponse Api::CreateUser(const ApiRequest& req, const Principal& who, const Params&) const {
+ApiResponse CreateUser(const Services& hub, const ApiRequest& req, const Principal& who, const Params&) {
   auto body = ReadJsonBody(req);
   if (!body.ok()) return FromStatus(body.status());
   std::string role_name = body->contains("role") ? StringField(*body, "role") : "viewer";
   auto role = ParseRole(role_name);
   if (!role)
     return Problem(400, "Bad role", "role is viewer, editor or admin, not \"" + role_name.substr(0, 20) + "\"");
-  auto u = accounts_->AddUser(StringField(*body, "name"), StringField(*body, "password"), *role);
+  auto u = hub.accounts->AddUser(StringField(*body, "name"), StringField(*body, "password"), *role);
   if (!u.ok()) return FromStatus(u.status());
-  Audit(who, "user.create", u->name, "role " + role_name);
+  Audit(hub, who, "user.create", u->name, "role " + role_name);
   return Json(201, UserJson(*u));
 }
 
@@ -450,7 +451,7 @@ std::optional<int64_t> UserId(const std::string& text) {
 
 // {"role"?, "password"?}: a new password ends the user's sessions; role changes take
 // effect at once, on sessions and tokens alike.
-ApiResponse Api::UpdateUser(const ApiRequest& req, const Principal& who, const Params& p) const {
+ApiResponse UpdateUser(const Services& hub, const ApiRequest& req, const Principal& who, const Params& p) {
   auto id = UserId(p[0]);
   if (!id) return Problem(400, "Bad user id", "a user id is a positive number (GET /api/v1/users lists them)");
   auto body = ReadJsonBody(req);
@@ -473,24 +474,24 @@ ApiResponse Api::UpdateUser(const ApiRequest& req, const Principal& who, const P
     }
   }
   if (!role && !password) return Problem(400, "Nothing to change", "send role, password or both");
-  auto u = accounts_->UpdateUser(*id, role, password);
+  auto u = hub.accounts->UpdateUser(*id, role, password);
   if (!u.ok()) return FromStatus(u.status());
   detail.pop_back();
-  Audit(who, "user.update", u->name, detail);
+  Audit(hub, who, "user.update", u->name, detail);
   return Json(200, UserJson(*u));
 }
 
-ApiResponse Api::DeleteUser(const ApiRequest&, const Principal& who, const Params& p) const {
+ApiResponse DeleteUser(const Services& hub, const ApiRequest&, const Principal& who, const Params& p) {
   auto id = UserId(p[0]);
   if (!id) return Problem(400, "Bad user id", "a user id is a positive number (GET /api/v1/users lists them)");
-  auto gone = accounts_->DeleteUser(*id);
+  auto gone = hub.accounts->DeleteUser(*id);
   if (!gone.ok()) return FromStatus(gone.status());
-  Audit(who, "user.delete", gone->name);
+  Audit(hub, who, "user.delete", gone->name);
   return {204, "application/json", ""};
 }
 
-ApiResponse Api::AuditLog(const ApiRequest&, const Principal&, const Params&) const {
-  auto log = accounts_->AuditLog(200);
+ApiResponse AuditLog(const Services& hub, const ApiRequest&, const Principal&, const Params&) {
+  auto log = hub.accounts->AuditLog(200);
   if (!log.ok()) return FromStatus(log.status());
   return Json(200, {{"items", *log}});
 }

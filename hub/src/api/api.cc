@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// Routes and handlers of /api/v1, the page and static assets; see api.h.
+// The route table, the dispatch, and the handlers of records, sources, runs, changes,
+// feeds, metrics and static assets; see api.h and handlers.h.
 #include "api/api.h"
+#include "api/handlers.h"
 
 #include "sync/health.h"
 
@@ -64,16 +66,21 @@ std::string DefaultWebDir() {
   return "";
 }
 
+Services::Services(Store& store, Scheduler* scheduler, const HubConfig& config, std::string web_dir, Accounts* accounts)
+    : store(store),
+      scheduler(scheduler),
+      config(config),
+      web_dir(std::move(web_dir)),
+      accounts(accounts),
+      limiter(std::make_unique<LoginLimiter>()),
+      metrics(std::make_unique<HttpMetrics>()),
+      plugins(std::make_unique<PluginCache>()),
+      catalogs(Catalogs::Load(this->web_dir.empty() ? std::string() : this->web_dir + "/i18n")) {}
+
+Services::~Services() = default;
+
 Api::Api(Store& store, Scheduler* scheduler, const HubConfig& config, std::string web_dir, Accounts* accounts)
-    : store_(store),
-      scheduler_(scheduler),
-      config_(config),
-      web_dir_(std::move(web_dir)),
-      accounts_(accounts),
-      limiter_(std::make_unique<LoginLimiter>()),
-      metrics_(std::make_unique<HttpMetrics>()),
-      plugins_(std::make_unique<PluginCache>()),
-      catalogs_(Catalogs::Load(web_dir_.empty() ? std::string() : web_dir_ + "/i18n")) {}
+    : hub_(store, scheduler, config, std::move(web_dir), accounts) {}
 
 Api::~Api() = default;
 
@@ -89,58 +96,73 @@ bool MayRead(Role role, const std::string& visibility) {
   return visibility == "members" && role >= Role::kViewer;
 }
 
-const std::vector<Api::Route>& Api::Routes() {
+namespace {
+
+using Handler = ApiResponse (*)(const Services&, const ApiRequest&, const Principal&, const Params&);
+
+// Who may call a route: anyone (kAnonymous), or a signed-in role at least.
+struct Route {
+  const char* method;
+  const char* pattern;  // segments; "{}" matches one
+  Role min_role;
+  Handler handler;
+};
+
+// Every route of the hub: the one list.
+const std::vector<Route>& Routes() {
   using R = Role;
   static const std::vector<Route> routes = {
-      {"GET", "/healthz", R::kAnonymous, &Api::Health},
-      {"GET", "/api/v1/openapi.json", R::kAnonymous, &Api::OpenApi},
-      {"GET", "/api/v1/records", R::kAnonymous, &Api::ListRecords},
-      {"GET", "/api/v1/records/{}", R::kAnonymous, &Api::GetRecord},
-      {"GET", "/api/v1/sources", R::kViewer, &Api::ListSources},
-      {"GET", "/api/v1/sources/{}", R::kViewer, &Api::GetSource},
-      {"GET", "/api/v1/sources/{}/runs", R::kViewer, &Api::SourceRuns},
-      {"GET", "/api/v1/sources/{}/events", R::kViewer, &Api::SourceEvents},
-      {"POST", "/api/v1/sources/{}/sync", R::kEditor, &Api::SyncNow},
-      {"POST", "/api/v1/sources/check", R::kEditor, &Api::CheckSource},
-      {"POST", "/api/v1/sources", R::kEditor, &Api::CreateSource},
-      {"PATCH", "/api/v1/sources/{}", R::kEditor, &Api::UpdateSource},
-      {"DELETE", "/api/v1/sources/{}", R::kEditor, &Api::DeleteSource},
-      {"GET", "/api/v1/plugins", R::kEditor, &Api::ListPlugins},
-      {"GET", "/api/v1/runs/{}", R::kViewer, &Api::GetRun},
-      {"GET", "/api/v1/changes", R::kAnonymous, &Api::Changes},
-      {"POST", "/api/v1/login", R::kAnonymous, &Api::Login},
-      {"POST", "/api/v1/logout", R::kViewer, &Api::Logout},
-      {"GET", "/api/v1/me", R::kViewer, &Api::Me},
-      {"PATCH", "/api/v1/me", R::kViewer, &Api::UpdateMe},
-      {"POST", "/api/v1/setup", R::kAnonymous, &Api::Setup},
-      {"GET", "/api/v1/tokens", R::kViewer, &Api::ListTokens},
-      {"POST", "/api/v1/tokens", R::kViewer, &Api::CreateToken},
-      {"DELETE", "/api/v1/tokens/{}", R::kViewer, &Api::RevokeToken},
-      {"GET", "/api/v1/users", R::kAdmin, &Api::ListUsers},
-      {"POST", "/api/v1/users", R::kAdmin, &Api::CreateUser},
-      {"PATCH", "/api/v1/users/{}", R::kAdmin, &Api::UpdateUser},
-      {"DELETE", "/api/v1/users/{}", R::kAdmin, &Api::DeleteUser},
-      {"GET", "/api/v1/audit", R::kAdmin, &Api::AuditLog},
-      {"GET", "/api/v1/dashboards", R::kAnonymous, &Api::ListDashboards},
-      {"GET", "/api/v1/dashboards/{}", R::kAnonymous, &Api::GetDashboard},
-      {"PUT", "/api/v1/dashboards/{}", R::kAdmin, &Api::PutDashboard},
-      {"DELETE", "/api/v1/dashboards/{}", R::kAdmin, &Api::DeleteDashboard},
-      {"GET", "/", R::kAnonymous, &Api::Dashboard},
-      {"GET", "/login", R::kAnonymous, &Api::LoginPage},
-      {"POST", "/login", R::kAnonymous, &Api::LoginForm},
-      {"POST", "/logout", R::kViewer, &Api::LogoutForm},
-      {"GET", "/admin", R::kAnonymous, &Api::AdminPage},
-      {"GET", "/embed/{}/{}", R::kAnonymous, &Api::Embed},
-      {"GET", "/api/v1/shares", R::kEditor, &Api::ListShares},
-      {"POST", "/api/v1/shares", R::kEditor, &Api::CreateShare},
-      {"DELETE", "/api/v1/shares/{}", R::kEditor, &Api::RevokeShare},
-      {"GET", "/setup", R::kAnonymous, &Api::SetupPage},
-      {"GET", "/static/{}", R::kAnonymous, &Api::Static},
-      {"GET", "/feeds/{}", R::kAnonymous, &Api::Feed},
-      {"GET", "/metrics", R::kViewer, &Api::Metrics},
+      {"GET", "/healthz", R::kAnonymous, &Health},
+      {"GET", "/api/v1/openapi.json", R::kAnonymous, &OpenApi},
+      {"GET", "/api/v1/records", R::kAnonymous, &ListRecords},
+      {"GET", "/api/v1/records/{}", R::kAnonymous, &GetRecord},
+      {"GET", "/api/v1/sources", R::kViewer, &ListSources},
+      {"GET", "/api/v1/sources/{}", R::kViewer, &GetSource},
+      {"GET", "/api/v1/sources/{}/runs", R::kViewer, &ListRuns},
+      {"GET", "/api/v1/sources/{}/events", R::kViewer, &SourceEvents},
+      {"POST", "/api/v1/sources/{}/sync", R::kEditor, &SyncNow},
+      {"POST", "/api/v1/sources/check", R::kEditor, &CheckSource},
+      {"POST", "/api/v1/sources", R::kEditor, &CreateSource},
+      {"PATCH", "/api/v1/sources/{}", R::kEditor, &UpdateSource},
+      {"DELETE", "/api/v1/sources/{}", R::kEditor, &DeleteSource},
+      {"GET", "/api/v1/plugins", R::kEditor, &ListPlugins},
+      {"GET", "/api/v1/runs/{}", R::kViewer, &GetRun},
+      {"GET", "/api/v1/changes", R::kAnonymous, &Changes},
+      {"POST", "/api/v1/login", R::kAnonymous, &Login},
+      {"POST", "/api/v1/logout", R::kViewer, &Logout},
+      {"GET", "/api/v1/me", R::kViewer, &Me},
+      {"PATCH", "/api/v1/me", R::kViewer, &UpdateMe},
+      {"POST", "/api/v1/setup", R::kAnonymous, &Setup},
+      {"GET", "/api/v1/tokens", R::kViewer, &ListTokens},
+      {"POST", "/api/v1/tokens", R::kViewer, &CreateToken},
+      {"DELETE", "/api/v1/tokens/{}", R::kViewer, &RevokeToken},
+      {"GET", "/api/v1/users", R::kAdmin, &ListUsers},
+      {"POST", "/api/v1/users", R::kAdmin, &CreateUser},
+      {"PATCH", "/api/v1/users/{}", R::kAdmin, &UpdateUser},
+      {"DELETE", "/api/v1/users/{}", R::kAdmin, &DeleteUser},
+      {"GET", "/api/v1/audit", R::kAdmin, &AuditLog},
+      {"GET", "/api/v1/dashboards", R::kAnonymous, &ListDashboards},
+      {"GET", "/api/v1/dashboards/{}", R::kAnonymous, &GetDashboard},
+      {"PUT", "/api/v1/dashboards/{}", R::kAdmin, &PutDashboard},
+      {"DELETE", "/api/v1/dashboards/{}", R::kAdmin, &DeleteDashboard},
+      {"GET", "/", R::kAnonymous, &Dashboard},
+      {"GET", "/login", R::kAnonymous, &LoginPage},
+      {"POST", "/login", R::kAnonymous, &LoginForm},
+      {"POST", "/logout", R::kViewer, &LogoutForm},
+      {"GET", "/admin", R::kAnonymous, &AdminPage},
+      {"GET", "/embed/{}/{}", R::kAnonymous, &Embed},
+      {"GET", "/api/v1/shares", R::kEditor, &ListShares},
+      {"POST", "/api/v1/shares", R::kEditor, &CreateShare},
+      {"DELETE", "/api/v1/shares/{}", R::kEditor, &RevokeShare},
+      {"GET", "/setup", R::kAnonymous, &SetupPage},
+      {"GET", "/static/{}", R::kAnonymous, &Static},
+      {"GET", "/feeds/{}", R::kAnonymous, &Feed},
+      {"GET", "/metrics", R::kViewer, &Metrics},
   };
   return routes;
 }
+
+}  // namespace
 
 std::vector<std::pair<std::string, std::string>> Api::RouteTable() {
   std::vector<std::pair<std::string, std::string>> out;
@@ -151,18 +173,18 @@ std::vector<std::pair<std::string, std::string>> Api::RouteTable() {
 ApiResponse Api::Handle(const ApiRequest& req) const noexcept {
   auto start = std::chrono::steady_clock::now();
   const char* route = "(no route)";
-  ApiResponse r = Dispatch(req, &route);
+  ApiResponse r = Dispatch(hub_, req, &route);
   std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
   // Known methods only: a label per made-up method would let a client grow the series.
   static const std::set<std::string> kMethods = {"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
-  metrics_->Observe(req.method == "HEAD"         ? "GET"
-                    : kMethods.count(req.method) ? req.method
-                                                 : "OTHER",
-                    route, r.status, took.count());
+  hub_.metrics->Observe(req.method == "HEAD"         ? "GET"
+                        : kMethods.count(req.method) ? req.method
+                                                     : "OTHER",
+                        route, r.status, took.count());
   return r;
 }
 
-ApiResponse Api::Dispatch(const ApiRequest& req, const char** route_out) const noexcept {
+ApiResponse Dispatch(const Services& hub, const ApiRequest& req, const char** route_out) noexcept {
   try {
     // Everything in an address ends up in JSON, logs or feeds, which are UTF-8 text.
     if (InvalidUtf8At(req.path) != std::string::npos)
@@ -195,7 +217,7 @@ ApiResponse Api::Dispatch(const ApiRequest& req, const char** route_out) const n
       path_matched = true;
       *route_out = route.pattern;
       if (req.method != route.method && !(req.method == "HEAD" && std::string(route.method) == "GET")) continue;
-      auto who = Authenticate(req);
+      auto who = Authenticate(hub, req);
       // A stale token or cookie on an open route reads as anonymous: a page bookmarked
       // with an expired link still shows what is public.
       if (!who.ok() && route.min_role == Role::kAnonymous) who = Principal{};
@@ -235,7 +257,7 @@ ApiResponse Api::Dispatch(const ApiRequest& req, const char** route_out) const n
           return Problem(403, "CSRF token missing",
                          "a write with a session cookie needs the X-CSRF-Token header that /api/v1/me returns");
       }
-      return (this->*route.handler)(req, *who, params);
+      return route.handler(hub, req, *who, params);
     }
     if (path_matched) {
       ApiResponse r = Problem(405, "Method not allowed", req.method + " is not allowed on " + req.path);
@@ -252,14 +274,14 @@ ApiResponse Api::Dispatch(const ApiRequest& req, const char** route_out) const n
   }
 }
 
-ApiResponse Api::Health(const ApiRequest&, const Principal&, const Params&) const {
-  auto s = store_.Stats();
+ApiResponse Health(const Services& hub, const ApiRequest&, const Principal&, const Params&) {
+  auto s = hub.store.Stats();
   if (!s.ok()) return Problem(503, "Store unavailable", s.status().message());
   return Json(200, {{"status", "ok"}});
 }
 
-std::optional<ApiResponse> Api::ParseRecordQuery(const ApiRequest& r, const Principal& who, RecordQuery* out,
-                                                 int default_limit) const {
+std::optional<ApiResponse> ParseRecordQuery(const Services&, const ApiRequest& r, const Principal& who,
+                                            RecordQuery* out, int default_limit) {
   if (auto bad = CheckParams(r, {"kind", "source", "stream", "q", "since", "until", "limit", "cursor", "sort"}))
     return *bad;
   RecordQuery q;
@@ -304,11 +326,11 @@ std::optional<ApiResponse> Api::ParseRecordQuery(const ApiRequest& r, const Prin
   return std::nullopt;
 }
 
-ApiResponse Api::ListRecords(const ApiRequest& r, const Principal& who, const Params&) const {
+ApiResponse ListRecords(const Services& hub, const ApiRequest& r, const Principal& who, const Params&) {
   RecordQuery q;
-  if (auto bad = ParseRecordQuery(r, who, &q, 50)) return *bad;
+  if (auto bad = ParseRecordQuery(hub, r, who, &q, 50)) return *bad;
   q.snippet = SnippetHtml;
-  auto page = store_.ListRecords(q);
+  auto page = hub.store.ListRecords(q);
   if (!page.ok()) return FromStatus(page.status());
   // Stored records are written out as they are: no re-serialisation on the hot path.
   std::string body;
@@ -321,12 +343,12 @@ ApiResponse Api::ListRecords(const ApiRequest& r, const Principal& who, const Pa
   return {200, "application/json", std::move(body)};
 }
 
-ApiResponse Api::GetRecord(const ApiRequest&, const Principal& who, const Params& p) const {
+ApiResponse GetRecord(const Services& hub, const ApiRequest&, const Principal& who, const Params& p) {
   char* end = nullptr;
   long long uid = std::strtoll(p[0].c_str(), &end, 10);
   if (*end != '\0' || uid <= 0)
     return Problem(400, "Bad record id", "\"" + p[0].substr(0, 40) + "\" is not a record uid (a positive number)");
-  auto rec = store_.GetRecord(uid);
+  auto rec = hub.store.GetRecord(uid);
   if (!rec.ok()) return FromStatus(rec.status());
   std::vector<std::string> allowed = VisibleTo(who.role);
   if (!allowed.empty()) {
@@ -338,9 +360,9 @@ ApiResponse Api::GetRecord(const ApiRequest&, const Principal& who, const Params
   return {200, "application/json", std::move(*rec)};
 }
 
-Result<json> Api::SourceJson(const SourceEntry& entry, const std::vector<SourceStats>& stats,
-                             const std::map<std::string, coophub::SourceRuns>& runs,
-                             const std::vector<SourceLiveStatus>& live) const {
+Result<json> SourceJson(const Services&, const SourceEntry& entry, const std::vector<SourceStats>& stats,
+                        const std::map<std::string, coophub::SourceRuns>& runs,
+                        const std::vector<SourceLiveStatus>& live) {
   const SourceConfig& src = *entry.config;
   json j = {{"id", src.id},
             {"plugin", src.plugin},
@@ -373,40 +395,40 @@ Result<json> Api::SourceJson(const SourceEntry& entry, const std::vector<SourceS
   return j;
 }
 
-Result<json> Api::AllSourcesJson(Role reader) const {
-  auto stats = store_.Stats();
+Result<json> AllSourcesJson(const Services& hub, Role reader) {
+  auto stats = hub.store.Stats();
   if (!stats.ok()) return stats.status();
-  auto runs = store_.LatestRuns();
+  auto runs = hub.store.LatestRuns();
   if (!runs.ok()) return runs.status();
-  auto live = scheduler_ ? scheduler_->Snapshot() : std::vector<SourceLiveStatus>{};
+  auto live = hub.scheduler ? hub.scheduler->Snapshot() : std::vector<SourceLiveStatus>{};
   json items = json::array();
-  for (const auto& s : VisibleSourceEntries(reader)) {
-    auto j = SourceJson(s, *stats, *runs, live);
+  for (const auto& s : VisibleSourceEntries(hub, reader)) {
+    auto j = SourceJson(hub, s, *stats, *runs, live);
     if (!j.ok()) return j.status();
     items.push_back(std::move(*j));
   }
   return items;
 }
 
-ApiResponse Api::ListSources(const ApiRequest& r, const Principal& who, const Params&) const {
+ApiResponse ListSources(const Services& hub, const ApiRequest& r, const Principal& who, const Params&) {
   if (auto bad = CheckParams(r, {})) return *bad;
-  auto items = AllSourcesJson(who.role);
+  auto items = AllSourcesJson(hub, who.role);
   if (!items.ok()) return FromStatus(items.status());
   return Json(200, {{"items", *items}});
 }
 
-ApiResponse Api::GetSource(const ApiRequest& r, const Principal& who, const Params& p) const {
+ApiResponse GetSource(const Services& hub, const ApiRequest& r, const Principal& who, const Params& p) {
   if (auto bad = CheckParams(r, {})) return *bad;
-  auto src = FindVisibleSource(who.role, p[0]);
+  auto src = FindVisibleSource(hub, who.role, p[0]);
   if (!src) return Problem(404, "Unknown source", "no source \"" + p[0].substr(0, 64) + "\" in the hub");
-  auto j = OneSourceJson(*src, /*with_config=*/who.role >= Role::kEditor);
+  auto j = OneSourceJson(hub, *src, /*with_config=*/who.role >= Role::kEditor);
   if (!j.ok()) return FromStatus(j.status());
   return Json(200, *j);
 }
 
-ApiResponse Api::SourceRuns(const ApiRequest& r, const Principal& who, const Params& p) const {
+ApiResponse ListRuns(const Services& hub, const ApiRequest& r, const Principal& who, const Params& p) {
   if (auto bad = CheckParams(r, {"limit"})) return *bad;
-  if (!FindVisibleSource(who.role, p[0]))
+  if (!FindVisibleSource(hub, who.role, p[0]))
     return Problem(404, "Unknown source", "no source \"" + p[0].substr(0, 64) + "\" in the hub");
   int limit = 20;
   if (std::string l = Param(r, "limit"); !l.empty()) {
@@ -416,25 +438,25 @@ ApiResponse Api::SourceRuns(const ApiRequest& r, const Principal& who, const Par
       return Problem(400, "Bad limit", "limit must be a whole number from 1 to 200");
     limit = static_cast<int>(v);
   }
-  auto runs = store_.ListRuns(p[0], limit);
+  auto runs = hub.store.ListRuns(p[0], limit);
   if (!runs.ok()) return FromStatus(runs.status());
   json items = json::array();
   for (const auto& run : *runs) items.push_back(RunJson(run));
   return Json(200, {{"items", items}});
 }
 
-ApiResponse Api::GetRun(const ApiRequest& r, const Principal& who, const Params& p) const {
+ApiResponse GetRun(const Services& hub, const ApiRequest& r, const Principal& who, const Params& p) {
   if (auto bad = CheckParams(r, {})) return *bad;
   char* end = nullptr;
   long long id = std::strtoll(p[0].c_str(), &end, 10);
   if (*end != '\0' || id <= 0) return Problem(400, "Bad run id", "a run id is a positive number");
-  auto run = store_.GetRun(id);
+  auto run = hub.store.GetRun(id);
   if (!run.ok()) return FromStatus(run.status());
   // A run of a source the reader may not see, or of one since removed (admins only).
-  if (auto src = FindSourceEntry(run->source);
+  if (auto src = FindSourceEntry(hub, run->source);
       src ? !MayRead(who.role, src->config->visibility) : who.role < Role::kAdmin)
     return Problem(404, "Not found", "no run " + p[0]);
-  auto logs = store_.RunLogs(id);
+  auto logs = hub.store.RunLogs(id);
   if (!logs.ok()) return FromStatus(logs.status());
   json j = RunJson(*run);
   j["log"] = json::array();
@@ -443,23 +465,23 @@ ApiResponse Api::GetRun(const ApiRequest& r, const Principal& who, const Params&
   return Json(200, j);
 }
 
-ApiResponse Api::SyncNow(const ApiRequest& req, const Principal& who, const Params& p) const {
+ApiResponse SyncNow(const Services& hub, const ApiRequest& req, const Principal& who, const Params& p) {
   if (auto bad = CheckParams(req, {})) return *bad;
-  if (!FindVisibleSource(who.role, p[0]))
+  if (!FindVisibleSource(hub, who.role, p[0]))
     return Problem(404, "Unknown source", "no source \"" + p[0].substr(0, 64) + "\" in the hub");
-  if (!scheduler_) return Problem(503, "No scheduler", "this hub runs no scheduler");
-  if (auto s = scheduler_->SyncNow(p[0]); !s.ok()) return FromStatus(s);
-  Audit(who, "source.sync", p[0]);
+  if (!hub.scheduler) return Problem(503, "No scheduler", "this hub runs no scheduler");
+  if (auto s = hub.scheduler->SyncNow(p[0]); !s.ok()) return FromStatus(s);
+  Audit(hub, who, "source.sync", p[0]);
   ApiResponse r = Json(202, {{"source", p[0]}, {"queued", true}, {"status_url", "/api/v1/sources/" + p[0]}});
   r.headers.emplace_back("Location", "/api/v1/sources/" + p[0] + "/runs");
   return r;
 }
 
-ApiResponse Api::Static(const ApiRequest&, const Principal&, const Params& p) const {
+ApiResponse Static(const Services& hub, const ApiRequest&, const Principal&, const Params& p) {
   const std::string& name = p[0];
-  if (web_dir_.empty() || name.find("..") != std::string::npos || name.find('/') != std::string::npos)
+  if (hub.web_dir.empty() || name.find("..") != std::string::npos || name.find('/') != std::string::npos)
     return Problem(404, "Not found", "no such asset");
-  fs::path path = fs::path(web_dir_) / name;
+  fs::path path = fs::path(hub.web_dir) / name;
   std::ifstream f(path, std::ios::binary);
   if (!f) return Problem(404, "Not found", "no asset " + name);
   std::stringstream ss;
@@ -473,7 +495,7 @@ ApiResponse Api::Static(const ApiRequest&, const Principal&, const Params& p) co
 // wait=S an empty answer waits up to S seconds for a change (long polling); with
 // Accept: text/event-stream the answer is a stream of server-sent events that lasts
 // until the client goes, each event one change with its seq as the event id.
-ApiResponse Api::Changes(const ApiRequest& r, const Principal& who, const Params&) const {
+ApiResponse Changes(const Services& hub, const ApiRequest& r, const Principal& who, const Params&) {
   if (auto bad = CheckParams(r, {"after", "limit", "wait"})) return *bad;
   auto Number = [&](const char* name, int64_t lo, int64_t hi, int64_t dflt) -> std::optional<int64_t> {
     std::string v = Param(r, name);
@@ -501,7 +523,7 @@ ApiResponse Api::Changes(const ApiRequest& r, const Principal& who, const Params
   if (accept != r.headers.end() && accept->second.find("text/event-stream") != std::string::npos) {
     auto cursor = std::make_shared<int64_t>(*after);
     int64_t page_size = *limit;
-    Store* store = &store_;
+    Store* store = &hub.store;
     // The next changes after *cursor as events, moving the cursor; false if the store fails.
     auto events = [store, cursor, visible, page_size](std::string* chunk) {
       int64_t head = store->LastSeq();  // read first: every change up to it is in the page below
@@ -516,26 +538,26 @@ ApiResponse Api::Changes(const ApiRequest& r, const Principal& who, const Params
     };
     return EventStream(events, [store, cursor] { return store->LastSeq() > *cursor; });
   }
-  return ChangesPage(*after, std::move(visible), *limit,
+  return ChangesPage(hub, *after, std::move(visible), *limit,
                      std::chrono::steady_clock::now() + std::chrono::seconds(*wait));
 }
 
 // The changes after `after` as a page; while there are none and deadline has not
 // passed, an answer that waits for the next commit (the server holds no thread for it).
-ApiResponse Api::ChangesPage(int64_t after, std::vector<std::string> visible, int64_t limit,
-                             std::chrono::steady_clock::time_point deadline) const {
-  int64_t head = store_.LastSeq();  // read before the page: every change up to it is in it
-  auto page = store_.ListChanges(after, visible, static_cast<int>(limit));
+ApiResponse ChangesPage(const Services& hub, int64_t after, std::vector<std::string> visible, int64_t limit,
+                        std::chrono::steady_clock::time_point deadline) {
+  int64_t head = hub.store.LastSeq();  // read before the page: every change up to it is in it
+  auto page = hub.store.ListChanges(after, visible, static_cast<int>(limit));
   if (!page.ok()) return FromStatus(page.status());
   // A full page: continue from its end. Otherwise every change up to head was seen, and
   // those hidden from this caller are not waited for again.
   int64_t next = page->count == limit ? page->last_seq : std::max({after, page->last_seq, head});
   if (page->count == 0 && std::chrono::steady_clock::now() < deadline) {
     ApiResponse later;
-    Store* store = &store_;
+    Store* store = &hub.store;
     later.ready = [store, head] { return store->LastSeq() > head; };
-    later.finish = [this, next, visible = std::move(visible), limit, deadline] {
-      return ChangesPage(next, visible, limit, deadline);
+    later.finish = [&hub, next, visible = std::move(visible), limit, deadline] {
+      return ChangesPage(hub, next, visible, limit, deadline);
     };
     later.deadline = deadline;
     return later;
@@ -550,13 +572,13 @@ ApiResponse Api::ChangesPage(int64_t after, std::vector<std::string> visible, in
 
 // Records as Atom or iCalendar, with the filters of /api/v1/records (100 by default):
 // /feeds/records.atom?source=coop-news, /feeds/records.ics?kind=event.
-ApiResponse Api::Feed(const ApiRequest& r, const Principal& who, const Params& p) const {
+ApiResponse Feed(const Services& hub, const ApiRequest& r, const Principal& who, const Params& p) {
   const std::string& name = p[0];
   bool atom = name == "records.atom", ics = name == "records.ics";
   if (!atom && !ics) return Problem(404, "Not found", "feeds are /feeds/records.atom and /feeds/records.ics");
   RecordQuery q;
-  if (auto bad = ParseRecordQuery(r, who, &q, 100)) return *bad;
-  auto page = store_.ListRecords(q);
+  if (auto bad = ParseRecordQuery(hub, r, who, &q, 100)) return *bad;
+  auto page = hub.store.ListRecords(q);
   if (!page.ok()) return FromStatus(page.status());
   std::string query;
   for (const auto& [k, v] : r.query) query += (query.empty() ? "?" : "&") + k + "=" + v;
@@ -574,20 +596,20 @@ ApiResponse Api::Feed(const ApiRequest& r, const Principal& who, const Params& p
 
 // Prometheus text: the HTTP counters and latencies, then records and runs per source
 // and each source's consecutive failures. Scrapers sign in with a read token.
-ApiResponse Api::Metrics(const ApiRequest& r, const Principal& who, const Params&) const {
+ApiResponse Metrics(const Services& hub, const ApiRequest& r, const Principal& who, const Params&) {
   if (auto bad = CheckParams(r, {})) return *bad;
-  std::string out = metrics_->Render();
-  auto stats = store_.Stats();
+  std::string out = hub.metrics->Render();
+  auto stats = hub.store.Stats();
   if (!stats.ok()) return FromStatus(stats.status());
   // Per-source series only for the sources the reader may see.
   std::set<std::string> visible;
-  for (const auto& e : VisibleSourceEntries(who.role)) visible.insert(e.config->id);
+  for (const auto& e : VisibleSourceEntries(hub, who.role)) visible.insert(e.config->id);
   auto shown = [&](const std::string& source) { return who.role == Role::kAdmin || visible.count(source) > 0; };
   out += "# HELP coophub_records Records stored, by source.\n# TYPE coophub_records gauge\n";
   for (const auto& s : *stats)
     if (shown(s.source))
       out += "coophub_records{source=\"" + PromLabel(s.source) + "\"} " + std::to_string(s.records) + "\n";
-  auto runs = store_.RunTotals();
+  auto runs = hub.store.RunTotals();
   if (!runs.ok()) return FromStatus(runs.status());
   out +=
       "# HELP coophub_sync_runs_total Sync runs, by source and outcome (ok, failed, cancelled, running).\n"
@@ -596,21 +618,21 @@ ApiResponse Api::Metrics(const ApiRequest& r, const Principal& who, const Params
     if (shown(key.first))
       out += "coophub_sync_runs_total{source=\"" + PromLabel(key.first) + "\",status=\"" + PromLabel(key.second) +
              "\"} " + std::to_string(n) + "\n";
-  if (scheduler_) {
+  if (hub.scheduler) {
     out +=
         "# HELP coophub_source_consecutive_failures Failed runs in a row, by source (0: the last one worked).\n"
         "# TYPE coophub_source_consecutive_failures gauge\n";
-    for (const auto& l : scheduler_->Snapshot())
+    for (const auto& l : hub.scheduler->Snapshot())
       if (shown(l.id))
         out += "coophub_source_consecutive_failures{source=\"" + PromLabel(l.id) + "\"} " + std::to_string(l.failures) +
                "\n";
   }
   out += "# HELP coophub_change_seq The newest change's sequence number.\n# TYPE coophub_change_seq gauge\n";
-  out += "coophub_change_seq " + std::to_string(store_.LastSeq()) + "\n";
+  out += "coophub_change_seq " + std::to_string(hub.store.LastSeq()) + "\n";
   return {200, "text/plain; version=0.0.4; charset=utf-8", std::move(out)};
 }
 
-ApiResponse Api::OpenApi(const ApiRequest&, const Principal&, const Params&) const {
+ApiResponse OpenApi(const Services&, const ApiRequest&, const Principal&, const Params&) {
   ApiResponse r{200, "application/json", OpenApiText()};
   r.headers.emplace_back("Cache-Control", "public, max-age=3600");
   return r;

@@ -8,6 +8,7 @@
 
 #include "api/accounts_api.h"
 #include "api/api.h"
+#include "api/handlers.h"
 #include "web/page.h"
 #include "base/timeutil.h"
 #include "dashboards/widgets.h"
@@ -38,16 +39,16 @@ bool MayView(Role role, const DashboardConfig& d) { return role >= d.role; }
 
 }  // namespace
 
-PageContext Api::Context(const ApiRequest& r, const Principal& who, const std::string& path) const {
+PageContext Context(const Services& hub, const ApiRequest& r, const Principal& who, const std::string& path) {
   PageContext c;
-  c.catalogs = &catalogs_;
+  c.catalogs = &hub.catalogs;
   // Just picked (?lang=), else the account's choice, else this browser's, else what the
   // browser asks for.
   std::string picked = Param(r, "lang");
   if (picked.empty()) picked = who.lang;
   if (picked.empty()) picked = CookieValue(r, "coophub_lang");
   auto accept = r.headers.find("accept-language");
-  c.lang = catalogs_.Negotiate(picked, accept == r.headers.end() ? "" : accept->second);
+  c.lang = hub.catalogs.Negotiate(picked, accept == r.headers.end() ? "" : accept->second);
   c.user = who.name;
   c.role = who.role == Role::kAnonymous ? "" : RoleName(who.role);
   c.csrf = who.csrf;
@@ -56,7 +57,7 @@ PageContext Api::Context(const ApiRequest& r, const Principal& who, const std::s
   return c;
 }
 
-ApiResponse Api::Html(const ApiRequest& r, const PageContext& c, std::string body) const {
+ApiResponse HtmlPage(const Services&, const ApiRequest& r, const PageContext& c, std::string body) {
   ApiResponse page{200, "text/html; charset=utf-8", std::move(body)};
   page.headers.emplace_back("Content-Language", c.lang);
   page.headers.emplace_back("Vary", "Accept-Language, Cookie");
@@ -66,8 +67,8 @@ ApiResponse Api::Html(const ApiRequest& r, const PageContext& c, std::string bod
   return page;
 }
 
-Result<std::map<std::string, json>> Api::SourcesById(Role reader) const {
-  auto sources = AllSourcesJson(reader);
+Result<std::map<std::string, json>> SourcesById(const Services& hub, Role reader) {
+  auto sources = AllSourcesJson(hub, reader);
   if (!sources.ok()) return sources.status();
   std::map<std::string, json> out;
   for (auto& s : *sources) {
@@ -77,23 +78,23 @@ Result<std::map<std::string, json>> Api::SourcesById(Role reader) const {
   return out;
 }
 
-std::vector<DashboardEntry> Api::DashboardEntries() const {
-  if (dashboards_) return dashboards_->All();
+std::vector<DashboardEntry> DashboardEntries(const Services& hub) {
+  if (hub.dashboards) return hub.dashboards->All();
   std::vector<DashboardEntry> out;
-  for (const auto& d : config_.dashboards) out.push_back({d, "hub.yaml"});
+  for (const auto& d : hub.config.dashboards) out.push_back({d, "hub.yaml"});
   if (out.empty()) out.push_back({DefaultDashboard(), "default"});
   return out;
 }
 
-ApiResponse Api::Dashboard(const ApiRequest& r, const Principal& who, const Params&) const {
+ApiResponse Dashboard(const Services& hub, const ApiRequest& r, const Principal& who, const Params&) {
   if (auto bad = CheckParams(r, {"q", "lang", "dashboard"})) return *bad;
   PageData data;
-  data.ctx = Context(r, who, "/");
+  data.ctx = Context(hub, r, who, "/");
   data.q = Param(r, "q");
   if (data.q.size() > 500) return Problem(400, "Query too long", "q is limited to 500 characters");
   std::string wanted = Param(r, "dashboard");
   const DashboardEntry* shown = nullptr;
-  std::vector<DashboardEntry> all = DashboardEntries();
+  std::vector<DashboardEntry> all = DashboardEntries(hub);
   for (const auto& e : all) {
     if (!MayView(who.role, e.dashboard)) continue;
     data.dashboards.emplace_back(e.dashboard.id, e.dashboard.title);
@@ -111,7 +112,7 @@ ApiResponse Api::Dashboard(const ApiRequest& r, const Principal& who, const Para
   data.dashboard_id = shown->dashboard.id;
   data.title = shown->dashboard.title;
   // Freshness for every reader; why a sync failed only for members.
-  auto sources = SourcesById(who.role);
+  auto sources = SourcesById(hub, who.role);
   if (!sources.ok()) return FromStatus(sources.status());
   data.sources = std::move(*sources);
   data.show_reasons = who.role >= Role::kViewer;
@@ -120,7 +121,7 @@ ApiResponse Api::Dashboard(const ApiRequest& r, const Principal& who, const Para
   wc.visibilities = VisibleTo(who.role);
   wc.now = data.ctx.now;
   Seen seen = ReadSeen(r);
-  int64_t head = store_.LastSeq();
+  int64_t head = hub.store.LastSeq();
   if (seen.base >= 0 && wc.now - seen.time > kVisitGapS) seen.base = seen.head;  // a new visit
   wc.seen_seq = seen.base;
   data.first_visit = seen.base < 0;
@@ -131,18 +132,18 @@ ApiResponse Api::Dashboard(const ApiRequest& r, const Principal& who, const Para
     q.visibilities = wc.visibilities;
     q.snippet = SnippetHtml;
     q.limit = 50;
-    auto page = store_.ListRecords(q);
+    auto page = hub.store.ListRecords(q);
     if (!page.ok()) return FromStatus(page.status());
     data.results = page->Items();
   } else {
     for (const auto& w : shown->dashboard.widgets) {
       if (who.role < WidgetRole(w)) continue;
-      auto wd = LoadWidget(store_, w, wc);
+      auto wd = LoadWidget(hub.store, w, wc);
       if (!wd.ok()) return FromStatus(wd.status());
       data.widgets.push_back(std::move(*wd));
     }
   }
-  ApiResponse page = Html(r, data.ctx, RenderDashboard(data));
+  ApiResponse page = HtmlPage(hub, r, data.ctx, RenderDashboard(data));
   page.headers.emplace_back("Set-Cookie", std::string(kSeenCookie) + "=" +
                                               std::to_string(data.first_visit ? head : seen.base) + "." +
                                               std::to_string(head) + "." + std::to_string(wc.now) +
@@ -163,39 +164,39 @@ bool IsLocalPath(const std::string& next) {
   return true;
 }
 
-ApiResponse Api::LoginPage(const ApiRequest& r, const Principal& who, const Params&) const {
+ApiResponse LoginPage(const Services& hub, const ApiRequest& r, const Principal& who, const Params&) {
   if (auto bad = CheckParams(r, {"next", "lang"})) return *bad;
   std::string next = Param(r, "next");
   if (!IsLocalPath(next)) next = "/";
-  return LoginPageFor(r, who, next, "");
+  return LoginPageFor(hub, r, who, next, "");
 }
 
-ApiResponse Api::LoginPageFor(const ApiRequest& r, const Principal& who, const std::string& next,
-                              const std::string& error, std::string arg) const {
-  PageContext c = Context(r, who, "/login");
+ApiResponse LoginPageFor(const Services& hub, const ApiRequest& r, const Principal& who, const std::string& next,
+                         const std::string& error, std::string arg) {
+  PageContext c = Context(hub, r, who, "/login");
   std::string csrf = NewLoginCsrf();
-  ApiResponse page = Html(r, c, RenderLogin(c, next, csrf, error, arg));
+  ApiResponse page = HtmlPage(hub, r, c, RenderLogin(c, next, csrf, error, arg));
   page.headers.emplace_back("Set-Cookie", std::string(kLoginCsrfCookie) + "=" + csrf +
                                               "; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600" +
                                               (r.secure ? "; Secure" : ""));
   return page;
 }
 
-ApiResponse Api::AdminPage(const ApiRequest& r, const Principal& who, const Params&) const {
+ApiResponse AdminPage(const Services& hub, const ApiRequest& r, const Principal& who, const Params&) {
   if (auto bad = CheckParams(r, {"lang"})) return *bad;
   if (who.role < Role::kEditor) {
     ApiResponse go{303, "text/plain", ""};
     go.headers.emplace_back("Location", "/login?next=/admin");
     return go;
   }
-  PageContext c = Context(r, who, "/admin");
-  return Html(r, c, RenderAdmin(c));
+  PageContext c = Context(hub, r, who, "/admin");
+  return HtmlPage(hub, r, c, RenderAdmin(c));
 }
 
-ApiResponse Api::ListDashboards(const ApiRequest& r, const Principal& who, const Params&) const {
+ApiResponse ListDashboards(const Services& hub, const ApiRequest& r, const Principal& who, const Params&) {
   if (auto bad = CheckParams(r, {})) return *bad;
   json items = json::array();
-  for (const auto& e : DashboardEntries()) {
+  for (const auto& e : DashboardEntries(hub)) {
     if (!MayView(who.role, e.dashboard)) continue;
     json j = ToJson(e.dashboard);
     j["origin"] = e.origin;
@@ -210,12 +211,12 @@ ApiResponse Api::ListDashboards(const ApiRequest& r, const Principal& who, const
   return Json(200, {{"items", items}, {"widget_types", types}});
 }
 
-ApiResponse Api::GetDashboard(const ApiRequest& r, const Principal& who, const Params& p) const {
+ApiResponse GetDashboard(const Services& hub, const ApiRequest& r, const Principal& who, const Params& p) {
   if (auto bad = CheckParams(r, {"format"})) return *bad;
   std::string format = Param(r, "format");
   if (!format.empty() && format != "json" && format != "yaml")
     return Problem(400, "Bad format", "format is json (the default) or yaml (to paste under dashboards: in hub.yaml)");
-  for (const auto& e : DashboardEntries()) {
+  for (const auto& e : DashboardEntries(hub)) {
     if (e.dashboard.id != p[0] || !MayView(who.role, e.dashboard)) continue;
     if (format == "yaml") return {200, "application/yaml; charset=utf-8", ToYaml(e.dashboard)};
     json j = ToJson(e.dashboard);
@@ -226,8 +227,9 @@ ApiResponse Api::GetDashboard(const ApiRequest& r, const Principal& who, const P
 }
 
 // The whole dashboard: {"title"?, "role"?, "widgets": [...]}; the id is the path's.
-ApiResponse Api::PutDashboard(const ApiRequest& r, const Principal& who, const Params& p) const {
-  if (!dashboards_) return Problem(503, "Dashboards are read-only", "this hub keeps its dashboards in hub.yaml only");
+ApiResponse PutDashboard(const Services& hub, const ApiRequest& r, const Principal& who, const Params& p) {
+  if (!hub.dashboards)
+    return Problem(503, "Dashboards are read-only", "this hub keeps its dashboards in hub.yaml only");
   auto body = ReadJsonBody(r);
   if (!body.ok()) return FromStatus(body.status());
   if (body->contains("id") && (*body)["id"] != p[0])
@@ -236,10 +238,10 @@ ApiResponse Api::PutDashboard(const ApiRequest& r, const Principal& who, const P
   (*body)["id"] = p[0];
   auto d = ParseDashboard(*body, "dashboard");
   if (!d.ok()) return Problem(400, "Bad dashboard", d.status().message());
-  bool existed = dashboards_->Find(p[0]).has_value();
-  auto saved = dashboards_->Put(*d);
+  bool existed = hub.dashboards->Find(p[0]).has_value();
+  auto saved = hub.dashboards->Put(*d);
   if (!saved.ok()) return FromStatus(saved.status());
-  Audit(who, existed ? "dashboard.update" : "dashboard.create", p[0]);
+  Audit(hub, who, existed ? "dashboard.update" : "dashboard.create", p[0]);
   json j = ToJson(saved->dashboard);
   j["origin"] = saved->origin;
   ApiResponse resp = Json(existed ? 200 : 201, j);
@@ -247,10 +249,11 @@ ApiResponse Api::PutDashboard(const ApiRequest& r, const Principal& who, const P
   return resp;
 }
 
-ApiResponse Api::DeleteDashboard(const ApiRequest&, const Principal& who, const Params& p) const {
-  if (!dashboards_) return Problem(503, "Dashboards are read-only", "this hub keeps its dashboards in hub.yaml only");
-  if (auto s = dashboards_->Remove(p[0]); !s.ok()) return FromStatus(s);
-  Audit(who, "dashboard.delete", p[0]);
+ApiResponse DeleteDashboard(const Services& hub, const ApiRequest&, const Principal& who, const Params& p) {
+  if (!hub.dashboards)
+    return Problem(503, "Dashboards are read-only", "this hub keeps its dashboards in hub.yaml only");
+  if (auto s = hub.dashboards->Remove(p[0]); !s.ok()) return FromStatus(s);
+  Audit(hub, who, "dashboard.delete", p[0]);
   return {204, "application/json", ""};
 }
 

@@ -11,6 +11,7 @@
 
 #include "api/accounts_api.h"
 #include "api/api.h"
+#include "api/handlers.h"
 #include "web/page.h"
 #include "base/timeutil.h"
 #include "dashboards/widgets.h"
@@ -41,7 +42,7 @@ std::string SelfBase(const ApiRequest& r) {
   return scheme + "://" + (host != r.headers.end() ? host->second : "localhost");
 }
 
-ApiResponse Api::Embed(const ApiRequest& r, const Principal&, const Params& p) const {
+ApiResponse Embed(const Services& hub, const ApiRequest& r, const Principal&, const Params& p) {
   if (auto bad = CheckParams(r, {"share", "format", "lang"})) return *bad;
   std::string format = Param(r, "format");
   if (!format.empty() && format != "page" && format != "fragment")
@@ -50,15 +51,15 @@ ApiResponse Api::Embed(const ApiRequest& r, const Principal&, const Params& p) c
   Role role = Role::kAnonymous;
   std::optional<ShareInfo> share;
   if (std::string secret = Param(r, "share"); !secret.empty()) {
-    if (!accounts_) return Problem(404, "No share links", "this hub has no accounts, so no share links");
-    auto s = accounts_->FindShare(secret);
+    if (!hub.accounts) return Problem(404, "No share links", "this hub has no accounts, so no share links");
+    auto s = hub.accounts->FindShare(secret);
     if (!s.ok())
       return Problem(403, "Share link refused", "this share link is unknown or was revoked: ask for a new one");
     share = *s;
     role = RoleForVisibility(share->visibility);
   }
   const DashboardEntry* found = nullptr;
-  std::vector<DashboardEntry> all = DashboardEntries();
+  std::vector<DashboardEntry> all = DashboardEntries(hub);
   for (const auto& e : all)
     if (e.dashboard.id == p[0]) found = &e;
   char* end = nullptr;
@@ -90,19 +91,19 @@ ApiResponse Api::Embed(const ApiRequest& r, const Principal&, const Params& p) c
                          (kind.empty() ? "every kind" : kind));
   }
   PageData data;
-  data.ctx = Context(r, Principal{}, r.path);
+  data.ctx = Context(hub, r, Principal{}, r.path);
   data.title = found->dashboard.title;
-  auto sources = SourcesById(role);
+  auto sources = SourcesById(hub, role);
   if (!sources.ok()) return FromStatus(sources.status());
   data.sources = std::move(*sources);
   WidgetContext wc{VisibleTo(role), data.ctx.now, -1};
-  auto wd = LoadWidget(store_, w, wc);
+  auto wd = LoadWidget(hub.store, w, wc);
   if (!wd.ok()) return FromStatus(wd.status());
   data.widgets.push_back(std::move(*wd));
   bool fragment = format == "fragment";
   ApiResponse resp{200, "text/html; charset=utf-8", RenderEmbed(data, SelfBase(r), fragment)};
   std::string ancestors = "'self'";
-  for (const auto& o : config_.embed_origins) ancestors += " " + o;
+  for (const auto& o : hub.config.embed_origins) ancestors += " " + o;
   resp.headers.emplace_back("Content-Security-Policy",
                             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
                             "frame-ancestors " +
@@ -111,17 +112,18 @@ ApiResponse Api::Embed(const ApiRequest& r, const Principal&, const Params& p) c
   resp.headers.emplace_back("Cache-Control", share ? "private, max-age=60" : "public, max-age=60");
   resp.headers.emplace_back("Vary", "Origin, Accept-Language");
   resp.headers.emplace_back("Content-Language", data.ctx.lang);
-  if (auto origin = r.headers.find("origin"); origin != r.headers.end() && fragment &&
-                                              std::find(config_.embed_origins.begin(), config_.embed_origins.end(),
-                                                        origin->second) != config_.embed_origins.end())
+  if (auto origin = r.headers.find("origin");
+      origin != r.headers.end() && fragment &&
+      std::find(hub.config.embed_origins.begin(), hub.config.embed_origins.end(), origin->second) !=
+          hub.config.embed_origins.end())
     resp.headers.emplace_back("Access-Control-Allow-Origin", origin->second);
   return resp;
 }
 
-ApiResponse Api::ListShares(const ApiRequest& r, const Principal&, const Params&) const {
+ApiResponse ListShares(const Services& hub, const ApiRequest& r, const Principal&, const Params&) {
   if (auto bad = CheckParams(r, {})) return *bad;
-  if (!accounts_) return Problem(404, "No accounts", "this hub has no accounts");
-  auto shares = accounts_->ListShares();
+  if (!hub.accounts) return Problem(404, "No accounts", "this hub has no accounts");
+  auto shares = hub.accounts->ListShares();
   if (!shares.ok()) return FromStatus(shares.status());
   json items = json::array();
   for (const auto& s : *shares) items.push_back(ShareJson(s));
@@ -130,8 +132,8 @@ ApiResponse Api::ListShares(const ApiRequest& r, const Principal&, const Params&
 
 // {"name", "visibility": "public|members|admins", "source"?, "kind"?} -> 201 with the
 // secret once, and the addresses to embed with it.
-ApiResponse Api::CreateShare(const ApiRequest& r, const Principal& who, const Params&) const {
-  if (!accounts_) return Problem(404, "No accounts", "this hub has no accounts");
+ApiResponse CreateShare(const Services& hub, const ApiRequest& r, const Principal& who, const Params&) {
+  if (!hub.accounts) return Problem(404, "No accounts", "this hub has no accounts");
   auto body = ReadJsonBody(r);
   if (!body.ok()) return FromStatus(body.status());
   for (const auto& [key, v] : body->items()) {
@@ -153,13 +155,13 @@ ApiResponse Api::CreateShare(const ApiRequest& r, const Principal& who, const Pa
   if (!IsVisibility(s.visibility)) return Problem(400, "Bad visibility", "visibility is public, members or admins");
   if (RoleForVisibility(s.visibility) > who.role)
     return Problem(403, "Above your role", "you may not share records you cannot see yourself");
-  if (!s.source.empty() && !FindVisibleSource(who.role, s.source))
+  if (!s.source.empty() && !FindVisibleSource(hub, who.role, s.source))
     return Problem(400, "Unknown source", "no source \"" + s.source.substr(0, 64) + "\" in the hub");
   if (!s.kind.empty() && std::find(RecordKinds().begin(), RecordKinds().end(), s.kind) == RecordKinds().end())
     return Problem(400, "Bad kind", "kind \"" + s.kind.substr(0, 40) + "\" is not a record kind");
-  auto made = accounts_->CreateShare(s);
+  auto made = hub.accounts->CreateShare(s);
   if (!made.ok()) return FromStatus(made.status());
-  Audit(who, "share.create", std::to_string(made->first.id), s.name);
+  Audit(hub, who, "share.create", std::to_string(made->first.id), s.name);
   json j = ShareJson(made->first);
   j["secret"] = made->second;
   ApiResponse resp = Json(201, j);
@@ -167,13 +169,13 @@ ApiResponse Api::CreateShare(const ApiRequest& r, const Principal& who, const Pa
   return resp;
 }
 
-ApiResponse Api::RevokeShare(const ApiRequest&, const Principal& who, const Params& p) const {
-  if (!accounts_) return Problem(404, "No accounts", "this hub has no accounts");
+ApiResponse RevokeShare(const Services& hub, const ApiRequest&, const Principal& who, const Params& p) {
+  if (!hub.accounts) return Problem(404, "No accounts", "this hub has no accounts");
   char* end = nullptr;
   long long id = std::strtoll(p[0].c_str(), &end, 10);
   if (*end != '\0' || id <= 0) return Problem(400, "Bad id", "\"" + p[0].substr(0, 20) + "\" is not a share link's id");
-  if (auto s = accounts_->RevokeShare(id); !s.ok()) return FromStatus(s);
-  Audit(who, "share.revoke", p[0]);
+  if (auto s = hub.accounts->RevokeShare(id); !s.ok()) return FromStatus(s);
+  Audit(hub, who, "share.revoke", p[0]);
   return {204, "application/json", ""};
 }
 

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "api/plugins_api.h"
+#include "api/handlers.h"
 
 #include "api/accounts_api.h"
 #include "config/config.h"
@@ -30,53 +31,54 @@ json PluginJson(const std::string& name, const Result<PluginInfo>& info) {
 
 }  // namespace
 
-Result<PluginInfo> Api::CachedPlugin(const std::string& name, const std::string& path) const {
+Result<PluginInfo> CachedPlugin(const Services& hub, const std::string& name, const std::string& path) {
   std::error_code ec;
   auto mtime = std::filesystem::last_write_time(path, ec);
   {
-    MutexLock lock(plugins_->mu);
-    auto it = plugins_->by_path.find(path);
-    if (it != plugins_->by_path.end() && it->second.first == mtime) return it->second.second;
+    MutexLock lock(hub.plugins->mu);
+    auto it = hub.plugins->by_path.find(path);
+    if (it != hub.plugins->by_path.end() && it->second.first == mtime) return it->second.second;
   }
   Result<PluginInfo> info = DescribePlugin(ConnectorRef{ConnectorRef::Kind::kPlugin, path, name});
-  MutexLock lock(plugins_->mu);
-  plugins_->by_path.insert_or_assign(path, std::make_pair(mtime, info));
+  MutexLock lock(hub.plugins->mu);
+  hub.plugins->by_path.insert_or_assign(path, std::make_pair(mtime, info));
   return info;
 }
 
-std::variant<std::pair<std::string, PluginInfo>, ApiResponse> Api::InstalledPlugin(const std::string& plugin) const {
+std::variant<std::pair<std::string, PluginInfo>, ApiResponse> InstalledPlugin(const Services& hub,
+                                                                              const std::string& plugin) {
   // Programs and paths would let an editor run anything on the hub's machine: only
   // plugins installed in the plugin directories can be named through the API.
   if (plugin.empty() || plugin.find('/') != std::string::npos || plugin.find(':') != std::string::npos)
     return Problem(400, "Bad plugin", "plugin is the name of an installed plugin (GET /api/v1/plugins lists them)");
   std::string path;
-  for (const auto& [name, p] : ListPluginFiles(PluginSearchPath(&config_)))
+  for (const auto& [name, p] : ListPluginFiles(PluginSearchPath(&hub.config)))
     if (name == plugin) path = p;
   if (path.empty())
     return Problem(400, "Unknown plugin", "no plugin \"" + plugin.substr(0, 64) + "\"; GET /api/v1/plugins lists them");
-  auto info = CachedPlugin(plugin, path);
+  auto info = CachedPlugin(hub, plugin, path);
   if (!info.ok()) return Problem(400, "Plugin does not load", info.status().message());
   return std::make_pair(path, *info);
 }
 
-ApiResponse Api::ListPlugins(const ApiRequest&, const Principal&, const Params&) const {
+ApiResponse ListPlugins(const Services& hub, const ApiRequest&, const Principal&, const Params&) {
   json items = json::array();
-  for (const auto& [name, path] : ListPluginFiles(PluginSearchPath(&config_)))
-    items.push_back(PluginJson(name, CachedPlugin(name, path)));
+  for (const auto& [name, path] : ListPluginFiles(PluginSearchPath(&hub.config)))
+    items.push_back(PluginJson(name, CachedPlugin(hub, name, path)));
   return Json(200, {{"items", items}});
 }
 
 // {"plugin": "rss", "config": {...}}: the config against the plugin's spec, then the
 // plugin's own check (reachability, credentials) in a worker. A failed check is an
 // answer (ok: false), not an error of the request.
-ApiResponse Api::CheckSource(const ApiRequest& req, const Principal& who, const Params&) const {
+ApiResponse CheckSource(const Services& hub, const ApiRequest& req, const Principal& who, const Params&) {
   auto body = ReadJsonBody(req);
   if (!body.ok()) return FromStatus(body.status());
   std::string plugin =
       body->contains("plugin") && (*body)["plugin"].is_string() ? (*body)["plugin"].get<std::string>() : "";
   json config = body->contains("config") ? (*body)["config"] : json::object();
   if (!config.is_object()) return Problem(400, "Bad config", "config must be a JSON object");
-  auto found = InstalledPlugin(plugin);
+  auto found = InstalledPlugin(hub, plugin);
   if (auto* problem = std::get_if<ApiResponse>(&found)) return *problem;
   const auto& [path, info] = std::get<0>(found);
   auto errs = ValidateAgainstSchema(config, info.spec, "config");
@@ -88,21 +90,21 @@ ApiResponse Api::CheckSource(const ApiRequest& req, const Principal& who, const 
     return r;
   }
   // Checked as the source would run: sandboxed, the config as it is (no placeholders).
-  if (Status s = CheckSandboxedConfig(config_.api_sources, config); !s.ok())
+  if (Status s = CheckSandboxedConfig(hub.config.api_sources, config); !s.ok())
     return Problem(400, "Config not allowed", s.message());
   RunRequest run;
   run.command = Command::kCheck;
   run.config = config;
-  run.workdir = config_.base_dir;
+  run.workdir = hub.config.base_dir;
   run.limits.timeout_ms = 30000;
-  run.policy = config_.api_sources;
+  run.policy = hub.config.api_sources;
   json result = {{"ok", false}, {"message", ""}};
   RunResult r = RunConnector(ConnectorRef{ConnectorRef::Kind::kPlugin, path, plugin}, run, [&](Message&& m) {
     if (m.type == MsgType::kCheck) result = {{"ok", m.ok}, {"message", m.message}};
     return Status::Ok();
   });
   if (r.outcome != RunResult::Outcome::kOk) result = {{"ok", false}, {"message", r.message}};
-  Audit(who, "source.check", plugin, result["ok"].get<bool>() ? "ok" : "failed");
+  Audit(hub, who, "source.check", plugin, result["ok"].get<bool>() ? "ok" : "failed");
   return Json(200, result);
 }
 

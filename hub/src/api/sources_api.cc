@@ -8,6 +8,7 @@
 
 #include "api/accounts_api.h"
 #include "api/api.h"
+#include "api/handlers.h"
 #include "model/protocol.h"
 #include "runtime/runner.h"
 #include "model/schema.h"
@@ -81,38 +82,39 @@ ApiResponse WrongType(const char* field, const char* type) {
 
 }  // namespace
 
-std::vector<SourceEntry> Api::SourceEntries() const {
-  if (sources_) return sources_->All();
+std::vector<SourceEntry> SourceEntries(const Services& hub) {
+  if (hub.sources) return hub.sources->All();
   std::vector<SourceEntry> out;
-  for (const auto& s : config_.sources) out.push_back({std::make_shared<const SourceConfig>(s), true, {}});
+  for (const auto& s : hub.config.sources) out.push_back({std::make_shared<const SourceConfig>(s), true, {}});
   return out;
 }
 
-std::vector<SourceEntry> Api::VisibleSourceEntries(Role reader) const {
-  std::vector<SourceEntry> out = SourceEntries();
+std::vector<SourceEntry> VisibleSourceEntries(const Services& hub, Role reader) {
+  std::vector<SourceEntry> out = SourceEntries(hub);
   std::erase_if(out, [&](const SourceEntry& e) { return !MayRead(reader, e.config->visibility); });
   return out;
 }
 
-std::optional<SourceEntry> Api::FindVisibleSource(Role reader, const std::string& id) const {
-  auto e = FindSourceEntry(id);
+std::optional<SourceEntry> FindVisibleSource(const Services& hub, Role reader, const std::string& id) {
+  auto e = FindSourceEntry(hub, id);
   if (!e || !MayRead(reader, e->config->visibility)) return std::nullopt;
   return e;
 }
 
-std::optional<SourceEntry> Api::FindSourceEntry(const std::string& id) const {
-  if (sources_) return sources_->Find(id);
-  if (const SourceConfig* s = config_.FindSource(id))
+std::optional<SourceEntry> FindSourceEntry(const Services& hub, const std::string& id) {
+  if (hub.sources) return hub.sources->Find(id);
+  if (const SourceConfig* s = hub.config.FindSource(id))
     return SourceEntry{std::make_shared<const SourceConfig>(*s), true, {}};
   return std::nullopt;
 }
 
-Result<json> Api::OneSourceJson(const SourceEntry& entry, bool with_config) const {
-  auto stats = store_.Stats();
+Result<json> OneSourceJson(const Services& hub, const SourceEntry& entry, bool with_config) {
+  auto stats = hub.store.Stats();
   if (!stats.ok()) return stats.status();
-  auto runs = store_.LatestRuns();
+  auto runs = hub.store.LatestRuns();
   if (!runs.ok()) return runs.status();
-  auto j = SourceJson(entry, *stats, *runs, scheduler_ ? scheduler_->Snapshot() : std::vector<SourceLiveStatus>{});
+  auto j = SourceJson(hub, entry, *stats, *runs,
+                      hub.scheduler ? hub.scheduler->Snapshot() : std::vector<SourceLiveStatus>{});
   if (!j.ok()) return j.status();
   // An API source's config, for those who set sources up: without its secret fields.
   if (with_config && !entry.from_file) {
@@ -123,8 +125,8 @@ Result<json> Api::OneSourceJson(const SourceEntry& entry, bool with_config) cons
 }
 
 // {"id", "plugin", "config", "visibility"?, "every"?, "enabled"?}
-ApiResponse Api::CreateSource(const ApiRequest& req, const Principal& who, const Params&) const {
-  if (!sources_) return Problem(503, "Sources are read-only", "this hub keeps its sources in hub.yaml only");
+ApiResponse CreateSource(const Services& hub, const ApiRequest& req, const Principal& who, const Params&) {
+  if (!hub.sources) return Problem(503, "Sources are read-only", "this hub keeps its sources in hub.yaml only");
   auto body = ReadJsonBody(req);
   if (!body.ok()) return FromStatus(body.status());
   for (const auto& [key, v] : body->items())
@@ -141,23 +143,23 @@ ApiResponse Api::CreateSource(const ApiRequest& req, const Principal& who, const
   if (!IsSourceId(s.id))
     return Problem(400, "Bad id",
                    "id is 1 to 64 letters, digits, - or _ (e.g. \"news\"): it names the source in the API");
-  if (FindSourceEntry(s.id))
+  if (FindSourceEntry(hub, s.id))
     return Problem(409, "Source exists", "a source \"" + s.id + "\" exists: PATCH it, or pick another id");
   s.plugin = body->contains("plugin") && (*body)["plugin"].is_string() ? (*body)["plugin"].get<std::string>() : "";
-  auto found = InstalledPlugin(s.plugin);
+  auto found = InstalledPlugin(hub, s.plugin);
   if (auto* problem = std::get_if<ApiResponse>(&found)) return *problem;
   const PluginInfo& info = std::get<0>(found).second;
   s.config = body->contains("config") ? (*body)["config"] : json::object();
   if (!s.config.is_object()) return Problem(400, "Bad config", "config must be a JSON object");
   if (auto bad = ReadSchedule(*body, who.role, &s)) return *bad;
   if (auto errs = ValidateAgainstSchema(s.config, info.spec, "config"); !errs.empty()) return SpecProblem(errs);
-  if (Status ok = CheckSandboxedConfig(config_.api_sources, s.config); !ok.ok())
+  if (Status ok = CheckSandboxedConfig(hub.config.api_sources, s.config); !ok.ok())
     return Problem(400, "Config not allowed", ok.message());
-  auto entry = sources_->Put(s, SecretFields(info.spec));
+  auto entry = hub.sources->Put(s, SecretFields(info.spec));
   if (!entry.ok()) return FromStatus(entry.status());
-  if (scheduler_) scheduler_->Put(entry->config);
-  Audit(who, "source.create", s.id, s.plugin);
-  auto j = OneSourceJson(*entry, /*with_config=*/true);
+  if (hub.scheduler) hub.scheduler->Put(entry->config);
+  Audit(hub, who, "source.create", s.id, s.plugin);
+  auto j = OneSourceJson(hub, *entry, /*with_config=*/true);
   if (!j.ok()) return FromStatus(j.status());
   ApiResponse r = Json(201, *j);
   r.headers.emplace_back("Location", "/api/v1/sources/" + s.id);
@@ -166,14 +168,15 @@ ApiResponse Api::CreateSource(const ApiRequest& req, const Principal& who, const
 
 // Any of {"config", "visibility", "every", "enabled"}. A config replaces the old one,
 // except that secret fields it leaves out keep their stored values.
-ApiResponse Api::UpdateSource(const ApiRequest& req, const Principal& who, const Params& p) const {
-  if (!sources_) return Problem(503, "Sources are read-only", "this hub keeps its sources in hub.yaml only");
+ApiResponse UpdateSource(const Services& hub, const ApiRequest& req, const Principal& who, const Params& p) {
+  if (!hub.sources) return Problem(503, "Sources are read-only", "this hub keeps its sources in hub.yaml only");
   // A source whose records the editor cannot see is not theirs to change.
-  auto old = FindVisibleSource(who.role, p[0]);
+  auto old = FindVisibleSource(hub, who.role, p[0]);
   if (!old) return Problem(404, "Unknown source", "no source \"" + p[0].substr(0, 64) + "\" in the hub");
   if (old->from_file)
-    return Problem(409, "Source is in hub.yaml",
-                   "source \"" + p[0] + "\" is defined in " + config_.file + ": change it there and restart the hub");
+    return Problem(
+        409, "Source is in hub.yaml",
+        "source \"" + p[0] + "\" is defined in " + hub.config.file + ": change it there and restart the hub");
   auto body = ReadJsonBody(req);
   if (!body.ok()) return FromStatus(body.status());
   for (const auto& [key, v] : body->items())
@@ -183,7 +186,7 @@ ApiResponse Api::UpdateSource(const ApiRequest& req, const Principal& who, const
                          "\" cannot be changed; config, visibility, every and enabled can"
                          " (for another id or plugin, create a new source)");
   SourceConfig s = *old->config;
-  auto found = InstalledPlugin(s.plugin);
+  auto found = InstalledPlugin(hub, s.plugin);
   if (auto* problem = std::get_if<ApiResponse>(&found)) return *problem;
   const PluginInfo& info = std::get<0>(found).second;
   std::vector<std::string> secret_fields = SecretFields(info.spec);
@@ -212,29 +215,29 @@ ApiResponse Api::UpdateSource(const ApiRequest& req, const Principal& who, const
                      ") are not sent there: enter them again");
     return SpecProblem(errs);
   }
-  if (Status ok = CheckSandboxedConfig(config_.api_sources, s.config); !ok.ok())
+  if (Status ok = CheckSandboxedConfig(hub.config.api_sources, s.config); !ok.ok())
     return Problem(400, "Config not allowed", ok.message());
-  auto entry = sources_->Put(s, secret_fields);
+  auto entry = hub.sources->Put(s, secret_fields);
   if (!entry.ok()) return FromStatus(entry.status());
-  if (scheduler_) scheduler_->Put(entry->config);
+  if (hub.scheduler) hub.scheduler->Put(entry->config);
   std::string changed;
   for (const auto& [key, v] : body->items()) changed += (changed.empty() ? "" : ",") + key;
-  Audit(who, "source.update", s.id, changed + (cleared.empty() ? "" : "; secrets cleared: " + Join(cleared)));
-  auto j = OneSourceJson(*entry, /*with_config=*/true);
+  Audit(hub, who, "source.update", s.id, changed + (cleared.empty() ? "" : "; secrets cleared: " + Join(cleared)));
+  auto j = OneSourceJson(hub, *entry, /*with_config=*/true);
   if (!j.ok()) return FromStatus(j.status());
   if (!cleared.empty()) (*j)["secrets_cleared"] = cleared;
   return Json(200, *j);
 }
 
 // Forgets the source; what it brought in stays in the store, searchable as before.
-ApiResponse Api::DeleteSource(const ApiRequest& r, const Principal& who, const Params& p) const {
+ApiResponse DeleteSource(const Services& hub, const ApiRequest& r, const Principal& who, const Params& p) {
   if (auto bad = CheckParams(r, {})) return *bad;
-  if (!sources_) return Problem(503, "Sources are read-only", "this hub keeps its sources in hub.yaml only");
-  if (!FindVisibleSource(who.role, p[0]))
+  if (!hub.sources) return Problem(503, "Sources are read-only", "this hub keeps its sources in hub.yaml only");
+  if (!FindVisibleSource(hub, who.role, p[0]))
     return Problem(404, "Unknown source", "no source \"" + p[0].substr(0, 64) + "\" in the hub");
-  if (auto s = sources_->Remove(p[0]); !s.ok()) return FromStatus(s);
-  if (scheduler_) scheduler_->Remove(p[0]);
-  Audit(who, "source.delete", p[0]);
+  if (auto s = hub.sources->Remove(p[0]); !s.ok()) return FromStatus(s);
+  if (hub.scheduler) hub.scheduler->Remove(p[0]);
+  Audit(hub, who, "source.delete", p[0]);
   return {204, "application/json", ""};
 }
 
@@ -242,27 +245,27 @@ ApiResponse Api::DeleteSource(const ApiRequest& r, const Principal& who, const P
 // JSON (as GET /api/v1/sources/{id} gives it) at once and whenever it changes: queued,
 // running with its progress, finished with the run's outcome. For the admin page's
 // sync-now; a comment line every 5 s keeps proxies from closing an idle stream.
-ApiResponse Api::SourceEvents(const ApiRequest& r, const Principal& who, const Params& p) const {
+ApiResponse SourceEvents(const Services& hub, const ApiRequest& r, const Principal& who, const Params& p) {
   if (auto bad = CheckParams(r, {})) return *bad;
-  auto entry = FindVisibleSource(who.role, p[0]);
+  auto entry = FindVisibleSource(hub, who.role, p[0]);
   if (!entry) return Problem(404, "Unknown source", "no source \"" + p[0].substr(0, 64) + "\" in the hub");
-  if (!scheduler_) return Problem(503, "No scheduler", "this hub runs no syncs, so a source never changes");
+  if (!hub.scheduler) return Problem(503, "No scheduler", "this hub runs no syncs, so a source never changes");
   std::string id = p[0];
   auto last = std::make_shared<std::string>();
-  auto version = std::make_shared<uint64_t>(scheduler_->StatusVersion());
+  auto version = std::make_shared<uint64_t>(hub.scheduler->StatusVersion());
   // The source's JSON as an event if it changed since the last one; false once it is gone.
-  auto event = [this, id, last](std::string* chunk) {
-    auto e = FindSourceEntry(id);
+  auto event = [&hub, id, last](std::string* chunk) {
+    auto e = FindSourceEntry(hub, id);
     if (!e) return false;
-    auto j = OneSourceJson(*e, /*with_config=*/false);
+    auto j = OneSourceJson(hub, *e, /*with_config=*/false);
     if (!j.ok()) return false;
     std::string text = j->dump(-1, ' ', false, json::error_handler_t::replace);
     if (text != *last) *chunk += "event: source\ndata: " + text + "\n\n";
     *last = std::move(text);
     return true;
   };
-  return EventStream(event, [this, version] {
-    uint64_t now = scheduler_->StatusVersion();
+  return EventStream(event, [&hub, version] {
+    uint64_t now = hub.scheduler->StatusVersion();
     bool moved = now != *version;
     *version = now;
     return moved;

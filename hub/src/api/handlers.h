@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// Every handler of the API and the helpers they share, as free functions over the hub's
+// services (services.h); each is defined in the file of its resource. Only the api
+// module includes this; api.cc's route table says which route calls which.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "api/services.h"
+#include "http/message.h"
+#include "runtime/runner.h"
+#include "web/page.h"
+
+namespace coophub {
+
+// The caller, from a bearer token or a session cookie; a problem for a bad token.
+Result<Principal> Authenticate(const Services& hub, const ApiRequest& request);
+
+ApiResponse Health(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse ListRecords(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse GetRecord(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse ListSources(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse GetSource(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse ListRuns(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse GetRun(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse SyncNow(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+// dashboards_api.cc: the pages, and dashboards through the API
+ApiResponse Dashboard(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse LoginPage(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse AdminPage(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse ListDashboards(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse GetDashboard(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse PutDashboard(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse DeleteDashboard(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+// embed_api.cc
+ApiResponse Embed(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse ListShares(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse CreateShare(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse RevokeShare(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+std::vector<DashboardEntry> DashboardEntries(const Services& hub);
+Result<std::map<std::string, json>> SourcesById(const Services& hub, Role reader);  // AllSourcesJson, by id
+// The reader, their language (?lang=, the coophub_lang cookie, Accept-Language).
+PageContext Context(const Services& hub, const ApiRequest& r, const Principal& who, const std::string& path);
+// A page, keeping a language just picked in its cookie.
+ApiResponse HtmlPage(const Services& hub, const ApiRequest& r, const PageContext& c, std::string body);
+ApiResponse Static(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse Changes(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse ChangesPage(const Services& hub, int64_t after, std::vector<std::string> visible, int64_t limit,
+                        std::chrono::steady_clock::time_point deadline);
+ApiResponse Feed(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse Metrics(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse OpenApi(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+// plugins_api.cc
+ApiResponse ListPlugins(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse CheckSource(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+Result<PluginInfo> CachedPlugin(const Services& hub, const std::string& name, const std::string& path);
+// An installed plugin by name (never a path or a program), or a 400 problem.
+std::variant<std::pair<std::string, PluginInfo>, ApiResponse> InstalledPlugin(const Services& hub,
+                                                                              const std::string& name);
+// sources_api.cc
+ApiResponse CreateSource(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse UpdateSource(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse DeleteSource(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse SourceEvents(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+std::vector<SourceEntry> SourceEntries(const Services& hub);
+std::optional<SourceEntry> FindSourceEntry(const Services& hub, const std::string& id);
+// The sources whose visibility who may read: what a source says about itself (its
+// errors, counts, runs) is shown to readers of its records only. Others get a 404.
+std::vector<SourceEntry> VisibleSourceEntries(const Services& hub, Role reader);
+std::optional<SourceEntry> FindVisibleSource(const Services& hub, Role reader, const std::string& id);
+// Handle without the metrics: the route pattern matched goes to *route.
+ApiResponse Dispatch(const Services& hub, const ApiRequest& request, const char** route) noexcept;
+// The filters of /api/v1/records into *out (visibility from the caller), or a problem.
+std::optional<ApiResponse> ParseRecordQuery(const Services& hub, const ApiRequest& r, const Principal& who,
+                                            RecordQuery* out, int default_limit);
+// accounts_api.cc
+ApiResponse Login(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse Logout(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse LoginForm(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse LogoutForm(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+// The limiter and the password check of a sign-in: the user, or the problem to answer.
+std::variant<User, ApiResponse> SignIn(const Services& hub, const ApiRequest& req, const std::string& name,
+                                       const std::string& password);
+// The sign-in page with a fresh CSRF cookie; error names a catalog message ("" none),
+// with {s} in it filled from arg.
+ApiResponse LoginPageFor(const Services& hub, const ApiRequest& r, const Principal& who, const std::string& next,
+                         const std::string& error, std::string arg = "");
+ApiResponse Me(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse UpdateMe(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse Setup(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse SetupPage(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse ListTokens(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse CreateToken(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse RevokeToken(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse ListUsers(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse CreateUser(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse UpdateUser(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse DeleteUser(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse AuditLog(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse SessionResponse(const Services& hub, const ApiRequest& req, const User& user);
+void Audit(const Services& hub, const Principal& who, const std::string& action, const std::string& target,
+           const std::string& detail = "");
+
+Result<json> SourceJson(const Services& hub, const SourceEntry& entry, const std::vector<SourceStats>& stats,
+                        const std::map<std::string, coophub::SourceRuns>& runs,
+                        const std::vector<SourceLiveStatus>& live);
+Result<json> AllSourcesJson(const Services& hub, Role reader);  // every source reader may see, as SourceJson
+// One source as SourceJson; with_config adds an API source's config (secrets left out).
+Result<json> OneSourceJson(const Services& hub, const SourceEntry& entry, bool with_config);
+
+}  // namespace coophub

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// What the API's handlers work with: the hub's services, made by the composition root
+// (app::Hub) and handed to every handler as `const Services& hub`. A handler is a free
+// function of (hub, request, caller, path parameters); api.cc's route table is the one
+// list of routes. Thread-safe: the services are, and the few things kept here (the setup
+// code) have their lock.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "accounts/accounts.h"
+#include "base/mutex.h"
+#include "config/config.h"
+#include "dashboards/dashboards.h"
+#include "i18n/i18n.h"
+#include "sources/sources.h"
+#include "store/store.h"
+#include "sync/scheduler.h"
+
+namespace coophub {
+
+class LoginLimiter;
+class HttpMetrics;
+struct PluginCache;
+
+struct Services {
+  // web_dir holds the static assets served under /static/ and the message catalogs.
+  Services(Store& store, Scheduler* scheduler, const HubConfig& config, std::string web_dir, Accounts* accounts);
+  ~Services();
+  Services(const Services&) = delete;
+  Services& operator=(const Services&) = delete;
+
+  Store& store;
+  Scheduler* scheduler;  // null: nothing syncs, and "sync now" is refused
+  const HubConfig& config;
+  const std::string web_dir;
+  Accounts* accounts;                // null: every caller is anonymous (public records, no writes)
+  Sources* sources = nullptr;        // null: hub.yaml's sources only, read-only
+  Dashboards* dashboards = nullptr;  // null: hub.yaml's dashboards only, read-only
+  const std::unique_ptr<LoginLimiter> limiter;
+  const std::unique_ptr<HttpMetrics> metrics;
+  const std::unique_ptr<PluginCache> plugins;
+  const Catalogs catalogs;  // the page's words, by language
+  // Until the first user exists, POST /api/v1/setup with this code creates an admin.
+  mutable Mutex setup_mu;
+  mutable std::string setup_code GUARDED_BY(setup_mu);  // "" once used or never set
+};
+
+using Params = std::vector<std::string>;  // a route's path parameters, in order
+
+}  // namespace coophub
