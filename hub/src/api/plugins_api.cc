@@ -10,6 +10,7 @@
 
 #include "api/accounts_api.h"
 #include "config/config.h"
+#include "runtime/plugin_paths.h"
 #include "runtime/runner.h"
 #include "model/schema.h"
 
@@ -52,7 +53,7 @@ std::variant<std::pair<std::string, PluginInfo>, ApiResponse> InstalledPlugin(co
   if (plugin.empty() || plugin.find('/') != std::string::npos || plugin.find(':') != std::string::npos)
     return Problem(400, "Bad plugin", "plugin is the name of an installed plugin (GET /api/v1/plugins lists them)");
   std::string path;
-  for (const auto& [name, p] : ListPluginFiles(PluginSearchPath(&hub.config)))
+  for (const auto& [name, p] : ListPluginFiles(PluginSearchPath(hub.config.plugin_dirs)))
     if (name == plugin) path = p;
   if (path.empty())
     return Problem(400, "Unknown plugin", "no plugin \"" + plugin.substr(0, 64) + "\"; GET /api/v1/plugins lists them");
@@ -63,7 +64,7 @@ std::variant<std::pair<std::string, PluginInfo>, ApiResponse> InstalledPlugin(co
 
 ApiResponse ListPlugins(const Services& hub, const ApiRequest&, const Principal&, const Params&) {
   json items = json::array();
-  for (const auto& [name, path] : ListPluginFiles(PluginSearchPath(&hub.config)))
+  for (const auto& [name, path] : ListPluginFiles(PluginSearchPath(hub.config.plugin_dirs)))
     items.push_back(PluginJson(name, CachedPlugin(hub, name, path)));
   return Json(200, {{"items", items}});
 }

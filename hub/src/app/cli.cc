@@ -26,6 +26,7 @@
 #include "app/hub.h"
 #include "config/config.h"
 #include "http/http_server.h"
+#include "runtime/plugin_paths.h"
 #include "runtime/runner.h"
 #include "sync/scheduler.h"
 #include "model/schema.h"
@@ -92,7 +93,7 @@ int RunCommand(const std::string& plugin, const std::string& hub_file, Command c
     if (!h.ok()) return Fail(kExitUsage, h.status().message());
     hub = std::move(*h);
   }
-  auto ref = ResolvePlugin(plugin, PluginSearchPath(hub_file.empty() ? nullptr : &hub));
+  auto ref = ResolvePlugin(plugin, PluginSearchPath(hub.plugin_dirs));
   if (!ref.ok()) return Fail(kExitUsage, ref.status().message());
   if (!record_dir.empty() && ref->kind != ConnectorRef::Kind::kPlugin)
     return Fail(kExitUsage, "--record records the HTTP a plugin (.so) makes through the hub; " + plugin +
@@ -117,7 +118,7 @@ int RunCommand(const std::string& plugin, const std::string& hub_file, Command c
 Status Preflight(const HubConfig& hub) {
   std::map<std::string, ConnectorRef> refs;  // plugin as written -> resolved
   for (const auto& src : hub.sources) {
-    auto ref = ResolvePlugin(src.plugin, PluginSearchPath(&hub));
+    auto ref = ResolvePlugin(src.plugin, PluginSearchPath(hub.plugin_dirs));
     if (!ref.ok()) return ref.status().Prefixed(hub.file + ": sources." + src.id);
     refs.emplace(src.plugin, *ref);
   }
@@ -340,7 +341,7 @@ int ListPlugins(const std::string& config_path) {
     if (!h.ok()) return Fail(kExitUsage, h.status().message());
     hub = std::move(*h);
   }
-  auto dirs = PluginSearchPath(config_path.empty() ? nullptr : &hub);
+  auto dirs = PluginSearchPath(hub.plugin_dirs);
   auto files = ListPluginFiles(dirs);
   if (files.empty()) {
     std::string d;

@@ -71,13 +71,4 @@ Result<json> ResolveSecrets(const json& config, const std::string& where, std::v
 // The demo config shipped with coophub (examples/demo/hub.yaml), or "" if absent.
 std::string DemoConfigPath();
 
-// Finds a plugin: a name in the plugin directories, a path to a .so, exec:PROGRAM or
-// singer:PROGRAM. The error lists the directories searched and the plugins found.
-Result<ConnectorRef> ResolvePlugin(const std::string& spec, const std::vector<std::string>& dirs);
-// The directories searched for plugins: COOPHUB_PLUGIN_PATH, the config's, the
-// installed and the build tree's.
-std::vector<std::string> PluginSearchPath(const HubConfig* config);
-// Every .so plugin found in dirs, by name.
-std::vector<std::pair<std::string, std::string>> ListPluginFiles(const std::vector<std::string>& dirs);
-
 }  // namespace coophub

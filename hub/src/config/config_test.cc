@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // hub.yaml parsing, secrets and plugin resolution.
 #include "config/config.h"
+#include "runtime/plugin_paths.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>

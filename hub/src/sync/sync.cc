@@ -12,6 +12,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "runtime/plugin_paths.h"
+
 namespace coophub {
 namespace {
 
@@ -242,7 +244,7 @@ SyncResult SyncSource(Store& store, const HubConfig& hub, const SourceConfig& sr
     return out;
   };
 
-  auto ref = ResolvePlugin(src.plugin, PluginSearchPath(&hub));
+  auto ref = ResolvePlugin(src.plugin, PluginSearchPath(hub.plugin_dirs));
   if (!ref.ok()) return finish({RunResult::Outcome::kLoadError, ref.status().message()});
   // A sandboxed source's config is used as it is: placeholders are the admin's alone.
   Result<json> config = src.config;
