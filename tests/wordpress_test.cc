@@ -82,15 +82,18 @@ class WordPressSite {
     std::string user = root ? "root" : getpwuid(geteuid())->pw_name;
     std::string out, err;
 
-    // MariaDB, on a socket only.
+    // MariaDB, on a socket only, with temporary files of its own: two sites set up at
+    // once in the shared /tmp trip over each other's temporary tables.
+    std::string tmp = dir_ + "/dbtmp";
+    fs::create_directories(tmp);
     if (testing::RunCommand({"mariadb-install-db", "--no-defaults", "--datadir=" + dir_ + "/db", "--user=" + user,
-                             "--auth-root-authentication-method=socket", "--skip-test-db"},
+                             "--auth-root-authentication-method=socket", "--skip-test-db", "--tmpdir=" + tmp},
                             &out, &err) != 0)
       return Fail("mariadb-install-db failed: " + err);
     std::string sock = dir_ + "/mysql.sock";
     if (!Spawn(&db_, {"mariadbd", "--no-defaults", "--datadir=" + dir_ + "/db", "--socket=" + sock, "--skip-networking",
                       "--user=" + user, "--pid-file=" + dir_ + "/mysql.pid", "--innodb-buffer-pool-size=16M",
-                      "--log-error=" + dir_ + "/mysql.err"}))
+                      "--tmpdir=" + tmp, "--log-error=" + dir_ + "/mysql.err"}))
       return Fail("mariadbd did not start");
     bool db_up = testing::PollFor(15s, [&] {
       out.clear();
