@@ -19,12 +19,12 @@ Result<std::unique_ptr<Hub>> Hub::Open(HubConfig config, const HubOptions& optio
   auto dashboards = OpenDashboards(c.dashboards, c.StorePath());
   if (!dashboards.ok()) return dashboards.status().Prefixed(c.StorePath());
   hub->dashboards_ = std::move(*dashboards);
-  if (options.scheduler) {
-    hub->scheduler_ = std::make_unique<Scheduler>(*hub->store_, c);
-    for (const auto& e : hub->sources_->All())
-      if (!e.from_file) hub->scheduler_->Put(e.config);  // hub.yaml's are the scheduler's already
+  if (options.scheduler) hub->scheduler_ = std::make_unique<Scheduler>(*hub->store_, c);
+  for (const auto& e : hub->sources_->All()) {
+    if (e.from_file) continue;  // hub.yaml's are the scheduler's already
+    ++hub->api_sources_;
+    if (hub->scheduler_) hub->scheduler_->Put(e.config);
   }
-  for (const auto& e : hub->sources_->All()) hub->api_sources_ += !e.from_file;
   hub->api_ = std::make_unique<Api>(*hub->store_, hub->scheduler_.get(), c, options.web_dir, hub->accounts_.get());
   hub->api_->SetSources(hub->sources_.get());
   hub->api_->SetDashboards(hub->dashboards_.get());
