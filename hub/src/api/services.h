@@ -43,7 +43,8 @@ struct Services {
   const std::unique_ptr<LoginLimiter> limiter;
   const std::unique_ptr<HttpMetrics> metrics;
   const std::unique_ptr<PluginCache> plugins;
-  const Catalogs catalogs;  // the page's words, by language
+  const Catalogs catalogs;      // the page's words, by language
+  const std::string time_zone;  // the coop's: server.time_zone, else this machine's
   // Until the first user exists, POST /api/v1/setup with this code creates an admin.
   mutable Mutex setup_mu;
   mutable std::string setup_code GUARDED_BY(setup_mu);  // "" once used or never set

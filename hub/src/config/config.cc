@@ -13,6 +13,7 @@
 
 #include "os/subprocess.h"
 #include "base/timeutil.h"
+#include "i18n/dates.h"
 
 namespace coophub {
 namespace {
@@ -109,6 +110,19 @@ Status ParseLimits(const Ctx& c, const YAML::Node& n, const std::string& where, 
   return Status::Ok();
 }
 
+}  // namespace
+
+std::string DisplayName(const SourceConfig& source) {
+  if (!source.name.empty()) return source.name;
+  std::string name = source.id;
+  for (char& ch : name)
+    if (ch == '-' || ch == '_') ch = ' ';
+  if (!name.empty() && name[0] >= 'a' && name[0] <= 'z') name[0] = static_cast<char>(name[0] - 'a' + 'A');
+  return name;
+}
+
+namespace {
+
 Status ParseSource(const Ctx& c, const YAML::Node& n, size_t i, const Limits& defaults, SourceConfig* s) {
   std::string where = "sources[" + std::to_string(i) + "]";
   if (!n.IsMap()) return Status::Invalid(c.At(n, where) + " must be a mapping with id, plugin and config");
@@ -117,10 +131,17 @@ Status ParseSource(const Ctx& c, const YAML::Node& n, size_t i, const Limits& de
                            ": every source needs an id of letters, digits, - or _ (e.g. news)");
   s->id = n["id"].Scalar();
   where = "sources." + s->id;
-  if (auto st = CheckKeys(c, n, where,
-                          {"id", "plugin", "every", "visibility", "enabled", "limits", "config", "streams", "singer"});
+  if (auto st = CheckKeys(
+          c, n, where,
+          {"id", "name", "plugin", "every", "visibility", "enabled", "limits", "config", "streams", "singer"});
       !st.ok())
     return st;
+  if (const YAML::Node& name = n["name"]) {
+    if (!name.IsScalar() || name.Scalar().empty() || name.Scalar().size() > 80)
+      return Status::Invalid(c.At(name, where + ".name") +
+                             ": the name members read (e.g. name: Partner blog), 1 to 80 characters");
+    s->name = name.Scalar();
+  }
   if (!n["plugin"] || !n["plugin"].IsScalar() || n["plugin"].Scalar().empty())
     return Status::Invalid(c.At(n, where + ".plugin") + ": missing; name the connector, e.g. plugin: rss");
   s->plugin = n["plugin"].Scalar();
@@ -211,11 +232,18 @@ Status ParseRoot(const Ctx& c, const YAML::Node& root, HubConfig* h) {
       !s.ok())
     return s;
   if (auto srv = root["server"]) {
-    if (auto s = CheckKeys(c, srv, "server",
-                           {"address", "port", "tls_cert", "tls_key", "embed_origins", "connections_per_client"});
+    if (auto s = CheckKeys(
+            c, srv, "server",
+            {"address", "port", "tls_cert", "tls_key", "embed_origins", "connections_per_client", "time_zone"});
         !s.ok())
       return s;
     if (srv["address"]) h->address = srv["address"].Scalar();
+    if (auto tz = srv["time_zone"]) {
+      if (!tz.IsScalar() || !Dates::KnownZone(tz.Scalar()))
+        return Status::Invalid(c.At(tz, "server.time_zone") + ": \"" + (tz.IsScalar() ? tz.Scalar() : "") +
+                               "\" is not a time zone; write its IANA name, e.g. Europe/Paris");
+      h->time_zone = tz.Scalar();
+    }
     if (auto eo = srv["embed_origins"]) {
       if (!eo.IsSequence()) return Status::Invalid(c.At(eo, "server.embed_origins") + " must be a list of origins");
       for (const auto& o : eo) {

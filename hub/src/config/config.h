@@ -20,6 +20,7 @@ namespace coophub {
 
 struct SourceConfig {
   std::string id;
+  std::string name;    // what members read ("Partner blog"); "" shows the id, made readable
   std::string plugin;  // name, path to a .so, exec:PROGRAM or singer:PROGRAM
   std::string visibility = "members";
   int64_t every_ms = 15 * 60 * 1000;
@@ -33,6 +34,10 @@ struct SourceConfig {
   bool sandboxed = false;
 };
 
+// What members read for a source: its name, else its id made readable ("old-blog" →
+// "Old blog").
+std::string DisplayName(const SourceConfig& source);
+
 struct HubConfig {
   std::string file;      // where it was read from ("" for built-in defaults)
   std::string base_dir;  // relative paths (data, plugin_dirs, file URLs) resolve here
@@ -40,6 +45,9 @@ struct HubConfig {
   int port = 8080;
   std::string tls_cert, tls_key;           // PEM files (server.tls_cert/tls_key); both set: HTTPS
   std::vector<std::string> embed_origins;  // sites whose pages may frame /embed/ (frame-ancestors)
+  // The coop's time zone (server.time_zone, IANA): what pages say times in until the
+  // reader's browser tells its own. "": this machine's.
+  std::string time_zone;
   // Open connections one client address may hold (server.connections_per_client); 0: no
   // cap. Behind a proxy (--behind-proxy) there is none: every connection is the proxy's.
   int connections_per_client = 128;

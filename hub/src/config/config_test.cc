@@ -55,6 +55,9 @@ TEST(Config, ErrorsNameFileLineAndField) {
        "hub.yaml:4: sources.a.singer: applies to singer: plugins only, and this one is \"rss\""},
       {"sources:\n  - id: a\n    plugin: singer:tap-x\n    singer: {catalog: yes}\n",
        "sources.a.singer.catalog: \"yes\" is not auto, catalog, properties or none"},
+      {"sources:\n  - id: a\n    name: \"\"\n    plugin: rss\n", "hub.yaml:3: sources.a.name: the name members read"},
+      {"server:\n  time_zone: Europe/Pariss\n",
+       "hub.yaml:2: server.time_zone: \"Europe/Pariss\" is not a time zone; write its IANA name"},
       {"sources: [\n", "not valid YAML"},
   };
   for (const auto& c : cases) {
@@ -62,6 +65,18 @@ TEST(Config, ErrorsNameFileLineAndField) {
     ASSERT_FALSE(r.ok()) << c.yaml;
     EXPECT_NE(r.status().message().find(c.error), std::string::npos) << r.status().message();
   }
+}
+
+// Members read a source's name; without one, its id made readable.
+TEST(Config, SourcesHaveADisplayNameAndTheHubAZone) {
+  auto c = ParseConfig(
+      "server: {time_zone: America/Bogota}\nsources:\n  - {id: old-blog, plugin: rss}\n"
+      "  - {id: ca, name: Caixa de resistència, plugin: rss}\n",
+      "hub.yaml", "/");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->time_zone, "America/Bogota");
+  EXPECT_EQ(DisplayName(*c->FindSource("old-blog")), "Old blog");
+  EXPECT_EQ(DisplayName(*c->FindSource("ca")), "Caixa de resistència");
 }
 
 TEST(Config, SecretsResolveFromEnvAndFilesWithoutLeakingValues) {
