@@ -214,17 +214,16 @@ TEST(Hub, SourcesMadeThroughTheApiKeepTheirSecretsSecret) {
   {
     Hub hub(cfg, dir.path() + "/data");
     ASSERT_TRUE(hub.ok()) << hub.log();
-    json create = {{"id", "news2"},
-                   {"plugin", "rss"},
-                   {"every", "1h"},
-                   {"visibility", "public"},
-                   {"config", {{"url", feed}, {"auth_header", secret}}}};
+    json create = {{"id", "news2"}, {"name", "Partner news"}, {"plugin", "rss"},
+                   {"every", "1h"}, {"visibility", "public"}, {"config", {{"url", feed}, {"auth_header", secret}}}};
     testing::Http made = hub.Post("/api/v1/sources", create.dump());
     ASSERT_EQ(made.status, 201) << made.body;
     EXPECT_EQ(made.body.find("s3cret"), std::string::npos) << "a secret is never sent back";
     EXPECT_EQ(made.Json()["secrets_set"], json::array({"auth_header"}));
     EXPECT_EQ(made.Json()["managed_by"], "api");
     EXPECT_EQ(made.Json()["config"]["url"], feed);
+    EXPECT_EQ(made.Json()["name"], "Partner news");
+    EXPECT_EQ(hub.Get("/api/v1/sources/from-file").Json()["name"], "From file") << "hub.yaml's, from its id";
     json synced = hub.WaitForRun("news2");
     EXPECT_GT(synced["records"].get<int>(), 0) << "a new source syncs at once: " << synced.dump();
 
@@ -239,10 +238,12 @@ TEST(Hub, SourcesMadeThroughTheApiKeepTheirSecretsSecret) {
     EXPECT_EQ(hub.Get("/api/v1/sources/news3").status, 404) << "nothing half-made";
 
     testing::Http patched =
-        hub.Send("PATCH", "/api/v1/sources/news2", json{{"config", {{"url", feed}}}, {"every", "2h"}}.dump());
+        hub.Send("PATCH", "/api/v1/sources/news2",
+                 json{{"config", {{"url", feed}}}, {"every", "2h"}, {"name", "Riverside partners"}}.dump());
     ASSERT_EQ(patched.status, 200) << patched.body;
     EXPECT_EQ(patched.Json()["secrets_set"], json::array({"auth_header"})) << "left out, a secret keeps its value";
     EXPECT_EQ(patched.Json()["every_s"], 7200);
+    EXPECT_EQ(hub.Send("PATCH", "/api/v1/sources/news2", json{{"name", std::string(81, 'x')}}.dump()).status, 400);
     EXPECT_EQ(hub.Send("PATCH", "/api/v1/sources/news2", R"({"plugin": "csv"})").status, 400);
     EXPECT_EQ(hub.Send("PATCH", "/api/v1/sources/news2", R"({"every": "1s"})").status, 400);
     testing::Http file_owned = hub.Send("PATCH", "/api/v1/sources/from-file", R"({"every": "2h"})");
@@ -267,6 +268,7 @@ TEST(Hub, SourcesMadeThroughTheApiKeepTheirSecretsSecret) {
   json kept = again.Get("/api/v1/sources/news2").Json();
   EXPECT_EQ(kept["secrets_set"], json::array({"auth_header"})) << kept.dump();
   EXPECT_EQ(kept["every_s"], 7200);
+  EXPECT_EQ(kept["name"], "Riverside partners");
   std::string out, err;
   EXPECT_EQ(testing::RunCommand({COOPHUB_BINARY, "sync", "news2", "--config", cfg, "--data", dir.path() + "/data"},
                                 &out, &err),

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <strings.h>
 
 namespace coophub::ical {
 namespace {
@@ -57,6 +58,19 @@ json BaseRecord(icalcomponent* c, bool todo) {
     const char* cn = icalproperty_get_parameter_as_string(o, "CN");
     if (cn) r["author"] = cn;
   }
+  // Who it involves, as "CN <address>" (or either alone): the hub marks a member's own.
+  json people = json::array();
+  for (icalproperty* p = icalcomponent_get_first_property(c, ICAL_ATTENDEE_PROPERTY); p && people.size() < 200;
+       p = icalcomponent_get_next_property(c, ICAL_ATTENDEE_PROPERTY)) {
+    const char* cn = icalproperty_get_parameter_as_string(p, "CN");
+    const char* value = icalproperty_get_attendee(p);
+    std::string address = value ? value : "";
+    if (address.size() > 7 && strncasecmp(address.c_str(), "mailto:", 7) == 0) address = address.substr(7);
+    std::string who =
+        cn && *cn ? (address.empty() ? std::string(cn) : std::string(cn) + " <" + address + ">") : address;
+    if (!who.empty() && who.size() <= 320) people.push_back(who);
+  }
+  if (!people.empty()) r["people"] = people;
   json tags = json::array();
   for (icalproperty* p = icalcomponent_get_first_property(c, ICAL_CATEGORIES_PROPERTY); p;
        p = icalcomponent_get_next_property(c, ICAL_CATEGORIES_PROPERTY))
@@ -260,7 +274,10 @@ void Expand(icalcomponent* c, Collector& col) {
     }
     r["id"] = recurring ? uid + "/" + FormatRfc3339(u) : uid;
     SetTimes(r, start, dur);
-    if (recurring) r["data"]["recurrence_id"] = FormatRfc3339(u);
+    if (recurring) {
+      r["data"]["recurrence_id"] = FormatRfc3339(u);
+      r["data"]["series"] = uid;  // the page shows a series once, with its next dates
+    }
     col.out->records.push_back(std::move(r));
   }
   ovr.clear();  // taken: what is left has no master in this file

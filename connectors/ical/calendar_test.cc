@@ -54,6 +54,29 @@ TEST(Calendar, WeeklyMeetingWithExdateAndAMovedOccurrence) {
   EXPECT_EQ(r.records[4]["time"], "2026-11-09T17:00:00Z");
 }
 
+// ATTENDEEs are the record's people ("CN <address>"), so that the page can mark a
+// member's own shifts; each occurrence of a recurring event names its series.
+TEST(Calendar, AttendeesArePeopleAndOccurrencesNameTheirSeries) {
+  std::string text =
+      Cal("BEGIN:VEVENT\r\nUID:shift@coop\r\nSUMMARY:Morning round\r\nDTSTART:20261207T070000Z\r\n"
+          "DTEND:20261207T110000Z\r\nRRULE:FREQ=WEEKLY;COUNT=2\r\n"
+          "ATTENDEE;CN=\"Lima, Ana\":mailto:ana@coop.example\r\nATTENDEE:MAILTO:joe@coop.example\r\n"
+          "ATTENDEE;CN=Sam:urn:uuid:1\r\nEND:VEVENT\r\n"
+          "BEGIN:VEVENT\r\nUID:once@coop\r\nSUMMARY:Assembly\r\nDTSTART:20261210T170000Z\r\nEND:VEVENT\r\n");
+  ParseResult r = Parse(text, Window("2026-12-01T00:00:00Z", "2027-01-01T00:00:00Z"));
+  ASSERT_TRUE(r.error.empty()) << r.error;
+  ASSERT_EQ(r.records.size(), 3u) << json(r.records).dump();
+  const json& once = r.records[0];  // components in the file's order, occurrences in theirs
+  ASSERT_EQ(once.value("id", ""), "once@coop");
+  EXPECT_FALSE(once["data"].contains("series")) << "a single event is no series";
+  EXPECT_FALSE(once.contains("people"));
+  for (const json& shift : {r.records[1], r.records[2]}) {
+    EXPECT_EQ(shift.value("people", json()),
+              json({"Lima, Ana <ana@coop.example>", "joe@coop.example", "Sam <urn:uuid:1>"}));
+    EXPECT_EQ(shift["data"].value("series", ""), "shift@coop");
+  }
+}
+
 // A named zone without its VTIMEZONE comes from tzdata, also when a calendar program
 // (Lightning) wrote its own path before the name: the zone it ends with, not UTC.
 TEST(Calendar, NamedZoneWithoutVtimezoneUsesTzdata) {

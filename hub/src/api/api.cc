@@ -2,6 +2,7 @@
 // The route table, the dispatch, and the handlers of records, sources, runs, changes,
 // feeds, metrics and static assets; see api.h and handlers.h.
 #include "api/api.h"
+#include "i18n/dates.h"
 #include "api/handlers.h"
 
 #include "sync/health.h"
@@ -75,7 +76,8 @@ Services::Services(Store& store, Scheduler* scheduler, const HubConfig& config, 
       limiter(std::make_unique<LoginLimiter>()),
       metrics(std::make_unique<HttpMetrics>()),
       plugins(std::make_unique<PluginCache>()),
-      catalogs(Catalogs::Load(this->web_dir.empty() ? std::string() : this->web_dir + "/i18n")) {}
+      catalogs(Catalogs::Load(this->web_dir.empty() ? std::string() : this->web_dir + "/i18n")),
+      time_zone(config.time_zone.empty() ? Dates::HostZone() : config.time_zone) {}
 
 Services::~Services() = default;
 
@@ -365,6 +367,7 @@ Result<json> SourceJson(const Services&, const SourceEntry& entry, const std::ve
                         const std::vector<SourceLiveStatus>& live) {
   const SourceConfig& src = *entry.config;
   json j = {{"id", src.id},
+            {"name", DisplayName(src)},
             {"plugin", src.plugin},
             {"visibility", src.visibility},
             {"enabled", src.enabled},

@@ -48,7 +48,8 @@ TEST(OpenApi, CheckCatchesWhatDisagrees) {
   EXPECT_FALSE(CheckAgainstOpenApi("PUT", "/api/v1/records", 200, "application/json", ok).empty());
   EXPECT_TRUE(CheckAgainstOpenApi("GET", "/api/v9/x", 404, "application/problem+json", "{}").empty());
   // oneOf: a source's last_run is a run or null.
-  std::string src = R"({"id":"a","plugin":"rss","visibility":"public","enabled":true,"every_s":60,"records":0,
+  std::string src =
+      R"({"id":"a","name":"A","plugin":"rss","visibility":"public","enabled":true,"every_s":60,"records":0,
     "newest_record":null,"last_run":null,"last_success":null,"freshness":"never","managed_by":"api"})";
   EXPECT_TRUE(CheckAgainstOpenApi("GET", "/api/v1/sources/a", 200, "application/json", src).empty());
   std::string bad_run = src;

@@ -31,7 +31,7 @@ ApiResponse SpecProblem(const std::vector<std::string>& errs) {
   return r;
 }
 
-// visibility, every and enabled from body into *s, or a problem naming the field. An
+// name, visibility, every and enabled from body into *s, or a problem naming the field. An
 // editor sets a visibility only to a level they may read themselves.
 std::optional<ApiResponse> ReadSchedule(const json& body, Role role, SourceConfig* s) {
   if (body.contains("visibility")) {
@@ -54,6 +54,13 @@ std::optional<ApiResponse> ReadSchedule(const json& body, Role role, SourceConfi
   if (body.contains("enabled")) {
     if (!body["enabled"].is_boolean()) return Problem(400, "Bad enabled", "enabled is true or false");
     s->enabled = body["enabled"].get<bool>();
+  }
+  if (body.contains("name")) {
+    const json& v = body["name"];
+    if (!v.is_string() || v.get<std::string>().size() > 80)
+      return Problem(400, "Bad name",
+                     "name is what members read for the source (e.g. \"Partner blog\"), up to 80 characters");
+    s->name = v.get<std::string>();
   }
   return std::nullopt;
 }
@@ -124,16 +131,17 @@ Result<json> OneSourceJson(const Services& hub, const SourceEntry& entry, bool w
   return j;
 }
 
-// {"id", "plugin", "config", "visibility"?, "every"?, "enabled"?}
+// {"id", "plugin", "config", "name"?, "visibility"?, "every"?, "enabled"?}
 ApiResponse CreateSource(const Services& hub, const ApiRequest& req, const Principal& who, const Params&) {
   if (!hub.sources) return Problem(503, "Sources are read-only", "this hub keeps its sources in hub.yaml only");
   auto body = ReadJsonBody(req);
   if (!body.ok()) return FromStatus(body.status());
   for (const auto& [key, v] : body->items())
-    if (key != "id" && key != "plugin" && key != "config" && key != "visibility" && key != "every" && key != "enabled")
+    if (key != "id" && key != "plugin" && key != "config" && key != "name" && key != "visibility" && key != "every" &&
+        key != "enabled")
       return Problem(400, "Unknown field",
                      "\"" + key.substr(0, 40) +
-                         "\" is not a field of a source; it takes id, plugin, config, "
+                         "\" is not a field of a source; it takes id, plugin, config, name, "
                          "visibility, every and enabled");
   for (const char* f : {"id", "plugin"})
     if (body->contains(f) && !(*body)[f].is_string()) return WrongType(f, "a string");
@@ -166,7 +174,7 @@ ApiResponse CreateSource(const Services& hub, const ApiRequest& req, const Princ
   return r;
 }
 
-// Any of {"config", "visibility", "every", "enabled"}. A config replaces the old one,
+// Any of {"config", "name", "visibility", "every", "enabled"}. A config replaces the old one,
 // except that secret fields it leaves out keep their stored values.
 ApiResponse UpdateSource(const Services& hub, const ApiRequest& req, const Principal& who, const Params& p) {
   if (!hub.sources) return Problem(503, "Sources are read-only", "this hub keeps its sources in hub.yaml only");
@@ -180,10 +188,10 @@ ApiResponse UpdateSource(const Services& hub, const ApiRequest& req, const Princ
   auto body = ReadJsonBody(req);
   if (!body.ok()) return FromStatus(body.status());
   for (const auto& [key, v] : body->items())
-    if (key != "config" && key != "visibility" && key != "every" && key != "enabled")
+    if (key != "config" && key != "name" && key != "visibility" && key != "every" && key != "enabled")
       return Problem(400, "Field cannot change",
                      "\"" + key.substr(0, 40) +
-                         "\" cannot be changed; config, visibility, every and enabled can"
+                         "\" cannot be changed; config, name, visibility, every and enabled can"
                          " (for another id or plugin, create a new source)");
   SourceConfig s = *old->config;
   auto found = InstalledPlugin(hub, s.plugin);

@@ -250,6 +250,14 @@ Status ValidateExtras(const json& r) {
     for (const auto& t : *it)
       if (!t.is_string()) return Status::Invalid("field \"tags\" must be an array of strings");
   }
+  if (auto it = r.find("people"); it != r.end() && !it->is_null()) {
+    if (!it->is_array() || it->size() > 200)
+      return Status::Invalid("field \"people\" must be an array of up to 200 names or addresses");
+    for (const auto& p : *it)
+      if (!p.is_string() || p.get<std::string>().empty() || p.get<std::string>().size() > 320)
+        return Status::Invalid(
+            "field \"people\" must be an array of names or addresses (\"Ana Lima <ana@coop.example>\")");
+  }
   if (auto it = r.find("location"); it != r.end() && !it->is_null()) {
     if (!it->is_object()) return Status::Invalid("field \"location\" must be {name, lat, lon}");
     for (const char* f : {"lat", "lon"})

@@ -137,6 +137,10 @@ CREATE TABLE source_runs(source TEXT PRIMARY KEY, last_run INTEGER NOT NULL, las
 INSERT INTO source_runs SELECT source, MAX(id), COALESCE(MAX(CASE WHEN status = 'ok' THEN finished_ms END), 0)
   FROM sync_runs GROUP BY source;
 )sql",
+    // 11: the name members read for a source made through the API ("": its id).
+    R"sql(
+ALTER TABLE sources ADD COLUMN name TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 class SqliteStore final : public Store {
