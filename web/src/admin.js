@@ -55,7 +55,7 @@ function sourceStatus(s) {
 function sourceRow(s, refresh) {
   const actions = h("td", { class: "actions" });
   const row = h("tr", { id: `source-${s.id}` },
-    h("th", { scope: "row" }, s.id), h("td", {}, s.plugin), h("td", { class: "num" }, String(s.records)),
+    h("th", { scope: "row" }, s.name || s.id, " ", h("code", { class: "id" }, s.id)), h("td", {}, s.plugin), h("td", { class: "num" }, String(s.records)),
     sourceStatus(s),
     h("td", {}, s.last_run ? `${t("run." + s.last_run.status)} · ${ago(s.last_run.finished || s.last_run.started)}` : "–"),
     actions);
@@ -144,6 +144,8 @@ async function sourceForm(existing, onSaved) {
   const status = h("p", { role: "status", "aria-live": "polite", class: "form-status" });
   const idInput = h("input", { id: "f-id", name: "id", required: true, pattern: "[A-Za-z0-9_-]{1,64}",
                                value: existing ? existing.id : "", disabled: !!existing });
+  const nameInput = h("input", { id: "f-name", name: "name", maxlength: "80", value: existing ? existing.name || "" : "",
+                                 "aria-describedby": "f-name-hint" });
   const pluginSelect = h("select", { id: "f-plugin", name: "plugin", disabled: !!existing },
     list.map((p) => h("option", { value: p.name, selected: existing && existing.plugin === p.name }, `${p.name}: ${p.description}`)));
   const visibility = h("select", { id: "f-visibility" },
@@ -158,7 +160,7 @@ async function sourceForm(existing, onSaved) {
   render();
   const body = () => {
     const p = list.find((x) => x.name === pluginSelect.value);
-    return { id: idInput.value.trim(), plugin: p.name, visibility: visibility.value, every: every.value.trim(),
+    return { id: idInput.value.trim(), name: nameInput.value.trim(), plugin: p.name, visibility: visibility.value, every: every.value.trim(),
              config: formValue(fields) };
   };
   const test = h("button", { type: "button", onclick: async () => {
@@ -177,7 +179,7 @@ async function sourceForm(existing, onSaved) {
     try {
       const b = body();
       if (existing) await api("PATCH", `/api/v1/sources/${encodeURIComponent(existing.id)}`,
-                              { config: b.config, visibility: b.visibility, every: b.every });
+                              { config: b.config, name: b.name, visibility: b.visibility, every: b.every });
       else await api("POST", "/api/v1/sources", b);
       panel.hidden = true;
       onSaved(b.id);
@@ -187,6 +189,8 @@ async function sourceForm(existing, onSaved) {
   });
   form.append(
     h("h3", {}, existing ? t("admin.edit.title", { id: existing.id }) : t("admin.add.title")),
+    h("label", { for: "f-name" }, t("admin.f.name")), nameInput,
+    h("p", { id: "f-name-hint", class: "hint" }, t("admin.f.name.hint")),
     h("label", { for: "f-id" }, t("admin.f.id")), idInput,
     h("label", { for: "f-plugin" }, t("admin.f.plugin")), pluginSelect,
     h("label", { for: "f-visibility" }, t("admin.f.visibility")), visibility,

@@ -1,3 +1,5 @@
+import { makeDates, timeText } from "./when.js";
+
 // What every page's code shares: the reader's language and words, Intl formatting of
 // times, numbers and money, and calls to the hub's API with the session's CSRF token.
 
@@ -16,19 +18,53 @@ export function t(key, args = {}) {
   return text.replace(/\{(\w+)\}/g, (m, name) => (name in args ? String(args[name]) : m));
 }
 
-const dateTime = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short" });
-const dateOnly = new Intl.DateTimeFormat(lang, { dateStyle: "medium" });
-const relative = new Intl.RelativeTimeFormat(lang, { numeric: "auto" });
-const numbers = new Intl.NumberFormat(lang);
+// How times and numbers are written: the browser's variant of the language ("en-GB").
+export const locale = document.body?.dataset.locale || lang;
+export const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
 
-// "in 3 days", "5 minutes ago": the nearest unit.
+// The hub writes every time in the reader's zone as it knows it (the cookie set here, or
+// ?tz=), so that the words are the same with and without JavaScript. A page it wrote in
+// another zone (a first visit, a trip) is loaded once more in this one: through the
+// cookie at the top, through ?tz= in a frame (where cookies may be blocked). Where that
+// cannot help (a zone the hub does not know), localize() says the times with Intl.
+function reloadInZone() {
+  const written = document.body?.dataset.tz;
+  if (!written || written === zone) return false;
+  document.cookie = `coophub_tz=${zone}; Path=/; Max-Age=31536000; SameSite=Lax`;  // IANA names need no escaping
+  if (!document.querySelector("main time[datetime]")) return false;  // nothing to say again
+  const url = new URL(location.href);
+  if (url.searchParams.get("tz") === zone) return false;
+  let tried = zone;
+  try {
+    tried = sessionStorage.getItem("coophub_tz");
+    sessionStorage.setItem("coophub_tz", zone);
+  } catch {}  // no storage: no reload that could repeat
+  if (tried === zone) return false;
+  if (window.top === window && document.cookie.split("; ").includes(`coophub_tz=${zone}`)) {
+    location.reload();
+  } else {
+    url.searchParams.set("tz", zone);
+    location.replace(url);
+  }
+  return true;
+}
+const reloading = reloadInZone();
+
+const dayTime = t("when.day_time");  // an embed on another site has no words: the default
+const datesFor = new Map();  // by locale: an embed's sections say which the hub wrote
+function dates(forLocale = locale) {
+  if (!datesFor.has(forLocale))
+    datesFor.set(forLocale, makeDates(forLocale, zone, dayTime.includes("{day}") ? dayTime : "{day} {time}"));
+  return datesFor.get(forLocale);
+}
+
+const dateTime = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" });
+const dateOnly = new Intl.DateTimeFormat(locale, { dateStyle: "medium" });
+const numbers = new Intl.NumberFormat(locale);
+
+// "in 3 days", "yesterday 18:00": a date as the dashboard says it (when.js).
 export function relativeTime(date, now = Date.now()) {
-  const s = Math.round((date.getTime() - now) / 1000);
-  const a = Math.abs(s);
-  if (a < 60) return relative.format(0, "second");
-  if (a < 3600) return relative.format(Math.round(s / 60), "minute");
-  if (a < 86400) return relative.format(Math.round(s / 3600), "hour");
-  return relative.format(Math.round(s / 86400), "day");
+  return dates().when(date.getTime(), now);
 }
 
 // A date-only value ("2026-12-12") stays a date; an instant gets the reader's time zone.
@@ -47,21 +83,22 @@ export function formatMoney(value, currency) {
   const n = Number(value);
   if (!Number.isFinite(n)) return `${value} ${currency}`;
   try {
-    return new Intl.NumberFormat(lang, { style: "currency", currency }).format(n);
+    return new Intl.NumberFormat(locale, { style: "currency", currency }).format(n);
   } catch {
     return `${numbers.format(n)} ${currency}`;
   }
 }
 
-// Re-formats what the hub rendered: <time datetime> and <data class="money|number">.
+// Re-formats what the hub rendered: <time datetime> only when it was written in another
+// zone than the browser's (data-tz), and <data class="money|number"> with Intl.
 export function localize(root = document) {
+  if (reloading) return;
   const now = Date.now();
   for (const el of root.querySelectorAll("time[datetime]")) {
-    const when = new Date(el.dateTime);
-    if (Number.isNaN(when.getTime())) continue;
-    const absolute = absoluteTime(el.dateTime);
-    el.textContent = when.getTime() > now ? `${relativeTime(when, now)} · ${absolute}` : relativeTime(when, now);
-    el.title = absolute;
+    if (!("day" in el.dataset) && !Number.isNaN(Date.parse(el.dateTime))) el.title = absoluteTime(el.dateTime);
+    const written = el.closest("[data-tz]");
+    if (!written || written.dataset.tz === zone) continue;  // the hub's words already
+    el.textContent = timeText(el, dates(written.dataset.locale || locale), now);
   }
   for (const el of root.querySelectorAll("data.money")) el.textContent = formatMoney(el.value, el.dataset.currency);
   for (const el of root.querySelectorAll("data.number")) el.textContent = formatNumber(el.value);

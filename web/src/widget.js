@@ -2,9 +2,10 @@
 // a coophub dashboard inside another site, from this one script. The element fetches
 // the widget's HTML (format=fragment: the hub answers with CORS to the origins in its
 // server.embed_origins) and shows it in its shadow root with the hub's own stylesheet,
-// so neither site's styles leak into the other; times and money follow the page's
-// language. A share link goes in src as ?share=…; the hub checks it on every load.
-import { localize } from "./common.js";
+// so neither site's styles leak into the other; times are written in the reader's
+// zone, money follows the page's language. A share link goes in src as ?share=…; the
+// hub checks it on every load.
+import { localize, zone } from "./common.js";
 
 class CoophubWidget extends HTMLElement {
   static get observedAttributes() {
@@ -24,6 +25,7 @@ class CoophubWidget extends HTMLElement {
     if (!src) return;
     const url = new URL(src, document.baseURI);
     url.searchParams.set("format", "fragment");
+    url.searchParams.set("tz", zone);  // the hub writes the times in the reader's zone
     const root = this.shadowRoot || this.attachShadow({ mode: "open" });
     const style = document.createElement("link");
     style.rel = "stylesheet";

@@ -20,7 +20,7 @@ const viewports = { phone: { width: 390, height: 844 }, desktop: { width: 1280, 
 // elsewhere).
 const contextOptions = { bypassCSP: true };
 const password = "a long password 1";
-let hub, browser, site, siteUrl;
+let hub, browser, site, siteUrl, feeds;
 
 // "Another site": one page that embeds the hub's public news, as an iframe and as a
 // <coophub-widget>. Its address is known before the hub starts, for embed_origins.
@@ -42,8 +42,12 @@ before(async () => {
   fs.mkdirSync(artifacts, { recursive: true });
   site = await startSite();
   siteUrl = site.url;
+  // A calendar the test can take away, to see how a failing source reads.
+  feeds = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "coophub-feeds-"));
+  fs.copyFileSync(`${src}/examples/demo/feeds/open-days.ics`, path.join(feeds, "open-days.ics"));
   hub = await startHub(`server:
   embed_origins: [${siteUrl}]
+  time_zone: Europe/Paris
 api_sources:
   file_roots: [${src}/examples/demo/feeds]
 sources:
@@ -57,6 +61,11 @@ sources:
   - id: rota
     plugin: exec:${src}/web/test/fixtures/rota.sh
     limits: {heartbeat: 20s}
+  - id: open-days
+    name: Open days
+    plugin: ical
+    visibility: public
+    config: {url: ${feeds}/open-days.ics}
   - id: old-blog
     plugin: rss
     config: {url: ${src}/examples/demo/feeds/gone.xml}
@@ -82,6 +91,7 @@ after(async () => {
   if (browser) await browser.close();
   if (hub) await hub.stop();
   if (site) site.server.close();
+  if (feeds) fs.rmSync(feeds, { recursive: true, force: true });
 });
 
 async function shot(page, name) {
@@ -126,7 +136,8 @@ test("the first admin signs in through the setup link and sees both sources", as
   assert.match(main, /Riverside members/, "the members' dashboard");
   assert.match(main, /General assembly on 12 December/, "a post from the feed");
   assert.match(main, /Members.? coffee/, "an event from the calendar");
-  assert.match(await page.textContent(".w-news .record"), /news \(updated/, "each item names its tool and freshness");
+  assert.equal(await page.textContent(".w-news .record .source"), "News", "each item names its source, by name");
+  assert.equal(await page.locator(".w-news .record .fresh").count(), 0, "no freshness on items that are fresh");
   assert.deepEqual(await accessibilityProblems(page), []);
   await shot(page, "2-dashboard-phone");
 
@@ -144,7 +155,7 @@ test("the first admin signs in through the setup link and sees both sources", as
   assert.match(await page.textContent("main"), /Actualités/);
   await page.goto(hub.base + "/");  // the choice is kept
   assert.match(await page.textContent(".w-news h2"), /Actualités/);
-  assert.match(await page.textContent(".w-news time"), /il y a/, "times in French, from Intl");
+  assert.match(await page.textContent(".w-news time"), /^\w+\. \d+ nov\.$/, "dates in French, with the weekday");
   assert.deepEqual(await accessibilityProblems(page), []);
   await shot(page, "5-french-phone");
   // The choice is the account's too: another device, signed in, gets French.
@@ -174,7 +185,8 @@ test("a failed source is marked stale with its reason, on the dashboard and in t
   const page = await desktop.newPage();
   await openUntil(page, hub.base + "/", "last sync failed");
   const line = await page.textContent(".w-sources .source.stale");
-  assert.match(line, /old-blog/);
+  assert.match(line, /^Old blog rss /, "its name, and its connector for the tech person");
+  assert.match(line, /could not be read yet/, "never read: not \"updated\"");
   assert.match(line, /last sync failed: .*gone\.xml/, "the reason names the file");
   await page.goto(hub.base + "/admin");
   await page.waitForSelector("#source-old-blog .reason");
@@ -184,11 +196,115 @@ test("a failed source is marked stale with its reason, on the dashboard and in t
   await desktop.close();
 });
 
+// Every <time>'s words, in page order.
+const timeTexts = (page) => page.$$eval("main time", (els) => els.map((e) => e.textContent));
+
+// The hour each <time> that shows one says (its start, for a range); or, given a zone,
+// the hour its datetime is there.
+async function startHours(page, zone) {
+  const times = await page.$$eval("main time:not([data-day])", (els) => els.map((e) => [e.dateTime, e.textContent]));
+  const hour = (iso) => Number(new Intl.DateTimeFormat("en-GB", { hour: "numeric", hourCycle: "h23", timeZone: zone })
+                                 .format(new Date(iso)));
+  return times.filter(([, text]) => /\d:\d\d/.test(text))
+              .map(([iso, text]) => (zone ? hour(iso) : Number(/(\d+):\d\d/.exec(text)[1])));
+}
+
+test("times read the same with and without JavaScript, in the reader's time zone", async () => {
+  // The hub's zone (Europe/Paris): the page as the hub wrote it, and as the web code leaves it.
+  const plain = await browser.newContext({ viewport: viewports.phone, locale: "en-GB", timezoneId: "Europe/Paris",
+                                           javaScriptEnabled: false });
+  const paris = await browser.newContext({ ...contextOptions, viewport: viewports.phone, locale: "en-GB",
+                                           timezoneId: "Europe/Paris" });
+  const hubWords = await (async () => { const p = await plain.newPage(); await openUntil(p, hub.base + "/", "Open day");
+                                        return timeTexts(p); })();
+  assert.ok(hubWords.length > 3, "the public page has times");
+  const p2 = await paris.newPage();
+  await p2.goto(hub.base + "/");
+  assert.deepEqual(await timeTexts(p2), hubWords, "the browser is in the hub's zone: the hub's words stand");
+
+  // A reader in New York: the first page, written in Paris time, is loaded once more in
+  // New York time (a cookie keeps the zone for the next pages), with the hub's words.
+  const ny = await browser.newContext({ ...contextOptions, viewport: viewports.phone, locale: "en-GB",
+                                        timezoneId: "America/New_York" });
+  const p3 = await ny.newPage();
+  await p3.goto(hub.base + "/");
+  await p3.waitForFunction(() => document.body.dataset.tz === "America/New_York");
+  const hubInNewYork = await timeTexts(p3);
+  const noScript = await browser.newContext({ viewport: viewports.phone, locale: "en-GB", javaScriptEnabled: false });
+  await noScript.addCookies([{ name: "coophub_tz", value: "America/New_York", url: hub.base }]);
+  const p4 = await noScript.newPage();
+  await p4.goto(hub.base + "/");
+  assert.deepEqual(await timeTexts(p4), hubInNewYork, "the same words without JavaScript");
+  assert.deepEqual(await startHours(p3), await startHours(p3, "America/New_York"), "New York hours");
+  assert.notDeepEqual(hubInNewYork, hubWords);
+
+  // Where the hub cannot help (here: this tab already tried), the browser says the
+  // times itself, in its zone.
+  await ny.addInitScript(() => sessionStorage.setItem("coophub_tz", "America/New_York"));
+  await ny.clearCookies();
+  const p5 = await ny.newPage();
+  await p5.goto(hub.base + "/");
+  assert.equal(await p5.getAttribute("body", "data-tz"), "Europe/Paris", "no reload");
+  assert.deepEqual(await startHours(p5), await startHours(p5, "America/New_York"), "re-rendered in New York time");
+  for (const c of [plain, paris, ny, noScript]) await c.close();
+});
+
+test("a source that stops working: members read one plain sentence, the tech person reads why", async () => {
+  fs.rmSync(path.join(feeds, "open-days.ics"));
+  const admin = await browser.newContext({ ...contextOptions, viewport: viewports.desktop, storageState: adminState });
+  const page = await admin.newPage();
+  await page.goto(hub.base + "/admin");
+  await page.waitForSelector("#source-open-days");
+  await page.click("#source-open-days >> text=Sync now");
+  await page.waitForFunction(() => /failed/.test(document.querySelector("#source-open-days").textContent),
+                             null, { timeout: 30000 });
+
+  const stranger = await browser.newContext({ ...contextOptions, viewport: viewports.phone, locale: "fr-FR" });
+  const phone = await stranger.newPage();
+  await openUntil(phone, hub.base + "/?lang=fr", "n’a pas pu être mis à jour");
+  const notice = await phone.textContent(".w-agenda .notice.stale");
+  assert.match(notice, /^Open days n’a pas pu être mis à jour depuis .+ : ces éléments sont peut-être anciens\./,
+               "one sentence, in French, naming the source by its name");
+  assert.equal(await phone.locator(".notice.stale details").count(), 0, "the connector's message is not for members");
+  const main = await phone.textContent("main");
+  assert.doesNotMatch(main, /open-days|\.ics|No such file/i, "no ids, paths or connector words");
+  assert.match(main, /Open day: meet the coop/, "what was stored stays");
+  assert.deepEqual(await accessibilityProblems(phone), []);
+  await shot(phone, "12-stale-notice-french-phone");
+
+  await page.goto(hub.base + "/");
+  await page.click(".w-agenda .notice.stale summary");
+  assert.match(await page.textContent(".w-agenda .notice.stale .reason"), /open-days\.ics/, "the tech person sees why");
+  await shot(page, "13-stale-notice-desktop");
+  await stranger.close();
+  await admin.close();
+});
+
+test("the page fits a 320 px phone in French and Swedish; the agenda shows each series once", async () => {
+  for (const [lang, agenda] of [["fr", "À venir"], ["sv", "På gång"]]) {
+    const narrow = await browser.newContext({ ...contextOptions, viewport: { width: 320, height: 640 }, locale: lang });
+    const page = await narrow.newPage();
+    await page.goto(hub.base + "/?lang=" + lang);
+    assert.equal(await page.textContent(".w-agenda h2"), agenda);
+    const [scroll, width] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+    assert.ok(scroll <= width, `${lang}: no sideways scroll at 320 px (${scroll} > ${width})`);
+    const days = await page.locator(".w-agenda .record:has-text('Open day: meet the coop')").count();
+    assert.equal(days, 1, "a monthly event once, with its next dates");
+    assert.ok(await page.locator(".w-agenda .record:has-text('Open day: meet the coop') .repeats time").count() > 0);
+    assert.match(await page.textContent(".w-agenda .record:has-text('Open day') .place"), /Riverside co-working space/);
+    assert.ok(await page.locator(".w-agenda h3.day").count() > 0, "grouped by day");
+    assert.deepEqual(await accessibilityProblems(page), []);
+    await shot(page, `14-agenda-${lang}-320`);
+    await narrow.close();
+  }
+});
+
 test("an admin adds a source through the form, tests it, saves it and sees its records", async () => {
   const desktop = await browser.newContext({ ...contextOptions, viewport: viewports.desktop, storageState: adminState });
   const page = await desktop.newPage();
   await page.goto(hub.base + "/admin");
   await page.click("text=Add a source");
+  await page.fill("#f-name", "Partner blog");
   await page.fill("#f-id", "partner");
   await page.selectOption("#f-plugin", "rss");
   await page.fill("[data-path=url]", `file://${src}/examples/demo/feeds/no-such-feed.atom`);
@@ -206,6 +322,7 @@ test("an admin adds a source through the form, tests it, saves it and sees its r
   await page.waitForFunction(() => /worked/.test(document.querySelector("#source-partner").textContent),
                              null, { timeout: 30000 });
   await openUntil(page, hub.base + "/", "Winter routes");
+  assert.equal(await page.textContent(".record:has-text('Winter routes') .source"), "Partner blog", "by its name");
   await desktop.close();
 });
 
@@ -227,6 +344,15 @@ test("sync now shows the run's progress live, then its new records", async () =>
   assert.match(await page.textContent("#source-rota"), /worked/, "the run that just ended");
   await page.goto(hub.base + "/");
   assert.match(await page.textContent(".w-tasks"), /Close the co-working space/);
+  // The first task names ana: hers is marked, and "only mine" keeps it alone.
+  assert.match(await page.textContent(".w-tasks .record.mine"), /Open the co-working space/);
+  assert.equal(await page.locator(".w-tasks .record.mine").count(), 1);
+  await Promise.all([page.waitForURL(/mine=1/), page.click(".w-tasks .mine-filter")]);
+  const mine = await page.textContent(".w-tasks");
+  assert.match(mine, /Open the co-working space/);
+  assert.doesNotMatch(mine, /Close the co-working space/, "only what names her");
+  assert.deepEqual(await accessibilityProblems(page), []);
+  await shot(page, "15-only-mine-phone");
   await phone.close();
 });
 
@@ -309,7 +435,7 @@ test("another site embeds the public news as an iframe and as a <coophub-widget>
   await element.waitFor({ timeout: 30000 });
   const shown = await page.locator("#element .w-news").textContent();
   assert.match(shown, /General assembly on 12 December/);
-  assert.match(shown, /ago/, "times formatted in the page, through Intl");
+  assert.match(shown, /23 Nov/, "dates written in the reader's language, with the weekday");
   await shot(page, "10-embed-desktop");
   await desktop.close();
 });

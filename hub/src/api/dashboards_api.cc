@@ -4,13 +4,17 @@
 // for whoever may see a dashboard, save and remove for admins. What a dashboard shows
 // is decided here, per reader: widgets above the reader's role are left out, and every
 // record query carries the reader's visibilities. See dashboards.h and page.h.
+#include <strings.h>
+
 #include <algorithm>
+#include <cctype>
 
 #include "api/accounts_api.h"
 #include "api/api.h"
 #include "api/handlers.h"
 #include "web/page.h"
 #include "base/timeutil.h"
+#include "i18n/dates.h"
 #include "dashboards/widgets.h"
 
 namespace coophub {
@@ -37,6 +41,27 @@ Seen ReadSeen(const ApiRequest& r) {
 
 bool MayView(Role role, const DashboardConfig& d) { return role >= d.role; }
 
+// The browser's own variant of lang, for how times and numbers are written: "en-GB"
+// from "en-GB,en;q=0.8" for English (a day before the month, a 24-hour clock); lang
+// itself when it asks for none.
+std::string LocaleFor(const std::string& lang, const std::string& accept_language) {
+  size_t from = 0;
+  while (from < accept_language.size()) {
+    size_t comma = accept_language.find(',', from);
+    std::string tag = accept_language.substr(from, comma == std::string::npos ? std::string::npos : comma - from);
+    from = comma == std::string::npos ? accept_language.size() : comma + 1;
+    tag = tag.substr(0, tag.find(';'));
+    while (!tag.empty() && tag.front() == ' ') tag.erase(0, 1);
+    while (!tag.empty() && tag.back() == ' ') tag.pop_back();
+    bool plain = !tag.empty() && tag.size() <= 35;
+    for (char ch : tag) plain &= std::isalnum(static_cast<unsigned char>(ch)) || ch == '-';
+    if (plain && tag.size() > lang.size() && tag[lang.size()] == '-' &&
+        strncasecmp(tag.c_str(), lang.c_str(), lang.size()) == 0)
+      return tag;
+  }
+  return lang;
+}
+
 }  // namespace
 
 PageContext Context(const Services& hub, const ApiRequest& r, const Principal& who, const std::string& path) {
@@ -49,11 +74,17 @@ PageContext Context(const Services& hub, const ApiRequest& r, const Principal& w
   if (picked.empty()) picked = CookieValue(r, "coophub_lang");
   auto accept = r.headers.find("accept-language");
   c.lang = hub.catalogs.Negotiate(picked, accept == r.headers.end() ? "" : accept->second);
+  c.locale = LocaleFor(c.lang, accept == r.headers.end() ? "" : accept->second);
   c.user = who.name;
   c.role = who.role == Role::kAnonymous ? "" : RoleName(who.role);
   c.csrf = who.csrf;
   c.path = path;
   c.now = NowUnix();  // one clock for the page: its widgets' data and its relative times
+  // The zone the browser said (?tz=, from an embed; else the cookie common.js keeps),
+  // else the coop's.
+  std::string zone = Param(r, "tz");
+  if (!Dates::KnownZone(zone)) zone = CookieValue(r, "coophub_tz");
+  c.zone = Dates::KnownZone(zone) ? zone : hub.time_zone;
   return c;
 }
 
@@ -87,9 +118,10 @@ std::vector<DashboardEntry> DashboardEntries(const Services& hub) {
 }
 
 ApiResponse Dashboard(const Services& hub, const ApiRequest& r, const Principal& who, const Params&) {
-  if (auto bad = CheckParams(r, {"q", "lang", "dashboard"})) return *bad;
+  if (auto bad = CheckParams(r, {"q", "lang", "dashboard", "mine", "tz"})) return *bad;
   PageData data;
   data.ctx = Context(hub, r, who, "/");
+  data.ctx.only_mine = Param(r, "mine") == "1" && !who.name.empty();
   data.q = Param(r, "q");
   if (data.q.size() > 500) return Problem(400, "Query too long", "q is limited to 500 characters");
   std::string wanted = Param(r, "dashboard");
@@ -111,15 +143,17 @@ ApiResponse Dashboard(const Services& hub, const ApiRequest& r, const Principal&
   }
   data.dashboard_id = shown->dashboard.id;
   data.title = shown->dashboard.title;
-  // Freshness for every reader; why a sync failed only for members.
+  // Which sources are behind, for every reader; why, for editors and admins.
   auto sources = SourcesById(hub, who.role);
   if (!sources.ok()) return FromStatus(sources.status());
   data.sources = std::move(*sources);
-  data.show_reasons = who.role >= Role::kViewer;
+  data.show_reasons = who.role >= Role::kEditor;
 
   WidgetContext wc;
   wc.visibilities = VisibleTo(who.role);
   wc.now = data.ctx.now;
+  wc.me = who.name;
+  wc.only_mine = data.ctx.only_mine;
   Seen seen = ReadSeen(r);
   int64_t head = hub.store.LastSeq();
   if (seen.base >= 0 && wc.now - seen.time > kVisitGapS) seen.base = seen.head;  // a new visit

@@ -263,5 +263,35 @@ TEST_F(DashboardApi, AUsersLanguageFollowsThemToEveryDevice) {
   EXPECT_NE(Call("GET", "/", "vi").body.find("<html lang=\"en\">"), std::string::npos) << "forgotten";
 }
 
+// Times are written in the reader's zone: ?tz= (an embed), else the cookie the page's
+// code keeps, else the coop's (server.time_zone, here unset: the host's); an unknown
+// name is ignored, never an error.
+TEST_F(DashboardApi, TimesAreWrittenInTheReadersZone) {
+  auto Zone = [](const ApiResponse& r) {
+    size_t at = r.body.find("<body");
+    at = r.body.find(" data-tz=\"", at);
+    return at == std::string::npos ? "" : r.body.substr(at + 10, r.body.find('"', at + 10) - at - 10);
+  };
+  Write("bank",
+        {{"id", "t2"},
+         {"kind", "transaction"},
+         {"title", "Grant"},
+         {"time", "2027-06-01T09:00:00Z"},
+         {"amount", {{"value", "500.00"}, {"currency", "EUR"}}}},
+        "public");
+  std::string host = Zone(Call("GET", "/", ""));
+  EXPECT_FALSE(host.empty());
+  EXPECT_EQ(Zone(Call("GET", "/", "", {}, "", "coophub_tz=Asia/Kolkata")), "Asia/Kolkata");
+  EXPECT_EQ(Zone(Call("GET", "/", "", {}, "", "coophub_tz=Mars/Olympus")), host);
+  ApiResponse embed = Call("GET", "/embed/public/0", "", {{"tz", "America/Bogota"}});
+  ASSERT_EQ(embed.status, 200) << embed.body;
+  EXPECT_EQ(Zone(embed), "America/Bogota");
+  // 09:00 UTC is 2:30 PM in Kolkata and 4:00 AM in Bogotá (money is for members).
+  std::string kolkata = Call("GET", "/", "vi", {{"tz", "Asia/Kolkata"}}).body;
+  std::string bogota = Call("GET", "/", "vi", {}, "", "coophub_tz=America/Bogota").body;
+  EXPECT_NE(kolkata.find("2:30\u202fPM</time>"), std::string::npos) << kolkata;
+  EXPECT_NE(bogota.find("4:00\u202fAM</time>"), std::string::npos) << bogota;
+}
+
 }  // namespace
 }  // namespace coophub

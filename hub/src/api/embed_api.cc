@@ -43,7 +43,7 @@ std::string SelfBase(const ApiRequest& r) {
 }
 
 ApiResponse Embed(const Services& hub, const ApiRequest& r, const Principal&, const Params& p) {
-  if (auto bad = CheckParams(r, {"share", "format", "lang"})) return *bad;
+  if (auto bad = CheckParams(r, {"share", "format", "lang", "tz"})) return *bad;
   std::string format = Param(r, "format");
   if (!format.empty() && format != "page" && format != "fragment")
     return Problem(400, "Bad format", "format is page (the default, for an iframe) or fragment (for <coophub-widget>)");

@@ -207,3 +207,47 @@ TEST_F(DashboardStore, ChangesSinceTheLastVisitSayWhatIsNewAndWhatChanged) {
 
 }  // namespace
 }  // namespace coophub
+
+namespace coophub {
+namespace {
+
+TEST(Widgets, InvolvesMatchesTheNameTheAddressOrItsLocalPart) {
+  json r = {{"people", {"Lima, Ana <ana.lima@coop.example>", "joe@coop.example", "Sam"}}};
+  for (const char* who :
+       {"Lima, Ana", "lima, ana", "ana.lima@coop.example", "ana.lima", "joe", "JOE@coop.example", "sam"})
+    EXPECT_TRUE(Involves(r, who)) << who;
+  for (const char* who : {"ana", "jo", "coop.example", ""}) EXPECT_FALSE(Involves(r, who)) << who;
+  EXPECT_FALSE(Involves(json{{"title", "Sam"}}, "Sam")) << "only people, not the title";
+}
+
+// A series shows once, with its later starts; "only mine" keeps what names the reader.
+TEST_F(DashboardStore, TheAgendaShowsASeriesOnceAndOnlyMineKeepsTheReaders) {
+  int64_t now = ParseRfc3339("2026-12-01T08:00:00Z").value();
+  auto Event = [](const std::string& id, const std::string& time, json people = nullptr, bool series = true) {
+    json e = {{"id", id}, {"kind", "event"}, {"title", series ? "Morning round" : id}, {"time", time}};
+    if (series) e["data"] = {{"series", "round@coop"}};
+    if (!people.is_null()) e["people"] = people;
+    return e;
+  };
+  Put("rota", {Event("r1", "2026-12-01T09:00:00Z", {"Ana <ana@coop.example>"}),
+               Event("r2", "2026-12-08T09:00:00Z", {"Joe <joe@coop.example>"}), Event("r3", "2026-12-15T09:00:00Z"),
+               Event("assembly", "2026-12-02T17:00:00Z", {"ana@coop.example"}, false)});
+  WidgetContext ctx{{}, now, -1, "ana"};
+  auto all = LoadWidget(*store_, {"agenda"}, ctx);
+  ASSERT_TRUE(all.ok()) << all.status().message();
+  EXPECT_EQ(Titles(*all), (std::vector<std::string>{"Morning round", "assembly"}));
+  ASSERT_EQ(all->later.size(), 2u);
+  EXPECT_EQ(all->later[0], (std::vector<std::string>{"2026-12-08T09:00:00Z", "2026-12-15T09:00:00Z"}));
+  EXPECT_TRUE(all->later[1].empty());
+  ctx.only_mine = true;
+  auto mine = LoadWidget(*store_, {"agenda"}, ctx);
+  ASSERT_TRUE(mine.ok()) << mine.status().message();
+  EXPECT_EQ(Titles(*mine), (std::vector<std::string>{"Morning round", "assembly"}));
+  EXPECT_TRUE(mine->later[0].empty()) << "the other rounds are not hers";
+  ctx.me = "joe";
+  EXPECT_EQ(Titles(*LoadWidget(*store_, {"agenda"}, ctx)), (std::vector<std::string>{"Morning round"}));
+  EXPECT_EQ(LoadWidget(*store_, {"agenda"}, ctx)->records[0]["time"], "2026-12-08T09:00:00Z");
+}
+
+}  // namespace
+}  // namespace coophub

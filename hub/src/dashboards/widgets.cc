@@ -3,6 +3,8 @@
 #include "dashboards/widgets.h"
 
 #include <algorithm>
+#include <cctype>
+#include <map>
 #include <optional>
 
 #include "base/timeutil.h"
@@ -168,6 +170,59 @@ std::optional<std::string> AddDecimal(const std::string& a, const std::string& b
   return FormatFixed(Plus(*x, *y));
 }
 
+namespace {
+
+// A series once, at its next occurrence, with its later starts beside it; then limit.
+void CollapseSeries(WidgetData* d, size_t limit) {
+  std::vector<json> kept;
+  std::map<std::pair<std::string, std::string>, size_t> first;  // (source, series) -> index in kept
+  for (auto& r : d->records) {
+    const json& data = r.contains("data") && r["data"].is_object() ? r["data"] : json::object();
+    std::string series = Str(data, "series");
+    if (!series.empty()) {
+      auto [it, inserted] = first.try_emplace({Str(r, "source"), series}, kept.size());
+      if (!inserted) {
+        d->later[it->second].push_back(Str(r, "time"));
+        continue;
+      }
+    }
+    if (kept.size() == limit) break;
+    kept.push_back(std::move(r));
+    d->later.emplace_back();
+  }
+  d->later.resize(kept.size());
+  d->records = std::move(kept);
+}
+
+}  // namespace
+
+bool Involves(const json& record, const std::string& name) {
+  auto people = record.find("people");
+  if (name.empty() || people == record.end() || !people->is_array()) return false;
+  auto Same = [&](std::string_view a) {
+    while (!a.empty() && a.back() == ' ') a.remove_suffix(1);
+    while (!a.empty() && a.front() == ' ') a.remove_prefix(1);
+    if (a.size() != name.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i)
+      if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(name[i])))
+        return false;
+    return true;
+  };
+  for (const auto& p : *people) {
+    if (!p.is_string()) continue;
+    std::string_view who = p.get_ref<const std::string&>();
+    std::string_view address = who;
+    if (size_t lt = who.find('<'); lt != std::string_view::npos) {
+      if (Same(who.substr(0, lt))) return true;
+      address = who.substr(lt + 1);
+      if (size_t gt = address.find('>'); gt != std::string_view::npos) address = address.substr(0, gt);
+    }
+    if (Same(who) || Same(address)) return true;
+    if (size_t at = address.find('@'); at != std::string_view::npos && Same(address.substr(0, at))) return true;
+  }
+  return false;
+}
+
 Result<WidgetData> LoadWidget(Store& store, const WidgetConfig& widget, const WidgetContext& ctx) {
   WidgetData d;
   d.config = widget;
@@ -188,10 +243,14 @@ Result<WidgetData> LoadWidget(Store& store, const WidgetConfig& widget, const Wi
     q.since = FormatRfc3339(ctx.now - kDay / 2);
     q.oldest_first = true;
   }
-  if (name == "decisions") q.limit = std::min(500, q.limit * 4);  // some are closed
+  bool only_mine = ctx.only_mine && !ctx.me.empty() && (name == "agenda" || name == "tasks");
+  // Some are closed, repeat a series or are someone else's: read more to show as many.
+  if (name == "decisions" || name == "agenda" || only_mine) q.limit = std::min(500, q.limit * (only_mine ? 20 : 4));
   auto records = Query(store, widget, q);
   if (!records.ok()) return records.status();
   d.records = std::move(*records);
+  if (only_mine) std::erase_if(d.records, [&](const json& r) { return !Involves(r, ctx.me); });
+  if (name == "agenda") CollapseSeries(&d, static_cast<size_t>(WidgetLimit(widget)));
   if (name == "decisions") {
     // Open ones (no end, or one still ahead), the nearest deadline first.
     std::string now = FormatRfc3339(ctx.now);

@@ -29,13 +29,23 @@ struct WidgetData {
   std::vector<json> changes;
   std::map<std::string, int64_t> created_by_kind, changed_by_kind;
   int64_t deleted = 0;
+  // agenda: for each record, the later starts (RFC 3339) of its series (data.series),
+  // which is shown once; empty for a single event
+  std::vector<std::vector<std::string>> later;
 };
 
 struct WidgetContext {
   std::vector<std::string> visibilities;  // what the reader may see (empty: all)
   int64_t now = 0;                        // unix seconds
   int64_t seen_seq = -1;                  // the change seq of the last visit; -1: first visit
+  std::string me;                         // the reader's account name ("" a stranger)
+  bool only_mine = false;                 // agenda and tasks: only what Involves(me)
 };
+
+// Whether record names the member called name among its people: the whole entry, the
+// name before an address ("Ana <ana@coop.example>"), or the address's part before "@",
+// without regard to case.
+bool Involves(const json& record, const std::string& name);
 
 // The data of one widget. Sources widgets come back empty: the page has them already.
 Result<WidgetData> LoadWidget(Store& store, const WidgetConfig& widget, const WidgetContext& ctx);

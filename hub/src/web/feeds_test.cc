@@ -96,22 +96,5 @@ TEST(Feeds, StampsAreTheNowTheyAreGiven) {
   EXPECT_NE(atom.find("<updated>2026-12-02T12:00:00Z</updated>"), std::string::npos) << atom;
 }
 
-TEST(Page, RelativeTimesCountFromTheContextsNow) {
-  Catalogs catalogs = Catalogs::Load(DefaultWebDir() + "/i18n");
-  PageData d;
-  d.ctx.catalogs = &catalogs;
-  d.ctx.now = 1796212800;  // 2026-12-02T12:00:00Z
-  WidgetData w;
-  w.config.type = "agenda";
-  w.config.title = "Agenda";
-  w.records.push_back(
-      {{"id", "1"}, {"source", "cal"}, {"kind", "event"}, {"title", "Assembly"}, {"time", "2026-12-04T12:00:00Z"}});
-  d.widgets.push_back(w);
-  std::string page = RenderDashboard(d);
-  EXPECT_NE(page.find("in 2 d"), std::string::npos) << page;
-  d.ctx.now += 86400;
-  EXPECT_NE(RenderDashboard(d).find("in 1 d"), std::string::npos) << "a day later, a day nearer";
-}
-
 }  // namespace
 }  // namespace coophub

@@ -9,6 +9,7 @@
 
 #include "base/text.h"
 #include "base/timeutil.h"
+#include "i18n/dates.h"
 #include "web/feeds.h"
 #include "web/html.h"
 
@@ -28,41 +29,6 @@ std::string Str(const json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-// "5 min ago", "in 3 days": how far t is from now.
-std::string Distance(const Words& w, int64_t t, int64_t now) {
-  int64_t d = t > now ? t - now : now - t;
-  const char* unit = d < 3600 ? "min" : d < 86400 ? "h" : "d";
-  int64_t n = d < 3600 ? d / 60 : d < 86400 ? d / 3600 : d / 86400;
-  if (t <= now && d < 60) return w("ago.now");
-  return w(std::string(t > now ? "in." : "ago.") + unit, {{"n", std::to_string(n)}});
-}
-
-// A <time> the web code re-formats with Intl; without it, a distance and the UTC time.
-Html TimeTag(const Words& w, const std::string& rfc3339, int64_t now) {
-  auto ts = ParseRfc3339(rfc3339);
-  std::string text = rfc3339;
-  if (ts) {
-    std::string iso = FormatRfc3339(*ts);
-    text = *ts <= now ? Distance(w, *ts, now)
-                      : Distance(w, *ts, now) + " · " + iso.substr(0, 10) + " " + iso.substr(11, 5) + " UTC";
-  }
-  return El("time").Attr("datetime", rfc3339)(text);
-}
-
-// "updated 5 min ago", "not synced yet", and, when allowed, why the last sync failed.
-std::string Freshness(const Words& w, const json& s, int64_t now, bool reasons) {
-  std::string f = Str(s, "freshness");
-  std::string text = f == "never" ? w("fresh.never")
-                                  : w("fresh.updated",
-                                      {{"ago", Distance(w, ParseRfc3339(Str(s, "last_success")).value_or(now), now)}});
-  if (f == "stale") {
-    bool failed = s.contains("last_run") && s["last_run"].is_object() && Str(s["last_run"], "status") == "failed";
-    text +=
-        " · " + (failed && reasons ? w("fresh.failed", {{"reason", Str(s["last_run"], "message")}}) : w("fresh.stale"));
-  }
-  return text;
-}
-
 // An amount as <data>: the web code shows it with Intl.NumberFormat in the currency.
 Html Money(const std::string& value, const std::string& currency) {
   return El("data").Class("money").Attr("value", value).Attr("data-currency", currency)(value + " " + currency);
@@ -73,36 +39,130 @@ Html Line() { return Html::Trusted("\n", "a newline"); }
 // What a link may point to on the page: the web, not javascript: or data:.
 bool SafeUrl(const std::string& url) { return url.rfind("https://", 0) == 0 || url.rfind("http://", 0) == 0; }
 
+const json& DataOf(const json& r) {
+  static const json kNone = json::object();
+  auto it = r.find("data");
+  return it != r.end() && it->is_object() ? *it : kNone;
+}
+
 struct Renderer {
   const PageData& d;
   Words w;
   int64_t now;
+  Dates dates;
   Html out;
 
-  // snippet: the search passage as SnippetHtml made it.
-  void Record(const json& r, const std::string& badge = "", const std::string& snippet = "") {
+  Renderer(const PageData& data)
+      : d(data),
+        w{data.ctx},
+        now(data.ctx.now),
+        dates(data.ctx.locale.empty() ? data.ctx.lang : data.ctx.locale, data.ctx.zone, w("when.day_time")) {}
+
+  // A <time> as the reader says it (dates.h), in their zone: the same words the web code
+  // would write (when.js re-renders only when the browser's zone is another).
+  Html Time(const std::string& rfc3339) {
+    auto t = ParseRfc3339(rfc3339);
+    return El("time").Attr("datetime", rfc3339)(t ? dates.When(*t, now) : rfc3339);
+  }
+
+  // A record's time: a day for an all-day item, start–end for an event with an end.
+  Html When(const json& r) {
+    std::string start = Str(r, "time"), end = Str(r, "end");
+    const json& data = DataOf(r);
+    CivilDate day;
+    if (data.value("all_day", false) && CivilDate::Parse(Str(data, "date"), &day))
+      return El("time").Attr("datetime", Str(data, "date")).Attr("data-day", "")(dates.WhenDate(day, now));
+    auto s = ParseRfc3339(start), e = ParseRfc3339(end);
+    if (s && e && Str(r, "kind") == "event" && *e > *s)
+      return El("time").Attr("datetime", start).Attr("data-end", end)(dates.Range(*s, *e, now));
+    return Time(start);
+  }
+
+  std::string Name(const std::string& source) const {
+    auto s = d.sources.find(source);
+    std::string name = s == d.sources.end() ? "" : Str(s->second, "name");
+    return name.empty() ? source : name;
+  }
+
+  // The one freshness rule (docs/dashboard.md): "updated" only ever says when a sync
+  // last worked.
+  std::string Freshness(const json& s) {
+    auto success = ParseRfc3339(Str(s, "last_success"));
+    bool stale = Str(s, "freshness") == "stale";
+    if (!success) return w(stale ? "fresh.unread" : "fresh.never");
+    if (!stale) return w("fresh.updated", {{"when", dates.When(*success, now)}});
+    return w("fresh.since", {{"when", dates.Since(*success, now)}});
+  }
+
+  static bool Failed(const json& s) {
+    return s.contains("last_run") && s["last_run"].is_object() && Str(s["last_run"], "status") == "failed";
+  }
+
+  // One plain sentence for each source behind whose records the widget shows (or that
+  // it names): everyone reads it in their language; editors and admins also get the
+  // connector's message, which says what to do.
+  Html StaleNotices(const std::vector<std::string>& ids) {
+    Html notices;
+    for (const auto& id : ids) {
+      auto it = d.sources.find(id);
+      if (it == d.sources.end() || Str(it->second, "freshness") != "stale") continue;
+      const json& s = it->second;
+      auto success = ParseRfc3339(Str(s, "last_success"));
+      std::string text = !success ? w("stale.never", {{"source", Name(id)}})
+                                  : w(Failed(s) ? "stale.failed" : "stale.late",
+                                      {{"source", Name(id)}, {"when", dates.Since(*success, now)}});
+      Html notice = El("p")(text);
+      if (d.show_reasons && Failed(s))
+        notice += El("details").Class("why")(El("summary")(w("stale.why")),
+                                             El("p").Class("reason")(Str(s["last_run"], "message")));
+      notices += El("div").Class("notice stale").Attr("data-source", id)(notice) + Line();
+    }
+    return notices;
+  }
+
+  bool Mine(const json& r) const { return !d.ctx.user.empty() && Involves(r, d.ctx.user); }
+
+  // snippet: the search passage as SnippetHtml made it. later: the further starts of
+  // the record's series, which the agenda shows once.
+  void Record(const json& r, const std::string& badge = "", const std::string& snippet = "",
+              const std::vector<std::string>& later = {}) {
     std::string title = Str(r, "title");
     if (title.empty()) title = w("untitled");
     std::string url = Str(r, "url");
     std::string source = Str(r, "source");
     auto s = d.sources.find(source);
     bool stale = s != d.sources.end() && Str(s->second, "freshness") == "stale";
+    bool mine = Mine(r);
     Html head;
     if (!badge.empty()) head += El("span").Class("badge badge-" + badge)(w("badge." + badge)) + Html::Text(" ");
+    if (mine) head += El("span").Class("badge badge-mine")(w("badge.mine")) + Html::Text(" ");
     head += SafeUrl(url) ? El("a").Attr("href", url).Attr("rel", "noopener")(title) : Html::Text(title);
+    Html when;
+    if (!Str(r, "time").empty()) {
+      if (Str(r, "kind") == "decision") when += w("decision.closes") + " ";
+      when += When(r);
+    }
     Html meta;
     if (auto a = r.find("amount"); a != r.end() && a->is_object())
       meta += Money(Str(*a, "value"), Str(*a, "currency")) + Html::Text(" · ");
-    if (std::string t = Str(r, "time"); !t.empty()) {
-      if (Str(r, "kind") == "decision") meta += w("decision.closes") + " ";
-      meta += TimeTag(w, t, now) + Html::Text(" · ");
-    }
+    if (auto loc = r.find("location"); loc != r.end() && loc->is_object() && !Str(*loc, "name").empty())
+      meta += El("span").Class("place")(Str(*loc, "name")) + Html::Text(" · ");
     if (std::string author = Str(r, "author"); !author.empty()) meta += author + " · ";
-    // Where it came from, and how fresh that is.
-    meta += El("span").Class("source")(source);
-    if (s != d.sources.end())
-      meta += Html::Text(" ") + El("span").Class("fresh")("(" + Freshness(w, s->second, now, d.show_reasons) + ")");
-    Html body = El("div").Class("title")(head) + El("div").Class("meta")(meta);
+    meta += El("span").Class("source").Attr("data-source", source)(Name(source));  // where it came from
+    Html body = El("div").Class("title")(head);
+    if (!when.empty()) body += El("div").Class("when")(when);
+    body += El("div").Class("meta")(meta);
+    if (!later.empty()) {
+      Html next;
+      size_t shown = std::min<size_t>(later.size(), 3);
+      for (size_t i = 0; i < shown; ++i) {
+        if (i) next += Html::Text(", ");
+        next += Time(later[i]);
+      }
+      std::string rest = later.size() > shown ? " " + w("agenda.andmore", {{"n", std::to_string(later.size() - shown)}})
+                                              : std::string();
+      body += El("div").Class("repeats")(w("agenda.also") + " ", next, rest);
+    }
     if (!snippet.empty()) {
       body += El("p").Class("summary")(Html::Trusted(snippet, "SnippetHtml: the passage escaped, matches in <mark>"));
     } else if (std::string summary = Str(r, "summary"); !summary.empty()) {
@@ -113,7 +173,8 @@ struct Renderer {
       }
       body += El("p").Class("summary")(summary);
     }
-    out += El("li").Class("record kind-" + Str(r, "kind") + (stale ? " stale" : ""))(body) + Line();
+    out += El("li").Class("record kind-" + Str(r, "kind") + (stale ? " stale" : "") + (mine ? " mine" : ""))(body) +
+           Line();
   }
 
   void Empty(const std::string& key, const std::map<std::string, std::string>& args = {}) {
@@ -127,8 +188,44 @@ struct Renderer {
   }
 
   void Records(const std::vector<json>& records, const std::string& empty_key) {
-    if (records.empty()) return Empty(empty_key);
+    if (records.empty()) return Empty(d.ctx.only_mine ? "empty.mine" : empty_key);
     List(records, [&](const json& r) { Record(r); });
+  }
+
+  // Soonest first, grouped: today (and what began in the last hours), the rest of this
+  // week, later. The first kShown are in view; the others behind "show N more", which
+  // works without JavaScript.
+  void Agenda(const WidgetData& wd) {
+    constexpr size_t kShown = 6;
+    if (wd.records.empty()) return Empty(d.ctx.only_mine ? "empty.mine" : "empty.agenda");
+    int week_left = dates.DaysLeftInWeek(now);
+    auto Group = [&](const json& r) {
+      CivilDate day;
+      const json& data = DataOf(r);
+      int days = data.value("all_day", false) && CivilDate::Parse(Str(data, "date"), &day)
+                     ? dates.DaysFrom(now, day)
+                     : dates.DaysFrom(now, ParseRfc3339(Str(r, "time")).value_or(now));
+      return days <= 0 ? 0 : days <= week_left ? 1 : 2;
+    };
+    static const char* kGroups[] = {"agenda.today", "agenda.week", "agenda.later"};
+    auto Groups = [&](size_t from, size_t to) {
+      Html html;
+      for (size_t i = from; i < to;) {
+        int g = Group(wd.records[i]);
+        Html before = std::exchange(out, Html());
+        for (; i < to && Group(wd.records[i]) == g; ++i)
+          Record(wd.records[i], "", "", i < wd.later.size() ? wd.later[i] : std::vector<std::string>{});
+        html += El("h3").Class(g == 0 ? "day today" : "day")(w(kGroups[g])) + El("ul")(Line(), out) + Line();
+        out = std::move(before);
+      }
+      return html;
+    };
+    size_t n = wd.records.size();
+    out += Groups(0, std::min(n, kShown));
+    if (n > kShown)
+      out += El("details").Class("more")(El("summary")(w("agenda.more", {{"n", std::to_string(n - kShown)}})),
+                                         Groups(kShown, n)) +
+             Line();
   }
 
   void Changes(const WidgetData& wd) {
@@ -194,7 +291,7 @@ struct Renderer {
       auto& points = by_name[name];  // newest first
       Html rows;
       for (auto it = points.rbegin(); it != points.rend(); ++it)
-        rows += El("tr")(El("td")(TimeTag(w, Str(**it, "time"), now)), El("td")(Number(Value(**it))));
+        rows += El("tr")(El("td")(Time(Str(**it, "time"))), El("td")(Number(Value(**it))));
       Html caption =
           El("strong")(name.empty() ? w("untitled") : name) + Html::Text(" ") + Number(Value(*points.front()));
       Html head = El("thead")(
@@ -205,17 +302,34 @@ struct Renderer {
     }
   }
 
+  // Each source: its name, how many records, how fresh; the connector and why a sync
+  // failed for editors and admins.
   void Sources() {
     Html items;
     for (const auto& [id, s] : d.sources) {
       std::string f = Str(s, "freshness");
-      items += El("li").Class("source " + f)(
-                   El("strong")(id), " ", El("span").Class("plugin")(Str(s, "plugin")), " ",
-                   El("span").Class("count")(w("sources.records", {{"n", std::to_string(s.value("records", 0))}})), " ",
-                   El("span").Class("fresh")(Freshness(w, s, now, d.show_reasons))) +
-               Line();
+      Html line = El("strong")(Name(id)) + Html::Text(" ");
+      if (d.show_reasons) line += El("span").Class("plugin")(Str(s, "plugin")) + Html::Text(" ");
+      line += El("span").Class("count")(w("sources.records", {{"n", std::to_string(s.value("records", 0))}})) +
+              Html::Text(" ") + El("span").Class("fresh")(Freshness(s));
+      if (d.show_reasons && f == "stale" && Failed(s))
+        line += El("p").Class("reason")(w("fresh.failed", {{"reason", Str(s["last_run"], "message")}}));
+      items += El("li").Class("source " + f).Attr("data-source", id)(line) + Line();
     }
     out += El("ul").Class("sources")(Line(), items) + Line();
+  }
+
+  // The sources a widget's notices are about: those it names, and those of its items.
+  static std::vector<std::string> SourcesOf(const WidgetData& wd) {
+    std::vector<std::string> ids = wd.config.sources;
+    auto Add = [&](const json& r) {
+      std::string s = Str(r, "source");
+      if (!s.empty() && std::find(ids.begin(), ids.end(), s) == ids.end()) ids.push_back(s);
+    };
+    for (const auto& r : wd.records) Add(r);
+    for (const auto& c : wd.changes)
+      if (c.contains("record")) Add(c["record"]);
+    return ids;
   }
 
   void Widget(const WidgetData& wd, size_t i) {
@@ -223,6 +337,7 @@ struct Renderer {
     std::string h = "w" + std::to_string(i);
     std::string title = wd.config.title.empty() ? w("widget." + type) : wd.config.title;
     Html before = std::exchange(out, Html());
+    if (type != "sources") out += StaleNotices(SourcesOf(wd));
     if (type == "changes")
       Changes(wd);
     else if (type == "money")
@@ -231,13 +346,25 @@ struct Renderer {
       Metrics(wd);
     else if (type == "sources")
       Sources();
+    else if (type == "agenda")
+      Agenda(wd);
     else
       Records(wd.records, "empty." + type);
+    Html heading = El("h2").Id(h)(title);
+    if (!d.ctx.user.empty() && (type == "agenda" || type == "tasks")) {
+      // "My shifts": a plain link, so that it works without JavaScript too.
+      std::string href =
+          d.ctx.only_mine ? "/?dashboard=" + d.dashboard_id : "/?dashboard=" + d.dashboard_id + "&mine=1";
+      heading = El("div").Class("widget-head")(
+          heading, El("a").Class("mine-filter").Attr("href", href)(w(d.ctx.only_mine ? "mine.all" : "mine.only")));
+    }
     out = before +
           El("section")
               .Class("widget w-" + type)
               .Attr("data-widget", type)
-              .Attr("aria-labelledby", h)(El("h2").Id(h)(title), Line(), out) +
+              .Attr("data-tz", d.ctx.zone)  // what its times are written in, also in an embed on another site
+              .Attr("data-locale", d.ctx.locale.empty() ? d.ctx.lang : d.ctx.locale)
+              .Attr("aria-labelledby", h)(heading, Line(), out) +
           Line();
   }
 };
@@ -250,9 +377,11 @@ Html Head(const Words& w, const PageContext& c, const std::string& title, const 
   if (script) head += El("script").Attr("type", "module").Attr("src", std::string("/static/") + script)();
   El body("body");
   body.Attr("data-lang", c.lang);
+  if (!c.locale.empty()) body.Attr("data-locale", c.locale);
   if (!c.csrf.empty()) body.Attr("data-csrf", c.csrf);
   if (!c.role.empty()) body.Attr("data-role", c.role);
   if (c.seq >= 0) body.Attr("data-seq", std::to_string(c.seq));
+  body.Attr("data-tz", c.zone);  // what the page's times are in: when.js re-renders them for another
   // <html> and <body> are left open: the page's parts follow, and Footer closes them.
   Html out = Html::Trusted("<!doctype html>\n", "a literal") + El("html").Attr("lang", c.lang).Open() +
              El("head")(head) + Line() + body.Open() + Line();
@@ -330,7 +459,7 @@ std::string SnippetHtml(std::string_view passage) {
 }
 
 std::string RenderDashboard(const PageData& d) {
-  Renderer r{d, Words{d.ctx}, d.ctx.now, {}};
+  Renderer r(d);
   const Words& w = r.w;
   std::string title = d.title.empty() ? "coophub" : d.title;
   Html page = Head(w, d.ctx, title, "dashboard.js") + Header(w, d.ctx, d.q);
@@ -364,7 +493,7 @@ std::string RenderDashboard(const PageData& d) {
 }
 
 std::string RenderEmbed(const PageData& d, const std::string& hub_url, bool fragment) {
-  Renderer r{d, Words{d.ctx}, d.ctx.now, {}};
+  Renderer r(d);
   for (size_t i = 0; i < d.widgets.size(); ++i) r.Widget(d.widgets[i], i);
   r.out += El("p").Class("via")(
                El("a").Attr("href", hub_url + "/").Attr("target", "_blank").Attr("rel", "noopener")("coophub")) +

@@ -22,12 +22,15 @@ namespace coophub {
 struct PageContext {
   const Catalogs* catalogs = nullptr;  // the words, in...
   std::string lang = "en";             // ...this language
+  std::string locale;                  // how times and numbers are written ("en-GB"); "": lang
   std::string user;                    // signed-in name, "" for a stranger
   std::string role;                    // viewer, editor, admin; "" for a stranger
   std::string csrf;                    // the session's CSRF token, for the page's writes
   std::string path = "/";              // the page's own path, for the language form
   int64_t seq = -1;                    // the newest change the page shows, for live updates
   int64_t now = 0;                     // unix seconds: "now" for every relative time on the page
+  std::string zone = "UTC";            // the reader's time zone (IANA), which the page's times are in
+  bool only_mine = false;              // the reader asked for their own items only (?mine=1)
 };
 
 struct PageData {
@@ -35,9 +38,10 @@ struct PageData {
   std::string q;  // the search, if any
   std::string dashboard_id, title;
   std::vector<std::pair<std::string, std::string>> dashboards;  // (id, title) the reader may open
-  // Every source the reader's records may come from: id -> /api/v1/sources item. The
-  // failure reasons are shown only with show_reasons (members: a message may name a
-  // private address).
+  // Every source the reader's records may come from: id -> /api/v1/sources item. A
+  // source that is behind is said in one plain sentence to everyone; the connector's own
+  // message only with show_reasons (editors and admins: it is for them, and may name a
+  // private address or a server path).
   std::map<std::string, json> sources;
   bool show_reasons = false;
   std::vector<WidgetData> widgets;
