@@ -356,6 +356,29 @@ test("sync now shows the run's progress live, then its new records", async () =>
   await phone.close();
 });
 
+test("a member puts the agenda in their phone's calendar in two taps, and revokes the link", async () => {
+  const phone = await browser.newContext({ ...contextOptions, viewport: viewports.phone, storageState: adminState });
+  const page = await phone.newPage();
+  await page.goto(hub.base + "/");
+  await Promise.all([page.waitForURL(/\/calendar$/), page.click(".w-agenda button:has-text('Add to my calendar')")]);
+  const webcal = await page.getAttribute("#subscribe", "href");
+  assert.match(webcal, /^webcal:\/\/127\.0\.0\.1:\d+\/feeds\/records\.ics\?kind=event&token=chub_/, "the second tap opens the app");
+  const url = await page.inputValue("#calendar-url");
+  assert.equal(url, webcal.replace(/^webcal:/, "http:"), "and the address to copy");
+  assert.deepEqual(await accessibilityProblems(page), []);
+  await shot(page, "16-calendar-link-phone");
+  // What a calendar app gets: ana's events, members' ones too, without a cookie.
+  const calendar = await fetch(url);
+  assert.equal(calendar.status, 200);
+  assert.match(await calendar.text(), /SUMMARY:Members.? coffee/);
+  assert.equal((await fetch(hub.base + "/api/v1/me", { headers: { Authorization: "Bearer " + new URL(url).searchParams.get("token") } })).status,
+               401, "the link opens the feeds only");
+  await Promise.all([page.waitForLoadState("load"), page.click("button:has-text('Revoke')")]);
+  await page.waitForSelector("text=The link is revoked");
+  assert.equal((await fetch(url)).status, 401, "a revoked link stops at once, and says so");
+  await phone.close();
+});
+
 test("an admin makes a share link and an API token; each works until revoked", async () => {
   const desktop = await browser.newContext({ ...contextOptions, viewport: viewports.desktop, storageState: adminState });
   const page = await desktop.newPage();

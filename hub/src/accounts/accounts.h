@@ -41,6 +41,7 @@ struct Principal {
   std::string csrf;              // a session's CSRF token
   std::string lang;              // the language the user picked, "" for none
   int64_t expires_ms = 0;        // a token's expiry (ms since the epoch); 0 for sessions
+  bool feeds_only = false;       // a calendar link: reads /feeds/ and opens nothing else
 };
 
 struct TokenInfo {
@@ -90,6 +91,10 @@ class Accounts {
   // The user's language for the pages ("" forgets it), whatever device they sign in on.
   virtual Status SetLanguage(int64_t user_id, const std::string& lang) = 0;
   virtual Result<NewSecret> CreateToken(int64_t user_id, const std::string& name, Role scope, int64_t ttl_ms) = 0;
+  // A calendar link: a token of scope "calendar", which reads /feeds/ as its user (a
+  // viewer at most) and opens nothing else, since a URL that holds it travels (into a
+  // phone's calendar, a calendar service's servers).
+  virtual Result<NewSecret> CreateCalendarLink(int64_t user_id, const std::string& name, int64_t ttl_ms) = 0;
   virtual Result<Principal> TokenPrincipal(const std::string& secret) = 0;  // NotFound when unknown or expired
   virtual Result<std::vector<TokenInfo>> ListTokens(int64_t user_id) = 0;
   virtual Status RevokeToken(int64_t user_id, int64_t token_id) = 0;  // NotFound if not theirs

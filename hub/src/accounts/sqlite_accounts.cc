@@ -25,6 +25,9 @@ using sqlite::Db;
 using sqlite::StepWith;
 using sqlite::Text;
 
+// A calendar link's scope: a viewer's reading, of /feeds/ only (Principal::feeds_only).
+constexpr char kCalendarScope[] = "calendar";
+
 std::string RandomSecret(const char* prefix) {
   unsigned char buf[32];
   randombytes_buf(buf, sizeof buf);
@@ -177,9 +180,17 @@ class SqliteAccounts final : public Accounts {
   }
 
   Result<NewSecret> CreateToken(int64_t user_id, const std::string& name, Role scope, int64_t ttl_ms) override {
+    return InsertToken(user_id, name, ScopeName(scope), ttl_ms);
+  }
+
+  Result<NewSecret> CreateCalendarLink(int64_t user_id, const std::string& name, int64_t ttl_ms) override {
+    return InsertToken(user_id, name, kCalendarScope, ttl_ms);
+  }
+
+  Result<NewSecret> InsertToken(int64_t user_id, const std::string& name, const std::string& scope, int64_t ttl_ms) {
     if (name.empty() || name.size() > 100) return Status::Invalid("a token needs a name of 1 to 100 characters");
     NewSecret s{RandomSecret("chub_"), "", {}};
-    s.token = {0, user_id, name, ScopeName(scope), NowMs(), NowMs() + ttl_ms, 0};
+    s.token = {0, user_id, name, scope, NowMs(), NowMs() + ttl_ms, 0};
     Use use(this);
     if (StepWith(
             db_.Prepare("INSERT INTO tokens(hash, user_id, name, scope, created_ms, expires_ms) VALUES(?,?,?,?,?,?)"),
@@ -205,6 +216,7 @@ class SqliteAccounts final : public Accounts {
     Role cap = ParseScope(Text(st, 3)).value_or(Role::kViewer);
     int64_t expires = sqlite3_column_int64(st, 4);
     Principal p{sqlite3_column_int64(st, 0), Text(st, 1), std::min(role, cap), "token", "", Text(st, 5), expires};
+    p.feeds_only = Text(st, 3) == kCalendarScope;
     StepWith(db_.Prepare("UPDATE tokens SET last_used_ms=? WHERE hash=?"), now, hash);
     token_cache_.Put(hash, {p, expires, now});
     return p;

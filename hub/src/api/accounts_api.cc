@@ -155,6 +155,20 @@ Result<json> ReadJsonBody(const ApiRequest& req) {
 
 // ---------------------------------------------------------------------------- Api
 
+namespace {
+
+// The token's holder, refused where a calendar link (feeds_only) does not open.
+Result<Principal> TokenPrincipalFor(const Services& hub, const ApiRequest& req, const std::string& token) {
+  auto p = hub.accounts->TokenPrincipal(token);
+  if (!p.ok()) return Status::Invalid("the API token is unknown, revoked or expired; create one under /api/v1/tokens");
+  if (p->feeds_only && req.path.rfind("/feeds/", 0) != 0)
+    return Status::Invalid(
+        "this token is a calendar link: it opens /feeds/ only; make an API token under /api/v1/tokens");
+  return p;
+}
+
+}  // namespace
+
 Result<Principal> Authenticate(const Services& hub, const ApiRequest& req) {
   if (!hub.accounts) return Principal{};
   if (auto auth = req.headers.find("authorization"); auth != req.headers.end()) {
@@ -169,11 +183,12 @@ Result<Principal> Authenticate(const Services& hub, const ApiRequest& req) {
     } else {
       return Status::Invalid("the Authorization header must be \"Bearer <token>\" with a token from /api/v1/tokens");
     }
-    auto p = hub.accounts->TokenPrincipal(token);
-    if (!p.ok())
-      return Status::Invalid("the API token is unknown, revoked or expired; create one under /api/v1/tokens");
-    return p;
+    return TokenPrincipalFor(hub, req, token);
   }
+  // A calendar app cannot send headers: a calendar link holds its token in the URL,
+  // which only /feeds/ reads.
+  if (req.path.rfind("/feeds/", 0) == 0)
+    if (auto t = req.query.find("token"); t != req.query.end()) return TokenPrincipalFor(hub, req, t->second);
   if (std::string s = CookieValue(req, kSessionCookie); !s.empty())
     if (auto p = hub.accounts->SessionPrincipal(s); p.ok()) return p;
   return Principal{};
@@ -374,14 +389,16 @@ ApiResponse CreateToken(const Services& hub, const ApiRequest& req, const Princi
     if (body->contains(f) && !(*body)[f].is_string())
       return Problem(400, std::string("Bad ") + f, std::string(f) + " must be a string");
   std::string scope_name = body->contains("scope") ? StringField(*body, "scope") : "read";
-  auto scope = ParseScope(scope_name);
+  bool calendar = scope_name == "calendar";  // a calendar link (/feeds/ only)
+  auto scope = calendar ? std::optional(Role::kViewer) : ParseScope(scope_name);
   if (!scope)
-    return Problem(400, "Bad scope", "scope is read, write or admin, not \"" + scope_name.substr(0, 20) + "\"");
+    return Problem(400, "Bad scope",
+                   "scope is read, write, admin or calendar, not \"" + scope_name.substr(0, 20) + "\"");
   if (*scope > who.role)
     return Problem(
         403, "Scope too wide",
         "a " + scope_name + " token needs the " + RoleName(*scope) + " role; you act as " + RoleName(who.role));
-  int64_t days = 90;
+  int64_t days = calendar ? 365 : 90;
   if (body->contains("expires_days")) {
     if (!(*body)["expires_days"].is_number_integer() || (*body)["expires_days"] < 1 || (*body)["expires_days"] > 365)
       return Problem(400, "Bad expiry", "expires_days is a whole number from 1 to 365");
@@ -398,7 +415,8 @@ ApiResponse CreateToken(const Services& hub, const ApiRequest& req, const Princi
                          " days; a token it makes cannot last longer");
     ttl_ms = std::min(ttl_ms, left);
   }
-  auto t = hub.accounts->CreateToken(who.user_id, StringField(*body, "name"), *scope, ttl_ms);
+  auto t = calendar ? hub.accounts->CreateCalendarLink(who.user_id, StringField(*body, "name"), ttl_ms)
+                    : hub.accounts->CreateToken(who.user_id, StringField(*body, "name"), *scope, ttl_ms);
   if (!t.ok()) return FromStatus(t.status());
   Audit(hub, who, "token.create", t->token.name, "scope " + t->token.scope);
   json j = TokenJson(t->token);

@@ -152,6 +152,8 @@ const std::vector<Route>& Routes() {
       {"POST", "/login", R::kAnonymous, &LoginForm},
       {"POST", "/logout", R::kViewer, &LogoutForm},
       {"GET", "/admin", R::kAnonymous, &AdminPage},
+      {"GET", "/calendar", R::kAnonymous, &CalendarPage},
+      {"POST", "/calendar", R::kViewer, &CalendarForm},
       {"GET", "/embed/{}/{}", R::kAnonymous, &Embed},
       {"GET", "/api/v1/shares", R::kEditor, &ListShares},
       {"POST", "/api/v1/shares", R::kEditor, &CreateShare},
@@ -222,7 +224,9 @@ ApiResponse Dispatch(const Services& hub, const ApiRequest& req, const char** ro
       auto who = Authenticate(hub, req);
       // A stale token or cookie on an open route reads as anonymous: a page bookmarked
       // with an expired link still shows what is public.
-      if (!who.ok() && route.min_role == Role::kAnonymous) who = Principal{};
+      // A calendar link (?token=) is the exception: a calendar app shows its error, so that
+      // the member knows the link was revoked, rather than quietly showing less.
+      if (!who.ok() && route.min_role == Role::kAnonymous && !req.query.count("token")) who = Principal{};
       if (!who.ok()) return Problem(401, "Unauthorized", who.status().message());
       if (who->role < route.min_role) {
         if (who->role == Role::kAnonymous)
@@ -579,12 +583,14 @@ ApiResponse Feed(const Services& hub, const ApiRequest& r, const Principal& who,
   const std::string& name = p[0];
   bool atom = name == "records.atom", ics = name == "records.ics";
   if (!atom && !ics) return Problem(404, "Not found", "feeds are /feeds/records.atom and /feeds/records.ics");
+  ApiRequest filters = r;  // a calendar link's token is no filter, nor part of the feed's own address
+  filters.query.erase("token");
   RecordQuery q;
-  if (auto bad = ParseRecordQuery(hub, r, who, &q, 100)) return *bad;
+  if (auto bad = ParseRecordQuery(hub, filters, who, &q, 100)) return *bad;
   auto page = hub.store.ListRecords(q);
   if (!page.ok()) return FromStatus(page.status());
   std::string query;
-  for (const auto& [k, v] : r.query) query += (query.empty() ? "?" : "&") + k + "=" + v;
+  for (const auto& [k, v] : filters.query) query += (query.empty() ? "?" : "&") + k + "=" + v;
   FeedInfo info;
   info.now = NowUnix();
   info.self_url = SelfBase(r) + r.path + query;

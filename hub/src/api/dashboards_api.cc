@@ -216,6 +216,64 @@ ApiResponse LoginPageFor(const Services& hub, const ApiRequest& r, const Princip
   return page;
 }
 
+namespace {
+
+constexpr int64_t kCalendarLinkTtlMs = 365LL * 24 * 3600 * 1000;
+
+// The page with the reader's calendar links; made_url: the one just made, shown once.
+ApiResponse CalendarPageFor(const Services& hub, const ApiRequest& r, const Principal& who, const std::string& made_url,
+                            const std::string& said) {
+  auto tokens = hub.accounts->ListTokens(who.user_id);
+  if (!tokens.ok()) return FromStatus(tokens.status());
+  std::vector<CalendarLinkLine> links;
+  for (const auto& t : *tokens)
+    if (t.scope == "calendar" && t.expires_ms > NowMs())
+      links.push_back({t.id, t.created_ms / 1000, t.last_used_ms / 1000});
+  PageContext c = Context(hub, r, who, "/calendar");
+  return HtmlPage(hub, r, c, RenderCalendar(c, links, made_url, said));
+}
+
+}  // namespace
+
+ApiResponse CalendarPage(const Services& hub, const ApiRequest& r, const Principal& who, const Params&) {
+  if (auto bad = CheckParams(r, {"lang"})) return *bad;
+  if (who.role == Role::kAnonymous || !hub.accounts) {
+    ApiResponse go{303, "text/plain", ""};
+    go.headers.emplace_back("Location", "/login?next=/calendar");
+    return go;
+  }
+  return CalendarPageFor(hub, r, who, "", "");
+}
+
+// make=1: a new calendar link (a token of scope calendar, for a year), shown once;
+// revoke=ID: the reader's link ID stops working at once.
+ApiResponse CalendarForm(const Services& hub, const ApiRequest& r, const Principal& who, const Params&) {
+  if (who.via != "session")
+    return Problem(403, "Sign in on the page",
+                   "calendar links are made on /calendar, signed in; an API client "
+                   "makes one with POST /api/v1/tokens {\"scope\": \"calendar\"}");
+  auto form = ReadFormBody(r);
+  if (form.count("revoke")) {
+    int64_t id = 0;
+    try {
+      id = std::stoll(form["revoke"]);
+    } catch (const std::exception&) {
+      return Problem(400, "Bad link", "revoke names a calendar link by its number");
+    }
+    if (auto s = hub.accounts->RevokeToken(who.user_id, id); !s.ok()) return FromStatus(s);
+    Audit(hub, who, "token.revoke", "calendar link " + std::to_string(id));
+    return CalendarPageFor(hub, r, who, "", "calendar.revoked");
+  }
+  if (form["make"] != "1") return Problem(400, "Bad form", "the calendar form sends make=1 or revoke=ID");
+  auto t = hub.accounts->CreateCalendarLink(who.user_id, "calendar link", kCalendarLinkTtlMs);
+  if (!t.ok()) return FromStatus(t.status());
+  Audit(hub, who, "token.create", t->token.name, "scope calendar");
+  // The events the member may see; the token is theirs alone and reads as them.
+  std::string url = SelfBase(r) + "/feeds/records.ics?kind=event&token=" + t->secret;
+  ApiResponse page = CalendarPageFor(hub, r, who, url, "");
+  return page;
+}
+
 ApiResponse AdminPage(const Services& hub, const ApiRequest& r, const Principal& who, const Params&) {
   if (auto bad = CheckParams(r, {"lang"})) return *bad;
   if (who.role < Role::kEditor) {

@@ -293,5 +293,63 @@ TEST_F(DashboardApi, TimesAreWrittenInTheReadersZone) {
   EXPECT_NE(bogota.find("4:00\u202fAM</time>"), std::string::npos) << bogota;
 }
 
+// "Put it in my phone's calendar": a member makes a personal link on /calendar (a form,
+// no JavaScript), which reads /feeds/ as them and nothing else, until revoked.
+TEST_F(DashboardApi, AMemberMakesACalendarLinkThatOpensFeedsOnlyUntilRevoked) {
+  Write("news", {{"id", "m"}, {"kind", "event"}, {"title", "Members' assembly"}, {"time", "2027-01-10T17:00:00Z"}},
+        "members");
+  User vi = hub_->accounts().ListUsers().value()[1];
+  auto session = hub_->accounts().CreateSession(vi.id, 3600 * 1000).value();
+  std::string cookie = "coophub_session=" + session.secret;
+  auto Form = [&](const std::string& body) {
+    ApiRequest r;
+    r.method = "POST";
+    r.path = "/calendar";
+    r.body = body;
+    r.headers["content-type"] = "application/x-www-form-urlencoded";
+    r.headers["cookie"] = cookie;
+    return api_->Handle(r);
+  };
+  EXPECT_EQ(Form("make=1").status, 403) << "a session's form needs its CSRF token";
+  ApiResponse made = Form("csrf=" + session.csrf + "&make=1");
+  ASSERT_EQ(made.status, 200) << made.body;
+  size_t at = made.body.find("href=\"webcal://");
+  ASSERT_NE(at, std::string::npos) << made.body;
+  size_t t = made.body.find("token=", at) + 6;
+  std::string token = made.body.substr(t, made.body.find('"', t) - t);
+  ASSERT_FALSE(token.empty());
+
+  ApiResponse feed = Call("GET", "/feeds/records.ics", "", {{"kind", "event"}, {"token", token}});
+  ASSERT_EQ(feed.status, 200) << feed.body;
+  EXPECT_NE(feed.body.find("Members' assembly"), std::string::npos) << "the member's events, as them";
+  EXPECT_EQ(feed.body.find(token), std::string::npos) << "the feed does not repeat its link";
+  EXPECT_EQ(Call("GET", "/feeds/records.ics", "", {{"kind", "event"}}).body.find("Members' assembly"),
+            std::string::npos)
+      << "not without it";
+  ApiRequest me;
+  me.method = "GET";
+  me.path = "/api/v1/me";
+  me.headers["authorization"] = "Bearer " + token;
+  ApiResponse refused = api_->Handle(me);
+  EXPECT_EQ(refused.status, 401);
+  EXPECT_NE(refused.body.find("calendar link"), std::string::npos) << refused.body;
+  EXPECT_EQ(Call("GET", "/api/v1/records", "", {{"token", token}}).body.find("Members' assembly"), std::string::npos)
+      << "an address's token opens /feeds/ only";
+
+  ApiResponse page = Call("GET", "/calendar", "", {}, "", cookie);
+  ASSERT_EQ(page.status, 200);
+  const std::string revoke = "name=\"revoke\" value=\"";
+  size_t r = page.body.find(revoke);
+  ASSERT_NE(r, std::string::npos) << page.body;
+  r += revoke.size();
+  std::string id = page.body.substr(r, page.body.find('"', r) - r);
+  ApiResponse revoked = Form("csrf=" + session.csrf + "&revoke=" + id);
+  ASSERT_EQ(revoked.status, 200) << revoked.body;
+  EXPECT_NE(revoked.body.find("You have no calendar link yet"), std::string::npos);
+  EXPECT_EQ(Call("GET", "/feeds/records.ics", "", {{"kind", "event"}, {"token", token}}).status, 401)
+      << "a revoked link says so";
+  EXPECT_EQ(Call("GET", "/calendar", "").status, 303) << "strangers are sent to sign in";
+}
+
 }  // namespace
 }  // namespace coophub

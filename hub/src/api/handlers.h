@@ -35,6 +35,9 @@ ApiResponse SyncNow(const Services& hub, const ApiRequest&, const Principal&, co
 ApiResponse Dashboard(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 ApiResponse LoginPage(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 ApiResponse AdminPage(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+// "My calendar" (/calendar): the reader's calendar links; POST make=1 or revoke=ID.
+ApiResponse CalendarPage(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse CalendarForm(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 ApiResponse ListDashboards(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 ApiResponse GetDashboard(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 ApiResponse PutDashboard(const Services& hub, const ApiRequest&, const Principal&, const Params&);

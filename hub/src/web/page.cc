@@ -355,8 +355,18 @@ struct Renderer {
       // "My shifts": a plain link, so that it works without JavaScript too.
       std::string href =
           d.ctx.only_mine ? "/?dashboard=" + d.dashboard_id : "/?dashboard=" + d.dashboard_id + "&mine=1";
-      heading = El("div").Class("widget-head")(
-          heading, El("a").Class("mine-filter").Attr("href", href)(w(d.ctx.only_mine ? "mine.all" : "mine.only")));
+      Html tools = El("a").Class("mine-filter").Attr("href", href)(w(d.ctx.only_mine ? "mine.all" : "mine.only"));
+      // "Put it in my phone's calendar": one tap makes the link, the next opens the app.
+      if (type == "agenda" && !d.ctx.csrf.empty())
+        tools += Html::Text(" ") +
+                 El("form")
+                     .Attr("method", "post")
+                     .Attr("action", "/calendar")
+                     .Class("inline subscribe")(
+                         El("input").Attr("type", "hidden").Attr("name", "csrf").Attr("value", d.ctx.csrf)(),
+                         El("input").Attr("type", "hidden").Attr("name", "make").Attr("value", "1")(),
+                         El("button").Attr("type", "submit").Class("link")(w("agenda.subscribe")));
+      heading = El("div").Class("widget-head")(heading, El("span").Class("tools")(tools));
     }
     out = before +
           El("section")
@@ -524,6 +534,57 @@ std::string RenderLogin(const PageContext& ctx, const std::string& next, const s
               El("form").Id("login").Attr("method", "post").Attr("action", "/login")(form) + Line() +
               El("p").Id("status").Attr("role", "status").Attr("aria-live", "polite")(why);
   Html page = Head(w, ctx, w("login.title") + " · coophub", "login.js") + Header(w, ctx, "") +
+              El("main").Id("main").Class("narrow")(main) + Line() + Footer(w, ctx);
+  return std::move(page).str();
+}
+
+std::string RenderCalendar(const PageContext& ctx, const std::vector<CalendarLinkLine>& links,
+                           const std::string& made_url, const std::string& said) {
+  Words w{ctx};
+  Dates dates(ctx.locale.empty() ? ctx.lang : ctx.locale, ctx.zone, w("when.day_time"));
+  auto Csrf = [&] { return El("input").Attr("type", "hidden").Attr("name", "csrf").Attr("value", ctx.csrf)(); };
+  Html main = El("h1")(w("calendar.title")) + Line() + El("p")(w("calendar.intro")) + Line();
+  if (!said.empty()) main += El("p").Attr("role", "status").Class("said")(w(said)) + Line();
+  if (!made_url.empty()) {
+    // webcal:// is what phones hand to their calendar app; the same address over https
+    // is what calendar services (Google's "From URL") take.
+    std::string webcal = "webcal://" + made_url.substr(made_url.find("://") + 3);
+    main += El("section").Class("made").Attr("aria-labelledby", "made-h")(
+                El("h2").Id("made-h")(w("calendar.ready")),
+                El("p")(El("a").Class("button primary").Id("subscribe").Attr("href", webcal)(w("calendar.add"))),
+                El("label").Attr("for", "calendar-url")(w("calendar.copy")),
+                El("input").Id("calendar-url").Attr("readonly", "").Attr("value", made_url)(),
+                El("p").Class("note")(w("calendar.private"))) +
+            Line();
+  }
+  Html items;
+  for (const auto& l : links) {
+    std::string used =
+        l.last_used ? w("calendar.used", {{"when", dates.When(l.last_used, ctx.now)}}) : w("calendar.unused");
+    items +=
+        El("li")(
+            w("calendar.made_on", {{"when", dates.When(l.created, ctx.now)}}), " · ", used, " ",
+            El("form")
+                .Attr("method", "post")
+                .Attr("action", "/calendar")
+                .Class("inline")(
+                    Csrf(),
+                    El("input").Attr("type", "hidden").Attr("name", "revoke").Attr("value", std::to_string(l.id))(),
+                    El("button").Attr("type", "submit").Class("link danger")(w("calendar.revoke")))) +
+        Line();
+  }
+  main +=
+      El("h2")(w("calendar.links")) + Line() +
+      (links.empty() ? El("p").Class("empty")(w("calendar.none")) : El("ul").Class("links")(Line(), items)) + Line() +
+      El("form")
+          .Attr("method", "post")
+          .Attr("action", "/calendar")(Csrf(),
+                                       El("input").Attr("type", "hidden").Attr("name", "make").Attr("value", "1")(),
+                                       El("button")
+                                           .Attr("type", "submit")
+                                           .Class("primary")(w(links.empty() ? "calendar.make" : "calendar.another"))) +
+      Line() + El("p")(El("a").Attr("href", "/")(w("calendar.back")));
+  Html page = Head(w, ctx, w("calendar.title") + " · coophub", nullptr) + Header(w, ctx, "") +
               El("main").Id("main").Class("narrow")(main) + Line() + Footer(w, ctx);
   return std::move(page).str();
 }

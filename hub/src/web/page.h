@@ -61,6 +61,16 @@ std::string RenderLogin(const PageContext& ctx, const std::string& next, const s
 // The admin page's shell: the web code fills it from the API.
 std::string RenderAdmin(const PageContext& ctx);
 
+// "My calendar": the reader's calendar links (one line each, with Revoke), a button to
+// make one, and, just after making one, its address (shown this once): a webcal:// link
+// that a phone opens in its calendar app, and the https:// one to copy.
+struct CalendarLinkLine {
+  int64_t id = 0;
+  int64_t created = 0, last_used = 0;  // unix seconds; 0: never used
+};
+std::string RenderCalendar(const PageContext& ctx, const std::vector<CalendarLinkLine>& links,
+                           const std::string& made_url = "", const std::string& said = "");
+
 // A search passage from the store (RecordQuery::snippet) as HTML: the text escaped, each
 // match in <mark>.
 std::string SnippetHtml(std::string_view passage);
