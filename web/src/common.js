@@ -1,4 +1,5 @@
 import { makeDates, timeText } from "./when.js";
+import { format as formatMessage } from "./messages.mjs";
 
 // What every page's code shares: the reader's language and words, Intl formatting of
 // times, numbers and money, and calls to the hub's API with the session's CSRF token.
@@ -14,9 +15,9 @@ export function t(key, args = {}) {
     const node = document.getElementById("coophub-words");
     catalog = node ? JSON.parse(node.textContent) : {};
   }
-  const text = catalog[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (m, name) => (name in args ? String(args[name]) : m));
+  return formatMessage(catalog[key] ?? key, args, lang);
 }
+
 
 // How times and numbers are written: the browser's variant of the language ("en-GB").
 export const locale = document.body?.dataset.locale || lang;

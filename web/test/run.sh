@@ -1,9 +1,9 @@
 #!/bin/sh
-# Runs the browser tests: Debian's chromium driven by playwright-core, against hubs the
-# tests start. Usage: run.sh BUILD_DIR SOURCE_DIR COOPHUB_BINARY. The npm packages are
-# those the build installed for the web code (BUILD_DIR/web-node, pinned by
-# web/package-lock.json), never in the source tree; screenshots go to
-# BUILD_DIR/browser-artifacts.
+# Runs the web tests: the browser tests (Debian's chromium driven by playwright-core,
+# against hubs the tests start) and the node tests of the web code's pure modules.
+# Usage: run.sh BUILD_DIR SOURCE_DIR COOPHUB_BINARY. The npm packages are those the
+# build installed for the web code (BUILD_DIR/web-node, pinned by web/package-lock.json),
+# never in the source tree; screenshots go to BUILD_DIR/browser-artifacts.
 set -eu
 build=$1
 src=$2

@@ -9,10 +9,54 @@
 #include <sstream>
 
 #include <spdlog/spdlog.h>
+#include <unicode/msgfmt.h>
+
+#include <cstdlib>
+#include <vector>
 
 #include "model/protocol.h"  // json
 
 namespace coophub {
+namespace {
+
+// Whether a message uses ICU's plural or select ("{n, plural, one {# item} other {#
+// items}}"): only those go through MessageFormat; the rest are plain {name} swaps.
+bool IsIcuMessage(const std::string& text) {
+  return text.find(", plural,") != std::string::npos || text.find(", select,") != std::string::npos;
+}
+
+// An argument as ICU wants it: a whole number as a number (plural rules, locale digit
+// grouping), anything else as text.
+icu::Formattable Argument(const std::string& value) {
+  if (!value.empty() && value.size() < 19) {
+    char* end = nullptr;
+    long long n = std::strtoll(value.c_str(), &end, 10);
+    if (*end == '\0' && (std::isdigit(static_cast<unsigned char>(value[0])) || value[0] == '-'))
+      return icu::Formattable(static_cast<int64_t>(n));
+  }
+  return icu::Formattable(icu::UnicodeString::fromUTF8(value));
+}
+
+// text formatted by ICU's MessageFormat for lang; "" when it does not parse or format.
+std::string FormatIcu(const std::string& text, const std::string& lang,
+                      const std::map<std::string, std::string>& args) {
+  UErrorCode status = U_ZERO_ERROR;
+  icu::MessageFormat format(icu::UnicodeString::fromUTF8(text), icu::Locale(lang.c_str()), status);
+  if (U_FAILURE(status)) return "";
+  std::vector<icu::UnicodeString> names;
+  std::vector<icu::Formattable> values;
+  for (const auto& [name, value] : args) {
+    names.push_back(icu::UnicodeString::fromUTF8(name));
+    values.push_back(Argument(value));
+  }
+  icu::UnicodeString out;
+  format.format(names.data(), values.data(), static_cast<int32_t>(names.size()), out, status);
+  if (U_FAILURE(status)) return "";
+  std::string utf8;
+  return out.toUTF8String(utf8);
+}
+
+}  // namespace
 
 Catalogs Catalogs::Load(const std::string& dir) {
   Catalogs c;
@@ -77,6 +121,11 @@ std::string Catalogs::Text(const std::string& lang, const std::string& key,
       text = m->second;
       break;
     }
+  }
+  if (IsIcuMessage(text)) {
+    std::string formatted = FormatIcu(text, lang, args);
+    if (!formatted.empty()) return formatted;
+    spdlog::warn("message {} ({}) is not an ICU message that formats: {}", key, lang, text);
   }
   for (const auto& [name, value] : args) {
     std::string mark = "{" + name + "}";

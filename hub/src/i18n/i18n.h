@@ -23,7 +23,9 @@ class Catalogs {
   std::string Negotiate(const std::string& chosen, const std::string& accept_language) const;
 
   // The text of key in lang with each {name} replaced; English, then the key itself,
-  // when missing.
+  // when missing. A message with ICU's plural or select ("{n, plural, one {# record}
+  // other {# records}}") is formatted by ICU's MessageFormat for lang: its plural rules,
+  // and its digit grouping for the number (#). The web code's t() reads the same syntax.
   std::string Text(const std::string& lang, const std::string& key,
                    const std::map<std::string, std::string>& args = {}) const;
 

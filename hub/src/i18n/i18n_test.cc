@@ -17,11 +17,12 @@
 namespace coophub {
 namespace {
 
+// The arguments a message takes: {name}, and the name of a plural or select.
 std::set<std::string> Placeholders(const std::string& text) {
   std::set<std::string> out;
-  std::regex mark("\\{[a-z_]+\\}");
+  std::regex mark("\\{([a-z_]+)(\\}|, (plural|select),)");
   for (auto it = std::sregex_iterator(text.begin(), text.end(), mark); it != std::sregex_iterator(); ++it)
-    out.insert(it->str());
+    out.insert((*it)[1].str());
   return out;
 }
 
@@ -56,6 +57,31 @@ TEST(Catalogs, EveryLanguageHasEveryMessageWithItsPlaceholders) {
   // Spot checks that translations are there at all, not English copied.
   EXPECT_NE(c.Text("fr", "search.label"), c.Text("en", "search.label"));
   EXPECT_NE(c.Text("sv", "kind.post"), c.Text("en", "kind.post"));
+}
+
+// Plurals as each language has them (CLDR's rules through ICU): never "1 nouveaux";
+// French counts 0 as one; numbers grouped as the language groups them.
+TEST(Catalogs, PluralsFollowEachLanguagesRules) {
+  Catalogs c = Catalogs::Load(DefaultWebDir() + "/i18n");
+  auto Say = [&](const char* lang, const char* key, const char* n) { return c.Text(lang, key, {{"n", n}}); };
+  EXPECT_EQ(Say("fr", "changes.new", "1"), "1 nouveau");
+  EXPECT_EQ(Say("fr", "changes.new", "0"), "0 nouveau");
+  EXPECT_EQ(Say("fr", "changes.new", "2"), "2 nouveaux");
+  EXPECT_EQ(Say("sv", "changes.new", "1"), "1 ny");
+  EXPECT_EQ(Say("sv", "changes.new", "0"), "0 nya");
+  EXPECT_EQ(Say("en", "sources.records", "1"), "1 record");
+  EXPECT_EQ(Say("en", "sources.records", "12345"), "12,345 records");
+  EXPECT_EQ(Say("fr", "sources.records", "12345"), "12\u202f345 éléments");
+  EXPECT_EQ(Say("sv", "sources.records", "12345"), "12\u00a0345 poster");
+  // Every ICU message of every catalog formats, for one and for many.
+  for (const auto& [lang, name] : c.Languages())
+    for (const char* key : {"sources.records", "changes.new", "changes.changed", "changes.removed", "money.count",
+                            "money.capped", "live.new", "admin.run.records"})
+      for (const char* n : {"1", "7"}) {
+        std::string text = Say(lang.c_str(), key, n);
+        EXPECT_EQ(text.find('{'), std::string::npos) << lang << " " << key << ": " << text;
+        EXPECT_EQ(text.find('#'), std::string::npos) << lang << " " << key << ": " << text;
+      }
 }
 
 TEST(Catalogs, NegotiatesLikeBrowsersAsk) {
