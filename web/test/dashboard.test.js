@@ -281,11 +281,14 @@ test("a source that stops working: members read one plain sentence, the tech per
 });
 
 test("the page fits a 320 px phone in French and Swedish; the agenda shows each series once", async () => {
-  for (const [lang, agenda] of [["fr", "À venir"], ["sv", "På gång"]]) {
+  for (const [lang, agenda, name] of [["fr", "À venir", "Français"], ["sv", "På gång", "Svenska"]]) {
     const narrow = await browser.newContext({ ...contextOptions, viewport: { width: 320, height: 640 }, locale: lang });
     const page = await narrow.newPage();
     await page.goto(hub.base + "/?lang=" + lang);
     assert.equal(await page.textContent(".w-agenda h2"), agenda);
+    assert.equal((await page.textContent("header a.lang-link")).trim(), name, "the language, at the top");
+    await page.click("header a.lang-link");
+    assert.ok(page.url().endsWith("#lang"), "which leads to the picker");
     const [scroll, width] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
     assert.ok(scroll <= width, `${lang}: no sideways scroll at 320 px (${scroll} > ${width})`);
     const days = await page.locator(".w-agenda .record:has-text('Open day: meet the coop')").count();

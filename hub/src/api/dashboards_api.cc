@@ -276,6 +276,13 @@ ApiResponse CalendarForm(const Services& hub, const ApiRequest& r, const Princip
 
 ApiResponse AdminPage(const Services& hub, const ApiRequest& r, const Principal& who, const Params&) {
   if (auto bad = CheckParams(r, {"lang"})) return *bad;
+  if (who.role != Role::kAnonymous && who.role < Role::kEditor) {
+    // Signed in, but not for this: say which role it takes, rather than a sign-in form.
+    PageContext c = Context(hub, r, who, "/admin");
+    ApiResponse page = HtmlPage(hub, r, c, RenderAdminRefused(c));
+    page.status = 403;
+    return page;
+  }
   if (who.role < Role::kEditor) {
     ApiResponse go{303, "text/plain", ""};
     go.headers.emplace_back("Location", "/login?next=/admin");

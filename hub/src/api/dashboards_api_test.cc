@@ -191,7 +191,10 @@ TEST_F(DashboardApi, SignInGoesOnlyToAPathOfThisHubAndAdminNeedsARole) {
   EXPECT_NE(Call("GET", "/login", "", {{"next", "/admin"}}).body.find("name=\"next\" value=\"/admin\""),
             std::string::npos);
   EXPECT_EQ(Call("GET", "/admin", "").status, 303);
-  EXPECT_EQ(Call("GET", "/admin", "vi").status, 303) << "viewers have nothing to administer";
+  ApiResponse viewer = Call("GET", "/admin", "vi");
+  EXPECT_EQ(viewer.status, 403) << "viewers have nothing to administer";
+  EXPECT_NE(viewer.body.find("for the coop’s editors and admins. You are signed in as vi"), std::string::npos)
+      << "and are told which role it takes";
   EXPECT_EQ(Call("GET", "/admin", "ana").status, 200);
 }
 

@@ -152,7 +152,7 @@ ApiResponse CreateSource(const Services& hub, const ApiRequest& req, const Princ
     return Problem(400, "Bad id",
                    "id is 1 to 64 letters, digits, - or _ (e.g. \"news\"): it names the source in the API");
   if (FindSourceEntry(hub, s.id))
-    return Problem(409, "Source exists", "a source \"" + s.id + "\" exists: PATCH it, or pick another id");
+    return Problem(409, "Source exists", "a source \"" + s.id + "\" exists: pick another id, or edit that source");
   s.plugin = body->contains("plugin") && (*body)["plugin"].is_string() ? (*body)["plugin"].get<std::string>() : "";
   auto found = InstalledPlugin(hub, s.plugin);
   if (auto* problem = std::get_if<ApiResponse>(&found)) return *problem;

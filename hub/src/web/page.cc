@@ -407,6 +407,12 @@ Html Head(const Words& w, const PageContext& c, const std::string& title, const 
   return out;
 }
 
+// A globe: the language link reads as one in any language.
+constexpr const char* kGlobe =
+    "<svg aria-hidden=\"true\" width=\"16\" height=\"16\" viewBox=\"0 0 16 16\" fill=\"none\" "
+    "stroke=\"currentColor\"><circle cx=\"8\" cy=\"8\" r=\"6.5\"/><ellipse cx=\"8\" cy=\"8\" rx=\"3\" "
+    "ry=\"6.5\"/><path d=\"M1.5 8h13M2.5 4.5h11M2.5 11.5h11\"/></svg> ";
+
 // The header: the hub's name, the search box, and who is signed in.
 Html Header(const Words& w, const PageContext& c, const std::string& q) {
   Html search = El("label").Attr("for", "q").Class("visually-hidden")(w("search.label")) +
@@ -431,6 +437,15 @@ Html Header(const Words& w, const PageContext& c, const std::string& q) {
                .Class("inline")(El("input").Attr("type", "hidden").Attr("name", "csrf").Attr("value", c.csrf)(),
                                 El("button").Attr("type", "submit").Class("link")(w("nav.signout")));
   }
+  // The language picker is the footer's form (it works without JavaScript); from the top
+  // of every page, a link to it, named in the page's language.
+  if (c.catalogs)
+    for (const auto& [code, name] : c.catalogs->Languages())
+      if (code == c.lang)
+        nav += Html::Text(" ") + El("a")
+                                     .Class("lang-link")
+                                     .Attr("href", "#lang")
+                                     .Attr("title", w("language.label"))(Html::Trusted(kGlobe, "a literal"), name);
   return El("header")(El("p").Class("brand")(El("a").Attr("href", "/")("coophub")), Line(),
                       El("form").Attr("role", "search").Attr("method", "get").Attr("action", "/")(search), Line(),
                       El("nav").Attr("aria-label", w("nav.label"))(nav)) +
@@ -585,6 +600,15 @@ std::string RenderCalendar(const PageContext& ctx, const std::vector<CalendarLin
                                            .Class("primary")(w(links.empty() ? "calendar.make" : "calendar.another"))) +
       Line() + El("p")(El("a").Attr("href", "/")(w("calendar.back")));
   Html page = Head(w, ctx, w("calendar.title") + " · coophub", nullptr) + Header(w, ctx, "") +
+              El("main").Id("main").Class("narrow")(main) + Line() + Footer(w, ctx);
+  return std::move(page).str();
+}
+
+std::string RenderAdminRefused(const PageContext& ctx) {
+  Words w{ctx};
+  Html main = El("h1")(w("admin.title")) + Line() + El("p").Id("refused")(w("admin.refused", {{"name", ctx.user}})) +
+              Line() + El("p")(El("a").Attr("href", "/")(w("calendar.back")));
+  Html page = Head(w, ctx, w("admin.title") + " · coophub", nullptr) + Header(w, ctx, "") +
               El("main").Id("main").Class("narrow")(main) + Line() + Footer(w, ctx);
   return std::move(page).str();
 }

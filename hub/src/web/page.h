@@ -60,6 +60,8 @@ std::string RenderLogin(const PageContext& ctx, const std::string& next, const s
                         const std::string& error = "", const std::string& arg = "");
 // The admin page's shell: the web code fills it from the API.
 std::string RenderAdmin(const PageContext& ctx);
+// For a signed-in member without the role: which role the admin page takes, and whom to ask.
+std::string RenderAdminRefused(const PageContext& ctx);
 
 // "My calendar": the reader's calendar links (one line each, with Revoke), a button to
 // make one, and, just after making one, its address (shown this once): a webcal:// link
