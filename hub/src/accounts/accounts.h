@@ -61,6 +61,13 @@ struct ShareInfo {
   int64_t created_ms = 0;
 };
 
+// An account's visits, for "since your last visit" on every device: base is the change
+// seq the current visit compares with and base_time when the visit it ended was last
+// seen (unix seconds); head and time are the newest seq and the time of the last view.
+struct Visit {
+  int64_t base = -1, base_time = 0, head = 0, time = 0;
+};
+
 struct NewSecret {
   std::string secret;  // give to the client once; never stored
   std::string csrf;    // sessions only
@@ -98,6 +105,9 @@ class Accounts {
   virtual Result<Principal> TokenPrincipal(const std::string& secret) = 0;  // NotFound when unknown or expired
   virtual Result<std::vector<TokenInfo>> ListTokens(int64_t user_id) = 0;
   virtual Status RevokeToken(int64_t user_id, int64_t token_id) = 0;  // NotFound if not theirs
+  // The user's visits (nullopt: none yet), and a new state of them.
+  virtual Result<std::optional<Visit>> GetVisit(int64_t user_id) = 0;
+  virtual Status PutVisit(int64_t user_id, const Visit& visit) = 0;
   // Share links: the secret is returned once (prefix "share_") and stored hashed.
   virtual Result<std::pair<ShareInfo, std::string>> CreateShare(const ShareInfo& share) = 0;
   virtual Result<ShareInfo> FindShare(const std::string& secret) = 0;  // NotFound when unknown or revoked

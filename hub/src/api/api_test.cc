@@ -487,8 +487,13 @@ TEST_F(AccessTest, ChangeFeedShowsEachCallerWhatItMaySee) {
   EXPECT_EQ(Changes("", head)["items"].size(), 0u) << "anonymous never learns of a members' record";
   json seen = Changes("vi", head)["items"];
   ASSERT_EQ(seen.size(), 1u);
-  EXPECT_EQ(seen[0],
-            (json{{"seq", head + 1}, {"op", "delete"}, {"source", "news"}, {"stream", "entries"}, {"id", "members"}}));
+  EXPECT_EQ(seen[0], (json{{"seq", head + 1},
+                           {"op", "delete"},
+                           {"source", "news"},
+                           {"stream", "entries"},
+                           {"id", "members"},
+                           {"title", "for members"},
+                           {"kind", "event"}}));
 
   // Long polling: with nothing new, the answer waits (the server asks ready(), holding
   // no thread) and is finished once a change is committed.

@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include <spdlog/spdlog.h>
+
 #include "api/accounts_api.h"
 #include "api/api.h"
 #include "api/handlers.h"
@@ -23,20 +25,23 @@ namespace {
 constexpr const char* kSeenCookie = "coophub_seen";
 constexpr int64_t kVisitGapS = 30 * 60;  // a page view this long after the last one is a new visit
 
-// The "since your last visit" cookie: base:head:time. base is what the current visit
-// compares with; head and time are the newest change seq and the time of the last page
-// view. A view more than kVisitGapS after the last starts a new visit, whose base is
-// the head the last visit ended with.
-struct Seen {
-  int64_t base = -1, head = 0, time = 0;
-};
-
-Seen ReadSeen(const ApiRequest& r) {
-  Seen s;
+// "Since your last visit" (accounts.h, Visit): kept in the account for a signed-in
+// reader, so that phone and office PC agree, and in a cookie for a stranger
+// (base.head.time.base_time). A view more than kVisitGapS after the last starts a new
+// visit, whose base is the head the last one ended with.
+Visit ReadCookieVisit(const ApiRequest& r) {
+  Visit s;
   std::string v = CookieValue(r, kSeenCookie);
-  long long b = 0, h = 0, t = 0;
-  if (std::sscanf(v.c_str(), "%lld.%lld.%lld", &b, &h, &t) == 3 && b >= 0 && h >= b) s = {b, h, t};
+  long long b = 0, h = 0, t = 0, bt = 0;
+  int n = std::sscanf(v.c_str(), "%lld.%lld.%lld.%lld", &b, &h, &t, &bt);
+  if (n >= 3 && b >= 0 && h >= b) s = {b, n == 4 ? bt : 0, h, t};
   return s;
+}
+
+Visit ReadVisit(const Services& hub, const ApiRequest& r, const Principal& who) {
+  if (who.user_id && hub.accounts)
+    if (auto v = hub.accounts->GetVisit(who.user_id); v.ok() && v->has_value()) return **v;
+  return ReadCookieVisit(r);  // a stranger; or an account's first view here, from what this browser saw
 }
 
 bool MayView(Role role, const DashboardConfig& d) { return role >= d.role; }
@@ -154,10 +159,15 @@ ApiResponse Dashboard(const Services& hub, const ApiRequest& r, const Principal&
   wc.now = data.ctx.now;
   wc.me = who.name;
   wc.only_mine = data.ctx.only_mine;
-  Seen seen = ReadSeen(r);
+  Visit seen = ReadVisit(hub, r, who);
+  Visit before = seen;
   int64_t head = hub.store.LastSeq();
-  if (seen.base >= 0 && wc.now - seen.time > kVisitGapS) seen.base = seen.head;  // a new visit
+  if (seen.base >= 0 && wc.now - seen.time > kVisitGapS) {  // a new visit
+    seen.base = seen.head;
+    seen.base_time = seen.time;
+  }
   wc.seen_seq = seen.base;
+  wc.seen_time = seen.base_time;
   data.first_visit = seen.base < 0;
   data.ctx.seq = head;
   if (!data.q.empty()) {
@@ -178,10 +188,17 @@ ApiResponse Dashboard(const Services& hub, const ApiRequest& r, const Principal&
     }
   }
   ApiResponse page = HtmlPage(hub, r, data.ctx, RenderDashboard(data));
-  page.headers.emplace_back("Set-Cookie", std::string(kSeenCookie) + "=" +
-                                              std::to_string(data.first_visit ? head : seen.base) + "." +
-                                              std::to_string(head) + "." + std::to_string(wc.now) +
-                                              "; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly");
+  Visit now{data.first_visit ? head : seen.base, data.first_visit ? wc.now : seen.base_time, head, wc.now};
+  if (who.user_id && hub.accounts) {
+    // One write per minute of viewing at most: the gap is counted in minutes anyway.
+    if (before.base != now.base || before.head != now.head || now.time - before.time >= 60)
+      if (Status s = hub.accounts->PutVisit(who.user_id, now); !s.ok()) spdlog::warn("visits: {}", s.message());
+  } else {
+    page.headers.emplace_back("Set-Cookie", std::string(kSeenCookie) + "=" + std::to_string(now.base) + "." +
+                                                std::to_string(now.head) + "." + std::to_string(now.time) + "." +
+                                                std::to_string(now.base_time) +
+                                                "; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly");
+  }
   return page;
 }
 

@@ -129,24 +129,65 @@ TEST_F(DashboardApi, SinceYourLastVisitComparesWithTheEndOfTheLastVisit) {
   Write("news", poll, "public");
   ApiResponse first = Call("GET", "/", "vi");
   EXPECT_NE(first.body.find("From your next visit on"), std::string::npos);
-  std::string cookie = SetCookie(first, "coophub_seen");
-  ASSERT_FALSE(cookie.empty());
   Write("news", {{"id", "2"}, {"kind", "post"}, {"title", "Winter routes"}, {"time", "2026-11-25T09:00:00Z"}},
         "public");
   poll["end"] = FormatRfc3339(NowUnix() - 60);  // the poll closed while the reader was away
   Write("news", poll, "public");
   // Within the same visit, a reload still compares with where the visit began.
-  ApiResponse again = Call("GET", "/", "vi", {}, "", cookie);
+  ApiResponse again = Call("GET", "/", "vi");
   EXPECT_NE(again.body.find("badge-new"), std::string::npos) << again.body.substr(0, 3000);
   EXPECT_NE(again.body.find("Winter routes"), std::string::npos);
   EXPECT_NE(again.body.find("badge-closed\">closed</span> Adopt the budget"), std::string::npos) << "decisions closed";
   // A visit that began long ago: its end becomes the next visit's start.
+  User vi = hub_->accounts().ListUsers().value()[1];
+  Visit visit = hub_->accounts().GetVisit(vi.id).value().value();
+  visit.time -= 7200;
+  ASSERT_TRUE(hub_->accounts().PutVisit(vi.id, visit).ok());
+  EXPECT_NE(Call("GET", "/", "vi").body.find("Nothing new since your last visit"), std::string::npos);
+  // A stranger's visits are kept by their browser: base.head.time.
   long long base = 0, head = 0, t = 0;
-  ASSERT_EQ(std::sscanf(SetCookie(again, "coophub_seen").c_str(), "coophub_seen=%lld.%lld.%lld", &base, &head, &t), 3);
-  std::string old =
-      "coophub_seen=" + std::to_string(base) + "." + std::to_string(head) + "." + std::to_string(t - 7200);
-  ApiResponse next_visit = Call("GET", "/", "vi", {}, "", old);
-  EXPECT_NE(next_visit.body.find("Nothing new since your last visit"), std::string::npos);
+  EXPECT_GE(std::sscanf(SetCookie(Call("GET", "/", ""), "coophub_seen").c_str(), "coophub_seen=%lld.%lld.%lld", &base,
+                        &head, &t),
+            3);
+  EXPECT_EQ(head, store_->LastSeq());
+}
+
+// A member's visits are the account's: another device sees the same changes; a changed
+// record says what it was, a removed one its title.
+TEST_F(DashboardApi, SinceYourLastVisitIsTheAccountsAndSaysWhatChanged) {
+  json shift = {{"id", "s1"},
+                {"kind", "event"},
+                {"title", "General assembly"},
+                {"time", "2027-01-12T13:00:00Z"},
+                {"location", {{"name", "Maison des Associations"}}}};
+  Write("news", shift, "members");
+  Write("news", {{"id", "b"}, {"kind", "event"}, {"title", "Winter break"}, {"time", "2027-01-02T09:00:00Z"}},
+        "members");
+  ApiResponse first = Call("GET", "/", "vi");
+  EXPECT_NE(first.body.find("From your next visit on"), std::string::npos);
+  EXPECT_TRUE(SetCookie(first, "coophub_seen").empty()) << "kept in the account, not a cookie";
+  User vi = hub_->accounts().ListUsers().value()[1];
+  auto visit = hub_->accounts().GetVisit(vi.id).value();
+  ASSERT_TRUE(visit.has_value());
+  visit->time -= 7200;  // the visit ended two hours ago
+  ASSERT_TRUE(hub_->accounts().PutVisit(vi.id, *visit).ok());
+
+  shift["time"] = "2027-01-12T14:00:00Z";
+  shift["title"] = "General assembly (moved)";
+  Write("news", shift, "members");
+  WriteBatch del;
+  del.source = "news";
+  del.deletes = {{"s", "b"}};
+  ASSERT_TRUE(store_->Write(std::move(del)).get().ok());
+
+  for (const char* device : {"phone", "office"}) {  // two devices, no cookie between them
+    ApiResponse page = Call("GET", "/", "vi", {{"tz", "Europe/Paris"}});
+    EXPECT_NE(page.body.find("moved from"), std::string::npos) << device << page.body.substr(0, 4000);
+    EXPECT_NE(page.body.find("moved from 2:00\u202fPM to 3:00\u202fPM"), std::string::npos)
+        << device << ": in the reader's zone" << page.body.substr(page.body.find("class=\"was\""), 300);
+    EXPECT_NE(page.body.find("was “General assembly”"), std::string::npos) << device;
+    EXPECT_NE(page.body.find("“Winter break” removed"), std::string::npos) << device;
+  }
 }
 
 TEST_F(DashboardApi, AdminsSaveADashboardGetItAsYamlAndRemoveTheirVersion) {

@@ -147,14 +147,16 @@ Status LoadChanges(Store& store, const WidgetContext& ctx, WidgetData* d) {
     if (rec && !d->config.sources.empty() &&
         std::find(d->config.sources.begin(), d->config.sources.end(), Str(*rec, "source")) == d->config.sources.end())
       continue;
-    if (!rec)
+    if (!rec) {
       ++d->deleted;
-    else if (c.value("created", false))
+      if (!Str(c, "title").empty()) d->removed.push_back(Str(c, "title"));
+    } else if (c.value("created", false))
       ++d->created_by_kind[Str(*rec, "kind")];
     else
       ++d->changed_by_kind[Str(*rec, "kind")];
     if (rec) items.push_back(std::move(c));
   }
+  std::reverse(d->removed.begin(), d->removed.end());  // newest first, as the changes
   std::reverse(items.begin(), items.end());
   if (items.size() > static_cast<size_t>(WidgetLimit(d->config)))
     items.resize(static_cast<size_t>(WidgetLimit(d->config)));

@@ -29,6 +29,7 @@ struct WidgetData {
   std::vector<json> changes;
   std::map<std::string, int64_t> created_by_kind, changed_by_kind;
   int64_t deleted = 0;
+  std::vector<std::string> removed;  // changes: the titles of removed records, newest first
   // agenda: for each record, the later starts (RFC 3339) of its series (data.series),
   // which is shown once; empty for a single event
   std::vector<std::vector<std::string>> later;
@@ -38,6 +39,7 @@ struct WidgetContext {
   std::vector<std::string> visibilities;  // what the reader may see (empty: all)
   int64_t now = 0;                        // unix seconds
   int64_t seen_seq = -1;                  // the change seq of the last visit; -1: first visit
+  int64_t seen_time = 0;                  // when the last visit ended (unix seconds); 0: unknown
   std::string me;                         // the reader's account name ("" a stranger)
   bool only_mine = false;                 // agenda and tasks: only what Involves(me)
 };

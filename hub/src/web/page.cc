@@ -124,8 +124,9 @@ struct Renderer {
 
   // snippet: the search passage as SnippetHtml made it. later: the further starts of
   // the record's series, which the agenda shows once.
+  // note: a line under the time (what a change changed).
   void Record(const json& r, const std::string& badge = "", const std::string& snippet = "",
-              const std::vector<std::string>& later = {}) {
+              const std::vector<std::string>& later = {}, const Html& note = Html()) {
     std::string title = Str(r, "title");
     if (title.empty()) title = w("untitled");
     std::string url = Str(r, "url");
@@ -151,6 +152,7 @@ struct Renderer {
     meta += El("span").Class("source").Attr("data-source", source)(Name(source));  // where it came from
     Html body = El("div").Class("title")(head);
     if (!when.empty()) body += El("div").Class("when")(when);
+    if (!note.empty()) body += El("div").Class("was")(note);
     body += El("div").Class("meta")(meta);
     if (!later.empty()) {
       Html next;
@@ -245,7 +247,41 @@ struct Renderer {
     }
     if (wd.deleted) counts += El("li")(w("changes.removed", {{"n", std::to_string(wd.deleted)}}));
     out += El("ul").Class("counts")(counts) + Line();
-    List(wd.changes, [&](const json& c) { Record(c["record"], ChangeBadge(c)); });
+    List(wd.changes, [&](const json& c) { Record(c["record"], ChangeBadge(c), "", {}, WhatChanged(c)); });
+    if (!wd.removed.empty()) {
+      Html gone;
+      for (const auto& title : wd.removed) gone += El("li").Class("removed")(w("changes.gone", {{"title", title}}));
+      out += El("ul").Class("removed")(gone) + Line();
+    }
+  }
+
+  // A changed record against what it was at the reader's last visit: "moved from Tue
+  // 14:00 to Tue 15:00", "was: Assembly", "place: from A to B".
+  Html WhatChanged(const json& change) {
+    auto p = change.find("previous");
+    if (change.value("created", false) || p == change.end() || !p->is_object()) return Html();
+    const json& r = change["record"];
+    std::string was;
+    auto Text = [](const json& j, const char* key) {
+      return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
+    };
+    std::string place = r.contains("location") && r["location"].is_object() ? Str(r["location"], "name") : "";
+    auto old_time = ParseRfc3339(Text(*p, "time")), new_time = ParseRfc3339(Str(r, "time"));
+    Html note;
+    auto Add = [&](const std::string& text) {
+      if (!note.empty()) note += Html::Text(" · ");
+      note += text;
+    };
+    if (old_time && new_time && *old_time != *new_time) {
+      bool same_day = dates.DaysFrom(now, *old_time) == dates.DaysFrom(now, *new_time);  // then the hours say it
+      Add(w("changes.moved", {{"from", same_day ? dates.Time(*old_time) : dates.When(*old_time, now)},
+                              {"to", same_day ? dates.Time(*new_time) : dates.When(*new_time, now)}}));
+    }
+    if (std::string t = Text(*p, "title"); !t.empty() && t != Str(r, "title")) Add(w("changes.was", {{"title", t}}));
+    if (std::string pl = Text(*p, "place"); pl != place && !(pl.empty() && place.empty()))
+      Add(pl.empty() ? w("changes.place_new", {{"to", place}})
+                     : w("changes.place", {{"from", pl}, {"to", place.empty() ? "–" : place}}));
+    return note;
   }
 
   // new, changed, or (a decision whose end has come) closed.

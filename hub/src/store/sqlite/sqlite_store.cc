@@ -141,6 +141,21 @@ INSERT INTO source_runs SELECT source, MAX(id), COALESCE(MAX(CASE WHEN status = 
     R"sql(
 ALTER TABLE sources ADD COLUMN name TEXT NOT NULL DEFAULT '';
 )sql",
+    // 12: "since your last visit" says what changed: a changed record keeps what it
+    // was (title, time, end, place, and the seq of that version), a removed one its
+    // title; and each account's visits, so that every device agrees.
+    R"sql(
+ALTER TABLE records ADD COLUMN previous TEXT;
+CREATE TRIGGER records_keep_previous AFTER UPDATE OF hash ON records BEGIN
+  UPDATE records SET previous = json_object('seq', OLD.seq, 'title', json_extract(OLD.json, '$.title'),
+    'time', OLD.time, 'end', json_extract(OLD.json, '$.end'), 'place', json_extract(OLD.json, '$.location.name'))
+  WHERE uid = NEW.uid;
+END;
+ALTER TABLE tombstones ADD COLUMN title TEXT NOT NULL DEFAULT '';
+ALTER TABLE tombstones ADD COLUMN kind TEXT NOT NULL DEFAULT '';
+CREATE TABLE visits(user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+  base INTEGER NOT NULL, base_time INTEGER NOT NULL, head INTEGER NOT NULL, time INTEGER NOT NULL);
+)sql",
 };
 
 class SqliteStore final : public Store {
@@ -567,18 +582,19 @@ Status SqliteStore::ApplySearchOps(Db& db) {
 
 Status SqliteStore::Delete(Db& db, const std::string& source, const std::string& stream, const std::string& id,
                            WriteStats* stats) {
-  sqlite3_stmt* st =
-      db.Prepare("DELETE FROM records WHERE source=? AND stream=? AND id=? RETURNING search_key, visibility");
+  sqlite3_stmt* st = db.Prepare(
+      "DELETE FROM records WHERE source=? AND stream=? AND id=? RETURNING search_key, visibility,"
+      " COALESCE(json_extract(json, '$.title'), ''), kind");
   int rc = StepWith(st, source, stream, id);
   if (rc == SQLITE_DONE) return Status::Ok();
   if (rc != SQLITE_ROW) return Status::Internal("SQLite delete: " + db.Error());
   int64_t key = sqlite3_column_int64(st, 0);
-  std::string visibility = Text(st, 1);
+  std::string visibility = Text(st, 1), title = Text(st, 2), kind = Text(st, 3);
   sqlite3_reset(st);
   search_ops_.push_back({key, nullptr});
-  if (StepWith(
-          db.Prepare("INSERT INTO tombstones(seq, source, stream, id, deleted_ms, visibility) VALUES(?,?,?,?,?,?)"),
-          next_seq_++, source, stream, id, NowMs(), visibility) != SQLITE_DONE)
+  if (StepWith(db.Prepare("INSERT INTO tombstones(seq, source, stream, id, deleted_ms, visibility, title, kind)"
+                          " VALUES(?,?,?,?,?,?,?,?)"),
+               next_seq_++, source, stream, id, NowMs(), visibility, title, kind) != SQLITE_DONE)
     return Status::Internal("SQLite tombstone: " + db.Error());
   ++stats->deleted;
   return Status::Ok();
@@ -651,18 +667,20 @@ Result<ChangePage> SqliteStore::ListChanges(int64_t after, const std::vector<std
   for (size_t i = 0; i < visibilities.size(); ++i) filter += i ? ",?" : " AND visibility IN (?";
   if (!filter.empty()) filter += ")";
   std::string sql =
-      "SELECT seq, uid, json, created_seq FROM records WHERE seq > ?" + filter +
-      " UNION ALL SELECT seq, 0, json_object('source', source, 'stream', stream, 'id', id), 0 FROM tombstones"
-      " WHERE seq > ?" +
+      // previous only when the reader of `after` could have seen it: its version is older.
+      "SELECT seq, uid, json, created_seq, CASE WHEN json_extract(previous, '$.seq') <= ?1 THEN previous END"
+      " FROM records WHERE seq > ?1" +
+      filter +
+      " UNION ALL SELECT seq, 0, json_object('source', source, 'stream', stream, 'id', id, 'title', title,"
+      " 'kind', kind), 0, NULL FROM tombstones WHERE seq > ?1" +
       filter + " ORDER BY seq LIMIT ?";
   return WithReader<ChangePage>([&](Db& db) -> Result<ChangePage> {
     sqlite3_stmt* st = db.Prepare(sql);
     if (!st) return Status::Internal("SQLite: " + db.Error());
-    int i = 0;
-    for (int part = 0; part < 2; ++part) {
-      Bind(st, ++i, after);
+    int i = 1;
+    Bind(st, 1, after);
+    for (int part = 0; part < 2; ++part)
       for (const auto& v : visibilities) Bind(st, ++i, v);
-    }
     Bind(st, ++i, static_cast<int64_t>(limit));
     ChangePage page;
     page.items_json = "[";
@@ -674,6 +692,7 @@ Result<ChangePage> SqliteStore::ListChanges(int64_t after, const std::vector<std
         item += sqlite3_column_int64(st, 3) > after ? ",\"op\":\"upsert\",\"created\":true,\"record\":"
                                                     : ",\"op\":\"upsert\",\"created\":false,\"record\":";
         AppendWithUid(uid, st, 2, &item);
+        if (sqlite3_column_type(st, 4) != SQLITE_NULL) item += ",\"previous\":" + Text(st, 4);
       } else {
         std::string key = Text(st, 2);  // {"source":…,"stream":…,"id":…}
         item += ",\"op\":\"delete\"," + key.substr(1, key.size() - 2);

@@ -98,6 +98,40 @@ TEST_F(StoreTest, DeleteRemovesRecordAndIndexEntry) {
   EXPECT_TRUE(Titles(RecordQuery{}).empty());
 }
 
+// The change feed says what a changed record was, when the reader of `after` could have
+// seen that version; a removed record keeps its title and kind.
+TEST_F(StoreTest, ChangesKeepWhatARecordWasAndARemovedOnesTitle) {
+  WriteBatch b;
+  b.upserts = {Rec("1", "Assembly", "2026-12-12T13:00:00Z", "event"), Rec("2", "Winter break", "2026-12-24T00:00:00Z")};
+  Write(b);
+  int64_t seen = store_->LastSeq();
+  WriteBatch moved;
+  moved.upserts = {Rec("1", "Assembly (moved)", "2026-12-12T14:00:00Z", "event")};
+  Write(moved);
+  WriteBatch gone;
+  gone.deletes = {{"s", "2"}};
+  Write(gone);
+  auto page = store_->ListChanges(seen, {}, 10);
+  ASSERT_TRUE(page.ok()) << page.status().message();
+  json items = json::parse(page->items_json);
+  ASSERT_EQ(items.size(), 2u) << items.dump();
+  EXPECT_EQ(items[0]["previous"]["title"], "Assembly");
+  EXPECT_EQ(items[0]["previous"]["time"], "2026-12-12T13:00:00Z");
+  EXPECT_EQ(items[0]["record"]["title"], "Assembly (moved)");
+  EXPECT_EQ(items[1]["title"], "Winter break");
+  EXPECT_EQ(items[1]["kind"], "post");
+  // Changed again: after the first change, "previous" is the moved version; from
+  // before both, the reader never saw that one, so none is given.
+  int64_t mid = seen + 1;
+  WriteBatch again;
+  again.upserts = {Rec("1", "Assembly (moved again)", "2026-12-12T15:00:00Z", "event")};
+  Write(again);
+  json later = json::parse(store_->ListChanges(mid, {}, 10)->items_json);
+  EXPECT_EQ(later.back()["previous"]["title"], "Assembly (moved)");
+  json early = json::parse(store_->ListChanges(seen, {}, 10)->items_json);
+  EXPECT_FALSE(early.back().contains("previous")) << early.dump();
+}
+
 TEST_F(StoreTest, StateIsStoredWithItsBatchAndSurvivesReopen) {
   WriteBatch b;
   b.upserts = {Rec("1", "One", "2026-11-01T00:00:00Z")};
