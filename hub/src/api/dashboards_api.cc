@@ -134,7 +134,7 @@ ApiResponse Dashboard(const Services& hub, const ApiRequest& r, const Principal&
   std::vector<DashboardEntry> all = DashboardEntries(hub);
   for (const auto& e : all) {
     if (!MayView(who.role, e.dashboard)) continue;
-    data.dashboards.emplace_back(e.dashboard.id, e.dashboard.title);
+    data.dashboards.emplace_back(e.dashboard.id, TitleIn(e.dashboard.title, e.dashboard.titles, data.ctx.lang));
     if (!shown && (wanted.empty() || e.dashboard.id == wanted)) shown = &e;
   }
   if (!shown) {
@@ -147,7 +147,7 @@ ApiResponse Dashboard(const Services& hub, const ApiRequest& r, const Principal&
     return Problem(404, "No such dashboard", "no dashboard \"" + wanted.substr(0, 64) + "\" that you may see");
   }
   data.dashboard_id = shown->dashboard.id;
-  data.title = shown->dashboard.title;
+  data.title = TitleIn(shown->dashboard.title, shown->dashboard.titles, data.ctx.lang);
   // Which sources are behind, for every reader; why, for editors and admins.
   auto sources = SourcesById(hub, who.role);
   if (!sources.ok()) return FromStatus(sources.status());

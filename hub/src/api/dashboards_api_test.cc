@@ -395,5 +395,24 @@ TEST_F(DashboardApi, AMemberMakesACalendarLinkThatOpensFeedsOnlyUntilRevoked) {
   EXPECT_EQ(Call("GET", "/calendar", "").status, 303) << "strangers are sent to sign in";
 }
 
+// hub.yaml's and the API's titles may come in several languages: each reader reads theirs.
+TEST_F(DashboardApi, TitlesInTheReadersLanguage) {
+  std::string body =
+      R"({"title": {"en": "Our coop", "fr": "Notre coopérative"}, "widgets": [{"type": "news", "title": )"
+      R"({"en": "What's new", "fr": "Quoi de neuf", "sv": "Nytt"}}]})";
+  ApiResponse put = Call("PUT", "/api/v1/dashboards/public", "ana", {}, body);
+  ASSERT_EQ(put.status, 200) << put.body;
+  EXPECT_EQ(json::parse(put.body)["title"]["fr"], "Notre coopérative");
+  std::string fr = Call("GET", "/", "", {{"lang", "fr"}}).body;
+  EXPECT_NE(fr.find("<h1>Notre coopérative</h1>"), std::string::npos) << fr.substr(0, 2000);
+  EXPECT_NE(fr.find(">Quoi de neuf</h2>"), std::string::npos);
+  std::string sv = Call("GET", "/", "", {{"lang", "sv"}}).body;
+  EXPECT_NE(sv.find("<h1>Our coop</h1>"), std::string::npos) << "English where Swedish is missing";
+  EXPECT_NE(sv.find(">Nytt</h2>"), std::string::npos);
+  EXPECT_NE(Call("GET", "/api/v1/dashboards/public", "ana", {{"format", "yaml"}})
+                .body.find("title: {en: \"Our coop\", fr: \"Notre coopérative\"}"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace coophub

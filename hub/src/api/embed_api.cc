@@ -92,7 +92,7 @@ ApiResponse Embed(const Services& hub, const ApiRequest& r, const Principal&, co
   }
   PageData data;
   data.ctx = Context(hub, r, Principal{}, r.path);
-  data.title = found->dashboard.title;
+  data.title = TitleIn(found->dashboard.title, found->dashboard.titles, data.ctx.lang);
   auto sources = SourcesById(hub, role);
   if (!sources.ok()) return FromStatus(sources.status());
   data.sources = std::move(*sources);

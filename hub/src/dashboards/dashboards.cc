@@ -50,6 +50,31 @@ Status GetString(const json& j, const char* key, const std::string& where, std::
   return Status::Ok();
 }
 
+// title: one text for every language, or one per language ({en: News, fr: Actualités});
+// given so, *title is the English one (else the first).
+Status GetTitle(const json& j, const std::string& where, std::string* title,
+                std::map<std::string, std::string>* titles) {
+  auto it = j.find("title");
+  if (it == j.end() || it->is_null() || it->is_string()) return GetString(j, "title", where, title);
+  if (!it->is_object() || it->empty())
+    return Status::Invalid(where + ".title must be text, or text per language: {en: News, fr: Actualités}");
+  for (const auto& [lang, text] : it->items()) {
+    bool code = lang.size() >= 2 && lang.size() <= 12 && std::isalpha(static_cast<unsigned char>(lang[0]));
+    for (char c : lang) code = code && (std::isalnum(static_cast<unsigned char>(c)) || c == '-');
+    if (!code)
+      return Status::Invalid(where + ".title: \"" + lang.substr(0, 20) + "\" is not a language code (en, fr, pt-BR)");
+    if (!text.is_string() || text.get_ref<const std::string&>().size() > 200)
+      return Status::Invalid(where + ".title." + lang + " must be text of at most 200 bytes");
+    (*titles)[lang] = text.get<std::string>();
+  }
+  *title = titles->count("en") ? titles->at("en") : titles->begin()->second;
+  return Status::Ok();
+}
+
+json TitleJson(const std::string& title, const std::map<std::string, std::string>& titles) {
+  return titles.empty() ? json(title) : json(titles);
+}
+
 Status GetRole(const json& j, const std::string& where, Role* out) {
   std::string name;
   if (auto s = GetString(j, "role", where, &name); !s.ok() || name.empty()) return s;
@@ -75,7 +100,7 @@ Result<WidgetConfig> ParseWidget(const json& j, const std::string& where) {
     for (const auto& t : kWidgetTypes) names += (names.empty() ? "" : ", ") + std::string(t.name);
     return Status::Invalid(where + ".type: \"" + w.type + "\" is not a widget type (known: " + names + ")");
   }
-  if (auto s = GetString(j, "title", where, &w.title); !s.ok()) return s;
+  if (auto s = GetTitle(j, where, &w.title, &w.titles); !s.ok()) return s;
   if (auto s = GetString(j, "q", where, &w.q, 500); !s.ok()) return s;
   if (auto s = GetString(j, "kind", where, &w.kind); !s.ok()) return s;
   if (!w.kind.empty() && std::find(RecordKinds().begin(), RecordKinds().end(), w.kind) == RecordKinds().end())
@@ -110,6 +135,13 @@ void YamlList(const std::vector<std::string>& v, std::string* out) {
 
 const std::vector<WidgetType>& WidgetTypes() { return kWidgetTypes; }
 
+std::string TitleIn(const std::string& title, const std::map<std::string, std::string>& titles,
+                    const std::string& lang) {
+  if (auto it = titles.find(lang); it != titles.end()) return it->second;
+  if (auto it = titles.find(lang.substr(0, lang.find('-'))); it != titles.end()) return it->second;
+  return title;
+}
+
 const WidgetType* FindWidgetType(const std::string& name) {
   for (const auto& t : kWidgetTypes)
     if (name == t.name) return &t;
@@ -133,7 +165,7 @@ Result<DashboardConfig> ParseDashboard(const json& j, const std::string& where) 
   if (!IsSourceId(d.id))
     return Status::Invalid(where + ".id: every dashboard needs an id of letters, digits, - or _ (e.g. home)");
   if (auto s = UnknownKeys(j, kDashboardKeys, where); !s.ok()) return s;
-  if (auto s = GetString(j, "title", where, &d.title); !s.ok()) return s;
+  if (auto s = GetTitle(j, where, &d.title, &d.titles); !s.ok()) return s;
   if (auto s = GetRole(j, where, &d.role); !s.ok()) return s;
   auto widgets = j.find("widgets");
   if (widgets == j.end() || !widgets->is_array() || widgets->empty())
@@ -151,7 +183,7 @@ json ToJson(const DashboardConfig& d) {
   json widgets = json::array();
   for (const auto& w : d.widgets) {
     json o = {{"type", w.type}};
-    if (!w.title.empty()) o["title"] = w.title;
+    if (!w.title.empty()) o["title"] = TitleJson(w.title, w.titles);
     if (!w.sources.empty()) o["sources"] = w.sources;
     if (!w.kind.empty()) o["kind"] = w.kind;
     if (!w.q.empty()) o["q"] = w.q;
@@ -160,7 +192,7 @@ json ToJson(const DashboardConfig& d) {
     widgets.push_back(std::move(o));
   }
   json j = {{"id", d.id}, {"role", RoleText(d.role)}, {"widgets", std::move(widgets)}};
-  if (!d.title.empty()) j["title"] = d.title;
+  if (!d.title.empty()) j["title"] = TitleJson(d.title, d.titles);
   return j;
 }
 
@@ -168,11 +200,17 @@ std::string ToYaml(const DashboardConfig& d) {
   // Text as JSON strings: valid YAML flow scalars, whatever they hold.
   auto text = [](const std::string& s) { return json(s).dump(-1, ' ', false, json::error_handler_t::replace); };
   std::string out = "- id: " + d.id + "\n";
-  if (!d.title.empty()) out += "  title: " + text(d.title) + "\n";
+  auto title = [&](const std::string& t, const std::map<std::string, std::string>& by_lang) {
+    if (by_lang.empty()) return text(t);
+    std::string flow = "{";
+    for (const auto& [lang, s] : by_lang) flow += (flow.size() > 1 ? ", " : "") + lang + ": " + text(s);
+    return flow + "}";
+  };
+  if (!d.title.empty()) out += "  title: " + title(d.title, d.titles) + "\n";
   out += "  role: " + RoleText(d.role) + "\n  widgets:\n";
   for (const auto& w : d.widgets) {
     out += "    - type: " + w.type + "\n";
-    if (!w.title.empty()) out += "      title: " + text(w.title) + "\n";
+    if (!w.title.empty()) out += "      title: " + title(w.title, w.titles) + "\n";
     if (!w.sources.empty()) {
       out += "      sources: ";
       YamlList(w.sources, &out);

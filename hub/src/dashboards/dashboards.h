@@ -10,6 +10,7 @@
 // registry (Dashboards) is thread-safe.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,13 +23,14 @@
 namespace coophub {
 
 struct WidgetConfig {
-  std::string type;                  // one of WidgetTypes()
-  std::string title;                 // "" : the type's name, in the reader's language
-  std::vector<std::string> sources;  // empty: every source
-  std::string kind;                  // only for type "records": the kind listed ("" any)
-  std::string q;                     // words every record shown must match
-  int limit = 0;                     // 0: the type's default
-  Role role = Role::kAnonymous;      // the least role that sees it; raised to the type's
+  std::string type;                           // one of WidgetTypes()
+  std::string title;                          // "" : the type's name, in the reader's language
+  std::vector<std::string> sources;           // empty: every source
+  std::string kind;                           // only for type "records": the kind listed ("" any)
+  std::string q;                              // words every record shown must match
+  int limit = 0;                              // 0: the type's default
+  Role role = Role::kAnonymous;               // the least role that sees it; raised to the type's
+  std::map<std::string, std::string> titles;  // the title by language ({fr: Agenda, sv: Kalender}), when given so
   bool operator==(const WidgetConfig&) const = default;
 };
 
@@ -37,6 +39,7 @@ struct DashboardConfig {
   std::string title;             // "" : "coophub"
   Role role = Role::kAnonymous;  // the least role that sees the dashboard
   std::vector<WidgetConfig> widgets;
+  std::map<std::string, std::string> titles;  // by language, when given so; title is then the English one
   bool operator==(const DashboardConfig&) const = default;
 };
 
@@ -48,6 +51,11 @@ struct WidgetType {
 };
 const std::vector<WidgetType>& WidgetTypes();
 const WidgetType* FindWidgetType(const std::string& name);
+
+// A title as the reader's language has it: titles[lang], else the language without its
+// region ("pt" for "pt-BR"), else title (English, or the one for every language).
+std::string TitleIn(const std::string& title, const std::map<std::string, std::string>& titles,
+                    const std::string& lang);
 
 // A dashboard from its JSON form (the API's, and hub.yaml's once read). Strict: an
 // unknown key, a wrong type or an unknown widget type is an error whose message starts

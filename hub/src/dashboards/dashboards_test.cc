@@ -29,7 +29,8 @@ dashboards:
       - {type: records, kind: resource, title: Files, q: "minutes \"2026\""}
       - {type: money, role: editor}
   - id: public
-    widgets: [{type: news}]
+    title: {en: Our coop, fr: Notre coopérative, pt-BR: Nossa cooperativa}
+    widgets: [{type: news, title: {en: What's new, sv: Nytt}}]
 )";
 
 TEST(Dashboards, HubYamlAndTheYamlWeWriteReadTheSame) {
@@ -45,6 +46,13 @@ TEST(Dashboards, HubYamlAndTheYamlWeWriteReadTheSame) {
   EXPECT_EQ(d.widgets[2].q, "minutes \"2026\"");
   EXPECT_EQ(WidgetRole(d.widgets[3]), Role::kEditor);
   EXPECT_EQ(cfg->dashboards[1].role, Role::kAnonymous);
+  // A title per language: the reader's, else its language without the region, else English.
+  const DashboardConfig& p = cfg->dashboards[1];
+  EXPECT_EQ(p.title, "Our coop");
+  EXPECT_EQ(TitleIn(p.title, p.titles, "fr"), "Notre coopérative");
+  EXPECT_EQ(TitleIn(p.title, p.titles, "pt-BR"), "Nossa cooperativa");
+  EXPECT_EQ(TitleIn(p.title, p.titles, "sv"), "Our coop");
+  EXPECT_EQ(TitleIn(p.widgets[0].title, p.widgets[0].titles, "sv"), "Nytt");
 
   // What the API gives back as YAML, pasted into hub.yaml, is the same dashboard.
   std::string again = "dashboards:\n";
@@ -76,6 +84,8 @@ TEST(Dashboards, MistakesNameTheFileLineAndField) {
        "hub.yaml:2: dashboards[0].widgets[0].limit must be a whole number from 1 to 500"},
       {"dashboards:\n  - id: a\n    widgets: [{type: news, kind: event}]\n",
        "hub.yaml:2: dashboards[0].widgets[0].kind: only a widget of type records picks its kind"},
+      {"dashboards:\n  - id: a\n    title: {en: News, \"f r\": X}\n    widgets: [{type: news}]\n",
+       "hub.yaml:2: dashboards[0].title: \"f r\" is not a language code"},
       {"dashboards:\n  - id: a\n    widgets: [{type: news}]\n  - id: a\n    widgets: [{type: news}]\n",
        "hub.yaml:4: dashboards.a: the id \"a\" is used twice"},
   };
@@ -133,6 +143,7 @@ TEST_F(DashboardStore, SavedDashboardsStandInForHubYamlsUntilRemoved) {
     EXPECT_EQ(boards->Find("public")->origin, "hub.yaml");
     DashboardConfig changed = cfg->dashboards[1];
     changed.title = "Our news";
+    changed.titles.clear();  // one title for every language now
     ASSERT_TRUE(boards->Put(changed).ok());
     DashboardConfig added{"money", "", Role::kEditor, {{"money"}}};
     ASSERT_TRUE(boards->Put(added).ok());

@@ -371,7 +371,8 @@ struct Renderer {
   void Widget(const WidgetData& wd, size_t i) {
     const std::string& type = wd.config.type;
     std::string h = "w" + std::to_string(i);
-    std::string title = wd.config.title.empty() ? w("widget." + type) : wd.config.title;
+    std::string title =
+        wd.config.title.empty() ? w("widget." + type) : TitleIn(wd.config.title, wd.config.titles, d.ctx.lang);
     Html before = std::exchange(out, Html());
     if (type != "sources") out += StaleNotices(SourcesOf(wd));
     if (type == "changes")
