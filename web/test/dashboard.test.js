@@ -379,6 +379,35 @@ test("a member puts the agenda in their phone's calendar in two taps, and revoke
   await Promise.all([page.waitForLoadState("load"), page.click("button:has-text('Revoke')")]);
   await page.waitForSelector("text=The link is revoked");
   assert.equal((await fetch(url)).status, 401, "a revoked link stops at once, and says so");
+
+  // The calendar page, and the admin page as a member who may not use it, on a 320 px
+  // phone in French and Swedish.
+  const csrf = await page.getAttribute("body", "data-csrf");
+  const made = await page.request.post(hub.base + "/api/v1/users", {
+    headers: { "X-CSRF-Token": csrf }, data: { name: "joe", password: password, role: "viewer" } });
+  assert.equal(made.status(), 201, await made.text());
+  for (const [lang, title, refused] of [["fr", "Mon agenda", /réservée aux éditeurs/], ["sv", "Min kalender", /för kooperativets redaktörer/]]) {
+    const narrow = await browser.newContext({ ...contextOptions, viewport: { width: 320, height: 640 }, locale: lang });
+    const joe = await narrow.newPage();
+    await joe.goto(hub.base + "/login?lang=" + lang);
+    await joe.fill("#name", "joe");
+    await joe.fill("#password", password);
+    await Promise.all([joe.waitForURL(hub.base + "/"), joe.click("#login button[type=submit]")]);
+    await Promise.all([joe.waitForURL(/\/calendar$/), joe.click(".w-agenda .subscribe button")]);
+    assert.equal(await joe.textContent("h1"), title);
+    for (const shown of ["calendar", "admin"]) {
+      if (shown === "admin") {
+        const answer = await joe.goto(hub.base + "/admin");
+        assert.equal(answer.status(), 403);
+        assert.match(await joe.textContent("#refused"), refused, "which role it takes, in the reader's language");
+      }
+      const [scroll, width] = await joe.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+      assert.ok(scroll <= width, `${lang} ${shown}: no sideways scroll at 320 px (${scroll} > ${width})`);
+      assert.deepEqual(await accessibilityProblems(joe), []);
+      await shot(joe, `17-${shown}-${lang}-320`);
+    }
+    await narrow.close();
+  }
   await phone.close();
 });
 

@@ -24,6 +24,8 @@ std::optional<Role> ParseRole(const std::string& name);    // viewer, editor, ad
 std::optional<Role> ParseScope(const std::string& scope);  // read, write, admin
 std::string RoleName(Role role);
 std::string ScopeName(Role cap);
+// A calendar link's scope: a viewer's reading, of /feeds/ only (Principal::feeds_only).
+inline constexpr char kCalendarScope[] = "calendar";
 
 struct User {
   int64_t id = 0;
@@ -62,10 +64,10 @@ struct ShareInfo {
 };
 
 // An account's visits, for "since your last visit" on every device: base is the change
-// seq the current visit compares with and base_time when the visit it ended was last
-// seen (unix seconds); head and time are the newest seq and the time of the last view.
+// seq the current visit compares with; head and time are the newest seq and the time
+// (unix seconds) of the last page view.
 struct Visit {
-  int64_t base = -1, base_time = 0, head = 0, time = 0;
+  int64_t base = -1, head = 0, time = 0;
 };
 
 struct NewSecret {

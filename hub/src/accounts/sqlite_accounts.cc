@@ -25,9 +25,6 @@ using sqlite::Db;
 using sqlite::StepWith;
 using sqlite::Text;
 
-// A calendar link's scope: a viewer's reading, of /feeds/ only (Principal::feeds_only).
-constexpr char kCalendarScope[] = "calendar";
-
 std::string RandomSecret(const char* prefix) {
   unsigned char buf[32];
   randombytes_buf(buf, sizeof buf);
@@ -237,20 +234,20 @@ class SqliteAccounts final : public Accounts {
 
   Result<std::optional<Visit>> GetVisit(int64_t user_id) override {
     Use use(this);
-    sqlite3_stmt* st = db_.Prepare("SELECT base, base_time, head, time FROM visits WHERE user_id=?");
+    sqlite3_stmt* st = db_.Prepare("SELECT base, head, time FROM visits WHERE user_id=?");
     int rc = StepWith(st, user_id);
     if (rc == SQLITE_DONE) return std::optional<Visit>();
     if (rc != SQLITE_ROW) return Fail();
-    return std::optional<Visit>(Visit{sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
-                                      sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3)});
+    return std::optional<Visit>(
+        Visit{sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2)});
   }
 
   Status PutVisit(int64_t user_id, const Visit& v) override {
     Use use(this);
-    if (StepWith(db_.Prepare("INSERT INTO visits(user_id, base, base_time, head, time) VALUES(?,?,?,?,?)"
-                             " ON CONFLICT(user_id) DO UPDATE SET base=excluded.base, base_time=excluded.base_time,"
-                             " head=excluded.head, time=excluded.time"),
-                 user_id, v.base, v.base_time, v.head, v.time) != SQLITE_DONE)
+    if (StepWith(db_.Prepare("INSERT INTO visits(user_id, base, head, time) VALUES(?,?,?,?)"
+                             " ON CONFLICT(user_id) DO UPDATE SET base=excluded.base, head=excluded.head,"
+                             " time=excluded.time"),
+                 user_id, v.base, v.head, v.time) != SQLITE_DONE)
       return Fail();
     return Status::Ok();
   }

@@ -389,7 +389,7 @@ ApiResponse CreateToken(const Services& hub, const ApiRequest& req, const Princi
     if (body->contains(f) && !(*body)[f].is_string())
       return Problem(400, std::string("Bad ") + f, std::string(f) + " must be a string");
   std::string scope_name = body->contains("scope") ? StringField(*body, "scope") : "read";
-  bool calendar = scope_name == "calendar";  // a calendar link (/feeds/ only)
+  bool calendar = scope_name == kCalendarScope;  // a calendar link (/feeds/ only)
   auto scope = calendar ? std::optional(Role::kViewer) : ParseScope(scope_name);
   if (!scope)
     return Problem(400, "Bad scope",

@@ -4,10 +4,7 @@
 // for whoever may see a dashboard, save and remove for admins. What a dashboard shows
 // is decided here, per reader: widgets above the reader's role are left out, and every
 // record query carries the reader's visibilities. See dashboards.h and page.h.
-#include <strings.h>
-
 #include <algorithm>
-#include <cctype>
 
 #include <spdlog/spdlog.h>
 
@@ -27,14 +24,13 @@ constexpr int64_t kVisitGapS = 30 * 60;  // a page view this long after the last
 
 // "Since your last visit" (accounts.h, Visit): kept in the account for a signed-in
 // reader, so that phone and office PC agree, and in a cookie for a stranger
-// (base.head.time.base_time). A view more than kVisitGapS after the last starts a new
-// visit, whose base is the head the last one ended with.
+// (base.head.time). A view more than kVisitGapS after the last starts a new visit,
+// whose base is the head the last one ended with.
 Visit ReadCookieVisit(const ApiRequest& r) {
   Visit s;
   std::string v = CookieValue(r, kSeenCookie);
-  long long b = 0, h = 0, t = 0, bt = 0;
-  int n = std::sscanf(v.c_str(), "%lld.%lld.%lld.%lld", &b, &h, &t, &bt);
-  if (n >= 3 && b >= 0 && h >= b) s = {b, n == 4 ? bt : 0, h, t};
+  long long b = 0, h = 0, t = 0;
+  if (std::sscanf(v.c_str(), "%lld.%lld.%lld", &b, &h, &t) == 3 && b >= 0 && h >= b) s = {b, h, t};
   return s;
 }
 
@@ -45,27 +41,6 @@ Visit ReadVisit(const Services& hub, const ApiRequest& r, const Principal& who) 
 }
 
 bool MayView(Role role, const DashboardConfig& d) { return role >= d.role; }
-
-// The browser's own variant of lang, for how times and numbers are written: "en-GB"
-// from "en-GB,en;q=0.8" for English (a day before the month, a 24-hour clock); lang
-// itself when it asks for none.
-std::string LocaleFor(const std::string& lang, const std::string& accept_language) {
-  size_t from = 0;
-  while (from < accept_language.size()) {
-    size_t comma = accept_language.find(',', from);
-    std::string tag = accept_language.substr(from, comma == std::string::npos ? std::string::npos : comma - from);
-    from = comma == std::string::npos ? accept_language.size() : comma + 1;
-    tag = tag.substr(0, tag.find(';'));
-    while (!tag.empty() && tag.front() == ' ') tag.erase(0, 1);
-    while (!tag.empty() && tag.back() == ' ') tag.pop_back();
-    bool plain = !tag.empty() && tag.size() <= 35;
-    for (char ch : tag) plain &= std::isalnum(static_cast<unsigned char>(ch)) || ch == '-';
-    if (plain && tag.size() > lang.size() && tag[lang.size()] == '-' &&
-        strncasecmp(tag.c_str(), lang.c_str(), lang.size()) == 0)
-      return tag;
-  }
-  return lang;
-}
 
 }  // namespace
 
@@ -79,7 +54,7 @@ PageContext Context(const Services& hub, const ApiRequest& r, const Principal& w
   if (picked.empty()) picked = CookieValue(r, "coophub_lang");
   auto accept = r.headers.find("accept-language");
   c.lang = hub.catalogs.Negotiate(picked, accept == r.headers.end() ? "" : accept->second);
-  c.locale = LocaleFor(c.lang, accept == r.headers.end() ? "" : accept->second);
+  c.locale = Catalogs::Locale(c.lang, accept == r.headers.end() ? "" : accept->second);
   c.user = who.name;
   c.role = who.role == Role::kAnonymous ? "" : RoleName(who.role);
   c.csrf = who.csrf;
@@ -162,12 +137,8 @@ ApiResponse Dashboard(const Services& hub, const ApiRequest& r, const Principal&
   Visit seen = ReadVisit(hub, r, who);
   Visit before = seen;
   int64_t head = hub.store.LastSeq();
-  if (seen.base >= 0 && wc.now - seen.time > kVisitGapS) {  // a new visit
-    seen.base = seen.head;
-    seen.base_time = seen.time;
-  }
+  if (seen.base >= 0 && wc.now - seen.time > kVisitGapS) seen.base = seen.head;  // a new visit
   wc.seen_seq = seen.base;
-  wc.seen_time = seen.base_time;
   data.first_visit = seen.base < 0;
   data.ctx.seq = head;
   if (!data.q.empty()) {
@@ -188,15 +159,14 @@ ApiResponse Dashboard(const Services& hub, const ApiRequest& r, const Principal&
     }
   }
   ApiResponse page = HtmlPage(hub, r, data.ctx, RenderDashboard(data));
-  Visit now{data.first_visit ? head : seen.base, data.first_visit ? wc.now : seen.base_time, head, wc.now};
+  Visit now{data.first_visit ? head : seen.base, head, wc.now};
   if (who.user_id && hub.accounts) {
     // One write per minute of viewing at most: the gap is counted in minutes anyway.
     if (before.base != now.base || before.head != now.head || now.time - before.time >= 60)
       if (Status s = hub.accounts->PutVisit(who.user_id, now); !s.ok()) spdlog::warn("visits: {}", s.message());
   } else {
     page.headers.emplace_back("Set-Cookie", std::string(kSeenCookie) + "=" + std::to_string(now.base) + "." +
-                                                std::to_string(now.head) + "." + std::to_string(now.time) + "." +
-                                                std::to_string(now.base_time) +
+                                                std::to_string(now.head) + "." + std::to_string(now.time) +
                                                 "; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly");
   }
   return page;
@@ -244,7 +214,7 @@ ApiResponse CalendarPageFor(const Services& hub, const ApiRequest& r, const Prin
   if (!tokens.ok()) return FromStatus(tokens.status());
   std::vector<CalendarLinkLine> links;
   for (const auto& t : *tokens)
-    if (t.scope == "calendar" && t.expires_ms > NowMs())
+    if (t.scope == kCalendarScope && t.expires_ms > NowMs())
       links.push_back({t.id, t.created_ms / 1000, t.last_used_ms / 1000});
   PageContext c = Context(hub, r, who, "/calendar");
   return HtmlPage(hub, r, c, RenderCalendar(c, links, made_url, said));
@@ -287,8 +257,7 @@ ApiResponse CalendarForm(const Services& hub, const ApiRequest& r, const Princip
   Audit(hub, who, "token.create", t->token.name, "scope calendar");
   // The events the member may see; the token is theirs alone and reads as them.
   std::string url = SelfBase(r) + "/feeds/records.ics?kind=event&token=" + t->secret;
-  ApiResponse page = CalendarPageFor(hub, r, who, url, "");
-  return page;
+  return CalendarPageFor(hub, r, who, url, "");
 }
 
 ApiResponse AdminPage(const Services& hub, const ApiRequest& r, const Principal& who, const Params&) {

@@ -243,7 +243,7 @@ TEST_F(DashboardStore, TheAgendaShowsASeriesOnceAndOnlyMineKeepsTheReaders) {
   Put("rota", {Event("r1", "2026-12-01T09:00:00Z", {"Ana <ana@coop.example>"}),
                Event("r2", "2026-12-08T09:00:00Z", {"Joe <joe@coop.example>"}), Event("r3", "2026-12-15T09:00:00Z"),
                Event("assembly", "2026-12-02T17:00:00Z", {"ana@coop.example"}, false)});
-  WidgetContext ctx{{}, now, -1, 0, "ana"};
+  WidgetContext ctx{{}, now, -1, "ana"};
   auto all = LoadWidget(*store_, {"agenda"}, ctx);
   ASSERT_TRUE(all.ok()) << all.status().message();
   EXPECT_EQ(Titles(*all), (std::vector<std::string>{"Morning round", "assembly"}));

@@ -39,7 +39,6 @@ struct WidgetContext {
   std::vector<std::string> visibilities;  // what the reader may see (empty: all)
   int64_t now = 0;                        // unix seconds
   int64_t seen_seq = -1;                  // the change seq of the last visit; -1: first visit
-  int64_t seen_time = 0;                  // when the last visit ended (unix seconds); 0: unknown
   std::string me;                         // the reader's account name ("" a stranger)
   bool only_mine = false;                 // agenda and tasks: only what Involves(me)
 };

@@ -11,6 +11,8 @@
 #include <spdlog/spdlog.h>
 #include <unicode/msgfmt.h>
 
+#include <strings.h>
+
 #include <cstdlib>
 #include <vector>
 
@@ -87,10 +89,12 @@ Catalogs Catalogs::Load(const std::string& dir) {
   return c;
 }
 
-std::string Catalogs::Negotiate(const std::string& chosen, const std::string& accept_language) const {
-  if (by_lang_.count(chosen)) return chosen;
-  std::string best = "en";
-  double best_q = 0;
+namespace {
+
+// Each range of an Accept-Language header with its q-value, in the header's order:
+// "fr-CH, fr;q=0.9" -> ("fr-CH", 1), ("fr", 0.9). Blanks are dropped.
+std::vector<std::pair<std::string, double>> AcceptRanges(const std::string& accept_language) {
+  std::vector<std::pair<std::string, double>> out;
   std::stringstream ranges(accept_language);
   for (std::string range; std::getline(ranges, range, ',');) {
     double q = 1;
@@ -101,6 +105,18 @@ std::string Catalogs::Negotiate(const std::string& chosen, const std::string& ac
     }
     range.erase(std::remove_if(range.begin(), range.end(), [](unsigned char ch) { return std::isspace(ch); }),
                 range.end());
+    if (!range.empty()) out.emplace_back(std::move(range), q);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string Catalogs::Negotiate(const std::string& chosen, const std::string& accept_language) const {
+  if (by_lang_.count(chosen)) return chosen;
+  std::string best = "en";
+  double best_q = 0;
+  for (const auto& [range, q] : AcceptRanges(accept_language)) {
     std::string primary = range.substr(0, range.find('-'));
     std::transform(primary.begin(), primary.end(), primary.begin(), [](unsigned char ch) { return std::tolower(ch); });
     if (q > best_q && by_lang_.count(primary)) {
@@ -109,6 +125,17 @@ std::string Catalogs::Negotiate(const std::string& chosen, const std::string& ac
     }
   }
   return best;
+}
+
+std::string Catalogs::Locale(const std::string& lang, const std::string& accept_language) {
+  for (const auto& [tag, q] : AcceptRanges(accept_language)) {
+    bool plain = q > 0 && tag.size() <= 35;
+    for (char ch : tag) plain &= std::isalnum(static_cast<unsigned char>(ch)) || ch == '-';
+    if (plain && tag.size() > lang.size() && tag[lang.size()] == '-' &&
+        strncasecmp(tag.c_str(), lang.c_str(), lang.size()) == 0)
+      return tag;
+  }
+  return lang;
 }
 
 std::string Catalogs::Text(const std::string& lang, const std::string& key,

@@ -22,6 +22,11 @@ class Catalogs {
   // when known, else the best of Accept-Language (q-values, "fr-CH" → "fr"), else "en".
   std::string Negotiate(const std::string& chosen, const std::string& accept_language) const;
 
+  // The browser's own variant of lang, for how times and numbers are written: "en-GB"
+  // from "en-GB,en;q=0.8" for English (a day before the month, a 24-hour clock); lang
+  // itself when it asks for none.
+  static std::string Locale(const std::string& lang, const std::string& accept_language);
+
   // The text of key in lang with each {name} replaced; English, then the key itself,
   // when missing. A message with ICU's plural or select ("{n, plural, one {# record}
   // other {# records}}") is formatted by ICU's MessageFormat for lang: its plural rules,

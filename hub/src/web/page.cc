@@ -507,6 +507,14 @@ Html Footer(const Words& w, const PageContext& c) {
   return El("footer")(footer) + Html::Trusted("</body></html>\n", "the end tags Head left open");
 }
 
+// A page other than the dashboard: head, header, main (of class main_class), footer.
+std::string Page(const Words& w, const PageContext& c, const std::string& title, const char* script,
+                 const char* main_class, Html main) {
+  Html page = Head(w, c, title + " · coophub", script) + Header(w, c, "") +
+              El("main").Id("main").Class(main_class)(std::move(main)) + Line() + Footer(w, c);
+  return std::move(page).str();
+}
+
 }  // namespace
 
 std::string HtmlEscape(std::string_view s) { return XmlEscape(std::string(s)); }  // the same five, for HTML
@@ -585,9 +593,7 @@ std::string RenderLogin(const PageContext& ctx, const std::string& next, const s
   Html main = El("h1")(w("login.title")) + Line() +
               El("form").Id("login").Attr("method", "post").Attr("action", "/login")(form) + Line() +
               El("p").Id("status").Attr("role", "status").Attr("aria-live", "polite")(why);
-  Html page = Head(w, ctx, w("login.title") + " · coophub", "login.js") + Header(w, ctx, "") +
-              El("main").Id("main").Class("narrow")(main) + Line() + Footer(w, ctx);
-  return std::move(page).str();
+  return Page(w, ctx, w("login.title"), "login.js", "narrow", std::move(main));
 }
 
 std::string RenderCalendar(const PageContext& ctx, const std::vector<CalendarLinkLine>& links,
@@ -635,28 +641,22 @@ std::string RenderCalendar(const PageContext& ctx, const std::vector<CalendarLin
                                        El("button")
                                            .Attr("type", "submit")
                                            .Class("primary")(w(links.empty() ? "calendar.make" : "calendar.another"))) +
-      Line() + El("p")(El("a").Attr("href", "/")(w("calendar.back")));
-  Html page = Head(w, ctx, w("calendar.title") + " · coophub", nullptr) + Header(w, ctx, "") +
-              El("main").Id("main").Class("narrow")(main) + Line() + Footer(w, ctx);
-  return std::move(page).str();
+      Line() + El("p")(El("a").Attr("href", "/")(w("nav.back")));
+  return Page(w, ctx, w("calendar.title"), nullptr, "narrow", std::move(main));
 }
 
 std::string RenderAdminRefused(const PageContext& ctx) {
   Words w{ctx};
   Html main = El("h1")(w("admin.title")) + Line() + El("p").Id("refused")(w("admin.refused", {{"name", ctx.user}})) +
-              Line() + El("p")(El("a").Attr("href", "/")(w("calendar.back")));
-  Html page = Head(w, ctx, w("admin.title") + " · coophub", nullptr) + Header(w, ctx, "") +
-              El("main").Id("main").Class("narrow")(main) + Line() + Footer(w, ctx);
-  return std::move(page).str();
+              Line() + El("p")(El("a").Attr("href", "/")(w("nav.back")));
+  return Page(w, ctx, w("admin.title"), nullptr, "narrow", std::move(main));
 }
 
 std::string RenderAdmin(const PageContext& ctx) {
   Words w{ctx};
   Html main = El("h1")(w("admin.title")) + Line() + El("p").Id("admin-loading").Attr("role", "status")(w("loading")) +
               Line() + El("noscript")(El("p")(w("admin.noscript"))) + Line() + El("div").Id("admin")();
-  Html page = Head(w, ctx, w("admin.title") + " · coophub", "admin.js") + Header(w, ctx, "") +
-              El("main").Id("main").Class("admin")(main) + Line() + Footer(w, ctx);
-  return std::move(page).str();
+  return Page(w, ctx, w("admin.title"), "admin.js", "admin", std::move(main));
 }
 
 }  // namespace coophub
