@@ -226,6 +226,7 @@ TEST(Hub, SourcesMadeThroughTheApiKeepTheirSecretsSecret) {
     EXPECT_EQ(hub.Get("/api/v1/sources/from-file").Json()["name"], "From file") << "hub.yaml's, from its id";
     json synced = hub.WaitForRun("news2");
     EXPECT_GT(synced["records"].get<int>(), 0) << "a new source syncs at once: " << synced.dump();
+    EXPECT_EQ(synced["last_run"]["trigger"], "save") << "its first run says the save started it";
 
     EXPECT_EQ(hub.Post("/api/v1/sources", create.dump()).status, 409) << "ids are unique";
     create["id"] = "news3";
@@ -246,8 +247,8 @@ TEST(Hub, SourcesMadeThroughTheApiKeepTheirSecretsSecret) {
     EXPECT_EQ(hub.Send("PATCH", "/api/v1/sources/news2", json{{"name", std::string(81, 'x')}}.dump()).status, 400);
     EXPECT_EQ(hub.Send("PATCH", "/api/v1/sources/news2", R"({"plugin": "csv"})").status, 400);
     EXPECT_EQ(hub.Send("PATCH", "/api/v1/sources/news2", R"({"every": "1s"})").status, 400);
-    testing::Http file_owned = hub.Send("PATCH", "/api/v1/sources/from-file", R"({"every": "2h"})");
-    EXPECT_EQ(file_owned.status, 409);
+    testing::Http file_owned = hub.Send("PATCH", "/api/v1/sources/from-file", json{{"config", {{"url", feed}}}}.dump());
+    EXPECT_EQ(file_owned.status, 409) << "a hub.yaml source's connection is the file's";
     EXPECT_NE(file_owned.body.find("hub.yaml"), std::string::npos) << file_owned.body;
     EXPECT_EQ(hub.Send("DELETE", "/api/v1/sources/from-file", "").status, 409);
 
@@ -278,6 +279,79 @@ TEST(Hub, SourcesMadeThroughTheApiKeepTheirSecretsSecret) {
   EXPECT_EQ(again.Send("DELETE", "/api/v1/sources/news2", "").status, 204);
   EXPECT_EQ(again.Get("/api/v1/sources/news2").status, 404);
   EXPECT_GT(again.Get("/api/v1/records?source=news2").Json()["items"].size(), 0u) << "its records stay";
+}
+
+TEST(Hub, HubYamlSourcesArePausedAndOverriddenWithoutEditingTheFile) {
+  TempDir dir;
+  std::string feed = "file://" + DemoFeed("coop-news.xml");
+  std::string cfg = dir.Write(
+      "hub.yaml", "sources:\n  - id: news\n    plugin: rss\n    every: 15m\n    config: {url: " + feed + "}\n");
+  {
+    Hub hub(cfg, dir.path() + "/data");
+    ASSERT_TRUE(hub.ok()) << hub.log();
+    hub.WaitForRun("news");
+    testing::Http paused = hub.Send("PATCH", "/api/v1/sources/news",
+                                    json{{"enabled", false}, {"every", "2h"}, {"name", "Coop news"}}.dump());
+    ASSERT_EQ(paused.status, 200) << paused.body;
+    EXPECT_EQ(paused.Json()["enabled"], false);
+    EXPECT_EQ(paused.Json()["every_s"], 7200);
+    EXPECT_EQ(paused.Json()["name"], "Coop news");
+    EXPECT_EQ(paused.Json()["overridden"], json::array({"enabled", "every", "name"}));
+    EXPECT_EQ(hub.Post("/api/v1/sources/news/sync", "").status, 404) << "a paused source does not sync";
+    EXPECT_EQ(hub.Send("PATCH", "/api/v1/sources/news", R"({"visibility": "public"})").status, 409)
+        << "who may read it is the file's to say";
+    testing::Http yaml = hub.Get("/api/v1/sources/news?format=yaml");
+    ASSERT_EQ(yaml.status, 200) << yaml.body;
+    EXPECT_NE(yaml.body.find("- id: news\n  name: \"Coop news\"\n"), std::string::npos) << yaml.body;
+    EXPECT_NE(yaml.body.find("  every: 2h\n  enabled: false\n"), std::string::npos) << yaml.body;
+    EXPECT_NE(hub.Get("/api/v1/audit").body.find("source.override"), std::string::npos);
+  }
+  Hub again(cfg, dir.path() + "/data");  // the override is kept in the store, over the file
+  ASSERT_TRUE(again.ok()) << again.log();
+  json kept = again.Get("/api/v1/sources/news").Json();
+  EXPECT_EQ(kept["enabled"], false) << kept.dump();
+  EXPECT_EQ(kept["every_s"], 7200);
+  EXPECT_EQ(again.Post("/api/v1/sources/news/sync", "").status, 404) << "still paused after a restart";
+  testing::Http resumed = again.Send("PATCH", "/api/v1/sources/news", R"({"enabled": null})");
+  ASSERT_EQ(resumed.status, 200) << resumed.body;
+  EXPECT_EQ(resumed.Json()["enabled"], true) << "null: the file's value again";
+  EXPECT_EQ(resumed.Json()["overridden"], json::array({"every", "name"}));
+  EXPECT_EQ(again.Post("/api/v1/sources/news/sync", "").status, 202) << "resumed, it syncs";
+  EXPECT_EQ(again.Send("DELETE", "/api/v1/sources/news/override", "").status, 204);
+  json back = again.Get("/api/v1/sources/news").Json();
+  EXPECT_EQ(back["every_s"], 900);
+  EXPECT_EQ(back["name"], "News");
+  EXPECT_EQ(back["overridden"], json::array());
+}
+
+TEST(Hub, ManifestsAreConnectorsOfTheirOwnAndAHomePageOffersItsFeed) {
+  TempDir dir;
+  std::string cfg = dir.Write("hub.yaml", "api_sources: {file_roots: [" + dir.path() + "]}\nsources: []\n");
+  Hub hub(cfg, dir.path() + "/data");
+  ASSERT_TRUE(hub.ok()) << hub.log();
+  json loomio, plugins = hub.Get("/api/v1/plugins").Json();
+  for (const auto& p : plugins["items"])
+    if (p["name"] == "loomio") loomio = p;
+  ASSERT_TRUE(loomio.is_object()) << "each shipped manifest is listed by its own name";
+  EXPECT_EQ(loomio["plugin"], "http-json");
+  EXPECT_EQ(loomio["preset"], json({{"manifest", "loomio"}}));
+  EXPECT_TRUE(loomio["spec"]["properties"].contains("group_id"));
+  EXPECT_FALSE(loomio["spec"]["properties"].contains("manifest")) << "only the fields Loomio needs";
+  EXPECT_EQ(loomio["secret_fields"], json::array({"api_key"}));
+
+  // A coop's home page (HTML5, not XML) that names its feed in its head.
+  dir.Write("site/index.html",
+            "<!DOCTYPE html><html lang=fr><head><meta charset=utf-8><title>Coop</title>"
+            "<link rel=\"alternate stylesheet\" href=/x.css type=text/css>"
+            "<link rel=alternate type=application/rss+xml title=Actus href=\"feed/news.xml\">"
+            "</head><body><p>Bonjour<br></body></html>");
+  testing::Http check =
+      hub.Post("/api/v1/sources/check",
+               json{{"plugin", "rss"}, {"config", {{"url", "file://" + dir.path() + "/site/index.html"}}}}.dump());
+  ASSERT_EQ(check.status, 200) << check.body;
+  EXPECT_FALSE(check.Json()["ok"].get<bool>());
+  EXPECT_EQ(check.Json()["suggest"], json({{"url", "file://" + dir.path() + "/site/feed/news.xml"}})) << check.body;
+  EXPECT_NE(check.Json()["message"].get<std::string>().find("web page"), std::string::npos) << check.body;
 }
 
 TEST(Hub, NeverRunsMoreSyncsAtOnceThanAllowed) {

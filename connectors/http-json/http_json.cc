@@ -7,7 +7,10 @@
 #include <coophub/plugin.hpp>
 
 #include <chrono>
+#include <algorithm>
 #include <cstdlib>
+#include <filesystem>
+#include <set>
 #include <ctime>
 #include <sstream>
 #include <thread>
@@ -48,6 +51,41 @@ std::vector<std::string> ManifestDirs() {
       if (!d.empty()) dirs.push_back(d);
   }
   return dirs;
+}
+
+// The spec, with a preset for each installed manifest ("x-coophub-presets"): the hub
+// lists each as a connector of its own, whose form holds only the fields that
+// service needs (the manifest's config), and which sets config.manifest itself.
+const char* SpecWithPresets() {
+  static const std::string text = [] {
+    json spec = json::parse(kSpec);
+    json presets = json::array();
+    std::set<std::string> seen;  // the first directory's manifest of a name wins, as FindManifest does
+    for (const auto& dir : ManifestDirs()) {
+      std::error_code ec;
+      std::vector<std::filesystem::path> files;
+      for (const auto& f : std::filesystem::directory_iterator(dir, ec))
+        if (f.path().extension() == ".yaml") files.push_back(f.path());
+      std::sort(files.begin(), files.end());
+      for (const auto& f : files) {
+        std::string name = f.stem().string();
+        if (!seen.insert(name).second) continue;
+        try {
+          json m = hj::LoadManifest(f.string());
+          presets.push_back({{"name", name},
+                             {"description", m.value("description", name)},
+                             {"docs", m.value("docs", "")},
+                             {"set", {{"manifest", name}}},
+                             {"spec", m.value("config", json::object())}});
+        } catch (const std::exception&) {
+          // A manifest that does not load is not offered; a source naming it says why.
+        }
+      }
+    }
+    spec["x-coophub-presets"] = std::move(presets);
+    return spec.dump();
+  }();
+  return text.c_str();
 }
 
 json Manifest(const coophub::Run& run) {
@@ -121,4 +159,4 @@ class HttpJson : public coophub::Connector {
 
 }  // namespace
 
-COOPHUB_PLUGIN(HttpJson, "http-json", "1.0.0", "Any JSON API described by a YAML manifest", kSpec)
+COOPHUB_PLUGIN(HttpJson, "http-json", "1.0.0", "Any JSON API described by a YAML manifest", SpecWithPresets())

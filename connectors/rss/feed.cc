@@ -5,6 +5,9 @@
 #include "charset.h"
 
 #include <libxml/HTMLparser.h>
+
+#include <algorithm>
+#include <functional>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/uri.h>
@@ -56,6 +59,11 @@ bool Core(const xmlNode* n, const char* name) {
 
 bool InNs(const xmlNode* n, const char* ns, const char* name) {
   return NameIs(n, name) && Ns(n) && !std::strcmp(Ns(n), ns);
+}
+
+std::string Lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
 }
 
 std::string Collapse(std::string_view s) {
@@ -557,6 +565,48 @@ std::optional<int64_t> ParseDate(std::string_view text) {
   return ParseRfc822(s);
 }
 
+std::vector<std::string> FeedLinks(std::string_view html, const std::string& base_url) {
+  std::vector<std::string> out;
+  DocPtr doc(htmlReadMemory(html.data(), static_cast<int>(html.size()), base_url.empty() ? nullptr : base_url.c_str(),
+                            "UTF-8", HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET),
+             xmlFreeDoc);
+  if (!doc) return out;
+  std::string base = base_url;  // a <base href> in the head wins, as in a browser
+  std::function<void(xmlNode*)> walk = [&](xmlNode* n) {
+    for (; n; n = n->next) {
+      if (n->type != XML_ELEMENT_NODE) continue;
+      std::string name = Str(n->name);
+      if (name == "body") return;  // feeds are named in the head
+      if (name == "base" && !Attr(n, "href").empty()) {
+        xmlChar* abs = xmlBuildURI(BAD_CAST Collapse(Attr(n, "href")).c_str(), BAD_CAST base.c_str());
+        if (abs) base = Take(abs);
+      }
+      if (name == "link") {
+        std::string rel = " " + Lower(Attr(n, "rel")) + " ", type = Lower(Attr(n, "type"));
+        std::string href = Collapse(Attr(n, "href"));
+        if (rel.find(" alternate ") != std::string::npos && !href.empty() &&
+            (type == "application/rss+xml" || type == "application/atom+xml")) {
+          xmlChar* built = base.empty() ? nullptr : xmlBuildURI(BAD_CAST href.c_str(), BAD_CAST base.c_str());
+          std::string abs = built ? Take(built) : href;
+          if (std::find(out.begin(), out.end(), abs) == out.end()) out.push_back(abs);
+        }
+      }
+      walk(n->children);
+    }
+  };
+  walk(xmlDocGetRootElement(doc.get()));
+  return out;
+}
+
+// What a failed parse says when the document is a web page that links its feed.
+void OfferFeedLinks(const std::string& html, const std::string& base_url, ParseResult* out) {
+  out->feed_links = FeedLinks(html, base_url);
+  if (out->feed_links.empty()) return;
+  out->error = "this is a web page, not a feed; it names its feed: " + out->feed_links.front() +
+               (out->feed_links.size() > 1 ? " (and " + std::to_string(out->feed_links.size() - 1) + " more)" : "") +
+               ": use that address";
+}
+
 ParseResult Parse(std::string_view document, const std::string& base_url, const std::string& charset) {
   ParseResult out;
   if (document.find_first_not_of(" \t\r\n") == std::string_view::npos) {
@@ -579,6 +629,7 @@ ParseResult Parse(std::string_view document, const std::string& base_url, const 
     out.error =
         err ? "not XML (line " + std::to_string(err->line) + ": " + Collapse(err->message ? err->message : "") + ")"
             : "not XML";
+    OfferFeedLinks(decoded.utf8, base_url, &out);
     return out;
   }
   Feed f;
@@ -590,6 +641,7 @@ ParseResult Parse(std::string_view document, const std::string& base_url, const 
         (name == "html" || name == "HTML" ? "; this is a web page, whose feed is linked from a <link rel=\"alternate\" "
                                             "type=\"application/rss+xml\"> in its head"
                                           : "; expected <rss>, <feed> or <rdf:RDF>");
+    OfferFeedLinks(decoded.utf8, base_url, &out);
     return out;
   }
   bool atom = f.version.rfind("atom", 0) == 0;

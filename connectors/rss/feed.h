@@ -39,7 +39,8 @@ struct Feed {
 
 struct ParseResult {
   std::optional<Feed> feed;
-  std::string error;  // when !feed: what is wrong and where
+  std::string error;                    // when !feed: what is wrong and where
+  std::vector<std::string> feed_links;  // when !feed and it is a web page: the feeds it links
 };
 
 void FeedGlobalInit();
@@ -47,6 +48,11 @@ void FeedGlobalInit();
 // Parses a feed document. base_url resolves relative links (the URL it came from);
 // charset, when given (from an HTTP Content-Type), overrides the declared encoding.
 ParseResult Parse(std::string_view document, const std::string& base_url, const std::string& charset = "");
+
+// The feeds a web page names in its head (<link rel="alternate" type="application/rss+xml"
+// or "application/atom+xml" href>, as browsers and feed readers discover them), as
+// absolute URLs against base_url (or the page's <base href>), in page order.
+std::vector<std::string> FeedLinks(std::string_view html, const std::string& base_url);
 
 // Plain text of an HTML fragment: tags dropped (script and style with their content),
 // entities decoded, white space collapsed.

@@ -491,5 +491,25 @@ TEST(FeedCorpus, UndeclaredLegacyEncodingsAreFoundAndNoted) {
   EXPECT_EQ(files, 8);
 }
 
+TEST(FeedLinks, AHomePageNamesItsFeedsAsBrowsersFindThem) {
+  std::string page =
+      "<!doctype html><html><head><base href=\"https://coop.example/blog/\">"
+      "<link rel=stylesheet href=/s.css type=text/css>"
+      "<LINK REL=\"Alternate\" TYPE=\"application/RSS+xml\" href=\"feed.xml\">"
+      "<link rel=\"alternate\" type=\"application/atom+xml\" href=\"https://coop.example/atom\">"
+      "<link rel=alternate type=application/rss+xml href=feed.xml>"
+      "<link rel=alternate hreflang=fr href=/fr/>"
+      "</head><body><link rel=alternate type=application/rss+xml href=/in-body.xml></body></html>";
+  EXPECT_EQ(FeedLinks(page, "https://coop.example/"),
+            (std::vector<std::string>{"https://coop.example/blog/feed.xml", "https://coop.example/atom"}));
+  EXPECT_TRUE(FeedLinks("<html><head><title>x</title></head></html>", "https://a.example/").empty());
+
+  ParseResult r = Parse(page, "https://coop.example/");
+  ASSERT_FALSE(r.feed);
+  EXPECT_EQ(r.feed_links.size(), 2u);
+  EXPECT_NE(r.error.find("https://coop.example/blog/feed.xml"), std::string::npos) << r.error;
+  EXPECT_TRUE(Parse("<rss version=\"2.0\"><channel><title>t</title></channel></rss>", "").feed_links.empty());
+}
+
 }  // namespace
 }  // namespace coophub::feed

@@ -82,6 +82,13 @@ class Rss : public coophub::Connector {
   void Check(coophub::Run& run) override {
     coophub::feed::FeedGlobalInit();
     coophub::Fetched f = coophub::FetchDocument(run, coophub::json(), kAccept);
+    const auto& resp = f.response;
+    auto parsed = coophub::feed::Parse(resp.body, resp.url.empty() ? f.url : resp.url,
+                                       coophub::CharsetOf(resp.Header("content-type")));
+    if (!parsed.feed && !parsed.feed_links.empty()) {  // a home page: offer the feed it names
+      run.Check(false, f.url + ": " + parsed.error, {{"url", parsed.feed_links.front()}});
+      return;
+    }
     auto feed = ParseOrFail(f);
     run.Check(true, "found " + feed.version + " feed \"" + feed.title + "\" with " +
                         std::to_string(feed.entries.size()) + " entries at " + f.url +

@@ -2,7 +2,7 @@
 // progress, run history with logs, add or edit with a form made from the plugin's JSON
 // Schema and "Test connection" first), dashboards, users and API tokens. Everything
 // goes through /api/v1, as any other client would.
-import { api, t, localize, wireSignOut, wireLanguage, relativeTime } from "./common.js";
+import { api, t, localize, wireSignOut, wireLanguage, relativeTime, locale } from "./common.js";
 import { schemaForm, formValue } from "./schema_form.js";
 import { dashboardEditor } from "./dashboard_editor.js";
 
@@ -49,7 +49,25 @@ function sourceStatus(s) {
   }
   const run = s.last_run;
   if (run && run.status === "failed") cell.append(h("p", { class: "reason" }, run.message));
+  if (!s.enabled) cell.append(h("p", { class: "next paused" }, t("admin.paused")));
+  else if (!s.running && !s.queued && s.next_run)
+    cell.append(h("p", { class: "next" }, t(s.consecutive_failures > 0 ? "admin.next.retry" : "admin.next.sync",
+      { when: ago(s.next_run), n: s.consecutive_failures || 0 })));
   return cell;
+}
+
+// Pause or resume: enabled through PATCH (for a hub.yaml source, kept as an override).
+function pauseButton(s, refresh) {
+  return h("button", { type: "button", "aria-pressed": String(!s.enabled), onclick: async () => {
+    await api("PATCH", `/api/v1/sources/${encodeURIComponent(s.id)}`, { enabled: !s.enabled }).catch((e) => alert(e.message));
+    refresh(s.id);  // a resumed source syncs at once: follow it
+  } }, t(s.enabled ? "admin.pause" : "admin.resume"));
+}
+
+// The source as hub.yaml would have it, as a file to download.
+function exportLink(s) {
+  return h("a", { class: "button", href: `/api/v1/sources/${encodeURIComponent(s.id)}?format=yaml`,
+                  download: `${s.id}.yaml` }, t("admin.export"));
 }
 
 function sourceRow(s, refresh) {
@@ -59,17 +77,26 @@ function sourceRow(s, refresh) {
     sourceStatus(s),
     h("td", {}, s.last_run ? `${t("run." + s.last_run.status)} · ${ago(s.last_run.finished || s.last_run.started)}` : "–"),
     actions);
-  const sync = h("button", { type: "button", onclick: () => syncNow(s.id, row, refresh) }, t("admin.sync"));
-  actions.append(sync, " ", h("button", { type: "button", onclick: () => showRuns(s.id, row) }, t("admin.runs")));
+  const sync = h("button", { type: "button", disabled: !s.enabled, onclick: () => syncNow(s.id, row, refresh) }, t("admin.sync"));
+  actions.append(sync, " ", pauseButton(s, refresh), " ",
+    h("button", { type: "button", onclick: () => showRuns(s.id, row) }, t("admin.runs")),
+    " ", h("button", { type: "button", onclick: () => editSource(s.id, refresh) }, t("admin.edit")), " ", exportLink(s));
   if (s.managed_by === "api") {
-    actions.append(" ", h("button", { type: "button", onclick: () => editSource(s.id, refresh) }, t("admin.edit")),
-      " ", h("button", { type: "button", class: "danger", onclick: async () => {
+    actions.append(" ", h("button", { type: "button", class: "danger", onclick: async () => {
         if (!confirm(t("admin.delete.confirm", { id: s.id }))) return;
         await api("DELETE", `/api/v1/sources/${encodeURIComponent(s.id)}`).catch((e) => alert(e.message));
         refresh();
       } }, t("admin.delete")));
   } else {
-    actions.append(" ", h("span", { class: "note" }, t("admin.inyaml")));
+    const name = row.querySelector("th");
+    name.append(h("span", { class: "note" }, t("admin.inyaml")));
+    if (s.overridden && s.overridden.length) {
+      name.append(" ", h("span", { class: "note" }, t("admin.overridden", { fields: s.overridden.join(", ") })), " ",
+        h("button", { type: "button", class: "link", onclick: async () => {
+          await api("DELETE", `/api/v1/sources/${encodeURIComponent(s.id)}/override`).catch((e) => alert(e.message));
+          refresh(s.id);
+        } }, t("admin.override.clear")));
+    }
   }
   return row;
 }
@@ -101,6 +128,23 @@ function watchSource(id, row, refresh) {
   events.addEventListener("error", () => events.close());
 }
 
+// A run's log lines in the reader's local time; a line the same as the one before it
+// (a retried request failing alike) is written once, with how many times it came.
+const logTime = new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+export function logText(lines) {
+  const out = [];
+  for (const l of lines) {
+    const last = out[out.length - 1];
+    if (last && last.level === l.level && last.message === l.message) {
+      last.times++;
+      continue;
+    }
+    out.push({ ...l, times: 1 });
+  }
+  return out.map((l) => `${l.time ? logTime.format(new Date(l.time)) : ""} ${l.level} ${l.message}` +
+                        (l.times > 1 ? ` (${t("admin.log.times", { n: l.times })})` : "")).join("\n");
+}
+
 async function showRuns(id, row) {
   const next = row.nextElementSibling;
   if (next && next.classList.contains("runs")) return next.remove();
@@ -114,8 +158,7 @@ async function showRuns(id, row) {
       const more = h("button", { type: "button", class: "link", onclick: async () => {
         if (!log.hidden) return (log.hidden = true);
         const full = await api("GET", `/api/v1/runs/${r.id}`);
-        log.textContent = full.log.length ? full.log.map((l) => `${l.time || ""} ${l.level} ${l.message}`).join("\n")
-                                          : t("admin.nolog");
+        log.textContent = full.log.length ? logText(full.log) : t("admin.nolog");
         log.hidden = false;
       } }, t("admin.log"));
       list.append(h("li", { class: `run ${r.status}` },
@@ -134,73 +177,115 @@ async function loadPlugins() {
   return plugins;
 }
 
-// The add / edit form: id, plugin, schedule, then the plugin's own fields.
+// The connector an existing source was made with: a preset (loomio: http-json with
+// manifest loomio) when its config holds the preset's values, else the plugin itself.
+function connectorOf(list, source) {
+  const fits = (p) => (p.plugin || p.name) === source.plugin &&
+    Object.entries(p.preset || {}).every(([k, v]) => (source.config || {})[k] === v);
+  return list.find((p) => p.preset && fits(p)) || list.find((p) => !p.preset && fits(p)) || list[0];
+}
+
+// The add / edit form: name, id, connector, schedule, then the connector's own fields.
+// A hub.yaml source keeps its config in the file: only its name and schedule change
+// here (kept as overrides). Save after a failed test asks first.
 async function sourceForm(existing, onSaved) {
   const panel = document.getElementById("source-form");
   panel.replaceChildren(h("p", { role: "status" }, t("loading")));
   panel.hidden = false;
-  const list = await loadPlugins();
+  const fromFile = existing && existing.managed_by === "hub.yaml";
+  const list = fromFile ? [] : (await loadPlugins()).slice().sort((a, b) => a.name.localeCompare(b.name));
   const form = h("form", { class: "source-form", novalidate: true });
   const status = h("p", { role: "status", "aria-live": "polite", class: "form-status" });
   const idInput = h("input", { id: "f-id", name: "id", required: true, pattern: "[A-Za-z0-9_-]{1,64}",
                                value: existing ? existing.id : "", disabled: !!existing });
   const nameInput = h("input", { id: "f-name", name: "name", maxlength: "80", value: existing ? existing.name || "" : "",
                                  "aria-describedby": "f-name-hint" });
+  const chosen = existing && !fromFile ? connectorOf(list, existing) : list[0];
   const pluginSelect = h("select", { id: "f-plugin", name: "plugin", disabled: !!existing },
-    list.map((p) => h("option", { value: p.name, selected: existing && existing.plugin === p.name }, `${p.name}: ${p.description}`)));
-  const visibility = h("select", { id: "f-visibility" },
+    list.map((p) => h("option", { value: p.name, selected: p === chosen }, `${p.name}: ${p.description}`)));
+  const visibility = h("select", { id: "f-visibility", disabled: fromFile },
     ["public", "members", "admins"].map((v) => h("option", { value: v, selected: (existing ? existing.visibility : "members") === v }, t("vis." + v))));
   const every = h("input", { id: "f-every", value: existing ? `${Math.round(existing.every_s / 60)}m` : "15m", size: "6" });
   const fields = h("div", { class: "plugin-fields" });
+  const connector = () => list.find((p) => p.name === pluginSelect.value);
   const render = () => {
-    const p = list.find((x) => x.name === pluginSelect.value);
-    fields.replaceChildren(schemaForm(p.spec, existing ? existing.config || {} : {}, existing ? existing.secrets_set || [] : []));
+    const p = connector();
+    const docs = p.docs ? h("p", { class: "hint" }, h("a", { href: p.docs, target: "_blank", rel: "noopener" }, t("admin.docs"))) : null;
+    fields.replaceChildren(schemaForm(p.spec, existing ? existing.config || {} : {}, existing ? existing.secrets_set || [] : []),
+                           docs || "");
   };
-  pluginSelect.addEventListener("change", render);
-  render();
-  const body = () => {
-    const p = list.find((x) => x.name === pluginSelect.value);
-    return { id: idInput.value.trim(), name: nameInput.value.trim(), plugin: p.name, visibility: visibility.value, every: every.value.trim(),
-             config: formValue(fields) };
+  if (!fromFile) {
+    pluginSelect.addEventListener("change", render);
+    render();
+  }
+  // The config to send: the preset's values, the form's fields, and (when editing with a
+  // preset's smaller form) the stored fields the form does not show.
+  const config = () => {
+    const p = connector();
+    const shown = new Set(Object.keys(p.spec.properties || {}));
+    const kept = {};
+    if (existing && p.preset)
+      for (const [k, v] of Object.entries(existing.config || {})) if (!shown.has(k)) kept[k] = v;
+    return { ...kept, ...(p.preset || {}), ...formValue(fields) };
   };
+  const body = () => fromFile
+    ? { name: nameInput.value.trim(), every: every.value.trim() }
+    : { id: idInput.value.trim(), name: nameInput.value.trim(), plugin: connector().plugin || connector().name,
+        visibility: visibility.value, every: every.value.trim(), config: config() };
+  let tested = null;  // null: not tested; else the last test's outcome
   const test = h("button", { type: "button", onclick: async () => {
     say(status, t("admin.testing"));
     try {
       const b = body();
       const r = await api("POST", "/api/v1/sources/check", { plugin: b.plugin, config: b.config });
+      tested = r.ok;
       say(status, r.ok ? t("admin.test.ok", { message: r.message }) : t("admin.test.failed", { message: r.message }), r.ok);
+      if (r.suggest) status.append(" ", suggestButton(r.suggest));
     } catch (e) {
+      tested = false;
       say(status, e.message, false);
     }
   } }, t("admin.test"));
+  // A fix the connector proposes (a web page's own feed): one click puts it in the form.
+  const suggestButton = (suggest) => h("button", { type: "button", class: "suggest", onclick: () => {
+    for (const [k, v] of Object.entries(suggest)) {
+      const input = fields.querySelector(`[data-path="${CSS.escape(k)}"]`);
+      if (input) input.value = String(v);
+    }
+    tested = null;
+    say(status, t("admin.suggest.used"));
+  } }, t("admin.suggest", { value: Object.values(suggest).join(", ") }));
+  form.addEventListener("input", () => (tested = null));  // a failed test says nothing of changed fields
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    if (tested === false && !confirm(t("admin.save.failedtest"))) return;
     say(status, t("admin.saving"));
     try {
       const b = body();
-      if (existing) await api("PATCH", `/api/v1/sources/${encodeURIComponent(existing.id)}`,
-                              { config: b.config, name: b.name, visibility: b.visibility, every: b.every });
+      if (fromFile) await api("PATCH", `/api/v1/sources/${encodeURIComponent(existing.id)}`, b);
+      else if (existing) await api("PATCH", `/api/v1/sources/${encodeURIComponent(existing.id)}`,
+                                   { config: b.config, name: b.name, visibility: b.visibility, every: b.every });
       else await api("POST", "/api/v1/sources", b);
       panel.hidden = true;
-      onSaved(b.id);
+      onSaved(existing ? existing.id : b.id, existing ? "admin.saved.source" : "admin.saved.new");
     } catch (e) {
       say(status, e.message, false);
     }
   });
-  form.append(
+  form.append(...[
     h("h3", {}, existing ? t("admin.edit.title", { id: existing.id }) : t("admin.add.title")),
     h("label", { for: "f-name" }, t("admin.f.name")), nameInput,
     h("p", { id: "f-name-hint", class: "hint" }, t("admin.f.name.hint")),
     h("label", { for: "f-id" }, t("admin.f.id")), idInput,
-    h("label", { for: "f-plugin" }, t("admin.f.plugin")), pluginSelect,
+    fromFile ? h("p", { class: "note" }, t("admin.inyaml.form")) : [h("label", { for: "f-plugin" }, t("admin.f.plugin")), pluginSelect],
     h("label", { for: "f-visibility" }, t("admin.f.visibility")), visibility,
     h("label", { for: "f-every" }, t("admin.f.every")), every,
     fields,
-    h("div", { class: "buttons" }, test, " ", h("button", { type: "submit", class: "primary" }, t("admin.save")), " ",
+    h("div", { class: "buttons" }, fromFile ? null : [test, " "], h("button", { type: "submit", class: "primary" }, t("admin.save")), " ",
       h("button", { type: "button", onclick: () => (panel.hidden = true) }, t("admin.cancel"))),
-    status);
+    status].flat());
   panel.replaceChildren(form);
-  (existing ? visibility : idInput).focus();
+  (existing ? nameInput : idInput).focus();
 }
 
 async function editSource(id, refresh) {
@@ -215,9 +300,12 @@ async function sourcesSection() {
                                 "admin.col.lastrun", "admin.col.actions"].map((k) => h("th", { scope: "col" }, t(k))))));
   const tbody = h("tbody");
   table.append(tbody);
-  const refresh = async (watch) => {
+  const saved = h("p", { role: "status", "aria-live": "polite", class: "saved" });
+  const refresh = async (watch, savedKey) => {
     const sources = await api("GET", "/api/v1/sources");
     tbody.replaceChildren(...sources.items.map((s) => sourceRow(s, refresh)));
+    const named = sources.items.find((x) => x.id === watch);
+    if (savedKey && named) say(saved, t(savedKey, { name: named.name || named.id }));
     if (typeof watch === "string") {
       const row = document.getElementById(`source-${watch}`);
       const s = sources.items.find((x) => x.id === watch);
@@ -226,7 +314,7 @@ async function sourcesSection() {
   };
   await refresh();
   const add = h("button", { type: "button", class: "primary", onclick: () => sourceForm(null, refresh) }, t("admin.add"));
-  section.append(h("div", { class: "table-wrap" }, table), add, h("div", { id: "source-form", hidden: true }));
+  section.append(saved, h("div", { class: "table-wrap" }, table), add, h("div", { id: "source-form", hidden: true }));
   return section;
 }
 

@@ -10,12 +10,19 @@ export const lang = document.body?.dataset.lang || document.documentElement.lang
 
 // The words of the interface in the page's language, as the hub embedded them.
 let catalog = null;
-export function t(key, args = {}) {
+function words() {
   if (!catalog) {
     const node = document.getElementById("coophub-words");
     catalog = node ? JSON.parse(node.textContent) : {};
   }
-  return formatMessage(catalog[key] ?? key, args, lang);
+  return catalog;
+}
+export function t(key, args = {}) {
+  return formatMessage(words()[key] ?? key, args, lang);
+}
+// Whether the catalog has words for key (else a caller falls back to its own text).
+export function hasText(key) {
+  return Object.hasOwn(words(), key);
 }
 
 

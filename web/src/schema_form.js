@@ -3,7 +3,10 @@
 // shows the schema's description as its hint and its default as a placeholder. Fields
 // the spec marks "secret" are password inputs that never show the stored value: left
 // empty, an edit keeps it (the hub's PATCH keeps secrets a config leaves out).
-import { t } from "./common.js";
+// Required fields come first; optional ones with a default (or "x-advanced": true) are
+// folded under "More settings". A field's label is the catalog's "field.NAME" in the
+// reader's language when it has one, else the spec's title, else the name in words.
+import { t, hasText } from "./common.js";
 
 let serial = 0;
 
@@ -16,7 +19,7 @@ function el(tag, attrs = {}, ...children) {
 
 function field(path, schema, value, required, secretsSet) {
   const id = `sf-${++serial}`;
-  const label = el("label", { for: id }, schema.title || path.split(".").pop(), required ? el("span", { class: "required", "aria-hidden": "true" }, " *") : null);
+  const label = el("label", { for: id }, fieldTitle(path.split(".").pop(), schema), required ? el("span", { class: "required", "aria-hidden": "true" }, " *") : null);
   const hint = schema.description ? el("small", { id: id + "-hint", class: "hint" }, schema.description) : null;
   const common = { id, "data-path": path, "aria-describedby": hint ? id + "-hint" : false, required };
   let input;
@@ -46,25 +49,41 @@ function field(path, schema, value, required, secretsSet) {
   return el("div", { class: "field" }, label, input, hint);
 }
 
-// The fields of an object schema; objects with properties of their own become fieldsets.
+export function fieldTitle(name, schema = {}) {
+  if (hasText(`field.${name}`)) return t(`field.${name}`);
+  if (schema.title) return schema.title;
+  const words = name.replace(/_s$/, "").replace(/_/g, " ");
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+// The fields of an object schema; objects with properties of their own become
+// fieldsets. Returns [main, advanced]: the fields to show, and those to fold.
 function fields(schema, value, prefix, secretsSet) {
-  const out = [];
+  const main = [], advanced = [];
   const required = new Set(schema.required || []);
-  for (const [name, sub] of Object.entries(schema.properties || {})) {
+  const entries = Object.entries(schema.properties || {});
+  entries.sort(([a], [b]) => Number(required.has(b)) - Number(required.has(a)));  // stable: spec order within
+  for (const [name, sub] of entries) {
     const path = prefix ? `${prefix}.${name}` : name;
     const v = value ? value[name] : undefined;
+    const fold = !required.has(name) && (sub["x-advanced"] === true || sub.default !== undefined);
+    let node;
     if (sub.type === "object" && sub.properties) {
-      out.push(el("fieldset", {}, el("legend", {}, sub.title || name), sub.description ? el("small", { class: "hint" }, sub.description) : null,
-                  ...fields(sub, v, path, secretsSet)));
+      const [m, a] = fields(sub, v, path, secretsSet);
+      node = el("fieldset", {}, el("legend", {}, fieldTitle(name, sub)), sub.description ? el("small", { class: "hint" }, sub.description) : null,
+                ...m, ...a);
     } else {
-      out.push(field(path, sub, v, required.has(name), secretsSet));
+      node = field(path, sub, v, required.has(name), secretsSet);
     }
+    (fold ? advanced : main).push(node);
   }
-  return out;
+  return [main, advanced];
 }
 
 export function schemaForm(spec, value = {}, secretsSet = []) {
-  return el("div", { class: "schema-form" }, ...fields(spec || {}, value, "", secretsSet));
+  const [main, advanced] = fields(spec || {}, value, "", secretsSet);
+  return el("div", { class: "schema-form" }, ...main,
+            advanced.length ? el("details", { class: "advanced" }, el("summary", {}, t("form.advanced")), ...advanced) : null);
 }
 
 // The config the form holds: empty fields are left out (the plugin's defaults apply).

@@ -45,11 +45,15 @@ before(async () => {
   // A calendar the test can take away, to see how a failing source reads.
   feeds = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "coophub-feeds-"));
   fs.copyFileSync(`${src}/examples/demo/feeds/open-days.ics`, path.join(feeds, "open-days.ics"));
+  // A coop's home page that names its feed, as the admin is apt to paste instead of the feed.
+  fs.writeFileSync(path.join(feeds, "index.html"), `<!doctype html><html lang="en"><head><title>Partner</title>
+<link rel="alternate" type="application/atom+xml" href="file://${src}/examples/demo/feeds/partner-blog.atom"></head>
+<body><h1>Partner</h1></body></html>`);
   hub = await startHub(`server:
   embed_origins: [${siteUrl}]
   time_zone: Europe/Paris
 api_sources:
-  file_roots: [${src}/examples/demo/feeds]
+  file_roots: [${src}/examples/demo/feeds, ${feeds}]
 sources:
   - id: news
     plugin: rss
@@ -314,16 +318,49 @@ test("an admin adds a source through the form, tests it, saves it and sees its r
   await page.click("text=Test connection");
   await page.waitForSelector(".form-status.error");
   assert.match(await page.textContent(".form-status"), /Connection failed: .*no-such-feed/, "a failed test says why");
-  await page.fill("[data-path=url]", `file://${src}/examples/demo/feeds/partner-blog.atom`);
+  // Saving after a failed test asks first; saying no keeps the form as it was.
+  const asked = new Promise((resolve) => page.once("dialog", async (d) => { resolve(d.message()); await d.dismiss(); }));
+  await page.click(".source-form button[type=submit]");
+  assert.match(await asked, /last connection test failed/);
+  assert.equal(await page.locator("#source-partner").count(), 0, "nothing saved");
+  // The coop's home page instead of its feed: the hub finds the feed the page names.
+  await page.fill("[data-path=url]", `file://${feeds}/index.html`);
+  await page.click("text=Test connection");
+  await page.waitForSelector(".form-status button.suggest");
+  assert.match(await page.textContent(".form-status"), /web page, not a feed/);
+  await page.click(".form-status button.suggest");
+  assert.equal(await page.inputValue("[data-path=url]"), `file://${src}/examples/demo/feeds/partner-blog.atom`);
   await page.click("text=Test connection");
   await page.waitForFunction(() => /Connection works/.test(document.querySelector(".form-status").textContent));
   assert.ok(await page.locator('[data-path=auth_header][type=password]').count() === 1, "secret fields are masked");
+  assert.ok(await page.locator("details.advanced [data-path=max_entries]").count() === 1, "settings with defaults fold");
   assert.deepEqual(await accessibilityProblems(page), []);
   await shot(page, "7-admin-form-desktop");
   await page.click(".source-form button[type=submit]");
   await page.waitForSelector("#source-partner");
+  assert.match(await page.textContent("#sources .saved"), /Saved “Partner blog”: its first sync has started/);
   await page.waitForFunction(() => /worked/.test(document.querySelector("#source-partner").textContent),
                              null, { timeout: 30000 });
+  await page.click("#source-partner >> text=Runs");
+  await page.waitForSelector("#source-partner + tr.runs li");
+  assert.match(await page.textContent("#source-partner + tr.runs"), /on saving/, "the first run is the save's");
+  assert.match(await page.textContent("#source-news"), /Next sync in/, "when the next sync comes");
+  // A pause from the admin, for a source of hub.yaml too: kept as an override.
+  await page.click("#source-news >> text=Pause");
+  await page.waitForFunction(() => /Paused/.test(document.querySelector("#source-news").textContent));
+  assert.match(await page.textContent("#source-news"), /changed here: enabled/);
+  await page.click("#source-news >> text=Back to hub.yaml's values");
+  await page.waitForFunction(() => /Next sync in/.test(document.querySelector("#source-news").textContent));
+  // Services with a manifest are connectors of their own, with only the fields they need.
+  await page.click("text=Add a source");
+  await page.selectOption("#f-plugin", "loomio");
+  assert.equal(await page.locator("[data-path=manifest]").count(), 0);
+  assert.deepEqual(await page.$$eval(".schema-form > .field [data-path]", (els) => els.map((e) => e.dataset.path)),
+                   ["api_key", "group_id"], "required fields first");
+  assert.equal(await page.locator("details.advanced [data-path=base_url]").count(), 1, "the default address folded");
+  assert.equal(await page.textContent("label[for=" + await page.getAttribute("[data-path=group_id]", "id") + "]"), "Group number *");
+  await shot(page, "7b-admin-loomio-form-desktop");
+  await page.click(".source-form >> text=Cancel");
   await openUntil(page, hub.base + "/", "Winter routes");
   assert.equal(await page.textContent(".record:has-text('Winter routes') .source"), "Partner blog", "by its name");
   await desktop.close();

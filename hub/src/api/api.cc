@@ -127,6 +127,7 @@ const std::vector<Route>& Routes() {
       {"POST", "/api/v1/sources", R::kEditor, &CreateSource},
       {"PATCH", "/api/v1/sources/{}", R::kEditor, &UpdateSource},
       {"DELETE", "/api/v1/sources/{}", R::kEditor, &DeleteSource},
+      {"DELETE", "/api/v1/sources/{}/override", R::kEditor, &ClearOverride},
       {"GET", "/api/v1/plugins", R::kEditor, &ListPlugins},
       {"GET", "/api/v1/runs/{}", R::kViewer, &GetRun},
       {"GET", "/api/v1/changes", R::kAnonymous, &Changes},
@@ -379,6 +380,13 @@ Result<json> SourceJson(const Services&, const SourceEntry& entry, const std::ve
             {"records", 0},
             {"newest_record", nullptr},
             {"managed_by", entry.from_file ? "hub.yaml" : "api"}};
+  if (entry.from_file) {
+    json over = json::array();
+    if (entry.overridden.enabled) over.push_back("enabled");
+    if (entry.overridden.every_ms) over.push_back("every");
+    if (entry.overridden.name) over.push_back("name");
+    j["overridden"] = over;
+  }
   for (const auto& s : stats)
     if (s.source == src.id) {
       j["records"] = s.records;
@@ -424,10 +432,40 @@ ApiResponse ListSources(const Services& hub, const ApiRequest& r, const Principa
   return Json(200, {{"items", *items}});
 }
 
+// A source as hub.yaml would have it, overrides folded in. The config of an API source
+// comes without its secret fields (set them by reference: ${env:…} or ${file:…}); a
+// hub.yaml source's config is the file's, so it is left out.
+std::string SourceYaml(const SourceEntry& e) {
+  const SourceConfig& c = *e.config;
+  auto text = [](const std::string& s) { return json(s).dump(-1, ' ', false, json::error_handler_t::replace); };
+  std::string every = c.every_ms % 3600000 == 0 ? std::to_string(c.every_ms / 3600000) + "h"
+                      : c.every_ms % 60000 == 0 ? std::to_string(c.every_ms / 60000) + "m"
+                                                : std::to_string(c.every_ms / 1000) + "s";
+  std::string out = "- id: " + c.id + "\n";
+  if (!c.name.empty()) out += "  name: " + text(c.name) + "\n";
+  out += "  plugin: " + text(c.plugin) + "\n  visibility: " + c.visibility + "\n  every: " + every + "\n";
+  if (!c.enabled) out += "  enabled: false\n";
+  if (e.from_file) {
+    out += "  # config: as it is in hub.yaml\n";
+  } else {
+    out += "  config: " + WithoutFields(c.config, e.secrets_set).dump(-1, ' ', false, json::error_handler_t::replace) +
+           "\n";
+    for (const auto& f : e.secrets_set) out += "  # config." + f + ": a secret, not exported: set it by reference\n";
+  }
+  return out;
+}
+
 ApiResponse GetSource(const Services& hub, const ApiRequest& r, const Principal& who, const Params& p) {
-  if (auto bad = CheckParams(r, {})) return *bad;
+  if (auto bad = CheckParams(r, {"format"})) return *bad;
   auto src = FindVisibleSource(hub, who.role, p[0]);
   if (!src) return Problem(404, "Unknown source", "no source \"" + p[0].substr(0, 64) + "\" in the hub");
+  std::string format = Param(r, "format");
+  if (!format.empty() && format != "json" && format != "yaml")
+    return Problem(400, "Bad format", "format is json (the default) or yaml (to paste under sources: in hub.yaml)");
+  if (format == "yaml") {
+    if (who.role < Role::kEditor) return Problem(403, "Above your role", "exporting a source takes the editor role");
+    return {200, "application/yaml; charset=utf-8", SourceYaml(*src)};
+  }
   auto j = OneSourceJson(hub, *src, /*with_config=*/who.role >= Role::kEditor);
   if (!j.ok()) return FromStatus(j.status());
   return Json(200, *j);

@@ -71,6 +71,7 @@ std::variant<std::pair<std::string, PluginInfo>, ApiResponse> InstalledPlugin(co
 ApiResponse CreateSource(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 ApiResponse UpdateSource(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 ApiResponse DeleteSource(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse ClearOverride(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 ApiResponse SourceEvents(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 std::vector<SourceEntry> SourceEntries(const Services& hub);
 std::optional<SourceEntry> FindSourceEntry(const Services& hub, const std::string& id);

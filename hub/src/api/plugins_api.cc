@@ -3,6 +3,7 @@
 // The plugins the hub can run, with their specs, and checking a source's config before
 // it is saved: both for the people who set sources up (editors). Plugins are only ever
 // asked through workers. See api.h.
+#include <algorithm>
 #include <filesystem>
 
 #include "api/plugins_api.h"
@@ -62,10 +63,40 @@ std::variant<std::pair<std::string, PluginInfo>, ApiResponse> InstalledPlugin(co
   return std::make_pair(path, *info);
 }
 
+// Each plugin, then the presets its spec offers ("x-coophub-presets": http-json's
+// manifests) as connectors of their own: {"name": "loomio", "plugin": "http-json",
+// "preset": {"manifest": "loomio"}, "spec": the fields that service needs}. A source
+// made from one names the plugin, with the preset's values in its config.
 ApiResponse ListPlugins(const Services& hub, const ApiRequest&, const Principal&, const Params&) {
   json items = json::array();
-  for (const auto& [name, path] : ListPluginFiles(PluginSearchPath(hub.config.plugin_dirs)))
-    items.push_back(PluginJson(name, CachedPlugin(hub, name, path)));
+  json presets = json::array();
+  for (const auto& [name, path] : ListPluginFiles(PluginSearchPath(hub.config.plugin_dirs))) {
+    json j = PluginJson(name, CachedPlugin(hub, name, path));
+    j["plugin"] = name;
+    if (j.contains("spec") && j["spec"].contains("x-coophub-presets")) {
+      for (const auto& p : j["spec"]["x-coophub-presets"]) {
+        if (!p.is_object() || !p.value("name", json()).is_string() || !p.value("set", json()).is_object()) continue;
+        json spec = p.value("spec", json::object());
+        json secrets = json::array();
+        for (const auto& f : SecretFields(spec)) secrets.push_back(f);
+        presets.push_back({{"name", p["name"]},
+                           {"plugin", name},
+                           {"ok", true},
+                           {"version", j["version"]},
+                           {"description", p.value("description", "")},
+                           {"docs", p.value("docs", "")},
+                           {"preset", p["set"]},
+                           {"spec", spec},
+                           {"secret_fields", secrets}});
+      }
+      j["spec"].erase("x-coophub-presets");
+    }
+    items.push_back(std::move(j));
+  }
+  for (auto& p : presets) {  // a plugin of the same name is the one that name means
+    bool taken = std::any_of(items.begin(), items.end(), [&](const json& i) { return i["name"] == p["name"]; });
+    if (!taken) items.push_back(std::move(p));
+  }
   return Json(200, {{"items", items}});
 }
 
@@ -101,10 +132,22 @@ ApiResponse CheckSource(const Services& hub, const ApiRequest& req, const Princi
   run.policy = hub.config.api_sources;
   json result = {{"ok", false}, {"message", ""}};
   RunResult r = RunConnector(ConnectorRef{ConnectorRef::Kind::kPlugin, path, plugin}, run, [&](Message&& m) {
-    if (m.type == MsgType::kCheck) result = {{"ok", m.ok}, {"message", m.message}};
+    if (m.type == MsgType::kCheck) {
+      result = {{"ok", m.ok}, {"message", m.message}};
+      // Config the connector proposes (a web page's feed): only values of fields the spec has.
+      if (auto s = m.body.find("suggest"); s != m.body.end() && s->is_object()) {
+        json keep = json::object();
+        for (const auto& [k, v] : s->items())
+          if (info.spec.contains("properties") && info.spec["properties"].contains(k) && v.is_primitive()) keep[k] = v;
+        if (!keep.empty()) result["suggest"] = keep;
+      }
+    }
     return Status::Ok();
   });
-  if (r.outcome != RunResult::Outcome::kOk) result = {{"ok", false}, {"message", r.message}};
+  if (r.outcome != RunResult::Outcome::kOk) {
+    result["ok"] = false;  // a failed check, or a run that did not end well: its message
+    result["message"] = r.message;
+  }
   Audit(hub, who, "source.check", plugin, result["ok"].get<bool>() ? "ok" : "failed");
   return Json(200, result);
 }

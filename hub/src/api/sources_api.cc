@@ -111,7 +111,7 @@ std::optional<SourceEntry> FindVisibleSource(const Services& hub, Role reader, c
 std::optional<SourceEntry> FindSourceEntry(const Services& hub, const std::string& id) {
   if (hub.sources) return hub.sources->Find(id);
   if (const SourceConfig* s = hub.config.FindSource(id))
-    return SourceEntry{std::make_shared<const SourceConfig>(*s), true, {}};
+    return SourceEntry{std::make_shared<const SourceConfig>(*s), true, {}, {}};
   return std::nullopt;
 }
 
@@ -174,6 +174,57 @@ ApiResponse CreateSource(const Services& hub, const ApiRequest& req, const Princ
   return r;
 }
 
+// A hub.yaml source: enabled, every and name can be overridden (pause it, sync it more
+// or less often, name it for members); the rest is the file's. Each field set replaces
+// the stored override of that field; null drops it (back to the file's value).
+ApiResponse OverrideFileSource(const Services& hub, const Principal& who, const SourceEntry& old, const json& body) {
+  SourceOverride o = old.overridden;
+  SourceConfig s = *old.config;
+  for (const auto& [key, v] : body.items())
+    if (key != "name" && key != "every" && key != "enabled")
+      return Problem(409, "Source is in hub.yaml",
+                     "source \"" + s.id + "\" is defined in " + hub.config.file + ": its \"" + key.substr(0, 40) +
+                         "\" changes there (and a restart); name, every and enabled can be overridden here");
+  json set = json::object();
+  for (const auto& [key, v] : body.items())
+    if (!v.is_null()) set[key] = v;
+  if (auto bad = ReadSchedule(set, who.role, &s)) return *bad;
+  auto field = [&](const char* key, auto& slot, const auto& value) {
+    if (!body.contains(key)) return;
+    if (body[key].is_null())
+      slot.reset();
+    else
+      slot = value;
+  };
+  field("enabled", o.enabled, s.enabled);
+  field("every", o.every_ms, s.every_ms);
+  field("name", o.name, s.name);
+  auto entry = hub.sources->Override(s.id, o);
+  if (!entry.ok()) return FromStatus(entry.status());
+  if (hub.scheduler) hub.scheduler->Put(entry->config);
+  std::string changed;
+  for (const auto& [key, v] : body.items()) changed += (changed.empty() ? "" : ",") + key;
+  Audit(hub, who, "source.override", s.id, changed);
+  auto j = OneSourceJson(hub, *entry, /*with_config=*/true);
+  if (!j.ok()) return FromStatus(j.status());
+  return Json(200, *j);
+}
+
+// Drops every override of a hub.yaml source: the file's values again.
+ApiResponse ClearOverride(const Services& hub, const ApiRequest& r, const Principal& who, const Params& p) {
+  if (auto bad = CheckParams(r, {})) return *bad;
+  if (!hub.sources) return Problem(503, "Sources are read-only", "this hub keeps its sources in hub.yaml only");
+  auto old = FindVisibleSource(hub, who.role, p[0]);
+  if (!old) return Problem(404, "Unknown source", "no source \"" + p[0].substr(0, 64) + "\" in the hub");
+  if (!old->from_file)
+    return Problem(409, "Not a hub.yaml source", "source \"" + p[0] + "\" was made here: edit it instead");
+  auto entry = hub.sources->Override(p[0], SourceOverride{});
+  if (!entry.ok()) return FromStatus(entry.status());
+  if (hub.scheduler) hub.scheduler->Put(entry->config);
+  Audit(hub, who, "source.override", p[0], "cleared");
+  return {204, "application/json", ""};
+}
+
 // Any of {"config", "name", "visibility", "every", "enabled"}. A config replaces the old one,
 // except that secret fields it leaves out keep their stored values.
 ApiResponse UpdateSource(const Services& hub, const ApiRequest& req, const Principal& who, const Params& p) {
@@ -181,12 +232,9 @@ ApiResponse UpdateSource(const Services& hub, const ApiRequest& req, const Princ
   // A source whose records the editor cannot see is not theirs to change.
   auto old = FindVisibleSource(hub, who.role, p[0]);
   if (!old) return Problem(404, "Unknown source", "no source \"" + p[0].substr(0, 64) + "\" in the hub");
-  if (old->from_file)
-    return Problem(
-        409, "Source is in hub.yaml",
-        "source \"" + p[0] + "\" is defined in " + hub.config.file + ": change it there and restart the hub");
   auto body = ReadJsonBody(req);
   if (!body.ok()) return FromStatus(body.status());
+  if (old->from_file) return OverrideFileSource(hub, who, *old, *body);
   for (const auto& [key, v] : body->items())
     if (key != "config" && key != "name" && key != "visibility" && key != "every" && key != "enabled")
       return Problem(400, "Field cannot change",

@@ -21,9 +21,9 @@ Result<std::unique_ptr<Hub>> Hub::Open(HubConfig config, const HubOptions& optio
   hub->dashboards_ = std::move(*dashboards);
   if (options.scheduler) hub->scheduler_ = std::make_unique<Scheduler>(*hub->store_, c);
   for (const auto& e : hub->sources_->All()) {
-    if (e.from_file) continue;  // hub.yaml's are the scheduler's already
-    ++hub->api_sources_;
-    if (hub->scheduler_) hub->scheduler_->Put(e.config);
+    if (e.from_file && e.overridden.empty()) continue;  // hub.yaml's are the scheduler's already
+    if (!e.from_file) ++hub->api_sources_;
+    if (hub->scheduler_) hub->scheduler_->Put(e.config);  // an API source, or hub.yaml's as overridden
   }
   hub->api_ = std::make_unique<Api>(*hub->store_, hub->scheduler_.get(), c, options.web_dir, hub->accounts_.get());
   hub->api_->SetSources(hub->sources_.get());

@@ -187,6 +187,7 @@ Status ReadFields(MsgType t, Message* m) {
     }
     case MsgType::kCheck:
       COOPHUB_TRY(f.Bool("ok", true, &m->ok));
+      COOPHUB_TRY(f.Object("suggest", false, "an object (config values to change)"));
       return f.String("message", false, &m->message);
     case MsgType::kError:
       COOPHUB_TRY(f.String("message", true, &m->message));

@@ -18,10 +18,21 @@
 
 namespace coophub {
 
+// What the admin changed of a hub.yaml source (pause it, sync it more or less often,
+// name it for members) without editing the file: kept in the store, applied over the
+// file's values at every start, exportable as YAML to fold back into the file.
+struct SourceOverride {
+  std::optional<bool> enabled;
+  std::optional<int64_t> every_ms;
+  std::optional<std::string> name;
+  bool empty() const { return !enabled && !every_ms && !name; }
+};
+
 struct SourceEntry {
-  std::shared_ptr<const SourceConfig> config;  // secrets included: for runs only
+  std::shared_ptr<const SourceConfig> config;  // secrets included: for runs only; overrides applied
   bool from_file = false;                      // hub.yaml's: read-only through the API
   std::vector<std::string> secrets_set;        // the secret fields that have a value
+  SourceOverride overridden;                   // hub.yaml's only: what the admin changed
 };
 
 class Sources {
@@ -35,6 +46,9 @@ class Sources {
   // Forgets an API source (its records stay in the store). NotFound, or Conflict for
   // hub.yaml's.
   virtual Status Remove(const std::string& id) = 0;
+  // Sets what is overridden of a hub.yaml source (an empty override: back to the file's
+  // values). NotFound, or Conflict for an API source (change the source itself).
+  virtual Result<SourceEntry> Override(const std::string& id, const SourceOverride& o) = 0;
 };
 
 // The sources of hub (its config) and of its store file; the secret key is

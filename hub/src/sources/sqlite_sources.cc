@@ -46,7 +46,10 @@ class SqliteSources final : public Sources {
  public:
   Status Open(const HubConfig& hub) {
     MutexLock lock(mu_);
-    for (const auto& s : hub.sources) by_id_[s.id] = {std::make_shared<const SourceConfig>(s), true, {}};
+    for (const auto& s : hub.sources) {
+      by_id_[s.id] = {std::make_shared<const SourceConfig>(s), true, {}, {}};
+      file_[s.id] = s;
+    }
     key_path_ = (fs::path(hub.StorePath()).parent_path() / "secrets.key").string();
     if (auto s = db_.Open(hub.StorePath(), false); !s.ok()) return s;
     sqlite3_stmt* st =
@@ -72,7 +75,7 @@ class SqliteSources final : public Sources {
         if (!opened.ok()) return opened.status().Prefixed("source " + c.id);
         secrets = std::move(*opened);
       }
-      SourceEntry e{nullptr, false, {}};
+      SourceEntry e{nullptr, false, {}, {}};
       for (const auto& [path, v] : secrets.items()) {
         SetField(&c.config, path, v);
         e.secrets_set.push_back(path);
@@ -81,7 +84,40 @@ class SqliteSources final : public Sources {
       by_id_[e.config->id] = std::move(e);
     }
     sqlite3_reset(st);
+    st = db_.Prepare("SELECT id, enabled, every_ms, name FROM source_overrides");
+    if (!st) return Status::Internal("SQLite: " + db_.Error());
+    while (sqlite3_step(st) == SQLITE_ROW) {
+      auto it = by_id_.find(Text(st, 0));
+      if (it == by_id_.end() || !it->second.from_file) continue;  // gone from hub.yaml: kept, unused
+      SourceOverride o;
+      if (sqlite3_column_type(st, 1) != SQLITE_NULL) o.enabled = sqlite3_column_int64(st, 1) != 0;
+      if (sqlite3_column_type(st, 2) != SQLITE_NULL) o.every_ms = sqlite3_column_int64(st, 2);
+      if (sqlite3_column_type(st, 3) != SQLITE_NULL) o.name = Text(st, 3);
+      Apply(it->second, o);
+    }
+    sqlite3_reset(st);
     return Status::Ok();
+  }
+
+  Result<SourceEntry> Override(const std::string& id, const SourceOverride& o) override {
+    MutexLock lock(mu_);
+    auto it = by_id_.find(id);
+    if (it == by_id_.end()) return Status::NotFound("no source \"" + id.substr(0, 64) + "\"");
+    if (!it->second.from_file)
+      return Status::Conflict("source \"" + id + "\" was made through the API: change the source itself");
+    int rc;
+    if (o.empty()) {
+      rc = StepWith(db_.Prepare("DELETE FROM source_overrides WHERE id=?"), id);
+    } else {
+      std::optional<int64_t> enabled;
+      if (o.enabled) enabled = *o.enabled ? 1 : 0;
+      rc = StepWith(db_.Prepare("INSERT OR REPLACE INTO source_overrides(id, enabled, every_ms, name, updated_ms)"
+                                " VALUES(?,?,?,?,?)"),
+                    id, enabled, o.every_ms, o.name, NowMs());
+    }
+    if (rc != SQLITE_DONE) return Status::Internal("SQLite: " + db_.Error());
+    Apply(it->second, o);
+    return it->second;
   }
 
   std::vector<SourceEntry> All() const override {
@@ -119,7 +155,7 @@ class SqliteSources final : public Sources {
       return Status::Internal("SQLite: " + db_.Error());
     auto kept = std::make_shared<SourceConfig>(source);
     kept->sandboxed = true;  // made through the API, whatever the caller said
-    SourceEntry e{std::move(kept), false, {}};
+    SourceEntry e{std::move(kept), false, {}, {}};
     for (const auto& [path, v] : secrets.items()) e.secrets_set.push_back(path);
     by_id_[source.id] = e;
     return e;
@@ -137,6 +173,17 @@ class SqliteSources final : public Sources {
   }
 
  private:
+  // e's config: the file's, with o over it.
+  void Apply(SourceEntry& e, const SourceOverride& o) REQUIRES(mu_) {
+    const SourceConfig& file = file_.at(e.config->id);
+    SourceConfig c = file;
+    if (o.enabled) c.enabled = *o.enabled;
+    if (o.every_ms) c.every_ms = *o.every_ms;
+    if (o.name) c.name = *o.name;
+    e.config = std::make_shared<const SourceConfig>(std::move(c));
+    e.overridden = o;
+  }
+
   static Status FileOwned(const std::string& id) {
     return Status::Conflict("source \"" + id + "\" is defined in hub.yaml: change it there and restart the hub");
   }
@@ -195,6 +242,7 @@ class SqliteSources final : public Sources {
   mutable Mutex mu_;
   Db db_ GUARDED_BY(mu_);
   std::map<std::string, SourceEntry> by_id_ GUARDED_BY(mu_);
+  std::map<std::string, SourceConfig> file_ GUARDED_BY(mu_);  // hub.yaml's, as written
   std::string key_path_ GUARDED_BY(mu_);
   std::string key_ GUARDED_BY(mu_);
 };

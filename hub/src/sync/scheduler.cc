@@ -37,6 +37,7 @@ void Scheduler::Put(std::shared_ptr<const SourceConfig> source) {
     if (added) {
       it->second.status.next_due_ms = NowMs();  // a new source syncs at once
       it->second.status.queued = true;
+      it->second.trigger = "save";
     } else {
       it->second.config = std::move(source);
     }
@@ -59,6 +60,7 @@ void Scheduler::Start(bool sync_on_start) {
   for (auto& [id, e] : entries_) {
     e.status.next_due_ms = sync_on_start ? now : now + e.config->every_ms + Jitter();
     e.status.queued = sync_on_start;
+    e.trigger.clear();  // sources put before the start are the hub's own, not saved now
   }
   loop_ = std::thread([this] { Loop(); });
 }
@@ -85,6 +87,7 @@ Status Scheduler::SyncNow(const std::string& source) {
     if (it == entries_.end()) return Status::NotFound("no enabled source \"" + source + "\" in " + config_.file);
     it->second.status.next_due_ms = 0;
     it->second.status.queued = true;
+    it->second.trigger = "manual";
     Changed();
   }
   cv_.notify_all();
@@ -145,7 +148,8 @@ void Scheduler::Launch(Entry& e) {
   ++running_;
   Changed();
   std::shared_ptr<const SourceConfig> src = e.config;  // kept by the run, whatever Put does
-  std::string trigger = e.status.next_due_ms == 0 ? "manual" : "schedule";
+  std::string trigger = e.trigger.empty() ? "schedule" : e.trigger;
+  e.trigger.clear();
   std::thread([this, src, trigger] {
     SyncOptions o;
     o.trigger = trigger;

@@ -60,6 +60,7 @@ class Scheduler {
   struct Entry {
     SourceLiveStatus status;
     std::shared_ptr<const SourceConfig> config;
+    std::string trigger;  // of the next run, when not "schedule": "manual" (sync now), "save"
   };
   void Loop();
   void Launch(Entry& e) REQUIRES(mu_);

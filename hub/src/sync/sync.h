@@ -17,7 +17,7 @@
 namespace coophub {
 
 struct SyncOptions {
-  std::string trigger = "manual";  // manual, schedule, startup, cli
+  std::string trigger = "manual";  // manual (sync now), schedule, save (the source was just saved), cli
   const std::atomic<bool>* cancel = nullptr;
   std::function<void(int64_t done, int64_t total)> on_progress;  // total -1: unknown
   size_t batch_records = 2000;                                   // records in one transaction at most

@@ -147,8 +147,12 @@ class Run {
   bool Stream(const std::string& name, const std::string& kind, json schema = json::object()) {
     return Emit({{"type", "STREAM"}, {"name", name}, {"kind", kind}, {"key", {"id"}}, {"schema", std::move(schema)}});
   }
-  bool Check(bool ok, const std::string& message) {
-    return Emit({{"type", "CHECK"}, {"ok", ok}, {"message", message}});
+  // suggest, when given, is config to change to make it work ({"url": "https://…/feed"}):
+  // the admin page offers it as one click.
+  bool Check(bool ok, const std::string& message, json suggest = nullptr) {
+    json m = {{"type", "CHECK"}, {"ok", ok}, {"message", message}};
+    if (suggest.is_object()) m["suggest"] = std::move(suggest);
+    return Emit(m);
   }
   void Log(coophub_log_level level, const std::string& message) {
     host_->log(run_, level, message.data(), message.size());

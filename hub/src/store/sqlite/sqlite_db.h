@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -110,6 +111,13 @@ inline void Bind(sqlite3_stmt* st, int i, const std::string& s) {
   sqlite3_bind_text(st, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
 }
 inline void Bind(sqlite3_stmt* st, int i, int64_t v) { sqlite3_bind_int64(st, i, v); }
+template <class T>
+void Bind(sqlite3_stmt* st, int i, const std::optional<T>& v) {  // nullopt: NULL
+  if (v)
+    Bind(st, i, *v);
+  else
+    sqlite3_bind_null(st, i);
+}
 
 inline std::string Text(sqlite3_stmt* st, int col) {
   auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st, col));

@@ -156,6 +156,11 @@ ALTER TABLE tombstones ADD COLUMN kind TEXT NOT NULL DEFAULT '';
 CREATE TABLE visits(user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
   base INTEGER NOT NULL, head INTEGER NOT NULL, time INTEGER NOT NULL);
 )sql",
+    // 13: what the admin changed of a hub.yaml source (NULL: the file's value).
+    R"sql(
+CREATE TABLE source_overrides(id TEXT PRIMARY KEY, enabled INTEGER, every_ms INTEGER, name TEXT,
+  updated_ms INTEGER NOT NULL);
+)sql",
 };
 
 class SqliteStore final : public Store {
