@@ -336,7 +336,26 @@ async function usersSection() {
           refresh();
         }
       } }, ["viewer", "editor", "admin"].map((r) => h("option", { value: r, selected: u.role === r }, t("role." + r))));
-      return h("li", {}, h("strong", {}, u.name), " ", role, " ", h("button", { type: "button", class: "danger", onclick: async () => {
+      // A new password for someone who forgot theirs: set here, told to them in person.
+      const fresh = h("input", { type: "password", minlength: "10", autocomplete: "new-password", hidden: true,
+                                 "aria-label": t("admin.user.password.of", { name: u.name }) });
+      const reset = h("button", { type: "button", class: "reset", onclick: async () => {
+        if (fresh.hidden) {
+          fresh.hidden = false;
+          reset.textContent = t("admin.user.password.set");
+          return fresh.focus();
+        }
+        try {
+          await api("PATCH", `/api/v1/users/${u.id}`, { password: fresh.value });
+          say(status, t("admin.user.password.done", { name: u.name }));
+          fresh.value = "";
+          fresh.hidden = true;
+          reset.textContent = t("admin.user.password");
+        } catch (e) {
+          say(status, e.message, false);
+        }
+      } }, t("admin.user.password"));
+      return h("li", {}, h("strong", {}, u.name), " ", role, " ", fresh, " ", reset, " ", h("button", { type: "button", class: "danger", onclick: async () => {
         if (!confirm(t("admin.user.remove.confirm", { name: u.name }))) return;
         await api("DELETE", `/api/v1/users/${u.id}`).then(refresh, (e) => say(status, e.message, false));
       } }, t("admin.delete")));

@@ -452,6 +452,15 @@ test("an admin makes a share link and an API token; each works until revoked", a
   const desktop = await browser.newContext({ ...contextOptions, viewport: viewports.desktop, storageState: adminState });
   const page = await desktop.newPage();
   await page.goto(hub.base + "/admin");
+  // joe forgot his password: the admin sets a new one, and only the new one signs in.
+  await page.click("#users li:has-text('joe') button.reset");
+  await page.fill("#users li:has-text('joe') input[type=password]", "a brand new password 2");
+  await page.click("#users li:has-text('joe') button.reset");
+  await page.waitForFunction(() => /New password set for joe/.test(document.querySelector("#users [role=status]").textContent));
+  const signIn = (pw) => fetch(hub.base + "/api/v1/login", { method: "POST", headers: { "Content-Type": "application/json" },
+                                                            body: JSON.stringify({ name: "joe", password: pw }) });
+  assert.equal((await signIn("a brand new password 2")).status, 200);
+  assert.equal((await signIn(password)).status, 401, "the old one no longer");
   await page.fill("#sh-name", "the website's agenda");
   await page.selectOption("#sh-kind", "event");
   await page.click("#shares button[type=submit]");

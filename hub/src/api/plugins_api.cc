@@ -113,7 +113,8 @@ ApiResponse CheckSource(const Services& hub, const ApiRequest& req, const Princi
   auto found = InstalledPlugin(hub, plugin);
   if (auto* problem = std::get_if<ApiResponse>(&found)) return *problem;
   const auto& [path, info] = std::get<0>(found);
-  auto errs = ValidateAgainstSchema(config, info.spec, "config");
+  const json& spec = info.spec;  // a lambda cannot capture a structured binding (clang)
+  auto errs = ValidateAgainstSchema(config, spec, "config");
   if (!errs.empty()) {
     ApiResponse r = Problem(400, "Config does not fit the plugin's spec", errs.front());
     json j = json::parse(r.body);
@@ -138,7 +139,7 @@ ApiResponse CheckSource(const Services& hub, const ApiRequest& req, const Princi
       if (auto s = m.body.find("suggest"); s != m.body.end() && s->is_object()) {
         json keep = json::object();
         for (const auto& [k, v] : s->items())
-          if (info.spec.contains("properties") && info.spec["properties"].contains(k) && v.is_primitive()) keep[k] = v;
+          if (spec.contains("properties") && spec["properties"].contains(k) && v.is_primitive()) keep[k] = v;
         if (!keep.empty()) result["suggest"] = keep;
       }
     }
