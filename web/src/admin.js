@@ -407,10 +407,10 @@ async function secretsSection(spec) {
     event.preventDefault();
     try {
       const made = await api("POST", spec.path, spec.body());
+      form.reset();
+      await refresh();  // listed before the secret shows, so what is shown is also listed
       shown.replaceChildren(...spec.made(made));
       shown.classList.remove("error");
-      form.reset();
-      refresh();
     } catch (e) {
       say(shown, e.message, false);
     }
