@@ -23,6 +23,13 @@ std::string Join(const std::vector<std::string>& v) {
   return out;
 }
 
+// The keys of a request body, for the audit log: what a change touched.
+std::string Keys(const json& body) {
+  std::string out;
+  for (const auto& [key, v] : body.items()) out += (out.empty() ? "" : ",") + key;
+  return out;
+}
+
 ApiResponse SpecProblem(const std::vector<std::string>& errs) {
   ApiResponse r = Problem(400, "Config does not fit the plugin's spec", errs.front());
   json j = json::parse(r.body);
@@ -202,9 +209,7 @@ ApiResponse OverrideFileSource(const Services& hub, const Principal& who, const 
   auto entry = hub.sources->Override(s.id, o);
   if (!entry.ok()) return FromStatus(entry.status());
   if (hub.scheduler) hub.scheduler->Put(entry->config);
-  std::string changed;
-  for (const auto& [key, v] : body.items()) changed += (changed.empty() ? "" : ",") + key;
-  Audit(hub, who, "source.override", s.id, changed);
+  Audit(hub, who, "source.override", s.id, Keys(body));
   auto j = OneSourceJson(hub, *entry, /*with_config=*/true);
   if (!j.ok()) return FromStatus(j.status());
   return Json(200, *j);
@@ -276,9 +281,7 @@ ApiResponse UpdateSource(const Services& hub, const ApiRequest& req, const Princ
   auto entry = hub.sources->Put(s, secret_fields);
   if (!entry.ok()) return FromStatus(entry.status());
   if (hub.scheduler) hub.scheduler->Put(entry->config);
-  std::string changed;
-  for (const auto& [key, v] : body->items()) changed += (changed.empty() ? "" : ",") + key;
-  Audit(hub, who, "source.update", s.id, changed + (cleared.empty() ? "" : "; secrets cleared: " + Join(cleared)));
+  Audit(hub, who, "source.update", s.id, Keys(*body) + (cleared.empty() ? "" : "; secrets cleared: " + Join(cleared)));
   auto j = OneSourceJson(hub, *entry, /*with_config=*/true);
   if (!j.ok()) return FromStatus(j.status());
   if (!cleared.empty()) (*j)["secrets_cleared"] = cleared;
