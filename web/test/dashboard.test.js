@@ -122,6 +122,16 @@ async function openUntil(page, url, text) {
 
 let adminState;  // the first admin's signed-in browser state, for the later tests
 
+// The pages the service worker kept for offline reading, one after the other.
+function keptPages(page) {
+  return page.evaluate(async () => {
+    const cache = await caches.open("coophub-pages-v1");
+    const texts = [];
+    for (const request of await cache.keys()) texts.push(await (await cache.match(request)).text());
+    return texts.join("\n");
+  });
+}
+
 test("the first admin signs in through the setup link and sees both sources", async () => {
   const phone = await browser.newContext({ ...contextOptions, viewport: viewports.phone, locale: "en-GB" });
   const page = await phone.newPage();
@@ -461,6 +471,31 @@ test("an admin makes a share link and an API token; each works until revoked", a
                                                             body: JSON.stringify({ name: "joe", password: pw }) });
   assert.equal((await signIn("a brand new password 2")).status, 200);
   assert.equal((await signIn(password)).status, 401, "the old one no longer");
+  // Then joe makes it his own, on a phone in French without JavaScript: his name at the
+  // top opens his account page; a wrong current password is said, and changes nothing.
+  const noScript = await browser.newContext({ viewport: viewports.phone, locale: "fr", javaScriptEnabled: false });
+  const joe = await noScript.newPage();
+  await joe.goto(hub.base + "/login?lang=fr");
+  await joe.fill("#name", "joe");
+  await joe.fill("#password", "a brand new password 2");
+  await Promise.all([joe.waitForURL(hub.base + "/"), joe.click("#login button[type=submit]")]);
+  await Promise.all([joe.waitForURL(/\/account$/), joe.click("header a.user")]);
+  assert.equal(await joe.textContent("h1"), "Votre compte");
+  const change = async (current, fresh, repeat) => {
+    await joe.fill("#current", current);
+    await joe.fill("#password", fresh);
+    await joe.fill("#repeat", repeat);
+    await Promise.all([joe.waitForLoadState("load"), joe.click("#password-form button[type=submit]")]);
+  };
+  await change("not my password", "joe's own password 3", "joe's own password 3");
+  assert.match(await joe.textContent("[role=alert]"), /rien n'a été changé/);
+  await change("a brand new password 2", "joe's own password 3", "joe's own password 3");
+  assert.match(await joe.textContent("[role=status]"), /Votre mot de passe est changé/);
+  assert.match(await joe.textContent("header"), /joe/, "still signed in on this phone");
+  await shot(joe, "11-account-password-fr-phone");
+  assert.equal((await signIn("joe's own password 3")).status, 200);
+  assert.equal((await signIn("a brand new password 2")).status, 401);
+  await noScript.close();
   await page.fill("#sh-name", "the website's agenda");
   await page.selectOption("#sh-kind", "event");
   await page.click("#shares button[type=submit]");
@@ -496,9 +531,15 @@ test("a member signs out and in again through the sign-in page", async () => {
   const phone = await browser.newContext({ ...contextOptions, viewport: viewports.phone, storageState: adminState });
   const page = await phone.newPage();
   await page.goto(hub.base + "/");
+  // The service worker keeps the members' page for offline reading, until signing out:
+  // then the next person at this computer finds none of it.
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+  await page.reload();
+  assert.match(await keptPages(page), /Riverside members/);
   await page.click("text=Sign out");
   await page.waitForSelector("header >> text=Sign in");
   assert.match(await page.textContent("h1"), /Riverside co-op/, "signed out: the public dashboard");
+  assert.doesNotMatch(await keptPages(page), /Riverside members/, "signing out forgets the pages kept");
   await page.click("text=Sign in");
   await page.fill("#name", "ana");
   await page.fill("#password", "wrong password");
@@ -539,4 +580,55 @@ test("another site embeds the public news as an iframe and as a <coophub-widget>
   assert.match(shown, /23 Nov/, "dates written in the reader's language, with the weekday");
   await shot(page, "10-embed-desktop");
   await desktop.close();
+});
+
+test("the dashboard installs as an app, follows a dark system theme, and shows the last page read offline", async () => {
+  // A hub of its own, to take away from under the page.
+  const own = await startHub(`sources:
+  - id: news
+    name: News
+    plugin: rss
+    visibility: public
+    config: {url: ${src}/examples/demo/feeds/coop-news.xml}
+dashboards:
+  - id: public
+    title: {en: Riverside co-op, sv: Riverside kooperativ}
+    widgets: [{type: news}]
+`);
+  const phone = await browser.newContext({ ...contextOptions, viewport: viewports.phone, locale: "sv", colorScheme: "dark" });
+  try {
+    const page = await phone.newPage();
+    await page.goto(own.base + "/");
+    for (let i = 0; i < 40 && !/General assembly/.test(await page.textContent("main")); ++i) {
+      await page.waitForTimeout(250);
+      await page.goto(own.base + "/");
+    }
+    assert.match(await page.textContent("main"), /General assembly/, own.log());
+    const manifest = await page.evaluate(async () => (await fetch("/manifest.webmanifest")).json());
+    assert.equal(manifest.name, "Riverside kooperativ", "named after the public dashboard, in the reader's language");
+    assert.equal((await page.request.get(own.base + manifest.icons[1].src)).headers()["content-type"], "image/png");
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+    const cdp = await phone.newCDPSession(page);
+    assert.deepEqual((await cdp.send("Page.getAppManifest")).errors, [], "chromium reads the manifest");
+    // A test browser's context is a private window, where nothing installs: every other
+    // reason would be the page's.
+    const { installabilityErrors } = await cdp.send("Page.getInstallabilityErrors");
+    assert.deepEqual(installabilityErrors.filter((e) => e.errorId !== "in-incognito"), [],
+                     "chromium would offer to install it");
+    const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    assert.equal(background, "rgb(13, 17, 23)", "the dark theme, as the system asks");
+    assert.deepEqual(await accessibilityProblems(page), [], "contrast holds in the dark theme too");
+    await shot(page, "18-dark-sv-phone");
+
+    await page.reload();  // read once through the worker, which keeps it
+    assert.match(await keptPages(page), /General assembly/);
+    await own.stop();
+    await page.reload();
+    assert.match(await page.textContent("main .offline"), /Du är offline/, "marked as the page kept, in Swedish");
+    assert.match(await page.textContent("main"), /General assembly/, "with what it said");
+    await shot(page, "19-offline-sv-phone");
+  } finally {
+    await phone.close();
+    await own.stop();
+  }
 });

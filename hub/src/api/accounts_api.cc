@@ -218,7 +218,7 @@ ApiResponse SessionResponse(const Services& hub, const ApiRequest& req, const Us
 }
 
 std::variant<User, ApiResponse> SignIn(const Services& hub, const ApiRequest& req, const std::string& name,
-                                       const std::string& password) {
+                                       const std::string& password, const std::string& action) {
   int64_t now = NowUnix();
   if (int64_t wait = hub.limiter->WaitS(req.remote_addr, name, now); wait > 0) {
     ApiResponse r = Problem(
@@ -230,11 +230,11 @@ std::variant<User, ApiResponse> SignIn(const Services& hub, const ApiRequest& re
   auto user = hub.accounts->CheckPassword(name, password);
   if (!user.ok()) {
     hub.limiter->Failed(req.remote_addr, name, now);
-    Audit(hub, Principal{0, name.substr(0, 64), Role::kAnonymous, "", ""}, "login.failed", req.remote_addr);
+    Audit(hub, Principal{0, name.substr(0, 64), Role::kAnonymous, "", ""}, action + ".failed", req.remote_addr);
     return Problem(401, "Sign in failed", "wrong name or password");
   }
   hub.limiter->Succeeded(req.remote_addr, name);
-  Audit(hub, Principal{user->id, user->name, user->role, "", ""}, "login", req.remote_addr);
+  Audit(hub, Principal{user->id, user->name, user->role, "", ""}, action, req.remote_addr);
   return *user;
 }
 
@@ -307,22 +307,57 @@ ApiResponse Me(const Services&, const ApiRequest&, const Principal& who, const P
   return Json(200, j);
 }
 
+std::variant<User, ApiResponse> ChangeOwnPassword(const Services& hub, const ApiRequest& req, const Principal& who,
+                                                  const std::string& current, const std::string& fresh) {
+  if (who.via != "session")
+    return Problem(403, "Sign in to change it",
+                   "a password is changed signed in on the page, with the current one; a token cannot change it");
+  if (fresh.size() < 10) return Problem(400, "Password too short", "a password needs at least 10 characters");
+  auto checked = SignIn(hub, req, who.name, current, "password.change");
+  if (auto* refused = std::get_if<ApiResponse>(&checked)) {
+    if (refused->status == 401) return Problem(401, "Wrong password", "the current password is not right");
+    return *refused;
+  }
+  // A new password ends every session of the user, this one too: the caller hands out a
+  // new one, so the device in hand stays signed in and the others are signed out.
+  auto user = hub.accounts->UpdateUser(who.user_id, std::nullopt, fresh);
+  if (!user.ok()) return FromStatus(user.status());
+  return *user;
+}
+
 // {"lang": "fr"}: the pages' language for this user on every device ("" forgets it).
+// {"current_password": …, "password": …}: a new password (a session only); it ends the
+// user's other sessions and answers with a new session cookie and CSRF token.
 ApiResponse UpdateMe(const Services& hub, const ApiRequest& req, const Principal& who, const Params& p) {
   auto body = ReadJsonBody(req);
   if (!body.ok()) return FromStatus(body.status());
   auto lang = body->find("lang");
-  if (lang == body->end() || !lang->is_string())
-    return Problem(400, "Bad request", "send {\"lang\": \"fr\"}, one of the page's languages, or \"\" to forget it");
-  std::string code = lang->get<std::string>();
-  bool known = code.empty();
-  for (const auto& [c, name] : hub.catalogs.Languages()) known = known || c == code;
-  if (!known)
-    return Problem(400, "Unknown language", "\"" + code.substr(0, 16) + "\" is not one of the page's languages");
-  if (auto s = hub.accounts->SetLanguage(who.user_id, code); !s.ok()) return FromStatus(s);
+  bool password = body->contains("password");
+  if ((lang == body->end() && !password) || (lang != body->end() && !lang->is_string()))
+    return Problem(400, "Bad request",
+                   "send {\"lang\": \"fr\"}, one of the page's languages or \"\" to forget it, and/or "
+                   "{\"current_password\": …, \"password\": …} for a new password");
   Principal now = who;
-  now.lang = code;
-  return Me(hub, req, now, p);
+  if (lang != body->end()) {
+    std::string code = lang->get<std::string>();
+    bool known = code.empty();
+    for (const auto& [c, name] : hub.catalogs.Languages()) known = known || c == code;
+    if (!known)
+      return Problem(400, "Unknown language", "\"" + code.substr(0, 16) + "\" is not one of the page's languages");
+    if (auto s = hub.accounts->SetLanguage(who.user_id, code); !s.ok()) return FromStatus(s);
+    now.lang = code;
+  }
+  if (!password) return Me(hub, req, now, p);
+  auto changed =
+      ChangeOwnPassword(hub, req, who, StringField(*body, "current_password"), StringField(*body, "password"));
+  if (auto* refused = std::get_if<ApiResponse>(&changed)) return *refused;
+  ApiResponse r = SessionResponse(hub, req, std::get<User>(changed));
+  if (r.status != 200) return r;
+  json j = json::parse(r.body);
+  j["via"] = "session";
+  j["lang"] = now.lang;
+  r.body = j.dump();
+  return r;
 }
 
 ApiResponse Setup(const Services& hub, const ApiRequest& req, const Principal&, const Params&) {

@@ -155,6 +155,10 @@ const std::vector<Route>& Routes() {
       {"GET", "/admin", R::kAnonymous, &AdminPage},
       {"GET", "/calendar", R::kAnonymous, &CalendarPage},
       {"POST", "/calendar", R::kViewer, &CalendarForm},
+      {"GET", "/account", R::kAnonymous, &AccountPage},
+      {"GET", "/manifest.webmanifest", R::kAnonymous, &Manifest},
+      {"GET", "/sw.js", R::kAnonymous, &ServiceWorker},
+      {"POST", "/account", R::kViewer, &AccountForm},
       {"GET", "/embed/{}/{}", R::kAnonymous, &Embed},
       {"GET", "/api/v1/shares", R::kEditor, &ListShares},
       {"POST", "/api/v1/shares", R::kEditor, &CreateShare},
@@ -533,6 +537,13 @@ ApiResponse Static(const Services& hub, const ApiRequest&, const Principal&, con
   ss << f.rdbuf();
   ApiResponse resp{200, ContentType(path), ss.str()};
   resp.headers.emplace_back("Cache-Control", "public, max-age=300");
+  return resp;
+}
+
+ApiResponse ServiceWorker(const Services& hub, const ApiRequest& r, const Principal& who, const Params&) {
+  ApiResponse resp = Static(hub, r, who, {"sw.js"});
+  for (auto& [k, v] : resp.headers)
+    if (k == "Cache-Control") v = "no-cache";  // a new release's worker is picked up at once
   return resp;
 }
 

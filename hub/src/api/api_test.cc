@@ -289,6 +289,40 @@ TEST_F(AccessTest, ANewPasswordEndsEverySessionAndToken) {
   EXPECT_EQ(Call("GET", "/api/v1/me", "vi").status, 401);
 }
 
+TEST_F(AccessTest, MembersChangeTheirOwnPasswordWithTheCurrentOneAndStaySignedInHere) {
+  auto SignIn = [&](const std::string& password) {
+    return Call("POST", "/api/v1/login", "", R"({"name":"vi","password":")" + password + "\"}");
+  };
+  ApiResponse phone = SignIn("a long password 1"), office = SignIn("a long password 1");
+  std::string cookie = Cookie(phone), csrf = json::parse(phone.body)["csrf"];
+  auto Patch = [&](const std::string& body) {
+    return Call("PATCH", "/api/v1/me", "", body, {{"cookie", cookie}, {"x-csrf-token", csrf}});
+  };
+  EXPECT_EQ(Patch(R"({"current_password":"not it at all","password":"a brand new password"})").status, 401);
+  EXPECT_EQ(Patch(R"({"current_password":"a long password 1","password":"short"})").status, 400);
+  EXPECT_EQ(Call("PATCH", "/api/v1/me", "vi", R"({"current_password":"a long password 1","password":"x x x x x x x"})")
+                .status,
+            403)
+      << "a token, even its owner's, changes no password";
+  ApiResponse changed = Patch(R"({"current_password":"a long password 1","password":"a brand new password"})");
+  ASSERT_EQ(changed.status, 200) << changed.body;
+  std::string fresh = Cookie(changed);
+  ASSERT_FALSE(fresh.empty()) << "this device gets a new session";
+  EXPECT_NE(fresh, cookie);
+  EXPECT_EQ(Call("GET", "/api/v1/me", "", "", {{"cookie", fresh}}).status, 200);
+  EXPECT_EQ(Call("GET", "/api/v1/me", "", "", {{"cookie", Cookie(office)}}).status, 401) << "the others end";
+  EXPECT_EQ(SignIn("a long password 1").status, 401);
+  EXPECT_EQ(SignIn("a brand new password").status, 200);
+  json audit = json::parse(Call("GET", "/api/v1/audit", "ana").body)["items"];
+  int failed = 0, done = 0;
+  for (const auto& a : audit) {
+    failed += a["action"] == "password.change.failed";
+    done += a["action"] == "password.change";
+  }
+  EXPECT_EQ(failed, 1);
+  EXPECT_EQ(done, 1);
+}
+
 TEST_F(AccessTest, SessionsNeedCsrfForWritesAndEndOnLogout) {
   ApiResponse login = Call("POST", "/api/v1/login", "", R"({"name":"ed","password":"a long password 1"})");
   ASSERT_EQ(login.status, 200) << login.body;

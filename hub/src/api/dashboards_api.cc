@@ -260,6 +260,94 @@ ApiResponse CalendarForm(const Services& hub, const ApiRequest& r, const Princip
   return CalendarPageFor(hub, r, who, url, "");
 }
 
+namespace {
+
+ApiResponse AccountPageFor(const Services& hub, const ApiRequest& r, const Principal& who, const std::string& said,
+                           const std::string& error, const std::string& arg = "") {
+  PageContext c = Context(hub, r, who, "/account");
+  return HtmlPage(hub, r, c, RenderAccount(c, said, error, arg));
+}
+
+}  // namespace
+
+ApiResponse AccountPage(const Services& hub, const ApiRequest& r, const Principal& who, const Params&) {
+  if (auto bad = CheckParams(r, {"lang", "done"})) return *bad;
+  if (who.role == Role::kAnonymous || !hub.accounts || who.via != "session") {
+    ApiResponse go{303, "text/plain", ""};
+    go.headers.emplace_back("Location", "/login?next=/account");
+    return go;
+  }
+  return AccountPageFor(hub, r, who, Param(r, "done") == "password" ? "account.changed" : "", "");
+}
+
+// The password form: current, password and repeat. Changed: a new session (the others
+// end) and back to the page, which says so. Refused: the page again, saying why.
+ApiResponse AccountForm(const Services& hub, const ApiRequest& r, const Principal& who, const Params&) {
+  auto form = ReadFormBody(r);
+  auto again = [&](int status, const char* why, std::string arg = "") {
+    ApiResponse page = AccountPageFor(hub, r, who, "", why, std::move(arg));
+    page.status = status;
+    return page;
+  };
+  if (form["password"] != form["repeat"]) return again(400, "account.mismatch");
+  auto changed = ChangeOwnPassword(hub, r, who, form["current"], form["password"]);
+  if (auto* refused = std::get_if<ApiResponse>(&changed)) {
+    std::string wait;
+    for (const auto& [k, v] : refused->headers)
+      if (k == "Retry-After") wait = v;
+    switch (refused->status) {
+      case 400:
+        return again(400, "account.short");
+      case 401:
+        return again(401, "account.wrong");
+      case 429: {
+        ApiResponse page = again(429, "login.wait", wait);
+        page.headers.emplace_back("Retry-After", wait);
+        return page;
+      }
+      default:
+        return *refused;
+    }
+  }
+  ApiResponse go = SessionResponse(hub, r, std::get<User>(changed));
+  if (go.status != 200) return go;
+  go.status = 303;
+  go.body.clear();
+  go.content_type = "text/plain; charset=utf-8";
+  go.headers.emplace_back("Location", "/account?done=password");
+  return go;
+}
+
+// The web app manifest: the hub installs as an app on a phone, named after the first
+// dashboard a stranger may open, in the reader's language.
+ApiResponse Manifest(const Services& hub, const ApiRequest& r, const Principal&, const Params&) {
+  PageContext c = Context(hub, r, Principal{}, "/");
+  std::string name = "coophub";
+  for (const auto& e : DashboardEntries(hub))
+    if (MayView(Role::kAnonymous, e.dashboard)) {
+      if (std::string t = TitleIn(e.dashboard.title, e.dashboard.titles, c.lang); !t.empty()) name = t;
+      break;
+    }
+  json manifest = {
+      {"name", name},
+      {"short_name", name.size() <= 12 ? name : "coophub"},
+      {"lang", c.lang},
+      {"start_url", "/"},
+      {"scope", "/"},
+      {"display", "standalone"},
+      {"background_color", "#ffffff"},
+      {"theme_color", "#0b5cad"},
+      {"icons",
+       json::array({{{"src", "/static/icon.svg"}, {"sizes", "any"}, {"type", "image/svg+xml"}, {"purpose", "any"}},
+                    {{"src", "/static/icon-192.png"}, {"sizes", "192x192"}, {"type", "image/png"}},
+                    {{"src", "/static/icon-512.png"}, {"sizes", "512x512"}, {"type", "image/png"}}})}};
+  ApiResponse resp{200, "application/manifest+json", manifest.dump()};
+  resp.headers.emplace_back("Content-Language", c.lang);
+  resp.headers.emplace_back("Vary", "Accept-Language, Cookie");
+  resp.headers.emplace_back("Cache-Control", "public, max-age=300");
+  return resp;
+}
+
 ApiResponse AdminPage(const Services& hub, const ApiRequest& r, const Principal& who, const Params&) {
   if (auto bad = CheckParams(r, {"lang"})) return *bad;
   if (who.role != Role::kAnonymous && who.role < Role::kEditor) {

@@ -392,6 +392,52 @@ TEST_F(DashboardApi, AMemberMakesACalendarLinkThatOpensFeedsOnlyUntilRevoked) {
   EXPECT_EQ(Call("GET", "/calendar", "").status, 303) << "strangers are sent to sign in";
 }
 
+// "Members change their own password", without JavaScript: /account checks the current
+// one, says what was wrong in the reader's language, and keeps this device signed in.
+TEST_F(DashboardApi, AMemberChangesTheirPasswordOnTheAccountPage) {
+  User vi = hub_->accounts().ListUsers().value()[1];
+  auto session = hub_->accounts().CreateSession(vi.id, 3600 * 1000).value();
+  auto other = hub_->accounts().CreateSession(vi.id, 3600 * 1000).value();
+  std::string cookie = "coophub_session=" + session.secret;
+  auto Form = [&](const std::string& current, const std::string& fresh, const std::string& repeat) {
+    ApiRequest r;
+    r.method = "POST";
+    r.path = "/account";
+    r.query = {{"lang", "fr"}};
+    r.body = "csrf=" + session.csrf + "&current=" + current + "&password=" + fresh + "&repeat=" + repeat;
+    r.headers["content-type"] = "application/x-www-form-urlencoded";
+    r.headers["cookie"] = cookie;
+    return api_->Handle(r);
+  };
+  ApiResponse page = Call("GET", "/account", "", {{"lang", "fr"}}, "", cookie);
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_NE(page.body.find("autocomplete=\"new-password\""), std::string::npos) << page.body;
+  EXPECT_NE(page.body.find("Votre compte"), std::string::npos);
+  ApiResponse mismatch = Form("a+long+password+1", "one+new+password", "another+one+entirely");
+  EXPECT_EQ(mismatch.status, 400);
+  EXPECT_NE(mismatch.body.find("ne sont pas identiques"), std::string::npos) << mismatch.body;
+  ApiResponse wrong = Form("not+the+password", "one+new+password", "one+new+password");
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_NE(wrong.body.find("rien n'a été changé"), std::string::npos) << wrong.body;
+  EXPECT_EQ(Form("a+long+password+1", "short", "short").status, 400);
+  EXPECT_TRUE(hub_->accounts().CheckPassword(vi.name, "a long password 1").ok()) << "nothing changed yet";
+
+  ApiResponse done = Form("a+long+password+1", "one+new+password", "one+new+password");
+  ASSERT_EQ(done.status, 303) << done.body;
+  std::string location;
+  for (const auto& [k, v] : done.headers)
+    if (k == "Location") location = v;
+  EXPECT_EQ(location, "/account?done=password");
+  std::string fresh = SetCookie(done, "coophub_session");
+  ASSERT_FALSE(fresh.empty());
+  EXPECT_TRUE(hub_->accounts().CheckPassword(vi.name, "one new password").ok());
+  EXPECT_FALSE(hub_->accounts().SessionPrincipal(other.secret).ok()) << "the other device is signed out";
+  ApiResponse after = Call("GET", "/account", "", {{"done", "password"}, {"lang", "fr"}}, "", fresh);
+  ASSERT_EQ(after.status, 200);
+  EXPECT_NE(after.body.find("Votre mot de passe est changé"), std::string::npos) << after.body;
+  EXPECT_EQ(Call("GET", "/account", "").status, 303) << "strangers are sent to sign in";
+}
+
 // hub.yaml's and the API's titles may come in several languages: each reader reads theirs.
 TEST_F(DashboardApi, TitlesInTheReadersLanguage) {
   std::string body =

@@ -38,6 +38,12 @@ ApiResponse AdminPage(const Services& hub, const ApiRequest&, const Principal&, 
 // "My calendar" (/calendar): the reader's calendar links; POST make=1 or revoke=ID.
 ApiResponse CalendarPage(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 ApiResponse CalendarForm(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse Manifest(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+// /sw.js: the service worker (web/src/sw.js), at the top so that its scope is every page.
+ApiResponse ServiceWorker(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+// "Your account": who is signed in, and a new password without JavaScript.
+ApiResponse AccountPage(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse AccountForm(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 ApiResponse ListDashboards(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 ApiResponse GetDashboard(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 ApiResponse PutDashboard(const Services& hub, const ApiRequest&, const Principal&, const Params&);
@@ -90,8 +96,14 @@ ApiResponse Logout(const Services& hub, const ApiRequest&, const Principal&, con
 ApiResponse LoginForm(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 ApiResponse LogoutForm(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 // The limiter and the password check of a sign-in: the user, or the problem to answer.
+// The audit log says action (or action.failed).
 std::variant<User, ApiResponse> SignIn(const Services& hub, const ApiRequest& req, const std::string& name,
-                                       const std::string& password);
+                                       const std::string& password, const std::string& action = "login");
+// A signed-in member's new password, once the current one is checked (through the
+// sign-in limiter): the user, or the problem (400 too short, 401 wrong, 403 not a
+// session, 429 wait). Every session of the user ends: give the caller a new one.
+std::variant<User, ApiResponse> ChangeOwnPassword(const Services& hub, const ApiRequest& req, const Principal& who,
+                                                  const std::string& current, const std::string& fresh);
 // The sign-in page with a fresh CSRF cookie; error names a catalog message ("" none),
 // with {s} in it filled from arg.
 ApiResponse LoginPageFor(const Services& hub, const ApiRequest& r, const Principal& who, const std::string& next,

@@ -419,7 +419,10 @@ struct Renderer {
 Html Head(const Words& w, const PageContext& c, const std::string& title, const char* script) {
   Html head = El("meta").Attr("charset", "utf-8")() + Line() +
               El("meta").Attr("name", "viewport").Attr("content", "width=device-width, initial-scale=1")() + Line() +
-              El("title")(title) + El("link").Attr("rel", "icon").Attr("href", "data:,")() +
+              El("meta").Attr("name", "color-scheme").Attr("content", "light dark")() + Line() +
+              El("meta").Attr("name", "theme-color").Attr("content", "#0b5cad")() + Line() + El("title")(title) +
+              El("link").Attr("rel", "icon").Attr("href", "/static/icon.svg").Attr("type", "image/svg+xml")() +
+              El("link").Attr("rel", "manifest").Attr("href", "/manifest.webmanifest")() +
               El("link").Attr("rel", "stylesheet").Attr("href", "/static/style.css")();
   if (script) head += El("script").Attr("type", "module").Attr("src", std::string("/static/") + script)();
   El body("body");
@@ -464,7 +467,7 @@ Html Header(const Words& w, const PageContext& c, const std::string& q) {
   if (c.user.empty()) {
     nav = El("a").Attr("href", "/login")(w("nav.signin"));
   } else {
-    nav = El("span").Class("user")(c.user);
+    nav = El("a").Class("user").Attr("href", "/account").Attr("title", w("account.title"))(c.user);
     if (c.role == "admin" || c.role == "editor")
       nav += Html::Text(" ") + El("a").Attr("href", "/admin")(w("nav.admin"));
     nav += Html::Text(" ") +
@@ -643,6 +646,35 @@ std::string RenderCalendar(const PageContext& ctx, const std::vector<CalendarLin
                                            .Class("primary")(w(links.empty() ? "calendar.make" : "calendar.another"))) +
       Line() + El("p")(El("a").Attr("href", "/")(w("nav.back")));
   return Page(w, ctx, w("calendar.title"), nullptr, "narrow", std::move(main));
+}
+
+std::string RenderAccount(const PageContext& ctx, const std::string& said, const std::string& error,
+                          const std::string& arg) {
+  Words w{ctx};
+  auto Password = [&](const char* id, const char* label, const char* autocomplete) {
+    El input("input");
+    input.Id(id).Attr("name", id).Attr("type", "password").Attr("autocomplete", autocomplete).Flag("required");
+    if (std::string_view(id) != "current") input.Attr("minlength", "10").Attr("aria-describedby", "password-hint");
+    return El("label").Attr("for", id)(w(label)) + input();
+  };
+  Html main = El("h1")(w("account.title")) + Line() +
+              El("p")(w("account.who", {{"name", ctx.user}, {"role", w("role." + ctx.role)}})) + Line() +
+              El("p")(El("a").Attr("href", "/calendar")(w("calendar.title"))) + Line() +
+              El("h2")(w("account.password")) + Line();
+  if (!said.empty()) main += El("p").Attr("role", "status").Class("said")(w(said)) + Line();
+  if (!error.empty()) main += El("p").Attr("role", "alert").Class("error")(w(error, {{"s", arg}})) + Line();
+  main +=
+      El("form")
+          .Id("password-form")
+          .Attr("method", "post")
+          .Attr("action", "/account")(El("input").Attr("type", "hidden").Attr("name", "csrf").Attr("value", ctx.csrf)(),
+                                      Password("current", "account.current", "current-password"),
+                                      Password("password", "account.new", "new-password"),
+                                      El("p").Id("password-hint").Class("note")(w("account.hint")),
+                                      Password("repeat", "account.repeat", "new-password"),
+                                      El("button").Attr("type", "submit").Class("primary")(w("account.change"))) +
+      Line() + El("p")(El("a").Attr("href", "/")(w("nav.back")));
+  return Page(w, ctx, w("account.title"), nullptr, "narrow", std::move(main));
 }
 
 std::string RenderAdminRefused(const PageContext& ctx) {

@@ -73,6 +73,12 @@ struct CalendarLinkLine {
 std::string RenderCalendar(const PageContext& ctx, const std::vector<CalendarLinkLine>& links,
                            const std::string& made_url = "", const std::string& said = "");
 
+// "Your account": who is signed in, with which role, and a form for a new password
+// (current, new, repeat) that works without JavaScript; said/error: catalog keys of what
+// the last try did ("" none; {s} in error filled from arg).
+std::string RenderAccount(const PageContext& ctx, const std::string& said, const std::string& error,
+                          const std::string& arg = "");
+
 // A search passage from the store (RecordQuery::snippet) as HTML: the text escaped, each
 // match in <mark>.
 std::string SnippetHtml(std::string_view passage);
