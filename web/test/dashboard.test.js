@@ -122,6 +122,14 @@ async function openUntil(page, url, text) {
 
 let adminState;  // the first admin's signed-in browser state, for the later tests
 
+// Once the service worker is active, the page as it serves it (a page loaded before it
+// was may not be in its hands yet).
+async function underServiceWorker(page) {
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+  await page.reload();
+  assert.ok(await page.evaluate(() => navigator.serviceWorker.controller !== null), "the worker serves the page");
+}
+
 // The pages the service worker kept for offline reading, one after the other.
 function keptPages(page) {
   return page.evaluate(async () => {
@@ -190,6 +198,10 @@ test("the first admin signs in through the setup link and sees both sources", as
   await openUntil(wide, hub.base + "/", "Members");
   assert.deepEqual(await accessibilityProblems(wide), []);
   await shot(wide, "2-dashboard-desktop");
+  await wide.goto(hub.base + "/month");
+  assert.equal(await wide.locator("table.month thead th").count(), 7, "a calendar of weeks on a wide screen");
+  assert.deepEqual(await accessibilityProblems(wide), []);
+  await shot(wide, "2-month-desktop");
   await desktop.close();
   await phone.close();
 });
@@ -312,6 +324,19 @@ test("the page fits a 320 px phone in French and Swedish; the agenda shows each 
     assert.ok(await page.locator(".w-agenda h3.day").count() > 0, "grouped by day");
     assert.deepEqual(await accessibilityProblems(page), []);
     await shot(page, `14-agenda-${lang}-320`);
+    // The month view, from the agenda; the next month with the keyboard alone.
+    await Promise.all([page.waitForURL(/\/month$/), page.click(".w-agenda a.month-link")]);
+    const month = new Intl.DateTimeFormat(lang, { month: "long" }).format(new Date());
+    assert.ok((await page.textContent("h1")).toLowerCase().startsWith(month), `${lang}: this month's name`);
+    assert.equal(await page.locator("td[aria-current=date]").count(), 1, "today marked");
+    const [wide, inner] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+    assert.ok(wide <= inner, `${lang} month: no sideways scroll at 320 px (${wide} > ${inner})`);
+    assert.deepEqual(await accessibilityProblems(page), []);
+    await shot(page, `14-month-${lang}-320`);
+    await page.focus("nav.months a[rel=next]");
+    await Promise.all([page.waitForURL(/month=\d{4}-\d\d/), page.keyboard.press("Enter")]);
+    assert.ok(await page.locator("table.month li:has-text('Open day: meet the coop')").count() >= 1,
+              "the first Saturday's open day, in its month");
     await narrow.close();
   }
 });
@@ -533,8 +558,7 @@ test("a member signs out and in again through the sign-in page", async () => {
   await page.goto(hub.base + "/");
   // The service worker keeps the members' page for offline reading, until signing out:
   // then the next person at this computer finds none of it.
-  await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
-  await page.reload();
+  await underServiceWorker(page);
   assert.match(await keptPages(page), /Riverside members/);
   await page.click("text=Sign out");
   await page.waitForSelector("header >> text=Sign in");
@@ -607,7 +631,7 @@ dashboards:
     const manifest = await page.evaluate(async () => (await fetch("/manifest.webmanifest")).json());
     assert.equal(manifest.name, "Riverside kooperativ", "named after the public dashboard, in the reader's language");
     assert.equal((await page.request.get(own.base + manifest.icons[1].src)).headers()["content-type"], "image/png");
-    await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+    await underServiceWorker(page);
     const cdp = await phone.newCDPSession(page);
     assert.deepEqual((await cdp.send("Page.getAppManifest")).errors, [], "chromium reads the manifest");
     // A test browser's context is a private window, where nothing installs: every other
@@ -620,7 +644,6 @@ dashboards:
     assert.deepEqual(await accessibilityProblems(page), [], "contrast holds in the dark theme too");
     await shot(page, "18-dark-sv-phone");
 
-    await page.reload();  // read once through the worker, which keeps it
     assert.match(await keptPages(page), /General assembly/);
     await own.stop();
     await page.reload();

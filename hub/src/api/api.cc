@@ -156,6 +156,7 @@ const std::vector<Route>& Routes() {
       {"GET", "/calendar", R::kAnonymous, &CalendarPage},
       {"POST", "/calendar", R::kViewer, &CalendarForm},
       {"GET", "/account", R::kAnonymous, &AccountPage},
+      {"GET", "/month", R::kAnonymous, &MonthPage},
       {"GET", "/manifest.webmanifest", R::kAnonymous, &Manifest},
       {"GET", "/sw.js", R::kAnonymous, &ServiceWorker},
       {"POST", "/account", R::kViewer, &AccountForm},

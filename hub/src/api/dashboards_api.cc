@@ -318,6 +318,50 @@ ApiResponse AccountForm(const Services& hub, const ApiRequest& r, const Principa
   return go;
 }
 
+// /month?month=2026-12: the agenda as a month's calendar (this month by default, in
+// the reader's zone); mine=1 keeps the member's own.
+ApiResponse MonthPage(const Services& hub, const ApiRequest& r, const Principal& who, const Params&) {
+  if (auto bad = CheckParams(r, {"month", "mine", "lang", "tz"})) return *bad;
+  MonthData m;
+  m.ctx = Context(hub, r, who, "/month");
+  m.ctx.only_mine = Param(r, "mine") == "1" && !who.name.empty();
+  Dates dates(m.ctx.lang, m.ctx.zone);
+  CivilDate today = dates.DateOf(m.ctx.now);
+  m.year = today.year;
+  m.month = today.month;
+  if (std::string month = Param(r, "month"); !month.empty()) {
+    CivilDate first;
+    if (!CivilDate::Parse(month + "-01", &first) || first.year < 1970 || first.year > 9999)
+      return Problem(400, "Bad month", "month is a year and a month, as 2026-12");
+    m.year = first.year;
+    m.month = first.month;
+  }
+  // A day more on each side: an all-day event is stored at its date's midnight in UTC,
+  // which is another day in some zones. RenderMonth keeps the month's own days.
+  CivilDate next = m.month == 12 ? CivilDate{m.year + 1, 1, 1} : CivilDate{m.year, m.month + 1, 1};
+  RecordQuery q;
+  q.kind = "event";
+  q.visibilities = VisibleTo(who.role);
+  q.since = FormatRfc3339(dates.StartOf({m.year, m.month, 1}) - 86400);
+  q.until = FormatRfc3339(dates.StartOf(next) + 86400);
+  q.oldest_first = true;
+  q.limit = 500;
+  constexpr size_t kMostEvents = 2000;
+  for (;;) {
+    auto page = hub.store.ListRecords(q);
+    if (!page.ok()) return FromStatus(page.status());
+    for (auto& e : page->Items())
+      if (!m.ctx.only_mine || Involves(e, who.name)) m.events.push_back(std::move(e));
+    if (page->next_cursor.empty()) break;
+    if (m.events.size() >= kMostEvents) {
+      m.capped = true;
+      break;
+    }
+    q.cursor = page->next_cursor;
+  }
+  return HtmlPage(hub, r, m.ctx, RenderMonth(m));
+}
+
 // The web app manifest: the hub installs as an app on a phone, named after the first
 // dashboard a stranger may open, in the reader's language.
 ApiResponse Manifest(const Services& hub, const ApiRequest& r, const Principal&, const Params&) {

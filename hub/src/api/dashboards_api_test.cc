@@ -392,6 +392,58 @@ TEST_F(DashboardApi, AMemberMakesACalendarLinkThatOpensFeedsOnlyUntilRevoked) {
   EXPECT_EQ(Call("GET", "/calendar", "").status, 303) << "strangers are sent to sign in";
 }
 
+// The agenda as a month: each event on its day in the reader's zone, an all-day one on
+// its date, weeks as the reader's language starts them, the months around it linked.
+TEST_F(DashboardApi, TheMonthViewPutsEachEventOnItsDayInTheReadersZoneAndWeek) {
+  Write("news", {{"id", "late"}, {"kind", "event"}, {"title", "Night shift"}, {"time", "2026-12-03T23:30:00Z"}},
+        "public");
+  Write("news",
+        {{"id", "hol"},
+         {"kind", "event"},
+         {"title", "Winter break"},
+         {"time", "2026-12-24T00:00:00Z"},
+         {"data", {{"all_day", true}, {"date", "2026-12-24"}}}},
+        "public");
+  Write("news",
+        {{"id", "mine"},
+         {"kind", "event"},
+         {"title", "Care round"},
+         {"time", "2026-12-10T08:00:00Z"},
+         {"people", {"Vi <vi@coop.example>"}}},
+        "members");
+  Write("news", {{"id", "jan"}, {"kind", "event"}, {"title", "New year lunch"}, {"time", "2027-01-05T11:00:00Z"}},
+        "public");
+  auto Cell = [](const std::string& html, const std::string& date) {
+    size_t at = html.find("datetime=\"" + date + "\"");
+    if (at == std::string::npos) return std::string();
+    size_t end = html.find("</td>", at);
+    return html.substr(at, end - at);
+  };
+  std::string paris = Call("GET", "/month", "", {{"month", "2026-12"}, {"lang", "fr"}, {"tz", "Europe/Paris"}}).body;
+  EXPECT_NE(paris.find("<h1>Décembre 2026</h1>"), std::string::npos) << paris.substr(0, 3000);
+  EXPECT_NE(Cell(paris, "2026-12-04").find("Night shift"), std::string::npos) << "00:30 on Friday in Paris";
+  EXPECT_NE(Cell(paris, "2026-12-04").find("00:30"), std::string::npos);
+  EXPECT_NE(Cell(paris, "2026-12-24").find("Toute la journée"), std::string::npos) << "an all-day event on its date";
+  EXPECT_EQ(paris.find("Care round"), std::string::npos) << "a stranger sees public events only";
+  EXPECT_EQ(paris.find("New year lunch"), std::string::npos) << "January's are January's";
+  EXPECT_NE(paris.find("<abbr title=\"lundi\">"), std::string::npos) << "a French week starts on Monday";
+  EXPECT_LT(paris.find("<abbr title=\"lundi\">"), paris.find("<abbr title=\"dimanche\">"));
+  // 1 December 2026 is a Tuesday: one empty day before it in a French week.
+  size_t body = paris.find("<tbody>");
+  EXPECT_EQ(paris.find("<td class=\"out\"></td><td class=\"day"), paris.find("<td", body)) << paris.substr(body, 300);
+  EXPECT_NE(paris.find("href=\"/month?month=2026-11\""), std::string::npos);
+  EXPECT_NE(paris.find("href=\"/month?month=2027-01\""), std::string::npos);
+  std::string ny = Call("GET", "/month", "", {{"month", "2026-12"}, {"lang", "en"}, {"tz", "America/New_York"}}).body;
+  EXPECT_NE(Cell(ny, "2026-12-03").find("Night shift"), std::string::npos) << "still Thursday evening in New York";
+  EXPECT_NE(Cell(ny, "2026-12-24").find("Winter break"), std::string::npos) << "an all-day date has no zone";
+
+  std::string vi = Call("GET", "/month", "vi", {{"month", "2026-12"}, {"mine", "1"}}).body;
+  EXPECT_NE(Cell(vi, "2026-12-10").find("Care round"), std::string::npos) << vi.substr(0, 2000);
+  EXPECT_EQ(vi.find("Night shift"), std::string::npos) << "only mine";
+  EXPECT_EQ(Call("GET", "/month", "", {{"month", "2026-13"}}).status, 400);
+  EXPECT_EQ(Call("GET", "/month", "", {{"month", "December"}}).status, 400);
+}
+
 // "Members change their own password", without JavaScript: /account checks the current
 // one, says what was wrong in the reader's language, and keeps this device signed in.
 TEST_F(DashboardApi, AMemberChangesTheirPasswordOnTheAccountPage) {

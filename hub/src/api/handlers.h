@@ -38,6 +38,7 @@ ApiResponse AdminPage(const Services& hub, const ApiRequest&, const Principal&, 
 // "My calendar" (/calendar): the reader's calendar links; POST make=1 or revoke=ID.
 ApiResponse CalendarPage(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 ApiResponse CalendarForm(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse MonthPage(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 ApiResponse Manifest(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 // /sw.js: the service worker (web/src/sw.js), at the top so that its scope is every page.
 ApiResponse ServiceWorker(const Services& hub, const ApiRequest&, const Principal&, const Params&);

@@ -3,6 +3,7 @@
 #include "i18n/dates.h"
 
 #include <unicode/calendar.h>
+#include <unicode/dtfmtsym.h>
 #include <unicode/dtptngen.h>
 #include <unicode/gregocal.h>
 #include <unicode/reldatefmt.h>
@@ -236,6 +237,61 @@ int Dates::DaysLeftInWeek(int64_t now) const {
   if (U_FAILURE(status)) return 0;
   int into = (weekday - first + 7) % 7;  // 0 on the week's first day
   return 6 - into;
+}
+
+int64_t Dates::StartOf(const CivilDate& d) const {
+  UErrorCode status = U_ZERO_ERROR;
+  icu_->calendar->clear();
+  icu_->calendar->set(d.year, d.month - 1, d.day, 0, 0, 0);
+  UDate t = icu_->calendar->getTime(status);
+  return U_SUCCESS(status) ? static_cast<int64_t>(t / 1000.0) : 0;
+}
+
+int Dates::DaysInMonth(int year, int month) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return month == 2 && leap ? 29 : kDays[(month - 1) % 12];
+}
+
+std::string Dates::MonthTitle(int year, int month) const {
+  UErrorCode status = U_ZERO_ERROR;
+  std::unique_ptr<icu::DateTimePatternGenerator> gen(
+      icu::DateTimePatternGenerator::createInstance(icu_->locale, status));
+  icu::UnicodeString pattern = U_SUCCESS(status) ? gen->getBestPattern(u"yMMMM", status) : icu::UnicodeString();
+  if (U_FAILURE(status) || pattern.isEmpty()) pattern = u"MMMM y";
+  status = U_ZERO_ERROR;
+  icu::SimpleDateFormat format(pattern, icu_->locale, status);
+  format.adoptCalendar(icu_->calendar->clone());
+  icu::UnicodeString out;
+  format.format(static_cast<UDate>(StartOf({year, month, 15})) * 1000.0, out);
+  // A title starts with a capital, as the month does in English ("décembre" → "Décembre").
+  if (!out.isEmpty()) out.replace(0, 1, icu::UnicodeString(out, 0, 1).toTitle(nullptr, icu_->locale));
+  return Utf8(out);
+}
+
+int Dates::PlaceInWeek(const CivilDate& d) const {
+  UErrorCode status = U_ZERO_ERROR;
+  icu_->calendar->clear();
+  icu_->calendar->set(d.year, d.month - 1, d.day, 12, 0, 0);
+  int weekday = icu_->calendar->get(UCAL_DAY_OF_WEEK, status);
+  int first = icu_->calendar->getFirstDayOfWeek(status);
+  return U_SUCCESS(status) ? (weekday - first + 7) % 7 : 0;
+}
+
+std::vector<std::string> Dates::WeekdayNames(bool short_names) const {
+  UErrorCode status = U_ZERO_ERROR;
+  icu::DateFormatSymbols symbols(icu_->locale, status);
+  int32_t count = 0;
+  const icu::UnicodeString* names =
+      symbols.getWeekdays(count, icu::DateFormatSymbols::STANDALONE,
+                          short_names ? icu::DateFormatSymbols::ABBREVIATED : icu::DateFormatSymbols::WIDE);
+  int first = icu_->calendar->getFirstDayOfWeek(status);  // 1 Sunday .. 7 Saturday, as names[] counts
+  std::vector<std::string> out;
+  for (int i = 0; i < 7; ++i) {
+    int day = (first - 1 + i) % 7 + 1;
+    out.push_back(U_SUCCESS(status) && day < count ? Utf8(names[day]) : std::to_string(day));
+  }
+  return out;
 }
 
 }  // namespace coophub

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace coophub {
 
@@ -63,6 +64,16 @@ class Dates {
   std::string Date(int64_t t, int64_t now) const;
   // t's civil date in the zone.
   CivilDate DateOf(int64_t t) const;
+
+  // For a month's calendar: when d begins in the zone (unix seconds, DST-aware); how
+  // many days the month of year has; the month as a title ("décembre 2026", "December
+  // 2026"); d's place in the reader's week (0 on its first day: Monday in fr and sv,
+  // Sunday in en-US); and the weekdays' names in that order, short ("lun.") or whole.
+  int64_t StartOf(const CivilDate& d) const;
+  static int DaysInMonth(int year, int month);
+  std::string MonthTitle(int year, int month) const;
+  int PlaceInWeek(const CivilDate& d) const;
+  std::vector<std::string> WeekdayNames(bool short_names) const;
 
  private:
   struct Icu;

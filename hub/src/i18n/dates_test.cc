@@ -120,5 +120,25 @@ TEST(Dates, ZonesAreCheckedAndTheDefaultIsUtc) {
   EXPECT_TRUE(Dates::KnownZone(Dates::HostZone()));
 }
 
+// A month's calendar: its title and weekdays in the reader's language, each day where the
+// reader's week puts it, and days that begin at local midnight, a DST change or not.
+TEST(Dates, AMonthInTheReadersWeekAndLanguage) {
+  Dates fr("fr", "Europe/Paris"), us("en-US", "America/New_York"), sv("sv", "Europe/Stockholm");
+  EXPECT_EQ(fr.MonthTitle(2026, 12), "Décembre 2026");
+  EXPECT_EQ(us.MonthTitle(2026, 12), "December 2026");
+  EXPECT_EQ(sv.MonthTitle(2027, 1), "Januari 2027");
+  EXPECT_EQ(fr.WeekdayNames(false).front(), "lundi") << "a French week starts on Monday";
+  EXPECT_EQ(us.WeekdayNames(false).front(), "Sunday");
+  EXPECT_EQ(sv.WeekdayNames(true).size(), 7u);
+  CivilDate tuesday{2026, 12, 1};
+  EXPECT_EQ(fr.PlaceInWeek(tuesday), 1);
+  EXPECT_EQ(us.PlaceInWeek(tuesday), 2);
+  EXPECT_EQ(fr.StartOf({2026, 3, 29}), At("2026-03-28T23:00:00Z"));
+  EXPECT_EQ(fr.StartOf({2026, 3, 30}) - fr.StartOf({2026, 3, 29}), 23 * 3600) << "the day the clocks go forward";
+  EXPECT_EQ(Dates::DaysInMonth(2028, 2), 29);
+  EXPECT_EQ(Dates::DaysInMonth(2100, 2), 28);
+  EXPECT_EQ(Dates::DaysInMonth(2026, 12), 31);
+}
+
 }  // namespace
 }  // namespace coophub

@@ -388,11 +388,15 @@ struct Renderer {
     else
       Records(wd.records, "empty." + type);
     Html heading = El("h2").Id(h)(title);
+    Html tools;
+    if (type == "agenda" && d.ctx.path == "/")  // not in an embed, whose links would open another site's
+      tools = El("a").Class("month-link").Attr("href", d.ctx.only_mine ? "/month?mine=1" : "/month")(w("month.view"));
     if (!d.ctx.user.empty() && (type == "agenda" || type == "tasks")) {
       // "My shifts": a plain link, so that it works without JavaScript too.
       std::string href =
           d.ctx.only_mine ? "/?dashboard=" + d.dashboard_id : "/?dashboard=" + d.dashboard_id + "&mine=1";
-      Html tools = El("a").Class("mine-filter").Attr("href", href)(w(d.ctx.only_mine ? "mine.all" : "mine.only"));
+      if (!tools.empty()) tools += Html::Text(" ");
+      tools += El("a").Class("mine-filter").Attr("href", href)(w(d.ctx.only_mine ? "mine.all" : "mine.only"));
       // "Put it in my phone's calendar": one tap makes the link, the next opens the app.
       if (type == "agenda" && !d.ctx.csrf.empty())
         tools += Html::Text(" ") +
@@ -403,8 +407,8 @@ struct Renderer {
                          El("input").Attr("type", "hidden").Attr("name", "csrf").Attr("value", d.ctx.csrf)(),
                          El("input").Attr("type", "hidden").Attr("name", "make").Attr("value", "1")(),
                          El("button").Attr("type", "submit").Class("link")(w("agenda.subscribe")));
-      heading = El("div").Class("widget-head")(heading, El("span").Class("tools")(tools));
     }
+    if (!tools.empty()) heading = El("div").Class("widget-head")(heading, El("span").Class("tools")(tools));
     out = before +
           El("section")
               .Class("widget w-" + type)
@@ -675,6 +679,108 @@ std::string RenderAccount(const PageContext& ctx, const std::string& said, const
                                       El("button").Attr("type", "submit").Class("primary")(w("account.change"))) +
       Line() + El("p")(El("a").Attr("href", "/")(w("nav.back")));
   return Page(w, ctx, w("account.title"), nullptr, "narrow", std::move(main));
+}
+
+std::string RenderMonth(const MonthData& m) {
+  const PageContext& ctx = m.ctx;
+  Words w{ctx};
+  Dates dates(ctx.locale.empty() ? ctx.lang : ctx.locale, ctx.zone, w("when.day_time"));
+  const int days = Dates::DaysInMonth(m.year, m.month);
+  // Each event on the day it begins, in the reader's zone (an all-day one on its date).
+  std::vector<std::vector<std::pair<const json*, std::string>>> by_day(days + 1);  // (event, its time)
+  for (const auto& r : m.events) {
+    CivilDate day;
+    std::string time = w("month.allday");
+    const json& data = DataOf(r);
+    if (!data.value("all_day", false) || !CivilDate::Parse(Str(data, "date"), &day)) {
+      auto t = ParseRfc3339(Str(r, "time"));
+      if (!t) continue;
+      day = dates.DateOf(*t);
+      time = dates.Time(*t);
+    }
+    if (day.year == m.year && day.month == m.month) by_day[day.day].emplace_back(&r, time);
+  }
+  auto Month = [&](int year, int month) {
+    char text[8];
+    std::snprintf(text, sizeof text, "%04d-%02d", year, month);
+    return std::string(text);
+  };
+  auto Href = [&](const std::string& month) { return "/month?month=" + month + (ctx.only_mine ? "&mine=1" : ""); };
+  auto [py, pm] = m.month == 1 ? std::pair(m.year - 1, 12) : std::pair(m.year, m.month - 1);
+  auto [ny, nm] = m.month == 12 ? std::pair(m.year + 1, 1) : std::pair(m.year, m.month + 1);
+  CivilDate today = dates.DateOf(ctx.now);
+  bool this_month = today.year == m.year && today.month == m.month;
+  std::string title = dates.MonthTitle(m.year, m.month);
+
+  Html nav =
+      El("a")
+          .Attr("rel", "prev")
+          .Attr("href", Href(Month(py, pm)))(El("span").Attr("aria-hidden", "true")("‹ "), dates.MonthTitle(py, pm));
+  if (!this_month)
+    nav += Html::Text(" ") + El("a").Attr("href", ctx.only_mine ? "/month?mine=1" : "/month")(w("month.this"));
+  nav += Html::Text(" ") +
+         El("a")
+             .Attr("rel", "next")
+             .Attr("href", Href(Month(ny, nm)))(dates.MonthTitle(ny, nm), El("span").Attr("aria-hidden", "true")(" ›"));
+  Html tools;
+  if (!ctx.user.empty())
+    tools = El("a")
+                .Class("mine-filter")
+                .Attr("href", ctx.only_mine ? "/month?month=" + Month(m.year, m.month)
+                                            : Href(Month(m.year, m.month)) +
+                                                  "&mine=1")(w(ctx.only_mine ? "mine.all" : "mine.only"));
+
+  std::vector<std::string> short_names = dates.WeekdayNames(true), long_names = dates.WeekdayNames(false);
+  Html head;
+  for (size_t i = 0; i < 7; ++i)
+    head += El("th").Attr("scope", "col")(El("abbr").Attr("title", long_names[i])(short_names[i]));
+  const int lead = dates.PlaceInWeek({m.year, m.month, 1});
+  Html rows, row;
+  int column = 0;
+  auto EndRow = [&] {
+    rows += El("tr")(row) + Line();
+    row = Html();
+    column = 0;
+  };
+  for (int i = 0; i < lead; ++i, ++column) row += El("td").Class("out")();
+  for (int day = 1; day <= days; ++day, ++column) {
+    if (column == 7) EndRow();
+    bool is_today = this_month && day == today.day;
+    Html events;
+    for (const auto& [r, time] : by_day[day]) {
+      std::string name = Str(*r, "title").empty() ? w("untitled") : Str(*r, "title");
+      std::string url = Str(*r, "url");
+      bool mine = !ctx.user.empty() && Involves(*r, ctx.user);
+      events += El("li").Class(mine ? "mine" : "")(
+                    El("span").Class("when")(time), " ",
+                    url.empty() ? El("span").Class("title")(name)
+                                : El("a").Class("title").Attr("href", url).Attr("rel", "noopener")(name),
+                    mine ? Html::Text(" ") + El("span").Class("badge badge-mine")(w("badge.mine")) : Html()) +
+                Line();
+    }
+    El cell("td");
+    std::string cls = std::string("day") + (is_today ? " today" : "") + (by_day[day].empty() ? " free" : "");
+    cell.Class(cls);
+    if (is_today) cell.Attr("aria-current", "date");
+    std::string date = Month(m.year, m.month) + (day < 10 ? "-0" : "-") + std::to_string(day);
+    row +=
+        cell(El("p").Class("date")(El("span").Class("wd")(long_names[(lead + day - 1) % 7]), " ",
+                                   El("time").Attr("datetime", date)(std::to_string(day)),
+                                   is_today ? Html::Text(" ") + El("span").Class("badge")(w("agenda.today")) : Html()),
+             (events.empty() ? Html() : El("ul")(events)));
+  }
+  for (; column < 7; ++column) row += El("td").Class("out")();
+  EndRow();
+
+  Html main = El("div").Class("widget-head")(El("h1")(title), El("span").Class("tools")(tools)) + Line() +
+              El("nav").Class("months").Attr("aria-label", w("month.nav"))(nav) + Line();
+  if (m.events.empty()) main += El("p").Class("empty")(w(ctx.only_mine ? "empty.mine" : "month.none")) + Line();
+  main += El("table").Class("month")(El("caption").Class("visually-hidden")(title), El("thead")(El("tr")(head)), Line(),
+                                     El("tbody")(Line(), rows)) +
+          Line();
+  if (m.capped) main += El("p").Class("note")(w("month.capped", {{"n", std::to_string(m.events.size())}})) + Line();
+  main += El("p")(El("a").Attr("href", "/")(w("nav.back")));
+  return Page(w, ctx, title, nullptr, "month", std::move(main));
 }
 
 std::string RenderAdminRefused(const PageContext& ctx) {

@@ -79,6 +79,18 @@ std::string RenderCalendar(const PageContext& ctx, const std::vector<CalendarLin
 std::string RenderAccount(const PageContext& ctx, const std::string& said, const std::string& error,
                           const std::string& arg = "");
 
+// A month of the agenda, as a calendar: the weeks as the reader's language starts them,
+// each day's events (time, title, "yours"), today marked, links to the months before
+// and after, "Only mine" for a member. Without JavaScript; on a phone, a list of the
+// days that have something.
+struct MonthData {
+  PageContext ctx;
+  int year = 0, month = 0;   // month 1-12
+  std::vector<json> events;  // the month's events the reader may see, soonest first
+  bool capped = false;       // there were more than events holds
+};
+std::string RenderMonth(const MonthData& data);
+
 // A search passage from the store (RecordQuery::snippet) as HTML: the text escaped, each
 // match in <mark>.
 std::string SnippetHtml(std::string_view passage);
