@@ -132,6 +132,7 @@ export async function api(method, path, body) {
     const e = new Error((data && data.detail) || `${r.status} ${r.statusText}`);
     e.status = r.status;
     e.problem = data;
+    if (r.headers.has("Retry-After")) e.retryAfter = Number(r.headers.get("Retry-After"));
     throw e;
   }
   return data;

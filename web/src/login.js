@@ -13,7 +13,10 @@ form.addEventListener("submit", async (event) => {
     await api("POST", "/api/v1/login", { name: field("name").value.trim(), password: field("password").value });
     location.assign(field("next").value || "/");
   } catch (e) {
-    status.textContent = e.message;
+    // What went wrong, in the reader's language: the hub's own words are the API's.
+    if (e.status === 401) status.textContent = t("login.failed");
+    else if (e.status === 429) status.textContent = t("login.wait", { s: String(e.retryAfter ?? "") });
+    else status.textContent = e.message;
     form.elements.namedItem("password").select();
   }
 });

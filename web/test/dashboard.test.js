@@ -568,7 +568,7 @@ test("a member signs out and in again through the sign-in page", async () => {
   await page.fill("#name", "ana");
   await page.fill("#password", "wrong password");
   await page.click("#login button[type=submit]");
-  await page.waitForFunction(() => /wrong name or password/.test(document.getElementById("status").textContent));
+  await page.waitForFunction(() => /Wrong name or password\./.test(document.getElementById("status").textContent));
   assert.deepEqual(await accessibilityProblems(page), []);
   await shot(page, "9-sign-in-phone");
   await page.fill("#password", password);

@@ -64,10 +64,11 @@ struct ShareInfo {
 };
 
 // An account's visits, for "since your last visit" on every device: base is the change
-// seq the current visit compares with; head and time are the newest seq and the time
-// (unix seconds) of the last page view.
+// seq the current visit compares with, and base_time when that last visit was (the
+// unix second of its last page view; 0 unknown); head and time are the newest seq and
+// the time of the current visit's last page view.
 struct Visit {
-  int64_t base = -1, head = 0, time = 0;
+  int64_t base = -1, head = 0, time = 0, base_time = 0;
 };
 
 struct NewSecret {

@@ -234,20 +234,20 @@ class SqliteAccounts final : public Accounts {
 
   Result<std::optional<Visit>> GetVisit(int64_t user_id) override {
     Use use(this);
-    sqlite3_stmt* st = db_.Prepare("SELECT base, head, time FROM visits WHERE user_id=?");
+    sqlite3_stmt* st = db_.Prepare("SELECT base, head, time, base_time FROM visits WHERE user_id=?");
     int rc = StepWith(st, user_id);
     if (rc == SQLITE_DONE) return std::optional<Visit>();
     if (rc != SQLITE_ROW) return Fail();
-    return std::optional<Visit>(
-        Visit{sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2)});
+    return std::optional<Visit>(Visit{sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+                                      sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3)});
   }
 
   Status PutVisit(int64_t user_id, const Visit& v) override {
     Use use(this);
-    if (StepWith(db_.Prepare("INSERT INTO visits(user_id, base, head, time) VALUES(?,?,?,?)"
+    if (StepWith(db_.Prepare("INSERT INTO visits(user_id, base, head, time, base_time) VALUES(?,?,?,?,?)"
                              " ON CONFLICT(user_id) DO UPDATE SET base=excluded.base, head=excluded.head,"
-                             " time=excluded.time"),
-                 user_id, v.base, v.head, v.time) != SQLITE_DONE)
+                             " time=excluded.time, base_time=excluded.base_time"),
+                 user_id, v.base, v.head, v.time, v.base_time) != SQLITE_DONE)
       return Fail();
     return Status::Ok();
   }

@@ -24,13 +24,14 @@ constexpr int64_t kVisitGapS = 30 * 60;  // a page view this long after the last
 
 // "Since your last visit" (accounts.h, Visit): kept in the account for a signed-in
 // reader, so that phone and office PC agree, and in a cookie for a stranger
-// (base.head.time). A view more than kVisitGapS after the last starts a new visit,
-// whose base is the head the last one ended with.
+// (base.head.time.base_time). A view more than kVisitGapS after the last starts a new
+// visit, whose base is the head the last one ended with, at the time it ended.
 Visit ReadCookieVisit(const ApiRequest& r) {
   Visit s;
   std::string v = CookieValue(r, kSeenCookie);
-  long long b = 0, h = 0, t = 0;
-  if (std::sscanf(v.c_str(), "%lld.%lld.%lld", &b, &h, &t) == 3 && b >= 0 && h >= b) s = {b, h, t};
+  long long b = 0, h = 0, t = 0, bt = 0;
+  int n = std::sscanf(v.c_str(), "%lld.%lld.%lld.%lld", &b, &h, &t, &bt);
+  if (n >= 3 && b >= 0 && h >= b) s = {b, h, t, n == 4 ? bt : 0};
   return s;
 }
 
@@ -137,8 +138,20 @@ ApiResponse Dashboard(const Services& hub, const ApiRequest& r, const Principal&
   Visit seen = ReadVisit(hub, r, who);
   Visit before = seen;
   int64_t head = hub.store.LastSeq();
-  if (seen.base >= 0 && wc.now - seen.time > kVisitGapS) seen.base = seen.head;  // a new visit
+  if (seen.base >= 0 && wc.now - seen.time > kVisitGapS) {  // a new visit
+    seen.base = seen.head;
+    seen.base_time = seen.time;
+  }
   wc.seen_seq = seen.base;
+  wc.seen_time = seen.base_time;
+  if (seen.base >= 0) {
+    // Sources whose first record came after the last visit: what they brought is not all
+    // news (a blog's archive, a calendar's past); only what is newer than that visit is.
+    auto stats = hub.store.Stats();
+    if (!stats.ok()) return FromStatus(stats.status());
+    for (const auto& s : *stats)
+      if (s.first_seq > seen.base) wc.added_sources.insert(s.source);
+  }
   data.first_visit = seen.base < 0;
   data.ctx.seq = head;
   if (!data.q.empty()) {
@@ -159,14 +172,16 @@ ApiResponse Dashboard(const Services& hub, const ApiRequest& r, const Principal&
     }
   }
   ApiResponse page = HtmlPage(hub, r, data.ctx, RenderDashboard(data));
-  Visit now{data.first_visit ? head : seen.base, head, wc.now};
+  Visit now{data.first_visit ? head : seen.base, head, wc.now, data.first_visit ? wc.now : seen.base_time};
   if (who.user_id && hub.accounts) {
     // One write per minute of viewing at most: the gap is counted in minutes anyway.
-    if (before.base != now.base || before.head != now.head || now.time - before.time >= 60)
+    if (before.base != now.base || before.head != now.head || before.base_time != now.base_time ||
+        now.time - before.time >= 60)
       if (Status s = hub.accounts->PutVisit(who.user_id, now); !s.ok()) spdlog::warn("visits: {}", s.message());
   } else {
     page.headers.emplace_back("Set-Cookie", std::string(kSeenCookie) + "=" + std::to_string(now.base) + "." +
-                                                std::to_string(now.head) + "." + std::to_string(now.time) +
+                                                std::to_string(now.head) + "." + std::to_string(now.time) + "." +
+                                                std::to_string(now.base_time) +
                                                 "; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly");
   }
   return page;

@@ -190,6 +190,42 @@ TEST_F(DashboardApi, SinceYourLastVisitIsTheAccountsAndSaysWhatChanged) {
   }
 }
 
+// A source added while the reader was away brings its archive: that is one line, not a
+// flood of "new"; what it has that is newer than the last visit is new.
+TEST_F(DashboardApi, ASourceAddedSinceTheLastVisitIsOneLineNotAFloodOfNew) {
+  ApiResponse first = Call("GET", "/", "vi");
+  EXPECT_NE(first.body.find("From your next visit on"), std::string::npos);
+  User vi = hub_->accounts().ListUsers().value()[1];
+  auto visit = hub_->accounts().GetVisit(vi.id).value();
+  ASSERT_TRUE(visit.has_value());
+  visit->time -= 7200;  // the visit ended two hours ago
+  ASSERT_TRUE(hub_->accounts().PutVisit(vi.id, *visit).ok());
+
+  for (int i = 0; i < 3; ++i)
+    Write("partner",
+          {{"id", "old" + std::to_string(i)},
+           {"kind", "post"},
+           {"title", "Archive post " + std::to_string(i)},
+           {"time", "2026-01-0" + std::to_string(i + 1) + "T09:00:00Z"}},
+          "public");
+  Write("partner",
+        {{"id", "fresh"}, {"kind", "post"}, {"title", "Posted an hour ago"}, {"time", FormatRfc3339(NowUnix() - 3600)}},
+        "public");
+  Write("news", {{"id", "late"}, {"kind", "post"}, {"title", "Backdated but news"}, {"time", "2026-01-01T09:00:00Z"}},
+        "public");
+  std::string page = Call("GET", "/", "vi").body;
+  size_t changes = page.find("w-changes");
+  ASSERT_NE(changes, std::string::npos);
+  std::string widget = page.substr(changes, page.find("</section>", changes) - changes);
+  EXPECT_NE(widget.find("partner was added, with 3 items from before your last visit."), std::string::npos) << widget;
+  EXPECT_EQ(widget.find("Archive post"), std::string::npos) << "its archive is not news";
+  EXPECT_NE(widget.find("Posted an hour ago"), std::string::npos) << "what is newer than the visit is";
+  EXPECT_NE(widget.find("Backdated but news"), std::string::npos) << "a source the reader knew: all it adds is new";
+  EXPECT_NE(widget.find("2 new"), std::string::npos) << widget;
+  // The time of the last visit is the account's too, for the next page view of this visit.
+  EXPECT_EQ(hub_->accounts().GetVisit(vi.id).value()->base_time, visit->time);
+}
+
 TEST_F(DashboardApi, AdminsSaveADashboardGetItAsYamlAndRemoveTheirVersion) {
   std::string body =
       R"({"title": "Our coop, this winter", "widgets": [{"type": "agenda", "limit": 3}, {"type": "news"}]})";

@@ -147,10 +147,18 @@ Status LoadChanges(Store& store, const WidgetContext& ctx, WidgetData* d) {
     if (rec && !d->config.sources.empty() &&
         std::find(d->config.sources.begin(), d->config.sources.end(), Str(*rec, "source")) == d->config.sources.end())
       continue;
+    bool created = rec && c.value("created", false);
+    if (created && ctx.added_sources.count(Str(*rec, "source"))) {
+      auto t = ParseRfc3339(Str(*rec, "time"));
+      if (!t || *t <= ctx.seen_time) {  // older than the visit: it came with its source
+        ++d->added[Str(*rec, "source")];
+        continue;
+      }
+    }
     if (!rec) {
       ++d->deleted;
       if (!Str(c, "title").empty()) d->removed.push_back(Str(c, "title"));
-    } else if (c.value("created", false))
+    } else if (created)
       ++d->created_by_kind[Str(*rec, "kind")];
     else
       ++d->changed_by_kind[Str(*rec, "kind")];

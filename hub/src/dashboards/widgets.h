@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -29,7 +30,8 @@ struct WidgetData {
   std::vector<json> changes;
   std::map<std::string, int64_t> created_by_kind, changed_by_kind;
   int64_t deleted = 0;
-  std::vector<std::string> removed;  // changes: the titles of removed records, newest first
+  std::vector<std::string> removed;      // changes: the titles of removed records, newest first
+  std::map<std::string, int64_t> added;  // changes: source added since -> its older records (not news)
   // agenda: for each record, the later starts (RFC 3339) of its series (data.series),
   // which is shown once; empty for a single event
   std::vector<std::vector<std::string>> later;
@@ -41,6 +43,10 @@ struct WidgetContext {
   int64_t seen_seq = -1;                  // the change seq of the last visit; -1: first visit
   std::string me;                         // the reader's account name ("" a stranger)
   bool only_mine = false;                 // agenda and tasks: only what Involves(me)
+  int64_t seen_time = 0;                  // when the last visit was (unix seconds; 0 unknown)
+  // Sources added since the last visit: their records are new only when their time is
+  // after seen_time; the others are counted in WidgetData::added.
+  std::set<std::string> added_sources;
 };
 
 // Whether record names the member called name among its people: the whole entry, the

@@ -102,7 +102,8 @@ struct SourceRuns {
 struct SourceStats {
   std::string source;
   int64_t records = 0;
-  std::string newest;  // newest record time
+  std::string newest;     // newest record time
+  int64_t first_seq = 0;  // the seq of the source's first record: when it first wrote
 };
 
 class Store {

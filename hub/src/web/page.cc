@@ -232,7 +232,15 @@ struct Renderer {
 
   void Changes(const WidgetData& wd) {
     if (d.first_visit) return Empty("changes.first");
-    if (wd.changes.empty() && wd.deleted == 0) return Empty("changes.none");
+    Html added;
+    for (const auto& [source, n] : wd.added)
+      added += El("li").Class("added")(w("changes.source_added", {{"source", Name(source)}, {"n", std::to_string(n)}}));
+    if (!added.empty()) added = El("ul").Class("added")(added) + Line();
+    if (wd.changes.empty() && wd.deleted == 0) {
+      if (added.empty()) return Empty("changes.none");
+      out += added;
+      return;
+    }
     Html counts;
     for (const auto& kind : RecordKinds()) {
       auto c = wd.created_by_kind.find(kind), u = wd.changed_by_kind.find(kind);
@@ -246,7 +254,7 @@ struct Renderer {
       counts += El("li")(li);
     }
     if (wd.deleted) counts += El("li")(w("changes.removed", {{"n", std::to_string(wd.deleted)}}));
-    out += El("ul").Class("counts")(counts) + Line();
+    out += El("ul").Class("counts")(counts) + Line() + added;
     List(wd.changes, [&](const json& c) { Record(c["record"], ChangeBadge(c), "", {}, WhatChanged(c)); });
     if (!wd.removed.empty()) {
       Html gone;

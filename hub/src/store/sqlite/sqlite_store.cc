@@ -161,6 +161,15 @@ CREATE TABLE visits(user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE C
 CREATE TABLE source_overrides(id TEXT PRIMARY KEY, enabled INTEGER, every_ms INTEGER, name TEXT,
   updated_ms INTEGER NOT NULL);
 )sql",
+    // 14: when each source first wrote (the seq of its first record), so that a source
+    // added since a reader's last visit brings no flood of "new"; and when that visit
+    // was (the time of its last page view), which such records are compared with. For
+    // the records already here, the oldest seq left is the best guess.
+    R"sql(
+ALTER TABLE source_stats ADD COLUMN first_seq INTEGER NOT NULL DEFAULT 0;
+UPDATE source_stats SET first_seq = COALESCE((SELECT MIN(seq) FROM records r WHERE r.source = source_stats.source), 0);
+ALTER TABLE visits ADD COLUMN base_time INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 class SqliteStore final : public Store {
@@ -306,10 +315,11 @@ class SqliteStore final : public Store {
     return WithReader<std::vector<SourceStats>>([&](Db& db) -> Result<std::vector<SourceStats>> {
       // Counts kept by the writer, the newest time from the (source, time) index: no scan.
       sqlite3_stmt* st = db.Prepare(
-          "SELECT source, records, (SELECT MAX(time) FROM records r WHERE r.source = s.source)"
+          "SELECT source, records, (SELECT MAX(time) FROM records r WHERE r.source = s.source), first_seq"
           " FROM source_stats s WHERE records > 0");
       std::vector<SourceStats> out;
-      while (sqlite3_step(st) == SQLITE_ROW) out.push_back({Text(st, 0), sqlite3_column_int64(st, 1), Text(st, 2)});
+      while (sqlite3_step(st) == SQLITE_ROW)
+        out.push_back({Text(st, 0), sqlite3_column_int64(st, 1), Text(st, 2), sqlite3_column_int64(st, 3)});
       return out;
     });
   }
@@ -636,9 +646,9 @@ Result<WriteStats> SqliteStore::ApplyBatch(Db& db, const WriteBatch& b) {
   if (s.ok()) s = ApplySearchOps(db);
   if (s.ok() && stats.inserted != stats.deleted) {
     sqlite3_stmt* st = db.Prepare(
-        "INSERT INTO source_stats(source, records) VALUES(?, ?)"
+        "INSERT INTO source_stats(source, records, first_seq) VALUES(?, ?, ?)"
         " ON CONFLICT(source) DO UPDATE SET records = records + excluded.records");
-    if (StepWith(st, b.source, stats.inserted - stats.deleted) != SQLITE_DONE)
+    if (StepWith(st, b.source, stats.inserted - stats.deleted, seq_before) != SQLITE_DONE)
       s = Status::Internal("SQLite stats: " + db.Error());
   }
   if (s.ok() && b.run_id > 0 && (!b.upserts.empty() || stats.deleted > 0)) {
