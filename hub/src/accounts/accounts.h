@@ -116,6 +116,11 @@ class Accounts {
   virtual Result<ShareInfo> FindShare(const std::string& secret) = 0;  // NotFound when unknown or revoked
   virtual Result<std::vector<ShareInfo>> ListShares() = 0;
   virtual Status RevokeShare(int64_t id) = 0;  // NotFound when unknown
+  // The sites allowed to embed widgets, beside hub.yaml's (server.embed_origins): what
+  // an admin set in the admin page, as origins (https://coop.example), each with who
+  // added it. Set replaces the list.
+  virtual Result<std::vector<std::pair<std::string, std::string>>> EmbedOrigins() = 0;  // (origin, added_by)
+  virtual Status SetEmbedOrigins(const std::vector<std::string>& origins, const std::string& by) = 0;
   // Every write through the API: who did what to which target.
   virtual Status Audit(const std::string& who, const std::string& action, const std::string& target,
                        const std::string& detail = "") = 0;

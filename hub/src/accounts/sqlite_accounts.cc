@@ -297,6 +297,32 @@ class SqliteAccounts final : public Accounts {
     return Status::Ok();
   }
 
+  Result<std::vector<std::pair<std::string, std::string>>> EmbedOrigins() override {
+    Use use(this);
+    sqlite3_stmt* st = db_.Prepare("SELECT origin, added_by FROM embed_origins ORDER BY added_ms, origin");
+    std::vector<std::pair<std::string, std::string>> out;
+    while (sqlite3_step(st) == SQLITE_ROW) out.emplace_back(Text(st, 0), Text(st, 1));
+    return out;
+  }
+
+  Status SetEmbedOrigins(const std::vector<std::string>& origins, const std::string& by) override {
+    Use use(this);
+    if (auto s = db_.Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
+    // Those kept keep who added them and when: the list is rewritten around them.
+    std::string keep = "DELETE FROM embed_origins WHERE origin NOT IN (SELECT value FROM json_each(?))";
+    bool ok = StepWith(db_.Prepare(keep.c_str()), json(origins).dump()) == SQLITE_DONE;
+    int64_t now = NowMs();
+    for (size_t i = 0; ok && i < origins.size(); ++i)
+      ok = StepWith(db_.Prepare("INSERT INTO embed_origins VALUES(?,?,?) ON CONFLICT(origin) DO NOTHING"), origins[i],
+                    by, now + static_cast<int64_t>(i)) == SQLITE_DONE;
+    if (!ok) {
+      Status failed = Fail();
+      db_.Exec("ROLLBACK");
+      return failed;
+    }
+    return db_.Exec("COMMIT");
+  }
+
   Status RevokeToken(int64_t user_id, int64_t token_id) override {
     Use use(this);
     if (StepWith(db_.Prepare("DELETE FROM tokens WHERE id=? AND user_id=?"), token_id, user_id) != SQLITE_DONE)

@@ -162,6 +162,8 @@ const std::vector<Route>& Routes() {
       {"POST", "/account", R::kViewer, &AccountForm},
       {"GET", "/embed/{}/{}", R::kAnonymous, &Embed},
       {"GET", "/api/v1/shares", R::kEditor, &ListShares},
+      {"GET", "/api/v1/embed/origins", R::kEditor, &ListEmbedOrigins},
+      {"PUT", "/api/v1/embed/origins", R::kAdmin, &SetEmbedOrigins},
       {"POST", "/api/v1/shares", R::kEditor, &CreateShare},
       {"DELETE", "/api/v1/shares/{}", R::kEditor, &RevokeShare},
       {"GET", "/setup", R::kAnonymous, &SetupPage},

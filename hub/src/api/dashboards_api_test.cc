@@ -305,9 +305,11 @@ TEST_F(DashboardApi, EmbedsShowPublicRecordsOrWhatAShareLinkAllows) {
   ApiResponse frag = Embed("/embed/public/0", {{"format", "fragment"}}, {{"origin", "http://127.0.0.1:9999"}});
   EXPECT_EQ(frag.body.find("<html"), std::string::npos);
   EXPECT_EQ(header(frag, "Access-Control-Allow-Origin"), "http://127.0.0.1:9999");
-  EXPECT_EQ(header(Embed("/embed/public/0", {{"format", "fragment"}}, {{"origin", "https://evil.example"}}),
-                   "Access-Control-Allow-Origin"),
-            "(none)");
+  ApiResponse other = Embed("/embed/public/0", {{"format", "fragment"}}, {{"origin", "https://evil.example"}});
+  EXPECT_EQ(other.status, 403) << "another site is refused, and told why";
+  EXPECT_EQ(header(other, "Access-Control-Allow-Origin"), "https://evil.example") << "so that its page can say it";
+  EXPECT_NE(other.body.find("This site (https://evil.example) may not show"), std::string::npos) << other.body;
+  EXPECT_EQ(other.body.find("Assembly in December"), std::string::npos) << "and nothing else";
   EXPECT_EQ(Embed("/embed/public/1").status, 403) << "money needs members, even on a public dashboard";
   EXPECT_EQ(Embed("/embed/members/2").status, 403) << "a members' dashboard needs a share link";
   EXPECT_EQ(Embed("/embed/public/7").status, 404);
@@ -325,6 +327,58 @@ TEST_F(DashboardApi, EmbedsShowPublicRecordsOrWhatAShareLinkAllows) {
   EXPECT_EQ(json::parse(Call("GET", "/api/v1/shares", "ana").body)["items"][0].count("secret"), 0u);
   EXPECT_EQ(Call("DELETE", "/api/v1/shares/" + std::to_string(id), "ana").status, 204);
   EXPECT_EQ(Embed("/embed/members/2", {{"share", secret}}).status, 403) << "revoked at once";
+}
+
+// An admin allows a site in the admin page, and it may embed at once; a refused embed
+// says why on the partner's page, in an iframe too.
+TEST_F(DashboardApi, AllowedSitesChangeWithoutARestartAndRefusalsSayWhy) {
+  config_.embed_origins = {"https://hub-yaml.example"};
+  Open();
+  auto Framed = [&](const std::string& path, const std::string& site, const std::string& lang = "en") {
+    ApiRequest r;
+    r.path = path;
+    r.headers = {{"sec-fetch-dest", "iframe"},
+                 {"sec-fetch-site", "cross-site"},
+                 {"referer", site + "/news.html"},
+                 {"accept-language", lang}};
+    return api_->Handle(r);
+  };
+  auto header = [](const ApiResponse& r, const std::string& name) {
+    for (const auto& [k, v] : r.headers)
+      if (k == name) return v;
+    return std::string("(none)");
+  };
+  ApiResponse refused = Framed("/embed/public/0", "https://partner.example", "fr");
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_EQ(refused.content_type, "text/html; charset=utf-8");
+  EXPECT_NE(refused.body.find("Ce site (https://partner.example) ne peut pas encore"), std::string::npos)
+      << refused.body;
+  EXPECT_NE(header(refused, "Content-Security-Policy").find("frame-ancestors *"), std::string::npos)
+      << "the reason shows inside the partner's page";
+  EXPECT_EQ(refused.body.find("Assembly in December"), std::string::npos);
+  EXPECT_EQ(Framed("/embed/public/0", "https://hub-yaml.example").status, 200) << "hub.yaml's sites stay allowed";
+
+  EXPECT_EQ(Call("PUT", "/api/v1/embed/origins", "vi", {}, R"({"origins": ["https://partner.example"]})").status, 403)
+      << "admins only";
+  ApiResponse bad = Call("PUT", "/api/v1/embed/origins", "ana", {}, R"({"origins": ["partner.example/news"]})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("origins[0]"), std::string::npos) << bad.body;
+  ApiResponse set = Call("PUT", "/api/v1/embed/origins", "ana", {}, R"({"origins": ["https://Partner.example/"]})");
+  ASSERT_EQ(set.status, 200) << set.body;
+  json items = json::parse(set.body)["items"];
+  ASSERT_EQ(items.size(), 2u) << items;
+  EXPECT_EQ(items[0]["from"], "hub.yaml");
+  EXPECT_EQ(items[1]["origin"], "https://partner.example");
+  EXPECT_EQ(items[1]["added_by"], "ana");
+  ApiResponse allowed = Framed("/embed/public/0", "https://partner.example");
+  ASSERT_EQ(allowed.status, 200) << "at once, no restart";
+  EXPECT_NE(header(allowed, "Content-Security-Policy").find("https://partner.example"), std::string::npos);
+  EXPECT_NE(Framed("/embed/members/2", "https://partner.example").body.find("it needs a share link"), std::string::npos)
+      << "a members' widget without a share link says what it needs";
+
+  ASSERT_EQ(Call("PUT", "/api/v1/embed/origins", "ana", {}, R"({"origins": []})").status, 200);
+  EXPECT_EQ(Framed("/embed/public/0", "https://partner.example").status, 403) << "and taken back at once";
+  EXPECT_EQ(json::parse(Call("GET", "/api/v1/embed/origins", "ana").body)["items"].size(), 1u);
 }
 
 TEST_F(DashboardApi, AUsersLanguageFollowsThemToEveryDevice) {

@@ -9,11 +9,14 @@
 // to one visibility, of one source and/or kind, until an editor revokes the link.
 #include <algorithm>
 
+#include <spdlog/spdlog.h>
+
 #include "api/accounts_api.h"
 #include "api/api.h"
 #include "api/handlers.h"
 #include "web/page.h"
 #include "base/timeutil.h"
+#include "config/config.h"
 #include "dashboards/widgets.h"
 
 namespace coophub {
@@ -42,19 +45,83 @@ std::string SelfBase(const ApiRequest& r) {
   return scheme + "://" + (host != r.headers.end() ? host->second : "localhost");
 }
 
+std::vector<std::string> EmbedOrigins(const Services& hub) {
+  std::vector<std::string> out = hub.config.embed_origins;
+  if (hub.accounts) {
+    if (auto stored = hub.accounts->EmbedOrigins(); stored.ok()) {
+      for (const auto& [origin, by] : *stored)
+        if (std::find(out.begin(), out.end(), origin) == out.end()) out.push_back(origin);
+    } else {
+      spdlog::error("embed origins: {}", stored.status().message());
+    }
+  }
+  return out;
+}
+
+namespace {
+
+// The site whose page asks: the Origin of a fetch, or for an iframe the origin of the
+// page framing it (a browser's Referer across sites is that origin, at least). "" when
+// the browser does not say, or it is the hub itself.
+std::string AskingSite(const ApiRequest& r, bool fragment) {
+  auto Header = [&](const char* name) {
+    auto it = r.headers.find(name);
+    return it == r.headers.end() ? std::string() : it->second;
+  };
+  std::string site;
+  if (fragment) {
+    site = Header("origin");
+  } else if (Header("sec-fetch-dest") == "iframe" && Header("sec-fetch-site") != "same-origin") {
+    std::string referer = Header("referer");
+    size_t scheme = referer.find("://");
+    if (scheme != std::string::npos) site = referer.substr(0, referer.find('/', scheme + 3));
+  }
+  if (site == SelfBase(r) || !IsOrigin(site)) return "";
+  return site;
+}
+
+// A refused embed says why where the partner's page shows it, in the reader's language:
+// for <coophub-widget> a problem its script may read (CORS to whoever asked: it holds
+// nothing of the hub's), for an iframe a page any site may frame (the same).
+ApiResponse Refuse(const Services& hub, const ApiRequest& r, bool fragment, int status, const std::string& title,
+                   const std::string& key, const std::map<std::string, std::string>& args = {}) {
+  PageContext c = Context(hub, r, Principal{}, r.path);
+  std::string why = hub.catalogs.Text(c.lang, key, args);
+  ApiResponse resp = fragment ? Problem(status, title, why) : ApiResponse{status, "text/html; charset=utf-8", ""};
+  if (!fragment) {
+    resp.body = RenderEmbedRefused(c, why, SelfBase(r));
+    resp.headers.emplace_back("Content-Security-Policy",
+                              "default-src 'self'; style-src 'self'; script-src 'none'; frame-ancestors *; "
+                              "base-uri 'none'; form-action 'none'");
+    resp.headers.emplace_back("X-Frame-Options", "");
+  } else if (auto origin = r.headers.find("origin"); origin != r.headers.end()) {
+    resp.headers.emplace_back("Access-Control-Allow-Origin", origin->second);
+  }
+  resp.headers.emplace_back("Cache-Control", "no-store");
+  resp.headers.emplace_back("Vary", "Origin, Referer, Accept-Language");
+  resp.headers.emplace_back("Content-Language", c.lang);
+  return resp;
+}
+
+}  // namespace
+
 ApiResponse Embed(const Services& hub, const ApiRequest& r, const Principal&, const Params& p) {
   if (auto bad = CheckParams(r, {"share", "format", "lang", "tz"})) return *bad;
   std::string format = Param(r, "format");
   if (!format.empty() && format != "page" && format != "fragment")
     return Problem(400, "Bad format", "format is page (the default, for an iframe) or fragment (for <coophub-widget>)");
+  bool fragment = format == "fragment";
+  std::vector<std::string> allowed = EmbedOrigins(hub);
+  if (std::string site = AskingSite(r, fragment);
+      !site.empty() && std::find(allowed.begin(), allowed.end(), site) == allowed.end())
+    return Refuse(hub, r, fragment, 403, "Site not allowed", "embed.refused.site", {{"site", site}});
   // Who the embed stands for: a stranger, or what its share link allows.
   Role role = Role::kAnonymous;
   std::optional<ShareInfo> share;
   if (std::string secret = Param(r, "share"); !secret.empty()) {
     if (!hub.accounts) return Problem(404, "No share links", "this hub has no accounts, so no share links");
     auto s = hub.accounts->FindShare(secret);
-    if (!s.ok())
-      return Problem(403, "Share link refused", "this share link is unknown or was revoked: ask for a new one");
+    if (!s.ok()) return Refuse(hub, r, fragment, 403, "Share link refused", "embed.refused.revoked");
     share = *s;
     role = RoleForVisibility(share->visibility);
   }
@@ -65,12 +132,10 @@ ApiResponse Embed(const Services& hub, const ApiRequest& r, const Principal&, co
   char* end = nullptr;
   long n = std::strtol(p[1].c_str(), &end, 10);
   if (!found || *end != '\0' || n < 0 || static_cast<size_t>(n) >= found->dashboard.widgets.size())
-    return Problem(404, "No such widget",
-                   "no widget " + p[1].substr(0, 8) + " on a dashboard \"" + p[0].substr(0, 64) +
-                       "\": widgets count from 0 in the dashboard's order");
+    return Refuse(hub, r, fragment, 404, "No such widget", "embed.refused.missing");
   WidgetConfig w = found->dashboard.widgets[static_cast<size_t>(n)];
   if (role < found->dashboard.role || role < WidgetRole(w))
-    return Problem(403, "Not public", "this widget is for members: embed it with a share link (POST /api/v1/shares)");
+    return Refuse(hub, r, fragment, 403, "Not public", "embed.refused.share");
   if (w.type == "changes" || w.type == "sources")
     return Problem(400, "Not embeddable",
                    "the " + w.type +
@@ -78,17 +143,14 @@ ApiResponse Embed(const Services& hub, const ApiRequest& r, const Principal&, co
                        "health: embed another widget");
   if (share && !share->source.empty()) {
     if (!w.sources.empty() && std::find(w.sources.begin(), w.sources.end(), share->source) == w.sources.end())
-      return Problem(403, "Share link is for another source",
-                     "this share link shows source " + share->source + " only, and this widget shows none of it");
+      return Refuse(hub, r, fragment, 403, "Share link is for another source", "embed.refused.scope");
     w.sources = {share->source};
   }
   if (share && !share->kind.empty()) {
     const WidgetType* t = FindWidgetType(w.type);
     std::string kind = w.type == "records" ? w.kind : t->kind;
     if (kind != share->kind)
-      return Problem(403, "Share link is for another kind",
-                     "this share link shows " + share->kind + " records only, and this widget shows " +
-                         (kind.empty() ? "every kind" : kind));
+      return Refuse(hub, r, fragment, 403, "Share link is for another kind", "embed.refused.scope");
   }
   PageData data;
   data.ctx = Context(hub, r, Principal{}, r.path);
@@ -100,24 +162,71 @@ ApiResponse Embed(const Services& hub, const ApiRequest& r, const Principal&, co
   auto wd = LoadWidget(hub.store, w, wc);
   if (!wd.ok()) return FromStatus(wd.status());
   data.widgets.push_back(std::move(*wd));
-  bool fragment = format == "fragment";
   ApiResponse resp{200, "text/html; charset=utf-8", RenderEmbed(data, SelfBase(r), fragment)};
   std::string ancestors = "'self'";
-  for (const auto& o : hub.config.embed_origins) ancestors += " " + o;
+  for (const auto& o : allowed) ancestors += " " + o;
   resp.headers.emplace_back("Content-Security-Policy",
                             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
                             "frame-ancestors " +
                                 ancestors + "; base-uri 'none'; form-action 'self'");
   resp.headers.emplace_back("X-Frame-Options", "");  // not sent: it cannot name several sites; CSP does
+  // Not kept by shared caches: the list of sites may change at any time, and it is
+  // in the answer's CSP.
   resp.headers.emplace_back("Cache-Control", share ? "private, max-age=60" : "public, max-age=60");
-  resp.headers.emplace_back("Vary", "Origin, Accept-Language");
+  resp.headers.emplace_back("Vary", "Origin, Referer, Accept-Language");
   resp.headers.emplace_back("Content-Language", data.ctx.lang);
   if (auto origin = r.headers.find("origin");
       origin != r.headers.end() && fragment &&
-      std::find(hub.config.embed_origins.begin(), hub.config.embed_origins.end(), origin->second) !=
-          hub.config.embed_origins.end())
+      std::find(allowed.begin(), allowed.end(), origin->second) != allowed.end())
     resp.headers.emplace_back("Access-Control-Allow-Origin", origin->second);
   return resp;
+}
+
+// The sites allowed to embed: hub.yaml's and the admin's, each saying where it is set.
+ApiResponse ListEmbedOrigins(const Services& hub, const ApiRequest& r, const Principal&, const Params&) {
+  if (auto bad = CheckParams(r, {})) return *bad;
+  json items = json::array();
+  for (const auto& o : hub.config.embed_origins) items.push_back({{"origin", o}, {"from", "hub.yaml"}});
+  if (hub.accounts) {
+    auto stored = hub.accounts->EmbedOrigins();
+    if (!stored.ok()) return FromStatus(stored.status());
+    for (const auto& [origin, by] : *stored)
+      if (std::find(hub.config.embed_origins.begin(), hub.config.embed_origins.end(), origin) ==
+          hub.config.embed_origins.end())
+        items.push_back({{"origin", origin}, {"from", "admin"}, {"added_by", by}});
+  }
+  return Json(200, {{"items", items}});
+}
+
+// {"origins": ["https://coop.example", …]}: the sites the admin allows, beside
+// hub.yaml's, at once (no restart). A trailing slash or capitals are forgiven.
+ApiResponse SetEmbedOrigins(const Services& hub, const ApiRequest& r, const Principal& who, const Params& p) {
+  if (!hub.accounts) return Problem(404, "No accounts", "this hub has no accounts");
+  auto body = ReadJsonBody(r);
+  if (!body.ok()) return FromStatus(body.status());
+  auto list = body->find("origins");
+  if (body->size() != 1 || list == body->end() || !list->is_array())
+    return Problem(400, "Bad request", "send {\"origins\": [\"https://coop.example\", …]}");
+  std::vector<std::string> origins;
+  for (size_t i = 0; i < list->size(); ++i) {
+    const json& o = (*list)[i];
+    std::string origin = o.is_string() ? o.get<std::string>() : "";
+    while (!origin.empty() && origin.back() == '/') origin.pop_back();
+    std::transform(origin.begin(), origin.end(), origin.begin(),
+                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    if (!IsOrigin(origin))
+      return Problem(400, "Not a site",
+                     "origins[" + std::to_string(i) + "]: \"" +
+                         (o.is_string() ? o.get<std::string>().substr(0, 80) : "") +
+                         "\" is not a site's address; write its scheme and host only, e.g. https://coop.example");
+    if (std::find(origins.begin(), origins.end(), origin) == origins.end()) origins.push_back(origin);
+  }
+  if (origins.size() > 200) return Problem(400, "Too many sites", "at most 200 sites may embed widgets");
+  if (auto s = hub.accounts->SetEmbedOrigins(origins, who.name); !s.ok()) return FromStatus(s);
+  std::string detail;
+  for (const auto& o : origins) detail += (detail.empty() ? "" : " ") + o;
+  Audit(hub, who, "embed.origins", "embed origins", detail);
+  return ListEmbedOrigins(hub, r, who, p);
 }
 
 ApiResponse ListShares(const Services& hub, const ApiRequest& r, const Principal&, const Params&) {

@@ -51,6 +51,10 @@ ApiResponse PutDashboard(const Services& hub, const ApiRequest&, const Principal
 ApiResponse DeleteDashboard(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 // embed_api.cc
 ApiResponse Embed(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+// The sites allowed to embed widgets now: hub.yaml's server.embed_origins and the admin's.
+std::vector<std::string> EmbedOrigins(const Services& hub);
+ApiResponse ListEmbedOrigins(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse SetEmbedOrigins(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 ApiResponse ListShares(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 ApiResponse CreateShare(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 ApiResponse RevokeShare(const Services& hub, const ApiRequest&, const Principal&, const Params&);

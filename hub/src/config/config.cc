@@ -112,6 +112,18 @@ Status ParseLimits(const Ctx& c, const YAML::Node& n, const std::string& where, 
 
 }  // namespace
 
+// https://host or http://host:port, nothing after: what a browser sends as Origin.
+bool IsOrigin(const std::string& o) {
+  size_t at = o.rfind("https://", 0) == 0 ? 8 : o.rfind("http://", 0) == 0 ? 7 : 0;
+  if (at == 0 || at == o.size()) return false;
+  for (size_t i = at; i < o.size(); ++i) {
+    char ch = o[i];
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '-' && ch != ':' && ch != '[' && ch != ']')
+      return false;
+  }
+  return true;
+}
+
 std::string DisplayName(const SourceConfig& source) {
   if (!source.name.empty()) return source.name;
   std::string name = source.id;
@@ -187,18 +199,6 @@ Status ParseSource(const Ctx& c, const YAML::Node& n, size_t i, const Limits& de
                              " must be a mapping, e.g. {replication-method: FULL_TABLE}");
   }
   return Status::Ok();
-}
-
-// https://host or http://host:port, nothing after: what a browser sends as Origin.
-bool IsOrigin(const std::string& o) {
-  size_t at = o.rfind("https://", 0) == 0 ? 8 : o.rfind("http://", 0) == 0 ? 7 : 0;
-  if (at == 0 || at == o.size()) return false;
-  for (size_t i = at; i < o.size(); ++i) {
-    char ch = o[i];
-    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '-' && ch != ':' && ch != '[' && ch != ']')
-      return false;
-  }
-  return true;
 }
 
 // api_sources: {file_roots: [dirs], allow_hosts: [names, addresses, CIDR ranges]}.

@@ -68,6 +68,9 @@ struct HubConfig {
 // Reads and validates a config file.
 Result<HubConfig> LoadConfig(const std::string& path);
 // Parses config text; name is used in messages, base_dir for relative paths.
+// https://host or http://host:port, nothing after: what a browser sends as Origin.
+bool IsOrigin(const std::string& origin);
+
 Result<HubConfig> ParseConfig(const std::string& text, const std::string& name, const std::string& base_dir);
 
 // Replaces ${env:NAME} and ${file:/path} in every string of a source's config.

@@ -589,6 +589,17 @@ std::string RenderEmbed(const PageData& d, const std::string& hub_url, bool frag
   return std::move(page).str();
 }
 
+std::string RenderEmbedRefused(const PageContext& ctx, const std::string& why, const std::string& hub_url) {
+  Words w{ctx};
+  Html main = El("p").Class("refused").Attr("role", "alert")(why) + Line() +
+              El("p").Class("via")(
+                  El("a").Attr("href", hub_url + "/").Attr("target", "_blank").Attr("rel", "noopener")("coophub")) +
+              Line();
+  Html page = Head(w, ctx, "coophub", nullptr) + El("main").Id("main").Class("embed")(main) +
+              Html::Trusted("</body></html>\n", "Head left them open");
+  return std::move(page).str();
+}
+
 std::string RenderLogin(const PageContext& ctx, const std::string& next, const std::string& csrf,
                         const std::string& error, const std::string& arg) {
   Words w{ctx};

@@ -53,6 +53,9 @@ std::string RenderDashboard(const PageData& data);
 // One widget alone, for /embed/: a whole page for an iframe, or (fragment) only its
 // section, for the <coophub-widget> element. hub_url is where "coophub" links to.
 std::string RenderEmbed(const PageData& data, const std::string& hub_url, bool fragment);
+// An embed that is refused: why, for the partner's page (any site may frame it; it holds
+// nothing of the hub's).
+std::string RenderEmbedRefused(const PageContext& ctx, const std::string& why, const std::string& hub_url);
 // The sign-in form; `next` is where to go once signed in (a local path).
 // The sign-in page: a form that works without JavaScript (csrf: the page's token), with
 // error the catalog key of why the last try failed ("" none; {s} filled from arg).

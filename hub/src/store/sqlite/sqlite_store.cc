@@ -170,6 +170,10 @@ ALTER TABLE source_stats ADD COLUMN first_seq INTEGER NOT NULL DEFAULT 0;
 UPDATE source_stats SET first_seq = COALESCE((SELECT MIN(seq) FROM records r WHERE r.source = source_stats.source), 0);
 ALTER TABLE visits ADD COLUMN base_time INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // 15: the sites an admin allowed to embed widgets, beside hub.yaml's embed_origins.
+    R"sql(
+CREATE TABLE embed_origins(origin TEXT PRIMARY KEY, added_by TEXT NOT NULL, added_ms INTEGER NOT NULL);
+)sql",
 };
 
 class SqliteStore final : public Store {
