@@ -1,10 +1,12 @@
 // The admin page: sources (status, the last failure with its hint, sync now with live
 // progress, run history with logs, add or edit with a form made from the plugin's JSON
-// Schema and "Test connection" first), dashboards, users and API tokens. Everything
+// Schema and "Test connection" first), dashboards, embeds, share links, users and API
+// tokens. Everything
 // goes through /api/v1, as any other client would.
 import { api, t, localize, wireSignOut, wireLanguage, relativeTime, locale } from "./common.js";
 import { schemaForm, formValue } from "./schema_form.js";
 import { dashboardEditor } from "./dashboard_editor.js";
+import { embedBuilder } from "./embed_builder.js";
 
 const root = document.getElementById("admin");
 const isAdmin = document.body.dataset.role === "admin";
@@ -416,6 +418,7 @@ async function secretsSection(spec) {
     }
   });
   await refresh();
+  document.addEventListener(`coophub:${spec.id}`, refresh);  // made elsewhere (the embed builder)
   section.append(list, form, shown);
   return section;
 }
@@ -469,6 +472,7 @@ async function start() {
   try {
     const parts = [await sourcesSection()];
     if (isAdmin) parts.push(await dashboardEditor(h));
+    parts.push(await embedBuilder(h, { isAdmin }));
     parts.push(await sharesSection());
     if (isAdmin) parts.push(await usersSection());
     parts.push(await tokensSection());

@@ -84,8 +84,22 @@ function keepForOffline() {
     navigator.serviceWorker.register("/sw.js").catch(() => {});  // no worker: the page works as before
 }
 
+// An embed in another site's iframe tells that page how tall it is, so that the iframe
+// fits it (widget.js, on that page, listens): the height only, nothing of the content.
+function tellHeight() {
+  const main = document.querySelector("main.embed");
+  if (!main || window.parent === window || !window.ResizeObserver) return;
+  const tell = () => window.parent.postMessage({ coophub: "height", height: Math.ceil(main.getBoundingClientRect().bottom) }, "*");
+  new ResizeObserver(tell).observe(main);
+  // A page whose script came later than this one asks again.
+  addEventListener("message", (event) => {
+    if (event.source === window.parent && event.data?.coophub === "height?") tell();
+  });
+}
+
 markOffline();
 keepForOffline();
+tellHeight();
 localize();
 drawCharts();
 wireSignOut();

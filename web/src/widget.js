@@ -51,3 +51,27 @@ class CoophubWidget extends HTMLElement {
 }
 
 if (!customElements.get("coophub-widget")) customElements.define("coophub-widget", CoophubWidget);
+
+// <iframe data-coophub-embed src="https://hub.example/embed/…">: the embed says its
+// height (a message from the hub's own page in that frame), and the frame takes it.
+const hubOf = (frame) => {
+  try {
+    return new URL(frame.src, document.baseURI).origin;
+  } catch {
+    return "";
+  }
+};
+// Each time the frame loads, ask: a frame out of view is not laid out, so its own
+// resize observer may stay silent until it is scrolled to.
+const ask = (frame) => frame.contentWindow?.postMessage({ coophub: "height?" }, hubOf(frame) || "*");
+for (const frame of document.querySelectorAll("iframe[data-coophub-embed]")) {
+  frame.addEventListener("load", () => ask(frame));
+  ask(frame);  // it may have loaded already
+}
+addEventListener("message", (event) => {
+  const data = event.data;
+  if (!data || data.coophub !== "height" || !Number.isFinite(data.height)) return;
+  for (const frame of document.querySelectorAll("iframe[data-coophub-embed]"))
+    if (frame.contentWindow === event.source && hubOf(frame) === event.origin)
+      frame.style.height = `${Math.min(Math.max(data.height, 40), 10000)}px`;
+});

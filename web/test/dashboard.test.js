@@ -552,6 +552,67 @@ test("an admin makes a share link and an API token; each works until revoked", a
   await desktop.close();
 });
 
+test("an admin builds an embed in the admin; a site not yet allowed is told why, then shows it once allowed", async () => {
+  // A partner's site on a port of its own, not in hub.yaml, showing what the admin pastes.
+  let pasted = "";
+  const partner = http.createServer((req, res) => {
+    res.setHeader("Content-Type", "text/html; charset=utf-8");
+    res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Partner coop</title></head>
+<body><main><h1>Partner coop</h1>${pasted}</main></body></html>`);
+  });
+  await new Promise((resolve) => partner.listen(0, "127.0.0.1", resolve));
+  const partnerUrl = `http://127.0.0.1:${partner.address().port}`;
+  const desktop = await browser.newContext({ ...contextOptions, viewport: viewports.desktop, storageState: adminState });
+  const visitor = await browser.newContext({ viewport: viewports.phone, locale: "en-GB" });
+  try {
+    const admin = await desktop.newPage();
+    await admin.goto(hub.base + "/admin");
+    await admin.selectOption("#em-dashboard", "members");
+    await admin.selectOption("#em-widget", { label: "Coming up" });
+    assert.equal(await admin.inputValue("#em-access"), "share", "a members' widget needs a share link");
+    await admin.click("#embeds button.primary");
+    await admin.waitForSelector("#em-element");
+    const element = await admin.inputValue("#em-element"), iframe = await admin.inputValue("#em-iframe");
+    assert.match(element, /<coophub-widget src="http:\/\/127\.0\.0\.1:\d+\/embed\/members\/1\?share=share_[\w-]+"><\/coophub-widget>/);
+    assert.match(iframe, /<iframe [^>]*data-coophub-embed/);
+    await admin.frameLocator("#embeds iframe.embed-preview").locator(".w-agenda").waitFor();
+    assert.match(await admin.frameLocator("#embeds iframe.embed-preview").locator("main").textContent(), /Members.? coffee/,
+                 "the live preview");
+    await admin.waitForFunction(() => /Coming up/.test(document.querySelector("#shares ul").textContent));
+    assert.deepEqual(await accessibilityProblems(admin), []);
+    await shot(admin, "20-embed-builder-desktop");
+
+    pasted = element + "\n" + iframe;
+    const page = await visitor.newPage();
+    await page.goto(partnerUrl + "/");
+    await page.waitForFunction(() => /may not show/.test(document.querySelector("coophub-widget")?.shadowRoot?.textContent || ""));
+    assert.match(await page.locator("coophub-widget .coophub-embed").textContent(), /This site \(http:\/\/127\.0\.0\.1:\d+\) may not show the coop's widgets yet/);
+    await page.frameLocator("iframe[data-coophub-embed]").locator(".refused").waitFor();
+    assert.match(await page.frameLocator("iframe[data-coophub-embed]").locator(".refused").textContent(), /Allowed sites/,
+                 "the iframe says it too, rather than a blank frame");
+    await shot(page, "21-embed-refused-phone");
+
+    await admin.fill("#em-site", partnerUrl + "/news.html");
+    await admin.click("#embeds .sites button[type=submit]");
+    await admin.waitForFunction((site) => document.querySelector("#em-sites").textContent.includes(site), partnerUrl);
+    await page.reload();
+    await page.locator("coophub-widget .w-agenda .record").first().waitFor({ timeout: 30000 });
+    assert.match(await page.locator("coophub-widget .w-agenda").textContent(), /Members.? coffee/, "allowed at once, no restart");
+    await page.frameLocator("iframe[data-coophub-embed]").locator(".w-agenda").waitFor();
+    await page.waitForFunction(() => parseInt(document.querySelector("iframe[data-coophub-embed]").style.height, 10) > 150);
+    const [frameHeight, contentHeight] = await page.evaluate(() => {
+      const f = document.querySelector("iframe[data-coophub-embed]");
+      return [f.getBoundingClientRect().height, parseInt(f.style.height, 10)];
+    });
+    assert.ok(Math.abs(frameHeight - contentHeight) < 2, `the iframe took its content's height (${frameHeight} vs ${contentHeight})`);
+    await shot(page, "22-embed-allowed-phone");
+  } finally {
+    await visitor.close();
+    await desktop.close();
+    partner.close();
+  }
+});
+
 test("a member signs out and in again through the sign-in page", async () => {
   const phone = await browser.newContext({ ...contextOptions, viewport: viewports.phone, storageState: adminState });
   const page = await phone.newPage();
