@@ -192,6 +192,13 @@ TEST(Hub, PluginsAndCheckBeforeSaving) {
   testing::Http exec =
       hub.Post("/api/v1/sources/check", json{{"plugin", "exec:/bin/sh"}, {"config", json::object()}}.dump());
   EXPECT_EQ(exec.status, 400) << "no program runs from the API: " << exec.body;
+  // A CSV's check finds its columns, for the form's columns.* fields to offer.
+  dir.Write("rota.csv", "Shift,Starts,Carer\nMorning,2026-12-07T08:00:00Z,Ana\n");
+  testing::Http csv =
+      hub.Post("/api/v1/sources/check",
+               json{{"plugin", "csv"}, {"config", {{"url", "file://" + dir.path() + "/rota.csv"}}}}.dump());
+  ASSERT_EQ(csv.status, 200) << csv.body;
+  EXPECT_EQ(csv.Json()["choices"], json({{"columns", {"Shift", "Starts", "Carer"}}})) << csv.body;
   EXPECT_EQ(hub.Get("/api/v1/records").Json()["items"].size(), 0u) << "a check stores nothing";
 }
 

@@ -40,7 +40,9 @@ class Csv : public coophub::Connector {
  public:
   void Check(coophub::Run& run) override {
     Table t = Load(run, coophub::json());
-    run.Check(true, "read " + t.url + ": " + std::to_string(t.header.size()) + " columns (" + Preview(t.header) + ")");
+    // The columns, for the form's columns.* fields to offer.
+    run.Check(true, "read " + t.url + ": " + std::to_string(t.header.size()) + " columns (" + Preview(t.header) + ")",
+              nullptr, {{"columns", t.header}});
   }
 
   void Discover(coophub::Run& run) override { run.Stream(kStream, run.config().value("kind", "other")); }

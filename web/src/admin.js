@@ -4,7 +4,7 @@
 // tokens. Everything
 // goes through /api/v1, as any other client would.
 import { api, t, localize, wireSignOut, wireLanguage, relativeTime, locale } from "./common.js";
-import { schemaForm, formValue } from "./schema_form.js";
+import { schemaForm, formValue, fieldTitle } from "./schema_form.js";
 import { dashboardEditor } from "./dashboard_editor.js";
 import { embedBuilder } from "./embed_builder.js";
 
@@ -243,11 +243,25 @@ async function sourceForm(existing, onSaved) {
       tested = r.ok;
       say(status, r.ok ? t("admin.test.ok", { message: r.message }) : t("admin.test.failed", { message: r.message }), r.ok);
       if (r.suggest) status.append(" ", suggestButton(r.suggest));
+      if (r.choices) offerChoices(r.choices);
     } catch (e) {
       tested = false;
       say(status, e.message, false);
     }
   } }, t("admin.test"));
+  // Values the test found (a CSV's columns): each field they are for offers them as it is
+  // filled in, and the form says which were found.
+  const offerChoices = (choices) => {
+    for (const [path, values] of Object.entries(choices)) {
+      const id = `choices-${path.replace(/\W/g, "-")}`;
+      document.getElementById(id)?.remove();
+      const list = h("datalist", { id }, values.map((v) => h("option", { value: v })));
+      form.append(list);
+      for (const input of fields.querySelectorAll("input[data-path]"))
+        if (input.dataset.path === path || input.dataset.path.startsWith(path + ".")) input.setAttribute("list", id);
+      status.append(" ", h("span", { class: "choices" }, t("admin.choices", { field: fieldTitle(path, {}), values: values.join(", ") })));
+    }
+  };
   // A fix the connector proposes (a web page's own feed): one click puts it in the form.
   const suggestButton = (suggest) => h("button", { type: "button", class: "suggest", onclick: () => {
     for (const [k, v] of Object.entries(suggest)) {

@@ -45,6 +45,8 @@ before(async () => {
   // A calendar the test can take away, to see how a failing source reads.
   feeds = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "coophub-feeds-"));
   fs.copyFileSync(`${src}/examples/demo/feeds/open-days.ics`, path.join(feeds, "open-days.ics"));
+  // A spreadsheet export, whose columns the CSV form offers once tested.
+  fs.writeFileSync(path.join(feeds, "rota.csv"), "Shift,Starts,Carer\nMorning,2026-12-07T08:00:00Z,Ana\n");
   // A coop's home page that names its feed, as the admin is apt to paste instead of the feed.
   fs.writeFileSync(path.join(feeds, "index.html"), `<!doctype html><html lang="en"><head><title>Partner</title>
 <link rel="alternate" type="application/atom+xml" href="file://${src}/examples/demo/feeds/partner-blog.atom"></head>
@@ -395,6 +397,15 @@ test("an admin adds a source through the form, tests it, saves it and sees its r
   assert.equal(await page.locator("details.advanced [data-path=base_url]").count(), 1, "the default address folded");
   assert.equal(await page.textContent("label[for=" + await page.getAttribute("[data-path=group_id]", "id") + "]"), "Group number *");
   await shot(page, "7b-admin-loomio-form-desktop");
+  // A CSV: after the test, its columns are offered in the columns fields.
+  await page.selectOption("#f-plugin", "csv");
+  await page.fill("[data-path=url]", `file://${feeds}/rota.csv`);
+  await page.click("text=Test connection");
+  await page.waitForSelector(".form-status .choices");
+  assert.match(await page.textContent(".form-status"), /Columns found: Shift, Starts, Carer/);
+  const offered = await page.$eval("[data-path='columns.title']", (input) => [...input.list.options].map((o) => o.value));
+  assert.deepEqual(offered, ["Shift", "Starts", "Carer"], "the title field offers the file's columns");
+  await shot(page, "7c-admin-csv-columns-desktop");
   await page.click(".source-form >> text=Cancel");
   await openUntil(page, hub.base + "/", "Winter routes");
   assert.equal(await page.textContent(".record:has-text('Winter routes') .source"), "Partner blog", "by its name");

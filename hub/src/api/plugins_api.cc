@@ -103,6 +103,24 @@ ApiResponse ListPlugins(const Services& hub, const ApiRequest&, const Principal&
 // {"plugin": "rss", "config": {...}}: the config against the plugin's spec, then the
 // plugin's own check (reachability, credentials) in a worker. A failed check is an
 // answer (ok: false), not an error of the request.
+namespace {
+
+// Whether a dotted path ("columns.title", "columns") names a field of a JSON Schema.
+bool SpecHasPath(const json& spec, const std::string& path) {
+  const json* at = &spec;
+  for (size_t from = 0; from <= path.size();) {
+    size_t dot = std::min(path.find('.', from), path.size());
+    std::string name = path.substr(from, dot - from);
+    auto props = at->find("properties");
+    if (name.empty() || props == at->end() || !props->is_object() || !props->contains(name)) return false;
+    at = &(*props)[name];
+    from = dot + 1;
+  }
+  return true;
+}
+
+}  // namespace
+
 ApiResponse CheckSource(const Services& hub, const ApiRequest& req, const Principal& who, const Params&) {
   auto body = ReadJsonBody(req);
   if (!body.ok()) return FromStatus(body.status());
@@ -141,6 +159,20 @@ ApiResponse CheckSource(const Services& hub, const ApiRequest& req, const Princi
         for (const auto& [k, v] : s->items())
           if (spec.contains("properties") && spec["properties"].contains(k) && v.is_primitive()) keep[k] = v;
         if (!keep.empty()) result["suggest"] = keep;
+      }
+      // Values found for fields (a CSV's columns): of fields the spec has, as lists of
+      // strings, bounded, for the form to offer.
+      if (auto c = m.body.find("choices"); c != m.body.end() && c->is_object()) {
+        json keep = json::object();
+        for (const auto& [k, v] : c->items()) {
+          if (!SpecHasPath(spec, k) || !v.is_array()) continue;
+          json values = json::array();
+          for (const auto& x : v)
+            if (x.is_string() && x.get_ref<const std::string&>().size() <= 200 && values.size() < 500)
+              values.push_back(x);
+          if (!values.empty()) keep[k] = values;
+        }
+        if (!keep.empty()) result["choices"] = keep;
       }
     }
     return Status::Ok();

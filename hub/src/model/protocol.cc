@@ -188,6 +188,7 @@ Status ReadFields(MsgType t, Message* m) {
     case MsgType::kCheck:
       COOPHUB_TRY(f.Bool("ok", true, &m->ok));
       COOPHUB_TRY(f.Object("suggest", false, "an object (config values to change)"));
+      COOPHUB_TRY(f.Object("choices", false, "an object (field -> the values found for it)"));
       return f.String("message", false, &m->message);
     case MsgType::kError:
       COOPHUB_TRY(f.String("message", true, &m->message));

@@ -37,6 +37,8 @@ TEST(Protocol, BadLinesNameTheLineAndField) {
        "line 7: ERROR field \"retryable\" must be true or false"},
       {R"({"type":"ERROR","message":7})", "line 7: ERROR field \"message\" must be a string"},
       {R"({"type":"CHECK","ok":true,"message":{}})", "line 7: CHECK field \"message\" must be a string"},
+      {R"({"type":"CHECK","ok":true,"choices":["a"]})",
+       "line 7: CHECK field \"choices\" must be an object (field -> the values found for it)"},
       {R"({"type":"PROGRESS","done":"half"})", "line 7: PROGRESS field \"done\" must be a whole number"},
       {R"({"type":"PROGRESS","done":-1})", "line 7: PROGRESS field \"done\" must be a whole number"},
       {R"({"type":"PROGRESS","done":1,"total":"ten"})", "line 7: PROGRESS field \"total\" must be a whole number"},

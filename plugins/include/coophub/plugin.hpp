@@ -148,10 +148,13 @@ class Run {
     return Emit({{"type", "STREAM"}, {"name", name}, {"kind", kind}, {"key", {"id"}}, {"schema", std::move(schema)}});
   }
   // suggest, when given, is config to change to make it work ({"url": "https://…/feed"}):
-  // the admin page offers it as one click.
-  bool Check(bool ok, const std::string& message, json suggest = nullptr) {
+  // the admin page offers it as one click. choices are values found for fields, which
+  // the form offers as it is filled in ({"columns": ["Name", "Date"]}: a CSV's columns,
+  // for each field under columns).
+  bool Check(bool ok, const std::string& message, json suggest = nullptr, json choices = nullptr) {
     json m = {{"type", "CHECK"}, {"ok", ok}, {"message", message}};
     if (suggest.is_object()) m["suggest"] = std::move(suggest);
+    if (choices.is_object()) m["choices"] = std::move(choices);
     return Emit(m);
   }
   void Log(coophub_log_level level, const std::string& message) {
