@@ -221,8 +221,10 @@ TEST(Hub, SourcesMadeThroughTheApiKeepTheirSecretsSecret) {
   {
     Hub hub(cfg, dir.path() + "/data");
     ASSERT_TRUE(hub.ok()) << hub.log();
-    json create = {{"id", "news2"}, {"name", "Partner news"}, {"plugin", "rss"},
-                   {"every", "1h"}, {"visibility", "public"}, {"config", {{"url", feed}, {"auth_header", secret}}}};
+    json create = {{"id", "news2"},          {"name", "Partner news"},
+                   {"plugin", "rss"},        {"every", "1h"},
+                   {"icon", "heart"},        {"color", "pink"},
+                   {"visibility", "public"}, {"config", {{"url", feed}, {"auth_header", secret}}}};
     testing::Http made = hub.Post("/api/v1/sources", create.dump());
     ASSERT_EQ(made.status, 201) << made.body;
     EXPECT_EQ(made.body.find("s3cret"), std::string::npos) << "a secret is never sent back";
@@ -230,6 +232,9 @@ TEST(Hub, SourcesMadeThroughTheApiKeepTheirSecretsSecret) {
     EXPECT_EQ(made.Json()["managed_by"], "api");
     EXPECT_EQ(made.Json()["config"]["url"], feed);
     EXPECT_EQ(made.Json()["name"], "Partner news");
+    EXPECT_EQ(made.Json()["icon"], "heart");
+    EXPECT_EQ(made.Json()["color"], "pink");
+    EXPECT_EQ(hub.Get("/api/v1/sources/from-file").Json()["icon"], "news") << "rss's, by default";
     EXPECT_EQ(hub.Get("/api/v1/sources/from-file").Json()["name"], "From file") << "hub.yaml's, from its id";
     json synced = hub.WaitForRun("news2");
     EXPECT_GT(synced["records"].get<int>(), 0) << "a new source syncs at once: " << synced.dump();

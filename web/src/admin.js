@@ -9,6 +9,9 @@ import { dashboardEditor } from "./dashboard_editor.js";
 import { embedBuilder } from "./embed_builder.js";
 
 const root = document.getElementById("admin");
+// What a source's items may look like (config.h, SourceIcons and SourceColors).
+const sourceIcons = ["news", "calendar", "table", "vote", "money", "chat", "code", "people", "heart", "file", "link", "plug"];
+const sourceColors = ["blue", "green", "orange", "purple", "red", "teal", "pink", "brown"];
 const isAdmin = document.body.dataset.role === "admin";
 
 // h("p", {class: "x", onclick: f}, "text", child): an element.
@@ -208,6 +211,12 @@ async function sourceForm(existing, onSaved) {
   const visibility = h("select", { id: "f-visibility", disabled: fromFile },
     ["public", "members", "admins"].map((v) => h("option", { value: v, selected: (existing ? existing.visibility : "members") === v }, t("vis." + v))));
   const every = h("input", { id: "f-every", value: existing ? `${Math.round(existing.every_s / 60)}m` : "15m", size: "6" });
+  // How its items look: an icon and a colour, or the defaults (by connector, by id).
+  const look = (id, values, word, dflt) => h("select", { id, disabled: fromFile },
+    h("option", { value: "" }, t(dflt)),
+    values.map((v) => h("option", { value: v, selected: existing?.[word] === v }, t(`${word}.${v}`))));
+  const icon = look("f-icon", sourceIcons, "icon", "admin.f.icon.default");
+  const color = look("f-color", sourceColors, "color", "admin.f.color.default");
   const fields = h("div", { class: "plugin-fields" });
   const connector = () => list.find((p) => p.name === pluginSelect.value);
   const render = () => {
@@ -233,7 +242,7 @@ async function sourceForm(existing, onSaved) {
   const body = () => fromFile
     ? { name: nameInput.value.trim(), every: every.value.trim() }
     : { id: idInput.value.trim(), name: nameInput.value.trim(), plugin: connector().plugin || connector().name,
-        visibility: visibility.value, every: every.value.trim(), config: config() };
+        visibility: visibility.value, every: every.value.trim(), icon: icon.value, color: color.value, config: config() };
   let tested = null;  // null: not tested; else the last test's outcome
   const test = h("button", { type: "button", onclick: async () => {
     say(status, t("admin.testing"));
@@ -280,7 +289,8 @@ async function sourceForm(existing, onSaved) {
       const b = body();
       if (fromFile) await api("PATCH", `/api/v1/sources/${encodeURIComponent(existing.id)}`, b);
       else if (existing) await api("PATCH", `/api/v1/sources/${encodeURIComponent(existing.id)}`,
-                                   { config: b.config, name: b.name, visibility: b.visibility, every: b.every });
+                                   { config: b.config, name: b.name, visibility: b.visibility, every: b.every,
+                                     icon: b.icon, color: b.color });
       else await api("POST", "/api/v1/sources", b);
       panel.hidden = true;
       onSaved(existing ? existing.id : b.id, existing ? "admin.saved.source" : "admin.saved.new");
@@ -296,6 +306,7 @@ async function sourceForm(existing, onSaved) {
     fromFile ? h("p", { class: "note" }, t("admin.inyaml.form")) : [h("label", { for: "f-plugin" }, t("admin.f.plugin")), pluginSelect],
     h("label", { for: "f-visibility" }, t("admin.f.visibility")), visibility,
     h("label", { for: "f-every" }, t("admin.f.every")), every,
+    fromFile ? null : [h("label", { for: "f-icon" }, t("admin.f.icon")), icon, h("label", { for: "f-color" }, t("admin.f.color")), color],
     fields,
     h("div", { class: "buttons" }, fromFile ? null : [test, " "], h("button", { type: "submit", class: "primary" }, t("admin.save")), " ",
       h("button", { type: "button", onclick: () => (panel.hidden = true) }, t("admin.cancel"))),

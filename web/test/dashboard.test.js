@@ -162,7 +162,15 @@ test("the first admin signs in through the setup link and sees both sources", as
   assert.match(main, /Members.? coffee/, "an event from the calendar");
   assert.equal(await page.textContent(".w-news .record .source"), "News", "each item names its source, by name");
   assert.equal(await page.locator(".w-news .record .fresh").count(), 0, "no freshness on items that are fresh");
+  // Each widget a card; each source its icon and colour (rss: news; ical: a calendar).
+  assert.ok(await page.locator(".widgets > section.widget").count() >= 4);
+  assert.match(await page.getAttribute(".w-news .record .source", "class"), /^source c-[a-z]+$/);
+  assert.equal(await page.locator(".w-agenda .record .source svg.icon").count() > 0, true);
+  const colours = await page.$$eval(".w-agenda .record .source", (els) => new Set(els.map((e) => e.className)).size);
+  assert.ok(colours >= 1);
   assert.deepEqual(await accessibilityProblems(page), []);
+  const [scroll, width] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+  assert.ok(scroll <= width, `the members' page on a phone: no sideways scroll (${scroll} > ${width})`);
   await shot(page, "2-dashboard-phone");
 
   await page.fill("#q", "coffee");

@@ -380,6 +380,8 @@ Result<json> SourceJson(const Services&, const SourceEntry& entry, const std::ve
   const SourceConfig& src = *entry.config;
   json j = {{"id", src.id},
             {"name", DisplayName(src)},
+            {"icon", SourceIcon(src)},
+            {"color", SourceColor(src)},
             {"plugin", src.plugin},
             {"visibility", src.visibility},
             {"enabled", src.enabled},
@@ -450,6 +452,8 @@ std::string SourceYaml(const SourceEntry& e) {
                                                 : std::to_string(c.every_ms / 1000) + "s";
   std::string out = "- id: " + c.id + "\n";
   if (!c.name.empty()) out += "  name: " + text(c.name) + "\n";
+  if (!c.icon.empty()) out += "  icon: " + c.icon + "\n";
+  if (!c.color.empty()) out += "  color: " + c.color + "\n";
   out += "  plugin: " + text(c.plugin) + "\n  visibility: " + c.visibility + "\n  every: " + every + "\n";
   if (!c.enabled) out += "  enabled: false\n";
   if (e.from_file) {

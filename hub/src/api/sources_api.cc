@@ -38,7 +38,7 @@ ApiResponse SpecProblem(const std::vector<std::string>& errs) {
   return r;
 }
 
-// name, visibility, every and enabled from body into *s, or a problem naming the field. An
+// name, icon, color, visibility, every and enabled from body into *s, or a problem naming the field. An
 // editor sets a visibility only to a level they may read themselves.
 std::optional<ApiResponse> ReadSchedule(const json& body, Role role, SourceConfig* s) {
   if (body.contains("visibility")) {
@@ -61,6 +61,19 @@ std::optional<ApiResponse> ReadSchedule(const json& body, Role role, SourceConfi
   if (body.contains("enabled")) {
     if (!body["enabled"].is_boolean()) return Problem(400, "Bad enabled", "enabled is true or false");
     s->enabled = body["enabled"].get<bool>();
+  }
+  for (auto [key, list, field] :
+       {std::tuple{"icon", &SourceIcons(), &s->icon}, {"color", &SourceColors(), &s->color}}) {
+    if (!body.contains(key)) continue;
+    const json& v = body[key];
+    std::string value = v.is_string() ? v.get<std::string>() : "-";
+    if (!value.empty() && std::find(list->begin(), list->end(), value) == list->end()) {
+      std::string names;
+      for (const auto& x : *list) names += (names.empty() ? "" : ", ") + x;
+      return Problem(400, std::string("Bad ") + key,
+                     std::string(key) + " is one of " + names + ", or \"\" for the connector's default");
+    }
+    *field = value;
   }
   if (body.contains("name")) {
     const json& v = body["name"];
@@ -145,11 +158,11 @@ ApiResponse CreateSource(const Services& hub, const ApiRequest& req, const Princ
   if (!body.ok()) return FromStatus(body.status());
   for (const auto& [key, v] : body->items())
     if (key != "id" && key != "plugin" && key != "config" && key != "name" && key != "visibility" && key != "every" &&
-        key != "enabled")
+        key != "enabled" && key != "icon" && key != "color")
       return Problem(400, "Unknown field",
                      "\"" + key.substr(0, 40) +
                          "\" is not a field of a source; it takes id, plugin, config, name, "
-                         "visibility, every and enabled");
+                         "visibility, every, enabled, icon and color");
   for (const char* f : {"id", "plugin"})
     if (body->contains(f) && !(*body)[f].is_string()) return WrongType(f, "a string");
   SourceConfig s;
@@ -241,10 +254,11 @@ ApiResponse UpdateSource(const Services& hub, const ApiRequest& req, const Princ
   if (!body.ok()) return FromStatus(body.status());
   if (old->from_file) return OverrideFileSource(hub, who, *old, *body);
   for (const auto& [key, v] : body->items())
-    if (key != "config" && key != "name" && key != "visibility" && key != "every" && key != "enabled")
+    if (key != "config" && key != "name" && key != "visibility" && key != "every" && key != "enabled" &&
+        key != "icon" && key != "color")
       return Problem(400, "Field cannot change",
                      "\"" + key.substr(0, 40) +
-                         "\" cannot be changed; config, name, visibility, every and enabled can"
+                         "\" cannot be changed; config, name, visibility, every, enabled, icon and color can"
                          " (for another id or plugin, create a new source)");
   SourceConfig s = *old->config;
   auto found = InstalledPlugin(hub, s.plugin);

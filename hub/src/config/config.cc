@@ -133,6 +133,46 @@ std::string DisplayName(const SourceConfig& source) {
   return name;
 }
 
+const std::vector<std::string>& SourceIcons() {
+  static const std::vector<std::string> icons = {"news", "calendar", "table", "vote", "money", "chat",
+                                                 "code", "people",   "heart", "file", "link",  "plug"};
+  return icons;
+}
+
+const std::vector<std::string>& SourceColors() {
+  static const std::vector<std::string> colors = {"blue", "green", "orange", "purple", "red", "teal", "pink", "brown"};
+  return colors;
+}
+
+std::string SourceIcon(const SourceConfig& s) {
+  if (!s.icon.empty()) return s.icon;
+  if (s.plugin == "rss") return "news";
+  if (s.plugin == "ical" || s.plugin == "caldav") return "calendar";
+  if (s.plugin == "csv" || s.plugin == "postgres") return "table";
+  if (s.plugin.rfind("exec:", 0) == 0 || s.plugin.rfind("singer:", 0) == 0) return "plug";
+  // A service's manifest says which it is.
+  std::string manifest = s.config.is_object() ? s.config.value("manifest", "") : "";
+  for (auto [word, icon] : {std::pair{"loomio", "vote"},
+                            {"opencollective", "money"},
+                            {"open-collective", "money"},
+                            {"discourse", "chat"},
+                            {"mastodon", "chat"},
+                            {"matrix", "chat"},
+                            {"gitea", "code"},
+                            {"forgejo", "code"},
+                            {"wordpress", "news"},
+                            {"nextcloud", "file"}})
+    if (manifest.find(word) != std::string::npos) return icon;
+  return "link";
+}
+
+std::string SourceColor(const SourceConfig& s) {
+  if (!s.color.empty()) return s.color;
+  uint32_t h = 2166136261u;  // FNV-1a: the same id, the same colour, on every hub
+  for (unsigned char ch : s.id) h = (h ^ ch) * 16777619u;
+  return SourceColors()[h % SourceColors().size()];
+}
+
 namespace {
 
 Status ParseSource(const Ctx& c, const YAML::Node& n, size_t i, const Limits& defaults, SourceConfig* s) {
@@ -143,9 +183,9 @@ Status ParseSource(const Ctx& c, const YAML::Node& n, size_t i, const Limits& de
                            ": every source needs an id of letters, digits, - or _ (e.g. news)");
   s->id = n["id"].Scalar();
   where = "sources." + s->id;
-  if (auto st = CheckKeys(
-          c, n, where,
-          {"id", "name", "plugin", "every", "visibility", "enabled", "limits", "config", "streams", "singer"});
+  if (auto st = CheckKeys(c, n, where,
+                          {"id", "name", "icon", "color", "plugin", "every", "visibility", "enabled", "limits",
+                           "config", "streams", "singer"});
       !st.ok())
     return st;
   if (const YAML::Node& name = n["name"]) {
@@ -153,6 +193,18 @@ Status ParseSource(const Ctx& c, const YAML::Node& n, size_t i, const Limits& de
       return Status::Invalid(c.At(name, where + ".name") +
                              ": the name members read (e.g. name: Partner blog), 1 to 80 characters");
     s->name = name.Scalar();
+  }
+  for (auto [key, list, field] :
+       {std::tuple{"icon", &SourceIcons(), &s->icon}, {"color", &SourceColors(), &s->color}}) {
+    const YAML::Node& v = n[key];
+    if (!v) continue;
+    std::string value = v.IsScalar() ? v.Scalar() : "";
+    if (std::find(list->begin(), list->end(), value) == list->end()) {
+      std::string names;
+      for (const auto& x : *list) names += (names.empty() ? "" : ", ") + x;
+      return Status::Invalid(c.At(v, where + "." + key) + ": \"" + value.substr(0, 40) + "\" is not one of " + names);
+    }
+    *field = value;
   }
   if (!n["plugin"] || !n["plugin"].IsScalar() || n["plugin"].Scalar().empty())
     return Status::Invalid(c.At(n, where + ".plugin") + ": missing; name the connector, e.g. plugin: rss");

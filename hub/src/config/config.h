@@ -20,7 +20,10 @@ namespace coophub {
 
 struct SourceConfig {
   std::string id;
-  std::string name;    // what members read ("Partner blog"); "" shows the id, made readable
+  std::string name;  // what members read ("Partner blog"); "" shows the id, made readable
+  // How its items look on the page: an icon and a colour of SourceIcons() and
+  // SourceColors(); "" for the defaults (SourceIcon, SourceColor).
+  std::string icon, color;
   std::string plugin;  // name, path to a .so, exec:PROGRAM or singer:PROGRAM
   std::string visibility = "members";
   int64_t every_ms = 15 * 60 * 1000;
@@ -37,6 +40,14 @@ struct SourceConfig {
 // What members read for a source: its name, else its id made readable ("old-blog" →
 // "Old blog").
 std::string DisplayName(const SourceConfig& source);
+
+// The icons and colours a source may have, and the ones it gets when it names none: an
+// icon by its connector (a calendar for ical, a vote for Loomio…), a colour of its own
+// picked from its id, so that sources side by side differ.
+const std::vector<std::string>& SourceIcons();
+const std::vector<std::string>& SourceColors();
+std::string SourceIcon(const SourceConfig& source);
+std::string SourceColor(const SourceConfig& source);
 
 struct HubConfig {
   std::string file;      // where it was read from ("" for built-in defaults)

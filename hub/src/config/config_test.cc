@@ -3,6 +3,8 @@
 #include "config/config.h"
 #include "runtime/plugin_paths.h"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -77,6 +79,25 @@ TEST(Config, SourcesHaveADisplayNameAndTheHubAZone) {
   EXPECT_EQ(c->time_zone, "America/Bogota");
   EXPECT_EQ(DisplayName(*c->FindSource("old-blog")), "Old blog");
   EXPECT_EQ(DisplayName(*c->FindSource("ca")), "Caixa de resistència");
+}
+
+TEST(Config, SourcesLookAsSetOrAsTheirConnectorDoes) {
+  auto c = ParseConfig(
+      "sources:\n  - {id: rota, plugin: ical, icon: heart, color: teal}\n  - {id: votes, plugin: http-json, "
+      "config: {manifest: loomio}}\n  - {id: days, plugin: ical}\n",
+      "hub.yaml", "/");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(SourceIcon(*c->FindSource("rota")), "heart");
+  EXPECT_EQ(SourceColor(*c->FindSource("rota")), "teal");
+  EXPECT_EQ(SourceIcon(*c->FindSource("votes")), "vote") << "a service's manifest says which it is";
+  EXPECT_EQ(SourceIcon(*c->FindSource("days")), "calendar");
+  std::string picked = SourceColor(*c->FindSource("days"));
+  EXPECT_NE(std::find(SourceColors().begin(), SourceColors().end(), picked), SourceColors().end());
+  EXPECT_EQ(SourceColor(*c->FindSource("days")), picked) << "the same id, the same colour";
+  auto bad = ParseConfig("sources:\n  - {id: x, plugin: rss, color: mauve}\n", "hub.yaml", "/");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("sources.x.color: \"mauve\" is not one of blue, green"), std::string::npos)
+      << bad.status().message();
 }
 
 TEST(Config, SecretsResolveFromEnvAndFilesWithoutLeakingValues) {

@@ -52,8 +52,8 @@ class SqliteSources final : public Sources {
     }
     key_path_ = (fs::path(hub.StorePath()).parent_path() / "secrets.key").string();
     if (auto s = db_.Open(hub.StorePath(), false); !s.ok()) return s;
-    sqlite3_stmt* st =
-        db_.Prepare("SELECT id, plugin, visibility, every_ms, enabled, config, secrets, name FROM sources");
+    sqlite3_stmt* st = db_.Prepare(
+        "SELECT id, plugin, visibility, every_ms, enabled, config, secrets, name, icon, color FROM sources");
     if (!st) return Status::Internal("SQLite: " + db_.Error() + " (is the store older than this coophub?)");
     while (sqlite3_step(st) == SQLITE_ROW) {
       SourceConfig c;
@@ -65,6 +65,8 @@ class SqliteSources final : public Sources {
       c.enabled = sqlite3_column_int64(st, 4) != 0;
       c.sandboxed = true;  // made through the API
       c.name = Text(st, 7);
+      c.icon = Text(st, 8);
+      c.color = Text(st, 9);
       c.config = json::parse(Text(st, 5), nullptr, false);
       if (!c.config.is_object()) return Status::Internal("the stored config of source " + c.id + " is not JSON");
       json secrets = json::object();
@@ -146,12 +148,13 @@ class SqliteSources final : public Sources {
       sealed = Base64Encode(*s);
     }
     sqlite3_stmt* st = db_.Prepare(
-        "INSERT INTO sources(id, plugin, visibility, every_ms, enabled, config, secrets, updated_ms, name)"
-        " VALUES(?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET plugin=excluded.plugin,"
+        "INSERT INTO sources(id, plugin, visibility, every_ms, enabled, config, secrets, updated_ms, name, icon, color)"
+        " VALUES(?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET plugin=excluded.plugin,"
         " visibility=excluded.visibility, every_ms=excluded.every_ms, enabled=excluded.enabled,"
-        " config=excluded.config, secrets=excluded.secrets, updated_ms=excluded.updated_ms, name=excluded.name");
+        " config=excluded.config, secrets=excluded.secrets, updated_ms=excluded.updated_ms, name=excluded.name,"
+        " icon=excluded.icon, color=excluded.color");
     if (StepWith(st, source.id, source.plugin, source.visibility, source.every_ms, static_cast<int64_t>(source.enabled),
-                 plain.dump(), sealed, NowMs(), source.name) != SQLITE_DONE)
+                 plain.dump(), sealed, NowMs(), source.name, source.icon, source.color) != SQLITE_DONE)
       return Status::Internal("SQLite: " + db_.Error());
     auto kept = std::make_shared<SourceConfig>(source);
     kept->sandboxed = true;  // made through the API, whatever the caller said

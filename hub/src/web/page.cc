@@ -45,6 +45,8 @@ const json& DataOf(const json& r) {
   return it != r.end() && it->is_object() ? *it : kNone;
 }
 
+Html SourceIconSvg(const std::string& icon);  // below, with the other drawings
+
 struct Renderer {
   const PageData& d;
   Words w;
@@ -76,6 +78,16 @@ struct Renderer {
     if (s && e && Str(r, "kind") == "event" && *e > *s)
       return El("time").Attr("datetime", start).Attr("data-end", end)(dates.Range(*s, *e, now));
     return Time(start);
+  }
+
+  // A source as its items name it: its icon, in its colour, and its name.
+  Html SourceLabel(const std::string& source) const {
+    auto s = d.sources.find(source);
+    std::string icon = s == d.sources.end() ? "link" : Str(s->second, "icon");
+    std::string color = s == d.sources.end() ? "" : Str(s->second, "color");
+    return El("span")
+        .Class(color.empty() ? "source" : "source c-" + color)
+        .Attr("data-source", source)(SourceIconSvg(icon), Name(source));
   }
 
   std::string Name(const std::string& source) const {
@@ -149,7 +161,7 @@ struct Renderer {
     if (auto loc = r.find("location"); loc != r.end() && loc->is_object() && !Str(*loc, "name").empty())
       meta += El("span").Class("place")(Str(*loc, "name")) + Html::Text(" · ");
     if (std::string author = Str(r, "author"); !author.empty()) meta += author + " · ";
-    meta += El("span").Class("source").Attr("data-source", source)(Name(source));  // where it came from
+    meta += SourceLabel(source);  // where it came from
     Html body = El("div").Class("title")(head);
     if (!when.empty()) body += El("div").Class("when")(when);
     if (!note.empty()) body += El("div").Class("was")(note);
@@ -175,7 +187,14 @@ struct Renderer {
       }
       body += El("p").Class("summary")(summary);
     }
-    out += El("li").Class("record kind-" + Str(r, "kind") + (stale ? " stale" : "") + (mine ? " mine" : ""))(body) +
+    // Today's items are marked: what a shift worker looks for first.
+    auto at = ParseRfc3339(Str(r, "time"));
+    CivilDate day;
+    bool today = DataOf(r).value("all_day", false) && CivilDate::Parse(Str(DataOf(r), "date"), &day)
+                     ? dates.DaysFrom(now, day) == 0
+                     : at && dates.DaysFrom(now, *at) == 0;
+    out += El("li").Class("record kind-" + Str(r, "kind") + (stale ? " stale" : "") + (mine ? " mine" : "") +
+                          (today ? " today" : ""))(body) +
            Line();
   }
 
@@ -352,7 +371,7 @@ struct Renderer {
     Html items;
     for (const auto& [id, s] : d.sources) {
       std::string f = Str(s, "freshness");
-      Html line = El("strong")(Name(id)) + Html::Text(" ");
+      Html line = El("strong")(SourceLabel(id)) + Html::Text(" ");
       if (d.show_reasons) line += El("span").Class("plugin")(Str(s, "plugin")) + Html::Text(" ");
       line += El("span").Class("count")(w("sources.records", {{"n", std::to_string(s.value("records", 0))}})) +
               Html::Text(" ") + El("span").Class("fresh")(Freshness(s));
@@ -457,6 +476,39 @@ Html Head(const Words& w, const PageContext& c, const std::string& title, const 
   }
   out += El("a").Class("skip").Attr("href", "#main")(w("skip")) + Line();
   return out;
+}
+
+// The sources' icons (config.h, SourceIcons): 16 px line drawings in the text's colour.
+Html SourceIconSvg(const std::string& icon) {
+  static const std::map<std::string, const char*> paths = {
+      {"news", "<path d=\"M3 3h8v10H3zM11 6h2v6a1 1 0 0 1-2 0M5 6h4M5 8.5h4M5 11h2\"/>"},
+      {"calendar",
+       "<rect x=\"2.5\" y=\"3.5\" width=\"11\" height=\"10\" rx=\"1\"/><path d=\"M2.5 7h11M5.5 2v3M10.5 2v3\"/>"},
+      {"table",
+       "<rect x=\"2.5\" y=\"3\" width=\"11\" height=\"10\" rx=\"1\"/><path d=\"M2.5 6.5h11M2.5 9.5h11M6.5 3v10\"/>"},
+      {"vote", "<path d=\"M3 9.5l2.5 2.5L13 4.5\"/><path d=\"M2.5 14h11\"/>"},
+      {"money",
+       "<circle cx=\"8\" cy=\"8\" r=\"5.5\"/><path d=\"M10 6.2c-.4-.6-1.1-.9-2-.9-1.2 0-2 .6-2 1.4 0 2 4 1 4 3 0 .8-.8 "
+       "1.4-2 1.4-.9 0-1.6-.3-2-.9M8 4v8\"/>"},
+      {"chat", "<path d=\"M2.5 3.5h11v7H7l-3 2.5v-2.5H2.5z\"/>"},
+      {"code", "<path d=\"M6 4.5L2.5 8 6 11.5M10 4.5L13.5 8 10 11.5\"/>"},
+      {"people",
+       "<circle cx=\"6\" cy=\"6\" r=\"2.2\"/><circle cx=\"11\" cy=\"6.5\" r=\"1.8\"/><path d=\"M2 13c.5-2.2 2-3.3 "
+       "4-3.3s3.5 1.1 4 3.3M10.5 9.8c1.6 0 3 .9 3.5 3.2\"/>"},
+      {"heart", "<path d=\"M8 13S2.5 9.8 2.5 6.2A2.7 2.7 0 0 1 8 5a2.7 2.7 0 0 1 5.5 1.2C13.5 9.8 8 13 8 13z\"/>"},
+      {"file", "<path d=\"M4 2.5h5l3 3v8H4zM9 2.5v3h3\"/>"},
+      {"link",
+       "<path d=\"M7 9a2.5 2.5 0 0 0 3.5 0l2-2A2.5 2.5 0 0 0 9 3.5l-1 1M9 7a2.5 2.5 0 0 0-3.5 0l-2 2A2.5 2.5 0 0 0 7 "
+       "12.5l1-1\"/>"},
+      {"plug", "<path d=\"M6 2.5v3M10 2.5v3M4.5 5.5h7v2a3.5 3.5 0 0 1-7 0zM8 11v2.5\"/>"}};
+  auto it = paths.find(icon);
+  if (it == paths.end()) it = paths.find("link");
+  return Html::Trusted(
+      std::string("<svg class=\"icon\" aria-hidden=\"true\" width=\"16\" height=\"16\" viewBox=\"0 0 16 16\" "
+                  "fill=\"none\" stroke=\"currentColor\" stroke-width=\"1.4\" stroke-linecap=\"round\" "
+                  "stroke-linejoin=\"round\">") +
+          it->second + "</svg>",
+      "literal drawings, chosen by name from this table");
 }
 
 // A globe: the language link reads as one in any language.

@@ -174,6 +174,11 @@ ALTER TABLE visits ADD COLUMN base_time INTEGER NOT NULL DEFAULT 0;
     R"sql(
 CREATE TABLE embed_origins(origin TEXT PRIMARY KEY, added_by TEXT NOT NULL, added_ms INTEGER NOT NULL);
 )sql",
+    // 16: how an API source's items look: its icon and colour ("": the defaults).
+    R"sql(
+ALTER TABLE sources ADD COLUMN icon TEXT NOT NULL DEFAULT '';
+ALTER TABLE sources ADD COLUMN color TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 class SqliteStore final : public Store {
