@@ -20,7 +20,8 @@ function el(tag, attrs = {}, ...children) {
 function field(path, schema, value, required, secretsSet) {
   const id = `sf-${++serial}`;
   const label = el("label", { for: id }, fieldTitle(path.split(".").pop(), schema), required ? el("span", { class: "required", "aria-hidden": "true" }, " *") : null);
-  const hint = schema.description ? el("small", { id: id + "-hint", class: "hint" }, schema.description) : null;
+  const about = fieldHint(path.split(".").pop(), schema);
+  const hint = about ? el("small", { id: id + "-hint", class: "hint" }, about) : null;
   const common = { id, "data-path": path, "aria-describedby": hint ? id + "-hint" : false, required };
   let input;
   if (Array.isArray(schema.enum)) {
@@ -47,6 +48,11 @@ function field(path, schema, value, required, secretsSet) {
     input = el("input", { ...common, "data-type": "string", value: value ?? "", placeholder: schema.default ?? "" });
   }
   return el("div", { class: "field" }, label, input, hint);
+}
+
+// What a field is for: the catalog's words (field.NAME.hint), else the connector's own.
+export function fieldHint(name, schema = {}) {
+  return hasText(`field.${name}.hint`) ? t(`field.${name}.hint`) : schema.description || "";
 }
 
 export function fieldTitle(name, schema = {}) {

@@ -378,6 +378,8 @@ test("an admin adds a source through the form, tests it, saves it and sees its r
   await page.click("text=Test connection");
   await page.waitForFunction(() => /Connection works/.test(document.querySelector(".form-status").textContent));
   assert.ok(await page.locator('[data-path=auth_header][type=password]').count() === 1, "secret fields are masked");
+  const hintId = await page.getAttribute("[data-path=url]", "aria-describedby");
+  assert.match(await page.textContent("#" + hintId), /^Where to read it: https:\/\//, "what a field is for, from the catalogs");
   assert.ok(await page.locator("details.advanced [data-path=max_entries]").count() === 1, "settings with defaults fold");
   assert.deepEqual(await accessibilityProblems(page), []);
   await shot(page, "7-admin-form-desktop");
