@@ -488,7 +488,11 @@ test("a member puts the agenda in their phone's calendar in two taps, and revoke
     await Promise.all([joe.waitForURL(hub.base + "/"), joe.click("#login button[type=submit]")]);
     await Promise.all([joe.waitForURL(/\/calendar$/), joe.click(".w-agenda .subscribe button")]);
     assert.equal(await joe.textContent("h1"), title);
-    for (const shown of ["calendar", "admin"]) {
+    for (const shown of ["calendar", "admin", "account"]) {
+      if (shown === "account") {
+        await joe.goto(hub.base + "/account");
+        assert.equal(await joe.locator("#password-form input[type=password]").count(), 3);
+      }
       if (shown === "admin") {
         const answer = await joe.goto(hub.base + "/admin");
         assert.equal(answer.status(), 403);

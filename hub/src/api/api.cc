@@ -419,9 +419,10 @@ Result<json> SourceJson(const Services&, const SourceEntry& entry, const std::ve
   return j;
 }
 
-Result<json> AllSourcesJson(const Services& hub, Role reader) {
+Result<json> AllSourcesJson(const Services& hub, Role reader, std::vector<SourceStats>* stats_out) {
   auto stats = hub.store.Stats();
   if (!stats.ok()) return stats.status();
+  if (stats_out) *stats_out = *stats;
   auto runs = hub.store.LatestRuns();
   if (!runs.ok()) return runs.status();
   auto live = hub.scheduler ? hub.scheduler->Snapshot() : std::vector<SourceLiveStatus>{};

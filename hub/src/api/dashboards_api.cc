@@ -79,8 +79,8 @@ ApiResponse HtmlPage(const Services&, const ApiRequest& r, const PageContext& c,
   return page;
 }
 
-Result<std::map<std::string, json>> SourcesById(const Services& hub, Role reader) {
-  auto sources = AllSourcesJson(hub, reader);
+Result<std::map<std::string, json>> SourcesById(const Services& hub, Role reader, std::vector<SourceStats>* stats) {
+  auto sources = AllSourcesJson(hub, reader, stats);
   if (!sources.ok()) return sources.status();
   std::map<std::string, json> out;
   for (auto& s : *sources) {
@@ -125,7 +125,8 @@ ApiResponse Dashboard(const Services& hub, const ApiRequest& r, const Principal&
   data.dashboard_id = shown->dashboard.id;
   data.title = TitleIn(shown->dashboard.title, shown->dashboard.titles, data.ctx.lang);
   // Which sources are behind, for every reader; why, for editors and admins.
-  auto sources = SourcesById(hub, who.role);
+  std::vector<SourceStats> stats;
+  auto sources = SourcesById(hub, who.role, &stats);
   if (!sources.ok()) return FromStatus(sources.status());
   data.sources = std::move(*sources);
   data.show_reasons = who.role >= Role::kEditor;
@@ -147,9 +148,7 @@ ApiResponse Dashboard(const Services& hub, const ApiRequest& r, const Principal&
   if (seen.base >= 0) {
     // Sources whose first record came after the last visit: what they brought is not all
     // news (a blog's archive, a calendar's past); only what is newer than that visit is.
-    auto stats = hub.store.Stats();
-    if (!stats.ok()) return FromStatus(stats.status());
-    for (const auto& s : *stats)
+    for (const auto& s : stats)
       if (s.first_seq > seen.base) wc.added_sources.insert(s.source);
   }
   data.first_visit = seen.base < 0;

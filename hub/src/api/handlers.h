@@ -59,7 +59,9 @@ ApiResponse ListShares(const Services& hub, const ApiRequest&, const Principal&,
 ApiResponse CreateShare(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 ApiResponse RevokeShare(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 std::vector<DashboardEntry> DashboardEntries(const Services& hub);
-Result<std::map<std::string, json>> SourcesById(const Services& hub, Role reader);  // AllSourcesJson, by id
+// AllSourcesJson, by id.
+Result<std::map<std::string, json>> SourcesById(const Services& hub, Role reader,
+                                                std::vector<SourceStats>* stats = nullptr);
 // The reader, their language (?lang=, the coophub_lang cookie, Accept-Language).
 PageContext Context(const Services& hub, const ApiRequest& r, const Principal& who, const std::string& path);
 // A page, keeping a language just picked in its cookie.
@@ -132,7 +134,9 @@ void Audit(const Services& hub, const Principal& who, const std::string& action,
 Result<json> SourceJson(const Services& hub, const SourceEntry& entry, const std::vector<SourceStats>& stats,
                         const std::map<std::string, coophub::SourceRuns>& runs,
                         const std::vector<SourceLiveStatus>& live);
-Result<json> AllSourcesJson(const Services& hub, Role reader);  // every source reader may see, as SourceJson
+// Every source reader may see, as SourceJson; the store's stats they were made from go
+// to *stats, for a caller that needs them too (one read, not two).
+Result<json> AllSourcesJson(const Services& hub, Role reader, std::vector<SourceStats>* stats = nullptr);
 // One source as SourceJson; with_config adds an API source's config (secrets left out).
 Result<json> OneSourceJson(const Services& hub, const SourceEntry& entry, bool with_config);
 
