@@ -21,7 +21,7 @@ namespace {
 // options in when.js name the same way). Finding them is the slow part of ICU, so once
 // a language.
 struct Patterns {
-  icu::UnicodeString time, weekday, date, date_year;
+  icu::UnicodeString time, weekday, date, date_year, month_year;
 };
 
 const Patterns& PatternsFor(const icu::Locale& locale) {
@@ -38,7 +38,7 @@ const Patterns& PatternsFor(const icu::Locale& locale) {
       return U_SUCCESS(s) && !p.isEmpty() ? p : icu::UnicodeString(fallback);
     };
     it->second = {Best("jmm", "HH:mm"), Best("EEEE", "EEEE"), Best("EEEdMMM", "EEE d MMM"),
-                  Best("EEEdMMMy", "EEE d MMM y")};
+                  Best("EEEdMMMy", "EEE d MMM y"), Best("yMMMM", "MMMM y")};
   }
   return it->second;
 }
@@ -255,12 +255,7 @@ int Dates::DaysInMonth(int year, int month) {
 
 std::string Dates::MonthTitle(int year, int month) const {
   UErrorCode status = U_ZERO_ERROR;
-  std::unique_ptr<icu::DateTimePatternGenerator> gen(
-      icu::DateTimePatternGenerator::createInstance(icu_->locale, status));
-  icu::UnicodeString pattern = U_SUCCESS(status) ? gen->getBestPattern(u"yMMMM", status) : icu::UnicodeString();
-  if (U_FAILURE(status) || pattern.isEmpty()) pattern = u"MMMM y";
-  status = U_ZERO_ERROR;
-  icu::SimpleDateFormat format(pattern, icu_->locale, status);
+  icu::SimpleDateFormat format(PatternsFor(icu_->locale).month_year, icu_->locale, status);
   format.adoptCalendar(icu_->calendar->clone());
   icu::UnicodeString out;
   format.format(static_cast<UDate>(StartOf({year, month, 15})) * 1000.0, out);
