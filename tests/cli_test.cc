@@ -278,5 +278,23 @@ TEST(Cli, BehindAProxyEachClientIsItsForwardedAddress) {
   EXPECT_NE(other.headers.find("; Secure"), std::string::npos) << "HTTPS at the proxy makes the cookie Secure";
 }
 
+// A PostgreSQL store that cannot be reached, or whose password is wrong: the hub does
+// not start, says which setting to fix, exits 2 and never shows the password.
+TEST(Cli, AnUnreachablePostgresStoreStopsTheHubNamingTheSetting) {
+  TempDir dir;
+  int port = testing::FreePort();  // nothing listens there
+  std::string cfg =
+      dir.Write("hub.yaml", "store:\n  driver: postgres\n  url: postgresql://coop:${env:PGPASS_TEST}@127.0.0.1:" +
+                                std::to_string(port) + "/coophub\n");
+  setenv("PGPASS_TEST", "s3cret-do-not-show", 1);
+  Ran r = Coophub({"serve", "--config", cfg, "--port", "0", "--data", dir.path() + "/data"});
+  unsetenv("PGPASS_TEST");
+  EXPECT_EQ(r.rc, 2) << r.err;
+  EXPECT_NE(r.err.find("store.url"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("cannot connect to the PostgreSQL store"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("s3cret"), std::string::npos) << "the password was shown: " << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/data/coophub.db")) << "no SQLite store was made instead";
+}
+
 }  // namespace
 }  // namespace coophub

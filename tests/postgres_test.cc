@@ -1,15 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 // The postgres connector against a real PostgreSQL server started by the test on
-// 127.0.0.1 (initdb into a temporary directory, run as the postgres user): mapping,
+// 127.0.0.1 (support/pg_server.h): mapping,
 // incremental reads past the committed cursor, and errors that name what to fix.
 #include <gtest/gtest.h>
-#include <libpq-fe.h>
-#include <sys/stat.h>
 
-#include <glob.h>
-#include <pwd.h>
-
+#include "support/pg_server.h"
 #include "support/test_util.h"
 
 namespace coophub {
@@ -17,89 +13,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string PgBin() {
-  glob_t g{};
-  std::string bin;
-  if (glob("/usr/lib/postgresql/*/bin/initdb", 0, nullptr, &g) == 0 && g.gl_pathc > 0)
-    bin = fs::path(g.gl_pathv[g.gl_pathc - 1]).parent_path().string();
-  globfree(&g);
-  return bin;
-}
-
-class PgServer {
- public:
-  explicit PgServer(const testing::TempDir& dir) : port_(testing::FreePort()) {
-    std::string bin = PgBin();
-    passwd* pw = getpwnam("postgres");
-    if (bin.empty() || !pw) {
-      why_ = "no PostgreSQL server here: apt-get install postgresql";
-      return;
-    }
-    data_ = dir.path() + "/pg";
-    chmod(dir.path().c_str(), 0755);
-    fs::create_directories(data_);
-    chown(data_.c_str(), pw->pw_uid, pw->pw_gid);
-    std::string out, err;
-    if (testing::RunCommand({"runuser", "-u", "postgres", "--", bin + "/initdb", "-D", data_, "-A", "trust", "-U",
-                             "postgres", "--no-sync", "-E", "UTF8"},
-                            &out, &err) != 0) {
-      why_ = "initdb failed: " + err;
-      return;
-    }
-    SpawnOptions o;
-    o.argv = {"runuser",
-              "-u",
-              "postgres",
-              "--",
-              bin + "/postgres",
-              "-D",
-              data_,
-              "-p",
-              std::to_string(port_),
-              "-k",
-              data_,
-              "-c",
-              "listen_addresses=127.0.0.1",
-              "-c",
-              "fsync=off",
-              "-c",
-              "TimeZone=UTC"};
-    if (!proc_.Start(o).ok()) return;
-    proc_.CloseStdin();
-    ready_ = testing::PollFor(std::chrono::seconds(15), [&] { return PQping(Conninfo().c_str()) == PQPING_OK; });
-    if (!ready_) why_ = "postgres did not start";
-  }
-  ~PgServer() {
-    proc_.Signal(SIGTERM);
-    int64_t rss;
-    proc_.Wait(&rss);
-  }
-  bool ready() const { return ready_; }
-  const std::string& why() const { return why_; }
-  std::string Conninfo() const {
-    return "host=127.0.0.1 port=" + std::to_string(port_) + " dbname=postgres user=postgres";
-  }
-  // Runs SQL; returns libpq's error message, "" on success.
-  std::string Exec(const std::string& sql) const {
-    PGconn* c = PQconnectdb(Conninfo().c_str());
-    PGresult* r = PQexec(c, sql.c_str());
-    std::string err =
-        PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK ? "" : PQerrorMessage(c);
-    PQclear(r);
-    PQfinish(c);
-    return err;
-  }
-
- private:
-  int port_;
-  std::string data_, why_;
-  bool ready_ = false;
-  Subprocess proc_;
-};
+using testing::PgServer;
 
 TEST(Postgres, ReadsRowsIncrementallyPastTheCursor) {
   testing::ScratchHub hub;
-  PgServer pg(hub.dir());
+  PgServer pg(hub.dir(), /*tcp=*/true);
   ASSERT_TRUE(pg.ready()) << pg.why();
   ASSERT_EQ(pg.Exec("CREATE TABLE invoices(id int PRIMARY KEY, client text, total numeric(10,2), "
                     "issued date, write_date timestamptz);"
@@ -107,7 +25,7 @@ TEST(Postgres, ReadsRowsIncrementallyPastTheCursor) {
                     "(2, 'Garden Co-op', 480.50, '2026-11-05', '2026-11-05 09:00Z'),"
                     "(3, 'Radio Co-op', 99.90, '2026-11-05', '2026-11-05 09:00Z');"),
             "");
-  json config = {{"conninfo", pg.Conninfo()},
+  json config = {{"conninfo", pg.TcpConninfo()},
                  {"query",
                   "SELECT id, client, total, issued, write_date FROM invoices "
                   "WHERE write_date > $1::timestamptz ORDER BY write_date, id"},
@@ -151,16 +69,17 @@ TEST(Postgres, ReadsRowsIncrementallyPastTheCursor) {
 
 TEST(Postgres, ErrorsNameWhatToFix) {
   testing::ScratchHub hub;
-  PgServer pg(hub.dir());
+  PgServer pg(hub.dir(), /*tcp=*/true);
   ASSERT_TRUE(pg.ready()) << pg.why();
   ASSERT_EQ(pg.Exec("CREATE TABLE members(id int, name text, joined date);"), "");
   std::string out, err;
   json bad_column = {
-      {"conninfo", pg.Conninfo()}, {"query", "SELECT id, name FROM members"}, {"columns", {{"time", "joined_on"}}}};
+      {"conninfo", pg.TcpConninfo()}, {"query", "SELECT id, name FROM members"}, {"columns", {{"time", "joined_on"}}}};
   EXPECT_EQ(testing::RunCommand({COOPHUB_BINARY, "check", "postgres", "--config", bad_column.dump()}, &out, &err), 1);
   EXPECT_NE(err.find("config.columns.time: the query returns no column \"joined_on\""), std::string::npos) << err;
 
-  SyncResult bad_sql = hub.Sync("m", "postgres", {{"conninfo", pg.Conninfo()}, {"query", "SELECT nope FROM members"}});
+  SyncResult bad_sql =
+      hub.Sync("m", "postgres", {{"conninfo", pg.TcpConninfo()}, {"query", "SELECT nope FROM members"}});
   EXPECT_EQ(bad_sql.run.outcome, RunResult::Outcome::kConnectorError);
   EXPECT_NE(bad_sql.run.message.find("the query failed: ERROR:  column \"nope\" does not exist"), std::string::npos)
       << bad_sql.run.message;

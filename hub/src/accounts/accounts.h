@@ -127,7 +127,13 @@ class Accounts {
   virtual Result<json> AuditLog(int limit) = 0;  // newest first
 };
 
-// Accounts in the hub's SQLite file; the store must have been opened (and migrated) first.
+namespace sql {
+class Database;
+}
+// Accounts in the hub's store (its tables made by the store's migrations: open the
+// store first), on a connection of their own.
+Result<std::unique_ptr<Accounts>> OpenAccounts(sql::Database& db);
+// The same on a SQLite store file.
 Result<std::unique_ptr<Accounts>> OpenSqliteAccounts(const std::string& db_path);
 
 // A random one-time code (for the first-admin setup link).

@@ -240,11 +240,11 @@ struct OpenedAccounts {
 Result<OpenedAccounts> OpenAccounts(const std::string& config_path, const std::string& data_dir) {
   auto cfg = HubConfigFor(config_path, data_dir);
   if (!cfg.ok()) return cfg.status();
-  auto store = OpenSqliteStore({cfg->StorePath(), 1});  // creates and migrates the tables
+  auto store = app::OpenHubStore(*cfg, 1);  // creates and migrates the tables
   if (!store.ok()) return store.status();
-  auto accounts = OpenSqliteAccounts(cfg->StorePath());
+  auto accounts = coophub::OpenAccounts(*store->db);
   if (!accounts.ok()) return accounts.status();
-  return OpenedAccounts{std::move(*store), std::move(*accounts)};
+  return OpenedAccounts{std::move(store->store), std::move(*accounts)};
 }
 
 // A password from a file's first line, or from standard input's.
@@ -312,9 +312,10 @@ int SyncOne(const std::string& source, const std::string& config_path, const std
   auto cfg = HubConfigFor(config_path, data_dir);
   if (!cfg.ok()) return Fail(kExitUsage, cfg.status().message());
   HubConfig hub = std::move(*cfg);
-  auto store = OpenSqliteStore({hub.StorePath(), 1});
-  if (!store.ok()) return Fail(kExitUsage, store.status().message());
-  auto sources = OpenSources(hub);  // hub.yaml's and those made through the API
+  auto opened = app::OpenHubStore(hub, 1);
+  if (!opened.ok()) return Fail(kExitUsage, opened.status().message());
+  auto* store = &opened->store;
+  auto sources = OpenSources(hub, *opened->db);  // hub.yaml's and those made through the API
   if (!sources.ok()) return Fail(kExitUsage, sources.status().message());
   auto src = (*sources)->Find(source);
   if (!src) {

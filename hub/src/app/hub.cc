@@ -4,20 +4,42 @@
 
 namespace coophub::app {
 
+Result<OpenedStore> OpenHubStore(const HubConfig& c, int readers) {
+  OpenedStore out;
+  if (c.store_driver == "postgres") {
+    auto url = ResolveSecrets(json(c.store_url), "store.url");
+    if (!url.ok()) return url.status().Prefixed(c.file);
+    PostgresOptions o;
+    o.url = url->get<std::string>();
+    o.readers = readers > 0 ? readers : c.store_readers;
+    auto store = OpenPostgresStore(o);
+    if (!store.ok()) return store.status().Prefixed(c.file + ": store.url");
+    out.store = std::move(*store);
+    out.db = sql::PostgresDatabase(o.url);
+    return out;
+  }
+  auto store = OpenSqliteStore({c.StorePath(), readers > 0 ? readers : c.store_readers});
+  if (!store.ok()) return store.status();
+  out.store = std::move(*store);
+  out.db = sql::SqliteDatabase(c.StorePath());
+  return out;
+}
+
 Result<std::unique_ptr<Hub>> Hub::Open(HubConfig config, const HubOptions& options) {
   std::unique_ptr<Hub> hub(new Hub(std::move(config)));
   const HubConfig& c = hub->config_;
-  auto store = OpenSqliteStore({c.StorePath(), options.readers});
-  if (!store.ok()) return store.status();
-  hub->store_ = std::move(*store);
-  auto accounts = OpenSqliteAccounts(c.StorePath());
+  auto opened = OpenHubStore(c, options.readers);
+  if (!opened.ok()) return opened.status();
+  hub->store_ = std::move(opened->store);
+  hub->db_ = std::move(opened->db);
+  auto accounts = OpenAccounts(*hub->db_);
   if (!accounts.ok()) return accounts.status();
   hub->accounts_ = std::move(*accounts);
-  auto sources = OpenSources(c);
-  if (!sources.ok()) return sources.status().Prefixed(c.StorePath());
+  auto sources = OpenSources(c, *hub->db_);
+  if (!sources.ok()) return sources.status().Prefixed(hub->db_->name());
   hub->sources_ = std::move(*sources);
-  auto dashboards = OpenDashboards(c.dashboards, c.StorePath());
-  if (!dashboards.ok()) return dashboards.status().Prefixed(c.StorePath());
+  auto dashboards = OpenDashboards(c.dashboards, *hub->db_);
+  if (!dashboards.ok()) return dashboards.status().Prefixed(hub->db_->name());
   hub->dashboards_ = std::move(*dashboards);
   if (options.scheduler) hub->scheduler_ = std::make_unique<Scheduler>(*hub->store_, c);
   for (const auto& e : hub->sources_->All()) {

@@ -16,13 +16,24 @@
 #include "config/config.h"
 #include "dashboards/dashboards.h"
 #include "sources/sources.h"
+#include "store/sql.h"
 #include "store/store.h"
 #include "sync/scheduler.h"
 
 namespace coophub::app {
 
+// The store hub.yaml's store: section names (SQLite by default, or PostgreSQL), opened
+// and migrated, and the way to it for the parts kept beside the records (accounts,
+// sources, dashboards). The error names the file or URL (never its password) and the
+// fix. readers 0: the config's store.readers.
+struct OpenedStore {
+  std::unique_ptr<Store> store;
+  std::unique_ptr<sql::Database> db;
+};
+Result<OpenedStore> OpenHubStore(const HubConfig& config, int readers = 0);
+
 struct HubOptions {
-  int readers = 4;                        // the store's read connections
+  int readers = 0;                        // the store's read connections (0: store.readers)
   bool scheduler = true;                  // without, "sync now" is refused and nothing syncs
   std::string web_dir = DefaultWebDir();  // the dashboard's assets; "" serves none
 };
@@ -56,6 +67,7 @@ class Hub {
   HubConfig config_;
   // In the order they are made; destroyed the other way round.
   std::unique_ptr<Store> store_;
+  std::unique_ptr<sql::Database> db_;
   std::unique_ptr<Accounts> accounts_;
   std::unique_ptr<Sources> sources_;
   std::unique_ptr<Dashboards> dashboards_;

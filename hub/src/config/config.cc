@@ -326,11 +326,37 @@ Status ParseRoot(const Ctx& c, const YAML::Node& root, HubConfig* h) {
     }
   }
   if (auto st = root["store"]) {
-    if (auto s = CheckKeys(c, st, "store", {"driver", "data_dir"}); !s.ok()) return s;
-    if (st["driver"] && st["driver"].Scalar() != "sqlite")
-      return Status::Invalid(c.At(st["driver"], "store.driver") + ": \"" + st["driver"].Scalar() +
-                             "\" is not supported yet; use sqlite");
+    if (auto s = CheckKeys(c, st, "store", {"driver", "data_dir", "url", "readers"}); !s.ok()) return s;
+    if (auto d = st["driver"]) {
+      h->store_driver = d.IsScalar() ? d.Scalar() : "";
+      if (h->store_driver != "sqlite" && h->store_driver != "postgres")
+        return Status::Invalid(c.At(d, "store.driver") + ": \"" + h->store_driver +
+                               "\" is not a store; use sqlite (one file, the default) or postgres");
+    }
     if (st["data_dir"]) h->data_dir = st["data_dir"].Scalar();
+    if (auto u = st["url"]) {
+      if (h->store_driver != "postgres")
+        return Status::Invalid(c.At(u, "store.url") +
+                               ": a URL is for driver: postgres (the SQLite store is a file "
+                               "in data_dir)");
+      h->store_url = u.IsScalar() ? u.Scalar() : "";
+      bool url = h->store_url.rfind("postgresql://", 0) == 0 || h->store_url.rfind("postgres://", 0) == 0;
+      bool keywords = h->store_url.find('=') != std::string::npos;
+      bool reference = h->store_url.rfind("${", 0) == 0;
+      if (!url && !keywords && !reference)
+        return Status::Invalid(c.At(u, "store.url") +
+                               ": not a PostgreSQL URL (not shown: it may hold a password); write "
+                               "postgresql://USER@HOST:PORT/DATABASE, with the "
+                               "password by reference (${env:NAME} or ${file:/path}, in the URL or as all of it)");
+    } else if (h->store_driver == "postgres") {
+      return Status::Invalid(c.At(st, "store") + ": driver: postgres needs url: postgresql://USER@HOST/DATABASE");
+    }
+    if (auto r = st["readers"]) {
+      json n = ToJson(r);
+      if (!n.is_number_integer() || n.get<int64_t>() < 1 || n.get<int64_t>() > 64)
+        return Status::Invalid(c.At(r, "store.readers") + ": must be a whole number of connections, 1 to 64");
+      h->store_readers = n.get<int>();
+    }
   }
   if (auto pd = root["plugin_dirs"]) {
     if (!pd.IsSequence()) return Status::Invalid(c.At(pd, "plugin_dirs") + " must be a list of directories");

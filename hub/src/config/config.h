@@ -62,7 +62,12 @@ struct HubConfig {
   // Open connections one client address may hold (server.connections_per_client); 0: no
   // cap. Behind a proxy (--behind-proxy) there is none: every connection is the proxy's.
   int connections_per_client = 128;
-  std::string data_dir = "data";
+  std::string data_dir = "data";  // the SQLite store, the secrets key
+  // store.driver: "sqlite" (data_dir/coophub.db) or "postgres" (store_url, which may
+  // hold ${env:}/${file:} references, resolved when the store opens).
+  std::string store_driver = "sqlite";
+  std::string store_url;
+  int store_readers = 4;  // the store's read connections
   std::vector<std::string> plugin_dirs;
   int max_concurrent_runs = 2;
   int64_t jitter_ms = 30 * 1000;

@@ -92,7 +92,13 @@ class Dashboards {
   virtual Status Remove(const std::string& id) = 0;
 };
 
-// file_dashboards: hub.yaml's; store_path: the SQLite store file.
+namespace sql {
+class Database;
+}
+// file_dashboards: hub.yaml's; db: the store (opened and migrated first).
+Result<std::unique_ptr<Dashboards>> OpenDashboards(const std::vector<DashboardConfig>& file_dashboards,
+                                                   sql::Database& db);
+// The same on the SQLite store file at store_path.
 Result<std::unique_ptr<Dashboards>> OpenDashboards(const std::vector<DashboardConfig>& file_dashboards,
                                                    const std::string& store_path);
 

@@ -51,8 +51,14 @@ class Sources {
   virtual Result<SourceEntry> Override(const std::string& id, const SourceOverride& o) = 0;
 };
 
-// The sources of hub (its config) and of its store file; the secret key is
-// data_dir/secrets.key, made (mode 0600) when first needed.
+namespace sql {
+class Database;
+}
+// The sources of hub (its config) and of its store; the secret key is
+// data_dir/secrets.key, made (mode 0600) when first needed (replicas sharing a
+// PostgreSQL store need the same key: docs/scale-out.md).
+Result<std::unique_ptr<Sources>> OpenSources(const HubConfig& hub, sql::Database& db);
+// The same on hub's SQLite store file.
 Result<std::unique_ptr<Sources>> OpenSources(const HubConfig& hub);
 
 // value without the fields at the dotted paths; the removed ones go to *taken.

@@ -151,4 +151,20 @@ struct SqliteOptions {
 // Opens (creating and migrating) the SQLite store. The error names the file.
 Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options);
 
+struct PostgresOptions {
+  std::string url;  // a libpq URL (postgresql://user:password@host/db) or keyword string
+  int readers = 4;
+  size_t page_cache_bytes = 1 << 20;
+  // Who this replica is in the runs it claims ("": host name and process id).
+  std::string replica;
+  // How often a running run's heartbeat is written and the newest seq polled, and how
+  // old a heartbeat may grow before its run is reaped as lost (its replica died).
+  int64_t heartbeat_ms = 2000;
+  int64_t lost_after_ms = 30000;
+};
+
+// Opens (migrating) the PostgreSQL store: several hub replicas may share it. The error
+// names the URL without its password, the setting and the fix.
+Result<std::unique_ptr<Store>> OpenPostgresStore(const PostgresOptions& options);
+
 }  // namespace coophub

@@ -13,7 +13,7 @@
 #include <coophub/encoding.hpp>
 
 #include "sources/sources.h"
-#include "store/sqlite/sqlite_db.h"
+#include "store/sql.h"
 #include "base/timeutil.h"
 #include "base/mutex.h"
 
@@ -21,9 +21,6 @@ namespace coophub {
 namespace {
 
 namespace fs = std::filesystem;
-using sqlite::Db;
-using sqlite::StepWith;
-using sqlite::Text;
 
 json* Walk(json& root, const std::string& path, bool create) {
   json* at = &root;
@@ -42,36 +39,39 @@ json* Walk(json& root, const std::string& path, bool create) {
   }
 }
 
-class SqliteSources final : public Sources {
+class SqlSources final : public Sources {
  public:
-  Status Open(const HubConfig& hub) {
+  Status Open(const HubConfig& hub, sql::Database& db) {
     MutexLock lock(mu_);
     for (const auto& s : hub.sources) {
       by_id_[s.id] = {std::make_shared<const SourceConfig>(s), true, {}, {}};
       file_[s.id] = s;
     }
     key_path_ = (fs::path(hub.StorePath()).parent_path() / "secrets.key").string();
-    if (auto s = db_.Open(hub.StorePath(), false); !s.ok()) return s;
-    sqlite3_stmt* st = db_.Prepare(
-        "SELECT id, plugin, visibility, every_ms, enabled, config, secrets, name, icon, color FROM sources");
-    if (!st) return Status::Internal("SQLite: " + db_.Error() + " (is the store older than this coophub?)");
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    auto conn = db.Connect();
+    if (!conn.ok()) return conn.status();
+    db_ = std::move(*conn);
+    auto r = db_->Run(
+        "SELECT id, plugin, visibility, every_ms, enabled, config, secrets, name, icon, color FROM sources ORDER BY "
+        "id");
+    if (!r.ok()) return Status::Internal(r.status().message() + " (is the store older than this coophub?)");
+    for (size_t i = 0; i < r->size(); ++i) {
       SourceConfig c;
-      c.id = Text(st, 0);
+      c.id = r->Text(i, 0);
       if (by_id_.count(c.id)) continue;  // hub.yaml wins: the file is the truth
-      c.plugin = Text(st, 1);
-      c.visibility = Text(st, 2);
-      c.every_ms = sqlite3_column_int64(st, 3);
-      c.enabled = sqlite3_column_int64(st, 4) != 0;
+      c.plugin = r->Text(i, 1);
+      c.visibility = r->Text(i, 2);
+      c.every_ms = r->Int(i, 3);
+      c.enabled = r->Int(i, 4) != 0;
       c.sandboxed = true;  // made through the API
-      c.name = Text(st, 7);
-      c.icon = Text(st, 8);
-      c.color = Text(st, 9);
-      c.config = json::parse(Text(st, 5), nullptr, false);
+      c.name = r->Text(i, 7);
+      c.icon = r->Text(i, 8);
+      c.color = r->Text(i, 9);
+      c.config = json::parse(r->Text(i, 5), nullptr, false);
       if (!c.config.is_object()) return Status::Internal("the stored config of source " + c.id + " is not JSON");
       json secrets = json::object();
-      if (sqlite3_column_bytes(st, 6) > 0) {
-        auto raw = Base64Decode(Text(st, 6));
+      if (!r->Text(i, 6).empty()) {
+        auto raw = Base64Decode(r->Text(i, 6));
         if (!raw) return Status::Internal("source " + c.id + ": its secrets are damaged");
         auto opened = OpenSecrets(*raw);
         if (!opened.ok()) return opened.status().Prefixed("source " + c.id);
@@ -85,19 +85,17 @@ class SqliteSources final : public Sources {
       e.config = std::make_shared<const SourceConfig>(std::move(c));
       by_id_[e.config->id] = std::move(e);
     }
-    sqlite3_reset(st);
-    st = db_.Prepare("SELECT id, enabled, every_ms, name FROM source_overrides");
-    if (!st) return Status::Internal("SQLite: " + db_.Error());
-    while (sqlite3_step(st) == SQLITE_ROW) {
-      auto it = by_id_.find(Text(st, 0));
+    r = db_->Run("SELECT id, enabled, every_ms, name FROM source_overrides");
+    if (!r.ok()) return r.status();
+    for (size_t i = 0; i < r->size(); ++i) {
+      auto it = by_id_.find(r->Text(i, 0));
       if (it == by_id_.end() || !it->second.from_file) continue;  // gone from hub.yaml: kept, unused
       SourceOverride o;
-      if (sqlite3_column_type(st, 1) != SQLITE_NULL) o.enabled = sqlite3_column_int64(st, 1) != 0;
-      if (sqlite3_column_type(st, 2) != SQLITE_NULL) o.every_ms = sqlite3_column_int64(st, 2);
-      if (sqlite3_column_type(st, 3) != SQLITE_NULL) o.name = Text(st, 3);
+      if (auto v = r->MaybeInt(i, 1)) o.enabled = *v != 0;
+      o.every_ms = r->MaybeInt(i, 2);
+      if (!r->Null(i, 3)) o.name = r->Text(i, 3);
       Apply(it->second, o);
     }
-    sqlite3_reset(st);
     return Status::Ok();
   }
 
@@ -107,17 +105,14 @@ class SqliteSources final : public Sources {
     if (it == by_id_.end()) return Status::NotFound("no source \"" + id.substr(0, 64) + "\"");
     if (!it->second.from_file)
       return Status::Conflict("source \"" + id + "\" was made through the API: change the source itself");
-    int rc;
-    if (o.empty()) {
-      rc = StepWith(db_.Prepare("DELETE FROM source_overrides WHERE id=?"), id);
-    } else {
-      std::optional<int64_t> enabled;
-      if (o.enabled) enabled = *o.enabled ? 1 : 0;
-      rc = StepWith(db_.Prepare("INSERT OR REPLACE INTO source_overrides(id, enabled, every_ms, name, updated_ms)"
-                                " VALUES(?,?,?,?,?)"),
-                    id, enabled, o.every_ms, o.name, NowMs());
-    }
-    if (rc != SQLITE_DONE) return Status::Internal("SQLite: " + db_.Error());
+    Status s = o.empty() ? db_->Run("DELETE FROM source_overrides WHERE id=?", {id}).status()
+                         : db_->Run(
+                                  "INSERT INTO source_overrides(id, enabled, every_ms, name, updated_ms)"
+                                  " VALUES(?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET enabled=excluded.enabled,"
+                                  " every_ms=excluded.every_ms, name=excluded.name, updated_ms=excluded.updated_ms",
+                                  {id, sql::Arg(o.enabled), sql::Arg(o.every_ms), sql::Arg(o.name), NowMs()})
+                               .status();
+    if (!s.ok()) return s;
     Apply(it->second, o);
     return it->second;
   }
@@ -147,15 +142,16 @@ class SqliteSources final : public Sources {
       if (!s.ok()) return s.status();
       sealed = Base64Encode(*s);
     }
-    sqlite3_stmt* st = db_.Prepare(
-        "INSERT INTO sources(id, plugin, visibility, every_ms, enabled, config, secrets, updated_ms, name, icon, color)"
-        " VALUES(?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET plugin=excluded.plugin,"
-        " visibility=excluded.visibility, every_ms=excluded.every_ms, enabled=excluded.enabled,"
-        " config=excluded.config, secrets=excluded.secrets, updated_ms=excluded.updated_ms, name=excluded.name,"
-        " icon=excluded.icon, color=excluded.color");
-    if (StepWith(st, source.id, source.plugin, source.visibility, source.every_ms, static_cast<int64_t>(source.enabled),
-                 plain.dump(), sealed, NowMs(), source.name, source.icon, source.color) != SQLITE_DONE)
-      return Status::Internal("SQLite: " + db_.Error());
+    if (auto r = db_->Run(
+            "INSERT INTO sources(id, plugin, visibility, every_ms, enabled, config, secrets, updated_ms, name, icon,"
+            " color) VALUES(?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET plugin=excluded.plugin,"
+            " visibility=excluded.visibility, every_ms=excluded.every_ms, enabled=excluded.enabled,"
+            " config=excluded.config, secrets=excluded.secrets, updated_ms=excluded.updated_ms, name=excluded.name,"
+            " icon=excluded.icon, color=excluded.color",
+            {source.id, source.plugin, source.visibility, source.every_ms, sql::Arg(source.enabled), plain.dump(),
+             sealed, NowMs(), source.name, source.icon, source.color});
+        !r.ok())
+      return r.status();
     auto kept = std::make_shared<SourceConfig>(source);
     kept->sandboxed = true;  // made through the API, whatever the caller said
     SourceEntry e{std::move(kept), false, {}, {}};
@@ -169,8 +165,7 @@ class SqliteSources final : public Sources {
     auto it = by_id_.find(id);
     if (it == by_id_.end()) return Status::NotFound("no source \"" + id.substr(0, 64) + "\"");
     if (it->second.from_file) return FileOwned(id);
-    if (StepWith(db_.Prepare("DELETE FROM sources WHERE id=?"), id) != SQLITE_DONE)
-      return Status::Internal("SQLite: " + db_.Error());
+    if (auto r = db_->Run("DELETE FROM sources WHERE id=?", {id}); !r.ok()) return r.status();
     by_id_.erase(it);
     return Status::Ok();
   }
@@ -243,7 +238,7 @@ class SqliteSources final : public Sources {
   }
 
   mutable Mutex mu_;
-  Db db_ GUARDED_BY(mu_);
+  std::unique_ptr<sql::Conn> db_ GUARDED_BY(mu_);
   std::map<std::string, SourceEntry> by_id_ GUARDED_BY(mu_);
   std::map<std::string, SourceConfig> file_ GUARDED_BY(mu_);  // hub.yaml's, as written
   std::string key_path_ GUARDED_BY(mu_);
@@ -269,11 +264,15 @@ void SetField(json* value, const std::string& path, json field) {
   if (json* slot = Walk(*value, path, true)) *slot = std::move(field);
 }
 
-Result<std::unique_ptr<Sources>> OpenSources(const HubConfig& hub) {
+Result<std::unique_ptr<Sources>> OpenSources(const HubConfig& hub, sql::Database& db) {
   if (sodium_init() < 0) return Status::Internal("libsodium could not start");
-  auto s = std::make_unique<SqliteSources>();
-  if (auto st = s->Open(hub); !st.ok()) return st;
+  auto s = std::make_unique<SqlSources>();
+  if (auto st = s->Open(hub, db); !st.ok()) return st;
   return std::unique_ptr<Sources>(std::move(s));
+}
+
+Result<std::unique_ptr<Sources>> OpenSources(const HubConfig& hub) {
+  return OpenSources(hub, *sql::SqliteDatabase(hub.StorePath()));
 }
 
 }  // namespace coophub

@@ -1,38 +1,36 @@
 // SPDX-License-Identifier: Apache-2.0
-// Dashboards from hub.yaml and from the store's dashboards table; see dashboards.h.
+// Dashboards from hub.yaml and from the store's dashboards table (SQLite or PostgreSQL,
+// through store/sql.h); see dashboards.h.
 #include <map>
 #include <mutex>
 
 #include "dashboards/dashboards.h"
-#include "store/sqlite/sqlite_db.h"
+#include "store/sql.h"
 #include "base/timeutil.h"
 #include "base/mutex.h"
 
 namespace coophub {
 namespace {
 
-using sqlite::Db;
-using sqlite::StepWith;
-using sqlite::Text;
-
-class SqliteDashboards final : public Dashboards {
+class SqlDashboards final : public Dashboards {
  public:
-  Status Open(const std::vector<DashboardConfig>& file, const std::string& store_path) {
+  Status Open(const std::vector<DashboardConfig>& file, sql::Database& db) {
     MutexLock lock(mu_);
     for (const auto& d : file) {
       order_.push_back(d.id);
       file_[d.id] = d;
     }
-    if (auto s = db_.Open(store_path, false); !s.ok()) return s;
-    sqlite3_stmt* st = db_.Prepare("SELECT id, json FROM dashboards ORDER BY updated_ms");
-    if (!st) return Status::Internal("SQLite: " + db_.Error() + " (is the store older than this coophub?)");
-    while (sqlite3_step(st) == SQLITE_ROW) {
-      std::string id = Text(st, 0);
-      auto d = ParseDashboard(json::parse(Text(st, 1), nullptr, false), "the stored dashboard " + id);
+    auto conn = db.Connect();
+    if (!conn.ok()) return conn.status();
+    db_ = std::move(*conn);
+    auto r = db_->Run("SELECT id, json FROM dashboards ORDER BY updated_ms");
+    if (!r.ok()) return Status::Internal(r.status().message() + " (is the store older than this coophub?)");
+    for (size_t i = 0; i < r->size(); ++i) {
+      std::string id = r->Text(i, 0);
+      auto d = ParseDashboard(json::parse(r->Text(i, 1), nullptr, false), "the stored dashboard " + id);
       if (!d.ok()) return d.status();
       saved_[id] = std::move(*d);
     }
-    sqlite3_reset(st);
     return Status::Ok();
   }
 
@@ -54,10 +52,11 @@ class SqliteDashboards final : public Dashboards {
 
   Result<DashboardEntry> Put(const DashboardConfig& d) override {
     MutexLock lock(mu_);
-    sqlite3_stmt* st = db_.Prepare(
-        "INSERT INTO dashboards(id, json, updated_ms) VALUES(?,?,?)"
-        " ON CONFLICT(id) DO UPDATE SET json=excluded.json, updated_ms=excluded.updated_ms");
-    if (StepWith(st, d.id, ToJson(d).dump(), NowMs()) != SQLITE_DONE) return Status::Internal("SQLite: " + db_.Error());
+    if (auto r = db_->Run("INSERT INTO dashboards(id, json, updated_ms) VALUES(?,?,?)"
+                          " ON CONFLICT(id) DO UPDATE SET json=excluded.json, updated_ms=excluded.updated_ms",
+                          {d.id, ToJson(d).dump(), NowMs()});
+        !r.ok())
+      return r.status();
     saved_[d.id] = d;
     return EntryLocked(d.id);
   }
@@ -69,8 +68,7 @@ class SqliteDashboards final : public Dashboards {
                                                 "\" is written in hub.yaml and was never "
                                                 "changed here: remove it from the file")
                              : Status::NotFound("no dashboard \"" + id.substr(0, 64) + "\"");
-    if (StepWith(db_.Prepare("DELETE FROM dashboards WHERE id=?"), id) != SQLITE_DONE)
-      return Status::Internal("SQLite: " + db_.Error());
+    if (auto r = db_->Run("DELETE FROM dashboards WHERE id=?", {id}); !r.ok()) return r.status();
     saved_.erase(id);
     return Status::Ok();
   }
@@ -84,7 +82,7 @@ class SqliteDashboards final : public Dashboards {
   }
 
   mutable Mutex mu_;
-  mutable Db db_ GUARDED_BY(mu_);
+  std::unique_ptr<sql::Conn> db_ GUARDED_BY(mu_);
   std::vector<std::string> order_;               // hub.yaml's ids, in its order
   std::map<std::string, DashboardConfig> file_;  // hub.yaml's; never changes
   std::map<std::string, DashboardConfig> saved_ GUARDED_BY(mu_);
@@ -93,10 +91,15 @@ class SqliteDashboards final : public Dashboards {
 }  // namespace
 
 Result<std::unique_ptr<Dashboards>> OpenDashboards(const std::vector<DashboardConfig>& file_dashboards,
-                                                   const std::string& store_path) {
-  auto d = std::make_unique<SqliteDashboards>();
-  if (auto s = d->Open(file_dashboards, store_path); !s.ok()) return s;
+                                                   sql::Database& db) {
+  auto d = std::make_unique<SqlDashboards>();
+  if (auto s = d->Open(file_dashboards, db); !s.ok()) return s;
   return std::unique_ptr<Dashboards>(std::move(d));
+}
+
+Result<std::unique_ptr<Dashboards>> OpenDashboards(const std::vector<DashboardConfig>& file_dashboards,
+                                                   const std::string& store_path) {
+  return OpenDashboards(file_dashboards, *sql::SqliteDatabase(store_path));
 }
 
 }  // namespace coophub

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// The SQLite store: upserts, change detection, search kept by the writer, deletes,
-// state with its records, cursor pages, reopen and migrations.
+// The store, on both backends (one suite, parameterised: SQLite, and PostgreSQL on a
+// server the test starts): upserts, change detection, search kept by the writer,
+// deletes, state with its records, cursor pages, reopen, runs; and what is SQLite's
+// alone (its WAL, its migrations from old files).
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -12,6 +14,7 @@
 #include <sstream>
 
 #include "store/store.h"
+#include "support/pg_server.h"
 #include "web/page.h"  // SnippetHtml
 
 namespace coophub {
@@ -19,20 +22,31 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class StoreTest : public ::testing::Test {
+class StoreTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "coophub-store-XXXXXX").string();
-    dir_ = mkdtemp(tmpl.data());
+    dir_ = tmp_.path();
+    if (Postgres()) {
+      pg_ = std::make_unique<testing::PgServer>(tmp_);
+      ASSERT_TRUE(pg_->ready()) << pg_->why();
+      url_ = pg_->NewDatabase("coophub");
+    }
     Open();
   }
-  void TearDown() override {
-    store_.reset();
-    fs::remove_all(dir_);
+  void TearDown() override { store_.reset(); }
+  bool Postgres() const { return GetParam() == "postgres"; }
+  // Another store on the same data: another connection, or another replica.
+  Result<std::unique_ptr<Store>> OpenAnother(int readers, int64_t lost_after_ms = 30000) {
+    if (!Postgres()) return OpenSqliteStore({dir_ + "/hub.db", readers});
+    PostgresOptions o;
+    o.url = url_;
+    o.readers = readers;
+    o.lost_after_ms = lost_after_ms;
+    return OpenPostgresStore(o);
   }
-  void Open() {
+  void Open(int64_t lost_after_ms = 30000) {
     store_.reset();
-    auto s = OpenSqliteStore({dir_ + "/hub.db", 2});
+    auto s = OpenAnother(2, lost_after_ms);
     ASSERT_TRUE(s.ok()) << s.status().message();
     store_ = std::move(*s);
   }
@@ -55,11 +69,16 @@ class StoreTest : public ::testing::Test {
     return out;
   }
 
-  std::string dir_;
+  testing::TempDir tmp_;
+  std::string dir_, url_;
+  std::unique_ptr<testing::PgServer> pg_;  // outlives the store: declared before it
   std::unique_ptr<Store> store_;
 };
 
-TEST_F(StoreTest, UpsertDetectsChangesAndKeepsSearchCurrent) {
+INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("sqlite", "postgres"),
+                         [](const auto& info) { return info.param; });
+
+TEST_P(StoreTest, UpsertDetectsChangesAndKeepsSearchCurrent) {
   WriteBatch b;
   b.upserts = {Rec("1", "Assembly agenda", "2026-11-01T00:00:00Z"), Rec("2", "Budget draft", "2026-11-02T00:00:00Z")};
   WriteStats s = Write(b);
@@ -84,7 +103,7 @@ TEST_F(StoreTest, UpsertDetectsChangesAndKeepsSearchCurrent) {
   EXPECT_EQ(Titles(q).size(), 2u);
 }
 
-TEST_F(StoreTest, DeleteRemovesRecordAndIndexEntry) {
+TEST_P(StoreTest, DeleteRemovesRecordAndIndexEntry) {
   WriteBatch b;
   b.upserts = {Rec("1", "Gone soon", "2026-11-01T00:00:00Z")};
   Write(b);
@@ -100,7 +119,7 @@ TEST_F(StoreTest, DeleteRemovesRecordAndIndexEntry) {
 
 // The change feed says what a changed record was, when the reader of `after` could have
 // seen that version; a removed record keeps its title and kind.
-TEST_F(StoreTest, ChangesKeepWhatARecordWasAndARemovedOnesTitle) {
+TEST_P(StoreTest, ChangesKeepWhatARecordWasAndARemovedOnesTitle) {
   WriteBatch b;
   b.upserts = {Rec("1", "Assembly", "2026-12-12T13:00:00Z", "event"), Rec("2", "Winter break", "2026-12-24T00:00:00Z")};
   Write(b);
@@ -132,7 +151,7 @@ TEST_F(StoreTest, ChangesKeepWhatARecordWasAndARemovedOnesTitle) {
   EXPECT_FALSE(early.back().contains("previous")) << early.dump();
 }
 
-TEST_F(StoreTest, StateIsStoredWithItsBatchAndSurvivesReopen) {
+TEST_P(StoreTest, StateIsStoredWithItsBatchAndSurvivesReopen) {
   WriteBatch b;
   b.upserts = {Rec("1", "One", "2026-11-01T00:00:00Z")};
   b.state = std::make_pair(std::string("s"), std::string(R"({"cursor":7})"));
@@ -142,7 +161,7 @@ TEST_F(StoreTest, StateIsStoredWithItsBatchAndSurvivesReopen) {
   EXPECT_EQ(Titles(RecordQuery{}), std::vector<std::string>{"One"});
 }
 
-TEST_F(StoreTest, CursorPagesWalkEverythingOnceNewestFirst) {
+TEST_P(StoreTest, CursorPagesWalkEverythingOnceNewestFirst) {
   WriteBatch b;
   for (int i = 0; i < 25; ++i) {  // pairs share a time, so the uid breaks ties
     char time[32], title[16];
@@ -168,7 +187,7 @@ TEST_F(StoreTest, CursorPagesWalkEverythingOnceNewestFirst) {
   EXPECT_EQ(std::unique(all.begin(), all.end()), all.end()) << "no record twice";
 }
 
-TEST_F(StoreTest, SearchPagesNewestFirstThroughEveryFilter) {
+TEST_P(StoreTest, SearchPagesNewestFirstThroughEveryFilter) {
   // Written in an order unrelated to time, in three batches, some sharing a second.
   for (int batch = 0; batch < 3; ++batch) {
     WriteBatch b;
@@ -235,7 +254,7 @@ TEST_F(StoreTest, SearchPagesNewestFirstThroughEveryFilter) {
   EXPECT_EQ(walk(q).size(), want);
 }
 
-TEST_F(StoreTest, TheLastWordAlsoFindsTheWordsItBegins) {
+TEST_P(StoreTest, TheLastWordAlsoFindsTheWordsItBegins) {
   WriteBatch b;
   const char* titles[] = {"Assembly minutes", "Meeting notes",   "Meetup tonight",
                           "meet the board",   "Café coopératif", "Budget 2026-11"};
@@ -264,7 +283,7 @@ TEST_F(StoreTest, TheLastWordAlsoFindsTheWordsItBegins) {
   EXPECT_EQ(found("notes ?!"), V{"Meeting notes"}) << "punctuation alone is no word";
 }
 
-TEST_F(StoreTest, OldestFirstPagesBothWays) {
+TEST_P(StoreTest, OldestFirstPagesBothWays) {
   WriteBatch b;
   for (int i = 0; i < 9; ++i)
     b.upserts.push_back(
@@ -290,7 +309,7 @@ TEST_F(StoreTest, OldestFirstPagesBothWays) {
   }
 }
 
-TEST_F(StoreTest, SearchSnippetsMarkTheMatchesInEscapedText) {
+TEST_P(StoreTest, SearchSnippetsMarkTheMatchesInEscapedText) {
   WriteBatch b;
   b.upserts = {Rec("1", "Budget <draft> & vote on the café budget", "2026-11-01T00:00:00Z")};
   Write(b);
@@ -305,7 +324,7 @@ TEST_F(StoreTest, SearchSnippetsMarkTheMatchesInEscapedText) {
   EXPECT_FALSE(store_->ListRecords(q)->Items().at(0).contains("snippet"));
 }
 
-TEST_F(StoreTest, ARecordMovedInTimeIsFoundOnceAtItsNewPlace) {
+TEST_P(StoreTest, ARecordMovedInTimeIsFoundOnceAtItsNewPlace) {
   WriteBatch b;
   b.upserts = {Rec("a", "Budget A", "2026-11-01T00:00:00Z"), Rec("b", "Budget B", "2026-11-02T00:00:00Z")};
   Write(b);
@@ -331,7 +350,8 @@ TEST_F(StoreTest, ARecordMovedInTimeIsFoundOnceAtItsNewPlace) {
 // A reader holding an old snapshot through a large sync keeps every page the sync
 // wrote in the WAL; the checkpoint after the sync (ReleaseMemory, which the scheduler
 // calls after each run) must cut it back once the reader is done.
-TEST_F(StoreTest, ALargeSyncLeavesNoLargeWalBehind) {
+TEST_P(StoreTest, ALargeSyncLeavesNoLargeWalBehind) {
+  if (Postgres()) GTEST_SKIP() << "a WAL file is SQLite's";
   sqlite3* reader = nullptr;
   ASSERT_EQ(sqlite3_open_v2((dir_ + "/hub.db").c_str(), &reader, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM records;", nullptr, nullptr, nullptr), SQLITE_OK);
@@ -351,14 +371,14 @@ TEST_F(StoreTest, ALargeSyncLeavesNoLargeWalBehind) {
   EXPECT_LE(fs::file_size(dir_ + "/hub.db-wal"), uintmax_t{1} << 20) << "the WAL was " << (during >> 20) << " MiB";
 }
 
-TEST_F(StoreTest, ListsSeeWritesMadeThroughAnotherConnection) {
+TEST_P(StoreTest, ListsSeeWritesMadeThroughAnotherConnection) {
   WriteBatch b;
   b.upserts = {Rec("1", "First", "2026-11-01T00:00:00Z")};
   Write(b);
   RecordQuery q;
   for (int i = 0; i < 4; ++i)  // every reader of the pool has the page
     ASSERT_EQ(Titles(q), std::vector<std::string>{"First"});
-  auto other = OpenSqliteStore({dir_ + "/hub.db", 1});
+  auto other = OpenAnother(1);  // PostgreSQL: another replica
   ASSERT_TRUE(other.ok()) << other.status().message();
   WriteBatch more;
   more.source = "src";
@@ -372,7 +392,7 @@ TEST_F(StoreTest, ListsSeeWritesMadeThroughAnotherConnection) {
   for (int i = 0; i < 4; ++i) EXPECT_EQ(Titles(q), std::vector<std::string>{"Second"}) << "reader " << i;
 }
 
-TEST_F(StoreTest, FiltersByKindTimeAndVisibility) {
+TEST_P(StoreTest, FiltersByKindTimeAndVisibility) {
   WriteBatch b;
   b.upserts = {Rec("1", "news", "2026-11-01T00:00:00Z", "post"), Rec("2", "meeting", "2026-11-05T00:00:00Z", "event")};
   json priv = {
@@ -391,7 +411,7 @@ TEST_F(StoreTest, FiltersByKindTimeAndVisibility) {
   EXPECT_EQ(Titles(q), (std::vector<std::string>{"meeting", "news"}));
 }
 
-TEST_F(StoreTest, RunsAndLogsAreKept) {
+TEST_P(StoreTest, RunsAndLogsAreKept) {
   auto id = store_->BeginRun("src", "manual");
   ASSERT_TRUE(id.ok());
   store_->AppendRunLog(*id, "warn", "slow server");
@@ -410,7 +430,7 @@ TEST_F(StoreTest, RunsAndLogsAreKept) {
 
 // Each source's last run and last success in one read, however many failures followed
 // the success (the sources page used to look for it among the last 50 runs only).
-TEST_F(StoreTest, LatestRunsKnowTheLastSuccessBehindManyFailures) {
+TEST_P(StoreTest, LatestRunsKnowTheLastSuccessBehindManyFailures) {
   auto run = [&](const std::string& source, const std::string& status) {
     RunInfo r;
     r.id = store_->BeginRun(source, "schedule").value();
@@ -432,9 +452,9 @@ TEST_F(StoreTest, LatestRunsKnowTheLastSuccessBehindManyFailures) {
   EXPECT_EQ(store_->LatestRuns()->at("b").last.status, "running");
 }
 
-TEST_F(StoreTest, RunningRunsOfADeadHubAreMarkedFailedOnOpen) {
+TEST_P(StoreTest, RunningRunsOfADeadHubAreMarkedFailedOnOpen) {
   auto id = store_->BeginRun("src", "schedule");
-  Open();
+  Open(/*lost_after_ms=*/0);  // PostgreSQL: a new replica, which reaps at once what no heartbeat keeps
   auto run = store_->GetRun(*id);
   EXPECT_EQ(run->status, "failed");
   EXPECT_NE(run->message.find("the hub stopped"), std::string::npos);

@@ -1,0 +1,765 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// The PostgreSQL backend of Store, for several hub replicas sharing one database. As on
+// SQLite, this replica's writes go through one writer thread in submission order, and
+// reads run on a pool of connections. Across replicas: a batch locks the change
+// sequence's row (store_seq) for its transaction, so batches commit in seq order
+// whoever writes them; every commit NOTIFYs its seq, and a watcher thread LISTENs on a
+// connection of its own and also polls the newest seq (a notification can be missed),
+// so LastSeq() moves for other replicas' writes too. The same thread writes the
+// heartbeat of this replica's running runs and reaps the runs of replicas that died.
+// Search is a tsvector (pg_schema.h's configuration) under a GIN index.
+#include <poll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <charconv>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include <coophub/encoding.hpp>
+
+#include "base/mutex.h"
+#include "base/timeutil.h"
+#include "store/page_cache.h"
+#include "store/postgres/pg_conn.h"
+#include "store/postgres/pg_schema.h"
+#include "store/sql.h"
+#include "store/store.h"
+
+namespace coophub {
+namespace {
+
+using pg::Param;
+
+std::string Num(int64_t v) { return std::to_string(v); }
+
+// A text[] literal: {"a","b"}, each element quoted.
+std::string ArrayLiteral(const std::vector<std::string>& items) {
+  std::string out = "{";
+  for (size_t i = 0; i < items.size(); ++i) {
+    out += i ? ",\"" : "\"";
+    for (char c : items[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
+// Words as the SQLite store splits them: at blanks and control characters.
+std::vector<std::string> Words(std::string_view typed) {
+  std::vector<std::string> words;
+  std::string word;
+  for (size_t i = 0; i <= typed.size(); ++i) {
+    unsigned char c = i < typed.size() ? static_cast<unsigned char>(typed[i]) : 0;
+    if (c > ' ' && c != 0x7f) {
+      word += static_cast<char>(c);
+    } else if (!word.empty()) {
+      words.push_back(std::move(word));
+      word.clear();
+    }
+  }
+  return words;
+}
+
+// host:pid, and a number when one process opens the store more than once (tests do).
+// A headline's text with U+FDD2 back to "<" (see ListRecords).
+std::string Unprotected(std::string text) {
+  for (size_t at = 0; (at = text.find("\xEF\xB7\x92", at)) != std::string::npos;) text.replace(at, 3, "<");
+  return text;
+}
+
+std::string HostReplica() {
+  static std::atomic<int> opened{0};
+  char host[256] = "";
+  gethostname(host, sizeof host - 1);
+  int n = opened.fetch_add(1);
+  return std::string(host) + ":" + std::to_string(getpid()) + (n ? "." + std::to_string(n) : "");
+}
+
+class PgStore final : public Store {
+ public:
+  explicit PgStore(PostgresOptions o) : opts_(std::move(o)) {
+    if (opts_.replica.empty()) opts_.replica = HostReplica();
+  }
+  ~PgStore() override {
+    {
+      MutexLock lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    if (writer_.joinable()) writer_.join();
+    if (wake_[1] >= 0) (void)!write(wake_[1], "x", 1);
+    if (watcher_.joinable()) watcher_.join();
+    for (int fd : wake_)
+      if (fd >= 0) close(fd);
+  }
+
+  Status Open() {
+    if (auto s = wdb_.Open(opts_.url); !s.ok()) return s;
+    if (auto s = pg::Migrate(wdb_); !s.ok()) return s.Prefixed("the PostgreSQL store " + RedactedUrl());
+    auto seq = wdb_.Exec("SELECT value FROM store_seq");
+    if (!seq.ok()) return seq.status();
+    last_seq_ = seq->Int(0, 0);
+    for (int i = 0; i < std::max(1, opts_.readers); ++i) {
+      auto c = std::make_unique<pg::Conn>();
+      if (auto s = c->Open(opts_.url); !s.ok()) return s;
+      MutexLock lock(pool_mu_);
+      readers_.push_back(std::move(c));
+    }
+    if (auto s = watch_.Open(opts_.url); !s.ok()) return s;
+    if (auto s = watch_.Script("LISTEN coophub_changes"); !s.ok()) return s;
+    if (pipe(wake_) != 0) return Status::Internal("pipe: " + std::string(strerror(errno)));
+    Reap();  // runs left by replicas that died while none watched
+    writer_ = std::thread([this] { WriterLoop(); });
+    watcher_ = std::thread([this] { WatchLoop(); });
+    return Status::Ok();
+  }
+
+  std::future<Result<WriteStats>> Write(WriteBatch batch) override {
+    auto job = std::make_shared<WriteBatch>(std::move(batch));
+    return Submit<WriteStats>([this, job](pg::Conn& db) { return ApplyBatch(db, *job); });
+  }
+  Status Flush() override {
+    return Submit<bool>([](pg::Conn&) -> Result<bool> { return true; }).get().status();
+  }
+  void ReleaseMemory() override {}  // the server keeps the pages
+
+  Result<json> LoadState(const std::string& source) override {
+    return WithReader<json>([&](pg::Conn& db) -> Result<json> {
+      auto r = db.Exec("SELECT stream, state FROM stream_state WHERE source = $1", {source});
+      if (!r.ok()) return r.status();
+      json out = json::object();
+      for (int i = 0; i < r->size(); ++i) {
+        json v = json::parse(r->View(i, 1), nullptr, false);
+        if (!v.is_discarded()) out[r->Text(i, 0)] = std::move(v);
+      }
+      return out;
+    });
+  }
+
+  Result<int64_t> BeginRun(const std::string& source, const std::string& trigger) override {
+    return Submit<int64_t>([=, this](pg::Conn& db) -> Result<int64_t> {
+             int64_t now = NowMs();
+             if (auto s = db.Begin(); !s.ok()) return s;
+             auto r = db.Exec(
+                 "INSERT INTO sync_runs(source, trigger, status, started_ms, replica, heartbeat_ms)"
+                 " VALUES($1, $2, 'running', $3, $4, $3) RETURNING id",
+                 {source, trigger, Num(now), opts_.replica});
+             Status s = r.status();
+             if (s.code() == Status::Code::kConflict)
+               s = Status::Conflict("source " + source + " is syncing already (on this or another replica)");
+             if (s.ok())
+               s = db.Exec(
+                         "INSERT INTO source_runs VALUES($1, $2, 0)"
+                         " ON CONFLICT(source) DO UPDATE SET last_run = excluded.last_run",
+                         {source, r->Text(0, 0)})
+                       .status();
+             if (s.ok()) s = db.Commit();
+             if (!s.ok()) {
+               db.Rollback();
+               return s;
+             }
+             int64_t id = r->Int(0, 0);
+             MutexLock lock(runs_mu_);
+             running_.insert(id);
+             return id;
+           })
+        .get();
+  }
+
+  Status AppendRunLog(int64_t run_id, const std::string& level, const std::string& message) override {
+    Submit<bool>([=](pg::Conn& db) -> Result<bool> {
+      (void)db.Exec("INSERT INTO run_logs(run_id, ts_ms, level, message) VALUES($1, $2, $3, $4)",
+                    {Num(run_id), Num(NowMs()), level, pg::Clean(message.substr(0, 4000))});
+      return true;
+    });
+    return Status::Ok();
+  }
+
+  Status FinishRun(const RunInfo& r) override {
+    {
+      MutexLock lock(runs_mu_);
+      running_.erase(r.id);
+    }
+    return Submit<bool>([=](pg::Conn& db) -> Result<bool> {
+             int64_t now = NowMs();
+             if (auto s = db.Begin(); !s.ok()) return s;
+             Status s = db.Exec(
+                              "UPDATE sync_runs SET status = $1, finished_ms = $2, records = $3, deletes = $4,"
+                              " message = $5 WHERE id = $6",
+                              {r.status, Num(now), Num(r.records), Num(r.deletes), pg::Clean(r.message), Num(r.id)})
+                            .status();
+             if (s.ok() && r.status == "ok")
+               s = db.Exec(
+                         "UPDATE source_runs SET last_success_ms = $1"
+                         " WHERE source = (SELECT source FROM sync_runs WHERE id = $2)",
+                         {Num(now), Num(r.id)})
+                       .status();
+             if (s.ok()) s = db.Commit();
+             if (!s.ok()) db.Rollback();
+             if (!s.ok()) return s;
+             return true;
+           })
+        .get()
+        .status();
+  }
+
+  Result<RecordPage> ListRecords(const RecordQuery& q) override;
+  Result<ChangePage> ListChanges(int64_t after, const std::vector<std::string>& visibilities, int limit) override;
+
+  Result<std::string> GetRecord(int64_t uid) override {
+    return WithReader<std::string>([&](pg::Conn& db) -> Result<std::string> {
+      auto r = db.Exec("SELECT json FROM records WHERE uid = $1", {Num(uid)});
+      if (!r.ok()) return r.status();
+      if (r->size() == 0) return Status::NotFound("no record with uid " + Num(uid));
+      std::string out;
+      AppendWithUid(uid, r->View(0, 0), &out);
+      return out;
+    });
+  }
+
+  Result<std::vector<SourceStats>> Stats() override {
+    return WithReader<std::vector<SourceStats>>([&](pg::Conn& db) -> Result<std::vector<SourceStats>> {
+      auto r = db.Exec(
+          "SELECT source, records, (SELECT MAX(time) FROM records r WHERE r.source = s.source), first_seq"
+          " FROM source_stats s WHERE records > 0 ORDER BY source");
+      if (!r.ok()) return r.status();
+      std::vector<SourceStats> out;
+      for (int i = 0; i < r->size(); ++i) out.push_back({r->Text(i, 0), r->Int(i, 1), r->Text(i, 2), r->Int(i, 3)});
+      return out;
+    });
+  }
+
+  static constexpr const char* kRunColumns =
+      "SELECT id, source, trigger, status, started_ms, finished_ms, records, deletes, message FROM sync_runs ";
+  static RunInfo RunRow(const pg::Rows& r, int i) {
+    return {r.Int(i, 0), r.Text(i, 1), r.Text(i, 2), r.Text(i, 3), r.Int(i, 4),
+            r.Int(i, 5), r.Int(i, 6),  r.Int(i, 7),  r.Text(i, 8)};
+  }
+
+  Result<std::vector<RunInfo>> ListRuns(const std::string& source, int limit) override {
+    return WithReader<std::vector<RunInfo>>([&](pg::Conn& db) -> Result<std::vector<RunInfo>> {
+      auto r = db.Exec(std::string(kRunColumns) + "WHERE source = $1 ORDER BY id DESC LIMIT $2", {source, Num(limit)});
+      if (!r.ok()) return r.status();
+      std::vector<RunInfo> out;
+      for (int i = 0; i < r->size(); ++i) out.push_back(RunRow(*r, i));
+      return out;
+    });
+  }
+
+  Result<RunInfo> GetRun(int64_t run_id) override {
+    return WithReader<RunInfo>([&](pg::Conn& db) -> Result<RunInfo> {
+      auto r = db.Exec(std::string(kRunColumns) + "WHERE id = $1", {Num(run_id)});
+      if (!r.ok()) return r.status();
+      if (r->size() == 0) return Status::NotFound("no run " + Num(run_id));
+      return RunRow(*r, 0);
+    });
+  }
+
+  Result<std::map<std::string, SourceRuns>> LatestRuns() override {
+    return WithReader<std::map<std::string, SourceRuns>>(
+        [&](pg::Conn& db) -> Result<std::map<std::string, SourceRuns>> {
+          auto r = db.Exec(
+              "SELECT r.id, r.source, r.trigger, r.status, r.started_ms, r.finished_ms, r.records, r.deletes,"
+              " r.message, s.last_success_ms FROM source_runs s JOIN sync_runs r ON r.id = s.last_run");
+          if (!r.ok()) return r.status();
+          std::map<std::string, SourceRuns> out;
+          for (int i = 0; i < r->size(); ++i) {
+            RunInfo run = RunRow(*r, i);
+            out[run.source] = {run, r->Int(i, 9)};
+          }
+          return out;
+        });
+  }
+
+  Result<std::vector<RunLogLine>> RunLogs(int64_t run_id) override {
+    return WithReader<std::vector<RunLogLine>>([&](pg::Conn& db) -> Result<std::vector<RunLogLine>> {
+      auto r =
+          db.Exec("SELECT ts_ms, level, message FROM run_logs WHERE run_id = $1 ORDER BY id LIMIT 5000", {Num(run_id)});
+      if (!r.ok()) return r.status();
+      std::vector<RunLogLine> out;
+      for (int i = 0; i < r->size(); ++i) out.push_back({r->Int(i, 0), r->Text(i, 1), r->Text(i, 2)});
+      return out;
+    });
+  }
+
+  Result<std::map<std::pair<std::string, std::string>, int64_t>> RunTotals() override {
+    using Totals = std::map<std::pair<std::string, std::string>, int64_t>;
+    return WithReader<Totals>([&](pg::Conn& db) -> Result<Totals> {
+      auto r = db.Exec("SELECT source, status, COUNT(*) FROM sync_runs GROUP BY source, status");
+      if (!r.ok()) return r.status();
+      Totals out;
+      for (int i = 0; i < r->size(); ++i) out[{r->Text(i, 0), r->Text(i, 1)}] = r->Int(i, 2);
+      return out;
+    });
+  }
+
+  int64_t LastSeq() override { return last_seq_.load(); }
+
+ private:
+  using Job = std::function<void(pg::Conn&)>;
+
+  std::string RedactedUrl() const;
+
+  template <class T>
+  std::future<Result<T>> Submit(std::function<Result<T>(pg::Conn&)> fn) {
+    auto promise = std::make_shared<std::promise<Result<T>>>();
+    auto fut = promise->get_future();
+    {
+      MutexLock lock(mu_);
+      queue_.push_back([fn = std::move(fn), promise](pg::Conn& db) { promise->set_value(fn(db)); });
+    }
+    cv_.notify_one();
+    return fut;
+  }
+
+  template <class T>
+  Result<T> WithReader(const std::function<Result<T>(pg::Conn&)>& fn) {
+    std::unique_ptr<pg::Conn> db;
+    {
+      MutexLock lock(pool_mu_);
+      while (readers_.empty()) lock.Wait(pool_cv_);
+      db = std::move(readers_.back());
+      readers_.pop_back();
+    }
+    Result<T> r = fn(*db);
+    {
+      MutexLock lock(pool_mu_);
+      readers_.push_back(std::move(db));
+    }
+    pool_cv_.notify_one();
+    return r;
+  }
+
+  void WriterLoop() {
+    for (;;) {
+      Job job;
+      {
+        MutexLock lock(mu_);
+        while (!stopping_ && queue_.empty()) lock.Wait(cv_);
+        if (queue_.empty()) return;
+        job = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      job(wdb_);
+    }
+  }
+
+  // Seen seq: the newest of what this replica knows.
+  void SawSeq(int64_t seq) {
+    int64_t known = last_seq_.load();
+    while (seq > known && !last_seq_.compare_exchange_weak(known, seq)) {}
+  }
+
+  void WatchLoop();
+  void Reap();
+  Result<WriteStats> ApplyBatch(pg::Conn& db, const WriteBatch& b);
+  Status Upsert(pg::Conn& db, const WriteBatch& b, int64_t* seq, WriteStats* stats);
+  Status Delete(pg::Conn& db, const std::string& source, const std::string& stream, const std::string& id, int64_t* seq,
+                WriteStats* stats);
+
+  static void AppendWithUid(int64_t uid, std::string_view json, std::string* out) {
+    char num[24];
+    char* end = std::to_chars(num, num + sizeof num, uid).ptr;
+    out->append("{\"uid\":", 7).append(num, static_cast<size_t>(end - num));
+    if (json.size() > 2)
+      out->append(",", 1).append(json.substr(1));
+    else
+      out->append("}", 1);
+  }
+
+  PostgresOptions opts_;
+  pg::Conn wdb_;    // the writer thread's (and Open's before it starts)
+  pg::Conn watch_;  // the watcher thread's: LISTEN, heartbeats, the reaper
+  int wake_[2] = {-1, -1};
+  std::atomic<int64_t> last_seq_{0};
+
+  Mutex runs_mu_;
+  std::set<int64_t> running_ GUARDED_BY(runs_mu_);  // this replica's running runs
+
+  Mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Job> queue_ GUARDED_BY(mu_);
+  bool stopping_ GUARDED_BY(mu_) = false;
+  std::thread writer_, watcher_;
+
+  Mutex pool_mu_;
+  std::condition_variable pool_cv_;
+  std::vector<std::unique_ptr<pg::Conn>> readers_ GUARDED_BY(pool_mu_);
+
+  PageCache pages_{opts_.page_cache_bytes};
+};
+
+std::string PgStore::RedactedUrl() const { return wdb_.url().empty() ? "" : sql::RedactUrl(wdb_.url()); }
+
+void PgStore::WatchLoop() {
+  int64_t next_beat = 0;
+  for (;;) {
+    pollfd fds[2] = {{watch_.socket(), POLLIN, 0}, {wake_[0], POLLIN, 0}};
+    int n = poll(fds, 2, static_cast<int>(std::max<int64_t>(50, opts_.heartbeat_ms)));
+    if (n > 0 && (fds[1].revents & POLLIN)) return;
+    for (const auto& payload : watch_.Notifications()) {
+      int64_t seq = 0;
+      std::from_chars(payload.data(), payload.data() + payload.size(), seq);
+      SawSeq(seq);
+    }
+    int64_t now = NowMs();
+    if (now < next_beat) continue;
+    next_beat = now + opts_.heartbeat_ms;
+    if (!watch_.ok()) {  // connect again (LISTEN with it); the next tick retries if this fails
+      if (!watch_.Open(opts_.url).ok() || !watch_.Script("LISTEN coophub_changes").ok()) continue;
+    }
+    // A notification can be missed (a connection lost and made again): poll too.
+    if (auto r = watch_.Exec("SELECT value FROM store_seq"); r.ok()) SawSeq(r->Int(0, 0));
+    std::vector<std::string> ids;
+    {
+      MutexLock lock(runs_mu_);
+      for (int64_t id : running_) ids.push_back(Num(id));
+    }
+    if (!ids.empty())
+      (void)watch_.Exec("UPDATE sync_runs SET heartbeat_ms = $1 WHERE id = ANY($2::bigint[]) AND status = 'running'",
+                        {Num(now), ArrayLiteral(ids)});
+    Reap();
+  }
+}
+
+// Runs of other replicas whose heartbeat stopped: their replica died (or lost the
+// database) mid-run. Marked failed, as lost, so that the source's next occurrence runs
+// (a failed run, as the SQLite store marks the runs of a hub that died).
+void PgStore::Reap() {
+  pg::Conn& db = watcher_.joinable() ? watch_ : wdb_;
+  (void)db.Exec(
+      "UPDATE sync_runs SET status = 'failed', finished_ms = $1,"
+      " message = 'lost: the hub stopped during this run (replica ' || replica || ' stopped answering)'"
+      " WHERE status = 'running' AND replica <> $2 AND heartbeat_ms <= $3",
+      {Num(NowMs()), opts_.replica, Num(NowMs() - opts_.lost_after_ms)});
+}
+
+// Upserts through a staging table: COPY in (the fastest way into PostgreSQL), then one
+// INSERT … ON CONFLICT of the rows whose hash changed, numbered in batch order.
+Status PgStore::Upsert(pg::Conn& db, const WriteBatch& b, int64_t* seq, WriteStats* stats) {
+  // One row a key, the last one sent (a batch may carry a record twice).
+  std::map<std::pair<std::string_view, std::string_view>, size_t> last;
+  for (size_t i = 0; i < b.upserts.size(); ++i) last[{b.upserts[i].stream, b.upserts[i].id}] = i;
+  std::string data;
+  bool versions = false;
+  for (size_t i = 0; i < b.upserts.size(); ++i) {
+    const StoredRecord& r = b.upserts[i];
+    if (last[{r.stream, r.id}] != i) continue;
+    versions |= r.table_version != 0;
+    data += Num(static_cast<int64_t>(i));
+    for (const std::string* field : {&r.stream, &r.id, &r.kind, &r.time, &r.visibility}) {
+      data += '\t';
+      pg::AppendCopyText(&data, *field);
+    }
+    data += '\t' + Num(static_cast<int64_t>(std::hash<std::string>{}(r.json))) + '\t';
+    pg::AppendCopyText(&data, r.json);
+    data += '\t' + Num(r.table_version);
+    for (const std::string* field : {&r.title, &r.summary, &r.search_text}) {
+      data += '\t';
+      pg::AppendCopyText(&data, *field);
+    }
+    data += '\n';
+  }
+  if (auto s = db.Script("CREATE TEMP TABLE IF NOT EXISTS staging(n BIGINT, stream TEXT, id TEXT, kind TEXT,"
+                         " time TEXT, visibility TEXT, hash BIGINT, json TEXT, tv BIGINT, title TEXT, summary TEXT,"
+                         " body TEXT) ON COMMIT DELETE ROWS");
+      !s.ok())
+    return s;
+  if (auto s = db.Copy("COPY staging FROM STDIN", data); !s.ok()) return s;
+  auto r = db.Exec(
+      "INSERT INTO records AS r (uid, source, stream, id, kind, time, visibility, hash, seq, created_seq, json,"
+      " table_version, title, summary, body, search)"
+      " SELECT nextval('record_uids'), $1, s.stream, s.id, s.kind, s.time, s.visibility, s.hash,"
+      " $2 + row_number() OVER w, $2 + row_number() OVER w, s.json, s.tv, s.title, s.summary, s.body,"
+      " to_tsvector('coophub_search', s.title || ' ' || s.summary || ' ' || s.body)"
+      " FROM staging s WHERE NOT EXISTS (SELECT 1 FROM records o"
+      "   WHERE o.source = $1 AND o.stream = s.stream AND o.id = s.id AND o.hash = s.hash)"
+      " WINDOW w AS (ORDER BY s.n) ORDER BY s.n"
+      " ON CONFLICT (source, stream, id) DO UPDATE SET kind = excluded.kind, time = excluded.time,"
+      " visibility = excluded.visibility, hash = excluded.hash, seq = excluded.seq, json = excluded.json,"
+      " table_version = excluded.table_version, title = excluded.title, summary = excluded.summary,"
+      " body = excluded.body, search = excluded.search, previous_seq = r.seq,"
+      " previous = jsonb_build_object('seq', r.seq, 'title', r.title, 'time', r.time,"
+      "   'end', r.json::jsonb->'end', 'place', r.json::jsonb->'location'->'name')::text"
+      " RETURNING r.created_seq = r.seq",
+      {b.source, Num(*seq)});
+  if (!r.ok()) return r.status().Prefixed("upsert");
+  int64_t changed = r->size(), staged = static_cast<int64_t>(last.size());
+  for (int i = 0; i < r->size(); ++i) stats->inserted += r->View(i, 0) == "t";
+  stats->changed += changed;
+  stats->unchanged += staged - changed;
+  *seq += changed;
+  // Sent again unchanged by a full pass: only its version moves (no change to feed).
+  if (versions && staged > changed)
+    if (auto u = db.Exec("UPDATE records r SET table_version = s.tv FROM staging s WHERE s.tv <> 0 AND"
+                         " r.source = $1 AND r.stream = s.stream AND r.id = s.id AND r.table_version <> s.tv",
+                         {b.source});
+        !u.ok())
+      return u.status();
+  return Status::Ok();
+}
+
+Status PgStore::Delete(pg::Conn& db, const std::string& source, const std::string& stream, const std::string& id,
+                       int64_t* seq, WriteStats* stats) {
+  auto r = db.Exec(
+      "WITH gone AS (DELETE FROM records WHERE source = $1 AND stream = $2 AND id = $3"
+      "  RETURNING stream, id, visibility, title, kind)"
+      " INSERT INTO tombstones(seq, source, stream, id, deleted_ms, visibility, title, kind)"
+      " SELECT $4, $1, stream, id, $5, visibility, title, kind FROM gone",
+      {source, stream, id, Num(*seq + 1), Num(NowMs())});
+  if (!r.ok()) return r.status().Prefixed("delete");
+  *seq += r->Changes();
+  stats->deleted += r->Changes();
+  return Status::Ok();
+}
+
+Result<WriteStats> PgStore::ApplyBatch(pg::Conn& db, const WriteBatch& b) {
+  WriteStats stats;
+  if (auto s = db.Begin(); !s.ok()) return s;
+  auto run = [&]() -> Status {
+    // The sequence's row, locked until COMMIT: writers of every replica take turns.
+    auto locked = db.Exec("SELECT value FROM store_seq WHERE id = 1 FOR UPDATE");
+    if (!locked.ok()) return locked.status();
+    const int64_t before = locked->Int(0, 0);
+    int64_t seq = before;
+    if (!b.upserts.empty())
+      if (auto s = Upsert(db, b, &seq, &stats); !s.ok()) return s;
+    for (const auto& [stream, id] : b.deletes)
+      if (auto s = Delete(db, b.source, stream, id, &seq, &stats); !s.ok()) return s;
+    for (const auto& [stream, version] : b.activations) {
+      auto r = db.Exec(
+          "WITH gone AS (DELETE FROM records WHERE source = $1 AND stream = $2 AND table_version < $3"
+          "  RETURNING uid, stream, id, visibility, title, kind)"
+          " INSERT INTO tombstones(seq, source, stream, id, deleted_ms, visibility, title, kind)"
+          " SELECT $4 + row_number() OVER (ORDER BY uid), $1, stream, id, $5, visibility, title, kind FROM gone",
+          {b.source, stream, Num(version), Num(seq), Num(NowMs())});
+      if (!r.ok()) return r.status().Prefixed("retire");
+      seq += r->Changes();
+      stats.deleted += r->Changes();
+    }
+    if (stats.inserted != stats.deleted)
+      if (auto r = db.Exec("INSERT INTO source_stats(source, records, first_seq) VALUES($1, $2, $3)"
+                           " ON CONFLICT(source) DO UPDATE SET records = source_stats.records + excluded.records",
+                           {b.source, Num(stats.inserted - stats.deleted), Num(before + 1)});
+          !r.ok())
+        return r.status();
+    if (b.run_id > 0 && (!b.upserts.empty() || stats.deleted > 0))
+      if (auto r = db.Exec("UPDATE sync_runs SET records = records + $1, deletes = deletes + $2 WHERE id = $3",
+                           {Num(static_cast<int64_t>(b.upserts.size())), Num(stats.deleted), Num(b.run_id)});
+          !r.ok())
+        return r.status();
+    if (b.state)
+      if (auto r = db.Exec("INSERT INTO stream_state(source, stream, state, updated_ms) VALUES($1, $2, $3, $4)"
+                           " ON CONFLICT(source, stream) DO UPDATE SET state = excluded.state,"
+                           " updated_ms = excluded.updated_ms",
+                           {b.source, b.state->first, b.state->second, Num(NowMs())});
+          !r.ok())
+        return r.status();
+    if (seq != before) {
+      if (auto r = db.Exec("UPDATE store_seq SET value = $1 WHERE id = 1", {Num(seq)}); !r.ok()) return r.status();
+      // Delivered at COMMIT, to every replica listening.
+      if (auto r = db.Exec("SELECT pg_notify('coophub_changes', $1)", {Num(seq)}); !r.ok()) return r.status();
+    }
+    if (auto s = db.Commit(); !s.ok()) return s;
+    SawSeq(seq);
+    return Status::Ok();
+  };
+  if (Status s = run(); !s.ok()) {
+    db.Rollback();
+    return s;
+  }
+  return stats;
+}
+
+Result<ChangePage> PgStore::ListChanges(int64_t after, const std::vector<std::string>& visibilities, int limit) {
+  std::string filter = visibilities.empty() ? "" : " AND visibility = ANY($3::text[])";
+  std::string sql =
+      "SELECT seq, uid, json, created_seq, CASE WHEN previous_seq <= $1 THEN previous END, '', '', '', '', ''"
+      " FROM records WHERE seq > $1" +
+      filter + " UNION ALL SELECT seq, 0, '', 0, NULL, source, stream, id, title, kind FROM tombstones WHERE seq > $1" +
+      filter + " ORDER BY seq LIMIT $2";
+  std::vector<Param> params = {Num(after), Num(limit)};
+  if (!visibilities.empty()) params.emplace_back(ArrayLiteral(visibilities));
+  return WithReader<ChangePage>([&](pg::Conn& db) -> Result<ChangePage> {
+    auto r = db.Exec(sql, params);
+    if (!r.ok()) return r.status();
+    ChangePage page;
+    page.items_json = "[";
+    for (int i = 0; i < r->size(); ++i) {
+      int64_t seq = r->Int(i, 0), uid = r->Int(i, 1);
+      std::string item = "{\"seq\":" + Num(seq);
+      if (uid) {
+        item += r->Int(i, 3) > after ? ",\"op\":\"upsert\",\"created\":true,\"record\":"
+                                     : ",\"op\":\"upsert\",\"created\":false,\"record\":";
+        AppendWithUid(uid, r->View(i, 2), &item);
+        if (!r->Null(i, 4)) item += ",\"previous\":" + r->Text(i, 4);
+      } else {
+        json key = {{"source", r->Text(i, 5)},
+                    {"stream", r->Text(i, 6)},
+                    {"id", r->Text(i, 7)},
+                    {"title", r->Text(i, 8)},
+                    {"kind", r->Text(i, 9)}};
+        std::string text = key.dump(-1, ' ', false, json::error_handler_t::replace);
+        item += ",\"op\":\"delete\"," + text.substr(1, text.size() - 2);
+      }
+      item += '}';
+      if (page.count++) page.items_json += ',';
+      page.items_json += item;
+      page.items.emplace_back(seq, std::move(item));
+      page.last_seq = seq;
+    }
+    page.items_json += "]";
+    return page;
+  });
+}
+
+Result<RecordPage> PgStore::ListRecords(const RecordQuery& q) {
+  std::vector<Param> params;
+  std::string filters;
+  auto add = [&](const char* column, const char* op, const std::string& v) {
+    params.emplace_back(v);
+    filters += std::string(" AND r.") + column + op + "$" + Num(static_cast<int64_t>(params.size()));
+  };
+  if (!q.kind.empty()) add("kind", " = ", q.kind);
+  if (!q.source.empty()) add("source", " = ", q.source);
+  if (!q.stream.empty()) add("stream", " = ", q.stream);
+  if (!q.since.empty()) add("time", " >= ", q.since);
+  if (!q.until.empty()) add("time", " < ", q.until);
+  if (!q.visibilities.empty()) {
+    params.emplace_back(ArrayLiteral(q.visibilities));
+    filters += " AND r.visibility = ANY($" + Num(static_cast<int64_t>(params.size())) + "::text[])";
+  }
+  if (!q.cursor.empty()) {
+    auto raw = Base64Decode(q.cursor);
+    size_t sep = raw ? raw->rfind('|') : std::string::npos;
+    if (sep == std::string::npos)
+      return Status::Invalid("cursor \"" + q.cursor.substr(0, 40) +
+                             "\" is not one this hub gave out: pass next_cursor back unchanged");
+    params.emplace_back(raw->substr(0, sep));
+    std::string t = "$" + Num(static_cast<int64_t>(params.size()));
+    params.emplace_back(Num(std::strtoll(raw->c_str() + sep + 1, nullptr, 10)));
+    std::string u = "$" + Num(static_cast<int64_t>(params.size()));
+    filters += q.oldest_first ? " AND (r.time, r.uid) > (" + t + ", " + u + ")"
+                              : " AND (r.time, r.uid) < (" + t + ", " + u + ")";
+  }
+  int limit = std::clamp(q.limit, 1, 500);
+  std::vector<std::string> words = Words(q.q);
+  return WithReader<RecordPage>([&](pg::Conn& db) -> Result<RecordPage> {
+    // The newest seq, read before the page: a page kept under it is never older (the
+    // same check SQLite's data_version makes, here across replicas).
+    bool cache = opts_.page_cache_bytes > 0;
+    std::string key;
+    uint64_t version = 0;
+    if (cache) {
+      auto v = db.Exec("SELECT value FROM store_seq");
+      if (!v.ok()) return v.status();
+      SawSeq(v->Int(0, 0));
+      version = static_cast<uint64_t>(v->Int(0, 0));
+      key = PageCache::Key(q);
+      if (auto hit = pages_.Find(key, version)) return RecordPage(*hit);
+    }
+    std::vector<Param> args = params;
+    std::string query;  // the tsquery, as text
+    if (!words.empty()) {
+      // Every word required, as a phrase of its tokens; the last also as a prefix when
+      // it is one token of two characters or more. Words with no letters or digits add
+      // nothing; with none left, there is no search.
+      std::string expr;
+      std::vector<Param> wargs;
+      for (size_t i = 0; i < words.size(); ++i) {
+        wargs.emplace_back(words[i]);
+        std::string p = "$" + Num(static_cast<int64_t>(i + 1));
+        std::string part = "phraseto_tsquery('coophub_search', " + p + ")";
+        if (i + 1 == words.size())  // its tokens in order, the last one as a prefix
+          part = "(SELECT CASE WHEN count(*) = 1 AND max(char_length(lexeme)) < 2 THEN " + part +
+                 " ELSE COALESCE(string_agg('''' || replace(replace(lexeme, '\\', '\\\\'), '''', '''''') ||"
+                 " CASE WHEN pos = last THEN ''':*' ELSE '''' END, ' <-> ' ORDER BY pos), '')::tsquery END"
+                 " FROM (SELECT lexeme, positions[1] AS pos, max(positions[1]) OVER () AS last"
+                 " FROM unnest(to_tsvector('coophub_search', " +
+                 p + "))) t)";
+        expr += (i ? " && " : "") + part;
+      }
+      auto built = db.Exec("SELECT q::text, numnode(q) FROM (SELECT " + expr + " AS q) x", wargs);
+      if (!built.ok()) return built.status();
+      if (built->Int(0, 1) > 0) query = built->Text(0, 0);
+    }
+    std::string order = q.oldest_first ? " ORDER BY r.time, r.uid" : " ORDER BY r.time DESC, r.uid DESC";
+    bool snippets = q.snippet && !query.empty();
+    // ts_headline drops what looks like an HTML tag: "<" goes in as U+FDD2 (which no
+    // stored text holds) and comes back after.
+    std::string sql = snippets ? "SELECT r.uid, r.time, r.json, replace(concat_ws(' ', NULLIF(r.title, ''),"
+                                 " NULLIF(r.summary, ''), NULLIF(r.body, '')), '<', U&'\\FDD2') AS text"
+                                 " FROM records r"
+                               : "SELECT r.uid, r.time, r.json FROM records r";
+    if (query.empty()) {
+      sql += " WHERE true" + filters;
+    } else {
+      args.emplace_back(query);
+      sql += " WHERE r.search @@ $" + Num(static_cast<int64_t>(args.size())) + "::tsquery" + filters;
+    }
+    sql += order + " LIMIT " + Num(limit + 1);
+    if (snippets) {  // headlines for the page's rows only: a short text whole, as FTS5 gives it
+      std::string qp = "$" + Num(static_cast<int64_t>(args.size())) + "::tsquery";
+      std::string marks = "StartSel=\xEF\xB7\x90, StopSel=\xEF\xB7\x91";
+      sql =
+          "SELECT uid, time, json, CASE WHEN array_length(string_to_array(text, ' '), 1) <= 16"
+          " THEN ts_headline('coophub_search', text, " +
+          qp + ", '" + marks +
+          ", HighlightAll=true')"
+          " ELSE ts_headline('coophub_search', text, " +
+          qp + ", '" + marks + ", MaxWords=16, MinWords=8, ShortWord=0, MaxFragments=1') END FROM (" + sql + ") r" +
+          order;
+    }
+    auto r = db.Exec(sql, args);
+    if (!r.ok()) return r.status();
+    RecordPage page;
+    page.items_json.clear();
+    page.items_json.reserve(static_cast<size_t>(limit) * 640);
+    page.items_json += '[';
+    for (int i = 0; i < r->size(); ++i) {
+      if (page.count == limit) {
+        page.next_cursor = Base64Encode(r->Text(i - 1, 1) + "|" + r->Text(i - 1, 0), /*url_safe=*/true);
+        break;
+      }
+      int64_t uid = r->Int(i, 0);
+      if (page.count++) page.items_json += ',';
+      if (snippets) {
+        std::string_view record = r->View(i, 2);
+        page.items_json.append("{\"uid\":").append(Num(uid)).append(",\"snippet\":");
+        page.items_json.append(
+            json(q.snippet(Unprotected(r->Text(i, 3)))).dump(-1, ' ', false, json::error_handler_t::replace));
+        if (record.size() > 2)
+          page.items_json.append(",").append(record.substr(1));
+        else
+          page.items_json.append("}");
+      } else {
+        AppendWithUid(uid, r->View(i, 2), &page.items_json);
+      }
+    }
+    page.items_json += ']';
+    if (cache) pages_.Put(key, version, page);
+    return page;
+  });
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenPostgresStore(const PostgresOptions& options) {
+  auto store = std::make_unique<PgStore>(options);
+  if (auto s = store->Open(); !s.ok()) return s;
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace coophub
