@@ -34,6 +34,7 @@
 #include "store/postgres/pg_schema.h"
 #include "store/sql.h"
 #include "store/store.h"
+#include "store/work_queue.h"
 
 namespace coophub {
 namespace {
@@ -56,23 +57,6 @@ std::string ArrayLiteral(const std::vector<std::string>& items) {
   return out + "}";
 }
 
-// Words as the SQLite store splits them: at blanks and control characters.
-std::vector<std::string> Words(std::string_view typed) {
-  std::vector<std::string> words;
-  std::string word;
-  for (size_t i = 0; i <= typed.size(); ++i) {
-    unsigned char c = i < typed.size() ? static_cast<unsigned char>(typed[i]) : 0;
-    if (c > ' ' && c != 0x7f) {
-      word += static_cast<char>(c);
-    } else if (!word.empty()) {
-      words.push_back(std::move(word));
-      word.clear();
-    }
-  }
-  return words;
-}
-
-// host:pid, and a number when one process opens the store more than once (tests do).
 // A headline's text with U+FDD2 back to "<" (see ListRecords).
 std::string Unprotected(std::string text) {
   for (size_t at = 0; (at = text.find("\xEF\xB7\x92", at)) != std::string::npos;) text.replace(at, 3, "<");
@@ -93,12 +77,7 @@ class PgStore final : public Store {
     if (opts_.replica.empty()) opts_.replica = HostReplica();
   }
   ~PgStore() override {
-    {
-      MutexLock lock(mu_);
-      stopping_ = true;
-    }
-    cv_.notify_all();
-    if (writer_.joinable()) writer_.join();
+    writer_.Stop();
     if (wake_[1] >= 0) (void)!write(wake_[1], "x", 1);
     if (watcher_.joinable()) watcher_.join();
     for (int fd : wake_)
@@ -114,14 +93,13 @@ class PgStore final : public Store {
     for (int i = 0; i < std::max(1, opts_.readers); ++i) {
       auto c = std::make_unique<pg::Conn>();
       if (auto s = c->Open(opts_.url); !s.ok()) return s;
-      MutexLock lock(pool_mu_);
-      readers_.push_back(std::move(c));
+      readers_.Add(std::move(c));
     }
     if (auto s = watch_.Open(opts_.url); !s.ok()) return s;
     if (auto s = watch_.Script("LISTEN coophub_changes"); !s.ok()) return s;
     if (pipe(wake_) != 0) return Status::Internal("pipe: " + std::string(strerror(errno)));
     Reap();  // runs left by replicas that died while none watched
-    writer_ = std::thread([this] { WriterLoop(); });
+    writer_.Start();
     watcher_ = std::thread([this] { WatchLoop(); });
     return Status::Ok();
   }
@@ -308,52 +286,15 @@ class PgStore final : public Store {
   int64_t LastSeq() override { return last_seq_.load(); }
 
  private:
-  using Job = std::function<void(pg::Conn&)>;
-
   std::string RedactedUrl() const;
 
   template <class T>
   std::future<Result<T>> Submit(std::function<Result<T>(pg::Conn&)> fn) {
-    auto promise = std::make_shared<std::promise<Result<T>>>();
-    auto fut = promise->get_future();
-    {
-      MutexLock lock(mu_);
-      queue_.push_back([fn = std::move(fn), promise](pg::Conn& db) { promise->set_value(fn(db)); });
-    }
-    cv_.notify_one();
-    return fut;
+    return writer_.Submit<T>(std::move(fn));
   }
-
   template <class T>
   Result<T> WithReader(const std::function<Result<T>(pg::Conn&)>& fn) {
-    std::unique_ptr<pg::Conn> db;
-    {
-      MutexLock lock(pool_mu_);
-      while (readers_.empty()) lock.Wait(pool_cv_);
-      db = std::move(readers_.back());
-      readers_.pop_back();
-    }
-    Result<T> r = fn(*db);
-    {
-      MutexLock lock(pool_mu_);
-      readers_.push_back(std::move(db));
-    }
-    pool_cv_.notify_one();
-    return r;
-  }
-
-  void WriterLoop() {
-    for (;;) {
-      Job job;
-      {
-        MutexLock lock(mu_);
-        while (!stopping_ && queue_.empty()) lock.Wait(cv_);
-        if (queue_.empty()) return;
-        job = std::move(queue_.front());
-        queue_.pop_front();
-      }
-      job(wdb_);
-    }
+    return readers_.With<T>(fn);
   }
 
   // Seen seq: the newest of what this replica knows.
@@ -388,15 +329,9 @@ class PgStore final : public Store {
   Mutex runs_mu_;
   std::set<int64_t> running_ GUARDED_BY(runs_mu_);  // this replica's running runs
 
-  Mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Job> queue_ GUARDED_BY(mu_);
-  bool stopping_ GUARDED_BY(mu_) = false;
-  std::thread writer_, watcher_;
-
-  Mutex pool_mu_;
-  std::condition_variable pool_cv_;
-  std::vector<std::unique_ptr<pg::Conn>> readers_ GUARDED_BY(pool_mu_);
+  store::Writer<pg::Conn> writer_{wdb_};
+  store::Pool<pg::Conn> readers_;
+  std::thread watcher_;
 
   PageCache pages_{opts_.page_cache_bytes};
 };
@@ -655,7 +590,7 @@ Result<RecordPage> PgStore::ListRecords(const RecordQuery& q) {
                               : " AND (r.time, r.uid) < (" + t + ", " + u + ")";
   }
   int limit = std::clamp(q.limit, 1, 500);
-  std::vector<std::string> words = Words(q.q);
+  std::vector<std::string> words = store::QueryWords(q.q);
   return WithReader<RecordPage>([&](pg::Conn& db) -> Result<RecordPage> {
     // The newest seq, read before the page: a page kept under it is never older (the
     // same check SQLite's data_version makes, here across replicas).

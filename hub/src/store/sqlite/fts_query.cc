@@ -6,6 +6,8 @@
 
 #include <coophub/time.hpp>
 
+#include "store/work_queue.h"
+
 namespace coophub::sqlite {
 namespace {
 
@@ -78,17 +80,7 @@ std::vector<std::string> SearchTokens(Db& db, std::string_view text) {
 }
 
 std::string BuildFtsQuery(Db& db, std::string_view typed) {
-  std::vector<std::string> words;
-  std::string word;
-  for (size_t i = 0; i <= typed.size(); ++i) {
-    unsigned char c = i < typed.size() ? static_cast<unsigned char>(typed[i]) : 0;
-    if (c > ' ' && c != 0x7f) {
-      word += static_cast<char>(c);
-    } else if (!word.empty()) {
-      words.push_back(std::move(word));
-      word.clear();
-    }
-  }
+  std::vector<std::string> words = store::QueryWords(typed);
   std::string out;
   for (size_t i = 0; i < words.size(); ++i) {
     std::vector<std::string> tokens = SearchTokens(db, words[i]);

@@ -24,6 +24,7 @@
 #include "store/sqlite/fts_query.h"
 #include "store/page_cache.h"
 #include "store/sqlite/sqlite_db.h"
+#include "store/work_queue.h"
 #include "store/store.h"
 #include "base/timeutil.h"
 #include "base/mutex.h"
@@ -184,14 +185,7 @@ ALTER TABLE sources ADD COLUMN color TEXT NOT NULL DEFAULT '';
 class SqliteStore final : public Store {
  public:
   explicit SqliteStore(SqliteOptions o) : opts_(std::move(o)) {}
-  ~SqliteStore() override {
-    {
-      MutexLock lock(mu_);
-      stopping_ = true;
-    }
-    cv_.notify_all();
-    if (writer_.joinable()) writer_.join();
-  }
+  ~SqliteStore() override { writer_.Stop(); }
 
   Status Open() {
     std::error_code ec;
@@ -219,10 +213,9 @@ class SqliteStore final : public Store {
     for (int i = 0; i < std::max(1, opts_.readers); ++i) {
       auto db = std::make_unique<Db>();
       if (auto s = db->Open(opts_.path, true); !s.ok()) return s;
-      MutexLock lock(pool_mu_);
-      readers_.push_back(std::move(db));
+      readers_.Add(std::move(db));
     }
-    writer_ = std::thread([this] { WriterLoop(); });
+    writer_.Start();
     return Status::Ok();
   }
 
@@ -243,8 +236,7 @@ class SqliteStore final : public Store {
       sqlite3_busy_timeout(db.raw(), 5000);
       return true;
     }).get();
-    MutexLock lock(pool_mu_);
-    for (auto& r : readers_) sqlite3_db_release_memory(r->raw());  // the idle ones
+    readers_.ForEachIdle([](Db& db) { sqlite3_db_release_memory(db.raw()); });
   }
 
   Status Flush() override {
@@ -394,52 +386,13 @@ class SqliteStore final : public Store {
   }
 
  private:
-  using Job = std::function<void(Db&)>;
-
   template <class T>
   std::future<Result<T>> Submit(std::function<Result<T>(Db&)> fn) {
-    auto promise = std::make_shared<std::promise<Result<T>>>();
-    auto fut = promise->get_future();
-    {
-      MutexLock lock(mu_);
-      queue_.push_back([fn = std::move(fn), promise](Db& db) { promise->set_value(fn(db)); });
-    }
-    cv_.notify_one();
-    return fut;
+    return writer_.Submit<T>(std::move(fn));
   }
-
   template <class T>
   Result<T> WithReader(const std::function<Result<T>(Db&)>& fn) {
-    std::unique_ptr<Db> db;
-    {
-      MutexLock lock(pool_mu_);
-      while (readers_.empty()) lock.Wait(pool_cv_);
-      db = std::move(readers_.back());
-      readers_.pop_back();
-    }
-    Result<T> r = fn(*db);
-    db->ResetAll();
-    {
-      MutexLock lock(pool_mu_);
-      readers_.push_back(std::move(db));
-    }
-    pool_cv_.notify_one();
-    return r;
-  }
-
-  void WriterLoop() {
-    for (;;) {
-      Job job;
-      {
-        MutexLock lock(mu_);
-        while (!stopping_ && queue_.empty()) lock.Wait(cv_);
-        if (queue_.empty()) return;
-        job = std::move(queue_.front());
-        queue_.pop_front();
-      }
-      job(wdb_);
-      wdb_.ResetAll();
-    }
+    return readers_.With<T>(fn);
   }
 
   Status Migrate() {
@@ -521,15 +474,10 @@ class SqliteStore final : public Store {
   Mutex seq_mu_;
   int64_t committed_seq_ GUARDED_BY(seq_mu_) = 0;
 
-  Mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Job> queue_ GUARDED_BY(mu_);
-  bool stopping_ GUARDED_BY(mu_) = false;
-  std::thread writer_;
-
-  Mutex pool_mu_;
-  std::condition_variable pool_cv_;
-  std::vector<std::unique_ptr<Db>> readers_ GUARDED_BY(pool_mu_);
+  // A statement left on its row would pin its connection to an old WAL snapshot: each
+  // job and each read ends with its connection's statements reset.
+  store::Writer<Db> writer_{wdb_, [](Db& db) { db.ResetAll(); }};
+  store::Pool<Db> readers_{[](Db& db) { db.ResetAll(); }};
 
   // Record pages by query, and the version of the data they were read at: one more each
   // time a reader sees that someone committed since it last looked. Connections' data
