@@ -25,13 +25,12 @@
 #include <thread>
 #include <vector>
 
-#include <coophub/encoding.hpp>
-
 #include "base/mutex.h"
 #include "base/timeutil.h"
 #include "store/page_cache.h"
 #include "store/postgres/pg_conn.h"
 #include "store/postgres/pg_schema.h"
+#include "store/record_text.h"
 #include "store/sql.h"
 #include "store/store.h"
 #include "store/work_queue.h"
@@ -98,7 +97,7 @@ class PgStore final : public Store {
     if (auto s = watch_.Open(opts_.url); !s.ok()) return s;
     if (auto s = watch_.Script("LISTEN coophub_changes"); !s.ok()) return s;
     if (pipe(wake_) != 0) return Status::Internal("pipe: " + std::string(strerror(errno)));
-    Reap();  // runs left by replicas that died while none watched
+    Reap(wdb_);  // runs left by replicas that died while none watched
     writer_.Start();
     watcher_ = std::thread([this] { WatchLoop(); });
     return Status::Ok();
@@ -202,7 +201,7 @@ class PgStore final : public Store {
       if (!r.ok()) return r.status();
       if (r->size() == 0) return Status::NotFound("no record with uid " + Num(uid));
       std::string out;
-      AppendWithUid(uid, r->View(0, 0), &out);
+      store::AppendWithUid(uid, r->View(0, 0), &out);
       return out;
     });
   }
@@ -304,21 +303,11 @@ class PgStore final : public Store {
   }
 
   void WatchLoop();
-  void Reap();
+  void Reap(pg::Conn& db);  // on Open's connection, then the watcher's
   Result<WriteStats> ApplyBatch(pg::Conn& db, const WriteBatch& b);
   Status Upsert(pg::Conn& db, const WriteBatch& b, int64_t* seq, WriteStats* stats);
   Status Delete(pg::Conn& db, const std::string& source, const std::string& stream, const std::string& id, int64_t* seq,
                 WriteStats* stats);
-
-  static void AppendWithUid(int64_t uid, std::string_view json, std::string* out) {
-    char num[24];
-    char* end = std::to_chars(num, num + sizeof num, uid).ptr;
-    out->append("{\"uid\":", 7).append(num, static_cast<size_t>(end - num));
-    if (json.size() > 2)
-      out->append(",", 1).append(json.substr(1));
-    else
-      out->append("}", 1);
-  }
 
   PostgresOptions opts_;
   pg::Conn wdb_;    // the writer thread's (and Open's before it starts)
@@ -365,15 +354,14 @@ void PgStore::WatchLoop() {
     if (!ids.empty())
       (void)watch_.Exec("UPDATE sync_runs SET heartbeat_ms = $1 WHERE id = ANY($2::bigint[]) AND status = 'running'",
                         {Num(now), ArrayLiteral(ids)});
-    Reap();
+    Reap(watch_);
   }
 }
 
 // Runs of other replicas whose heartbeat stopped: their replica died (or lost the
 // database) mid-run. Marked failed, as lost, so that the source's next occurrence runs
 // (a failed run, as the SQLite store marks the runs of a hub that died).
-void PgStore::Reap() {
-  pg::Conn& db = watcher_.joinable() ? watch_ : wdb_;
+void PgStore::Reap(pg::Conn& db) {
   (void)db.Exec(
       "UPDATE sync_runs SET status = 'failed', finished_ms = $1,"
       " message = 'lost: the hub stopped during this run (replica ' || replica || ' stopped answering)'"
@@ -538,7 +526,7 @@ Result<ChangePage> PgStore::ListChanges(int64_t after, const std::vector<std::st
       if (uid) {
         item += r->Int(i, 3) > after ? ",\"op\":\"upsert\",\"created\":true,\"record\":"
                                      : ",\"op\":\"upsert\",\"created\":false,\"record\":";
-        AppendWithUid(uid, r->View(i, 2), &item);
+        store::AppendWithUid(uid, r->View(i, 2), &item);
         if (!r->Null(i, 4)) item += ",\"previous\":" + r->Text(i, 4);
       } else {
         json key = {{"source", r->Text(i, 5)},
@@ -577,14 +565,11 @@ Result<RecordPage> PgStore::ListRecords(const RecordQuery& q) {
     filters += " AND r.visibility = ANY($" + Num(static_cast<int64_t>(params.size())) + "::text[])";
   }
   if (!q.cursor.empty()) {
-    auto raw = Base64Decode(q.cursor);
-    size_t sep = raw ? raw->rfind('|') : std::string::npos;
-    if (sep == std::string::npos)
-      return Status::Invalid("cursor \"" + q.cursor.substr(0, 40) +
-                             "\" is not one this hub gave out: pass next_cursor back unchanged");
-    params.emplace_back(raw->substr(0, sep));
+    auto cursor = store::DecodeCursor(q.cursor);
+    if (!cursor.ok()) return cursor.status();
+    params.emplace_back(cursor->time);
     std::string t = "$" + Num(static_cast<int64_t>(params.size()));
-    params.emplace_back(Num(std::strtoll(raw->c_str() + sep + 1, nullptr, 10)));
+    params.emplace_back(Num(cursor->uid));
     std::string u = "$" + Num(static_cast<int64_t>(params.size()));
     filters += q.oldest_first ? " AND (r.time, r.uid) > (" + t + ", " + u + ")"
                               : " AND (r.time, r.uid) < (" + t + ", " + u + ")";
@@ -665,22 +650,15 @@ Result<RecordPage> PgStore::ListRecords(const RecordQuery& q) {
     page.items_json += '[';
     for (int i = 0; i < r->size(); ++i) {
       if (page.count == limit) {
-        page.next_cursor = Base64Encode(r->Text(i - 1, 1) + "|" + r->Text(i - 1, 0), /*url_safe=*/true);
+        page.next_cursor = store::EncodeCursor(r->Text(i - 1, 1), r->Int(i - 1, 0));
         break;
       }
       int64_t uid = r->Int(i, 0);
       if (page.count++) page.items_json += ',';
       if (snippets) {
-        std::string_view record = r->View(i, 2);
-        page.items_json.append("{\"uid\":").append(Num(uid)).append(",\"snippet\":");
-        page.items_json.append(
-            json(q.snippet(Unprotected(r->Text(i, 3)))).dump(-1, ' ', false, json::error_handler_t::replace));
-        if (record.size() > 2)
-          page.items_json.append(",").append(record.substr(1));
-        else
-          page.items_json.append("}");
+        store::AppendWithSnippet(uid, r->View(i, 2), Unprotected(r->Text(i, 3)), q.snippet, &page.items_json);
       } else {
-        AppendWithUid(uid, r->View(i, 2), &page.items_json);
+        store::AppendWithUid(uid, r->View(i, 2), &page.items_json);
       }
     }
     page.items_json += ']';

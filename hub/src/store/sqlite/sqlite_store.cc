@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <charconv>
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
@@ -19,11 +18,10 @@
 #include <unordered_map>
 #include <vector>
 
-#include <coophub/encoding.hpp>
-
 #include "store/sqlite/fts_query.h"
 #include "store/page_cache.h"
 #include "store/sqlite/sqlite_db.h"
+#include "store/record_text.h"
 #include "store/work_queue.h"
 #include "store/store.h"
 #include "base/timeutil.h"
@@ -308,7 +306,9 @@ class SqliteStore final : public Store {
     return WithReader<std::string>([&](Db& db) -> Result<std::string> {
       sqlite3_stmt* st = db.Prepare("SELECT json FROM records WHERE uid=?");
       if (StepWith(st, uid) != SQLITE_ROW) return Status::NotFound("no record with uid " + std::to_string(uid));
-      return WithUid(uid, Text(st, 0));
+      std::string out;
+      store::AppendWithUid(uid, View(st, 0), &out);
+      return out;
     });
   }
 
@@ -430,33 +430,10 @@ class SqliteStore final : public Store {
   Status Delete(Db& db, const std::string& source, const std::string& stream, const std::string& id, WriteStats* stats);
   Status ApplySearchOps(Db& db);
 
-  static std::string WithUid(int64_t uid, const std::string& json) {
-    return "{\"uid\":" + std::to_string(uid) + (json.size() > 2 ? "," : "") + json.substr(1);
-  }
-  // Appends column col (a stored record's JSON object) to out with "uid" spliced in first.
-  static void AppendWithUid(int64_t uid, sqlite3_stmt* st, int col, std::string* out) {
+  // A column's text without a copy (valid until the statement steps or resets).
+  static std::string_view View(sqlite3_stmt* st, int col) {
     auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st, col));
-    size_t n = static_cast<size_t>(sqlite3_column_bytes(st, col));
-    char num[24];
-    char* end = std::to_chars(num, num + sizeof num, uid).ptr;  // no locale, no format string: 50 a page
-    out->append("{\"uid\":", 7).append(num, static_cast<size_t>(end - num));
-    if (n > 2)
-      out->append(",", 1).append(p + 1, n - 1);
-    else
-      out->append("}", 1);
-  }
-  // The same, with "snippet" after "uid": FTS5's passage, its matches marked, as the
-  // query's renderer makes it.
-  static void AppendWithSnippet(int64_t uid, sqlite3_stmt* st, int col, int snippet_col,
-                                std::string (*render)(std::string_view), std::string* out) {
-    std::string record = Text(st, col);
-    out->append("{\"uid\":").append(std::to_string(uid));
-    out->append(",\"snippet\":")
-        .append(json(render(Text(st, snippet_col))).dump(-1, ' ', false, json::error_handler_t::replace));
-    if (record.size() > 2)
-      out->append(",").append(record, 1);
-    else
-      out->append("}");
+    return p ? std::string_view(p, static_cast<size_t>(sqlite3_column_bytes(st, col))) : std::string_view();
   }
 
   SqliteOptions opts_;
@@ -663,7 +640,7 @@ Result<ChangePage> SqliteStore::ListChanges(int64_t after, const std::vector<std
         // created: the record is new since `after`, rather than changed.
         item += sqlite3_column_int64(st, 3) > after ? ",\"op\":\"upsert\",\"created\":true,\"record\":"
                                                     : ",\"op\":\"upsert\",\"created\":false,\"record\":";
-        AppendWithUid(uid, st, 2, &item);
+        store::AppendWithUid(uid, View(st, 2), &item);
         if (sqlite3_column_type(st, 4) != SQLITE_NULL) item += ",\"previous\":" + Text(st, 4);
       } else {
         std::string key = Text(st, 2);  // {"source":…,"stream":…,"id":…}
@@ -726,13 +703,10 @@ Result<RecordPage> SqliteStore::ListRecords(const RecordQuery& q) {
   std::string after_time;
   int64_t after_uid = 0;
   if (!q.cursor.empty()) {
-    auto raw = Base64Decode(q.cursor);
-    size_t sep = raw ? raw->rfind('|') : std::string::npos;
-    if (sep == std::string::npos)
-      return Status::Invalid("cursor \"" + q.cursor.substr(0, 40) +
-                             "\" is not one this hub gave out: pass next_cursor back unchanged");
-    after_uid = std::strtoll(raw->c_str() + sep + 1, nullptr, 10);
-    after_time = raw->substr(0, sep);
+    auto cursor = store::DecodeCursor(q.cursor);
+    if (!cursor.ok()) return cursor.status();
+    after_uid = cursor->uid;
+    after_time = cursor->time;
   }
   int limit = std::clamp(q.limit, 1, 500);
   return WithReader<RecordPage>([&](Db& db) -> Result<RecordPage> {
@@ -817,16 +791,16 @@ Result<RecordPage> SqliteStore::ListRecords(const RecordQuery& q) {
     int64_t last_uid = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
       if (page.count == limit) {
-        page.next_cursor = Base64Encode(last_time + "|" + std::to_string(last_uid), /*url_safe=*/true);
+        page.next_cursor = store::EncodeCursor(last_time, last_uid);
         break;
       }
       last_uid = sqlite3_column_int64(st, 0);
       last_time = Text(st, 1);
       if (page.count++) page.items_json += ',';
       if (q.snippet && !fts.empty())
-        AppendWithSnippet(last_uid, st, 2, 3, q.snippet, &page.items_json);
+        store::AppendWithSnippet(last_uid, View(st, 2), View(st, 3), q.snippet, &page.items_json);
       else
-        AppendWithUid(last_uid, st, 2, &page.items_json);
+        store::AppendWithUid(last_uid, View(st, 2), &page.items_json);
     }
     page.items_json += ']';
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return Status::Internal("SQLite: " + db.Error());
