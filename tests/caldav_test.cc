@@ -7,7 +7,7 @@
 
 #include <coophub/fetch.hpp>
 
-#include "support/test_util.h"
+#include "support/hub_process.h"
 
 namespace coophub {
 namespace {

@@ -4,7 +4,7 @@
 // messages that name the file, field, URL or limit.
 #include <gtest/gtest.h>
 
-#include "support/test_util.h"
+#include "support/hub_process.h"
 
 namespace coophub {
 namespace {

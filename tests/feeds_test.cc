@@ -10,7 +10,7 @@
 #include <set>
 #include <tuple>
 
-#include "support/test_util.h"
+#include "support/hub_process.h"
 
 namespace coophub {
 namespace {

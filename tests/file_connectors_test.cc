@@ -8,7 +8,7 @@
 #include "config/config.h"
 #include "store/store.h"
 #include "sync/sync.h"
-#include "support/test_util.h"
+#include "support/hub_process.h"
 
 namespace coophub {
 namespace {

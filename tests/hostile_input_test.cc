@@ -7,7 +7,7 @@
 
 #include <filesystem>
 
-#include "support/test_util.h"
+#include "support/hub_process.h"
 
 namespace coophub {
 namespace {

@@ -14,7 +14,7 @@
 #include "store/store.h"
 #include "sync/sync.h"
 #include "support/local_server.h"
-#include "support/test_util.h"
+#include "support/hub_process.h"
 
 namespace coophub {
 namespace {

@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "support/pg_server.h"
-#include "support/test_util.h"
+#include "support/hub_process.h"
 
 namespace coophub {
 namespace {

@@ -15,7 +15,7 @@
 #include <thread>
 
 #include "support/local_server.h"
-#include "support/test_util.h"
+#include "support/hub_process.h"
 
 namespace coophub {
 namespace {
@@ -37,9 +37,13 @@ std::string LastMessage(const json& source) {
   return source["last_run"].is_object() ? source["last_run"].value("message", "") : "(no run)";
 }
 
+// Each test runs twice: on a hub on SQLite and on a hub on PostgreSQL.
+class TrustTest : public ::testing::TestWithParam<std::string> {};
+INSTANTIATE_TEST_SUITE_P(Stores, TrustTest, testing::StoreBackends(), testing::BackendName);
+
 // A connector line of the right shape with a field of the wrong type used to end the
 // whole `coophub serve` with an uncaught nlohmann::json type_error.
-TEST(Trust, AConnectorLineOfTheWrongTypeFailsOnlyItsRun) {
+TEST_P(TrustTest, AConnectorLineOfTheWrongTypeFailsOnlyItsRun) {
   TempDir dir;
   const std::string rec = R"({"type":"RECORD","stream":"s","record":{"id":"1","title":"kept"}})";
   struct Bad {
@@ -139,7 +143,7 @@ testing::Http As(const std::string& token, const std::string& method, const std:
 }
 
 // Every way an editor used to read the hub machine's files through a source.
-TEST(Trust, AnEditorReadsNoFileOutsideTheFileRoots) {
+TEST_P(TrustTest, AnEditorReadsNoFileOutsideTheFileRoots) {
   TempDir dir;
   std::string exports = dir.path() + "/exports";
   dir.Write("exports/ledger.csv", "Ref,Label\n1,Coffee\n2,Tea\n");
@@ -213,7 +217,7 @@ TEST(Trust, AnEditorReadsNoFileOutsideTheFileRoots) {
 
 // An editor's source fetched the hub's own API, services on 127.0.0.1 and anything a
 // redirect or a resolver pointed at; Test connection told open ports from closed ones.
-TEST(Trust, AnEditorsSourcesReachOnlyPublicAddressesOrAllowedHosts) {
+TEST_P(TrustTest, AnEditorsSourcesReachOnlyPublicAddressesOrAllowedHosts) {
   TempDir dir;
   Site internal("127.0.0.1");  // a service on the hub's machine
   Site allowed("127.0.0.2");   // a host the admin allows (stands for a public site)
@@ -280,7 +284,7 @@ TEST(Trust, AnEditorsSourcesReachOnlyPublicAddressesOrAllowedHosts) {
 
 // What a source says about itself is for readers of its records; an editor cannot
 // widen a source's audience, nor send a stored secret to another site.
-TEST(Trust, AnEditorCannotWidenAnAudienceOrMoveASecret) {
+TEST_P(TrustTest, AnEditorCannotWidenAnAudienceOrMoveASecret) {
   TempDir dir;
   Site one("127.0.0.2"), other("127.0.0.3");
   std::string feeds = std::string(COOPHUB_SOURCE_DIR) + "/examples/demo/feeds";
@@ -348,7 +352,7 @@ TEST(Trust, AnEditorCannotWidenAnAudienceOrMoveASecret) {
 
 // Accounts and the store file: the redirect after sign-in, wrong types in bodies, and
 // who may read coophub.db.
-TEST(Trust, SignInStaysOnTheHubAndTheStoreIsPrivate) {
+TEST_P(TrustTest, SignInStaysOnTheHubAndTheStoreIsPrivate) {
   TempDir dir;
   std::string cfg = dir.Write("hub.yaml", "sources: []\n");
   Hub hub(cfg, dir.path() + "/data");
@@ -383,7 +387,7 @@ TEST(Trust, SignInStaysOnTheHubAndTheStoreIsPrivate) {
 
 // A connector that quotes what it was given (a URL with a token, a header) used to put
 // a resolved ${env:} value into the run's log and the hub's.
-TEST(Trust, ResolvedSecretsNeverReachALog) {
+TEST_P(TrustTest, ResolvedSecretsNeverReachALog) {
   TempDir dir;
   const std::string secret = "tok-9f8e7d6c5b4a";
   std::string script =
@@ -434,7 +438,7 @@ std::string Form(const std::map<std::string, std::string>& fields) {
 
 // The sign-in form posted to /login (405 before: only JavaScript could sign in), with
 // its own CSRF token, and the header's sign-out form.
-TEST(Trust, SignInAndOutWorkWithoutJavaScript) {
+TEST_P(TrustTest, SignInAndOutWorkWithoutJavaScript) {
   TempDir dir;
   std::string cfg = dir.Write("hub.yaml", "sources: []\n");
   std::string data = dir.path() + "/data";

@@ -19,7 +19,7 @@
 #include <set>
 
 #include "sync/sync.h"
-#include "support/test_util.h"
+#include "support/hub_process.h"
 
 namespace coophub {
 namespace {

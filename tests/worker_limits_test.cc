@@ -9,7 +9,7 @@
 #include "runtime/runner.h"
 #include "store/store.h"
 #include "sync/sync.h"
-#include "support/test_util.h"
+#include "support/hub_process.h"
 
 namespace coophub {
 namespace {

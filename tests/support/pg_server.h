@@ -28,21 +28,31 @@ namespace coophub::testing {
 class PgServer {
  public:
   // tcp: also listen on 127.0.0.1 (for clients that cannot use the socket).
-  explicit PgServer(const TempDir& dir, bool tcp = false) : port_(FreePort()), tcp_(tcp) {
+  explicit PgServer(const TempDir& dir, bool tcp = false) : PgServer(dir.path(), tcp) {}
+  // The cluster in dir/pg. A server made later on the same dir (after this one stopped)
+  // finds the cluster, and the port it listened on, again: a restarted hub's store.
+  explicit PgServer(const std::string& dir, bool tcp = false) : tcp_(tcp) {
     std::string bin = Bin();
     if (bin.empty()) {
       why_ = "no PostgreSQL server here: apt-get install postgresql";
       return;
     }
     bin_ = bin;
-    data_ = dir.path() + "/pg";
-    chmod(dir.path().c_str(), 0755);
-    std::string tmpl = Template();
-    if (tmpl.empty()) return;
-    std::string out, err;
-    if (RunCommand({"cp", "-a", tmpl, data_}, &out, &err) != 0) {
-      why_ = "cannot copy the template cluster: " + err;
-      return;
+    data_ = dir + "/pg";
+    chmod(dir.c_str(), 0755);
+    std::error_code ec;
+    if (std::filesystem::exists(data_ + "/PG_VERSION", ec)) {
+      port_ = std::stoi(ReadAll(dir + "/pg.port"));
+    } else {
+      std::string tmpl = Template();
+      if (tmpl.empty()) return;
+      std::string out, err;
+      if (RunCommand({"cp", "-a", tmpl, data_}, &out, &err) != 0) {
+        why_ = "cannot copy the template cluster: " + err;
+        return;
+      }
+      port_ = FreePort();
+      std::ofstream(dir + "/pg.port") << port_;
     }
     Start();
   }
@@ -76,6 +86,12 @@ class PgServer {
     PQclear(r);
     PQfinish(c);
     return err;
+  }
+  // pg_dump of database db: everything it holds, as SQL text ("" and a failure if it fails).
+  std::string Dump(const std::string& db) const {
+    std::string out, err;
+    EXPECT_EQ(RunCommand({bin_ + "/pg_dump", "--dbname=" + Url(db)}, &out, &err), 0) << err;
+    return out;
   }
   // A new, empty database; its URL.
   std::string NewDatabase(const std::string& name) {
@@ -168,11 +184,31 @@ class PgServer {
     return base;
   }
 
-  int port_;
+  int port_ = 0;
   bool tcp_;
   std::string bin_, data_, why_;
   bool ready_ = false, running_ = false;
   Subprocess proc_;
 };
+
+// The store backends a suite runs on:
+//   INSTANTIATE_TEST_SUITE_P(Stores, Suite, StoreBackends(), BackendName);
+inline auto StoreBackends() { return ::testing::Values(std::string("sqlite"), std::string("postgres")); }
+inline std::string BackendName(const ::testing::TestParamInfo<std::string>& info) { return info.param; }
+
+// Points config's store at backend: "postgres" starts a server of its own in dir and
+// returns it (keep it while the store is open; a failure fails the test and returns
+// null); anything else keeps SQLite in config.data_dir.
+inline std::unique_ptr<PgServer> UseBackend(const std::string& backend, const std::string& dir, HubConfig& config) {
+  if (backend != "postgres") return nullptr;
+  auto pg = std::make_unique<PgServer>(dir);
+  if (!pg->ready()) {
+    ADD_FAILURE() << "PostgreSQL for this test: " << pg->why();
+    return nullptr;
+  }
+  config.store_driver = "postgres";
+  config.store_url = pg->NewDatabase("coophub");
+  return pg;
+}
 
 }  // namespace coophub::testing

@@ -4,7 +4,9 @@
 
 #include "api/accounts_api.h"
 #include "api/openapi.h"
+#include "app/hub.h"
 #include "base/timeutil.h"
+#include "support/pg_server.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -28,12 +30,18 @@ ApiResponse Checked(const ApiRequest& req, ApiResponse resp) {
   return resp;
 }
 
-class ApiTest : public ::testing::Test {
+// Each test runs on SQLite and again on PostgreSQL.
+class ApiTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     std::string tmpl = (fs::temp_directory_path() / "coophub-api-XXXXXX").string();
     dir_ = mkdtemp(tmpl.data());
-    store_ = std::move(OpenSqliteStore({dir_ + "/hub.db", 1}).value());
+    config_.data_dir = dir_;
+    pg_ = testing::UseBackend(GetParam(), dir_, config_);
+    auto opened = app::OpenHubStore(config_, 1);
+    ASSERT_TRUE(opened.ok()) << opened.status().message();
+    store_ = std::move(opened->store);
+    db_ = std::move(opened->db);
     config_.file = "hub.yaml";
     config_.sources.push_back(SourceConfig{"news", "rss"});
     WriteBatch b;
@@ -46,6 +54,8 @@ class ApiTest : public ::testing::Test {
   void TearDown() override {
     api_.reset();
     store_.reset();
+    db_.reset();
+    pg_.reset();
     fs::remove_all(dir_);
   }
   // As an anonymous caller: this fixture's Api has no accounts.
@@ -57,12 +67,16 @@ class ApiTest : public ::testing::Test {
   }
 
   std::string dir_;
-  std::unique_ptr<Store> store_;
   HubConfig config_;
+  std::unique_ptr<testing::PgServer> pg_;  // outlives the store: declared before it
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<sql::Database> db_;
   std::unique_ptr<Api> api_;
 };
 
-TEST_F(ApiTest, ListWritesStoredJsonWithUid) {
+INSTANTIATE_TEST_SUITE_P(Stores, ApiTest, testing::StoreBackends(), testing::BackendName);
+
+TEST_P(ApiTest, ListWritesStoredJsonWithUid) {
   ApiResponse r = Get("/api/v1/records", {{"kind", "post"}});
   ASSERT_EQ(r.status, 200) << r.body;
   json j = json::parse(r.body);
@@ -72,7 +86,7 @@ TEST_F(ApiTest, ListWritesStoredJsonWithUid) {
   EXPECT_TRUE(j["next_cursor"].is_null());
 }
 
-TEST_F(ApiTest, PageEscapesRecordText) {
+TEST_P(ApiTest, PageEscapesRecordText) {
   ApiResponse r = Get("/");
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(r.content_type, "text/html; charset=utf-8");
@@ -80,7 +94,7 @@ TEST_F(ApiTest, PageEscapesRecordText) {
   EXPECT_NE(r.body.find("&lt;script&gt;x&lt;/script&gt; &amp; co"), std::string::npos);
 }
 
-TEST_F(ApiTest, SearchTakesAnyBytes) {
+TEST_P(ApiTest, SearchTakesAnyBytes) {
   // Found by the fuzzer: a NUL in q ended FTS5's view of the quoted query (a 500).
   for (std::string q :
        {std::string("co\0op", 5), std::string("\x01\x7f\t\"\"*"), std::string(" \t"), std::string("a\nb")}) {
@@ -91,7 +105,7 @@ TEST_F(ApiTest, SearchTakesAnyBytes) {
       << "the words around control characters still match";
 }
 
-TEST_F(ApiTest, SearchHasSnippetsAndListsSortEitherWay) {
+TEST_P(ApiTest, SearchHasSnippetsAndListsSortEitherWay) {
   ApiResponse r = Get("/api/v1/records", {{"q", "script"}});
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(json::parse(r.body)["items"][0]["snippet"],
@@ -103,7 +117,7 @@ TEST_F(ApiTest, SearchHasSnippetsAndListsSortEitherWay) {
   EXPECT_NE(bad.body.find("sort is -time"), std::string::npos) << bad.body;
 }
 
-TEST_F(ApiTest, AddressesMustBeUtf8) {
+TEST_P(ApiTest, AddressesMustBeUtf8) {
   // Found by the fuzzer: 0xBB bytes in ?source= reached the iCalendar title, whose line
   // folding looked for a character boundary that never came.
   for (const auto& [path, key] : {std::pair{"/feeds/records.ics", "source"}, std::pair{"/api/v1/records", "q"}}) {
@@ -115,7 +129,7 @@ TEST_F(ApiTest, AddressesMustBeUtf8) {
   EXPECT_EQ(Get("/feeds/records.ics", {{"source", "caf\xc3\xa9"}}).status, 200) << "UTF-8 is fine";
 }
 
-TEST_F(ApiTest, ThePageSpeaksTheReadersLanguage) {
+TEST_P(ApiTest, ThePageSpeaksTheReadersLanguage) {
   ApiRequest r;
   r.path = "/";
   r.headers["accept-language"] = "fr-FR,fr;q=0.9,en;q=0.5";
@@ -135,7 +149,7 @@ TEST_F(ApiTest, ThePageSpeaksTheReadersLanguage) {
   EXPECT_NE(api_->Handle(r).body.find(">Nyheter</h2>"), std::string::npos) << "the cookie beats the browser";
 }
 
-TEST_F(ApiTest, StaticAssetsCannotEscapeTheWebDir) {
+TEST_P(ApiTest, StaticAssetsCannotEscapeTheWebDir) {
   EXPECT_EQ(Get("/static/style.css").status, 200);
   EXPECT_EQ(Get("/static/..%2Fapi.cc").status, 404);
   EXPECT_EQ(Get("/static/../../etc/passwd").status, 404);
@@ -148,7 +162,7 @@ class AccessTest : public ApiTest {
  protected:
   void SetUp() override {
     ApiTest::SetUp();
-    accounts_ = std::move(OpenSqliteAccounts(dir_ + "/hub.db").value());
+    accounts_ = std::move(OpenAccounts(*db_).value());
     for (auto [name, role] :
          {std::pair{"ana", Role::kAdmin}, std::pair{"ed", Role::kEditor}, std::pair{"vi", Role::kViewer}}) {
       User u = accounts_->AddUser(name, "a long password 1", role).value();
@@ -201,7 +215,9 @@ class AccessTest : public ApiTest {
   std::map<std::string, std::string> tokens_;
 };
 
-TEST_F(AccessTest, EachRoleSeesOnlyWhatItMay) {
+INSTANTIATE_TEST_SUITE_P(Stores, AccessTest, testing::StoreBackends(), testing::BackendName);
+
+TEST_P(AccessTest, EachRoleSeesOnlyWhatItMay) {
   const std::string pub = "<script>x</script> & co";
   EXPECT_EQ(Titles(""), (std::vector<std::string>{pub}));
   EXPECT_EQ(Titles("vi"), (std::vector<std::string>{pub, "for members"}));
@@ -225,7 +241,7 @@ TEST_F(AccessTest, EachRoleSeesOnlyWhatItMay) {
   EXPECT_EQ(json::parse(api_->Handle(search).body)["items"].size(), 0u);
 }
 
-TEST_F(AccessTest, RolesAndScopesGateEveryRoute) {
+TEST_P(AccessTest, RolesAndScopesGateEveryRoute) {
   struct Case {
     std::string method, path, who;
     int status;
@@ -280,7 +296,7 @@ TEST_F(AccessTest, RolesAndScopesGateEveryRoute) {
   EXPECT_EQ(Call("GET", "/api/v1/me", "phone").status, 401) << "a revoked token stops at once, cached or not";
 }
 
-TEST_F(AccessTest, ANewPasswordEndsEverySessionAndToken) {
+TEST_P(AccessTest, ANewPasswordEndsEverySessionAndToken) {
   tokens_["vi-phone"] = accounts_->CreateToken(users_["vi"].id, "phone", Role::kViewer, 3600 * 1000).value().secret;
   EXPECT_EQ(Call("GET", "/api/v1/me", "vi-phone").status, 200);
   std::string vi = "/api/v1/users/" + std::to_string(users_["vi"].id);
@@ -289,7 +305,7 @@ TEST_F(AccessTest, ANewPasswordEndsEverySessionAndToken) {
   EXPECT_EQ(Call("GET", "/api/v1/me", "vi").status, 401);
 }
 
-TEST_F(AccessTest, MembersChangeTheirOwnPasswordWithTheCurrentOneAndStaySignedInHere) {
+TEST_P(AccessTest, MembersChangeTheirOwnPasswordWithTheCurrentOneAndStaySignedInHere) {
   auto SignIn = [&](const std::string& password) {
     return Call("POST", "/api/v1/login", "", R"({"name":"vi","password":")" + password + "\"}");
   };
@@ -323,7 +339,7 @@ TEST_F(AccessTest, MembersChangeTheirOwnPasswordWithTheCurrentOneAndStaySignedIn
   EXPECT_EQ(done, 1);
 }
 
-TEST_F(AccessTest, SessionsNeedCsrfForWritesAndEndOnLogout) {
+TEST_P(AccessTest, SessionsNeedCsrfForWritesAndEndOnLogout) {
   ApiResponse login = Call("POST", "/api/v1/login", "", R"({"name":"ed","password":"a long password 1"})");
   ASSERT_EQ(login.status, 200) << login.body;
   std::string cookie = Cookie(login);
@@ -346,7 +362,7 @@ TEST_F(AccessTest, SessionsNeedCsrfForWritesAndEndOnLogout) {
   EXPECT_EQ(Call("GET", "/api/v1/me", "", "", {{"cookie", cookie}}).status, 401);
 }
 
-TEST_F(AccessTest, LoginIsRateLimitedPerAccount) {
+TEST_P(AccessTest, LoginIsRateLimitedPerAccount) {
   for (int i = 0; i < LoginLimiter::kPerAccount; ++i)
     EXPECT_EQ(
         Call("POST", "/api/v1/login", "", R"({"name":"vi","password":"guess )" + std::to_string(i) + "\"}").status,
@@ -384,7 +400,7 @@ TEST(LoginLimiterTest, AFloodOfAddressesDoesNotWipeAnAccountsFailures) {
   EXPECT_GT(limiter.WaitS("192.0.2.5", "anyone", 2001), 0) << "one address guessing many accounts is slowed too";
 }
 
-TEST_F(AccessTest, AdminsChangeAndRemoveUsersWithEffectAtOnce) {
+TEST_P(AccessTest, AdminsChangeAndRemoveUsersWithEffectAtOnce) {
   std::string ed = "/api/v1/users/" + std::to_string(users_["ed"].id);
   EXPECT_EQ(Call("GET", "/api/v1/plugins", "ed").status, 200);
   ApiResponse demoted = Call("PATCH", ed, "ana", R"({"role": "viewer"})");
@@ -419,22 +435,17 @@ TEST_F(AccessTest, AdminsChangeAndRemoveUsersWithEffectAtOnce) {
   EXPECT_EQ(audit.find("another long password"), std::string::npos);
 }
 
-TEST_F(AccessTest, SecretsAreStoredOnlyAsHashes) {
-  std::ifstream f(dir_ + "/hub.db", std::ios::binary);
-  std::string db((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  std::string wal;
-  if (std::ifstream w{dir_ + "/hub.db-wal", std::ios::binary}) wal.assign(std::istreambuf_iterator<char>(w), {});
-  for (const auto& [name, token] : tokens_) {
-    EXPECT_EQ(db.find(token), std::string::npos) << name;
-    EXPECT_EQ(wal.find(token), std::string::npos) << name;
-  }
-  EXPECT_EQ((db + wal).find("a long password 1"), std::string::npos);
-  EXPECT_NE((db + wal).find("$argon2id$"), std::string::npos);
+TEST_P(AccessTest, SecretsAreStoredOnlyAsHashes) {
+  std::string stored =
+      pg_ ? pg_->Dump("coophub") : testing::ReadAll(dir_ + "/coophub.db") + testing::ReadAll(dir_ + "/coophub.db-wal");
+  for (const auto& [name, token] : tokens_) EXPECT_EQ(stored.find(token), std::string::npos) << name;
+  EXPECT_EQ(stored.find("a long password 1"), std::string::npos);
+  EXPECT_NE(stored.find("$argon2id$"), std::string::npos) << "the store was read";
   EXPECT_TRUE(VerifyPassword(HashPassword("x y z w v u"), "x y z w v u"));
   EXPECT_FALSE(VerifyPassword(HashPassword("x y z w v u"), "x y z w v U"));
 }
 
-TEST_F(AccessTest, BadBodiesGetA400NamingTheProblem) {
+TEST_P(AccessTest, BadBodiesGetA400NamingTheProblem) {
   struct Case {
     std::string body, content_type, detail;
   } cases[] = {
@@ -494,7 +505,7 @@ TEST(Setup, AOneTimeCodeMakesTheFirstAdmin) {
 
 // ------------------------------------------------------------------------- changes
 
-TEST_F(AccessTest, ChangeFeedShowsEachCallerWhatItMaySee) {
+TEST_P(AccessTest, ChangeFeedShowsEachCallerWhatItMaySee) {
   // The HTTP layer parses query strings; a handler gets them as `query`.
   auto Changes = [&](const std::string& who, int64_t after, std::string wait = "") {
     ApiRequest r;
@@ -576,7 +587,7 @@ TEST_F(AccessTest, ChangeFeedShowsEachCallerWhatItMaySee) {
   EXPECT_EQ(api_->Handle(bad).status, 400);
 }
 
-TEST_F(AccessTest, ChangeFeedStreamsServerSentEvents) {
+TEST_P(AccessTest, ChangeFeedStreamsServerSentEvents) {
   ApiRequest r;
   r.path = "/api/v1/changes";
   r.headers["accept"] = "text/event-stream";
@@ -606,7 +617,7 @@ TEST_F(AccessTest, ChangeFeedStreamsServerSentEvents) {
   EXPECT_EQ(chunk.find("\"title\":\"members\""), std::string::npos) << "anonymous stream: " << chunk;
 }
 
-TEST_F(AccessTest, MetricsCountRequestsByRouteForSignedInScrapers) {
+TEST_P(AccessTest, MetricsCountRequestsByRouteForSignedInScrapers) {
   EXPECT_EQ(Call("GET", "/metrics", "").status, 401);
   for (int i = 0; i < 3; ++i) Call("GET", "/api/v1/records", "");
   Call("GET", "/api/v1/records/999999", "vi");

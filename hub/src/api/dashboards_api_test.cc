@@ -11,13 +11,15 @@
 #include "api/openapi.h"
 #include "app/hub.h"
 #include "base/timeutil.h"
+#include "support/pg_server.h"
 
 namespace coophub {
 namespace {
 
 namespace fs = std::filesystem;
 
-class DashboardApi : public ::testing::Test {
+// Each test runs on SQLite and again on PostgreSQL.
+class DashboardApi : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     std::string tmpl = (fs::temp_directory_path() / "coophub-dapi-XXXXXX").string();
@@ -38,6 +40,7 @@ dashboards:
     ASSERT_TRUE(cfg.ok()) << cfg.status().message();
     config_ = *cfg;
     config_.data_dir = dir_;
+    pg_ = testing::UseBackend(GetParam(), dir_, config_);
     Open();
     for (auto [name, role] : {std::pair{"ana", Role::kAdmin}, std::pair{"vi", Role::kViewer}}) {
       User u = hub_->accounts().AddUser(name, "a long password 1", role).value();
@@ -62,6 +65,7 @@ dashboards:
   }
   void TearDown() override {
     hub_.reset();
+    pg_.reset();
     fs::remove_all(dir_);
   }
   void Write(const std::string& source, json record, const std::string& vis) {
@@ -97,6 +101,7 @@ dashboards:
   }
 
   std::string dir_;
+  std::unique_ptr<testing::PgServer> pg_;  // outlives the hub: declared before it
   std::unique_ptr<app::Hub> hub_;
   Store* store_ = nullptr;
   HubConfig config_;
@@ -104,7 +109,9 @@ dashboards:
   std::map<std::string, std::string> tokens_;
 };
 
-TEST_F(DashboardApi, EachReaderGetsTheFirstDashboardTheyMaySeeWithTheirWidgets) {
+INSTANTIATE_TEST_SUITE_P(Stores, DashboardApi, testing::StoreBackends(), testing::BackendName);
+
+TEST_P(DashboardApi, EachReaderGetsTheFirstDashboardTheyMaySeeWithTheirWidgets) {
   ApiResponse stranger = Call("GET", "/", "");
   ASSERT_EQ(stranger.status, 200) << stranger.body;
   EXPECT_NE(stranger.body.find("<h1>Our coop</h1>"), std::string::npos);
@@ -123,7 +130,7 @@ TEST_F(DashboardApi, EachReaderGetsTheFirstDashboardTheyMaySeeWithTheirWidgets) 
   EXPECT_EQ(Call("GET", "/", "vi", {{"dashboard", "nope"}}).status, 404);
 }
 
-TEST_F(DashboardApi, SinceYourLastVisitComparesWithTheEndOfTheLastVisit) {
+TEST_P(DashboardApi, SinceYourLastVisitComparesWithTheEndOfTheLastVisit) {
   json poll = {
       {"id", "p1"}, {"kind", "decision"}, {"title", "Adopt the budget"}, {"time", FormatRfc3339(NowUnix() + 86400)}};
   Write("news", poll, "public");
@@ -154,7 +161,7 @@ TEST_F(DashboardApi, SinceYourLastVisitComparesWithTheEndOfTheLastVisit) {
 
 // A member's visits are the account's: another device sees the same changes; a changed
 // record says what it was, a removed one its title.
-TEST_F(DashboardApi, SinceYourLastVisitIsTheAccountsAndSaysWhatChanged) {
+TEST_P(DashboardApi, SinceYourLastVisitIsTheAccountsAndSaysWhatChanged) {
   json shift = {{"id", "s1"},
                 {"kind", "event"},
                 {"title", "General assembly"},
@@ -192,7 +199,7 @@ TEST_F(DashboardApi, SinceYourLastVisitIsTheAccountsAndSaysWhatChanged) {
 
 // A source added while the reader was away brings its archive: that is one line, not a
 // flood of "new"; what it has that is newer than the last visit is new.
-TEST_F(DashboardApi, ASourceAddedSinceTheLastVisitIsOneLineNotAFloodOfNew) {
+TEST_P(DashboardApi, ASourceAddedSinceTheLastVisitIsOneLineNotAFloodOfNew) {
   ApiResponse first = Call("GET", "/", "vi");
   EXPECT_NE(first.body.find("From your next visit on"), std::string::npos);
   User vi = hub_->accounts().ListUsers().value()[1];
@@ -226,7 +233,7 @@ TEST_F(DashboardApi, ASourceAddedSinceTheLastVisitIsOneLineNotAFloodOfNew) {
   EXPECT_EQ(hub_->accounts().GetVisit(vi.id).value()->base_time, visit->time);
 }
 
-TEST_F(DashboardApi, AdminsSaveADashboardGetItAsYamlAndRemoveTheirVersion) {
+TEST_P(DashboardApi, AdminsSaveADashboardGetItAsYamlAndRemoveTheirVersion) {
   std::string body =
       R"({"title": "Our coop, this winter", "widgets": [{"type": "agenda", "limit": 3}, {"type": "news"}]})";
   EXPECT_EQ(Call("PUT", "/api/v1/dashboards/public", "vi", {}, body).status, 403);
@@ -259,7 +266,7 @@ TEST_F(DashboardApi, AdminsSaveADashboardGetItAsYamlAndRemoveTheirVersion) {
   EXPECT_EQ(list["items"][0]["id"], "public");
 }
 
-TEST_F(DashboardApi, SignInGoesOnlyToAPathOfThisHubAndAdminNeedsARole) {
+TEST_P(DashboardApi, SignInGoesOnlyToAPathOfThisHubAndAdminNeedsARole) {
   for (const char* next : {"https://evil.example/", "//evil.example/x", "/\\evil.example"}) {
     ApiResponse page = Call("GET", "/login", "", {{"next", next}});
     ASSERT_EQ(page.status, 200);
@@ -275,7 +282,7 @@ TEST_F(DashboardApi, SignInGoesOnlyToAPathOfThisHubAndAdminNeedsARole) {
   EXPECT_EQ(Call("GET", "/admin", "ana").status, 200);
 }
 
-TEST_F(DashboardApi, EmbedsShowPublicRecordsOrWhatAShareLinkAllows) {
+TEST_P(DashboardApi, EmbedsShowPublicRecordsOrWhatAShareLinkAllows) {
   config_.embed_origins = {"http://127.0.0.1:9999"};
   Open();
   Write("news", {{"id", "m"}, {"kind", "post"}, {"title", "For members only"}, {"time", "2026-11-26T09:00:00Z"}},
@@ -331,7 +338,7 @@ TEST_F(DashboardApi, EmbedsShowPublicRecordsOrWhatAShareLinkAllows) {
 
 // An admin allows a site in the admin page, and it may embed at once; a refused embed
 // says why on the partner's page, in an iframe too.
-TEST_F(DashboardApi, AllowedSitesChangeWithoutARestartAndRefusalsSayWhy) {
+TEST_P(DashboardApi, AllowedSitesChangeWithoutARestartAndRefusalsSayWhy) {
   config_.embed_origins = {"https://hub-yaml.example"};
   Open();
   auto Framed = [&](const std::string& path, const std::string& site, const std::string& lang = "en") {
@@ -381,7 +388,7 @@ TEST_F(DashboardApi, AllowedSitesChangeWithoutARestartAndRefusalsSayWhy) {
   EXPECT_EQ(json::parse(Call("GET", "/api/v1/embed/origins", "ana").body)["items"].size(), 1u);
 }
 
-TEST_F(DashboardApi, AUsersLanguageFollowsThemToEveryDevice) {
+TEST_P(DashboardApi, AUsersLanguageFollowsThemToEveryDevice) {
   ApiResponse set = Call("PATCH", "/api/v1/me", "vi", {}, R"({"lang": "sv"})");
   ASSERT_EQ(set.status, 200) << set.body;
   EXPECT_EQ(json::parse(set.body)["lang"], "sv");
@@ -400,7 +407,7 @@ TEST_F(DashboardApi, AUsersLanguageFollowsThemToEveryDevice) {
 // Times are written in the reader's zone: ?tz= (an embed), else the cookie the page's
 // code keeps, else the coop's (server.time_zone, here unset: the host's); an unknown
 // name is ignored, never an error.
-TEST_F(DashboardApi, TimesAreWrittenInTheReadersZone) {
+TEST_P(DashboardApi, TimesAreWrittenInTheReadersZone) {
   auto Zone = [](const ApiResponse& r) {
     size_t at = r.body.find("<body");
     at = r.body.find(" data-tz=\"", at);
@@ -429,7 +436,7 @@ TEST_F(DashboardApi, TimesAreWrittenInTheReadersZone) {
 
 // "Put it in my phone's calendar": a member makes a personal link on /calendar (a form,
 // no JavaScript), which reads /feeds/ as them and nothing else, until revoked.
-TEST_F(DashboardApi, AMemberMakesACalendarLinkThatOpensFeedsOnlyUntilRevoked) {
+TEST_P(DashboardApi, AMemberMakesACalendarLinkThatOpensFeedsOnlyUntilRevoked) {
   Write("news", {{"id", "m"}, {"kind", "event"}, {"title", "Members' assembly"}, {"time", "2027-01-10T17:00:00Z"}},
         "members");
   User vi = hub_->accounts().ListUsers().value()[1];
@@ -484,7 +491,7 @@ TEST_F(DashboardApi, AMemberMakesACalendarLinkThatOpensFeedsOnlyUntilRevoked) {
 
 // The agenda as a month: each event on its day in the reader's zone, an all-day one on
 // its date, weeks as the reader's language starts them, the months around it linked.
-TEST_F(DashboardApi, TheMonthViewPutsEachEventOnItsDayInTheReadersZoneAndWeek) {
+TEST_P(DashboardApi, TheMonthViewPutsEachEventOnItsDayInTheReadersZoneAndWeek) {
   Write("news", {{"id", "late"}, {"kind", "event"}, {"title", "Night shift"}, {"time", "2026-12-03T23:30:00Z"}},
         "public");
   Write("news",
@@ -536,7 +543,7 @@ TEST_F(DashboardApi, TheMonthViewPutsEachEventOnItsDayInTheReadersZoneAndWeek) {
 
 // "Members change their own password", without JavaScript: /account checks the current
 // one, says what was wrong in the reader's language, and keeps this device signed in.
-TEST_F(DashboardApi, AMemberChangesTheirPasswordOnTheAccountPage) {
+TEST_P(DashboardApi, AMemberChangesTheirPasswordOnTheAccountPage) {
   User vi = hub_->accounts().ListUsers().value()[1];
   auto session = hub_->accounts().CreateSession(vi.id, 3600 * 1000).value();
   auto other = hub_->accounts().CreateSession(vi.id, 3600 * 1000).value();
@@ -581,7 +588,7 @@ TEST_F(DashboardApi, AMemberChangesTheirPasswordOnTheAccountPage) {
 }
 
 // hub.yaml's and the API's titles may come in several languages: each reader reads theirs.
-TEST_F(DashboardApi, TitlesInTheReadersLanguage) {
+TEST_P(DashboardApi, TitlesInTheReadersLanguage) {
   std::string body =
       R"({"title": {"en": "Our coop", "fr": "Notre coopérative"}, "widgets": [{"type": "news", "title": )"
       R"({"en": "What's new", "fr": "Quoi de neuf", "sv": "Nytt"}}]})";

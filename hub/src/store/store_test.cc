@@ -256,9 +256,14 @@ TEST_P(StoreTest, SearchPagesNewestFirstThroughEveryFilter) {
 
 TEST_P(StoreTest, TheLastWordAlsoFindsTheWordsItBegins) {
   WriteBatch b;
-  const char* titles[] = {"Assembly minutes", "Meeting notes",   "Meetup tonight",
-                          "meet the board",   "Café coopératif", "Budget 2026-11"};
-  for (int i = 0; i < 6; ++i)
+  const char* titles[] = {"Assembly minutes",
+                          "Meeting notes",
+                          "Meetup tonight",
+                          "meet the board",
+                          "Café coopératif",
+                          "Budget 2026-11",
+                          "Write to ana@riverside.example or see /docs/rota.pdf"};
+  for (int i = 0; i < 7; ++i)
     b.upserts.push_back(Rec(std::to_string(i), titles[i], "2026-11-0" + std::to_string(i + 1) + "T00:00:00Z"));
   Write(b);
   auto found = [&](const std::string& text) {
@@ -279,6 +284,13 @@ TEST_P(StoreTest, TheLastWordAlsoFindsTheWordsItBegins) {
   EXPECT_EQ(found("tonight meet"), V{"Meetup tonight"});
   EXPECT_EQ(found("meet board"), V{"meet the board"}) << "words before the last are whole words";
   EXPECT_EQ(found("budget 2026-1"), V{"Budget 2026-11"}) << "a word FTS5 splits is a phrase";
+  // PostgreSQL's parser reads an address, a host or a path as one token; FTS5 reads
+  // its words, and so must both.
+  const V mail = {"Write to ana@riverside.example or see /docs/rota.pdf"};
+  EXPECT_EQ(found("riverside"), mail);
+  EXPECT_EQ(found("ana"), mail);
+  EXPECT_EQ(found("docs rota"), mail);
+  EXPECT_EQ(found("rota.pdf"), mail) << "a query's word is split the same way";
   EXPECT_EQ(found("zzzz"), V{});
   EXPECT_EQ(found("notes ?!"), V{"Meeting notes"}) << "punctuation alone is no word";
 }
@@ -311,7 +323,8 @@ TEST_P(StoreTest, OldestFirstPagesBothWays) {
 
 TEST_P(StoreTest, SearchSnippetsMarkTheMatchesInEscapedText) {
   WriteBatch b;
-  b.upserts = {Rec("1", "Budget <draft> & vote on the café budget", "2026-11-01T00:00:00Z")};
+  b.upserts = {Rec("1", "Budget <draft> & vote on the café budget", "2026-11-01T00:00:00Z"),
+               Rec("2", "See <b>coop.example/budget</b>", "2026-10-01T00:00:00Z")};
   Write(b);
   RecordQuery q;
   q.q = "budget cafe";
@@ -320,6 +333,10 @@ TEST_P(StoreTest, SearchSnippetsMarkTheMatchesInEscapedText) {
   EXPECT_EQ(item["snippet"],
             "<mark>Budget</mark> &lt;draft&gt; &amp; vote on the <mark>café</mark> <mark>budget</mark>");
   EXPECT_EQ(item["title"], "Budget <draft> & vote on the café budget") << "the record itself is as stored";
+  q.q = "budget";
+  EXPECT_EQ(store_->ListRecords(q)->Items().at(1)["snippet"], "See &lt;b&gt;coop.example/<mark>budget</mark>&lt;/b&gt;")
+      << "a word inside a tag or a path is marked";
+  q.q = "budget cafe";
   q.snippet = nullptr;
   EXPECT_FALSE(store_->ListRecords(q)->Items().at(0).contains("snippet"));
 }

@@ -56,10 +56,41 @@ std::string ArrayLiteral(const std::vector<std::string>& items) {
   return out + "}";
 }
 
-// A headline's text with U+FDD2 back to "<" (see ListRecords).
-std::string Unprotected(std::string text) {
-  for (size_t at = 0; (at = text.find("\xEF\xB7\x92", at)) != std::string::npos;) text.replace(at, 3, "<");
+// The characters PostgreSQL's text search parser joins words with (into tags, paths,
+// hosts, e-mail addresses and URLs: "</b>" or "example.org" is one token, or none),
+// where FTS5 splits the words. Records' vectors and queries' words get them as
+// spaces; headlines get each as a noncharacter no stored text holds, U+FDD2 onwards,
+// and back after (Unprotected).
+constexpr std::string_view kJoiners = "<>/.@:";
+
+std::string JoinersAsSpaces(std::string text) {
+  for (char& c : text)
+    if (kJoiners.find(c) != std::string_view::npos) c = ' ';
   return text;
+}
+
+// SQL for text with the joiners as the noncharacters.
+std::string ProtectedSql(const std::string& text) {
+  std::string to = "U&'";
+  for (size_t i = 0; i < kJoiners.size(); ++i) to += "\\FDD" + std::string(1, "23456789"[i]);
+  return "translate(" + text + ", '" + std::string(kJoiners) + "', " + to + "')";
+}
+
+std::string Unprotected(std::string text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    // U+FDD2 onwards are EF B7 92 onwards in UTF-8.
+    auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+    if (i + 2 < text.size() && byte(i) == 0xEF && byte(i + 1) == 0xB7 && byte(i + 2) >= 0x92 &&
+        byte(i + 2) < 0x92 + kJoiners.size()) {
+      out += kJoiners[byte(i + 2) - 0x92];
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
 }
 
 std::string HostReplica() {
@@ -401,22 +432,25 @@ Status PgStore::Upsert(pg::Conn& db, const WriteBatch& b, int64_t* seq, WriteSta
       !s.ok())
     return s;
   if (auto s = db.Copy("COPY staging FROM STDIN", data); !s.ok()) return s;
+  // The vector is of the text with kJoiners as spaces, as FTS5 reads it.
   auto r = db.Exec(
       "INSERT INTO records AS r (uid, source, stream, id, kind, time, visibility, hash, seq, created_seq, json,"
       " table_version, title, summary, body, search)"
       " SELECT nextval('record_uids'), $1, s.stream, s.id, s.kind, s.time, s.visibility, s.hash,"
       " $2 + row_number() OVER w, $2 + row_number() OVER w, s.json, s.tv, s.title, s.summary, s.body,"
-      " to_tsvector('coophub_search', s.title || ' ' || s.summary || ' ' || s.body)"
-      " FROM staging s WHERE NOT EXISTS (SELECT 1 FROM records o"
-      "   WHERE o.source = $1 AND o.stream = s.stream AND o.id = s.id AND o.hash = s.hash)"
-      " WINDOW w AS (ORDER BY s.n) ORDER BY s.n"
-      " ON CONFLICT (source, stream, id) DO UPDATE SET kind = excluded.kind, time = excluded.time,"
-      " visibility = excluded.visibility, hash = excluded.hash, seq = excluded.seq, json = excluded.json,"
-      " table_version = excluded.table_version, title = excluded.title, summary = excluded.summary,"
-      " body = excluded.body, search = excluded.search, previous_seq = r.seq,"
-      " previous = jsonb_build_object('seq', r.seq, 'title', r.title, 'time', r.time,"
-      "   'end', r.json::jsonb->'end', 'place', r.json::jsonb->'location'->'name')::text"
-      " RETURNING r.created_seq = r.seq",
+      " to_tsvector('coophub_search', translate(s.title || ' ' || s.summary || ' ' || s.body, '" +
+          std::string(kJoiners) + "', '" + std::string(kJoiners.size(), ' ') +
+          "'))"
+          " FROM staging s WHERE NOT EXISTS (SELECT 1 FROM records o"
+          "   WHERE o.source = $1 AND o.stream = s.stream AND o.id = s.id AND o.hash = s.hash)"
+          " WINDOW w AS (ORDER BY s.n) ORDER BY s.n"
+          " ON CONFLICT (source, stream, id) DO UPDATE SET kind = excluded.kind, time = excluded.time,"
+          " visibility = excluded.visibility, hash = excluded.hash, seq = excluded.seq, json = excluded.json,"
+          " table_version = excluded.table_version, title = excluded.title, summary = excluded.summary,"
+          " body = excluded.body, search = excluded.search, previous_seq = r.seq,"
+          " previous = jsonb_build_object('seq', r.seq, 'title', r.title, 'time', r.time,"
+          "   'end', r.json::jsonb->'end', 'place', r.json::jsonb->'location'->'name')::text"
+          " RETURNING r.created_seq = r.seq",
       {b.source, Num(*seq)});
   if (!r.ok()) return r.status().Prefixed("upsert");
   int64_t changed = r->size(), staged = static_cast<int64_t>(last.size());
@@ -599,7 +633,7 @@ Result<RecordPage> PgStore::ListRecords(const RecordQuery& q) {
       std::string expr;
       std::vector<Param> wargs;
       for (size_t i = 0; i < words.size(); ++i) {
-        wargs.emplace_back(words[i]);
+        wargs.emplace_back(JoinersAsSpaces(words[i]));  // as in the records' vectors
         std::string p = "$" + Num(static_cast<int64_t>(i + 1));
         std::string part = "phraseto_tsquery('coophub_search', " + p + ")";
         if (i + 1 == words.size())  // its tokens in order, the last one as a prefix
@@ -617,11 +651,13 @@ Result<RecordPage> PgStore::ListRecords(const RecordQuery& q) {
     }
     std::string order = q.oldest_first ? " ORDER BY r.time, r.uid" : " ORDER BY r.time DESC, r.uid DESC";
     bool snippets = q.snippet && !query.empty();
-    // ts_headline drops what looks like an HTML tag: "<" goes in as U+FDD2 (which no
-    // stored text holds) and comes back after.
-    std::string sql = snippets ? "SELECT r.uid, r.time, r.json, replace(concat_ws(' ', NULLIF(r.title, ''),"
-                                 " NULLIF(r.summary, ''), NULLIF(r.body, '')), '<', U&'\\FDD2') AS text"
-                                 " FROM records r"
+    // ts_headline gets the joiners protected (see kJoiners): it also drops what looks
+    // like an HTML tag.
+    std::string sql = snippets ? "SELECT r.uid, r.time, r.json, " +
+                                     ProtectedSql(
+                                         "concat_ws(' ', NULLIF(r.title, ''), NULLIF(r.summary, ''),"
+                                         " NULLIF(r.body, ''))") +
+                                     " AS text FROM records r"
                                : "SELECT r.uid, r.time, r.json FROM records r";
     if (query.empty()) {
       sql += " WHERE true" + filters;
