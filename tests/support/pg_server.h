@@ -87,6 +87,21 @@ class PgServer {
     PQfinish(c);
     return err;
   }
+  // The rows of a query on database db, every cell as text (NULL as ""); a failure fails
+  // the test.
+  std::vector<std::vector<std::string>> Query(const std::string& sql, const std::string& db = "postgres") const {
+    PGconn* c = PQconnectdb(Conninfo(db).c_str());
+    PGresult* r = PQexec(c, sql.c_str());
+    std::vector<std::vector<std::string>> rows;
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) ADD_FAILURE() << sql << ": " << PQerrorMessage(c);
+    for (int i = 0; i < PQntuples(r); ++i) {
+      rows.emplace_back();
+      for (int j = 0; j < PQnfields(r); ++j) rows.back().push_back(PQgetvalue(r, i, j));
+    }
+    PQclear(r);
+    PQfinish(c);
+    return rows;
+  }
   // pg_dump of database db: everything it holds, as SQL text ("" and a failure if it fails).
   std::string Dump(const std::string& db) const {
     std::string out, err;

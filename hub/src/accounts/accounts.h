@@ -125,6 +125,14 @@ class Accounts {
   virtual Status Audit(const std::string& who, const std::string& action, const std::string& target,
                        const std::string& detail = "") = 0;
   virtual Result<json> AuditLog(int limit) = 0;  // newest first
+
+  // Failed sign-ins by key (an address; an address and a name), kept in the store so
+  // that every replica counts them (LoginLimiter). Adding one forgets those of any key
+  // from before forget_before_s.
+  virtual Status AddLoginFailure(const std::vector<std::string>& keys, int64_t at_s, int64_t forget_before_s) = 0;
+  // key's failures since since_s (exclusive): how many, and when the oldest was (0: none).
+  virtual Result<std::pair<int64_t, int64_t>> LoginFailures(const std::string& key, int64_t since_s) = 0;
+  virtual Status ClearLoginFailures(const std::string& key) = 0;
 };
 
 namespace sql {

@@ -49,6 +49,9 @@ class SqlAccounts final : public Accounts {
     auto conn = db.Connect();
     if (!conn.ok()) return conn.status();
     db_ = std::move(*conn);
+    // Replicas share the tokens: another replica's revoke reaches this one's cache
+    // only when its entry is checked again.
+    token_cache_.ttl_ms = db.dialect() == sql::Dialect::kPostgres ? kSharedTokenCacheMs : kTokenCacheMs;
     return Status::Ok();
   }
 
@@ -207,7 +210,8 @@ class SqlAccounts final : public Accounts {
   // Every API call checks its token: a check is remembered for kTokenCacheMs, so that a
   // busy client costs a hash and a map lookup, not a query and a write (last_used_ms is
   // written once per check, not once per call). Revoking clears what is remembered here;
-  // on another replica, a revoked token lives on for kTokenCacheMs at most.
+  // on another replica (a PostgreSQL store), a revoked token lives on for
+  // kSharedTokenCacheMs at most.
   Result<Principal> TokenPrincipal(const std::string& secret) override {
     std::string hash = SecretHash(secret);
     int64_t now = NowMs();
@@ -354,6 +358,30 @@ class SqlAccounts final : public Accounts {
         .status();
   }
 
+  Status AddLoginFailure(const std::vector<std::string>& keys, int64_t at_s, int64_t forget_before_s) override {
+    MutexLock lock(mu_);
+    if (Status s = db_->Begin(); !s.ok()) return s;
+    Status s = db_->Run("DELETE FROM login_failures WHERE at_s <= ?", {forget_before_s}).status();
+    for (size_t i = 0; i < keys.size() && s.ok(); ++i)
+      s = db_->Run("INSERT INTO login_failures(key, at_s) VALUES(?, ?)", {keys[i], at_s}).status();
+    if (s.ok()) s = db_->Commit();
+    if (!s.ok()) db_->Rollback();
+    return s;
+  }
+
+  Result<std::pair<int64_t, int64_t>> LoginFailures(const std::string& key, int64_t since_s) override {
+    MutexLock lock(mu_);
+    auto r = db_->Run("SELECT COUNT(*), COALESCE(MIN(at_s), 0) FROM login_failures WHERE key = ? AND at_s > ?",
+                      {key, since_s});
+    if (!r.ok()) return r.status();
+    return std::pair{r->Int(0, 0), r->Int(0, 1)};
+  }
+
+  Status ClearLoginFailures(const std::string& key) override {
+    MutexLock lock(mu_);
+    return db_->Run("DELETE FROM login_failures WHERE key = ?", {key}).status();
+  }
+
   Result<json> AuditLog(int limit) override {
     MutexLock lock(mu_);
     auto r = db_->Run("SELECT id, ts_ms, who, action, target, detail FROM audit ORDER BY id DESC LIMIT ?", {limit});
@@ -387,6 +415,7 @@ class SqlAccounts final : public Accounts {
     return Status::Conflict(name + " is the last admin: make another admin first, or no one could manage this hub");
   }
 
+  static constexpr int64_t kTokenCacheMs = 30 * 1000, kSharedTokenCacheMs = 2 * 1000;
   // Checked tokens by hash, behind a lock of their own: a remembered token costs no
   // wait for the connection that sign-ins, audit lines and token checks share.
   class TokenCache {
@@ -399,7 +428,7 @@ class SqlAccounts final : public Accounts {
       MutexLock lock(mu_);
       auto it = entries_.find(hash);
       if (it == entries_.end()) return std::nullopt;
-      if (now - it->second.checked_ms < kTokenCacheMs && now < it->second.expires_ms) return it->second.principal;
+      if (now - it->second.checked_ms < ttl_ms && now < it->second.expires_ms) return it->second.principal;
       entries_.erase(it);
       return std::nullopt;
     }
@@ -413,8 +442,9 @@ class SqlAccounts final : public Accounts {
       entries_.clear();
     }
 
+    int64_t ttl_ms = 0;  // set once, before any check
+
    private:
-    static constexpr int64_t kTokenCacheMs = 30 * 1000;
     Mutex mu_;
     std::unordered_map<std::string, Entry> entries_ GUARDED_BY(mu_);
   };

@@ -67,37 +67,35 @@ int JsonDepth(const std::string& text) {
 
 // ---------------------------------------------------------------------------- limiter
 
-int64_t LoginLimiter::WaitLocked(const std::string& key, int limit, int64_t now_s) {
-  auto it = failures_.find(key);
-  if (it == failures_.end()) return 0;
-  auto& q = it->second;
-  while (!q.empty() && q.front() <= now_s - kWindowS) q.pop_front();
-  if (static_cast<int>(q.size()) < limit) return 0;
-  return q.front() + kWindowS - now_s;
+namespace {
+std::string AddressKey(const std::string& address) { return "a:" + address; }
+std::string AccountKey(const std::string& address, const std::string& name) { return "n:" + address + " " + name; }
+}  // namespace
+
+int64_t LoginLimiter::Wait(const std::string& key, int limit, int64_t now_s) {
+  auto failures = accounts_->LoginFailures(key, now_s - kWindowS);
+  if (!failures.ok()) {  // the store is away: so is every password check
+    spdlog::warn("sign-in limits: {}", failures.status().message());
+    return 0;
+  }
+  auto [count, oldest] = *failures;
+  return count < limit ? 0 : oldest + kWindowS - now_s;
 }
 
 int64_t LoginLimiter::WaitS(const std::string& address, const std::string& name, int64_t now_s) {
-  MutexLock lock(mu_);
-  return std::max(WaitLocked("a:" + address, kPerAddress, now_s),
-                  WaitLocked("n:" + address + " " + name, kPerAccount, now_s));
+  if (!accounts_) return 0;
+  return std::max(Wait(AddressKey(address), kPerAddress, now_s), Wait(AccountKey(address, name), kPerAccount, now_s));
 }
 
 void LoginLimiter::Failed(const std::string& address, const std::string& name, int64_t now_s) {
-  MutexLock lock(mu_);
-  // Bounded memory under a flood of addresses, without forgetting recent failures (a
-  // clear would hand an attacker with many addresses fresh tries on every account).
-  // Pruning walks the table, so it runs only when the table has doubled since the last.
-  if (failures_.size() > prune_at_) {
-    std::erase_if(failures_, [&](const auto& kv) { return kv.second.empty() || kv.second.back() <= now_s - kWindowS; });
-    prune_at_ = std::max<size_t>(kPruneAt, 2 * failures_.size());
-  }
-  failures_["a:" + address].push_back(now_s);
-  failures_["n:" + address + " " + name].push_back(now_s);
+  if (!accounts_) return;
+  if (Status s = accounts_->AddLoginFailure({AddressKey(address), AccountKey(address, name)}, now_s, now_s - kWindowS);
+      !s.ok())
+    spdlog::warn("sign-in limits: {}", s.message());
 }
 
 void LoginLimiter::Succeeded(const std::string& address, const std::string& name) {
-  MutexLock lock(mu_);
-  failures_.erase("n:" + address + " " + name);
+  if (accounts_) (void)accounts_->ClearLoginFailures(AccountKey(address, name));
 }
 
 std::string CookieValue(const ApiRequest& req, const std::string& name) {

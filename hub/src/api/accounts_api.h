@@ -5,11 +5,11 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <mutex>
 #include <string>
 
+#include "accounts/accounts.h"
 #include "api/api.h"
 #include "base/mutex.h"
 
@@ -23,17 +23,17 @@ class LoginLimiter {
  public:
   static constexpr int kPerAccount = 5, kPerAddress = 20;
   static constexpr int64_t kWindowS = 15 * 60;
+  // Counts in accounts' store, so that every replica sharing it counts alike; null: no
+  // limit (a hub without accounts, where nobody signs in).
+  explicit LoginLimiter(Accounts* accounts) : accounts_(accounts) {}
   // Seconds until another try is allowed; 0 when it is allowed now.
   int64_t WaitS(const std::string& address, const std::string& name, int64_t now_s);
   void Failed(const std::string& address, const std::string& name, int64_t now_s);
   void Succeeded(const std::string& address, const std::string& name);
 
  private:
-  int64_t WaitLocked(const std::string& key, int limit, int64_t now_s) REQUIRES(mu_);
-  Mutex mu_;
-  static constexpr size_t kPruneAt = 100000;
-  std::map<std::string, std::deque<int64_t>> failures_ GUARDED_BY(mu_);  // "a:"+address, "n:"+address+" "+name
-  size_t prune_at_ GUARDED_BY(mu_) = kPruneAt;
+  int64_t Wait(const std::string& key, int limit, int64_t now_s);
+  Accounts* accounts_;
 };
 
 // The value of one cookie in a request, or "".

@@ -44,6 +44,8 @@ json RunJson(const RunInfo& r) {
             {"records", r.records}, {"deletes", r.deletes},
             {"message", r.message}, {"started", MsTime(r.started_ms).value_or("")}};
   j["finished"] = r.finished_ms ? json(*MsTime(r.finished_ms)) : json(nullptr);
+  if (r.scheduled_ms) j["scheduled"] = MsTime(r.scheduled_ms).value_or("");
+  if (!r.replica.empty()) j["replica"] = r.replica;
   return j;
 }
 
@@ -73,7 +75,7 @@ Services::Services(Store& store, Scheduler* scheduler, const HubConfig& config, 
       config(config),
       web_dir(std::move(web_dir)),
       accounts(accounts),
-      limiter(std::make_unique<LoginLimiter>()),
+      limiter(std::make_unique<LoginLimiter>(accounts)),
       metrics(std::make_unique<HttpMetrics>()),
       plugins(std::make_unique<PluginCache>()),
       catalogs(Catalogs::Load(this->web_dir.empty() ? std::string() : this->web_dir + "/i18n")),
@@ -678,7 +680,7 @@ ApiResponse Metrics(const Services& hub, const ApiRequest& r, const Principal& w
   auto runs = hub.store.RunTotals();
   if (!runs.ok()) return FromStatus(runs.status());
   out +=
-      "# HELP coophub_sync_runs_total Sync runs, by source and outcome (ok, failed, cancelled, running).\n"
+      "# HELP coophub_sync_runs_total Sync runs, by source and outcome (ok, failed, cancelled, lost, running).\n"
       "# TYPE coophub_sync_runs_total counter\n";
   for (const auto& [key, n] : *runs)
     if (shown(key.first))

@@ -208,7 +208,7 @@ int Serve(const ServeOptions& o) {
   if (!http.status().ok()) return Fail(kExitUsage, http.status().message());
   if (auto s = http.Bind(hub.address, hub.port); !s.ok()) return Fail(kExitUsage, s.message());
   std::thread server([&] { http.Serve(); });
-  parts.Start(/*sync_on_start=*/true);
+  parts.Start();
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
   std::string base = (tls ? "https://" : "http://") + hub.address + ":" + std::to_string(http.port());
   std::printf(

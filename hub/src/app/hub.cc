@@ -2,6 +2,8 @@
 // The composition root; see hub.h.
 #include "app/hub.h"
 
+#include <spdlog/spdlog.h>
+
 namespace coophub::app {
 
 Result<OpenedStore> OpenHubStore(const HubConfig& c, int readers) {
@@ -12,6 +14,8 @@ Result<OpenedStore> OpenHubStore(const HubConfig& c, int readers) {
     PostgresOptions o;
     o.url = url->get<std::string>();
     o.readers = readers > 0 ? readers : c.store_readers;
+    o.lost_after_ms = c.store_lost_after_ms;
+    o.heartbeat_ms = std::min<int64_t>(o.heartbeat_ms, c.store_lost_after_ms / 3);
     auto store = OpenPostgresStore(o);
     if (!store.ok()) return store.status().Prefixed(c.file + ": store.url");
     out.store = std::move(*store);
@@ -53,11 +57,37 @@ Result<std::unique_ptr<Hub>> Hub::Open(HubConfig config, const HubOptions& optio
   return hub;
 }
 
-void Hub::Start(bool sync_on_start) {
-  if (scheduler_) scheduler_->Start(sync_on_start);
+void Hub::Start() {
+  if (scheduler_) scheduler_->Start();
+  if (db_->dialect() == sql::Dialect::kPostgres) follower_ = std::thread([this] { Follow(); });
+}
+
+void Hub::Follow() {
+  for (;;) {
+    {
+      MutexLock lock(follow_mu_);
+      if (!stopping_) lock.WaitFor(follow_cv_, std::chrono::milliseconds(kFollowMs));
+      if (stopping_) return;
+    }
+    auto changes = sources_->Reload();
+    if (!changes.ok()) {
+      spdlog::warn("sources: cannot read them from the store: {}", changes.status().message());
+    } else if (scheduler_) {
+      for (const auto& c : changes->put) scheduler_->Put(c);
+      for (const auto& id : changes->removed) scheduler_->Remove(id);
+    }
+    if (Status s = dashboards_->Reload(); !s.ok())
+      spdlog::warn("dashboards: cannot read them from the store: {}", s.message());
+  }
 }
 
 Hub::~Hub() {
+  {
+    MutexLock lock(follow_mu_);
+    stopping_ = true;
+  }
+  follow_cv_.notify_all();
+  if (follower_.joinable()) follower_.join();
   if (scheduler_) scheduler_->Stop();
   if (store_) store_->Flush();
 }

@@ -7,11 +7,14 @@
 // new service is added here and nowhere else.
 #pragma once
 
+#include <condition_variable>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "accounts/accounts.h"
 #include "api/api.h"
+#include "base/mutex.h"
 #include "base/status.h"
 #include "config/config.h"
 #include "dashboards/dashboards.h"
@@ -47,9 +50,9 @@ class Hub {
   Hub(const Hub&) = delete;
   Hub& operator=(const Hub&) = delete;
 
-  // Starts the scheduler (when there is one): every enabled source syncs at once when
-  // sync_on_start, else at its first interval.
-  void Start(bool sync_on_start);
+  // Starts the scheduler (when there is one): every enabled source whose current
+  // occurrence has not run (here or on another replica) syncs at once.
+  void Start();
 
   const HubConfig& config() const { return config_; }
   Store& store() { return *store_; }
@@ -63,6 +66,10 @@ class Hub {
 
  private:
   explicit Hub(HubConfig config) : config_(std::move(config)) {}
+  // On a store that replicas share: reads every kFollowMs what the others changed of
+  // sources (the scheduler follows) and dashboards, until the hub is destroyed.
+  void Follow();
+  static constexpr int64_t kFollowMs = 2000;
 
   HubConfig config_;
   // In the order they are made; destroyed the other way round.
@@ -74,6 +81,10 @@ class Hub {
   std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<Api> api_;
   size_t api_sources_ = 0;
+  Mutex follow_mu_;
+  std::condition_variable follow_cv_;
+  bool stopping_ GUARDED_BY(follow_mu_) = false;
+  std::thread follower_;
 };
 
 }  // namespace coophub::app

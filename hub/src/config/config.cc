@@ -326,7 +326,7 @@ Status ParseRoot(const Ctx& c, const YAML::Node& root, HubConfig* h) {
     }
   }
   if (auto st = root["store"]) {
-    if (auto s = CheckKeys(c, st, "store", {"driver", "data_dir", "url", "readers"}); !s.ok()) return s;
+    if (auto s = CheckKeys(c, st, "store", {"driver", "data_dir", "url", "readers", "lost_after"}); !s.ok()) return s;
     if (auto d = st["driver"]) {
       h->store_driver = d.IsScalar() ? d.Scalar() : "";
       if (h->store_driver != "sqlite" && h->store_driver != "postgres")
@@ -356,6 +356,12 @@ Status ParseRoot(const Ctx& c, const YAML::Node& root, HubConfig* h) {
       if (!n.is_number_integer() || n.get<int64_t>() < 1 || n.get<int64_t>() > 64)
         return Status::Invalid(c.At(r, "store.readers") + ": must be a whole number of connections, 1 to 64");
       h->store_readers = n.get<int>();
+    }
+    if (auto l = st["lost_after"]) {
+      if (auto s = GetDuration(c, l, "store.lost_after", &h->store_lost_after_ms); !s.ok()) return s;
+      if (h->store_lost_after_ms < 3000)
+        return Status::Invalid(c.At(l, "store.lost_after") +
+                               ": at least 3s (three heartbeats), or a slow replica's runs are taken for lost");
     }
   }
   if (auto pd = root["plugin_dirs"]) {

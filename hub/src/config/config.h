@@ -68,6 +68,9 @@ struct HubConfig {
   std::string store_driver = "sqlite";
   std::string store_url;
   int store_readers = 4;  // the store's read connections
+  // store.lost_after (postgres): how long a replica's running run may go without a
+  // heartbeat before another replica marks it lost (its replica died).
+  int64_t store_lost_after_ms = 30 * 1000;
   std::vector<std::string> plugin_dirs;
   int max_concurrent_runs = 2;
   int64_t jitter_ms = 30 * 1000;

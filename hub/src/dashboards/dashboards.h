@@ -90,6 +90,8 @@ class Dashboards {
   // Forgets the saved version. NotFound when there is none (a hub.yaml dashboard
   // that was never changed cannot be removed through the API).
   virtual Status Remove(const std::string& id) = 0;
+  // Reads the saved dashboards again, for what another replica sharing the store saved.
+  virtual Status Reload() = 0;
 };
 
 namespace sql {

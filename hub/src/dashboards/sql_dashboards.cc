@@ -23,15 +23,12 @@ class SqlDashboards final : public Dashboards {
     auto conn = db.Connect();
     if (!conn.ok()) return conn.status();
     db_ = std::move(*conn);
-    auto r = db_->Run("SELECT id, json FROM dashboards ORDER BY updated_ms");
-    if (!r.ok()) return Status::Internal(r.status().message() + " (is the store older than this coophub?)");
-    for (size_t i = 0; i < r->size(); ++i) {
-      std::string id = r->Text(i, 0);
-      auto d = ParseDashboard(json::parse(r->Text(i, 1), nullptr, false), "the stored dashboard " + id);
-      if (!d.ok()) return d.status();
-      saved_[id] = std::move(*d);
-    }
-    return Status::Ok();
+    return ReadSaved();
+  }
+
+  Status Reload() override {
+    MutexLock lock(mu_);
+    return ReadSaved();
   }
 
   std::vector<DashboardEntry> All() const override {
@@ -86,6 +83,21 @@ class SqlDashboards final : public Dashboards {
   std::vector<std::string> order_;               // hub.yaml's ids, in its order
   std::map<std::string, DashboardConfig> file_;  // hub.yaml's; never changes
   std::map<std::string, DashboardConfig> saved_ GUARDED_BY(mu_);
+
+  // The dashboards saved through the API, from the store, in place of saved_.
+  Status ReadSaved() REQUIRES(mu_) {
+    auto r = db_->Run("SELECT id, json FROM dashboards ORDER BY updated_ms");
+    if (!r.ok()) return Status::Internal(r.status().message() + " (is the store older than this coophub?)");
+    std::map<std::string, DashboardConfig> saved;
+    for (size_t i = 0; i < r->size(); ++i) {
+      std::string id = r->Text(i, 0);
+      auto d = ParseDashboard(json::parse(r->Text(i, 1), nullptr, false), "the stored dashboard " + id);
+      if (!d.ok()) return d.status();
+      saved[id] = std::move(*d);
+    }
+    saved_ = std::move(saved);
+    return Status::Ok();
+  }
 };
 
 }  // namespace

@@ -35,6 +35,12 @@ struct SourceEntry {
   SourceOverride overridden;                   // hub.yaml's only: what the admin changed
 };
 
+// What changed in the store since the last Reload.
+struct SourceChanges {
+  std::vector<std::shared_ptr<const SourceConfig>> put;  // new or changed (a disabled one too)
+  std::vector<std::string> removed;                      // ids
+};
+
 class Sources {
  public:
   virtual ~Sources() = default;
@@ -49,6 +55,9 @@ class Sources {
   // Sets what is overridden of a hub.yaml source (an empty override: back to the file's
   // values). NotFound, or Conflict for an API source (change the source itself).
   virtual Result<SourceEntry> Override(const std::string& id, const SourceOverride& o) = 0;
+  // Reads the sources in the store again, for what another replica sharing it changed;
+  // says what changed since the last Reload (the first: what changed since opening).
+  virtual Result<SourceChanges> Reload() = 0;
 };
 
 namespace sql {

@@ -43,60 +43,31 @@ class SqlSources final : public Sources {
  public:
   Status Open(const HubConfig& hub, sql::Database& db) {
     MutexLock lock(mu_);
-    for (const auto& s : hub.sources) {
-      by_id_[s.id] = {std::make_shared<const SourceConfig>(s), true, {}, {}};
-      file_[s.id] = s;
-    }
+    for (const auto& s : hub.sources) file_[s.id] = s;
     key_path_ = (fs::path(hub.StorePath()).parent_path() / "secrets.key").string();
     auto conn = db.Connect();
     if (!conn.ok()) return conn.status();
     db_ = std::move(*conn);
-    auto r = db_->Run(
-        "SELECT id, plugin, visibility, every_ms, enabled, config, secrets, name, icon, color FROM sources ORDER BY "
-        "id");
-    if (!r.ok()) return Status::Internal(r.status().message() + " (is the store older than this coophub?)");
-    for (size_t i = 0; i < r->size(); ++i) {
-      SourceConfig c;
-      c.id = r->Text(i, 0);
-      if (by_id_.count(c.id)) continue;  // hub.yaml wins: the file is the truth
-      c.plugin = r->Text(i, 1);
-      c.visibility = r->Text(i, 2);
-      c.every_ms = r->Int(i, 3);
-      c.enabled = r->Int(i, 4) != 0;
-      c.sandboxed = true;  // made through the API
-      c.name = r->Text(i, 7);
-      c.icon = r->Text(i, 8);
-      c.color = r->Text(i, 9);
-      c.config = json::parse(r->Text(i, 5), nullptr, false);
-      if (!c.config.is_object()) return Status::Internal("the stored config of source " + c.id + " is not JSON");
-      json secrets = json::object();
-      if (!r->Text(i, 6).empty()) {
-        auto raw = Base64Decode(r->Text(i, 6));
-        if (!raw) return Status::Internal("source " + c.id + ": its secrets are damaged");
-        auto opened = OpenSecrets(*raw);
-        if (!opened.ok()) return opened.status().Prefixed("source " + c.id);
-        secrets = std::move(*opened);
-      }
-      SourceEntry e{nullptr, false, {}, {}};
-      for (const auto& [path, v] : secrets.items()) {
-        SetField(&c.config, path, v);
-        e.secrets_set.push_back(path);
-      }
-      e.config = std::make_shared<const SourceConfig>(std::move(c));
-      by_id_[e.config->id] = std::move(e);
-    }
-    r = db_->Run("SELECT id, enabled, every_ms, name FROM source_overrides");
-    if (!r.ok()) return r.status();
-    for (size_t i = 0; i < r->size(); ++i) {
-      auto it = by_id_.find(r->Text(i, 0));
-      if (it == by_id_.end() || !it->second.from_file) continue;  // gone from hub.yaml: kept, unused
-      SourceOverride o;
-      if (auto v = r->MaybeInt(i, 1)) o.enabled = *v != 0;
-      o.every_ms = r->MaybeInt(i, 2);
-      if (!r->Null(i, 3)) o.name = r->Text(i, 3);
-      Apply(it->second, o);
-    }
-    return Status::Ok();
+    return Read(&by_id_, &stamps_);
+  }
+
+  Result<SourceChanges> Reload() override {
+    MutexLock lock(mu_);
+    std::map<std::string, SourceEntry> by_id;
+    std::map<std::string, std::string> stamps;
+    if (Status s = Read(&by_id, &stamps); !s.ok()) return s;
+    SourceChanges out;
+    auto stamp = [](const std::map<std::string, std::string>& m, const std::string& id) {
+      auto it = m.find(id);
+      return it == m.end() ? std::string() : it->second;
+    };
+    for (const auto& [id, e] : by_id)
+      if (!by_id_.count(id) || stamp(stamps_, id) != stamp(stamps, id)) out.put.push_back(e.config);
+    for (const auto& [id, e] : by_id_)
+      if (!by_id.count(id)) out.removed.push_back(id);
+    by_id_ = std::move(by_id);
+    stamps_ = std::move(stamps);
+    return out;
   }
 
   Result<SourceEntry> Override(const std::string& id, const SourceOverride& o) override {
@@ -171,6 +142,65 @@ class SqlSources final : public Sources {
   }
 
  private:
+  // hub.yaml's sources, the API's from the store and the overrides over hub.yaml's, into
+  // by_id; into stamps, each one's stored rows as text, which change when it changes.
+  Status Read(std::map<std::string, SourceEntry>* by_id, std::map<std::string, std::string>* stamps) REQUIRES(mu_) {
+    for (const auto& [id, c] : file_) (*by_id)[id] = {std::make_shared<const SourceConfig>(c), true, {}, {}};
+    auto stamp = [](const sql::Rows& r, size_t i) {
+      std::string text;
+      for (const auto& cell : r.rows_[i]) text += (cell ? *cell : "\x01null") + '\x1f';
+      return text;
+    };
+    auto r = db_->Run(
+        "SELECT id, plugin, visibility, every_ms, enabled, config, secrets, name, icon, color FROM sources ORDER BY "
+        "id");
+    if (!r.ok()) return Status::Internal(r.status().message() + " (is the store older than this coophub?)");
+    for (size_t i = 0; i < r->size(); ++i) {
+      SourceConfig c;
+      c.id = r->Text(i, 0);
+      if (by_id->count(c.id)) continue;  // hub.yaml wins: the file is the truth
+      (*stamps)[c.id] = stamp(*r, i);
+      c.plugin = r->Text(i, 1);
+      c.visibility = r->Text(i, 2);
+      c.every_ms = r->Int(i, 3);
+      c.enabled = r->Int(i, 4) != 0;
+      c.sandboxed = true;  // made through the API
+      c.name = r->Text(i, 7);
+      c.icon = r->Text(i, 8);
+      c.color = r->Text(i, 9);
+      c.config = json::parse(r->Text(i, 5), nullptr, false);
+      if (!c.config.is_object()) return Status::Internal("the stored config of source " + c.id + " is not JSON");
+      json secrets = json::object();
+      if (!r->Text(i, 6).empty()) {
+        auto raw = Base64Decode(r->Text(i, 6));
+        if (!raw) return Status::Internal("source " + c.id + ": its secrets are damaged");
+        auto opened = OpenSecrets(*raw);
+        if (!opened.ok()) return opened.status().Prefixed("source " + c.id);
+        secrets = std::move(*opened);
+      }
+      SourceEntry e{nullptr, false, {}, {}};
+      for (const auto& [path, v] : secrets.items()) {
+        SetField(&c.config, path, v);
+        e.secrets_set.push_back(path);
+      }
+      e.config = std::make_shared<const SourceConfig>(std::move(c));
+      (*by_id)[e.config->id] = std::move(e);
+    }
+    r = db_->Run("SELECT id, enabled, every_ms, name FROM source_overrides");
+    if (!r.ok()) return r.status();
+    for (size_t i = 0; i < r->size(); ++i) {
+      auto it = by_id->find(r->Text(i, 0));
+      if (it == by_id->end() || !it->second.from_file) continue;  // gone from hub.yaml: kept, unused
+      (*stamps)[it->first] = stamp(*r, i);
+      SourceOverride o;
+      if (auto v = r->MaybeInt(i, 1)) o.enabled = *v != 0;
+      o.every_ms = r->MaybeInt(i, 2);
+      if (!r->Null(i, 3)) o.name = r->Text(i, 3);
+      Apply(it->second, o);
+    }
+    return Status::Ok();
+  }
+
   // e's config: the file's, with o over it.
   void Apply(SourceEntry& e, const SourceOverride& o) REQUIRES(mu_) {
     const SourceConfig& file = file_.at(e.config->id);
@@ -240,7 +270,8 @@ class SqlSources final : public Sources {
   mutable Mutex mu_;
   std::unique_ptr<sql::Conn> db_ GUARDED_BY(mu_);
   std::map<std::string, SourceEntry> by_id_ GUARDED_BY(mu_);
-  std::map<std::string, SourceConfig> file_ GUARDED_BY(mu_);  // hub.yaml's, as written
+  std::map<std::string, SourceConfig> file_ GUARDED_BY(mu_);   // hub.yaml's, as written
+  std::map<std::string, std::string> stamps_ GUARDED_BY(mu_);  // what Reload compares (Read)
   std::string key_path_ GUARDED_BY(mu_);
   std::string key_ GUARDED_BY(mu_);
 };

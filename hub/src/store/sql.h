@@ -84,6 +84,12 @@ std::unique_ptr<Database> SqliteDatabase(const std::string& path);
 // A PostgreSQL server and database, as a libpq URL or keyword string.
 std::unique_ptr<Database> PostgresDatabase(const std::string& url);
 
+// A source's failed runs since its last success (or since its first run), for the
+// row `s` of source_runs: SQL both engines run, in the stores' LatestRuns.
+inline constexpr const char* kFailuresSinceSuccess =
+    "(SELECT COUNT(*) FROM sync_runs f WHERE f.source = s.source AND f.status = 'failed' AND f.id >"
+    " COALESCE((SELECT MAX(o.id) FROM sync_runs o WHERE o.source = s.source AND o.status = 'ok'), 0))";
+
 // url without its password (postgresql://user:secret@host/db → postgresql://user@host/db,
 // password=secret → password=…), for messages and logs.
 std::string RedactUrl(const std::string& url);

@@ -82,10 +82,13 @@ struct ChangePage {
 
 struct RunInfo {
   int64_t id = 0;
-  std::string source, trigger, status;  // status: running, ok, failed, cancelled
+  // status: running, ok, failed, cancelled, lost (its replica died during it)
+  std::string source, trigger, status;
   int64_t started_ms = 0, finished_ms = 0;
   int64_t records = 0, deletes = 0;
   std::string message;
+  int64_t scheduled_ms = 0;  // the occurrence of the schedule it was (0: asked for, not scheduled)
+  std::string replica;       // who ran it, on a store replicas share ("" on SQLite)
 };
 
 struct RunLogLine {
@@ -93,10 +96,25 @@ struct RunLogLine {
   std::string level, message;
 };
 
-// A source's last run and when one last succeeded (0: never).
+// A source's last run, when one last succeeded (0: never) and how many runs failed
+// since (or since the first, if none succeeded).
 struct SourceRuns {
   RunInfo last;
   int64_t last_success_ms = 0;
+  int failures = 0;
+};
+
+// What a run of a source is, for BeginRun. Every replica of a hub may try to begin the
+// same run; the store lets one of them.
+struct RunClaim {
+  std::string source;
+  std::string trigger;  // schedule, manual (sync now), save (the source was just saved), cli
+  // > 0: the occurrence of the source's schedule this run is (its time, in ms). Each
+  // occurrence is begun once, whichever replica asks first.
+  int64_t scheduled_ms = 0;
+  // Takes the source's queued sync-now requests (RequestRun) with the run, in its
+  // transaction; Conflict when none is left (another replica took them).
+  bool requested = false;
 };
 
 struct SourceStats {
@@ -118,7 +136,18 @@ class Store {
   virtual void ReleaseMemory() = 0;
 
   virtual Result<json> LoadState(const std::string& source) = 0;  // {stream: state}
-  virtual Result<int64_t> BeginRun(const std::string& source, const std::string& trigger) = 0;
+  // Begins a run: its id. Conflict when a run of the source is going (here or on
+  // another replica), when its occurrence was begun already, or when its requests
+  // were taken; nothing is written then.
+  virtual Result<int64_t> BeginRun(const RunClaim& claim) = 0;
+  Result<int64_t> BeginRun(const std::string& source, const std::string& trigger) {
+    return BeginRun(RunClaim{source, trigger});
+  }
+  // Queues a sync-now request for source, which any replica may take (BeginRun with
+  // requested); requests made while one is queued are one.
+  virtual Status RequestRun(const std::string& source) = 0;
+  // The sources with sync-now requests waiting.
+  virtual Result<std::vector<std::string>> RequestedRuns() = 0;
   virtual Status AppendRunLog(int64_t run_id, const std::string& level, const std::string& message) = 0;
   virtual Status FinishRun(const RunInfo& run) = 0;
 

@@ -1,16 +1,20 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// Runs each enabled source every `every`, with jitter, exponential backoff after
-// failures (capped by scheduler.max_backoff), at most max_concurrent_runs at once, and
-// on demand (sync now). Keeps each source's live status for the API and the page.
-// All public methods are thread-safe.
+// Runs each enabled source every `every`, exponential backoff after failures (capped by
+// scheduler.max_backoff), at most max_concurrent_runs at once, and on demand (sync now).
+// Keeps each source's live status for the API and the page. All public methods are
+// thread-safe.
+//
+// Several hub replicas may share one store: each source's next run is worked out from
+// what every replica reads alike (NextOccurrence: the schedule and the last run in the
+// store), and begun by a claim on that occurrence (RunClaim), which one replica gets.
+// Sync-now requests are queued in the store and taken by whichever replica is free.
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
 #include <map>
 #include <memory>
-#include <random>
 #include <thread>
 #include <vector>
 
@@ -30,6 +34,19 @@ struct SourceLiveStatus {
   std::string last_error;
 };
 
+struct ScheduleRule {
+  int64_t every_ms = 3600 * 1000;
+  int64_t jitter_ms = 0;  // the most a source's occurrences are offset from the hour's grid
+  int64_t max_backoff_ms = 3600 * 1000;
+};
+
+// When source id's next scheduled run is due, in ms: the same on every replica for the
+// same last run. Occurrences fall on a grid, every rule.every_ms, offset by a part of
+// jitter that the id fixes (sources spread out; replicas agree); with no run yet, the
+// occurrence at or before now (a new hub syncs at once); after failures, the last one's
+// end plus the backoff (1 min, 2, 4… up to max_backoff). INT64_MAX while a run is going.
+int64_t NextOccurrence(const std::string& id, const ScheduleRule& rule, const SourceRuns* last, int64_t now_ms);
+
 class Scheduler {
  public:
   Scheduler(Store& store, const HubConfig& config);
@@ -37,12 +54,14 @@ class Scheduler {
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
 
-  // Starts the loop; every enabled source is due at once when sync_on_start.
-  void Start(bool sync_on_start);
+  // Starts the loop: every enabled source whose current occurrence has not run yet
+  // (here or on another replica) runs at once.
+  void Start();
   // Cancels running syncs, waits for them, stops the loop.
   void Stop();
-  // Queues a sync of source now. NotFound for an unknown source; a source already
-  // running is not started twice (its next run is queued).
+  // Queues a sync of source now, in the store: this replica or another takes it. NotFound
+  // for an unknown source; a source already running is not started twice (its next run
+  // is queued).
   Status SyncNow(const std::string& source);
   std::vector<SourceLiveStatus> Snapshot() const;
   // Adds a source, or gives a known one its new config from its next run on (a run
@@ -60,13 +79,19 @@ class Scheduler {
   struct Entry {
     SourceLiveStatus status;
     std::shared_ptr<const SourceConfig> config;
-    std::string trigger;  // of the next run, when not "schedule": "manual" (sync now), "save"
+    bool here = false;     // running on this replica
+    bool saved = false;    // just saved: runs at once, trigger "save"
+    int64_t retry_ms = 0;  // a claim was lost: not tried again before this
+    int64_t done_run = 0;  // the last run that ended here (a read from before its end says running)
   };
+  // One tick: what the store says of runs and requests, then launches what is due.
+  // Returns when the next tick is due.
+  int64_t Tick(const Result<std::map<std::string, SourceRuns>>& runs, const Result<std::vector<std::string>>& asked,
+               int64_t now) REQUIRES(mu_);
   void Loop();
-  void Launch(Entry& e) REQUIRES(mu_);
-  void OnDone(const std::string& id, bool ok, const std::string& message);
+  void Launch(const std::string& id, Entry& e, std::string trigger, int64_t scheduled_ms, bool requested) REQUIRES(mu_);
+  void OnDone(const std::string& id, bool claimed, int64_t run_id);
   void Changed() REQUIRES(mu_);  // a status changed
-  int64_t Jitter() REQUIRES(mu_);
 
   Store& store_;
   const HubConfig& config_;
@@ -76,7 +101,6 @@ class Scheduler {
   int running_ GUARDED_BY(mu_) = 0;
   bool stopping_ GUARDED_BY(mu_) = false;
   uint64_t version_ GUARDED_BY(mu_) = 0;
-  std::mt19937_64 rng_ GUARDED_BY(mu_);
   std::atomic<bool> cancel_{false};
   std::thread loop_;
 };

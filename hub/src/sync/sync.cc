@@ -219,8 +219,9 @@ Status IngestLines(Store& store, const SourceConfig& src, int64_t run_id, std::s
 
 SyncResult SyncSource(Store& store, const HubConfig& hub, const SourceConfig& src, const SyncOptions& o) {
   SyncResult out;
-  auto run_id = store.BeginRun(src.id, o.trigger);
+  auto run_id = store.BeginRun(RunClaim{src.id, o.trigger, o.scheduled_ms, o.requested});
   if (!run_id.ok()) {
+    out.claimed = run_id.status().code() != Status::Code::kConflict;
     out.run = {RunResult::Outcome::kCrashed, run_id.status().message()};
     return out;
   }

@@ -18,12 +18,17 @@ namespace coophub {
 
 struct SyncOptions {
   std::string trigger = "manual";  // manual (sync now), schedule, save (the source was just saved), cli
+  int64_t scheduled_ms = 0;        // the occurrence of the schedule this run claims (RunClaim)
+  bool requested = false;          // takes the source's queued sync-now requests (RunClaim)
   const std::atomic<bool>* cancel = nullptr;
   std::function<void(int64_t done, int64_t total)> on_progress;  // total -1: unknown
   size_t batch_records = 2000;                                   // records in one transaction at most
 };
 
 struct SyncResult {
+  // false: the run was not begun, as its claim went to another replica, or a run of the
+  // source was going (run holds why); nothing was run or written.
+  bool claimed = true;
   int64_t run_id = 0;
   RunResult run;
   int64_t received = 0, changed = 0, deleted = 0;

@@ -102,6 +102,13 @@ CREATE TABLE source_overrides(id TEXT PRIMARY KEY, enabled BIGINT, every_ms BIGI
   updated_ms BIGINT NOT NULL);
 CREATE TABLE dashboards(id TEXT PRIMARY KEY, json TEXT NOT NULL, updated_ms BIGINT NOT NULL);
 )sql",
+    // 2: failed sign-ins, one row each (migration 1's table of counts was never used).
+    R"sql(
+DROP TABLE login_failures;
+CREATE TABLE login_failures(key TEXT NOT NULL, at_s BIGINT NOT NULL);
+CREATE INDEX login_failures_by_key ON login_failures(key, at_s);
+CREATE INDEX login_failures_by_time ON login_failures(at_s);
+)sql",
 };
 
 }  // namespace

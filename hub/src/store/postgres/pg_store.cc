@@ -156,34 +156,44 @@ class PgStore final : public Store {
     });
   }
 
-  Result<int64_t> BeginRun(const std::string& source, const std::string& trigger) override {
+  using Store::BeginRun;
+  Result<int64_t> BeginRun(const RunClaim& c) override {
     return Submit<int64_t>([=, this](pg::Conn& db) -> Result<int64_t> {
-             int64_t now = NowMs();
              if (auto s = db.Begin(); !s.ok()) return s;
-             auto r = db.Exec(
-                 "INSERT INTO sync_runs(source, trigger, status, started_ms, replica, heartbeat_ms)"
-                 " VALUES($1, $2, 'running', $3, $4, $3) RETURNING id",
-                 {source, trigger, Num(now), opts_.replica});
-             Status s = r.status();
-             if (s.code() == Status::Code::kConflict)
-               s = Status::Conflict("source " + source + " is syncing already (on this or another replica)");
-             if (s.ok())
-               s = db.Exec(
-                         "INSERT INTO source_runs VALUES($1, $2, 0)"
-                         " ON CONFLICT(source) DO UPDATE SET last_run = excluded.last_run",
-                         {source, r->Text(0, 0)})
-                       .status();
-             if (s.ok()) s = db.Commit();
+             auto id = ClaimRun(db, c);
+             Status s = id.ok() ? db.Commit() : id.status();
              if (!s.ok()) {
                db.Rollback();
                return s;
              }
-             int64_t id = r->Int(0, 0);
              MutexLock lock(runs_mu_);
-             running_.insert(id);
-             return id;
+             running_.insert(*id);
+             return *id;
            })
         .get();
+  }
+
+  Status RequestRun(const std::string& source) override {
+    return Submit<bool>([=](pg::Conn& db) -> Result<bool> {
+             auto r = db.Exec(
+                 "INSERT INTO sync_requests(source, requested_ms)"
+                 " SELECT $1, $2 WHERE NOT EXISTS (SELECT 1 FROM sync_requests WHERE source = $1)",
+                 {source, Num(NowMs())});
+             if (!r.ok()) return r.status();
+             return true;
+           })
+        .get()
+        .status();
+  }
+
+  Result<std::vector<std::string>> RequestedRuns() override {
+    return WithReader<std::vector<std::string>>([&](pg::Conn& db) -> Result<std::vector<std::string>> {
+      auto r = db.Exec("SELECT DISTINCT source FROM sync_requests ORDER BY source");
+      if (!r.ok()) return r.status();
+      std::vector<std::string> out;
+      for (int i = 0; i < r->size(); ++i) out.push_back(r->Text(i, 0));
+      return out;
+    });
   }
 
   Status AppendRunLog(int64_t run_id, const std::string& level, const std::string& message) override {
@@ -250,10 +260,42 @@ class PgStore final : public Store {
   }
 
   static constexpr const char* kRunColumns =
-      "SELECT id, source, trigger, status, started_ms, finished_ms, records, deletes, message FROM sync_runs ";
+      "SELECT id, source, trigger, status, started_ms, finished_ms, records, deletes, message,"
+      " COALESCE(scheduled_ms, 0), replica FROM sync_runs ";
+  // BeginRun's writes, in its transaction. An occurrence already begun, or a run of
+  // the source going, is a conflict DO NOTHING skips; requests another replica is
+  // taking are skipped (SKIP LOCKED), not waited for.
+  Result<int64_t> ClaimRun(pg::Conn& db, const RunClaim& c) {
+    Param scheduled;
+    if (c.scheduled_ms > 0) scheduled = Num(c.scheduled_ms);
+    auto r = db.Exec(
+        "INSERT INTO sync_runs(source, trigger, status, started_ms, replica, heartbeat_ms, scheduled_ms)"
+        " VALUES($1, $2, 'running', $3, $4, $3, $5) ON CONFLICT DO NOTHING RETURNING id",
+        {c.source, c.trigger, Num(NowMs()), opts_.replica, scheduled});
+    if (!r.ok()) return r.status();
+    if (r->size() == 0)
+      return Status::Conflict(c.scheduled_ms > 0
+                                  ? "this occurrence of source " + c.source + " has run already"
+                                  : "source " + c.source + " is syncing already (on this or another replica)");
+    std::string id = r->Text(0, 0);
+    if (c.requested) {
+      auto taken = db.Exec(
+          "DELETE FROM sync_requests WHERE id IN"
+          " (SELECT id FROM sync_requests WHERE source = $1 FOR UPDATE SKIP LOCKED) RETURNING id",
+          {c.source});
+      if (!taken.ok()) return taken.status();
+      if (taken->size() == 0) return Status::Conflict("the sync-now of " + c.source + " was taken by another replica");
+    }
+    auto last = db.Exec(
+        "INSERT INTO source_runs VALUES($1, $2, 0) ON CONFLICT(source) DO UPDATE SET last_run = excluded.last_run",
+        {c.source, id});
+    if (!last.ok()) return last.status();
+    return r->Int(0, 0);
+  }
+
   static RunInfo RunRow(const pg::Rows& r, int i) {
-    return {r.Int(i, 0), r.Text(i, 1), r.Text(i, 2), r.Text(i, 3), r.Int(i, 4),
-            r.Int(i, 5), r.Int(i, 6),  r.Int(i, 7),  r.Text(i, 8)};
+    return {r.Int(i, 0), r.Text(i, 1), r.Text(i, 2), r.Text(i, 3), r.Int(i, 4),  r.Int(i, 5),
+            r.Int(i, 6), r.Int(i, 7),  r.Text(i, 8), r.Int(i, 9),  r.Text(i, 10)};
   }
 
   Result<std::vector<RunInfo>> ListRuns(const std::string& source, int limit) override {
@@ -280,12 +322,13 @@ class PgStore final : public Store {
         [&](pg::Conn& db) -> Result<std::map<std::string, SourceRuns>> {
           auto r = db.Exec(
               "SELECT r.id, r.source, r.trigger, r.status, r.started_ms, r.finished_ms, r.records, r.deletes,"
-              " r.message, s.last_success_ms FROM source_runs s JOIN sync_runs r ON r.id = s.last_run");
+              " r.message, COALESCE(r.scheduled_ms, 0), r.replica, s.last_success_ms, " +
+              std::string(sql::kFailuresSinceSuccess) + " FROM source_runs s JOIN sync_runs r ON r.id = s.last_run");
           if (!r.ok()) return r.status();
           std::map<std::string, SourceRuns> out;
           for (int i = 0; i < r->size(); ++i) {
             RunInfo run = RunRow(*r, i);
-            out[run.source] = {run, r->Int(i, 9)};
+            out[run.source] = {run, r->Int(i, 11), static_cast<int>(r->Int(i, 12))};
           }
           return out;
         });
@@ -390,11 +433,11 @@ void PgStore::WatchLoop() {
 }
 
 // Runs of other replicas whose heartbeat stopped: their replica died (or lost the
-// database) mid-run. Marked failed, as lost, so that the source's next occurrence runs
-// (a failed run, as the SQLite store marks the runs of a hub that died).
+// database) mid-run. Marked lost, so that the source's next occurrence runs on another
+// replica (lost is no failure of the source's: it adds no backoff).
 void PgStore::Reap(pg::Conn& db) {
   (void)db.Exec(
-      "UPDATE sync_runs SET status = 'failed', finished_ms = $1,"
+      "UPDATE sync_runs SET status = 'lost', finished_ms = $1,"
       " message = 'lost: the hub stopped during this run (replica ' || replica || ' stopped answering)'"
       " WHERE status = 'running' AND replica <> $2 AND heartbeat_ms <= $3",
       {Num(NowMs()), opts_.replica, Num(NowMs() - opts_.lost_after_ms)});

@@ -20,6 +20,7 @@
 
 #include "store/sqlite/fts_query.h"
 #include "store/page_cache.h"
+#include "store/sql.h"
 #include "store/sqlite/sqlite_db.h"
 #include "store/record_text.h"
 #include "store/work_queue.h"
@@ -178,6 +179,20 @@ CREATE TABLE embed_origins(origin TEXT PRIMARY KEY, added_by TEXT NOT NULL, adde
 ALTER TABLE sources ADD COLUMN icon TEXT NOT NULL DEFAULT '';
 ALTER TABLE sources ADD COLUMN color TEXT NOT NULL DEFAULT '';
 )sql",
+    // 17: runs claimed as PostgreSQL's are (store.h, RunClaim): each occurrence of a
+    // schedule once, one running run a source, sync-now requests queued; failed
+    // sign-ins kept in the store, as every replica must count them.
+    R"sql(
+UPDATE sync_runs SET status = 'failed', message = 'the hub stopped during this run' WHERE status = 'running';
+ALTER TABLE sync_runs ADD COLUMN scheduled_ms INTEGER;
+CREATE UNIQUE INDEX sync_runs_by_occurrence ON sync_runs(source, scheduled_ms);
+CREATE UNIQUE INDEX sync_runs_one_running ON sync_runs(source) WHERE status = 'running';
+CREATE TABLE sync_requests(id INTEGER PRIMARY KEY, source TEXT NOT NULL, requested_ms INTEGER NOT NULL);
+-- Failed sign-ins, one row each, by key (an address; an address and a name).
+CREATE TABLE login_failures(key TEXT NOT NULL, at_s INTEGER NOT NULL);
+CREATE INDEX login_failures_by_key ON login_failures(key, at_s);
+CREATE INDEX login_failures_by_time ON login_failures(at_s);
+)sql",
 };
 
 class SqliteStore final : public Store {
@@ -255,20 +270,37 @@ class SqliteStore final : public Store {
     });
   }
 
-  Result<int64_t> BeginRun(const std::string& source, const std::string& trigger) override {
+  using Store::BeginRun;
+  Result<int64_t> BeginRun(const RunClaim& c) override {
     return Submit<int64_t>([=](Db& db) -> Result<int64_t> {
-             sqlite3_stmt* st =
-                 db.Prepare("INSERT INTO sync_runs(source, trigger, status, started_ms) VALUES(?,?,'running',?)");
-             if (StepWith(st, source, trigger, NowMs()) != SQLITE_DONE)
-               return Status::Internal("SQLite: " + db.Error());
-             int64_t id = sqlite3_last_insert_rowid(db.raw());
-             if (StepWith(db.Prepare("INSERT INTO source_runs VALUES(?, ?, 0)"
-                                     " ON CONFLICT(source) DO UPDATE SET last_run = excluded.last_run"),
-                          source, id) != SQLITE_DONE)
-               return Status::Internal("SQLite: " + db.Error());
-             return id;
+             if (auto s = db.Exec("SAVEPOINT begin_run"); !s.ok()) return s;
+             auto r = ClaimRun(db, c);
+             (void)db.Exec(r.ok() ? "RELEASE begin_run" : "ROLLBACK TO begin_run; RELEASE begin_run");
+             return r;
            })
         .get();
+  }
+
+  Status RequestRun(const std::string& source) override {
+    return Submit<bool>([=](Db& db) -> Result<bool> {
+             if (StepWith(db.Prepare("INSERT INTO sync_requests(source, requested_ms)"
+                                     " SELECT ?, ? WHERE NOT EXISTS (SELECT 1 FROM sync_requests WHERE source = ?)"),
+                          source, NowMs(), source) != SQLITE_DONE)
+               return Status::Internal("SQLite: " + db.Error());
+             return true;
+           })
+        .get()
+        .status();
+  }
+
+  Result<std::vector<std::string>> RequestedRuns() override {
+    return WithReader<std::vector<std::string>>([&](Db& db) -> Result<std::vector<std::string>> {
+      sqlite3_stmt* st = db.Prepare("SELECT DISTINCT source FROM sync_requests ORDER BY source");
+      if (!st) return Status::Internal("SQLite: " + db.Error());
+      std::vector<std::string> out;
+      while (sqlite3_step(st) == SQLITE_ROW) out.push_back(Text(st, 0));
+      return out;
+    });
   }
 
   Status AppendRunLog(int64_t run_id, const std::string& level, const std::string& message) override {
@@ -325,6 +357,31 @@ class SqliteStore final : public Store {
     });
   }
 
+  // BeginRun's writes, in its savepoint.
+  static Result<int64_t> ClaimRun(Db& db, const RunClaim& c) {
+    sqlite3_stmt* st = db.Prepare(
+        "INSERT INTO sync_runs(source, trigger, status, started_ms, scheduled_ms) VALUES(?, ?, 'running', ?, ?)"
+        " ON CONFLICT DO NOTHING");
+    std::optional<int64_t> scheduled;
+    if (c.scheduled_ms > 0) scheduled = c.scheduled_ms;
+    if (StepWith(st, c.source, c.trigger, NowMs(), scheduled) != SQLITE_DONE)
+      return Status::Internal("SQLite: " + db.Error());
+    if (sqlite3_changes(db.raw()) == 0)
+      return Status::Conflict(c.scheduled_ms > 0 ? "this occurrence of source " + c.source + " has run already"
+                                                 : "source " + c.source + " is syncing already");
+    int64_t id = sqlite3_last_insert_rowid(db.raw());
+    if (c.requested) {
+      if (StepWith(db.Prepare("DELETE FROM sync_requests WHERE source = ?"), c.source) != SQLITE_DONE)
+        return Status::Internal("SQLite: " + db.Error());
+      if (sqlite3_changes(db.raw()) == 0) return Status::Conflict("the sync-now of " + c.source + " was taken");
+    }
+    if (StepWith(db.Prepare("INSERT INTO source_runs VALUES(?, ?, 0)"
+                            " ON CONFLICT(source) DO UPDATE SET last_run = excluded.last_run"),
+                 c.source, id) != SQLITE_DONE)
+      return Status::Internal("SQLite: " + db.Error());
+    return id;
+  }
+
   static RunInfo RunRow(sqlite3_stmt* st) {
     return {sqlite3_column_int64(st, 0),
             Text(st, 1),
@@ -334,11 +391,13 @@ class SqliteStore final : public Store {
             sqlite3_column_int64(st, 5),
             sqlite3_column_int64(st, 6),
             sqlite3_column_int64(st, 7),
-            Text(st, 8)};
+            Text(st, 8),
+            sqlite3_column_int64(st, 9),
+            ""};
   }
   static constexpr const char* kRunColumns =
-      "SELECT id, source, trigger, status, started_ms, finished_ms, records, deletes, message"
-      " FROM sync_runs ";
+      "SELECT id, source, trigger, status, started_ms, finished_ms, records, deletes, message,"
+      " COALESCE(scheduled_ms, 0) FROM sync_runs ";
 
   Result<std::vector<RunInfo>> ListRuns(const std::string& source, int limit) override {
     return WithReader<std::vector<RunInfo>>([&](Db& db) -> Result<std::vector<RunInfo>> {
@@ -355,12 +414,13 @@ class SqliteStore final : public Store {
     return WithReader<std::map<std::string, SourceRuns>>([&](Db& db) -> Result<std::map<std::string, SourceRuns>> {
       sqlite3_stmt* st = db.Prepare(
           "SELECT r.id, r.source, r.trigger, r.status, r.started_ms, r.finished_ms, r.records, r.deletes, r.message,"
-          " s.last_success_ms FROM source_runs s JOIN sync_runs r ON r.id = s.last_run");
+          " COALESCE(r.scheduled_ms, 0), s.last_success_ms, " +
+          std::string(sql::kFailuresSinceSuccess) + " FROM source_runs s JOIN sync_runs r ON r.id = s.last_run");
       if (!st) return Status::Internal("SQLite: " + db.Error());
       std::map<std::string, SourceRuns> out;
       while (sqlite3_step(st) == SQLITE_ROW) {
         RunInfo run = RunRow(st);
-        out[run.source] = {run, sqlite3_column_int64(st, 9)};
+        out[run.source] = {run, sqlite3_column_int64(st, 10), sqlite3_column_int(st, 11)};
       }
       return out;
     });
