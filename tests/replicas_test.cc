@@ -107,6 +107,34 @@ class Replicas : public ::testing::Test {
     std::string text = testing::ReadAll(dir_.path() + "/" + file);
     return static_cast<int>(std::count(text.begin(), text.end(), '\n'));
   }
+  // Shell for a script: one new record of stream s, and the state that commits it.
+  static std::string RecordAndState(const std::string& s) {
+    return "printf '{\"type\":\"RECORD\",\"stream\":\"" + s +
+           "\",\"record\":{\"id\":\"%s\",\"kind\":\"post\","
+           "\"title\":\"" +
+           s + "\",\"time\":\"2026-12-01T00:00:00Z\"}}\\n' $(date +%s%N)\n" +
+           "echo '{\"type\":\"STATE\",\"stream\":\"" + s + "\",\"state\":{\"at\":1}}'\n";
+  }
+  // Shell that waits while the file "hold" is there, for 60 s at most.
+  static constexpr const char* kHold =
+      "i=0\nwhile [ -e \"$DIR/hold\" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done\n";
+  // Waits for a run of source held in kHold with its first record committed: that run.
+  json HeldRun(const std::string& source) {
+    json held;
+    WaitFor("a run of " + source + " that committed its first record", 60, [&] {
+      json runs = Runs(source);
+      if (runs.empty() || runs[0]["status"] != "running") return false;
+      held = runs[0];
+      return Lb("/api/v1/records?source=" + source).Json().value("items", json::array()).size() == 1;
+    });
+    return held;
+  }
+  // Which replica ran run (its index; -1: none of them).
+  int Runner(const json& run) const {
+    for (int i = 0; i < kReplicas; ++i)
+      if (hubs_[i] && run.value("replica", "").ends_with(":" + std::to_string(hubs_[i]->pid()))) return i;
+    return -1;
+  }
 
   TempDir dir_;
   std::unique_ptr<testing::PgServer> pg_;  // outlives the replicas: declared before them
@@ -213,31 +241,15 @@ TEST_F(Replicas, EachScheduledOccurrenceRunsOnceWhicheverReplicaClaimsIt) {
 }
 
 TEST_F(Replicas, AReplicaKilledMidSyncLosesNothingCommittedAndAnotherTakesTheSourceOn) {
-  // Each run commits a record and its state, then holds while the file "hold" is there
-  // (for 60 s at most), then finishes.
+  // Each run commits a record and its state, then holds while the file "hold" is there.
   dir_.Write("hold", "");
-  Start("sources:\n  - id: slow\n    plugin: exec:" +
-        Script("slow.sh",
-               "n=$(date +%s%N)\n"
-               "printf '{\"type\":\"RECORD\",\"stream\":\"s\",\"record\":{\"id\":\"%s\",\"kind\":\"post\","
-               "\"title\":\"slow\",\"time\":\"2026-12-01T00:00:00Z\"}}\\n' $n\n"
-               "echo '{\"type\":\"STATE\",\"stream\":\"s\",\"state\":{\"at\":1}}'\n"
-               "i=0\nwhile [ -e \"$DIR/hold\" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done\n") +
+  Start("sources:\n  - id: slow\n    plugin: exec:" + Script("slow.sh", RecordAndState("slow") + kHold) +
         "\n    every: 3s\n");
   ASSERT_FALSE(HasFailure());
-  json held;
-  WaitFor("a run of slow that committed its first record", 60, [&] {
-    json runs = Runs("slow");
-    if (runs.empty() || runs[0]["status"] != "running") return false;
-    held = runs[0];
-    return Lb("/api/v1/records?source=slow").Json().value("items", json::array()).size() == 1;
-  });
-  ASSERT_TRUE(held.contains("replica")) << held.dump();
-  std::string replica = held["replica"];
-  int victim = -1;
-  for (int i = 0; i < kReplicas; ++i)
-    if (replica.ends_with(":" + std::to_string(hubs_[i]->pid()))) victim = i;
-  ASSERT_GE(victim, 0) << replica;
+  json held = HeldRun("slow");
+  std::string replica = held.value("replica", "");
+  int victim = Runner(held);
+  ASSERT_GE(victim, 0) << held.dump();
   hubs_[victim]->Kill();
   fs::remove(dir_.path() + "/hold");
 
@@ -259,6 +271,56 @@ TEST_F(Replicas, AReplicaKilledMidSyncLosesNothingCommittedAndAnotherTakesTheSou
   json records = Lb("/api/v1/records?source=slow").Json().value("items", json::array());
   EXPECT_GE(records.size(), 2u) << "the killed run's record is kept, and the next run's is there";
   for (int i = 0; i < 4; ++i) EXPECT_EQ(Lb("/healthz").status, 200) << "nginx passes over the dead replica";
+}
+
+// PostgreSQL restarted while a run writes: that run fails, saying why; nothing it
+// committed before is lost; every replica says it in /healthz, connects again by
+// itself and syncs again, with no restart.
+TEST_F(Replicas, APostgresRestartMidSyncFailsThatRunAndTheReplicasRecoverByThemselves) {
+  dir_.Write("hold", "");
+  Start("sources:\n  - id: wobbly\n    plugin: exec:" +
+        Script("wobbly.sh", RecordAndState("wobbly") + kHold + RecordAndState("wobbly")) + "\n    every: 1h\n");
+  ASSERT_FALSE(HasFailure());
+  json held = HeldRun("wobbly");
+  pg_->Stop();
+  WaitFor("every replica's /healthz to say the store went away", 30, [&] {
+    for (const auto& h : hubs_)
+      if (h->GetAnon("/healthz").status != 503) return false;
+    return true;
+  });
+  Http down = hubs_[0]->GetAnon("/healthz");
+  EXPECT_NE(down.body.find("PostgreSQL"), std::string::npos) << down.body;
+  int runner = Runner(held);
+  ASSERT_GE(runner, 0) << held.dump();
+  fs::remove(dir_.path() + "/hold");  // the run goes on, and its next write meets no server
+  WaitFor("the runner to see its run fail", 60,
+          [&] { return hubs_[runner]->log().find("sync wobbly failed") != std::string::npos; });
+  ASSERT_TRUE(pg_->Start()) << pg_->why();
+
+  WaitFor("every replica's /healthz to be back", 60, [&] {
+    for (const auto& h : hubs_)
+      if (h->GetAnon("/healthz").status != 200) return false;
+    return true;
+  });
+  json run;
+  WaitFor("the held run to end failed", 60, [&] {
+    run = Lb("/api/v1/runs/" + std::to_string(held["id"].get<int64_t>())).Json();
+    return run.value("status", "") == "failed";
+  });
+  EXPECT_NE(run.value("message", "").find("PostgreSQL"), std::string::npos) << run.dump();
+  EXPECT_EQ(Lb("/api/v1/records?source=wobbly").Json()["items"].size(), 1u) << "what it committed is kept";
+
+  // No restart: a sync now runs and writes on whichever replica takes it.
+  Http sync = hubs_[2]->Post("/api/v1/sources/wobbly/sync");
+  ASSERT_EQ(sync.status, 202) << sync.body;
+  WaitFor("a sync of wobbly after the outage", 60, [&] {
+    json runs = Runs("wobbly");
+    return !runs.empty() && runs[0]["id"] != held["id"] && runs[0]["status"] == "ok";
+  });
+  EXPECT_EQ(Lb("/api/v1/records?source=wobbly").Json()["items"].size(), 3u);
+  std::string metrics = hubs_[0]->Get("/metrics").body;
+  EXPECT_NE(metrics.find("coophub_store_up 1"), std::string::npos);
+  EXPECT_EQ(metrics.find("coophub_store_reconnects_total 0"), std::string::npos) << "it came back once at least";
 }
 
 }  // namespace

@@ -291,9 +291,11 @@ ApiResponse Dispatch(const Services& hub, const ApiRequest& req, const char** ro
 }
 
 ApiResponse Health(const Services& hub, const ApiRequest&, const Principal&, const Params&) {
+  StoreHealth health = hub.store.Health();
+  if (!health.up) return Problem(503, "Store unavailable", health.error);
   auto s = hub.store.Stats();
   if (!s.ok()) return Problem(503, "Store unavailable", s.status().message());
-  return Json(200, {{"status", "ok"}});
+  return Json(200, {{"status", "ok"}, {"store_reconnects", health.reconnects}});
 }
 
 std::optional<ApiResponse> ParseRecordQuery(const Services&, const ApiRequest& r, const Principal& who,
@@ -667,6 +669,13 @@ ApiResponse Feed(const Services& hub, const ApiRequest& r, const Principal& who,
 ApiResponse Metrics(const Services& hub, const ApiRequest& r, const Principal& who, const Params&) {
   if (auto bad = CheckParams(r, {})) return *bad;
   std::string out = hub.metrics->Render();
+  StoreHealth health = hub.store.Health();
+  out += "# HELP coophub_store_up Whether the store answers (1) or not (0).\n# TYPE coophub_store_up gauge\n";
+  out += "coophub_store_up " + std::string(health.up ? "1" : "0") + "\n";
+  out +=
+      "# HELP coophub_store_reconnects_total Times the store came back after it went away.\n"
+      "# TYPE coophub_store_reconnects_total counter\n";
+  out += "coophub_store_reconnects_total " + std::to_string(health.reconnects) + "\n";
   auto stats = hub.store.Stats();
   if (!stats.ok()) return FromStatus(stats.status());
   // Per-source series only for the sources the reader may see.

@@ -124,9 +124,19 @@ struct SourceStats {
   int64_t first_seq = 0;  // the seq of the source's first record: when it first wrote
 };
 
+// Whether the store answers, for /healthz and /metrics.
+struct StoreHealth {
+  bool up = true;
+  int64_t reconnects = 0;  // times the store came back after it went away
+  std::string error;       // why it is down ("" while up)
+};
+
 class Store {
  public:
   virtual ~Store() = default;
+
+  // A file is always there; a server may go away, and the store follows it coming back.
+  virtual StoreHealth Health() { return {}; }
 
   // Queues a batch for the writer; the future says whether it committed.
   virtual std::future<Result<WriteStats>> Write(WriteBatch batch) = 0;

@@ -2,6 +2,8 @@
 // One libpq connection; see pg_conn.h.
 #include "store/postgres/pg_conn.h"
 
+#include <poll.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
@@ -95,6 +97,7 @@ Status Conn::Failure(PGresult* r, const char* what) {
 }
 
 Status Conn::Begin() {
+  NoticeClosed();
   if (!ok())
     if (auto s = Reconnect(); !s.ok()) return s;
   if (auto s = Script("BEGIN"); !s.ok()) return s;
@@ -114,6 +117,28 @@ void Conn::Rollback() {
 }
 
 coophub::Result<Rows> Conn::Exec(const std::string& sql, const std::vector<Param>& params) {
+  auto r = ExecOnce(sql, params);
+  // A connection that went stale (the server restarted since its last use) fails its
+  // next statement: a read, outside a transaction, is safe to ask again at once.
+  if (!r.ok() && r.status().code() == coophub::Status::Code::kUnavailable && !in_transaction_ && !ok() &&
+      sql.rfind("SELECT", 0) == 0)
+    r = ExecOnce(sql, params);
+  return r;
+}
+
+// A server that closed the connection (it restarted, say) has said so on the socket:
+// read it before sending, so that the statement goes to a new connection instead of
+// failing on the old one.
+void Conn::NoticeClosed() {
+  if (!ok()) return;
+  pollfd p{PQsocket(conn_), POLLIN, 0};
+  // Its last words (terminating connection…), then the end: a few reads at most.
+  for (int i = 0; i < 4 && poll(&p, 1, 0) > 0; ++i)
+    if (!PQconsumeInput(conn_) || PQstatus(conn_) != CONNECTION_OK) return Close();  // the next use connects again
+}
+
+coophub::Result<Rows> Conn::ExecOnce(const std::string& sql, const std::vector<Param>& params) {
+  if (!in_transaction_) NoticeClosed();
   if (!ok()) {
     if (in_transaction_)
       return Status::Unavailable("the PostgreSQL store " + sql::RedactUrl(url_) +

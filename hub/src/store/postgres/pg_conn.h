@@ -63,7 +63,9 @@ class Conn {
   bool ok() const { return conn_ && PQstatus(conn_) == CONNECTION_OK; }
 
   // A prepared statement ($1 …) with text parameters. Conflict for a unique violation,
-  // Unavailable when the server is gone, else Internal naming what PostgreSQL said.
+  // Unavailable when the server is gone, else Internal naming what PostgreSQL said. A
+  // SELECT outside a transaction that meets a connection gone stale is asked again on
+  // a new one.
   coophub::Result<Rows> Exec(const std::string& sql, const std::vector<Param>& params = {});
   // Statements without parameters, not prepared (migrations, BEGIN, LISTEN).
   Status Script(std::string_view sql);
@@ -82,6 +84,8 @@ class Conn {
   const std::string& url() const { return url_; }
 
  private:
+  coophub::Result<Rows> ExecOnce(const std::string& sql, const std::vector<Param>& params);
+  void NoticeClosed();
   Status Reconnect();
   Status Failure(PGresult* r, const char* what);
 

@@ -25,6 +25,8 @@
 #include <thread>
 #include <vector>
 
+#include <spdlog/spdlog.h>
+
 #include "base/mutex.h"
 #include "base/timeutil.h"
 #include "store/page_cache.h"
@@ -205,32 +207,16 @@ class PgStore final : public Store {
     return Status::Ok();
   }
 
+  // A run whose end cannot be written (the server went away) keeps its heartbeat and is
+  // written again by the watcher once the server answers, so that it never stays running.
   Status FinishRun(const RunInfo& r) override {
-    {
-      MutexLock lock(runs_mu_);
+    Status s = Submit<bool>([=](pg::Conn& db) { return WriteFinish(db, r); }).get().status();
+    MutexLock lock(runs_mu_);
+    if (s.ok())
       running_.erase(r.id);
-    }
-    return Submit<bool>([=](pg::Conn& db) -> Result<bool> {
-             int64_t now = NowMs();
-             if (auto s = db.Begin(); !s.ok()) return s;
-             Status s = db.Exec(
-                              "UPDATE sync_runs SET status = $1, finished_ms = $2, records = $3, deletes = $4,"
-                              " message = $5 WHERE id = $6",
-                              {r.status, Num(now), Num(r.records), Num(r.deletes), pg::Clean(r.message), Num(r.id)})
-                            .status();
-             if (s.ok() && r.status == "ok")
-               s = db.Exec(
-                         "UPDATE source_runs SET last_success_ms = $1"
-                         " WHERE source = (SELECT source FROM sync_runs WHERE id = $2)",
-                         {Num(now), Num(r.id)})
-                       .status();
-             if (s.ok()) s = db.Commit();
-             if (!s.ok()) db.Rollback();
-             if (!s.ok()) return s;
-             return true;
-           })
-        .get()
-        .status();
+    else
+      unfinished_[r.id] = r;
+    return s;
   }
 
   Result<RecordPage> ListRecords(const RecordQuery& q) override;
@@ -358,6 +344,11 @@ class PgStore final : public Store {
 
   int64_t LastSeq() override { return last_seq_.load(); }
 
+  StoreHealth Health() override {
+    MutexLock lock(health_mu_);
+    return health_;
+  }
+
  private:
   std::string RedactedUrl() const;
 
@@ -376,7 +367,32 @@ class PgStore final : public Store {
     while (seq > known && !last_seq_.compare_exchange_weak(known, seq)) {}
   }
 
+  static Result<bool> WriteFinish(pg::Conn& db, const RunInfo& r) {
+    int64_t now = NowMs();
+    if (auto s = db.Begin(); !s.ok()) return s;
+    Status s = db.Exec(
+                     "UPDATE sync_runs SET status = $1, finished_ms = $2, records = $3, deletes = $4,"
+                     " message = $5 WHERE id = $6",
+                     {r.status, Num(now), Num(r.records), Num(r.deletes), pg::Clean(r.message), Num(r.id)})
+                   .status();
+    if (s.ok() && r.status == "ok")
+      s = db.Exec(
+                "UPDATE source_runs SET last_success_ms = $1"
+                " WHERE source = (SELECT source FROM sync_runs WHERE id = $2)",
+                {Num(now), Num(r.id)})
+              .status();
+    if (s.ok()) s = db.Commit();
+    if (!s.ok()) {
+      db.Rollback();
+      return s;
+    }
+    return true;
+  }
+
   void WatchLoop();
+  // One tick of the watcher, connected: the newest seq, heartbeats, the ends of runs not
+  // written yet, the reaper. Not ok: the server went away.
+  Status WatchTick(int64_t now);
   void Reap(pg::Conn& db);  // on Open's connection, then the watcher's
   Result<WriteStats> ApplyBatch(pg::Conn& db, const WriteBatch& b);
   Status Upsert(pg::Conn& db, const WriteBatch& b, int64_t* seq, WriteStats* stats);
@@ -384,13 +400,17 @@ class PgStore final : public Store {
                 WriteStats* stats);
 
   PostgresOptions opts_;
-  pg::Conn wdb_;    // the writer thread's (and Open's before it starts)
-  pg::Conn watch_;  // the watcher thread's: LISTEN, heartbeats, the reaper
+  pg::Conn wdb_;               // the writer thread's (and Open's before it starts)
+  pg::Conn watch_;             // the watcher thread's: LISTEN, heartbeats, the reaper
+  int64_t reap_after_ms_ = 0;  // the watcher's: no reaping before (just back from an outage)
   int wake_[2] = {-1, -1};
   std::atomic<int64_t> last_seq_{0};
 
   Mutex runs_mu_;
-  std::set<int64_t> running_ GUARDED_BY(runs_mu_);  // this replica's running runs
+  std::set<int64_t> running_ GUARDED_BY(runs_mu_);              // this replica's running runs
+  std::map<int64_t, RunInfo> unfinished_ GUARDED_BY(runs_mu_);  // ended, the end not yet written
+  mutable Mutex health_mu_;
+  StoreHealth health_ GUARDED_BY(health_mu_);
 
   store::Writer<pg::Conn> writer_{wdb_};
   store::Pool<pg::Conn> readers_;
@@ -402,7 +422,7 @@ class PgStore final : public Store {
 std::string PgStore::RedactedUrl() const { return wdb_.url().empty() ? "" : sql::RedactUrl(wdb_.url()); }
 
 void PgStore::WatchLoop() {
-  int64_t next_beat = 0;
+  int64_t next_tick = 0, backoff_ms = 0;  // backoff: while the server is away, doubling to 30 s
   for (;;) {
     pollfd fds[2] = {{watch_.socket(), POLLIN, 0}, {wake_[0], POLLIN, 0}};
     int n = poll(fds, 2, static_cast<int>(std::max<int64_t>(50, opts_.heartbeat_ms)));
@@ -413,23 +433,64 @@ void PgStore::WatchLoop() {
       SawSeq(seq);
     }
     int64_t now = NowMs();
-    if (now < next_beat) continue;
-    next_beat = now + opts_.heartbeat_ms;
-    if (!watch_.ok()) {  // connect again (LISTEN with it); the next tick retries if this fails
-      if (!watch_.Open(opts_.url).ok() || !watch_.Script("LISTEN coophub_changes").ok()) continue;
+    if (now < next_tick) continue;
+    Status s = Status::Ok();
+    bool reopened = !watch_.ok();
+    if (reopened) {  // connect again, and LISTEN with the new connection
+      s = watch_.Open(opts_.url);
+      if (s.ok()) s = watch_.Script("LISTEN coophub_changes");
     }
-    // A notification can be missed (a connection lost and made again): poll too.
-    if (auto r = watch_.Exec("SELECT value FROM store_seq"); r.ok()) SawSeq(r->Int(0, 0));
-    std::vector<std::string> ids;
-    {
-      MutexLock lock(runs_mu_);
-      for (int64_t id : running_) ids.push_back(Num(id));
+    if (s.ok()) s = WatchTick(now);
+    MutexLock lock(health_mu_);
+    if (s.ok()) {
+      if (!health_.up || reopened) {
+        ++health_.reconnects;
+        // No other replica could beat its runs' hearts while the server was away: give
+        // them lost_after to do so before taking their runs for lost.
+        reap_after_ms_ = now + opts_.lost_after_ms;
+        spdlog::info("the PostgreSQL store {} answers again", RedactedUrl());
+      }
+      health_.up = true;
+      health_.error.clear();
+      backoff_ms = 0;
+      next_tick = now + opts_.heartbeat_ms;
+    } else {
+      if (health_.up) spdlog::warn("{}; this replica connects again, waiting longer each time up to 30 s", s.message());
+      health_.up = false;
+      health_.error = s.message();
+      backoff_ms = std::clamp<int64_t>(backoff_ms * 2, 1000, 30000);
+      next_tick = now + backoff_ms;
     }
-    if (!ids.empty())
-      (void)watch_.Exec("UPDATE sync_runs SET heartbeat_ms = $1 WHERE id = ANY($2::bigint[]) AND status = 'running'",
-                        {Num(now), ArrayLiteral(ids)});
-    Reap(watch_);
   }
+}
+
+Status PgStore::WatchTick(int64_t now) {
+  // A notification can be missed (a connection lost and made again): poll too.
+  auto seq = watch_.Exec("SELECT value FROM store_seq");
+  if (!seq.ok()) return seq.status();
+  SawSeq(seq->Int(0, 0));
+  std::vector<std::string> ids;
+  std::map<int64_t, RunInfo> unfinished;
+  {
+    MutexLock lock(runs_mu_);
+    for (int64_t id : running_) ids.push_back(Num(id));
+    unfinished = unfinished_;
+  }
+  if (!ids.empty()) {
+    auto beat =
+        watch_.Exec("UPDATE sync_runs SET heartbeat_ms = $1 WHERE id = ANY($2::bigint[]) AND status = 'running'",
+                    {Num(now), ArrayLiteral(ids)});
+    if (!beat.ok()) return beat.status();
+  }
+  for (const auto& entry : unfinished) {
+    const RunInfo& run = entry.second;
+    if (Status s = Submit<bool>([run](pg::Conn& db) { return WriteFinish(db, run); }).get().status(); !s.ok()) return s;
+    MutexLock lock(runs_mu_);
+    unfinished_.erase(run.id);
+    running_.erase(run.id);
+  }
+  if (now >= reap_after_ms_) Reap(watch_);
+  return Status::Ok();
 }
 
 // Runs of other replicas whose heartbeat stopped: their replica died (or lost the
