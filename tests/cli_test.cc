@@ -296,5 +296,61 @@ TEST(Cli, AnUnreachablePostgresStoreStopsTheHubNamingTheSetting) {
   EXPECT_FALSE(std::filesystem::exists(dir.path() + "/data/coophub.db")) << "no SQLite store was made instead";
 }
 
+// Moving up: a running hub's SQLite store copied into PostgreSQL, where a hub serves
+// the same records, runs, accounts and tokens.
+TEST(Cli, StoreCopyMovesASqliteStoreToPostgresWhereAHubServesItAlike) {
+  TempDir dir;
+  std::string demo = std::string(COOPHUB_SOURCE_DIR) + "/examples/demo/feeds/";
+  std::string sources = "sources:\n  - id: news\n    plugin: rss\n    visibility: public\n    config: {url: " + demo +
+                        "coop-news.xml}\n  - id: calendar\n    plugin: ical\n    config: {url: " + demo +
+                        "coop-calendar.ics}\n";
+  std::string data = dir.path() + "/data";
+  auto sqlite = std::make_unique<testing::Hub>(dir.Write("hub.yaml", sources), data);
+  ASSERT_TRUE(sqlite->ok()) << sqlite->log();
+  sqlite->WaitForRun("news");
+  sqlite->WaitForRun("calendar");
+  testing::Http made = sqlite->Post("/api/v1/tokens", R"({"name": "phone", "scope": "read"})");
+  ASSERT_EQ(made.status, 201) << made.body;
+  std::string phone = made.Json().value("token", "");
+  std::string records = sqlite->Get("/api/v1/records?limit=100").body;
+  std::string runs = sqlite->Get("/api/v1/sources/news/runs").body;
+  auto Uids = [](const json& page) {
+    std::vector<int64_t> uids;
+    for (const auto& item : page.value("items", json::array())) uids.push_back(item.value("uid", int64_t{0}));
+    return uids;
+  };
+  std::vector<int64_t> found = Uids(sqlite->Get("/api/v1/records?q=solidarity%20fund").Json());
+  ASSERT_GE(found.size(), 2u);
+  ASSERT_NE(records.find("Solidarity fund"), std::string::npos);
+
+  testing::PgServer pg(dir);
+  ASSERT_TRUE(pg.ready()) << pg.why();
+  std::string url = pg.NewDatabase("coophub");
+  Ran missing = Coophub({"store", "copy", "--from", dir.path() + "/nope.db", "--to", url});
+  EXPECT_EQ(missing.rc, 2);
+  EXPECT_NE(missing.err.find("nope.db: no such file"), std::string::npos) << missing.err;
+  Ran copied = Coophub({"store", "copy", "--from", data + "/coophub.db", "--to", url});  // the hub is running
+  ASSERT_EQ(copied.rc, 0) << copied.err;
+  EXPECT_NE(copied.out.find("the counts agree"), std::string::npos) << copied.out;
+  EXPECT_NE(copied.err.find("copying records"), std::string::npos) << "progress, table by table";
+  sqlite.reset();
+
+  testing::Hub postgres(dir.Write("pg.yaml", "store: {driver: postgres, url: \"" + url + "\"}\n" + sources),
+                        dir.path() + "/pg-data");
+  ASSERT_TRUE(postgres.ok()) << postgres.log();
+  EXPECT_EQ(postgres.Get("/api/v1/records?limit=100").body, records) << "the same records, uids and all";
+  EXPECT_EQ(postgres.Get("/api/v1/sources/news/runs").body, runs) << "the same runs";
+  std::map<std::string, std::string> bearer = {{"Authorization", "Bearer " + phone}};
+  EXPECT_EQ(testing::Call("GET", postgres.base() + "/api/v1/me", "", bearer).status, 200) << "tokens come along";
+  EXPECT_EQ(Uids(postgres.Get("/api/v1/records?q=solidarity%20fund").Json()), found)
+      << "search finds the same in what was copied";
+  testing::Http more = postgres.Post("/api/v1/tokens", R"({"name": "laptop", "scope": "read"})");
+  EXPECT_EQ(more.status, 201) << "new ids follow the copied ones: " << more.body;
+
+  Ran again = Coophub({"store", "copy", "--from", data + "/coophub.db", "--to", url});
+  EXPECT_EQ(again.rc, 2);
+  EXPECT_NE(again.err.find("holds records or accounts already"), std::string::npos) << again.err;
+}
+
 }  // namespace
 }  // namespace coophub

@@ -30,7 +30,9 @@
 #include "runtime/runner.h"
 #include "sync/scheduler.h"
 #include "model/schema.h"
+#include "store/sql.h"
 #include "store/store.h"
+#include "store/store_copy.h"
 #include "sync/sync.h"
 #include "base/timeutil.h"
 
@@ -284,6 +286,23 @@ int UserAdd(const std::string& name, const std::string& role_name, const std::st
   return 0;
 }
 
+// coophub store copy: the SQLite store into PostgreSQL, with each table's count.
+int StoreCopy(const std::string& from, const std::string& to) {
+  auto url = ResolveSecrets(json(to), "--to");
+  if (!url.ok()) return Fail(kExitUsage, url.status().message());
+  auto report = CopySqliteToPostgres(from, url->get<std::string>(), [](const std::string& table) {
+    std::fprintf(stderr, "copying %s\n", table.c_str());
+  });
+  if (!report.ok()) return Fail(kExitUsage, report.status().message());
+  for (const auto& [table, rows] : report->rows)
+    std::printf("%-18s %lld\n", table.c_str(), static_cast<long long>(rows));
+  std::printf(
+      "copied %s into %s; the counts agree. Point store: {driver: postgres, url: …} of every replica at it "
+      "(docs/scale-out.md)\n",
+      from.c_str(), sql::RedactUrl(url->get<std::string>()).c_str());
+  return 0;
+}
+
 int TokenAdd(const std::string& user_name, const std::string& scope_name, int days, const std::string& token_name,
              const std::string& config_path, const std::string& data_dir) {
   auto scope = ParseScope(scope_name);
@@ -454,6 +473,17 @@ int CliMain(int argc, char** argv) {
     c->add_option("--data", data_dir, "Directory of the store");
   }
 
+  auto* store = app.add_subcommand("store", "Move the store");
+  store->require_subcommand(1);
+  std::string copy_from, copy_to;
+  auto* store_copy =
+      store->add_subcommand("copy", "Copy a SQLite store (a running hub's too) into an empty PostgreSQL database");
+  store_copy->add_option("--from", copy_from, "The SQLite store: data_dir/coophub.db")->required();
+  store_copy
+      ->add_option("--to", copy_to,
+                   "postgresql://USER@HOST/DATABASE, the password by reference: ${env:NAME} or ${file:/path}")
+      ->required();
+
   auto* plugins = app.add_subcommand("plugins", "List the plugins found and their versions");
   plugins->add_option("--config", config, "hub.yaml whose plugin_dirs to search too");
 
@@ -473,6 +503,7 @@ int CliMain(int argc, char** argv) {
     if (*user_add) return UserAdd(user_name, admin ? "admin" : role, password_file, no_password, config, data_dir);
     if (*token_add) return TokenAdd(user_name, scope, days, token_name, config, data_dir);
     if (*sync) return SyncOne(source, config, data_dir);
+    if (*store_copy) return StoreCopy(copy_from, copy_to);
     if (*plugins) return ListPlugins(config);
     if (*spec)
       return RunCommand(plugin, hub_file, Command::kSpec, json::object(), json::object(), [](const Message& m) {

@@ -189,6 +189,8 @@ struct SqliteOptions {
 
 // Opens (creating and migrating) the SQLite store. The error names the file.
 Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options);
+// The schema version this hub brings a SQLite store to (its number of migrations).
+int SqliteSchemaVersion();
 
 struct PostgresOptions {
   std::string url;  // a libpq URL (postgresql://user:password@host/db) or keyword string

@@ -113,6 +113,11 @@ CREATE INDEX login_failures_by_time ON login_failures(at_s);
 
 }  // namespace
 
+std::string SearchVectorSql(const std::string& text) {
+  return "to_tsvector('" + std::string(kSearchConfig) + "', translate(" + text + ", '" + std::string(kSearchJoiners) +
+         "', '" + std::string(kSearchJoiners.size(), ' ') + "'))";
+}
+
 int SchemaVersion() { return static_cast<int>(kMigrations.size()); }
 
 Status Migrate(Conn& conn) {

@@ -7,6 +7,9 @@
 // sign-in limits). Internal to the store.
 #pragma once
 
+#include <string>
+#include <string_view>
+
 #include "base/status.h"
 #include "store/postgres/pg_conn.h"
 
@@ -15,6 +18,14 @@ namespace coophub::pg {
 // The text search configuration of the records' search: language-neutral (`simple`)
 // with accents removed (`unaccent`), as FTS5's unicode61 with remove_diacritics does.
 inline constexpr const char* kSearchConfig = "coophub_search";
+
+// The characters PostgreSQL's text search parser joins words with (into tags, paths,
+// hosts, e-mail addresses and URLs: "</b>" or "example.org" is one token, or none),
+// where FTS5 splits the words. Records' vectors and queries' words get them as spaces.
+inline constexpr std::string_view kSearchJoiners = "<>/.@:";
+
+// SQL for the search vector of text (an SQL expression), as records keep it.
+std::string SearchVectorSql(const std::string& text);
 
 // Brings the database's schema up to this hub's, in one transaction under a
 // transaction-scoped advisory lock: replicas that start together migrate once, the

@@ -58,12 +58,10 @@ std::string ArrayLiteral(const std::vector<std::string>& items) {
   return out + "}";
 }
 
-// The characters PostgreSQL's text search parser joins words with (into tags, paths,
-// hosts, e-mail addresses and URLs: "</b>" or "example.org" is one token, or none),
-// where FTS5 splits the words. Records' vectors and queries' words get them as
-// spaces; headlines get each as a noncharacter no stored text holds, U+FDD2 onwards,
-// and back after (Unprotected).
-constexpr std::string_view kJoiners = "<>/.@:";
+// kSearchJoiners (pg_schema.h): records' vectors and queries' words get them as spaces;
+// headlines get each as a noncharacter no stored text holds, U+FDD2 onwards, and back
+// after (Unprotected).
+constexpr std::string_view kJoiners = pg::kSearchJoiners;
 
 std::string JoinersAsSpaces(std::string text) {
   for (char& c : text)
@@ -542,9 +540,8 @@ Status PgStore::Upsert(pg::Conn& db, const WriteBatch& b, int64_t* seq, WriteSta
       " table_version, title, summary, body, search)"
       " SELECT nextval('record_uids'), $1, s.stream, s.id, s.kind, s.time, s.visibility, s.hash,"
       " $2 + row_number() OVER w, $2 + row_number() OVER w, s.json, s.tv, s.title, s.summary, s.body,"
-      " to_tsvector('coophub_search', translate(s.title || ' ' || s.summary || ' ' || s.body, '" +
-          std::string(kJoiners) + "', '" + std::string(kJoiners.size(), ' ') +
-          "'))"
+      " " +
+          pg::SearchVectorSql("s.title || ' ' || s.summary || ' ' || s.body") +
           " FROM staging s WHERE NOT EXISTS (SELECT 1 FROM records o"
           "   WHERE o.source = $1 AND o.stream = s.stream AND o.id = s.id AND o.hash = s.hash)"
           " WINDOW w AS (ORDER BY s.n) ORDER BY s.n"

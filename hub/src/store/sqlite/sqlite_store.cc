@@ -872,6 +872,8 @@ Result<RecordPage> SqliteStore::ListRecords(const RecordQuery& q) {
 
 }  // namespace
 
+int SqliteSchemaVersion() { return static_cast<int>(kMigrations.size()); }
+
 Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
   auto store = std::make_unique<SqliteStore>(options);
   if (auto s = store->Open(); !s.ok()) return s;
