@@ -4,6 +4,10 @@
 // into the SQLite store, against a raw SQLite upsert of the same records into the same
 // schema (records and search index, prepared statements, 2000 rows a transaction),
 // measured in the same run on the same machine. Prints figures and the ratio.
+// With COOPHUB_BENCH_PG (libpq keywords of a server: "host=… port=… user=…"), the same
+// into the PostgreSQL store against a raw COPY of the same records into the same schema
+// by libpq, and search over the CSV ledger there.
+#include <libpq-fe.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 
@@ -15,6 +19,7 @@
 #include "config/config.h"
 #include "runtime/http_client.h"
 #include "runtime/runner.h"
+#include "store/postgres/pg_conn.h"  // AppendCopyText
 #include "store/store.h"
 #include "sync/sync.h"
 #include "web/page.h"  // SnippetHtml
@@ -100,9 +105,18 @@ double RawUpsert(const std::string& dir, const std::vector<StoredRecord>& recs) 
 
 // Syncs one source into a fresh store in dir and returns records changed per second.
 // Exits when the sync fails or changes fewer than min_changed records.
+// pg: a PostgreSQL database's libpq keywords, for its store instead of SQLite's.
 double TimedSync(const std::string& dir, const std::string& plugin, const json& config, int64_t min_changed,
-                 int64_t* changed = nullptr) {
-  auto store = OpenSqliteStore({dir + "/" + fs::path(plugin).stem().string() + ".db", 1});
+                 int64_t* changed = nullptr, const std::string& pg = "") {
+  PostgresOptions o;
+  o.url = pg;
+  o.readers = 1;
+  auto store =
+      pg.empty() ? OpenSqliteStore({dir + "/" + fs::path(plugin).stem().string() + ".db", 1}) : OpenPostgresStore(o);
+  if (!store.ok()) {
+    std::fprintf(stderr, "%s\n", store.status().message().c_str());
+    std::exit(1);
+  }
   HubConfig hub;
   hub.base_dir = dir;
   SourceConfig src;
@@ -122,14 +136,14 @@ double TimedSync(const std::string& dir, const std::string& plugin, const json& 
   return static_cast<double>(r.changed) / secs;
 }
 
-double ThroughHub(const std::string& dir, int64_t n, const std::string& plugin) {
-  return TimedSync(dir, plugin, {{"count", n}, {"state_every", 5000}, {"pad", kPad}}, n);
+double ThroughHub(const std::string& dir, int64_t n, const std::string& plugin, const std::string& pg = "") {
+  return TimedSync(dir, plugin, {{"count", n}, {"state_every", 5000}, {"pad", kPad}}, n, nullptr, pg);
 }
 
 // A generated ledger of n rows through the csv connector: fetch, decode, parse, map.
-double CsvThroughHub(const std::string& dir, int64_t n) {
+double CsvThroughHub(const std::string& dir, int64_t n, const std::string& pg = "") {
   std::string path = dir + "/ledger.csv";
-  {
+  if (!fs::exists(path)) {
     std::FILE* f = std::fopen(path.c_str(), "w");
     std::fputs("Ref,Label,Date,Amount\n", f);
     for (int64_t i = 1; i <= n; ++i)
@@ -143,7 +157,7 @@ double CsvThroughHub(const std::string& dir, int64_t n) {
                     {"kind", "transaction"},
                     {"currency", "EUR"},
                     {"columns", {{"id", "Ref"}, {"title", "Label"}, {"time", "Date"}, {"amount", "Amount"}}}},
-                   n);
+                   n, nullptr, pg);
 }
 
 // Full-text search over the CSV ledger's records as a signed-in member asks it (public
@@ -151,8 +165,12 @@ double CsvThroughHub(const std::string& dir, int64_t n) {
 // queries, a word every record has, a short prefix, and a kind no record has. Returns
 // {p50, p99} in ms over all the queries. Without the page cache: the same queries come
 // round 60 times, and each must be the search itself, not a page remembered.
-std::pair<double, double> SearchLatency(const std::string& dir) {
-  auto store = OpenSqliteStore({dir + "/csv.db", 2, /*page_cache_bytes=*/0});
+std::pair<double, double> SearchLatency(const std::string& dir, const std::string& pg = "") {
+  PostgresOptions o;
+  o.url = pg;
+  o.readers = 2;
+  o.page_cache_bytes = 0;
+  auto store = pg.empty() ? OpenSqliteStore({dir + "/csv.db", 2, /*page_cache_bytes=*/0}) : OpenPostgresStore(o);
   if (!store.ok()) {
     std::fprintf(stderr, "search bench: %s\n", store.status().message().c_str());
     std::exit(1);
@@ -201,6 +219,79 @@ double IcalThroughHub(const std::string& dir, int64_t* occurrences) {
                    occurrences);
 }
 
+// A new, empty database on the server at keywords; its keywords.
+std::string NewDatabase(const std::string& server, const std::string& name) {
+  PGconn* c = PQconnectdb((server + " dbname=postgres").c_str());
+  PQsetNoticeProcessor(
+      c, [](void*, const char*) {}, nullptr);  // "does not exist, skipping" is no news
+  PQclear(PQexec(c, ("DROP DATABASE IF EXISTS " + name).c_str()));
+  PGresult* r = PQexec(c, ("CREATE DATABASE " + name).c_str());
+  if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+    std::fprintf(stderr, "CREATE DATABASE %s: %s\n", name.c_str(), PQerrorMessage(c));
+    std::exit(1);
+  }
+  PQclear(r);
+  PQfinish(c);
+  return server + " dbname=" + name;
+}
+
+// The same records COPYed by libpq straight into the store's schema (made by its
+// migrations), each row whole: its uid, seq and search vector written by the client,
+// in one transaction.
+double RawCopy(const std::string& pg, const std::vector<StoredRecord>& recs) {
+  {
+    PostgresOptions o;
+    o.url = pg;
+    o.readers = 1;
+    if (auto s = OpenPostgresStore(o); !s.ok()) {
+      std::fprintf(stderr, "%s\n", s.status().message().c_str());
+      std::exit(1);
+    }
+  }
+  PGconn* c = PQconnectdb(pg.c_str());
+  auto t0 = Clock::now();
+  PQclear(PQexec(c, "BEGIN"));
+  PQclear(PQexec(c,
+                 "COPY records(uid, source, stream, id, kind, time, visibility, hash, seq, created_seq, json, title,"
+                 " summary, body, search) FROM STDIN"));
+  std::string data;
+  for (size_t i = 0; i < recs.size(); ++i) {
+    const StoredRecord& r = recs[i];
+    std::string n = std::to_string(i + 1);
+    data += n;
+    for (const std::string* f : {&r.source, &r.stream, &r.id, &r.kind, &r.time, &r.visibility}) {
+      data += '\t';
+      pg::AppendCopyText(&data, *f);
+    }
+    data += '\t' + std::to_string(static_cast<int64_t>(std::hash<std::string>{}(r.json))) + '\t' + n + '\t' + n + '\t';
+    pg::AppendCopyText(&data, r.json);
+    data += '\t';
+    pg::AppendCopyText(&data, r.title);
+    data += '\t';
+    pg::AppendCopyText(&data, r.summary);
+    data += '\t';
+    pg::AppendCopyText(&data, r.search_text);
+    data += "\t'number':1 '" + r.id + "':2 '" + r.summary + "':3\n";
+    if (data.size() > (4 << 20)) {
+      PQputCopyData(c, data.data(), static_cast<int>(data.size()));
+      data.clear();
+    }
+  }
+  PQputCopyData(c, data.data(), static_cast<int>(data.size()));
+  PQputCopyEnd(c, nullptr);
+  while (PGresult* r = PQgetResult(c)) {
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+      std::fprintf(stderr, "raw COPY: %s\n", PQresultErrorMessage(r));
+      std::exit(1);
+    }
+    PQclear(r);
+  }
+  PQclear(PQexec(c, ("UPDATE store_seq SET value = " + std::to_string(recs.size()) + "; COMMIT").c_str()));
+  double secs = Seconds(t0);
+  PQfinish(c);
+  return static_cast<double>(recs.size()) / secs;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -221,6 +312,17 @@ int main(int argc, char** argv) {
   auto [search_p50, search_p99] = csv_rows > 0 ? SearchLatency(dir) : std::pair<double, double>{0, 0};
   int64_t occurrences = 0;
   double ical = IcalThroughHub(dir, &occurrences);
+  if (const char* server = std::getenv("COOPHUB_BENCH_PG"); server && *server) {
+    double pg_raw = RawCopy(NewDatabase(server, "bench_raw"), recs);
+    double pg_hub = ThroughHub(dir, n, argv[2], NewDatabase(server, "bench_hub"));
+    std::printf("pg_ingest_raw_copy_rps %.0f\npg_ingest_plugin_to_store_rps %.0f\n", pg_raw, pg_hub);
+    if (csv_rows > 0) {
+      std::string search = NewDatabase(server, "bench_search");
+      std::printf("pg_csv_ingest_rps %.0f\n", CsvThroughHub(dir, csv_rows, search));
+      auto [p50, p99] = SearchLatency(dir, search);
+      std::printf("pg_search_p50_ms %.2f\npg_search_p99_ms %.2f\n", p50, p99);
+    }
+  }
   fs::remove_all(dir);
   std::printf("ingest_raw_sqlite_upsert_rps %.0f\n", raw);
   std::printf("ingest_plugin_to_store_rps %.0f\n", hub);

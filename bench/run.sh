@@ -54,14 +54,35 @@ start_hub() {  # CONFIG DATA PORT LOG: serves in the background, waits for /heal
 
 echo "coophub benchmarks ($(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ))"
 
-# 1. Ingest: plugin -> worker -> protocol -> store, against raw SQLite upserts.
-"$build/bench/ingest_bench" "$build/hub/coophub-worker" "$count_so" 200000 > "$work/ingest.txt"
-raw_rps=$(awk '/ingest_raw_sqlite_upsert_rps/ {print $2}' "$work/ingest.txt")
-hub_rps=$(awk '/ingest_plugin_to_store_rps/ {print $2}' "$work/ingest.txt")
-csv_rps=$(awk '/csv_ingest_rps/ {print $2}' "$work/ingest.txt")
-ical_rps=$(awk '/ical_expand_rps/ {print $2}' "$work/ingest.txt")
-search_p50=$(awk '/search_p50_ms/ {print $2}' "$work/ingest.txt")
-search_p99=$(awk '/search_p99_ms/ {print $2}' "$work/ingest.txt")
+# 0. A PostgreSQL server of the run's own (a cluster in $work, on a unix socket), for the
+#    rows of the PostgreSQL store: run as the postgres user when the bench runs as root.
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+as_postgres() { if [ "$(id -u)" = 0 ]; then setpriv --reuid=postgres --regid=postgres --init-groups "$@"; else "$@"; fi; }
+chmod 755 "$work"
+mkdir -p "$work/pg"
+if [ "$(id -u)" = 0 ]; then chown postgres: "$work/pg"; fi
+as_postgres "$pg_bin/initdb" -D "$work/pg/data" -U postgres -A trust > /dev/null
+pgport=$(free_port)
+as_postgres "$pg_bin/postgres" -D "$work/pg/data" -p "$pgport" -k "$work/pg" -c listen_addresses= \
+  -c synchronous_commit=off -c max_connections=200 > "$work/pg.log" 2>&1 &
+pids+=("$!")
+for _ in $(seq 1 2000); do "$pg_bin/pg_isready" -q -h "$work/pg" -p "$pgport" && break; done
+"$pg_bin/pg_isready" -q -h "$work/pg" -p "$pgport" || { echo "PostgreSQL did not start:"; cat "$work/pg.log"; exit 1; }
+pg_server="host=$work/pg port=$pgport user=postgres"
+
+# 1. Ingest: plugin -> worker -> protocol -> store, against raw SQLite upserts; and into
+#    PostgreSQL, against a raw COPY of the same records; search over 1M records on both.
+COOPHUB_BENCH_PG="$pg_server" "$build/bench/ingest_bench" "$build/hub/coophub-worker" "$count_so" 200000 > "$work/ingest.txt"
+raw_rps=$(awk '$1 == "ingest_raw_sqlite_upsert_rps" {print $2}' "$work/ingest.txt")
+hub_rps=$(awk '$1 == "ingest_plugin_to_store_rps" {print $2}' "$work/ingest.txt")
+csv_rps=$(awk '$1 == "csv_ingest_rps" {print $2}' "$work/ingest.txt")
+ical_rps=$(awk '$1 == "ical_expand_rps" {print $2}' "$work/ingest.txt")
+search_p50=$(awk '$1 == "search_p50_ms" {print $2}' "$work/ingest.txt")
+search_p99=$(awk '$1 == "search_p99_ms" {print $2}' "$work/ingest.txt")
+pg_raw_rps=$(awk '$1 == "pg_ingest_raw_copy_rps" {print $2}' "$work/ingest.txt")
+pg_hub_rps=$(awk '$1 == "pg_ingest_plugin_to_store_rps" {print $2}' "$work/ingest.txt")
+pg_search_p50=$(awk '$1 == "pg_search_p50_ms" {print $2}' "$work/ingest.txt")
+pg_search_p99=$(awk '$1 == "pg_search_p99_ms" {print $2}' "$work/ingest.txt")
 
 # 2. A hub with 20,000 records and the demo feeds; start-to-ready measured from outside.
 port=$(free_port)
@@ -125,6 +146,68 @@ list_rps=$(median "${list_r[@]}"); list_p99=$(median "${list_l[@]}")
 auth_rps=$(median "${auth_r[@]}"); auth_p99=$(median "${auth_l[@]}")
 fresh_rps=$(median "${fresh_r[@]}"); fresh_p99=$(median "${fresh_l[@]}")
 loaded_kb=$(awk '/VmRSS/ {print $2}' "/proc/$list_hub_pid/status")
+
+# 3c. The same signed-in list from a hub on PostgreSQL (the same 20,000 records), against
+#     the SQLite hub's above; then from three such replicas behind nginx, against one.
+"$pg_bin/createdb" -h "$work/pg" -p "$pgport" -U postgres coophub
+pg_url="postgresql://postgres@/coophub?host=$work/pg&port=$pgport"
+declare -a rports
+for i in 0 1 2; do
+  rports[$i]=$(free_port)
+  cat > "$work/r$i.yaml" <<YAML
+server: {port: ${rports[$i]}}
+store: {driver: postgres, url: "$pg_url"}
+sources:
+  - id: numbers
+    plugin: $count_so
+    visibility: public
+    config: {count: 20000, state_every: 5000, pad: 200}
+YAML
+  if [ "$i" = 0 ]; then
+    "$hub_bin" user add bench --admin --password-file "$work/pw" --config "$work/r0.yaml" --data "$work/r0" > /dev/null
+    pg_token=$("$hub_bin" token add bench --scope read --config "$work/r0.yaml" --data "$work/r0" 2> /dev/null)
+  fi
+  start_hub "$work/r$i.yaml" "$work/r$i" "${rports[$i]}" "$work/r$i.log"
+  if [ "$i" = 0 ]; then
+    for _ in $(seq 1 600); do  # until its first sync is done (bounded)
+      curl -s -H "Authorization: Bearer $pg_token" "127.0.0.1:${rports[0]}/api/v1/sources" |
+        grep -qE '"running":true|"queued":true|"last_run":null' || break
+    done
+  fi
+done
+lport=$(free_port)
+mkdir -p "$work/lb"
+cat > "$work/lb/nginx.conf" <<NGINX
+user root;
+worker_processes auto;
+error_log $work/lb/error.log;
+pid $work/lb/nginx.pid;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  upstream hub {
+    server 127.0.0.1:${rports[0]};
+    server 127.0.0.1:${rports[1]};
+    server 127.0.0.1:${rports[2]};
+    keepalive 64;
+  }
+  server {
+    listen 127.0.0.1:$lport;
+    location / { proxy_pass http://hub; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
+}
+NGINX
+nginx -p "$work/lb" -c "$work/lb/nginx.conf" -g 'daemon off;' &
+pids+=("$!")
+for _ in $(seq 1 500); do curl -sf "127.0.0.1:$lport/healthz" > /dev/null 2>&1 && break; done
+pg_auth="Authorization: Bearer $pg_token"
+declare -a pg_r pg_l lb_r lb_l
+for round in 1 2 3; do
+  read -r "pg_r[$round]" "pg_l[$round]" < <(wrk_run "http://127.0.0.1:${rports[0]}/api/v1/records?limit=50" -H "$pg_auth")
+  read -r "lb_r[$round]" "lb_l[$round]" < <(wrk_run "http://127.0.0.1:$lport/api/v1/records?limit=50" -H "$pg_auth")
+done
+pg_list_rps=$(median "${pg_r[@]}"); pg_list_p99=$(median "${pg_l[@]}")
+lb_list_rps=$(median "${lb_r[@]}"); lb_list_p99=$(median "${lb_l[@]}")
 
 # 3b. Everyone else while 1,000 dashboards hold their live streams open and 200 slowloris
 #     clients trickle headers (bench/hold.cc): the list beside its unloaded figure above,
@@ -201,6 +284,16 @@ printf '%-34s %11s MB %19s threads %7s %10s\n' "  RSS while held" "$(awk -v k="$
 printf '%-34s %11s MB %26s %7s %10s %s\n' "idle RSS (20k records, synced)" "$idle_mb" "" "" "<= 15 MB" "$(verdict "$idle_mb" 15 "<=")"
 printf '%-34s %11s MB %26s %7s %10s\n' "  of which heap and stacks" "$idle_anon_mb" "" "" ""
 printf '%-34s %11s MB %26s %7s %10s\n' "RSS after the list load" "$loaded_mb" "" "" ""
+pg_ingest_ratio=$(awk -v a="$pg_hub_rps" -v b="$pg_raw_rps" 'BEGIN {printf "%.2f", a/b}')
+pg_list_ratio=$(awk -v a="$pg_list_rps" -v b="$auth_rps" 'BEGIN {printf "%.2f", a/b}')
+lb_ratio=$(awk -v a="$lb_list_rps" -v b="$pg_list_rps" 'BEGIN {printf "%.2f", a/b}')
+printf '%-34s %14.0f %16.0f raw COPY %8s %10s %s\n' "PostgreSQL ingest, records/s" "$pg_hub_rps" "$pg_raw_rps" "$pg_ingest_ratio" ">= 0.50" "$(verdict "$pg_ingest_ratio" 0.5 ">=")"
+printf '%-34s %11s ms %26s %7s %10s %s\n' "PostgreSQL search 1M, p50" "$pg_search_p50" "" "" "" ""
+printf '%-34s %11s ms %26s %7s %10s %s\n' "PostgreSQL search 1M, p99" "$pg_search_p99" "" "" "<= 50 ms" "$(verdict "$pg_search_p99" 50 "<=")"
+printf '%-34s %14.0f %16.0f SQLite hub %7s %10s %s\n' "PostgreSQL signed-in list, req/s" "$pg_list_rps" "$auth_rps" "$pg_list_ratio" ">= 0.50" "$(verdict "$pg_list_ratio" 0.5 ">=")"
+printf '%-34s %11s ms %13s ms SQLite %7s %10s\n' "PostgreSQL signed-in list, p99" "$pg_list_p99" "$auth_p99" "" ""
+printf '%-34s %14.0f %16.0f 1 replica %8s %10s %s\n' "nginx over 3 replicas, req/s" "$lb_list_rps" "$pg_list_rps" "$lb_ratio" ">= 1.50" "$(verdict "$lb_ratio" 1.5 ">=")"
+printf '%-34s %11s ms %13s ms 1 replica %4s %10s\n' "nginx over 3 replicas, p99" "$lb_list_p99" "$pg_list_p99" "" ""
 paint_ratio=$(awk -v a="$hub_lcp" -v b="$static_lcp" 'BEGIN {printf "%.2f", a/b}')
 first_kb=$(awk -v b="$first_load_gz" 'BEGIN {printf "%.0f", b/1024}')
 printf '%-34s %11s ms %13s ms nginx %8s %10s %s\n' "paint of / (100k records), LCP" "$hub_lcp" "$static_lcp" "$paint_ratio" "<= 300 ms" "$(verdict "$hub_lcp" 300 "<=")"

@@ -345,6 +345,8 @@ int SyncOne(const std::string& source, const std::string& config_path, const std
   SyncOptions o;
   o.trigger = "cli";
   SyncResult r = SyncSource(**store, hub, *src->config, o);
+  if (!r.claimed)  // a hub is running it now: nothing was run
+    return Fail(1, "sync " + source + ": not run, " + r.run.message + "; try again when that run has ended");
   if (!r.ok())
     return Fail(ExitCodeFor(r.run.outcome),
                 "sync " + source + " (run " + std::to_string(r.run_id) + "): " + r.run.message);
