@@ -63,6 +63,7 @@ void Hub::Start() {
 }
 
 void Hub::Follow() {
+  bool failing = false;  // said once, not every 2 s while the store is away
   for (;;) {
     {
       MutexLock lock(follow_mu_);
@@ -70,14 +71,16 @@ void Hub::Follow() {
       if (stopping_) return;
     }
     auto changes = sources_->Reload();
-    if (!changes.ok()) {
-      spdlog::warn("sources: cannot read them from the store: {}", changes.status().message());
-    } else if (scheduler_) {
-      for (const auto& c : changes->put) scheduler_->Put(c);
-      for (const auto& id : changes->removed) scheduler_->Remove(id);
+    Status s = changes.ok() ? dashboards_->Reload() : changes.status();
+    if (!s.ok()) {
+      if (!failing) spdlog::warn("sources and dashboards: cannot read them from the store: {}", s.message());
+      failing = true;
+      continue;
     }
-    if (Status s = dashboards_->Reload(); !s.ok())
-      spdlog::warn("dashboards: cannot read them from the store: {}", s.message());
+    failing = false;
+    if (!scheduler_) continue;
+    for (const auto& c : changes->put) scheduler_->Put(c, /*saved_here=*/false);  // the other replica runs it
+    for (const auto& id : changes->removed) scheduler_->Remove(id);
   }
 }
 

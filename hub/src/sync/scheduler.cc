@@ -54,7 +54,7 @@ Scheduler::Scheduler(Store& store, const HubConfig& config) : store_(store), con
     if (s.enabled) entries_[s.id] = Entry{SourceLiveStatus{s.id}, std::make_shared<const SourceConfig>(s)};
 }
 
-void Scheduler::Put(std::shared_ptr<const SourceConfig> source) {
+void Scheduler::Put(std::shared_ptr<const SourceConfig> source, bool saved_here) {
   {
     MutexLock lock(mu_);
     if (!source->enabled) {
@@ -63,11 +63,11 @@ void Scheduler::Put(std::shared_ptr<const SourceConfig> source) {
       return;
     }
     auto [it, added] = entries_.try_emplace(source->id, Entry{SourceLiveStatus{source->id}, source});
-    if (added) {
+    if (added && saved_here) {
       it->second.saved = true;  // a new source syncs at once
       it->second.status.queued = true;
       it->second.status.next_due_ms = NowMs();
-    } else {
+    } else if (!added) {
       it->second.config = std::move(source);
     }
     Changed();

@@ -66,7 +66,9 @@ class Scheduler {
   std::vector<SourceLiveStatus> Snapshot() const;
   // Adds a source, or gives a known one its new config from its next run on (a run
   // under way finishes with the config it started with). A disabled source is removed.
-  void Put(std::shared_ptr<const SourceConfig> source);
+  // A new source runs at once (trigger "save") when saved here; one another replica
+  // saved (and runs) waits for its next occurrence.
+  void Put(std::shared_ptr<const SourceConfig> source, bool saved_here = true);
   // Forgets a source; a run under way finishes and records its result.
   void Remove(const std::string& id);
   // Blocks until no sync is running or queued, or timeout_ms passes; true if idle.
