@@ -39,6 +39,23 @@ wrk_run() {  # URL [wrk options] -> "req/s p99_ms"
   echo "$rps $p99"
 }
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+start_nginx() {  # DIR URL_TO_WAIT_FOR HTTP_BLOCK: nginx with that http {} body, in the background
+  mkdir -p "$1"
+  cat > "$1/nginx.conf" <<NGINX
+user root;
+worker_processes auto;
+error_log $1/error.log;
+pid $1/nginx.pid;
+events { worker_connections 1024; }
+http {
+  access_log off;
+$3
+}
+NGINX
+  nginx -p "$1" -c "$1/nginx.conf" -g 'daemon off;' &
+  pids+=("$!")
+  for _ in $(seq 1 500); do curl -sf "$2" > /dev/null 2>&1 && break; done
+}
 start_hub() {  # CONFIG DATA PORT LOG: serves in the background, waits for /healthz (bounded)
   local t0
   t0=$(now_ms)
@@ -116,22 +133,9 @@ idle_anon_kb=$(awk '/RssAnon/ {print $2}' "/proc/$list_hub_pid/status")  # the r
 #    speed moves by a third from minute to minute: the hub and nginx take turns, three
 #    rounds, and each figure is its median.
 nport=$(free_port)
-mkdir -p "$work/www" "$work/nginx"
+mkdir -p "$work/www"
 head -c 1024 /dev/zero | tr '\0' 'x' > "$work/www/static.json"
-cat > "$work/nginx/nginx.conf" <<NGINX
-user root;
-worker_processes auto;
-error_log $work/nginx/error.log;
-pid $work/nginx/nginx.pid;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  server { listen 127.0.0.1:$nport; root $work/www; }
-}
-NGINX
-nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -g 'daemon off;' &
-pids+=("$!")
-for _ in $(seq 1 500); do curl -sf "127.0.0.1:$nport/static.json" > /dev/null 2>&1 && break; done
+start_nginx "$work/nginx" "127.0.0.1:$nport/static.json" "  server { listen 127.0.0.1:$nport; root $work/www; }"
 list="http://127.0.0.1:$port/api/v1/records?limit=50"
 declare -a nginx_r nginx_l list_r list_l auth_r auth_l fresh_r fresh_l
 for round in 1 2 3; do
@@ -176,16 +180,7 @@ YAML
   fi
 done
 lport=$(free_port)
-mkdir -p "$work/lb"
-cat > "$work/lb/nginx.conf" <<NGINX
-user root;
-worker_processes auto;
-error_log $work/lb/error.log;
-pid $work/lb/nginx.pid;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  upstream hub {
+start_nginx "$work/lb" "127.0.0.1:$lport/healthz" "  upstream hub {
     server 127.0.0.1:${rports[0]};
     server 127.0.0.1:${rports[1]};
     server 127.0.0.1:${rports[2]};
@@ -193,13 +188,8 @@ http {
   }
   server {
     listen 127.0.0.1:$lport;
-    location / { proxy_pass http://hub; proxy_http_version 1.1; proxy_set_header Connection ""; }
-  }
-}
-NGINX
-nginx -p "$work/lb" -c "$work/lb/nginx.conf" -g 'daemon off;' &
-pids+=("$!")
-for _ in $(seq 1 500); do curl -sf "127.0.0.1:$lport/healthz" > /dev/null 2>&1 && break; done
+    location / { proxy_pass http://hub; proxy_http_version 1.1; proxy_set_header Connection \"\"; }
+  }"
 pg_auth="Authorization: Bearer $pg_token"
 declare -a pg_r pg_l lb_r lb_l
 for round in 1 2 3; do
