@@ -53,7 +53,7 @@ function sourceStatus(s) {
     cell.append(" ", t("admin.queued"));
   }
   const run = s.last_run;
-  if (run && run.status === "failed") cell.append(h("p", { class: "reason" }, run.message));
+  if (run && (run.status === "failed" || run.status === "lost")) cell.append(h("p", { class: "reason" }, run.message));
   if (!s.enabled) cell.append(h("p", { class: "next paused" }, t("admin.paused")));
   else if (!s.running && !s.queued && s.next_run)
     cell.append(h("p", { class: "next" }, t(s.consecutive_failures > 0 ? "admin.next.retry" : "admin.next.sync",
