@@ -236,8 +236,9 @@ std::string NewDatabase(const std::string& server, const std::string& name) {
 }
 
 // The same records COPYed by libpq straight into the store's schema (made by its
-// migrations), each row whole: its uid, seq and search vector written by the client,
-// in one transaction.
+// migrations), each row whole: its uid and seq written by the client, its search vector
+// made by the server (a generated column, as for the hub's own writes), in one
+// transaction.
 double RawCopy(const std::string& pg, const std::vector<StoredRecord>& recs) {
   {
     PostgresOptions o;
@@ -253,7 +254,7 @@ double RawCopy(const std::string& pg, const std::vector<StoredRecord>& recs) {
   PQclear(PQexec(c, "BEGIN"));
   PQclear(PQexec(c,
                  "COPY records(uid, source, stream, id, kind, time, visibility, hash, seq, created_seq, json, title,"
-                 " summary, body, search) FROM STDIN"));
+                 " summary, body) FROM STDIN"));
   std::string data;
   for (size_t i = 0; i < recs.size(); ++i) {
     const StoredRecord& r = recs[i];
@@ -271,7 +272,7 @@ double RawCopy(const std::string& pg, const std::vector<StoredRecord>& recs) {
     pg::AppendCopyText(&data, r.summary);
     data += '\t';
     pg::AppendCopyText(&data, r.search_text);
-    data += "\t'number':1 '" + r.id + "':2 '" + r.summary + "':3\n";
+    data += '\n';
     if (data.size() > (4 << 20)) {
       PQputCopyData(c, data.data(), static_cast<int>(data.size()));
       data.clear();

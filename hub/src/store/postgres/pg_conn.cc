@@ -116,13 +116,13 @@ void Conn::Rollback() {
   in_transaction_ = false;
 }
 
-coophub::Result<Rows> Conn::Exec(const std::string& sql, const std::vector<Param>& params) {
-  auto r = ExecOnce(sql, params);
+coophub::Result<Rows> Conn::Exec(const std::string& sql, const std::vector<Param>& params, Plan plan) {
+  auto r = ExecOnce(sql, params, plan);
   // A connection that went stale (the server restarted since its last use) fails its
   // next statement: a read, outside a transaction, is safe to ask again at once.
   if (!r.ok() && r.status().code() == coophub::Status::Code::kUnavailable && !in_transaction_ && !ok() &&
       sql.rfind("SELECT", 0) == 0)
-    r = ExecOnce(sql, params);
+    r = ExecOnce(sql, params, plan);
   return r;
 }
 
@@ -137,13 +137,22 @@ void Conn::NoticeClosed() {
     if (!PQconsumeInput(conn_) || PQstatus(conn_) != CONNECTION_OK) return Close();  // the next use connects again
 }
 
-coophub::Result<Rows> Conn::ExecOnce(const std::string& sql, const std::vector<Param>& params) {
+coophub::Result<Rows> Conn::ExecOnce(const std::string& sql, const std::vector<Param>& params, Plan plan) {
   if (!in_transaction_) NoticeClosed();
   if (!ok()) {
     if (in_transaction_)
       return Status::Unavailable("the PostgreSQL store " + sql::RedactUrl(url_) +
                                  " went away during a transaction, which did not commit");
     if (auto s = Reconnect(); !s.ok()) return s;
+  }
+  std::vector<const char*> values(params.size());
+  for (size_t i = 0; i < params.size(); ++i) values[i] = params[i] ? params[i]->c_str() : nullptr;
+  if (plan == Plan::kPerCall) {  // the unnamed statement: planned with these values
+    PGresult* r =
+        PQexecParams(conn_, sql.c_str(), static_cast<int>(params.size()), nullptr, values.data(), nullptr, nullptr, 0);
+    ExecStatusType st = PQresultStatus(r);
+    if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) return Failure(r, "statement");
+    return Rows(r);
   }
   auto it = prepared_.find(sql);
   if (it == prepared_.end()) {
@@ -153,8 +162,6 @@ coophub::Result<Rows> Conn::ExecOnce(const std::string& sql, const std::vector<P
     PQclear(r);
     it = prepared_.emplace(sql, std::move(name)).first;
   }
-  std::vector<const char*> values(params.size());
-  for (size_t i = 0; i < params.size(); ++i) values[i] = params[i] ? params[i]->c_str() : nullptr;
   PGresult* r =
       PQexecPrepared(conn_, it->second.c_str(), static_cast<int>(params.size()), values.data(), nullptr, nullptr, 0);
   ExecStatusType st = PQresultStatus(r);

@@ -66,7 +66,12 @@ class Conn {
   // Unavailable when the server is gone, else Internal naming what PostgreSQL said. A
   // SELECT outside a transaction that meets a connection gone stale is asked again on
   // a new one.
-  coophub::Result<Rows> Exec(const std::string& sql, const std::vector<Param>& params = {});
+  //
+  // kCached statements are prepared once a connection and may be run on a generic plan
+  // (PostgreSQL's choice after five runs); kPerCall ones are planned for the values of
+  // each call: a search, whose best plan depends on how common its words are.
+  enum class Plan { kCached, kPerCall };
+  coophub::Result<Rows> Exec(const std::string& sql, const std::vector<Param>& params = {}, Plan plan = Plan::kCached);
   // Statements without parameters, not prepared (migrations, BEGIN, LISTEN).
   Status Script(std::string_view sql);
   // A transaction. While one is open a lost connection is not replaced: every call
@@ -84,7 +89,7 @@ class Conn {
   const std::string& url() const { return url_; }
 
  private:
-  coophub::Result<Rows> ExecOnce(const std::string& sql, const std::vector<Param>& params);
+  coophub::Result<Rows> ExecOnce(const std::string& sql, const std::vector<Param>& params, Plan plan);
   void NoticeClosed();
   Status Reconnect();
   Status Failure(PGresult* r, const char* what);

@@ -109,14 +109,19 @@ CREATE TABLE login_failures(key TEXT NOT NULL, at_s BIGINT NOT NULL);
 CREATE INDEX login_failures_by_key ON login_failures(key, at_s);
 CREATE INDEX login_failures_by_time ON login_failures(at_s);
 )sql",
+    // 3: the search vector made by the server from the record's text, as a generated
+    // column: one definition, kept by every INSERT, UPDATE and COPY alike: title,
+    // summary and body with kSearchJoiners as spaces, in kSearchConfig.
+    R"sql(
+DROP INDEX records_search;
+ALTER TABLE records DROP COLUMN search;
+ALTER TABLE records ADD COLUMN search tsvector GENERATED ALWAYS AS
+  (to_tsvector('coophub_search', translate(title || ' ' || summary || ' ' || body, '<>/.@:', '      '))) STORED;
+CREATE INDEX records_search ON records USING gin(search);
+)sql",
 };
 
 }  // namespace
-
-std::string SearchVectorSql(const std::string& text) {
-  return "to_tsvector('" + std::string(kSearchConfig) + "', translate(" + text + ", '" + std::string(kSearchJoiners) +
-         "', '" + std::string(kSearchJoiners.size(), ' ') + "'))";
-}
 
 int SchemaVersion() { return static_cast<int>(kMigrations.size()); }
 

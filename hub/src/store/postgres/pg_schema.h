@@ -21,11 +21,9 @@ inline constexpr const char* kSearchConfig = "coophub_search";
 
 // The characters PostgreSQL's text search parser joins words with (into tags, paths,
 // hosts, e-mail addresses and URLs: "</b>" or "example.org" is one token, or none),
-// where FTS5 splits the words. Records' vectors and queries' words get them as spaces.
+// where FTS5 splits the words. Records' vectors (migration 3's generated column) and
+// queries' words get them as spaces.
 inline constexpr std::string_view kSearchJoiners = "<>/.@:";
-
-// SQL for the search vector of text (an SQL expression), as records keep it.
-std::string SearchVectorSql(const std::string& text);
 
 // Brings the database's schema up to this hub's, in one transaction under a
 // transaction-scoped advisory lock: replicas that start together migrate once, the

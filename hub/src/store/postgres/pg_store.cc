@@ -120,6 +120,8 @@ class PgStore final : public Store {
     auto seq = wdb_.Exec("SELECT value FROM store_seq");
     if (!seq.ok()) return seq.status();
     last_seq_ = seq->Int(0, 0);
+    auto rows = wdb_.Exec("SELECT GREATEST(reltuples, 0)::bigint FROM pg_class WHERE oid = 'records'::regclass");
+    if (rows.ok() && rows->size() == 1) analyzed_rows_ = rows->Int(0, 0);
     for (int i = 0; i < std::max(1, opts_.readers); ++i) {
       auto c = std::make_unique<pg::Conn>();
       if (auto s = c->Open(opts_.url); !s.ok()) return s;
@@ -209,6 +211,10 @@ class PgStore final : public Store {
   // written again by the watcher once the server answers, so that it never stays running.
   Status FinishRun(const RunInfo& r) override {
     Status s = Submit<bool>([=](pg::Conn& db) { return WriteFinish(db, r); }).get().status();
+    (void)Submit<bool>([this](pg::Conn& db) -> Result<bool> {  // not waited for
+      MaybeAnalyze(db);
+      return true;
+    });
     MutexLock lock(runs_mu_);
     if (s.ok())
       running_.erase(r.id);
@@ -387,6 +393,23 @@ class PgStore final : public Store {
     return true;
   }
 
+  // After a run that changed a tenth of the records or more (a first sync, above all),
+  // the planner's statistics are made again at once rather than when autovacuum next
+  // comes round (up to a minute later): without them it guesses a common word rare and
+  // reads every hit of a search to sort them, seconds at a million records. The
+  // writer's alone.
+  void MaybeAnalyze(pg::Conn& db) {
+    if (changed_since_analyze_ < 1000 || changed_since_analyze_ * 10 < analyzed_rows_) return;
+    if (auto s = db.Script("ANALYZE records"); !s.ok()) {
+      spdlog::warn("the PostgreSQL store: ANALYZE records: {}", s.message());
+      return;
+    }
+    changed_since_analyze_ = 0;
+    if (auto r = db.Exec("SELECT GREATEST(reltuples, 0)::bigint FROM pg_class WHERE oid = 'records'::regclass");
+        r.ok() && r->size() == 1)
+      analyzed_rows_ = r->Int(0, 0);
+  }
+
   void WatchLoop();
   // One tick of the watcher, connected: the newest seq, heartbeats, the ends of runs not
   // written yet, the reaper. Not ok: the server went away.
@@ -398,9 +421,11 @@ class PgStore final : public Store {
                 WriteStats* stats);
 
   PostgresOptions opts_;
-  pg::Conn wdb_;               // the writer thread's (and Open's before it starts)
-  pg::Conn watch_;             // the watcher thread's: LISTEN, heartbeats, the reaper
-  int64_t reap_after_ms_ = 0;  // the watcher's: no reaping before (just back from an outage)
+  pg::Conn wdb_;                       // the writer thread's (and Open's before it starts)
+  pg::Conn watch_;                     // the watcher thread's: LISTEN, heartbeats, the reaper
+  int64_t reap_after_ms_ = 0;          // the watcher's: no reaping before (just back from an outage)
+  int64_t changed_since_analyze_ = 0;  // the writer's: records changed or deleted since
+  int64_t analyzed_rows_ = 0;          // the rows ANALYZE last found
   int wake_[2] = {-1, -1};
   std::atomic<int64_t> last_seq_{0};
 
@@ -503,7 +528,10 @@ void PgStore::Reap(pg::Conn& db) {
 }
 
 // Upserts through a staging table: COPY in (the fastest way into PostgreSQL), then one
-// INSERT … ON CONFLICT of the rows whose hash changed, numbered in batch order.
+// INSERT … ON CONFLICT of the rows whose hash changed, numbered in batch order. The hash
+// is compared by a scalar subquery, one index probe a staged row: as NOT EXISTS, the
+// planner (knowing nothing of the temporary table) hashed the whole of records for
+// every batch, which made a first sync quadratic.
 Status PgStore::Upsert(pg::Conn& db, const WriteBatch& b, int64_t* seq, WriteStats* stats) {
   // One row a key, the last one sent (a batch may carry a record twice).
   std::map<std::pair<std::string_view, std::string_view>, size_t> last;
@@ -534,24 +562,23 @@ Status PgStore::Upsert(pg::Conn& db, const WriteBatch& b, int64_t* seq, WriteSta
       !s.ok())
     return s;
   if (auto s = db.Copy("COPY staging FROM STDIN", data); !s.ok()) return s;
-  // The vector is of the text with kJoiners as spaces, as FTS5 reads it.
+  // The search vector is a generated column (pg_schema.cc, migration 3): the server
+  // makes it of title, summary and body, with kJoiners as spaces, as FTS5 reads them.
   auto r = db.Exec(
       "INSERT INTO records AS r (uid, source, stream, id, kind, time, visibility, hash, seq, created_seq, json,"
-      " table_version, title, summary, body, search)"
+      " table_version, title, summary, body)"
       " SELECT nextval('record_uids'), $1, s.stream, s.id, s.kind, s.time, s.visibility, s.hash,"
-      " $2 + row_number() OVER w, $2 + row_number() OVER w, s.json, s.tv, s.title, s.summary, s.body,"
-      " " +
-          pg::SearchVectorSql("s.title || ' ' || s.summary || ' ' || s.body") +
-          " FROM staging s WHERE NOT EXISTS (SELECT 1 FROM records o"
-          "   WHERE o.source = $1 AND o.stream = s.stream AND o.id = s.id AND o.hash = s.hash)"
-          " WINDOW w AS (ORDER BY s.n) ORDER BY s.n"
-          " ON CONFLICT (source, stream, id) DO UPDATE SET kind = excluded.kind, time = excluded.time,"
-          " visibility = excluded.visibility, hash = excluded.hash, seq = excluded.seq, json = excluded.json,"
-          " table_version = excluded.table_version, title = excluded.title, summary = excluded.summary,"
-          " body = excluded.body, search = excluded.search, previous_seq = r.seq,"
-          " previous = jsonb_build_object('seq', r.seq, 'title', r.title, 'time', r.time,"
-          "   'end', r.json::jsonb->'end', 'place', r.json::jsonb->'location'->'name')::text"
-          " RETURNING r.created_seq = r.seq",
+      " $2 + row_number() OVER w, $2 + row_number() OVER w, s.json, s.tv, s.title, s.summary, s.body"
+      " FROM staging s WHERE (SELECT o.hash FROM records o"
+      "   WHERE o.source = $1 AND o.stream = s.stream AND o.id = s.id) IS DISTINCT FROM s.hash"
+      " WINDOW w AS (ORDER BY s.n) ORDER BY s.n"
+      " ON CONFLICT (source, stream, id) DO UPDATE SET kind = excluded.kind, time = excluded.time,"
+      " visibility = excluded.visibility, hash = excluded.hash, seq = excluded.seq, json = excluded.json,"
+      " table_version = excluded.table_version, title = excluded.title, summary = excluded.summary,"
+      " body = excluded.body, previous_seq = r.seq,"
+      " previous = jsonb_build_object('seq', r.seq, 'title', r.title, 'time', r.time,"
+      "   'end', r.json::jsonb->'end', 'place', r.json::jsonb->'location'->'name')::text"
+      " RETURNING r.created_seq = r.seq",
       {b.source, Num(*seq)});
   if (!r.ok()) return r.status().Prefixed("upsert");
   int64_t changed = r->size(), staged = static_cast<int64_t>(last.size());
@@ -632,6 +659,7 @@ Result<WriteStats> PgStore::ApplyBatch(pg::Conn& db, const WriteBatch& b) {
     }
     if (auto s = db.Commit(); !s.ok()) return s;
     SawSeq(seq);
+    changed_since_analyze_ += stats.changed + stats.deleted;
     return Status::Ok();
   };
   if (Status s = run(); !s.ok()) {
@@ -779,7 +807,10 @@ Result<RecordPage> PgStore::ListRecords(const RecordQuery& q) {
           qp + ", '" + marks + ", MaxWords=16, MinWords=8, ShortWord=0, MaxFragments=1') END FROM (" + sql + ") r" +
           order;
     }
-    auto r = db.Exec(sql, args);
+    // A search is planned for its words: a word in every record is best read newest
+    // first along records_by_time, a rare one through the GIN index. A generic plan
+    // (what a prepared statement gets after five runs) knows neither, and took seconds.
+    auto r = db.Exec(sql, args, query.empty() ? pg::Conn::Plan::kCached : pg::Conn::Plan::kPerCall);
     if (!r.ok()) return r.status();
     RecordPage page;
     page.items_json.clear();
