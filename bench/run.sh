@@ -101,6 +101,12 @@ pg_hub_rps=$(awk '$1 == "pg_ingest_plugin_to_store_rps" {print $2}' "$work/inges
 pg_search_p50=$(awk '$1 == "pg_search_p50_ms" {print $2}' "$work/ingest.txt")
 pg_search_p99=$(awk '$1 == "pg_search_p99_ms" {print $2}' "$work/ingest.txt")
 
+# 1b. Matching over the generated Barcelona coop (examples/matching): candidates of each
+#     open request over 2,000 people, and all 500 assigned at once beside a greedy pass.
+"$build/bench/matching_bench" "$build/hub/coophub-worker" "$root/examples/matching/hub.yaml" > "$work/matching.txt" 2> "$work/matching.log" \
+  || { echo "matching bench failed:"; tail -5 "$work/matching.log"; exit 1; }
+m() { awk -v k="$1" '$1 == k {print $2}' "$work/matching.txt"; }
+
 # 2. A hub with 20,000 records and the demo feeds; start-to-ready measured from outside.
 port=$(free_port)
 cat > "$work/hub.yaml" <<YAML
@@ -284,6 +290,9 @@ printf '%-34s %14.0f %16.0f SQLite hub %7s %10s %s\n' "PostgreSQL signed-in list
 printf '%-34s %11s ms %13s ms SQLite %7s %10s\n' "PostgreSQL signed-in list, p99" "$pg_list_p99" "$auth_p99" "" ""
 printf '%-34s %14.0f %16.0f 1 replica %8s %10s %s\n' "nginx over 3 replicas, req/s" "$lb_list_rps" "$pg_list_rps" "$lb_ratio" ">= 1.50" "$(verdict "$lb_ratio" 1.5 ">=")"
 printf '%-34s %11s ms %13s ms 1 replica %4s %10s\n' "nginx over 3 replicas, p99" "$lb_list_p99" "$pg_list_p99" "" ""
+printf '%-34s %11s ms %26s %7s %10s %s\n' "candidates, 1 request of 2000 p99" "$(m matching_candidates_p99_ms)" "" "" "<= 20 ms" "$(verdict "$(m matching_candidates_p99_ms)" 20 "<=")"
+printf '%-34s %11s ms %16s ms greedy %6s %10s %s\n' "assign 500 x 2000 (GLPK)" "$(m matching_assign_ms)" "$(m matching_greedy_ms)" "" "<= 2000 ms" "$(verdict "$(m matching_assign_ms)" 2000 "<=")"
+printf '%-34s %14s %16s greedy %10s %10s\n' "  total score (assigned)" "$(m matching_assign_total) ($(m matching_assign_assigned))" "$(m matching_greedy_total) ($(m matching_greedy_assigned))" "" ""
 paint_ratio=$(awk -v a="$hub_lcp" -v b="$static_lcp" 'BEGIN {printf "%.2f", a/b}')
 first_kb=$(awk -v b="$first_load_gz" 'BEGIN {printf "%.0f", b/1024}')
 printf '%-34s %11s ms %13s ms nginx %8s %10s %s\n' "paint of / (100k records), LCP" "$hub_lcp" "$static_lcp" "$paint_ratio" "<= 300 ms" "$(verdict "$hub_lcp" 300 "<=")"

@@ -172,6 +172,9 @@ const std::vector<Route>& Routes() {
       {"GET", "/static/{}", R::kAnonymous, &Static},
       {"GET", "/feeds/{}", R::kAnonymous, &Feed},
       {"GET", "/metrics", R::kViewer, &Metrics},
+      {"GET", "/api/v1/matching", R::kEditor, &MatchingStatus},
+      {"GET", "/api/v1/requests/{}/candidates", R::kEditor, &RequestCandidates},
+      {"POST", "/api/v1/matching/assign", R::kEditor, &AssignRequests},
   };
   return routes;
 }

@@ -34,6 +34,7 @@ class Api {
   void SetSources(Sources* sources) { hub_.sources = sources; }
   // Dashboards saved through the API beside hub.yaml's; without, they are read-only.
   void SetDashboards(Dashboards* dashboards) { hub_.dashboards = dashboards; }
+  void SetMatcher(matching::Matcher* matcher) { hub_.matcher = matcher; }
 
  private:
   Services hub_;

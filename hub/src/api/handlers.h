@@ -49,6 +49,10 @@ ApiResponse ListDashboards(const Services& hub, const ApiRequest&, const Princip
 ApiResponse GetDashboard(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 ApiResponse PutDashboard(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 ApiResponse DeleteDashboard(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+// matching_api.cc
+ApiResponse MatchingStatus(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse RequestCandidates(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse AssignRequests(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 // embed_api.cc
 ApiResponse Embed(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 // The sites allowed to embed widgets now: hub.yaml's server.embed_origins and the admin's.

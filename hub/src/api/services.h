@@ -22,6 +22,9 @@
 
 namespace coophub {
 
+namespace matching {
+class Matcher;
+}
 class LoginLimiter;
 class HttpMetrics;
 struct PluginCache;
@@ -37,9 +40,10 @@ struct Services {
   Scheduler* scheduler;  // null: nothing syncs, and "sync now" is refused
   const HubConfig& config;
   const std::string web_dir;
-  Accounts* accounts;                // null: every caller is anonymous (public records, no writes)
-  Sources* sources = nullptr;        // null: hub.yaml's sources only, read-only
-  Dashboards* dashboards = nullptr;  // null: hub.yaml's dashboards only, read-only
+  Accounts* accounts;                    // null: every caller is anonymous (public records, no writes)
+  Sources* sources = nullptr;            // null: hub.yaml's sources only, read-only
+  Dashboards* dashboards = nullptr;      // null: hub.yaml's dashboards only, read-only
+  matching::Matcher* matcher = nullptr;  // null: no matching: section in hub.yaml
   const std::unique_ptr<LoginLimiter> limiter;
   const std::unique_ptr<HttpMetrics> metrics;
   const std::unique_ptr<PluginCache> plugins;

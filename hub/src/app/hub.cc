@@ -4,6 +4,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "matching/matcher.h"
+
 namespace coophub::app {
 
 Result<OpenedStore> OpenHubStore(const HubConfig& c, int readers) {
@@ -51,9 +53,19 @@ Result<std::unique_ptr<Hub>> Hub::Open(HubConfig config, const HubOptions& optio
     if (!e.from_file) ++hub->api_sources_;
     if (hub->scheduler_) hub->scheduler_->Put(e.config);  // an API source, or hub.yaml's as overridden
   }
+  if (c.matching) {
+    matching::Postcodes postcodes;
+    if (!c.matching->postcodes.empty()) {
+      auto loaded = matching::LoadPostcodes(c.matching->postcodes);
+      if (!loaded.ok()) return loaded.status().Prefixed(c.file);
+      postcodes = std::move(*loaded);
+    }
+    hub->matcher_ = std::make_unique<matching::Matcher>(*hub->store_, *c.matching, std::move(postcodes));
+  }
   hub->api_ = std::make_unique<Api>(*hub->store_, hub->scheduler_.get(), c, options.web_dir, hub->accounts_.get());
   hub->api_->SetSources(hub->sources_.get());
   hub->api_->SetDashboards(hub->dashboards_.get());
+  hub->api_->SetMatcher(hub->matcher_.get());
   return hub;
 }
 

@@ -18,6 +18,7 @@
 #include "base/status.h"
 #include "config/config.h"
 #include "dashboards/dashboards.h"
+#include "matching/matcher.h"
 #include "sources/sources.h"
 #include "store/sql.h"
 #include "store/store.h"
@@ -60,6 +61,7 @@ class Hub {
   Sources& sources() { return *sources_; }
   Dashboards& dashboards() { return *dashboards_; }
   Scheduler* scheduler() { return scheduler_.get(); }
+  matching::Matcher* matcher() { return matcher_.get(); }
   Api& api() { return *api_; }
   // How many sources were made through the API (beside hub.yaml's).
   size_t api_sources() const { return api_sources_; }
@@ -79,6 +81,7 @@ class Hub {
   std::unique_ptr<Sources> sources_;
   std::unique_ptr<Dashboards> dashboards_;
   std::unique_ptr<Scheduler> scheduler_;
+  std::unique_ptr<matching::Matcher> matcher_;  // with a matching: section
   std::unique_ptr<Api> api_;
   size_t api_sources_ = 0;
   Mutex follow_mu_;

@@ -278,9 +278,9 @@ Status ParseApiSources(const Ctx& c, const YAML::Node& n, HubConfig* h) {
 }
 
 Status ParseRoot(const Ctx& c, const YAML::Node& root, HubConfig* h) {
-  if (auto s =
-          CheckKeys(c, root, "",
-                    {"server", "store", "plugin_dirs", "scheduler", "limits", "sources", "api_sources", "dashboards"});
+  if (auto s = CheckKeys(c, root, "",
+                         {"server", "store", "plugin_dirs", "scheduler", "limits", "sources", "api_sources",
+                          "dashboards", "matching"});
       !s.ok())
     return s;
   if (auto srv = root["server"]) {
@@ -409,6 +409,15 @@ Status ParseRoot(const Ctx& c, const YAML::Node& root, HubConfig* h) {
         return Status::Invalid(c.At(boards[i], "dashboards." + d->id) + ": the id \"" + d->id + "\" is used twice");
       h->dashboards.push_back(std::move(*d));
     }
+  }
+  if (auto m = root["matching"]) {
+    auto parsed = matching::ParseMatching(ToJson(m), c.At(m, "matching"));
+    if (!parsed.ok()) return parsed.status();
+    if (!Dates::KnownZone(parsed->timezone))
+      return Status::Invalid(c.At(m["timezone"] ? m["timezone"] : m, "matching.timezone") + ": \"" + parsed->timezone +
+                             "\" is not a time zone; write its IANA name, e.g. Europe/Madrid");
+    if (!parsed->postcodes.empty()) parsed->postcodes = (fs::path(h->base_dir) / parsed->postcodes).string();
+    h->matching = std::move(*parsed);
   }
   return Status::Ok();
 }

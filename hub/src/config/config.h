@@ -7,10 +7,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "dashboards/dashboards.h"
+#include "matching/matching.h"
 #include "model/outbound_policy.h"
 #include "model/protocol.h"
 #include "runtime/runner.h"
@@ -77,6 +79,9 @@ struct HubConfig {
   int64_t max_backoff_ms = 60 * 60 * 1000;
   std::vector<SourceConfig> sources;
   std::vector<DashboardConfig> dashboards;  // none: DefaultDashboard()
+  // matching: who can take which request (docs/matching.md); none: no matching.
+  // Its postcodes path is made absolute here.
+  std::optional<matching::MatchingConfig> matching;
   // api_sources: what sources made through the API may reach (always sandboxed).
   OutboundPolicy api_sources = {.sandboxed = true};
 

@@ -67,6 +67,15 @@ struct Dates::Icu {
   std::unique_ptr<icu::RelativeDateTimeFormatter> relative;
 };
 
+int64_t UtcOffsetSeconds(const std::string& zone, int64_t unix) {
+  std::unique_ptr<icu::TimeZone> tz(icu::TimeZone::createTimeZone(icu::UnicodeString::fromUTF8(zone)));
+  if (!tz || *tz == icu::TimeZone::getUnknown()) return 0;
+  int32_t raw = 0, dst = 0;
+  UErrorCode status = U_ZERO_ERROR;
+  tz->getOffset(static_cast<UDate>(unix) * 1000.0, false, raw, dst, status);
+  return U_SUCCESS(status) ? (static_cast<int64_t>(raw) + dst) / 1000 : 0;
+}
+
 Dates::Dates(const std::string& lang, const std::string& zone, std::string day_time)
     : icu_(std::make_unique<Icu>()), zone_(KnownZone(zone) ? zone : "UTC"), day_time_(std::move(day_time)) {
   UErrorCode status = U_ZERO_ERROR;

@@ -24,6 +24,10 @@ struct CivilDate {
   static bool Parse(const std::string& text, CivilDate* out);  // "2026-12-12"
 };
 
+// The zone's offset from UTC at an instant (unix seconds), in seconds; 0 for an
+// unknown zone. Thread-safe.
+int64_t UtcOffsetSeconds(const std::string& zone, int64_t unix);
+
 class Dates {
  public:
   // lang: a BCP 47 tag ("fr", "sv-SE"); zone: an IANA zone ("Europe/Paris"). An unknown

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// The Matcher: the matching engine over a store. It reads the people, the requests and
+// the busy times of the sources hub.yaml's `matching:` names into a snapshot, made
+// again when the store has changed (or a minute has passed: history is counted back
+// from now), and answers candidates and batch assignments from it. The past comes
+// from the requests themselves: one with an assignee is taken; its hours count for
+// fairness, its client for continuity, its window keeps the assignee busy.
+// Thread-safe: snapshots are immutable and shared.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/mutex.h"
+#include "matching/assign.h"
+#include "matching/matching.h"
+#include "store/store.h"
+
+namespace coophub::matching {
+
+struct Snapshot {
+  std::vector<Person> people;
+  std::vector<Request> requests;
+  std::map<int64_t, size_t> request_at;         // uid → index in requests
+  std::map<std::string, int64_t> person_by_id;  // a person's record id → uid
+  History history;
+  std::unique_ptr<PeopleIndex> index;
+  int64_t seq = 0, made = 0;  // the store's seq and the time it was made at
+  // People and requests that cannot be matched, and why: "carers/17: data.max_km: …".
+  std::vector<std::string> problems;
+
+  bool Open(const Request& r, int64_t now) const { return r.assignee.empty() && r.window.start >= now; }
+};
+
+class Matcher {
+ public:
+  // now: the clock (unix seconds); tests pass their own.
+  Matcher(Store& store, MatchingConfig config, Postcodes postcodes, std::function<int64_t()> now = nullptr);
+
+  const MatchingConfig& config() const { return config_; }
+  int64_t Now() const;
+
+  // The snapshot as of now: the one kept, or a new one when the store moved on.
+  Result<std::shared_ptr<const Snapshot>> Current();
+  Context ContextOf(const Snapshot& s) const;
+
+  // Ranked candidates of one request. NotFound: no such request in the sources named.
+  // Invalid: the request cannot be matched (its problem says why).
+  Result<Ranking> Candidates(const Snapshot& s, int64_t request_uid) const;
+  // Assigns open requests (uids; unknown or taken ones are an Invalid naming them).
+  Result<AssignResult> Assign(const Snapshot& s, const std::vector<int64_t>& request_uids,
+                              std::optional<int> capacity) const;
+
+ private:
+  Result<std::shared_ptr<const Snapshot>> Load(int64_t seq, int64_t now) const;
+
+  Store& store_;
+  const MatchingConfig config_;
+  const Postcodes postcodes_;
+  std::function<int64_t()> now_;
+  Mutex mu_;
+  std::shared_ptr<const Snapshot> current_ GUARDED_BY(mu_);
+};
+
+}  // namespace coophub::matching

@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// Matching end to end, on SQLite and on PostgreSQL: a hub serving examples/matching (the
+// generated Barcelona home-care coop: 2,000 carers, 500 open visits) syncs it through the
+// exec connector, and its API's candidates are checked against the records themselves
+// by rules written again here: nobody breaking a hard rule is offered, nobody keeping
+// them all is left out, reasons add up to the score, no home location leaves the hub.
+// The batch proposal keeps every rule and agrees with the candidates' scores.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <set>
+#include <sstream>
+
+#include "base/timeutil.h"
+#include "i18n/dates.h"
+#include "support/hub_process.h"
+
+namespace coophub {
+namespace {
+
+using testing::Hub;
+using testing::TempDir;
+
+std::string Example(const std::string& name) { return std::string(COOPHUB_SOURCE_DIR) + "/examples/matching/" + name; }
+
+// The example's hub.yaml, its relative paths made absolute.
+std::string ExampleConfig() {
+  std::ifstream in(Example("hub.yaml"));
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string s = text.str();
+  for (auto [from, to] : {std::pair<std::string, std::string>{"exec:./carecoop.py", "exec:" + Example("carecoop.py")},
+                          {"postcodes: postcodes.csv", "postcodes: " + Example("postcodes.csv")}})
+    for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
+      s.replace(at, from.size(), to);
+  return s;
+}
+
+std::vector<std::string> Split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  for (std::string part; std::getline(in, part, sep);) {
+    part.erase(0, part.find_first_not_of(' '));
+    part.erase(part.find_last_not_of(' ') + 1);
+    if (!part.empty()) out.push_back(part);
+  }
+  return out;
+}
+
+// "name:3; other:1" → {name: 3, other: 1}
+std::map<std::string, std::string> Pairs(const json& v) {
+  std::map<std::string, std::string> out;
+  if (!v.is_string()) return out;
+  for (const auto& item : Split(v.get<std::string>(), ';')) {
+    size_t colon = item.find(':');
+    out[item.substr(0, colon)] = colon == std::string::npos ? "" : item.substr(colon + 1);
+  }
+  return out;
+}
+
+double Km(double lat1, double lon1, double lat2, double lon2) {
+  const double r = M_PI / 180;
+  double a = std::pow(std::sin((lat2 - lat1) * r / 2), 2) +
+             std::cos(lat1 * r) * std::cos(lat2 * r) * std::pow(std::sin((lon2 - lon1) * r / 2), 2);
+  return 2 * 6371.0088 * std::asin(std::sqrt(a));
+}
+
+struct Window {
+  int64_t start, end;
+};
+
+// The rules of docs/matching.md, applied to the records as the API serves them.
+class Rules {
+ public:
+  Rules(const std::vector<json>& carers, const std::vector<json>& visits, const std::vector<json>& rota,
+        const std::map<std::string, std::pair<double, double>>& postcodes)
+      : postcodes_(postcodes) {
+    for (const auto& c : carers) people_[c["uid"].get<int64_t>()] = c;
+    for (const auto& v : visits)
+      if (!v["data"]["assignee"].get<std::string>().empty()) busy_[v["data"]["assignee"]].push_back(WindowOf(v));
+    for (const auto& e : rota)
+      busy_[e["data"]["person"]].push_back(
+          {*ParseRfc3339(e["time"].get<std::string>()), *ParseRfc3339(e["end"].get<std::string>())});
+  }
+
+  static Window WindowOf(const json& visit) {
+    int64_t start = *ParseRfc3339(visit["time"].get<std::string>());
+    return {start, start + std::stoll(visit["data"]["duration_minutes"].get<std::string>()) * 60};
+  }
+
+  bool MayTake(const json& p, const json& visit) const {
+    const json& d = p["data"];
+    const json& need = visit["data"];
+    auto [lat, lon] = Home(p);
+    double km = Km(lat, lon, visit["location"]["lat"], visit["location"]["lon"]);
+    if (km > std::stod(d["max_km"].get<std::string>())) return false;
+    bool speaks = false;
+    for (const auto& l : Split(need["languages"].get<std::string>(), ','))
+      for (const auto& m : Split(d["languages"].get<std::string>(), ',')) speaks |= l == m;
+    if (!speaks) return false;
+    auto skills = Pairs(d["skills"]);
+    for (const auto& [skill, level] : Pairs(need["skills"]))
+      if (!skills.count(skill) || std::stoi(skills[skill]) < std::stoi(level)) return false;
+    Window w = WindowOf(visit);
+    std::string day = visit["time"].get<std::string>().substr(0, 10);
+    auto certs = Pairs(d["certificates"]);
+    if (!need["certificates"].get<std::string>().empty()) {
+      auto it = certs.find(need["certificates"].get<std::string>());
+      if (it == certs.end() || it->second < day) return false;
+    }
+    for (const auto& b : Busy(p["id"].get<std::string>()))
+      if (b.start < w.end && w.start < b.end) return false;
+    // Weekly hours, in Madrid: "mon-fri 08:00-14:00; sun 09:00-13:00".
+    int64_t local = w.start + UtcOffsetSeconds("Europe/Madrid", w.start);
+    int weekday = static_cast<int>(((local / 86400) % 7 + 3) % 7);  // Monday 0
+    int from = static_cast<int>(local % 86400 / 60), to = from + static_cast<int>((w.end - w.start) / 60);
+    static const std::vector<std::string> kDays = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+    for (const auto& part : Split(d["hours"].get<std::string>(), ';')) {
+      std::string days = part.substr(0, part.find(' ')), hours = part.substr(part.find(' ') + 1);
+      auto ends = Split(days, '-');
+      int a = static_cast<int>(std::find(kDays.begin(), kDays.end(), ends[0]) - kDays.begin());
+      int b = ends.size() > 1 ? static_cast<int>(std::find(kDays.begin(), kDays.end(), ends[1]) - kDays.begin()) : a;
+      int h0 = std::stoi(hours.substr(0, 2)) * 60 + std::stoi(hours.substr(3, 2));
+      int h1 = std::stoi(hours.substr(6, 2)) * 60 + std::stoi(hours.substr(9, 2));
+      if (a <= weekday && weekday <= b && h0 <= from && to <= h1) return true;
+    }
+    return false;
+  }
+
+  const std::map<int64_t, json>& people() const { return people_; }
+
+ private:
+  std::pair<double, double> Home(const json& p) const {
+    if (p.contains("location")) return {p["location"]["lat"], p["location"]["lon"]};
+    return postcodes_.at(p["data"]["postcode"].get<std::string>());
+  }
+  std::vector<Window> Busy(const std::string& id) const {
+    auto it = busy_.find(id);
+    return it == busy_.end() ? std::vector<Window>{} : it->second;
+  }
+
+  std::map<int64_t, json> people_;
+  std::map<std::string, std::vector<Window>> busy_;
+  std::map<std::string, std::pair<double, double>> postcodes_;
+};
+
+std::vector<json> AllRecords(const Hub& hub, const std::string& source) {
+  std::vector<json> out;
+  std::string cursor;
+  for (int page = 0; page < 100; ++page) {
+    json j =
+        hub.Get("/api/v1/records?source=" + source + "&limit=500" + (cursor.empty() ? "" : "&cursor=" + cursor)).Json();
+    for (const auto& r : j["items"]) out.push_back(r);
+    if (!j.contains("next_cursor") || !j["next_cursor"].is_string() || j["next_cursor"].get<std::string>().empty())
+      break;
+    cursor = j["next_cursor"];
+  }
+  return out;
+}
+
+class MatchingTest : public ::testing::TestWithParam<std::string> {};
+INSTANTIATE_TEST_SUITE_P(Stores, MatchingTest, testing::StoreBackends(), testing::BackendName);
+
+TEST_P(MatchingTest, CandidatesKeepTheRulesAndTheBatchAgrees) {
+  TempDir dir;
+  Hub hub(dir.Write("hub.yaml", ExampleConfig()), dir.path() + "/data");
+  ASSERT_TRUE(hub.ok()) << hub.log();
+  for (const char* source : {"carers", "visits", "rota"}) {
+    json s = hub.WaitForRun(source);
+    ASSERT_EQ(s["last_run"]["status"], "ok") << s.dump();
+  }
+  json status = hub.Get("/api/v1/matching").Json();
+  EXPECT_EQ(status["people"], 2000) << status.dump();
+  EXPECT_EQ(status["requests"], 1000);
+  EXPECT_EQ(status["open_requests"], 500);
+  EXPECT_EQ(status["missing_sources"], json::array());
+
+  std::map<std::string, std::pair<double, double>> postcodes;
+  std::ifstream pc(Example("postcodes.csv"));
+  std::string line;
+  std::getline(pc, line);
+  while (std::getline(pc, line)) {
+    auto cells = Split(line, ',');
+    postcodes[cells[0]] = {std::stod(cells[1]), std::stod(cells[2])};
+  }
+  std::vector<json> visits = AllRecords(hub, "visits");
+  Rules rules(AllRecords(hub, "carers"), visits, AllRecords(hub, "rota"), postcodes);
+  ASSERT_EQ(rules.people().size(), 2000u);
+
+  std::vector<json> open;
+  for (const auto& v : visits)
+    if (v["data"]["assignee"].get<std::string>().empty()) open.push_back(v);
+  ASSERT_EQ(open.size(), 500u);
+  std::map<std::pair<int64_t, int64_t>, double> scores;  // (request, person) → score, of those checked
+  int offered = 0;
+  for (size_t k = 0; k < open.size(); k += 20) {
+    const json& visit = open[k];
+    int64_t uid = visit["uid"];
+    auto r = hub.Get("/api/v1/requests/" + std::to_string(uid) + "/candidates?limit=all");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.body.find("\"lat\""), std::string::npos) << "a home location left the hub";
+    json j = r.Json();
+    EXPECT_EQ(j["request"]["area"], visit["data"]["postcode"]);
+    std::set<int64_t> listed;
+    double last = 101;
+    for (const auto& c : j["items"]) {
+      int64_t person = c["person"]["uid"];
+      listed.insert(person);
+      EXPECT_TRUE(rules.MayTake(rules.people().at(person), visit))
+          << "request " << uid << " offers person " << person << " who breaks a rule: " << c.dump();
+      double points = 0;
+      for (const auto& reason : c["reasons"]) points += reason["points"].get<double>();
+      EXPECT_NEAR(points, c["score"].get<double>(), 0.051) << c.dump();
+      EXPECT_LE(c["score"].get<double>(), last);
+      last = c["score"];
+      EXPECT_DOUBLE_EQ(std::fmod(c["km"].get<double>() * 2, 1.0), 0.0) << "km rounded to 0.5";
+      scores[{uid, person}] = c["score"];
+    }
+    int excluded = 0;
+    for (const auto& [rule, n] : j["excluded"].items()) excluded += n.get<int>();
+    EXPECT_EQ(static_cast<int>(listed.size()) + excluded, 2000) << j["excluded"].dump();
+    for (const auto& [person, p] : rules.people())
+      if (!listed.count(person)) {
+        EXPECT_FALSE(rules.MayTake(p, visit)) << "request " << uid << " leaves out person " << person;
+      }
+    offered += static_cast<int>(listed.size());
+  }
+  EXPECT_GT(offered, 0) << "no request had a candidate: the generated data or the rules are off";
+
+  json uids = json::array();
+  std::map<int64_t, Window> windows;
+  for (const auto& v : open) {
+    uids.push_back(v["uid"]);
+    windows[v["uid"]] = Rules::WindowOf(v);
+  }
+  auto a = hub.Post("/api/v1/matching/assign", json{{"requests", uids}}.dump());
+  ASSERT_EQ(a.status, 200) << a.body;
+  json proposal = a.Json();
+  EXPECT_EQ(proposal["optimal"], true);
+  EXPECT_EQ(proposal["assignments"].size() + proposal["unassigned"].size(), 500u);
+  EXPECT_GT(proposal["assignments"].size(), 0u);
+  double total = 0;
+  std::map<int64_t, std::vector<Window>> taken;
+  std::set<int64_t> requests;
+  for (const auto& x : proposal["assignments"]) {
+    int64_t req = x["request"], person = x["person"];
+    EXPECT_TRUE(requests.insert(req).second) << "request " << req << " assigned twice";
+    total += x["score"].get<double>();
+    const json* visit = nullptr;
+    for (const auto& v : open)
+      if (v["uid"] == req) visit = &v;
+    ASSERT_NE(visit, nullptr);
+    EXPECT_TRUE(rules.MayTake(rules.people().at(person), *visit)) << x.dump();
+    if (auto it = scores.find({req, person}); it != scores.end()) {
+      EXPECT_DOUBLE_EQ(it->second, x["score"].get<double>());
+    }
+    for (const auto& w : taken[person])
+      EXPECT_FALSE(w.start < windows[req].end && windows[req].start < w.end)
+          << "person " << person << " is double-booked";
+    taken[person].push_back(windows[req]);
+  }
+  EXPECT_NEAR(total, proposal["total"].get<double>(), 0.05 * static_cast<double>(requests.size()) + 0.01);
+
+  // One visit each, at most: capacity holds.
+  auto capped = hub.Post("/api/v1/matching/assign", json{{"requests", uids}, {"capacity", 1}}.dump()).Json();
+  std::set<int64_t> people;
+  for (const auto& x : capped["assignments"]) EXPECT_TRUE(people.insert(x["person"].get<int64_t>()).second);
+}
+
+TEST_P(MatchingTest, BadRequestsSayWhatIsWrong) {
+  TempDir dir;
+  Hub hub(dir.Write("hub.yaml", ExampleConfig()), dir.path() + "/data");
+  ASSERT_TRUE(hub.ok()) << hub.log();
+  hub.WaitForRun("visits");
+  json first = hub.Get("/api/v1/records?source=visits&limit=1").Json()["items"][0];
+  int64_t uid = first["uid"];
+  EXPECT_EQ(hub.Get("/api/v1/requests/999999999/candidates").status, 404);
+  EXPECT_EQ(hub.Get("/api/v1/requests/abc/candidates").status, 400);
+  EXPECT_EQ(hub.Get("/api/v1/requests/" + std::to_string(uid) + "/candidates?limit=0").status, 400);
+  EXPECT_EQ(hub.GetAnon("/api/v1/requests/" + std::to_string(uid) + "/candidates").status, 401);
+  EXPECT_EQ(hub.GetAnon("/api/v1/matching").status, 401);
+  auto unknown = hub.Post("/api/v1/matching/assign", R"({"requests": [999999999]})");
+  EXPECT_EQ(unknown.status, 400);
+  EXPECT_NE(unknown.body.find("no request with uid 999999999"), std::string::npos) << unknown.body;
+  auto shape = hub.Post("/api/v1/matching/assign", R"({"requests": "all"})");
+  EXPECT_EQ(shape.status, 400);
+  EXPECT_NE(shape.body.find("body.requests: must be array"), std::string::npos) << shape.body;  // the OpenAPI check
+  EXPECT_EQ(hub.Post("/api/v1/matching/assign", R"({"requests": [1], "capacity": 0})").status, 400);
+  EXPECT_EQ(hub.Post("/api/v1/matching/assign", R"({"requests": [1], "extra": 1})").status, 400);
+}
+
+}  // namespace
+}  // namespace coophub
