@@ -147,6 +147,11 @@ Result<std::unique_ptr<Accounts>> OpenSqliteAccounts(const std::string& db_path)
 // A random one-time code (for the first-admin setup link).
 std::string NewSetupCode();
 
+// A secret for a link that needs no sign-in (an offer's): prefix and 43 URL-safe
+// characters; and the hash it is kept as (never the secret itself).
+std::string NewLinkSecret(const char* prefix);
+std::string LinkSecretHash(const std::string& secret);
+
 // argon2id (libsodium's interactive limits). Exposed for tests.
 std::string HashPassword(const std::string& password);
 bool VerifyPassword(const std::string& hash, const std::string& password);

@@ -486,6 +486,9 @@ std::string RoleName(Role r) {
 
 std::string ScopeName(Role cap) { return cap == Role::kAdmin ? "admin" : cap == Role::kEditor ? "write" : "read"; }
 
+std::string NewLinkSecret(const char* prefix) { return RandomSecret(prefix); }
+std::string LinkSecretHash(const std::string& secret) { return SecretHash(secret); }
+
 std::string NewSetupCode() {
   if (sodium_init() < 0) return "";
   return RandomSecret("");

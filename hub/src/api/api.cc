@@ -175,6 +175,13 @@ const std::vector<Route>& Routes() {
       {"GET", "/api/v1/matching", R::kEditor, &MatchingStatus},
       {"GET", "/api/v1/requests/{}/candidates", R::kEditor, &RequestCandidates},
       {"POST", "/api/v1/matching/assign", R::kEditor, &AssignRequests},
+      {"POST", "/api/v1/requests/{}/offers", R::kEditor, &MakeOffers},
+      {"GET", "/api/v1/requests/{}/offers", R::kEditor, &RequestOffers},
+      {"GET", "/api/v1/offers", R::kViewer, &MyOffers},
+      {"POST", "/api/v1/offers/{}/accept", R::kViewer, &AcceptOffer},
+      {"POST", "/api/v1/offers/{}/decline", R::kViewer, &DeclineOffer},
+      {"GET", "/api/v1/offer-links/{}", R::kAnonymous, &OfferByLink},
+      {"POST", "/api/v1/offer-links/{}/{}", R::kAnonymous, &AnswerByLink},
   };
   return routes;
 }

@@ -34,7 +34,10 @@ class Api {
   void SetSources(Sources* sources) { hub_.sources = sources; }
   // Dashboards saved through the API beside hub.yaml's; without, they are read-only.
   void SetDashboards(Dashboards* dashboards) { hub_.dashboards = dashboards; }
-  void SetMatcher(matching::Matcher* matcher) { hub_.matcher = matcher; }
+  void SetMatcher(matching::Matcher* matcher, matching::Offers* offers) {
+    hub_.matcher = matcher;
+    hub_.offers = offers;
+  }
 
  private:
   Services hub_;

@@ -53,6 +53,13 @@ ApiResponse DeleteDashboard(const Services& hub, const ApiRequest&, const Princi
 ApiResponse MatchingStatus(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 ApiResponse RequestCandidates(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 ApiResponse AssignRequests(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse MakeOffers(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse RequestOffers(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse MyOffers(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse AcceptOffer(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse DeclineOffer(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse OfferByLink(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse AnswerByLink(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 // embed_api.cc
 ApiResponse Embed(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 // The sites allowed to embed widgets now: hub.yaml's server.embed_origins and the admin's.

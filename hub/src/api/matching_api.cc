@@ -5,6 +5,8 @@
 // assigns many open requests at once. See matching/matcher.h and docs/matching.md.
 // A person's home never leaves the hub: candidates carry a distance rounded to 0.5 km,
 // requests an area (their postcode), not an address.
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdint>
 
@@ -15,6 +17,11 @@
 
 namespace coophub {
 namespace {
+
+std::string ToLower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
 
 bool ParseInt(const std::string& s, int64_t* out) {
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
@@ -154,6 +161,204 @@ ApiResponse AssignRequests(const Services& hub, const ApiRequest& req, const Pri
                     {"total", result->total},
                     {"unassigned", result->unassigned},
                     {"optimal", result->optimal}});
+}
+
+}  // namespace coophub
+
+// ------------------------------------------------------------------------- Offers
+
+namespace coophub {
+namespace {
+
+constexpr int64_t kOfferLinkDays = 3;  // a link answers for 3 days, or until the request starts
+
+json OfferJson(const matching::Offer& o, const matching::Snapshot* s) {
+  json j = {{"id", o.id},
+            {"request", o.request},
+            {"person", o.person},
+            {"status", o.status},
+            {"reason", o.reason},
+            {"offered_by", o.offered_by},
+            {"created", FormatRfc3339(o.created_ms / 1000)},
+            {"expires", FormatRfc3339(o.expires_ms / 1000)}};
+  if (o.answered_ms) j["answered"] = FormatRfc3339(o.answered_ms / 1000);
+  if (s) {  // what the person is offered: the area and the time, never the address
+    if (auto it = s->request_at.find(o.request); it != s->request_at.end()) {
+      json r = RequestJson(s->requests[it->second]);
+      r.erase("source");
+      j["request_summary"] = r;
+    }
+    if (auto it = s->person_at.find(o.person); it != s->person_at.end())
+      j["person_title"] = s->people[it->second].title;
+  }
+  return j;
+}
+
+ApiResponse OfferProblem(const Status& s) {
+  switch (s.code()) {
+    case Status::Code::kConflict:
+      return Problem(409, "Taken", s.message());
+    case Status::Code::kNotFound:
+      return Problem(404, "No such offer", s.message());
+    case Status::Code::kInvalid:
+      return Problem(409, "Offer closed", s.message());
+    default:
+      return FromStatus(s);
+  }
+}
+
+// The caller's offer, or a problem: only the person it was made to answers it.
+Result<matching::Offer> OwnOffer(const Services& hub, const Principal& who, const std::string& id_text) {
+  int64_t id = 0;
+  if (!ParseInt(id_text, &id) || id <= 0) return Status::Invalid("the offer id is a positive number");
+  auto offer = hub.offers->Get(id);
+  if (!offer.ok()) return offer.status();
+  auto s = hub.matcher->Current();
+  if (!s.ok()) return s.status();
+  auto mine = (*s)->person_by_account.find(ToLower(who.name));
+  if (mine == (*s)->person_by_account.end() || mine->second != offer->person)
+    return Status::NotFound("no offer " + id_text + " for you");
+  return *offer;
+}
+
+ApiResponse Answer(const Services& hub, const Principal& who, const matching::Offer& offer, bool accept,
+                   const std::string& reason, const std::string& by) {
+  int64_t now = hub.matcher->Now() * 1000;
+  auto done = accept ? hub.offers->Accept(offer.id, now) : hub.offers->Decline(offer.id, reason, now);
+  if (!done.ok()) return OfferProblem(done.status());
+  Audit(hub, who, accept ? "offer.accept" : "offer.decline", "request " + std::to_string(offer.request),
+        "offer " + std::to_string(offer.id) + " by " + by + (reason.empty() ? "" : ": " + reason.substr(0, 200)));
+  auto s = hub.matcher->Current();
+  return Json(200, OfferJson(*done, s.ok() ? s->get() : nullptr));
+}
+
+// {"reason": "…"} or nothing.
+Result<std::string> DeclineReason(const ApiRequest& req) {
+  if (req.body.empty()) return std::string();
+  auto body = ReadJsonBody(req);
+  if (!body.ok()) return body.status();
+  if (!body->contains("reason")) return std::string();
+  if (!(*body)["reason"].is_string()) return Status::Invalid("reason is text");
+  return (*body)["reason"].get<std::string>();
+}
+
+}  // namespace
+
+// {"people": [uid…], "expires_in": "72h"?}: offers to each; each must be able to take it.
+ApiResponse MakeOffers(const Services& hub, const ApiRequest& req, const Principal& who, const Params& p) {
+  if (!hub.matcher || !hub.offers) return NotConfigured();
+  int64_t uid = 0;
+  if (!ParseInt(p[0], &uid) || uid <= 0) return Problem(400, "Bad uid", "the request's uid is a positive number");
+  auto body = ReadJsonBody(req);
+  if (!body.ok()) return Problem(400, "Bad body", body.status().message());
+  const json& people = (*body)["people"];
+  if (!people.is_array() || people.empty() || people.size() > 100)
+    return Problem(400, "Bad body", "people is a list of 1 to 100 person uids");
+  int64_t now = hub.matcher->Now();
+  int64_t expires = now + kOfferLinkDays * 86400;
+  if (body->contains("expires_in")) {
+    auto ms =
+        (*body)["expires_in"].is_string() ? ParseDurationMs((*body)["expires_in"].get<std::string>()) : std::nullopt;
+    if (!ms || *ms < 60000 || *ms > 30LL * 86400000)
+      return Problem(400, "Bad body", "expires_in is a duration from 1m to 30d, such as 72h");
+    expires = now + *ms / 1000;
+  }
+  auto s = Snapshot(hub);
+  if (!s.ok()) return FromStatus(s.status());
+  auto at = (*s)->request_at.find(uid);
+  if (at == (*s)->request_at.end())
+    return Problem(404, "No such request", "no request with uid " + p[0] + " in the sources matching.requests names");
+  const matching::Request& r = (*s)->requests[at->second];
+  if (!(*s)->Open(r, now)) return Problem(409, "Request not open", "it is taken, or it has started");
+  expires = std::min(expires, r.window.start);
+  matching::Context ctx = hub.matcher->ContextOf(**s);
+  std::vector<std::pair<int64_t, std::string>> to;
+  for (const auto& u : people) {
+    auto pa = u.is_number_integer() ? (*s)->person_at.find(u.get<int64_t>()) : (*s)->person_at.end();
+    if (pa == (*s)->person_at.end())
+      return Problem(400, "Bad body", "people: " + u.dump().substr(0, 40) + " is not a person matching reads");
+    const matching::Person& person = (*s)->people[pa->second];
+    if (auto rule = matching::Excludes(person, r, ctx); rule != matching::Rule::kNone)
+      return Problem(400, "Cannot take it",
+                     person.title + " (" + std::to_string(person.uid) + ") cannot take this request: the " +
+                         matching::RuleName(rule) + " rule excludes them");
+    to.emplace_back(person.uid, person.id);
+  }
+  auto made = hub.offers->Make(uid, to, who.name, now * 1000, expires * 1000);
+  if (!made.ok()) return FromStatus(made.status());
+  json items = json::array();
+  for (const auto& [offer, secret] : *made) {
+    json j = OfferJson(offer, s->get());
+    j["link"] = "/api/v1/offer-links/" + secret;  // shown this once
+    items.push_back(j);
+    Audit(hub, who, "offer.make", "request " + std::to_string(uid), "to person " + std::to_string(offer.person));
+  }
+  return Json(201, {{"items", items}});
+}
+
+ApiResponse RequestOffers(const Services& hub, const ApiRequest& req, const Principal&, const Params& p) {
+  if (auto bad = CheckParams(req, {})) return *bad;
+  if (!hub.matcher || !hub.offers) return NotConfigured();
+  int64_t uid = 0;
+  if (!ParseInt(p[0], &uid) || uid <= 0) return Problem(400, "Bad uid", "the request's uid is a positive number");
+  auto offers = hub.offers->ForRequest(uid);
+  if (!offers.ok()) return FromStatus(offers.status());
+  auto s = Snapshot(hub);
+  json items = json::array();
+  for (const auto& o : *offers) items.push_back(OfferJson(o, s.ok() ? s->get() : nullptr));
+  return Json(200, {{"items", items}});
+}
+
+// The caller's own offers (the person whose account field is their name).
+ApiResponse MyOffers(const Services& hub, const ApiRequest& req, const Principal& who, const Params&) {
+  if (auto bad = CheckParams(req, {})) return *bad;
+  if (!hub.matcher || !hub.offers) return NotConfigured();
+  auto s = Snapshot(hub);
+  if (!s.ok()) return FromStatus(s.status());
+  json items = json::array();
+  if (auto me = (*s)->person_by_account.find(ToLower(who.name)); me != (*s)->person_by_account.end()) {
+    auto offers = hub.offers->ForPerson(me->second);
+    if (!offers.ok()) return FromStatus(offers.status());
+    for (const auto& o : *offers) items.push_back(OfferJson(o, s->get()));
+  }
+  return Json(200, {{"items", items}});
+}
+
+ApiResponse AcceptOffer(const Services& hub, const ApiRequest&, const Principal& who, const Params& p) {
+  if (!hub.matcher || !hub.offers) return NotConfigured();
+  auto offer = OwnOffer(hub, who, p[0]);
+  if (!offer.ok()) return OfferProblem(offer.status());
+  return Answer(hub, who, *offer, true, "", who.name);
+}
+
+ApiResponse DeclineOffer(const Services& hub, const ApiRequest& req, const Principal& who, const Params& p) {
+  if (!hub.matcher || !hub.offers) return NotConfigured();
+  auto reason = DeclineReason(req);
+  if (!reason.ok()) return Problem(400, "Bad body", reason.status().message());
+  auto offer = OwnOffer(hub, who, p[0]);
+  if (!offer.ok()) return OfferProblem(offer.status());
+  return Answer(hub, who, *offer, false, *reason, who.name);
+}
+
+// The link of an offer, for a person who does not sign in: the secret is the right.
+ApiResponse OfferByLink(const Services& hub, const ApiRequest& req, const Principal&, const Params& p) {
+  if (auto bad = CheckParams(req, {})) return *bad;
+  if (!hub.matcher || !hub.offers) return NotConfigured();
+  auto offer = hub.offers->ByLink(p[0]);
+  if (!offer.ok()) return OfferProblem(offer.status());
+  auto s = Snapshot(hub);
+  return Json(200, OfferJson(*offer, s.ok() ? s->get() : nullptr));
+}
+
+ApiResponse AnswerByLink(const Services& hub, const ApiRequest& req, const Principal& who, const Params& p) {
+  if (!hub.matcher || !hub.offers) return NotConfigured();
+  bool accept = p[1] == "accept";
+  if (!accept && p[1] != "decline") return Problem(404, "Not found", "answer an offer with accept or decline");
+  auto reason = accept ? Result<std::string>(std::string()) : DeclineReason(req);
+  if (!reason.ok()) return Problem(400, "Bad body", reason.status().message());
+  auto offer = hub.offers->ByLink(p[0]);
+  if (!offer.ok()) return OfferProblem(offer.status());
+  return Answer(hub, who, *offer, accept, *reason, "link");
 }
 
 }  // namespace coophub

@@ -24,7 +24,8 @@ namespace coophub {
 
 namespace matching {
 class Matcher;
-}
+class Offers;
+}  // namespace matching
 class LoginLimiter;
 class HttpMetrics;
 struct PluginCache;
@@ -44,6 +45,7 @@ struct Services {
   Sources* sources = nullptr;            // null: hub.yaml's sources only, read-only
   Dashboards* dashboards = nullptr;      // null: hub.yaml's dashboards only, read-only
   matching::Matcher* matcher = nullptr;  // null: no matching: section in hub.yaml
+  matching::Offers* offers = nullptr;    // with the matcher
   const std::unique_ptr<LoginLimiter> limiter;
   const std::unique_ptr<HttpMetrics> metrics;
   const std::unique_ptr<PluginCache> plugins;

@@ -81,7 +81,8 @@ class Hub {
   std::unique_ptr<Sources> sources_;
   std::unique_ptr<Dashboards> dashboards_;
   std::unique_ptr<Scheduler> scheduler_;
-  std::unique_ptr<matching::Matcher> matcher_;  // with a matching: section
+  std::unique_ptr<matching::Offers> offers_;  // with a matching: section
+  std::unique_ptr<matching::Matcher> matcher_;
   std::unique_ptr<Api> api_;
   size_t api_sources_ = 0;
   Mutex follow_mu_;

@@ -38,8 +38,12 @@ int64_t Offset(const std::string& zone, int64_t unix) { return UtcOffsetSeconds(
 
 }  // namespace
 
-Matcher::Matcher(Store& store, MatchingConfig config, Postcodes postcodes, std::function<int64_t()> now)
-    : store_(store), config_(std::move(config)), postcodes_(std::move(postcodes)), now_(std::move(now)) {}
+Matcher::Matcher(Store& store, MatchingConfig config, Postcodes postcodes, std::function<int64_t()> now, Offers* offers)
+    : store_(store),
+      config_(std::move(config)),
+      postcodes_(std::move(postcodes)),
+      now_(std::move(now)),
+      offers_(offers) {}
 
 int64_t Matcher::Now() const { return now_ ? now_() : NowUnix(); }
 
@@ -53,20 +57,28 @@ Context Matcher::ContextOf(const Snapshot& s) const {
 
 Result<std::shared_ptr<const Snapshot>> Matcher::Current() {
   int64_t seq = store_.LastSeq(), now = Now();
+  std::string stamp;
+  if (offers_) {
+    auto s = offers_->Stamp();
+    if (!s.ok()) return s.status();
+    stamp = *s;
+  }
   {
     MutexLock lock(mu_);
-    if (current_ && current_->seq == seq && now - current_->made < kStale) return current_;
+    if (current_ && current_->seq == seq && current_->offers_stamp == stamp && now - current_->made < kStale)
+      return current_;
   }
-  auto made = Load(seq, now);
+  auto made = Load(seq, stamp, now);
   if (!made.ok()) return made.status();
   MutexLock lock(mu_);
   current_ = *made;
   return current_;
 }
 
-Result<std::shared_ptr<const Snapshot>> Matcher::Load(int64_t seq, int64_t now) const {
+Result<std::shared_ptr<const Snapshot>> Matcher::Load(int64_t seq, const std::string& stamp, int64_t now) const {
   auto s = std::make_shared<Snapshot>();
   s->seq = seq;
+  s->offers_stamp = stamp;
   s->made = now;
   auto people = ReadAll(store_, config_.people.sources, "person", "",
                         [&](const json& r) { s->people.push_back(ReadPerson(r, config_, postcodes_)); });
@@ -74,11 +86,20 @@ Result<std::shared_ptr<const Snapshot>> Matcher::Load(int64_t seq, int64_t now) 
   auto requests = ReadAll(store_, config_.requests.sources, "task", "",
                           [&](const json& r) { s->requests.push_back(ReadRequest(r, config_, postcodes_)); });
   if (!requests.ok()) return requests;
+  if (offers_) {  // accepted through the hub: taken, as if the record named the assignee
+    auto accepted = offers_->Accepted();
+    if (!accepted.ok()) return accepted.status().Prefixed("matching: reading the accepted offers");
+    for (auto& r : s->requests)
+      if (auto it = accepted->find(r.uid); it != accepted->end() && r.assignee.empty())
+        r.assignee = it->second.person_id;
+  }
   std::map<std::string, size_t> at;
   for (size_t i = 0; i < s->people.size(); ++i) {
     const Person& p = s->people[i];
     at.emplace(p.id, i);
     s->person_by_id.emplace(p.id, p.uid);
+    s->person_at[p.uid] = i;
+    if (!p.account.empty()) s->person_by_account.emplace(p.account, p.uid);
     if (!p.problem.empty()) s->problems.push_back(p.source + "/" + p.id + ": " + p.problem);
   }
   // The past: what each person took, for fairness, continuity and their busy times.

@@ -18,6 +18,7 @@
 #include "base/mutex.h"
 #include "matching/assign.h"
 #include "matching/matching.h"
+#include "matching/offers.h"
 #include "store/store.h"
 
 namespace coophub::matching {
@@ -25,11 +26,14 @@ namespace coophub::matching {
 struct Snapshot {
   std::vector<Person> people;
   std::vector<Request> requests;
-  std::map<int64_t, size_t> request_at;         // uid → index in requests
-  std::map<std::string, int64_t> person_by_id;  // a person's record id → uid
+  std::map<int64_t, size_t> request_at;              // uid → index in requests
+  std::map<std::string, int64_t> person_by_id;       // a person's record id → uid
+  std::map<int64_t, size_t> person_at;               // uid → index in people
+  std::map<std::string, int64_t> person_by_account;  // a hub account (lower case) → uid
   History history;
   std::unique_ptr<PeopleIndex> index;
   int64_t seq = 0, made = 0;  // the store's seq and the time it was made at
+  std::string offers_stamp;   // the accepted offers it knows (Offers::Stamp)
   // People and requests that cannot be matched, and why: "carers/17: data.max_km: …".
   std::vector<std::string> problems;
 
@@ -38,8 +42,10 @@ struct Snapshot {
 
 class Matcher {
  public:
-  // now: the clock (unix seconds); tests pass their own.
-  Matcher(Store& store, MatchingConfig config, Postcodes postcodes, std::function<int64_t()> now = nullptr);
+  // now: the clock (unix seconds); tests pass their own. offers (may be null): the
+  // accepted offers, kept by the caller.
+  Matcher(Store& store, MatchingConfig config, Postcodes postcodes, std::function<int64_t()> now = nullptr,
+          Offers* offers = nullptr);
 
   const MatchingConfig& config() const { return config_; }
   int64_t Now() const;
@@ -56,12 +62,13 @@ class Matcher {
                               std::optional<int> capacity) const;
 
  private:
-  Result<std::shared_ptr<const Snapshot>> Load(int64_t seq, int64_t now) const;
+  Result<std::shared_ptr<const Snapshot>> Load(int64_t seq, const std::string& stamp, int64_t now) const;
 
   Store& store_;
   const MatchingConfig config_;
   const Postcodes postcodes_;
   std::function<int64_t()> now_;
+  Offers* offers_;
   Mutex mu_;
   std::shared_ptr<const Snapshot> current_ GUARDED_BY(mu_);
 };

@@ -44,9 +44,14 @@ constexpr Table kTables[] = {
     {"sources", "id, plugin, visibility, every_ms, enabled, config, secrets, updated_ms, name, icon, color", "id"},
     {"source_overrides", "id, enabled, every_ms, name, updated_ms", "id"},
     {"dashboards", "id, json, updated_ms", "id"},
+    {"match_offers",
+     "id, request_uid, person_uid, person_id, status, reason, offered_by, link_hash, created_ms, answered_ms,"
+     " expires_ms",
+     "id"},
+    {"match_accepts", "request_uid, person_uid, person_id, offer_id, accepted_ms", "request_uid"},
 };
 // The tables whose ids PostgreSQL gives from a sequence of its own: set past the copied.
-constexpr const char* kIdentities[] = {"sync_runs", "users", "tokens", "audit", "shares"};
+constexpr const char* kIdentities[] = {"sync_runs", "users", "tokens", "audit", "shares", "match_offers"};
 
 constexpr const char* kRecordColumns =
     "uid, source, stream, id, kind, time, visibility, hash, seq, created_seq, json, table_version, title, summary, "

@@ -193,6 +193,17 @@ CREATE TABLE login_failures(key TEXT NOT NULL, at_s INTEGER NOT NULL);
 CREATE INDEX login_failures_by_key ON login_failures(key, at_s);
 CREATE INDEX login_failures_by_time ON login_failures(at_s);
 )sql",
+    // 18: matching's offers; an accepted request is a row of match_accepts, whose key
+    // makes the first accept the only one.
+    R"sql(
+CREATE TABLE match_offers(id INTEGER PRIMARY KEY, request_uid INTEGER NOT NULL, person_uid INTEGER NOT NULL,
+  person_id TEXT NOT NULL, status TEXT NOT NULL, reason TEXT NOT NULL DEFAULT '', offered_by TEXT NOT NULL,
+  link_hash TEXT NOT NULL UNIQUE, created_ms INTEGER NOT NULL, answered_ms INTEGER NOT NULL DEFAULT 0,
+  expires_ms INTEGER NOT NULL DEFAULT 0, UNIQUE(request_uid, person_uid));
+CREATE INDEX match_offers_by_person ON match_offers(person_uid, id);
+CREATE TABLE match_accepts(request_uid INTEGER PRIMARY KEY, person_uid INTEGER NOT NULL, person_id TEXT NOT NULL,
+  offer_id INTEGER NOT NULL, accepted_ms INTEGER NOT NULL);
+)sql",
 };
 
 class SqliteStore final : public Store {
