@@ -372,6 +372,109 @@ TEST_P(MatchingTest, TheFirstAcceptWinsAndTheOthersSeeItTaken) {
       404);
 }
 
+// A worker signed in: the requests that fit them (each one the rules allow, with an
+// area only), taken from that list with no offer made.
+TEST_P(MatchingTest, AWorkerSeesWhatFitsThemAndTakesIt) {
+  TempDir dir;
+  std::string config = dir.Write("hub.yaml", ExampleConfig());
+  Hub hub(config, dir.path() + "/data");
+  ASSERT_TRUE(hub.ok()) << hub.log();
+  for (const char* source : {"carers", "visits", "rota"}) hub.WaitForRun(source);
+  auto [uid, people] = RequestWithCandidates(hub, 1);
+  ASSERT_NE(uid, 0);
+  json person;
+  for (const auto& c : AllRecords(hub, "carers"))
+    if (c["uid"] == people[0]) person = c;
+  std::string account = person["data"]["account"], out, err;
+  std::string data = dir.path() + "/data";
+  ASSERT_EQ(
+      testing::RunCommand({COOPHUB_BINARY, "user", "add", account, "--no-password", "--config", config, "--data", data},
+                          &out, &err),
+      0)
+      << err;
+  out.clear();
+  ASSERT_EQ(
+      testing::RunCommand(
+          {COOPHUB_BINARY, "token", "add", account, "--scope", "read", "--config", config, "--data", data}, &out, &err),
+      0)
+      << err;
+  std::map<std::string, std::string> auth = {{"Authorization", "Bearer " + out.substr(0, out.find('\n'))}};
+  auto fits = testing::Call("GET", hub.base() + "/api/v1/requests/for-me", "", auth);
+  ASSERT_EQ(fits.status, 200) << fits.body;
+  EXPECT_EQ(fits.body.find("\"lat\""), std::string::npos) << "an address left the hub";
+  json j = fits.Json();
+  EXPECT_EQ(j["person"]["uid"], people[0]);
+  std::set<int64_t> listed;
+  for (const auto& item : j["items"]) listed.insert(item["request"]["uid"].get<int64_t>());
+  EXPECT_TRUE(listed.count(uid)) << "the request they are a candidate for is not in their list";
+  for (int64_t r : listed) {  // each one, they are a candidate for
+    json c = hub.Get("/api/v1/requests/" + std::to_string(r) + "/candidates?limit=all").Json();
+    bool found = false;
+    for (const auto& x : c["items"]) found |= x["person"]["uid"] == people[0];
+    EXPECT_TRUE(found) << "request " << r << " listed for a person who is not its candidate";
+  }
+  std::string take = hub.base() + "/api/v1/requests/" + std::to_string(uid);
+  auto taken = testing::Call("POST", take + "/accept", "", auth);
+  ASSERT_EQ(taken.status, 200) << taken.body;
+  EXPECT_EQ(taken.Json()["status"], "accepted");
+  json after = testing::Call("GET", hub.base() + "/api/v1/requests/for-me", "", auth).Json();
+  for (const auto& item : after["items"]) EXPECT_NE(item["request"]["uid"], uid);
+  EXPECT_EQ(testing::Call("POST", take + "/accept", "", auth).status, 409);
+  EXPECT_EQ(hub.Get("/api/v1/requests/" + std::to_string(uid) + "/candidates").Json()["request"]["open"], false);
+  // Someone with no person record sees nothing, and takes nothing.
+  EXPECT_EQ(hub.Get("/api/v1/requests/for-me").Json()["items"], json::array());
+}
+
+// The page an offer's link opens (from an e-mail, on a shared phone): what, where, when,
+// why, in the reader's language, answered with no sign-in and no script.
+TEST_P(MatchingTest, TheOfferPageAnswersWithoutSigningIn) {
+  TempDir dir;
+  Hub hub(dir.Write("hub.yaml", ExampleConfig()), dir.path() + "/data");
+  ASSERT_TRUE(hub.ok()) << hub.log();
+  for (const char* source : {"carers", "visits", "rota"}) hub.WaitForRun(source);
+  auto [uid, people] = RequestWithCandidates(hub, 2);
+  ASSERT_NE(uid, 0);
+  auto made =
+      hub.Post("/api/v1/requests/" + std::to_string(uid) + "/offers", json{{"people", {people[0], people[1]}}}.dump());
+  ASSERT_EQ(made.status, 201) << made.body;
+  json offers = made.Json()["items"];
+  std::string first = hub.base() + offers[0]["page"].get<std::string>();
+  std::string second = hub.base() + offers[1]["page"].get<std::string>();
+  auto page = testing::Call("GET", first);
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_NE(page.body.find("An offer of work"), std::string::npos);
+  EXPECT_NE(page.body.find("km from you"), std::string::npos) << "the reasons are said";
+  EXPECT_NE(page.body.find(offers[0]["request_summary"]["area"].get<std::string>()), std::string::npos);
+  EXPECT_NE(page.body.find("name=\"answer\" value=\"accept\""), std::string::npos);
+  EXPECT_EQ(page.body.find("41."), std::string::npos) << "a coordinate is on the page";
+  EXPECT_NE(testing::Call("GET", first + "?lang=fr").body.find("Une offre de travail"), std::string::npos);
+  auto form = [](const std::string& url, const std::string& body) {
+    HttpFetchRequest req;
+    req.method = "POST";
+    req.url = url;
+    req.body = body;
+    req.timeout_ms = 10000;
+    req.headers["Content-Type"] = "application/x-www-form-urlencoded";
+    return HttpFetch(req);
+  };
+  auto no = form(second, "answer=decline&reason=away+that+week");
+  EXPECT_EQ(no.status, 200);
+  EXPECT_NE(no.body.find("You said no"), std::string::npos);
+  auto yes = form(first, "answer=accept");
+  EXPECT_EQ(yes.status, 200);
+  EXPECT_NE(yes.body.find("It is yours"), std::string::npos);
+  EXPECT_NE(testing::Call("GET", first).body.find("You accepted this."), std::string::npos);
+  json answered = hub.Get("/api/v1/requests/" + std::to_string(uid) + "/offers").Json()["items"];
+  std::map<int64_t, json> by_person;
+  for (const auto& o : answered) by_person[o["person"]] = o;
+  EXPECT_EQ(by_person[people[0]]["status"], "accepted");
+  EXPECT_EQ(by_person[people[1]]["status"], "declined");
+  EXPECT_EQ(by_person[people[1]]["reason"], "away that week");
+  auto unknown = testing::Call("GET", hub.base() + "/offer/of_nosuchlink");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_NE(unknown.body.find("unknown or old"), std::string::npos);
+}
+
 TEST_P(MatchingTest, BadRequestsSayWhatIsWrong) {
   TempDir dir;
   Hub hub(dir.Write("hub.yaml", ExampleConfig()), dir.path() + "/data");

@@ -178,10 +178,14 @@ const std::vector<Route>& Routes() {
       {"POST", "/api/v1/requests/{}/offers", R::kEditor, &MakeOffers},
       {"GET", "/api/v1/requests/{}/offers", R::kEditor, &RequestOffers},
       {"GET", "/api/v1/offers", R::kViewer, &MyOffers},
+      {"GET", "/api/v1/requests/for-me", R::kViewer, &RequestsForMe},
+      {"POST", "/api/v1/requests/{}/{}", R::kViewer, &AnswerRequest},
       {"POST", "/api/v1/offers/{}/accept", R::kViewer, &AcceptOffer},
       {"POST", "/api/v1/offers/{}/decline", R::kViewer, &DeclineOffer},
       {"GET", "/api/v1/offer-links/{}", R::kAnonymous, &OfferByLink},
       {"POST", "/api/v1/offer-links/{}/{}", R::kAnonymous, &AnswerByLink},
+      {"GET", "/offer/{}", R::kAnonymous, &OfferPage},
+      {"POST", "/offer/{}", R::kAnonymous, &OfferForm},
   };
   return routes;
 }

@@ -60,6 +60,11 @@ ApiResponse AcceptOffer(const Services& hub, const ApiRequest&, const Principal&
 ApiResponse DeclineOffer(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 ApiResponse OfferByLink(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 ApiResponse AnswerByLink(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse RequestsForMe(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse AnswerRequest(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+// /offer/{secret}: the offer's page, for people who need not sign in, and its form.
+ApiResponse OfferPage(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse OfferForm(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 // embed_api.cc
 ApiResponse Embed(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 // The sites allowed to embed widgets now: hub.yaml's server.embed_origins and the admin's.

@@ -289,7 +289,8 @@ ApiResponse MakeOffers(const Services& hub, const ApiRequest& req, const Princip
   json items = json::array();
   for (const auto& [offer, secret] : *made) {
     json j = OfferJson(offer, s->get());
-    j["link"] = "/api/v1/offer-links/" + secret;  // shown this once
+    j["link"] = "/api/v1/offer-links/" + secret;  // shown this once: the API's answer …
+    j["page"] = "/offer/" + secret;               // … and the page a person opens
     items.push_back(j);
     Audit(hub, who, "offer.make", "request " + std::to_string(uid), "to person " + std::to_string(offer.person));
   }
@@ -359,6 +360,150 @@ ApiResponse AnswerByLink(const Services& hub, const ApiRequest& req, const Princ
   auto offer = hub.offers->ByLink(p[0]);
   if (!offer.ok()) return OfferProblem(offer.status());
   return Answer(hub, who, *offer, accept, *reason, "link");
+}
+
+}  // namespace coophub
+
+// ------------------------------------------------------- Requests that fit you
+
+namespace coophub {
+namespace {
+
+// The caller as a person matching reads, or nullptr.
+const matching::Person* CallerPerson(const matching::Snapshot& s, const Principal& who) {
+  auto it = s.person_by_account.find(ToLower(who.name));
+  return it == s.person_by_account.end() ? nullptr : &s.people[s.person_at.at(it->second)];
+}
+
+}  // namespace
+
+// Open requests the caller (as a person) may take, best first: the area and time of
+// each, never the client's address, with the caller's own score and its reasons.
+ApiResponse RequestsForMe(const Services& hub, const ApiRequest& req, const Principal& who, const Params&) {
+  if (auto bad = CheckParams(req, {})) return *bad;
+  if (!hub.matcher) return NotConfigured();
+  auto s = Snapshot(hub);
+  if (!s.ok()) return FromStatus(s.status());
+  const matching::Person* me = CallerPerson(**s, who);
+  if (!me) return Json(200, {{"items", json::array()}, {"person", nullptr}});
+  json person = {{"uid", me->uid}, {"title", me->title}};
+  if (!me->problem.empty()) person["problem"] = me->problem;  // theirs to correct
+  int64_t now = hub.matcher->Now();
+  matching::Context ctx = hub.matcher->ContextOf(**s);
+  std::vector<std::pair<matching::Candidate, const matching::Request*>> fits;
+  for (const auto& r : (*s)->requests) {
+    if (!(*s)->Open(r, now) || !r.problem.empty()) continue;
+    if (matching::Excludes(*me, r, ctx) != matching::Rule::kNone) continue;
+    fits.emplace_back(matching::Score(*me, r, ctx), &r);
+  }
+  std::stable_sort(fits.begin(), fits.end(), [](const auto& a, const auto& b) {
+    return a.first.score != b.first.score ? a.first.score > b.first.score
+                                          : a.second->window.start < b.second->window.start;
+  });
+  json items = json::array();
+  for (size_t i = 0; i < fits.size() && i < 50; ++i) {
+    const auto& [c, r] = fits[i];
+    json request = RequestJson(*r);
+    request.erase("source");
+    items.push_back({{"request", request},
+                     {"score", c.score},
+                     {"km", r->place ? json(c.km) : json(nullptr)},
+                     {"reasons", Reasons(c)}});
+  }
+  return Json(200, {{"items", items}, {"person", person}, {"count", fits.size()}});
+}
+
+// The caller takes (or turns down) a request that fits them, with no offer made: an
+// offer to them is made and answered in one go, so the first accept still wins and the
+// coordinator sees who said no, and why.
+ApiResponse AnswerRequest(const Services& hub, const ApiRequest& req, const Principal& who, const Params& p) {
+  if (!hub.matcher || !hub.offers) return NotConfigured();
+  bool accept = p[1] == "accept";
+  if (!accept && p[1] != "decline") return Problem(404, "Not found", "answer a request with accept or decline");
+  auto reason = accept ? Result<std::string>(std::string()) : DeclineReason(req);
+  if (!reason.ok()) return Problem(400, "Bad body", reason.status().message());
+  int64_t uid = 0;
+  if (!ParseInt(p[0], &uid) || uid <= 0) return Problem(400, "Bad uid", "the request's uid is a positive number");
+  auto s = Snapshot(hub);
+  if (!s.ok()) return FromStatus(s.status());
+  const matching::Person* me = CallerPerson(**s, who);
+  auto at = (*s)->request_at.find(uid);
+  if (!me || at == (*s)->request_at.end()) return Problem(404, "No such request", "no request " + p[0] + " for you");
+  const matching::Request& r = (*s)->requests[at->second];
+  int64_t now = hub.matcher->Now();
+  if (!(*s)->Open(r, now)) return Problem(409, "Taken", "someone else took this request first, or it has started");
+  if (auto rule = matching::Excludes(*me, r, hub.matcher->ContextOf(**s)); rule != matching::Rule::kNone)
+    return Problem(409, "Does not fit",
+                   std::string("this request does not fit you: the ") + matching::RuleName(rule) + " rule");
+  auto made = hub.offers->Make(uid, {{me->uid, me->id}}, who.name, now * 1000, r.window.start * 1000);
+  if (!made.ok()) return FromStatus(made.status());
+  return Answer(hub, who, made->front().first, accept, *reason, who.name);
+}
+
+}  // namespace coophub
+
+// ------------------------------------------------------------ The offer's page
+
+namespace coophub {
+namespace {
+
+// The page of an offer found by its link, with what was just done (a catalog key).
+ApiResponse OfferPageFor(const Services& hub, const ApiRequest& req, const Principal& who, const std::string& secret,
+                         const std::string& said) {
+  OfferView v;
+  v.ctx = Context(hub, req, who, "/offer/" + secret);
+  v.action = "/offer/" + secret;
+  v.said = said;
+  auto offer = hub.offers->ByLink(secret);
+  auto s = hub.matcher->Current();
+  if (!offer.ok() || !s.ok()) {
+    v.status = "unknown";
+    ApiResponse page = HtmlPage(hub, req, v.ctx, RenderOffer(v));
+    page.status = offer.ok() ? 503 : 404;
+    return page;
+  }
+  v.status = offer->status;
+  int64_t now = hub.matcher->Now();
+  if (v.status == "offered" && offer->expires_ms && now * 1000 >= offer->expires_ms) v.status = "closed";
+  if (auto at = (*s)->request_at.find(offer->request); at != (*s)->request_at.end()) {
+    const matching::Request& r = (*s)->requests[at->second];
+    v.title = r.title;
+    v.area = r.postcode;
+    v.start = r.window.start;
+    v.end = r.window.end;
+    auto pa = (*s)->person_at.find(offer->person);
+    matching::Context ctx = hub.matcher->ContextOf(**s);
+    if (pa != (*s)->person_at.end() && v.status == "offered" &&
+        matching::Excludes((*s)->people[pa->second], r, ctx) == matching::Rule::kNone)
+      for (const auto& reason : matching::Score((*s)->people[pa->second], r, ctx).reasons)
+        v.reasons.emplace_back(reason.code, reason.value);
+  }
+  return HtmlPage(hub, req, v.ctx, RenderOffer(v));
+}
+
+}  // namespace
+
+ApiResponse OfferPage(const Services& hub, const ApiRequest& req, const Principal& who, const Params& p) {
+  if (auto bad = CheckParams(req, {"lang"})) return *bad;
+  if (!hub.matcher || !hub.offers) return NotConfigured();
+  return OfferPageFor(hub, req, who, p[0], "");
+}
+
+// The form of the offer's page: answer=accept|decline, reason.
+ApiResponse OfferForm(const Services& hub, const ApiRequest& req, const Principal& who, const Params& p) {
+  if (!hub.matcher || !hub.offers) return NotConfigured();
+  auto form = ReadFormBody(req);
+  const std::string& answer = form["answer"];
+  if (answer != "accept" && answer != "decline") return OfferPageFor(hub, req, who, p[0], "");
+  auto offer = hub.offers->ByLink(p[0]);
+  if (!offer.ok()) return OfferPageFor(hub, req, who, p[0], "");
+  ApiResponse done = Answer(hub, who, *offer, answer == "accept", form["reason"], "link");
+  std::string said = done.status == 200 ? (answer == "accept" ? "offer.accepted" : "offer.declined")
+                     : done.status == 409 && answer == "accept" ? "offer.taken"
+                                                                : "";
+  ApiResponse page = OfferPageFor(hub, req, who, p[0], said);
+  if (done.status != 200) page.status = done.status;
+  return page;
 }
 
 }  // namespace coophub

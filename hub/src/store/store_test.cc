@@ -321,6 +321,62 @@ TEST_P(StoreTest, OldestFirstPagesBothWays) {
   }
 }
 
+// Past the newest ten thousand records (PostgreSQL reads a search's first page from
+// them, then from the index): hits before and after that window come in the same order,
+// by every sort and with a filter, as a plain filter of every record gives them.
+TEST_P(StoreTest, SearchFindsHitsOlderThanTheNewestTenThousand) {
+  WriteBatch b;
+  for (int i = 0; i < 10300; ++i) {
+    char time[32];
+    std::snprintf(time, sizeof time, "2026-%02d-%02dT%02d:%02d:00Z", 1 + i / 1440 % 12, 1 + i / 60 % 24, i % 24,
+                  i % 60);
+    // "rare" in 1 of 97 records, "seldom" in the oldest 150 only: the newest 10,000 hold
+    // a few of the first and none of the second.
+    std::string title = std::string(i % 97 == 0 ? "rare " : "") + (i < 150 ? "seldom " : "") + "entry";
+    b.upserts.push_back(
+        NormalizeRecord(
+            {{"id", std::to_string(i)}, {"kind", i % 3 ? "post" : "event"}, {"title", title}, {"time", time}}, "src",
+            "s", "public")
+            .value());
+  }
+  Write(b);
+  for (const char* kind : {"", "event"})
+    for (bool oldest_first : {false, true}) {
+      std::vector<std::pair<std::string, json>> all;  // (title, {time, uid}) of every record, in order
+      RecordQuery list;
+      list.kind = kind;
+      list.limit = 500;
+      list.oldest_first = oldest_first;
+      for (int pages = 0; pages < 100; ++pages) {
+        auto page = store_->ListRecords(list);
+        ASSERT_TRUE(page.ok());
+        for (const auto& r : page->Items()) all.emplace_back(r["title"], json::array({r["time"], r["uid"]}));
+        if (page->next_cursor.empty()) break;
+        list.cursor = page->next_cursor;
+      }
+      // Two sparse words whole, and the first three pages of one in every record.
+      for (const char* word : {"rare", "seldom", "entry"}) {
+        std::vector<json> want, got;
+        for (const auto& [title, key] : all)
+          if (title.find(word) != std::string::npos) want.push_back(key);
+        if (std::string(word) == "entry") want.resize(150);
+        RecordQuery q;
+        q.q = word;
+        q.kind = kind;
+        q.limit = 50;
+        q.oldest_first = oldest_first;
+        for (int pages = 0; pages < 100 && got.size() < want.size(); ++pages) {
+          auto page = store_->ListRecords(q);
+          ASSERT_TRUE(page.ok()) << page.status().message();
+          for (const auto& r : page->Items()) got.push_back(json::array({r["time"], r["uid"]}));
+          if (page->next_cursor.empty()) break;
+          q.cursor = page->next_cursor;
+        }
+        EXPECT_EQ(got, want) << word << " kind=" << kind << (oldest_first ? " oldest first" : "");
+      }
+    }
+}
+
 TEST_P(StoreTest, SearchSnippetsMarkTheMatchesInEscapedText) {
   WriteBatch b;
   b.upserts = {Rec("1", "Budget <draft> & vote on the café budget", "2026-11-01T00:00:00Z"),

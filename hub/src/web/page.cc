@@ -12,17 +12,13 @@
 #include "i18n/dates.h"
 #include "web/feeds.h"
 #include "web/html.h"
+#include "web/page_parts.h"
 
 namespace coophub {
 namespace {
 
-// The words of the page in one language.
-struct Words {
-  const PageContext& c;
-  std::string operator()(const std::string& key, const std::map<std::string, std::string>& args = {}) const {
-    return c.catalogs ? c.catalogs->Text(c.lang, key, args) : key;
-  }
-};
+using web::Line;
+using web::Words;
 
 std::string Str(const json& j, const char* key) {
   auto it = j.find(key);
@@ -33,8 +29,6 @@ std::string Str(const json& j, const char* key) {
 Html Money(const std::string& value, const std::string& currency) {
   return El("data").Class("money").Attr("value", value).Attr("data-currency", currency)(value + " " + currency);
 }
-
-Html Line() { return Html::Trusted("\n", "a newline"); }
 
 // What a link may point to on the page: the web, not javascript: or data:.
 bool SafeUrl(const std::string& url) { return url.rfind("https://", 0) == 0 || url.rfind("http://", 0) == 0; }
@@ -583,6 +577,11 @@ std::string Page(const Words& w, const PageContext& c, const std::string& title,
 }
 
 }  // namespace
+
+std::string web::FramedPage(const Words& w, const PageContext& c, const std::string& title, const char* script,
+                            const char* main_class, Html main) {
+  return Page(w, c, title, script, main_class, std::move(main));
+}
 
 std::string HtmlEscape(std::string_view s) { return XmlEscape(std::string(s)); }  // the same five, for HTML
 

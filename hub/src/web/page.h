@@ -94,6 +94,19 @@ struct MonthData {
 };
 std::string RenderMonth(const MonthData& data);
 
+// An offer of work, opened from its link by someone who need not sign in
+// (offer_page.cc): what, where (the area), when, why them, and Accept / Decline.
+struct OfferView {
+  PageContext ctx;
+  std::string action;  // where the answer form posts: the link's own path
+  std::string status;  // offered, accepted, declined, taken, closed or unknown (a link no one made)
+  std::string title, area;
+  int64_t start = 0, end = 0;
+  std::vector<std::pair<std::string, json>> reasons;  // (code, value): matching's reasons, said here
+  std::string said;                                   // the catalog key of what was just done, or ""
+};
+std::string RenderOffer(const OfferView& offer);
+
 // A search passage from the store (RecordQuery::snippet) as HTML: the text escaped, each
 // match in <mark>.
 std::string SnippetHtml(std::string_view passage);

@@ -44,6 +44,10 @@ using pg::Param;
 
 std::string Num(int64_t v) { return std::to_string(v); }
 
+// How many of the newest records (those the filters pass) a search reads in order
+// before it asks the GIN index for the hits instead (ListRecords).
+constexpr int kSearchWindow = 10000;
+
 // A text[] literal: {"a","b"}, each element quoted.
 std::string ArrayLiteral(const std::vector<std::string>& items) {
   std::string out = "{";
@@ -779,38 +783,54 @@ Result<RecordPage> PgStore::ListRecords(const RecordQuery& q) {
       if (built->Int(0, 1) > 0) query = built->Text(0, 0);
     }
     std::string order = q.oldest_first ? " ORDER BY r.time, r.uid" : " ORDER BY r.time DESC, r.uid DESC";
+    std::string cut = " LIMIT " + Num(limit + 1);
     bool snippets = q.snippet && !query.empty();
     // ts_headline gets the joiners protected (see kJoiners): it also drops what looks
     // like an HTML tag.
-    std::string sql = snippets ? "SELECT r.uid, r.time, r.json, " +
-                                     ProtectedSql(
-                                         "concat_ws(' ', NULLIF(r.title, ''), NULLIF(r.summary, ''),"
-                                         " NULLIF(r.body, ''))") +
-                                     " AS text FROM records r"
-                               : "SELECT r.uid, r.time, r.json FROM records r";
-    if (query.empty()) {
-      sql += " WHERE true" + filters;
-    } else {
-      args.emplace_back(query);
-      sql += " WHERE r.search @@ $" + Num(static_cast<int64_t>(args.size())) + "::tsquery" + filters;
-    }
-    sql += order + " LIMIT " + Num(limit + 1);
-    if (snippets) {  // headlines for the page's rows only: a short text whole, as FTS5 gives it
+    std::string columns = snippets ? "r.uid, r.time, r.json, " +
+                                         ProtectedSql(
+                                             "concat_ws(' ', NULLIF(r.title, ''), NULLIF(r.summary, ''),"
+                                             " NULLIF(r.body, ''))") +
+                                         " AS text"
+                                   : "r.uid, r.time, r.json";
+    // Headlines for the page's rows only: a short text whole, as FTS5 gives it.
+    auto with_snippets = [&](const std::string& page_sql) {
+      if (!snippets) return page_sql;
       std::string qp = "$" + Num(static_cast<int64_t>(args.size())) + "::tsquery";
       std::string marks = "StartSel=\xEF\xB7\x90, StopSel=\xEF\xB7\x91";
-      sql =
-          "SELECT uid, time, json, CASE WHEN array_length(string_to_array(text, ' '), 1) <= 16"
-          " THEN ts_headline('coophub_search', text, " +
-          qp + ", '" + marks +
-          ", HighlightAll=true')"
-          " ELSE ts_headline('coophub_search', text, " +
-          qp + ", '" + marks + ", MaxWords=16, MinWords=8, ShortWord=0, MaxFragments=1') END FROM (" + sql + ") r" +
-          order;
+      return "SELECT uid, time, json, CASE WHEN array_length(string_to_array(text, ' '), 1) <= 16"
+             " THEN ts_headline('coophub_search', text, " +
+             qp + ", '" + marks +
+             ", HighlightAll=true')"
+             " ELSE ts_headline('coophub_search', text, " +
+             qp + ", '" + marks + ", MaxWords=16, MinWords=8, ShortWord=0, MaxFragments=1') END FROM (" + page_sql +
+             ") r" + order;
+    };
+    Result<pg::Rows> r = Status::Internal("no query ran");
+    if (query.empty()) {
+      r = db.Exec("SELECT " + columns + " FROM records r WHERE true" + filters + order + cut, args);
+    } else {
+      // A search's page costs its page, not its hits. First the newest kSearchWindow
+      // records that pass the filters, in order, each checked against the words: a word
+      // most records have fills the page there, and the walk stops at it. Short of a
+      // page, the words' hits from the GIN index, sorted: few, as the window held so
+      // few of them. Either way the page is the same: the first limit+1 matches in the
+      // order asked (the window's matches come before any outside it).
+      args.emplace_back(query);
+      std::string match = " r.search @@ $" + Num(static_cast<int64_t>(args.size())) + "::tsquery";
+      std::string window =
+          "SELECT r.uid, r.time, r.json, r.search, r.title, r.summary, r.body FROM records r WHERE true" + filters +
+          order + " LIMIT " + Num(kSearchWindow);
+      r = db.Exec(with_snippets("SELECT " + columns + " FROM (" + window + ") r WHERE" + match + order + cut), args,
+                  pg::Conn::Plan::kPerCall);
+      if (r.ok() && r->size() < limit + 1) {
+        std::string hits = "WITH hits AS MATERIALIZED (SELECT r.uid, r.time FROM records r WHERE" + match + filters +
+                           ") SELECT " + columns + " FROM records r WHERE r.uid IN (SELECT h.uid FROM hits h" +
+                           (q.oldest_first ? " ORDER BY h.time, h.uid" : " ORDER BY h.time DESC, h.uid DESC") + cut +
+                           ")" + order + cut;
+        r = db.Exec(with_snippets(hits), args, pg::Conn::Plan::kPerCall);
+      }
     }
-    // A search is planned for its words: a word in every record is best read newest
-    // first along records_by_time, a rare one through the GIN index. A generic plan
-    // (what a prepared statement gets after five runs) knows neither, and took seconds.
-    auto r = db.Exec(sql, args, query.empty() ? pg::Conn::Plan::kCached : pg::Conn::Plan::kPerCall);
     if (!r.ok()) return r.status();
     RecordPage page;
     page.items_json.clear();

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: Apache-2.0
+// The page of an offer's link; see page.h (RenderOffer).
+#include "i18n/dates.h"
+#include "web/page.h"
+#include "web/page_parts.h"
+
+namespace coophub {
+namespace {
+
+using web::Line;
+using web::Words;
+
+std::string Number(const json& v) {
+  if (!v.is_number()) return "";
+  double d = v.get<double>();
+  char buf[32];
+  std::snprintf(buf, sizeof buf, d == static_cast<int64_t>(d) ? "%.0f" : "%.1f", d);
+  return buf;
+}
+
+// One of matching's reasons in the reader's words; "" for one not worth saying.
+std::string Reason(const Words& w, const std::string& code, const json& value) {
+  if (code == "skills") {
+    std::string list;
+    for (const auto& s : value.is_array() ? value : json::array())
+      if (s.is_object() && s.contains("name"))
+        list += (list.empty() ? "" : ", ") + s.value("name", std::string()) + " " + Number(s.value("level", json(0))) +
+                "/5";
+    return list.empty() ? "" : w("offer.reason.skills", {{"skills", list}});
+  }
+  if (code == "distance") return value.is_number() ? w("offer.reason.distance", {{"km", Number(value)}}) : "";
+  if (code == "continuity")
+    return value.is_number() && value.get<int>() > 0 ? w("offer.reason.continuity", {{"n", Number(value)}}) : "";
+  if (code == "language" && value.is_string()) return w("offer.reason.language", {{"lang", value.get<std::string>()}});
+  if (code == "certificate" && value.is_string())
+    return w("offer.reason.certificate", {{"name", value.get<std::string>()}});
+  if (code == "preference" && value.is_string())
+    return w("offer.reason.preference", {{"name", value.get<std::string>()}});
+  return "";
+}
+
+Html AnswerForm(const Words& w, const std::string& action, const std::string& csrf) {
+  El reason("input");
+  reason.Id("reason").Attr("name", "reason").Attr("type", "text").Attr("maxlength", "500").Attr("autocomplete", "off");
+  // A signed-in reader's browser sends its session along: then the form carries the
+  // session's CSRF token, as every form of the hub does.
+  Html hidden;
+  if (!csrf.empty()) hidden = El("input").Attr("type", "hidden").Attr("name", "csrf").Attr("value", csrf)();
+  return El("form")
+      .Id("answer")
+      .Attr("method", "post")
+      .Attr("action", action)(
+          std::move(hidden),
+          El("button")
+              .Attr("type", "submit")
+              .Attr("name", "answer")
+              .Attr("value", "accept")
+              .Class("primary")(w("offer.accept")),
+          Line(), El("label").Attr("for", "reason")(w("offer.reason")), reason(),
+          El("button").Attr("type", "submit").Attr("name", "answer").Attr("value", "decline")(w("offer.decline")));
+}
+
+}  // namespace
+
+std::string RenderOffer(const OfferView& o) {
+  Words w{o.ctx};
+  Html main = El("h1")(w("offer.title")) + Line();
+  if (!o.said.empty()) main += El("p").Attr("role", "status").Class("said")(w(o.said)) + Line();
+  if (o.status == "unknown") {
+    main += El("p").Class("error")(w("offer.unknown")) + Line();
+    return web::FramedPage(w, o.ctx, w("offer.title"), nullptr, "narrow", std::move(main));
+  }
+  Dates dates(o.ctx.locale.empty() ? o.ctx.lang : o.ctx.locale, o.ctx.zone, w("when.day_time"));
+  Html facts = El("dt")(w("offer.what")) + El("dd")(o.title) + El("dt")(w("offer.when")) +
+               El("dd")(dates.Range(o.start, o.end, o.ctx.now));
+  if (!o.area.empty()) facts += El("dt")(w("offer.area")) + El("dd")(o.area);
+  main += El("dl").Class("offer")(std::move(facts)) + Line();
+  Html why;
+  for (const auto& [code, value] : o.reasons)
+    if (std::string said = Reason(w, code, value); !said.empty()) why += El("li")(said);
+  if (!why.empty()) main += El("h2")(w("offer.why")) + El("ul")(std::move(why)) + Line();
+  if (o.status == "offered") {
+    main += AnswerForm(w, o.action, o.ctx.csrf) + Line();
+  } else if (o.said.empty()) {  // what became of it, when nothing was just done
+    main += El("p").Attr("role", "status")(w("offer.status." + o.status)) + Line();
+  }
+  return web::FramedPage(w, o.ctx, w("offer.title"), nullptr, "narrow", std::move(main));
+}
+
+}  // namespace coophub
