@@ -60,6 +60,16 @@ Result<std::unique_ptr<Hub>> Hub::Open(HubConfig config, const HubOptions& optio
       if (!loaded.ok()) return loaded.status().Prefixed(c.file);
       postcodes = std::move(*loaded);
     }
+    // A source the section names that is neither in hub.yaml nor made through the API:
+    // said now, naming the file; the rest matches (an API source may come later).
+    for (const auto& [list, ids] :
+         {std::pair<const char*, const std::vector<std::string>*>{"people", &c.matching->people.sources},
+          {"requests", &c.matching->requests.sources},
+          {"busy", &c.matching->busy.sources}})
+      for (const auto& id : *ids)
+        if (!c.FindSource(id) && !hub->sources_->Find(id))
+          spdlog::warn("{}: matching.{}.sources names \"{}\", which is no source: add it under sources:, or fix the id",
+                       c.file, list, id);
     auto offers = matching::Offers::Open(*hub->db_);
     if (!offers.ok()) return offers.status().Prefixed(hub->db_->name());
     hub->offers_ = std::move(*offers);

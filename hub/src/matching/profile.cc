@@ -112,20 +112,25 @@ void Problem(std::string* problem, const FieldPath& path, const std::string& wha
   if (problem->empty()) *problem = path + ": " + what;
 }
 
-std::vector<Skill> ReadSkills(const json& record, const FieldPath& path, std::string* problem) {
-  std::vector<Skill> out;
-  const json* v = At(record, path);
-  if (!v) return out;
+// The entries at path: a list's items, or the parts of "a; b, c" (a spreadsheet's
+// cell). Neither: the problem says "not a list of <what>".
+std::vector<json> Entries(const json& record, const FieldPath& path, const char* what, std::string* problem) {
   std::vector<json> items;
+  const json* v = At(record, path);
+  if (!v) return items;
   if (v->is_string()) {
     for (auto& s : Split(v->get<std::string>(), ",;")) items.emplace_back(s);
   } else if (v->is_array()) {
     items.assign(v->begin(), v->end());
   } else {
-    Problem(problem, path, "not a list of skills");
-    return out;
+    Problem(problem, path, std::string("not a list of ") + what);
   }
-  for (const auto& item : items) {
+  return items;
+}
+
+std::vector<Skill> ReadSkills(const json& record, const FieldPath& path, std::string* problem) {
+  std::vector<Skill> out;
+  for (const auto& item : Entries(record, path, "skills", problem)) {
     auto s = ReadSkill(item);
     if (!s) {
       Problem(problem, path, item.dump() + " is not a skill (\"name\" or \"name:level\", level 1-5)");
@@ -152,18 +157,7 @@ bool IsDate(const std::string& s) {
 
 std::vector<Certificate> ReadCertificates(const json& record, const FieldPath& path, std::string* problem) {
   std::vector<Certificate> out;
-  const json* v = At(record, path);
-  if (!v) return out;
-  std::vector<json> items;
-  if (v->is_string()) {
-    for (auto& s : Split(v->get<std::string>(), ",;")) items.emplace_back(s);
-  } else if (v->is_array()) {
-    items.assign(v->begin(), v->end());
-  } else {
-    Problem(problem, path, "not a list of certificates");
-    return out;
-  }
-  for (const auto& item : items) {
+  for (const auto& item : Entries(record, path, "certificates", problem)) {
     Certificate c;
     if (item.is_object() && item.contains("name") && item["name"].is_string()) {
       c.name = item["name"].get<std::string>();
