@@ -50,23 +50,32 @@ Result<std::unique_ptr<Offers>> Offers::Open(sql::Database& db) {
   return std::unique_ptr<Offers>(new Offers(std::move(*conn)));
 }
 
-Result<std::vector<Offer>> Offers::Query(const std::string& where, const std::vector<sql::Value>& args) {
-  auto r = conn_->Run(std::string(kColumns) + where, args);
+namespace {
+
+Result<std::vector<Offer>> QueryOn(sql::Conn& conn, const std::string& where, const std::vector<sql::Value>& args) {
+  auto r = conn.Run(std::string(kColumns) + where, args);
   if (!r.ok()) return r.status();
   std::vector<Offer> out;
   for (size_t i = 0; i < r->size(); ++i) out.push_back(Row(*r, i));
   return out;
 }
 
+}  // namespace
+
+Result<std::vector<Offer>> Offers::Query(const std::string& where, const std::vector<sql::Value>& args) {
+  return QueryOn(*conn_, where, args);
+}
+
 Result<std::vector<std::pair<Offer, std::string>>> Offers::Make(
     int64_t request, const std::vector<std::pair<int64_t, std::string>>& people, const std::string& by, int64_t now_ms,
     int64_t expires_ms) {
   MutexLock lock(mu_);
+  sql::Conn& conn = *conn_;                              // the lock is held throughout; the lambdas use it through this
   std::vector<std::pair<int64_t, std::string>> secrets;  // (person, secret)
-  auto made = InTransaction<bool>(*conn_, [&]() -> Result<bool> {
+  auto made = InTransaction<bool>(conn, [&]() -> Result<bool> {
     for (const auto& [person, person_id] : people) {
       std::string secret = NewLinkSecret("of_");
-      auto r = conn_->Run(
+      auto r = conn.Run(
           "INSERT INTO match_offers(request_uid, person_uid, person_id, status, reason, offered_by, link_hash,"
           " created_ms, answered_ms, expires_ms) VALUES(?, ?, ?, 'offered', '', ?, ?, ?, 0, ?)"
           " ON CONFLICT(request_uid, person_uid) DO UPDATE SET status = 'offered', reason = '',"
@@ -130,14 +139,15 @@ Status CheckOpen(const Offer& o, int64_t now_ms) {
 
 Result<Offer> Offers::Accept(int64_t id, int64_t now_ms) {
   MutexLock lock(mu_);
-  auto won = InTransaction<Offer>(*conn_, [&]() -> Result<Offer> {
-    auto found = Query("WHERE id = ?", {id});
+  sql::Conn& conn = *conn_;  // the lock is held throughout; the lambda uses it through this
+  auto won = InTransaction<Offer>(conn, [&]() -> Result<Offer> {
+    auto found = QueryOn(conn, "WHERE id = ?", {id});
     if (!found.ok()) return found.status();
     if (found->empty()) return Status::NotFound("no offer " + std::to_string(id));
     Offer o = found->front();
     if (Status s = CheckOpen(o, now_ms); !s.ok()) return s;
     // The request's row: whoever inserts it first has the request.
-    auto taken = conn_->Run(
+    auto taken = conn.Run(
         "INSERT INTO match_accepts(request_uid, person_uid, person_id, offer_id, accepted_ms)"
         " VALUES(?, ?, ?, ?, ?)",
         {o.request, o.person, o.person_id, o.id, now_ms});
@@ -146,9 +156,9 @@ Result<Offer> Offers::Accept(int64_t id, int64_t now_ms) {
         return Status::Conflict("someone else took this request first");
       return taken.status();
     }
-    auto r = conn_->Run("UPDATE match_offers SET status = 'accepted', answered_ms = ? WHERE id = ?", {now_ms, o.id});
+    auto r = conn.Run("UPDATE match_offers SET status = 'accepted', answered_ms = ? WHERE id = ?", {now_ms, o.id});
     if (!r.ok()) return r.status();
-    r = conn_->Run(
+    r = conn.Run(
         "UPDATE match_offers SET status = 'taken', answered_ms = ? WHERE request_uid = ? AND id <> ?"
         " AND status = 'offered'",
         {now_ms, o.request, o.id});
