@@ -80,9 +80,11 @@ Result<std::vector<std::pair<Offer, std::string>>> Offers::Make(
           " created_ms, answered_ms, expires_ms) VALUES(?, ?, ?, 'offered', '', ?, ?, ?, 0, ?)"
           " ON CONFLICT(request_uid, person_uid) DO UPDATE SET status = 'offered', reason = '',"
           " offered_by = excluded.offered_by, link_hash = excluded.link_hash, created_ms = excluded.created_ms,"
-          " answered_ms = 0, expires_ms = excluded.expires_ms",
+          " answered_ms = 0, expires_ms = excluded.expires_ms WHERE match_offers.status <> 'accepted'",
           {request, person, person_id, by, LinkSecretHash(secret), now_ms, expires_ms});
       if (!r.ok()) return r.status();
+      if (r->changes == 0)  // the person took it meanwhile: an accepted offer stays so
+        return Status::Conflict("person " + std::to_string(person) + " has accepted this request already");
       secrets.emplace_back(person, secret);
     }
     return true;

@@ -44,7 +44,8 @@ class Offers {
   static Result<std::unique_ptr<Offers>> Open(sql::Database& db);
 
   // Offers request to each (person uid, person id) at now_ms, expiring at expires_ms;
-  // an offer already made to a person is made again (offered anew, a new link).
+  // an offer already made to a person is made again (offered anew, a new link), but an
+  // accepted one stays accepted (Conflict).
   // Returns each offer with its link secret (shown once, kept only as a hash).
   Result<std::vector<std::pair<Offer, std::string>>> Make(int64_t request,
                                                           const std::vector<std::pair<int64_t, std::string>>& people,

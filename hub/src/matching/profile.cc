@@ -313,13 +313,24 @@ Result<Postcodes> LoadPostcodes(const std::string& path) {
   return out;
 }
 
+namespace {
+
+// What people and requests both are: a record of the store (its uid, the hub's own).
+template <class Profile>
+void ReadRecordFields(const json& record, Profile* out) {
+  auto uid = record.find("uid");
+  out->uid = uid != record.end() && uid->is_number_integer() ? uid->get<int64_t>() : 0;
+  out->id = Text(record, "id");
+  out->source = Text(record, "source");
+  out->title = Text(record, "title");
+}
+
+}  // namespace
+
 Person ReadPerson(const json& record, const MatchingConfig& c, const Postcodes& postcodes) {
   const PeopleFields& f = c.people;
   Person p;
-  p.uid = record.value("uid", int64_t{0});
-  p.id = Text(record, "id");
-  p.source = Text(record, "source");
-  p.title = Text(record, "title");
+  ReadRecordFields(record, &p);
   p.account = Lower(Text(record, f.account));
   p.skills = ReadSkills(record, f.skills, &p.problem);
   p.languages = ReadWords(record, f.languages, &p.problem);
@@ -348,10 +359,7 @@ Person ReadPerson(const json& record, const MatchingConfig& c, const Postcodes& 
 Request ReadRequest(const json& record, const MatchingConfig& c, const Postcodes& postcodes) {
   const RequestFields& f = c.requests;
   Request r;
-  r.uid = record.value("uid", int64_t{0});
-  r.id = Text(record, "id");
-  r.source = Text(record, "source");
-  r.title = Text(record, "title");
+  ReadRecordFields(record, &r);
   r.client = Text(record, f.client);
   r.assignee = Text(record, f.assignee);
   r.requester = Text(record, f.requester);
