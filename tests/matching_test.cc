@@ -425,6 +425,99 @@ TEST_P(MatchingTest, AWorkerSeesWhatFitsThemAndTakesIt) {
   EXPECT_EQ(hub.Get("/api/v1/requests/for-me").Json()["items"], json::array());
 }
 
+// A worker signed in on the hub's pages, without script: their dashboard shows the work
+// waiting for them (an offer first, then requests that fit), /work shows it all, and its
+// forms take one, turn one down with a reason (it is gone from their list), and accept
+// the offer. The coordinator's list of open requests loses what was taken.
+TEST_P(MatchingTest, AWorkerAnswersOnTheirPagesWithoutScript) {
+  TempDir dir;
+  Hub hub(dir.Write("hub.yaml", ExampleConfig()), dir.path() + "/data");
+  ASSERT_TRUE(hub.ok()) << hub.log();
+  for (const char* source : {"carers", "visits", "rota"}) hub.WaitForRun(source);
+  auto [offered, people] = RequestWithCandidates(hub, 1);
+  ASSERT_NE(offered, 0);
+  std::string account;
+  for (const auto& c : AllRecords(hub, "carers"))
+    if (c["uid"] == people[0]) account = c["data"]["account"];
+  const std::string password = "a long password for the carer";
+  ASSERT_EQ(hub.Post("/api/v1/users", json{{"name", account}, {"password", password}}.dump()).status, 201);
+  ASSERT_EQ(hub.Post("/api/v1/requests/" + std::to_string(offered) + "/offers",
+                     json{{"people", {people[0]}}}.dump())
+                .status,
+            201);
+  testing::Http login =
+      testing::Call("POST", hub.base() + "/api/v1/login", json{{"name", account}, {"password", password}}.dump());
+  ASSERT_EQ(login.status, 200) << login.body;
+  size_t at = login.headers.find("set-cookie: coophub_session=");
+  ASSERT_NE(at, std::string::npos) << login.headers;
+  std::map<std::string, std::string> session = {
+      {"Cookie", login.headers.substr(at + 12, login.headers.find(';', at) - at - 12)}};
+  std::string csrf = login.Json().value("csrf", "");
+
+  testing::Http dashboard = testing::Call("GET", hub.base() + "/", "", session);
+  ASSERT_EQ(dashboard.status, 200);
+  EXPECT_NE(dashboard.body.find("<h2 id=\"work-h\">Work for you</h2>"), std::string::npos) << dashboard.body;
+  EXPECT_NE(dashboard.body.find("id=\"work-o"), std::string::npos) << "the offer comes first";
+  EXPECT_NE(dashboard.body.find("Offered to you by admin"), std::string::npos);
+  testing::Http work = testing::Call("GET", hub.base() + "/work", "", session);
+  ASSERT_EQ(work.status, 200);
+  EXPECT_EQ(work.body.find("41."), std::string::npos) << "a coordinate is on the page";
+  // The requests that fit, as the page lists them, are the API's, in its order.
+  json fits = testing::Call("GET", hub.base() + "/api/v1/requests/for-me", "", session).Json();
+  ASSERT_GE(fits["items"].size(), 2u) << "the carer has too few requests to test with";
+  std::vector<size_t> places;
+  for (const auto& item : fits["items"]) {
+    if (places.size() == std::min<size_t>(fits["items"].size(), 49)) break;
+    size_t place = work.body.find("id=\"work-r" + std::to_string(item["request"]["uid"].get<int64_t>()) + "\"");
+    ASSERT_NE(place, std::string::npos) << "request " << item["request"]["uid"] << " is not on /work";
+    places.push_back(place);
+  }
+  EXPECT_TRUE(std::is_sorted(places.begin(), places.end())) << "/work lists them in another order";
+  for (const auto& item : fits["items"]) EXPECT_NE(item["request"]["uid"], offered) << "an offer is no fit too";
+
+  auto Form = [&](const std::string& body) {
+    std::map<std::string, std::string> headers = session;
+    headers["Content-Type"] = "application/x-www-form-urlencoded";
+    return testing::Call("POST", hub.base() + "/work", "csrf=" + csrf + "&" + body, headers);
+  };
+  int64_t no = fits["items"][0]["request"]["uid"], yes = fits["items"][1]["request"]["uid"];
+  testing::Http without = testing::Call("POST", hub.base() + "/work", "request=1&answer=accept",
+                                        {{"Cookie", session["Cookie"]},
+                                         {"Content-Type", "application/x-www-form-urlencoded"}});
+  EXPECT_EQ(without.status, 403) << "a form without the session's CSRF token";
+  testing::Http declined = Form("request=" + std::to_string(no) + "&answer=decline&reason=too+far+on+foot");
+  EXPECT_EQ(declined.status, 200) << declined.body;
+  EXPECT_NE(declined.body.find("You said no"), std::string::npos);
+  EXPECT_EQ(declined.body.find("id=\"work-r" + std::to_string(no) + "\""), std::string::npos)
+      << "a request turned down is offered again";
+  json offers = hub.Get("/api/v1/requests/" + std::to_string(no) + "/offers").Json()["items"];
+  ASSERT_EQ(offers.size(), 1u);
+  EXPECT_EQ(offers[0]["status"], "declined");
+  EXPECT_EQ(offers[0]["reason"], "too far on foot");
+  testing::Http taken = Form("request=" + std::to_string(yes) + "&answer=accept");
+  EXPECT_EQ(taken.status, 200) << taken.body;
+  EXPECT_NE(taken.body.find("It is yours"), std::string::npos);
+  json mine = testing::Call("GET", hub.base() + "/api/v1/offers", "", session).Json()["items"];
+  int64_t offer_id = 0;
+  for (const auto& o : mine)
+    if (o["request"] == offered) offer_id = o["id"];
+  ASSERT_NE(offer_id, 0);
+  testing::Http accepted = Form("offer=" + std::to_string(offer_id) + "&answer=accept");
+  EXPECT_EQ(accepted.status, 200) << accepted.body;
+  EXPECT_NE(accepted.body.find("It is yours"), std::string::npos);
+  EXPECT_EQ(Form("offer=" + std::to_string(offer_id) + "&answer=accept").status, 409) << "answered already";
+
+  json open = hub.Get("/api/v1/matching/requests?limit=1000").Json();
+  std::vector<std::string> starts;
+  for (const auto& r : open["items"]) {
+    EXPECT_NE(r["uid"], yes) << "a taken request is listed as open";
+    EXPECT_NE(r["uid"], offered) << "a taken request is listed as open";
+    starts.push_back(r["start"]);
+  }
+  EXPECT_FALSE(starts.empty());
+  EXPECT_TRUE(std::is_sorted(starts.begin(), starts.end())) << "open requests come soonest first";
+}
+
 // The page an offer's link opens (from an e-mail, on a shared phone): what, where, when,
 // why, in the reader's language, answered with no sign-in and no script.
 TEST_P(MatchingTest, TheOfferPageAnswersWithoutSigningIn) {

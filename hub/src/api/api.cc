@@ -178,6 +178,7 @@ const std::vector<Route>& Routes() {
       {"POST", "/api/v1/requests/{}/offers", R::kEditor, &MakeOffers},
       {"GET", "/api/v1/requests/{}/offers", R::kEditor, &RequestOffers},
       {"GET", "/api/v1/offers", R::kViewer, &MyOffers},
+      {"GET", "/api/v1/matching/requests", R::kEditor, &OpenRequests},
       {"GET", "/api/v1/requests/for-me", R::kViewer, &RequestsForMe},
       {"POST", "/api/v1/requests/{}/{}", R::kViewer, &AnswerRequest},
       {"POST", "/api/v1/offers/{}/accept", R::kViewer, &AcceptOffer},
@@ -186,6 +187,8 @@ const std::vector<Route>& Routes() {
       {"POST", "/api/v1/offer-links/{}/{}", R::kAnonymous, &AnswerByLink},
       {"GET", "/offer/{}", R::kAnonymous, &OfferPage},
       {"POST", "/offer/{}", R::kAnonymous, &OfferForm},
+      {"GET", "/work", R::kAnonymous, &WorkPage},
+      {"POST", "/work", R::kViewer, &WorkForm},
   };
   return routes;
 }

@@ -21,6 +21,7 @@ namespace {
 
 constexpr const char* kSeenCookie = "coophub_seen";
 constexpr int64_t kVisitGapS = 30 * 60;  // a page view this long after the last one is a new visit
+constexpr size_t kWorkOnDashboard = 3;           // the first pieces of work; /work has them all
 
 // "Since your last visit" (accounts.h, Visit): kept in the account for a signed-in
 // reader, so that phone and office PC agree, and in a cookie for a stranger
@@ -163,6 +164,15 @@ ApiResponse Dashboard(const Services& hub, const ApiRequest& r, const Principal&
     if (!page.ok()) return FromStatus(page.status());
     data.results = page->Items();
   } else {
+    if (who.role != Role::kAnonymous && hub.matcher) {
+      // Work waiting for the reader's answer; the rest of the page does without it.
+      if (auto work = WorkOf(hub, who, kWorkOnDashboard); work.ok()) {
+        data.work = std::move(work->items);
+        data.work_total = work->total;
+      } else {
+        spdlog::warn("dashboard: work for {} not shown: {}", who.name, work.status().message());
+      }
+    }
     for (const auto& w : shown->dashboard.widgets) {
       if (who.role < WidgetRole(w)) continue;
       auto wd = LoadWidget(hub.store, w, wc);

@@ -61,6 +61,13 @@ ApiResponse DeclineOffer(const Services& hub, const ApiRequest&, const Principal
 ApiResponse OfferByLink(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 ApiResponse AnswerByLink(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 ApiResponse RequestsForMe(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse OpenRequests(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse WorkPage(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse WorkForm(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+// The reader's work (matching_api.cc): offers waiting for their answer, then requests
+// that fit them, at most limit of them; empty (matched false) when matching is off or
+// the reader is no person it reads. The caller fills ctx.
+Result<WorkView> WorkOf(const Services& hub, const Principal& who, size_t limit);
 ApiResponse AnswerRequest(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 // /offer/{secret}: the offer's page, for people who need not sign in, and its form.
 ApiResponse OfferPage(const Services& hub, const ApiRequest&, const Principal&, const Params&);

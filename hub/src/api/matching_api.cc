@@ -9,6 +9,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstdint>
+#include <set>
 
 #include "api/accounts_api.h"
 #include "api/handlers.h"
@@ -83,6 +84,32 @@ ApiResponse MatchingStatus(const Services& hub, const ApiRequest& req, const Pri
                  {"continuity", c.weights.continuity},
                  {"fairness", c.weights.fairness},
                  {"preference", c.weights.preference}}}});
+}
+
+// The open requests, soonest first, each with its problem if it cannot be matched:
+// ?limit=N (default 100, at most 1000).
+ApiResponse OpenRequests(const Services& hub, const ApiRequest& req, const Principal&, const Params&) {
+  if (auto bad = CheckParams(req, {"limit"})) return *bad;
+  if (!hub.matcher) return NotConfigured();
+  int64_t limit = 100;
+  if (std::string text = Param(req, "limit"); !text.empty() && (!ParseInt(text, &limit) || limit < 1 || limit > 1000))
+    return Problem(400, "Bad limit", "limit is a number from 1 to 1000");
+  auto s = Snapshot(hub);
+  if (!s.ok()) return FromStatus(s.status());
+  int64_t now = hub.matcher->Now();
+  std::vector<const matching::Request*> open;
+  for (const auto& r : (*s)->requests)
+    if ((*s)->Open(r, now)) open.push_back(&r);
+  std::stable_sort(open.begin(), open.end(), [](const matching::Request* a, const matching::Request* b) {
+    return a->window.start < b->window.start;
+  });
+  json items = json::array();
+  for (size_t i = 0; i < open.size() && static_cast<int64_t>(i) < limit; ++i) {
+    json item = RequestJson(*open[i]);
+    if (!open[i]->problem.empty()) item["problem"] = open[i]->problem;
+    items.push_back(std::move(item));
+  }
+  return Json(200, {{"items", items}, {"count", open.size()}});
 }
 
 // ?limit=N (default 20, at most 500) or ?limit=all: every feasible candidate.
@@ -375,10 +402,37 @@ const matching::Person* CallerPerson(const matching::Snapshot& s, const Principa
   return it == s.person_by_account.end() ? nullptr : &s.people[s.person_at.at(it->second)];
 }
 
+using Fit = std::pair<matching::Candidate, const matching::Request*>;
+
+// The open requests person may take, best first (then soonest), leaving out those they
+// were offered already (their offers say those) and those they turned down.
+Result<std::vector<Fit>> FitsOf(const Services& hub, const matching::Snapshot& s, const matching::Person& person) {
+  std::set<int64_t> asked;
+  if (hub.offers) {
+    auto offers = hub.offers->ForPerson(person.uid);
+    if (!offers.ok()) return offers.status();
+    for (const auto& o : *offers) asked.insert(o.request);
+  }
+  int64_t now = hub.matcher->Now();
+  matching::Context ctx = hub.matcher->ContextOf(s);
+  std::vector<Fit> fits;
+  for (const auto& r : s.requests) {
+    if (!s.Open(r, now) || !r.problem.empty() || asked.count(r.uid)) continue;
+    if (matching::Excludes(person, r, ctx) != matching::Rule::kNone) continue;
+    fits.emplace_back(matching::Score(person, r, ctx), &r);
+  }
+  std::stable_sort(fits.begin(), fits.end(), [](const Fit& a, const Fit& b) {
+    return a.first.score != b.first.score ? a.first.score > b.first.score
+                                          : a.second->window.start < b.second->window.start;
+  });
+  return fits;
+}
+
 }  // namespace
 
 // Open requests the caller (as a person) may take, best first: the area and time of
 // each, never the client's address, with the caller's own score and its reasons.
+// Requests already offered to them are in /api/v1/offers instead; declined ones are gone.
 ApiResponse RequestsForMe(const Services& hub, const ApiRequest& req, const Principal& who, const Params&) {
   if (auto bad = CheckParams(req, {})) return *bad;
   if (!hub.matcher) return NotConfigured();
@@ -388,18 +442,9 @@ ApiResponse RequestsForMe(const Services& hub, const ApiRequest& req, const Prin
   if (!me) return Json(200, {{"items", json::array()}, {"person", nullptr}});
   json person = {{"uid", me->uid}, {"title", me->title}};
   if (!me->problem.empty()) person["problem"] = me->problem;  // theirs to correct
-  int64_t now = hub.matcher->Now();
-  matching::Context ctx = hub.matcher->ContextOf(**s);
-  std::vector<std::pair<matching::Candidate, const matching::Request*>> fits;
-  for (const auto& r : (*s)->requests) {
-    if (!(*s)->Open(r, now) || !r.problem.empty()) continue;
-    if (matching::Excludes(*me, r, ctx) != matching::Rule::kNone) continue;
-    fits.emplace_back(matching::Score(*me, r, ctx), &r);
-  }
-  std::stable_sort(fits.begin(), fits.end(), [](const auto& a, const auto& b) {
-    return a.first.score != b.first.score ? a.first.score > b.first.score
-                                          : a.second->window.start < b.second->window.start;
-  });
+  auto found = FitsOf(hub, **s, *me);
+  if (!found.ok()) return FromStatus(found.status());
+  const std::vector<Fit>& fits = *found;
   json items = json::array();
   for (size_t i = 0; i < fits.size() && i < 50; ++i) {
     const auto& [c, r] = fits[i];
@@ -416,19 +461,19 @@ ApiResponse RequestsForMe(const Services& hub, const ApiRequest& req, const Prin
 // The caller takes (or turns down) a request that fits them, with no offer made: an
 // offer to them is made and answered in one go, so the first accept still wins and the
 // coordinator sees who said no, and why.
-ApiResponse AnswerRequest(const Services& hub, const ApiRequest& req, const Principal& who, const Params& p) {
-  if (!hub.matcher || !hub.offers) return NotConfigured();
-  bool accept = p[1] == "accept";
-  if (!accept && p[1] != "decline") return Problem(404, "Not found", "answer a request with accept or decline");
-  auto reason = accept ? Result<std::string>(std::string()) : DeclineReason(req);
-  if (!reason.ok()) return Problem(400, "Bad body", reason.status().message());
+namespace {
+
+ApiResponse AnswerRequestAs(const Services& hub, const Principal& who, const std::string& uid_text, bool accept,
+                            const std::string& reason) {
   int64_t uid = 0;
-  if (!ParseInt(p[0], &uid) || uid <= 0) return Problem(400, "Bad uid", "the request's uid is a positive number");
+  if (!ParseInt(uid_text, &uid) || uid <= 0)
+    return Problem(400, "Bad uid", "the request's uid is a positive number");
   auto s = Snapshot(hub);
   if (!s.ok()) return FromStatus(s.status());
   const matching::Person* me = CallerPerson(**s, who);
   auto at = (*s)->request_at.find(uid);
-  if (!me || at == (*s)->request_at.end()) return Problem(404, "No such request", "no request " + p[0] + " for you");
+  if (!me || at == (*s)->request_at.end())
+    return Problem(404, "No such request", "no request " + uid_text.substr(0, 20) + " for you");
   const matching::Request& r = (*s)->requests[at->second];
   int64_t now = hub.matcher->Now();
   if (!(*s)->Open(r, now)) return Problem(409, "Taken", "someone else took this request first, or it has started");
@@ -437,7 +482,18 @@ ApiResponse AnswerRequest(const Services& hub, const ApiRequest& req, const Prin
                    std::string("this request does not fit you: the ") + matching::RuleName(rule) + " rule");
   auto made = hub.offers->Make(uid, {{me->uid, me->id}}, who.name, now * 1000, r.window.start * 1000);
   if (!made.ok()) return FromStatus(made.status());
-  return Answer(hub, who, made->front().first, accept, *reason, who.name);
+  return Answer(hub, who, made->front().first, accept, reason, who.name);
+}
+
+}  // namespace
+
+ApiResponse AnswerRequest(const Services& hub, const ApiRequest& req, const Principal& who, const Params& p) {
+  if (!hub.matcher || !hub.offers) return NotConfigured();
+  bool accept = p[1] == "accept";
+  if (!accept && p[1] != "decline") return Problem(404, "Not found", "answer a request with accept or decline");
+  auto reason = accept ? Result<std::string>(std::string()) : DeclineReason(req);
+  if (!reason.ok()) return Problem(400, "Bad body", reason.status().message());
+  return AnswerRequestAs(hub, who, p[0], accept, *reason);
 }
 
 }  // namespace coophub
@@ -503,6 +559,118 @@ ApiResponse OfferForm(const Services& hub, const ApiRequest& req, const Principa
                                                                 : "";
   ApiResponse page = OfferPageFor(hub, req, who, p[0], said);
   if (done.status != 200) page.status = done.status;
+  return page;
+}
+
+}  // namespace coophub
+
+// ------------------------------------------------------------ Work for you
+
+namespace coophub {
+namespace {
+
+std::vector<std::pair<std::string, json>> ReasonPairs(const matching::Candidate& c) {
+  std::vector<std::pair<std::string, json>> out;
+  for (const auto& r : c.reasons) out.emplace_back(r.code, r.value);
+  return out;
+}
+
+}  // namespace
+
+Result<WorkView> WorkOf(const Services& hub, const Principal& who, size_t limit) {
+  WorkView v;
+  if (!hub.matcher) return v;
+  auto s = hub.matcher->Current();
+  if (!s.ok()) return s.status();
+  const matching::Person* me = CallerPerson(**s, who);
+  if (!me) return v;
+  v.matched = true;
+  v.problem = me->problem;
+  int64_t now = hub.matcher->Now();
+  matching::Context ctx = hub.matcher->ContextOf(**s);
+  if (hub.offers) {  // offers waiting for an answer, soonest first
+    auto offers = hub.offers->ForPerson(me->uid);
+    if (!offers.ok()) return offers.status();
+    std::vector<WorkItem> waiting;
+    for (const auto& o : *offers) {
+      auto at = (*s)->request_at.find(o.request);
+      if (o.status != "offered" || (o.expires_ms && now * 1000 >= o.expires_ms) || at == (*s)->request_at.end())
+        continue;
+      const matching::Request& r = (*s)->requests[at->second];
+      if (!(*s)->Open(r, now)) continue;
+      WorkItem item{o.id, r.uid, r.title, r.postcode, o.offered_by, r.window.start, r.window.end, {}};
+      if (matching::Excludes(*me, r, ctx) == matching::Rule::kNone)
+        item.reasons = ReasonPairs(matching::Score(*me, r, ctx));
+      waiting.push_back(std::move(item));
+    }
+    std::stable_sort(waiting.begin(), waiting.end(),
+                     [](const WorkItem& a, const WorkItem& b) { return a.start < b.start; });
+    v.total = waiting.size();
+    for (auto& item : waiting)
+      if (v.items.size() < limit) v.items.push_back(std::move(item));
+  }
+  auto fits = FitsOf(hub, **s, *me);
+  if (!fits.ok()) return fits.status();
+  v.total += fits->size();
+  for (const auto& [c, r] : *fits) {
+    if (v.items.size() >= limit) break;
+    v.items.push_back({0, r->uid, r->title, r->postcode, "", r->window.start, r->window.end, ReasonPairs(c)});
+  }
+  return v;
+}
+
+namespace {
+
+constexpr size_t kWorkPageItems = 50;
+
+ApiResponse WorkPageFor(const Services& hub, const ApiRequest& req, const Principal& who, const std::string& said) {
+  auto work = WorkOf(hub, who, kWorkPageItems);
+  if (!work.ok()) return FromStatus(work.status());
+  work->ctx = Context(hub, req, who, "/work");
+  work->said = said;
+  return HtmlPage(hub, req, work->ctx, RenderWork(*work));
+}
+
+}  // namespace
+
+ApiResponse WorkPage(const Services& hub, const ApiRequest& req, const Principal& who, const Params&) {
+  if (auto bad = CheckParams(req, {"lang"})) return *bad;
+  if (who.role == Role::kAnonymous) {
+    ApiResponse go{303, "text/plain", ""};
+    go.headers.emplace_back("Location", "/login?next=/work");
+    return go;
+  }
+  if (!hub.matcher) return NotConfigured();
+  return WorkPageFor(hub, req, who, "");
+}
+
+// The forms of /work and of the dashboard: offer=ID or request=UID, answer=accept|decline,
+// reason. The page says what came of it.
+ApiResponse WorkForm(const Services& hub, const ApiRequest& req, const Principal& who, const Params&) {
+  if (who.via != "session")
+    return Problem(403, "Sign in on the page",
+                   "the /work form is for a signed-in browser; an API client answers with "
+                   "POST /api/v1/offers/{id}/accept or /api/v1/requests/{uid}/accept");
+  if (!hub.matcher || !hub.offers) return NotConfigured();
+  auto form = ReadFormBody(req);
+  const std::string& answer = form["answer"];
+  bool accept = answer == "accept";
+  if (!accept && answer != "decline") return Problem(400, "Bad form", "answer is accept or decline");
+  std::string reason = accept ? "" : form["reason"];
+  ApiResponse done;
+  if (form.count("offer")) {
+    auto offer = OwnOffer(hub, who, form["offer"]);
+    done = offer.ok() ? Answer(hub, who, *offer, accept, reason, who.name) : OfferProblem(offer.status());
+  } else if (form.count("request")) {
+    done = AnswerRequestAs(hub, who, form["request"], accept, reason);
+  } else {
+    return Problem(400, "Bad form", "the form names an offer (offer=ID) or a request (request=UID)");
+  }
+  std::string said = done.status == 200 ? (accept ? "offer.accepted" : "offer.declined")
+                     : done.status == 409 ? "offer.taken"
+                                          : "work.failed";
+  ApiResponse page = WorkPageFor(hub, req, who, said);
+  if (done.status != 200 && page.status == 200) page.status = done.status;
   return page;
 }
 

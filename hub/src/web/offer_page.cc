@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The page of an offer's link; see page.h (RenderOffer).
+// The page of an offer's link, and the member's work; see page.h (RenderOffer, RenderWork).
 #include "i18n/dates.h"
 #include "web/page.h"
 #include "web/page_parts.h"
@@ -60,7 +60,65 @@ Html AnswerForm(const Words& w, const std::string& action, const std::string& cs
           El("button").Attr("type", "submit").Attr("name", "answer").Attr("value", "decline")(w("offer.decline")));
 }
 
+// Why them, as a list; empty when nothing is worth saying.
+Html WhyList(const Words& w, const std::vector<std::pair<std::string, json>>& reasons) {
+  Html why;
+  for (const auto& [code, value] : reasons)
+    if (std::string said = Reason(w, code, value); !said.empty()) why += El("li")(said);
+  return why.empty() ? why : El("ul").Class("why")(std::move(why));
+}
+
 }  // namespace
+
+// Each piece of work: what, when, where, why, and its answer form. The forms post to
+// /work, the page that says what came of it.
+Html web::WorkList(const Words& w, const PageContext& c, const std::vector<WorkItem>& items) {
+  Dates dates(c.locale.empty() ? c.lang : c.locale, c.zone, w("when.day_time"));
+  Html list;
+  for (const auto& item : items) {
+    std::string key = item.offer ? "o" + std::to_string(item.offer) : "r" + std::to_string(item.request);
+    std::string meta = dates.Range(item.start, item.end, c.now);
+    if (!item.area.empty()) meta += " · " + w("work.area", {{"area", item.area}});
+    El reason("input");
+    reason.Id("reason-" + key).Attr("name", "reason").Attr("type", "text").Attr("maxlength", "500");
+    Html form = El("form").Class("answer").Attr("method", "post").Attr("action", "/work")(
+        El("input").Attr("type", "hidden").Attr("name", "csrf").Attr("value", c.csrf)(),
+        El("input")
+            .Attr("type", "hidden")
+            .Attr("name", item.offer ? "offer" : "request")
+            .Attr("value", std::to_string(item.offer ? item.offer : item.request))(),
+        El("button")
+            .Attr("type", "submit")
+            .Attr("name", "answer")
+            .Attr("value", "accept")
+            .Class("primary")(w(item.offer ? "offer.accept" : "work.take")),
+        El("details")(El("summary")(w("offer.decline")), El("label").Attr("for", "reason-" + key)(w("work.reason")),
+                      reason(),
+                      El("button").Attr("type", "submit").Attr("name", "answer").Attr("value", "decline")(
+                          w("work.decline"))));
+    Html head = El("h3")(item.title);
+    if (item.offer) head += El("p").Class("offered")(w("work.offered", {{"by", item.offered_by}}));
+    list += El("li").Class(item.offer ? "work-item offer" : "work-item fit").Id("work-" + key)(
+                head, El("p").Class("meta")(meta), WhyList(w, item.reasons), form) +
+            Line();
+  }
+  return El("ul").Class("work")(Line(), list);
+}
+
+std::string RenderWork(const WorkView& v) {
+  Words w{v.ctx};
+  Html main = El("h1")(w("work.title")) + Line() + El("p")(w("work.intro")) + Line();
+  if (!v.said.empty()) main += El("p").Attr("role", "status").Class("said")(w(v.said)) + Line();
+  if (!v.matched) {
+    main += El("p").Class("empty")(w("work.nobody")) + Line();
+  } else {
+    if (!v.problem.empty()) main += El("p").Class("error")(w("work.problem", {{"problem", v.problem}})) + Line();
+    main += v.items.empty() ? El("p").Class("empty")(w("work.none")) : web::WorkList(w, v.ctx, v.items);
+    main += Line();
+  }
+  main += El("p")(El("a").Attr("href", "/")(w("nav.back")));
+  return web::FramedPage(w, v.ctx, w("work.title"), nullptr, "narrow", std::move(main));
+}
 
 std::string RenderOffer(const OfferView& o) {
   Words w{o.ctx};
@@ -75,10 +133,7 @@ std::string RenderOffer(const OfferView& o) {
                El("dd")(dates.Range(o.start, o.end, o.ctx.now));
   if (!o.area.empty()) facts += El("dt")(w("offer.area")) + El("dd")(o.area);
   main += El("dl").Class("offer")(std::move(facts)) + Line();
-  Html why;
-  for (const auto& [code, value] : o.reasons)
-    if (std::string said = Reason(w, code, value); !said.empty()) why += El("li")(said);
-  if (!why.empty()) main += El("h2")(w("offer.why")) + El("ul")(std::move(why)) + Line();
+  if (Html why = WhyList(w, o.reasons); !why.empty()) main += El("h2")(w("offer.why")) + why + Line();
   if (o.status == "offered") {
     main += AnswerForm(w, o.action, o.ctx.csrf) + Line();
   } else if (o.said.empty()) {  // what became of it, when nothing was just done

@@ -33,6 +33,16 @@ struct PageContext {
   bool only_mine = false;              // the reader asked for their own items only (?mine=1)
 };
 
+// A piece of work for a signed-in member (matching): an offer made to them that waits
+// for an answer, or an open request that fits them. See RenderWork.
+struct WorkItem {
+  int64_t offer = 0;    // the offer made to the reader; 0: a request that fits them
+  int64_t request = 0;  // the request's uid
+  std::string title, area, offered_by;
+  int64_t start = 0, end = 0;
+  std::vector<std::pair<std::string, json>> reasons;  // as OfferView::reasons
+};
+
 struct PageData {
   PageContext ctx;
   std::string q;  // the search, if any
@@ -47,6 +57,9 @@ struct PageData {
   std::vector<WidgetData> widgets;
   std::vector<json> results;  // with q: the hits, newest first, each with a snippet
   bool first_visit = false;
+  // Work for the reader (matching), shown above the widgets: the first few of /work.
+  std::vector<WorkItem> work;
+  size_t work_total = 0;
 };
 
 std::string RenderDashboard(const PageData& data);
@@ -106,6 +119,19 @@ struct OfferView {
   std::string said;                                   // the catalog key of what was just done, or ""
 };
 std::string RenderOffer(const OfferView& offer);
+
+// Work for a signed-in member (offer_page.cc): offers made to them that wait for an
+// answer, then open requests that fit them, best first; each with the area, the time,
+// why them, and Accept / Decline (a form posting to /work).
+struct WorkView {
+  PageContext ctx;
+  bool matched = false;         // the reader's account is a person matching reads
+  std::string problem;          // why their profile cannot be matched, if it cannot
+  std::vector<WorkItem> items;  // offers first, then fits
+  size_t total = 0;             // offers and fits in all (items may hold fewer)
+  std::string said;             // the catalog key of what was just done, or ""
+};
+std::string RenderWork(const WorkView& work);
 
 // A search passage from the store (RecordQuery::snippet) as HTML: the text escaped, each
 // match in <mark>.

@@ -7,6 +7,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "web/html.h"
 #include "web/page.h"
@@ -26,5 +27,9 @@ inline Html Line() { return Html::Trusted("\n", "a newline"); }
 // A page other than the dashboard: head, header, main (of class main_class), footer.
 std::string FramedPage(const Words& w, const PageContext& c, const std::string& title, const char* script,
                        const char* main_class, Html main);
+
+// The member's pieces of work with their answer forms (offer_page.cc): on /work, and
+// the first few on the dashboard.
+Html WorkList(const Words& w, const PageContext& c, const std::vector<WorkItem>& items);
 
 }  // namespace coophub::web
