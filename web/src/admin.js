@@ -1,12 +1,13 @@
 // The admin page: sources (status, the last failure with its hint, sync now with live
 // progress, run history with logs, add or edit with a form made from the plugin's JSON
-// Schema and "Test connection" first), dashboards, embeds, share links, users and API
-// tokens. Everything
+// Schema and "Test connection" first), matching (matching_admin.js), dashboards, embeds,
+// share links, users and API tokens. Everything
 // goes through /api/v1, as any other client would.
 import { api, t, localize, wireSignOut, wireLanguage, relativeTime, locale } from "./common.js";
 import { schemaForm, formValue, fieldTitle } from "./schema_form.js";
 import { dashboardEditor } from "./dashboard_editor.js";
 import { embedBuilder } from "./embed_builder.js";
+import { matchingSection } from "./matching_admin.js";
 
 const root = document.getElementById("admin");
 // What a source's items may look like (config.h, SourceIcons and SourceColors).
@@ -496,6 +497,8 @@ async function start() {
   const loading = document.getElementById("admin-loading");
   try {
     const parts = [await sourcesSection()];
+    const matching = await matchingSection(h);  // null: matching is not set up
+    if (matching) parts.push(matching);
     if (isAdmin) parts.push(await dashboardEditor(h));
     parts.push(await embedBuilder(h, { isAdmin }));
     parts.push(await sharesSection());

@@ -9,16 +9,10 @@ const assert = require("node:assert/strict");
 const fs = require("node:fs");
 const http = require("node:http");
 const path = require("node:path");
-const { chromium } = require("playwright-core");
 const { startHub } = require("./hub.cjs");
+const { launch, shot, accessibilityProblems, viewports, contextOptions } = require("./browser.cjs");
 
 const src = process.env.COOPHUB_SOURCE_DIR;
-const artifacts = process.env.COOPHUB_ARTIFACTS;
-const viewports = { phone: { width: 390, height: 844 }, desktop: { width: 1280, height: 800 } };
-// The hub's Content-Security-Policy forbids inline scripts, the way axe-core is put in a
-// page; the contexts let the test's own script through (the hub's headers are tested
-// elsewhere).
-const contextOptions = { bypassCSP: true };
 const password = "a long password 1";
 let hub, browser, site, siteUrl, feeds;
 
@@ -39,7 +33,6 @@ function startSite() {
 }
 
 before(async () => {
-  fs.mkdirSync(artifacts, { recursive: true });
   site = await startSite();
   siteUrl = site.url;
   // A calendar the test can take away, to see how a failing source reads.
@@ -85,11 +78,7 @@ dashboards:
     widgets: [{type: news, limit: 3}, {type: agenda}]
 `);
   site.setHub(hub.base);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-           "--disable-component-update", "--disable-sync"],
-  });
+  browser = await launch();
 });
 
 after(async () => {
@@ -98,18 +87,6 @@ after(async () => {
   if (site) site.server.close();
   if (feeds) fs.rmSync(feeds, { recursive: true, force: true });
 });
-
-async function shot(page, name) {
-  await page.screenshot({ path: path.join(artifacts, name + ".png"), fullPage: true });
-}
-
-// axe-core's serious and critical findings on the page, as "rule: target" lines.
-async function accessibilityProblems(page) {
-  await page.addScriptTag({ path: require.resolve("axe-core") });
-  const violations = await page.evaluate(async () => (await window.axe.run()).violations);
-  return violations.filter((v) => v.impact === "serious" || v.impact === "critical")
-                   .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-}
 
 // The page is rendered by the hub: reload until the first syncs have landed (bounded).
 async function openUntil(page, url, text) {

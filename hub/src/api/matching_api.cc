@@ -182,8 +182,12 @@ ApiResponse AssignRequests(const Services& hub, const ApiRequest& req, const Pri
   auto result = hub.matcher->Assign(**s, uids, capacity);
   if (!result.ok()) return Problem(400, "Bad requests", result.status().message());
   json assignments = json::array();
-  for (const auto& a : result->assignments)
-    assignments.push_back({{"request", a.request}, {"person", a.person}, {"score", a.score}});
+  for (const auto& a : result->assignments) {
+    json item = {{"request", a.request}, {"person", a.person}, {"score", a.score}};
+    if (auto at = (*s)->person_at.find(a.person); at != (*s)->person_at.end())
+      item["person_title"] = (*s)->people[at->second].title;
+    assignments.push_back(std::move(item));
+  }
   return Json(200, {{"assignments", assignments},
                     {"total", result->total},
                     {"unassigned", result->unassigned},
