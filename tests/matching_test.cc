@@ -518,6 +518,122 @@ TEST_P(MatchingTest, AWorkerAnswersOnTheirPagesWithoutScript) {
   EXPECT_TRUE(std::is_sorted(starts.begin(), starts.end())) << "open requests come soonest first";
 }
 
+// A member sees their own matching profile as matching reads it and corrects it, through
+// the API and the page: a correction makes them a candidate where they were not, each
+// one is audited, a bad one is named and changes nothing, and taking it back restores
+// what the coop's records say.
+TEST_P(MatchingTest, AMemberCorrectsTheirOwnProfile) {
+  TempDir dir;
+  Hub hub(dir.Write("hub.yaml", ExampleConfig()), dir.path() + "/data");
+  ASSERT_TRUE(hub.ok()) << hub.log();
+  for (const char* source : {"carers", "visits", "rota"}) hub.WaitForRun(source);
+  // A carer the rota never keeps busy, and an open visit needing no certificate that
+  // they are no candidate for.
+  std::set<std::string> on_rota;
+  for (const auto& e : AllRecords(hub, "rota")) on_rota.insert(e["data"]["person"].get<std::string>());
+  json carer;
+  for (const auto& c : AllRecords(hub, "carers"))
+    if (!on_rota.count(c["id"].get<std::string>()) && c.contains("location")) {
+      carer = c;
+      break;
+    }
+  ASSERT_FALSE(carer.is_null());
+  int64_t me = carer["uid"];
+  auto IsCandidate = [&](int64_t request) {
+    json ranking = hub.Get("/api/v1/requests/" + std::to_string(request) + "/candidates?limit=all").Json();
+    for (const auto& x : ranking["items"])
+      if (x["person"]["uid"] == me) return true;
+    return false;
+  };
+  json visit;
+  for (const auto& v : AllRecords(hub, "visits"))
+    if (v["data"]["assignee"] == "" && v["data"]["certificates"] == "" && !IsCandidate(v["uid"])) {
+      visit = v;
+      break;
+    }
+  ASSERT_FALSE(visit.is_null());
+  int64_t request = visit["uid"];
+
+  std::string account = carer["data"]["account"], password = "a long password for the carer";
+  ASSERT_EQ(hub.Post("/api/v1/users", json{{"name", account}, {"password", password}}.dump()).status, 201);
+  testing::Http login =
+      testing::Call("POST", hub.base() + "/api/v1/login", json{{"name", account}, {"password", password}}.dump());
+  ASSERT_EQ(login.status, 200) << login.body;
+  size_t at = login.headers.find("set-cookie: coophub_session=");
+  ASSERT_NE(at, std::string::npos);
+  std::map<std::string, std::string> session = {
+      {"Cookie", login.headers.substr(at + 12, login.headers.find(';', at) - at - 12)},
+      {"X-CSRF-Token", login.Json().value("csrf", "")}};
+  auto Profile = [&] { return testing::Call("GET", hub.base() + "/api/v1/me/matching", "", session).Json(); };
+  auto Put = [&](const json& body) {
+    return testing::Call("PUT", hub.base() + "/api/v1/me/matching", body.dump(), session);
+  };
+  auto Field = [](const json& profile, const std::string& name) {
+    for (const auto& f : profile["fields"])
+      if (f["name"] == name) return f;
+    return json();
+  };
+
+  json mine = Profile();
+  EXPECT_EQ(mine["person"]["uid"], me);
+  EXPECT_EQ(Pairs(Field(mine, "skills")["value"]), Pairs(carer["data"]["skills"])) << "the skills the record gives";
+  EXPECT_EQ(Field(mine, "certificates")["editable"], false);
+  EXPECT_EQ(mine.dump().find("\"lat\""), std::string::npos) << "coordinates in the profile";
+
+  // Everything the visit asks for, and reach: now they may take it.
+  std::string skills = Field(mine, "skills")["value"].get<std::string>() + "; " +
+                       Pairs(visit["data"]["skills"]).begin()->first + ":5";
+  json fix = {{"skills", skills},
+              {"languages", visit["data"]["languages"]},
+              {"postcode", visit["data"]["postcode"]},
+              {"max_km", "30"},
+              {"hours", nullptr}};
+  testing::Http fixed = Put(fix);
+  ASSERT_EQ(fixed.status, 200) << fixed.body;
+  EXPECT_EQ(Field(fixed.Json(), "max_km")["value"], "30");
+  EXPECT_EQ(Field(fixed.Json(), "max_km")["edited"], true);
+  EXPECT_EQ(Field(fixed.Json(), "max_km")["source_value"], carer["data"]["max_km"]);
+  // Weekly hours the record gives may still rule the visit out: take the whole week.
+  ASSERT_EQ(Put({{"hours", "mon-sun 00:00-23:59"}}).status, 200);
+  EXPECT_TRUE(IsCandidate(request)) << "the corrected profile does not count";
+  json audit = hub.Get("/api/v1/audit").Json();
+  EXPECT_NE(audit.dump().find("profile.edit"), std::string::npos) << audit.dump();
+
+  // Bad corrections are named, and change nothing.
+  for (const auto& [body, says] : std::vector<std::pair<json, std::string>>{
+           {{{"hours", "9 to 5"}}, "hours: \"9 to 5\""},
+           {{{"postcode", "99999"}}, "postcode: \"99999\""},
+           {{{"certificates", "first-aid:2099-01-01"}}, "not a field you may correct"},
+           {{{"max_km", 5}}, "max_km: text"}}) {
+    testing::Http bad = Put(body);
+    EXPECT_EQ(bad.status, 400) << body.dump();
+    EXPECT_NE(bad.Json().value("detail", "").find(says), std::string::npos) << bad.body;
+  }
+  EXPECT_TRUE(IsCandidate(request));
+
+  // The page, without script: the form shows the corrections; taking one back (the
+  // skills) restores the record's.
+  testing::Http page = testing::Call("GET", hub.base() + "/profile", "", {{"Cookie", session["Cookie"]}});
+  ASSERT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("value=\"30\""), std::string::npos);
+  EXPECT_NE(page.body.find("name=\"reset\" value=\"skills\""), std::string::npos);
+  std::map<std::string, std::string> form = {{"Cookie", session["Cookie"]},
+                                             {"Content-Type", "application/x-www-form-urlencoded"}};
+  testing::Http bad = testing::Call("POST", hub.base() + "/profile",
+                                    "csrf=" + session["X-CSRF-Token"] + "&max_km=far&hours=mon-sun+00%3A00-23%3A59",
+                                    form);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("max_km: &quot;far&quot; is not a distance in km"), std::string::npos) << bad.body;
+  testing::Http reset =
+      testing::Call("POST", hub.base() + "/profile", "csrf=" + session["X-CSRF-Token"] + "&reset=skills", form);
+  EXPECT_EQ(reset.status, 200);
+  EXPECT_NE(reset.body.find("Saved."), std::string::npos);
+  EXPECT_EQ(Pairs(Field(Profile(), "skills")["value"]), Pairs(carer["data"]["skills"]));
+  EXPECT_EQ(Field(Profile(), "skills")["edited"], false);
+  ASSERT_EQ(Put({{"languages", nullptr}, {"postcode", nullptr}, {"max_km", nullptr}, {"hours", nullptr}}).status, 200);
+  EXPECT_FALSE(IsCandidate(request)) << "taken back, the record's profile counts again";
+}
+
 // The page an offer's link opens (from an e-mail, on a shared phone): what, where, when,
 // why, in the reader's language, answered with no sign-in and no script.
 TEST_P(MatchingTest, TheOfferPageAnswersWithoutSigningIn) {

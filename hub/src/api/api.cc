@@ -189,6 +189,10 @@ const std::vector<Route>& Routes() {
       {"POST", "/offer/{}", R::kAnonymous, &OfferForm},
       {"GET", "/work", R::kAnonymous, &WorkPage},
       {"POST", "/work", R::kViewer, &WorkForm},
+      {"GET", "/api/v1/me/matching", R::kViewer, &MyMatchingProfile},
+      {"PUT", "/api/v1/me/matching", R::kViewer, &PutMyMatchingProfile},
+      {"GET", "/profile", R::kAnonymous, &ProfilePage},
+      {"POST", "/profile", R::kViewer, &ProfileForm},
   };
   return routes;
 }

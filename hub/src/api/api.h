@@ -34,9 +34,10 @@ class Api {
   void SetSources(Sources* sources) { hub_.sources = sources; }
   // Dashboards saved through the API beside hub.yaml's; without, they are read-only.
   void SetDashboards(Dashboards* dashboards) { hub_.dashboards = dashboards; }
-  void SetMatcher(matching::Matcher* matcher, matching::Offers* offers) {
+  void SetMatcher(matching::Matcher* matcher, matching::Offers* offers, matching::ProfileEdits* edits) {
     hub_.matcher = matcher;
     hub_.offers = offers;
+    hub_.profile_edits = edits;
   }
 
  private:

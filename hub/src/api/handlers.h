@@ -64,6 +64,10 @@ ApiResponse RequestsForMe(const Services& hub, const ApiRequest&, const Principa
 ApiResponse OpenRequests(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 ApiResponse WorkPage(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 ApiResponse WorkForm(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse MyMatchingProfile(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse PutMyMatchingProfile(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse ProfilePage(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse ProfileForm(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 // The reader's work (matching_api.cc): offers waiting for their answer, then requests
 // that fit them, at most limit of them; empty (matched false) when matching is off or
 // the reader is no person it reads. The caller fills ctx.

@@ -679,3 +679,181 @@ ApiResponse WorkForm(const Services& hub, const ApiRequest& req, const Principal
 }
 
 }  // namespace coophub
+
+// ------------------------------------------------------ Your matching profile
+
+namespace coophub {
+namespace {
+
+// The caller's profile: as matching reads it now (corrections and all), the record it
+// comes from, and their corrections.
+struct OwnProfile {
+  std::shared_ptr<const matching::Snapshot> snapshot;
+  const matching::Person* now = nullptr;  // null: the caller is no person matching reads
+  json record;                            // the person's record, as its source gave it
+  json edits = json::object();
+};
+
+Result<OwnProfile> ReadOwnProfile(const Services& hub, const Principal& who) {
+  OwnProfile own;
+  auto s = hub.matcher->Current();
+  if (!s.ok()) return s.status();
+  own.snapshot = *s;
+  own.now = CallerPerson(**s, who);
+  if (!own.now) return own;
+  auto text = hub.store.GetRecord(own.now->uid);
+  if (!text.ok()) return text.status();
+  own.record = json::parse(*text, nullptr, false);
+  if (hub.profile_edits) {
+    auto edits = hub.profile_edits->For(own.now->uid);
+    if (!edits.ok()) return edits.status();
+    own.edits = std::move(*edits);
+  }
+  return own;
+}
+
+std::vector<ProfileField> FieldsOf(const Services& hub, const OwnProfile& own) {
+  const auto& config = hub.matcher->config();
+  matching::Person source = matching::ReadPerson(own.record, config, hub.matcher->postcodes());
+  std::vector<ProfileField> out;
+  for (const char* name : matching::kEditableFields) {
+    if (matching::EditablePath(config, name).empty()) continue;  // the coop does not match on it
+    ProfileField f{name, matching::FieldText(*own.now, name), matching::FieldText(source, name),
+                   own.edits.contains(name), true};
+    if (!f.edited) f.source_value.clear();
+    out.push_back(std::move(f));
+  }
+  if (!config.people.certificates.empty())
+    out.push_back({"certificates", matching::FieldText(*own.now, "certificates"), "", false, false});
+  return out;
+}
+
+json ProfileJson(const Services& hub, const OwnProfile& own) {
+  if (!own.now) return {{"person", nullptr}};
+  json fields = json::array();
+  for (const auto& f : FieldsOf(hub, own)) {
+    json j = {{"name", f.name}, {"value", f.value}, {"edited", f.edited}, {"editable", f.editable}};
+    if (f.edited) j["source_value"] = f.source_value;
+    fields.push_back(std::move(j));
+  }
+  json out = {{"person", {{"uid", own.now->uid}, {"title", own.now->title}}}, {"fields", fields}};
+  if (!own.now->problem.empty()) out["problem"] = own.now->problem;
+  auto hours = own.snapshot->history.hours_4w.find(own.now->uid);
+  out["hours_4_weeks"] = hours == own.snapshot->history.hours_4w.end() ? 0.0 : hours->second;
+  return out;
+}
+
+// Lays changes ({field: "text", or null to take a correction back}) over the caller's
+// corrections. A value the coop's records already say is no correction: it is dropped.
+Status ChangeProfile(const Services& hub, const Principal& who, const OwnProfile& own, const json& changes) {
+  if (!changes.is_object()) return Status::Invalid("the body is an object of fields: {\"skills\": \"cooking:3\"}");
+  const auto& config = hub.matcher->config();
+  matching::Person source = matching::ReadPerson(own.record, config, hub.matcher->postcodes());
+  json edits = own.edits;
+  std::string what;
+  for (const auto& [field, value] : changes.items()) {
+    bool known = false;
+    for (const char* name : matching::kEditableFields) known |= field == name;
+    if (!known)
+      return Status::Invalid("\"" + field.substr(0, 40) +
+                             "\" is not a field you may correct (skills, languages, postcode, max_km, hours, "
+                             "preferences)");
+    if (value.is_null() || (value.is_string() && value.get<std::string>() == matching::FieldText(source, field))) {
+      edits.erase(field);
+    } else {
+      if (Status s = matching::CheckEdit(config, hub.matcher->postcodes(), field, value); !s.ok()) return s;
+      edits[field] = value;
+    }
+    what += (what.empty() ? "" : ", ") + field;
+  }
+  if (edits == own.edits) return Status::Ok();
+  if (Status s = hub.profile_edits->Put(own.now->uid, edits, who.name, hub.matcher->Now() * 1000); !s.ok()) return s;
+  Audit(hub, who, "profile.edit", "person " + std::to_string(own.now->uid), what);
+  return Status::Ok();
+}
+
+ApiResponse ProfilePageFor(const Services& hub, const ApiRequest& req, const Principal& who, const std::string& said,
+                           const std::string& error) {
+  auto own = ReadOwnProfile(hub, who);
+  if (!own.ok()) return FromStatus(own.status());
+  ProfileView v;
+  v.ctx = Context(hub, req, who, "/profile");
+  v.said = said;
+  v.error = error;
+  if (own->now) {
+    v.matched = true;
+    v.title = own->now->title;
+    v.problem = own->now->problem;
+    v.fields = FieldsOf(hub, *own);
+    auto hours = own->snapshot->history.hours_4w.find(own->now->uid);
+    if (hours != own->snapshot->history.hours_4w.end()) v.hours_4w = hours->second;
+  }
+  return HtmlPage(hub, req, v.ctx, RenderProfile(v));
+}
+
+}  // namespace
+
+ApiResponse MyMatchingProfile(const Services& hub, const ApiRequest& req, const Principal& who, const Params&) {
+  if (auto bad = CheckParams(req, {})) return *bad;
+  if (!hub.matcher) return NotConfigured();
+  auto own = ReadOwnProfile(hub, who);
+  if (!own.ok()) return FromStatus(own.status());
+  return Json(200, ProfileJson(hub, *own));
+}
+
+ApiResponse PutMyMatchingProfile(const Services& hub, const ApiRequest& req, const Principal& who, const Params&) {
+  if (!hub.matcher || !hub.profile_edits) return NotConfigured();
+  auto body = ReadJsonBody(req);
+  if (!body.ok()) return Problem(400, "Bad body", body.status().message());
+  auto own = ReadOwnProfile(hub, who);
+  if (!own.ok()) return FromStatus(own.status());
+  if (!own->now)
+    return Problem(404, "No matching profile",
+                   "your account is no person matching reads: ask your coordinator to put your account name in your "
+                   "member record");
+  if (Status s = ChangeProfile(hub, who, *own, *body); !s.ok()) {
+    if (s.code() == Status::Code::kInvalid) return Problem(400, "Bad profile", s.message());
+    return FromStatus(s);
+  }
+  auto after = ReadOwnProfile(hub, who);
+  if (!after.ok()) return FromStatus(after.status());
+  return Json(200, ProfileJson(hub, *after));
+}
+
+ApiResponse ProfilePage(const Services& hub, const ApiRequest& req, const Principal& who, const Params&) {
+  if (auto bad = CheckParams(req, {"lang"})) return *bad;
+  if (who.role == Role::kAnonymous) {
+    ApiResponse go{303, "text/plain", ""};
+    go.headers.emplace_back("Location", "/login?next=/profile");
+    return go;
+  }
+  if (!hub.matcher) return NotConfigured();
+  return ProfilePageFor(hub, req, who, "", "");
+}
+
+// The profile's form: each editable field's text; reset=FIELD takes that correction back.
+ApiResponse ProfileForm(const Services& hub, const ApiRequest& req, const Principal& who, const Params&) {
+  if (who.via != "session")
+    return Problem(403, "Sign in on the page",
+                   "the /profile form is for a signed-in browser; an API client uses PUT /api/v1/me/matching");
+  if (!hub.matcher || !hub.profile_edits) return NotConfigured();
+  auto own = ReadOwnProfile(hub, who);
+  if (!own.ok()) return FromStatus(own.status());
+  if (!own->now) return ProfilePageFor(hub, req, who, "", "");
+  auto form = ReadFormBody(req);
+  json changes = json::object();
+  if (form.count("reset")) {
+    changes[form["reset"]] = nullptr;
+  } else {
+    // Only what changed from what the page showed: the rest stays as it is.
+    for (const auto& f : FieldsOf(hub, *own))
+      if (f.editable && form.count(f.name) && form[f.name] != f.value) changes[f.name] = form[f.name];
+  }
+  Status s = ChangeProfile(hub, who, *own, changes);
+  if (!s.ok() && s.code() != Status::Code::kInvalid) return FromStatus(s);
+  ApiResponse page = ProfilePageFor(hub, req, who, s.ok() ? "profile.saved" : "", s.ok() ? "" : s.message());
+  if (!s.ok()) page.status = 400;
+  return page;
+}
+
+}  // namespace coophub

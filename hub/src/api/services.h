@@ -25,6 +25,7 @@ namespace coophub {
 namespace matching {
 class Matcher;
 class Offers;
+class ProfileEdits;
 }  // namespace matching
 class LoginLimiter;
 class HttpMetrics;
@@ -46,6 +47,7 @@ struct Services {
   Dashboards* dashboards = nullptr;      // null: hub.yaml's dashboards only, read-only
   matching::Matcher* matcher = nullptr;  // null: no matching: section in hub.yaml
   matching::Offers* offers = nullptr;    // with the matcher
+  matching::ProfileEdits* profile_edits = nullptr;  // with the matcher: members' corrections
   const std::unique_ptr<LoginLimiter> limiter;
   const std::unique_ptr<HttpMetrics> metrics;
   const std::unique_ptr<PluginCache> plugins;

@@ -73,13 +73,16 @@ Result<std::unique_ptr<Hub>> Hub::Open(HubConfig config, const HubOptions& optio
     auto offers = matching::Offers::Open(*hub->db_);
     if (!offers.ok()) return offers.status().Prefixed(hub->db_->name());
     hub->offers_ = std::move(*offers);
+    auto edits = matching::ProfileEdits::Open(*hub->db_);
+    if (!edits.ok()) return edits.status().Prefixed(hub->db_->name());
+    hub->profile_edits_ = std::move(*edits);
     hub->matcher_ = std::make_unique<matching::Matcher>(*hub->store_, *c.matching, std::move(postcodes), nullptr,
-                                                        hub->offers_.get());
+                                                        hub->offers_.get(), hub->profile_edits_.get());
   }
   hub->api_ = std::make_unique<Api>(*hub->store_, hub->scheduler_.get(), c, options.web_dir, hub->accounts_.get());
   hub->api_->SetSources(hub->sources_.get());
   hub->api_->SetDashboards(hub->dashboards_.get());
-  hub->api_->SetMatcher(hub->matcher_.get(), hub->offers_.get());
+  hub->api_->SetMatcher(hub->matcher_.get(), hub->offers_.get(), hub->profile_edits_.get());
   return hub;
 }
 

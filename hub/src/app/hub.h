@@ -82,6 +82,7 @@ class Hub {
   std::unique_ptr<Dashboards> dashboards_;
   std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<matching::Offers> offers_;  // with a matching: section
+  std::unique_ptr<matching::ProfileEdits> profile_edits_;
   std::unique_ptr<matching::Matcher> matcher_;
   std::unique_ptr<Api> api_;
   size_t api_sources_ = 0;

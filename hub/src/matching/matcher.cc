@@ -38,12 +38,14 @@ int64_t Offset(const std::string& zone, int64_t unix) { return UtcOffsetSeconds(
 
 }  // namespace
 
-Matcher::Matcher(Store& store, MatchingConfig config, Postcodes postcodes, std::function<int64_t()> now, Offers* offers)
+Matcher::Matcher(Store& store, MatchingConfig config, Postcodes postcodes, std::function<int64_t()> now, Offers* offers,
+                 ProfileEdits* edits)
     : store_(store),
       config_(std::move(config)),
       postcodes_(std::move(postcodes)),
       now_(std::move(now)),
-      offers_(offers) {}
+      offers_(offers),
+      edits_(edits) {}
 
 int64_t Matcher::Now() const { return now_ ? now_() : NowUnix(); }
 
@@ -63,9 +65,14 @@ Result<std::shared_ptr<const Snapshot>> Matcher::Current() {
     if (!s.ok()) return s.status();
     stamp = *s;
   }
+  if (edits_) {
+    auto s = edits_->Stamp();
+    if (!s.ok()) return s.status();
+    stamp += "/" + *s;
+  }
   {
     MutexLock lock(mu_);
-    if (current_ && current_->seq == seq && current_->offers_stamp == stamp && now - current_->made < kStale)
+    if (current_ && current_->seq == seq && current_->stamp == stamp && now - current_->made < kStale)
       return current_;
   }
   auto made = Load(seq, stamp, now);
@@ -78,10 +85,19 @@ Result<std::shared_ptr<const Snapshot>> Matcher::Current() {
 Result<std::shared_ptr<const Snapshot>> Matcher::Load(int64_t seq, const std::string& stamp, int64_t now) const {
   auto s = std::make_shared<Snapshot>();
   s->seq = seq;
-  s->offers_stamp = stamp;
+  s->stamp = stamp;
   s->made = now;
-  auto people = ReadAll(store_, config_.people.sources, "person", "",
-                        [&](const json& r) { s->people.push_back(ReadPerson(r, config_, postcodes_)); });
+  std::map<int64_t, json> edits;
+  if (edits_) {
+    auto all = edits_->All();
+    if (!all.ok()) return all.status().Prefixed("matching: reading the members' corrections");
+    edits = std::move(*all);
+  }
+  auto people = ReadAll(store_, config_.people.sources, "person", "", [&](const json& r) {
+    auto edited = r.contains("uid") ? edits.find(r["uid"].get<int64_t>()) : edits.end();
+    s->people.push_back(edited == edits.end() ? ReadPerson(r, config_, postcodes_)
+                                              : ReadPerson(WithEdits(r, edited->second, config_), config_, postcodes_));
+  });
   if (!people.ok()) return people;
   auto requests = ReadAll(store_, config_.requests.sources, "task", "",
                           [&](const json& r) { s->requests.push_back(ReadRequest(r, config_, postcodes_)); });

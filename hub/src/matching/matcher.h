@@ -19,6 +19,7 @@
 #include "matching/assign.h"
 #include "matching/matching.h"
 #include "matching/offers.h"
+#include "matching/profile_edits.h"
 #include "store/store.h"
 
 namespace coophub::matching {
@@ -33,7 +34,7 @@ struct Snapshot {
   History history;
   std::unique_ptr<PeopleIndex> index;
   int64_t seq = 0, made = 0;  // the store's seq and the time it was made at
-  std::string offers_stamp;   // the accepted offers it knows (Offers::Stamp)
+  std::string stamp;          // the accepted offers and profile corrections it knows (their Stamps)
   // People and requests that cannot be matched, and why: "carers/17: data.max_km: …".
   std::vector<std::string> problems;
 
@@ -42,12 +43,14 @@ struct Snapshot {
 
 class Matcher {
  public:
-  // now: the clock (unix seconds); tests pass their own. offers (may be null): the
-  // accepted offers, kept by the caller.
+  // now: the clock (unix seconds); tests pass their own. offers and edits (may be
+  // null): the accepted offers and the members' corrections of their profiles, kept by
+  // the caller.
   Matcher(Store& store, MatchingConfig config, Postcodes postcodes, std::function<int64_t()> now = nullptr,
-          Offers* offers = nullptr);
+          Offers* offers = nullptr, ProfileEdits* edits = nullptr);
 
   const MatchingConfig& config() const { return config_; }
+  const Postcodes& postcodes() const { return postcodes_; }
   int64_t Now() const;
 
   // The snapshot as of now: the one kept, or a new one when the store moved on.
@@ -69,6 +72,7 @@ class Matcher {
   const Postcodes postcodes_;
   std::function<int64_t()> now_;
   Offers* offers_;
+  ProfileEdits* edits_;
   Mutex mu_;
   std::shared_ptr<const Snapshot> current_ GUARDED_BY(mu_);
 };

@@ -108,6 +108,7 @@ struct Person {
   std::vector<Skill> skills;
   std::vector<std::string> languages;  // lower case
   std::optional<Place> home;           // never leaves the hub
+  std::string postcode;                // their area, when the record gives one
   double max_km = 0;
   std::vector<Certificate> certificates;
   std::optional<std::array<DayHours, 7>> weekly;  // Monday first; none declared: any time
@@ -131,6 +132,25 @@ struct Request {
 
 // The value at a path ("data.skills") of a record, or nullptr (absent or null).
 const json* ValueAt(const json& record, const FieldPath& path);
+
+// A person's field as its owner reads and writes it, in the form ReadPerson reads:
+// skills "nursing:3; cooking:1", languages "ca, es", postcode, max_km "7.5", hours
+// "mon-fri 08:00-14:00; sun 09:00-13:00" ("" any time), preferences, certificates
+// "first-aid:2027-03-01".
+std::string FieldText(const Person& p, const std::string& field);
+std::string FormatWeeklyHours(const std::array<DayHours, 7>& week);
+
+// Where a field a member may correct (profile_edits.h, kEditableFields) lives in a
+// person's record; "" when the config does not use it.
+FieldPath EditablePath(const MatchingConfig& c, const std::string& field);
+// The person's record with a member's corrections ({"skills": "cooking:3"}) laid over it.
+// A postcode of their own removes the location, whose place it takes.
+json WithEdits(json record, const json& edits, const MatchingConfig& c);
+
+// Whether value (text) is a correction of field that matching can read: Invalid saying
+// what is wrong with it, in the words of a member ("hours: \"9-5\" is not hours …").
+Status CheckEdit(const MatchingConfig& c, const std::map<std::string, Place>& postcodes, const std::string& field,
+                 const json& value);
 
 // Postcode → place, from the coop's CSV (postcode,lat,lon; a header line is skipped).
 using Postcodes = std::map<std::string, Place>;

@@ -129,6 +129,59 @@ TEST(MatchingProfile, ProblemsNameTheField) {
             "data.certificates: \"soon\" is not a date (2027-03-01)");
 }
 
+// A member's profile as text and back: what FieldText writes, ReadPerson reads the same;
+// corrections lay over the record (a postcode displaces the location); a bad one is
+// named by the field, in the member's terms.
+TEST(MatchingProfile, FieldsReadBackAndCorrectionsAreChecked) {
+  MatchingConfig c = Config();
+  Postcodes postcodes = {{"08001", {41.38, 2.17}}, {"08002", {41.39, 2.18}}};
+  json data = {{"skills", "Nursing:3; cooking"},
+               {"languages", "CA, es"},
+               {"max_km", "7.5"},
+               {"certificates", "first-aid:2027-03-01"},
+               {"hours", "mon-fri 08:00-14:00; sat 09:00-12:00,16:00-18:00"},
+               {"preferences", "cooking"},
+               {"postcode", "08001"}};
+  Person p = ReadPerson(PersonRecord(4, "c4", kCentre, data), c, postcodes);
+  ASSERT_EQ(p.problem, "");
+  EXPECT_EQ(FieldText(p, "skills"), "nursing:3; cooking:1");
+  EXPECT_EQ(FieldText(p, "languages"), "ca, es");
+  EXPECT_EQ(FieldText(p, "max_km"), "7.5");
+  EXPECT_EQ(FieldText(p, "hours"), "mon-fri 08:00-14:00; sat 09:00-12:00, 16:00-18:00");
+  EXPECT_EQ(FieldText(p, "postcode"), "08001");
+  EXPECT_EQ(FieldText(p, "certificates"), "first-aid:2027-03-01");
+  json again = data;
+  for (const char* field : {"skills", "languages", "max_km", "hours", "preferences"}) again[field] = FieldText(p, field);
+  Person q = ReadPerson(PersonRecord(4, "c4", kCentre, again), c, postcodes);
+  EXPECT_EQ(q.problem, "");
+  EXPECT_EQ(FieldText(q, "skills"), FieldText(p, "skills"));
+  EXPECT_EQ(*q.weekly, *p.weekly);
+  std::array<DayHours, 7> odd{};
+  odd[0] = {{60, 120}};
+  odd[2] = {{60, 120}};
+  odd[6] = {{0, 1439}};
+  EXPECT_EQ(FormatWeeklyHours(odd), "mon 01:00-02:00; wed 01:00-02:00; sun 00:00-23:59");
+
+  json edits = {{"skills", "cooking:4"}, {"postcode", "08002"}, {"certificates", "forged:2099-01-01"}};
+  Person r = ReadPerson(WithEdits(PersonRecord(4, "c4", kCentre, data), edits, c), c, postcodes);
+  EXPECT_EQ(r.problem, "");
+  EXPECT_EQ(FieldText(r, "skills"), "cooking:4");
+  ASSERT_TRUE(r.home);
+  EXPECT_DOUBLE_EQ(r.home->lat, 41.39) << "the postcode given takes the location's place";
+  EXPECT_EQ(FieldText(r, "certificates"), "first-aid:2027-03-01") << "certificates are not the member's to set";
+
+  EXPECT_TRUE(CheckEdit(c, postcodes, "hours", "mon-fri 09:00-13:00").ok());
+  EXPECT_TRUE(CheckEdit(c, postcodes, "max_km", "12").ok());
+  EXPECT_EQ(CheckEdit(c, postcodes, "hours", "9 to 5").message(),
+            "hours: \"9 to 5\" is not days and hours (mon-fri 08:00-14:00)");
+  EXPECT_EQ(CheckEdit(c, postcodes, "max_km", "far").message(), "max_km: \"far\" is not a distance in km");
+  EXPECT_EQ(CheckEdit(c, postcodes, "skills", "nursing:9").message().rfind("skills: \"nursing:9\"", 0), 0u);
+  EXPECT_EQ(CheckEdit(c, postcodes, "postcode", "99999").message(),
+            "postcode: \"99999\" is not one of the coop's postcodes");
+  EXPECT_FALSE(CheckEdit(c, postcodes, "certificates", "x").ok());
+  EXPECT_EQ(CheckEdit(c, postcodes, "skills", 3).message(), "skills: text, please");
+}
+
 TEST(MatchingRules, EachHardRuleExcludes) {
   Fixture f;
   json good = {{"skills", "nursing:3"},

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -47,6 +48,119 @@ const json* ValueAt(const json& record, const FieldPath& path) {
   }
   // Null, or an empty cell of a spreadsheet: not given.
   return v->is_null() || (v->is_string() && v->get_ref<const std::string&>().empty()) ? nullptr : v;
+}
+
+std::string FormatWeeklyHours(const std::array<DayHours, 7>& week) {
+  static const char* kDays[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+  auto Clock = [](int minutes) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "%02d:%02d", minutes / 60 % 100, minutes % 60);
+    return std::string(buf);
+  };
+  std::string out;
+  for (size_t d = 0; d < 7;) {
+    size_t last = d;  // the days after d with the same hours go with it: "mon-fri"
+    while (last + 1 < 7 && week[last + 1] == week[d]) ++last;
+    if (!week[d].empty()) {
+      std::string spans;
+      for (const auto& [from, to] : week[d]) spans += (spans.empty() ? "" : ", ") + Clock(from) + "-" + Clock(to);
+      out += (out.empty() ? "" : "; ") + std::string(kDays[d]) + (last > d ? std::string("-") + kDays[last] : "") +
+             " " + spans;
+    }
+    d = last + 1;
+  }
+  return out;
+}
+
+std::string FieldText(const Person& p, const std::string& field) {
+  auto Join = [](const std::vector<std::string>& words) {
+    std::string out;
+    for (const auto& w : words) out += (out.empty() ? "" : ", ") + w;
+    return out;
+  };
+  std::string out;
+  if (field == "skills") {
+    for (const auto& s : p.skills) out += (out.empty() ? "" : "; ") + s.name + ":" + std::to_string(s.level);
+  } else if (field == "languages") {
+    out = Join(p.languages);
+  } else if (field == "postcode") {
+    out = p.postcode;
+  } else if (field == "max_km") {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", p.max_km);
+    out = buf;
+  } else if (field == "hours") {
+    out = p.weekly ? FormatWeeklyHours(*p.weekly) : "";
+  } else if (field == "preferences") {
+    out = Join(p.preferences);
+  } else if (field == "certificates") {
+    for (const auto& c : p.certificates)
+      out += (out.empty() ? "" : "; ") + c.name + (c.expires.empty() ? "" : ":" + c.expires);
+  }
+  return out;
+}
+
+FieldPath EditablePath(const MatchingConfig& c, const std::string& field) {
+  const PeopleFields& p = c.people;
+  if (field == "skills") return p.skills;
+  if (field == "languages") return p.languages;
+  if (field == "postcode") return p.postcode;
+  if (field == "max_km") return p.max_km;
+  if (field == "hours") return p.hours;
+  if (field == "preferences") return p.preferences;
+  return "";
+}
+
+namespace {
+
+void SetAt(json* record, const FieldPath& path, json value) {
+  json* at = record;
+  for (const std::string& part : Split(path, ".")) {
+    if (!at->is_object()) *at = json::object();
+    at = &(*at)[part];
+  }
+  *at = std::move(value);
+}
+
+}  // namespace
+
+Status CheckEdit(const MatchingConfig& c, const std::map<std::string, Place>& postcodes, const std::string& field,
+                 const json& value) {
+  FieldPath path = EditablePath(c, field);
+  if (path.empty()) return Status::Invalid(field + ": the coop's matching does not use it");
+  if (!value.is_string()) return Status::Invalid(field + ": text, please");
+  if (value.get_ref<const std::string&>().size() > 500) return Status::Invalid(field + ": 500 characters at most");
+  if (field == "postcode") {
+    const auto& code = value.get_ref<const std::string&>();
+    if (!code.empty() && !postcodes.count(code))
+      return Status::Invalid("postcode: \"" + code + "\" is not one of the coop's postcodes");
+    return Status::Ok();
+  }
+  // The field alone, in a record that has a place (else that would be its first
+  // problem), read as a record would be: its problem, if it has one, is this one's.
+  json record = json::object();
+  if (!c.people.location.empty()) SetAt(&record, c.people.location, {{"lat", 1}, {"lon", 1}});  // any place but (0, 0)
+  Person p = ReadPerson(WithEdits(record, json{{field, value}}, c), c, postcodes);
+  if (p.problem.rfind(path + ": ", 0) == 0) return Status::Invalid(field + ": " + p.problem.substr(path.size() + 2));
+  return Status::Ok();
+}
+
+json WithEdits(json record, const json& edits, const MatchingConfig& c) {
+  if (!edits.is_object()) return record;
+  for (const auto& [field, value] : edits.items()) {
+    FieldPath path = EditablePath(c, field);
+    if (path.empty()) continue;
+    SetAt(&record, path, value);
+    // A postcode of their own is where they are now: the old location gives way.
+    if (field == "postcode" && !c.people.location.empty()) {
+      json* holder = &record;
+      std::vector<std::string> parts = Split(c.people.location, ".");
+      for (size_t i = 0; i + 1 < parts.size() && holder && holder->is_object(); ++i)
+        holder = holder->contains(parts[i]) ? &(*holder)[parts[i]] : nullptr;
+      if (holder && holder->is_object()) holder->erase(parts.back());
+    }
+  }
+  return record;
 }
 
 namespace {
@@ -338,6 +452,7 @@ Person ReadPerson(const json& record, const MatchingConfig& c, const Postcodes& 
   p.preferences = ReadWords(record, f.preferences, &p.problem);
   std::string postcode;
   p.home = ReadPlace(record, f.location, f.postcode, postcodes, &postcode, &p.problem);
+  p.postcode = postcode;
   if (!p.home) Problem(&p.problem, f.location, "no location (lat/lon) and no known postcode");
   p.max_km = c.max_km;
   if (const json* km = At(record, f.max_km)) {

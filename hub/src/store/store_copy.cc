@@ -49,6 +49,7 @@ constexpr Table kTables[] = {
      " expires_ms",
      "id"},
     {"match_accepts", "request_uid, person_uid, person_id, offer_id, accepted_ms", "request_uid"},
+    {"match_profiles", "person_uid, fields, updated_by, updated_ms", "person_uid"},
 };
 // The tables whose ids PostgreSQL gives from a sequence of its own: set past the copied.
 constexpr const char* kIdentities[] = {"sync_runs", "users", "tokens", "audit", "shares", "match_offers"};

@@ -108,7 +108,7 @@ struct MonthData {
 std::string RenderMonth(const MonthData& data);
 
 // An offer of work, opened from its link by someone who need not sign in
-// (offer_page.cc): what, where (the area), when, why them, and Accept / Decline.
+// (matching_pages.cc): what, where (the area), when, why them, and Accept / Decline.
 struct OfferView {
   PageContext ctx;
   std::string action;  // where the answer form posts: the link's own path
@@ -120,7 +120,7 @@ struct OfferView {
 };
 std::string RenderOffer(const OfferView& offer);
 
-// Work for a signed-in member (offer_page.cc): offers made to them that wait for an
+// Work for a signed-in member (matching_pages.cc): offers made to them that wait for an
 // answer, then open requests that fit them, best first; each with the area, the time,
 // why them, and Accept / Decline (a form posting to /work).
 struct WorkView {
@@ -132,6 +132,27 @@ struct WorkView {
   std::string said;             // the catalog key of what was just done, or ""
 };
 std::string RenderWork(const WorkView& work);
+
+// A member's matching profile as matching reads it (matching_pages.cc): each field
+// with what the coop's records say, those the member may correct in a form (posting to
+// /profile), and what matching uses each for, and why.
+struct ProfileField {
+  std::string name;          // skills, languages, postcode, max_km, hours, preferences, certificates
+  std::string value;         // what matching uses now
+  std::string source_value;  // what the coop's records say, when the member corrected it
+  bool edited = false;
+  bool editable = true;  // certificates are the coordinator's to check
+};
+struct ProfileView {
+  PageContext ctx;
+  bool matched = false;  // the reader's account is a person matching reads
+  std::string title, problem;
+  std::vector<ProfileField> fields;
+  double hours_4w = 0;   // hours taken in the last 4 weeks (fairness)
+  std::string said;      // the catalog key of what was just done, or ""
+  std::string error;     // what was wrong with the last form ("hours: …"), or ""
+};
+std::string RenderProfile(const ProfileView& profile);
 
 // A search passage from the store (RecordQuery::snippet) as HTML: the text escaped, each
 // match in <mark>.

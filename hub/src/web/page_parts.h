@@ -28,7 +28,7 @@ inline Html Line() { return Html::Trusted("\n", "a newline"); }
 std::string FramedPage(const Words& w, const PageContext& c, const std::string& title, const char* script,
                        const char* main_class, Html main);
 
-// The member's pieces of work with their answer forms (offer_page.cc): on /work, and
+// The member's pieces of work with their answer forms (matching_pages.cc): on /work, and
 // the first few on the dashboard.
 Html WorkList(const Words& w, const PageContext& c, const std::vector<WorkItem>& items);
 

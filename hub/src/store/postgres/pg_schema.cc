@@ -130,6 +130,11 @@ CREATE INDEX match_offers_by_person ON match_offers(person_uid, id);
 CREATE TABLE match_accepts(request_uid BIGINT PRIMARY KEY, person_uid BIGINT NOT NULL, person_id TEXT NOT NULL,
   offer_id BIGINT NOT NULL, accepted_ms BIGINT NOT NULL);
 )sql",
+    // 5: what members corrected in their own matching profile, by person record uid.
+    R"sql(
+CREATE TABLE match_profiles(person_uid BIGINT PRIMARY KEY, fields TEXT NOT NULL, updated_by TEXT NOT NULL,
+  updated_ms BIGINT NOT NULL);
+)sql",
 };
 
 }  // namespace

@@ -204,6 +204,12 @@ CREATE INDEX match_offers_by_person ON match_offers(person_uid, id);
 CREATE TABLE match_accepts(request_uid INTEGER PRIMARY KEY, person_uid INTEGER NOT NULL, person_id TEXT NOT NULL,
   offer_id INTEGER NOT NULL, accepted_ms INTEGER NOT NULL);
 )sql",
+    // 19: what members corrected in their own matching profile, by person record uid;
+    // fields is a JSON object ({} once every correction is taken back).
+    R"sql(
+CREATE TABLE match_profiles(person_uid INTEGER PRIMARY KEY, fields TEXT NOT NULL, updated_by TEXT NOT NULL,
+  updated_ms INTEGER NOT NULL);
+)sql",
 };
 
 class SqliteStore final : public Store {

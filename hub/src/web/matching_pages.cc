@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// The page of an offer's link, and the member's work; see page.h (RenderOffer, RenderWork).
+// The pages of matching for members: an offer's link, their work, their matching
+// profile; see page.h (RenderOffer, RenderWork, RenderProfile).
+#include <cstdio>
+
 #include "i18n/dates.h"
 #include "web/page.h"
 #include "web/page_parts.h"
@@ -116,8 +119,52 @@ std::string RenderWork(const WorkView& v) {
     main += v.items.empty() ? El("p").Class("empty")(w("work.none")) : web::WorkList(w, v.ctx, v.items);
     main += Line();
   }
-  main += El("p")(El("a").Attr("href", "/")(w("nav.back")));
+  main += El("p")(El("a").Attr("href", "/profile")(w("profile.title")), " · ", El("a").Attr("href", "/")(w("nav.back")));
   return web::FramedPage(w, v.ctx, w("work.title"), nullptr, "narrow", std::move(main));
+}
+
+std::string RenderProfile(const ProfileView& v) {
+  Words w{v.ctx};
+  Html main = El("h1")(w("profile.title")) + Line() + El("p")(w("profile.intro")) + Line();
+  if (!v.said.empty()) main += El("p").Attr("role", "status").Class("said")(w(v.said)) + Line();
+  if (!v.error.empty()) main += El("p").Attr("role", "alert").Class("error")(v.error) + Line();
+  if (!v.matched) {
+    main += El("p").Class("empty")(w("work.nobody")) + Line() + El("p")(El("a").Attr("href", "/")(w("nav.back")));
+    return web::FramedPage(w, v.ctx, w("profile.title"), nullptr, "narrow", std::move(main));
+  }
+  if (!v.problem.empty()) main += El("p").Class("error")(w("work.problem", {{"problem", v.problem}})) + Line();
+  Html fields = El("input").Attr("type", "hidden").Attr("name", "csrf").Attr("value", v.ctx.csrf)();
+  Html fixed;
+  for (const auto& f : v.fields) {
+    std::string id = "f-" + f.name;
+    Html about = El("p").Class("note").Id(id + "-why")(w("profile.why." + f.name));
+    if (!f.editable) {
+      fixed += El("dt")(w("profile.field." + f.name)) +
+               El("dd")(f.value.empty() ? w("profile.none") : f.value, about);
+      continue;
+    }
+    El input("input");
+    input.Id(id).Attr("name", f.name).Attr("value", f.value).Attr("maxlength", "500").Attr("autocomplete", "off");
+    input.Attr("aria-describedby", id + "-why");
+    if (f.name == "max_km") input.Attr("inputmode", "decimal");
+    Html field = El("label").Attr("for", id)(w("profile.field." + f.name)) + input() + about;
+    if (f.edited)
+      field += El("p").Class("note source")(
+          w("profile.source", {{"value", f.source_value.empty() ? w("profile.none") : f.source_value}}), " ",
+          El("button").Attr("type", "submit").Attr("name", "reset").Attr("value", f.name).Class("link")(
+              w("profile.reset")));
+    fields += El("div").Class("field")(field);
+  }
+  fields += El("button").Attr("type", "submit").Class("primary")(w("profile.save"));
+  main += El("form").Id("profile").Attr("method", "post").Attr("action", "/profile")(std::move(fields)) + Line();
+  if (!fixed.empty()) main += El("dl").Class("fixed")(std::move(fixed)) + Line();
+  char hours[32];
+  std::snprintf(hours, sizeof hours, "%g", v.hours_4w);
+  main += El("h2")(w("profile.uses")) + Line() + El("ul").Class("uses")(
+              El("li")(w("profile.uses.history", {{"hours", hours}})), El("li")(w("profile.uses.private")),
+              El("li")(w("profile.uses.offers"))) +
+          Line() + El("p")(El("a").Attr("href", "/work")(w("work.title")), " · ", El("a").Attr("href", "/")(w("nav.back")));
+  return web::FramedPage(w, v.ctx, w("profile.title"), nullptr, "narrow", std::move(main));
 }
 
 std::string RenderOffer(const OfferView& o) {
