@@ -634,6 +634,89 @@ TEST_P(MatchingTest, AMemberCorrectsTheirOwnProfile) {
   EXPECT_FALSE(IsCandidate(request)) << "taken back, the record's profile counts again";
 }
 
+// The example's hub.yaml made smaller (fewer carers and visits), with a scorer.
+std::string SmallConfigWithScorer(const std::string& scorer) {
+  std::string s = ExampleConfig();
+  for (const char* stream : {"carers", "requests", "rota"}) {
+    std::string from = std::string("config: {stream: ") + stream + "}";
+    s.replace(s.find(from), from.size(), std::string("config: {stream: ") + stream + ", people: 300, requests: 60}");
+  }
+  return s + "  scorer: " + scorer + "\n  scorer_timeout: 20s\n";
+}
+
+// A coop's own scoring step (examples/matching/score.py) ranks what the hard rules let
+// through: each candidate's score is the built-in one plus the coop's rule, its reasons
+// still add up, the order follows; the batch proposal uses the same scores. A scorer
+// that fails leaves the built-in scores, and says why.
+TEST_P(MatchingTest, ACoopsOwnScorerRanksWithinTheRules) {
+  TempDir dir;
+  Hub hub(dir.Write("hub.yaml", SmallConfigWithScorer("exec:" + Example("score.py"))), dir.path() + "/data");
+  ASSERT_TRUE(hub.ok()) << hub.log();
+  for (const char* source : {"carers", "visits", "rota"}) hub.WaitForRun(source);
+  int checked = 0, ruled = 0;
+  std::vector<int64_t> open;
+  for (const auto& v : AllRecords(hub, "visits")) {
+    if (!v["data"]["assignee"].get<std::string>().empty()) continue;
+    open.push_back(v["uid"]);
+    json ranking = hub.Get("/api/v1/requests/" + std::to_string(v["uid"].get<int64_t>()) + "/candidates?limit=all").Json();
+    EXPECT_FALSE(ranking.contains("scorer_error")) << ranking["scorer_error"];
+    double last = 101;
+    for (const auto& c : ranking["items"]) {
+      double builtin = 0, sum = 0, visits = 0, hours = 0;
+      for (const auto& r : c["reasons"]) {
+        std::string code = r["code"];
+        sum += r["points"].get<double>();
+        if (code == "skills" || code == "distance" || code == "continuity" || code == "fairness" ||
+            code == "preference")
+          builtin += r["points"].get<double>();
+        if (code == "continuity") visits = r["value"].get<double>();
+        if (code == "fairness") hours = r["value"].get<double>();
+      }
+      double expected = std::clamp(builtin + 5 * visits + (hours < 10 ? 5 : 0), 0.0, 100.0);
+      double score = c["score"];
+      EXPECT_NEAR(score, expected, 0.25) << c.dump();
+      if (expected > 0 && expected < 100) EXPECT_NEAR(sum, score, 0.25) << "reasons do not add up: " << c.dump();
+      EXPECT_LE(score, last) << "not best first";
+      last = score;
+      ruled += std::abs(expected - builtin) > 0.05;
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 20);
+  EXPECT_GT(ruled, 0) << "the coop's rule never changed a score: the test shows nothing";
+  json proposal = hub.Post("/api/v1/matching/assign", json{{"requests", open}}.dump()).Json();
+  EXPECT_FALSE(proposal.contains("scorer_error"));
+  for (const auto& a : proposal["assignments"]) {
+    json ranking = hub.Get("/api/v1/requests/" + std::to_string(a["request"].get<int64_t>()) + "/candidates?limit=all")
+                       .Json();
+    bool found = false;
+    for (const auto& c : ranking["items"])
+      if (c["person"]["uid"] == a["person"]) {
+        found = true;
+        EXPECT_NEAR(c["score"].get<double>(), a["score"].get<double>(), 0.05) << "the batch scores another way";
+      }
+    EXPECT_TRUE(found) << "the batch assigned someone who is no candidate";
+  }
+
+  // A scorer that fails: the built-in scores, and why.
+  TempDir other;
+  Hub broken(other.Write("hub.yaml", SmallConfigWithScorer("exec:/bin/false")), other.path() + "/data");
+  ASSERT_TRUE(broken.ok()) << broken.log();
+  for (const char* source : {"carers", "visits", "rota"}) broken.WaitForRun(source);
+  int64_t asked = 0;
+  for (const auto& v : AllRecords(broken, "visits"))
+    if (v["data"]["assignee"].get<std::string>().empty()) asked = v["uid"];
+  json ranking = broken.Get("/api/v1/requests/" + std::to_string(asked) + "/candidates?limit=all").Json();
+  ASSERT_TRUE(ranking.contains("scorer_error")) << ranking.dump().substr(0, 500);
+  EXPECT_NE(ranking["scorer_error"].get<std::string>().find("matching.scorer exec:/bin/false"), std::string::npos)
+      << ranking["scorer_error"];
+  for (const auto& c : ranking["items"]) {
+    double sum = 0;
+    for (const auto& r : c["reasons"]) sum += r["points"].get<double>();
+    EXPECT_NEAR(sum, c["score"].get<double>(), 0.25) << "not the built-in score";
+  }
+}
+
 // The page an offer's link opens (from an e-mail, on a shared phone): what, where, when,
 // why, in the reader's language, answered with no sign-in and no script.
 TEST_P(MatchingTest, TheOfferPageAnswersWithoutSigningIn) {

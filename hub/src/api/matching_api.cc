@@ -147,9 +147,9 @@ ApiResponse RequestCandidates(const Services& hub, const ApiRequest& req, const 
   }
   json request = RequestJson(r);
   request["open"] = (*s)->Open(r, hub.matcher->Now());
-  return Json(
-      200,
-      {{"request", request}, {"items", items}, {"count", ranking->candidates.size()}, {"excluded", ranking->excluded}});
+  json out = {{"request", request}, {"items", items}, {"count", ranking->candidates.size()}, {"excluded", ranking->excluded}};
+  if (!ranking->scorer_error.empty()) out["scorer_error"] = ranking->scorer_error;
+  return Json(200, out);
 }
 
 // {"requests": [uid…], "capacity": N?} → a proposal: {"assignments": [{"request", "person",
@@ -188,10 +188,12 @@ ApiResponse AssignRequests(const Services& hub, const ApiRequest& req, const Pri
       item["person_title"] = (*s)->people[at->second].title;
     assignments.push_back(std::move(item));
   }
-  return Json(200, {{"assignments", assignments},
-                    {"total", result->total},
-                    {"unassigned", result->unassigned},
-                    {"optimal", result->optimal}});
+  json out = {{"assignments", assignments},
+              {"total", result->total},
+              {"unassigned", result->unassigned},
+              {"optimal", result->optimal}};
+  if (!result->scorer_error.empty()) out["scorer_error"] = result->scorer_error;
+  return Json(200, out);
 }
 
 }  // namespace coophub
@@ -425,6 +427,15 @@ Result<std::vector<Fit>> FitsOf(const Services& hub, const matching::Snapshot& s
     if (matching::Excludes(person, r, ctx) != matching::Rule::kNone) continue;
     fits.emplace_back(matching::Score(person, r, ctx), &r);
   }
+  // The coop's scorer, if any, scores these too: one candidate per request, one run.
+  std::vector<std::vector<matching::Candidate>> one(fits.size());
+  std::vector<matching::ScoreJob> jobs;
+  for (size_t i = 0; i < fits.size(); ++i) {
+    one[i].push_back(fits[i].first);
+    jobs.push_back({fits[i].second, &one[i]});
+  }
+  if (hub.matcher->Rescore(s, jobs).empty())
+    for (size_t i = 0; i < fits.size(); ++i) fits[i].first = one[i].front();
   std::stable_sort(fits.begin(), fits.end(), [](const Fit& a, const Fit& b) {
     return a.first.score != b.first.score ? a.first.score > b.first.score
                                           : a.second->window.start < b.second->window.start;

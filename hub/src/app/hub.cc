@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "matching/matcher.h"
+#include "runtime/plugin_paths.h"
 
 namespace coophub::app {
 
@@ -78,6 +79,12 @@ Result<std::unique_ptr<Hub>> Hub::Open(HubConfig config, const HubOptions& optio
     hub->profile_edits_ = std::move(*edits);
     hub->matcher_ = std::make_unique<matching::Matcher>(*hub->store_, *c.matching, std::move(postcodes), nullptr,
                                                         hub->offers_.get(), hub->profile_edits_.get());
+    if (!c.matching->scorer.empty()) {  // the coop's own scoring step, run as a connector is
+      auto ref = ResolvePlugin(c.matching->scorer, PluginSearchPath(c.plugin_dirs));
+      if (!ref.ok()) return ref.status().Prefixed(c.file + ": matching.scorer");
+      hub->matcher_->SetScorer(
+          std::make_unique<matching::Scorer>(*ref, c.matching->scorer_timeout_ms, c.base_dir));
+    }
   }
   hub->api_ = std::make_unique<Api>(*hub->store_, hub->scheduler_.get(), c, options.web_dir, hub->accounts_.get());
   hub->api_->SetSources(hub->sources_.get());

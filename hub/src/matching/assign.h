@@ -36,6 +36,7 @@ struct AssignResult {
   double total = 0;                     // Σ score, one decimal
   std::vector<int64_t> unassigned;      // requests no one could take
   bool optimal = true;                  // false: the time limit ended the search first
+  std::string scorer_error;             // the coop's scorer failed: why (the built-in scores stood)
 };
 
 // capacity: the most requests one person takes in this call (none: as their hours allow).

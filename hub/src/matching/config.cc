@@ -2,6 +2,7 @@
 // hub.yaml's `matching:` section; see matching.h.
 #include <set>
 
+#include "base/timeutil.h"
 #include "matching/matching.h"
 
 namespace coophub::matching {
@@ -95,7 +96,7 @@ Result<MatchingConfig> ParseMatching(const json& j, const std::string& where) {
   if (!j.is_object()) return Status::Invalid(where + ": matching must be a map (people:, requests:, ...)");
   if (auto s = Unknown(j, where,
                        {"people", "requests", "busy", "postcodes", "timezone", "max_km", "fairness_hours",
-                        "batch_candidates", "weights"});
+                        "batch_candidates", "weights", "scorer", "scorer_timeout"});
       !s.ok())
     return s;
   if (!j.contains("people")) return Status::Invalid(where + ".people: missing: which sources list the people?");
@@ -121,6 +122,17 @@ Result<MatchingConfig> ParseMatching(const json& j, const std::string& where) {
   double batch = c.batch_candidates;
   if (auto s = Number(j, "batch_candidates", where, 1, 1000, &batch); !s.ok()) return s;
   c.batch_candidates = static_cast<int>(batch);
+  if (j.contains("scorer")) {
+    if (!j["scorer"].is_string() || j["scorer"].get<std::string>().empty())
+      return Status::Invalid(where + ".scorer: must name a program (exec:./score.py) or a plugin (.so)");
+    c.scorer = j["scorer"].get<std::string>();
+  }
+  if (j.contains("scorer_timeout")) {
+    auto ms = j["scorer_timeout"].is_string() ? ParseDurationMs(j["scorer_timeout"].get<std::string>()) : std::nullopt;
+    if (!ms || *ms < 100 || *ms > 120000)
+      return Status::Invalid(where + ".scorer_timeout: a duration from 100ms to 2m, such as 5s");
+    c.scorer_timeout_ms = *ms;
+  }
   if (j.contains("weights")) {
     const json& w = j["weights"];
     if (!w.is_object()) return Status::Invalid(where + ".weights: must be a map (skills: 3, distance: 2, ...)");

@@ -6,6 +6,7 @@
 
 #include "base/timeutil.h"
 #include "i18n/dates.h"
+#include <spdlog/spdlog.h>
 
 namespace coophub::matching {
 namespace {
@@ -157,7 +158,17 @@ Result<Ranking> Matcher::Candidates(const Snapshot& s, int64_t request_uid) cons
   const Request& r = s.requests[it->second];
   if (!r.problem.empty())
     return Status::Invalid("request " + r.source + "/" + r.id + " cannot be matched: " + r.problem);
-  return Rank(r, *s.index, s.people, ContextOf(s));
+  Ranking ranking = Rank(r, *s.index, s.people, ContextOf(s));
+  ranking.scorer_error = Rescore(s, {{&r, &ranking.candidates}});
+  return ranking;
+}
+
+std::string Matcher::Rescore(const Snapshot& s, const std::vector<ScoreJob>& jobs) const {
+  if (!scorer_) return "";
+  Status done = scorer_->Rescore(jobs, ContextOf(s));
+  if (done.ok()) return "";
+  spdlog::warn("{}", done.message());
+  return done.message();
 }
 
 Result<AssignResult> Matcher::Assign(const Snapshot& s, const std::vector<int64_t>& request_uids,
@@ -176,7 +187,12 @@ Result<AssignResult> Matcher::Assign(const Snapshot& s, const std::vector<int64_
     if (r.problem.empty()) o.candidates = Rank(r, *s.index, s.people, ContextOf(s)).candidates;
     offers.push_back(std::move(o));
   }
-  return AssignOptimal(offers, capacity, config_.batch_candidates);
+  std::vector<ScoreJob> jobs;
+  for (auto& o : offers) jobs.push_back({o.request, &o.candidates});
+  std::string scorer_error = Rescore(s, jobs);
+  auto result = AssignOptimal(offers, capacity, config_.batch_candidates);
+  result.scorer_error = scorer_error;
+  return result;
 }
 
 }  // namespace coophub::matching

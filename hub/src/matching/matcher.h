@@ -20,6 +20,7 @@
 #include "matching/matching.h"
 #include "matching/offers.h"
 #include "matching/profile_edits.h"
+#include "matching/scorer.h"
 #include "store/store.h"
 
 namespace coophub::matching {
@@ -51,6 +52,11 @@ class Matcher {
 
   const MatchingConfig& config() const { return config_; }
   const Postcodes& postcodes() const { return postcodes_; }
+  // The coop's own scoring step (matching.scorer), set once before the matcher is used.
+  void SetScorer(std::unique_ptr<Scorer> scorer) { scorer_ = std::move(scorer); }
+  // Through the scorer, if there is one: what it failed with ("" none; the built-in
+  // scores then stand).
+  std::string Rescore(const Snapshot& s, const std::vector<ScoreJob>& jobs) const;
   int64_t Now() const;
 
   // The snapshot as of now: the one kept, or a new one when the store moved on.
@@ -73,6 +79,7 @@ class Matcher {
   std::function<int64_t()> now_;
   Offers* offers_;
   ProfileEdits* edits_;
+  std::unique_ptr<Scorer> scorer_;
   Mutex mu_;
   std::shared_ptr<const Snapshot> current_ GUARDED_BY(mu_);
 };

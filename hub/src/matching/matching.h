@@ -77,6 +77,8 @@ struct MatchingConfig {
   double max_km = 10;            // how far a person travels when their record does not say
   double fairness_hours = 40;    // hours in 4 weeks at which fairness counts nothing more
   int batch_candidates = 50;     // a request's best candidates that batch assignment weighs
+  std::string scorer;            // the coop's own scoring step: exec:PROGRAM or a .so ("" built-in)
+  int64_t scorer_timeout_ms = 10000;
   Weights weights;
   bool operator==(const MatchingConfig&) const = default;
 };
@@ -228,6 +230,7 @@ class PeopleIndex {
 struct Ranking {
   std::vector<Candidate> candidates;    // best first; ties by title, then uid
   std::map<std::string, int> excluded;  // rule name → people it excluded
+  std::string scorer_error;             // the coop's scorer failed: why (the built-in scores stand)
 };
 // Every person who may take the request, best first. A request with no place (a
 // lesson given online) has no distance rule.

@@ -74,6 +74,18 @@ TEST(MatchingConfig, StrictAndNamed) {
                 .find("people: unknown key \"skill\""),
             std::string::npos);
   EXPECT_NE(bad(R"({"people": {"sources": ["a"]}})").find("requests: missing"), std::string::npos);
+  EXPECT_NE(bad(R"({"people": {"sources": ["a"]}, "requests": {"sources": ["b"]}, "scorer": ""})")
+                .find("hub.yaml:7.scorer: must name a program"),
+            std::string::npos);
+  EXPECT_NE(bad(R"({"people": {"sources": ["a"]}, "requests": {"sources": ["b"]}, "scorer_timeout": "1h"})")
+                .find("hub.yaml:7.scorer_timeout: a duration from 100ms to 2m"),
+            std::string::npos);
+  auto scored = ParseMatching(json::parse(R"({"people": {"sources": ["a"]}, "requests": {"sources": ["b"]},
+                                              "scorer": "exec:./score.py", "scorer_timeout": "5s"})"),
+                              "hub.yaml:7");
+  ASSERT_TRUE(scored.ok()) << scored.status().message();
+  EXPECT_EQ(scored->scorer, "exec:./score.py");
+  EXPECT_EQ(scored->scorer_timeout_ms, 5000);
 }
 
 TEST(MatchingProfile, ReadsSpreadsheetAndJsonForms) {
