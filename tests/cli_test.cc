@@ -349,8 +349,7 @@ TEST(Cli, StoreCopyMovesASqliteStoreToPostgresWhereAHubServesItAlike) {
   };
   ASSERT_FALSE(runs.value("items", json::array()).empty());
   int64_t last_copied = runs["items"][0].value("id", int64_t{0});
-  EXPECT_EQ(RunsUpTo(postgres.Get("/api/v1/sources/news/runs").Json(), last_copied), runs["items"])
-      << "the same runs";
+  EXPECT_EQ(RunsUpTo(postgres.Get("/api/v1/sources/news/runs").Json(), last_copied), runs["items"]) << "the same runs";
   std::map<std::string, std::string> bearer = {{"Authorization", "Bearer " + phone}};
   EXPECT_EQ(testing::Call("GET", postgres.base() + "/api/v1/me", "", bearer).status, 200) << "tokens come along";
   EXPECT_EQ(Uids(postgres.Get("/api/v1/records?q=solidarity%20fund").Json()), found)

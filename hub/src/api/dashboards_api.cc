@@ -21,7 +21,7 @@ namespace {
 
 constexpr const char* kSeenCookie = "coophub_seen";
 constexpr int64_t kVisitGapS = 30 * 60;  // a page view this long after the last one is a new visit
-constexpr size_t kWorkOnDashboard = 3;           // the first pieces of work; /work has them all
+constexpr size_t kWorkOnDashboard = 3;   // the first pieces of work; /work has them all
 
 // "Since your last visit" (accounts.h, Visit): kept in the account for a signed-in
 // reader, so that phone and office PC agree, and in a cookie for a stranger

@@ -147,7 +147,8 @@ ApiResponse RequestCandidates(const Services& hub, const ApiRequest& req, const 
   }
   json request = RequestJson(r);
   request["open"] = (*s)->Open(r, hub.matcher->Now());
-  json out = {{"request", request}, {"items", items}, {"count", ranking->candidates.size()}, {"excluded", ranking->excluded}};
+  json out = {
+      {"request", request}, {"items", items}, {"count", ranking->candidates.size()}, {"excluded", ranking->excluded}};
   if (!ranking->scorer_error.empty()) out["scorer_error"] = ranking->scorer_error;
   return Json(200, out);
 }
@@ -481,8 +482,7 @@ namespace {
 ApiResponse AnswerRequestAs(const Services& hub, const Principal& who, const std::string& uid_text, bool accept,
                             const std::string& reason) {
   int64_t uid = 0;
-  if (!ParseInt(uid_text, &uid) || uid <= 0)
-    return Problem(400, "Bad uid", "the request's uid is a positive number");
+  if (!ParseInt(uid_text, &uid) || uid <= 0) return Problem(400, "Bad uid", "the request's uid is a positive number");
   auto s = Snapshot(hub);
   if (!s.ok()) return FromStatus(s.status());
   const matching::Person* me = CallerPerson(**s, who);
@@ -646,16 +646,24 @@ ApiResponse WorkPageFor(const Services& hub, const ApiRequest& req, const Princi
   return HtmlPage(hub, req, work->ctx, RenderWork(*work));
 }
 
-}  // namespace
-
-ApiResponse WorkPage(const Services& hub, const ApiRequest& req, const Principal& who, const Params&) {
+// What a member's page of matching answers before it is itself: a bad parameter, the
+// sign-in for a stranger (then back to path), or that matching is not set up.
+std::optional<ApiResponse> MemberPageFirst(const Services& hub, const ApiRequest& req, const Principal& who,
+                                           const std::string& path) {
   if (auto bad = CheckParams(req, {"lang"})) return *bad;
   if (who.role == Role::kAnonymous) {
     ApiResponse go{303, "text/plain", ""};
-    go.headers.emplace_back("Location", "/login?next=/work");
+    go.headers.emplace_back("Location", "/login?next=" + path);
     return go;
   }
   if (!hub.matcher) return NotConfigured();
+  return std::nullopt;
+}
+
+}  // namespace
+
+ApiResponse WorkPage(const Services& hub, const ApiRequest& req, const Principal& who, const Params&) {
+  if (auto first = MemberPageFirst(hub, req, who, "/work")) return *first;
   return WorkPageFor(hub, req, who, "");
 }
 
@@ -681,7 +689,7 @@ ApiResponse WorkForm(const Services& hub, const ApiRequest& req, const Principal
   } else {
     return Problem(400, "Bad form", "the form names an offer (offer=ID) or a request (request=UID)");
   }
-  std::string said = done.status == 200 ? (accept ? "offer.accepted" : "offer.declined")
+  std::string said = done.status == 200   ? (accept ? "offer.accepted" : "offer.declined")
                      : done.status == 409 ? "offer.taken"
                                           : "work.failed";
   ApiResponse page = WorkPageFor(hub, req, who, said);
@@ -832,13 +840,7 @@ ApiResponse PutMyMatchingProfile(const Services& hub, const ApiRequest& req, con
 }
 
 ApiResponse ProfilePage(const Services& hub, const ApiRequest& req, const Principal& who, const Params&) {
-  if (auto bad = CheckParams(req, {"lang"})) return *bad;
-  if (who.role == Role::kAnonymous) {
-    ApiResponse go{303, "text/plain", ""};
-    go.headers.emplace_back("Location", "/login?next=/profile");
-    return go;
-  }
-  if (!hub.matcher) return NotConfigured();
+  if (auto first = MemberPageFirst(hub, req, who, "/profile")) return *first;
   return ProfilePageFor(hub, req, who, "", "");
 }
 

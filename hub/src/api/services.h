@@ -42,11 +42,11 @@ struct Services {
   Scheduler* scheduler;  // null: nothing syncs, and "sync now" is refused
   const HubConfig& config;
   const std::string web_dir;
-  Accounts* accounts;                    // null: every caller is anonymous (public records, no writes)
-  Sources* sources = nullptr;            // null: hub.yaml's sources only, read-only
-  Dashboards* dashboards = nullptr;      // null: hub.yaml's dashboards only, read-only
-  matching::Matcher* matcher = nullptr;  // null: no matching: section in hub.yaml
-  matching::Offers* offers = nullptr;    // with the matcher
+  Accounts* accounts;                               // null: every caller is anonymous (public records, no writes)
+  Sources* sources = nullptr;                       // null: hub.yaml's sources only, read-only
+  Dashboards* dashboards = nullptr;                 // null: hub.yaml's dashboards only, read-only
+  matching::Matcher* matcher = nullptr;             // null: no matching: section in hub.yaml
+  matching::Offers* offers = nullptr;               // with the matcher
   matching::ProfileEdits* profile_edits = nullptr;  // with the matcher: members' corrections
   const std::unique_ptr<LoginLimiter> limiter;
   const std::unique_ptr<HttpMetrics> metrics;

@@ -82,8 +82,7 @@ Result<std::unique_ptr<Hub>> Hub::Open(HubConfig config, const HubOptions& optio
     if (!c.matching->scorer.empty()) {  // the coop's own scoring step, run as a connector is
       auto ref = ResolvePlugin(c.matching->scorer, PluginSearchPath(c.plugin_dirs));
       if (!ref.ok()) return ref.status().Prefixed(c.file + ": matching.scorer");
-      hub->matcher_->SetScorer(
-          std::make_unique<matching::Scorer>(*ref, c.matching->scorer_timeout_ms, c.base_dir));
+      hub->matcher_->SetScorer(std::make_unique<matching::Scorer>(*ref, c.matching->scorer_timeout_ms, c.base_dir));
     }
   }
   hub->api_ = std::make_unique<Api>(*hub->store_, hub->scheduler_.get(), c, options.web_dir, hub->accounts_.get());

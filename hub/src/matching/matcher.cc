@@ -73,8 +73,7 @@ Result<std::shared_ptr<const Snapshot>> Matcher::Current() {
   }
   {
     MutexLock lock(mu_);
-    if (current_ && current_->seq == seq && current_->stamp == stamp && now - current_->made < kStale)
-      return current_;
+    if (current_ && current_->seq == seq && current_->stamp == stamp && now - current_->made < kStale) return current_;
   }
   auto made = Load(seq, stamp, now);
   if (!made.ok()) return made.status();

@@ -163,7 +163,8 @@ TEST(MatchingProfile, FieldsReadBackAndCorrectionsAreChecked) {
   EXPECT_EQ(FieldText(p, "postcode"), "08001");
   EXPECT_EQ(FieldText(p, "certificates"), "first-aid:2027-03-01");
   json again = data;
-  for (const char* field : {"skills", "languages", "max_km", "hours", "preferences"}) again[field] = FieldText(p, field);
+  for (const char* field : {"skills", "languages", "max_km", "hours", "preferences"})
+    again[field] = FieldText(p, field);
   Person q = ReadPerson(PersonRecord(4, "c4", kCentre, again), c, postcodes);
   EXPECT_EQ(q.problem, "");
   EXPECT_EQ(FieldText(q, "skills"), FieldText(p, "skills"));

@@ -84,25 +84,31 @@ Html web::WorkList(const Words& w, const PageContext& c, const std::vector<WorkI
     if (!item.area.empty()) meta += " · " + w("work.area", {{"area", item.area}});
     El reason("input");
     reason.Id("reason-" + key).Attr("name", "reason").Attr("type", "text").Attr("maxlength", "500");
-    Html form = El("form").Class("answer").Attr("method", "post").Attr("action", "/work")(
-        El("input").Attr("type", "hidden").Attr("name", "csrf").Attr("value", c.csrf)(),
-        El("input")
-            .Attr("type", "hidden")
-            .Attr("name", item.offer ? "offer" : "request")
-            .Attr("value", std::to_string(item.offer ? item.offer : item.request))(),
-        El("button")
-            .Attr("type", "submit")
-            .Attr("name", "answer")
-            .Attr("value", "accept")
-            .Class("primary")(w(item.offer ? "offer.accept" : "work.take")),
-        El("details")(El("summary")(w("offer.decline")), El("label").Attr("for", "reason-" + key)(w("work.reason")),
-                      reason(),
-                      El("button").Attr("type", "submit").Attr("name", "answer").Attr("value", "decline")(
-                          w("work.decline"))));
+    Html form =
+        El("form")
+            .Class("answer")
+            .Attr("method", "post")
+            .Attr("action", "/work")(El("input").Attr("type", "hidden").Attr("name", "csrf").Attr("value", c.csrf)(),
+                                     El("input")
+                                         .Attr("type", "hidden")
+                                         .Attr("name", item.offer ? "offer" : "request")
+                                         .Attr("value", std::to_string(item.offer ? item.offer : item.request))(),
+                                     El("button")
+                                         .Attr("type", "submit")
+                                         .Attr("name", "answer")
+                                         .Attr("value", "accept")
+                                         .Class("primary")(w(item.offer ? "offer.accept" : "work.take")),
+                                     El("details")(El("summary")(w("offer.decline")),
+                                                   El("label").Attr("for", "reason-" + key)(w("work.reason")), reason(),
+                                                   El("button")
+                                                       .Attr("type", "submit")
+                                                       .Attr("name", "answer")
+                                                       .Attr("value", "decline")(w("work.decline"))));
     Html head = El("h3")(item.title);
     if (item.offer) head += El("p").Class("offered")(w("work.offered", {{"by", item.offered_by}}));
-    list += El("li").Class(item.offer ? "work-item offer" : "work-item fit").Id("work-" + key)(
-                head, El("p").Class("meta")(meta), WhyList(w, item.reasons), form) +
+    list += El("li")
+                .Class(item.offer ? "work-item offer" : "work-item fit")
+                .Id("work-" + key)(head, El("p").Class("meta")(meta), WhyList(w, item.reasons), form) +
             Line();
   }
   return El("ul").Class("work")(Line(), list);
@@ -119,7 +125,8 @@ std::string RenderWork(const WorkView& v) {
     main += v.items.empty() ? El("p").Class("empty")(w("work.none")) : web::WorkList(w, v.ctx, v.items);
     main += Line();
   }
-  main += El("p")(El("a").Attr("href", "/profile")(w("profile.title")), " · ", El("a").Attr("href", "/")(w("nav.back")));
+  main +=
+      El("p")(El("a").Attr("href", "/profile")(w("profile.title")), " · ", El("a").Attr("href", "/")(w("nav.back")));
   return web::FramedPage(w, v.ctx, w("work.title"), nullptr, "narrow", std::move(main));
 }
 
@@ -139,8 +146,7 @@ std::string RenderProfile(const ProfileView& v) {
     std::string id = "f-" + f.name;
     Html about = El("p").Class("note").Id(id + "-why")(w("profile.why." + f.name));
     if (!f.editable) {
-      fixed += El("dt")(w("profile.field." + f.name)) +
-               El("dd")(f.value.empty() ? w("profile.none") : f.value, about);
+      fixed += El("dt")(w("profile.field." + f.name)) + El("dd")(f.value.empty() ? w("profile.none") : f.value, about);
       continue;
     }
     El input("input");
@@ -151,8 +157,11 @@ std::string RenderProfile(const ProfileView& v) {
     if (f.edited)
       field += El("p").Class("note source")(
           w("profile.source", {{"value", f.source_value.empty() ? w("profile.none") : f.source_value}}), " ",
-          El("button").Attr("type", "submit").Attr("name", "reset").Attr("value", f.name).Class("link")(
-              w("profile.reset")));
+          El("button")
+              .Attr("type", "submit")
+              .Attr("name", "reset")
+              .Attr("value", f.name)
+              .Class("link")(w("profile.reset")));
     fields += El("div").Class("field")(field);
   }
   fields += El("button").Attr("type", "submit").Class("primary")(w("profile.save"));
@@ -160,10 +169,11 @@ std::string RenderProfile(const ProfileView& v) {
   if (!fixed.empty()) main += El("dl").Class("fixed")(std::move(fixed)) + Line();
   char hours[32];
   std::snprintf(hours, sizeof hours, "%g", v.hours_4w);
-  main += El("h2")(w("profile.uses")) + Line() + El("ul").Class("uses")(
-              El("li")(w("profile.uses.history", {{"hours", hours}})), El("li")(w("profile.uses.private")),
-              El("li")(w("profile.uses.offers"))) +
-          Line() + El("p")(El("a").Attr("href", "/work")(w("work.title")), " · ", El("a").Attr("href", "/")(w("nav.back")));
+  main += El("h2")(w("profile.uses")) + Line() +
+          El("ul").Class("uses")(El("li")(w("profile.uses.history", {{"hours", hours}})),
+                                 El("li")(w("profile.uses.private")), El("li")(w("profile.uses.offers"))) +
+          Line() +
+          El("p")(El("a").Attr("href", "/work")(w("work.title")), " · ", El("a").Attr("href", "/")(w("nav.back")));
   return web::FramedPage(w, v.ctx, w("profile.title"), nullptr, "narrow", std::move(main));
 }
 

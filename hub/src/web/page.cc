@@ -622,11 +622,12 @@ std::string RenderDashboard(const PageData& d) {
             Line();
   } else {
     if (!d.work.empty()) {  // work for the reader comes first: it waits for their answer
-      Html head = El("div").Class("widget-head")(
-          El("h2").Id("work-h")(w("work.title")),
-          El("span").Class("tools")(El("a").Attr("href", "/work")(w("work.all", {{"n", std::to_string(d.work_total)}}))));
-      main += El("section").Class("widget w-work").Attr("aria-labelledby", "work-h")(
-                  head, Line(), web::WorkList(w, d.ctx, d.work)) +
+      Html head = El("div").Class("widget-head")(El("h2").Id("work-h")(w("work.title")),
+                                                 El("span").Class("tools")(El("a").Attr("href", "/work")(
+                                                     w("work.all", {{"n", std::to_string(d.work_total)}}))));
+      main += El("section")
+                  .Class("widget w-work")
+                  .Attr("aria-labelledby", "work-h")(head, Line(), web::WorkList(w, d.ctx, d.work)) +
               Line();
     }
     for (size_t i = 0; i < d.widgets.size(); ++i) r.Widget(d.widgets[i], i);

@@ -148,9 +148,9 @@ struct ProfileView {
   bool matched = false;  // the reader's account is a person matching reads
   std::string title, problem;
   std::vector<ProfileField> fields;
-  double hours_4w = 0;   // hours taken in the last 4 weeks (fairness)
-  std::string said;      // the catalog key of what was just done, or ""
-  std::string error;     // what was wrong with the last form ("hours: …"), or ""
+  double hours_4w = 0;  // hours taken in the last 4 weeks (fairness)
+  std::string said;     // the catalog key of what was just done, or ""
+  std::string error;    // what was wrong with the last form ("hours: …"), or ""
 };
 std::string RenderProfile(const ProfileView& profile);
 
