@@ -64,6 +64,7 @@ sources:
     name: Open days
     plugin: ical
     visibility: public
+    every: 1d  # its runs are the test's own ("Sync now"): no quarter-hour run in between
     config: {url: ${feeds}/open-days.ics}
   - id: old-blog
     plugin: rss
