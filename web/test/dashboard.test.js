@@ -375,7 +375,7 @@ test("an admin adds a source through the form, tests it, saves it and sees its r
   await page.waitForFunction(() => /Paused/.test(document.querySelector("#source-news").textContent));
   assert.match(await page.textContent("#source-news"), /changed here: enabled/);
   await page.click("#source-news >> text=Back to hub.yaml's values");
-  await page.waitForFunction(() => /Next sync in/.test(document.querySelector("#source-news").textContent));
+  await page.waitForFunction(() => /Next sync (in |now)/.test(document.querySelector("#source-news").textContent));
   // Services with a manifest are connectors of their own, with only the fields they need.
   await page.click("text=Add a source");
   await page.selectOption("#f-plugin", "loomio");
