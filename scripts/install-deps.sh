@@ -11,7 +11,7 @@ build=(build-essential cmake ninja-build pkg-config git ca-certificates nodejs
        libglpk-dev)
 # A real WordPress for the wordpress manifest's tests (tests/wordpress_test.cc): Debian's
 # package, its database and the web server and PHP it runs under.
-test=(libcpp-httplib-dev libgtest-dev libgmock-dev curl procps radicale postgresql openssl clang clang-format libclang-rt-dev chromium
+test=(libcpp-httplib-dev libgtest-dev libgmock-dev curl procps radicale python3-aiosmtpd postgresql openssl clang clang-format libclang-rt-dev chromium
       nginx-light php-fpm php-mysql mariadb-server wordpress)
 bench=(wrk)
 

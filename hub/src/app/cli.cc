@@ -5,6 +5,7 @@
 #include <malloc.h>
 #include <sys/resource.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <chrono>
@@ -26,6 +27,8 @@
 #include "app/hub.h"
 #include "config/config.h"
 #include "http/http_server.h"
+#include "mail/mail.h"
+#include "runtime/http_client.h"
 #include "runtime/plugin_paths.h"
 #include "runtime/runner.h"
 #include "sync/scheduler.h"
@@ -356,6 +359,43 @@ int SyncOne(const std::string& source, const std::string& config_path, const std
   return 0;
 }
 
+// Sends one message through hub.yaml's mail: section to address, and says what came of
+// it: the first thing to try once mail: is written.
+int MailTest(const std::string& address, const std::string& config_path) {
+  if (!mail::ValidAddress(address)) return Fail(kExitUsage, "\"" + address + "\" is not a mail address");
+  if (config_path.empty()) return Fail(kExitUsage, "--config names the hub.yaml whose mail: section to use");
+  auto hub = LoadConfig(config_path);
+  if (!hub.ok()) return Fail(kExitUsage, hub.status().message());
+  if (!hub->mail) return Fail(kExitUsage, hub->file + " has no mail: section (smtp_url, from; docs/mail.md)");
+  const mail::MailConfig& m = *hub->mail;
+  std::vector<std::string> used;
+  auto password = ResolveSecrets(json(m.password), "mail.password", &used);
+  if (!password.ok()) return Fail(kExitUsage, password.status().message());
+  mail::Message message;
+  message.from = {m.from_name.empty() ? "coophub" : m.from_name, m.from};
+  message.to = {{"", address}};
+  message.subject = "coophub: mail works ✓";
+  message.text = "This is a test message from coophub, sent through " + m.smtp_url +
+                 ".\nIf you read it, the hub can reach its members by mail.\n";
+  message.html = "<p>This is a test message from coophub, sent through <code>" + m.smtp_url +
+                 "</code>.</p><p>If you read it, the hub can reach its members by mail.</p>";
+  std::string id = std::to_string(NowUnix()) + "." + std::to_string(getpid()) + ".test";
+  SmtpSendRequest req;
+  req.url = m.smtp_url;
+  req.starttls = m.starttls == mail::MailConfig::StartTls::kRequired   ? SmtpSendRequest::Tls::kRequired
+                 : m.starttls == mail::MailConfig::StartTls::kOptional ? SmtpSendRequest::Tls::kIfOffered
+                                                                       : SmtpSendRequest::Tls::kOff;
+  req.username = m.username;
+  req.password = password->get<std::string>();
+  req.from = m.from;
+  req.to = {address};
+  req.message = mail::Render(message, NowUnix(), id, "coophub-" + id);
+  SmtpSendResult r = SmtpSend(req);
+  if (!r.sent) return Fail(1, "mail test: " + r.error + " (mail.smtp_url in " + hub->file + ")");
+  std::printf("sent a test message to %s through %s\n", address.c_str(), m.smtp_url.c_str());
+  return 0;
+}
+
 int ListPlugins(const std::string& config_path) {
   HubConfig hub;
   if (!config_path.empty()) {
@@ -486,6 +526,13 @@ int CliMain(int argc, char** argv) {
                    "postgresql://USER@HOST/DATABASE, the password by reference: ${env:NAME} or ${file:/path}")
       ->required();
 
+  auto* mail_cmd = app.add_subcommand("mail", "Mail through hub.yaml's mail: section");
+  mail_cmd->require_subcommand(1);
+  std::string mail_to;
+  auto* mail_test = mail_cmd->add_subcommand("test", "Send a test message to ADDRESS, and say what came of it");
+  mail_test->add_option("address", mail_to, "Where to send it")->required();
+  mail_test->add_option("--config", config, "hub.yaml with a mail: section")->required();
+
   auto* plugins = app.add_subcommand("plugins", "List the plugins found and their versions");
   plugins->add_option("--config", config, "hub.yaml whose plugin_dirs to search too");
 
@@ -507,6 +554,7 @@ int CliMain(int argc, char** argv) {
     if (*sync) return SyncOne(source, config, data_dir);
     if (*store_copy) return StoreCopy(copy_from, copy_to);
     if (*plugins) return ListPlugins(config);
+    if (*mail_test) return MailTest(mail_to, config);
     if (*spec)
       return RunCommand(plugin, hub_file, Command::kSpec, json::object(), json::object(), [](const Message& m) {
         if (m.type == MsgType::kSpec) std::printf("%s\n", m.body["spec"].dump(2).c_str());

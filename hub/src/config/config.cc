@@ -280,7 +280,7 @@ Status ParseApiSources(const Ctx& c, const YAML::Node& n, HubConfig* h) {
 Status ParseRoot(const Ctx& c, const YAML::Node& root, HubConfig* h) {
   if (auto s = CheckKeys(c, root, "",
                          {"server", "store", "plugin_dirs", "scheduler", "limits", "sources", "api_sources",
-                          "dashboards", "matching"});
+                          "dashboards", "matching", "mail"});
       !s.ok())
     return s;
   if (auto srv = root["server"]) {
@@ -418,6 +418,11 @@ Status ParseRoot(const Ctx& c, const YAML::Node& root, HubConfig* h) {
                              "\" is not a time zone; write its IANA name, e.g. Europe/Madrid");
     if (!parsed->postcodes.empty()) parsed->postcodes = (fs::path(h->base_dir) / parsed->postcodes).string();
     h->matching = std::move(*parsed);
+  }
+  if (auto m = root["mail"]) {
+    auto parsed = mail::ParseMail(ToJson(m), c.At(m, "mail"));
+    if (!parsed.ok()) return parsed.status();
+    h->mail = std::move(*parsed);
   }
   return Status::Ok();
 }

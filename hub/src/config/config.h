@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "dashboards/dashboards.h"
+#include "mail/mail.h"
 #include "matching/matching.h"
 #include "model/outbound_policy.h"
 #include "model/protocol.h"
@@ -82,6 +83,8 @@ struct HubConfig {
   // matching: who can take which request (docs/matching.md); none: no matching.
   // Its postcodes path is made absolute here.
   std::optional<matching::MatchingConfig> matching;
+  // mail: the SMTP server the hub sends through (docs/mail.md); none: no mail.
+  std::optional<mail::MailConfig> mail;
   // api_sources: what sources made through the API may reach (always sandboxed).
   OutboundPolicy api_sources = {.sandboxed = true};
 

@@ -10,7 +10,9 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
@@ -249,6 +251,105 @@ HttpFetchResponse HttpFetch(const HttpFetchRequest& req) {
   lib.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
   resp.status = code == 0 ? 200 : static_cast<int>(code);  // file:// has no status
   return resp;
+}
+
+}  // namespace coophub
+
+namespace coophub {
+namespace {
+
+struct Upload {
+  const std::string* data;
+  size_t at = 0;
+};
+
+size_t OnRead(char* buffer, size_t size, size_t n, void* user) {
+  auto* u = static_cast<Upload*>(user);
+  size_t len = std::min(size * n, u->data->size() - u->at);
+  std::memcpy(buffer, u->data->data() + u->at, len);
+  u->at += len;
+  return len;
+}
+
+// The URL without any user:password it may carry: what messages may show.
+std::string Shown(const std::string& url) {
+  size_t scheme = url.find("://"), at = url.find('@');
+  if (scheme == std::string::npos || at == std::string::npos || at < scheme) return url;
+  return url.substr(0, scheme + 3) + url.substr(at + 1);
+}
+
+}  // namespace
+
+SmtpSendResult SmtpSend(const SmtpSendRequest& req) {
+  SmtpSendResult out;
+  const Curl& lib = Lib();
+  if (!lib.error.empty()) {
+    out.error = lib.error;
+    return out;
+  }
+  std::unique_ptr<CURL, void (*)(CURL*)> curl(lib.easy_init(), lib.easy_cleanup);
+  if (!curl) {
+    out.error = "libcurl could not be initialised";
+    return out;
+  }
+  CURL* c = curl.get();
+  std::string url = Shown(req.url);
+  char errbuf[CURL_ERROR_SIZE] = {0};
+  Upload upload{&req.message};
+  lib.easy_setopt(c, CURLOPT_URL, req.url.c_str());
+  lib.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+  if (req.url.rfind("smtp://", 0) == 0)
+    lib.easy_setopt(c, CURLOPT_USE_SSL,
+                    req.starttls == SmtpSendRequest::Tls::kRequired    ? static_cast<long>(CURLUSESSL_ALL)
+                    : req.starttls == SmtpSendRequest::Tls::kIfOffered ? static_cast<long>(CURLUSESSL_TRY)
+                                                                       : static_cast<long>(CURLUSESSL_NONE));
+  if (!req.username.empty()) {
+    lib.easy_setopt(c, CURLOPT_USERNAME, req.username.c_str());
+    lib.easy_setopt(c, CURLOPT_PASSWORD, req.password.c_str());
+  }
+  lib.easy_setopt(c, CURLOPT_MAIL_FROM, ("<" + req.from + ">").c_str());
+  curl_slist* rcpt = nullptr;
+  for (const auto& to : req.to) rcpt = lib.slist_append(rcpt, ("<" + to + ">").c_str());
+  lib.easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
+  lib.easy_setopt(c, CURLOPT_READFUNCTION, OnRead);
+  lib.easy_setopt(c, CURLOPT_READDATA, &upload);
+  lib.easy_setopt(c, CURLOPT_UPLOAD, 1L);
+  lib.easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(req.message.size()));
+  lib.easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(req.timeout_ms));
+  lib.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::min<int64_t>(req.timeout_ms, 10000)));
+  lib.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  lib.easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+  CURLcode rc = lib.easy_perform(c);
+  lib.slist_free_all(rcpt);
+  long code = 0;
+  lib.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+  out.code = static_cast<int>(code);
+  if (rc == CURLE_OK) {
+    out.sent = true;
+    return out;
+  }
+  std::string detail = errbuf[0] ? errbuf : lib.easy_strerror(rc);
+  switch (rc) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_OPERATION_TIMEDOUT:
+      out.retry = true;
+      out.error = Explain(rc, url, errbuf);
+      break;
+    case CURLE_LOGIN_DENIED:
+      out.error = "the mail server at " + url + " refused the user name or password (" + detail + ")";
+      break;
+    case CURLE_USE_SSL_FAILED:
+      out.error = "the mail server at " + url +
+                  " does not offer STARTTLS: use smtps:// if it takes TLS from the start, or mail.starttls: "
+                  "optional for a server on this machine";
+      break;
+    default:
+      out.retry = code >= 400 && code < 500;
+      out.error = "the mail server at " + url + " did not take the message" +
+                  (code ? " (reply " + std::to_string(code) + ")" : "") + ": " + detail;
+  }
+  return out;
 }
 
 }  // namespace coophub

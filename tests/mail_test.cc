@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// Mail through a real SMTP server: Debian's aiosmtpd, started by the test on 127.0.0.1,
+// keeping what it receives in a maildir. `coophub mail test` hands it a message whose
+// envelope, headers and body are read back from there; a server that is not there is
+// said as such, naming the setting to check.
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sodium.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "support/hub_process.h"
+
+namespace coophub {
+namespace {
+
+class SmtpServer {
+ public:
+  explicit SmtpServer(const testing::TempDir& dir) : port_(testing::FreePort()), maildir_(dir.path() + "/maildir") {
+    SpawnOptions o;
+    o.argv = {"/usr/bin/python3",          "-m",    "aiosmtpd", "-n", "-l", "127.0.0.1:" + std::to_string(port_), "-c",
+              "aiosmtpd.handlers.Mailbox", maildir_};
+    started_ = proc_.Start(o).ok();
+    proc_.CloseStdin();
+    // Bounded wait until it takes connections (at most 15 s), polling every 50 ms.
+    for (int i = 0; started_ && i < 300 && !ready_; ++i) {
+      ready_ = Accepts();
+      if (!ready_) poll(nullptr, 0, 50);
+    }
+  }
+  ~SmtpServer() {
+    proc_.Signal(SIGTERM);
+    int64_t rss;
+    proc_.Wait(&rss);
+  }
+  bool ready() const { return ready_; }
+  std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port_); }
+  // The messages it received, as it wrote them.
+  std::vector<std::string> Received() const {
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(maildir_ + "/new", ec)) {
+      std::ifstream in(e.path());
+      std::stringstream text;
+      text << in.rdbuf();
+      out.push_back(text.str());
+    }
+    return out;
+  }
+
+ private:
+  bool Accepts() const {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port_));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bool ok = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    close(fd);
+    return ok;
+  }
+
+  int port_;
+  std::string maildir_;
+  bool started_ = false, ready_ = false;
+  Subprocess proc_;
+};
+
+std::string Unbase64(std::string b64) {
+  std::string out(b64.size(), '\0');
+  size_t len = 0;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), b64.data(), b64.size(), "\r\n", &len,
+                        nullptr, sodium_base64_VARIANT_ORIGINAL) != 0)
+    return "(not base64)";
+  out.resize(len);
+  return out;
+}
+
+TEST(MailServer, ATestMessageReachesARealSmtpServerAsSent) {
+  testing::TempDir dir;
+  SmtpServer smtp(dir);
+  ASSERT_TRUE(smtp.ready()) << "aiosmtpd did not start (Debian's python3-aiosmtpd)";
+  std::string cfg = dir.Write("hub.yaml", "mail:\n  smtp_url: " + smtp.url() +
+                                              "\n  from: hub@riverside.example\n  from_name: Riverside co-op\n"
+                                              "  starttls: off  # a server on this machine\n");
+  std::string out, err;
+  int rc = testing::RunCommand({COOPHUB_BINARY, "mail", "test", "ana@riverside.example", "--config", cfg}, &out, &err);
+  ASSERT_EQ(rc, 0) << err;
+  EXPECT_NE(out.find("sent a test message to ana@riverside.example"), std::string::npos) << out;
+  std::vector<std::string> got = smtp.Received();
+  ASSERT_EQ(got.size(), 1u);
+  const std::string& m = got[0];
+  EXPECT_NE(m.find("X-MailFrom: hub@riverside.example"), std::string::npos) << m;
+  EXPECT_NE(m.find("X-RcptTo: ana@riverside.example"), std::string::npos) << m;
+  EXPECT_NE(m.find("From: \"Riverside co-op\" <hub@riverside.example>"), std::string::npos) << m;
+  // The subject's check mark travels as an RFC 2047 word, and reads back whole.
+  size_t word = m.find("Subject: =?UTF-8?B?");
+  ASSERT_NE(word, std::string::npos) << m;
+  size_t end = m.find("?=", word);
+  EXPECT_EQ(Unbase64(m.substr(word + 19, end - word - 19)), "coophub: mail works ✓");
+  EXPECT_NE(m.find("Content-Type: multipart/alternative"), std::string::npos);
+  size_t text = m.find("Content-Type: text/plain; charset=UTF-8");
+  ASSERT_NE(text, std::string::npos);
+  size_t body = m.find("\n\n", text) + 2;
+  EXPECT_NE(Unbase64(m.substr(body, m.find("--", body) - body)).find("the hub can reach its members by mail"),
+            std::string::npos);
+
+  // Nothing answering, and a server that asks for STARTTLS it does not have: each said.
+  std::string nobody =
+      dir.Write("nobody.yaml", "mail:\n  smtp_url: smtp://127.0.0.1:" + std::to_string(testing::FreePort()) +
+                                   "\n  from: hub@riverside.example\n  starttls: off\n");
+  rc = testing::RunCommand({COOPHUB_BINARY, "mail", "test", "ana@riverside.example", "--config", nobody}, &out, &err);
+  EXPECT_EQ(rc, 1);
+  EXPECT_NE(err.find("nothing answers"), std::string::npos) << err;
+  EXPECT_NE(err.find("mail.smtp_url in " + nobody), std::string::npos) << err;
+  std::string strict = dir.Write(
+      "strict.yaml", "mail:\n  smtp_url: " + smtp.url() + "\n  from: hub@riverside.example\n");  // STARTTLS required
+  rc = testing::RunCommand({COOPHUB_BINARY, "mail", "test", "ana@riverside.example", "--config", strict}, &out, &err);
+  EXPECT_EQ(rc, 1);
+  EXPECT_NE(err.find("does not offer STARTTLS"), std::string::npos) << err;
+  EXPECT_EQ(smtp.Received().size(), 1u) << "a message went out in the clear";
+  rc = testing::RunCommand({COOPHUB_BINARY, "mail", "test", "not-an-address", "--config", cfg}, &out, &err);
+  EXPECT_EQ(rc, 2);
+  EXPECT_NE(err.find("is not a mail address"), std::string::npos) << err;
+}
+
+}  // namespace
+}  // namespace coophub
