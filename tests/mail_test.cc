@@ -132,3 +132,56 @@ TEST(MailServer, ATestMessageReachesARealSmtpServerAsSent) {
 
 }  // namespace
 }  // namespace coophub
+
+namespace coophub {
+namespace {
+
+// Each account has an address for the hub's mail: given with `coophub user add --email`,
+// or by an admin through the API; a wrong one is refused, naming the field.
+TEST(MailServer, AccountsHaveAnAddressForMail) {
+  testing::TempDir dir;
+  std::string cfg = dir.Write("hub.yaml", "sources: []\n");
+  std::string data = dir.path() + "/data", out, err;
+  std::string pw = dir.Write("pw", "a long password 1\n");
+  ASSERT_EQ(testing::RunCommand({COOPHUB_BINARY, "user", "add", "ana", "--email", "ana@riverside.example",
+                                 "--password-file", pw, "--config", cfg, "--data", data},
+                                &out, &err),
+            0)
+      << err;
+  EXPECT_EQ(testing::RunCommand({COOPHUB_BINARY, "user", "add", "bo", "--email", "bo at riverside", "--password-file",
+                                 pw, "--config", cfg, "--data", data},
+                                &out, &err),
+            2);
+  EXPECT_NE(err.find("--email \"bo at riverside\" is not a mail address"), std::string::npos) << err;
+  testing::Hub hub(cfg, data);
+  ASSERT_TRUE(hub.ok()) << hub.log();
+  auto Email = [&](const std::string& name) {
+    json users = hub.Get("/api/v1/users").Json();
+    for (const auto& u : users["items"])
+      if (u["name"] == name) return std::make_pair(u["id"].get<int64_t>(), u["email"].get<std::string>());
+    return std::make_pair(int64_t{0}, std::string("(no such user)"));
+  };
+  EXPECT_EQ(Email("ana").second, "ana@riverside.example");
+  testing::Http made = hub.Post("/api/v1/users", R"({"name": "cai", "password": "a long password 2",
+                                                     "email": "cai@riverside.example"})");
+  ASSERT_EQ(made.status, 201) << made.body;
+  EXPECT_EQ(made.Json()["email"], "cai@riverside.example");
+  EXPECT_EQ(hub.Post("/api/v1/users", R"({"name": "dee", "password": "a long password 2", "email": "dee"})").status,
+            400);
+  int64_t cai = Email("cai").first;
+  testing::Http changed =
+      hub.Send("PATCH", "/api/v1/users/" + std::to_string(cai), R"({"email": "cai@elsewhere.example"})");
+  ASSERT_EQ(changed.status, 200) << changed.body;
+  EXPECT_EQ(Email("cai").second, "cai@elsewhere.example");
+  testing::Http wrong =
+      hub.Send("PATCH", "/api/v1/users/" + std::to_string(cai), R"({"email": "<cai@elsewhere.example>"})");
+  EXPECT_EQ(wrong.status, 400);
+  EXPECT_NE(wrong.body.find("email is a mail address"), std::string::npos) << wrong.body;
+  EXPECT_EQ(Email("cai").second, "cai@elsewhere.example") << "a refused change changed it";
+  testing::Http cleared = hub.Send("PATCH", "/api/v1/users/" + std::to_string(cai), R"({"email": ""})");
+  EXPECT_EQ(cleared.status, 200) << cleared.body;
+  EXPECT_EQ(Email("cai").second, "");
+}
+
+}  // namespace
+}  // namespace coophub

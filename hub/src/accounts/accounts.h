@@ -32,6 +32,7 @@ struct User {
   std::string name;
   Role role = Role::kViewer;
   int64_t created_ms = 0;
+  std::string email;  // where the hub's mail to them goes; "" none
 };
 
 // Who is asking: a user through a session or a token, or nobody.
@@ -100,6 +101,8 @@ class Accounts {
   virtual Status EndSession(const std::string& secret) = 0;
   // The user's language for the pages ("" forgets it), whatever device they sign in on.
   virtual Status SetLanguage(int64_t user_id, const std::string& lang) = 0;
+  // The user's mail address ("" none); the caller checks that it is one. NotFound.
+  virtual Status SetEmail(int64_t user_id, const std::string& email) = 0;
   virtual Result<NewSecret> CreateToken(int64_t user_id, const std::string& name, Role scope, int64_t ttl_ms) = 0;
   // A calendar link: a token of scope "calendar", which reads /feeds/ as its user (a
   // viewer at most) and opens nothing else, since a URL that holds it travels (into a

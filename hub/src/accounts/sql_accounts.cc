@@ -125,7 +125,7 @@ class SqlAccounts final : public Accounts {
 
   Result<std::vector<User>> ListUsers() override {
     MutexLock lock(mu_);
-    auto r = db_->Run("SELECT id, name, role, created_ms FROM users ORDER BY lower(name), name");
+    auto r = db_->Run("SELECT id, name, role, created_ms, email FROM users ORDER BY lower(name), name");
     if (!r.ok()) return r.status();
     std::vector<User> out;
     for (size_t i = 0; i < r->size(); ++i) out.push_back(UserRow(*r, i));
@@ -139,11 +139,12 @@ class SqlAccounts final : public Accounts {
     std::string hash = kDummy;
     {
       MutexLock lock(mu_);
-      auto r = db_->Run("SELECT id, name, role, created_ms, password FROM users WHERE lower(name) = lower(?)", {name});
+      auto r = db_->Run("SELECT id, name, role, created_ms, email, password FROM users WHERE lower(name) = lower(?)",
+                        {name});
       if (!r.ok()) return r.status();
       if (!r->empty()) {
         u = UserRow(*r, 0);
-        hash = r->Text(0, 4);
+        hash = r->Text(0, 5);
       }
     }
     bool ok = VerifyPassword(hash, password);
@@ -179,6 +180,13 @@ class SqlAccounts final : public Accounts {
     if (auto r = db_->Run("UPDATE users SET lang=? WHERE id=?", {lang, user_id}); !r.ok()) return r.status();
     token_cache_.Clear();  // cached principals carry the old language
     return Status::Ok();
+  }
+
+  Status SetEmail(int64_t user_id, const std::string& email) override {
+    MutexLock lock(mu_);
+    if (auto u = FindUser(user_id); !u.ok()) return u.status();
+    auto r = db_->Run("UPDATE users SET email=? WHERE id=?", {email, user_id});
+    return r.ok() ? Status::Ok() : r.status();
   }
 
   Status EndSession(const std::string& secret) override {
@@ -399,10 +407,10 @@ class SqlAccounts final : public Accounts {
 
  private:
   static User UserRow(const sql::Rows& r, size_t i) {
-    return {r.Int(i, 0), r.Text(i, 1), ParseRole(r.Text(i, 2)).value_or(Role::kViewer), r.Int(i, 3)};
+    return {r.Int(i, 0), r.Text(i, 1), ParseRole(r.Text(i, 2)).value_or(Role::kViewer), r.Int(i, 3), r.Text(i, 4)};
   }
   Result<User> FindUser(int64_t id) REQUIRES(mu_) {
-    auto r = db_->Run("SELECT id, name, role, created_ms FROM users WHERE id=?", {id});
+    auto r = db_->Run("SELECT id, name, role, created_ms, email FROM users WHERE id=?", {id});
     if (!r.ok()) return r.status();
     if (r->empty()) return Status::NotFound("no user with id " + std::to_string(id));
     return UserRow(*r, 0);

@@ -4,6 +4,7 @@
 // the audit log) and how a request is authenticated. See api.h and accounts.h.
 #include "api/accounts_api.h"
 #include "api/handlers.h"
+#include "mail/mail.h"
 
 #include <sodium.h>
 
@@ -33,7 +34,18 @@ json TokenJson(const TokenInfo& t) {
 }
 
 json UserJson(const User& u) {
-  return {{"id", u.id}, {"name", u.name}, {"role", RoleName(u.role)}, {"created", FormatRfc3339(u.created_ms / 1000)}};
+  return {{"id", u.id},
+          {"name", u.name},
+          {"role", RoleName(u.role)},
+          {"created", FormatRfc3339(u.created_ms / 1000)},
+          {"email", u.email}};
+}
+
+// An address given for a user: "" (none) or one the hub will write to.
+std::optional<ApiResponse> BadEmail(const json& v) {
+  if (!v.is_string() || (!v.get<std::string>().empty() && !mail::ValidAddress(v.get<std::string>())))
+    return Problem(400, "Bad email", "email is a mail address (ana@coop.example), or \"\" for none");
+  return std::nullopt;
 }
 
 std::string StringField(const json& body, const char* name) {
@@ -483,8 +495,14 @@ ApiResponse CreateUser(const Services& hub, const ApiRequest& req, const Princip
   auto role = ParseRole(role_name);
   if (!role)
     return Problem(400, "Bad role", "role is viewer, editor or admin, not \"" + role_name.substr(0, 20) + "\"");
+  if (body->contains("email"))
+    if (auto bad = BadEmail((*body)["email"])) return *bad;
   auto u = hub.accounts->AddUser(StringField(*body, "name"), StringField(*body, "password"), *role);
   if (!u.ok()) return FromStatus(u.status());
+  if (std::string email = StringField(*body, "email"); !email.empty()) {
+    if (Status s = hub.accounts->SetEmail(u->id, email); !s.ok()) return FromStatus(s);
+    u->email = email;
+  }
   Audit(hub, who, "user.create", u->name, "role " + role_name);
   return Json(201, UserJson(*u));
 }
@@ -508,7 +526,7 @@ ApiResponse UpdateUser(const Services& hub, const ApiRequest& req, const Princip
   auto body = ReadJsonBody(req);
   if (!body.ok()) return FromStatus(body.status());
   std::optional<Role> role;
-  std::optional<std::string> password;
+  std::optional<std::string> password, email;
   std::string detail;
   for (const auto& [key, v] : body->items()) {
     if (key == "role") {
@@ -519,13 +537,19 @@ ApiResponse UpdateUser(const Services& hub, const ApiRequest& req, const Princip
       if (!v.is_string()) return Problem(400, "Bad password", "password is a string of at least 10 characters");
       password = v.get<std::string>();
       detail += "password ";
+    } else if (key == "email") {
+      if (auto bad = BadEmail(v)) return *bad;
+      email = v.get<std::string>();
+      detail += "email ";
     } else {
       return Problem(400, "Field cannot change",
-                     "\"" + key.substr(0, 40) + "\" cannot be changed; role and password can");
+                     "\"" + key.substr(0, 40) + "\" cannot be changed; role, password and email can");
     }
   }
-  if (!role && !password) return Problem(400, "Nothing to change", "send role, password or both");
-  auto u = hub.accounts->UpdateUser(*id, role, password);
+  if (!role && !password && !email) return Problem(400, "Nothing to change", "send role, password or email");
+  if (email)
+    if (Status s = hub.accounts->SetEmail(*id, *email); !s.ok()) return FromStatus(s);
+  auto u = hub.accounts->UpdateUser(*id, role, password);  // with neither: the user as they are now
   if (!u.ok()) return FromStatus(u.status());
   detail.pop_back();
   Audit(hub, who, "user.update", u->name, detail);

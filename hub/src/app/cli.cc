@@ -268,9 +268,11 @@ Result<std::string> ReadPassword(const std::string& file) {
 }
 
 int UserAdd(const std::string& name, const std::string& role_name, const std::string& password_file, bool no_password,
-            const std::string& config_path, const std::string& data_dir) {
+            const std::string& email, const std::string& config_path, const std::string& data_dir) {
   auto role = ParseRole(role_name);
   if (!role) return Fail(kExitUsage, "--role is viewer, editor or admin, not \"" + role_name + "\"");
+  if (!email.empty() && !mail::ValidAddress(email))
+    return Fail(kExitUsage, "--email \"" + email + "\" is not a mail address (ana@coop.example)");
   if (no_password && !password_file.empty())
     return Fail(kExitUsage, "--no-password and --password-file: an account has a password or signs in by token only");
   std::optional<std::string> password;
@@ -283,6 +285,8 @@ int UserAdd(const std::string& name, const std::string& role_name, const std::st
   if (!opened.ok()) return Fail(kExitUsage, opened.status().message());
   auto user = opened->accounts->AddUser(name, password, *role);
   if (!user.ok()) return Fail(kExitUsage, user.status().message());
+  if (!email.empty())
+    if (Status s = opened->accounts->SetEmail(user->id, email); !s.ok()) return Fail(kExitUsage, s.message());
   opened->accounts->Audit("(command line)", "user.create", name, "role " + role_name);
   std::printf("added %s %s%s\n", role_name.c_str(), name.c_str(),
               no_password ? " (no password: it signs in with the tokens of `coophub token add`)" : "");
@@ -501,6 +505,8 @@ int CliMain(int argc, char** argv) {
   user_add->add_flag("--admin", admin, "Same as --role admin");
   user_add->add_option("--password-file", password_file, "Read the password from this file's first line");
   bool no_password = false;
+  std::string user_email;
+  user_add->add_option("--email", user_email, "Where the hub's mail to them goes (digests, alerts)");
   user_add->add_flag("--no-password", no_password,
                      "No password: the account signs in with API tokens only (scripts, integrations)");
   auto* token = app.add_subcommand("token", "Manage API tokens");
@@ -549,7 +555,8 @@ int CliMain(int argc, char** argv) {
   }
   try {
     if (*serve) return Serve({config, data_dir, port, behind_proxy});
-    if (*user_add) return UserAdd(user_name, admin ? "admin" : role, password_file, no_password, config, data_dir);
+    if (*user_add)
+      return UserAdd(user_name, admin ? "admin" : role, password_file, no_password, user_email, config, data_dir);
     if (*token_add) return TokenAdd(user_name, scope, days, token_name, config, data_dir);
     if (*sync) return SyncOne(source, config, data_dir);
     if (*store_copy) return StoreCopy(copy_from, copy_to);

@@ -33,7 +33,7 @@ constexpr Table kTables[] = {
     {"run_logs", "run_id, ts_ms, level, message", "rowid"},
     {"source_runs", "source, last_run, last_success_ms", "source"},
     {"sync_requests", "source, requested_ms", "id"},
-    {"users", "id, name, password, role, created_ms, lang", "id"},
+    {"users", "id, name, password, role, created_ms, lang, email", "id"},
     {"sessions", "hash, user_id, csrf, created_ms, expires_ms", "hash"},
     {"tokens", "id, hash, user_id, name, scope, created_ms, expires_ms, last_used_ms", "id"},
     {"audit", "id, ts_ms, who, action, target, detail", "id"},

@@ -135,6 +135,10 @@ CREATE TABLE match_accepts(request_uid BIGINT PRIMARY KEY, person_uid BIGINT NOT
 CREATE TABLE match_profiles(person_uid BIGINT PRIMARY KEY, fields TEXT NOT NULL, updated_by TEXT NOT NULL,
   updated_ms BIGINT NOT NULL);
 )sql",
+    // 6: where the hub's mail to each user goes ('' none).
+    R"sql(
+ALTER TABLE users ADD COLUMN email TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 }  // namespace

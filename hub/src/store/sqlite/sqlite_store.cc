@@ -210,6 +210,10 @@ CREATE TABLE match_accepts(request_uid INTEGER PRIMARY KEY, person_uid INTEGER N
 CREATE TABLE match_profiles(person_uid INTEGER PRIMARY KEY, fields TEXT NOT NULL, updated_by TEXT NOT NULL,
   updated_ms INTEGER NOT NULL);
 )sql",
+    // 20: where the hub's mail to each user goes ('' none).
+    R"sql(
+ALTER TABLE users ADD COLUMN email TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 class SqliteStore final : public Store {
