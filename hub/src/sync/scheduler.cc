@@ -22,6 +22,7 @@ constexpr int64_t kFirstRetryMs = 60 * 1000;
 // How often each replica reads the runs and requests in the store: how soon it sees a
 // run another replica finished, or a sync-now asked of another replica.
 constexpr int64_t kPollMs = 1000;
+constexpr int64_t kStaleReadRetryMs = 20;  // a read from before a run here ended: read again this soon
 constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
 
 // FNV-1a: a spread of ids that every build and replica computes alike.
@@ -177,6 +178,12 @@ int64_t Scheduler::Tick(const Result<std::map<std::string, SourceRuns>>& runs,
   for (auto& [id, e] : entries_) {
     auto found = runs->find(id);
     const SourceRuns* last = found == runs->end() ? nullptr : &found->second;
+    if (!e.here && e.done_run && (!last || last->last.id < e.done_run)) {
+      // Read before the run that just ended here was in the store: it would say this
+      // interval has not run yet. Look again with a fresh read, in a moment.
+      next = std::min(next, now + kStaleReadRetryMs);
+      continue;
+    }
     bool requested = std::find(asked->begin(), asked->end(), id) != asked->end();
     SourceLiveStatus before = e.status;
     e.status.failures = last ? last->failures : 0;
