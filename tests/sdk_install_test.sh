@@ -11,6 +11,9 @@ build=$1 src=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
+# contains TEXT PATTERN: a here-string, not `echo | grep -q`, which under pipefail fails
+# whenever grep finds its match and exits before the writer has finished (SIGPIPE).
+contains() { grep -q -- "$2" <<<"$1"; }
 
 cmake --install "$build" --prefix "$work/prefix" >/dev/null
 [ -f "$work/prefix/include/coophub/plugin.h" ] || fail "plugin.h not installed"
@@ -23,12 +26,13 @@ hub="$work/prefix/bin/coophub"
 export ASAN_OPTIONS=detect_leaks=0
 
 out=$("$hub" read "$so" --config '{"name":"Riverside","count":2}')
-echo "$out" | grep -q '"title":"Hello, Riverside #2"' || fail "read did not greet: $out"
+contains "$out" '"title":"Hello, Riverside #2"' || fail "read did not greet: $out"
 again=$("$hub" read "$so" --config '{"name":"Riverside","count":1}' --state '{"greetings":{"greeted":2}}')
-echo "$again" | grep -q '"title":"Hello, Riverside #3"' || fail "read did not resume: $again"
+contains "$again" '"title":"Hello, Riverside #3"' || fail "read did not resume: $again"
 
-COOPHUB_PLUGIN_PATH="$work/hello/build" "$hub" plugins | grep -q '^hello .*1.0.0' || fail "plugins does not list hello"
-"$hub" plugins | grep -A1 '^rss ' | grep -q "$work/prefix/" || fail "the installed hub does not find its installed rss plugin"
+listed=$(COOPHUB_PLUGIN_PATH="$work/hello/build" "$hub" plugins)
+contains "$listed" '^hello .*1.0.0' || fail "plugins does not list hello: $listed"
+contains "$(grep -A1 '^rss ' <<<"$listed")" "$work/prefix/" || fail "the installed hub does not find its installed rss plugin: $listed"
 
 cat > "$work/hub.yaml" <<YAML
 sources:
@@ -36,8 +40,8 @@ sources:
     plugin: $so
     config: {name: Partners}
 YAML
-"$hub" sync greetings --config "$work/hub.yaml" --data "$work/data" | grep -q "3 records received" \
-  || fail "sync through the installed hub failed"
+synced=$("$hub" sync greetings --config "$work/hub.yaml" --data "$work/data")
+contains "$synced" "3 records received" || fail "sync through the installed hub failed: $synced"
 if "$hub" sync greetings --config "$work/hub.yaml" --data "$work/data" >/dev/null 2>&1; then :; else fail "second sync failed"; fi
 # The same in plain C, against the C ABI alone: greets, resumes, fetches through the host.
 cp -r "$src/examples/hello-c" "$work/hello-c"
@@ -47,11 +51,12 @@ cmake --build "$work/hello-c/build" >/dev/null || fail "building hello-c failed"
 cso="$work/hello-c/build/hello_c.so"
 echo "twelve bytes" > "$work/page.txt"
 out=$("$hub" read "$cso" --config "{\"name\":\"Riverside\",\"count\":2,\"url\":\"file://$work/page.txt\"}")
-echo "$out" | grep -q '"title":"Hello from C, Riverside #2"' || fail "hello-c did not greet: $out"
-echo "$out" | grep -q 'answered 200 with 13 bytes' || fail "hello-c did not fetch through the host: $out"
+contains "$out" '"title":"Hello from C, Riverside #2"' || fail "hello-c did not greet: $out"
+contains "$out" 'answered 200 with 13 bytes' || fail "hello-c did not fetch through the host: $out"
 again=$("$hub" read "$cso" --config '{"name":"Riverside","count":1}' --state '{"greetings":{"greeted":2}}')
-echo "$again" | grep -q '"title":"Hello from C, Riverside #3"' || fail "hello-c did not resume: $again"
-"$hub" check "$cso" --config '{}' | grep -q "hello_c needs nothing to check" || fail "hello-c check failed"
+contains "$again" '"title":"Hello from C, Riverside #3"' || fail "hello-c did not resume: $again"
+checked=$("$hub" check "$cso" --config '{}')
+contains "$checked" "hello_c needs nothing to check" || fail "hello-c check failed: $checked"
 # The template, copied from where the SDK installed it, with its tests.
 cp -r "$work/prefix/share/coophub/plugin-template" "$work/mine"
 cmake -S "$work/mine" -B "$work/mine/build" -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null \
@@ -59,6 +64,7 @@ cmake -S "$work/mine" -B "$work/mine/build" -DCMAKE_PREFIX_PATH="$work/prefix" >
 cmake --build "$work/mine/build" >/dev/null || fail "building the installed template failed"
 [ -x "$work/mine/build/my_connector_test" ] || fail "the template's test was not built (is GoogleTest installed?)"
 tests=$(ctest --test-dir "$work/mine/build" --output-on-failure 2>&1) || fail "the template's tests failed: $tests"
-echo "$tests" | grep -q "100% tests passed" || fail "the template's tests did not run: $tests"
-"$hub" spec "$work/mine/build/my_connector.so" | grep -q '"secret": true' || fail "the template's spec is not served"
+contains "$tests" "100% tests passed" || fail "the template's tests did not run: $tests"
+spec=$("$hub" spec "$work/mine/build/my_connector.so")
+contains "$spec" '"secret": true' || fail "the template's spec is not served: $spec"
 echo "3 passed, 0 failed"
