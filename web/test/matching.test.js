@@ -121,6 +121,25 @@ test("a coordinator offers a request; the carer takes it from their dashboard on
   assert.deepEqual(await accessibilityProblems(page), []);
   await shot(page, "m3-work-taken-phone");
 
+  // Their profile and work pages fit a 320 px phone in French and Swedish.
+  const narrow = await browser.newContext({ ...contextOptions, viewport: { width: 320, height: 640 },
+                                            storageState: await phone.storageState() });
+  const small = await narrow.newPage();
+  for (const [lang, title] of [["fr", "Votre profil de mise en relation"], ["sv", "Din matchningsprofil"]]) {
+    for (const where of ["profile", "work"]) {
+      await small.goto(`${hub.base}/${where}?lang=${lang}`);
+      if (where === "profile") {
+        assert.equal(await small.textContent("h1"), title);
+        assert.ok(await small.locator("#profile input[name=skills]").count() === 1, "the skills to correct");
+      }
+      const [wide, fits] = await small.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+      assert.ok(wide <= fits, `${lang} /${where}: no sideways scroll at 320 px (${wide} > ${fits})`);
+      assert.deepEqual(await accessibilityProblems(small), []);
+      await shot(small, `m5-${where}-${lang}-320`);
+    }
+  }
+  await narrow.close();
+
   // The coordinator's list no longer has it open.
   await admin.reload();
   await admin.waitForSelector("#matching");
