@@ -33,6 +33,7 @@ struct User {
   Role role = Role::kViewer;
   int64_t created_ms = 0;
   std::string email;  // where the hub's mail to them goes; "" none
+  std::string lang;   // the language they picked for the pages (and mail); "" none
 };
 
 // Who is asking: a user through a session or a token, or nobody.
@@ -154,6 +155,9 @@ std::string NewSetupCode();
 // characters; and the hash it is kept as (never the secret itself).
 std::string NewLinkSecret(const char* prefix);
 std::string LinkSecretHash(const std::string& secret);
+// HMAC-SHA256 of message under key (any length), as 32 raw bytes: the signature of a
+// link in mail (keyed by the outbox's link key) and of a webhook's payload.
+std::string HmacSha256(const std::string& key, const std::string& message);
 
 // argon2id (libsodium's interactive limits). Exposed for tests.
 std::string HashPassword(const std::string& password);

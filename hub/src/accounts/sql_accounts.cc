@@ -125,7 +125,7 @@ class SqlAccounts final : public Accounts {
 
   Result<std::vector<User>> ListUsers() override {
     MutexLock lock(mu_);
-    auto r = db_->Run("SELECT id, name, role, created_ms, email FROM users ORDER BY lower(name), name");
+    auto r = db_->Run("SELECT id, name, role, created_ms, email, lang FROM users ORDER BY lower(name), name");
     if (!r.ok()) return r.status();
     std::vector<User> out;
     for (size_t i = 0; i < r->size(); ++i) out.push_back(UserRow(*r, i));
@@ -139,12 +139,12 @@ class SqlAccounts final : public Accounts {
     std::string hash = kDummy;
     {
       MutexLock lock(mu_);
-      auto r = db_->Run("SELECT id, name, role, created_ms, email, password FROM users WHERE lower(name) = lower(?)",
-                        {name});
+      auto r = db_->Run(
+          "SELECT id, name, role, created_ms, email, lang, password FROM users WHERE lower(name) = lower(?)", {name});
       if (!r.ok()) return r.status();
       if (!r->empty()) {
         u = UserRow(*r, 0);
-        hash = r->Text(0, 5);
+        hash = r->Text(0, 6);
       }
     }
     bool ok = VerifyPassword(hash, password);
@@ -407,10 +407,11 @@ class SqlAccounts final : public Accounts {
 
  private:
   static User UserRow(const sql::Rows& r, size_t i) {
-    return {r.Int(i, 0), r.Text(i, 1), ParseRole(r.Text(i, 2)).value_or(Role::kViewer), r.Int(i, 3), r.Text(i, 4)};
+    return {r.Int(i, 0), r.Text(i, 1), ParseRole(r.Text(i, 2)).value_or(Role::kViewer),
+            r.Int(i, 3), r.Text(i, 4), r.Text(i, 5)};
   }
   Result<User> FindUser(int64_t id) REQUIRES(mu_) {
-    auto r = db_->Run("SELECT id, name, role, created_ms, email FROM users WHERE id=?", {id});
+    auto r = db_->Run("SELECT id, name, role, created_ms, email, lang FROM users WHERE id=?", {id});
     if (!r.ok()) return r.status();
     if (r->empty()) return Status::NotFound("no user with id " + std::to_string(id));
     return UserRow(*r, 0);
@@ -496,6 +497,16 @@ std::string ScopeName(Role cap) { return cap == Role::kAdmin ? "admin" : cap == 
 
 std::string NewLinkSecret(const char* prefix) { return RandomSecret(prefix); }
 std::string LinkSecretHash(const std::string& secret) { return SecretHash(secret); }
+
+std::string HmacSha256(const std::string& key, const std::string& message) {
+  if (sodium_init() < 0) return "";
+  crypto_auth_hmacsha256_state st;
+  crypto_auth_hmacsha256_init(&st, reinterpret_cast<const unsigned char*>(key.data()), key.size());
+  crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(message.data()), message.size());
+  unsigned char out[crypto_auth_hmacsha256_BYTES];
+  crypto_auth_hmacsha256_final(&st, out);
+  return std::string(reinterpret_cast<char*>(out), sizeof out);
+}
 
 std::string NewSetupCode() {
   if (sodium_init() < 0) return "";

@@ -39,6 +39,11 @@ class Api {
     hub_.offers = offers;
     hub_.profile_edits = edits;
   }
+  void SetOutbox(notify::Outbox* outbox, notify::Postman* postman) {
+    hub_.outbox = outbox;
+    hub_.postman = postman;
+  }
+  const Services& services() const { return hub_; }
 
  private:
   Services hub_;

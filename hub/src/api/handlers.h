@@ -68,6 +68,15 @@ ApiResponse MyMatchingProfile(const Services& hub, const ApiRequest&, const Prin
 ApiResponse PutMyMatchingProfile(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 ApiResponse ProfilePage(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 ApiResponse ProfileForm(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse MyNotifications(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse PutMyNotifications(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse NotificationsPage(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse NotificationsForm(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse UnsubscribePage(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse Unsubscribe(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse ListOutbox(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse RetryMail(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse SendTestMail(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 // The reader's work (matching_api.cc): offers waiting for their answer, then requests
 // that fit them, at most limit of them; empty (matched false) when matching is off or
 // the reader is no person it reads. The caller fills ctx.

@@ -22,6 +22,10 @@
 
 namespace coophub {
 
+namespace notify {
+class Outbox;
+class Postman;
+}  // namespace notify
 namespace matching {
 class Matcher;
 class Offers;
@@ -48,6 +52,8 @@ struct Services {
   matching::Matcher* matcher = nullptr;             // null: no matching: section in hub.yaml
   matching::Offers* offers = nullptr;               // with the matcher
   matching::ProfileEdits* profile_edits = nullptr;  // with the matcher: members' corrections
+  notify::Outbox* outbox = nullptr;                 // null: no mail: section in hub.yaml
+  notify::Postman* postman = nullptr;               // with the outbox, in a serving hub
   const std::unique_ptr<LoginLimiter> limiter;
   const std::unique_ptr<HttpMetrics> metrics;
   const std::unique_ptr<PluginCache> plugins;

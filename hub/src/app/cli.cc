@@ -400,6 +400,31 @@ int MailTest(const std::string& address, const std::string& config_path) {
   return 0;
 }
 
+// Queues the digests that are due (or, with user, that member's at once, due or not),
+// then sends what the outbox holds, and says what came of it.
+int DigestSend(const std::string& user, const std::string& config_path, const std::string& data_dir) {
+  auto cfg = HubConfigFor(config_path, data_dir);
+  if (!cfg.ok()) return Fail(kExitUsage, cfg.status().message());
+  if (!cfg->mail) return Fail(kExitUsage, cfg->file + " has no mail: section (smtp_url, from; docs/mail.md)");
+  app::HubOptions options;
+  options.scheduler = false;
+  auto hub = app::Hub::Open(std::move(*cfg), options);
+  if (!hub.ok()) return Fail(kExitUsage, hub.status().message());
+  notify::Postman& postman = *(*hub)->postman();
+  if (!user.empty()) {
+    auto users = (*hub)->accounts().ListUsers();
+    if (!users.ok()) return Fail(kExitUsage, users.status().message());
+    if (std::none_of(users->begin(), users->end(), [&](const User& u) { return u.name == user; }))
+      return Fail(kExitUsage, "no user named \"" + user + "\" (coophub user add creates one)");
+  }
+  notify::QueueReport r = postman.Queue(NowUnix(), user, /*force=*/!user.empty());
+  for (const auto& e : r.errors) std::fprintf(stderr, "%s\n", e.c_str());
+  int sent = postman.SendDue();
+  std::printf("digests: %d queued, %d with nothing new, %d without an e-mail address; %d message(s) handed to %s\n",
+              r.queued, r.nothing, r.no_address, sent, (*hub)->config().mail->smtp_url.c_str());
+  return r.errors.empty() ? 0 : 1;
+}
+
 int ListPlugins(const std::string& config_path) {
   HubConfig hub;
   if (!config_path.empty()) {
@@ -539,6 +564,15 @@ int CliMain(int argc, char** argv) {
   mail_test->add_option("address", mail_to, "Where to send it")->required();
   mail_test->add_option("--config", config, "hub.yaml with a mail: section")->required();
 
+  auto* digest = app.add_subcommand("digest", "Members' e-mail digests");
+  digest->require_subcommand(1);
+  std::string digest_user;
+  auto* digest_send = digest->add_subcommand(
+      "send", "Queue the digests that are due (with --user: that member's, now) and send what the outbox holds");
+  digest_send->add_option("--user", digest_user, "Only this member, whether their digest is due or not");
+  digest_send->add_option("--config", config, "hub.yaml with a mail: section")->required();
+  digest_send->add_option("--data", data_dir, "The data directory (default: hub.yaml's data_dir)");
+
   auto* plugins = app.add_subcommand("plugins", "List the plugins found and their versions");
   plugins->add_option("--config", config, "hub.yaml whose plugin_dirs to search too");
 
@@ -562,6 +596,7 @@ int CliMain(int argc, char** argv) {
     if (*store_copy) return StoreCopy(copy_from, copy_to);
     if (*plugins) return ListPlugins(config);
     if (*mail_test) return MailTest(mail_to, config);
+    if (*digest_send) return DigestSend(digest_user, config, data_dir);
     if (*spec)
       return RunCommand(plugin, hub_file, Command::kSpec, json::object(), json::object(), [](const Message& m) {
         if (m.type == MsgType::kSpec) std::printf("%s\n", m.body["spec"].dump(2).c_str());

@@ -4,6 +4,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
+#include "api/handlers.h"
+#include "base/timeutil.h"
+#include "i18n/dates.h"
 #include "matching/matcher.h"
 #include "runtime/plugin_paths.h"
 
@@ -89,11 +94,53 @@ Result<std::unique_ptr<Hub>> Hub::Open(HubConfig config, const HubOptions& optio
   hub->api_->SetSources(hub->sources_.get());
   hub->api_->SetDashboards(hub->dashboards_.get());
   hub->api_->SetMatcher(hub->matcher_.get(), hub->offers_.get(), hub->profile_edits_.get());
+  if (c.mail) {
+    if (auto s = hub->OpenPostman(); !s.ok()) return s;
+    hub->api_->SetOutbox(hub->outbox_.get(), hub->postman_.get());
+  }
   return hub;
+}
+
+Status Hub::OpenPostman() {
+  const HubConfig& c = config_;
+  auto outbox = notify::Outbox::Open(*db_);
+  if (!outbox.ok()) return outbox.status().Prefixed(db_->name());
+  outbox_ = std::move(*outbox);
+  notify::PostmanSettings settings;
+  settings.mail = *c.mail;
+  auto password = ResolveSecrets(json(c.mail->password), "mail.password");
+  if (!password.ok()) return password.status().Prefixed(c.file);
+  settings.mail.password = password->get<std::string>();
+  settings.hub_url = !c.mail->hub_url.empty() ? c.mail->hub_url : "http://" + c.address + ":" + std::to_string(c.port);
+  const Services& services = api_->services();
+  settings.zone = services.time_zone;
+  char host[256] = "";
+  gethostname(host, sizeof host - 1);
+  settings.replica = std::string(host) + ":" + std::to_string(getpid());
+  settings.visible_to = [](Role role) { return VisibleTo(role); };
+  if (matcher_) {
+    settings.waiting = [&services](const User& user, const std::string& lang) {
+      Principal who;
+      who.user_id = user.id;
+      who.name = user.name;
+      who.role = user.role;
+      who.lang = lang;
+      std::vector<notify::WaitingLine> out;
+      auto work = WorkOf(services, who, 20);
+      if (!work.ok()) return out;
+      Dates dates(lang, services.time_zone, services.catalogs.Text(lang, "when.day_time"));
+      for (const auto& item : work->items)
+        if (item.offer) out.push_back({item.title, dates.Range(item.start, item.end, NowUnix())});
+      return out;
+    };
+  }
+  postman_ = std::make_unique<notify::Postman>(*store_, *accounts_, *outbox_, services.catalogs, std::move(settings));
+  return Status::Ok();
 }
 
 void Hub::Start() {
   if (scheduler_) scheduler_->Start();
+  if (postman_) postman_->Start();
   if (db_->dialect() == sql::Dialect::kPostgres) follower_ = std::thread([this] { Follow(); });
 }
 
@@ -120,6 +167,7 @@ void Hub::Follow() {
 }
 
 Hub::~Hub() {
+  postman_.reset();  // its thread uses the store and the API's words
   {
     MutexLock lock(follow_mu_);
     stopping_ = true;

@@ -19,6 +19,8 @@
 #include "config/config.h"
 #include "dashboards/dashboards.h"
 #include "matching/matcher.h"
+#include "notify/outbox.h"
+#include "notify/postman.h"
 #include "sources/sources.h"
 #include "store/sql.h"
 #include "store/store.h"
@@ -62,6 +64,7 @@ class Hub {
   Dashboards& dashboards() { return *dashboards_; }
   Scheduler* scheduler() { return scheduler_.get(); }
   matching::Matcher* matcher() { return matcher_.get(); }
+  notify::Postman* postman() { return postman_.get(); }  // null without a mail: section
   Api& api() { return *api_; }
   // How many sources were made through the API (beside hub.yaml's).
   size_t api_sources() const { return api_sources_; }
@@ -71,6 +74,8 @@ class Hub {
   // On a store that replicas share: reads every kFollowMs what the others changed of
   // sources (the scheduler follows) and dashboards, until the hub is destroyed.
   void Follow();
+  // The outbox and the postman, for a mail: section.
+  Status OpenPostman();
   static constexpr int64_t kFollowMs = 2000;
 
   HubConfig config_;
@@ -85,6 +90,8 @@ class Hub {
   std::unique_ptr<matching::ProfileEdits> profile_edits_;
   std::unique_ptr<matching::Matcher> matcher_;
   std::unique_ptr<Api> api_;
+  std::unique_ptr<notify::Outbox> outbox_;  // with a mail: section
+  std::unique_ptr<notify::Postman> postman_;
   size_t api_sources_ = 0;
   Mutex follow_mu_;
   std::condition_variable follow_cv_;

@@ -38,12 +38,16 @@ size_t CharLength(unsigned char c) { return c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 
 
 Result<MailConfig> ParseMail(const json& j, const std::string& where) {
   if (!j.is_object()) return Status::Invalid(where + ": mail must be a map (smtp_url:, from:, ...)");
-  static const std::set<std::string> kKeys = {"smtp_url", "from", "from_name", "username", "password", "starttls"};
+  static const std::set<std::string> kKeys = {"smtp_url", "from",    "from_name", "username",    "password",
+                                              "starttls", "hub_url", "digest",    "digest_hour", "per_minute"};
+  static const std::set<std::string> kNumbers = {"digest_hour", "per_minute"};
   for (const auto& [key, value] : j.items()) {
     if (!kKeys.count(key))
       return Status::Invalid(where + ": unknown key \"" + key +
-                             "\" (smtp_url, from, from_name, username, password, starttls)");
-    if (!value.is_string()) return Status::Invalid(where + "." + key + ": must be text");
+                             "\" (smtp_url, from, from_name, username, password, starttls, hub_url, digest,"
+                             " digest_hour, per_minute)");
+    if (kNumbers.count(key) ? !value.is_number_integer() : !value.is_string())
+      return Status::Invalid(where + "." + key + (kNumbers.count(key) ? ": must be a whole number" : ": must be text"));
   }
   MailConfig c;
   auto Text = [&](const char* key) { return j.contains(key) ? j[key].get<std::string>() : std::string(); };
@@ -71,6 +75,22 @@ Result<MailConfig> ParseMail(const json& j, const std::string& where) {
     c.starttls = MailConfig::StartTls::kOff;
   else
     return Status::Invalid(where + ".starttls: \"" + tls.substr(0, 40) + "\" is not required, optional or off");
+  c.hub_url = Text("hub_url");
+  while (!c.hub_url.empty() && c.hub_url.back() == '/') c.hub_url.pop_back();
+  if (!c.hub_url.empty() && c.hub_url.rfind("https://", 0) != 0 && c.hub_url.rfind("http://", 0) != 0)
+    return Status::Invalid(where + ".hub_url: \"" + c.hub_url.substr(0, 80) +
+                           "\" is not where members open the hub (https://hub.coop.example)");
+  if (j.contains("digest")) c.digest = Text("digest");
+  if (c.digest != "never" && c.digest != "weekly" && c.digest != "monthly")
+    return Status::Invalid(where + ".digest: \"" + c.digest.substr(0, 40) + "\" is not never, weekly or monthly");
+  int64_t hour = j.value("digest_hour", int64_t{8}), per_minute = j.value("per_minute", int64_t{60});
+  if (hour < 0 || hour > 23)
+    return Status::Invalid(where + ".digest_hour: " + std::to_string(hour) + " is not an hour from 0 to 23");
+  if (per_minute < 1 || per_minute > 100000)
+    return Status::Invalid(where + ".per_minute: " + std::to_string(per_minute) +
+                           " is not a number of messages from 1 to 100000");
+  c.digest_hour = static_cast<int>(hour);
+  c.per_minute = static_cast<int>(per_minute);
   return c;
 }
 

@@ -24,6 +24,12 @@ struct MailConfig {
   std::string username;
   std::string password;  // a secret reference, resolved when sending: ${env:NAME} or ${file:/path}
   enum class StartTls { kRequired, kOptional, kOff } starttls = StartTls::kRequired;
+  // Where members open the hub, for the links in mail: https://hub.coop.example ("":
+  // http://server.address:port, which only this machine can open).
+  std::string hub_url;
+  std::string digest = "weekly";  // the coop's default: never, weekly or monthly
+  int digest_hour = 8;            // digests go at this hour, coop time: Mondays, or the 1st
+  int per_minute = 60;            // messages handed to the server in a minute, at most
   bool operator==(const MailConfig&) const = default;
 };
 

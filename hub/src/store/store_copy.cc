@@ -50,9 +50,16 @@ constexpr Table kTables[] = {
      "id"},
     {"match_accepts", "request_uid, person_uid, person_id, offer_id, accepted_ms", "request_uid"},
     {"match_profiles", "person_uid, fields, updated_by, updated_ms", "person_uid"},
+    {"notify_prefs", "user_id, digest, alerts_off, digest_seq, digest_period, digest_s, updated_ms", "user_id"},
+    {"mail_outbox",
+     "id, user_id, kind, dedupe, to_addr, subject, message, status, attempts, code, error, claimed_by, claimed_ms,"
+     " next_ms, created_ms, sent_ms",
+     "id"},
+    {"hub_keys", "name, value", "name"},
 };
 // The tables whose ids PostgreSQL gives from a sequence of its own: set past the copied.
-constexpr const char* kIdentities[] = {"sync_runs", "users", "tokens", "audit", "shares", "match_offers"};
+constexpr const char* kIdentities[] = {"sync_runs", "users",        "tokens",     "audit",
+                                       "shares",    "match_offers", "mail_outbox"};
 
 constexpr const char* kRecordColumns =
     "uid, source, stream, id, kind, time, visibility, hash, seq, created_seq, json, table_version, title, summary, "

@@ -154,6 +154,27 @@ struct ProfileView {
 };
 std::string RenderProfile(const ProfileView& profile);
 
+// A member's notifications (/notifications): how often their digest comes, which
+// alerts they get, and what was sent to them.
+struct SentLine {
+  std::string kind, subject, status;
+  int64_t created = 0, sent = 0;  // unix seconds; sent 0: not yet
+};
+struct NotificationsView {
+  PageContext ctx;
+  bool mail = false;                                 // the hub has a mail: section
+  std::string email;                                 // theirs; "" none
+  std::string digest;                                // their choice: never, weekly, monthly, or "" (the coop's)
+  std::string digest_default;                        // the coop's
+  std::vector<std::pair<std::string, bool>> alerts;  // (kind, on), in AlertKinds() order
+  std::vector<SentLine> sent;                        // newest first
+  std::string said;                                  // the catalog key of what was just done, or ""
+};
+std::string RenderNotifications(const NotificationsView& v);
+// The page of a digest's unsubscribe link: its button (state "ask"), "done", or "bad"
+// (a link that is not the hub's).
+std::string RenderUnsubscribe(const PageContext& ctx, const std::string& state, const std::string& action);
+
 // A search passage from the store (RecordQuery::snippet) as HTML: the text escaped, each
 // match in <mark>.
 std::string SnippetHtml(std::string_view passage);

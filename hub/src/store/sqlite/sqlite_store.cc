@@ -214,6 +214,23 @@ CREATE TABLE match_profiles(person_uid INTEGER PRIMARY KEY, fields TEXT NOT NULL
     R"sql(
 ALTER TABLE users ADD COLUMN email TEXT NOT NULL DEFAULT '';
 )sql",
+    // 21: notifications: each member's choices, the outbox (a message queued once by its
+    // dedupe key, claimed by one sender), and the key that signs links in mail.
+    R"sql(
+CREATE TABLE notify_prefs(user_id INTEGER PRIMARY KEY, digest TEXT NOT NULL DEFAULT '',
+  alerts_off TEXT NOT NULL DEFAULT '', digest_seq INTEGER NOT NULL DEFAULT -1,
+  digest_period TEXT NOT NULL DEFAULT '', digest_s INTEGER NOT NULL DEFAULT 0,
+  updated_ms INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE mail_outbox(id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, kind TEXT NOT NULL,
+  dedupe TEXT NOT NULL UNIQUE, to_addr TEXT NOT NULL, subject TEXT NOT NULL, message TEXT NOT NULL,
+  status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, code INTEGER NOT NULL DEFAULT 0,
+  error TEXT NOT NULL DEFAULT '', claimed_by TEXT NOT NULL DEFAULT '', claimed_ms INTEGER NOT NULL DEFAULT 0,
+  next_ms INTEGER NOT NULL, created_ms INTEGER NOT NULL, sent_ms INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX mail_outbox_due ON mail_outbox(status, next_ms);
+CREATE INDEX mail_outbox_claimed ON mail_outbox(claimed_ms);
+CREATE INDEX mail_outbox_by_user ON mail_outbox(user_id, id);
+CREATE TABLE hub_keys(name TEXT PRIMARY KEY, value TEXT NOT NULL);
+)sql",
 };
 
 class SqliteStore final : public Store {

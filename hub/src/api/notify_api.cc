@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: Apache-2.0
+// What reaches members: their choices (/api/v1/me/notifications and /notifications),
+// the one-click unsubscribe of a digest (RFC 8058), and the outbox for admins.
+#include <spdlog/spdlog.h>
+
+#include "api/accounts_api.h"
+#include "api/handlers.h"
+#include "base/timeutil.h"
+#include "notify/outbox.h"
+#include "notify/postman.h"
+#include "web/page.h"
+
+namespace coophub {
+namespace {
+
+constexpr int kSentShown = 20;  // messages listed on a member's page
+
+ApiResponse NoMail() {
+  return Problem(404, "Mail is not set up", "add a mail: section to hub.yaml (smtp_url, from; docs/mail.md)");
+}
+
+Result<User> UserById(const Services& hub, int64_t id) {
+  auto users = hub.accounts->ListUsers();
+  if (!users.ok()) return users.status();
+  for (const auto& u : *users)
+    if (u.id == id) return u;
+  return Status::NotFound("no user " + std::to_string(id));
+}
+
+json MailJson(const notify::Mail& m, bool with_error) {
+  json j = {{"id", m.id},
+            {"kind", m.kind},
+            {"subject", m.subject},
+            {"status", m.status},
+            {"attempts", m.attempts},
+            {"created", FormatRfc3339(m.created_ms / 1000)},
+            {"sent", m.sent_ms ? json(FormatRfc3339(m.sent_ms / 1000)) : json(nullptr)}};
+  if (with_error) {
+    j["user_id"] = m.user_id;
+    j["to"] = m.to;
+    j["code"] = m.code;
+    j["error"] = m.error;
+    j["next"] = m.status == "queued" ? json(FormatRfc3339(m.next_ms / 1000)) : json(nullptr);
+  }
+  return j;
+}
+
+std::string DefaultEvery(const Services& hub) { return hub.config.mail ? hub.config.mail->digest : "weekly"; }
+
+Result<json> ChoicesJson(const Services& hub, const Principal& who) {
+  auto prefs = hub.outbox->GetPrefs(who.user_id);
+  if (!prefs.ok()) return prefs.status();
+  auto user = UserById(hub, who.user_id);
+  if (!user.ok()) return user.status();
+  auto sent = hub.outbox->List(who.user_id, "", kSentShown);
+  if (!sent.ok()) return sent.status();
+  json alerts = json::object();
+  for (const auto& k : notify::AlertKinds()) alerts[k] = !prefs->alerts_off.count(k);
+  json messages = json::array();
+  for (const auto& m : *sent) messages.push_back(MailJson(m, false));
+  return json{{"digest", prefs->digest ? json(notify::EveryName(*prefs->digest)) : json(nullptr)},
+              {"digest_default", DefaultEvery(hub)},
+              {"alerts", alerts},
+              {"email", user->email},
+              {"mail", hub.config.mail.has_value()},
+              {"messages", messages}};
+}
+
+// Applies {digest, alerts} to the caller's choices; Invalid names what is wrong.
+Status ChangeChoices(const Services& hub, const Principal& who, const json& body) {
+  auto prefs = hub.outbox->GetPrefs(who.user_id);
+  if (!prefs.ok()) return prefs.status();
+  std::optional<notify::Every> digest = prefs->digest;
+  std::set<std::string> off = prefs->alerts_off;
+  std::string what;
+  if (body.contains("digest")) {
+    const json& d = body["digest"];
+    if (d.is_null() || d == "default") {
+      digest.reset();
+    } else if (auto e = d.is_string() ? notify::ParseEvery(d.get<std::string>()) : std::nullopt) {
+      digest = e;
+    } else {
+      return Status::Invalid("digest: \"" + d.dump().substr(0, 40) + "\" is not never, weekly, monthly or default");
+    }
+    what += "digest " + (digest ? std::string(notify::EveryName(*digest)) : std::string("default"));
+  }
+  if (body.contains("alerts")) {
+    const json& a = body["alerts"];
+    if (!a.is_object()) return Status::Invalid("alerts: must be {kind: true|false}");
+    for (const auto& [kind, on] : a.items()) {
+      const auto& kinds = notify::AlertKinds();
+      if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end())
+        return Status::Invalid("alerts." + kind + ": no such alert (shifts, offers, decisions, sources)");
+      if (!on.is_boolean()) return Status::Invalid("alerts." + kind + ": must be true or false");
+      if (on.get<bool>())
+        off.erase(kind);
+      else
+        off.insert(kind);
+      what += (what.empty() ? "" : ", ") + kind + (on.get<bool>() ? " on" : " off");
+    }
+  }
+  if (Status s = hub.outbox->SetChoices(who.user_id, digest, off, NowMs()); !s.ok()) return s;
+  Audit(hub, who, "notify.choices", "user " + who.name, what);
+  return Status::Ok();
+}
+
+ApiResponse NotificationsPageFor(const Services& hub, const ApiRequest& req, const Principal& who,
+                                 const std::string& said) {
+  auto j = ChoicesJson(hub, who);
+  if (!j.ok()) return FromStatus(j.status());
+  NotificationsView v;
+  v.ctx = Context(hub, req, who, "/notifications");
+  v.mail = hub.config.mail.has_value();
+  v.email = (*j)["email"].get<std::string>();
+  v.digest = (*j)["digest"].is_string() ? (*j)["digest"].get<std::string>() : "";
+  v.digest_default = DefaultEvery(hub);
+  for (const auto& k : notify::AlertKinds()) v.alerts.emplace_back(k, (*j)["alerts"][k].get<bool>());
+  auto sent = hub.outbox->List(who.user_id, "", kSentShown);
+  if (!sent.ok()) return FromStatus(sent.status());
+  for (const auto& m : *sent) v.sent.push_back({m.kind, m.subject, m.status, m.created_ms / 1000, m.sent_ms / 1000});
+  v.said = said;
+  return HtmlPage(hub, req, v.ctx, RenderNotifications(v));
+}
+
+// The user an unsubscribe link is for, when its signature is the hub's.
+std::optional<int64_t> SignedUser(const Services& hub, const ApiRequest& req) {
+  std::string u = Param(req, "u"), sig = Param(req, "s");
+  if (u.empty() || u.size() > 18 || u.find_first_not_of("0123456789") != std::string::npos || sig.empty())
+    return std::nullopt;
+  auto key = hub.outbox->LinkKey();
+  if (!key.ok()) return std::nullopt;
+  int64_t id = std::stoll(u);
+  std::string want = notify::UnsubscribeSignature(*key, id);
+  if (want.size() != sig.size()) return std::nullopt;
+  unsigned char diff = 0;  // in constant time: a forger learns nothing from how long it took
+  for (size_t i = 0; i < want.size(); ++i) diff |= static_cast<unsigned char>(want[i] ^ sig[i]);
+  if (diff) return std::nullopt;
+  return id;
+}
+
+}  // namespace
+
+ApiResponse MyNotifications(const Services& hub, const ApiRequest& req, const Principal& who, const Params&) {
+  if (auto bad = CheckParams(req, {})) return *bad;
+  if (!hub.outbox) return NoMail();
+  auto j = ChoicesJson(hub, who);
+  if (!j.ok()) return FromStatus(j.status());
+  return Json(200, *j);
+}
+
+ApiResponse PutMyNotifications(const Services& hub, const ApiRequest& req, const Principal& who, const Params&) {
+  if (!hub.outbox) return NoMail();
+  auto body = ReadJsonBody(req);
+  if (!body.ok()) return Problem(400, "Bad body", body.status().message());
+  if (Status s = ChangeChoices(hub, who, *body); !s.ok()) {
+    if (s.code() == Status::Code::kInvalid) return Problem(400, "Bad choices", s.message());
+    return FromStatus(s);
+  }
+  auto j = ChoicesJson(hub, who);
+  if (!j.ok()) return FromStatus(j.status());
+  return Json(200, *j);
+}
+
+ApiResponse NotificationsPage(const Services& hub, const ApiRequest& req, const Principal& who, const Params&) {
+  if (auto bad = CheckParams(req, {"lang"})) return *bad;
+  if (who.role == Role::kAnonymous) {
+    ApiResponse go{303, "text/plain", ""};
+    go.headers.emplace_back("Location", "/login?next=/notifications");
+    return go;
+  }
+  if (!hub.outbox) return NoMail();
+  return NotificationsPageFor(hub, req, who, "");
+}
+
+ApiResponse NotificationsForm(const Services& hub, const ApiRequest& req, const Principal& who, const Params&) {
+  if (who.via != "session")
+    return Problem(403, "Sign in on the page",
+                   "the /notifications form is for a signed-in browser; an API client uses PUT "
+                   "/api/v1/me/notifications");
+  if (!hub.outbox) return NoMail();
+  // The form's fields: digest once, alert once per kind that is on (unchecked boxes send nothing).
+  std::string body = req.body;
+  json change = {{"alerts", json::object()}};
+  for (const auto& k : notify::AlertKinds()) change["alerts"][k] = false;
+  for (size_t at = 0; at < body.size();) {
+    size_t amp = std::min(body.find('&', at), body.size());
+    std::string pair = body.substr(at, amp - at);
+    at = amp + 1;
+    size_t eq = pair.find('=');
+    std::string name = pair.substr(0, eq), value = eq == std::string::npos ? "" : pair.substr(eq + 1);
+    if (name == "digest") change["digest"] = value.empty() ? "default" : value;
+    if (name == "alert" && change["alerts"].contains(value)) change["alerts"][value] = true;
+  }
+  if (Status s = ChangeChoices(hub, who, change); !s.ok()) {
+    if (s.code() == Status::Code::kInvalid) return Problem(400, "Bad choices", s.message());
+    return FromStatus(s);
+  }
+  return NotificationsPageFor(hub, req, who, "notify.saved");
+}
+
+ApiResponse UnsubscribePage(const Services& hub, const ApiRequest& req, const Principal& who, const Params&) {
+  if (auto bad = CheckParams(req, {"u", "s", "lang"})) return *bad;
+  if (!hub.outbox) return NoMail();
+  PageContext c = Context(hub, req, who, "/unsubscribe");
+  bool good = SignedUser(hub, req).has_value();
+  std::string action = "/unsubscribe?u=" + Param(req, "u") + "&s=" + Param(req, "s");
+  ApiResponse page = HtmlPage(hub, req, c, RenderUnsubscribe(c, good ? "ask" : "bad", action));
+  if (!good) page.status = 404;
+  return page;
+}
+
+// RFC 8058: the mail client POSTs "List-Unsubscribe=One-Click" to the link, no cookie,
+// no sign-in; the signature is the authority. The page's button posts the same.
+ApiResponse Unsubscribe(const Services& hub, const ApiRequest& req, const Principal& who, const Params&) {
+  if (!hub.outbox) return NoMail();
+  auto user = SignedUser(hub, req);
+  PageContext c = Context(hub, req, who, "/unsubscribe");
+  if (!user) {
+    ApiResponse page = HtmlPage(hub, req, c, RenderUnsubscribe(c, "bad", ""));
+    page.status = 404;
+    return page;
+  }
+  auto prefs = hub.outbox->GetPrefs(*user);
+  if (!prefs.ok()) return FromStatus(prefs.status());
+  if (Status s = hub.outbox->SetChoices(*user, notify::Every::kNever, prefs->alerts_off, NowMs()); !s.ok())
+    return FromStatus(s);
+  if (hub.accounts)
+    (void)hub.accounts->Audit("user " + std::to_string(*user), "notify.unsubscribe", "digest", "one-click link");
+  return HtmlPage(hub, req, c, RenderUnsubscribe(c, "done", ""));
+}
+
+ApiResponse ListOutbox(const Services& hub, const ApiRequest& req, const Principal&, const Params&) {
+  if (auto bad = CheckParams(req, {"status", "limit", "user"})) return *bad;
+  if (!hub.outbox) return NoMail();
+  std::string status = Param(req, "status");
+  if (!status.empty() && status != "queued" && status != "sending" && status != "sent" && status != "failed")
+    return Problem(400, "Bad status", "status is queued, sending, sent or failed");
+  int limit = 50;
+  if (std::string l = Param(req, "limit"); !l.empty()) {
+    if (l.size() > 4 || l.find_first_not_of("0123456789") != std::string::npos || std::stoi(l) < 1 ||
+        std::stoi(l) > 500)
+      return Problem(400, "Bad limit", "limit is a number from 1 to 500");
+    limit = std::stoi(l);
+  }
+  int64_t user = 0;
+  if (std::string u = Param(req, "user"); !u.empty()) {
+    if (u.size() > 18 || u.find_first_not_of("0123456789") != std::string::npos)
+      return Problem(400, "Bad user", "user is a user's id");
+    user = std::stoll(u);
+  }
+  auto items = hub.outbox->List(user, status, limit);
+  if (!items.ok()) return FromStatus(items.status());
+  auto counts = hub.outbox->Counts();
+  if (!counts.ok()) return FromStatus(counts.status());
+  json out = {{"items", json::array()}, {"counts", json::object()}};
+  for (const auto& m : *items) out["items"].push_back(MailJson(m, true));
+  for (const auto& [s, n] : *counts) out["counts"][s] = n;
+  return Json(200, out);
+}
+
+ApiResponse RetryMail(const Services& hub, const ApiRequest& req, const Principal& who, const Params& p) {
+  if (auto bad = CheckParams(req, {})) return *bad;
+  if (!hub.outbox) return NoMail();
+  if (p[0].empty() || p[0].size() > 18 || p[0].find_first_not_of("0123456789") != std::string::npos)
+    return Problem(400, "Bad id", "the id is a message's number in the outbox");
+  int64_t id = std::stoll(p[0]);
+  if (Status s = hub.outbox->Requeue(id, NowMs()); !s.ok()) {
+    if (s.code() == Status::Code::kInvalid) return Problem(409, "Not failed", s.message());
+    return FromStatus(s);
+  }
+  Audit(hub, who, "mail.retry", "message " + std::to_string(id));
+  if (hub.postman) hub.postman->Wake();
+  return Json(202, {{"id", id}, {"status", "queued"}});
+}
+
+// "Send me a test message": one message to the caller's own address, through the outbox.
+ApiResponse SendTestMail(const Services& hub, const ApiRequest& req, const Principal& who, const Params&) {
+  if (auto bad = CheckParams(req, {})) return *bad;
+  if (!hub.outbox || !hub.config.mail) return NoMail();
+  auto user = UserById(hub, who.user_id);
+  if (!user.ok()) return FromStatus(user.status());
+  if (user->email.empty())
+    return Problem(409, "No address", "your account has no e-mail address: set one (PATCH /api/v1/users/{id})");
+  const mail::MailConfig& m = *hub.config.mail;
+  mail::Message message;
+  message.from = {m.from_name.empty() ? "coophub" : m.from_name, m.from};
+  message.to = {{user->name, user->email}};
+  message.subject = hub.catalogs.Text(who.lang.empty() ? "en" : who.lang, "mail.test.subject");
+  message.text = hub.catalogs.Text(who.lang.empty() ? "en" : who.lang, "mail.test.body", {{"server", m.smtp_url}});
+  int64_t now = NowMs();
+  std::string id = "test." + std::to_string(who.user_id) + "." + std::to_string(now);
+  notify::Mail out;
+  out.user_id = who.user_id;
+  out.kind = "test";
+  out.key = id;
+  out.to = user->email;
+  out.subject = message.subject;
+  out.message = mail::Render(message, now / 1000, id, "coophub-" + id);
+  auto added = hub.outbox->Add(out, now);
+  if (!added.ok()) return FromStatus(added.status());
+  Audit(hub, who, "mail.test", "user " + who.name);
+  if (hub.postman) hub.postman->Wake();
+  auto listed = hub.outbox->List(who.user_id, "", 1);
+  int64_t queued = listed.ok() && !listed->empty() ? (*listed)[0].id : 0;
+  return Json(202, {{"id", queued}, {"status", "queued"}});
+}
+
+}  // namespace coophub

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: Apache-2.0
+// Members' digests; see digest.h.
+#include "notify/digest.h"
+
+#include <cstdio>
+
+#include "base/text.h"
+#include "base/timeutil.h"
+#include "dashboards/widgets.h"
+#include "i18n/dates.h"
+
+namespace coophub::notify {
+
+std::string DigestPeriod(Every every, int64_t now, const std::string& zone, int hour) {
+  // Local time, moved back by the hour they go at: the label turns over at that hour.
+  int64_t local = now + UtcOffsetSeconds(zone, now) - int64_t{hour} * 3600;
+  int64_t days = local >= 0 ? local / 86400 : (local - 86399) / 86400;
+  if (every == Every::kWeekly) days -= (days + 3) % 7;  // back to Monday (1970-01-01 was a Thursday)
+  // Civil date of a day count (Howard Hinnant's days_from_civil, inverted).
+  int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+  int64_t doe = z - era * 146097, yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+  int64_t d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9, y = yoe + era * 400 + (m <= 2);
+  char out[32];
+  if (every == Every::kMonthly)
+    std::snprintf(out, sizeof out, "m%04lld-%02lld", static_cast<long long>(y), static_cast<long long>(m));
+  else
+    std::snprintf(out, sizeof out, "w%04lld-%02lld-%02lld", static_cast<long long>(y), static_cast<long long>(m),
+                  static_cast<long long>(d));
+  return out;
+}
+
+namespace {
+
+constexpr int kLinesPerSection = 8;
+constexpr int64_t kClosingSoonS = 7 * 24 * 3600;
+
+std::string Str(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+struct Line {
+  std::string title, detail, url;
+};
+
+struct Section {
+  std::string heading;
+  std::vector<Line> lines;
+  int more = 0;  // beyond the lines shown
+};
+
+// The text and HTML of the sections, under a greeting and above the links.
+class Writer {
+ public:
+  Writer(const Catalogs& c, const std::string& lang) : c_(c), lang_(lang) {}
+  std::string T(const std::string& key, const std::map<std::string, std::string>& args = {}) const {
+    return c_.Text(lang_, key, args);
+  }
+  void Paragraph(const std::string& text) {
+    text_ += text + "\n\n";
+    html_ += "<p style=\"margin:0 0 16px\">" + XmlEscape(text) + "</p>\n";
+  }
+  void Add(const Section& s) {
+    if (s.lines.empty()) return;
+    text_ += s.heading + "\n";
+    html_ += "<h2 style=\"font-size:18px;margin:24px 0 8px\">" + XmlEscape(s.heading) +
+             "</h2>\n<ul style=\"padding-left:20px;margin:0\">\n";
+    for (const auto& l : s.lines) {
+      text_ += "- " + l.title + (l.detail.empty() ? "" : " (" + l.detail + ")") + "\n";
+      if (!l.url.empty()) text_ += "  " + l.url + "\n";
+      html_ += "<li style=\"margin:0 0 8px\">";
+      html_ += l.url.empty()
+                   ? XmlEscape(l.title)
+                   : "<a href=\"" + XmlEscape(l.url) + "\" style=\"color:#0b5394\">" + XmlEscape(l.title) + "</a>";
+      if (!l.detail.empty()) html_ += "<br><span style=\"color:#555\">" + XmlEscape(l.detail) + "</span>";
+      html_ += "</li>\n";
+    }
+    if (s.more > 0) {
+      std::string more = T("digest.more", {{"n", std::to_string(s.more)}});
+      text_ += "- " + more + "\n";
+      html_ += "<li style=\"margin:0 0 8px;color:#555\">" + XmlEscape(more) + "</li>\n";
+    }
+    text_ += "\n";
+    html_ += "</ul>\n";
+  }
+  void Button(const std::string& label, const std::string& url) {
+    text_ += label + ": " + url + "\n\n";
+    html_ += "<p style=\"margin:24px 0\"><a href=\"" + XmlEscape(url) +
+             "\" style=\"display:inline-block;background:#0b5394;color:#ffffff;padding:12px 20px;border-radius:6px;"
+             "text-decoration:none;font-weight:600\">" +
+             XmlEscape(label) + "</a></p>\n";
+  }
+  void Small(const std::string& text, const std::string& link_label, const std::string& url) {
+    text_ += "--\n" + text + "\n" + link_label + ": " + url + "\n";
+    html_ += "<p style=\"margin:32px 0 0;font-size:13px;color:#555\">" + XmlEscape(text) + "<br><a href=\"" +
+             XmlEscape(url) + "\" style=\"color:#555\">" + XmlEscape(link_label) + "</a></p>\n";
+  }
+  std::string text() const { return text_; }
+  std::string html() const {
+    return "<!DOCTYPE html>\n<html lang=\"" + XmlEscape(lang_) +
+           "\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"></head>\n"
+           "<body style=\"margin:0;padding:16px;font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;"
+           "font-size:16px;line-height:1.5;color:#1a1a1a;background:#ffffff\">\n<div style=\"max-width:600px\">\n" +
+           html_ + "</div>\n</body></html>\n";
+  }
+
+ private:
+  const Catalogs& c_;
+  std::string lang_, text_, html_;
+};
+
+Line LineOf(const json& rec, const Writer& w, const std::string& hub_url) {
+  Line l;
+  l.title = Str(rec, "title");
+  std::string kind = Str(rec, "kind");
+  if (l.title.empty()) l.title = w.T("kind." + (kind.empty() ? std::string("other") : kind));
+  l.detail = Str(rec, "source");
+  l.url = Str(rec, "url");
+  if (l.url.rfind("https://", 0) != 0 && l.url.rfind("http://", 0) != 0) l.url = hub_url + "/";
+  return l;
+}
+
+void Push(Section& s, Line line) {
+  if (static_cast<int>(s.lines.size()) < kLinesPerSection)
+    s.lines.push_back(std::move(line));
+  else
+    ++s.more;
+}
+
+}  // namespace
+
+Result<std::optional<Digest>> BuildDigest(Store& store, const Catalogs& catalogs, const DigestFor& d) {
+  WidgetContext ctx;
+  ctx.visibilities = d.visibilities;
+  ctx.now = d.now;
+  ctx.seen_seq = d.since_seq;
+  ctx.seen_time = d.since_time;
+  ctx.me = d.user.name;
+  ctx.added_sources = d.added_sources;
+  WidgetConfig changes_widget;
+  changes_widget.type = "changes";
+  changes_widget.limit = 1000;
+  auto changes = LoadWidget(store, changes_widget, ctx);
+  if (!changes.ok()) return changes.status();
+
+  Writer w(catalogs, d.lang);
+  Section waiting{w.T("digest.waiting"), {}, 0}, mine{w.T("digest.for_you"), {}, 0},
+      closing{w.T("digest.closing"), {}, 0}, money{w.T("kind.transaction"), {}, 0}, also{w.T("digest.also"), {}, 0};
+  Dates dates(d.lang, d.zone);
+  for (const auto& line : d.waiting) Push(waiting, {line.title, line.when, d.hub_url + "/work"});
+  int items = static_cast<int>(d.waiting.size());
+  for (const auto& c : changes->changes) {
+    const json& rec = c["record"];
+    Line line = LineOf(rec, w, d.hub_url);
+    if (!c.value("created", false))
+      line.detail = w.T("digest.changed") + (line.detail.empty() ? "" : " · " + line.detail);
+    ++items;
+    if (Involves(rec, d.user.name))
+      Push(mine, std::move(line));
+    else if (Str(rec, "kind") == "transaction")
+      Push(money, std::move(line));
+    else
+      Push(also, std::move(line));
+  }
+  for (const auto& title : changes->removed) {
+    ++items;
+    Push(also, {w.T("changes.gone", {{"title", title}}), "", ""});
+  }
+  if (items == 0) return std::optional<Digest>();  // nothing changed: no mail
+
+  // Decisions they can still vote on that close within the week, beside the news.
+  WidgetConfig decisions_widget;
+  decisions_widget.type = "decisions";
+  decisions_widget.limit = 50;
+  auto decisions = LoadWidget(store, decisions_widget, ctx);
+  if (!decisions.ok()) return decisions.status();
+  for (const auto& rec : decisions->records) {
+    auto end = ParseRfc3339(Str(rec, "end"));
+    if (!end || *end <= d.now || *end > d.now + kClosingSoonS) continue;
+    Line line = LineOf(rec, w, d.hub_url);
+    line.detail = w.T("digest.closes", {{"when", dates.When(*end, d.now)}});
+    Push(closing, std::move(line));
+  }
+
+  Digest out;
+  out.items = items;
+  mail::Message& m = out.message;
+  m.subject = w.T("digest.subject", {{"n", std::to_string(items)}, {"coop", d.coop}});
+  w.Paragraph(w.T("digest.hello", {{"name", d.user.name}}));
+  w.Paragraph(d.since_time > 0 ? w.T("digest.since", {{"since", dates.Since(d.since_time, d.now)}})
+                               : w.T("digest.since_unknown"));
+  for (const Section* s : {&waiting, &mine, &closing, &money, &also}) w.Add(*s);
+  w.Button(w.T("digest.open"), d.hub_url + "/");
+  w.Small(w.T(d.every == Every::kMonthly ? "digest.why_monthly" : "digest.why_weekly", {{"coop", d.coop}}),
+          w.T("digest.unsubscribe"), d.unsubscribe_url);
+  m.text = w.text() + w.T("digest.choices") + ": " + d.prefs_url + "\n";
+  m.html = w.html();
+  // RFC 2369 and RFC 8058: mail clients show "Unsubscribe" and POST to it in one click.
+  m.headers.emplace_back("List-Unsubscribe", "<" + d.unsubscribe_url + ">");
+  m.headers.emplace_back("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
+  m.headers.emplace_back("Auto-Submitted", "auto-generated");  // RFC 3834: no autoreplies
+  return std::optional<Digest>(std::move(out));
+}
+
+}  // namespace coophub::notify

@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: Apache-2.0
+// The outbox on both stores: a message queued once by its key, claimed by one sender,
+// due again after its lease, within the per-minute limit; retries that give up after a
+// day; members' choices; the periods digests go out in.
+#include "notify/outbox.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+
+#include "app/hub.h"
+#include "notify/digest.h"
+#include "support/pg_server.h"
+
+namespace coophub::notify {
+namespace {
+
+namespace fs = std::filesystem;
+
+class OutboxTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (fs::temp_directory_path() / "coophub-outbox-XXXXXX").string();
+    dir_ = mkdtemp(tmpl.data());
+    config_.data_dir = dir_;
+    pg_ = testing::UseBackend(GetParam(), dir_, config_);
+    auto opened = app::OpenHubStore(config_, 1);
+    ASSERT_TRUE(opened.ok()) << opened.status().message();
+    store_ = std::move(opened->store);
+    db_ = std::move(opened->db);
+    auto a = Outbox::Open(*db_), b = Outbox::Open(*db_);
+    ASSERT_TRUE(a.ok() && b.ok());
+    one_ = std::move(*a);
+    two_ = std::move(*b);  // a second replica's, on its own connection
+  }
+  void TearDown() override {
+    one_.reset();
+    two_.reset();
+    store_.reset();
+    db_.reset();
+    pg_.reset();
+    fs::remove_all(dir_);
+  }
+  static Mail Message(const std::string& key, int64_t user = 7) {
+    Mail m;
+    m.user_id = user;
+    m.kind = "digest";
+    m.key = key;
+    m.to = "ana@coop.example";
+    m.subject = "Riverside: 3 things new";
+    m.message = "Subject: x\r\n\r\nbody\r\n";
+    return m;
+  }
+
+  std::string dir_;
+  HubConfig config_;
+  std::unique_ptr<testing::PgServer> pg_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<sql::Database> db_;
+  std::unique_ptr<Outbox> one_, two_;
+};
+
+INSTANTIATE_TEST_SUITE_P(Stores, OutboxTest, testing::StoreBackends(), testing::BackendName);
+
+constexpr int64_t kT = 1796000000000;  // ms: 2026-11-30T00:53:20Z
+constexpr int64_t kLease = 5 * 60 * 1000;
+
+TEST_P(OutboxTest, AMessageIsQueuedOnceByItsKey) {
+  EXPECT_TRUE(one_->Add(Message("digest.7.w2026-12-07"), kT).value());
+  EXPECT_FALSE(two_->Add(Message("digest.7.w2026-12-07"), kT + 1).value()) << "queued twice";
+  EXPECT_TRUE(two_->Add(Message("digest.7.w2026-12-14"), kT + 2).value());
+  auto all = one_->List(0, "", 10).value();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].key, "digest.7.w2026-12-14") << "newest first";
+  EXPECT_EQ(all[0].status, "queued");
+}
+
+TEST_P(OutboxTest, OneSenderClaimsEachMessageAndADeadOnesClaimIsTakenAfterTheLease) {
+  ASSERT_TRUE(one_->Add(Message("a"), kT).value());
+  auto first = one_->Claim("replica-1", kT, 0, kLease).value();
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->attempts, 1);
+  EXPECT_EQ(first->message, "Subject: x\r\n\r\nbody\r\n");
+  EXPECT_FALSE(two_->Claim("replica-2", kT + 1000, 0, kLease).value().has_value()) << "claimed twice";
+  // replica-1 died mid-send: after the lease the message is due again, once.
+  auto again = two_->Claim("replica-2", kT + kLease + 1, 0, kLease).value();
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->id, first->id);
+  EXPECT_EQ(again->attempts, 2);
+  ASSERT_TRUE(two_->Sent(again->id, 250, kT + kLease + 2).ok());
+  EXPECT_FALSE(one_->Claim("replica-1", kT + 10 * kLease, 0, kLease).value().has_value()) << "sent twice";
+  auto listed = one_->List(7, "sent", 10).value();
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].code, 250);
+}
+
+TEST_P(OutboxTest, ClaimsBothReplicasRaceForGoToOneOfThem) {
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(one_->Add(Message("m" + std::to_string(i)), kT).value());
+  std::vector<int64_t> got1, got2;
+  std::thread t1([&] {
+    while (auto m = one_->Claim("r1", kT, 0, kLease).value()) got1.push_back(m->id);
+  });
+  std::thread t2([&] {
+    while (auto m = two_->Claim("r2", kT, 0, kLease).value()) got2.push_back(m->id);
+  });
+  t1.join();
+  t2.join();
+  std::set<int64_t> all(got1.begin(), got1.end());
+  all.insert(got2.begin(), got2.end());
+  EXPECT_EQ(all.size(), 20u);
+  EXPECT_EQ(got1.size() + got2.size(), 20u) << "a message was claimed by both";
+}
+
+TEST_P(OutboxTest, NoMoreThanPerMinuteAreClaimedInAMinute) {
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(one_->Add(Message("m" + std::to_string(i)), kT).value());
+  EXPECT_TRUE(one_->Claim("r", kT, 2, kLease).value().has_value());
+  EXPECT_TRUE(two_->Claim("r2", kT + 10, 2, kLease).value().has_value());
+  EXPECT_FALSE(one_->Claim("r", kT + 20, 2, kLease).value().has_value()) << "the limit counts both replicas";
+  EXPECT_TRUE(one_->Claim("r", kT + 60 * 1000 + 1, 2, kLease).value().has_value()) << "a minute later it goes";
+}
+
+TEST_P(OutboxTest, AFailedAttemptWaitsThenFailsForGoodAfterADay) {
+  ASSERT_TRUE(one_->Add(Message("a"), kT).value());
+  auto m = one_->Claim("r", kT, 0, kLease).value();
+  ASSERT_TRUE(m);
+  auto next = RetryAt(m->attempts, m->created_ms, kT);
+  ASSERT_TRUE(next);
+  EXPECT_EQ(*next, kT + 60 * 1000);
+  ASSERT_TRUE(one_->Attempted(m->id, 451, "451 try later", next, kT).ok());
+  EXPECT_FALSE(one_->Claim("r", kT + 30 * 1000, 0, kLease).value()) << "before its time";
+  EXPECT_EQ(one_->NextDue().value(), std::optional<int64_t>(*next));
+  auto again = one_->Claim("r", *next, 0, kLease).value();
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->attempts, 2);
+  EXPECT_EQ(RetryAt(2, kT, *next), std::optional<int64_t>(*next + 5 * 60 * 1000));
+  EXPECT_FALSE(RetryAt(9, kT, kT + 23 * 3600 * 1000)) << "a day of trying ends";
+  ASSERT_TRUE(one_->Attempted(again->id, 550, "550 no such mailbox", std::nullopt, *next).ok());
+  auto failed = one_->List(0, "failed", 10).value();
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].error, "550 no such mailbox");
+  EXPECT_EQ(failed[0].code, 550);
+  // An admin sends it again.
+  EXPECT_EQ(one_->Requeue(12345, kT).code(), Status::Code::kNotFound);
+  ASSERT_TRUE(one_->Requeue(failed[0].id, kT + 100).ok());
+  EXPECT_EQ(one_->Requeue(failed[0].id, kT + 100).code(), Status::Code::kInvalid) << "only a failed one";
+  EXPECT_TRUE(one_->Claim("r", kT + 100, 0, kLease).value().has_value());
+}
+
+TEST_P(OutboxTest, ChoicesAndWhatTheLastDigestSawAreKeptApart) {
+  Prefs none = one_->GetPrefs(7).value();
+  EXPECT_FALSE(none.digest);
+  EXPECT_EQ(none.digest_seq, -1);
+  ASSERT_TRUE(one_->DigestDone(7, 41, "w2026-12-07", 1796000000).ok());
+  ASSERT_TRUE(two_->SetChoices(7, Every::kMonthly, {"offers", "sources"}, kT).ok());
+  Prefs p = one_->GetPrefs(7).value();
+  EXPECT_EQ(p.digest, std::optional<Every>(Every::kMonthly));
+  EXPECT_EQ(p.alerts_off, (std::set<std::string>{"offers", "sources"}));
+  EXPECT_EQ(p.digest_seq, 41) << "choosing kept what the last digest saw";
+  EXPECT_EQ(p.digest_period, "w2026-12-07");
+  ASSERT_TRUE(one_->SetChoices(7, std::nullopt, {}, kT).ok());
+  EXPECT_FALSE(one_->GetPrefs(7).value().digest);
+  EXPECT_TRUE(one_->GetPrefs(7).value().alerts_off.empty());
+}
+
+TEST_P(OutboxTest, TheLinkKeyIsOneForEveryReplica) {
+  std::string a = one_->LinkKey().value();
+  EXPECT_GE(a.size(), 40u);
+  EXPECT_EQ(two_->LinkKey().value(), a);
+}
+
+TEST(DigestPeriod, TurnsOverAtTheHourOfMondayOrTheFirstInTheCoopsZone) {
+  // 2026-12-07 is a Monday. 07:59 in Paris (UTC+1) is still last week's period.
+  int64_t monday_0759_paris = 1796626740;  // 2026-12-07T06:59:00Z
+  EXPECT_EQ(DigestPeriod(Every::kWeekly, monday_0759_paris, "Europe/Paris", 8), "w2026-11-30");
+  EXPECT_EQ(DigestPeriod(Every::kWeekly, monday_0759_paris + 60, "Europe/Paris", 8), "w2026-12-07");
+  EXPECT_EQ(DigestPeriod(Every::kWeekly, monday_0759_paris + 6 * 86400, "Europe/Paris", 8), "w2026-12-07");
+  EXPECT_EQ(DigestPeriod(Every::kMonthly, 1796083200 - 1, "UTC", 0), "m2026-11");  // 2026-12-01T00:00:00Z
+  EXPECT_EQ(DigestPeriod(Every::kMonthly, 1796083200, "UTC", 0), "m2026-12");
+  EXPECT_EQ(DigestPeriod(Every::kMonthly, 1796083200 + 3600, "America/New_York", 0), "m2026-11")
+      << "still November there";
+}
+
+}  // namespace
+}  // namespace coophub::notify

@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: Apache-2.0
+// The postman; see postman.h.
+#include "notify/postman.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <coophub/encoding.hpp>
+
+#include "base/timeutil.h"
+
+namespace coophub::notify {
+namespace {
+
+constexpr int64_t kDigestCheckMs = 5 * 60 * 1000;  // how often due digests are looked for
+constexpr int64_t kPollMs = 5000;                  // and the outbox, for what other replicas queued
+
+SmtpSendRequest::Tls TlsOf(mail::MailConfig::StartTls t) {
+  switch (t) {
+    case mail::MailConfig::StartTls::kRequired:
+      return SmtpSendRequest::Tls::kRequired;
+    case mail::MailConfig::StartTls::kOptional:
+      return SmtpSendRequest::Tls::kIfOffered;
+    case mail::MailConfig::StartTls::kOff:
+      return SmtpSendRequest::Tls::kOff;
+  }
+  return SmtpSendRequest::Tls::kRequired;
+}
+
+}  // namespace
+
+std::string UnsubscribeSignature(const std::string& key, int64_t user) {
+  return Base64Encode(HmacSha256(key, "unsubscribe:digest:" + std::to_string(user)), /*url_safe=*/true);
+}
+
+Postman::Postman(Store& store, Accounts& accounts, Outbox& outbox, const Catalogs& catalogs, PostmanSettings settings)
+    : store_(store), accounts_(accounts), outbox_(outbox), catalogs_(catalogs), settings_(std::move(settings)) {}
+
+Postman::~Postman() {
+  {
+    MutexLock lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Postman::Start() {
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void Postman::Wake() {
+  {
+    MutexLock lock(mu_);
+    woken_ = true;
+  }
+  cv_.notify_all();
+}
+
+void Postman::Loop() {
+  int64_t next_digests = 0;
+  for (;;) {
+    if (NowMs() >= next_digests) {
+      QueueReport r = Queue(NowUnix());
+      if (r.queued) spdlog::info("mail: {} digest(s) queued", r.queued);
+      for (const auto& e : r.errors) spdlog::warn("mail: {}", e);
+      next_digests = NowMs() + kDigestCheckMs;
+    }
+    SendDue();
+    int64_t wake = std::min(next_digests, NowMs() + kPollMs);
+    if (auto due = outbox_.NextDue(); due.ok() && *due) wake = std::min(wake, std::max(**due, NowMs() + 1));
+    MutexLock lock(mu_);
+    while (!stopping_ && !woken_ && NowMs() < wake)
+      lock.WaitFor(cv_, std::chrono::milliseconds(std::max<int64_t>(1, wake - NowMs())));
+    if (stopping_) return;
+    woken_ = false;
+  }
+}
+
+QueueReport Postman::Queue(int64_t now, const std::string& only, bool force) {
+  QueueReport report;
+  auto users = accounts_.ListUsers();
+  if (!users.ok()) {
+    report.errors.push_back("digests: " + users.status().message());
+    return report;
+  }
+  auto stats = store_.Stats();
+  if (!stats.ok()) {
+    report.errors.push_back("digests: " + stats.status().message());
+    return report;
+  }
+  int64_t head = store_.LastSeq();
+  for (const User& u : *users) {
+    if (!only.empty() && u.name != only) continue;
+    auto r = QueueOne(u, now, head, *stats, force);
+    if (!r.ok())
+      report.errors.push_back("the digest of " + u.name + ": " + r.status().message());
+    else if (*r == "queued")
+      ++report.queued;
+    else if (*r == "nothing")
+      ++report.nothing;
+    else if (*r == "no address")
+      ++report.no_address;
+  }
+  if (report.queued) Wake();
+  return report;
+}
+
+Result<std::string> Postman::QueueOne(const User& user, int64_t now, int64_t head,
+                                      const std::vector<SourceStats>& stats, bool force) {
+  auto prefs = outbox_.GetPrefs(user.id);
+  if (!prefs.ok()) return prefs.status();
+  Every every = prefs->digest.value_or(ParseEvery(settings_.mail.digest).value_or(Every::kWeekly));
+  if (every == Every::kNever && !force) return std::string("not due");
+  if (every == Every::kNever) every = Every::kWeekly;
+  std::string period = DigestPeriod(every, now, settings_.zone, settings_.mail.digest_hour);
+  if (period == prefs->digest_period && !force) return std::string("not due");
+  if (user.email.empty()) return std::string("no address");
+
+  // What they saw last: their last visit, or their last digest, whichever is newer.
+  auto visit = accounts_.GetVisit(user.id);
+  if (!visit.ok()) return visit.status();
+  int64_t since_seq = prefs->digest_seq, since_time = prefs->digest_s;
+  if (*visit && (*visit)->head > since_seq) {
+    since_seq = (*visit)->head;
+    since_time = (*visit)->time;
+  }
+  if (since_seq < 0) {  // never a visit nor a digest: from now on, what changes is news
+    if (Status s = outbox_.DigestDone(user.id, head, period, now); !s.ok()) return s;
+    return std::string("nothing");
+  }
+  DigestFor d;
+  d.user = user;
+  d.lang = user.lang.empty() ? "en" : user.lang;
+  d.visibilities = settings_.visible_to(user.role);
+  d.since_seq = since_seq;
+  d.since_time = since_time;
+  for (const auto& s : stats)
+    if (s.first_seq > since_seq) d.added_sources.insert(s.source);
+  if (settings_.waiting) d.waiting = settings_.waiting(user, d.lang);
+  d.every = every;
+  d.now = now;
+  d.zone = settings_.zone;
+  d.coop = settings_.mail.from_name.empty() ? "coophub" : settings_.mail.from_name;
+  d.hub_url = settings_.hub_url;
+  auto key = outbox_.LinkKey();
+  if (!key.ok()) return key.status();
+  d.unsubscribe_url =
+      settings_.hub_url + "/unsubscribe?u=" + std::to_string(user.id) + "&s=" + UnsubscribeSignature(*key, user.id);
+  d.prefs_url = settings_.hub_url + "/notifications";
+  auto digest = BuildDigest(store_, catalogs_, d);
+  if (!digest.ok()) return digest.status();
+  std::string said = "nothing";
+  if (*digest) {
+    mail::Message& m = (*digest)->message;
+    m.from = {d.coop, settings_.mail.from};
+    m.to = {{user.name, user.email}};
+    std::string id = "digest." + std::to_string(user.id) + "." + period + (force ? "." + std::to_string(now) : "");
+    Mail out;
+    out.user_id = user.id;
+    out.kind = "digest";
+    out.key = id;
+    out.to = user.email;
+    out.subject = m.subject;
+    out.message = mail::Render(m, now, id, "coophub-" + id);
+    auto added = outbox_.Add(out, now * 1000);
+    if (!added.ok()) return added.status();
+    said = *added ? "queued" : "nothing";
+  }
+  if (Status s = outbox_.DigestDone(user.id, head, period, now); !s.ok()) return s;
+  return said;
+}
+
+int Postman::SendDue() {
+  int sent = 0;
+  for (;;) {
+    {
+      MutexLock lock(mu_);
+      if (stopping_) return sent;
+    }
+    auto m = outbox_.Claim(settings_.replica, NowMs(), settings_.mail.per_minute, settings_.lease_ms);
+    if (!m.ok()) {
+      spdlog::warn("mail: the outbox cannot be read: {}", m.status().message());
+      return sent;
+    }
+    if (!*m) return sent;
+    SendOne(**m);
+    ++sent;
+  }
+}
+
+void Postman::SendOne(const Mail& m) {
+  SmtpSendRequest req;
+  req.url = settings_.mail.smtp_url;
+  req.starttls = TlsOf(settings_.mail.starttls);
+  req.username = settings_.mail.username;
+  req.password = settings_.mail.password;
+  req.from = settings_.mail.from;
+  req.to = {m.to};
+  req.message = m.message;
+  SmtpSendResult r = SmtpSend(req);
+  int64_t now = NowMs();
+  Status s;
+  if (r.sent) {
+    s = outbox_.Sent(m.id, r.code, now);
+  } else {
+    std::optional<int64_t> next = r.retry ? RetryAt(m.attempts, m.created_ms, now) : std::nullopt;
+    if (next)
+      spdlog::warn("mail: message {} to user {} not sent (attempt {}), trying again later: {}", m.id, m.user_id,
+                   m.attempts, r.error);
+    else
+      spdlog::warn("mail: message {} to user {} failed: {}", m.id, m.user_id, r.error);
+    s = outbox_.Attempted(m.id, r.code, r.error, next, now);
+  }
+  if (!s.ok()) spdlog::warn("mail: what came of message {} was not kept: {}", m.id, s.message());
+}
+
+}  // namespace coophub::notify
