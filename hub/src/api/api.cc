@@ -200,6 +200,7 @@ const std::vector<Route>& Routes() {
       {"GET", "/api/v1/mail/outbox", R::kAdmin, &ListOutbox},
       {"POST", "/api/v1/mail/outbox/{}/retry", R::kAdmin, &RetryMail},
       {"POST", "/api/v1/mail/test", R::kAdmin, &SendTestMail},
+      {"POST", "/api/v1/mail/digests", R::kAdmin, &SendDigests},
       {"GET", "/profile", R::kAnonymous, &ProfilePage},
       {"POST", "/profile", R::kViewer, &ProfileForm},
   };

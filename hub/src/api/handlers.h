@@ -77,6 +77,7 @@ ApiResponse Unsubscribe(const Services& hub, const ApiRequest&, const Principal&
 ApiResponse ListOutbox(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 ApiResponse RetryMail(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 ApiResponse SendTestMail(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse SendDigests(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 // The reader's work (matching_api.cc): offers waiting for their answer, then requests
 // that fit them, at most limit of them; empty (matched false) when matching is off or
 // the reader is no person it reads. The caller fills ctx.

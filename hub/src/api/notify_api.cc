@@ -3,6 +3,8 @@
 // the one-click unsubscribe of a digest (RFC 8058), and the outbox for admins.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "api/accounts_api.h"
 #include "api/handlers.h"
 #include "base/timeutil.h"
@@ -265,7 +267,7 @@ ApiResponse RetryMail(const Services& hub, const ApiRequest& req, const Principa
     return Problem(400, "Bad id", "the id is a message's number in the outbox");
   int64_t id = std::stoll(p[0]);
   if (Status s = hub.outbox->Requeue(id, NowMs()); !s.ok()) {
-    if (s.code() == Status::Code::kInvalid) return Problem(409, "Not failed", s.message());
+    if (s.code() == Status::Code::kInvalid) return Problem(409, "Not waiting", s.message());
     return FromStatus(s);
   }
   Audit(hub, who, "mail.retry", "message " + std::to_string(id));
@@ -303,6 +305,35 @@ ApiResponse SendTestMail(const Services& hub, const ApiRequest& req, const Princ
   auto listed = hub.outbox->List(who.user_id, "", 1);
   int64_t queued = listed.ok() && !listed->empty() ? (*listed)[0].id : 0;
   return Json(202, {{"id", queued}, {"status", "queued"}});
+}
+
+}  // namespace coophub
+
+namespace coophub {
+
+// The digests due now, queued by this hub (with {"user": NAME}: that member's, due or
+// not) and sent by its postman at once: what an admin's "send the digests now" does,
+// in the hub's own process.
+ApiResponse SendDigests(const Services& hub, const ApiRequest& req, const Principal& who, const Params&) {
+  if (auto bad = CheckParams(req, {})) return *bad;
+  if (!hub.postman) return NoMail();
+  std::string user;
+  if (!req.body.empty()) {
+    auto body = ReadJsonBody(req);
+    if (!body.ok()) return Problem(400, "Bad body", body.status().message());
+    if (body->contains("user")) {
+      if (!(*body)["user"].is_string()) return Problem(400, "Bad user", "user is an account's name");
+      user = (*body)["user"].get<std::string>();
+      auto users = hub.accounts->ListUsers();
+      if (!users.ok()) return FromStatus(users.status());
+      if (std::none_of(users->begin(), users->end(), [&](const User& u) { return u.name == user; }))
+        return Problem(404, "No such user", "no account named \"" + user.substr(0, 64) + "\"");
+    }
+  }
+  notify::QueueReport r = hub.postman->Queue(NowUnix(), user, /*force=*/!user.empty());
+  Audit(hub, who, "mail.digests", user.empty() ? "every member" : "user " + user, std::to_string(r.queued) + " queued");
+  hub.postman->Wake();
+  return Json(200, {{"queued", r.queued}, {"nothing", r.nothing}, {"no_address", r.no_address}, {"errors", r.errors}});
 }
 
 }  // namespace coophub

@@ -167,6 +167,10 @@ Result<std::optional<Digest>> BuildDigest(Store& store, const Catalogs& catalogs
     ++items;
     Push(also, {w.T("changes.gone", {{"title", title}}), "", ""});
   }
+  if (int64_t untitled = changes->deleted - static_cast<int64_t>(changes->removed.size()); untitled > 0) {
+    items += static_cast<int>(untitled);
+    Push(also, {w.T("changes.removed", {{"n", std::to_string(untitled)}}), "", ""});
+  }
   if (items == 0) return std::optional<Digest>();  // nothing changed: no mail
 
   // Decisions they can still vote on that close within the week, beside the news.

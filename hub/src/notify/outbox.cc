@@ -188,15 +188,16 @@ Status Outbox::Attempted(int64_t id, int code, const std::string& error, std::op
 
 Status Outbox::Requeue(int64_t id, int64_t now_ms) {
   MutexLock lock(mu_);
-  auto r = conn_->Run("UPDATE mail_outbox SET status = 'queued', next_ms = ? WHERE id = ? AND status = 'failed'",
-                      {now_ms, id});
+  auto r = conn_->Run(
+      "UPDATE mail_outbox SET status = 'queued', next_ms = ? WHERE id = ? AND status IN ('failed', 'queued')",
+      {now_ms, id});
   if (!r.ok()) return r.status();
   if (r->changes > 0) return Status::Ok();
   auto there = conn_->Run("SELECT status FROM mail_outbox WHERE id = ?", {id});
   if (!there.ok()) return there.status();
   if (there->empty()) return Status::NotFound("no message " + std::to_string(id) + " in the outbox");
   return Status::Invalid("message " + std::to_string(id) + " is " + there->Text(0, 0) +
-                         ", not failed: only a failed message is sent again");
+                         ": only a failed or waiting message is sent again");
 }
 
 Result<std::optional<int64_t>> Outbox::NextDue() {

@@ -83,8 +83,8 @@ class Outbox {
   Status Sent(int64_t id, int code, int64_t now_ms);
   // A failed attempt: queued again for next_ms, or failed for good (nullopt).
   Status Attempted(int64_t id, int code, const std::string& error, std::optional<int64_t> next_ms, int64_t now_ms);
-  // A failed message queued again at once (an admin's "send again"). NotFound; Invalid
-  // when it is not failed.
+  // A failed message, or one waiting for its next attempt, due at once (an admin's
+  // "send now"). NotFound; Invalid when it is being sent or was sent.
   Status Requeue(int64_t id, int64_t now_ms);
   // When the next queued message is due (nullopt: none), for the sender's wait.
   Result<std::optional<int64_t>> NextDue();

@@ -111,8 +111,7 @@ Result<std::string> Postman::QueueOne(const User& user, int64_t now, int64_t hea
   auto prefs = outbox_.GetPrefs(user.id);
   if (!prefs.ok()) return prefs.status();
   Every every = prefs->digest.value_or(ParseEvery(settings_.mail.digest).value_or(Every::kWeekly));
-  if (every == Every::kNever && !force) return std::string("not due");
-  if (every == Every::kNever) every = Every::kWeekly;
+  if (every == Every::kNever) return std::string("not due");  // forced or not: they said no
   std::string period = DigestPeriod(every, now, settings_.zone, settings_.mail.digest_hour);
   if (period == prefs->digest_period && !force) return std::string("not due");
   if (user.email.empty()) return std::string("no address");
