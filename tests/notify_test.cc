@@ -196,6 +196,27 @@ TEST_P(NotifyTest, DigestsReachEachMemberInTheirLanguageAndUnsubscribeInOneClick
   testing::WaitFor("Sven's second digest", 30, [&] { return To(smtp, "sven@riverside.example").size() == 2; });
   EXPECT_NE(TextPart(To(smtp, "sven@riverside.example")[1]).find("Soirée d'accueil"), std::string::npos)
       << "the removed shifts are named";
+  // Choices are checked, naming what is wrong; a good one holds.
+  auto put = [&](const json& body) {
+    return testing::Call("PUT", hub.base() + "/api/v1/me/notifications", body.dump(), members[1].session);
+  };
+  testing::Http bad = put({{"digest", "daily"}});
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("digest"), std::string::npos) << bad.body;
+  bad = put({{"alerts", {{"sms", true}}}});
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("alerts.sms"), std::string::npos) << bad.body;
+  testing::Http good = put({{"digest", "monthly"}, {"alerts", {{"offers", false}}}});
+  ASSERT_EQ(good.status, 200) << good.body;
+  EXPECT_EQ(good.Json()["digest"], "monthly");
+  EXPECT_EQ(good.Json()["alerts"]["offers"], false);
+  EXPECT_EQ(good.Json()["alerts"]["shifts"], true);
+  // The admin's "send me a test message" goes through the outbox to their own address.
+  EXPECT_EQ(hub.Post("/api/v1/mail/test").status, 409) << "the admin has no address yet";
+  ASSERT_EQ(hub.Send("PATCH", "/api/v1/users/1", json{{"email", "admin@riverside.example"}}.dump()).status, 200);
+  testing::Http test = hub.Post("/api/v1/mail/test");
+  ASSERT_EQ(test.status, 202) << test.body;
+  testing::WaitFor("the test message", 30, [&] { return To(smtp, "admin@riverside.example").size() == 1; });
   // And the audit says who changed what.
   if (getenv("NOTIFY_DEBUG"))
     for (int i = 0; i < 3; ++i)
@@ -203,6 +224,8 @@ TEST_P(NotifyTest, DigestsReachEachMemberInTheirLanguageAndUnsubscribeInOneClick
                    hub.Get("/api/v1/users").body.substr(0, 80).c_str());
   json audit = hub.Get("/api/v1/audit").Json();
   EXPECT_NE(audit.dump().find("notify.unsubscribe"), std::string::npos);
+  EXPECT_NE(audit.dump().find("notify.choices"), std::string::npos);
+  EXPECT_NE(audit.dump().find("mail.test"), std::string::npos);
 }
 
 TEST(Notify, ATryLaterIsRetriedARefusalIsShownAndAKilledHubsQueueGoesOnce) {

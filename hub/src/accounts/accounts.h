@@ -88,6 +88,7 @@ class Accounts {
   // integration), until a password is set with UpdateUser.
   virtual Result<User> AddUser(const std::string& name, const std::optional<std::string>& password, Role role) = 0;
   virtual Result<std::vector<User>> ListUsers() = 0;
+  virtual Result<User> GetUser(int64_t id) = 0;  // NotFound
   // A new role and/or password (empty optional: unchanged). A new password ends the
   // user's sessions. Conflict when it would leave the hub without an admin.
   virtual Result<User> UpdateUser(int64_t id, std::optional<Role> role, std::optional<std::string> password) = 0;

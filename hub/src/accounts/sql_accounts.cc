@@ -132,6 +132,11 @@ class SqlAccounts final : public Accounts {
     return out;
   }
 
+  Result<User> GetUser(int64_t id) override {
+    MutexLock lock(mu_);
+    return FindUser(id);
+  }
+
   Result<User> CheckPassword(const std::string& name, const std::string& password) override {
     // A hash of a random password: an unknown name costs one verification, like a known one.
     static const std::string kDummy = HashPassword(RandomSecret(""));

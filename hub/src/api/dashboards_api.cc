@@ -116,10 +116,7 @@ ApiResponse Dashboard(const Services& hub, const ApiRequest& r, const Principal&
   }
   if (!shown) {
     if (who.role == Role::kAnonymous && !all.empty()) {  // perhaps it is for members: sign in first
-      ApiResponse go{303, "text/plain", ""};
-      go.headers.emplace_back("Location",
-                              "/login?next=" + (wanted.empty() ? std::string("/") : "/%3Fdashboard%3D" + wanted));
-      return go;
+      return SignInFirst(wanted.empty() ? std::string("/") : "/%3Fdashboard%3D" + wanted);
     }
     return Problem(404, "No such dashboard", "no dashboard \"" + wanted.substr(0, 64) + "\" that you may see");
   }
@@ -216,6 +213,12 @@ ApiResponse LoginPage(const Services& hub, const ApiRequest& r, const Principal&
   return LoginPageFor(hub, r, who, next, "");
 }
 
+ApiResponse SignInFirst(const std::string& next) {
+  ApiResponse go{303, "text/plain", ""};
+  go.headers.emplace_back("Location", "/login?next=" + next);
+  return go;
+}
+
 ApiResponse LoginPageFor(const Services& hub, const ApiRequest& r, const Principal& who, const std::string& next,
                          const std::string& error, std::string arg) {
   PageContext c = Context(hub, r, who, "/login");
@@ -249,9 +252,7 @@ ApiResponse CalendarPageFor(const Services& hub, const ApiRequest& r, const Prin
 ApiResponse CalendarPage(const Services& hub, const ApiRequest& r, const Principal& who, const Params&) {
   if (auto bad = CheckParams(r, {"lang"})) return *bad;
   if (who.role == Role::kAnonymous || !hub.accounts) {
-    ApiResponse go{303, "text/plain", ""};
-    go.headers.emplace_back("Location", "/login?next=/calendar");
-    return go;
+    return SignInFirst("/calendar");
   }
   return CalendarPageFor(hub, r, who, "", "");
 }
@@ -297,9 +298,7 @@ ApiResponse AccountPageFor(const Services& hub, const ApiRequest& r, const Princ
 ApiResponse AccountPage(const Services& hub, const ApiRequest& r, const Principal& who, const Params&) {
   if (auto bad = CheckParams(r, {"lang", "done"})) return *bad;
   if (who.role == Role::kAnonymous || !hub.accounts || who.via != "session") {
-    ApiResponse go{303, "text/plain", ""};
-    go.headers.emplace_back("Location", "/login?next=/account");
-    return go;
+    return SignInFirst("/account");
   }
   return AccountPageFor(hub, r, who, Param(r, "done") == "password" ? "account.changed" : "", "");
 }
@@ -426,9 +425,7 @@ ApiResponse AdminPage(const Services& hub, const ApiRequest& r, const Principal&
     return page;
   }
   if (who.role < Role::kEditor) {
-    ApiResponse go{303, "text/plain", ""};
-    go.headers.emplace_back("Location", "/login?next=/admin");
-    return go;
+    return SignInFirst("/admin");
   }
   PageContext c = Context(hub, r, who, "/admin");
   return HtmlPage(hub, r, c, RenderAdmin(c));

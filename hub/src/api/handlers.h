@@ -150,6 +150,9 @@ std::variant<User, ApiResponse> ChangeOwnPassword(const Services& hub, const Api
                                                   const std::string& current, const std::string& fresh);
 // The sign-in page with a fresh CSRF cookie; error names a catalog message ("" none),
 // with {s} in it filled from arg.
+// A page for signed-in readers, asked for by a stranger: to the sign-in, then back to
+// next (a path of this hub, already escaped for a query).
+ApiResponse SignInFirst(const std::string& next);
 ApiResponse LoginPageFor(const Services& hub, const ApiRequest& r, const Principal& who, const std::string& next,
                          const std::string& error, std::string arg = "");
 ApiResponse Me(const Services& hub, const ApiRequest&, const Principal&, const Params&);

@@ -652,9 +652,7 @@ std::optional<ApiResponse> MemberPageFirst(const Services& hub, const ApiRequest
                                            const std::string& path) {
   if (auto bad = CheckParams(req, {"lang"})) return *bad;
   if (who.role == Role::kAnonymous) {
-    ApiResponse go{303, "text/plain", ""};
-    go.headers.emplace_back("Location", "/login?next=" + path);
-    return go;
+    return SignInFirst(path);
   }
   if (!hub.matcher) return NotConfigured();
   return std::nullopt;

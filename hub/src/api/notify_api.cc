@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // What reaches members: their choices (/api/v1/me/notifications and /notifications),
 // the one-click unsubscribe of a digest (RFC 8058), and the outbox for admins.
+#include <sodium.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -19,14 +20,6 @@ constexpr int kSentShown = 20;  // messages listed on a member's page
 
 ApiResponse NoMail() {
   return Problem(404, "Mail is not set up", "add a mail: section to hub.yaml (smtp_url, from; docs/mail.md)");
-}
-
-Result<User> UserById(const Services& hub, int64_t id) {
-  auto users = hub.accounts->ListUsers();
-  if (!users.ok()) return users.status();
-  for (const auto& u : *users)
-    if (u.id == id) return u;
-  return Status::NotFound("no user " + std::to_string(id));
 }
 
 json MailJson(const notify::Mail& m, bool with_error) {
@@ -49,23 +42,45 @@ json MailJson(const notify::Mail& m, bool with_error) {
 
 std::string DefaultEvery(const Services& hub) { return hub.config.mail ? hub.config.mail->digest : "weekly"; }
 
-Result<json> ChoicesJson(const Services& hub, const Principal& who) {
+// What a member's notifications show, read once: their choices, their address, and
+// what was sent to them lately.
+struct Choices {
+  notify::Prefs prefs;
+  User user;
+  std::vector<notify::Mail> sent;  // newest first
+};
+
+Result<Choices> ReadChoices(const Services& hub, const Principal& who) {
+  Choices c;
   auto prefs = hub.outbox->GetPrefs(who.user_id);
   if (!prefs.ok()) return prefs.status();
-  auto user = UserById(hub, who.user_id);
+  c.prefs = std::move(*prefs);
+  auto user = hub.accounts->GetUser(who.user_id);
   if (!user.ok()) return user.status();
+  c.user = std::move(*user);
   auto sent = hub.outbox->List(who.user_id, "", kSentShown);
   if (!sent.ok()) return sent.status();
+  c.sent = std::move(*sent);
+  return c;
+}
+
+json ChoicesJson(const Services& hub, const Choices& c) {
   json alerts = json::object();
-  for (const auto& k : notify::AlertKinds()) alerts[k] = !prefs->alerts_off.count(k);
+  for (const auto& k : notify::AlertKinds()) alerts[k] = !c.prefs.alerts_off.count(k);
   json messages = json::array();
-  for (const auto& m : *sent) messages.push_back(MailJson(m, false));
-  return json{{"digest", prefs->digest ? json(notify::EveryName(*prefs->digest)) : json(nullptr)},
+  for (const auto& m : c.sent) messages.push_back(MailJson(m, false));
+  return json{{"digest", c.prefs.digest ? json(notify::EveryName(*c.prefs.digest)) : json(nullptr)},
               {"digest_default", DefaultEvery(hub)},
               {"alerts", alerts},
-              {"email", user->email},
+              {"email", c.user.email},
               {"mail", hub.config.mail.has_value()},
               {"messages", messages}};
+}
+
+ApiResponse ChoicesAnswer(const Services& hub, const Principal& who) {
+  auto c = ReadChoices(hub, who);
+  if (!c.ok()) return FromStatus(c.status());
+  return Json(200, ChoicesJson(hub, *c));
 }
 
 // Applies {digest, alerts} to the caller's choices; Invalid names what is wrong.
@@ -108,18 +123,16 @@ Status ChangeChoices(const Services& hub, const Principal& who, const json& body
 
 ApiResponse NotificationsPageFor(const Services& hub, const ApiRequest& req, const Principal& who,
                                  const std::string& said) {
-  auto j = ChoicesJson(hub, who);
-  if (!j.ok()) return FromStatus(j.status());
+  auto c = ReadChoices(hub, who);
+  if (!c.ok()) return FromStatus(c.status());
   NotificationsView v;
   v.ctx = Context(hub, req, who, "/notifications");
   v.mail = hub.config.mail.has_value();
-  v.email = (*j)["email"].get<std::string>();
-  v.digest = (*j)["digest"].is_string() ? (*j)["digest"].get<std::string>() : "";
+  v.email = c->user.email;
+  v.digest = c->prefs.digest ? notify::EveryName(*c->prefs.digest) : "";
   v.digest_default = DefaultEvery(hub);
-  for (const auto& k : notify::AlertKinds()) v.alerts.emplace_back(k, (*j)["alerts"][k].get<bool>());
-  auto sent = hub.outbox->List(who.user_id, "", kSentShown);
-  if (!sent.ok()) return FromStatus(sent.status());
-  for (const auto& m : *sent) v.sent.push_back({m.kind, m.subject, m.status, m.created_ms / 1000, m.sent_ms / 1000});
+  for (const auto& k : notify::AlertKinds()) v.alerts.emplace_back(k, !c->prefs.alerts_off.count(k));
+  for (const auto& m : c->sent) v.sent.push_back({m.kind, m.subject, m.status, m.created_ms / 1000, m.sent_ms / 1000});
   v.said = said;
   return HtmlPage(hub, req, v.ctx, RenderNotifications(v));
 }
@@ -133,10 +146,8 @@ std::optional<int64_t> SignedUser(const Services& hub, const ApiRequest& req) {
   if (!key.ok()) return std::nullopt;
   int64_t id = std::stoll(u);
   std::string want = notify::UnsubscribeSignature(*key, id);
-  if (want.size() != sig.size()) return std::nullopt;
-  unsigned char diff = 0;  // in constant time: a forger learns nothing from how long it took
-  for (size_t i = 0; i < want.size(); ++i) diff |= static_cast<unsigned char>(want[i] ^ sig[i]);
-  if (diff) return std::nullopt;
+  // In constant time: a forger learns nothing from how long the answer took.
+  if (want.size() != sig.size() || sodium_memcmp(want.data(), sig.data(), want.size()) != 0) return std::nullopt;
   return id;
 }
 
@@ -145,9 +156,7 @@ std::optional<int64_t> SignedUser(const Services& hub, const ApiRequest& req) {
 ApiResponse MyNotifications(const Services& hub, const ApiRequest& req, const Principal& who, const Params&) {
   if (auto bad = CheckParams(req, {})) return *bad;
   if (!hub.outbox) return NoMail();
-  auto j = ChoicesJson(hub, who);
-  if (!j.ok()) return FromStatus(j.status());
-  return Json(200, *j);
+  return ChoicesAnswer(hub, who);
 }
 
 ApiResponse PutMyNotifications(const Services& hub, const ApiRequest& req, const Principal& who, const Params&) {
@@ -158,18 +167,12 @@ ApiResponse PutMyNotifications(const Services& hub, const ApiRequest& req, const
     if (s.code() == Status::Code::kInvalid) return Problem(400, "Bad choices", s.message());
     return FromStatus(s);
   }
-  auto j = ChoicesJson(hub, who);
-  if (!j.ok()) return FromStatus(j.status());
-  return Json(200, *j);
+  return ChoicesAnswer(hub, who);
 }
 
 ApiResponse NotificationsPage(const Services& hub, const ApiRequest& req, const Principal& who, const Params&) {
   if (auto bad = CheckParams(req, {"lang"})) return *bad;
-  if (who.role == Role::kAnonymous) {
-    ApiResponse go{303, "text/plain", ""};
-    go.headers.emplace_back("Location", "/login?next=/notifications");
-    return go;
-  }
+  if (who.role == Role::kAnonymous) return SignInFirst("/notifications");
   if (!hub.outbox) return NoMail();
   return NotificationsPageFor(hub, req, who, "");
 }
@@ -180,19 +183,11 @@ ApiResponse NotificationsForm(const Services& hub, const ApiRequest& req, const 
                    "the /notifications form is for a signed-in browser; an API client uses PUT "
                    "/api/v1/me/notifications");
   if (!hub.outbox) return NoMail();
-  // The form's fields: digest once, alert once per kind that is on (unchecked boxes send nothing).
-  std::string body = req.body;
-  json change = {{"alerts", json::object()}};
-  for (const auto& k : notify::AlertKinds()) change["alerts"][k] = false;
-  for (size_t at = 0; at < body.size();) {
-    size_t amp = std::min(body.find('&', at), body.size());
-    std::string pair = body.substr(at, amp - at);
-    at = amp + 1;
-    size_t eq = pair.find('=');
-    std::string name = pair.substr(0, eq), value = eq == std::string::npos ? "" : pair.substr(eq + 1);
-    if (name == "digest") change["digest"] = value.empty() ? "default" : value;
-    if (name == "alert" && change["alerts"].contains(value)) change["alerts"][value] = true;
-  }
+  // The form's fields: digest, and alert_KIND=on for each box that is ticked (a box
+  // left empty sends nothing: that alert is off).
+  auto form = ReadFormBody(req);
+  json change = {{"digest", form["digest"].empty() ? "default" : form["digest"]}, {"alerts", json::object()}};
+  for (const auto& k : notify::AlertKinds()) change["alerts"][k] = form.count("alert_" + k) > 0;
   if (Status s = ChangeChoices(hub, who, change); !s.ok()) {
     if (s.code() == Status::Code::kInvalid) return Problem(400, "Bad choices", s.message());
     return FromStatus(s);
@@ -214,6 +209,7 @@ ApiResponse UnsubscribePage(const Services& hub, const ApiRequest& req, const Pr
 // RFC 8058: the mail client POSTs "List-Unsubscribe=One-Click" to the link, no cookie,
 // no sign-in; the signature is the authority. The page's button posts the same.
 ApiResponse Unsubscribe(const Services& hub, const ApiRequest& req, const Principal& who, const Params&) {
+  if (auto bad = CheckParams(req, {"u", "s", "lang"})) return *bad;
   if (!hub.outbox) return NoMail();
   auto user = SignedUser(hub, req);
   PageContext c = Context(hub, req, who, "/unsubscribe");
@@ -279,32 +275,24 @@ ApiResponse RetryMail(const Services& hub, const ApiRequest& req, const Principa
 ApiResponse SendTestMail(const Services& hub, const ApiRequest& req, const Principal& who, const Params&) {
   if (auto bad = CheckParams(req, {})) return *bad;
   if (!hub.outbox || !hub.config.mail) return NoMail();
-  auto user = UserById(hub, who.user_id);
+  auto user = hub.accounts->GetUser(who.user_id);
   if (!user.ok()) return FromStatus(user.status());
   if (user->email.empty())
     return Problem(409, "No address", "your account has no e-mail address: set one (PATCH /api/v1/users/{id})");
-  const mail::MailConfig& m = *hub.config.mail;
+  std::string lang = who.lang.empty() ? "en" : who.lang;
   mail::Message message;
-  message.from = {m.from_name.empty() ? "coophub" : m.from_name, m.from};
+  message.from = mail::SenderOf(*hub.config.mail);
   message.to = {{user->name, user->email}};
-  message.subject = hub.catalogs.Text(who.lang.empty() ? "en" : who.lang, "mail.test.subject");
-  message.text = hub.catalogs.Text(who.lang.empty() ? "en" : who.lang, "mail.test.body", {{"server", m.smtp_url}});
+  message.subject = hub.catalogs.Text(lang, "mail.test.subject");
+  message.text = hub.catalogs.Text(lang, "mail.test.body", {{"server", hub.config.mail->smtp_url}});
   int64_t now = NowMs();
-  std::string id = "test." + std::to_string(who.user_id) + "." + std::to_string(now);
-  notify::Mail out;
-  out.user_id = who.user_id;
-  out.kind = "test";
-  out.key = id;
-  out.to = user->email;
-  out.subject = message.subject;
-  out.message = mail::Render(message, now / 1000, id, "coophub-" + id);
-  auto added = hub.outbox->Add(out, now);
-  if (!added.ok()) return FromStatus(added.status());
+  std::string key = "test." + std::to_string(who.user_id) + "." + std::to_string(now);
+  auto id = hub.outbox->Add(notify::Compose(who.user_id, "test", key, message, now / 1000), now);
+  if (!id.ok()) return FromStatus(id.status());
+  if (!*id) return Problem(409, "Already queued", "a test message was queued this very millisecond: try again");
   Audit(hub, who, "mail.test", "user " + who.name);
   if (hub.postman) hub.postman->Wake();
-  auto listed = hub.outbox->List(who.user_id, "", 1);
-  int64_t queued = listed.ok() && !listed->empty() ? (*listed)[0].id : 0;
-  return Json(202, {{"id", queued}, {"status", "queued"}});
+  return Json(202, {{"id", **id}, {"status", "queued"}});
 }
 
 }  // namespace coophub

@@ -28,6 +28,7 @@
 #include "config/config.h"
 #include "http/http_server.h"
 #include "mail/mail.h"
+#include "notify/postman.h"
 #include "runtime/http_client.h"
 #include "runtime/plugin_paths.h"
 #include "runtime/runner.h"
@@ -376,7 +377,7 @@ int MailTest(const std::string& address, const std::string& config_path) {
   auto password = ResolveSecrets(json(m.password), "mail.password", &used);
   if (!password.ok()) return Fail(kExitUsage, password.status().message());
   mail::Message message;
-  message.from = {m.from_name.empty() ? "coophub" : m.from_name, m.from};
+  message.from = mail::SenderOf(m);
   message.to = {{"", address}};
   message.subject = "coophub: mail works ✓";
   message.text = "This is a test message from coophub, sent through " + m.smtp_url +
@@ -384,14 +385,9 @@ int MailTest(const std::string& address, const std::string& config_path) {
   message.html = "<p>This is a test message from coophub, sent through <code>" + m.smtp_url +
                  "</code>.</p><p>If you read it, the hub can reach its members by mail.</p>";
   std::string id = std::to_string(NowUnix()) + "." + std::to_string(getpid()) + ".test";
-  SmtpSendRequest req;
-  req.url = m.smtp_url;
-  req.starttls = m.starttls == mail::MailConfig::StartTls::kRequired   ? SmtpSendRequest::Tls::kRequired
-                 : m.starttls == mail::MailConfig::StartTls::kOptional ? SmtpSendRequest::Tls::kIfOffered
-                                                                       : SmtpSendRequest::Tls::kOff;
-  req.username = m.username;
-  req.password = password->get<std::string>();
-  req.from = m.from;
+  mail::MailConfig resolved = m;
+  resolved.password = password->get<std::string>();
+  SmtpSendRequest req = notify::SmtpRequest(resolved);
   req.to = {address};
   req.message = mail::Render(message, NowUnix(), id, "coophub-" + id);
   SmtpSendResult r = SmtpSend(req);

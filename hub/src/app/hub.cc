@@ -111,7 +111,14 @@ Status Hub::OpenPostman() {
   auto password = ResolveSecrets(json(c.mail->password), "mail.password");
   if (!password.ok()) return password.status().Prefixed(c.file);
   settings.mail.password = password->get<std::string>();
-  settings.hub_url = !c.mail->hub_url.empty() ? c.mail->hub_url : "http://" + c.address + ":" + std::to_string(c.port);
+  settings.hub_url = c.mail->hub_url;
+  if (settings.hub_url.empty()) {
+    settings.hub_url = "http://" + c.address + ":" + std::to_string(c.port);
+    spdlog::warn(
+        "{}: mail.hub_url is not set: the links in mail say {}, which members' phones cannot open; set it to "
+        "where members open the hub (https://hub.coop.example)",
+        c.file, settings.hub_url);
+  }
   const Services& services = api_->services();
   settings.zone = services.time_zone;
   char host[256] = "";

@@ -94,6 +94,8 @@ Result<MailConfig> ParseMail(const json& j, const std::string& where) {
   return c;
 }
 
+Address SenderOf(const MailConfig& c) { return {c.from_name.empty() ? "coophub" : c.from_name, c.from}; }
+
 bool ValidAddress(std::string_view text) {
   size_t at = text.rfind('@');
   if (at == std::string_view::npos || at == 0 || at + 1 >= text.size() || text.size() > 254) return false;

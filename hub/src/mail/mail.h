@@ -38,6 +38,10 @@ struct MailConfig {
 // errors naming them.
 Result<MailConfig> ParseMail(const json& j, const std::string& where);
 
+struct Address;
+// Who the hub's mail is from: from_name (or "coophub") and from.
+Address SenderOf(const MailConfig& c);
+
 // Whether text is a mail address the hub will write to: local@domain, printable ASCII,
 // no spaces, angle brackets or commas.
 bool ValidAddress(std::string_view text);

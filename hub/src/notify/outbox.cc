@@ -3,6 +3,7 @@
 #include "notify/outbox.h"
 
 #include <algorithm>
+#include <map>
 
 #include "accounts/accounts.h"
 
@@ -79,27 +80,43 @@ Result<std::unique_ptr<Outbox>> Outbox::Open(sql::Database& db) {
   return std::unique_ptr<Outbox>(new Outbox(std::move(*conn)));
 }
 
-Result<Prefs> Outbox::GetPrefs(int64_t user) {
-  MutexLock lock(mu_);
-  auto r = conn_->Run(
-      "SELECT digest, alerts_off, digest_seq, digest_period, updated_ms, digest_s FROM notify_prefs"
-      " WHERE user_id = ?",
-      {user});
-  if (!r.ok()) return r.status();
+namespace {
+
+constexpr const char* kPrefsColumns =
+    "SELECT user_id, digest, alerts_off, digest_seq, digest_period, updated_ms, digest_s FROM notify_prefs";
+
+Prefs PrefsRow(const sql::Rows& r, size_t i) {
   Prefs p;
-  if (r->empty()) return p;
-  p.digest = ParseEvery(r->Text(0, 0));
-  std::string off = r->Text(0, 1);
+  p.digest = ParseEvery(r.Text(i, 1));
+  std::string off = r.Text(i, 2);
   for (size_t at = 0; at < off.size();) {
     size_t comma = std::min(off.find(',', at), off.size());
     if (comma > at) p.alerts_off.insert(off.substr(at, comma - at));
     at = comma + 1;
   }
-  p.digest_seq = r->Int(0, 2);
-  p.digest_period = r->Text(0, 3);
-  p.updated_ms = r->Int(0, 4);
-  p.digest_s = r->Int(0, 5);
+  p.digest_seq = r.Int(i, 3);
+  p.digest_period = r.Text(i, 4);
+  p.updated_ms = r.Int(i, 5);
+  p.digest_s = r.Int(i, 6);
   return p;
+}
+
+}  // namespace
+
+Result<Prefs> Outbox::GetPrefs(int64_t user) {
+  MutexLock lock(mu_);
+  auto r = conn_->Run(std::string(kPrefsColumns) + " WHERE user_id = ?", {user});
+  if (!r.ok()) return r.status();
+  return r->empty() ? Prefs() : PrefsRow(*r, 0);
+}
+
+Result<std::map<int64_t, Prefs>> Outbox::AllPrefs() {
+  MutexLock lock(mu_);
+  auto r = conn_->Run(kPrefsColumns);
+  if (!r.ok()) return r.status();
+  std::map<int64_t, Prefs> out;
+  for (size_t i = 0; i < r->size(); ++i) out.emplace(r->Int(i, 0), PrefsRow(*r, i));
+  return out;
 }
 
 Status Outbox::SetChoices(int64_t user, std::optional<Every> digest, const std::set<std::string>& alerts_off,
@@ -123,14 +140,14 @@ Status Outbox::DigestDone(int64_t user, int64_t seq, const std::string& period, 
   return r.status();
 }
 
-Result<bool> Outbox::Add(const Mail& m, int64_t now_ms) {
+Result<std::optional<int64_t>> Outbox::Add(const Mail& m, int64_t now_ms) {
   MutexLock lock(mu_);
   auto r = conn_->Run(
       "INSERT INTO mail_outbox(user_id, kind, dedupe, to_addr, subject, message, status, next_ms, created_ms)"
-      " VALUES(?, ?, ?, ?, ?, ?, 'queued', ?, ?) ON CONFLICT(dedupe) DO NOTHING",
+      " VALUES(?, ?, ?, ?, ?, ?, 'queued', ?, ?) ON CONFLICT(dedupe) DO NOTHING RETURNING id",
       {m.user_id, m.kind, m.key, m.to, m.subject, m.message, now_ms, now_ms});
   if (!r.ok()) return r.status();
-  return r->changes > 0;
+  return r->empty() ? std::optional<int64_t>() : std::optional<int64_t>(r->Int(0, 0));
 }
 
 Result<std::optional<Mail>> Outbox::Claim(const std::string& by, int64_t now_ms, int per_minute, int64_t lease_ms) {

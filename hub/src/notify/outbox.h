@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -69,13 +70,16 @@ class Outbox {
 
   // A member's choices; the defaults when they made none.
   Result<Prefs> GetPrefs(int64_t user);
+  // Every member's who made a choice or had a digest, by user id (one read for a round
+  // of digests).
+  Result<std::map<int64_t, Prefs>> AllPrefs();
   // Sets what a member chose (kept: what their digests went up to).
   Status SetChoices(int64_t user, std::optional<Every> digest, const std::set<std::string>& alerts_off, int64_t now_ms);
   // Their digest for period went out at at_s (or there was nothing to say), up to seq.
   Status DigestDone(int64_t user, int64_t seq, const std::string& period, int64_t at_s);
 
-  // Queues m to be sent at once: true; false when a message of its key is there already.
-  Result<bool> Add(const Mail& m, int64_t now_ms);
+  // Queues m to be sent at once: its id; nullopt when a message of its key is there already.
+  Result<std::optional<int64_t>> Add(const Mail& m, int64_t now_ms);
   // Claims the next message due at now_ms for sending (status sending, by `by`), unless
   // per_minute messages were claimed in the minute before now_ms (0: no limit). A
   // message left sending for lease_ms (its replica died) is due again. nullopt: none.

@@ -67,12 +67,16 @@ constexpr int64_t kT = 1796000000000;  // ms: 2026-11-30T00:53:20Z
 constexpr int64_t kLease = 5 * 60 * 1000;
 
 TEST_P(OutboxTest, AMessageIsQueuedOnceByItsKey) {
-  EXPECT_TRUE(one_->Add(Message("digest.7.w2026-12-07"), kT).value());
+  auto first = one_->Add(Message("digest.7.w2026-12-07"), kT).value();
+  ASSERT_TRUE(first.has_value());
   EXPECT_FALSE(two_->Add(Message("digest.7.w2026-12-07"), kT + 1).value()) << "queued twice";
-  EXPECT_TRUE(two_->Add(Message("digest.7.w2026-12-14"), kT + 2).value());
+  auto second = two_->Add(Message("digest.7.w2026-12-14"), kT + 2).value();
+  ASSERT_TRUE(second.has_value());
   auto all = one_->List(0, "", 10).value();
   ASSERT_EQ(all.size(), 2u);
   EXPECT_EQ(all[0].key, "digest.7.w2026-12-14") << "newest first";
+  EXPECT_EQ(all[0].id, *second);
+  EXPECT_EQ(all[1].id, *first);
   EXPECT_EQ(all[0].status, "queued");
 }
 
@@ -154,6 +158,11 @@ TEST_P(OutboxTest, ChoicesAndWhatTheLastDigestSawAreKeptApart) {
   EXPECT_EQ(none.digest_seq, -1);
   ASSERT_TRUE(one_->DigestDone(7, 41, "w2026-12-07", 1796000000).ok());
   ASSERT_TRUE(two_->SetChoices(7, Every::kMonthly, {"offers", "sources"}, kT).ok());
+  ASSERT_TRUE(two_->SetChoices(8, Every::kNever, {}, kT).ok());
+  auto all = one_->AllPrefs().value();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[8].digest, std::optional<Every>(Every::kNever));
+  EXPECT_EQ(all[7].digest_seq, 41);
   Prefs p = one_->GetPrefs(7).value();
   EXPECT_EQ(p.digest, std::optional<Every>(Every::kMonthly));
   EXPECT_EQ(p.alerts_off, (std::set<std::string>{"offers", "sources"}));

@@ -15,19 +15,38 @@ namespace {
 constexpr int64_t kDigestCheckMs = 5 * 60 * 1000;  // how often due digests are looked for
 constexpr int64_t kPollMs = 5000;                  // and the outbox, for what other replicas queued
 
-SmtpSendRequest::Tls TlsOf(mail::MailConfig::StartTls t) {
-  switch (t) {
+}  // namespace
+
+SmtpSendRequest SmtpRequest(const mail::MailConfig& mail) {
+  SmtpSendRequest req;
+  req.url = mail.smtp_url;
+  switch (mail.starttls) {
     case mail::MailConfig::StartTls::kRequired:
-      return SmtpSendRequest::Tls::kRequired;
+      req.starttls = SmtpSendRequest::Tls::kRequired;
+      break;
     case mail::MailConfig::StartTls::kOptional:
-      return SmtpSendRequest::Tls::kIfOffered;
+      req.starttls = SmtpSendRequest::Tls::kIfOffered;
+      break;
     case mail::MailConfig::StartTls::kOff:
-      return SmtpSendRequest::Tls::kOff;
+      req.starttls = SmtpSendRequest::Tls::kOff;
+      break;
   }
-  return SmtpSendRequest::Tls::kRequired;
+  req.username = mail.username;
+  req.password = mail.password;
+  req.from = mail.from;
+  return req;
 }
 
-}  // namespace
+Mail Compose(int64_t user_id, const std::string& kind, const std::string& key, const mail::Message& m, int64_t now) {
+  Mail out;
+  out.user_id = user_id;
+  out.kind = kind;
+  out.key = key;
+  out.to = m.to.empty() ? std::string() : m.to[0].email;
+  out.subject = m.subject;
+  out.message = mail::Render(m, now, key, "coophub-" + key);
+  return out;
+}
 
 std::string UnsubscribeSignature(const std::string& key, int64_t user) {
   return Base64Encode(HmacSha256(key, "unsubscribe:digest:" + std::to_string(user)), /*url_safe=*/true);
@@ -80,54 +99,62 @@ void Postman::Loop() {
 QueueReport Postman::Queue(int64_t now, const std::string& only, bool force) {
   QueueReport report;
   auto users = accounts_.ListUsers();
-  if (!users.ok()) {
-    report.errors.push_back("digests: " + users.status().message());
-    return report;
-  }
+  auto prefs = outbox_.AllPrefs();
   auto stats = store_.Stats();
-  if (!stats.ok()) {
-    report.errors.push_back("digests: " + stats.status().message());
-    return report;
-  }
+  for (const Status& s : {users.status(), prefs.status(), stats.status()})
+    if (!s.ok()) {
+      report.errors.push_back("digests: " + s.message());
+      return report;
+    }
   int64_t head = store_.LastSeq();
   for (const User& u : *users) {
     if (!only.empty() && u.name != only) continue;
-    auto r = QueueOne(u, now, head, *stats, force);
-    if (!r.ok())
+    auto mine = prefs->find(u.id);
+    auto r = QueueOne(u, mine != prefs->end() ? mine->second : Prefs(), now, head, *stats, force);
+    if (!r.ok()) {
       report.errors.push_back("the digest of " + u.name + ": " + r.status().message());
-    else if (*r == "queued")
-      ++report.queued;
-    else if (*r == "nothing")
-      ++report.nothing;
-    else if (*r == "no address")
-      ++report.no_address;
+      continue;
+    }
+    switch (*r) {
+      case Outcome::kQueued:
+        ++report.queued;
+        break;
+      case Outcome::kNothing:
+        ++report.nothing;
+        break;
+      case Outcome::kNoAddress:
+        ++report.no_address;
+        break;
+      case Outcome::kNotDue:
+        break;
+    }
   }
   if (report.queued) Wake();
   return report;
 }
 
-Result<std::string> Postman::QueueOne(const User& user, int64_t now, int64_t head,
-                                      const std::vector<SourceStats>& stats, bool force) {
-  auto prefs = outbox_.GetPrefs(user.id);
-  if (!prefs.ok()) return prefs.status();
-  Every every = prefs->digest.value_or(ParseEvery(settings_.mail.digest).value_or(Every::kWeekly));
-  if (every == Every::kNever) return std::string("not due");  // forced or not: they said no
+Result<Postman::Outcome> Postman::QueueOne(const User& user, const Prefs& prefs, int64_t now, int64_t head,
+                                           const std::vector<SourceStats>& stats, bool force) {
+  Every every = prefs.digest.value_or(ParseEvery(settings_.mail.digest).value_or(Every::kWeekly));
+  if (every == Every::kNever) return Outcome::kNotDue;  // forced or not: they said no
   std::string period = DigestPeriod(every, now, settings_.zone, settings_.mail.digest_hour);
-  if (period == prefs->digest_period && !force) return std::string("not due");
-  if (user.email.empty()) return std::string("no address");
+  if (period == prefs.digest_period && !force) return Outcome::kNotDue;
+  if (user.email.empty()) return Outcome::kNoAddress;
 
   // What they saw last: their last visit, or their last digest, whichever is newer.
   auto visit = accounts_.GetVisit(user.id);
   if (!visit.ok()) return visit.status();
-  int64_t since_seq = prefs->digest_seq, since_time = prefs->digest_s;
+  int64_t since_seq = prefs.digest_seq, since_time = prefs.digest_s;
   if (*visit && (*visit)->head > since_seq) {
     since_seq = (*visit)->head;
     since_time = (*visit)->time;
   }
   if (since_seq < 0) {  // never a visit nor a digest: from now on, what changes is news
     if (Status s = outbox_.DigestDone(user.id, head, period, now); !s.ok()) return s;
-    return std::string("nothing");
+    return Outcome::kNothing;
   }
+  auto key = outbox_.LinkKey();
+  if (!key.ok()) return key.status();
   DigestFor d;
   d.user = user;
   d.lang = user.lang.empty() ? "en" : user.lang;
@@ -140,31 +167,22 @@ Result<std::string> Postman::QueueOne(const User& user, int64_t now, int64_t hea
   d.every = every;
   d.now = now;
   d.zone = settings_.zone;
-  d.coop = settings_.mail.from_name.empty() ? "coophub" : settings_.mail.from_name;
+  d.coop = mail::SenderOf(settings_.mail).name;
   d.hub_url = settings_.hub_url;
-  auto key = outbox_.LinkKey();
-  if (!key.ok()) return key.status();
   d.unsubscribe_url =
       settings_.hub_url + "/unsubscribe?u=" + std::to_string(user.id) + "&s=" + UnsubscribeSignature(*key, user.id);
   d.prefs_url = settings_.hub_url + "/notifications";
   auto digest = BuildDigest(store_, catalogs_, d);
   if (!digest.ok()) return digest.status();
-  std::string said = "nothing";
+  Outcome said = Outcome::kNothing;
   if (*digest) {
     mail::Message& m = (*digest)->message;
-    m.from = {d.coop, settings_.mail.from};
+    m.from = mail::SenderOf(settings_.mail);
     m.to = {{user.name, user.email}};
     std::string id = "digest." + std::to_string(user.id) + "." + period + (force ? "." + std::to_string(now) : "");
-    Mail out;
-    out.user_id = user.id;
-    out.kind = "digest";
-    out.key = id;
-    out.to = user.email;
-    out.subject = m.subject;
-    out.message = mail::Render(m, now, id, "coophub-" + id);
-    auto added = outbox_.Add(out, now * 1000);
+    auto added = outbox_.Add(Compose(user.id, "digest", id, m, now), now * 1000);
     if (!added.ok()) return added.status();
-    said = *added ? "queued" : "nothing";
+    if (*added) said = Outcome::kQueued;
   }
   if (Status s = outbox_.DigestDone(user.id, head, period, now); !s.ok()) return s;
   return said;
@@ -189,12 +207,7 @@ int Postman::SendDue() {
 }
 
 void Postman::SendOne(const Mail& m) {
-  SmtpSendRequest req;
-  req.url = settings_.mail.smtp_url;
-  req.starttls = TlsOf(settings_.mail.starttls);
-  req.username = settings_.mail.username;
-  req.password = settings_.mail.password;
-  req.from = settings_.mail.from;
+  SmtpSendRequest req = SmtpRequest(settings_.mail);
   req.to = {m.to};
   req.message = m.message;
   SmtpSendResult r = SmtpSend(req);

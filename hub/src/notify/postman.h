@@ -44,8 +44,15 @@ struct QueueReport {
   std::vector<std::string> errors;
 };
 
-// The signed one-click link that ends user's digests; and whether sig is its signature.
+// The signature in the one-click link that ends user's digests.
 std::string UnsubscribeSignature(const std::string& key, int64_t user);
+
+// How the hub hands a message to mail's server (password: resolved); the caller sets
+// to and message.
+SmtpSendRequest SmtpRequest(const mail::MailConfig& mail);
+// m as it goes into the outbox: rendered at now (unix seconds) with key as its
+// Message-ID's local part, to its first recipient.
+Mail Compose(int64_t user_id, const std::string& kind, const std::string& key, const mail::Message& m, int64_t now);
 
 class Postman {
  public:
@@ -65,9 +72,10 @@ class Postman {
 
  private:
   void Loop();
-  // One member's digest, when due (or forced). Returns "queued", "nothing", "no address", "not due".
-  Result<std::string> QueueOne(const User& user, int64_t now, int64_t head, const std::vector<SourceStats>& stats,
-                               bool force);
+  enum class Outcome { kQueued, kNothing, kNoAddress, kNotDue };
+  // One member's digest, when due (or forced).
+  Result<Outcome> QueueOne(const User& user, const Prefs& prefs, int64_t now, int64_t head,
+                           const std::vector<SourceStats>& stats, bool force);
   void SendOne(const Mail& m);
 
   Store& store_;

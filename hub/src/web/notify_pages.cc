@@ -36,7 +36,7 @@ std::string RenderNotifications(const NotificationsView& v) {
   for (const auto& [kind, on] : v.alerts) {
     std::string id = "alert-" + kind;
     El box("input");
-    box.Id(id).Attr("type", "checkbox").Attr("name", "alert").Attr("value", kind);
+    box.Id(id).Attr("type", "checkbox").Attr("name", "alert_" + kind).Attr("value", "on");
     if (on) box.Attr("checked", "checked");
     alerts += El("div").Class("choice")(box(), El("label").Attr("for", id)(w("notify.alert." + kind)));
   }
