@@ -173,7 +173,11 @@ ApiResponse PutMyNotifications(const Services& hub, const ApiRequest& req, const
 ApiResponse NotificationsPage(const Services& hub, const ApiRequest& req, const Principal& who, const Params&) {
   if (auto bad = CheckParams(req, {"lang"})) return *bad;
   if (who.role == Role::kAnonymous) return SignInFirst("/notifications");
-  if (!hub.outbox) return NoMail();
+  if (!hub.outbox) {  // the page says the hub sends no mail yet
+    NotificationsView v;
+    v.ctx = Context(hub, req, who, "/notifications");
+    return HtmlPage(hub, req, v.ctx, RenderNotifications(v));
+  }
   return NotificationsPageFor(hub, req, who, "");
 }
 

@@ -14,9 +14,11 @@ std::string RenderNotifications(const NotificationsView& v) {
   Words w{v.ctx};
   Html main = El("h1")(w("notify.title")) + Line();
   if (!v.said.empty()) main += El("p").Attr("role", "status").Class("said")(w(v.said)) + Line();
-  if (!v.mail)
-    main += El("p").Class("note")(w("notify.no_mail")) + Line();
-  else if (v.email.empty())
+  if (!v.mail) {  // nothing to choose: say so, and the way back
+    main += El("p").Class("note")(w("notify.no_mail")) + Line() + El("p")(El("a").Attr("href", "/")(w("nav.back")));
+    return web::FramedPage(w, v.ctx, w("notify.title"), nullptr, "narrow", std::move(main));
+  }
+  if (v.email.empty())
     main += El("p").Class("error")(w("notify.no_address")) + Line();
   else
     main += El("p")(w("notify.address", {{"email", v.email}})) + Line();
@@ -77,6 +79,7 @@ std::string RenderUnsubscribe(const PageContext& ctx, const std::string& state, 
     main +=
         El("p")(w("unsubscribe.ask")) + Line() +
         El("form")
+            .Id("unsubscribe")
             .Attr("method", "post")
             .Attr("action", action)(
                 El("input").Attr("type", "hidden").Attr("name", "List-Unsubscribe").Attr("value", "One-Click")(),

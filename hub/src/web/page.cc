@@ -742,8 +742,9 @@ std::string RenderAccount(const PageContext& ctx, const std::string& said, const
   };
   Html main = El("h1")(w("account.title")) + Line() +
               El("p")(w("account.who", {{"name", ctx.user}, {"role", w("role." + ctx.role)}})) + Line() +
-              El("p")(El("a").Attr("href", "/calendar")(w("calendar.title"))) + Line() +
-              El("h2")(w("account.password")) + Line();
+              El("p")(El("a").Attr("href", "/calendar")(w("calendar.title")), " · ",
+                      El("a").Attr("href", "/notifications")(w("notify.title"))) +
+              Line() + El("h2")(w("account.password")) + Line();
   if (!said.empty()) main += El("p").Attr("role", "status").Class("said")(w(said)) + Line();
   if (!error.empty()) main += El("p").Attr("role", "alert").Class("error")(w(error, {{"s", arg}})) + Line();
   main +=
