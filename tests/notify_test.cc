@@ -196,6 +196,14 @@ TEST_P(NotifyTest, DigestsReachEachMemberInTheirLanguageAndUnsubscribeInOneClick
   testing::WaitFor("Sven's second digest", 30, [&] { return To(smtp, "sven@riverside.example").size() == 2; });
   EXPECT_NE(TextPart(To(smtp, "sven@riverside.example")[1]).find("Soirée d'accueil"), std::string::npos)
       << "the removed shifts are named";
+  // The command line beside the running hub, on the same store: both go on working (a
+  // second process's connections once found the hub's locks dropped and deleted its WAL
+  // under it: "database disk image is malformed").
+  std::string out;
+  ASSERT_EQ(DigestSend(config, data, "sven", &out), 0) << out;
+  EXPECT_NE(out.find("0 queued"), std::string::npos) << "nothing new since his last digest: " << out;
+  EXPECT_EQ(hub.Get("/api/v1/audit").status, 200);
+  EXPECT_EQ(hub.Get("/api/v1/users").status, 200);
   // Choices are checked, naming what is wrong; a good one holds.
   auto put = [&](const json& body) {
     return testing::Call("PUT", hub.base() + "/api/v1/me/notifications", body.dump(), members[1].session);

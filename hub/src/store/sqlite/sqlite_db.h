@@ -55,9 +55,14 @@ class Db {
   }
   // The store holds password hashes, tokens' hashes and members' data: the file is made
   // (or put back) 0600 before SQLite opens it, and SQLite gives its -wal and -shm files
-  // the same mode.
+  // the same mode. A file that exists is never opened here: closing any descriptor of it
+  // drops every POSIX lock this process holds on it, those of the SQLite connections
+  // already open too, and another process (coophub digest send, sync, user add) would
+  // then take the hub for gone, checkpoint and delete the WAL under it: a "malformed"
+  // store (sqlite.org/howtocorrupt.html, 2.2). Only a file made new is opened, with
+  // O_EXCL, before any connection to it exists.
   static void KeepPrivate(const std::string& path) {
-    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd >= 0) ::close(fd);
     for (const char* suffix : {"", "-wal", "-shm"}) ::chmod((path + suffix).c_str(), 0600);
   }
