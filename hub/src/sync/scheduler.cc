@@ -247,11 +247,15 @@ void Scheduler::Launch(const std::string& id, Entry& e, std::string trigger, int
     } catch (const std::exception& ex) {
       spdlog::error("sync {}: the sync failed: {}", id, ex.what());
     }
-    OnDone(id, claimed, run_id);
+    // A read from after the run's end, so that its status (the next sync above all) is
+    // never shown from a read that had not seen the run yet.
+    OnDone(id, claimed, run_id, store_.LatestRuns(), store_.RequestedRuns());
   }).detach();
 }
 
-void Scheduler::OnDone(const std::string& id, bool claimed, int64_t run_id) {
+void Scheduler::OnDone(const std::string& id, bool claimed, int64_t run_id,
+                       const Result<std::map<std::string, SourceRuns>>& runs,
+                       const Result<std::vector<std::string>>& asked) {
   MutexLock lock(mu_);
   --running_;
   if (auto it = entries_.find(id); it != entries_.end()) {  // not removed meanwhile
@@ -262,6 +266,7 @@ void Scheduler::OnDone(const std::string& id, bool claimed, int64_t run_id) {
     // Another replica has it: look again at the next poll, not at once.
     e.retry_ms = claimed ? 0 : NowMs() + kPollMs;
   }
+  if (!stopping_) Tick(runs, asked, NowMs());
   Changed();
   cv_.notify_all();  // under mu_: after this the run's thread no longer touches *this
 }

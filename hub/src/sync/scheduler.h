@@ -92,7 +92,9 @@ class Scheduler {
                int64_t now) REQUIRES(mu_);
   void Loop();
   void Launch(const std::string& id, Entry& e, std::string trigger, int64_t scheduled_ms, bool requested) REQUIRES(mu_);
-  void OnDone(const std::string& id, bool claimed, int64_t run_id);
+  // A run ended: the source's status anew from runs and asked, read after its end.
+  void OnDone(const std::string& id, bool claimed, int64_t run_id,
+              const Result<std::map<std::string, SourceRuns>>& runs, const Result<std::vector<std::string>>& asked);
   void Changed() REQUIRES(mu_);  // a status changed
 
   Store& store_;
