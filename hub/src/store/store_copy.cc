@@ -25,7 +25,7 @@ struct Table {
   const char* order;  // SQLite's, so that ids given anew keep the order
 };
 constexpr Table kTables[] = {
-    {"tombstones", "seq, source, stream, id, deleted_ms, visibility, title, kind", "seq"},
+    {"tombstones", "seq, source, stream, id, deleted_ms, visibility, title, kind, was", "seq"},
     {"stream_state", "source, stream, state, updated_ms", "source, stream"},
     {"source_stats", "source, records, first_seq", "source"},
     {"sync_runs", "id, source, trigger, status, started_ms, finished_ms, records, deletes, message, scheduled_ms",

@@ -118,27 +118,37 @@ TEST_P(StoreTest, DeleteRemovesRecordAndIndexEntry) {
 }
 
 // The change feed says what a changed record was, when the reader of `after` could have
-// seen that version; a removed record keeps its title and kind.
+// seen that version; a removed record keeps its title and kind, and whom it named.
 TEST_P(StoreTest, ChangesKeepWhatARecordWasAndARemovedOnesTitle) {
   WriteBatch b;
-  b.upserts = {Rec("1", "Assembly", "2026-12-12T13:00:00Z", "event"), Rec("2", "Winter break", "2026-12-24T00:00:00Z")};
+  json with_people = {{"id", "2"},
+                      {"kind", "post"},
+                      {"title", "Winter break"},
+                      {"time", "2026-12-24T00:00:00Z"},
+                      {"people", {"Ana <ana@coop.example>", "Bo"}}};
+  b.upserts = {Rec("1", "Assembly", "2026-12-12T13:00:00Z", "event"),
+               NormalizeRecord(with_people, "src", "s", "public").value(),
+               Rec("3", "Nobody's", "2026-12-25T00:00:00Z")};
   Write(b);
   int64_t seen = store_->LastSeq();
   WriteBatch moved;
   moved.upserts = {Rec("1", "Assembly (moved)", "2026-12-12T14:00:00Z", "event")};
   Write(moved);
   WriteBatch gone;
-  gone.deletes = {{"s", "2"}};
+  gone.deletes = {{"s", "2"}, {"s", "3"}};
   Write(gone);
   auto page = store_->ListChanges(seen, {}, 10);
   ASSERT_TRUE(page.ok()) << page.status().message();
   json items = json::parse(page->items_json);
-  ASSERT_EQ(items.size(), 2u) << items.dump();
+  ASSERT_EQ(items.size(), 3u) << items.dump();
   EXPECT_EQ(items[0]["previous"]["title"], "Assembly");
   EXPECT_EQ(items[0]["previous"]["time"], "2026-12-12T13:00:00Z");
   EXPECT_EQ(items[0]["record"]["title"], "Assembly (moved)");
   EXPECT_EQ(items[1]["title"], "Winter break");
   EXPECT_EQ(items[1]["kind"], "post");
+  EXPECT_EQ(items[1]["was"]["people"], json({"Ana <ana@coop.example>", "Bo"})) << items[1].dump();
+  EXPECT_EQ(items[1]["was"]["time"], "2026-12-24T00:00:00Z");
+  EXPECT_EQ(items[2]["was"]["people"], json::array()) << items[2].dump();
   // Changed again: after the first change, "previous" is the moved version; from
   // before both, the reader never saw that one, so none is given.
   int64_t mid = seen + 1;

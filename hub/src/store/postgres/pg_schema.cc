@@ -155,6 +155,10 @@ CREATE INDEX mail_outbox_claimed ON mail_outbox(claimed_ms);
 CREATE INDEX mail_outbox_by_user ON mail_outbox(user_id, id);
 CREATE TABLE hub_keys(name TEXT PRIMARY KEY, value TEXT NOT NULL);
 )sql",
+    // 8: what a removed record was ({"people":[…],"time":…}): whom its removal concerns.
+    R"sql(
+ALTER TABLE tombstones ADD COLUMN was TEXT NOT NULL DEFAULT '{}';
+)sql",
 };
 
 }  // namespace

@@ -604,9 +604,10 @@ Status PgStore::Delete(pg::Conn& db, const std::string& source, const std::strin
                        int64_t* seq, WriteStats* stats) {
   auto r = db.Exec(
       "WITH gone AS (DELETE FROM records WHERE source = $1 AND stream = $2 AND id = $3"
-      "  RETURNING stream, id, visibility, title, kind)"
-      " INSERT INTO tombstones(seq, source, stream, id, deleted_ms, visibility, title, kind)"
-      " SELECT $4, $1, stream, id, $5, visibility, title, kind FROM gone",
+      "  RETURNING stream, id, visibility, title, kind, json_build_object('people', COALESCE(json::jsonb->'people', "
+      "'[]'::jsonb), 'time', time)::text AS was)"
+      " INSERT INTO tombstones(seq, source, stream, id, deleted_ms, visibility, title, kind, was)"
+      " SELECT $4, $1, stream, id, $5, visibility, title, kind, was FROM gone",
       {source, stream, id, Num(*seq + 1), Num(NowMs())});
   if (!r.ok()) return r.status().Prefixed("delete");
   *seq += r->Changes();
@@ -630,9 +631,10 @@ Result<WriteStats> PgStore::ApplyBatch(pg::Conn& db, const WriteBatch& b) {
     for (const auto& [stream, version] : b.activations) {
       auto r = db.Exec(
           "WITH gone AS (DELETE FROM records WHERE source = $1 AND stream = $2 AND table_version < $3"
-          "  RETURNING uid, stream, id, visibility, title, kind)"
-          " INSERT INTO tombstones(seq, source, stream, id, deleted_ms, visibility, title, kind)"
-          " SELECT $4 + row_number() OVER (ORDER BY uid), $1, stream, id, $5, visibility, title, kind FROM gone",
+          "  RETURNING uid, stream, id, visibility, title, kind, json_build_object('people', "
+          "COALESCE(json::jsonb->'people', '[]'::jsonb), 'time', time)::text AS was)"
+          " INSERT INTO tombstones(seq, source, stream, id, deleted_ms, visibility, title, kind, was)"
+          " SELECT $4 + row_number() OVER (ORDER BY uid), $1, stream, id, $5, visibility, title, kind, was FROM gone",
           {b.source, stream, Num(version), Num(seq), Num(NowMs())});
       if (!r.ok()) return r.status().Prefixed("retire");
       seq += r->Changes();
@@ -676,9 +678,10 @@ Result<WriteStats> PgStore::ApplyBatch(pg::Conn& db, const WriteBatch& b) {
 Result<ChangePage> PgStore::ListChanges(int64_t after, const std::vector<std::string>& visibilities, int limit) {
   std::string filter = visibilities.empty() ? "" : " AND visibility = ANY($3::text[])";
   std::string sql =
-      "SELECT seq, uid, json, created_seq, CASE WHEN previous_seq <= $1 THEN previous END, '', '', '', '', ''"
+      "SELECT seq, uid, json, created_seq, CASE WHEN previous_seq <= $1 THEN previous END, '', '', '', '', '', ''"
       " FROM records WHERE seq > $1" +
-      filter + " UNION ALL SELECT seq, 0, '', 0, NULL, source, stream, id, title, kind FROM tombstones WHERE seq > $1" +
+      filter +
+      " UNION ALL SELECT seq, 0, '', 0, NULL, source, stream, id, title, kind, was FROM tombstones WHERE seq > $1" +
       filter + " ORDER BY seq LIMIT $2";
   std::vector<Param> params = {Num(after), Num(limit)};
   if (!visibilities.empty()) params.emplace_back(ArrayLiteral(visibilities));
@@ -701,6 +704,8 @@ Result<ChangePage> PgStore::ListChanges(int64_t after, const std::vector<std::st
                     {"id", r->Text(i, 7)},
                     {"title", r->Text(i, 8)},
                     {"kind", r->Text(i, 9)}};
+        json was = json::parse(r->View(i, 10), nullptr, /*allow_exceptions=*/false);
+        key["was"] = was.is_object() ? was : json::object();
         std::string text = key.dump(-1, ' ', false, json::error_handler_t::replace);
         item += ",\"op\":\"delete\"," + text.substr(1, text.size() - 2);
       }

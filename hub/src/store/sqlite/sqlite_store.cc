@@ -231,6 +231,10 @@ CREATE INDEX mail_outbox_claimed ON mail_outbox(claimed_ms);
 CREATE INDEX mail_outbox_by_user ON mail_outbox(user_id, id);
 CREATE TABLE hub_keys(name TEXT PRIMARY KEY, value TEXT NOT NULL);
 )sql",
+    // 22: what a removed record was ({"people":[…],"time":…}): whom its removal concerns.
+    R"sql(
+ALTER TABLE tombstones ADD COLUMN was TEXT NOT NULL DEFAULT '{}';
+)sql",
 };
 
 class SqliteStore final : public Store {
@@ -631,17 +635,18 @@ Status SqliteStore::Delete(Db& db, const std::string& source, const std::string&
                            WriteStats* stats) {
   sqlite3_stmt* st = db.Prepare(
       "DELETE FROM records WHERE source=? AND stream=? AND id=? RETURNING search_key, visibility,"
-      " COALESCE(json_extract(json, '$.title'), ''), kind");
+      " COALESCE(json_extract(json, '$.title'), ''), kind, json_object('people',"
+      " json(COALESCE(json_extract(json, '$.people'), '[]')), 'time', time)");
   int rc = StepWith(st, source, stream, id);
   if (rc == SQLITE_DONE) return Status::Ok();
   if (rc != SQLITE_ROW) return Status::Internal("SQLite delete: " + db.Error());
   int64_t key = sqlite3_column_int64(st, 0);
-  std::string visibility = Text(st, 1), title = Text(st, 2), kind = Text(st, 3);
+  std::string visibility = Text(st, 1), title = Text(st, 2), kind = Text(st, 3), was = Text(st, 4);
   sqlite3_reset(st);
   search_ops_.push_back({key, nullptr});
-  if (StepWith(db.Prepare("INSERT INTO tombstones(seq, source, stream, id, deleted_ms, visibility, title, kind)"
-                          " VALUES(?,?,?,?,?,?,?,?)"),
-               next_seq_++, source, stream, id, NowMs(), visibility, title, kind) != SQLITE_DONE)
+  if (StepWith(db.Prepare("INSERT INTO tombstones(seq, source, stream, id, deleted_ms, visibility, title, kind, was)"
+                          " VALUES(?,?,?,?,?,?,?,?,?)"),
+               next_seq_++, source, stream, id, NowMs(), visibility, title, kind, was) != SQLITE_DONE)
     return Status::Internal("SQLite tombstone: " + db.Error());
   ++stats->deleted;
   return Status::Ok();
@@ -719,7 +724,7 @@ Result<ChangePage> SqliteStore::ListChanges(int64_t after, const std::vector<std
       " FROM records WHERE seq > ?1" +
       filter +
       " UNION ALL SELECT seq, 0, json_object('source', source, 'stream', stream, 'id', id, 'title', title,"
-      " 'kind', kind), 0, NULL FROM tombstones WHERE seq > ?1" +
+      " 'kind', kind, 'was', json(was)), 0, NULL FROM tombstones WHERE seq > ?1" +
       filter + " ORDER BY seq LIMIT ?";
   return WithReader<ChangePage>([&](Db& db) -> Result<ChangePage> {
     sqlite3_stmt* st = db.Prepare(sql);
