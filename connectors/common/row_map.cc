@@ -9,8 +9,8 @@ namespace coophub::rows {
 namespace {
 
 // The record fields a column can feed.
-const char* const kFields[] = {"id",   "title", "summary",  "url", "author", "time",   "end",     "updated",
-                               "tags", "lang",  "location", "lat", "lon",    "amount", "currency"};
+const char* const kFields[] = {"id",   "title", "summary",  "url", "author", "time",   "end",      "updated",
+                               "tags", "lang",  "location", "lat", "lon",    "amount", "currency", "people"};
 
 std::optional<std::string> Time(const std::string& v, const std::string& format) {
   if (format.empty()) {
@@ -65,12 +65,12 @@ const char* MappingSchemaProperties() {
         "url": {"type": "string"}, "author": {"type": "string"}, "time": {"type": "string"}, "end": {"type": "string"},
         "updated": {"type": "string"}, "tags": {"type": "string"}, "lang": {"type": "string"},
         "location": {"type": "string"}, "lat": {"type": "string"}, "lon": {"type": "string"},
-        "amount": {"type": "string"}, "currency": {"type": "string"}},
+        "amount": {"type": "string"}, "currency": {"type": "string"}, "people": {"type": "string"}},
       "additionalProperties": false},
     "time_format": {"type": "string", "description": "strptime format such as %d/%m/%Y %H:%M; default ISO 8601"},
     "currency": {"type": "string", "minLength": 3, "maxLength": 3, "description": "ISO 4217 code when no currency column"},
     "decimal_comma": {"type": "boolean", "default": false, "description": "amounts are written 1.234,50"},
-    "tag_separator": {"type": "string", "default": ","})json";
+    "tag_separator": {"type": "string", "default": ",", "description": "splits the tags and people columns"})json";
 }
 
 Mapping MappingFromConfig(const json& c) {
@@ -121,19 +121,22 @@ MappedRow MapRow(const std::vector<std::string>& header, const std::vector<std::
                                         : " in the format " + m.time_format));
     r[f] = *t;
   }
-  if (auto v = col("tags"); v && !v->empty()) {
-    json tags = json::array();
+  // Tags and people: one column, split by the separator, each entry trimmed.
+  for (const char* f : {"tags", "people"}) {
+    auto v = col(f);
+    if (!v || v->empty()) continue;
+    json list = json::array();
     size_t pos = 0;
     while (pos <= v->size()) {
       size_t next = v->find(m.tag_separator, pos);
-      std::string tag = v->substr(pos, next == std::string::npos ? std::string::npos : next - pos);
-      tag.erase(0, tag.find_first_not_of(' '));
-      tag.erase(tag.find_last_not_of(' ') + 1);
-      if (!tag.empty()) tags.push_back(tag);
+      std::string item = v->substr(pos, next == std::string::npos ? std::string::npos : next - pos);
+      item.erase(0, item.find_first_not_of(' '));
+      item.erase(item.find_last_not_of(' ') + 1);
+      if (!item.empty()) list.push_back(item);
       if (next == std::string::npos) break;
       pos = next + m.tag_separator.size();
     }
-    r["tags"] = tags;
+    r[f] = list;
   }
   json loc = json::object();
   if (auto v = col("location"); v && !v->empty()) loc["name"] = *v;

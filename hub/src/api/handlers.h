@@ -72,6 +72,9 @@ ApiResponse MyNotifications(const Services& hub, const ApiRequest&, const Princi
 ApiResponse PutMyNotifications(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 ApiResponse NotificationsPage(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 ApiResponse NotificationsForm(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse ReadNoticesForm(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse MyNotices(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse ReadMyNotices(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 ApiResponse UnsubscribePage(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 ApiResponse Unsubscribe(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 ApiResponse ListOutbox(const Services& hub, const ApiRequest&, const Principal&, const Params&);

@@ -16,7 +16,8 @@
 namespace coophub {
 namespace {
 
-constexpr int kSentShown = 20;  // messages listed on a member's page
+constexpr int kSentShown = 20;     // messages listed on a member's page
+constexpr int kNoticesShown = 50;  // notifications listed there
 
 ApiResponse NoMail() {
   return Problem(404, "Mail is not set up", "add a mail: section to hub.yaml (smtp_url, from; docs/mail.md)");
@@ -47,7 +48,9 @@ std::string DefaultEvery(const Services& hub) { return hub.config.mail ? hub.con
 struct Choices {
   notify::Prefs prefs;
   User user;
-  std::vector<notify::Mail> sent;  // newest first
+  std::vector<notify::Mail> sent;       // newest first
+  std::vector<notify::Notice> notices;  // newest first
+  int64_t unread = 0;
 };
 
 Result<Choices> ReadChoices(const Services& hub, const Principal& who) {
@@ -61,7 +64,23 @@ Result<Choices> ReadChoices(const Services& hub, const Principal& who) {
   auto sent = hub.outbox->List(who.user_id, "", kSentShown);
   if (!sent.ok()) return sent.status();
   c.sent = std::move(*sent);
+  auto notices = hub.outbox->Notices(who.user_id, kNoticesShown);
+  if (!notices.ok()) return notices.status();
+  c.notices = std::move(*notices);
+  auto unread = hub.outbox->Unread(who.user_id);
+  if (!unread.ok()) return unread.status();
+  c.unread = *unread;
   return c;
+}
+
+json NoticeJson(const notify::Notice& n) {
+  return {{"id", n.id},
+          {"kind", n.kind},
+          {"title", n.title},
+          {"detail", n.detail},
+          {"url", n.url},
+          {"created", FormatRfc3339(n.created_ms / 1000)},
+          {"read", n.read_ms ? json(FormatRfc3339(n.read_ms / 1000)) : json(nullptr)}};
 }
 
 json ChoicesJson(const Services& hub, const Choices& c) {
@@ -133,19 +152,31 @@ ApiResponse NotificationsPageFor(const Services& hub, const ApiRequest& req, con
   v.digest_default = DefaultEvery(hub);
   for (const auto& k : notify::AlertKinds()) v.alerts.emplace_back(k, !c->prefs.alerts_off.count(k));
   for (const auto& m : c->sent) v.sent.push_back({m.kind, m.subject, m.status, m.created_ms / 1000, m.sent_ms / 1000});
+  for (const auto& n : c->notices)
+    v.notices.push_back({n.id, n.kind, n.title, n.detail, n.url, n.created_ms / 1000, n.read_ms == 0});
+  v.unread = c->unread;
   v.said = said;
   return HtmlPage(hub, req, v.ctx, RenderNotifications(v));
 }
 
-// The user an unsubscribe link is for, when its signature is the hub's.
+// The alert kind an unsubscribe link stops ("" the digest); nullopt for no such kind.
+std::optional<std::string> LinkKind(const ApiRequest& req) {
+  std::string k = Param(req, "k");
+  const auto& kinds = notify::AlertKinds();
+  if (!k.empty() && std::find(kinds.begin(), kinds.end(), k) == kinds.end()) return std::nullopt;
+  return k;
+}
+
+// The user an unsubscribe link is for, when its signature is the hub's for what it stops.
 std::optional<int64_t> SignedUser(const Services& hub, const ApiRequest& req) {
   std::string u = Param(req, "u"), sig = Param(req, "s");
-  if (u.empty() || u.size() > 18 || u.find_first_not_of("0123456789") != std::string::npos || sig.empty())
+  auto kind = LinkKind(req);
+  if (u.empty() || u.size() > 18 || u.find_first_not_of("0123456789") != std::string::npos || sig.empty() || !kind)
     return std::nullopt;
   auto key = hub.outbox->LinkKey();
   if (!key.ok()) return std::nullopt;
   int64_t id = std::stoll(u);
-  std::string want = notify::UnsubscribeSignature(*key, id);
+  std::string want = notify::UnsubscribeSignature(*key, id, kind->empty() ? "digest" : "alert." + *kind);
   // In constant time: a forger learns nothing from how long the answer took.
   if (want.size() != sig.size() || sodium_memcmp(want.data(), sig.data(), want.size()) != 0) return std::nullopt;
   return id;
@@ -200,12 +231,14 @@ ApiResponse NotificationsForm(const Services& hub, const ApiRequest& req, const 
 }
 
 ApiResponse UnsubscribePage(const Services& hub, const ApiRequest& req, const Principal& who, const Params&) {
-  if (auto bad = CheckParams(req, {"u", "s", "lang"})) return *bad;
+  if (auto bad = CheckParams(req, {"u", "s", "k", "lang"})) return *bad;
   if (!hub.outbox) return NoMail();
   PageContext c = Context(hub, req, who, "/unsubscribe");
   bool good = SignedUser(hub, req).has_value();
-  std::string action = "/unsubscribe?u=" + Param(req, "u") + "&s=" + Param(req, "s");
-  ApiResponse page = HtmlPage(hub, req, c, RenderUnsubscribe(c, good ? "ask" : "bad", action));
+  std::string kind = LinkKind(req).value_or("");
+  std::string action =
+      "/unsubscribe?u=" + Param(req, "u") + (kind.empty() ? "" : "&k=" + kind) + "&s=" + Param(req, "s");
+  ApiResponse page = HtmlPage(hub, req, c, RenderUnsubscribe(c, good ? "ask" : "bad", action, kind));
   if (!good) page.status = 404;
   return page;
 }
@@ -213,7 +246,7 @@ ApiResponse UnsubscribePage(const Services& hub, const ApiRequest& req, const Pr
 // RFC 8058: the mail client POSTs "List-Unsubscribe=One-Click" to the link, no cookie,
 // no sign-in; the signature is the authority. The page's button posts the same.
 ApiResponse Unsubscribe(const Services& hub, const ApiRequest& req, const Principal& who, const Params&) {
-  if (auto bad = CheckParams(req, {"u", "s", "lang"})) return *bad;
+  if (auto bad = CheckParams(req, {"u", "s", "k", "lang"})) return *bad;
   if (!hub.outbox) return NoMail();
   auto user = SignedUser(hub, req);
   PageContext c = Context(hub, req, who, "/unsubscribe");
@@ -222,13 +255,63 @@ ApiResponse Unsubscribe(const Services& hub, const ApiRequest& req, const Princi
     page.status = 404;
     return page;
   }
+  std::string kind = LinkKind(req).value_or("");
   auto prefs = hub.outbox->GetPrefs(*user);
   if (!prefs.ok()) return FromStatus(prefs.status());
-  if (Status s = hub.outbox->SetChoices(*user, notify::Every::kNever, prefs->alerts_off, NowMs()); !s.ok())
-    return FromStatus(s);
+  std::optional<notify::Every> digest = kind.empty() ? notify::Every::kNever : prefs->digest;
+  std::set<std::string> off = prefs->alerts_off;
+  if (!kind.empty()) off.insert(kind);
+  if (Status s = hub.outbox->SetChoices(*user, digest, off, NowMs()); !s.ok()) return FromStatus(s);
   if (hub.accounts)
-    (void)hub.accounts->Audit("user " + std::to_string(*user), "notify.unsubscribe", "digest", "one-click link");
-  return HtmlPage(hub, req, c, RenderUnsubscribe(c, "done", ""));
+    (void)hub.accounts->Audit("user " + std::to_string(*user), "notify.unsubscribe",
+                              kind.empty() ? "digest" : "alerts " + kind, "one-click link");
+  return HtmlPage(hub, req, c, RenderUnsubscribe(c, "done", "", kind));
+}
+
+ApiResponse MyNotices(const Services& hub, const ApiRequest& req, const Principal& who, const Params&) {
+  if (auto bad = CheckParams(req, {"limit"})) return *bad;
+  if (!hub.outbox) return NoMail();
+  int limit = kNoticesShown;
+  if (std::string l = Param(req, "limit"); !l.empty()) {
+    if (l.size() > 3 || l.find_first_not_of("0123456789") != std::string::npos || std::stoi(l) < 1 ||
+        std::stoi(l) > 200)
+      return Problem(400, "Bad limit", "limit must be a whole number from 1 to 200");
+    limit = std::stoi(l);
+  }
+  auto notices = hub.outbox->Notices(who.user_id, limit);
+  if (!notices.ok()) return FromStatus(notices.status());
+  auto unread = hub.outbox->Unread(who.user_id);
+  if (!unread.ok()) return FromStatus(unread.status());
+  json items = json::array();
+  for (const auto& n : *notices) items.push_back(NoticeJson(n));
+  return Json(200, {{"items", items}, {"unread", *unread}});
+}
+
+// {"id": N} marks that one read; {} or {"id": 0} all of the caller's.
+ApiResponse ReadMyNotices(const Services& hub, const ApiRequest& req, const Principal& who, const Params&) {
+  if (!hub.outbox) return NoMail();
+  auto body = ReadJsonBody(req);
+  if (!body.ok()) return Problem(400, "Bad body", body.status().message());
+  int64_t id = 0;
+  if (body->contains("id")) {
+    if (!(*body)["id"].is_number_integer() || (*body)["id"].get<int64_t>() < 0)
+      return Problem(400, "Bad id", "id must be a notification's id (a whole number), or 0 for all");
+    id = (*body)["id"];
+  }
+  if (Status s = hub.outbox->MarkRead(who.user_id, id, NowMs()); !s.ok()) return FromStatus(s);
+  auto unread = hub.outbox->Unread(who.user_id);
+  if (!unread.ok()) return FromStatus(unread.status());
+  return Json(200, {{"unread", *unread}});
+}
+
+ApiResponse ReadNoticesForm(const Services& hub, const ApiRequest& req, const Principal& who, const Params&) {
+  if (who.via != "session")
+    return Problem(403, "Sign in on the page",
+                   "the /notifications/read form is for a signed-in browser; an API client uses POST "
+                   "/api/v1/me/notices/read");
+  if (!hub.outbox) return NoMail();
+  if (Status s = hub.outbox->MarkRead(who.user_id, 0, NowMs()); !s.ok()) return FromStatus(s);
+  return NotificationsPageFor(hub, req, who, "notices.marked");
 }
 
 ApiResponse ListOutbox(const Services& hub, const ApiRequest& req, const Principal&, const Params&) {

@@ -140,6 +140,28 @@ Status Hub::OpenPostman() {
         if (item.offer) out.push_back({item.title, dates.Range(item.start, item.end, NowUnix())});
       return out;
     };
+    settings.offers_since = [this](int64_t after) {
+      std::vector<notify::OfferNews> out;
+      auto offers = offers_->OpenSince(after, 500);
+      auto snap = matcher_->Current();
+      if (!offers.ok() || !snap.ok()) return out;
+      const matching::Snapshot& s = **snap;
+      for (const auto& o : *offers) {
+        notify::OfferNews n;
+        n.id = o.id;
+        for (const auto& [account, uid] : s.person_by_account)
+          if (uid == o.person) n.account = account;
+        if (auto at = s.request_at.find(o.request); at != s.request_at.end()) {
+          const matching::Request& r = s.requests[at->second];
+          n.title = r.title;
+          n.start = r.window.start;
+          n.end = r.window.end;
+          n.area = r.postcode;
+        }
+        if (!n.account.empty()) out.push_back(std::move(n));
+      }
+      return out;
+    };
   }
   postman_ = std::make_unique<notify::Postman>(*store_, *accounts_, *outbox_, services.catalogs, std::move(settings));
   return Status::Ok();

@@ -206,31 +206,39 @@ void CollapseSeries(WidgetData* d, size_t limit) {
 
 }  // namespace
 
-bool Involves(const json& record, const std::string& name) {
-  auto people = record.find("people");
-  if (name.empty() || people == record.end() || !people->is_array()) return false;
-  auto Same = [&](std::string_view a) {
+std::vector<std::string> NamesIn(const json& people) {
+  std::vector<std::string> out;
+  if (!people.is_array()) return out;
+  auto add = [&out](std::string_view a) {
     while (!a.empty() && a.back() == ' ') a.remove_suffix(1);
     while (!a.empty() && a.front() == ' ') a.remove_prefix(1);
-    if (a.size() != name.size()) return false;
-    for (size_t i = 0; i < a.size(); ++i)
-      if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(name[i])))
-        return false;
-    return true;
+    std::string lower(a);
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!lower.empty() && std::find(out.begin(), out.end(), lower) == out.end()) out.push_back(std::move(lower));
   };
-  for (const auto& p : *people) {
+  for (const auto& p : people) {
     if (!p.is_string()) continue;
     std::string_view who = p.get_ref<const std::string&>();
     std::string_view address = who;
     if (size_t lt = who.find('<'); lt != std::string_view::npos) {
-      if (Same(who.substr(0, lt))) return true;
+      add(who.substr(0, lt));
       address = who.substr(lt + 1);
       if (size_t gt = address.find('>'); gt != std::string_view::npos) address = address.substr(0, gt);
     }
-    if (Same(who) || Same(address)) return true;
-    if (size_t at = address.find('@'); at != std::string_view::npos && Same(address.substr(0, at))) return true;
+    add(who);
+    add(address);
+    if (size_t at = address.find('@'); at != std::string_view::npos) add(address.substr(0, at));
   }
-  return false;
+  return out;
+}
+
+bool Involves(const json& record, const std::string& name) {
+  auto people = record.find("people");
+  if (name.empty() || people == record.end()) return false;
+  std::string lower = name;
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto names = NamesIn(*people);
+  return std::find(names.begin(), names.end(), lower) != names.end();
 }
 
 Result<WidgetData> LoadWidget(Store& store, const WidgetConfig& widget, const WidgetContext& ctx) {

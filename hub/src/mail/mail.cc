@@ -38,14 +38,15 @@ size_t CharLength(unsigned char c) { return c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 
 
 Result<MailConfig> ParseMail(const json& j, const std::string& where) {
   if (!j.is_object()) return Status::Invalid(where + ": mail must be a map (smtp_url:, from:, ...)");
-  static const std::set<std::string> kKeys = {"smtp_url", "from",    "from_name", "username",    "password",
-                                              "starttls", "hub_url", "digest",    "digest_hour", "per_minute"};
-  static const std::set<std::string> kNumbers = {"digest_hour", "per_minute"};
+  static const std::set<std::string> kKeys = {"smtp_url",    "from",       "from_name",     "username",
+                                              "password",    "starttls",   "hub_url",       "digest",
+                                              "digest_hour", "per_minute", "alert_failures"};
+  static const std::set<std::string> kNumbers = {"digest_hour", "per_minute", "alert_failures"};
   for (const auto& [key, value] : j.items()) {
     if (!kKeys.count(key))
       return Status::Invalid(where + ": unknown key \"" + key +
                              "\" (smtp_url, from, from_name, username, password, starttls, hub_url, digest,"
-                             " digest_hour, per_minute)");
+                             " digest_hour, per_minute, alert_failures)");
     if (kNumbers.count(key) ? !value.is_number_integer() : !value.is_string())
       return Status::Invalid(where + "." + key + (kNumbers.count(key) ? ": must be a whole number" : ": must be text"));
   }
@@ -89,8 +90,13 @@ Result<MailConfig> ParseMail(const json& j, const std::string& where) {
   if (per_minute < 1 || per_minute > 100000)
     return Status::Invalid(where + ".per_minute: " + std::to_string(per_minute) +
                            " is not a number of messages from 1 to 100000");
+  int64_t failures = j.value("alert_failures", int64_t{3});
+  if (failures < 1 || failures > 1000)
+    return Status::Invalid(where + ".alert_failures: " + std::to_string(failures) +
+                           " is not a number of failed runs from 1 to 1000");
   c.digest_hour = static_cast<int>(hour);
   c.per_minute = static_cast<int>(per_minute);
+  c.alert_failures = static_cast<int>(failures);
   return c;
 }
 

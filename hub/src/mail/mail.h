@@ -30,6 +30,7 @@ struct MailConfig {
   std::string digest = "weekly";  // the coop's default: never, weekly or monthly
   int digest_hour = 8;            // digests go at this hour, coop time: Mondays, or the 1st
   int per_minute = 60;            // messages handed to the server in a minute, at most
+  int alert_failures = 3;         // runs of a source failed in a row before editors are alerted
   bool operator==(const MailConfig&) const = default;
 };
 

@@ -110,6 +110,11 @@ Result<std::vector<Offer>> Offers::ForPerson(int64_t person) {
   return Query("WHERE person_uid = ? ORDER BY id DESC LIMIT 200", {person});
 }
 
+Result<std::vector<Offer>> Offers::OpenSince(int64_t after, int limit) {
+  MutexLock lock(mu_);
+  return Query("WHERE id > ? AND status = 'offered' ORDER BY id LIMIT ?", {after, limit});
+}
+
 Result<Offer> Offers::Get(int64_t id) {
   MutexLock lock(mu_);
   auto o = Query("WHERE id = ?", {id});

@@ -52,6 +52,8 @@ class Offers {
                                                           const std::string& by, int64_t now_ms, int64_t expires_ms);
   Result<std::vector<Offer>> ForRequest(int64_t request);
   Result<std::vector<Offer>> ForPerson(int64_t person);
+  // Offers still open that were made after offer id `after`, oldest first, at most limit.
+  Result<std::vector<Offer>> OpenSince(int64_t after, int limit);
   Result<Offer> Get(int64_t id);                    // NotFound
   Result<Offer> ByLink(const std::string& secret);  // NotFound when unknown
 

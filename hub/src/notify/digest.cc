@@ -8,6 +8,7 @@
 #include "base/timeutil.h"
 #include "dashboards/widgets.h"
 #include "i18n/dates.h"
+#include "notify/letter.h"
 
 namespace coophub::notify {
 
@@ -21,7 +22,7 @@ std::string DigestPeriod(Every every, int64_t now, const std::string& zone, int 
   int64_t doe = z - era * 146097, yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
   int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
   int64_t d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9, y = yoe + era * 400 + (m <= 2);
-  char out[32];
+  char out[64];
   if (every == Every::kMonthly)
     std::snprintf(out, sizeof out, "m%04lld-%02lld", static_cast<long long>(y), static_cast<long long>(m));
   else
@@ -40,77 +41,7 @@ std::string Str(const json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-struct Line {
-  std::string title, detail, url;
-};
-
-struct Section {
-  std::string heading;
-  std::vector<Line> lines;
-  int more = 0;  // beyond the lines shown
-};
-
-// The text and HTML of the sections, under a greeting and above the links.
-class Writer {
- public:
-  Writer(const Catalogs& c, const std::string& lang) : c_(c), lang_(lang) {}
-  std::string T(const std::string& key, const std::map<std::string, std::string>& args = {}) const {
-    return c_.Text(lang_, key, args);
-  }
-  void Paragraph(const std::string& text) {
-    text_ += text + "\n\n";
-    html_ += "<p style=\"margin:0 0 16px\">" + XmlEscape(text) + "</p>\n";
-  }
-  void Add(const Section& s) {
-    if (s.lines.empty()) return;
-    text_ += s.heading + "\n";
-    html_ += "<h2 style=\"font-size:18px;margin:24px 0 8px\">" + XmlEscape(s.heading) +
-             "</h2>\n<ul style=\"padding-left:20px;margin:0\">\n";
-    for (const auto& l : s.lines) {
-      text_ += "- " + l.title + (l.detail.empty() ? "" : " (" + l.detail + ")") + "\n";
-      if (!l.url.empty()) text_ += "  " + l.url + "\n";
-      html_ += "<li style=\"margin:0 0 8px\">";
-      html_ += l.url.empty()
-                   ? XmlEscape(l.title)
-                   : "<a href=\"" + XmlEscape(l.url) + "\" style=\"color:#0b5394\">" + XmlEscape(l.title) + "</a>";
-      if (!l.detail.empty()) html_ += "<br><span style=\"color:#555\">" + XmlEscape(l.detail) + "</span>";
-      html_ += "</li>\n";
-    }
-    if (s.more > 0) {
-      std::string more = T("digest.more", {{"n", std::to_string(s.more)}});
-      text_ += "- " + more + "\n";
-      html_ += "<li style=\"margin:0 0 8px;color:#555\">" + XmlEscape(more) + "</li>\n";
-    }
-    text_ += "\n";
-    html_ += "</ul>\n";
-  }
-  void Button(const std::string& label, const std::string& url) {
-    text_ += label + ": " + url + "\n\n";
-    html_ += "<p style=\"margin:24px 0\"><a href=\"" + XmlEscape(url) +
-             "\" style=\"display:inline-block;background:#0b5394;color:#ffffff;padding:12px 20px;border-radius:6px;"
-             "text-decoration:none;font-weight:600\">" +
-             XmlEscape(label) + "</a></p>\n";
-  }
-  void Small(const std::string& text, const std::string& link_label, const std::string& url) {
-    text_ += "--\n" + text + "\n" + link_label + ": " + url + "\n";
-    html_ += "<p style=\"margin:32px 0 0;font-size:13px;color:#555\">" + XmlEscape(text) + "<br><a href=\"" +
-             XmlEscape(url) + "\" style=\"color:#555\">" + XmlEscape(link_label) + "</a></p>\n";
-  }
-  std::string text() const { return text_; }
-  std::string html() const {
-    return "<!DOCTYPE html>\n<html lang=\"" + XmlEscape(lang_) +
-           "\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"></head>\n"
-           "<body style=\"margin:0;padding:16px;font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;"
-           "font-size:16px;line-height:1.5;color:#1a1a1a;background:#ffffff\">\n<div style=\"max-width:600px\">\n" +
-           html_ + "</div>\n</body></html>\n";
-  }
-
- private:
-  const Catalogs& c_;
-  std::string lang_, text_, html_;
-};
-
-Line LineOf(const json& rec, const Writer& w, const std::string& hub_url) {
+Line LineOf(const json& rec, const Letter& w, const std::string& hub_url) {
   Line l;
   l.title = Str(rec, "title");
   std::string kind = Str(rec, "kind");
@@ -144,7 +75,7 @@ Result<std::optional<Digest>> BuildDigest(Store& store, const Catalogs& catalogs
   auto changes = LoadWidget(store, changes_widget, ctx);
   if (!changes.ok()) return changes.status();
 
-  Writer w(catalogs, d.lang);
+  Letter w(catalogs, d.lang);
   Section waiting{w.T("digest.waiting"), {}, 0}, mine{w.T("digest.for_you"), {}, 0},
       closing{w.T("digest.closing"), {}, 0}, money{w.T("kind.transaction"), {}, 0}, also{w.T("digest.also"), {}, 0};
   Dates dates(d.lang, d.zone);

@@ -253,6 +253,68 @@ Result<std::vector<std::pair<std::string, int64_t>>> Outbox::Counts() {
   return out;
 }
 
+Result<bool> Outbox::AddNotice(const Notice& n) {
+  MutexLock lock(mu_);
+  auto r = conn_->Run(
+      "INSERT INTO notices(user_id, kind, dedupe, title, detail, url, created_ms) VALUES(?, ?, ?, ?, ?, ?, ?)"
+      " ON CONFLICT(dedupe) DO NOTHING",
+      {n.user_id, n.kind, n.key, n.title, n.detail, n.url, n.created_ms});
+  if (!r.ok()) return r.status();
+  return r->changes > 0;
+}
+
+Result<std::vector<Notice>> Outbox::Notices(int64_t user, int limit) {
+  MutexLock lock(mu_);
+  auto r = conn_->Run(
+      "SELECT id, user_id, kind, dedupe, title, detail, url, created_ms, read_ms FROM notices WHERE user_id = ?"
+      " ORDER BY id DESC LIMIT ?",
+      {user, limit});
+  if (!r.ok()) return r.status();
+  std::vector<Notice> out;
+  for (size_t i = 0; i < r->size(); ++i)
+    out.push_back({r->Int(i, 0), r->Int(i, 1), r->Text(i, 2), r->Text(i, 3), r->Text(i, 4), r->Text(i, 5),
+                   r->Text(i, 6), r->Int(i, 7), r->Int(i, 8)});
+  return out;
+}
+
+Result<int64_t> Outbox::Unread(int64_t user) {
+  MutexLock lock(mu_);
+  auto r = conn_->Run("SELECT COUNT(*) FROM notices WHERE user_id = ? AND read_ms = 0", {user});
+  if (!r.ok()) return r.status();
+  return r->Int(0, 0);
+}
+
+Status Outbox::MarkRead(int64_t user, int64_t id, int64_t now_ms) {
+  MutexLock lock(mu_);
+  if (id == 0)
+    return conn_->Run("UPDATE notices SET read_ms = ? WHERE user_id = ? AND read_ms = 0", {now_ms, user}).status();
+  auto r = conn_->Run(
+      "UPDATE notices SET read_ms = CASE WHEN read_ms = 0 THEN ? ELSE read_ms END"
+      " WHERE id = ? AND user_id = ?",
+      {now_ms, id, user});
+  if (!r.ok()) return r.status();
+  if (r->changes == 0) return Status::NotFound("no notification " + std::to_string(id) + " of yours");
+  return Status::Ok();
+}
+
+Result<std::optional<int64_t>> Outbox::Mark(const std::string& name) {
+  MutexLock lock(mu_);
+  auto r = conn_->Run("SELECT value FROM hub_keys WHERE name = ?", {"mark:" + name});
+  if (!r.ok()) return r.status();
+  if (r->empty()) return std::optional<int64_t>();
+  return std::optional<int64_t>(std::stoll(r->Text(0, 0)));
+}
+
+Status Outbox::Raise(const std::string& name, int64_t value) {
+  MutexLock lock(mu_);
+  // Read and written in one statement: of two replicas raising at once, the higher stands.
+  auto r = conn_->Run(
+      "INSERT INTO hub_keys(name, value) VALUES(?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value"
+      " WHERE CAST(hub_keys.value AS BIGINT) < CAST(excluded.value AS BIGINT)",
+      {"mark:" + name, std::to_string(value)});
+  return r.status();
+}
+
 Result<std::string> Outbox::LinkKey() {
   MutexLock lock(mu_);
   if (!link_key_.empty()) return link_key_;

@@ -58,6 +58,17 @@ struct Mail {
   int64_t created_ms = 0, next_ms = 0, sent_ms = 0;
 };
 
+// One of a member's notifications, as their page lists it: an alert or a digest.
+struct Notice {
+  int64_t id = 0, user_id = 0;
+  std::string kind;                     // an alert kind (AlertKinds()) or digest
+  std::string key;                      // what it is, unique: listed once (the same as its mail's)
+  std::string title;                    // in the member's language when it came
+  std::string detail;                   // when, where, why
+  std::string url;                      // where to look
+  int64_t created_ms = 0, read_ms = 0;  // read_ms 0: unread
+};
+
 // After a failed attempt that may succeed later (no answer, a 4xx): when to try again,
 // from the number of attempts so far: 1, 5, 15, 30, 60 minutes, then every 2 hours;
 // nullopt when a message created at created_ms has been tried for 24 hours (it fails).
@@ -97,6 +108,19 @@ class Outbox {
   Result<std::vector<Mail>> List(int64_t user, const std::string& status, int limit);
   // How many messages each status has.
   Result<std::vector<std::pair<std::string, int64_t>>> Counts();
+
+  // Lists n for its member; false when a notice of its key is there already.
+  Result<bool> AddNotice(const Notice& n);
+  // A member's notices, newest first, and how many they have not read.
+  Result<std::vector<Notice>> Notices(int64_t user, int limit);
+  Result<int64_t> Unread(int64_t user);
+  // Marks a member's notice read (id 0: all of theirs); NotFound for another's or none.
+  Status MarkRead(int64_t user, int64_t id, int64_t now_ms);
+
+  // A number the hub keeps across restarts and replicas (what the alerts went up to):
+  // nullopt until set. Raise sets it to value unless it is already higher.
+  Result<std::optional<int64_t>> Mark(const std::string& name);
+  Status Raise(const std::string& name, int64_t value);
 
   // The key that signs the links in mail (unsubscribe): 32 random bytes made by the
   // first replica that needs it, read by the others.

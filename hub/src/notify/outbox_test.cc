@@ -179,6 +179,36 @@ TEST_P(OutboxTest, TheLinkKeyIsOneForEveryReplica) {
   EXPECT_EQ(two_->LinkKey().value(), a);
 }
 
+TEST_P(OutboxTest, NoticesAreListedOnceAndReadByTheirMemberAlone) {
+  Notice n{0, 7, "shifts", "alert.shifts.7.12.40", "Moved: Morning round", "Mon 14 Dec", "/", kT, 0};
+  EXPECT_TRUE(one_->AddNotice(n).value());
+  EXPECT_FALSE(two_->AddNotice(n).value()) << "another replica raising the same alert lists nothing";
+  n.key = "digest.7.w2026-12-07";
+  n.kind = "digest";
+  EXPECT_TRUE(one_->AddNotice(n).value());
+  auto mine = one_->Notices(7, 10).value();
+  ASSERT_EQ(mine.size(), 2u);
+  EXPECT_EQ(mine[0].kind, "digest") << "newest first";
+  EXPECT_EQ(one_->Unread(7).value(), 2);
+  EXPECT_EQ(one_->MarkRead(8, mine[1].id, kT).code(), Status::Code::kNotFound) << "not another member's";
+  ASSERT_TRUE(one_->MarkRead(7, mine[1].id, kT + 5).ok());
+  EXPECT_EQ(one_->Unread(7).value(), 1);
+  ASSERT_TRUE(one_->MarkRead(7, 0, kT + 9).ok());
+  EXPECT_EQ(one_->Unread(7).value(), 0);
+  EXPECT_EQ(one_->Notices(7, 10).value()[1].read_ms, kT + 5) << "read once: the first time stands";
+  EXPECT_TRUE(one_->Notices(8, 10).value().empty());
+}
+
+TEST_P(OutboxTest, AMarkOnlyRisesWhicheverReplicaRaisesIt) {
+  EXPECT_FALSE(one_->Mark("alerts.seq").value());
+  ASSERT_TRUE(one_->Raise("alerts.seq", 40).ok());
+  ASSERT_TRUE(two_->Raise("alerts.seq", 12).ok());  // a replica that read less, later
+  EXPECT_EQ(one_->Mark("alerts.seq").value(), std::optional<int64_t>(40));
+  ASSERT_TRUE(two_->Raise("alerts.seq", 1000).ok());
+  EXPECT_EQ(one_->Mark("alerts.seq").value(), std::optional<int64_t>(1000)) << "compared as numbers, not text";
+  EXPECT_EQ(one_->LinkKey().value(), two_->LinkKey().value()) << "marks live beside the link key, apart";
+}
+
 TEST(DigestPeriod, TurnsOverAtTheHourOfMondayOrTheFirstInTheCoopsZone) {
   // 2026-12-07 is a Monday. 07:59 in Paris (UTC+1) is still last week's period.
   int64_t monday_0759_paris = 1796626740;  // 2026-12-07T06:59:00Z

@@ -11,6 +11,7 @@
 
 #include <condition_variable>
 #include <functional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "base/mutex.h"
 #include "i18n/i18n.h"
 #include "mail/mail.h"
+#include "notify/alerts.h"
 #include "notify/digest.h"
 #include "notify/outbox.h"
 #include "runtime/http_client.h"
@@ -35,6 +37,14 @@ struct PostmanSettings {
   // What each role may read (the API's rule), and the offers waiting for a member.
   std::function<std::vector<std::string>(Role)> visible_to;
   std::function<std::vector<WaitingLine>(const User&, const std::string& lang)> waiting;
+  // Offers of work made after offer id `after` and still open, oldest first (unset: no
+  // matching).
+  std::function<std::vector<OfferNews>(int64_t after)> offers_since;
+};
+
+struct AlertReport {
+  int raised = 0;  // alerts listed for their members (and queued, for those with an address)
+  std::vector<std::string> errors;
 };
 
 struct QueueReport {
@@ -44,8 +54,9 @@ struct QueueReport {
   std::vector<std::string> errors;
 };
 
-// The signature in the one-click link that ends user's digests.
-std::string UnsubscribeSignature(const std::string& key, int64_t user);
+// The signature in the one-click link that ends user's digests (what: "digest") or
+// alerts of a kind ("alert.shifts").
+std::string UnsubscribeSignature(const std::string& key, int64_t user, const std::string& what = "digest");
 
 // How the hub hands a message to mail's server (password: resolved); the caller sets
 // to and message.
@@ -69,6 +80,10 @@ class Postman {
   QueueReport Queue(int64_t now, const std::string& only = "", bool force = false);
   // Sends what is due, until nothing is or the limit says wait. Returns how many went.
   int SendDue();
+  // Raises the alerts of what happened since the last round (alerts.h), at now (unix
+  // seconds): lists each for its member and queues its mail. The first round on a
+  // store only marks where alerts begin: what came before is no news.
+  AlertReport Alert(int64_t now);
 
  private:
   void Loop();
@@ -77,6 +92,8 @@ class Postman {
   Result<Outcome> QueueOne(const User& user, const Prefs& prefs, int64_t now, int64_t head,
                            const std::vector<SourceStats>& stats, bool force);
   void SendOne(const Mail& m);
+  enum class Delivered { kNew, kThere, kOff };
+  Result<Delivered> Deliver(const notify::Alert& a, const User& user, const Prefs& prefs, int64_t now);
 
   Store& store_;
   Accounts& accounts_;
@@ -89,6 +106,11 @@ class Postman {
   bool stopping_ GUARDED_BY(mu_) = false;
   bool woken_ GUARDED_BY(mu_) = false;
   std::thread thread_;
+  // What this process raised alerts for already (decision uids, failing streaks): not
+  // raised again each round. A restart raises them again, and the keys make that nothing.
+  std::set<std::string> raised_ GUARDED_BY(mu_);
+  int64_t alerts_head_ GUARDED_BY(mu_) = -1;  // the change seq the last round went up to
+  int64_t decisions_at_ GUARDED_BY(mu_) = 0;  // when decisions were last looked at (unix seconds)
 };
 
 }  // namespace coophub::notify

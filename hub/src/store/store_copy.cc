@@ -56,10 +56,11 @@ constexpr Table kTables[] = {
      " next_ms, created_ms, sent_ms",
      "id"},
     {"hub_keys", "name, value", "name"},
+    {"notices", "id, user_id, kind, dedupe, title, detail, url, created_ms, read_ms", "id"},
 };
 // The tables whose ids PostgreSQL gives from a sequence of its own: set past the copied.
-constexpr const char* kIdentities[] = {"sync_runs", "users",        "tokens",     "audit",
-                                       "shares",    "match_offers", "mail_outbox"};
+constexpr const char* kIdentities[] = {"sync_runs", "users",        "tokens",      "audit",
+                                       "shares",    "match_offers", "mail_outbox", "notices"};
 
 constexpr const char* kRecordColumns =
     "uid, source, stream, id, kind, time, visibility, hash, seq, created_seq, json, table_version, title, summary, "

@@ -18,6 +18,38 @@ std::string RenderNotifications(const NotificationsView& v) {
     main += El("p").Class("note")(w("notify.no_mail")) + Line() + El("p")(El("a").Attr("href", "/")(w("nav.back")));
     return web::FramedPage(w, v.ctx, w("notify.title"), nullptr, "narrow", std::move(main));
   }
+  // What came to them, newest first, the unread marked (in words too, for screen readers).
+  Dates dates(v.ctx.locale.empty() ? v.ctx.lang : v.ctx.locale, v.ctx.zone, w("when.day_time"));
+  main += El("h2")(w("notices.title"),
+                   v.unread ? Html::Text(" ") + El("span").Class("badge")(std::to_string(v.unread)) : Html()) +
+          Line();
+  if (v.notices.empty()) {
+    main += El("p").Class("empty")(w("notices.none")) + Line();
+  } else {
+    Html list;
+    for (const auto& n : v.notices) {
+      Html title = n.url.empty() ? Html(El("strong")(n.title)) : El("a").Attr("href", n.url)(El("strong")(n.title));
+      El item("li");
+      item.Attr("data-kind", n.kind);
+      if (n.unread) item.Class("unread");
+      list += item(n.unread ? El("span").Class("dot").Attr("aria-hidden", "true")() +
+                                  El("span").Class("visually-hidden")(w("notices.unread") + ": ")
+                            : Html(),
+                   std::move(title), Line(),
+                   El("span").Class("note")(n.detail.empty() ? dates.When(n.created, v.ctx.now)
+                                                             : n.detail + " · " + dates.When(n.created, v.ctx.now)));
+    }
+    main += El("ul").Class("notices")(std::move(list)) + Line();
+    if (v.unread)
+      main += El("form")
+                  .Id("notices-read")
+                  .Attr("method", "post")
+                  .Attr("action", "/notifications/read")(
+                      El("input").Attr("type", "hidden").Attr("name", "csrf").Attr("value", v.ctx.csrf)(),
+                      El("button").Attr("type", "submit")(w("notices.mark_read"))) +
+              Line();
+  }
+
   if (v.email.empty())
     main += El("p").Class("error")(w("notify.no_address")) + Line();
   else
@@ -53,7 +85,6 @@ std::string RenderNotifications(const NotificationsView& v) {
   if (v.sent.empty()) {
     main += El("p").Class("empty")(w("notify.sent_none")) + Line();
   } else {
-    Dates dates(v.ctx.locale.empty() ? v.ctx.lang : v.ctx.locale, v.ctx.zone, w("when.day_time"));
     Html list;
     for (const auto& s : v.sent) {
       int64_t at = s.sent ? s.sent : s.created;
@@ -67,17 +98,23 @@ std::string RenderNotifications(const NotificationsView& v) {
   return web::FramedPage(w, v.ctx, w("notify.title"), nullptr, "narrow", std::move(main));
 }
 
-std::string RenderUnsubscribe(const PageContext& ctx, const std::string& state, const std::string& action) {
+std::string RenderUnsubscribe(const PageContext& ctx, const std::string& state, const std::string& action,
+                              const std::string& kind) {
   Words w{ctx};
-  Html main = El("h1")(w("unsubscribe.title")) + Line();
+  // A digest's words, or an alert's, which name the alert as the choices page does.
+  auto say = [&](const std::string& key) {
+    return kind.empty() ? w("unsubscribe." + key)
+                        : w("unsubscribe.alert_" + key, {{"what", w("notify.alert." + kind)}});
+  };
+  Html main = El("h1")(say("title")) + Line();
   if (state == "bad") {
     main += El("p").Class("error")(w("unsubscribe.bad")) + Line();
   } else if (state == "done") {
-    main += El("p").Attr("role", "status").Class("said")(w("unsubscribe.done")) + Line();
+    main += El("p").Attr("role", "status").Class("said")(say("done")) + Line();
   } else {
     // A button, not the link itself: mail scanners open links, and must not unsubscribe.
     main +=
-        El("p")(w("unsubscribe.ask")) + Line() +
+        El("p")(say("ask")) + Line() +
         El("form")
             .Id("unsubscribe")
             .Attr("method", "post")
@@ -85,11 +122,11 @@ std::string RenderUnsubscribe(const PageContext& ctx, const std::string& state, 
                 El("input").Attr("type", "hidden").Attr("name", "List-Unsubscribe").Attr("value", "One-Click")(),
                 ctx.csrf.empty() ? Html()
                                  : El("input").Attr("type", "hidden").Attr("name", "csrf").Attr("value", ctx.csrf)(),
-                El("button").Attr("type", "submit").Class("primary")(w("unsubscribe.button"))) +
+                El("button").Attr("type", "submit").Class("primary")(say("button"))) +
         Line();
   }
   main += El("p")(El("a").Attr("href", "/notifications")(w("unsubscribe.choices")));
-  return web::FramedPage(w, ctx, w("unsubscribe.title"), nullptr, "narrow", std::move(main));
+  return web::FramedPage(w, ctx, say("title"), nullptr, "narrow", std::move(main));
 }
 
 }  // namespace coophub

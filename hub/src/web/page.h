@@ -160,8 +160,16 @@ struct SentLine {
   std::string kind, subject, status;
   int64_t created = 0, sent = 0;  // unix seconds; sent 0: not yet
 };
+struct NoticeLine {
+  int64_t id = 0;
+  std::string kind, title, detail, url;
+  int64_t created = 0;  // unix seconds
+  bool unread = false;
+};
 struct NotificationsView {
   PageContext ctx;
+  std::vector<NoticeLine> notices;  // alerts and digests, newest first
+  int64_t unread = 0;
   bool mail = false;                                 // the hub has a mail: section
   std::string email;                                 // theirs; "" none
   std::string digest;                                // their choice: never, weekly, monthly, or "" (the coop's)
@@ -171,9 +179,10 @@ struct NotificationsView {
   std::string said;                                  // the catalog key of what was just done, or ""
 };
 std::string RenderNotifications(const NotificationsView& v);
-// The page of a digest's unsubscribe link: its button (state "ask"), "done", or "bad"
-// (a link that is not the hub's).
-std::string RenderUnsubscribe(const PageContext& ctx, const std::string& state, const std::string& action);
+// The page of an unsubscribe link: its button (state "ask"), "done", or "bad" (a link
+// that is not the hub's). kind: "" for the digest, or the alert kind the link stops.
+std::string RenderUnsubscribe(const PageContext& ctx, const std::string& state, const std::string& action,
+                              const std::string& kind = "");
 
 // A search passage from the store (RecordQuery::snippet) as HTML: the text escaped, each
 // match in <mark>.

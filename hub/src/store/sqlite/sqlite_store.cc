@@ -235,6 +235,14 @@ CREATE TABLE hub_keys(name TEXT PRIMARY KEY, value TEXT NOT NULL);
     R"sql(
 ALTER TABLE tombstones ADD COLUMN was TEXT NOT NULL DEFAULT '{}';
 )sql",
+    // 23: each member's notifications, as the page lists them (read_ms 0: unread); an
+    // alert or digest is listed once, by its dedupe key.
+    R"sql(
+CREATE TABLE notices(id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, kind TEXT NOT NULL,
+  dedupe TEXT NOT NULL UNIQUE, title TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '', url TEXT NOT NULL DEFAULT '',
+  created_ms INTEGER NOT NULL, read_ms INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX notices_by_user ON notices(user_id, id);
+)sql",
 };
 
 class SqliteStore final : public Store {
