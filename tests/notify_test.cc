@@ -9,6 +9,7 @@
 
 #include <regex>
 
+#include "base/timeutil.h"
 #include "support/hub_process.h"
 #include "support/smtp_server.h"
 
@@ -106,6 +107,23 @@ std::vector<std::string> To(const SmtpServer& smtp, const std::string& address) 
   std::vector<std::string> out;
   for (const auto& m : smtp.Received())
     if (Header(m, "To").find(address) != std::string::npos) out.push_back(m);
+  return out;
+}
+
+// A subject as it reads, its RFC 2047 words decoded.
+std::string Subject(const std::string& m) {
+  std::string subject = Header(m, "Subject"), decoded;
+  std::smatch w;
+  for (std::string rest = subject; std::regex_search(rest, w, std::regex("=\\?UTF-8\\?B\\?([^?]*)\\?="));
+       rest = w.suffix())
+    decoded += Unbase64(w[1]);
+  return decoded.empty() ? subject : decoded;
+}
+
+std::vector<std::string> Subjects(const SmtpServer& smtp, const std::string& address) {
+  std::vector<std::string> out;
+  for (const auto& m : To(smtp, address)) out.push_back(Subject(m));
+  std::sort(out.begin(), out.end());
   return out;
 }
 
@@ -236,6 +254,108 @@ TEST_P(NotifyTest, DigestsReachEachMemberInTheirLanguageAndUnsubscribeInOneClick
   EXPECT_NE(audit.dump().find("notify.unsubscribe"), std::string::npos);
   EXPECT_NE(audit.dump().find("notify.choices"), std::string::npos);
   EXPECT_NE(audit.dump().find("mail.test"), std::string::npos);
+}
+
+// Alerts: a shift that names members moves, is cancelled, is taken off the rota; they
+// hear of it at once, in their language, and find it unread on their page; an editor
+// hears of a source that fails; one click stops a kind; nothing comes twice.
+TEST_P(NotifyTest, AlertsReachTheMembersAShiftNamesAtOnce) {
+  TempDir dir;
+  SmtpServer smtp(dir, SmtpServer::Kind::kSink);
+  ASSERT_TRUE(smtp.ready()) << "the SMTP sink did not start (Debian's python3-aiosmtpd)";
+  // Shifts in the days ahead, whenever the test runs.
+  auto at = [](int days, int hours) { return FormatRfc3339((NowUnix() / 86400 + days) * 86400 + hours * 3600); };
+  auto rota = [&](const std::string& morning, const std::string& night_status, bool hall) {
+    dir.Write("rota.csv", "Shift,Starts,Who,Status\nMorning round," + morning + ",\"ana, Sven\",\nNight watch," +
+                              at(3, 22) + ",sven," + night_status + "\n" +
+                              (hall ? "Hall cleaning," + at(4, 10) + ",ana,\n" : ""));
+  };
+  rota(at(2, 8), "", true);
+  std::string config = dir.Write(
+      "hub.yaml", "mail:\n  smtp_url: smtp://127.0.0.1:" + std::to_string(smtp.port()) +
+                      "\n  from: hub@riverside.example\n  from_name: Riverside co-op\n  starttls: off\n"
+                      "  hub_url: https://hub.riverside.example\n  alert_failures: 1\n"
+                      "sources:\n  - id: rota\n    plugin: csv\n    every: 1d\n    visibility: members\n"
+                      "    config: {url: \"file://" +
+                      dir.path() +
+                      "/rota.csv\", kind: event, columns: {id: Shift, title: Shift, time: Starts, people: Who}}\n"
+                      "  - id: ledger\n    plugin: csv\n    every: 1d\n    config: {url: \"file://" +
+                      dir.path() + "/missing.csv\"}\n");
+  Hub hub(config, dir.path() + "/data");
+  ASSERT_TRUE(hub.ok()) << hub.log();
+  hub.WaitForRun("rota");
+  Member ana = Join(hub, "ana", "fr", "ana@riverside.example");
+  Member sven = Join(hub, "sven", "sv", "sven@riverside.example");
+  ASSERT_EQ(hub.Post("/api/v1/users", json{{"name", "carla"},
+                                           {"password", "a long password for carla"},
+                                           {"email", "carla@riverside.example"},
+                                           {"role", "editor"}}
+                                          .dump())
+                .status,
+            201);
+  // The alerts began where the store was when the hub came: what came before is no news.
+  testing::WaitFor("the alerts to begin", 30,
+                   [&] { return !hub.Get("/api/v1/mail/outbox").Json()["alerts_seq"].is_null(); });
+
+  // The ledger's file is missing: its editor hears of it, with why.
+  testing::WaitFor("carla's alert", 30, [&] { return To(smtp, "carla@riverside.example").size() == 1; });
+  std::string carla = To(smtp, "carla@riverside.example")[0];
+  EXPECT_EQ(Subject(carla), "Source ledger failed once") << "no language chosen: English";
+  EXPECT_NE(TextPart(carla).find("missing.csv"), std::string::npos) << TextPart(carla);
+
+  rota(at(2, 9), "CANCELLED", false);  // the morning moves an hour, the night is off, the hall gone
+  ASSERT_EQ(hub.Post("/api/v1/sources/rota/sync").status, 202);
+  testing::WaitFor("two alerts each for ana and sven", 30, [&] {
+    return To(smtp, "ana@riverside.example").size() == 2 && To(smtp, "sven@riverside.example").size() == 2;
+  });
+  EXPECT_EQ(Subjects(smtp, "ana@riverside.example"),
+            (std::vector<std::string>{"Déplacé : Morning round", "Retiré du calendrier : Hall cleaning"}));
+  EXPECT_EQ(Subjects(smtp, "sven@riverside.example"),
+            (std::vector<std::string>{"Flyttat: Morning round", "Inställt: Night watch"}));
+  std::string moved;
+  for (const auto& m : To(smtp, "ana@riverside.example"))
+    if (Subject(m).find("Morning") != std::string::npos) moved = m;
+  EXPECT_NE(TextPart(moved).find("était"), std::string::npos) << "when it was: " << TextPart(moved);
+  EXPECT_EQ(Header(moved, "List-Unsubscribe-Post"), "List-Unsubscribe=One-Click");
+  std::string stop = Header(moved, "List-Unsubscribe");
+  ASSERT_NE(stop.find("&k=shifts&s="), std::string::npos) << stop;
+
+  // Listed on ana's page, unread, in her language; read one by one or all at once.
+  json notices = testing::Call("GET", hub.base() + "/api/v1/me/notices", "", ana.session).Json();
+  ASSERT_EQ(notices["items"].size(), 2u) << notices.dump();
+  EXPECT_EQ(notices["unread"], 2);
+  EXPECT_EQ(notices["items"][0]["kind"], "shifts");
+  testing::Http page = testing::Call("GET", hub.base() + "/notifications", "", {{"Cookie", ana.session["Cookie"]}});
+  EXPECT_NE(page.body.find("Déplacé : Morning round"), std::string::npos);
+  EXPECT_NE(page.body.find("class=\"unread\""), std::string::npos);
+  int64_t first = notices["items"][0]["id"];
+  EXPECT_EQ(
+      testing::Call("POST", hub.base() + "/api/v1/me/notices/read", json{{"id", first}}.dump(), sven.session).status,
+      404)
+      << "not sven's to read";
+  testing::Http read =
+      testing::Call("POST", hub.base() + "/api/v1/me/notices/read", json{{"id", first}}.dump(), ana.session);
+  EXPECT_EQ(read.Json()["unread"], 1) << read.body;
+
+  // Ana stops shift alerts from the mail in one click; the morning moves again: sven
+  // hears of it, ana does not.
+  std::string link = stop.substr(stop.find("/unsubscribe"), stop.size() - stop.find("/unsubscribe") - 1);
+  EXPECT_EQ(testing::Call("POST", hub.base() + link, "List-Unsubscribe=One-Click",
+                          {{"Content-Type", "application/x-www-form-urlencoded"}})
+                .status,
+            200);
+  json choices = testing::Call("GET", hub.base() + "/api/v1/me/notifications", "", ana.session).Json();
+  EXPECT_EQ(choices["alerts"]["shifts"], false) << choices.dump();
+  EXPECT_EQ(choices["digest"], nullptr) << "the digest stays as it was";
+  rota(at(2, 10), "CANCELLED", false);
+  ASSERT_EQ(hub.Post("/api/v1/sources/rota/sync").status, 202);
+  testing::WaitFor("sven's third alert", 30, [&] { return To(smtp, "sven@riverside.example").size() == 3; });
+  testing::WaitFor("the outbox to be sent", 30, [&] {
+    json counts = hub.Get("/api/v1/mail/outbox").Json()["counts"];
+    return counts.size() == 1 && counts.contains("sent");
+  });
+  EXPECT_EQ(To(smtp, "ana@riverside.example").size(), 2u) << "ana switched shift alerts off";
+  EXPECT_EQ(smtp.Received().size(), 6u) << "nothing twice: carla 1, ana 2, sven 3";
 }
 
 TEST(Notify, ATryLaterIsRetriedARefusalIsShownAndAKilledHubsQueueGoesOnce) {

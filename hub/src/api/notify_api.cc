@@ -337,7 +337,13 @@ ApiResponse ListOutbox(const Services& hub, const ApiRequest& req, const Princip
   if (!items.ok()) return FromStatus(items.status());
   auto counts = hub.outbox->Counts();
   if (!counts.ok()) return FromStatus(counts.status());
-  json out = {{"items", json::array()}, {"counts", json::object()}};
+  // How far the alerts have read the change feed (null: they have not begun).
+  auto alerts = hub.outbox->Mark("alerts.seq");
+  if (!alerts.ok()) return FromStatus(alerts.status());
+  json out = {{"items", json::array()},
+              {"counts", json::object()},
+              {"alerts_seq", *alerts ? json(**alerts) : json(nullptr)},
+              {"head_seq", hub.store.LastSeq()}};
   for (const auto& m : *items) out["items"].push_back(MailJson(m, true));
   for (const auto& [s, n] : *counts) out["counts"][s] = n;
   return Json(200, out);
