@@ -76,11 +76,13 @@ Result<std::optional<Digest>> BuildDigest(Store& store, const Catalogs& catalogs
   if (!changes.ok()) return changes.status();
 
   Letter w(catalogs, d.lang);
-  Section waiting{w.T("digest.waiting"), {}, 0}, mine{w.T("digest.for_you"), {}, 0},
-      closing{w.T("digest.closing"), {}, 0}, money{w.T("kind.transaction"), {}, 0}, also{w.T("digest.also"), {}, 0};
+  Section failing{w.T("digest.failing"), {}, 0}, waiting{w.T("digest.waiting"), {}, 0},
+      mine{w.T("digest.for_you"), {}, 0}, closing{w.T("digest.closing"), {}, 0}, money{w.T("kind.transaction"), {}, 0},
+      also{w.T("digest.also"), {}, 0};
   Dates dates(d.lang, d.zone);
   for (const auto& line : d.waiting) Push(waiting, {line.title, line.when, d.hub_url + "/work"});
-  int items = static_cast<int>(d.waiting.size());
+  for (const auto& line : d.failing) Push(failing, {line.title, line.when, d.hub_url + "/admin"});
+  int items = static_cast<int>(d.waiting.size() + d.failing.size());
   for (const auto& c : changes->changes) {
     const json& rec = c["record"];
     Line line = LineOf(rec, w, d.hub_url);
@@ -125,7 +127,7 @@ Result<std::optional<Digest>> BuildDigest(Store& store, const Catalogs& catalogs
   w.Paragraph(w.T("digest.hello", {{"name", d.user.name}}));
   w.Paragraph(d.since_time > 0 ? w.T("digest.since", {{"since", dates.Since(d.since_time, d.now)}})
                                : w.T("digest.since_unknown"));
-  for (const Section* s : {&waiting, &mine, &closing, &money, &also}) w.Add(*s);
+  for (const Section* s : {&waiting, &mine, &closing, &failing, &money, &also}) w.Add(*s);
   w.Button(w.T("digest.open"), d.hub_url + "/");
   w.Small(w.T(d.every == Every::kMonthly ? "digest.why_monthly" : "digest.why_weekly", {{"coop", d.coop}}),
           w.T("digest.unsubscribe"), d.unsubscribe_url);

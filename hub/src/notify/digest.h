@@ -41,13 +41,15 @@ struct DigestFor {
   int64_t since_time = 0;                 // when that was (unix seconds; 0 unknown)
   std::set<std::string> added_sources;    // sources added since (their older records are not news)
   std::vector<WaitingLine> waiting;       // offers waiting for their answer
-  Every every = Every::kWeekly;           // why they get it
-  int64_t now = 0;                        // unix seconds
-  std::string zone;                       // the coop's time zone
-  std::string coop;                       // the coop's name, for the subject
-  std::string hub_url;                    // https://hub.coop.example
-  std::string unsubscribe_url;            // the signed one-click link (RFC 8058)
-  std::string prefs_url;                  // where they change their choices
+  std::vector<WaitingLine>
+      failing;                   // editors and admins: sources whose last runs failed (title: the source, when: why)
+  Every every = Every::kWeekly;  // why they get it
+  int64_t now = 0;               // unix seconds
+  std::string zone;              // the coop's time zone
+  std::string coop;              // the coop's name, for the subject
+  std::string hub_url;           // https://hub.coop.example
+  std::string unsubscribe_url;   // the signed one-click link (RFC 8058)
+  std::string prefs_url;         // where they change their choices
 };
 
 struct Digest {

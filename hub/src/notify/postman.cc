@@ -178,6 +178,15 @@ Result<Postman::Outcome> Postman::QueueOne(const User& user, const Prefs& prefs,
   for (const auto& s : stats)
     if (s.first_seq > since_seq) d.added_sources.insert(s.source);
   if (settings_.waiting) d.waiting = settings_.waiting(user, d.lang);
+  if (user.role >= Role::kEditor) {  // the alerts of failing sources, batched here too
+    auto runs = store_.LatestRuns();
+    if (!runs.ok()) return runs.status();
+    for (const auto& [source, r] : *runs)
+      if (r.last.status == "failed" && r.failures >= settings_.mail.alert_failures)
+        d.failing.push_back(
+            {catalogs_.Text(d.lang, "alert.failing", {{"source", source}, {"n", std::to_string(r.failures)}}),
+             r.last.message.substr(0, 200)});
+  }
   d.every = every;
   d.now = now;
   d.zone = settings_.zone;
