@@ -43,6 +43,10 @@ class Api {
     hub_.outbox = outbox;
     hub_.postman = postman;
   }
+  void SetWebhooks(notify::HookStore* hooks, notify::Dispatcher* dispatcher) {
+    hub_.hooks = hooks;
+    hub_.dispatcher = dispatcher;
+  }
   const Services& services() const { return hub_; }
 
  private:

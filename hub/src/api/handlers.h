@@ -72,6 +72,12 @@ ApiResponse MyNotifications(const Services& hub, const ApiRequest&, const Princi
 ApiResponse PutMyNotifications(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 ApiResponse NotificationsPage(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 ApiResponse NotificationsForm(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse ListWebhooks(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse AddWebhook(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse RemoveWebhook(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse TestWebhook(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse ListDeliveries(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse Redeliver(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 ApiResponse ReadNoticesForm(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 ApiResponse MyNotices(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 ApiResponse ReadMyNotices(const Services& hub, const ApiRequest&, const Principal&, const Params&);

@@ -25,6 +25,8 @@ namespace coophub {
 namespace notify {
 class Outbox;
 class Postman;
+class HookStore;
+class Dispatcher;
 }  // namespace notify
 namespace matching {
 class Matcher;
@@ -54,6 +56,8 @@ struct Services {
   matching::ProfileEdits* profile_edits = nullptr;  // with the matcher: members' corrections
   notify::Outbox* outbox = nullptr;                 // null: no mail: section in hub.yaml
   notify::Postman* postman = nullptr;               // with the outbox, in a serving hub
+  notify::HookStore* hooks = nullptr;               // webhooks out
+  notify::Dispatcher* dispatcher = nullptr;         // with the hooks, in a serving hub
   const std::unique_ptr<LoginLimiter> limiter;
   const std::unique_ptr<HttpMetrics> metrics;
   const std::unique_ptr<PluginCache> plugins;

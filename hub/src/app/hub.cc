@@ -98,6 +98,7 @@ Result<std::unique_ptr<Hub>> Hub::Open(HubConfig config, const HubOptions& optio
     if (auto s = hub->OpenPostman(); !s.ok()) return s;
     hub->api_->SetOutbox(hub->outbox_.get(), hub->postman_.get());
   }
+  if (auto s = hub->OpenWebhooks(); !s.ok()) return s;
   return hub;
 }
 
@@ -167,9 +168,42 @@ Status Hub::OpenPostman() {
   return Status::Ok();
 }
 
+Status Hub::OpenWebhooks() {
+  auto hooks = notify::HookStore::Open(*db_);
+  if (!hooks.ok()) return hooks.status().Prefixed(db_->name());
+  hooks_ = std::move(*hooks);
+  notify::DispatcherSettings settings;
+  char host[256] = "";
+  gethostname(host, sizeof host - 1);
+  settings.replica = std::string(host) + ":" + std::to_string(getpid());
+  settings.hub_url = config_.mail && !config_.mail->hub_url.empty()
+                         ? config_.mail->hub_url
+                         : "http://" + config_.address + ":" + std::to_string(config_.port);
+  settings.policy = config_.api_sources;  // an admin's URL, reached as an editor's source would be
+  if (offers_ && matcher_) {
+    settings.accepted = [this] {
+      std::vector<notify::AcceptedOffer> out;
+      auto accepted = offers_->Accepted();
+      auto snap = matcher_->Current();
+      if (!accepted.ok() || !snap.ok()) return out;
+      for (const auto& [request, a] : *accepted) {
+        notify::AcceptedOffer o{a.offer_id, request, "", a.person_id, a.accepted_ms};
+        if (auto at = (*snap)->request_at.find(request); at != (*snap)->request_at.end())
+          o.request_title = (*snap)->requests[at->second].title;
+        out.push_back(std::move(o));
+      }
+      return out;
+    };
+  }
+  dispatcher_ = std::make_unique<notify::Dispatcher>(*store_, *hooks_, std::move(settings));
+  api_->SetWebhooks(hooks_.get(), dispatcher_.get());
+  return Status::Ok();
+}
+
 void Hub::Start() {
   if (scheduler_) scheduler_->Start();
   if (postman_) postman_->Start();
+  if (dispatcher_) dispatcher_->Start();
   if (db_->dialect() == sql::Dialect::kPostgres) follower_ = std::thread([this] { Follow(); });
 }
 
@@ -197,6 +231,7 @@ void Hub::Follow() {
 
 Hub::~Hub() {
   postman_.reset();  // its thread uses the store and the API's words
+  dispatcher_.reset();
   {
     MutexLock lock(follow_mu_);
     stopping_ = true;

@@ -21,6 +21,7 @@
 #include "matching/matcher.h"
 #include "notify/outbox.h"
 #include "notify/postman.h"
+#include "notify/webhooks.h"
 #include "sources/sources.h"
 #include "store/sql.h"
 #include "store/store.h"
@@ -76,6 +77,7 @@ class Hub {
   void Follow();
   // The outbox and the postman, for a mail: section.
   Status OpenPostman();
+  Status OpenWebhooks();  // the subscriptions, and the dispatcher that sends them
   static constexpr int64_t kFollowMs = 2000;
 
   HubConfig config_;
@@ -92,6 +94,8 @@ class Hub {
   std::unique_ptr<Api> api_;
   std::unique_ptr<notify::Outbox> outbox_;  // with a mail: section
   std::unique_ptr<notify::Postman> postman_;
+  std::unique_ptr<notify::HookStore> hooks_;
+  std::unique_ptr<notify::Dispatcher> dispatcher_;
   size_t api_sources_ = 0;
   Mutex follow_mu_;
   std::condition_variable follow_cv_;

@@ -200,10 +200,10 @@ Result<Offer> Offers::Decline(int64_t id, const std::string& reason, int64_t now
 
 Result<std::map<int64_t, Acceptance>> Offers::Accepted() {
   MutexLock lock(mu_);
-  auto r = conn_->Run("SELECT request_uid, person_uid, person_id, accepted_ms FROM match_accepts");
+  auto r = conn_->Run("SELECT request_uid, person_uid, person_id, accepted_ms, offer_id FROM match_accepts");
   if (!r.ok()) return r.status();
   std::map<int64_t, Acceptance> out;
-  for (size_t i = 0; i < r->size(); ++i) out[r->Int(i, 0)] = {r->Int(i, 1), r->Text(i, 2), r->Int(i, 3)};
+  for (size_t i = 0; i < r->size(); ++i) out[r->Int(i, 0)] = {r->Int(i, 1), r->Text(i, 2), r->Int(i, 3), r->Int(i, 4)};
   return out;
 }
 

@@ -36,6 +36,7 @@ struct Acceptance {
   int64_t person = 0;
   std::string person_id;
   int64_t accepted_ms = 0;
+  int64_t offer_id = 0;  // the offer it answered
 };
 
 class Offers {

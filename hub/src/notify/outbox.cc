@@ -297,22 +297,31 @@ Status Outbox::MarkRead(int64_t user, int64_t id, int64_t now_ms) {
   return Status::Ok();
 }
 
-Result<std::optional<int64_t>> Outbox::Mark(const std::string& name) {
-  MutexLock lock(mu_);
-  auto r = conn_->Run("SELECT value FROM hub_keys WHERE name = ?", {"mark:" + name});
+Result<std::optional<int64_t>> ReadMark(sql::Conn& conn, const std::string& name) {
+  auto r = conn.Run("SELECT value FROM hub_keys WHERE name = ?", {"mark:" + name});
   if (!r.ok()) return r.status();
   if (r->empty()) return std::optional<int64_t>();
   return std::optional<int64_t>(std::stoll(r->Text(0, 0)));
 }
 
+Status RaiseMark(sql::Conn& conn, const std::string& name, int64_t value) {
+  // Read and written in one statement: of two replicas raising at once, the higher stands.
+  return conn
+      .Run(
+          "INSERT INTO hub_keys(name, value) VALUES(?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value"
+          " WHERE CAST(hub_keys.value AS BIGINT) < CAST(excluded.value AS BIGINT)",
+          {"mark:" + name, std::to_string(value)})
+      .status();
+}
+
+Result<std::optional<int64_t>> Outbox::Mark(const std::string& name) {
+  MutexLock lock(mu_);
+  return ReadMark(*conn_, name);
+}
+
 Status Outbox::Raise(const std::string& name, int64_t value) {
   MutexLock lock(mu_);
-  // Read and written in one statement: of two replicas raising at once, the higher stands.
-  auto r = conn_->Run(
-      "INSERT INTO hub_keys(name, value) VALUES(?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value"
-      " WHERE CAST(hub_keys.value AS BIGINT) < CAST(excluded.value AS BIGINT)",
-      {"mark:" + name, std::to_string(value)});
-  return r.status();
+  return RaiseMark(*conn_, name, value);
 }
 
 Result<std::string> Outbox::LinkKey() {

@@ -74,6 +74,11 @@ struct Notice {
 // nullopt when a message created at created_ms has been tried for 24 hours (it fails).
 std::optional<int64_t> RetryAt(int attempts, int64_t created_ms, int64_t now_ms);
 
+// A number the hub keeps across restarts and replicas (how far a round read the change
+// feed), in hub_keys: nullopt until set. RaiseMark sets it to value unless it is higher.
+Result<std::optional<int64_t>> ReadMark(sql::Conn& conn, const std::string& name);
+Status RaiseMark(sql::Conn& conn, const std::string& name, int64_t value);
+
 class Outbox {
  public:
   // On a store whose migrations made the tables.
@@ -117,8 +122,7 @@ class Outbox {
   // Marks a member's notice read (id 0: all of theirs); NotFound for another's or none.
   Status MarkRead(int64_t user, int64_t id, int64_t now_ms);
 
-  // A number the hub keeps across restarts and replicas (what the alerts went up to):
-  // nullopt until set. Raise sets it to value unless it is already higher.
+  // ReadMark and RaiseMark on the outbox's connection (what the alerts went up to).
   Result<std::optional<int64_t>> Mark(const std::string& name);
   Status Raise(const std::string& name, int64_t value);
 

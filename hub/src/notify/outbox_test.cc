@@ -11,6 +11,7 @@
 
 #include "app/hub.h"
 #include "notify/digest.h"
+#include "notify/webhooks.h"
 #include "support/pg_server.h"
 
 namespace coophub::notify {
@@ -207,6 +208,36 @@ TEST_P(OutboxTest, AMarkOnlyRisesWhicheverReplicaRaisesIt) {
   ASSERT_TRUE(two_->Raise("alerts.seq", 1000).ok());
   EXPECT_EQ(one_->Mark("alerts.seq").value(), std::optional<int64_t>(1000)) << "compared as numbers, not text";
   EXPECT_EQ(one_->LinkKey().value(), two_->LinkKey().value()) << "marks live beside the link key, apart";
+}
+
+TEST_P(OutboxTest, AWebhookDeliveryGoesOnceDiesAfterADayAndIsRedelivered) {
+  auto a = HookStore::Open(*db_), b = HookStore::Open(*db_);
+  ASSERT_TRUE(a.ok() && b.ok());
+  Webhook h;
+  h.url = "https://chat.coop.example/x";
+  h.events = {"record.created"};
+  h.visibilities = {"public"};
+  h.secret = NewWebhookSecret();
+  auto made = (*a)->Add(h);
+  ASSERT_TRUE(made.ok()) << made.status().message();
+  EXPECT_TRUE((*a)->Queue(made->id, "record.created", "1.record.created.4", "{}", kT).value());
+  EXPECT_FALSE((*b)->Queue(made->id, "record.created", "1.record.created.4", "{}", kT).value()) << "raised twice";
+  auto claimed = (*a)->Claim("one", kT, kLease).value();
+  ASSERT_TRUE(claimed);
+  EXPECT_FALSE((*b)->Claim("two", kT, kLease).value()) << "one sender at a time";
+  ASSERT_TRUE((*a)->Attempted(claimed->id, 500, "the receiver answered HTTP 500", "down", std::nullopt, kT).ok());
+  auto dead = (*a)->Deliveries(made->id, "failed", 10).value();
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_EQ(dead[0].response, "down");
+  EXPECT_EQ((*b)->Redeliver(made->id + 1, claimed->id, kT).code(), Status::Code::kNotFound) << "not that webhook's";
+  ASSERT_TRUE((*b)->Redeliver(made->id, claimed->id, kT + 10).ok());
+  auto again = (*b)->Claim("two", kT + 10, kLease).value();
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->created_ms, kT + 10) << "a new day of retries";
+  ASSERT_TRUE((*b)->Done(again->id, 200, "ok", kT + 11).ok());
+  EXPECT_EQ((*a)->Redeliver(made->id, again->id, kT + 12).code(), Status::Code::kInvalid) << "delivered already";
+  ASSERT_TRUE((*a)->Remove(made->id).ok());
+  EXPECT_TRUE((*a)->Deliveries(made->id, "", 10).value().empty()) << "its log goes with it";
 }
 
 TEST(DigestPeriod, TurnsOverAtTheHourOfMondayOrTheFirstInTheCoopsZone) {

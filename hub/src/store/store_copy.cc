@@ -57,10 +57,18 @@ constexpr Table kTables[] = {
      "id"},
     {"hub_keys", "name, value", "name"},
     {"notices", "id, user_id, kind, dedupe, title, detail, url, created_ms, read_ms", "id"},
+    {"webhooks",
+     "id, url, format, events, kinds, sources, visibilities, secret, timeout_ms, enabled, from_seq, created_by,"
+     " created_ms",
+     "id"},
+    {"webhook_deliveries",
+     "id, hook_id, event, dedupe, payload, status, attempts, code, error, response, claimed_by, claimed_ms, next_ms,"
+     " created_ms, done_ms",
+     "id"},
 };
 // The tables whose ids PostgreSQL gives from a sequence of its own: set past the copied.
-constexpr const char* kIdentities[] = {"sync_runs", "users",        "tokens",      "audit",
-                                       "shares",    "match_offers", "mail_outbox", "notices"};
+constexpr const char* kIdentities[] = {"sync_runs",    "users",       "tokens",  "audit",    "shares",
+                                       "match_offers", "mail_outbox", "notices", "webhooks", "webhook_deliveries"};
 
 constexpr const char* kRecordColumns =
     "uid, source, stream, id, kind, time, visibility, hash, seq, created_seq, json, table_version, title, summary, "

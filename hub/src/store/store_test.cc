@@ -146,6 +146,7 @@ TEST_P(StoreTest, ChangesKeepWhatARecordWasAndARemovedOnesTitle) {
   EXPECT_EQ(items[0]["record"]["title"], "Assembly (moved)");
   EXPECT_EQ(items[1]["title"], "Winter break");
   EXPECT_EQ(items[1]["kind"], "post");
+  EXPECT_EQ(items[1]["visibility"], "public") << "a delete says who could see it";
   EXPECT_EQ(items[1]["was"]["people"], json({"Ana <ana@coop.example>", "Bo"})) << items[1].dump();
   EXPECT_EQ(items[1]["was"]["time"], "2026-12-24T00:00:00Z");
   EXPECT_EQ(items[2]["was"]["people"], json::array()) << items[2].dump();

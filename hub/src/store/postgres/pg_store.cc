@@ -678,10 +678,11 @@ Result<WriteStats> PgStore::ApplyBatch(pg::Conn& db, const WriteBatch& b) {
 Result<ChangePage> PgStore::ListChanges(int64_t after, const std::vector<std::string>& visibilities, int limit) {
   std::string filter = visibilities.empty() ? "" : " AND visibility = ANY($3::text[])";
   std::string sql =
-      "SELECT seq, uid, json, created_seq, CASE WHEN previous_seq <= $1 THEN previous END, '', '', '', '', '', ''"
+      "SELECT seq, uid, json, created_seq, CASE WHEN previous_seq <= $1 THEN previous END, '', '', '', '', '', '', ''"
       " FROM records WHERE seq > $1" +
       filter +
-      " UNION ALL SELECT seq, 0, '', 0, NULL, source, stream, id, title, kind, was FROM tombstones WHERE seq > $1" +
+      " UNION ALL SELECT seq, 0, '', 0, NULL, source, stream, id, title, kind, was, visibility FROM tombstones"
+      " WHERE seq > $1" +
       filter + " ORDER BY seq LIMIT $2";
   std::vector<Param> params = {Num(after), Num(limit)};
   if (!visibilities.empty()) params.emplace_back(ArrayLiteral(visibilities));
@@ -699,11 +700,8 @@ Result<ChangePage> PgStore::ListChanges(int64_t after, const std::vector<std::st
         store::AppendWithUid(uid, r->View(i, 2), &item);
         if (!r->Null(i, 4)) item += ",\"previous\":" + r->Text(i, 4);
       } else {
-        json key = {{"source", r->Text(i, 5)},
-                    {"stream", r->Text(i, 6)},
-                    {"id", r->Text(i, 7)},
-                    {"title", r->Text(i, 8)},
-                    {"kind", r->Text(i, 9)}};
+        json key = {{"source", r->Text(i, 5)}, {"stream", r->Text(i, 6)}, {"id", r->Text(i, 7)},
+                    {"title", r->Text(i, 8)},  {"kind", r->Text(i, 9)},   {"visibility", r->Text(i, 11)}};
         json was = json::parse(r->View(i, 10), nullptr, /*allow_exceptions=*/false);
         key["was"] = was.is_object() ? was : json::object();
         std::string text = key.dump(-1, ' ', false, json::error_handler_t::replace);

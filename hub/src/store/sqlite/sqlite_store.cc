@@ -243,6 +243,22 @@ CREATE TABLE notices(id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, kind TEXT
   created_ms INTEGER NOT NULL, read_ms INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX notices_by_user ON notices(user_id, id);
 )sql",
+    // 24: webhooks out: admins' subscriptions (the signing secret kept to sign with), and
+    // each delivery: queued once by its dedupe key, claimed by one sender, retried for a
+    // day, then failed (the dead letters) until redelivered.
+    R"sql(
+CREATE TABLE webhooks(id INTEGER PRIMARY KEY, url TEXT NOT NULL, format TEXT NOT NULL, events TEXT NOT NULL,
+  kinds TEXT NOT NULL DEFAULT '', sources TEXT NOT NULL DEFAULT '', visibilities TEXT NOT NULL,
+  secret TEXT NOT NULL, timeout_ms INTEGER NOT NULL, enabled INTEGER NOT NULL DEFAULT 1, from_seq INTEGER NOT NULL,
+  created_by TEXT NOT NULL, created_ms INTEGER NOT NULL);
+CREATE TABLE webhook_deliveries(id INTEGER PRIMARY KEY, hook_id INTEGER NOT NULL, event TEXT NOT NULL,
+  dedupe TEXT NOT NULL UNIQUE, payload TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+  code INTEGER NOT NULL DEFAULT 0, error TEXT NOT NULL DEFAULT '', response TEXT NOT NULL DEFAULT '',
+  claimed_by TEXT NOT NULL DEFAULT '', claimed_ms INTEGER NOT NULL DEFAULT 0, next_ms INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL, done_ms INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries(status, next_ms);
+CREATE INDEX webhook_deliveries_by_hook ON webhook_deliveries(hook_id, id);
+)sql",
 };
 
 class SqliteStore final : public Store {
@@ -732,7 +748,7 @@ Result<ChangePage> SqliteStore::ListChanges(int64_t after, const std::vector<std
       " FROM records WHERE seq > ?1" +
       filter +
       " UNION ALL SELECT seq, 0, json_object('source', source, 'stream', stream, 'id', id, 'title', title,"
-      " 'kind', kind, 'was', json(was)), 0, NULL FROM tombstones WHERE seq > ?1" +
+      " 'kind', kind, 'visibility', visibility, 'was', json(was)), 0, NULL FROM tombstones WHERE seq > ?1" +
       filter + " ORDER BY seq LIMIT ?";
   return WithReader<ChangePage>([&](Db& db) -> Result<ChangePage> {
     sqlite3_stmt* st = db.Prepare(sql);
