@@ -111,6 +111,18 @@ pg_search_p99=$(awk '$1 == "pg_search_p99_ms" {print $2}' "$work/ingest.txt")
   || { echo "matching bench failed:"; tail -5 "$work/matching.log"; exit 1; }
 m() { awk -v k="$1" '$1 == k {print $2}' "$work/matching.txt"; }
 
+# 1c. Weekly digests of 30,000 members over 200,000 records, and delivery to a local SMTP
+#     server (Debian's aiosmtpd, as the tests use it) beside a raw libcurl send.
+smtp_port=$(free_port)
+/usr/bin/python3 "$root/tests/support/smtp_sink.py" "$smtp_port" "$work/maildir" 2> "$work/smtp.log" &
+smtp_pid=$!
+for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$smtp_port") 2> /dev/null && break; sleep 0.1; done
+"$build/bench/digest_bench" "$smtp_port" "$root/web/static/i18n" > "$work/digest.txt" 2> "$work/digest.log" \
+  || { echo "digest bench failed:"; tail -5 "$work/digest.log"; kill "$smtp_pid"; exit 1; }
+kill "$smtp_pid"
+dg() { awk -v k="$1" '$1 == k {print $2}' "$work/digest.txt"; }
+smtp_ratio=$(awk -v h="$(dg smtp_hub_per_s)" -v r="$(dg smtp_raw_per_s)" 'BEGIN {printf "%.2f", h / r}')
+
 # 2. A hub with 20,000 records and the demo feeds; start-to-ready measured from outside.
 port=$(free_port)
 cat > "$work/hub.yaml" <<YAML
@@ -299,6 +311,8 @@ printf '%-34s %11s ms %13s ms 1 replica %4s %10s\n' "nginx over 3 replicas, p99"
 # Why three replicas cannot beat one here: one already keeps every core busy (the hub,
 # PostgreSQL and wrk between them), so more replicas only add the proxy's work.
 printf '%-34s %13s%% %26s %7s %10s\n' "  CPU busy, 1 replica under load" "$(median "${pg_busy[@]}")" "of $(nproc) cores" "" ""
+printf '%-34s %12s s %26s %7s %10s %s\n' "weekly digests, 30k members" "$(dg digest_build_s)" "$(dg digest_queued) queued" "" "<= 60 s" "$(verdict "$(dg digest_build_s)" 60 "<=")"
+printf '%-34s %14s %16s raw send %8s %10s %s\n' "SMTP delivery, messages/s" "$(dg smtp_hub_per_s)" "$(dg smtp_raw_per_s)" "$smtp_ratio" ">= 0.50" "$(verdict "$smtp_ratio" 0.5 ">=")"
 printf '%-34s %11s ms %26s %7s %10s %s\n' "candidates, 1 request of 2000 p99" "$(m matching_candidates_p99_ms)" "" "" "<= 20 ms" "$(verdict "$(m matching_candidates_p99_ms)" 20 "<=")"
 printf '%-34s %11s ms %16s ms greedy %6s %10s %s\n' "assign 500 x 2000 (GLPK)" "$(m matching_assign_ms)" "$(m matching_greedy_ms)" "" "<= 2000 ms" "$(verdict "$(m matching_assign_ms)" 2000 "<=")"
 printf '%-34s %14s %16s greedy %10s %10s\n' "  total score (assigned)" "$(m matching_assign_total) ($(m matching_assign_assigned))" "$(m matching_greedy_total) ($(m matching_greedy_assigned))" "" ""

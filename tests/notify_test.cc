@@ -300,7 +300,7 @@ TEST_P(NotifyTest, AlertsReachTheMembersAShiftNamesAtOnce) {
   // The ledger's file is missing: its editor hears of it, with why.
   testing::WaitFor("carla's alert", 30, [&] { return To(smtp, "carla@riverside.example").size() == 1; });
   std::string carla = To(smtp, "carla@riverside.example")[0];
-  EXPECT_EQ(Subject(carla), "Source ledger failed once") << "no language chosen: English";
+  EXPECT_EQ(Subject(carla), "Source ledger failed 1 time") << "no language chosen: English";
   EXPECT_NE(TextPart(carla).find("missing.csv"), std::string::npos) << TextPart(carla);
 
   rota(at(2, 9), "CANCELLED", false);  // the morning moves an hour, the night is off, the hall gone

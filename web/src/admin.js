@@ -8,6 +8,7 @@ import { schemaForm, formValue, fieldTitle } from "./schema_form.js";
 import { dashboardEditor } from "./dashboard_editor.js";
 import { embedBuilder } from "./embed_builder.js";
 import { matchingSection } from "./matching_admin.js";
+import { mailSection } from "./mail_admin.js";
 
 const root = document.getElementById("admin");
 // What a source's items may look like (config.h, SourceIcons and SourceColors).
@@ -383,7 +384,17 @@ async function usersSection() {
           say(status, e.message, false);
         }
       } }, t("admin.user.password"));
-      return h("li", {}, h("strong", {}, u.name), " ", role, " ", fresh, " ", reset, " ", h("button", { type: "button", class: "danger", onclick: async () => {
+      // Where the hub's mail to them goes ("" none): saved as soon as it is changed.
+      const email = h("input", { type: "email", value: u.email || "", placeholder: t("admin.user.email"), autocomplete: "off",
+                                 "aria-label": t("admin.user.email.of", { name: u.name }), onchange: async () => {
+        try {
+          await api("PATCH", `/api/v1/users/${u.id}`, { email: email.value.trim() });
+          say(status, t("admin.saved"));
+        } catch (e) {
+          say(status, e.message, false);
+        }
+      } });
+      return h("li", {}, h("strong", {}, u.name), " ", role, " ", email, " ", fresh, " ", reset, " ", h("button", { type: "button", class: "danger", onclick: async () => {
         if (!confirm(t("admin.user.remove.confirm", { name: u.name }))) return;
         await api("DELETE", `/api/v1/users/${u.id}`).then(refresh, (e) => say(status, e.message, false));
       } }, t("admin.delete")));
@@ -393,12 +404,16 @@ async function usersSection() {
   const name = h("input", { id: "u-name", required: true, autocomplete: "off" });
   const password = h("input", { id: "u-password", type: "password", required: true, minlength: "10", autocomplete: "new-password" });
   const role = h("select", { id: "u-role" }, ["viewer", "editor", "admin"].map((r) => h("option", { value: r }, t("role." + r))));
+  const address = h("input", { id: "u-email", type: "email", autocomplete: "off" });
   form.append(h("label", { for: "u-name" }, t("login.name")), name, h("label", { for: "u-password" }, t("login.password")), password,
-              h("label", { for: "u-role" }, t("admin.f.role")), role, h("button", { type: "submit" }, t("admin.user.add")));
+              h("label", { for: "u-role" }, t("admin.f.role")), role, h("label", { for: "u-email" }, t("admin.user.email")), address,
+              h("button", { type: "submit" }, t("admin.user.add")));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     try {
-      await api("POST", "/api/v1/users", { name: name.value.trim(), password: password.value, role: role.value });
+      const made = { name: name.value.trim(), password: password.value, role: role.value };
+      if (address.value.trim()) made.email = address.value.trim();
+      await api("POST", "/api/v1/users", made);
       form.reset();
       say(status, t("admin.saved"));
       refresh();
@@ -503,6 +518,7 @@ async function start() {
     parts.push(await embedBuilder(h, { isAdmin }));
     parts.push(await sharesSection());
     if (isAdmin) parts.push(await usersSection());
+    if (isAdmin) parts.push(await mailSection(h));
     parts.push(await tokensSection());
     root.replaceChildren(...parts);
     loading.remove();

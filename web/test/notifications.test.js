@@ -129,3 +129,34 @@ test("the unsubscribe page asks first, then stops the digests", async () => {
   assert.ok(await mine.isChecked("#digest-never"), "no more digests");
   await again.close();
 });
+
+test("an admin gives members their addresses and sends a test message from the admin page", async () => {
+  const context = await browser.newContext({ ...contextOptions, viewport: { width: 1024, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(`${hub.base}/login?lang=en`);
+  await page.fill("#name", "admin");
+  await page.fill("#password", password);
+  await Promise.all([page.waitForURL(`${hub.base}/`), page.click("#login button[type=submit]")]);
+  await page.goto(`${hub.base}/admin`);
+  await page.waitForSelector("#mail h2");
+  assert.equal(await page.textContent("#mail h2"), "Mail");
+  assert.match(await page.textContent("#mail .counts"), /could not be delivered/);
+  // The admin has no address yet: the test message says so, and what to do.
+  await page.click("#mail-test");
+  await page.waitForFunction(() => document.querySelector("#mail [role=status]").textContent !== "");
+  assert.match(await page.textContent("#mail [role=status]"), /no e-mail address/);
+  // Their address, given in the accounts list, is kept at once.
+  const mine = page.locator('input[aria-label="E-mail of admin"]');
+  await mine.fill("admin@riverside.example");
+  await mine.dispatchEvent("change");
+  await page.waitForFunction(() => document.querySelector("#users [role=status]").textContent === "Saved.");
+  await page.click("#mail-test");
+  await page.waitForFunction(() => document.querySelector("#mail [role=status]").textContent.startsWith("Queued"));
+  const users = await (await fetch(`${hub.base}/api/v1/users`, { headers: admin })).json();
+  assert.equal(users.items.find((u) => u.name === "admin").email, "admin@riverside.example", "read back from the store");
+  const queued = await (await fetch(`${hub.base}/api/v1/mail/outbox`, { headers: admin })).json();
+  assert.ok(queued.items.some((m) => m.kind === "test" && m.to === "admin@riverside.example"), JSON.stringify(queued));
+  assert.deepEqual(await accessibilityProblems(page), [], "the admin page with its mail section");
+  await shot(page, "n5-admin-mail-en");
+  await context.close();
+});

@@ -542,7 +542,9 @@ TEST_P(AccessTest, ChangeFeedShowsEachCallerWhatItMaySee) {
                            {"stream", "entries"},
                            {"id", "members"},
                            {"title", "for members"},
-                           {"kind", "event"}}));
+                           {"kind", "event"},
+                           {"visibility", "members"},
+                           {"was", {{"people", json::array()}, {"time", "2026-11-24T10:00:00Z"}}}}));
 
   // Long polling: with nothing new, the answer waits (the server asks ready(), holding
   // no thread) and is finished once a change is committed.

@@ -59,6 +59,25 @@ void Push(Section& s, Line line) {
     ++s.more;
 }
 
+// A widget's data for ctx, from the round's cache when members share it.
+Result<const WidgetData*> Load(Store& store, const WidgetConfig& widget, const WidgetContext& ctx, const DigestFor& d,
+                               WidgetData* own) {
+  std::string key = widget.type + "|" + std::to_string(ctx.seen_seq) + "|" + std::to_string(ctx.seen_time) + "|" +
+                    std::to_string(ctx.now);
+  for (const auto& v : ctx.visibilities) key += "|" + v;
+  key += "|";
+  for (const auto& s : ctx.added_sources) key += "|" + s;
+  if (d.cache)
+    if (auto it = d.cache->loads.find(key); it != d.cache->loads.end()) return &it->second;
+  auto data = LoadWidget(store, widget, ctx);
+  if (!data.ok()) return data.status();
+  if (!d.cache) {
+    *own = std::move(*data);
+    return own;
+  }
+  return &d.cache->loads.emplace(std::move(key), std::move(*data)).first->second;
+}
+
 }  // namespace
 
 Result<std::optional<Digest>> BuildDigest(Store& store, const Catalogs& catalogs, const DigestFor& d) {
@@ -72,7 +91,8 @@ Result<std::optional<Digest>> BuildDigest(Store& store, const Catalogs& catalogs
   WidgetConfig changes_widget;
   changes_widget.type = "changes";
   changes_widget.limit = 1000;
-  auto changes = LoadWidget(store, changes_widget, ctx);
+  WidgetData own_changes, own_decisions;
+  auto changes = Load(store, changes_widget, ctx, d, &own_changes);
   if (!changes.ok()) return changes.status();
 
   Letter w(catalogs, d.lang);
@@ -83,7 +103,7 @@ Result<std::optional<Digest>> BuildDigest(Store& store, const Catalogs& catalogs
   for (const auto& line : d.waiting) Push(waiting, {line.title, line.when, d.hub_url + "/work"});
   for (const auto& line : d.failing) Push(failing, {line.title, line.when, d.hub_url + "/admin"});
   int items = static_cast<int>(d.waiting.size() + d.failing.size());
-  for (const auto& c : changes->changes) {
+  for (const auto& c : (*changes)->changes) {
     const json& rec = c["record"];
     Line line = LineOf(rec, w, d.hub_url);
     if (!c.value("created", false))
@@ -96,11 +116,11 @@ Result<std::optional<Digest>> BuildDigest(Store& store, const Catalogs& catalogs
     else
       Push(also, std::move(line));
   }
-  for (const auto& title : changes->removed) {
+  for (const auto& title : (*changes)->removed) {
     ++items;
     Push(also, {w.T("changes.gone", {{"title", title}}), "", ""});
   }
-  if (int64_t untitled = changes->deleted - static_cast<int64_t>(changes->removed.size()); untitled > 0) {
+  if (int64_t untitled = (*changes)->deleted - static_cast<int64_t>((*changes)->removed.size()); untitled > 0) {
     items += static_cast<int>(untitled);
     Push(also, {w.T("changes.removed", {{"n", std::to_string(untitled)}}), "", ""});
   }
@@ -110,9 +130,9 @@ Result<std::optional<Digest>> BuildDigest(Store& store, const Catalogs& catalogs
   WidgetConfig decisions_widget;
   decisions_widget.type = "decisions";
   decisions_widget.limit = 50;
-  auto decisions = LoadWidget(store, decisions_widget, ctx);
+  auto decisions = Load(store, decisions_widget, ctx, d, &own_decisions);
   if (!decisions.ok()) return decisions.status();
-  for (const auto& rec : decisions->records) {
+  for (const auto& rec : (*decisions)->records) {
     auto end = ParseRfc3339(Str(rec, "end"));
     if (!end || *end <= d.now || *end > d.now + kClosingSoonS) continue;
     Line line = LineOf(rec, w, d.hub_url);

@@ -8,12 +8,14 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "accounts/accounts.h"
+#include "dashboards/widgets.h"
 #include "base/status.h"
 #include "i18n/i18n.h"
 #include "mail/mail.h"
@@ -33,6 +35,13 @@ struct WaitingLine {
   std::string when;   // as the member reads it
 };
 
+// What members with the same window and visibilities share within one round of digests
+// (most who rarely visit: their last digest went up to the same change): the changes
+// and the open decisions, read once for all of them.
+struct DigestCache {
+  std::map<std::string, WidgetData> loads;
+};
+
 struct DigestFor {
   User user;                              // with their e-mail address
   std::string lang;                       // the language they read
@@ -50,6 +59,7 @@ struct DigestFor {
   std::string hub_url;           // https://hub.coop.example
   std::string unsubscribe_url;   // the signed one-click link (RFC 8058)
   std::string prefs_url;         // where they change their choices
+  DigestCache* cache = nullptr;  // a round's; null: read for this digest alone
 };
 
 struct Digest {

@@ -121,10 +121,11 @@ QueueReport Postman::Queue(int64_t now, const std::string& only, bool force) {
       return report;
     }
   int64_t head = store_.LastSeq();
+  DigestCache cache;  // this round's: members with the same window read it once
   for (const User& u : *users) {
     if (!only.empty() && u.name != only) continue;
     auto mine = prefs->find(u.id);
-    auto r = QueueOne(u, mine != prefs->end() ? mine->second : Prefs(), now, head, *stats, force);
+    auto r = QueueOne(u, mine != prefs->end() ? mine->second : Prefs(), now, head, *stats, force, &cache);
     if (!r.ok()) {
       report.errors.push_back("the digest of " + u.name + ": " + r.status().message());
       continue;
@@ -148,7 +149,7 @@ QueueReport Postman::Queue(int64_t now, const std::string& only, bool force) {
 }
 
 Result<Postman::Outcome> Postman::QueueOne(const User& user, const Prefs& prefs, int64_t now, int64_t head,
-                                           const std::vector<SourceStats>& stats, bool force) {
+                                           const std::vector<SourceStats>& stats, bool force, DigestCache* cache) {
   Every every = prefs.digest.value_or(ParseEvery(settings_.mail.digest).value_or(Every::kWeekly));
   if (every == Every::kNever) return Outcome::kNotDue;  // forced or not: they said no
   std::string period = DigestPeriod(every, now, settings_.zone, settings_.mail.digest_hour);
@@ -195,6 +196,7 @@ Result<Postman::Outcome> Postman::QueueOne(const User& user, const Prefs& prefs,
   d.unsubscribe_url =
       settings_.hub_url + "/unsubscribe?u=" + std::to_string(user.id) + "&s=" + UnsubscribeSignature(*key, user.id);
   d.prefs_url = settings_.hub_url + "/notifications";
+  d.cache = cache;
   auto digest = BuildDigest(store_, catalogs_, d);
   if (!digest.ok()) return digest.status();
   Outcome said = Outcome::kNothing;

@@ -90,7 +90,7 @@ class Postman {
   enum class Outcome { kQueued, kNothing, kNoAddress, kNotDue };
   // One member's digest, when due (or forced).
   Result<Outcome> QueueOne(const User& user, const Prefs& prefs, int64_t now, int64_t head,
-                           const std::vector<SourceStats>& stats, bool force);
+                           const std::vector<SourceStats>& stats, bool force, DigestCache* cache);
   void SendOne(const Mail& m);
   enum class Delivered { kNew, kThere, kOff };
   Result<Delivered> Deliver(const notify::Alert& a, const User& user, const Prefs& prefs, int64_t now);
