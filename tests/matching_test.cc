@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -16,6 +17,7 @@
 #include "base/timeutil.h"
 #include "i18n/dates.h"
 #include "support/hub_process.h"
+#include "support/local_server.h"
 
 namespace coophub {
 namespace {
@@ -301,11 +303,29 @@ std::map<std::string, std::string> SignedInMember(const Hub& hub, const std::str
 }
 
 TEST_P(MatchingTest, TheFirstAcceptWinsAndTheOthersSeeItTaken) {
+  // A webhook hears of each accepted offer; the alerts list each offer for its worker
+  // (mail is set up; its server need not answer for the list).
+  std::mutex mu;
+  std::vector<json> heard;
+  testing::LocalServer receiver([&](httplib::Server& s) {
+    s.Post("/hook", [&](const httplib::Request& req, httplib::Response&) {
+      std::lock_guard<std::mutex> lock(mu);
+      heard.push_back(json::parse(req.body, nullptr, false));
+    });
+  });
   TempDir dir;
-  std::string config = dir.Write("hub.yaml", ExampleConfig());
+  std::string config = dir.Write("hub.yaml", ExampleConfig() +
+                                                 "mail:\n  smtp_url: smtp://127.0.0.1:9\n  from: hub@coop.example\n"
+                                                 "  starttls: off\napi_sources: {allow_hosts: [127.0.0.1]}\n");
   Hub hub(config, dir.path() + "/data");
   ASSERT_TRUE(hub.ok()) << hub.log();
   for (const char* source : {"carers", "visits", "rota"}) hub.WaitForRun(source);
+  ASSERT_EQ(
+      hub.Post(
+             "/api/v1/webhooks",
+             json{{"url", receiver.Url("/hook")}, {"events", {"offer.accepted"}}, {"visibilities", {"admins"}}}.dump())
+          .status,
+      201);
   auto [uid, people] = RequestWithCandidates(hub, 3);
   ASSERT_NE(uid, 0) << "no open request has three candidates";
   std::string request = "/api/v1/requests/" + std::to_string(uid);
@@ -378,8 +398,30 @@ TEST_P(MatchingTest, TheFirstAcceptWinsAndTheOthersSeeItTaken) {
   json mine = testing::Call("GET", hub.base() + "/api/v1/offers", "", auth).Json();
   ASSERT_FALSE(mine["items"].empty()) << mine.dump();
   EXPECT_EQ(mine["items"][0]["id"], id);
+  // The worker's alert of it, in their notifications.
+  json notices;
+  testing::WaitFor("the offer's alert", 30, [&] {
+    notices = testing::Call("GET", hub.base() + "/api/v1/me/notices", "", auth).Json();
+    return !notices.value("items", json::array()).empty();
+  });
+  EXPECT_EQ(notices["items"][0]["kind"], "offers") << notices.dump();
+  EXPECT_EQ(notices["items"][0]["title"].get<std::string>().rfind("Work offered to you: ", 0), 0u) << notices.dump();
+  EXPECT_EQ(notices["items"][0]["url"], "/work");
   auto yes = testing::Call("POST", hub.base() + "/api/v1/offers/" + std::to_string(id) + "/accept", "", auth);
   EXPECT_EQ(yes.status, 200) << yes.body;
+  testing::WaitFor("the webhook to hear of the accept", 30, [&] {
+    std::lock_guard<std::mutex> lock(mu);
+    for (const auto& e : heard)
+      if (e.value("type", "") == "offer.accepted" && e["data"].value("offer", int64_t{0}) == id) return true;
+    return false;
+  });
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    for (const auto& e : heard)
+      if (e["data"].value("offer", int64_t{0}) == id) {
+        EXPECT_EQ(e["data"]["person"], person["id"]) << e.dump();
+      }
+  }
   int64_t theirs = made.Json()["items"][0]["id"];
   EXPECT_EQ(
       testing::Call("POST", hub.base() + "/api/v1/offers/" + std::to_string(theirs) + "/decline", "", auth).status,
