@@ -2,6 +2,7 @@
 // Members' digests; see digest.h.
 #include "notify/digest.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "base/text.h"
@@ -59,14 +60,12 @@ void Push(Section& s, Line line) {
     ++s.more;
 }
 
+std::string WindowKey(const WidgetContext& ctx);
+
 // A widget's data for ctx, from the round's cache when members share it.
 Result<const WidgetData*> Load(Store& store, const WidgetConfig& widget, const WidgetContext& ctx, const DigestFor& d,
                                WidgetData* own) {
-  std::string key = widget.type + "|" + std::to_string(ctx.seen_seq) + "|" + std::to_string(ctx.seen_time) + "|" +
-                    std::to_string(ctx.now);
-  for (const auto& v : ctx.visibilities) key += "|" + v;
-  key += "|";
-  for (const auto& s : ctx.added_sources) key += "|" + s;
+  std::string key = widget.type + "|" + WindowKey(ctx);
   if (d.cache)
     if (auto it = d.cache->loads.find(key); it != d.cache->loads.end()) return &it->second;
   auto data = LoadWidget(store, widget, ctx);
@@ -76,6 +75,37 @@ Result<const WidgetData*> Load(Store& store, const WidgetConfig& widget, const W
     return own;
   }
   return &d.cache->loads.emplace(std::move(key), std::move(*data)).first->second;
+}
+
+std::string WindowKey(const WidgetContext& ctx) {
+  std::string key = std::to_string(ctx.seen_seq) + "|" + std::to_string(ctx.seen_time) + "|" + std::to_string(ctx.now);
+  for (const auto& v : ctx.visibilities) key += "|" + v;
+  key += "|";
+  for (const auto& s : ctx.added_sources) key += "|" + s;
+  return key;
+}
+
+// A window's changes as lines in one language, and whom each names.
+WindowLines MakeLines(const WidgetData& changes, const Letter& w, const std::string& hub_url) {
+  WindowLines out;
+  for (const auto& c : changes.changes) {
+    const json& rec = c["record"];
+    Line line = LineOf(rec, w, hub_url);
+    if (!c.value("created", false))
+      line.detail = w.T("digest.changed") + (line.detail.empty() ? "" : " · " + line.detail);
+    if (auto people = rec.find("people"); people != rec.end())
+      for (auto& name : NamesIn(*people)) out.named.emplace(std::move(name), out.lines.size());
+    bool money = Str(rec, "kind") == "transaction";
+    out.money.push_back(money);
+    out.money_count += money;
+    out.lines.push_back(std::move(line));
+  }
+  for (const auto& title : changes.removed) out.tail.push_back({w.T("changes.gone", {{"title", title}}), "", ""});
+  int64_t untitled = changes.deleted - static_cast<int64_t>(changes.removed.size());
+  if (untitled > 0) out.tail.push_back({w.T("changes.removed", {{"n", std::to_string(untitled)}}), "", ""});
+  out.items = static_cast<int>(changes.changes.size() + changes.removed.size()) +
+              static_cast<int>(std::max<int64_t>(untitled, 0));
+  return out;
 }
 
 }  // namespace
@@ -103,27 +133,51 @@ Result<std::optional<Digest>> BuildDigest(Store& store, const Catalogs& catalogs
   for (const auto& line : d.waiting) Push(waiting, {line.title, line.when, d.hub_url + "/work"});
   for (const auto& line : d.failing) Push(failing, {line.title, line.when, d.hub_url + "/admin"});
   int items = static_cast<int>(d.waiting.size() + d.failing.size());
-  for (const auto& c : (*changes)->changes) {
-    const json& rec = c["record"];
-    Line line = LineOf(rec, w, d.hub_url);
-    if (!c.value("created", false))
-      line.detail = w.T("digest.changed") + (line.detail.empty() ? "" : " · " + line.detail);
-    ++items;
-    if (Involves(rec, d.user.name))
-      Push(mine, std::move(line));
-    else if (Str(rec, "kind") == "transaction")
-      Push(money, std::move(line));
+
+  // The window's lines in the reader's language, made once for all who share it.
+  WindowLines own_lines;
+  const WindowLines* window = &own_lines;
+  std::string window_key = WindowKey(ctx) + "|" + d.lang + "|" + d.hub_url;
+  if (d.cache && d.cache->windows.count(window_key)) {
+    window = &d.cache->windows.at(window_key);
+  } else {
+    WindowLines made = MakeLines(**changes, w, d.hub_url);
+    if (d.cache)
+      window = &d.cache->windows.emplace(window_key, std::move(made)).first->second;
     else
-      Push(also, std::move(line));
+      own_lines = std::move(made);
   }
-  for (const auto& title : (*changes)->removed) {
-    ++items;
-    Push(also, {w.T("changes.gone", {{"title", title}}), "", ""});
+  // What names them first; then the first of the money and of the rest, in feed order,
+  // each section's others counted.
+  std::string me = d.user.name;
+  for (char& ch : me) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  std::vector<size_t> named;
+  for (auto [at, to] = window->named.equal_range(me); at != to; ++at) named.push_back(at->second);
+  std::sort(named.begin(), named.end());
+  named.erase(std::unique(named.begin(), named.end()), named.end());
+  int named_money = 0;
+  for (size_t i : named) {
+    Push(mine, window->lines[i]);
+    named_money += window->money[i];
   }
-  if (int64_t untitled = (*changes)->deleted - static_cast<int64_t>((*changes)->removed.size()); untitled > 0) {
-    items += static_cast<int>(untitled);
-    Push(also, {w.T("changes.removed", {{"n", std::to_string(untitled)}}), "", ""});
+  int money_total = window->money_count - named_money;
+  int also_total = static_cast<int>(window->lines.size()) - window->money_count -
+                   (static_cast<int>(named.size()) - named_money) + static_cast<int>(window->tail.size());
+  for (size_t i = 0, n = 0;
+       i < window->lines.size() && (money.lines.size() < kLinesPerSection || also.lines.size() < kLinesPerSection);
+       ++i) {
+    if (n < named.size() && named[n] == i) {
+      ++n;
+      continue;
+    }
+    Section& to = window->money[i] ? money : also;
+    if (to.lines.size() < kLinesPerSection) to.lines.push_back(window->lines[i]);
   }
+  for (const auto& line : window->tail)
+    if (also.lines.size() < kLinesPerSection) also.lines.push_back(line);
+  money.more = money_total - static_cast<int>(money.lines.size());
+  also.more = also_total - static_cast<int>(also.lines.size());
+  items += window->items;
   if (items == 0) return std::optional<Digest>();  // nothing changed: no mail
 
   // Decisions they can still vote on that close within the week, beside the news.

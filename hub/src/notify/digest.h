@@ -19,6 +19,7 @@
 #include "base/status.h"
 #include "i18n/i18n.h"
 #include "mail/mail.h"
+#include "notify/letter.h"
 #include "notify/outbox.h"
 #include "store/store.h"
 
@@ -35,11 +36,24 @@ struct WaitingLine {
   std::string when;   // as the member reads it
 };
 
+// The changes of one window as a digest's lines in one language: made once for all
+// the members who share the window, each of whom takes the lines that name them and
+// the first of the rest.
+struct WindowLines {
+  std::vector<Line> lines;  // in the feed's order
+  std::vector<bool> money;  // which are transactions
+  int money_count = 0;
+  std::multimap<std::string, size_t> named;  // a lower-case name → the lines naming it
+  std::vector<Line> tail;                    // removed records, after the changes
+  int items = 0;                             // what the window tells of
+};
+
 // What members with the same window and visibilities share within one round of digests
 // (most who rarely visit: their last digest went up to the same change): the changes
 // and the open decisions, read once for all of them.
 struct DigestCache {
   std::map<std::string, WidgetData> loads;
+  std::map<std::string, WindowLines> windows;  // the loads' changes as lines, by language
 };
 
 struct DigestFor {

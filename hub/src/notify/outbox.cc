@@ -140,6 +140,45 @@ Status Outbox::DigestDone(int64_t user, int64_t seq, const std::string& period, 
   return r.status();
 }
 
+Result<int> Outbox::RecordDigests(const std::vector<DigestWrite>& writes, int64_t now_ms) {
+  MutexLock lock(mu_);
+  if (Status s = conn_->Begin(); !s.ok()) return s;
+  int queued = 0;
+  for (const auto& w : writes) {
+    if (w.mail) {
+      const Mail& m = *w.mail;
+      auto r = conn_->Run(
+          "INSERT INTO mail_outbox(user_id, kind, dedupe, to_addr, subject, message, status, next_ms, created_ms)"
+          " VALUES(?, ?, ?, ?, ?, ?, 'queued', ?, ?) ON CONFLICT(dedupe) DO NOTHING",
+          {m.user_id, m.kind, m.key, m.to, m.subject, m.message, now_ms, now_ms});
+      auto n = r.ok() ? conn_->Run(
+                            "INSERT INTO notices(user_id, kind, dedupe, title, detail, url, created_ms)"
+                            " VALUES(?, 'digest', ?, ?, '', '/', ?) ON CONFLICT(dedupe) DO NOTHING",
+                            {m.user_id, m.key, m.subject, now_ms})
+                      : r;
+      if (!n.ok()) {
+        conn_->Rollback();
+        return n.status();
+      }
+      queued += r->changes > 0;
+    }
+    auto d = conn_->Run(
+        "INSERT INTO notify_prefs(user_id, digest_seq, digest_period, digest_s) VALUES(?, ?, ?, ?)"
+        " ON CONFLICT(user_id) DO UPDATE SET digest_seq = excluded.digest_seq, digest_period = excluded.digest_period,"
+        " digest_s = excluded.digest_s",
+        {w.user, w.seq, w.period, w.at_s});
+    if (!d.ok()) {
+      conn_->Rollback();
+      return d.status();
+    }
+  }
+  if (Status s = conn_->Commit(); !s.ok()) {
+    conn_->Rollback();
+    return s;
+  }
+  return queued;
+}
+
 Result<std::optional<int64_t>> Outbox::Add(const Mail& m, int64_t now_ms) {
   MutexLock lock(mu_);
   auto r = conn_->Run(

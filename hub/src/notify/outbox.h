@@ -69,6 +69,14 @@ struct Notice {
   int64_t created_ms = 0, read_ms = 0;  // read_ms 0: unread
 };
 
+// What one member's digest round writes: the message and its notice (none when nothing
+// changed), and how far their digests went.
+struct DigestWrite {
+  std::optional<Mail> mail;  // queued once by its key
+  int64_t user = 0, seq = 0, at_s = 0;
+  std::string period;
+};
+
 // After a failed attempt that may succeed later (no answer, a 4xx): when to try again,
 // from the number of attempts so far: 1, 5, 15, 30, 60 minutes, then every 2 hours;
 // nullopt when a message created at created_ms has been tried for 24 hours (it fails).
@@ -93,6 +101,11 @@ class Outbox {
   Status SetChoices(int64_t user, std::optional<Every> digest, const std::set<std::string>& alerts_off, int64_t now_ms);
   // Their digest for period went out at at_s (or there was nothing to say), up to seq.
   Status DigestDone(int64_t user, int64_t seq, const std::string& period, int64_t at_s);
+
+  // A round's digests, written in one transaction: each member's message and notice
+  // with the mark of their period, so that a crash leaves none half done. Returns how
+  // many messages were queued (not there already).
+  Result<int> RecordDigests(const std::vector<DigestWrite>& writes, int64_t now_ms);
 
   // Queues m to be sent at once: its id; nullopt when a message of its key is there already.
   Result<std::optional<int64_t>> Add(const Mail& m, int64_t now_ms);

@@ -11,6 +11,8 @@
 
 #include "app/hub.h"
 #include "notify/digest.h"
+#include "i18n/i18n.h"
+#include "model/protocol.h"
 #include "notify/webhooks.h"
 #include "support/pg_server.h"
 
@@ -238,6 +240,50 @@ TEST_P(OutboxTest, AWebhookDeliveryGoesOnceDiesAfterADayAndIsRedelivered) {
   EXPECT_EQ((*a)->Redeliver(made->id, again->id, kT + 12).code(), Status::Code::kInvalid) << "delivered already";
   ASSERT_TRUE((*a)->Remove(made->id).ok());
   EXPECT_TRUE((*a)->Deliveries(made->id, "", 10).value().empty()) << "its log goes with it";
+}
+
+// A round's members share their window's lines: each digest takes what names its
+// member first, then the first eight of the money and of the rest, the others counted,
+// the same as a digest made alone.
+TEST_P(OutboxTest, ADigestTakesWhatNamesItsMemberFromTheSharedWindow) {
+  WriteBatch b;
+  b.source = "coop";
+  for (int i = 0; i < 25; ++i) {
+    json r = {{"id", std::to_string(i)},
+              {"kind", i < 12   ? "post"
+                       : i < 22 ? "transaction"
+                                : "event"},
+              {"title", "item " + std::to_string(i)},
+              {"time", "2026-12-0" + std::to_string(1 + i % 9) + "T10:00:00Z"}};
+    if (i >= 22) r["people"] = {"Ana <ana@coop.example>"};
+    b.upserts.push_back(NormalizeRecord(r, "coop", "all", "public").value());
+  }
+  ASSERT_TRUE(store_->Write(std::move(b)).get().ok());
+  Catalogs catalogs = Catalogs::Load(COOPHUB_SOURCE_DIR "/web/static/i18n");
+  auto digest_of = [&](const std::string& name, DigestCache* cache) {
+    DigestFor d;
+    d.user = {name == "ana" ? 1 : 2, name, Role::kViewer, 0, name + "@coop.example", "en"};
+    d.lang = "en";
+    d.visibilities = {"public"};
+    d.since_seq = 0;
+    d.now = 1796700000;
+    d.zone = "UTC";
+    d.hub_url = "https://hub.example";
+    d.cache = cache;
+    auto built = BuildDigest(*store_, catalogs, d);
+    EXPECT_TRUE(built.ok() && *built) << (built.ok() ? "no digest" : built.status().message());
+    return built.ok() && *built ? (*built)->message.text : std::string();
+  };
+  DigestCache cache;
+  std::string ana = digest_of("ana", &cache), bo = digest_of("bo", &cache);
+  EXPECT_EQ(cache.windows.size(), 1u) << "one window, made once";
+  EXPECT_EQ(ana, digest_of("ana", nullptr)) << "the same as made alone";
+  EXPECT_EQ(bo, digest_of("bo", nullptr));
+  EXPECT_NE(ana.find("For you\n- item 24"), std::string::npos) << ana;
+  EXPECT_NE(ana.find("and 4 more"), std::string::npos) << "12 posts, 8 shown: " << ana;
+  EXPECT_NE(ana.find("and 2 more"), std::string::npos) << "10 transactions, 8 shown: " << ana;
+  EXPECT_EQ(bo.find("For you"), std::string::npos) << bo;
+  EXPECT_NE(bo.find("and 7 more"), std::string::npos) << "the events are bo's news too: " << bo;
 }
 
 TEST(DigestPeriod, TurnsOverAtTheHourOfMondayOrTheFirstInTheCoopsZone) {

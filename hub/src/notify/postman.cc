@@ -18,6 +18,7 @@ constexpr int64_t kPollMs = 5000;                  // and the outbox, for what o
 constexpr int64_t kAlertPollMs = 2000;             // and what raises alerts: changes, offers, runs
 constexpr int64_t kDecisionCheckS = 5 * 60;        // decisions come within 48 h of closing as time passes
 constexpr int kChangePage = 1000;
+constexpr size_t kDigestBatch = 500;  // members' digests written in one transaction
 constexpr Role kReaders[] = {Role::kViewer, Role::kEditor, Role::kAdmin};
 
 }  // namespace
@@ -122,17 +123,28 @@ QueueReport Postman::Queue(int64_t now, const std::string& only, bool force) {
     }
   int64_t head = store_.LastSeq();
   DigestCache cache;  // this round's: members with the same window read it once
+  std::vector<DigestWrite> batch;
+  auto flush = [&] {
+    if (batch.empty()) return;
+    auto queued = outbox_.RecordDigests(batch, now * 1000);
+    if (queued.ok())
+      report.queued += *queued;
+    else
+      report.errors.push_back("digests: " + queued.status().message() + " (" + std::to_string(batch.size()) +
+                              " members' digests not kept: they go in the next round)");
+    batch.clear();
+  };
   for (const User& u : *users) {
     if (!only.empty() && u.name != only) continue;
     auto mine = prefs->find(u.id);
-    auto r = QueueOne(u, mine != prefs->end() ? mine->second : Prefs(), now, head, *stats, force, &cache);
+    auto r = QueueOne(u, mine != prefs->end() ? mine->second : Prefs(), now, head, *stats, force, &cache, &batch);
+    if (batch.size() >= kDigestBatch) flush();
     if (!r.ok()) {
       report.errors.push_back("the digest of " + u.name + ": " + r.status().message());
       continue;
     }
     switch (*r) {
-      case Outcome::kQueued:
-        ++report.queued;
+      case Outcome::kQueued:  // counted as the batch is kept
         break;
       case Outcome::kNothing:
         ++report.nothing;
@@ -144,12 +156,14 @@ QueueReport Postman::Queue(int64_t now, const std::string& only, bool force) {
         break;
     }
   }
+  flush();
   if (report.queued) Wake();
   return report;
 }
 
 Result<Postman::Outcome> Postman::QueueOne(const User& user, const Prefs& prefs, int64_t now, int64_t head,
-                                           const std::vector<SourceStats>& stats, bool force, DigestCache* cache) {
+                                           const std::vector<SourceStats>& stats, bool force, DigestCache* cache,
+                                           std::vector<DigestWrite>* batch) {
   Every every = prefs.digest.value_or(ParseEvery(settings_.mail.digest).value_or(Every::kWeekly));
   if (every == Every::kNever) return Outcome::kNotDue;  // forced or not: they said no
   std::string period = DigestPeriod(every, now, settings_.zone, settings_.mail.digest_hour);
@@ -165,7 +179,7 @@ Result<Postman::Outcome> Postman::QueueOne(const User& user, const Prefs& prefs,
     since_time = (*visit)->time;
   }
   if (since_seq < 0) {  // never a visit nor a digest: from now on, what changes is news
-    if (Status s = outbox_.DigestDone(user.id, head, period, now); !s.ok()) return s;
+    batch->push_back({std::nullopt, user.id, head, now, period});
     return Outcome::kNothing;
   }
   auto key = outbox_.LinkKey();
@@ -199,20 +213,16 @@ Result<Postman::Outcome> Postman::QueueOne(const User& user, const Prefs& prefs,
   d.cache = cache;
   auto digest = BuildDigest(store_, catalogs_, d);
   if (!digest.ok()) return digest.status();
-  Outcome said = Outcome::kNothing;
+  DigestWrite write{std::nullopt, user.id, head, now, period};
   if (*digest) {
     mail::Message& m = (*digest)->message;
     m.from = mail::SenderOf(settings_.mail);
     m.to = {{user.name, user.email}};
     std::string id = "digest." + std::to_string(user.id) + "." + period + (force ? "." + std::to_string(now) : "");
-    auto added = outbox_.Add(Compose(user.id, "digest", id, m, now), now * 1000);
-    if (!added.ok()) return added.status();
-    if (*added) said = Outcome::kQueued;
-    auto listed = outbox_.AddNotice({0, user.id, "digest", id, m.subject, "", "/", now * 1000, 0});
-    if (!listed.ok()) return listed.status();
+    write.mail = Compose(user.id, "digest", id, m, now);
   }
-  if (Status s = outbox_.DigestDone(user.id, head, period, now); !s.ok()) return s;
-  return said;
+  batch->push_back(std::move(write));
+  return *digest ? Outcome::kQueued : Outcome::kNothing;
 }
 
 int Postman::SendDue() {
