@@ -2,6 +2,8 @@
 // Text helpers; see text.h.
 #include "base/text.h"
 
+#include <algorithm>
+
 namespace coophub {
 
 std::string XmlEscape(const std::string& s) {
@@ -29,6 +31,22 @@ std::string XmlEscape(const std::string& s) {
         if (static_cast<unsigned char>(c) >= 0x20 || c == '\t' || c == '\n' || c == '\r') out += c;
     }
   }
+  return out;
+}
+
+std::vector<std::string> SplitList(const std::string& s) {
+  std::vector<std::string> out;
+  for (size_t at = 0; at < s.size();) {
+    size_t comma = std::min(s.find(',', at), s.size());
+    if (comma > at) out.push_back(s.substr(at, comma - at));
+    at = comma + 1;
+  }
+  return out;
+}
+
+std::string JoinList(const std::vector<std::string>& list) {
+  std::string out;
+  for (const auto& v : list) out += (out.empty() ? "" : ",") + v;
   return out;
 }
 

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "accounts/accounts.h"
+#include "base/text.h"
 
 namespace coophub::notify {
 
@@ -66,11 +67,7 @@ Mail ListRow(const sql::Rows& r, size_t i) {
   return m;
 }
 
-std::string JoinAlerts(const std::set<std::string>& off) {
-  std::string out;
-  for (const auto& k : off) out += (out.empty() ? "" : ",") + k;
-  return out;
-}
+std::string JoinAlerts(const std::set<std::string>& off) { return JoinList({off.begin(), off.end()}); }
 
 }  // namespace
 
@@ -88,12 +85,7 @@ constexpr const char* kPrefsColumns =
 Prefs PrefsRow(const sql::Rows& r, size_t i) {
   Prefs p;
   p.digest = ParseEvery(r.Text(i, 1));
-  std::string off = r.Text(i, 2);
-  for (size_t at = 0; at < off.size();) {
-    size_t comma = std::min(off.find(',', at), off.size());
-    if (comma > at) p.alerts_off.insert(off.substr(at, comma - at));
-    at = comma + 1;
-  }
+  for (auto& kind : SplitList(r.Text(i, 2))) p.alerts_off.insert(std::move(kind));
   p.digest_seq = r.Int(i, 3);
   p.digest_period = r.Text(i, 4);
   p.updated_ms = r.Int(i, 5);

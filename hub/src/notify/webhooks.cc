@@ -9,6 +9,7 @@
 #include <coophub/encoding.hpp>
 
 #include "accounts/accounts.h"
+#include "base/text.h"
 #include "base/timeutil.h"
 #include "runtime/http_client.h"
 
@@ -29,22 +30,6 @@ constexpr int64_t kMaxAnswerBytes = 64 << 10;
 
 bool Has(const std::vector<std::string>& list, const std::string& v) {
   return std::find(list.begin(), list.end(), v) != list.end();
-}
-
-std::string Join(const std::vector<std::string>& list) {
-  std::string out;
-  for (const auto& v : list) out += (out.empty() ? "" : ",") + v;
-  return out;
-}
-
-std::vector<std::string> Split(const std::string& s) {
-  std::vector<std::string> out;
-  for (size_t at = 0; at < s.size();) {
-    size_t comma = std::min(s.find(',', at), s.size());
-    if (comma > at) out.push_back(s.substr(at, comma - at));
-    at = comma + 1;
-  }
-  return out;
 }
 
 // A list of strings from body[field], each one allowed by ok; Invalid names the field.
@@ -83,10 +68,10 @@ Webhook HookRow(const sql::Rows& r, size_t i) {
   h.id = r.Int(i, 0);
   h.url = r.Text(i, 1);
   h.format = r.Text(i, 2);
-  h.events = Split(r.Text(i, 3));
-  h.kinds = Split(r.Text(i, 4));
-  h.sources = Split(r.Text(i, 5));
-  h.visibilities = Split(r.Text(i, 6));
+  h.events = SplitList(r.Text(i, 3));
+  h.kinds = SplitList(r.Text(i, 4));
+  h.sources = SplitList(r.Text(i, 5));
+  h.visibilities = SplitList(r.Text(i, 6));
   h.secret = r.Text(i, 7);
   h.timeout_ms = r.Int(i, 8);
   h.enabled = r.Int(i, 9) != 0;
@@ -280,8 +265,8 @@ Result<Webhook> HookStore::Add(Webhook h) {
   auto r = conn_->Run(
       "INSERT INTO webhooks(url, format, events, kinds, sources, visibilities, secret, timeout_ms, enabled, from_seq,"
       " created_by, created_ms) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-      {h.url, h.format, Join(h.events), Join(h.kinds), Join(h.sources), Join(h.visibilities), h.secret, h.timeout_ms,
-       int64_t{h.enabled ? 1 : 0}, h.from_seq, h.created_by, h.created_ms});
+      {h.url, h.format, JoinList(h.events), JoinList(h.kinds), JoinList(h.sources), JoinList(h.visibilities), h.secret,
+       h.timeout_ms, int64_t{h.enabled ? 1 : 0}, h.from_seq, h.created_by, h.created_ms});
   if (!r.ok()) return r.status();
   h.id = r->Int(0, 0);
   return h;
