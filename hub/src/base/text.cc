@@ -34,6 +34,12 @@ std::string XmlEscape(const std::string& s) {
   return out;
 }
 
+std::string Utf8Prefix(const std::string& s, size_t n) {
+  if (s.size() <= n) return s;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return s.substr(0, n);
+}
+
 std::vector<std::string> SplitList(const std::string& s) {
   std::vector<std::string> out;
   for (size_t at = 0; at < s.size();) {

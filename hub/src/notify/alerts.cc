@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "base/text.h"
 #include "base/timeutil.h"
 #include "dashboards/widgets.h"
 #include "i18n/dates.h"
@@ -23,13 +24,6 @@ int64_t TimeOf(const json& j, const char* key) { return ParseRfc3339(Str(j, key)
 std::string PlaceOf(const json& record) {
   auto loc = record.find("location");
   return loc != record.end() ? Str(*loc, "name") : std::string();
-}
-
-// At most n bytes of s, not cutting a UTF-8 character, with "…" when cut.
-std::string Cut(const std::string& s, size_t n) {
-  if (s.size() <= n) return s;
-  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
-  return s.substr(0, n) + "\u2026";
 }
 
 bool Shift(const std::string& kind) { return kind == "event" || kind == "task"; }
@@ -190,7 +184,7 @@ AlertText Describe(const Alert& a, const Catalogs& catalogs, const std::string& 
   AlertText t;
   if (a.what == "alert.failing") {
     t.title = T(a.what, {{"source", title}, {"n", std::to_string(a.failures)}});
-    t.detail = Cut(a.note, 300);
+    t.detail = a.note.size() > 300 ? Utf8Prefix(a.note, 300) + "\u2026" : a.note;
     return t;
   }
   t.title = T(a.what, {{"title", title}});

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <coophub/encoding.hpp>
 
+#include "base/text.h"
 #include "base/timeutil.h"
 #include "dashboards/widgets.h"
 
@@ -116,7 +117,8 @@ QueueReport Postman::Queue(int64_t now, const std::string& only, bool force) {
   auto users = accounts_.ListUsers();
   auto prefs = outbox_.AllPrefs();
   auto stats = store_.Stats();
-  for (const Status& s : {users.status(), prefs.status(), stats.status()})
+  auto runs = store_.LatestRuns();  // for editors' failing sources: read once a round
+  for (const Status& s : {users.status(), prefs.status(), stats.status(), runs.status()})
     if (!s.ok()) {
       report.errors.push_back("digests: " + s.message());
       return report;
@@ -137,7 +139,8 @@ QueueReport Postman::Queue(int64_t now, const std::string& only, bool force) {
   for (const User& u : *users) {
     if (!only.empty() && u.name != only) continue;
     auto mine = prefs->find(u.id);
-    auto r = QueueOne(u, mine != prefs->end() ? mine->second : Prefs(), now, head, *stats, force, &cache, &batch);
+    auto r =
+        QueueOne(u, mine != prefs->end() ? mine->second : Prefs(), now, head, *stats, *runs, force, &cache, &batch);
     if (batch.size() >= kDigestBatch) flush();
     if (!r.ok()) {
       report.errors.push_back("the digest of " + u.name + ": " + r.status().message());
@@ -162,8 +165,9 @@ QueueReport Postman::Queue(int64_t now, const std::string& only, bool force) {
 }
 
 Result<Postman::Outcome> Postman::QueueOne(const User& user, const Prefs& prefs, int64_t now, int64_t head,
-                                           const std::vector<SourceStats>& stats, bool force, DigestCache* cache,
-                                           std::vector<DigestWrite>* batch) {
+                                           const std::vector<SourceStats>& stats,
+                                           const std::map<std::string, SourceRuns>& runs, bool force,
+                                           DigestCache* cache, std::vector<DigestWrite>* batch) {
   Every every = prefs.digest.value_or(ParseEvery(settings_.mail.digest).value_or(Every::kWeekly));
   if (every == Every::kNever) return Outcome::kNotDue;  // forced or not: they said no
   std::string period = DigestPeriod(every, now, settings_.zone, settings_.mail.digest_hour);
@@ -193,15 +197,12 @@ Result<Postman::Outcome> Postman::QueueOne(const User& user, const Prefs& prefs,
   for (const auto& s : stats)
     if (s.first_seq > since_seq) d.added_sources.insert(s.source);
   if (settings_.waiting) d.waiting = settings_.waiting(user, d.lang);
-  if (user.role >= Role::kEditor) {  // the alerts of failing sources, batched here too
-    auto runs = store_.LatestRuns();
-    if (!runs.ok()) return runs.status();
-    for (const auto& [source, r] : *runs)
+  if (user.role >= Role::kEditor)  // the alerts of failing sources, batched here too
+    for (const auto& [source, r] : runs)
       if (r.last.status == "failed" && r.failures >= settings_.mail.alert_failures)
         d.failing.push_back(
             {catalogs_.Text(d.lang, "alert.failing", {{"source", source}, {"n", std::to_string(r.failures)}}),
-             r.last.message.substr(0, 200)});
-  }
+             Utf8Prefix(r.last.message, 200)});
   d.every = every;
   d.now = now;
   d.zone = settings_.zone;

@@ -90,8 +90,8 @@ class Postman {
   enum class Outcome { kQueued, kNothing, kNoAddress, kNotDue };
   // One member's digest, when due (or forced): what to write goes into batch.
   Result<Outcome> QueueOne(const User& user, const Prefs& prefs, int64_t now, int64_t head,
-                           const std::vector<SourceStats>& stats, bool force, DigestCache* cache,
-                           std::vector<DigestWrite>* batch);
+                           const std::vector<SourceStats>& stats, const std::map<std::string, SourceRuns>& runs,
+                           bool force, DigestCache* cache, std::vector<DigestWrite>* batch);
   void SendOne(const Mail& m);
   enum class Delivered { kNew, kThere, kOff };
   Result<Delivered> Deliver(const notify::Alert& a, const User& user, const Prefs& prefs, int64_t now);

@@ -52,13 +52,6 @@ std::string Str(const json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-// At most n bytes of s, not cutting a UTF-8 character.
-std::string Cut(const std::string& s, size_t n) {
-  if (s.size() <= n) return s;
-  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
-  return s.substr(0, n);
-}
-
 constexpr const char* kHookColumns =
     "SELECT id, url, format, events, kinds, sources, visibilities, secret, timeout_ms, enabled, from_seq, created_by,"
     " created_ms FROM webhooks";
@@ -522,7 +515,7 @@ int Dispatcher::Raise(int64_t now_ms, std::vector<std::string>* errors) {
                 {"failures", r.failures},
                 {"finished", FormatRfc3339(r.last.finished_ms / 1000)}};
       e.line = "Sync of " + source + " failed (" + std::to_string(r.failures) +
-               " in a row): " + Cut(r.last.message, 200) + " " + settings_.hub_url + "/admin";
+               " in a row): " + Utf8Prefix(r.last.message, 200) + " " + settings_.hub_url + "/admin";
       size_t before = errors->size();
       queued += QueueFor(*hooks, e, now_ms, errors);
       if (errors->size() == before) {
@@ -597,7 +590,7 @@ void Dispatcher::Send(const Delivery& d) {
                  {"webhook-signature", SignWebhook(hook->secret, id, ts, d.payload)}};
   HttpFetchResponse r = HttpFetch(req);
   int64_t now = NowMs();
-  std::string answer = Cut(r.body, kResponseKept);
+  std::string answer = Utf8Prefix(r.body, kResponseKept);
   Status s;
   if (r.status >= 200 && r.status < 300) {
     s = hooks_.Done(d.id, r.status, answer, now);
