@@ -38,6 +38,7 @@
 #include "store/store.h"
 #include "store/store_copy.h"
 #include "sync/sync.h"
+#include "upkeep/backup.h"
 #include "base/timeutil.h"
 
 namespace coophub {
@@ -240,6 +241,7 @@ int Serve(const ServeOptions& o) {
 
 // The hub's store and accounts, for the account commands.
 struct OpenedAccounts {
+  FileLock lock;  // the store's, held while it is open
   std::unique_ptr<Store> store;
   std::unique_ptr<Accounts> accounts;
 };
@@ -250,7 +252,7 @@ Result<OpenedAccounts> OpenAccounts(const std::string& config_path, const std::s
   if (!store.ok()) return store.status();
   auto accounts = coophub::OpenAccounts(*store->db);
   if (!accounts.ok()) return accounts.status();
-  return OpenedAccounts{std::move(store->store), std::move(*accounts)};
+  return OpenedAccounts{std::move(store->lock), std::move(store->store), std::move(*accounts)};
 }
 
 // A password from a file's first line, or from standard input's.
@@ -361,6 +363,93 @@ int SyncOne(const std::string& source, const std::string& config_path, const std
   std::printf("synced %s: %lld records received, %lld changed, %lld deleted (run %lld)\n", source.c_str(),
               static_cast<long long>(r.received), static_cast<long long>(r.changed), static_cast<long long>(r.deleted),
               static_cast<long long>(r.run_id));
+  return 0;
+}
+
+// "10M" → 10485760: a size with an optional K, M or G (of 1024); nullopt if not one.
+std::optional<int64_t> ParseSize(const std::string& text) {
+  size_t used = 0;
+  int64_t n = 0;
+  try {
+    n = std::stoll(text, &used);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  std::string unit = text.substr(used);
+  if (!unit.empty() && (unit.back() == 'B' || unit.back() == 'b')) unit.pop_back();
+  int shift = unit.empty()                 ? 0
+              : unit == "K" || unit == "k" ? 10
+              : unit == "M" || unit == "m" ? 20
+              : unit == "G" || unit == "g" ? 30
+                                           : -1;
+  if (shift < 0 || n < 0) return std::nullopt;
+  return n << shift;
+}
+
+std::string CountsLine(const upkeep::Manifest& m) {
+  std::string out;
+  for (const auto& [table, n] : m.counts)
+    if (n > 0) out += (out.empty() ? "" : ", ") + std::to_string(n) + " " + table;
+  return out.empty() ? "an empty store" : out;
+}
+
+// coophub backup DIR: a consistent copy of the store (a running hub's too) in a new
+// folder of DIR, with its manifest; the oldest beyond --keep are removed after.
+int BackupCommand(const std::string& dir, const std::string& key_out, const std::string& max_rate, int keep,
+                  const std::string& config_path, const std::string& data_dir) {
+  auto cfg = HubConfigFor(config_path, data_dir);
+  if (!cfg.ok()) return Fail(kExitUsage, cfg.status().message());
+  upkeep::BackupOptions o;
+  o.dir = fs::absolute(dir).string();
+  o.key_out = key_out;
+  if (!max_rate.empty()) {
+    auto rate = ParseSize(max_rate);
+    if (!rate || *rate < 65536)
+      return Fail(kExitUsage, "--max-rate \"" + max_rate + "\" is not a rate of 64K or more a second (10M, 512K)");
+    o.max_rate = *rate;
+  }
+  int last_percent = -1;
+  o.progress = [&last_percent](int64_t done, int64_t total) {
+    int percent = total > 0 ? static_cast<int>(done * 100 / total) : 100;
+    if (percent / 10 == last_percent / 10 && percent != 100) return;  // a line each tenth
+    last_percent = percent;
+    std::fprintf(stderr, "backup: %d%% (%lld of %lld pages)\n", percent, static_cast<long long>(done),
+                 static_cast<long long>(total));
+  };
+  auto r = upkeep::Backup(*cfg, o);
+  if (!r.ok()) return Fail(1, "backup: " + r.status().message());
+  for (const auto& p : r->removed_partials)
+    std::fprintf(stderr, "removed %s, left by a backup that stopped midway\n", p.c_str());
+  std::printf("backed up %s into %s (%lld bytes): %s\n",
+              cfg->store_driver == "postgres" ? "the PostgreSQL store" : cfg->StorePath().c_str(), r->folder.c_str(),
+              static_cast<long long>(r->manifest.bytes), CountsLine(r->manifest).c_str());
+  if (!r->manifest.key_fingerprint.empty())
+    std::printf("the secrets key (%s) is not in the backup: %s\n", r->manifest.key_fingerprint.c_str(),
+                key_out.empty() ? "keep a copy of it apart (coophub backup --key-out FILE), a restore needs it"
+                                : ("copied to " + key_out).c_str());
+  if (keep > 0)
+    for (const auto& old : upkeep::Rotate(o.dir, keep)) std::printf("removed the old backup %s\n", old.c_str());
+  return 0;
+}
+
+// coophub restore FOLDER: checks the backup, then puts it in place of the store.
+int RestoreCommand(const std::string& folder, const std::string& key, bool without_key, bool check_only,
+                   const std::string& config_path, const std::string& data_dir) {
+  if (check_only) {
+    auto m = upkeep::Verify(folder);
+    if (!m.ok()) return Fail(1, "restore: " + m.status().message());
+    std::printf("%s is a whole backup of a %s store (schema %d, coophub %s): %s\n", folder.c_str(), m->driver.c_str(),
+                m->schema, m->hub_version.c_str(), CountsLine(*m).c_str());
+    return 0;
+  }
+  auto cfg = HubConfigFor(config_path, data_dir);
+  if (!cfg.ok()) return Fail(kExitUsage, cfg.status().message());
+  auto r = upkeep::Restore(*cfg, {folder, key, without_key});
+  if (!r.ok()) return Fail(1, "restore: " + r.status().message());
+  std::printf("restored %s: %s\n", folder.c_str(), CountsLine(r->manifest).c_str());
+  if (!r->moved_aside.empty()) std::printf("the store it replaced is kept as %s\n", r->moved_aside.c_str());
+  if (r->key_restored) std::printf("the secrets key was put back\n");
+  std::printf("start the hub: it brings the store up to this version's schema\n");
   return 0;
 }
 
@@ -478,7 +567,7 @@ int CliMain(int argc, char** argv) {
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   CLI::App app{"coophub: one hub for the tools a cooperative already uses", "coophub"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "coophub 0.1.0");
+  app.set_version_flag("--version", "coophub " COOPHUB_VERSION);
 
   std::string config, state, hub_file, data_dir, plugin, source, record_dir;
   int port = -1;
@@ -569,6 +658,24 @@ int CliMain(int argc, char** argv) {
   digest_send->add_option("--config", config, "hub.yaml with a mail: section")->required();
   digest_send->add_option("--data", data_dir, "The data directory (default: hub.yaml's data_dir)");
 
+  auto* backup = app.add_subcommand("backup", "Back up the store (a running hub's too) into a new folder of DIR");
+  std::string backup_dir, key_out, max_rate, restore_folder, key_file;
+  int keep = 0;
+  bool without_key = false, check_only = false;
+  backup->add_option("dir", backup_dir, "The backups directory")->required();
+  backup->add_option("--key-out", key_out, "Also copy the secrets key to this file (keep it apart from the backups)");
+  backup->add_option("--max-rate", max_rate, "Read at most this much a second from the store (10M, 512K)");
+  backup->add_option("--keep", keep, "Then remove all but the newest N backups in DIR")->check(CLI::Range(1, 10000));
+  auto* restore = app.add_subcommand("restore", "Check a backup and put it in place of the store (stop the hub first)");
+  restore->add_option("folder", restore_folder, "The backup: DIR/coophub-YYYYMMDDTHHMMSSZ")->required();
+  restore->add_option("--key", key_file, "The secrets key that goes with the backup");
+  restore->add_flag("--without-key", without_key, "Restore without the key: the sources' stored secrets are lost");
+  restore->add_flag("--check", check_only, "Only check the backup (its hash, integrity and counts); change nothing");
+  for (auto* c : {backup, restore}) {
+    c->add_option("--config", config, "hub.yaml (default: the demo)");
+    c->add_option("--data", data_dir, "The data directory (default: hub.yaml's data_dir)");
+  }
+
   auto* plugins = app.add_subcommand("plugins", "List the plugins found and their versions");
   plugins->add_option("--config", config, "hub.yaml whose plugin_dirs to search too");
 
@@ -593,6 +700,8 @@ int CliMain(int argc, char** argv) {
     if (*plugins) return ListPlugins(config);
     if (*mail_test) return MailTest(mail_to, config);
     if (*digest_send) return DigestSend(digest_user, config, data_dir);
+    if (*backup) return BackupCommand(backup_dir, key_out, max_rate, keep, config, data_dir);
+    if (*restore) return RestoreCommand(restore_folder, key_file, without_key, check_only, config, data_dir);
     if (*spec)
       return RunCommand(plugin, hub_file, Command::kSpec, json::object(), json::object(), [](const Message& m) {
         if (m.type == MsgType::kSpec) std::printf("%s\n", m.body["spec"].dump(2).c_str());

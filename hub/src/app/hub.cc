@@ -6,11 +6,14 @@
 
 #include <unistd.h>
 
+#include <filesystem>
+
 #include "api/handlers.h"
 #include "base/timeutil.h"
 #include "i18n/dates.h"
 #include "matching/matcher.h"
 #include "runtime/plugin_paths.h"
+#include "upkeep/backup.h"
 
 namespace coophub::app {
 
@@ -30,6 +33,16 @@ Result<OpenedStore> OpenHubStore(const HubConfig& c, int readers) {
     out.db = sql::PostgresDatabase(o.url);
     return out;
   }
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(c.StorePath()).parent_path(), ec);
+  auto lock = FileLock::Take(upkeep::StoreLockPath(c), /*exclusive=*/false);
+  if (!lock.ok())
+    return lock.status().code() == Status::Code::kConflict
+               ? Status::Conflict("the store " + c.StorePath() +
+                                  " is being restored (coophub restore): start again "
+                                  "when it has finished")
+               : lock.status();
+  out.lock = std::move(*lock);
   auto store = OpenSqliteStore({c.StorePath(), readers > 0 ? readers : c.store_readers});
   if (!store.ok()) return store.status();
   out.store = std::move(*store);
@@ -44,6 +57,7 @@ Result<std::unique_ptr<Hub>> Hub::Open(HubConfig config, const HubOptions& optio
   if (!opened.ok()) return opened.status();
   hub->store_ = std::move(opened->store);
   hub->db_ = std::move(opened->db);
+  hub->store_lock_ = std::move(opened->lock);
   auto accounts = OpenAccounts(*hub->db_);
   if (!accounts.ok()) return accounts.status();
   hub->accounts_ = std::move(*accounts);

@@ -22,6 +22,7 @@
 #include "notify/outbox.h"
 #include "notify/postman.h"
 #include "notify/webhooks.h"
+#include "os/file_lock.h"
 #include "sources/sources.h"
 #include "store/sql.h"
 #include "store/store.h"
@@ -34,6 +35,9 @@ namespace coophub::app {
 // sources, dashboards). The error names the file or URL (never its password) and the
 // fix. readers 0: the config's store.readers.
 struct OpenedStore {
+  // SQLite: data_dir/coophub.db.lock, held shared while the store is open, so that
+  // `coophub restore` never swaps the file under a hub or a command. First: released last.
+  FileLock lock;
   std::unique_ptr<Store> store;
   std::unique_ptr<sql::Database> db;
 };
@@ -82,6 +86,7 @@ class Hub {
 
   HubConfig config_;
   // In the order they are made; destroyed the other way round.
+  FileLock store_lock_;  // before store_: released after the store has closed
   std::unique_ptr<Store> store_;
   std::unique_ptr<sql::Database> db_;
   std::unique_ptr<Accounts> accounts_;

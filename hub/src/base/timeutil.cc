@@ -28,6 +28,8 @@ std::optional<int64_t> ParseDurationMs(std::string_view s) {
   if (unit == "m") return v * 60'000;
   if (unit == "h") return v * 3'600'000;
   if (unit == "d") return v * 86'400'000;
+  if (unit == "w") return v * 7 * 86'400'000;
+  if (unit == "y") return v * 365 * 86'400'000;  // a retention's year: 365 days
   return std::nullopt;
 }
 

@@ -20,7 +20,7 @@ namespace coophub {
 // Normalises an instant given as RFC 3339 to the canonical UTC form, or nullopt.
 std::optional<std::string> NormalizeRfc3339(std::string_view text);
 
-// Parses "250ms", "90s", "15m", "2h", "1d" (or a bare number of seconds) into
+// Parses "250ms", "90s", "15m", "2h", "1d", "2w", "1y" (365 days), or a bare number of seconds, into
 // milliseconds. nullopt for anything else.
 std::optional<int64_t> ParseDurationMs(std::string_view text);
 

@@ -22,7 +22,9 @@ TEST(Time, Durations) {
   EXPECT_EQ(ParseDurationMs("250ms"), 250);
   EXPECT_EQ(ParseDurationMs("1d"), 86400000);
   EXPECT_FALSE(ParseDurationMs("soon"));
-  EXPECT_FALSE(ParseDurationMs("5y"));
+  EXPECT_EQ(ParseDurationMs("2w"), 14 * 86400000LL);
+  EXPECT_EQ(ParseDurationMs("1y"), 365 * 86400000LL);
+  EXPECT_FALSE(ParseDurationMs("5mo"));
 }
 
 }  // namespace

@@ -77,7 +77,7 @@ Status GetDuration(const Ctx& c, const YAML::Node& n, const std::string& field, 
   auto v = ParseDurationMs(n.Scalar());
   if (!n.IsScalar() || !v || *v <= 0)
     return Status::Invalid(c.At(n, field) + ": \"" + (n.IsScalar() ? n.Scalar() : "?") +
-                           "\" is not a duration; write e.g. 90s, 15m, 2h or 1d");
+                           "\" is not a duration; write e.g. 90s, 15m, 2h, 1d, 2w or 1y");
   *out = *v;
   return Status::Ok();
 }
@@ -185,7 +185,7 @@ Status ParseSource(const Ctx& c, const YAML::Node& n, size_t i, const Limits& de
   where = "sources." + s->id;
   if (auto st = CheckKeys(c, n, where,
                           {"id", "name", "icon", "color", "plugin", "every", "visibility", "enabled", "limits",
-                           "config", "streams", "singer"});
+                           "config", "streams", "singer", "retention"});
       !st.ok())
     return st;
   if (const YAML::Node& name = n["name"]) {
@@ -218,6 +218,16 @@ Status ParseSource(const Ctx& c, const YAML::Node& n, size_t i, const Limits& de
                              "\" is not public, members or admins");
   }
   if (n["enabled"]) s->enabled = ToJson(n["enabled"]) == json(true);
+  if (const YAML::Node& r = n["retention"]) {
+    if (!(r.IsScalar() && r.Scalar() == "source")) {
+      if (auto st = GetDuration(c, r, where + ".retention", &s->retention_ms); !st.ok())
+        return Status::Invalid(st.message() + " (or source: kept while the source has it, the default)");
+      if (s->retention_ms < 24 * 3600 * 1000)
+        return Status::Invalid(c.At(r, where + ".retention") +
+                               ": at least 1d: records younger than a day are "
+                               "what members came for");
+    }
+  }
   s->limits = defaults;
   if (n["limits"])
     if (auto st = ParseLimits(c, n["limits"], where + ".limits", &s->limits); !st.ok()) return st;
@@ -280,7 +290,7 @@ Status ParseApiSources(const Ctx& c, const YAML::Node& n, HubConfig* h) {
 Status ParseRoot(const Ctx& c, const YAML::Node& root, HubConfig* h) {
   if (auto s = CheckKeys(c, root, "",
                          {"server", "store", "plugin_dirs", "scheduler", "limits", "sources", "api_sources",
-                          "dashboards", "matching", "mail"});
+                          "dashboards", "matching", "mail", "backup", "retention"});
       !s.ok())
     return s;
   if (auto srv = root["server"]) {
@@ -418,6 +428,38 @@ Status ParseRoot(const Ctx& c, const YAML::Node& root, HubConfig* h) {
                              "\" is not a time zone; write its IANA name, e.g. Europe/Madrid");
     if (!parsed->postcodes.empty()) parsed->postcodes = (fs::path(h->base_dir) / parsed->postcodes).string();
     h->matching = std::move(*parsed);
+  }
+  if (auto b = root["backup"]) {
+    if (auto s = CheckKeys(c, b, "backup", {"dir", "every", "keep", "max_rate"}); !s.ok()) return s;
+    BackupSchedule bs;
+    if (!b["dir"] || !b["dir"].IsScalar() || b["dir"].Scalar().empty())
+      return Status::Invalid(c.At(b, "backup.dir") +
+                             ": missing; name the directory backups go to (e.g. dir: "
+                             "/var/backups/coophub, on another disk than the store)");
+    bs.dir = (fs::path(h->base_dir) / b["dir"].Scalar()).lexically_normal().string();
+    if (b["every"]) {
+      if (auto s = GetDuration(c, b["every"], "backup.every", &bs.every_ms); !s.ok()) return s;
+      if (bs.every_ms < 3600 * 1000)
+        return Status::Invalid(c.At(b["every"], "backup.every") + ": at least 1h (a backup copies the whole store)");
+    }
+    if (auto k = b["keep"]) {
+      json n = ToJson(k);
+      if (!n.is_number_integer() || n.get<int64_t>() < 1 || n.get<int64_t>() > 1000)
+        return Status::Invalid(c.At(k, "backup.keep") + ": how many backups to keep, 1 to 1000");
+      bs.keep = n.get<int>();
+    }
+    if (b["max_rate"])
+      if (auto s = GetSize(c, b["max_rate"], "backup.max_rate", &bs.max_rate); !s.ok()) return s;
+    h->backup = std::move(bs);
+  }
+  if (auto r = root["retention"]) {
+    if (auto s = CheckKeys(c, r, "retention", {"runs", "audit"}); !s.ok()) return s;
+    for (auto [key, field] : {std::pair{"runs", &h->keep_runs_ms}, {"audit", &h->keep_audit_ms}}) {
+      if (!r[key]) continue;
+      std::string where = std::string("retention.") + key;
+      if (auto s = GetDuration(c, r[key], where, field); !s.ok()) return s;
+      if (*field < 24 * 3600 * 1000) return Status::Invalid(c.At(r[key], where) + ": at least 1d");
+    }
   }
   if (auto m = root["mail"]) {
     auto parsed = mail::ParseMail(ToJson(m), c.At(m, "mail"));

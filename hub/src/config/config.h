@@ -38,6 +38,18 @@ struct SourceConfig {
   // Made through the API (by an editor): run under HubConfig::api_sources, without
   // ${env:}/${file:} (docs/security.md). hub.yaml's sources are the admin's.
   bool sandboxed = false;
+  // retention: records whose time is older than this are removed from the store (and
+  // stay out: they are not synced in again while they are that old); 0, the default,
+  // keeps a record while the source has it.
+  int64_t retention_ms = 0;
+};
+
+// backup: backups the hub takes by itself (docs/operations.md), as `coophub backup` does.
+struct BackupSchedule {
+  std::string dir;  // absolute (relative to hub.yaml as written)
+  int64_t every_ms = 24 * 3600 * 1000;
+  int keep = 7;          // the newest kept; older ones are removed after each backup
+  int64_t max_rate = 0;  // bytes a second read from the store; 0 no cap
 };
 
 // What members read for a source: its name, else its id made readable ("old-blog" →
@@ -85,6 +97,10 @@ struct HubConfig {
   std::optional<matching::MatchingConfig> matching;
   // mail: the SMTP server the hub sends through (docs/mail.md); none: no mail.
   std::optional<mail::MailConfig> mail;
+  std::optional<BackupSchedule> backup;  // none: only `coophub backup` takes backups
+  // retention: how long sync runs (with their logs) and audit entries are kept.
+  int64_t keep_runs_ms = int64_t{30} * 24 * 3600 * 1000;
+  int64_t keep_audit_ms = int64_t{365} * 24 * 3600 * 1000;
   // api_sources: what sources made through the API may reach (always sandboxed).
   OutboundPolicy api_sources = {.sandboxed = true};
 

@@ -207,5 +207,7 @@ struct PostgresOptions {
 // Opens (migrating) the PostgreSQL store: several hub replicas may share it. The error
 // names the URL without its password, the setting and the fix.
 Result<std::unique_ptr<Store>> OpenPostgresStore(const PostgresOptions& options);
+// The schema version this hub brings a PostgreSQL store to.
+int PostgresSchemaVersion();
 
 }  // namespace coophub

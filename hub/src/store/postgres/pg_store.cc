@@ -860,6 +860,8 @@ Result<RecordPage> PgStore::ListRecords(const RecordQuery& q) {
 
 }  // namespace
 
+int PostgresSchemaVersion() { return pg::SchemaVersion(); }
+
 Result<std::unique_ptr<Store>> OpenPostgresStore(const PostgresOptions& options) {
   auto store = std::make_unique<PgStore>(options);
   if (auto s = store->Open(); !s.ok()) return s;

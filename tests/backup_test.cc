@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// `coophub backup` and `coophub restore` against running hubs, on both stores: a backup
+// taken while a source syncs restores to a consistent hub whose rows are the
+// manifest's; a backup killed midway leaves nothing a restore would take; a hub killed
+// during a backup does not spoil it.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "support/hub_process.h"
+#include "upkeep/backup.h"
+
+namespace coophub {
+namespace {
+
+using testing::FixturePlugin;
+using testing::Hub;
+using testing::RunCommand;
+using testing::TempDir;
+using testing::WaitFor;
+
+class BackupTest : public ::testing::TestWithParam<std::string> {};
+INSTANTIATE_TEST_SUITE_P(Stores, BackupTest, testing::StoreBackends(), testing::BackendName);
+
+// A source that syncs count records slowly (a batch of 250 every pause_ms), so that a
+// test can act while it runs.
+std::string SlowSource(int count, int pause_ms, int pad) {
+  return "scheduler: {jitter: 1s}\nsources:\n  - id: numbers\n    plugin: " + FixturePlugin("count") +
+         "\n    config: {count: " + std::to_string(count) +
+         ", state_every: 250, pause_ms: " + std::to_string(pause_ms) + ", pad: " + std::to_string(pad) + "}\n";
+}
+
+int64_t Metric(const std::string& metrics, const std::string& line_start) {
+  size_t at = metrics.find(line_start);
+  return at == std::string::npos ? -1 : std::stoll(metrics.substr(at + line_start.size()));
+}
+
+// What `coophub backup` prints on stderr as it copies: read until its first line of
+// progress (or its end).
+bool ReadUntilProgress(Subprocess& p, std::string* err) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd fd = {p.stderr_fd(), POLLIN, 0};
+    if (poll(&fd, 1, 200) <= 0) continue;
+    char buf[4096];
+    ssize_t n = read(p.stderr_fd(), buf, sizeof buf);
+    if (n <= 0) return false;
+    err->append(buf, static_cast<size_t>(n));
+    if (err->find("backup: ") != std::string::npos) return true;
+  }
+  return false;
+}
+
+TEST_P(BackupTest, BackupTakenDuringSyncRestoresToAConsistentHub) {
+  TempDir dir;
+  const std::string cfg = dir.Write("hub.yaml", SlowSource(8000, 100, 100)), data = dir.path() + "/data";
+  const std::string backups = dir.path() + "/backups";
+  upkeep::Manifest manifest;
+  std::string folder;
+  {
+    Hub hub(cfg, data);
+    ASSERT_TRUE(hub.ok()) << hub.log();
+    WaitFor("the sync to have written records", 60, [&] {
+      json s = hub.Get("/api/v1/sources/numbers").Json();
+      return s.value("running", false) && s.value("records", 0) >= 500;
+    });
+    std::string out, err;
+    ASSERT_EQ(RunCommand({COOPHUB_BINARY, "backup", backups, "--config", cfg, "--data", data}, &out, &err), 0)
+        << out << err;
+    EXPECT_NE(out.find("backed up"), std::string::npos) << out;
+    auto all = upkeep::ListBackups(backups);
+    ASSERT_EQ(all.size(), 1u);
+    folder = all[0];
+    auto verified = upkeep::Verify(folder);
+    ASSERT_TRUE(verified.ok()) << verified.status().message();
+    manifest = *verified;
+    // Taken mid-sync: some of the records, not all.
+    EXPECT_GE(manifest.counts.at("records"), 500);
+    EXPECT_LT(manifest.counts.at("records"), 8000);
+    EXPECT_EQ(manifest.counts.at("users"), 1);  // the admin
+
+    // While the hub runs, a restore is refused and changes nothing.
+    if (!hub.on_postgres()) {
+      ASSERT_NE(RunCommand({COOPHUB_BINARY, "restore", folder, "--config", cfg, "--data", data}, &out, &err), 0);
+      EXPECT_NE(err.find("stop it first"), std::string::npos) << err;
+    }
+    hub.WaitForRun("numbers", 1, 120);
+    EXPECT_EQ(Metric(hub.Get("/metrics").body, "coophub_records{source=\"numbers\"} "), 8000);
+    hub.Kill();  // a server that died; the restore is what brings it back
+    out.clear();
+    err.clear();
+    ASSERT_EQ(RunCommand({COOPHUB_BINARY, "restore", folder, "--config", cfg, "--data", data}, &out, &err), 0)
+        << out << err;
+    EXPECT_NE(out.find("kept as"), std::string::npos) << out;  // the store replaced is kept
+  }
+
+  // A hub on the restored store, with its source no longer syncing, holds what the
+  // manifest counted; on SQLite the file passes integrity_check.
+  std::string text = testing::ReadAll(cfg);
+  size_t store_line = text.find("\nstore:");
+  std::string quiet =
+      dir.Write("quiet.yaml", "sources: []\n" + (store_line == std::string::npos ? "" : text.substr(store_line)));
+  if (GetParam() == "sqlite") {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open_v2((data + "/coophub.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, nullptr);
+    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+    EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), "ok");
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+  }
+  Hub restored(quiet, data);
+  ASSERT_TRUE(restored.ok()) << restored.log();
+  EXPECT_EQ(Metric(restored.Get("/metrics").body, "coophub_records{source=\"numbers\"} "),
+            manifest.counts.at("records"));
+  json page = restored.Get("/api/v1/records?source=numbers&limit=1").Json();
+  ASSERT_EQ(page["items"].size(), 1u) << page.dump();
+}
+
+TEST(BackupSqlite, KilledMidwayLeavesNothingARestoreWouldTake) {
+  TempDir dir;
+  const std::string cfg = dir.Write("hub.yaml", SlowSource(6000, 0, 400)), data = dir.path() + "/data";
+  const std::string backups = dir.path() + "/backups";
+  std::string out, err;
+  ASSERT_EQ(RunCommand({COOPHUB_BINARY, "sync", "numbers", "--config", cfg, "--data", data}, &out, &err), 0) << err;
+  ASSERT_GT(std::filesystem::file_size(data + "/coophub.db"), 2u << 20) << "the store must outlast one step";
+
+  // At 64 KiB a second, the copy waits about 16 s after its first step (1 MiB): it is
+  // killed there.
+  Subprocess backup;
+  SpawnOptions o;
+  o.argv = {COOPHUB_BINARY, "backup", backups, "--max-rate", "64K", "--config", cfg, "--data", data};
+  ASSERT_TRUE(backup.Start(o).ok());
+  backup.CloseStdin();
+  std::string progress;
+  ASSERT_TRUE(ReadUntilProgress(backup, &progress)) << progress;
+  backup.Signal(SIGKILL);
+  int64_t rss;
+  int ws = backup.Wait(&rss);
+  ASSERT_TRUE(WIFSIGNALED(ws)) << "the backup ended before it was killed: " << progress;
+
+  EXPECT_TRUE(upkeep::ListBackups(backups).empty());
+  std::string partial;
+  for (const auto& e : std::filesystem::directory_iterator(backups))
+    if (e.path().filename().string().ends_with(".partial")) partial = e.path().string();
+  ASSERT_FALSE(partial.empty());
+  ASSERT_NE(RunCommand({COOPHUB_BINARY, "restore", partial, "--config", cfg, "--data", data}, &out, &err), 0);
+  EXPECT_NE(err.find("stopped midway"), std::string::npos) << err;
+
+  // The next backup clears it and is whole.
+  err.clear();
+  ASSERT_EQ(RunCommand({COOPHUB_BINARY, "backup", backups, "--config", cfg, "--data", data}, &out, &err), 0) << err;
+  EXPECT_NE(err.find("stopped midway"), std::string::npos) << err;
+  EXPECT_FALSE(std::filesystem::exists(partial));
+  ASSERT_EQ(upkeep::ListBackups(backups).size(), 1u);
+  auto m = upkeep::Verify(upkeep::ListBackups(backups)[0]);
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  EXPECT_EQ(m->counts.at("records"), 6000);
+}
+
+TEST(BackupSqlite, HubKilledDuringTheBackupDoesNotSpoilIt) {
+  TempDir dir;
+  const std::string cfg = dir.Write("hub.yaml", SlowSource(20000, 50, 400)), data = dir.path() + "/data";
+  const std::string backups = dir.path() + "/backups";
+  Hub hub(cfg, data);
+  ASSERT_TRUE(hub.ok()) << hub.log();
+  WaitFor("the store to pass 2 MiB mid-sync", 60, [&] {
+    std::error_code ec;
+    return hub.Get("/api/v1/sources/numbers").Json().value("running", false) &&
+           std::filesystem::file_size(data + "/coophub.db", ec) +
+                   std::filesystem::file_size(data + "/coophub.db-wal", ec) >
+               (2u << 20);
+  });
+  Subprocess backup;
+  SpawnOptions o;
+  o.argv = {COOPHUB_BINARY, "backup", backups, "--max-rate", "1M", "--config", cfg, "--data", data};
+  ASSERT_TRUE(backup.Start(o).ok());
+  backup.CloseStdin();
+  std::string progress;
+  ASSERT_TRUE(ReadUntilProgress(backup, &progress)) << progress;
+  hub.Kill();  // mid-sync, mid-backup: the WAL holds frames of a batch never committed
+  std::string rest;
+  char buf[4096];
+  for (ssize_t n; (n = read(backup.stderr_fd(), buf, sizeof buf)) > 0;) rest.append(buf, static_cast<size_t>(n));
+  int64_t rss;
+  int ws = backup.Wait(&rss);
+  ASSERT_TRUE(WIFEXITED(ws) && WEXITSTATUS(ws) == 0) << progress << rest;
+  ASSERT_EQ(upkeep::ListBackups(backups).size(), 1u);
+  auto m = upkeep::Verify(upkeep::ListBackups(backups)[0]);  // hash, integrity_check, counts
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  EXPECT_GT(m->counts.at("records"), 0);
+  EXPECT_LT(m->counts.at("records"), 20000);
+}
+
+}  // namespace
+}  // namespace coophub
