@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "base/timeutil.h"
 #include "support/hub_process.h"
 #include "upkeep/backup.h"
 
@@ -120,6 +121,44 @@ TEST_P(BackupTest, BackupTakenDuringSyncRestoresToAConsistentHub) {
             manifest.counts.at("records"));
   json page = restored.Get("/api/v1/records?source=numbers&limit=1").Json();
   ASSERT_EQ(page["items"].size(), 1u) << page.dump();
+}
+
+// A serving hub keeps a source's rows older than its retention out of the store, and
+// takes its scheduled backup by itself, as /metrics says.
+TEST_P(BackupTest, ServingHubKeepsOldRowsOutAndBacksItselfUp) {
+  TempDir dir;
+  auto day = [](int ago) { return FormatRfc3339(NowUnix() - ago * 86400); };
+  dir.Write("rota.csv", "Ref,Date,Label\nold," + day(200) + ",Last spring's shift\nnew," + day(2) +
+                            ",This week's shift\nsoon," + day(-5) + ",Next week's shift\n");
+  const std::string cfg = dir.Write("hub.yaml", R"(
+backup: {dir: backups, every: 1d, keep: 2}
+sources:
+  - id: rota
+    plugin: csv
+    retention: 90d
+    config: {url: rota.csv, kind: task, columns: {id: Ref, time: Date, title: Label}}
+)");
+  Hub hub(cfg, dir.path() + "/data");
+  ASSERT_TRUE(hub.ok()) << hub.log();
+  json rota = hub.WaitForRun("rota");
+  EXPECT_EQ(rota["records"], 2) << rota.dump();
+  json items = hub.Get("/api/v1/records?source=rota").Json()["items"];
+  ASSERT_EQ(items.size(), 2u) << items.dump();
+  for (const auto& r : items) EXPECT_NE(r["id"], "old");
+  json runs = hub.Get("/api/v1/sources/rota/runs").Json()["items"];
+  ASSERT_FALSE(runs.empty());
+  json logs = hub.Get("/api/v1/runs/" + std::to_string(runs[0]["id"].get<int64_t>())).Json()["log"];
+  EXPECT_NE(logs.dump().find("1 record(s) older than the source's retention were left out"), std::string::npos)
+      << logs.dump();
+
+  WaitFor("the scheduled backup", 60, [&] { return upkeep::ListBackups(dir.path() + "/backups").size() == 1; });
+  auto m = upkeep::Verify(upkeep::ListBackups(dir.path() + "/backups")[0]);
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  WaitFor("the backup in /metrics", 30, [&] {
+    return hub.Get("/metrics").body.find("coophub_backups_total{outcome=\"ok\"} 1") != std::string::npos;
+  });
+  EXPECT_NE(hub.Get("/metrics").body.find("coophub_retention_removed_total{what=\"runs\",source=\"\"} 0"),
+            std::string::npos);
 }
 
 TEST(BackupSqlite, KilledMidwayLeavesNothingARestoreWouldTake) {

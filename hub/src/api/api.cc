@@ -2,6 +2,7 @@
 // The route table, the dispatch, and the handlers of records, sources, runs, changes,
 // feeds, metrics and static assets; see api.h and handlers.h.
 #include "api/api.h"
+#include "upkeep/keeper.h"
 #include "i18n/dates.h"
 #include "api/handlers.h"
 
@@ -744,6 +745,7 @@ ApiResponse Metrics(const Services& hub, const ApiRequest& r, const Principal& w
         out += "coophub_source_consecutive_failures{source=\"" + PromLabel(l.id) + "\"} " + std::to_string(l.failures) +
                "\n";
   }
+  if (hub.keeper) out += hub.keeper->Metrics(shown);
   out += "# HELP coophub_change_seq The newest change's sequence number.\n# TYPE coophub_change_seq gauge\n";
   out += "coophub_change_seq " + std::to_string(hub.store.LastSeq()) + "\n";
   return {200, "text/plain; version=0.0.4; charset=utf-8", std::move(out)};

@@ -47,6 +47,7 @@ class Api {
     hub_.hooks = hooks;
     hub_.dispatcher = dispatcher;
   }
+  void SetKeeper(upkeep::Keeper* keeper) { hub_.keeper = keeper; }
   const Services& services() const { return hub_; }
 
  private:

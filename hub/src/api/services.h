@@ -28,6 +28,9 @@ class Postman;
 class HookStore;
 class Dispatcher;
 }  // namespace notify
+namespace upkeep {
+class Keeper;
+}
 namespace matching {
 class Matcher;
 class Offers;
@@ -58,6 +61,7 @@ struct Services {
   notify::Postman* postman = nullptr;               // with the outbox, in a serving hub
   notify::HookStore* hooks = nullptr;               // webhooks out
   notify::Dispatcher* dispatcher = nullptr;         // with the hooks, in a serving hub
+  upkeep::Keeper* keeper = nullptr;                 // retention and scheduled backups, in a serving hub
   const std::unique_ptr<LoginLimiter> limiter;
   const std::unique_ptr<HttpMetrics> metrics;
   const std::unique_ptr<PluginCache> plugins;

@@ -113,6 +113,16 @@ Result<std::unique_ptr<Hub>> Hub::Open(HubConfig config, const HubOptions& optio
     hub->api_->SetOutbox(hub->outbox_.get(), hub->postman_.get());
   }
   if (auto s = hub->OpenWebhooks(); !s.ok()) return s;
+  upkeep::KeeperSettings keep;
+  keep.config = &hub->config_;
+  keep.retentions = [h = hub.get()] {
+    std::vector<std::pair<std::string, int64_t>> out;
+    for (const auto& e : h->sources_->All())
+      if (e.config->retention_ms > 0) out.emplace_back(e.config->id, e.config->retention_ms);
+    return out;
+  };
+  hub->keeper_ = std::make_unique<upkeep::Keeper>(*hub->store_, *hub->db_, std::move(keep));
+  hub->api_->SetKeeper(hub->keeper_.get());
   return hub;
 }
 
@@ -218,6 +228,7 @@ void Hub::Start() {
   if (scheduler_) scheduler_->Start();
   if (postman_) postman_->Start();
   if (dispatcher_) dispatcher_->Start();
+  if (keeper_) keeper_->Start();
   if (db_->dialect() == sql::Dialect::kPostgres) follower_ = std::thread([this] { Follow(); });
 }
 
@@ -244,6 +255,7 @@ void Hub::Follow() {
 }
 
 Hub::~Hub() {
+  keeper_.reset();   // a backup it is taking ends first
   postman_.reset();  // its thread uses the store and the API's words
   dispatcher_.reset();
   {

@@ -23,6 +23,7 @@
 #include "notify/postman.h"
 #include "notify/webhooks.h"
 #include "os/file_lock.h"
+#include "upkeep/keeper.h"
 #include "sources/sources.h"
 #include "store/sql.h"
 #include "store/store.h"
@@ -101,6 +102,7 @@ class Hub {
   std::unique_ptr<notify::Postman> postman_;
   std::unique_ptr<notify::HookStore> hooks_;
   std::unique_ptr<notify::Dispatcher> dispatcher_;
+  std::unique_ptr<upkeep::Keeper> keeper_;  // retention and scheduled backups
   size_t api_sources_ = 0;
   Mutex follow_mu_;
   std::condition_variable follow_cv_;

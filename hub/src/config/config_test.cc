@@ -65,12 +65,42 @@ TEST(Config, ErrorsNameFileLineAndField) {
       {"server:\n  time_zone: Europe/Pariss\n",
        "hub.yaml:2: server.time_zone: \"Europe/Pariss\" is not a time zone; write its IANA name"},
       {"sources: [\n", "not valid YAML"},
+      {"sources:\n  - id: a\n    plugin: rss\n    retention: 3mo\n",
+       "hub.yaml:4: sources.a.retention: \"3mo\" is not a duration"},
+      {"sources:\n  - id: a\n    plugin: rss\n    retention: 2h\n", "sources.a.retention: at least 1d"},
+      {"backup: {every: 1d}\n", "backup.dir: missing"},
+      {"backup: {dir: b, every: 10m}\n", "backup.every: at least 1h"},
+      {"backup: {dir: b, keep: 0}\n", "backup.keep: how many backups to keep"},
+      {"retention: {logs: 30d}\n", "unknown key \"logs\""},
   };
   for (const auto& c : cases) {
     auto r = ParseConfig(c.yaml, "hub.yaml", "/tmp");
     ASSERT_FALSE(r.ok()) << c.yaml;
     EXPECT_NE(r.status().message().find(c.error), std::string::npos) << r.status().message();
   }
+}
+
+TEST(Config, RetentionAndBackupsHaveDefaultsAndTakeDurations) {
+  auto plain = ParseConfig("sources:\n  - id: a\n    plugin: rss\n", "hub.yaml", "/srv/hub");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->keep_runs_ms, 30LL * 86400000);
+  EXPECT_EQ(plain->keep_audit_ms, 365LL * 86400000);
+  EXPECT_EQ(plain->sources[0].retention_ms, 0) << "kept while the source has it";
+  EXPECT_FALSE(plain->backup);
+  auto set = ParseConfig(
+      "retention: {runs: 2w, audit: 2y}\nbackup: {dir: ../backups, every: 12h, keep: 3, max_rate: 20MB}\n"
+      "sources:\n  - id: a\n    plugin: rss\n    retention: 90d\n  - id: b\n    plugin: rss\n    retention: source\n",
+      "hub.yaml", "/srv/hub");
+  ASSERT_TRUE(set.ok()) << set.status().message();
+  EXPECT_EQ(set->keep_runs_ms, 14LL * 86400000);
+  EXPECT_EQ(set->keep_audit_ms, 730LL * 86400000);
+  EXPECT_EQ(set->sources[0].retention_ms, 90LL * 86400000);
+  EXPECT_EQ(set->sources[1].retention_ms, 0);
+  ASSERT_TRUE(set->backup);
+  EXPECT_EQ(set->backup->dir, "/srv/backups");
+  EXPECT_EQ(set->backup->every_ms, 12LL * 3600000);
+  EXPECT_EQ(set->backup->keep, 3);
+  EXPECT_EQ(set->backup->max_rate, 20LL << 20);
 }
 
 // Members read a source's name; without one, its id made readable.

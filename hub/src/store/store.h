@@ -124,6 +124,17 @@ struct SourceStats {
   int64_t first_seq = 0;  // the seq of the source's first record: when it first wrote
 };
 
+// One small batch of what retention removes (Store::Prune).
+struct PruneBatch {
+  enum class What { kRuns, kAudit, kRecords };
+  What what = What::kRuns;
+  // kRuns: runs that finished before this (ms), with their logs; kAudit: entries made
+  // before it; kRecords: the source's records whose time is before it.
+  int64_t before_ms = 0;
+  std::string source;  // kRecords
+  int limit = 500;
+};
+
 // Whether the store answers, for /healthz and /metrics.
 struct StoreHealth {
   bool up = true;
@@ -175,6 +186,14 @@ class Store {
   virtual Result<ChangePage> ListChanges(int64_t after, const std::vector<std::string>& visibilities, int limit) = 0;
   // How many runs each source has had, by status: (source, status) -> count.
   virtual Result<std::map<std::pair<std::string, std::string>, int64_t>> RunTotals() = 0;
+  // Removes at most batch.limit rows of what batch names, in one transaction of the
+  // writer, so that reads and syncs go on between batches: how many it removed (fewer
+  // than the limit: none is left). Records go as a source's deletes do (a tombstone,
+  // the change feed); a record without a time is never old. A source's last run and its
+  // last successful one are kept whatever their age, and pruned runs still count in
+  // RunTotals.
+  virtual std::future<Result<int64_t>> Prune(const PruneBatch& batch) = 0;
+
   // The newest committed change's seq. Cheap: the HTTP server asks it for every open
   // change stream and long poll, several times a second (ApiResponse::ready).
   virtual int64_t LastSeq() = 0;

@@ -56,6 +56,7 @@ constexpr Table kTables[] = {
      " next_ms, created_ms, sent_ms",
      "id"},
     {"hub_keys", "name, value", "name"},
+    {"runs_pruned", "source, status, n", "source, status"},
     {"notices", "id, user_id, kind, dedupe, title, detail, url, created_ms, read_ms", "id"},
     {"webhooks",
      "id, url, format, events, kinds, sources, visibilities, secret, timeout_ms, enabled, from_seq, created_by,"

@@ -12,6 +12,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/timeutil.h"
 #include "runtime/plugin_paths.h"
 
 namespace coophub {
@@ -39,6 +40,7 @@ class Ingest {
  public:
   Ingest(Store& store, const SourceConfig& src, int64_t run_id, const SyncOptions& o)
       : store_(store), src_(src), run_id_(run_id), opts_(o) {
+    if (src_.retention_ms > 0) too_old_before_ = FormatRfc3339((NowMs() - src_.retention_ms) / 1000);
     batch_.source = src.id;
     batch_.run_id = run_id;
   }
@@ -80,6 +82,9 @@ class Ingest {
 
   // Submits what is pending and waits for every write; the first failure wins.
   Status Finish() {
+    if (too_old_ > 0)
+      store_.AppendRunLog(run_id_, "info",
+                          std::to_string(too_old_) + " record(s) older than the source's retention were left out");
     Status s = Submit();
     while (!inflight_.empty()) {
       Status w = Collect();
@@ -147,6 +152,11 @@ class Ingest {
     if (!r.ok()) return r.status().Prefixed("RECORD in stream \"" + m.stream + "\"");
     r->table_version = m.table_version;
     ++received_;
+    // Older than the source's retention: kept out, as the pruning took it out.
+    if (!too_old_before_.empty() && !r->time.empty() && r->time < too_old_before_) {
+      ++too_old_;
+      return Status::Ok();
+    }
     batch_.upserts.push_back(std::move(*r));
     return MaybeFlush();
   }
@@ -179,6 +189,8 @@ class Ingest {
 
   Store& store_;
   const SourceConfig& src_;
+  std::string too_old_before_;  // retention: records whose time is before this stay out
+  int64_t too_old_ = 0;
   int64_t run_id_;
   const SyncOptions& opts_;
   WriteBatch batch_;

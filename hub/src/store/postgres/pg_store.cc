@@ -342,12 +342,18 @@ class PgStore final : public Store {
   Result<std::map<std::pair<std::string, std::string>, int64_t>> RunTotals() override {
     using Totals = std::map<std::pair<std::string, std::string>, int64_t>;
     return WithReader<Totals>([&](pg::Conn& db) -> Result<Totals> {
-      auto r = db.Exec("SELECT source, status, COUNT(*) FROM sync_runs GROUP BY source, status");
+      auto r = db.Exec(
+          "SELECT source, status, SUM(n) FROM (SELECT source, status, COUNT(*) AS n FROM sync_runs GROUP BY source, "
+          "status UNION ALL SELECT source, status, n FROM runs_pruned) t GROUP BY source, status");
       if (!r.ok()) return r.status();
       Totals out;
       for (int i = 0; i < r->size(); ++i) out[{r->Text(i, 0), r->Text(i, 1)}] = r->Int(i, 2);
       return out;
     });
+  }
+
+  std::future<Result<int64_t>> Prune(const PruneBatch& batch) override {
+    return Submit<int64_t>([this, batch](pg::Conn& db) { return ApplyPrune(db, batch); });
   }
 
   int64_t LastSeq() override { return last_seq_.load(); }
@@ -420,6 +426,7 @@ class PgStore final : public Store {
   Status WatchTick(int64_t now);
   void Reap(pg::Conn& db);  // on Open's connection, then the watcher's
   Result<WriteStats> ApplyBatch(pg::Conn& db, const WriteBatch& b);
+  Result<int64_t> ApplyPrune(pg::Conn& db, const PruneBatch& p);
   Status Upsert(pg::Conn& db, const WriteBatch& b, int64_t* seq, WriteStats* stats);
   Status Delete(pg::Conn& db, const std::string& source, const std::string& stream, const std::string& id, int64_t* seq,
                 WriteStats* stats);
@@ -673,6 +680,53 @@ Result<WriteStats> PgStore::ApplyBatch(pg::Conn& db, const WriteBatch& b) {
     return s;
   }
   return stats;
+}
+
+Result<int64_t> PgStore::ApplyPrune(pg::Conn& db, const PruneBatch& p) {
+  using What = PruneBatch::What;
+  if (p.what == What::kRecords) {  // as the source's deletes: tombstones, the change feed, the counts
+    auto old =
+        db.Exec("SELECT stream, id FROM records WHERE source = $1 AND time <> '' AND time < $2 ORDER BY time LIMIT $3",
+                {p.source, FormatRfc3339(p.before_ms / 1000), Num(p.limit)});
+    if (!old.ok()) return old.status();
+    WriteBatch b;
+    b.source = p.source;
+    for (int i = 0; i < old->size(); ++i) b.deletes.emplace_back(old->Text(i, 0), old->Text(i, 1));
+    if (b.deletes.empty()) return int64_t{0};
+    auto stats = ApplyBatch(db, b);
+    if (!stats.ok()) return stats.status();
+    return stats->deleted;
+  }
+  if (p.what == What::kAudit) {
+    auto r = db.Exec("DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE ts_ms < $1 ORDER BY ts_ms LIMIT $2)",
+                     {Num(p.before_ms), Num(p.limit)});
+    if (!r.ok()) return r.status();
+    return r->Changes();
+  }
+  if (auto s = db.Begin(); !s.ok()) return s;
+  auto run = [&]() -> Result<int64_t> {
+    auto gone = db.Exec(
+        "WITH old AS (SELECT id FROM sync_runs WHERE status <> 'running' AND finished_ms > 0 AND finished_ms < $1"
+        "  AND id NOT IN (SELECT last_run FROM source_runs)"
+        "  AND id NOT IN (SELECT MAX(id) FROM sync_runs WHERE status = 'ok' GROUP BY source) ORDER BY id LIMIT $2),"
+        " logs AS (DELETE FROM run_logs WHERE run_id IN (SELECT id FROM old))"
+        " DELETE FROM sync_runs WHERE id IN (SELECT id FROM old) RETURNING source, status",
+        {Num(p.before_ms), Num(p.limit)});
+    if (!gone.ok()) return gone.status();
+    std::map<std::pair<std::string, std::string>, int64_t> counted;
+    for (int i = 0; i < gone->size(); ++i) ++counted[{gone->Text(i, 0), gone->Text(i, 1)}];
+    for (const auto& [key, n] : counted)
+      if (auto r = db.Exec("INSERT INTO runs_pruned(source, status, n) VALUES($1, $2, $3) ON CONFLICT(source, status)"
+                           " DO UPDATE SET n = runs_pruned.n + excluded.n",
+                           {key.first, key.second, Num(n)});
+          !r.ok())
+        return r.status();
+    if (auto s = db.Commit(); !s.ok()) return s;
+    return static_cast<int64_t>(gone->size());
+  };
+  auto n = run();
+  if (!n.ok()) db.Rollback();
+  return n;
 }
 
 Result<ChangePage> PgStore::ListChanges(int64_t after, const std::vector<std::string>& visibilities, int limit) {

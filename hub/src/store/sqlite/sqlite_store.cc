@@ -259,6 +259,13 @@ CREATE TABLE webhook_deliveries(id INTEGER PRIMARY KEY, hook_id INTEGER NOT NULL
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries(status, next_ms);
 CREATE INDEX webhook_deliveries_by_hook ON webhook_deliveries(hook_id, id);
 )sql",
+    // 25: retention: the runs pruned, still counted by source and outcome (RunTotals);
+    // the audit log by age.
+    R"sql(
+CREATE TABLE runs_pruned(source TEXT NOT NULL, status TEXT NOT NULL, n INTEGER NOT NULL,
+  PRIMARY KEY(source, status));
+CREATE INDEX audit_by_time ON audit(ts_ms);
+)sql",
 };
 
 class SqliteStore final : public Store {
@@ -399,6 +406,9 @@ class SqliteStore final : public Store {
   Result<RecordPage> ListRecords(const RecordQuery& q) override;
   Result<ChangePage> ListChanges(int64_t after, const std::vector<std::string>& visibilities, int limit) override;
   Result<std::map<std::pair<std::string, std::string>, int64_t>> RunTotals() override;
+  std::future<Result<int64_t>> Prune(const PruneBatch& batch) override {
+    return Submit<int64_t>([this, batch](Db& db) { return ApplyPrune(db, batch); });
+  }
   int64_t LastSeq() override;
   Result<std::string> GetRecord(int64_t uid) override {
     return WithReader<std::string>([&](Db& db) -> Result<std::string> {
@@ -551,6 +561,7 @@ class SqliteStore final : public Store {
   }
 
   Result<WriteStats> ApplyBatch(Db& db, const WriteBatch& b);
+  Result<int64_t> ApplyPrune(Db& db, const PruneBatch& p);
   Status Upsert(Db& db, const StoredRecord& r, WriteStats* stats);
   Status Retire(Db& db, const std::string& source, const std::string& stream, int64_t version, WriteStats* stats);
   Status Delete(Db& db, const std::string& source, const std::string& stream, const std::string& id, WriteStats* stats);
@@ -738,6 +749,58 @@ Result<WriteStats> SqliteStore::ApplyBatch(Db& db, const WriteBatch& b) {
   return stats;
 }
 
+Result<int64_t> SqliteStore::ApplyPrune(Db& db, const PruneBatch& p) {
+  using What = PruneBatch::What;
+  if (p.what == What::kRecords) {  // as the source's deletes: tombstones, the change feed, the counts
+    WriteBatch b;
+    b.source = p.source;
+    sqlite3_stmt* st =
+        db.Prepare("SELECT stream, id FROM records WHERE source = ? AND time <> '' AND time < ? ORDER BY time LIMIT ?");
+    Bind(st, 1, p.source);
+    Bind(st, 2, FormatRfc3339(p.before_ms / 1000));
+    Bind(st, 3, int64_t{p.limit});
+    while (sqlite3_step(st) == SQLITE_ROW) b.deletes.emplace_back(Text(st, 0), Text(st, 1));
+    sqlite3_reset(st);
+    if (b.deletes.empty()) return int64_t{0};
+    auto stats = ApplyBatch(db, b);
+    if (!stats.ok()) return stats.status();
+    return stats->deleted;
+  }
+  if (p.what == What::kAudit) {
+    sqlite3_stmt* st =
+        db.Prepare("DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE ts_ms < ? ORDER BY ts_ms LIMIT ?)");
+    if (StepWith(st, p.before_ms, int64_t{p.limit}) != SQLITE_DONE) return Status::Internal("SQLite: " + db.Error());
+    return int64_t{sqlite3_changes(db.raw())};
+  }
+  if (auto s = db.Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
+  std::vector<std::tuple<int64_t, std::string, std::string>> runs;  // (id, source, status)
+  sqlite3_stmt* st = db.Prepare(
+      "SELECT id, source, status FROM sync_runs WHERE status <> 'running' AND finished_ms > 0 AND finished_ms < ?"
+      " AND id NOT IN (SELECT last_run FROM source_runs)"
+      " AND id NOT IN (SELECT MAX(id) FROM sync_runs WHERE status = 'ok' GROUP BY source) ORDER BY id LIMIT ?");
+  Bind(st, 1, p.before_ms);
+  Bind(st, 2, int64_t{p.limit});
+  while (sqlite3_step(st) == SQLITE_ROW) runs.emplace_back(sqlite3_column_int64(st, 0), Text(st, 1), Text(st, 2));
+  sqlite3_reset(st);
+  Status s;
+  for (const auto& [id, source, status] : runs) {
+    if (StepWith(db.Prepare("DELETE FROM run_logs WHERE run_id = ?"), id) != SQLITE_DONE ||
+        StepWith(db.Prepare("DELETE FROM sync_runs WHERE id = ?"), id) != SQLITE_DONE ||
+        StepWith(db.Prepare("INSERT INTO runs_pruned(source, status, n) VALUES(?, ?, 1)"
+                            " ON CONFLICT(source, status) DO UPDATE SET n = n + 1"),
+                 source, status) != SQLITE_DONE) {
+      s = Status::Internal("SQLite: " + db.Error());
+      break;
+    }
+  }
+  if (s.ok()) s = db.Exec("COMMIT");
+  if (!s.ok()) {
+    db.Exec("ROLLBACK");
+    return s;
+  }
+  return static_cast<int64_t>(runs.size());
+}
+
 Result<ChangePage> SqliteStore::ListChanges(int64_t after, const std::vector<std::string>& visibilities, int limit) {
   std::string filter;
   for (size_t i = 0; i < visibilities.size(); ++i) filter += i ? ",?" : " AND visibility IN (?";
@@ -787,7 +850,9 @@ Result<ChangePage> SqliteStore::ListChanges(int64_t after, const std::vector<std
 Result<std::map<std::pair<std::string, std::string>, int64_t>> SqliteStore::RunTotals() {
   using Totals = std::map<std::pair<std::string, std::string>, int64_t>;
   return WithReader<Totals>([&](Db& db) -> Result<Totals> {
-    sqlite3_stmt* st = db.Prepare("SELECT source, status, COUNT(*) FROM sync_runs GROUP BY source, status");
+    sqlite3_stmt* st = db.Prepare(
+        "SELECT source, status, SUM(n) FROM (SELECT source, status, COUNT(*) AS n FROM sync_runs GROUP BY source, "
+        "status UNION ALL SELECT source, status, n FROM runs_pruned) GROUP BY source, status");
     Totals out;
     while (sqlite3_step(st) == SQLITE_ROW) out[{Text(st, 0), Text(st, 1)}] = sqlite3_column_int64(st, 2);
     return out;

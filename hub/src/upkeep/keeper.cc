@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: Apache-2.0
+// Retention and scheduled backups; see keeper.h.
+#include "upkeep/keeper.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "base/timeutil.h"
+#include "upkeep/backup.h"
+
+namespace coophub::upkeep {
+namespace {
+
+constexpr int kBatch = 500;
+// At most this many batches of one kind a round: a backlog (a first round over years of
+// runs) is worked off over several rounds, never in one long burst of writes.
+constexpr int kBatchesPerRound = 200;
+
+std::string PromLabel(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\\' || c == '"') out += '\\';
+    out += c == '\n' ? ' ' : c;
+  }
+  return out;
+}
+
+}  // namespace
+
+Keeper::Keeper(Store& store, sql::Database& db, KeeperSettings settings)
+    : store_(store), db_(db), settings_(std::move(settings)) {}
+
+Keeper::~Keeper() {
+  {
+    MutexLock lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Keeper::Start() {
+  thread_ = std::thread([this] { Loop(); });
+}
+
+Result<std::map<std::string, int64_t>> Keeper::Prune(int64_t now_ms) {
+  const HubConfig& c = *settings_.config;
+  std::vector<std::pair<std::string, PruneBatch>> work = {
+      {"runs", {.what = PruneBatch::What::kRuns, .before_ms = now_ms - c.keep_runs_ms, .limit = kBatch}},
+      {"audit", {.what = PruneBatch::What::kAudit, .before_ms = now_ms - c.keep_audit_ms, .limit = kBatch}}};
+  if (settings_.retentions)
+    for (const auto& [source, keep_ms] : settings_.retentions())
+      if (keep_ms > 0)
+        work.push_back(
+            {"records:" + source,
+             {.what = PruneBatch::What::kRecords, .before_ms = now_ms - keep_ms, .source = source, .limit = kBatch}});
+  std::map<std::string, int64_t> removed;
+  for (const auto& [what, batch] : work) {
+    for (int i = 0; i < kBatchesPerRound; ++i) {
+      {
+        MutexLock lock(mu_);
+        if (stopping_) return removed;
+      }
+      auto n = store_.Prune(batch).get();
+      if (!n.ok()) return n.status().Prefixed("retention of " + what);
+      if (*n > 0) {
+        removed[what] += *n;
+        MutexLock lock(mu_);
+        removed_[what] += *n;
+      }
+      if (*n < batch.limit) break;
+    }
+  }
+  return removed;
+}
+
+Result<std::string> Keeper::BackupIfDue(int64_t now_ms) {
+  const HubConfig& c = *settings_.config;
+  if (!c.backup) return std::string();
+  // The claim: the last backup's time, moved to now by the one replica that finds it a
+  // period old (a minute's grace for clocks that differ).
+  auto conn = db_.Connect();
+  if (!conn.ok()) return conn.status();
+  auto claim = (*conn)->Run(
+      "INSERT INTO hub_keys(name, value) VALUES('backup.last_ms', ?) ON CONFLICT(name) DO UPDATE SET value = "
+      "excluded.value WHERE CAST(hub_keys.value AS BIGINT) <= ?",
+      {sql::Arg(std::to_string(now_ms)), sql::Arg(now_ms - c.backup->every_ms + 60 * 1000)});
+  if (!claim.ok()) return claim.status();
+  if (claim->changes == 0) return std::string();
+  BackupOptions o;
+  o.dir = c.backup->dir;
+  o.max_rate = c.backup->max_rate;
+  auto made = Backup(c, o);
+  MutexLock lock(mu_);
+  if (!made.ok()) {
+    ++backups_failed_;
+    return made.status();
+  }
+  ++backups_ok_;
+  last_backup_ms_ = NowMs();
+  last_backup_bytes_ = made->manifest.bytes;
+  lock.Unlock();
+  for (const auto& old : Rotate(c.backup->dir, c.backup->keep)) spdlog::info("backup: removed the old {}", old);
+  return made->folder;
+}
+
+void Keeper::Loop() {
+  for (;;) {
+    int64_t now = NowMs();
+    auto pruned = Prune(now);
+    if (!pruned.ok())
+      spdlog::warn("retention: {}; tried again in {} min", pruned.status().message(), settings_.round_ms / 60000);
+    for (const auto& [what, n] : pruned.ok() ? *pruned : std::map<std::string, int64_t>{})
+      spdlog::info("retention: removed {} {}", n, what);
+    auto backup = BackupIfDue(now);
+    if (!backup.ok())
+      spdlog::error("backup into {}: {}", settings_.config->backup->dir, backup.status().message());
+    else if (!backup->empty())
+      spdlog::info("backup: {}", *backup);
+    int64_t wait = settings_.round_ms;
+    if (settings_.config->backup) wait = std::min(wait, settings_.config->backup->every_ms);
+    MutexLock lock(mu_);
+    if (!stopping_) lock.WaitFor(cv_, std::chrono::milliseconds(wait));
+    if (stopping_) return;
+  }
+}
+
+std::string Keeper::Metrics(const std::function<bool(const std::string&)>& shown) const {
+  MutexLock lock(mu_);
+  std::string out =
+      "# HELP coophub_retention_removed_total Rows retention removed, by what (runs, audit, records) and source.\n"
+      "# TYPE coophub_retention_removed_total counter\n";
+  for (const char* what : {"runs", "audit"})
+    out += "coophub_retention_removed_total{what=\"" + std::string(what) + "\",source=\"\"} " +
+           std::to_string(removed_.count(what) ? removed_.at(what) : 0) + "\n";
+  for (const auto& [what, n] : removed_)
+    if (what.rfind("records:", 0) == 0 && shown(what.substr(8)))
+      out += "coophub_retention_removed_total{what=\"records\",source=\"" + PromLabel(what.substr(8)) + "\"} " +
+             std::to_string(n) + "\n";
+  if (settings_.config->backup) {
+    out +=
+        "# HELP coophub_backups_total Scheduled backups this process took, by outcome.\n"
+        "# TYPE coophub_backups_total counter\n"
+        "coophub_backups_total{outcome=\"ok\"} " +
+        std::to_string(backups_ok_) + "\ncoophub_backups_total{outcome=\"failed\"} " + std::to_string(backups_failed_) +
+        "\n# HELP coophub_backup_last_success_timestamp_seconds When this process last took a backup (0: not yet).\n"
+        "# TYPE coophub_backup_last_success_timestamp_seconds gauge\n"
+        "coophub_backup_last_success_timestamp_seconds " +
+        std::to_string(last_backup_ms_ / 1000) + "\n";
+  }
+  return out;
+}
+
+}  // namespace coophub::upkeep
