@@ -125,6 +125,11 @@ kill "$smtp_pid"
 dg() { awk -v k="$1" '$1 == k {print $2}' "$work/digest.txt"; }
 smtp_ratio=$(awk -v h="$(dg smtp_hub_per_s)" -v r="$(dg smtp_raw_per_s)" 'BEGIN {printf "%.2f", h / r}')
 
+# 1d. A backup of a 1M-record store beside a plain copy of its file, and the restore's check.
+"$build/bench/upkeep_bench" 1000000 > "$work/upkeep.txt" 2> "$work/upkeep.log" \
+  || { echo "upkeep bench failed:"; tail -5 "$work/upkeep.log"; exit 1; }
+up() { awk -v k="$1" '$1 == k {print $2}' "$work/upkeep.txt"; }
+
 # 2. A hub with 20,000 records and the demo feeds; start-to-ready measured from outside.
 port=$(free_port)
 cat > "$work/hub.yaml" <<YAML
@@ -315,6 +320,8 @@ printf '%-34s %11s ms %13s ms 1 replica %4s %10s\n' "nginx over 3 replicas, p99"
 printf '%-34s %13s%% %26s %7s %10s\n' "  CPU busy, 1 replica under load" "$(median "${pg_busy[@]}")" "of $(nproc) cores" "" ""
 printf '%-34s %12s s %26s %7s %10s %s\n' "weekly digests, 30k members" "$(dg digest_build_s)" "$(dg digest_queued) queued" "" "<= 60 s" "$(verdict "$(dg digest_build_s)" 60 "<=")"
 printf '%-34s %14s %16s raw send %8s %10s %s\n' "SMTP delivery, messages/s" "$(dg smtp_hub_per_s)" "$(dg smtp_raw_per_s)" "$smtp_ratio" ">= 0.50" "$(verdict "$smtp_ratio" 0.5 ">=")"
+printf '%-34s %12s s %13s s plain cp %5s %10s %s\n' "backup of 1M records ($(up backup_store_mb) MB)" "$(up backup_online_s)" "$(up backup_plain_copy_s)" "$(up backup_ratio)" "<= 4.00" "$(verdict "$(up backup_ratio)" 4 "<=")"
+printf '%-34s %12s s %26s %7s %10s\n' "  restore --check of it" "$(up backup_verify_s)" "" "" ""
 printf '%-34s %11s ms %26s %7s %10s %s\n' "candidates, 1 request of 2000 p99" "$(m matching_candidates_p99_ms)" "" "" "<= 20 ms" "$(verdict "$(m matching_candidates_p99_ms)" 20 "<=")"
 printf '%-34s %11s ms %16s ms greedy %6s %10s %s\n' "assign 500 x 2000 (GLPK)" "$(m matching_assign_ms)" "$(m matching_greedy_ms)" "" "<= 2000 ms" "$(verdict "$(m matching_assign_ms)" 2000 "<=")"
 printf '%-34s %14s %16s greedy %10s %10s\n' "  total score (assigned)" "$(m matching_assign_total) ($(m matching_assign_assigned))" "$(m matching_greedy_total) ($(m matching_greedy_assigned))" "" ""

@@ -169,8 +169,8 @@ TEST(BackupSqlite, KilledMidwayLeavesNothingARestoreWouldTake) {
   ASSERT_EQ(RunCommand({COOPHUB_BINARY, "sync", "numbers", "--config", cfg, "--data", data}, &out, &err), 0) << err;
   ASSERT_GT(std::filesystem::file_size(data + "/coophub.db"), 2u << 20) << "the store must outlast one step";
 
-  // At 64 KiB a second, the copy waits about 16 s after its first step (1 MiB): it is
-  // killed there.
+  // At 64 KiB a second, the copy of 2 MiB and more takes half a minute: it is killed
+  // after its first step.
   Subprocess backup;
   SpawnOptions o;
   o.argv = {COOPHUB_BINARY, "backup", backups, "--max-rate", "64K", "--config", cfg, "--data", data};
