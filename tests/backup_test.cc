@@ -159,6 +159,32 @@ sources:
   });
   EXPECT_NE(hub.Get("/metrics").body.find("coophub_retention_removed_total{what=\"runs\",source=\"\"} 0"),
             std::string::npos);
+
+  // The admin page's view: the backup listed with its manifest; "back up now" takes
+  // another on the hub's thread.
+  json list = hub.Get("/api/v1/backups").Json();
+  ASSERT_EQ(list["items"].size(), 1u) << list.dump();
+  EXPECT_EQ(list["items"][0]["name"],
+            std::filesystem::path(upkeep::ListBackups(dir.path() + "/backups")[0]).filename().string());
+  EXPECT_EQ(list["retention"]["sources"][0], json({{"id", "rota"}, {"retention", "90d"}}));
+  auto now = hub.Post("/api/v1/backups");
+  ASSERT_EQ(now.status, 202) << now.body;
+  WaitFor("the asked-for backup", 60, [&] {
+    json b = hub.Get("/api/v1/backups").Json();
+    return !b.value("running", true) && b["items"].size() == 2;
+  });
+  EXPECT_EQ(hub.Get("/api/v1/backups").Json()["items"][0]["records"], 2) << "the newest first, after the sync";
+  EXPECT_EQ(hub.GetAnon("/api/v1/backups").status, 401);
+}
+
+TEST(BackupSqlite, BackUpNowSaysHowToSetItUp) {
+  TempDir dir;
+  Hub hub(dir.Write("hub.yaml", "sources: []\n"), dir.path() + "/data");
+  ASSERT_TRUE(hub.ok()) << hub.log();
+  EXPECT_EQ(hub.Get("/api/v1/backups").Json()["configured"], false);
+  auto r = hub.Post("/api/v1/backups");
+  EXPECT_EQ(r.status, 409);
+  EXPECT_NE(r.body.find("backup: {dir:"), std::string::npos) << r.body;
 }
 
 TEST(BackupSqlite, KilledMidwayLeavesNothingARestoreWouldTake) {

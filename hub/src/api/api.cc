@@ -204,6 +204,8 @@ const std::vector<Route>& Routes() {
       {"GET", "/api/v1/mail/outbox", R::kAdmin, &ListOutbox},
       {"POST", "/api/v1/mail/outbox/{}/retry", R::kAdmin, &RetryMail},
       {"POST", "/api/v1/mail/test", R::kAdmin, &SendTestMail},
+      {"GET", "/api/v1/backups", R::kAdmin, &ListBackups},
+      {"POST", "/api/v1/backups", R::kAdmin, &CreateBackup},
       {"GET", "/api/v1/webhooks", R::kAdmin, &ListWebhooks},
       {"POST", "/api/v1/webhooks", R::kAdmin, &AddWebhook},
       {"DELETE", "/api/v1/webhooks/{}", R::kAdmin, &RemoveWebhook},

@@ -72,6 +72,8 @@ ApiResponse MyNotifications(const Services& hub, const ApiRequest&, const Princi
 ApiResponse PutMyNotifications(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 ApiResponse NotificationsPage(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 ApiResponse NotificationsForm(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse ListBackups(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse CreateBackup(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 ApiResponse ListWebhooks(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 ApiResponse AddWebhook(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 ApiResponse RemoveWebhook(const Services& hub, const ApiRequest&, const Principal&, const Params&);

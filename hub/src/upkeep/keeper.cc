@@ -88,16 +88,34 @@ Result<std::string> Keeper::BackupIfDue(int64_t now_ms) {
       {sql::Arg(std::to_string(now_ms)), sql::Arg(now_ms - c.backup->every_ms + 60 * 1000)});
   if (!claim.ok()) return claim.status();
   if (claim->changes == 0) return std::string();
+  return TakeBackup();
+}
+
+Result<std::string> Keeper::TakeBackup() {
+  const HubConfig& c = *settings_.config;
+  {
+    MutexLock lock(mu_);
+    backup_running_ = true;
+    backup_done_ = backup_total_ = 0;
+  }
   BackupOptions o;
   o.dir = c.backup->dir;
   o.max_rate = c.backup->max_rate;
+  o.progress = [this](int64_t done, int64_t total) {
+    MutexLock lock(mu_);
+    backup_done_ = done;
+    backup_total_ = total;
+  };
   auto made = Backup(c, o);
   MutexLock lock(mu_);
+  backup_running_ = false;
   if (!made.ok()) {
     ++backups_failed_;
+    backup_error_ = made.status().message();
     return made.status();
   }
   ++backups_ok_;
+  backup_error_.clear();
   last_backup_ms_ = NowMs();
   last_backup_bytes_ = made->manifest.bytes;
   lock.Unlock();
@@ -105,8 +123,51 @@ Result<std::string> Keeper::BackupIfDue(int64_t now_ms) {
   return made->folder;
 }
 
+Status Keeper::RequestBackup() {
+  if (!settings_.config->backup)
+    return Status::Invalid(
+        "no backups directory: add backup: {dir: /var/backups/coophub} to hub.yaml (docs/operations.md), or run "
+        "coophub backup DIR on the server");
+  {
+    MutexLock lock(mu_);
+    if (backup_running_ || backup_requested_) return Status::Conflict("a backup is being taken");
+    backup_requested_ = true;
+  }
+  cv_.notify_all();
+  return Status::Ok();
+}
+
+Keeper::BackupState Keeper::backup_state() const {
+  MutexLock lock(mu_);
+  return {backup_running_ || backup_requested_, backup_done_, backup_total_, backup_error_, last_backup_ms_};
+}
+
+std::map<std::string, int64_t> Keeper::removed() const {
+  MutexLock lock(mu_);
+  return removed_;
+}
+
 void Keeper::Loop() {
+  int64_t next_round = 0;  // when retention and the schedule are looked at next
   for (;;) {
+    bool asked = false;
+    {
+      MutexLock lock(mu_);
+      while (!stopping_ && !backup_requested_ && NowMs() < next_round)
+        lock.WaitFor(cv_, std::chrono::milliseconds(std::max<int64_t>(1, next_round - NowMs())));
+      if (stopping_) return;
+      asked = backup_requested_;
+      backup_requested_ = false;
+      if (asked) backup_running_ = true;  // said at once, before the backup begins
+    }
+    if (asked) {
+      auto made = TakeBackup();
+      if (!made.ok())
+        spdlog::error("backup into {}: {}", settings_.config->backup->dir, made.status().message());
+      else
+        spdlog::info("backup (asked for): {}", *made);
+      continue;
+    }
     int64_t now = NowMs();
     auto pruned = Prune(now);
     if (!pruned.ok())
@@ -120,9 +181,7 @@ void Keeper::Loop() {
       spdlog::info("backup: {}", *backup);
     int64_t wait = settings_.round_ms;
     if (settings_.config->backup) wait = std::min(wait, settings_.config->backup->every_ms);
-    MutexLock lock(mu_);
-    if (!stopping_) lock.WaitFor(cv_, std::chrono::milliseconds(wait));
-    if (stopping_) return;
+    next_round = NowMs() + wait;
   }
 }
 

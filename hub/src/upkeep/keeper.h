@@ -48,6 +48,20 @@ class Keeper {
   // Takes the scheduled backup if it is due and this replica claims it: its folder, ""
   // when none was due.
   Result<std::string> BackupIfDue(int64_t now_ms);
+  // Asks the thread for a backup now (an admin's "Back up now"): Conflict while one is
+  // being taken, Invalid without backup: in hub.yaml.
+  Status RequestBackup();
+
+  // What the admin page shows of backups.
+  struct BackupState {
+    bool running = false;
+    int64_t done = 0, total = 0;  // of the one running, in pages (SQLite; 0 unknown)
+    std::string last_error;       // of the last one this process tried ("" it worked)
+    int64_t last_ms = 0;          // when this process last took one
+  };
+  BackupState backup_state() const;
+  // Rows removed since the hub started, by "runs", "audit" and "records:SOURCE".
+  std::map<std::string, int64_t> removed() const;
 
   // Prometheus text: coophub_retention_removed_total{what,source},
   // coophub_backup_last_success_timestamp_seconds, coophub_backups_total{outcome};
@@ -56,6 +70,8 @@ class Keeper {
 
  private:
   void Loop();
+  // Takes a backup now, keeping backup_state; its folder.
+  Result<std::string> TakeBackup();
 
   Store& store_;
   sql::Database& db_;
@@ -67,6 +83,9 @@ class Keeper {
   std::map<std::string, int64_t> removed_ GUARDED_BY(mu_);  // by what (and source)
   int64_t backups_ok_ GUARDED_BY(mu_) = 0, backups_failed_ GUARDED_BY(mu_) = 0;
   int64_t last_backup_ms_ GUARDED_BY(mu_) = 0, last_backup_bytes_ GUARDED_BY(mu_) = 0;
+  bool backup_requested_ GUARDED_BY(mu_) = false, backup_running_ GUARDED_BY(mu_) = false;
+  int64_t backup_done_ GUARDED_BY(mu_) = 0, backup_total_ GUARDED_BY(mu_) = 0;
+  std::string backup_error_ GUARDED_BY(mu_);
 };
 
 }  // namespace coophub::upkeep
