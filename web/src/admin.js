@@ -9,6 +9,7 @@ import { dashboardEditor } from "./dashboard_editor.js";
 import { embedBuilder } from "./embed_builder.js";
 import { matchingSection } from "./matching_admin.js";
 import { mailSection } from "./mail_admin.js";
+import { backupsSection } from "./backups_admin.js";
 
 const root = document.getElementById("admin");
 // What a source's items may look like (config.h, SourceIcons and SourceColors).
@@ -519,6 +520,7 @@ async function start() {
     parts.push(await sharesSection());
     if (isAdmin) parts.push(await usersSection());
     if (isAdmin) parts.push(await mailSection(h));
+    if (isAdmin) parts.push(await backupsSection(h));
     parts.push(await tokensSection());
     root.replaceChildren(...parts);
     loading.remove();
