@@ -132,6 +132,7 @@ TEST_P(BackupTest, ServingHubKeepsOldRowsOutAndBacksItselfUp) {
                             ",This week's shift\nsoon," + day(-5) + ",Next week's shift\n");
   const std::string cfg = dir.Write("hub.yaml", R"(
 backup: {dir: backups, every: 1d, keep: 2}
+api_sources: {file_roots: [.]}
 sources:
   - id: rota
     plugin: csv
@@ -175,6 +176,29 @@ sources:
   });
   EXPECT_EQ(hub.Get("/api/v1/backups").Json()["items"][0]["records"], 2) << "the newest first, after the sync";
   EXPECT_EQ(hub.GetAnon("/api/v1/backups").status, 401);
+
+  // A source made through the API keeps its own retention, and its sync keeps old rows out.
+  auto bad = hub.Post("/api/v1/sources", json({{"id", "rota2"},
+                                               {"plugin", "csv"},
+                                               {"retention", "2h"},
+                                               {"config", {{"url", "file://" + dir.path() + "/rota.csv"}}}})
+                                             .dump());
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  EXPECT_NE(bad.body.find("retention"), std::string::npos) << bad.body;
+  auto made = hub.Post("/api/v1/sources", json({{"id", "rota2"},
+                                                {"plugin", "csv"},
+                                                {"retention", "90d"},
+                                                {"config",
+                                                 {{"url", "file://" + dir.path() + "/rota.csv"},
+                                                  {"kind", "task"},
+                                                  {"columns", {{"id", "Ref"}, {"time", "Date"}, {"title", "Label"}}}}}})
+                                              .dump());
+  ASSERT_EQ(made.status, 201) << made.body;
+  EXPECT_EQ(made.Json()["retention"], "90d");
+  EXPECT_EQ(hub.WaitForRun("rota2")["records"], 2);
+  json kept = hub.Get("/api/v1/backups").Json()["retention"]["sources"];
+  EXPECT_NE(kept.dump().find(R"({"id":"rota2","retention":"90d"})"), std::string::npos) << kept.dump();
+  EXPECT_EQ(hub.Get("/api/v1/sources/rota").Json()["retention"], "90d");
 }
 
 TEST(BackupSqlite, BackUpNowSaysHowToSetItUp) {

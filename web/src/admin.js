@@ -214,6 +214,9 @@ async function sourceForm(existing, onSaved) {
   const visibility = h("select", { id: "f-visibility", disabled: fromFile },
     ["public", "members", "admins"].map((v) => h("option", { value: v, selected: (existing ? existing.visibility : "members") === v }, t("vis." + v))));
   const every = h("input", { id: "f-every", value: existing ? `${Math.round(existing.every_s / 60)}m` : "15m", size: "6" });
+  // How long its records are kept: "source" (while the source has them) or 90d, 1y…
+  const retention = h("input", { id: "f-retention", value: existing ? existing.retention || "source" : "source", size: "8",
+                                 disabled: fromFile, "aria-describedby": "f-retention-hint" });
   // How its items look: an icon and a colour, or the defaults (by connector, by id).
   const look = (id, values, word, dflt) => h("select", { id, disabled: fromFile },
     h("option", { value: "" }, t(dflt)),
@@ -245,7 +248,8 @@ async function sourceForm(existing, onSaved) {
   const body = () => fromFile
     ? { name: nameInput.value.trim(), every: every.value.trim() }
     : { id: idInput.value.trim(), name: nameInput.value.trim(), plugin: connector().plugin || connector().name,
-        visibility: visibility.value, every: every.value.trim(), icon: icon.value, color: color.value, config: config() };
+        visibility: visibility.value, every: every.value.trim(), icon: icon.value, color: color.value,
+        retention: retention.value.trim() || "source", config: config() };
   let tested = null;  // null: not tested; else the last test's outcome
   const test = h("button", { type: "button", onclick: async () => {
     say(status, t("admin.testing"));
@@ -293,7 +297,7 @@ async function sourceForm(existing, onSaved) {
       if (fromFile) await api("PATCH", `/api/v1/sources/${encodeURIComponent(existing.id)}`, b);
       else if (existing) await api("PATCH", `/api/v1/sources/${encodeURIComponent(existing.id)}`,
                                    { config: b.config, name: b.name, visibility: b.visibility, every: b.every,
-                                     icon: b.icon, color: b.color });
+                                     icon: b.icon, color: b.color, retention: b.retention });
       else await api("POST", "/api/v1/sources", b);
       panel.hidden = true;
       onSaved(existing ? existing.id : b.id, existing ? "admin.saved.source" : "admin.saved.new");
@@ -309,6 +313,8 @@ async function sourceForm(existing, onSaved) {
     fromFile ? h("p", { class: "note" }, t("admin.inyaml.form")) : [h("label", { for: "f-plugin" }, t("admin.f.plugin")), pluginSelect],
     h("label", { for: "f-visibility" }, t("admin.f.visibility")), visibility,
     h("label", { for: "f-every" }, t("admin.f.every")), every,
+    h("label", { for: "f-retention" }, t("admin.f.retention")), retention,
+    h("p", { id: "f-retention-hint", class: "hint" }, t("admin.f.retention.hint")),
     fromFile ? null : [h("label", { for: "f-icon" }, t("admin.f.icon")), icon, h("label", { for: "f-color" }, t("admin.f.color")), color],
     fields,
     h("div", { class: "buttons" }, fromFile ? null : [test, " "], h("button", { type: "submit", class: "primary" }, t("admin.save")), " ",

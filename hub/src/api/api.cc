@@ -433,6 +433,7 @@ Result<json> SourceJson(const Services&, const SourceEntry& entry, const std::ve
             {"visibility", src.visibility},
             {"enabled", src.enabled},
             {"every_s", src.every_ms / 1000},
+            {"retention", RetentionText(src.retention_ms)},
             {"records", 0},
             {"newest_record", nullptr},
             {"managed_by", entry.from_file ? "hub.yaml" : "api"}};
@@ -504,6 +505,7 @@ std::string SourceYaml(const SourceEntry& e) {
   if (!c.color.empty()) out += "  color: " + c.color + "\n";
   out += "  plugin: " + text(c.plugin) + "\n  visibility: " + c.visibility + "\n  every: " + every + "\n";
   if (!c.enabled) out += "  enabled: false\n";
+  if (c.retention_ms > 0) out += "  retention: " + RetentionText(c.retention_ms) + "\n";
   if (e.from_file) {
     out += "  # config: as it is in hub.yaml\n";
   } else {

@@ -58,6 +58,16 @@ std::optional<ApiResponse> ReadSchedule(const json& body, Role role, SourceConfi
       return Problem(400, "Bad every", "every is how often to sync, at least a minute: e.g. \"15m\", \"2h\", \"1d\"");
     s->every_ms = *ms;
   }
+  if (body.contains("retention")) {  // "source" (or null): while the source has them; else a duration of a day or more
+    const json& v = body["retention"];
+    std::string text = v.is_string() ? v.get<std::string>() : v.is_null() ? "source" : "-";
+    auto ms = text == "source" ? std::optional<int64_t>(0) : ParseDurationMs(text);
+    if (!ms || (*ms > 0 && *ms < 24 * 3600 * 1000))
+      return Problem(400, "Bad retention",
+                     "retention is how long records are kept, a day or more (\"90d\", \"2w\", \"1y\"), or \"source\": "
+                     "while the source has them");
+    s->retention_ms = *ms;
+  }
   if (body.contains("enabled")) {
     if (!body["enabled"].is_boolean()) return Problem(400, "Bad enabled", "enabled is true or false");
     s->enabled = body["enabled"].get<bool>();
@@ -158,11 +168,11 @@ ApiResponse CreateSource(const Services& hub, const ApiRequest& req, const Princ
   if (!body.ok()) return FromStatus(body.status());
   for (const auto& [key, v] : body->items())
     if (key != "id" && key != "plugin" && key != "config" && key != "name" && key != "visibility" && key != "every" &&
-        key != "enabled" && key != "icon" && key != "color")
+        key != "enabled" && key != "icon" && key != "color" && key != "retention")
       return Problem(400, "Unknown field",
                      "\"" + key.substr(0, 40) +
                          "\" is not a field of a source; it takes id, plugin, config, name, "
-                         "visibility, every, enabled, icon and color");
+                         "visibility, every, enabled, icon, color and retention");
   for (const char* f : {"id", "plugin"})
     if (body->contains(f) && !(*body)[f].is_string()) return WrongType(f, "a string");
   SourceConfig s;
@@ -255,11 +265,11 @@ ApiResponse UpdateSource(const Services& hub, const ApiRequest& req, const Princ
   if (old->from_file) return OverrideFileSource(hub, who, *old, *body);
   for (const auto& [key, v] : body->items())
     if (key != "config" && key != "name" && key != "visibility" && key != "every" && key != "enabled" &&
-        key != "icon" && key != "color")
+        key != "icon" && key != "color" && key != "retention")
       return Problem(400, "Field cannot change",
                      "\"" + key.substr(0, 40) +
-                         "\" cannot be changed; config, name, visibility, every, enabled, icon and color can"
-                         " (for another id or plugin, create a new source)");
+                         "\" cannot be changed; config, name, visibility, every, enabled, icon, color and retention"
+                         " can (for another id or plugin, create a new source)");
   SourceConfig s = *old->config;
   auto found = InstalledPlugin(hub, s.plugin);
   if (auto* problem = std::get_if<ApiResponse>(&found)) return *problem;

@@ -7,23 +7,19 @@
 
 #include "api/handlers.h"
 #include "base/timeutil.h"
+#include "sources/sources.h"
 #include "upkeep/backup.h"
 #include "upkeep/keeper.h"
 
 namespace coophub {
 namespace {
 
-// "90d" for whole days, else "36h".
-std::string Days(int64_t ms) {
-  return ms % 86400000 == 0 ? std::to_string(ms / 86400000) + "d" : std::to_string(ms / 3600000) + "h";
-}
-
 json BackupsJson(const Services& hub) {
   const HubConfig& c = hub.config;
   json out = {{"configured", c.backup.has_value()}, {"running", false}, {"items", json::array()}};
   if (c.backup) {
     out["dir"] = c.backup->dir;
-    out["every"] = Days(c.backup->every_ms);
+    out["every"] = RetentionText(c.backup->every_ms);
     out["keep"] = c.backup->keep;
     std::vector<std::string> all = upkeep::ListBackups(c.backup->dir);
     for (auto it = all.rbegin(); it != all.rend(); ++it) {  // newest first
@@ -43,9 +39,17 @@ json BackupsJson(const Services& hub) {
       out["items"].push_back(std::move(item));
     }
   }
-  json retention = {{"runs", Days(c.keep_runs_ms)}, {"audit", Days(c.keep_audit_ms)}, {"sources", json::array()}};
-  for (const auto& s : c.sources)
-    if (s.retention_ms > 0) retention["sources"].push_back({{"id", s.id}, {"retention", Days(s.retention_ms)}});
+  json retention = {
+      {"runs", RetentionText(c.keep_runs_ms)}, {"audit", RetentionText(c.keep_audit_ms)}, {"sources", json::array()}};
+  std::vector<const SourceConfig*> sources;  // hub.yaml's, and those made through the API
+  std::vector<SourceEntry> entries = hub.sources ? hub.sources->All() : std::vector<SourceEntry>{};
+  if (hub.sources)
+    for (const auto& e : entries) sources.push_back(e.config.get());
+  else
+    for (const auto& s : c.sources) sources.push_back(&s);
+  for (const SourceConfig* s : sources)
+    if (s->retention_ms > 0)
+      retention["sources"].push_back({{"id", s->id}, {"retention", RetentionText(s->retention_ms)}});
   out["retention"] = std::move(retention);
   if (hub.keeper) {
     auto st = hub.keeper->backup_state();

@@ -503,6 +503,11 @@ Result<std::string> ResolveString(const std::string& s, const std::string& where
 
 }  // namespace
 
+std::string RetentionText(int64_t ms) {
+  if (ms <= 0) return "source";
+  return ms % 86400000 == 0 ? std::to_string(ms / 86400000) + "d" : std::to_string(ms / 3600000) + "h";
+}
+
 const SourceConfig* HubConfig::FindSource(const std::string& id) const {
   for (const auto& s : sources)
     if (s.id == id) return &s;

@@ -44,6 +44,10 @@ struct SourceConfig {
   int64_t retention_ms = 0;
 };
 
+// A retention as hub.yaml writes it: "source" for 0 (kept while the source has them),
+// "90d" for whole days, else hours ("36h").
+std::string RetentionText(int64_t ms);
+
 // backup: backups the hub takes by itself (docs/operations.md), as `coophub backup` does.
 struct BackupSchedule {
   std::string dir;  // absolute (relative to hub.yaml as written)

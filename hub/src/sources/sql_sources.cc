@@ -115,12 +115,13 @@ class SqlSources final : public Sources {
     }
     if (auto r = db_->Run(
             "INSERT INTO sources(id, plugin, visibility, every_ms, enabled, config, secrets, updated_ms, name, icon,"
-            " color) VALUES(?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET plugin=excluded.plugin,"
+            " color, retention_ms) VALUES(?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
+            "plugin=excluded.plugin,"
             " visibility=excluded.visibility, every_ms=excluded.every_ms, enabled=excluded.enabled,"
             " config=excluded.config, secrets=excluded.secrets, updated_ms=excluded.updated_ms, name=excluded.name,"
-            " icon=excluded.icon, color=excluded.color",
+            " icon=excluded.icon, color=excluded.color, retention_ms=excluded.retention_ms",
             {source.id, source.plugin, source.visibility, source.every_ms, sql::Arg(source.enabled), plain.dump(),
-             sealed, NowMs(), source.name, source.icon, source.color});
+             sealed, NowMs(), source.name, source.icon, source.color, source.retention_ms});
         !r.ok())
       return r.status();
     auto kept = std::make_shared<SourceConfig>(source);
@@ -152,8 +153,9 @@ class SqlSources final : public Sources {
       return text;
     };
     auto r = db_->Run(
-        "SELECT id, plugin, visibility, every_ms, enabled, config, secrets, name, icon, color FROM sources ORDER BY "
-        "id");
+        "SELECT id, plugin, visibility, every_ms, enabled, config, secrets, name, icon, color, retention_ms FROM "
+        "sources"
+        " ORDER BY id");
     if (!r.ok()) return Status::Internal(r.status().message() + " (is the store older than this coophub?)");
     for (size_t i = 0; i < r->size(); ++i) {
       SourceConfig c;
@@ -168,6 +170,7 @@ class SqlSources final : public Sources {
       c.name = r->Text(i, 7);
       c.icon = r->Text(i, 8);
       c.color = r->Text(i, 9);
+      c.retention_ms = r->Int(i, 10);
       c.config = json::parse(r->Text(i, 5), nullptr, false);
       if (!c.config.is_object()) return Status::Internal("the stored config of source " + c.id + " is not JSON");
       json secrets = json::object();

@@ -186,6 +186,10 @@ CREATE TABLE runs_pruned(source TEXT NOT NULL, status TEXT NOT NULL, n BIGINT NO
   PRIMARY KEY(source, status));
 CREATE INDEX audit_by_time ON audit(ts_ms);
 )sql",
+    // 12: an API source's retention (SQLite's 26).
+    R"sql(
+ALTER TABLE sources ADD COLUMN retention_ms BIGINT NOT NULL DEFAULT 0;
+)sql",
 };
 
 }  // namespace

@@ -266,6 +266,11 @@ CREATE TABLE runs_pruned(source TEXT NOT NULL, status TEXT NOT NULL, n INTEGER N
   PRIMARY KEY(source, status));
 CREATE INDEX audit_by_time ON audit(ts_ms);
 )sql",
+    // 26: a source made through the API keeps its records this long (0: while the source
+    // has them), as hub.yaml's retention: says.
+    R"sql(
+ALTER TABLE sources ADD COLUMN retention_ms INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 class SqliteStore final : public Store {
