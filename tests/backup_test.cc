@@ -40,9 +40,14 @@ int64_t Metric(const std::string& metrics, const std::string& line_start) {
   return at == std::string::npos ? -1 : std::stoll(metrics.substr(at + line_start.size()));
 }
 
-// What `coophub backup` prints on stderr as it copies: read until its first line of
-// progress (or its end).
-bool ReadUntilProgress(Subprocess& p, std::string* err) {
+// `coophub backup` at max_rate, started and read until its first line of progress (on
+// stderr): false when it ended or said nothing first, with what it said in *said.
+bool StartBackup(Subprocess& p, const std::string& max_rate, const std::string& backups, const std::string& cfg,
+                 const std::string& data, std::string* said) {
+  SpawnOptions o;
+  o.argv = {COOPHUB_BINARY, "backup", backups, "--max-rate", max_rate, "--config", cfg, "--data", data};
+  if (!p.Start(o).ok()) return false;
+  p.CloseStdin();
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (std::chrono::steady_clock::now() < deadline) {
     pollfd fd = {p.stderr_fd(), POLLIN, 0};
@@ -50,8 +55,8 @@ bool ReadUntilProgress(Subprocess& p, std::string* err) {
     char buf[4096];
     ssize_t n = read(p.stderr_fd(), buf, sizeof buf);
     if (n <= 0) return false;
-    err->append(buf, static_cast<size_t>(n));
-    if (err->find("backup: ") != std::string::npos) return true;
+    said->append(buf, static_cast<size_t>(n));
+    if (said->find("backup: ") != std::string::npos) return true;
   }
   return false;
 }
@@ -222,12 +227,8 @@ TEST(BackupSqlite, KilledMidwayLeavesNothingARestoreWouldTake) {
   // At 64 KiB a second, the copy of 2 MiB and more takes half a minute: it is killed
   // after its first step.
   Subprocess backup;
-  SpawnOptions o;
-  o.argv = {COOPHUB_BINARY, "backup", backups, "--max-rate", "64K", "--config", cfg, "--data", data};
-  ASSERT_TRUE(backup.Start(o).ok());
-  backup.CloseStdin();
   std::string progress;
-  ASSERT_TRUE(ReadUntilProgress(backup, &progress)) << progress;
+  ASSERT_TRUE(StartBackup(backup, "64K", backups, cfg, data, &progress)) << progress;
   backup.Signal(SIGKILL);
   int64_t rss;
   int ws = backup.Wait(&rss);
@@ -266,12 +267,8 @@ TEST(BackupSqlite, HubKilledDuringTheBackupDoesNotSpoilIt) {
                (2u << 20);
   });
   Subprocess backup;
-  SpawnOptions o;
-  o.argv = {COOPHUB_BINARY, "backup", backups, "--max-rate", "1M", "--config", cfg, "--data", data};
-  ASSERT_TRUE(backup.Start(o).ok());
-  backup.CloseStdin();
   std::string progress;
-  ASSERT_TRUE(ReadUntilProgress(backup, &progress)) << progress;
+  ASSERT_TRUE(StartBackup(backup, "1M", backups, cfg, data, &progress)) << progress;
   hub.Kill();  // mid-sync, mid-backup: the WAL holds frames of a batch never committed
   std::string rest;
   char buf[4096];

@@ -6,7 +6,7 @@
 const { test, before, after } = require("node:test");
 const assert = require("node:assert/strict");
 const path = require("node:path");
-const { startHub } = require("./hub.cjs");
+const { startHub, firstAdmin } = require("./hub.cjs");
 const { launch, shot, accessibilityProblems, contextOptions } = require("./browser.cjs");
 
 const password = "a long password 1";
@@ -17,13 +17,7 @@ before(async () => {
   hub = await startHub(`backup: {dir: backups, every: 1d, keep: 3}\nsources:\n  - id: news\n    plugin: rss\n` +
                        `    retention: 1y\n    config: {url: ${feed}}\n`);
   browser = await launch();
-  const code = hub.setupLink.split("#code=")[1];
-  const made = await fetch(`${hub.base}/api/v1/setup`, { method: "POST", headers: { "Content-Type": "application/json" },
-                                                         body: JSON.stringify({ code, name: "admin", password }) });
-  assert.equal(made.status, 200, await made.text());
-  const login = await fetch(`${hub.base}/api/v1/login`, { method: "POST", headers: { "Content-Type": "application/json" },
-                                                          body: JSON.stringify({ name: "admin", password }) });
-  admin = { Cookie: login.headers.get("set-cookie").split(";")[0], "X-CSRF-Token": (await login.json()).csrf };
+  admin = await firstAdmin(hub, password);
   // The hub's own first backup, taken as it started.
   for (let i = 0; i < 600; i++) {
     const b = await (await fetch(`${hub.base}/api/v1/backups`, { headers: admin })).json();

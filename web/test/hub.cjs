@@ -40,4 +40,16 @@ async function startHub(hubYaml, { timeoutMs = 60000 } = {}) {
   };
 }
 
-module.exports = { startHub };
+// The first admin of a fresh hub, made with its one-time setup code and signed in: the
+// headers (session cookie, CSRF token) of their API calls.
+async function firstAdmin(hub, password, name = "admin") {
+  const code = hub.setupLink.split("#code=")[1];
+  const made = await fetch(`${hub.base}/api/v1/setup`, { method: "POST", headers: { "Content-Type": "application/json" },
+                                                         body: JSON.stringify({ code, name, password }) });
+  if (made.status !== 200) throw new Error(`setup: ${made.status} ${await made.text()}`);
+  const login = await fetch(`${hub.base}/api/v1/login`, { method: "POST", headers: { "Content-Type": "application/json" },
+                                                          body: JSON.stringify({ name, password }) });
+  return { Cookie: login.headers.get("set-cookie").split(";")[0], "X-CSRF-Token": (await login.json()).csrf };
+}
+
+module.exports = { startHub, firstAdmin };

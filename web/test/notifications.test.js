@@ -6,7 +6,7 @@
 "use strict";
 const { test, before, after } = require("node:test");
 const assert = require("node:assert/strict");
-const { startHub } = require("./hub.cjs");
+const { startHub, firstAdmin } = require("./hub.cjs");
 const { launch, shot, accessibilityProblems, contextOptions } = require("./browser.cjs");
 
 const password = "a long password 1";
@@ -17,13 +17,7 @@ before(async () => {
   hub = await startHub("mail:\n  smtp_url: smtp://127.0.0.1:9\n  from: hub@riverside.example\n" +
                        "  hub_url: https://hub.riverside.example\n");
   browser = await launch();
-  const code = hub.setupLink.split("#code=")[1];
-  const made = await fetch(`${hub.base}/api/v1/setup`, { method: "POST", headers: { "Content-Type": "application/json" },
-                                                         body: JSON.stringify({ code, name: "admin", password }) });
-  assert.equal(made.status, 200, await made.text());
-  const login = await fetch(`${hub.base}/api/v1/login`, { method: "POST", headers: { "Content-Type": "application/json" },
-                                                          body: JSON.stringify({ name: "admin", password }) });
-  admin = { Cookie: login.headers.get("set-cookie").split(";")[0], "X-CSRF-Token": (await login.json()).csrf };
+  admin = await firstAdmin(hub, password);
 });
 
 after(async () => {

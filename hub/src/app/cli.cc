@@ -408,7 +408,7 @@ int BackupCommand(const std::string& dir, const std::string& key_out, const std:
       return Fail(kExitUsage, "--max-rate \"" + max_rate + "\" is not a rate of 64K or more a second (10M, 512K)");
     o.max_rate = *rate;
   }
-  int last_percent = -1;
+  int last_percent = -100;  // the first step is said at once
   o.progress = [&last_percent](int64_t done, int64_t total) {
     int percent = total > 0 ? static_cast<int>(done * 100 / total) : 100;
     if (percent / 10 == last_percent / 10 && percent != 100) return;  // a line each tenth
