@@ -749,7 +749,30 @@ ApiResponse Metrics(const Services& hub, const ApiRequest& r, const Principal& w
         out += "coophub_source_consecutive_failures{source=\"" + PromLabel(l.id) + "\"} " + std::to_string(l.failures) +
                "\n";
   }
-  if (hub.keeper) out += hub.keeper->Metrics(shown);
+  if (hub.keeper) {  // retention and backups (upkeep/keeper.h)
+    auto removed = hub.keeper->removed();
+    out +=
+        "# HELP coophub_retention_removed_total Rows retention removed, by what (runs, audit, records) and source.\n"
+        "# TYPE coophub_retention_removed_total counter\n";
+    for (const char* what : {"runs", "audit"})
+      out += "coophub_retention_removed_total{what=\"" + std::string(what) + "\",source=\"\"} " +
+             std::to_string(removed[what]) + "\n";
+    for (const auto& [what, n] : removed)
+      if (what.rfind("records:", 0) == 0 && shown(what.substr(8)))
+        out += "coophub_retention_removed_total{what=\"records\",source=\"" + PromLabel(what.substr(8)) + "\"} " +
+               std::to_string(n) + "\n";
+    if (hub.config.backup) {
+      auto b = hub.keeper->backup_state();
+      out +=
+          "# HELP coophub_backups_total Scheduled and asked-for backups this process took, by outcome.\n"
+          "# TYPE coophub_backups_total counter\ncoophub_backups_total{outcome=\"ok\"} " +
+          std::to_string(b.ok) + "\ncoophub_backups_total{outcome=\"failed\"} " + std::to_string(b.failed) +
+          "\n# HELP coophub_backup_last_success_timestamp_seconds When this process last took a backup (0: not "
+          "yet).\n# TYPE coophub_backup_last_success_timestamp_seconds gauge\n"
+          "coophub_backup_last_success_timestamp_seconds " +
+          std::to_string(b.last_ms / 1000) + "\n";
+    }
+  }
   out += "# HELP coophub_change_seq The newest change's sequence number.\n# TYPE coophub_change_seq gauge\n";
   out += "coophub_change_seq " + std::to_string(hub.store.LastSeq()) + "\n";
   return {200, "text/plain; version=0.0.4; charset=utf-8", std::move(out)};

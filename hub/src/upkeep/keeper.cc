@@ -17,15 +17,6 @@ constexpr int kBatch = 500;
 // runs) is worked off over several rounds, never in one long burst of writes.
 constexpr int kBatchesPerRound = 200;
 
-std::string PromLabel(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '\\' || c == '"') out += '\\';
-    out += c == '\n' ? ' ' : c;
-  }
-  return out;
-}
-
 }  // namespace
 
 Keeper::Keeper(Store& store, sql::Database& db, KeeperSettings settings)
@@ -117,7 +108,6 @@ Result<std::string> Keeper::TakeBackup() {
   ++backups_ok_;
   backup_error_.clear();
   last_backup_ms_ = NowMs();
-  last_backup_bytes_ = made->manifest.bytes;
   lock.Unlock();
   for (const auto& old : Rotate(c.backup->dir, c.backup->keep)) spdlog::info("backup: removed the old {}", old);
   return made->folder;
@@ -139,7 +129,13 @@ Status Keeper::RequestBackup() {
 
 Keeper::BackupState Keeper::backup_state() const {
   MutexLock lock(mu_);
-  return {backup_running_ || backup_requested_, backup_done_, backup_total_, backup_error_, last_backup_ms_};
+  return {backup_running_ || backup_requested_,
+          backup_done_,
+          backup_total_,
+          backup_error_,
+          last_backup_ms_,
+          backups_ok_,
+          backups_failed_};
 }
 
 std::map<std::string, int64_t> Keeper::removed() const {
@@ -183,32 +179,6 @@ void Keeper::Loop() {
     if (settings_.config->backup) wait = std::min(wait, settings_.config->backup->every_ms);
     next_round = NowMs() + wait;
   }
-}
-
-std::string Keeper::Metrics(const std::function<bool(const std::string&)>& shown) const {
-  MutexLock lock(mu_);
-  std::string out =
-      "# HELP coophub_retention_removed_total Rows retention removed, by what (runs, audit, records) and source.\n"
-      "# TYPE coophub_retention_removed_total counter\n";
-  for (const char* what : {"runs", "audit"})
-    out += "coophub_retention_removed_total{what=\"" + std::string(what) + "\",source=\"\"} " +
-           std::to_string(removed_.count(what) ? removed_.at(what) : 0) + "\n";
-  for (const auto& [what, n] : removed_)
-    if (what.rfind("records:", 0) == 0 && shown(what.substr(8)))
-      out += "coophub_retention_removed_total{what=\"records\",source=\"" + PromLabel(what.substr(8)) + "\"} " +
-             std::to_string(n) + "\n";
-  if (settings_.config->backup) {
-    out +=
-        "# HELP coophub_backups_total Scheduled backups this process took, by outcome.\n"
-        "# TYPE coophub_backups_total counter\n"
-        "coophub_backups_total{outcome=\"ok\"} " +
-        std::to_string(backups_ok_) + "\ncoophub_backups_total{outcome=\"failed\"} " + std::to_string(backups_failed_) +
-        "\n# HELP coophub_backup_last_success_timestamp_seconds When this process last took a backup (0: not yet).\n"
-        "# TYPE coophub_backup_last_success_timestamp_seconds gauge\n"
-        "coophub_backup_last_success_timestamp_seconds " +
-        std::to_string(last_backup_ms_ / 1000) + "\n";
-  }
-  return out;
 }
 
 }  // namespace coophub::upkeep

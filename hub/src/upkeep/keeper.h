@@ -7,7 +7,8 @@
 //     between them;
 //   - scheduled backups (backup: in hub.yaml), rotated to the newest backup.keep. On a
 //     store replicas share, one replica takes each (a claim in hub_keys).
-// What it removed and how its backups went are in /metrics (Metrics()).
+// What it removed and how its backups went are read by /metrics and the admin page
+// (removed(), backup_state()).
 #pragma once
 
 #include <condition_variable>
@@ -58,15 +59,11 @@ class Keeper {
     int64_t done = 0, total = 0;  // of the one running, in pages (SQLite; 0 unknown)
     std::string last_error;       // of the last one this process tried ("" it worked)
     int64_t last_ms = 0;          // when this process last took one
+    int64_t ok = 0, failed = 0;   // backups this process took, and tried in vain
   };
   BackupState backup_state() const;
   // Rows removed since the hub started, by "runs", "audit" and "records:SOURCE".
   std::map<std::string, int64_t> removed() const;
-
-  // Prometheus text: coophub_retention_removed_total{what,source},
-  // coophub_backup_last_success_timestamp_seconds, coophub_backups_total{outcome};
-  // the per-source series only of the sources shown says the reader may see.
-  std::string Metrics(const std::function<bool(const std::string&)>& shown) const;
 
  private:
   void Loop();
@@ -82,7 +79,7 @@ class Keeper {
   bool stopping_ GUARDED_BY(mu_) = false;
   std::map<std::string, int64_t> removed_ GUARDED_BY(mu_);  // by what (and source)
   int64_t backups_ok_ GUARDED_BY(mu_) = 0, backups_failed_ GUARDED_BY(mu_) = 0;
-  int64_t last_backup_ms_ GUARDED_BY(mu_) = 0, last_backup_bytes_ GUARDED_BY(mu_) = 0;
+  int64_t last_backup_ms_ GUARDED_BY(mu_) = 0;
   bool backup_requested_ GUARDED_BY(mu_) = false, backup_running_ GUARDED_BY(mu_) = false;
   int64_t backup_done_ GUARDED_BY(mu_) = 0, backup_total_ GUARDED_BY(mu_) = 0;
   std::string backup_error_ GUARDED_BY(mu_);
