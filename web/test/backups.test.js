@@ -1,7 +1,8 @@
 // The admin page's backups section in a real browser: the backup the hub took by itself
 // listed with its size and records, "Back up now" that shows its progress and then the
 // new backup, and what retention keeps; in English on a laptop, and in French and Swedish
-// on a 320 px phone. axe-core on each; the section's lines wrap to the phone's width.
+// on a 320 px phone, with the source form's retention field. axe-core on each; the
+// section's lines wrap to the phone's width.
 "use strict";
 const { test, before, after } = require("node:test");
 const assert = require("node:assert/strict");
@@ -62,8 +63,8 @@ test("an admin sees the backups and takes one now", async () => {
   await context.close();
 });
 
-for (const [lang, title, button] of [["fr", "Sauvegardes", "Sauvegarder maintenant"],
-                                     ["sv", "Säkerhetskopior", "Säkerhetskopiera nu"]]) {
+for (const [lang, title, button, keep] of [["fr", "Sauvegardes", "Sauvegarder maintenant", "Garder les éléments"],
+                                           ["sv", "Säkerhetskopior", "Säkerhetskopiera nu", "Behåll poster"]]) {
   test(`on a phone in ${lang}, the section fits and speaks the reader's language`, async () => {
     const { context, page } = await adminPage(lang, 320);
     assert.equal(await page.textContent("#backups h2"), title);
@@ -74,6 +75,16 @@ for (const [lang, title, button] of [["fr", "Sauvegardes", "Sauvegarder maintena
     assert.ok(widest <= 320, `the backups section fits 320 px (${widest})`);
     assert.deepEqual(await accessibilityProblems(page), [], `the admin page in ${lang} at 320 px`);
     await shot(page, `b2-admin-backups-${lang}-320`);
+    // The source form's retention field, in the reader's words.
+    await page.click("#sources button.primary");
+    await page.waitForSelector("#f-retention");
+    assert.equal(await page.textContent('label[for="f-retention"]'), keep);
+    assert.equal(await page.inputValue("#f-retention"), "source");
+    // As wide as the form's other fields (the admin page as a whole is wider than a phone:
+    // a known gap of its older sections: its nav and dashboard editor).
+    const [mine, every] = await Promise.all(["#f-retention", "#f-every"].map((f) => page.locator(f).boundingBox()));
+    assert.ok(mine && every && mine.width <= every.width, `as wide as the others: ${JSON.stringify([mine, every])}`);
+    assert.deepEqual(await accessibilityProblems(page), [], `the source form in ${lang} at 320 px`);
     await context.close();
   });
 }
