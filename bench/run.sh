@@ -130,6 +130,11 @@ smtp_ratio=$(awk -v h="$(dg smtp_hub_per_s)" -v r="$(dg smtp_raw_per_s)" 'BEGIN 
   || { echo "upkeep bench failed:"; tail -5 "$work/upkeep.log"; exit 1; }
 up() { awk -v k="$1" '$1 == k {print $2}' "$work/upkeep.txt"; }
 
+# 1e. A member's export of 10,000 records (of 200,000) beside reading them from the store.
+"$build/bench/privacy_bench" 200000 20 > "$work/privacy.txt" 2> "$work/privacy.log" \
+  || { echo "privacy bench failed:"; tail -5 "$work/privacy.log"; exit 1; }
+pv() { awk -v k="$1" '$1 == k {print $2}' "$work/privacy.txt"; }
+
 # 2. A hub with 20,000 records and the demo feeds; start-to-ready measured from outside.
 port=$(free_port)
 cat > "$work/hub.yaml" <<YAML
@@ -322,6 +327,8 @@ printf '%-34s %12s s %26s %7s %10s %s\n' "weekly digests, 30k members" "$(dg dig
 printf '%-34s %14s %16s raw send %8s %10s %s\n' "SMTP delivery, messages/s" "$(dg smtp_hub_per_s)" "$(dg smtp_raw_per_s)" "$smtp_ratio" ">= 0.50" "$(verdict "$smtp_ratio" 0.5 ">=")"
 printf '%-34s %12s s %13s s plain cp %5s %10s %s\n' "backup of 1M records ($(up backup_store_mb) MB)" "$(up backup_online_s)" "$(up backup_plain_copy_s)" "$(up backup_ratio)" "<= 4.00" "$(verdict "$(up backup_ratio)" 4 "<=")"
 printf '%-34s %12s s %26s %7s %10s\n' "  restore --check of it" "$(up backup_verify_s)" "" "" ""
+export_ratio=$(awk -v a="$(pv export_s)" -v b="$(pv read_s)" 'BEGIN {printf "%.1f", a / b}')
+printf '%-34s %12s s %13s s store read %3s %10s %s\n' "export of a member, $(pv export_records) records" "$(pv export_s)" "$(pv read_s)" "$export_ratio" "<= 2 s" "$(verdict "$(pv export_s)" 2 "<=")"
 printf '%-34s %11s ms %26s %7s %10s %s\n' "candidates, 1 request of 2000 p99" "$(m matching_candidates_p99_ms)" "" "" "<= 20 ms" "$(verdict "$(m matching_candidates_p99_ms)" 20 "<=")"
 printf '%-34s %11s ms %16s ms greedy %6s %10s %s\n' "assign 500 x 2000 (GLPK)" "$(m matching_assign_ms)" "$(m matching_greedy_ms)" "" "<= 2000 ms" "$(verdict "$(m matching_assign_ms)" 2000 "<=")"
 printf '%-34s %14s %16s greedy %10s %10s\n' "  total score (assigned)" "$(m matching_assign_total) ($(m matching_assign_assigned))" "$(m matching_greedy_total) ($(m matching_greedy_assigned))" "" ""

@@ -8,7 +8,7 @@ want=${1:-build}
 build=(build-essential cmake ninja-build pkg-config git ca-certificates nodejs
        libboost-dev libssl-dev zlib1g-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
        libcli11-dev libxml2-dev libsqlite3-dev libcurl4-openssl-dev libsodium-dev libcsv-dev libical-dev tzdata libpq-dev libicu-dev
-       libglpk-dev)
+       libglpk-dev libarchive-dev)
 # A real WordPress for the wordpress manifest's tests (tests/wordpress_test.cc): Debian's
 # package, its database and the web server and PHP it runs under.
 test=(libcpp-httplib-dev libgtest-dev libgmock-dev curl procps radicale python3-aiosmtpd postgresql openssl clang clang-format libclang-rt-dev chromium

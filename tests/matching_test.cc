@@ -288,20 +288,6 @@ std::pair<int64_t, std::vector<int64_t>> RequestWithCandidates(const Hub& hub, s
   return {0, {}};
 }
 
-// A member made for account (by the hub's admin) and signed in: their session cookie
-// ("Cookie") and its CSRF token ("X-CSRF-Token"), as a browser would send them.
-std::map<std::string, std::string> SignedInMember(const Hub& hub, const std::string& account) {
-  const std::string password = "a long password for " + account;
-  EXPECT_EQ(hub.Post("/api/v1/users", json{{"name", account}, {"password", password}}.dump()).status, 201);
-  testing::Http login =
-      testing::Call("POST", hub.base() + "/api/v1/login", json{{"name", account}, {"password", password}}.dump());
-  EXPECT_EQ(login.status, 200) << login.body;
-  size_t at = login.headers.find("set-cookie: coophub_session=");
-  if (at == std::string::npos) return {};
-  return {{"Cookie", login.headers.substr(at + 12, login.headers.find(';', at) - at - 12)},
-          {"X-CSRF-Token", login.Json().value("csrf", "")}};
-}
-
 TEST_P(MatchingTest, TheFirstAcceptWinsAndTheOthersSeeItTaken) {
   // A webhook hears of each accepted offer; the alerts list each offer for its worker
   // (mail is set up; its server need not answer for the list).
@@ -498,7 +484,7 @@ TEST_P(MatchingTest, AWorkerAnswersOnTheirPagesWithoutScript) {
   ASSERT_EQ(
       hub.Post("/api/v1/requests/" + std::to_string(offered) + "/offers", json{{"people", {people[0]}}}.dump()).status,
       201);
-  std::map<std::string, std::string> session = SignedInMember(hub, account);
+  std::map<std::string, std::string> session = testing::SignedInMember(hub, account);
   ASSERT_FALSE(session.empty());
   std::string csrf = session["X-CSRF-Token"];
   session.erase("X-CSRF-Token");  // a form sends it in its body
@@ -603,7 +589,7 @@ TEST_P(MatchingTest, AMemberCorrectsTheirOwnProfile) {
   ASSERT_FALSE(visit.is_null());
   int64_t request = visit["uid"];
 
-  std::map<std::string, std::string> session = SignedInMember(hub, carer["data"]["account"]);
+  std::map<std::string, std::string> session = testing::SignedInMember(hub, carer["data"]["account"]);
   ASSERT_FALSE(session.empty());
   auto Profile = [&] { return testing::Call("GET", hub.base() + "/api/v1/me/matching", "", session).Json(); };
   auto Put = [&](const json& body) {

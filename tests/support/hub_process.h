@@ -188,4 +188,17 @@ class Hub {
   std::thread drain_;
 };
 
+// A member made for account (by the hub's admin) and signed in: their session cookie
+// ("Cookie") and its CSRF token ("X-CSRF-Token"), as a browser would send them.
+inline std::map<std::string, std::string> SignedInMember(const Hub& hub, const std::string& account) {
+  const std::string password = "a long password for " + account;
+  EXPECT_EQ(hub.Post("/api/v1/users", json{{"name", account}, {"password", password}}.dump()).status, 201);
+  Http login = Call("POST", hub.base() + "/api/v1/login", json{{"name", account}, {"password", password}}.dump());
+  EXPECT_EQ(login.status, 200) << login.body;
+  size_t at = login.headers.find("set-cookie: coophub_session=");
+  if (at == std::string::npos) return {};
+  return {{"Cookie", login.headers.substr(at + 12, login.headers.find(';', at) - at - 12)},
+          {"X-CSRF-Token", login.Json().value("csrf", "")}};
+}
+
 }  // namespace coophub::testing

@@ -10,6 +10,7 @@ import { embedBuilder } from "./embed_builder.js";
 import { matchingSection } from "./matching_admin.js";
 import { mailSection } from "./mail_admin.js";
 import { backupsSection } from "./backups_admin.js";
+import { privacySection } from "./privacy_admin.js";
 
 const root = document.getElementById("admin");
 // What a source's items may look like (config.h, SourceIcons and SourceColors).
@@ -527,6 +528,7 @@ async function start() {
     if (isAdmin) parts.push(await usersSection());
     if (isAdmin) parts.push(await mailSection(h));
     if (isAdmin) parts.push(await backupsSection(h));
+    if (isAdmin) parts.push(await privacySection(h));
     parts.push(await tokensSection());
     root.replaceChildren(...parts);
     loading.remove();

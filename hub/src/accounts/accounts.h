@@ -130,6 +130,11 @@ class Accounts {
   virtual Status Audit(const std::string& who, const std::string& action, const std::string& target,
                        const std::string& detail = "") = 0;
   virtual Result<json> AuditLog(int limit) = 0;  // newest first
+  // The entries a member made or that name them as their target (newest first), for
+  // their own data.
+  virtual Result<json> AuditOf(const std::string& name, int limit) = 0;
+  // A user's sessions, never their secrets: (created_ms, expires_ms), newest first.
+  virtual Result<std::vector<std::pair<int64_t, int64_t>>> ListSessions(int64_t user_id) = 0;
 
   // Failed sign-ins by key (an address; an address and a name), kept in the store so
   // that every replica counts them (LoginLimiter). Adding one forgets those of any key

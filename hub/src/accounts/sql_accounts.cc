@@ -397,7 +397,31 @@ class SqlAccounts final : public Accounts {
 
   Result<json> AuditLog(int limit) override {
     MutexLock lock(mu_);
-    auto r = db_->Run("SELECT id, ts_ms, who, action, target, detail FROM audit ORDER BY id DESC LIMIT ?", {limit});
+    return AuditJson(
+        db_->Run("SELECT id, ts_ms, who, action, target, detail FROM audit ORDER BY id DESC LIMIT ?", {limit}));
+  }
+
+  Result<json> AuditOf(const std::string& name, int limit) override {
+    MutexLock lock(mu_);
+    return AuditJson(
+        db_->Run("SELECT id, ts_ms, who, action, target, detail FROM audit WHERE lower(who) = lower(?) OR"
+                 " lower(target) = lower(?) ORDER BY id DESC LIMIT ?",
+                 {name, name, limit}));
+  }
+
+  Result<std::vector<std::pair<int64_t, int64_t>>> ListSessions(int64_t user_id) override {
+    MutexLock lock(mu_);
+    auto r = db_->Run(
+        "SELECT created_ms, expires_ms FROM sessions WHERE user_id = ? AND expires_ms > ?"
+        " ORDER BY created_ms DESC",
+        {user_id, NowMs()});
+    if (!r.ok()) return r.status();
+    std::vector<std::pair<int64_t, int64_t>> out;
+    for (size_t i = 0; i < r->size(); ++i) out.emplace_back(r->Int(i, 0), r->Int(i, 1));
+    return out;
+  }
+
+  static Result<json> AuditJson(const Result<sql::Rows>& r) {
     if (!r.ok()) return r.status();
     json out = json::array();
     for (size_t i = 0; i < r->size(); ++i)

@@ -152,6 +152,13 @@ std::string NewLoginCsrf() {
   return Base64Encode(std::string_view(reinterpret_cast<const char*>(raw), sizeof raw), /*url_safe=*/true);
 }
 
+std::optional<int64_t> PositiveId(const std::string& text) {
+  char* end = nullptr;
+  long long id = std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || text.size() > 18 || *end != '\0' || id <= 0) return std::nullopt;
+  return id;
+}
+
 Result<json> ReadJsonBody(const ApiRequest& req) {
   auto ct = req.headers.find("content-type");
   if (ct == req.headers.end() || ct->second.rfind("application/json", 0) != 0)
@@ -507,21 +514,12 @@ ApiResponse CreateUser(const Services& hub, const ApiRequest& req, const Princip
   return Json(201, UserJson(*u));
 }
 
-namespace {
-
-std::optional<int64_t> UserId(const std::string& text) {
-  char* end = nullptr;
-  long long id = std::strtoll(text.c_str(), &end, 10);
-  if (text.empty() || *end != '\0' || id <= 0) return std::nullopt;
-  return id;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 // {"role"?, "password"?}: a new password ends the user's sessions; role changes take
 // effect at once, on sessions and tokens alike.
 ApiResponse UpdateUser(const Services& hub, const ApiRequest& req, const Principal& who, const Params& p) {
-  auto id = UserId(p[0]);
+  auto id = PositiveId(p[0]);
   if (!id) return Problem(400, "Bad user id", "a user id is a positive number (GET /api/v1/users lists them)");
   auto body = ReadJsonBody(req);
   if (!body.ok()) return FromStatus(body.status());
@@ -557,7 +555,7 @@ ApiResponse UpdateUser(const Services& hub, const ApiRequest& req, const Princip
 }
 
 ApiResponse DeleteUser(const Services& hub, const ApiRequest&, const Principal& who, const Params& p) {
-  auto id = UserId(p[0]);
+  auto id = PositiveId(p[0]);
   if (!id) return Problem(400, "Bad user id", "a user id is a positive number (GET /api/v1/users lists them)");
   auto gone = hub.accounts->DeleteUser(*id);
   if (!gone.ok()) return FromStatus(gone.status());

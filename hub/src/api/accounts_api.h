@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "accounts/accounts.h"
@@ -52,5 +53,8 @@ std::string NewLoginCsrf();
 // A JSON object from a request body: application/json, an object, nested at most 32
 // deep. Otherwise a 4xx problem naming what was wrong.
 Result<json> ReadJsonBody(const ApiRequest& req);
+
+// A path's id (a user's, an identity's…): a positive whole number, else nullopt.
+std::optional<int64_t> PositiveId(const std::string& text);
 
 }  // namespace coophub

@@ -48,6 +48,10 @@ class Api {
     hub_.dispatcher = dispatcher;
   }
   void SetKeeper(upkeep::Keeper* keeper) { hub_.keeper = keeper; }
+  void SetPrivacy(privacy::Privacy* privacy, privacy::Exporter* exporter) {
+    hub_.privacy = privacy;
+    hub_.exporter = exporter;
+  }
   const Services& services() const { return hub_; }
 
  private:

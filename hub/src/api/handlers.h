@@ -97,6 +97,25 @@ ApiResponse AnswerRequest(const Services& hub, const ApiRequest&, const Principa
 // /offer/{secret}: the offer's page, for people who need not sign in, and its form.
 ApiResponse OfferPage(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 ApiResponse OfferForm(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+// privacy_api.cc: members' own data
+ApiResponse MyData(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse MyIdentities(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse ClaimIdentity(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse WithdrawIdentity(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse MyExports(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse RequestMyExport(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse MyExportArchive(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse ExportArchiveByLink(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse RequestMyErasure(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse ListIdentities(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse DecideIdentity(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse RequestExportFor(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse RequestErasureFor(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse ListErasures(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse GetErasure(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse DecideErasure(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse MyDataPage(const Services& hub, const ApiRequest&, const Principal&, const Params&);
+ApiResponse MyDataForm(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 // embed_api.cc
 ApiResponse Embed(const Services& hub, const ApiRequest&, const Principal&, const Params&);
 // The sites allowed to embed widgets now: hub.yaml's server.embed_origins and the admin's.

@@ -31,6 +31,10 @@ class Dispatcher;
 namespace upkeep {
 class Keeper;
 }
+namespace privacy {
+class Privacy;
+class Exporter;
+}  // namespace privacy
 namespace matching {
 class Matcher;
 class Offers;
@@ -62,6 +66,8 @@ struct Services {
   notify::HookStore* hooks = nullptr;               // webhooks out
   notify::Dispatcher* dispatcher = nullptr;         // with the hooks, in a serving hub
   upkeep::Keeper* keeper = nullptr;                 // retention and scheduled backups, in a serving hub
+  privacy::Privacy* privacy = nullptr;              // members' identities, erasures, exports
+  privacy::Exporter* exporter = nullptr;            // builds exports, in a serving hub (else queued)
   const std::unique_ptr<LoginLimiter> limiter;
   const std::unique_ptr<HttpMetrics> metrics;
   const std::unique_ptr<PluginCache> plugins;

@@ -123,6 +123,14 @@ Result<std::unique_ptr<Hub>> Hub::Open(HubConfig config, const HubOptions& optio
   };
   hub->keeper_ = std::make_unique<upkeep::Keeper>(*hub->store_, *hub->db_, std::move(keep));
   hub->api_->SetKeeper(hub->keeper_.get());
+  auto privacy = privacy::Privacy::Open(*hub->db_);
+  if (!privacy.ok()) return privacy.status().Prefixed(hub->db_->name());
+  hub->privacy_ = std::move(*privacy);
+  char host[256] = "";
+  gethostname(host, sizeof host - 1);
+  hub->exporter_ = std::make_unique<privacy::Exporter>(*hub->store_, *hub->privacy_,
+                                                       std::string(host) + ":" + std::to_string(getpid()));
+  hub->api_->SetPrivacy(hub->privacy_.get(), hub->exporter_.get());
   return hub;
 }
 
@@ -229,6 +237,7 @@ void Hub::Start() {
   if (postman_) postman_->Start();
   if (dispatcher_) dispatcher_->Start();
   if (keeper_) keeper_->Start();
+  if (exporter_) exporter_->Start();
   if (db_->dialect() == sql::Dialect::kPostgres) follower_ = std::thread([this] { Follow(); });
 }
 
@@ -255,8 +264,9 @@ void Hub::Follow() {
 }
 
 Hub::~Hub() {
-  keeper_.reset();   // a backup it is taking ends first
-  postman_.reset();  // its thread uses the store and the API's words
+  keeper_.reset();    // a backup it is taking ends first
+  exporter_.reset();  // and an export it is building
+  postman_.reset();   // its thread uses the store and the API's words
   dispatcher_.reset();
   {
     MutexLock lock(follow_mu_);

@@ -24,6 +24,8 @@
 #include "notify/webhooks.h"
 #include "os/file_lock.h"
 #include "upkeep/keeper.h"
+#include "privacy/export.h"
+#include "privacy/privacy.h"
 #include "sources/sources.h"
 #include "store/sql.h"
 #include "store/store.h"
@@ -102,7 +104,9 @@ class Hub {
   std::unique_ptr<notify::Postman> postman_;
   std::unique_ptr<notify::HookStore> hooks_;
   std::unique_ptr<notify::Dispatcher> dispatcher_;
-  std::unique_ptr<upkeep::Keeper> keeper_;  // retention and scheduled backups
+  std::unique_ptr<upkeep::Keeper> keeper_;       // retention and scheduled backups
+  std::unique_ptr<privacy::Privacy> privacy_;    // members' identities, erasures, exports
+  std::unique_ptr<privacy::Exporter> exporter_;  // builds the exports asked for
   size_t api_sources_ = 0;
   Mutex follow_mu_;
   std::condition_variable follow_cv_;

@@ -206,32 +206,6 @@ void CollapseSeries(WidgetData* d, size_t limit) {
 
 }  // namespace
 
-std::vector<std::string> NamesIn(const json& people) {
-  std::vector<std::string> out;
-  if (!people.is_array()) return out;
-  auto add = [&out](std::string_view a) {
-    while (!a.empty() && a.back() == ' ') a.remove_suffix(1);
-    while (!a.empty() && a.front() == ' ') a.remove_prefix(1);
-    std::string lower(a);
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (!lower.empty() && std::find(out.begin(), out.end(), lower) == out.end()) out.push_back(std::move(lower));
-  };
-  for (const auto& p : people) {
-    if (!p.is_string()) continue;
-    std::string_view who = p.get_ref<const std::string&>();
-    std::string_view address = who;
-    if (size_t lt = who.find('<'); lt != std::string_view::npos) {
-      add(who.substr(0, lt));
-      address = who.substr(lt + 1);
-      if (size_t gt = address.find('>'); gt != std::string_view::npos) address = address.substr(0, gt);
-    }
-    add(who);
-    add(address);
-    if (size_t at = address.find('@'); at != std::string_view::npos) add(address.substr(0, at));
-  }
-  return out;
-}
-
 bool Involves(const json& record, const std::string& name) {
   auto people = record.find("people");
   if (name.empty() || people == record.end()) return false;

@@ -53,10 +53,6 @@ struct WidgetContext {
 // name before an address ("Ana <ana@coop.example>"), or the address's part before "@",
 // without regard to case.
 bool Involves(const json& record, const std::string& name);
-// The names a record's people give, as Involves matches them: each entry, the name
-// before an address, the address and its part before "@", trimmed and in lower case
-// (ASCII), so that a lookup by a lower-case account name finds those it names.
-std::vector<std::string> NamesIn(const json& people);
 
 // The data of one widget. Sources widgets come back empty: the page has them already.
 Result<WidgetData> LoadWidget(Store& store, const WidgetConfig& widget, const WidgetContext& ctx);

@@ -365,8 +365,49 @@ Result<StoredRecord> NormalizeRecord(const json& in, const std::string& source, 
   out.search_text = str("author");
   if (auto t = r.find("tags"); t != r.end() && t->is_array())
     for (const auto& tag : *t) out.search_text += " " + tag.get<std::string>();
+  out.names = RecordNames(r);
   out.json = r.dump(-1, ' ', false, json::error_handler_t::replace);
   return out;
+}
+
+std::vector<std::string> NamesIn(const json& people, bool local_parts) {
+  std::vector<std::string> out;
+  if (!people.is_array()) return out;
+  auto add = [&out](std::string_view a) {
+    while (!a.empty() && a.back() == ' ') a.remove_suffix(1);
+    while (!a.empty() && a.front() == ' ') a.remove_prefix(1);
+    std::string lower(a);
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!lower.empty() && std::find(out.begin(), out.end(), lower) == out.end()) out.push_back(std::move(lower));
+  };
+  for (const auto& p : people) {
+    if (!p.is_string()) continue;
+    std::string_view who = p.get_ref<const std::string&>();
+    std::string_view address = who;
+    if (size_t lt = who.find('<'); lt != std::string_view::npos) {
+      add(who.substr(0, lt));
+      address = who.substr(lt + 1);
+      if (size_t gt = address.find('>'); gt != std::string_view::npos) address = address.substr(0, gt);
+    }
+    add(who);
+    add(address);
+    if (size_t at = address.find('@'); local_parts && at != std::string_view::npos) add(address.substr(0, at));
+  }
+  return out;
+}
+
+std::vector<std::string> RecordNames(const json& record) {
+  std::vector<std::string> names;
+  if (auto people = record.find("people"); people != record.end()) names = NamesIn(*people, /*local_parts=*/false);
+  auto add = [&names](const json& who) {
+    for (auto& name : NamesIn(who, /*local_parts=*/false))
+      if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(std::move(name));
+  };
+  if (auto author = record.find("author"); author != record.end() && author->is_string()) add(json::array({*author}));
+  if (auto data = record.find("data"); data != record.end() && data->is_object())
+    if (auto account = data->find("account"); account != data->end() && account->is_string())
+      add(json::array({*account}));
+  return names;
 }
 
 json FromSingerRecord(const json& row, const std::vector<std::string>& keys) {

@@ -71,9 +71,10 @@ Result<Message> ParseLine(std::string_view line, int64_t line_no);
 // A record in the unified shape, ready for the store.
 struct StoredRecord {
   std::string source, stream, id, kind, title, summary, url, time, visibility;
-  std::string search_text;    // what full-text search indexes beyond title and summary
-  int64_t table_version = 0;  // the full pass that last sent it (0: none); see kActivateVersion
-  std::string json;           // the whole normalised record as stored and served
+  std::string search_text;         // what full-text search indexes beyond title and summary
+  std::vector<std::string> names;  // RecordNames: whom it is about, indexed for "my data"
+  int64_t table_version = 0;       // the full pass that last sent it (0: none); see kActivateVersion
+  std::string json;                // the whole normalised record as stored and served
 };
 
 inline const std::vector<std::string>& RecordKinds() {
@@ -90,6 +91,18 @@ bool IsSourceId(const std::string& id);
 // is wrong and why.
 Result<StoredRecord> NormalizeRecord(const json& record, const std::string& source, const std::string& stream,
                                      const std::string& default_visibility);
+
+// The names a record's people give, as Involves (dashboards) matches them: each entry,
+// the name before an address, the address and its part before "@", trimmed and in lower
+// case (ASCII), so that a lookup by a lower-case account name finds those it names.
+// Without local parts, an address gives only itself (not "ana" for ana@x.org).
+std::vector<std::string> NamesIn(const json& people, bool local_parts = true);
+// Whom a record is about, as the store indexes it (StoredRecord::names): the names of
+// its people, of its author, and the hub account a person record names (data.account),
+// without addresses' local parts: an address links a member only once an admin confirmed
+// it as theirs, so ana@elsewhere.org is not the account "ana"'s. A member's names are
+// looked up here for "my data" and erasure (privacy.h).
+std::vector<std::string> RecordNames(const json& record);
 
 // Wraps a Singer record (the source's own row) in the unified shape: the id from the
 // stream's key_properties, the row kept whole in data.

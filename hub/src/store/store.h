@@ -41,6 +41,7 @@ struct WriteStats {
   int64_t inserted = 0;  // of which new
   int64_t unchanged = 0;
   int64_t deleted = 0;
+  int64_t suppressed = 0;  // upserts left out: they name someone erased (erased_names)
 };
 
 struct RecordQuery {
@@ -126,12 +127,15 @@ struct SourceStats {
 
 // One small batch of what retention removes (Store::Prune).
 struct PruneBatch {
-  enum class What { kRuns, kAudit, kRecords };
+  enum class What { kRuns, kAudit, kRecords, kNamed };
   What what = What::kRuns;
   // kRuns: runs that finished before this (ms), with their logs; kAudit: entries made
   // before it; kRecords: the source's records whose time is before it.
   int64_t before_ms = 0;
   std::string source;  // kRecords
+  // kNamed: the records that name one of these (lower case, as RecordNames gives them),
+  // of any source: an erasure.
+  std::vector<std::string> names;
   int limit = 500;
 };
 
@@ -174,6 +178,10 @@ class Store {
 
   virtual Result<RecordPage> ListRecords(const RecordQuery& query) = 0;
   virtual Result<std::string> GetRecord(int64_t uid) = 0;  // NotFound when absent
+  // The records that name one of names (lower case, as RecordNames gives them; at most
+  // 100), whatever their visibility, by uid from after_uid (exclusive): a member's data.
+  // next_cursor is the last uid's decimal text ("" on the last page).
+  virtual Result<RecordPage> LinkedRecords(const std::vector<std::string>& names, int64_t after_uid, int limit) = 0;
   virtual Result<std::vector<SourceStats>> Stats() = 0;
   virtual Result<std::vector<RunInfo>> ListRuns(const std::string& source, int limit) = 0;
   virtual Result<RunInfo> GetRun(int64_t run_id) = 0;  // NotFound when absent

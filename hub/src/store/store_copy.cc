@@ -67,10 +67,25 @@ constexpr Table kTables[] = {
      "id, hook_id, event, dedupe, payload, status, attempts, code, error, response, claimed_by, claimed_ms, next_ms,"
      " created_ms, done_ms",
      "id"},
+    {"record_names", "name, uid", "uid, name"},  // after records, whose uids it names
+    {"identities", "id, user_id, kind, value, status, claimed_ms, decided_by, decided_ms", "id"},
+    {"erasure_requests",
+     "id, user_id, user_name, names, requested_by, note, status, created_ms, decided_by, decided_ms, removed", "id"},
+    {"erased_names", "name, request_id, erased_ms", "name"},
+    {"exports",
+     "id, user_id, requested_by, status, link_hash, size, records, error, claimed_by, claimed_ms, created_ms, done_ms,"
+     " expires_ms, about",
+     "id"},
+    {"export_chunks", "export_id, n, data", "export_id, n"},
 };
 // The tables whose ids PostgreSQL gives from a sequence of its own: set past the copied.
-constexpr const char* kIdentities[] = {"sync_runs",    "users",       "tokens",  "audit",    "shares",
-                                       "match_offers", "mail_outbox", "notices", "webhooks", "webhook_deliveries"};
+constexpr const char* kIdentities[] = {"sync_runs",   "users",
+                                       "tokens",      "audit",
+                                       "shares",      "match_offers",
+                                       "mail_outbox", "notices",
+                                       "webhooks",    "webhook_deliveries",
+                                       "identities",  "erasure_requests",
+                                       "exports"};
 
 constexpr const char* kRecordColumns =
     "uid, source, stream, id, kind, time, visibility, hash, seq, created_seq, json, table_version, title, summary, "

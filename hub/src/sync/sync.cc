@@ -90,6 +90,10 @@ class Ingest {
       Status w = Collect();
       if (s.ok()) s = w;
     }
+    if (suppressed_ > 0)
+      store_.AppendRunLog(
+          run_id_, "info",
+          std::to_string(suppressed_) + " record(s) naming an erased member were left out (docs/privacy.md)");
     return s;
   }
 
@@ -184,6 +188,7 @@ class Ingest {
     stats_.changed += r->changed;
     stats_.unchanged += r->unchanged;
     stats_.deleted += r->deleted;
+    suppressed_ += r->suppressed;
     return Status::Ok();
   }
 
@@ -191,6 +196,7 @@ class Ingest {
   const SourceConfig& src_;
   std::string too_old_before_;  // retention: records whose time is before this stay out
   int64_t too_old_ = 0;
+  int64_t suppressed_ = 0;  // records the store refused: they name an erased member
   int64_t run_id_;
   const SyncOptions& opts_;
   WriteBatch batch_;

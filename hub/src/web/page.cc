@@ -743,7 +743,8 @@ std::string RenderAccount(const PageContext& ctx, const std::string& said, const
   Html main = El("h1")(w("account.title")) + Line() +
               El("p")(w("account.who", {{"name", ctx.user}, {"role", w("role." + ctx.role)}})) + Line() +
               El("p")(El("a").Attr("href", "/calendar")(w("calendar.title")), " · ",
-                      El("a").Attr("href", "/notifications")(w("notify.title"))) +
+                      El("a").Attr("href", "/notifications")(w("notify.title")), " · ",
+                      El("a").Attr("href", "/mydata")(w("mydata.title"))) +
               Line() + El("h2")(w("account.password")) + Line();
   if (!said.empty()) main += El("p").Attr("role", "status").Class("said")(w(said)) + Line();
   if (!error.empty()) main += El("p").Attr("role", "alert").Class("error")(w(error, {{"s", arg}})) + Line();

@@ -179,6 +179,17 @@ struct NotificationsView {
   std::string said;                                  // the catalog key of what was just done, or ""
 };
 std::string RenderNotifications(const NotificationsView& v);
+
+// A member's own data (/mydata): what GET /api/v1/me/data answers (data), shown with
+// the forms that claim an identity, export it all and ask for an erasure.
+struct MyDataView {
+  PageContext ctx;
+  json data;
+  std::string said;   // the catalog key of what was just done, or ""
+  std::string error;  // what was wrong with the last form, or ""
+  std::string more;   // the link to the next page of records, or ""
+};
+std::string RenderMyData(const MyDataView& v);
 // The page of an unsubscribe link: its button (state "ask"), "done", or "bad" (a link
 // that is not the hub's). kind: "" for the digest, or the alert kind the link stops.
 std::string RenderUnsubscribe(const PageContext& ctx, const std::string& state, const std::string& action,

@@ -230,6 +230,27 @@ class PgStore final : public Store {
   Result<RecordPage> ListRecords(const RecordQuery& q) override;
   Result<ChangePage> ListChanges(int64_t after, const std::vector<std::string>& visibilities, int limit) override;
 
+  Result<RecordPage> LinkedRecords(const std::vector<std::string>& names, int64_t after_uid, int limit) override {
+    if (names.size() > 100) return Status::Invalid("at most 100 names");
+    std::string list = json(names).dump();
+    return WithReader<RecordPage>([&](pg::Conn& db) -> Result<RecordPage> {
+      auto r = db.Exec(
+          "SELECT r.uid, r.json FROM records r WHERE r.uid IN (SELECT uid FROM record_names"
+          " WHERE name IN (SELECT jsonb_array_elements_text($1::jsonb)) AND uid > $2) ORDER BY r.uid LIMIT $3",
+          {list, Num(after_uid), Num(int64_t{limit})});
+      if (!r.ok()) return r.status();
+      RecordPage page;
+      page.items_json = "[";
+      for (int i = 0; i < r->size(); ++i) {
+        if (i) page.items_json += ',';
+        store::AppendWithUid(r->Int(i, 0), r->View(i, 1), &page.items_json);
+      }
+      page.items_json += ']';
+      page.count = r->size();
+      if (page.count == limit) page.next_cursor = r->Text(page.count - 1, 0);
+      return page;
+    });
+  }
   Result<std::string> GetRecord(int64_t uid) override {
     return WithReader<std::string>([&](pg::Conn& db) -> Result<std::string> {
       auto r = db.Exec("SELECT json FROM records WHERE uid = $1", {Num(uid)});
@@ -548,7 +569,7 @@ Status PgStore::Upsert(pg::Conn& db, const WriteBatch& b, int64_t* seq, WriteSta
   std::map<std::pair<std::string_view, std::string_view>, size_t> last;
   for (size_t i = 0; i < b.upserts.size(); ++i) last[{b.upserts[i].stream, b.upserts[i].id}] = i;
   std::string data;
-  bool versions = false;
+  bool versions = false, names = false;
   for (size_t i = 0; i < b.upserts.size(); ++i) {
     const StoredRecord& r = b.upserts[i];
     if (last[{r.stream, r.id}] != i) continue;
@@ -565,14 +586,28 @@ Status PgStore::Upsert(pg::Conn& db, const WriteBatch& b, int64_t* seq, WriteSta
       data += '\t';
       pg::AppendCopyText(&data, *field);
     }
+    data += '\t';
+    if (!r.names.empty()) {  // a JSON array, for jsonb_array_elements_text
+      names = true;
+      pg::AppendCopyText(&data, json(r.names).dump());
+    }
     data += '\n';
   }
   if (auto s = db.Script("CREATE TEMP TABLE IF NOT EXISTS staging(n BIGINT, stream TEXT, id TEXT, kind TEXT,"
                          " time TEXT, visibility TEXT, hash BIGINT, json TEXT, tv BIGINT, title TEXT, summary TEXT,"
-                         " body TEXT) ON COMMIT DELETE ROWS");
+                         " body TEXT, names TEXT) ON COMMIT DELETE ROWS");
       !s.ok())
     return s;
   if (auto s = db.Copy("COPY staging FROM STDIN", data); !s.ok()) return s;
+  int64_t staged = static_cast<int64_t>(last.size());
+  if (names) {  // records that name someone erased are never stored again
+    auto gone = db.Exec(
+        "DELETE FROM staging s WHERE s.names <> '' AND EXISTS (SELECT 1 FROM erased_names e"
+        " WHERE e.name IN (SELECT jsonb_array_elements_text(s.names::jsonb)))");
+    if (!gone.ok()) return gone.status().Prefixed("erased names");
+    stats->suppressed += gone->Changes();
+    staged -= gone->Changes();
+  }
   // The search vector is a generated column (pg_schema.cc, migration 3): the server
   // makes it of title, summary and body, with kJoiners as spaces, as FTS5 reads them.
   auto r = db.Exec(
@@ -589,10 +624,28 @@ Status PgStore::Upsert(pg::Conn& db, const WriteBatch& b, int64_t* seq, WriteSta
       " body = excluded.body, previous_seq = r.seq,"
       " previous = jsonb_build_object('seq', r.seq, 'title', r.title, 'time', r.time,"
       "   'end', r.json::jsonb->'end', 'place', r.json::jsonb->'location'->'name')::text"
-      " RETURNING r.created_seq = r.seq",
+      " RETURNING r.created_seq = r.seq, r.uid",
       {b.source, Num(*seq)});
   if (!r.ok()) return r.status().Prefixed("upsert");
-  int64_t changed = r->size(), staged = static_cast<int64_t>(last.size());
+  int64_t changed = r->size();
+  if (changed > 0) {  // whom the changed records are about, afresh
+    std::string uids = "{";
+    for (int i = 0; i < r->size(); ++i) {
+      if (i) uids += ',';
+      uids += r->View(i, 1);
+    }
+    uids += '}';
+    if (auto d = db.Exec("DELETE FROM record_names WHERE uid = ANY($1::bigint[])", {uids}); !d.ok())
+      return d.status().Prefixed("record names");
+    if (names)
+      if (auto put = db.Exec("INSERT INTO record_names(name, uid) SELECT DISTINCT n.name, o.uid FROM staging s"
+                             " JOIN records o ON o.source = $1 AND o.stream = s.stream AND o.id = s.id,"
+                             " jsonb_array_elements_text(s.names::jsonb) AS n(name)"
+                             " WHERE s.names <> '' AND o.uid = ANY($2::bigint[])",
+                             {b.source, uids});
+          !put.ok())
+        return put.status().Prefixed("record names");
+  }
   for (int i = 0; i < r->size(); ++i) stats->inserted += r->View(i, 0) == "t";
   stats->changed += changed;
   stats->unchanged += staged - changed;
@@ -696,6 +749,24 @@ Result<int64_t> PgStore::ApplyPrune(pg::Conn& db, const PruneBatch& p) {
     auto stats = ApplyBatch(db, b);
     if (!stats.ok()) return stats.status();
     return stats->deleted;
+  }
+  if (p.what == What::kNamed) {  // an erasure: deletes, source by source
+    auto named = db.Exec(
+        "SELECT source, stream, id FROM records WHERE uid IN (SELECT uid FROM record_names"
+        " WHERE name IN (SELECT jsonb_array_elements_text($1::jsonb))) ORDER BY uid LIMIT $2",
+        {json(p.names).dump(), Num(int64_t{p.limit})});
+    if (!named.ok()) return named.status();
+    std::map<std::string, WriteBatch> by_source;
+    for (int i = 0; i < named->size(); ++i)
+      by_source[named->Text(i, 0)].deletes.emplace_back(named->Text(i, 1), named->Text(i, 2));
+    int64_t removed = 0;
+    for (auto& [source, b] : by_source) {
+      b.source = source;
+      auto stats = ApplyBatch(db, b);
+      if (!stats.ok()) return stats.status();
+      removed += stats->deleted;
+    }
+    return removed;
   }
   if (p.what == What::kAudit) {
     auto r = db.Exec("DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE ts_ms < $1 ORDER BY ts_ms LIMIT $2)",

@@ -271,7 +271,34 @@ CREATE INDEX audit_by_time ON audit(ts_ms);
     R"sql(
 ALTER TABLE sources ADD COLUMN retention_ms INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // 27: members' data. Whom each record is about (RecordNames), filled for the records
+    // already here when the store opens; the identities members claim and admins confirm;
+    // erasure requests and the names erased, which no sync brings back; exports, kept in
+    // chunks in the store so that any replica serves the link.
+    R"sql(
+CREATE TABLE record_names(name TEXT NOT NULL, uid INTEGER NOT NULL, PRIMARY KEY(name, uid)) WITHOUT ROWID;
+CREATE INDEX record_names_by_uid ON record_names(uid);
+CREATE TRIGGER record_names_gone AFTER DELETE ON records BEGIN DELETE FROM record_names WHERE uid = OLD.uid; END;
+CREATE TABLE identities(id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL,
+  status TEXT NOT NULL, claimed_ms INTEGER NOT NULL, decided_by TEXT NOT NULL DEFAULT '',
+  decided_ms INTEGER NOT NULL DEFAULT 0, UNIQUE(user_id, value));
+CREATE INDEX identities_by_value ON identities(value);
+CREATE TABLE erasure_requests(id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, user_name TEXT NOT NULL,
+  names TEXT NOT NULL, requested_by TEXT NOT NULL, note TEXT NOT NULL DEFAULT '', status TEXT NOT NULL,
+  created_ms INTEGER NOT NULL, decided_by TEXT NOT NULL DEFAULT '', decided_ms INTEGER NOT NULL DEFAULT 0,
+  removed INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE erased_names(name TEXT PRIMARY KEY, request_id INTEGER NOT NULL, erased_ms INTEGER NOT NULL);
+CREATE TABLE exports(id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, requested_by TEXT NOT NULL,
+  status TEXT NOT NULL, link_hash TEXT NOT NULL, size INTEGER NOT NULL DEFAULT 0,
+  records INTEGER NOT NULL DEFAULT 0, error TEXT NOT NULL DEFAULT '', claimed_by TEXT NOT NULL DEFAULT '',
+  claimed_ms INTEGER NOT NULL DEFAULT 0, created_ms INTEGER NOT NULL, done_ms INTEGER NOT NULL DEFAULT 0,
+  expires_ms INTEGER NOT NULL DEFAULT 0, about TEXT NOT NULL DEFAULT '');
+CREATE TABLE export_chunks(export_id INTEGER NOT NULL, n INTEGER NOT NULL, data TEXT NOT NULL,
+  PRIMARY KEY(export_id, n));
+)sql",
 };
+// The migration that made record_names: a store that ran it now fills it (Open).
+constexpr size_t kRecordNamesMigration = 27;
 
 class SqliteStore final : public Store {
  public:
@@ -285,6 +312,8 @@ class SqliteStore final : public Store {
     if (ec) return Status::Unavailable("cannot create the data directory " + dir.string() + ": " + ec.message());
     if (auto s = wdb_.Open(opts_.path, false); !s.ok()) return s;
     if (auto s = Migrate(); !s.ok()) return s.Prefixed(opts_.path);
+    if (fill_names_)
+      if (auto s = FillNames(); !s.ok()) return s.Prefixed(opts_.path);
     sqlite3_stmt* st = wdb_.Prepare(
         "SELECT MAX(COALESCE((SELECT MAX(seq) FROM records),0),"
         " COALESCE((SELECT MAX(seq) FROM tombstones),0))");
@@ -415,6 +444,32 @@ class SqliteStore final : public Store {
     return Submit<int64_t>([this, batch](Db& db) { return ApplyPrune(db, batch); });
   }
   int64_t LastSeq() override;
+  Result<RecordPage> LinkedRecords(const std::vector<std::string>& names, int64_t after_uid, int limit) override {
+    if (names.size() > 100) return Status::Invalid("at most 100 names");
+    std::string list = json(names).dump();
+    return WithReader<RecordPage>([&](Db& db) -> Result<RecordPage> {
+      sqlite3_stmt* st = db.Prepare(
+          "SELECT r.uid, r.json FROM records r WHERE r.uid IN (SELECT DISTINCT uid FROM record_names"
+          " WHERE name IN (SELECT value FROM json_each(?)) AND uid > ?) ORDER BY r.uid LIMIT ?");
+      Bind(st, 1, list);
+      Bind(st, 2, after_uid);
+      Bind(st, 3, int64_t{limit});
+      RecordPage page;
+      page.items_json = "[";
+      int64_t last = 0;
+      int rc;
+      while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        last = sqlite3_column_int64(st, 0);
+        if (page.count++) page.items_json += ',';
+        store::AppendWithUid(last, View(st, 1), &page.items_json);
+      }
+      sqlite3_reset(st);
+      if (rc != SQLITE_DONE) return Status::Internal("SQLite: " + db.Error());
+      page.items_json += ']';
+      if (page.count == limit) page.next_cursor = std::to_string(last);
+      return page;
+    });
+  }
   Result<std::string> GetRecord(int64_t uid) override {
     return WithReader<std::string>([&](Db& db) -> Result<std::string> {
       sqlite3_stmt* st = db.Prepare("SELECT json FROM records WHERE uid=?");
@@ -549,6 +604,7 @@ class SqliteStore final : public Store {
                              ", newer than this coophub knows (" + std::to_string(kMigrations.size()) +
                              "): upgrade coophub");
     for (size_t v = static_cast<size_t>(have); v < kMigrations.size(); ++v) {
+      fill_names_ |= v + 1 == kRecordNamesMigration && have > 0;
       if (auto s = wdb_.Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
       Status s = wdb_.Exec(kMigrations[v]);
       if (s.ok()) {
@@ -563,6 +619,47 @@ class SqliteStore final : public Store {
       if (auto c = wdb_.Exec("COMMIT"); !c.ok()) return c;
     }
     return Status::Ok();
+  }
+
+  // record_names for the records a store held before it had the table: once, at Open.
+  Status FillNames() {
+    if (auto s = wdb_.Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
+    sqlite3_stmt* st = wdb_.Prepare(
+        "SELECT uid, json FROM records WHERE json_extract(json, '$.people') IS NOT NULL OR"
+        " json_extract(json, '$.author') IS NOT NULL OR json_extract(json, '$.data.account') IS NOT NULL");
+    Status s;
+    int rc;
+    std::vector<std::pair<int64_t, std::vector<std::string>>> names;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+      json record = json::parse(View(st, 1), nullptr, false);
+      if (!record.is_discarded()) names.emplace_back(sqlite3_column_int64(st, 0), RecordNames(record));
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) s = Status::Internal("SQLite: " + wdb_.Error());
+    for (size_t i = 0; s.ok() && i < names.size(); ++i) s = PutNames(wdb_, names[i].first, names[i].second);
+    if (s.ok()) return wdb_.Exec("COMMIT");
+    wdb_.Exec("ROLLBACK");
+    return s;
+  }
+  static Status PutNames(Db& db, int64_t uid, const std::vector<std::string>& names) {
+    sqlite3_stmt* put = db.Prepare("INSERT OR IGNORE INTO record_names(name, uid) VALUES(?, ?)");
+    for (const auto& name : names) {
+      int rc = StepWith(put, name, uid);
+      sqlite3_reset(put);
+      if (rc != SQLITE_DONE) return Status::Internal("SQLite record names: " + db.Error());
+    }
+    return Status::Ok();
+  }
+  // Whether one of the names was erased (erased_names): such a record is never stored again.
+  static Result<bool> Erased(Db& db, const std::vector<std::string>& names) {
+    sqlite3_stmt* st = db.Prepare("SELECT 1 FROM erased_names WHERE name = ?");
+    for (const auto& name : names) {
+      int rc = StepWith(st, name);
+      sqlite3_reset(st);
+      if (rc == SQLITE_ROW) return true;
+      if (rc != SQLITE_DONE) return Status::Internal("SQLite erased names: " + db.Error());
+    }
+    return false;
   }
 
   Result<WriteStats> ApplyBatch(Db& db, const WriteBatch& b);
@@ -584,6 +681,7 @@ class SqliteStore final : public Store {
   // uids are handed out here, in order, so that a new record's search key can be
   // written with it in one statement. Writer thread only.
   int64_t next_uid_ = 1;
+  bool fill_names_ = false;  // Migrate made record_names for records already stored
   // The search index changes of the batch being written: a delete when record is null.
   struct SearchOp {
     int64_t key;
@@ -619,6 +717,14 @@ Status SqliteStore::Upsert(Db& db, const StoredRecord& r, WriteStats* stats) {
       " visibility=excluded.visibility, hash=excluded.hash, seq=excluded.seq, json=excluded.json,"
       " table_version=excluded.table_version WHERE records.hash != excluded.hash RETURNING uid, created_seq, "
       "search_key");
+  if (!r.names.empty()) {
+    auto erased = Erased(db, r.names);
+    if (!erased.ok()) return erased.status();
+    if (*erased) {
+      ++stats->suppressed;
+      return Status::Ok();
+    }
+  }
   int64_t hash = static_cast<int64_t>(std::hash<std::string>{}(r.json));
   int rc = StepWith(st, next_uid_, r.source, r.stream, r.id, r.kind, r.time, r.visibility, hash, next_seq_, r.json,
                     SearchKey(r.time, next_uid_), r.table_version);
@@ -642,6 +748,9 @@ Status SqliteStore::Upsert(Db& db, const StoredRecord& r, WriteStats* stats) {
   next_uid_ += inserted;
   ++stats->changed;
   stats->inserted += inserted;
+  if (!inserted && StepWith(db.Prepare("DELETE FROM record_names WHERE uid = ?"), uid) != SQLITE_DONE)
+    return Status::Internal("SQLite record names: " + db.Error());
+  if (auto s = PutNames(db, uid, r.names); !s.ok()) return s;
   int64_t key = SearchKey(r.time, uid);
   if (key != old_key) {  // an update that moved the record in time
     search_ops_.push_back({old_key, nullptr});
@@ -770,6 +879,24 @@ Result<int64_t> SqliteStore::ApplyPrune(Db& db, const PruneBatch& p) {
     auto stats = ApplyBatch(db, b);
     if (!stats.ok()) return stats.status();
     return stats->deleted;
+  }
+  if (p.what == What::kNamed) {  // an erasure: deletes, source by source
+    std::map<std::string, WriteBatch> by_source;
+    sqlite3_stmt* st = db.Prepare(
+        "SELECT source, stream, id FROM records WHERE uid IN (SELECT DISTINCT uid FROM record_names"
+        " WHERE name IN (SELECT value FROM json_each(?))) ORDER BY uid LIMIT ?");
+    Bind(st, 1, json(p.names).dump());
+    Bind(st, 2, int64_t{p.limit});
+    while (sqlite3_step(st) == SQLITE_ROW) by_source[Text(st, 0)].deletes.emplace_back(Text(st, 1), Text(st, 2));
+    sqlite3_reset(st);
+    int64_t removed = 0;
+    for (auto& [source, b] : by_source) {
+      b.source = source;
+      auto stats = ApplyBatch(db, b);
+      if (!stats.ok()) return stats.status();
+      removed += stats->deleted;
+    }
+    return removed;
   }
   if (p.what == What::kAudit) {
     sqlite3_stmt* st =

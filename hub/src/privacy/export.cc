@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: Apache-2.0
+// A member's export archive and the thread that builds them; see export.h.
+#include "privacy/export.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <memory>
+
+#include "base/timeutil.h"
+
+namespace coophub::privacy {
+namespace {
+
+constexpr int kPage = 500;  // records read from the store at a time
+
+constexpr const char* kReadme = R"(# Your data in this hub
+
+This archive holds what the hub keeps about you, as it was when the archive was made.
+
+| file | what it holds |
+|---|---|
+| `account.json` | your account (name, role, e-mail address, language, when it was made); your sessions and API tokens (when made, when used, when they expire: never their secrets); your notification choices; your visits; the audit entries you made and those about you; your matching profile, offers and notifications; the identities you claimed (addresses, handles, directory ids) and whether an admin confirmed them; the sources the records below came from and how long each is kept |
+| `records.json` | every record that names you (by your account name or a confirmed identity), one object each |
+| `records.csv` | the same records, one row each, for a spreadsheet |
+
+## The fields of a record
+
+| field | meaning |
+|---|---|
+| `uid` | the record's number in this hub |
+| `source`, `source_name` | the tool it came from, as the hub names it |
+| `stream`, `id` | where it is in that tool |
+| `kind` | post, event, person, task, transaction, decision, resource, message, metric or other |
+| `title`, `time`, `url` | what it is called, its main time (UTC), its address in the tool |
+| `visibility` | who in the hub may see it: public (anyone), members (signed-in members) or admins |
+| `kept` | how long the hub keeps it: for a time after its own date, or while the source has it |
+| `record` (JSON only) | the whole record as the hub stores it |
+
+The hub holds copies: the source tools hold the originals. To have something removed
+for good, ask the hub's admins for an erasure, and ask the tool's own admins as well.
+)";
+
+// A CSV cell: quoted when it must be, and a leading = + - @ disarmed, so that a
+// spreadsheet shows a record's title rather than running it as a formula.
+void AppendCell(std::string* out, std::string_view v) {
+  std::string cell;
+  if (!v.empty() && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@')) cell = "'";
+  cell += v;
+  if (cell.find_first_of(",\"\r\n") == std::string::npos) {
+    *out += cell;
+    return;
+  }
+  *out += '"';
+  for (char c : cell) {
+    if (c == '"') *out += '"';
+    *out += c;
+  }
+  *out += '"';
+}
+
+std::string Str(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// libarchive writing into a sink: a ZIP whose entries need not know their size (a data
+// descriptor follows each), deflated.
+class ZipWriter {
+ public:
+  explicit ZipWriter(const std::function<Status(std::string_view)>& sink) : sink_(sink), a_(archive_write_new()) {}
+  ~ZipWriter() { archive_write_free(a_); }
+  ZipWriter(const ZipWriter&) = delete;
+  ZipWriter& operator=(const ZipWriter&) = delete;
+
+  Status Open() {
+    if (archive_write_set_format_zip(a_) != ARCHIVE_OK || archive_write_set_bytes_per_block(a_, 0) != ARCHIVE_OK ||
+        archive_write_open(a_, this, nullptr, &ZipWriter::Write, nullptr) != ARCHIVE_OK)
+      return Error("open");
+    return Status::Ok();
+  }
+  Status Begin(const char* path) {
+    std::unique_ptr<archive_entry, decltype(&archive_entry_free)> e(archive_entry_new(), &archive_entry_free);
+    archive_entry_set_pathname(e.get(), path);
+    archive_entry_set_filetype(e.get(), AE_IFREG);
+    archive_entry_set_perm(e.get(), 0644);
+    archive_entry_set_mtime(e.get(), NowMs() / 1000, 0);
+    archive_entry_unset_size(e.get());
+    if (archive_write_header(a_, e.get()) != ARCHIVE_OK) return Error(path);
+    return Status::Ok();
+  }
+  Status Data(std::string_view bytes) {
+    if (!bytes.empty() && archive_write_data(a_, bytes.data(), bytes.size()) < 0) return Error("data");
+    return sink_error_;
+  }
+  Status Close() {
+    if (archive_write_close(a_) != ARCHIVE_OK) return Error("close");
+    return sink_error_;
+  }
+  int64_t bytes() const { return bytes_; }
+
+ private:
+  static la_ssize_t Write(archive*, void* self, const void* buf, size_t n) {
+    auto* w = static_cast<ZipWriter*>(self);
+    if (!w->sink_error_.ok()) return -1;
+    w->sink_error_ = w->sink_(std::string_view(static_cast<const char*>(buf), n));
+    if (!w->sink_error_.ok()) return -1;
+    w->bytes_ += static_cast<int64_t>(n);
+    return static_cast<la_ssize_t>(n);
+  }
+  Status Error(const std::string& what) {
+    if (!sink_error_.ok()) return sink_error_;
+    const char* e = archive_error_string(a_);
+    return Status::Internal("the export archive (" + what + "): " + (e ? e : "libarchive failed"));
+  }
+
+  const std::function<Status(std::string_view)>& sink_;
+  archive* a_;
+  Status sink_error_;
+  int64_t bytes_ = 0;
+};
+
+// The records of the member as the archive gives them, a page at a time (one pass for
+// the JSON, one for the CSV: the store reads them twice rather than the hub holding
+// them).
+template <class Each>
+Result<int64_t> EachRecord(Store& store, const std::vector<std::string>& names, const json& sources, Each&& each) {
+  int64_t after = 0, n = 0;
+  for (;;) {
+    auto page = store.LinkedRecords(names, after, kPage);
+    if (!page.ok()) return page.status();
+    for (auto& r : page->Items()) {
+      std::string source = Str(r, "source");
+      const json* src = sources.contains(source) ? &sources[source] : nullptr;
+      json item = {{"uid", r.value("uid", int64_t{0})},
+                   {"source", source},
+                   {"source_name", src ? src->value("name", source) : source},
+                   {"stream", Str(r, "stream")},
+                   {"id", Str(r, "id")},
+                   {"kind", Str(r, "kind")},
+                   {"title", Str(r, "title")},
+                   {"time", Str(r, "time")},
+                   {"url", Str(r, "url")},
+                   {"visibility", Str(r, "visibility")},
+                   {"kept", src ? src->value("kept", "") : ""}};
+      if (Status s = each(item, r); !s.ok()) return s;
+      ++n;
+    }
+    if (page->next_cursor.empty()) return n;
+    after = std::stoll(page->next_cursor);
+  }
+}
+
+}  // namespace
+
+Result<ArchiveStats> WriteArchive(Store& store, const json& about, const std::vector<std::string>& names,
+                                  const std::function<Status(std::string_view)>& sink) {
+  ZipWriter zip(sink);
+  const json sources = about.contains("sources") ? about["sources"] : json::object();
+  if (Status s = zip.Open(); !s.ok()) return s;
+  if (Status s = zip.Begin("README.md"); !s.ok()) return s;
+  if (Status s = zip.Data(kReadme); !s.ok()) return s;
+  if (Status s = zip.Begin("account.json"); !s.ok()) return s;
+  if (Status s = zip.Data(about.dump(1, ' ', false, json::error_handler_t::replace) + "\n"); !s.ok()) return s;
+
+  if (Status s = zip.Begin("records.json"); !s.ok()) return s;
+  std::string buf = "[";
+  bool first = true;
+  auto count = EachRecord(store, names, sources, [&](json& item, json& record) -> Status {
+    item["record"] = std::move(record);
+    buf += first ? "\n" : ",\n";
+    first = false;
+    buf += item.dump(-1, ' ', false, json::error_handler_t::replace);
+    if (buf.size() < 256 * 1024) return Status::Ok();
+    Status s = zip.Data(buf);
+    buf.clear();
+    return s;
+  });
+  if (!count.ok()) return count.status();
+  buf += "\n]\n";
+  if (Status s = zip.Data(buf); !s.ok()) return s;
+
+  if (Status s = zip.Begin("records.csv"); !s.ok()) return s;
+  static constexpr const char* kColumns[] = {"uid",   "source", "source_name", "stream",     "id",  "kind",
+                                             "title", "time",   "url",         "visibility", "kept"};
+  buf.clear();
+  for (const char* c : kColumns) buf += std::string(buf.empty() ? "" : ",") + c;
+  buf += "\r\n";
+  auto rows = EachRecord(store, names, sources, [&](json& item, json&) -> Status {
+    bool first_cell = true;
+    for (const char* c : kColumns) {
+      if (!first_cell) buf += ',';
+      first_cell = false;
+      const json& v = item[c];
+      AppendCell(&buf, v.is_string() ? v.get<std::string>() : v.dump());
+    }
+    buf += "\r\n";
+    if (buf.size() < 256 * 1024) return Status::Ok();
+    Status s = zip.Data(buf);
+    buf.clear();
+    return s;
+  });
+  if (!rows.ok()) return rows.status();
+  if (Status s = zip.Data(buf); !s.ok()) return s;
+  if (Status s = zip.Close(); !s.ok()) return s;
+  return ArchiveStats{*count, zip.bytes()};
+}
+
+Exporter::Exporter(Store& store, Privacy& privacy, std::string who)
+    : store_(store), privacy_(privacy), who_(std::move(who)) {}
+
+Exporter::~Exporter() {
+  {
+    MutexLock lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Exporter::Start() {
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void Exporter::Wake() {
+  {
+    MutexLock lock(mu_);
+    woken_ = true;
+  }
+  cv_.notify_all();
+}
+
+Result<bool> Exporter::BuildOne(int64_t now_ms) {
+  auto job = privacy_.ClaimExport(who_, now_ms);
+  if (!job.ok()) return job.status();
+  if (!*job) return false;
+  const ExportJob& e = **job;
+  auto built = [&]() -> Result<ArchiveStats> {
+    auto names = privacy_.NamesOf(e.user_id);
+    if (!names.ok()) return names.status();
+    json about = json::parse(e.about, nullptr, false);
+    if (about.is_discarded()) about = json::object();
+    // Chunks of the archive as it is written: never more than one in memory.
+    std::string chunk;
+    int64_t n = 0;
+    auto sink = [&](std::string_view bytes) -> Status {
+      chunk += bytes;
+      if (chunk.size() < kExportChunkBytes) return Status::Ok();
+      Status s = privacy_.AppendChunk(e.id, n++, chunk);
+      chunk.clear();
+      return s;
+    };
+    auto stats = WriteArchive(store_, about, *names, sink);
+    if (!stats.ok()) return stats.status();
+    if (!chunk.empty())
+      if (Status s = privacy_.AppendChunk(e.id, n, chunk); !s.ok()) return s;
+    return *stats;
+  }();
+  if (!built.ok()) spdlog::error("export {}: {}", e.id, built.status().message());
+  Status s = built.ok() ? privacy_.FinishExport(e.id, built->bytes, built->records, "", NowMs())
+                        : privacy_.FinishExport(e.id, 0, 0, built.status().message(), NowMs());
+  if (!s.ok()) return s;
+  return true;
+}
+
+void Exporter::Loop() {
+  for (;;) {
+    {
+      MutexLock lock(mu_);
+      // Woken by a request here; every 5 s, for those another replica queued.
+      const int64_t until = NowMs() + 5000;
+      while (!stopping_ && !woken_ && NowMs() < until)
+        lock.WaitFor(cv_, std::chrono::milliseconds(std::max<int64_t>(1, until - NowMs())));
+      if (stopping_) return;
+      woken_ = false;
+    }
+    for (;;) {
+      auto built = BuildOne(NowMs());
+      if (!built.ok()) spdlog::error("export: {}", built.status().message());
+      if (!built.ok() || !*built) break;
+      MutexLock lock(mu_);
+      if (stopping_) return;
+    }
+    (void)privacy_.PruneExports(NowMs());
+  }
+}
+
+}  // namespace coophub::privacy

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// A member's export: one ZIP archive (a ZIP, not a tar.gz, because members open it by a
+// double click on any phone or desktop) of
+//   README.md     what each file and field is;
+//   account.json  the account part: account, sessions and tokens (metadata), choices,
+//                 visits, audit entries, matching profile, offers, notices, identities;
+//   records.json  every record linked to the member, with its source, visibility and
+//                 how long the hub keeps it;
+//   records.csv   the same records, a row each, for a spreadsheet.
+// The records are read from the store a page at a time and written through libarchive
+// straight into the sink, so an export of any size is never held whole in memory.
+//
+// The Exporter builds queued exports on a thread of its own, in chunks of the store
+// (privacy.h), so that any replica serves the link.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "base/mutex.h"
+#include "base/status.h"
+#include "model/protocol.h"
+#include "privacy/privacy.h"
+#include "store/store.h"
+
+namespace coophub::privacy {
+
+// What an export's account part says of the sources, for its records: about["sources"]
+// = {id: {"name": …, "kept": "90 days" | "while the source has it"}}.
+struct ArchiveStats {
+  int64_t records = 0, bytes = 0;
+};
+
+// Writes the archive of the member whose names are `names` to sink (called with the
+// archive's bytes in order). about is the account part (account.json).
+Result<ArchiveStats> WriteArchive(Store& store, const json& about, const std::vector<std::string>& names,
+                                  const std::function<Status(std::string_view)>& sink);
+
+class Exporter {
+ public:
+  // who: this replica, in the claims. names_of gives a member's names (Privacy::NamesOf).
+  Exporter(Store& store, Privacy& privacy, std::string who);
+  ~Exporter();  // stops the thread, after the export it is building
+  Exporter(const Exporter&) = delete;
+  Exporter& operator=(const Exporter&) = delete;
+
+  void Start();
+  void Wake();  // an export was asked for
+  // Claims and builds one queued export now: whether there was one.
+  Result<bool> BuildOne(int64_t now_ms);
+
+ private:
+  void Loop();
+
+  Store& store_;
+  Privacy& privacy_;
+  const std::string who_;
+  std::thread thread_;
+  Mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ GUARDED_BY(mu_) = false;
+  bool woken_ GUARDED_BY(mu_) = false;
+};
+
+}  // namespace coophub::privacy
