@@ -15,8 +15,8 @@ export async function privacySection(h) {
   const act = async (what, done) => {
     try {
       await what();
-      status.textContent = done;
       await refresh();
+      status.textContent = done;  // once the lists say it too
     } catch (e) {
       status.textContent = e.message;
     }

@@ -1,15 +1,17 @@
-// A hub for a browser test: a fresh data directory, the given hub.yaml, started with
-// --port 0; resolves once it prints where it listens, with its one-time setup link.
+// A hub for a browser test: a fresh data directory, the given hub.yaml (and files beside
+// it: {name: text}), started with --port 0; resolves once it prints where it listens,
+// with its one-time setup link.
 "use strict";
 const { spawn } = require("node:child_process");
 const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
 
-async function startHub(hubYaml, { timeoutMs = 60000 } = {}) {
+async function startHub(hubYaml, { timeoutMs = 60000, files = {} } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "coophub-browser-"));
   const config = path.join(dir, "hub.yaml");
   fs.writeFileSync(config, hubYaml);
+  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
   const proc = spawn(process.env.COOPHUB_BINARY, ["serve", "--config", config, "--data", path.join(dir, "data"), "--port", "0"],
                      { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";

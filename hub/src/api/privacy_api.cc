@@ -257,13 +257,19 @@ ApiResponse MyData(const Services& hub, const ApiRequest& req, const Principal& 
   return Json(200, *data);
 }
 
+// What the page's forms did, as ?done= says after their redirect: the catalog key.
+constexpr const char* kDone[] = {"claimed", "withdrawn", "export_queued", "erasure_asked"};
+
 ApiResponse MyDataPage(const Services& hub, const ApiRequest& req, const Principal& who, const Params&) {
-  if (auto bad = CheckParams(req, {"lang", "cursor"})) return *bad;
+  if (auto bad = CheckParams(req, {"lang", "cursor", "done"})) return *bad;
   if (who.role == Role::kAnonymous) return SignInFirst("/mydata");
   if (!hub.privacy) return NoPrivacy();
   auto after = CursorParam(req);
   if (!after) return Problem(400, "Bad cursor", "cursor is the uid the page of records starts after");
-  return MyDataPageFor(hub, req, who, *after, "", "");
+  std::string said;
+  for (const char* done : kDone)
+    if (Param(req, "done") == done) said = std::string("mydata.") + done;
+  return MyDataPageFor(hub, req, who, *after, said, "");
 }
 
 // The page's forms: action=claim (kind, value), withdraw (id), export, erase (note).
@@ -281,30 +287,35 @@ ApiResponse MyDataForm(const Services& hub, const ApiRequest& req, const Princip
     auto claimed = hub.privacy->Claim(who.user_id, form["kind"], form["value"]);
     s = claimed.status();
     if (s.ok()) Audit(hub, who, "identity.claim", who.name, claimed->kind + " " + claimed->value);
-    said = "mydata.claimed";
+    said = "claimed";
   } else if (action == "withdraw") {
     auto id = PositiveId(form["id"]);
     s = id ? hub.privacy->Withdraw(who.user_id, *id) : Status::Invalid("no such identity");
     if (s.ok()) Audit(hub, who, "identity.withdraw", who.name, "identity " + form["id"]);
-    said = "mydata.withdrawn";
+    said = "withdrawn";
   } else if (action == "export") {
     auto user = Member(hub, who.user_id);
     ApiResponse queued = user.ok() ? QueueExport(hub, who, *user) : FromStatus(user.status());
     if (queued.status != 202) return queued;
-    said = "mydata.export_queued";
+    said = "export_queued";
   } else if (action == "erase") {
     auto e = hub.privacy->RequestErasure(who.user_id, who.name, form["note"]);
     s = e.status();
     if (s.ok()) Audit(hub, who, "erasure.request", who.name, "request " + std::to_string(e->id));
-    said = "mydata.erasure_asked";
+    said = "erasure_asked";
   } else {
     return Problem(400, "Bad form", "action is claim, withdraw, export or erase");
   }
   if (!s.ok() && s.code() != Status::Code::kInvalid && s.code() != Status::Code::kConflict &&
       s.code() != Status::Code::kNotFound)
     return FromStatus(s);
-  ApiResponse page = MyDataPageFor(hub, req, who, 0, s.ok() ? said : "", s.ok() ? "" : s.message());
-  if (!s.ok()) page.status = s.code() == Status::Code::kConflict ? 409 : 400;
+  if (s.ok()) {  // to the page, so that reloading it does not post the form again
+    ApiResponse go{303, "text/plain; charset=utf-8", ""};
+    go.headers.emplace_back("Location", "/mydata?done=" + said);
+    return go;
+  }
+  ApiResponse page = MyDataPageFor(hub, req, who, 0, "", s.message());
+  page.status = s.code() == Status::Code::kConflict ? 409 : 400;
   return page;
 }
 

@@ -628,15 +628,20 @@ Status PgStore::Upsert(pg::Conn& db, const WriteBatch& b, int64_t* seq, WriteSta
       {b.source, Num(*seq)});
   if (!r.ok()) return r.status().Prefixed("upsert");
   int64_t changed = r->size();
-  if (changed > 0) {  // whom the changed records are about, afresh
-    std::string uids = "{";
+  if (changed > 0) {  // whom the changed records are about, afresh (an updated one's old names go)
+    std::string uids = "{", updated = "{";
     for (int i = 0; i < r->size(); ++i) {
       if (i) uids += ',';
       uids += r->View(i, 1);
+      if (r->View(i, 0) == "t") continue;
+      if (updated.size() > 1) updated += ',';
+      updated += r->View(i, 1);
     }
     uids += '}';
-    if (auto d = db.Exec("DELETE FROM record_names WHERE uid = ANY($1::bigint[])", {uids}); !d.ok())
-      return d.status().Prefixed("record names");
+    updated += '}';
+    if (updated.size() > 2)
+      if (auto d = db.Exec("DELETE FROM record_names WHERE uid = ANY($1::bigint[])", {updated}); !d.ok())
+        return d.status().Prefixed("record names");
     if (names)
       if (auto put = db.Exec("INSERT INTO record_names(name, uid) SELECT DISTINCT n.name, o.uid FROM staging s"
                              " JOIN records o ON o.source = $1 AND o.stream = s.stream AND o.id = s.id,"
