@@ -7,13 +7,12 @@
 // source, visibility and retention, and nothing of Bob's own. Her erasure, once an
 // admin confirms it, removes them and her account, and a resync of every source does
 // not bring them back.
-#include <archive.h>
-#include <archive_entry.h>
 #include <gtest/gtest.h>
 
 #include <set>
 
 #include "support/hub_process.h"
+#include "support/zip.h"
 
 namespace coophub {
 namespace {
@@ -24,23 +23,6 @@ using testing::WaitFor;
 
 class PrivacyTest : public ::testing::TestWithParam<std::string> {};
 INSTANTIATE_TEST_SUITE_P(Stores, PrivacyTest, testing::StoreBackends(), testing::BackendName);
-
-std::map<std::string, std::string> UnzipAll(const std::string& zip) {
-  std::map<std::string, std::string> files;
-  archive* a = archive_read_new();
-  archive_read_support_format_zip(a);
-  if (archive_read_open_memory(a, zip.data(), zip.size()) == ARCHIVE_OK) {
-    archive_entry* e;
-    while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
-      std::string& body = files[archive_entry_pathname(e)];
-      char buf[8192];
-      la_ssize_t n;
-      while ((n = archive_read_data(a, buf, sizeof buf)) > 0) body.append(buf, static_cast<size_t>(n));
-    }
-  }
-  archive_read_free(a);
-  return files;
-}
 
 // "source/id" of each item of a JSON array of records.
 std::set<std::string> Ids(const json& items) {
@@ -145,7 +127,7 @@ TEST_P(PrivacyTest, AMembersDataIsExactlyTheirsAndAnErasureStaysAfterAResync) {
   auto zip = testing::Call("GET", hub.base() + link);
   ASSERT_EQ(zip.status, 200) << zip.body;
   EXPECT_EQ(zip.ContentType(), "application/zip");
-  auto files = UnzipAll(zip.body);
+  auto files = testing::Unzip(zip.body);
   ASSERT_EQ(files.size(), 4u);
   EXPECT_EQ(Ids(json::parse(files["records.json"])), hers);
   EXPECT_EQ(json::parse(files["account.json"])["account"]["name"], "ana");

@@ -33,4 +33,16 @@ async function accessibilityProblems(page) {
                    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
 }
 
-module.exports = { launch, shot, accessibilityProblems, viewports, contextOptions };
+// name signed in through the sign-in page, in lang, at width x height: the context and
+// its page, on the dashboard (which counts as a visit).
+async function signIn(browser, base, name, password, { lang = "en", width = 390, height = 844 } = {}) {
+  const context = await browser.newContext({ ...contextOptions, viewport: { width, height }, acceptDownloads: true });
+  const page = await context.newPage();
+  await page.goto(`${base}/login?lang=${lang}`);
+  await page.fill("#name", name);
+  await page.fill("#password", password);
+  await Promise.all([page.waitForURL(`${base}/`), page.click("#login button[type=submit]")]);
+  return { context, page };
+}
+
+module.exports = { launch, shot, accessibilityProblems, viewports, contextOptions, signIn };

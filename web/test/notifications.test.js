@@ -7,7 +7,7 @@
 const { test, before, after } = require("node:test");
 const assert = require("node:assert/strict");
 const { startHub, firstAdmin } = require("./hub.cjs");
-const { launch, shot, accessibilityProblems, contextOptions } = require("./browser.cjs");
+const { launch, shot, accessibilityProblems, contextOptions, signIn } = require("./browser.cjs");
 
 const password = "a long password 1";
 let hub, browser, admin;
@@ -34,14 +34,8 @@ async function member(name, lang) {
 }
 
 // name signed in on a 320 px phone; the sign-in shows the dashboard (a visit).
-async function signedIn(name, lang) {
-  const context = await browser.newContext({ ...contextOptions, viewport: { width: 320, height: 640 } });
-  const page = await context.newPage();
-  await page.goto(`${hub.base}/login?lang=${lang}`);
-  await page.fill("#name", name);
-  await page.fill("#password", password);
-  await Promise.all([page.waitForURL(`${hub.base}/`), page.click("#login button[type=submit]")]);
-  return { context, page };
+function signedIn(name, lang) {
+  return signIn(browser, hub.base, name, password, { lang, width: 320, height: 640 });
 }
 
 async function fits(page, what) {

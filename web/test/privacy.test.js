@@ -10,7 +10,7 @@ const assert = require("node:assert/strict");
 const fs = require("node:fs");
 const path = require("node:path");
 const { startHub, firstAdmin } = require("./hub.cjs");
-const { launch, shot, accessibilityProblems, contextOptions } = require("./browser.cjs");
+const { launch, shot, accessibilityProblems, signIn } = require("./browser.cjs");
 
 const password = "a long password 1";
 let hub, browser, admin;
@@ -42,14 +42,8 @@ after(async () => {
   if (hub) await hub.stop();
 });
 
-async function signedIn(name, lang, width) {
-  const context = await browser.newContext({ ...contextOptions, viewport: { width, height: 900 }, acceptDownloads: true });
-  const page = await context.newPage();
-  await page.goto(`${hub.base}/login?lang=${lang}`);
-  await page.fill("#name", name);
-  await page.fill("#password", password);
-  await Promise.all([page.waitForURL(`${hub.base}/`), page.click("#login button[type=submit]")]);
-  return { context, page };
+function signedIn(name, lang, width) {
+  return signIn(browser, hub.base, name, password, { lang, width, height: 900 });
 }
 
 test("a member sees, downloads and asks to erase her data; an admin confirms and erases", async () => {

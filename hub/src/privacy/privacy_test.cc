@@ -6,8 +6,6 @@
 // fills it when it opens.
 #include "privacy/privacy.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -20,29 +18,12 @@
 #include "base/timeutil.h"
 #include "privacy/export.h"
 #include "support/pg_server.h"
+#include "support/zip.h"
 
 namespace coophub::privacy {
 namespace {
 
 namespace fs = std::filesystem;
-
-// The files of a ZIP, by name.
-std::map<std::string, std::string> Unzip(const std::string& zip) {
-  std::map<std::string, std::string> files;
-  archive* a = archive_read_new();
-  archive_read_support_format_zip(a);
-  EXPECT_EQ(archive_read_open_memory(a, zip.data(), zip.size()), ARCHIVE_OK) << archive_error_string(a);
-  archive_entry* e;
-  while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
-    std::string& body = files[archive_entry_pathname(e)];
-    char buf[8192];
-    la_ssize_t n;
-    while ((n = archive_read_data(a, buf, sizeof buf)) > 0) body.append(buf, static_cast<size_t>(n));
-    EXPECT_GE(n, 0) << archive_error_string(a);
-  }
-  archive_read_free(a);
-  return files;
-}
 
 class PrivacyTest : public ::testing::TestWithParam<std::string> {
  protected:
@@ -204,7 +185,7 @@ TEST_P(PrivacyTest, AnExportHoldsExactlyTheMembersRecords) {
     zip += *chunk;
   }
   EXPECT_EQ(static_cast<int64_t>(zip.size()), ready->size);
-  auto files = Unzip(zip);
+  auto files = testing::Unzip(zip);
   ASSERT_EQ(files.size(), 4u);
   EXPECT_NE(files["README.md"].find("records.csv"), std::string::npos);
   EXPECT_EQ(json::parse(files["account.json"])["account"]["name"], "ana");
