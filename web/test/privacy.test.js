@@ -26,9 +26,11 @@ before(async () => {
     "loomio.csv": "Ref,Label,Who\nd1,Budget vote,@ana.lima\nd2,Logo vote,@bob\n" } });
   browser = await launch();
   admin = await firstAdmin(hub, password);
-  const made = await fetch(`${hub.base}/api/v1/users`, { method: "POST",
-    headers: { ...admin, "Content-Type": "application/json" }, body: JSON.stringify({ name: "ana", password }) });
-  assert.equal(made.status, 201, await made.text());
+  for (const name of ["ana", "bob"]) {
+    const made = await fetch(`${hub.base}/api/v1/users`, { method: "POST",
+      headers: { ...admin, "Content-Type": "application/json" }, body: JSON.stringify({ name, password }) });
+    assert.equal(made.status, 201, await made.text());
+  }
   for (let i = 0; i < 600; i++) {  // both sources synced: their five records stored
     const r = await (await fetch(`${hub.base}/api/v1/records?limit=50`, { headers: admin })).json();
     if (r.items.length === 5) return;
@@ -117,4 +119,21 @@ test("a member sees, downloads and asks to erase her data; an admin confirms and
   assert.deepEqual(left.items.map((r) => r.id).sort(), ["d2", "r2"]);
   await ana.context.close();
   await boss.context.close();
+});
+
+test("My data on a 320 px phone in Swedish, and the account page that leads to it", async () => {
+  const { context, page } = await signedIn("bob", "sv", 320);
+  await page.goto(`${hub.base}/account`);
+  await Promise.all([page.waitForURL(`${hub.base}/mydata`), page.click('a[href="/mydata"]')]);
+  assert.equal(await page.textContent("h1"), "Mina uppgifter");
+  const records = await page.locator("ul.records li").allTextContents();
+  // Tuesday's shift; Monday's, which named Ana too, went with her erasure (the test before).
+  assert.equal(records.length, 1, records.join(" | "));
+  assert.match(records.join(" | "), /Tuesday shift[\s\S]*Rota[\s\S]*syns för medlemmar[\s\S]*sparas 90d efter sitt datum/);
+  assert.equal(await page.textContent("#erase button"), "Begär radering");
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(wide <= 320, `My data fits 320 px (${wide} px)`);
+  assert.deepEqual(await accessibilityProblems(page), [], "My data in Swedish at 320 px");
+  await shot(page, "p4-mydata-sv-320");
+  await context.close();
 });

@@ -158,6 +158,18 @@ ApiResponse ArchiveResponse(const Services& hub, const privacy::ExportJob& e, co
   return out;
 }
 
+// An erasure request's body: nothing, or {"note": text}.
+Result<std::string> ErasureNote(const ApiRequest& req) {
+  if (req.body.empty()) return std::string();
+  auto body = ReadJsonBody(req);
+  if (!body.ok()) return body.status();
+  for (const auto& [key, v] : body->items())
+    if (key != "note" || !v.is_string())
+      return Status::Invalid("an erasure request takes one field, \"note\" (text); \"" + key.substr(0, 40) +
+                             "\" is not it");
+  return body->value("note", "");
+}
+
 Result<int64_t> PathId(const std::string& text) {
   auto id = PositiveId(text);
   if (!id) return Status::Invalid("an id is a positive whole number");
@@ -400,17 +412,9 @@ ApiResponse ExportArchiveByLink(const Services& hub, const ApiRequest& req, cons
 ApiResponse RequestMyErasure(const Services& hub, const ApiRequest& req, const Principal& who, const Params&) {
   if (auto bad = CheckParams(req, {})) return *bad;
   if (!hub.privacy) return NoPrivacy();
-  std::string note;
-  if (!req.body.empty()) {
-    auto body = ReadJsonBody(req);
-    if (!body.ok()) return FromStatus(body.status());
-    if (auto n = body->find("note"); n != body->end()) {
-      if (!n->is_string() || body->size() > 1)
-        return Problem(400, "Bad request", "an erasure request takes one field, \"note\" (text)");
-      note = n->get<std::string>();
-    }
-  }
-  auto e = hub.privacy->RequestErasure(who.user_id, who.name, note);
+  auto note = ErasureNote(req);
+  if (!note.ok()) return FromStatus(note.status());
+  auto e = hub.privacy->RequestErasure(who.user_id, who.name, *note);
   if (!e.ok()) return FromStatus(e.status());
   Audit(hub, who, "erasure.request", who.name, "request " + std::to_string(e->id));
   return Json(202, privacy::ToJson(*e));
@@ -456,13 +460,9 @@ ApiResponse RequestErasureFor(const Services& hub, const ApiRequest& req, const 
   if (!hub.privacy) return NoPrivacy();
   auto id = PathId(p[0]);
   if (!id.ok()) return FromStatus(id.status());
-  std::string note;
-  if (!req.body.empty()) {
-    auto body = ReadJsonBody(req);
-    if (!body.ok()) return FromStatus(body.status());
-    note = body->value("note", "");
-  }
-  auto e = hub.privacy->RequestErasure(*id, who.name, note);
+  auto note = ErasureNote(req);
+  if (!note.ok()) return FromStatus(note.status());
+  auto e = hub.privacy->RequestErasure(*id, who.name, *note);
   if (!e.ok()) return FromStatus(e.status());
   Audit(hub, who, "erasure.request", e->user, "request " + std::to_string(e->id));
   return Json(202, privacy::ToJson(*e));
