@@ -165,6 +165,11 @@ TEST_P(PrivacyTest, AMembersDataIsExactlyTheirsAndAnErasureStaysAfterAResync) {
   for (const char* s : {"rota", "loomio", "directory"})
     for (const auto& id : Ids(hub.Get(std::string("/api/v1/records?source=") + s).Json()["items"])) left.insert(id);
   EXPECT_EQ(left, (std::set<std::string>{"rota/r2", "loomio/d2", "directory/m2"}));
+  // The rota's run says what it left out, and why.
+  json runs = hub.Get("/api/v1/sources/rota/runs").Json()["items"];
+  ASSERT_FALSE(runs.empty());
+  std::string log = hub.Get("/api/v1/runs/" + std::to_string(runs[0]["id"].get<int64_t>())).Json()["log"].dump();
+  EXPECT_NE(log.find("2 record(s) naming an erased member were left out"), std::string::npos) << log;
   std::string audit = hub.Get("/api/v1/audit").body;
   for (const char* action : {"identity.confirm", "export.request", "erasure.request", "erasure.confirm"})
     EXPECT_NE(audit.find(action), std::string::npos) << action;

@@ -1,4 +1,4 @@
-// Members' own data in a real browser (docs/privacy.md). Ana, on a 390 px phone in
+// Members' own data in a real browser (docs/privacy.md). Ana, on a 320 px phone in
 // French, opens My data: the rota's shifts that name her, each with its source, who sees
 // it and how long it is kept; she claims her Loomio handle, prepares her archive and
 // downloads it, and asks for erasure. An admin, on a laptop in English, confirms the
@@ -49,7 +49,7 @@ function signedIn(name, lang, width) {
 }
 
 test("a member sees, downloads and asks to erase her data; an admin confirms and erases", async () => {
-  const ana = await signedIn("ana", "fr", 390);
+  const ana = await signedIn("ana", "fr", 320);
   const page = ana.page;
   await page.goto(`${hub.base}/mydata`);
   assert.equal(await page.textContent("h1"), "Mes données");
@@ -58,7 +58,7 @@ test("a member sees, downloads and asks to erase her data; an admin confirms and
   assert.match(records.join(" | "), /Monday shift[\s\S]*Rota[\s\S]*visible par les membres[\s\S]*gardée 90d après sa date/);
   assert.doesNotMatch(records.join(" | "), /Tuesday|vote/);
   assert.deepEqual(await accessibilityProblems(page), [], "My data in French on a phone");
-  await shot(page, "p1-mydata-fr-390");
+  await shot(page, "p1-mydata-fr-320");
 
   await page.selectOption("#claim-kind", "handle");
   await page.fill("#claim-value", "@Ana.Lima");
@@ -98,7 +98,7 @@ test("a member sees, downloads and asks to erase her data; an admin confirms and
   await Promise.all([page.waitForURL(`${hub.base}/mydata?done=erasure_asked`), page.click("#erase button[type=submit]")]);
   assert.equal(await page.textContent("[role=status]"), "Votre demande a été envoyée aux admins.");
   const wide = await page.evaluate(() => document.documentElement.scrollWidth);
-  assert.ok(wide <= 390, `My data fits the phone (${wide} px)`);
+  assert.ok(wide <= 320, `My data fits the phone (${wide} px)`);
   assert.deepEqual(await accessibilityProblems(page), [], "My data after the requests");
   await shot(page, "p2-mydata-fr-asked");
 
@@ -137,3 +137,21 @@ test("My data on a 320 px phone in Swedish, and the account page that leads to i
   await shot(page, "p4-mydata-sv-320");
   await context.close();
 });
+
+for (const [lang, title] of [["fr", "Données des membres"], ["sv", "Medlemmarnas uppgifter"]]) {
+  test(`the admin's members' data section on a 320 px phone in ${lang}`, async () => {
+    const { context, page } = await signedIn("admin", lang, 320);
+    await page.goto(`${hub.base}/admin`);
+    await page.waitForSelector("#privacy h2");
+    assert.equal(await page.textContent("#privacy h2"), title);
+    assert.equal(await page.locator("#privacy ul.erasures li").count(), 1, "Ana's erasure, done");
+    // Its lines wrap to the phone's width (the admin page as a whole is wider: a known gap
+    // of its older sections, its nav and dashboard editor).
+    const widest = await page.evaluate(() => Math.max(...[...document.querySelectorAll("#privacy p, #privacy li, #privacy h3")]
+      .map((e) => e.getBoundingClientRect().width)));
+    assert.ok(widest <= 320, `the section fits 320 px (${widest})`);
+    assert.deepEqual(await accessibilityProblems(page), [], `the admin page in ${lang} at 320 px`);
+    await shot(page, `p5-admin-privacy-${lang}-320`);
+    await context.close();
+  });
+}

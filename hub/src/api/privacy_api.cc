@@ -21,8 +21,6 @@ ApiResponse NoPrivacy() {
   return Problem(503, "Not available", "this hub was opened without its members' data tables; restart it");
 }
 
-std::string Rfc3339(int64_t ms) { return ms > 0 ? FormatRfc3339(ms / 1000) : ""; }
-
 // How long the hub keeps a source's records, as the archive and the page say it.
 std::string KeptText(int64_t retention_ms) {
   return retention_ms > 0 ? RetentionText(retention_ms) + " after its time" : "while the source has it";
@@ -59,28 +57,20 @@ json OwnAnswer(ApiResponse (*handler)(const Services&, const ApiRequest&, const 
 // The account part of a member's data: everything the hub keeps about them but records.
 Result<json> AboutMember(const Services& hub, const User& user) {
   Principal member{user.id, user.name, user.role, "export", "", user.lang};
-  json about = {{"made", Rfc3339(NowMs())},
+  json about = {{"made", privacy::TimeText(NowMs())},
                 {"account",
                  {{"id", user.id},
                   {"name", user.name},
                   {"role", RoleName(user.role)},
                   {"email", user.email},
                   {"lang", user.lang},
-                  {"created", Rfc3339(user.created_ms)}}}};
+                  {"created", privacy::TimeText(user.created_ms)}}}};
   auto sessions = hub.accounts->ListSessions(user.id);
   if (!sessions.ok()) return sessions.status();
   about["sessions"] = json::array();
   for (const auto& [created, expires] : *sessions)
-    about["sessions"].push_back({{"created", Rfc3339(created)}, {"expires", Rfc3339(expires)}});
-  auto tokens = hub.accounts->ListTokens(user.id);
-  if (!tokens.ok()) return tokens.status();
-  about["tokens"] = json::array();
-  for (const auto& t : *tokens)
-    about["tokens"].push_back({{"name", t.name},
-                               {"scope", t.scope},
-                               {"created", Rfc3339(t.created_ms)},
-                               {"expires", Rfc3339(t.expires_ms)},
-                               {"last_used", Rfc3339(t.last_used_ms)}});
+    about["sessions"].push_back({{"created", privacy::TimeText(created)}, {"expires", privacy::TimeText(expires)}});
+  about["tokens"] = OwnAnswer(&ListTokens, hub, member);
   auto visit = hub.accounts->GetVisit(user.id);
   if (!visit.ok()) return visit.status();
   about["visits"] = *visit ? json{{"last_visit", (*visit)->time > 0 ? FormatRfc3339((*visit)->time) : ""},
@@ -101,27 +91,27 @@ Result<json> AboutMember(const Services& hub, const User& user) {
   return about;
 }
 
-// The records of a page, as "my data" lists them: each with its source, who sees it and
-// how long it is kept.
+// The records of a page, as "my data" lists them (privacy::RecordItem).
 json RecordItems(const RecordPage& page, const json& sources) {
   json items = json::array();
-  for (auto& r : page.Items()) {
-    std::string source = r.value("source", "");
-    const json* s = sources.contains(source) ? &sources[source] : nullptr;
-    items.push_back({{"uid", r.value("uid", int64_t{0})},
-                     {"source", source},
-                     {"source_name", s ? s->value("name", source) : source},
-                     {"stream", r.value("stream", "")},
-                     {"id", r.value("id", "")},
-                     {"kind", r.value("kind", "")},
-                     {"title", r.value("title", "")},
-                     {"time", r.value("time", "")},
-                     {"url", r.value("url", "")},
-                     {"visibility", r.value("visibility", "")},
-                     {"retention", s ? s->value("retention", "source") : "source"},
-                     {"kept", s ? s->value("kept", "") : ""}});
-  }
+  for (const auto& r : page.Items()) items.push_back(privacy::RecordItem(r, sources));
   return items;
+}
+
+// A list answer: {"items": [...]} of privacy::ToJson.
+template <class T>
+ApiResponse ItemsAnswer(const Result<std::vector<T>>& list) {
+  if (!list.ok()) return FromStatus(list.status());
+  json items = json::array();
+  for (const auto& i : *list) items.push_back(privacy::ToJson(i));
+  return Json(200, {{"items", items}});
+}
+
+// An erasure request as it is now.
+ApiResponse ErasureAnswer(const Services& hub, int64_t id) {
+  auto e = hub.privacy->GetErasure(id);
+  if (!e.ok()) return FromStatus(e.status());
+  return Json(200, privacy::ToJson(*e));
 }
 
 Result<User> Member(const Services& hub, int64_t id) { return hub.accounts->GetUser(id); }
@@ -144,7 +134,7 @@ ApiResponse ArchiveResponse(const Services& hub, const privacy::ExportJob& e, co
   ApiResponse out;
   out.content_type = "application/zip";
   out.headers.emplace_back("Content-Disposition", "attachment; filename=\"coophub-data-" + user + "-" +
-                                                      Rfc3339(e.done_ms).substr(0, 10) + ".zip\"");
+                                                      privacy::TimeText(e.done_ms).substr(0, 10) + ".zip\"");
   out.headers.emplace_back("Cache-Control", "no-store");
   Privacy* p = hub.privacy;
   auto next = std::make_shared<int64_t>(0);
@@ -180,14 +170,11 @@ Result<int64_t> PathId(const std::string& text) {
 Result<json> ErasurePreview(const Services& hub, const std::vector<std::string>& names) {
   json sources = SourcesKept(hub);
   std::map<std::string, int64_t> by_source;
-  int64_t after = 0;
-  for (int guard = 0; guard < 100000; ++guard) {
-    auto page = hub.store.LinkedRecords(names, after, 500);
-    if (!page.ok()) return page.status();
-    for (const auto& r : page->Items()) ++by_source[r.value("source", "")];
-    if (page->next_cursor.empty()) break;
-    after = std::stoll(page->next_cursor);
-  }
+  Status walked = privacy::ForEachLinked(hub.store, names, [&](json& r) -> Status {
+    ++by_source[r.value("source", "")];
+    return Status::Ok();
+  });
+  if (!walked.ok()) return walked;
   json out = json::array();
   for (const auto& [source, n] : by_source) {
     const json* s = sources.contains(source) ? &sources[source] : nullptr;
@@ -220,12 +207,9 @@ Result<json> MyDataJson(const Services& hub, int64_t user_id, int64_t after, int
   if (!exports.ok()) return exports.status();
   out["exports"] = json::array();
   for (const auto& e : *exports) out["exports"].push_back(privacy::ToJson(e));
-  auto erasures = hub.privacy->ErasureRequests();
-  if (!erasures.ok()) return erasures.status();
-  out["erasure"] = nullptr;
-  for (const auto& e : *erasures)
-    if (e.user_id == user->id && (e.status == "requested" || e.status == "erasing"))
-      out["erasure"] = privacy::ToJson(e);
+  auto erasure = hub.privacy->OpenErasure(user->id);
+  if (!erasure.ok()) return erasure.status();
+  out["erasure"] = *erasure ? privacy::ToJson(**erasure) : json(nullptr);
   return out;
 }
 
@@ -334,11 +318,7 @@ ApiResponse MyDataForm(const Services& hub, const ApiRequest& req, const Princip
 ApiResponse MyIdentities(const Services& hub, const ApiRequest& req, const Principal& who, const Params&) {
   if (auto bad = CheckParams(req, {})) return *bad;
   if (!hub.privacy) return NoPrivacy();
-  auto list = hub.privacy->Identities(who.user_id);
-  if (!list.ok()) return FromStatus(list.status());
-  json items = json::array();
-  for (const auto& i : *list) items.push_back(privacy::ToJson(i));
-  return Json(200, {{"items", items}});
+  return ItemsAnswer(hub.privacy->Identities(who.user_id));
 }
 
 ApiResponse ClaimIdentity(const Services& hub, const ApiRequest& req, const Principal& who, const Params&) {
@@ -378,11 +358,7 @@ ApiResponse RequestMyExport(const Services& hub, const ApiRequest& req, const Pr
 ApiResponse MyExports(const Services& hub, const ApiRequest& req, const Principal& who, const Params&) {
   if (auto bad = CheckParams(req, {})) return *bad;
   if (!hub.privacy) return NoPrivacy();
-  auto list = hub.privacy->Exports(who.user_id);
-  if (!list.ok()) return FromStatus(list.status());
-  json items = json::array();
-  for (const auto& e : *list) items.push_back(privacy::ToJson(e));
-  return Json(200, {{"items", items}});
+  return ItemsAnswer(hub.privacy->Exports(who.user_id));
 }
 
 ApiResponse MyExportArchive(const Services& hub, const ApiRequest& req, const Principal& who, const Params& p) {
@@ -425,11 +401,7 @@ ApiResponse RequestMyErasure(const Services& hub, const ApiRequest& req, const P
 ApiResponse ListIdentities(const Services& hub, const ApiRequest& req, const Principal&, const Params&) {
   if (auto bad = CheckParams(req, {})) return *bad;
   if (!hub.privacy) return NoPrivacy();
-  auto list = hub.privacy->Identities(0);
-  if (!list.ok()) return FromStatus(list.status());
-  json items = json::array();
-  for (const auto& i : *list) items.push_back(privacy::ToJson(i));
-  return Json(200, {{"items", items}});
+  return ItemsAnswer(hub.privacy->Identities(0));
 }
 
 ApiResponse DecideIdentity(const Services& hub, const ApiRequest& req, const Principal& who, const Params& p) {
@@ -471,11 +443,7 @@ ApiResponse RequestErasureFor(const Services& hub, const ApiRequest& req, const 
 ApiResponse ListErasures(const Services& hub, const ApiRequest& req, const Principal&, const Params&) {
   if (auto bad = CheckParams(req, {})) return *bad;
   if (!hub.privacy) return NoPrivacy();
-  auto list = hub.privacy->ErasureRequests();
-  if (!list.ok()) return FromStatus(list.status());
-  json items = json::array();
-  for (const auto& e : *list) items.push_back(privacy::ToJson(e));
-  return Json(200, {{"items", items}});
+  return ItemsAnswer(hub.privacy->ErasureRequests());
 }
 
 ApiResponse GetErasure(const Services& hub, const ApiRequest& req, const Principal&, const Params& p) {
@@ -508,7 +476,7 @@ ApiResponse DecideErasure(const Services& hub, const ApiRequest& req, const Prin
   if (p[1] == "reject") {
     if (Status s = hub.privacy->RejectErasure(*id, who.name); !s.ok()) return FromStatus(s);
     Audit(hub, who, "erasure.reject", "request " + p[0]);
-    return Json(200, privacy::ToJson(hub.privacy->GetErasure(*id).value()));
+    return ErasureAnswer(hub, *id);
   }
   if (p[1] != "confirm") return Problem(404, "Not found", "an erasure is confirmed (…/confirm) or rejected (…/reject)");
   auto request = hub.privacy->GetErasure(*id);
@@ -540,7 +508,7 @@ ApiResponse DecideErasure(const Services& hub, const ApiRequest& req, const Prin
     if (auto gone = hub.accounts->DeleteUser(user->id); !gone.ok()) return FromStatus(gone.status());
   Audit(hub, who, "erasure.confirm", begun->user,
         "request " + p[0] + ": " + std::to_string(removed) + " records and the account removed");
-  return Json(200, privacy::ToJson(hub.privacy->GetErasure(*id).value()));
+  return ErasureAnswer(hub, *id);
 }
 
 }  // namespace coophub

@@ -37,7 +37,7 @@ This archive holds what the hub keeps about you, as it was when the archive was 
 | `kind` | post, event, person, task, transaction, decision, resource, message, metric or other |
 | `title`, `time`, `url` | what it is called, its main time (UTC), its address in the tool |
 | `visibility` | who in the hub may see it: public (anyone), members (signed-in members) or admins |
-| `kept` | how long the hub keeps it: for a time after its own date, or while the source has it |
+| `retention`, `kept` | how long the hub keeps it: `source` (while the source has it) or a time after its own date (`90d`), then the same in words |
 | `record` (JSON only) | the whole record as the hub stores it |
 
 The hub holds copies: the source tools hold the originals. To have something removed
@@ -123,38 +123,36 @@ class ZipWriter {
   int64_t bytes_ = 0;
 };
 
-// The records of the member as the archive gives them, a page at a time (one pass for
-// the JSON, one for the CSV: the store reads them twice rather than the hub holding
-// them).
-template <class Each>
-Result<int64_t> EachRecord(Store& store, const std::vector<std::string>& names, const json& sources, Each&& each) {
-  int64_t after = 0, n = 0;
-  for (;;) {
+}  // namespace
+
+Status ForEachLinked(Store& store, const std::vector<std::string>& names, const std::function<Status(json&)>& each) {
+  for (int64_t after = 0;;) {
     auto page = store.LinkedRecords(names, after, kPage);
     if (!page.ok()) return page.status();
-    for (auto& r : page->Items()) {
-      std::string source = Str(r, "source");
-      const json* src = sources.contains(source) ? &sources[source] : nullptr;
-      json item = {{"uid", r.value("uid", int64_t{0})},
-                   {"source", source},
-                   {"source_name", src ? src->value("name", source) : source},
-                   {"stream", Str(r, "stream")},
-                   {"id", Str(r, "id")},
-                   {"kind", Str(r, "kind")},
-                   {"title", Str(r, "title")},
-                   {"time", Str(r, "time")},
-                   {"url", Str(r, "url")},
-                   {"visibility", Str(r, "visibility")},
-                   {"kept", src ? src->value("kept", "") : ""}};
-      if (Status s = each(item, r); !s.ok()) return s;
-      ++n;
-    }
-    if (page->next_cursor.empty()) return n;
+    for (auto& r : page->Items())
+      if (Status s = each(r); !s.ok()) return s;
+    if (page->next_cursor.empty()) return Status::Ok();
     after = std::stoll(page->next_cursor);
   }
 }
 
-}  // namespace
+json RecordItem(const json& r, const json& sources) {
+  const std::string source = Str(r, "source");
+  const json* s = sources.contains(source) ? &sources[source] : nullptr;
+  auto uid = r.find("uid");
+  return {{"uid", uid != r.end() && uid->is_number_integer() ? uid->get<int64_t>() : 0},
+          {"source", source},
+          {"source_name", s ? s->value("name", source) : source},
+          {"stream", Str(r, "stream")},
+          {"id", Str(r, "id")},
+          {"kind", Str(r, "kind")},
+          {"title", Str(r, "title")},
+          {"time", Str(r, "time")},
+          {"url", Str(r, "url")},
+          {"visibility", Str(r, "visibility")},
+          {"retention", s ? s->value("retention", "source") : "source"},
+          {"kept", s ? s->value("kept", "") : ""}};
+}
 
 Result<ArchiveStats> WriteArchive(Store& store, const json& about, const std::vector<std::string>& names,
                                   const std::function<Status(std::string_view)>& sink) {
@@ -169,7 +167,10 @@ Result<ArchiveStats> WriteArchive(Store& store, const json& about, const std::ve
   if (Status s = zip.Begin("records.json"); !s.ok()) return s;
   std::string buf = "[";
   bool first = true;
-  auto count = EachRecord(store, names, sources, [&](json& item, json& record) -> Status {
+  int64_t count = 0;
+  Status listed = ForEachLinked(store, names, [&](json& record) -> Status {
+    ++count;
+    json item = RecordItem(record, sources);
     item["record"] = std::move(record);
     buf += first ? "\n" : ",\n";
     first = false;
@@ -179,7 +180,7 @@ Result<ArchiveStats> WriteArchive(Store& store, const json& about, const std::ve
     buf.clear();
     return s;
   });
-  if (!count.ok()) return count.status();
+  if (!listed.ok()) return listed;
   buf += "\n]\n";
   if (Status s = zip.Data(buf); !s.ok()) return s;
 
@@ -189,7 +190,8 @@ Result<ArchiveStats> WriteArchive(Store& store, const json& about, const std::ve
   buf.clear();
   for (const char* c : kColumns) buf += std::string(buf.empty() ? "" : ",") + c;
   buf += "\r\n";
-  auto rows = EachRecord(store, names, sources, [&](json& item, json&) -> Status {
+  listed = ForEachLinked(store, names, [&](json& record) -> Status {
+    const json item = RecordItem(record, sources);
     bool first_cell = true;
     for (const char* c : kColumns) {
       if (!first_cell) buf += ',';
@@ -203,10 +205,10 @@ Result<ArchiveStats> WriteArchive(Store& store, const json& about, const std::ve
     buf.clear();
     return s;
   });
-  if (!rows.ok()) return rows.status();
+  if (!listed.ok()) return listed;
   if (Status s = zip.Data(buf); !s.ok()) return s;
   if (Status s = zip.Close(); !s.ok()) return s;
-  return ArchiveStats{*count, zip.bytes()};
+  return ArchiveStats{count, zip.bytes()};
 }
 
 Exporter::Exporter(Store& store, Privacy& privacy, std::string who)

@@ -31,8 +31,15 @@
 
 namespace coophub::privacy {
 
-// What an export's account part says of the sources, for its records: about["sources"]
-// = {id: {"name": …, "kept": "90 days" | "while the source has it"}}.
+// Each record that names one of names, whatever its visibility, in uid order, read from
+// the store a page at a time: what "my data", an export and an erasure's preview walk.
+Status ForEachLinked(Store& store, const std::vector<std::string>& names, const std::function<Status(json&)>& each);
+
+// A record as a member's data lists it (the page, the API, the archive): where it is,
+// what it is, who sees it and how long it is kept. sources is what the account part
+// says of them: {id: {"name", "retention" ("source" | "90d"), "kept" (in words)}}.
+json RecordItem(const json& record, const json& sources);
+
 struct ArchiveStats {
   int64_t records = 0, bytes = 0;
 };

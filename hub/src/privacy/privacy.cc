@@ -13,8 +13,6 @@
 namespace coophub::privacy {
 namespace {
 
-std::string Rfc3339(int64_t ms) { return ms > 0 ? FormatRfc3339(ms / 1000) : ""; }
-
 // A statement's rows' changes, or its failure.
 Status Changed(const Result<sql::Rows>& r, const std::string& not_found) {
   if (!r.ok()) return r.status();
@@ -23,15 +21,17 @@ Status Changed(const Result<sql::Rows>& r, const std::string& not_found) {
 
 }  // namespace
 
+std::string TimeText(int64_t ms) { return ms > 0 ? FormatRfc3339(ms / 1000) : ""; }
+
 json ToJson(const Identity& i) {
   return {{"id", i.id},
           {"user", i.user},
           {"kind", i.kind},
           {"value", i.value},
           {"status", i.status},
-          {"claimed", Rfc3339(i.claimed_ms)},
+          {"claimed", TimeText(i.claimed_ms)},
           {"decided_by", i.decided_by},
-          {"decided", Rfc3339(i.decided_ms)}};
+          {"decided", TimeText(i.decided_ms)}};
 }
 
 json ToJson(const ErasureRequest& e) {
@@ -41,9 +41,9 @@ json ToJson(const ErasureRequest& e) {
           {"note", e.note},
           {"status", e.status},
           {"names", e.names},
-          {"created", Rfc3339(e.created_ms)},
+          {"created", TimeText(e.created_ms)},
           {"decided_by", e.decided_by},
-          {"decided", Rfc3339(e.decided_ms)},
+          {"decided", TimeText(e.decided_ms)},
           {"removed", e.removed}};
 }
 
@@ -54,9 +54,9 @@ json ToJson(const ExportJob& e) {
           {"error", e.error},
           {"size", e.size},
           {"records", e.records},
-          {"created", Rfc3339(e.created_ms)},
-          {"done", Rfc3339(e.done_ms)},
-          {"expires", Rfc3339(e.expires_ms)}};
+          {"created", TimeText(e.created_ms)},
+          {"done", TimeText(e.done_ms)},
+          {"expires", TimeText(e.expires_ms)}};
 }
 
 std::string NameKey(std::string_view value) {
@@ -218,6 +218,14 @@ Result<ErasureRequest> Privacy::RequestErasure(int64_t user_id, const std::strin
   return got->at(0);
 }
 
+Result<std::optional<ErasureRequest>> Privacy::OpenErasure(int64_t user_id) {
+  MutexLock lock(mu_);
+  auto open = ReadErasures("user_id = ? AND status IN ('requested', 'erasing')", {user_id});
+  if (!open.ok()) return open.status();
+  if (open->empty()) return std::optional<ErasureRequest>();
+  return std::optional<ErasureRequest>(open->front());
+}
+
 Result<std::vector<ErasureRequest>> Privacy::ErasureRequests() {
   MutexLock lock(mu_);
   return ReadErasures("1 = 1", {});
@@ -232,12 +240,11 @@ Result<ErasureRequest> Privacy::GetErasure(int64_t id) {
 }
 
 Result<ErasureRequest> Privacy::BeginErasure(int64_t id, const std::string& by) {
-  auto names = [&]() -> Result<std::vector<std::string>> {
-    auto e = GetErasure(id);
-    if (!e.ok()) return e.status();
-    if (e->status != "requested") return Status::Conflict("erasure request " + std::to_string(id) + " is " + e->status);
-    return NamesOf(e->user_id);
-  }();
+  auto e = GetErasure(id);
+  if (!e.ok()) return e.status();
+  if (e->status == "erasing") return e;  // carried on: its names are erased already
+  if (e->status != "requested") return Status::Conflict("erasure request " + std::to_string(id) + " is " + e->status);
+  auto names = NamesOf(e->user_id);
   if (!names.ok()) return names.status();
   MutexLock lock(mu_);
   if (Status s = db_->Begin(); !s.ok()) return s;

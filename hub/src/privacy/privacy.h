@@ -67,6 +67,9 @@ json ToJson(const ExportJob& e);
 inline constexpr int64_t kExportTtlMs = 24 * 3600 * 1000;  // a ready export's link
 inline constexpr size_t kExportChunkBytes = 512 * 1024;    // of the archive, a row each
 
+// A time kept in ms as the API writes it: RFC 3339, "" for none (0).
+std::string TimeText(int64_t ms);
+
 // The name as records give it: trimmed, ASCII lower case.
 std::string NameKey(std::string_view value);
 // Checks a claimed identity: Invalid naming what is wrong. Returns the value as stored.
@@ -96,8 +99,12 @@ class Privacy {
   Result<ErasureRequest> RequestErasure(int64_t user_id, const std::string& by, const std::string& note);
   Result<std::vector<ErasureRequest>> ErasureRequests();  // newest first
   Result<ErasureRequest> GetErasure(int64_t id);          // NotFound
+  // The member's request that is requested or erasing, if any.
+  Result<std::optional<ErasureRequest>> OpenErasure(int64_t user_id);
   // Confirmation, step one: the member's names go into erased_names (no sync brings
-  // their records back), the request becomes erasing. Conflict unless requested.
+  // their records back), the request becomes erasing. A request left erasing (its
+  // removal failed or the hub stopped) is returned as it is, to be carried on with its
+  // names. Conflict when it was done or rejected.
   Result<ErasureRequest> BeginErasure(int64_t id, const std::string& by);
   // Step three (after the records): the member's rows in the hub's own tables go
   // (identities, visits, notification choices and notices, mail, exports) and the

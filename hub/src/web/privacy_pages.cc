@@ -42,11 +42,13 @@ std::string RenderMyData(const MyDataView& v) {
   auto row = [](const std::string& term, const std::string& value) {
     return El("dt")(term) + El("dd")(value.empty() ? std::string("—") : value);
   };
-  Html facts = row(w("mydata.name"), Str(a, "name")) + row(w("mydata.role"), w("role." + Str(a, "role"))) +
-               row(w("mydata.email"), Str(a, "email")) + row(w("mydata.since"), when(Str(a, "created"))) +
-               row(w("mydata.sessions"), std::to_string(d.value("sessions", json::array()).size())) +
-               row(w("mydata.tokens"), std::to_string(d.value("tokens", json::array()).size())) +
-               row(w("mydata.audit"), std::to_string(d.value("audit", json::array()).size()));
+  Html facts =
+      row(w("mydata.name"), Str(a, "name")) + row(w("mydata.role"), w("role." + Str(a, "role"))) +
+      row(w("mydata.email"), Str(a, "email")) + row(w("mydata.since"), when(Str(a, "created"))) +
+      row(w("mydata.sessions"), std::to_string(d.value("sessions", json::array()).size())) +
+      row(w("mydata.tokens"),
+          std::to_string(d.contains("tokens") && d["tokens"].contains("items") ? d["tokens"]["items"].size() : 0)) +
+      row(w("mydata.audit"), std::to_string(d.value("audit", json::array()).size()));
   main += El("h2")(w("mydata.kept")) + Line() + El("dl").Class("facts")(std::move(facts)) + Line();
 
   // Identities: what links records to them.

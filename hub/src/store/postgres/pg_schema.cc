@@ -218,23 +218,29 @@ CREATE TABLE export_chunks(export_id BIGINT NOT NULL, n BIGINT NOT NULL, data TE
 // The migration that made record_names: Migrate fills it for the records already there.
 constexpr int64_t kRecordNamesMigration = 13;
 
-// record_names of the records a store held before migration 13, in its transaction.
+// record_names of the records a store held before migration 13, in its transaction,
+// 5,000 records at a time: a large store is never read into memory whole.
 Status FillNames(Conn& conn) {
-  auto rows = conn.Exec(
-      "SELECT uid, json FROM records WHERE json::jsonb ?| array['people', 'author'] OR"
-      " json::jsonb->'data' ? 'account'");
-  if (!rows.ok()) return rows.status();
-  std::string data;
-  for (int i = 0; i < rows->size(); ++i) {
-    json record = json::parse(rows->View(i, 1), nullptr, false);
-    if (record.is_discarded()) continue;
-    for (const auto& name : RecordNames(record)) {
-      AppendCopyText(&data, name);
-      data += '\t' + std::to_string(rows->Int(i, 0)) + '\n';
+  for (int64_t after = 0;;) {
+    auto rows = conn.Exec(
+        "SELECT uid, json FROM records WHERE uid > $1 AND (json::jsonb ?| array['people', 'author'] OR"
+        " json::jsonb->'data' ? 'account') ORDER BY uid LIMIT 5000",
+        {std::to_string(after)});
+    if (!rows.ok()) return rows.status();
+    if (rows->size() == 0) return Status::Ok();
+    std::string data;
+    for (int i = 0; i < rows->size(); ++i) {
+      after = rows->Int(i, 0);
+      json record = json::parse(rows->View(i, 1), nullptr, false);
+      if (record.is_discarded()) continue;
+      for (const auto& name : RecordNames(record)) {
+        AppendCopyText(&data, name);
+        data += '\t' + std::to_string(after) + '\n';
+      }
     }
+    if (!data.empty())
+      if (auto s = conn.Copy("COPY record_names(name, uid) FROM STDIN", data); !s.ok()) return s;
   }
-  if (data.empty()) return Status::Ok();
-  return conn.Copy("COPY record_names(name, uid) FROM STDIN", data);
 }
 
 }  // namespace

@@ -627,16 +627,15 @@ class SqliteStore final : public Store {
     sqlite3_stmt* st = wdb_.Prepare(
         "SELECT uid, json FROM records WHERE json_extract(json, '$.people') IS NOT NULL OR"
         " json_extract(json, '$.author') IS NOT NULL OR json_extract(json, '$.data.account') IS NOT NULL");
+    // Written as they are read (another table: the read goes on), none held in memory.
     Status s;
-    int rc;
-    std::vector<std::pair<int64_t, std::vector<std::string>>> names;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    int rc = SQLITE_DONE;
+    while (s.ok() && (rc = sqlite3_step(st)) == SQLITE_ROW) {
       json record = json::parse(View(st, 1), nullptr, false);
-      if (!record.is_discarded()) names.emplace_back(sqlite3_column_int64(st, 0), RecordNames(record));
+      if (!record.is_discarded()) s = PutNames(wdb_, sqlite3_column_int64(st, 0), RecordNames(record));
     }
     sqlite3_reset(st);
-    if (rc != SQLITE_DONE) s = Status::Internal("SQLite: " + wdb_.Error());
-    for (size_t i = 0; s.ok() && i < names.size(); ++i) s = PutNames(wdb_, names[i].first, names[i].second);
+    if (s.ok() && rc != SQLITE_DONE) s = Status::Internal("SQLite: " + wdb_.Error());
     if (s.ok()) return wdb_.Exec("COMMIT");
     wdb_.Exec("ROLLBACK");
     return s;
