@@ -57,6 +57,17 @@ TEST(Cli, ReadSaysWhenAStateKeyNamesNoStream) {
   EXPECT_EQ(Coophub({"read", FixturePlugin("count"), "--config", "{}", "--state", "[1]"}).rc, 2) << "not an object";
 }
 
+TEST(Cli, SubjectPrintsWhatTheToolHoldsAndRefusesAConnectorWithout) {
+  const std::string who = R"({"account":"ana","identities":[{"kind":"email","value":"ana@coop.example"}]})";
+  Ran r = Coophub({"subject", FixturePlugin("subject"), "--config", "{}", "--subject", who});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_NE(r.out.find("held about ana@coop.example"), std::string::npos) << r.out;
+  Ran without = Coophub({"subject", FixturePlugin("count"), "--config", "{}", "--subject", who});
+  EXPECT_EQ(without.rc, 2);
+  EXPECT_NE(without.err.find("has no subject operation"), std::string::npos) << without.err;
+  EXPECT_EQ(Coophub({"subject", FixturePlugin("subject"), "--config", "{}", "--subject", "[1]"}).rc, 2);
+}
+
 TEST(Cli, CrashExitsThreeNamingTheSignal) {
   Ran r = Coophub({"read", FixturePlugin("crash"), "--config", "{}"});
   EXPECT_EQ(r.rc, 3);

@@ -4,7 +4,9 @@
 // by her account name, her Loomio handle and her home address, and Bob by his. Ana
 // claims the handle and the address, an admin confirms them; "my data" and her export
 // (a ZIP, downloaded through its link) then hold exactly her records, each with its
-// source, visibility and retention, and nothing of Bob's own. Her erasure, once an
+// source, visibility and retention, and nothing of Bob's own; the CSV connector's
+// subject adds what each file holds about her (at_source/), a row that names her only
+// in a column the sync does not map too. Her erasure, once an
 // admin confirms it, removes them and her account, and a resync of every source does
 // not bring them back.
 #include <gtest/gtest.h>
@@ -54,7 +56,10 @@ TEST_P(PrivacyTest, AMembersDataIsExactlyTheirsAndAnErasureStaysAfterAResync) {
   TempDir dir;
   dir.Write("rota.csv", "Ref,Label,Who\nr1,Monday shift,ana;bob\nr2,Tuesday shift,bob\nr3,Wednesday shift,Ana\n");
   dir.Write("loomio.csv", "Ref,Label,Who\nd1,Budget vote,@ana.lima\nd2,Logo vote,@bob\n");
-  dir.Write("members.csv", "Ref,Label,Mail\nm1,Ana Lima,ana@home.example\nm2,Bob Roy,bob@home.example\n");
+  // Carol's row names Ana as her stand-in, in a column the sync does not map.
+  dir.Write("members.csv",
+            "Ref,Label,Mail,Stand-in\nm1,Ana Lima,ana@home.example,\nm2,Bob Roy,bob@home.example,\n"
+            "m3,Carol Diaz,carol@home.example,Ana Lima <ana@home.example>\n");
   const std::string cfg = dir.Write("hub.yaml", kConfig);
   Hub hub(cfg, dir.path() + "/data");
   ASSERT_TRUE(hub.ok()) << hub.log();
@@ -128,13 +133,27 @@ TEST_P(PrivacyTest, AMembersDataIsExactlyTheirsAndAnErasureStaysAfterAResync) {
   ASSERT_EQ(zip.status, 200) << zip.body;
   EXPECT_EQ(zip.ContentType(), "application/zip");
   auto files = testing::Unzip(zip.body);
-  ASSERT_EQ(files.size(), 4u);
+  ASSERT_EQ(files.size(), 7u);
   EXPECT_EQ(Ids(json::parse(files["records.json"])), hers);
   EXPECT_EQ(json::parse(files["account.json"])["account"]["name"], "ana");
   for (const char* bobs : {"Tuesday shift", "Logo vote", "Bob Roy"}) {
     EXPECT_EQ(files["records.json"].find(bobs), std::string::npos) << bobs;
     EXPECT_EQ(files["records.csv"].find(bobs), std::string::npos) << bobs;
   }
+  // What each file holds about her, as its connector's subject found it.
+  const std::map<std::string, std::set<std::string>> at_source = {
+      {"rota", {"rota/r1", "rota/r3"}}, {"loomio", {"loomio/d1"}}, {"directory", {"directory/m1", "directory/m3"}}};
+  for (const auto& [source, ids] : at_source) {
+    const std::string& text = files["at_source/" + source + ".json"];
+    json held = json::parse(text, nullptr, false);
+    ASSERT_TRUE(held.is_object()) << source << ": " << text;
+    EXPECT_EQ(held["source"], source);
+    EXPECT_TRUE(held["error"].is_null()) << held["error"];
+    EXPECT_EQ(Ids(held["records"]), ids) << source;
+    EXPECT_EQ(held["asked_for"]["account"], "ana");
+    for (const char* bobs : {"Tuesday shift", "Logo vote", "Bob Roy"}) EXPECT_EQ(text.find(bobs), std::string::npos);
+  }
+  EXPECT_NE(files["README.md"].find("at_source/SOURCE.json"), std::string::npos);
   EXPECT_EQ(testing::Call("GET", hub.base() + link.substr(0, link.find("key=") + 4) + "export_wrong").status, 404);
   EXPECT_EQ(as(bob, "GET", "/api/v1/me/exports/" + std::to_string(export_id) + "/archive").status, 404);
   EXPECT_EQ(as(ana, "GET", "/api/v1/me/exports/" + std::to_string(export_id) + "/archive").status, 200);
@@ -164,7 +183,7 @@ TEST_P(PrivacyTest, AMembersDataIsExactlyTheirsAndAnErasureStaysAfterAResync) {
   std::set<std::string> left;
   for (const char* s : {"rota", "loomio", "directory"})
     for (const auto& id : Ids(hub.Get(std::string("/api/v1/records?source=") + s).Json()["items"])) left.insert(id);
-  EXPECT_EQ(left, (std::set<std::string>{"rota/r2", "loomio/d2", "directory/m2"}));
+  EXPECT_EQ(left, (std::set<std::string>{"rota/r2", "loomio/d2", "directory/m2", "directory/m3"}));
   // The rota's run says what it left out, and why.
   json runs = hub.Get("/api/v1/sources/rota/runs").Json()["items"];
   ASSERT_FALSE(runs.empty());

@@ -74,7 +74,7 @@ const BadPlugin kBadPlugins[] = {
      60000,
      60000},
     {"alloc", RunResult::Outcome::kCrashed, {"memory limit of 256 MiB (limits.memory)"}, true, 60000, 60000},
-    {"wrong_abi", RunResult::Outcome::kLoadError, {"built for plugin ABI 99", "this hub speaks ABI 1"}, false},
+    {"wrong_abi", RunResult::Outcome::kLoadError, {"built for plugin ABI 99", "this hub speaks ABI 2"}, false},
     {"no_entry", RunResult::Outcome::kLoadError, {"has no symbol coophub_plugin_entry", "nm -D"}, false},
 };
 
@@ -121,6 +121,15 @@ TEST(GoodPlugin, CommitsEverythingAndResumes) {
 TEST(GoodPlugin, ANewerSdkPluginNeedingOnlyThisAbiRuns) {
   testing::ScratchHub hub;
   SyncResult r = hub.Sync("newer", FixturePlugin("newer_sdk"));
+  ASSERT_TRUE(r.ok()) << r.run.message;
+  EXPECT_EQ(r.received, 2);
+}
+
+// And one built against the ABI 1 SDK, whose descriptor ends before subject: the host
+// reads nothing past its size (a stray pointer lies there).
+TEST(GoodPlugin, AnAbi1PluginRuns) {
+  testing::ScratchHub hub;
+  SyncResult r = hub.Sync("older", FixturePlugin("older_sdk"));
   ASSERT_TRUE(r.ok()) << r.run.message;
   EXPECT_EQ(r.received, 2);
 }

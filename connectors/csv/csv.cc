@@ -4,8 +4,12 @@
 // statement) as the stream "rows", one record per data row, mapped by config.columns.
 // A bad row (wrong field count, malformed quoting, a value that does not fit its field)
 // fails the run with its line number, or is skipped with a warning (on_bad_row: skip).
+// subject (a member's export): the rows with a cell that names the person.
 #include <coophub/fetch.hpp>
 #include <coophub/plugin.hpp>
+
+#include <algorithm>
+#include <cctype>
 
 #include "row_map.h"
 #include "csv_table.h"
@@ -117,6 +121,63 @@ class Csv : public coophub::Connector {
     run.State(kStream, state);
   }
 
+  // What the file holds about one person: each row with a cell that names them (their
+  // account name, an address, a handle: any case), whichever columns the sync maps: a contact list's e-mail column
+  // names its row's person even when no column is mapped to people. A row is sent as the
+  // sync would map it (same id), or, when it does not map, as its line with its cells.
+  void Subject(coophub::Run& run) {
+    const std::vector<std::string> names = run.SubjectNames();
+    if (names.empty()) return;
+    const coophub::json& cfg = run.config();
+    coophub::rows::Mapping mapping = coophub::rows::MappingFromConfig(cfg);
+    coophub::Fetched f = coophub::FetchDocument(run, coophub::json(), "text/csv, */*;q=0.5");
+    std::string text = Decode(cfg, f);
+    bool has_header = cfg.value("header", true);
+    std::vector<std::string> header;
+    int64_t rows = 0;
+    // A cell names the person when one of its parts (split at , ; | and line ends) is one
+    // of their names, or holds one as "Name <address>".
+    auto names_person = [&](const std::string& cell) {
+      const std::string lower = Lower(cell);
+      for (size_t at = 0; at <= lower.size();) {
+        size_t end = std::min(lower.size(), lower.find_first_of(",;|\n", at));
+        std::string part = lower.substr(at, end - at);
+        size_t lt = part.rfind('<'), gt = part.rfind('>');
+        if (lt != std::string::npos && gt != std::string::npos && gt > lt) part = part.substr(lt + 1, gt - lt - 1);
+        size_t first = part.find_first_not_of(" \t\r"), last = part.find_last_not_of(" \t\r");
+        if (first != std::string::npos &&
+            std::find(names.begin(), names.end(), part.substr(first, last - first + 1)) != names.end())
+          return true;
+        at = end + 1;
+      }
+      return false;
+    };
+    auto err = coophub::csv::ReadRows(
+        text, Options(cfg),
+        [&](Row&& row) {
+          if (header.empty()) {
+            if (has_header) {
+              header = std::move(row.fields);
+              return true;
+            }
+            for (size_t i = 1; i <= row.fields.size(); ++i) header.push_back(std::to_string(i));
+          }
+          if (row.fields.size() != header.size()) return true;  // a bad row holds no one's data
+          ++rows;
+          if (std::none_of(row.fields.begin(), row.fields.end(), names_person)) return true;
+          auto mapped = coophub::rows::MapRow(header, row.fields, rows, mapping);
+          if (mapped.record) return run.Record(kStream, *mapped.record);
+          coophub::json cells = coophub::json::object();
+          for (size_t i = 0; i < header.size(); ++i) cells[header[i]] = row.fields[i];
+          return run.Record(kStream, {{"id", "line-" + std::to_string(row.line)},
+                                      {"kind", "other"},
+                                      {"title", f.url + " line " + std::to_string(row.line)},
+                                      {"data", cells}});
+        },
+        [](const coophub::csv::ReadError&) { return true; });
+    if (err && err->line == 0) throw coophub::Failure(f.url + ": " + err->message);
+  }
+
  private:
   struct Table {
     std::string url;
@@ -139,6 +200,11 @@ class Csv : public coophub::Connector {
     auto text = coophub::csv::ToUtf8(f.response.body, encoding, &e);
     if (!text) throw coophub::Failure(f.url + (e.line ? " line " + std::to_string(e.line) : "") + ": " + e.message);
     return std::move(*text);
+  }
+
+  static std::string Lower(std::string s) {
+    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
   }
 
   static std::string Preview(const std::vector<std::string>& header) {

@@ -125,6 +125,7 @@ __attribute__((visibility("default"))) const coophub_plugin* coophub_plugin_entr
       "\"url\":{\"type\":\"string\"}}}",
       check_op,
       discover_op,
-      read_op};
+      read_op,
+      NULL /* subject (ABI 2): none */};
   return &descriptor;
 }

@@ -28,7 +28,8 @@ json PluginJson(const std::string& name, const Result<PluginInfo>& info) {
           {"version", info->version},
           {"description", info->description},
           {"spec", info->spec},
-          {"secret_fields", secrets}};
+          {"secret_fields", secrets},
+          {"operations", info->operations}};
 }
 
 }  // namespace

@@ -93,7 +93,7 @@ Result<HubConfig> HubConfigFor(const std::string& path, const std::string& data_
 // Runs a connector command, passing each message to on_message. Returns the exit code.
 int RunCommand(const std::string& plugin, const std::string& hub_file, Command cmd, const json& config,
                const json& state, const std::function<void(const Message&)>& on_message,
-               const std::string& record_dir = "") {
+               const std::string& record_dir = "", const json& subject = nullptr) {
   HubConfig hub;
   if (!hub_file.empty()) {
     auto h = LoadConfig(hub_file);
@@ -105,11 +105,18 @@ int RunCommand(const std::string& plugin, const std::string& hub_file, Command c
   if (!record_dir.empty() && ref->kind != ConnectorRef::Kind::kPlugin)
     return Fail(kExitUsage, "--record records the HTTP a plugin (.so) makes through the hub; " + plugin +
                                 " makes its own requests, which the hub does not see");
+  if (cmd == Command::kSubject) {  // the hub asks only connectors whose SPEC lists it
+    auto info = DescribePlugin(*ref);
+    if (!info.ok()) return Fail(ExitCodeFor(RunResult::Outcome::kLoadError), plugin + ": " + info.status().message());
+    if (!info->Has("subject"))
+      return Fail(kExitUsage, plugin + " has no subject operation (its SPEC lists none): see docs/plugins.md");
+  }
   RunRequest req;
   req.command = cmd;
   if (!record_dir.empty()) req.record_dir = fs::absolute(record_dir).string();
   req.config = config;
   req.state = state;
+  req.subject = subject;
   req.workdir = fs::current_path().string();
   RunResult r = RunConnector(*ref, req, [&](Message&& m) {
     on_message(m);
@@ -591,6 +598,13 @@ int CliMain(int argc, char** argv) {
   auto* discover = add_plugin_cmd("discover", "List the streams a connector offers", true);
   auto* read = add_plugin_cmd("read", "Run a connector and print its protocol lines on stdout", true);
   read->add_option("--state", state, "State to resume from: JSON or @file");
+  std::string subject;
+  auto* subject_cmd =
+      add_plugin_cmd("subject", "Ask a connector what its tool holds about one person (for a member's export)", true);
+  subject_cmd
+      ->add_option("--subject", subject,
+                   R"(The person: JSON or @file, {"account": "ana", "identities": [{"kind": "email", "value": "…"}]})")
+      ->required();
   read->add_option(
       "--record", record_dir,
       "Write each HTTP exchange, secrets redacted, into this directory for <coophub/testing.hpp> to replay");
@@ -718,6 +732,13 @@ int CliMain(int argc, char** argv) {
       return RunCommand(plugin, hub_file, Command::kDiscover, *cfg, json::object(), [](const Message& m) {
         if (m.type == MsgType::kStream) PrintLine(m);
       });
+    if (*subject_cmd) {
+      auto who = JsonArg(subject, "--subject");
+      if (!who.ok()) return Fail(kExitUsage, who.status().message());
+      if (!who->is_object()) return Fail(kExitUsage, "--subject must be a JSON object: {\"account\", \"identities\"}");
+      return RunCommand(
+          plugin, hub_file, Command::kSubject, *cfg, json::object(), [](const Message& m) { PrintLine(m); }, "", *who);
+    }
     json st = json::object();
     if (!state.empty()) {
       auto s = JsonArg(state, "--state");

@@ -13,6 +13,7 @@
 #include "i18n/dates.h"
 #include "matching/matcher.h"
 #include "runtime/plugin_paths.h"
+#include "sync/sync.h"
 #include "upkeep/backup.h"
 
 namespace coophub::app {
@@ -130,6 +131,19 @@ Result<std::unique_ptr<Hub>> Hub::Open(HubConfig config, const HubOptions& optio
   gethostname(host, sizeof host - 1);
   hub->exporter_ = std::make_unique<privacy::Exporter>(*hub->store_, *hub->privacy_,
                                                        std::string(host) + ":" + std::to_string(getpid()));
+  // An export asks the tools too, through the connectors that have subject (sync.h).
+  hub->exporter_->SetAtSource({[h = hub.get()] {
+                                 std::vector<std::string> ids;
+                                 for (const auto& e : h->sources_->All())
+                                   if (e.config->enabled) ids.push_back(e.config->id);
+                                 return ids;
+                               },
+                               [h = hub.get()](const std::string& id, const json& subject,
+                                               const std::function<Status(json &&)>& each) -> Result<bool> {
+                                 auto e = h->sources_->Find(id);
+                                 if (!e) return false;  // removed since
+                                 return AskSubject(h->config_, *e->config, subject, each);
+                               }});
   hub->api_->SetPrivacy(hub->privacy_.get(), hub->exporter_.get());
   return hub;
 }

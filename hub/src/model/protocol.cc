@@ -196,9 +196,12 @@ Status ReadFields(MsgType t, Message* m) {
     case MsgType::kProgress:
       COOPHUB_TRY(f.Count("done", true, &m->done));
       return f.Count("total", false, &m->total);
-    case MsgType::kSpec:
+    case MsgType::kSpec: {
       COOPHUB_TRY(f.Object("spec", true, "an object (a JSON Schema)"));
+      std::vector<std::string> operations;  // the optional ones: read from body by who needs them
+      COOPHUB_TRY(f.StringList("operations", &operations));
       return f.String("description", false, &m->description);
+    }
     case MsgType::kHello:
       return f.String("version", false, &m->version);
   }

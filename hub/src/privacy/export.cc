@@ -26,6 +26,7 @@ This archive holds what the hub keeps about you, as it was when the archive was 
 | `account.json` | your account (name, role, e-mail address, language, when it was made); your sessions and API tokens (when made, when used, when they expire: never their secrets); your notification choices; your visits; the audit entries you made and those about you; your matching profile, offers and notifications; the identities you claimed (addresses, handles, directory ids) and whether an admin confirmed them; the sources the records below came from and how long each is kept |
 | `records.json` | every record that names you (by your account name or a confirmed identity), one object each |
 | `records.csv` | the same records, one row each, for a spreadsheet |
+| `at_source/SOURCE.json` | what a source tool itself holds about you, asked of it by your account name and confirmed identities when the archive was made (only for tools whose connector can answer): `records` as the tool gave them, and `error` when it could not answer |
 
 ## The fields of a record
 
@@ -123,6 +124,70 @@ class ZipWriter {
   int64_t bytes_ = 0;
 };
 
+// The person a connector's subject is asked about: the account name and the confirmed
+// identities in the account part.
+json SubjectOf(const json& about) {
+  json subject = {{"account", about.contains("account") && about["account"].is_object() ? Str(about["account"], "name")
+                                                                                        : std::string()},
+                  {"identities", json::array()}};
+  if (about.contains("identities") && about["identities"].is_array())
+    for (const auto& i : about["identities"])
+      if (i.is_object() && Str(i, "status") == "confirmed")
+        subject["identities"].push_back({{"kind", Str(i, "kind")}, {"value", Str(i, "value")}});
+  return subject;
+}
+
+// at_source/SOURCE.json for each source whose connector answers subject. An entry is
+// begun at its first record (or at the end, for an error or an empty answer), so that a
+// source without the operation leaves no file.
+Result<int64_t> WriteAtSource(ZipWriter& zip, const AtSource& at, const json& about) {
+  const json subject = SubjectOf(about);
+  const json sources = about.contains("sources") ? about["sources"] : json::object();
+  int64_t total = 0;
+  for (const std::string& source : at.sources()) {
+    const std::string path = "at_source/" + source + ".json";
+    const json* s = sources.contains(source) ? &sources[source] : nullptr;
+    std::string buf;
+    bool begun = false, first = true;
+    auto begin = [&]() -> Status {
+      if (begun) return Status::Ok();
+      begun = true;
+      if (Status st = zip.Begin(path.c_str()); !st.ok()) return st;
+      json head = {{"source", source},
+                   {"source_name", s ? s->value("name", source) : source},
+                   {"asked", FormatRfc3339(NowMs())},
+                   {"asked_for", subject}};
+      std::string text = head.dump(-1, ' ', false, json::error_handler_t::replace);
+      text.pop_back();  // the object stays open for its records
+      buf = text + ",\"records\": [";
+      return Status::Ok();
+    };
+    Status written;  // the archive's own failure (the sink): ends the export
+    auto asked = at.ask(source, subject, [&](json&& record) -> Status {
+      if (Status st = begin(); !st.ok()) return written = st;
+      ++total;
+      buf += first ? "\n" : ",\n";
+      first = false;
+      buf += record.dump(-1, ' ', false, json::error_handler_t::replace);
+      if (buf.size() < 256 * 1024) return Status::Ok();
+      written = zip.Data(buf);
+      buf.clear();
+      return written;
+    });
+    if (!written.ok()) return written;
+    if (asked.ok() && !*asked && !begun) continue;  // no subject operation
+    std::string error;
+    if (!asked.ok()) {
+      error = asked.status().message();
+      spdlog::warn("export: what {} holds could not be asked: {}", source, error);
+    }
+    if (Status st = begin(); !st.ok()) return st;
+    buf += "\n], \"error\": " + (error.empty() ? std::string("null") : json(error).dump()) + "}\n";
+    if (Status st = zip.Data(buf); !st.ok()) return st;
+  }
+  return total;
+}
+
 }  // namespace
 
 Status ForEachLinked(Store& store, const std::vector<std::string>& names, const std::function<Status(json&)>& each) {
@@ -155,7 +220,7 @@ json RecordItem(const json& r, const json& sources) {
 }
 
 Result<ArchiveStats> WriteArchive(Store& store, const json& about, const std::vector<std::string>& names,
-                                  const std::function<Status(std::string_view)>& sink) {
+                                  const std::function<Status(std::string_view)>& sink, const AtSource* at_source) {
   ZipWriter zip(sink);
   const json sources = about.contains("sources") ? about["sources"] : json::object();
   if (Status s = zip.Open(); !s.ok()) return s;
@@ -207,8 +272,14 @@ Result<ArchiveStats> WriteArchive(Store& store, const json& about, const std::ve
   });
   if (!listed.ok()) return listed;
   if (Status s = zip.Data(buf); !s.ok()) return s;
+  int64_t held = 0;
+  if (at_source && at_source->sources && at_source->ask) {
+    auto asked = WriteAtSource(zip, *at_source, about);
+    if (!asked.ok()) return asked.status();
+    held = *asked;
+  }
   if (Status s = zip.Close(); !s.ok()) return s;
-  return ArchiveStats{count, zip.bytes()};
+  return ArchiveStats{count, zip.bytes(), held};
 }
 
 Exporter::Exporter(Store& store, Privacy& privacy, std::string who)
@@ -255,7 +326,7 @@ Result<bool> Exporter::BuildOne(int64_t now_ms) {
       chunk.clear();
       return s;
     };
-    auto stats = WriteArchive(store_, about, *names, sink);
+    auto stats = WriteArchive(store_, about, *names, sink, &at_source_);
     if (!stats.ok()) return stats.status();
     if (!chunk.empty())
       if (Status s = privacy_.AppendChunk(e.id, n, chunk); !s.ok()) return s;

@@ -7,7 +7,9 @@
 //                 visits, audit entries, matching profile, offers, notices, identities;
 //   records.json  every record linked to the member, with its source, visibility and
 //                 how long the hub keeps it;
-//   records.csv   the same records, a row each, for a spreadsheet.
+//   records.csv   the same records, a row each, for a spreadsheet;
+//   at_source/SOURCE.json  what a source tool itself holds about the member, from the
+//                 connectors that have the optional subject operation (AtSource).
 // The records are read from the store a page at a time and written through libarchive
 // straight into the sink, so an export of any size is never held whole in memory.
 //
@@ -42,12 +44,27 @@ json RecordItem(const json& record, const json& sources);
 
 struct ArchiveStats {
   int64_t records = 0, bytes = 0;
+  int64_t at_source = 0;  // records the source tools gave (subject), not in the store
+};
+
+// Who can say what the source tools hold about a person: the app gives it, as it knows
+// the sources and how to run their connectors (sync.h's AskSubject).
+struct AtSource {
+  std::function<std::vector<std::string>()> sources;  // the sources to ask, in order
+  // Runs source's subject for subject ({"account", "identities"}), each record to each:
+  // false when its connector has no such operation.
+  std::function<Result<bool>(const std::string& source, const json& subject, const std::function<Status(json&&)>& each)>
+      ask;
 };
 
 // Writes the archive of the member whose names are `names` to sink (called with the
-// archive's bytes in order). about is the account part (account.json).
+// archive's bytes in order). about is the account part (account.json). With at_source,
+// each source whose connector answers subject (the member's account name and confirmed
+// identities, from about) gets at_source/SOURCE.json; a source that fails has its error
+// there, and the rest of the archive is made all the same.
 Result<ArchiveStats> WriteArchive(Store& store, const json& about, const std::vector<std::string>& names,
-                                  const std::function<Status(std::string_view)>& sink);
+                                  const std::function<Status(std::string_view)>& sink,
+                                  const AtSource* at_source = nullptr);
 
 class Exporter {
  public:
@@ -57,6 +74,8 @@ class Exporter {
   Exporter(const Exporter&) = delete;
   Exporter& operator=(const Exporter&) = delete;
 
+  // Before Start: ask the source tools too (WriteArchive's at_source).
+  void SetAtSource(AtSource at_source) { at_source_ = std::move(at_source); }
   void Start();
   void Wake();  // an export was asked for
   // Claims and builds one queued export now: whether there was one.
@@ -68,6 +87,7 @@ class Exporter {
   Store& store_;
   Privacy& privacy_;
   const std::string who_;
+  AtSource at_source_;
   std::thread thread_;
   Mutex mu_;
   std::condition_variable cv_;

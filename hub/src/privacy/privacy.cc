@@ -248,17 +248,18 @@ Result<ErasureRequest> Privacy::BeginErasure(int64_t id, const std::string& by) 
   if (!names.ok()) return names.status();
   MutexLock lock(mu_);
   if (Status s = db_->Begin(); !s.ok()) return s;
+  sql::Conn& db = *db_;  // the lambda runs under the lock taken above
   auto run = [&]() -> Status {
-    auto r = db_->Run(
+    auto r = db.Run(
         "UPDATE erasure_requests SET status = 'erasing', names = ?, decided_by = ?, decided_ms = ? WHERE id = ? AND"
         " status = 'requested'",
         {json(*names).dump(), by, NowMs(), id});
     if (!r.ok()) return r.status();
     if (r->changes == 0) return Status::Conflict("erasure request " + std::to_string(id) + " was decided already");
     for (const auto& name : *names)
-      if (auto put = db_->Run(
-              "INSERT INTO erased_names(name, request_id, erased_ms) VALUES(?,?,?) ON CONFLICT(name) DO NOTHING",
-              {name, id, NowMs()});
+      if (auto put =
+              db.Run("INSERT INTO erased_names(name, request_id, erased_ms) VALUES(?,?,?) ON CONFLICT(name) DO NOTHING",
+                     {name, id, NowMs()});
           !put.ok())
         return put.status();
     return Status::Ok();

@@ -134,8 +134,10 @@ class Privacy {
 
  private:
   explicit Privacy(std::unique_ptr<sql::Conn> conn) : db_(std::move(conn)) {}
-  Result<std::vector<Identity>> ReadIdentities(const std::string& where, const std::vector<sql::Value>& args);
-  Result<std::vector<ErasureRequest>> ReadErasures(const std::string& where, const std::vector<sql::Value>& args);
+  Result<std::vector<Identity>> ReadIdentities(const std::string& where, const std::vector<sql::Value>& args)
+      REQUIRES(mu_);
+  Result<std::vector<ErasureRequest>> ReadErasures(const std::string& where, const std::vector<sql::Value>& args)
+      REQUIRES(mu_);
 
   Mutex mu_;
   std::unique_ptr<sql::Conn> db_ GUARDED_BY(mu_);

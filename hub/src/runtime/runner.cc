@@ -98,6 +98,10 @@ std::vector<std::string> PluginArgv(const ConnectorRef& c, const RunRequest& r, 
     argv.push_back("--state");
     argv.push_back(tmp->Write("state.json", r.state.dump()));
   }
+  if (r.command == Command::kSubject) {
+    argv.push_back("--subject");
+    argv.push_back(tmp->Write("subject.json", r.subject.dump()));
+  }
   return argv;
 }
 
@@ -372,6 +376,8 @@ Result<PluginInfo> DescribePlugin(const ConnectorRef& ref) {
     if (m.type == MsgType::kSpec) {
       info.spec = std::move(m.body["spec"]);
       info.description = m.description;
+      if (auto ops = m.body.find("operations"); ops != m.body.end() && ops->is_array())
+        for (const auto& op : *ops) info.operations.push_back(op.get<std::string>());  // strings: ParseLine checked
     }
     return Status::Ok();
   });
@@ -415,6 +421,8 @@ const char* CommandName(Command c) {
       return "discover";
     case Command::kRead:
       return "read";
+    case Command::kSubject:
+      return "subject";
   }
   return "read";
 }
@@ -480,6 +488,8 @@ class SingerRun {
         return Discover();
       case Command::kRead:
         return Read();
+      case Command::kSubject:
+        return {RunResult::Outcome::kConnectorError, "a Singer tap has no subject operation"};
     }
     return {};
   }
@@ -628,7 +638,10 @@ RunResult RunConnector(const ConnectorRef& c, const RunRequest& r, const Message
   std::string request;
   if (c.kind == ConnectorRef::Kind::kPlugin)
     request =
-        json{{"config", r.config}, {"state", r.state}, {"streams", r.streams}, {"sandbox", r.policy.ToJson()}}.dump();
+        r.command == Command::kSubject
+            ? json{{"config", r.config}, {"subject", r.subject}, {"sandbox", r.policy.ToJson()}}.dump()
+            : json{{"config", r.config}, {"state", r.state}, {"streams", r.streams}, {"sandbox", r.policy.ToJson()}}
+                  .dump();
   return RunChild(c, r, PluginArgv(c, r, &tmp), sink, nullptr, request);
 }
 

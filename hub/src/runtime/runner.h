@@ -7,10 +7,12 @@
 // says in plain words which one ended a run. Thread-safe: each call is independent.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "model/outbound_policy.h"
 #include "model/protocol.h"
@@ -32,7 +34,10 @@ struct ConnectorRef {
   std::string name;  // as the user wrote it, for messages
 };
 
-enum class Command { kSpec, kCheck, kDiscover, kRead };
+// kSubject: what the source tool holds about one person (RunRequest::subject), for a
+// member's export; optional, asked only of connectors whose SPEC lists "subject" in
+// its operations (docs/plugins.md).
+enum class Command { kSpec, kCheck, kDiscover, kRead, kSubject };
 const char* CommandName(Command c);
 
 struct RunRequest {
@@ -40,6 +45,7 @@ struct RunRequest {
   json config = json::object();
   json state = json::object();  // {stream: state}
   json streams;                 // null: all; or an array of stream names
+  json subject;                 // kSubject: {"account", "identities": [{"kind", "value"}...]}
   // singer: connectors: hub.yaml's `singer:` of the source, {catalog, metadata}
   // (docs/connectors/exec.md). catalog: auto (what the tap's --help names), catalog,
   // properties or none.
@@ -87,6 +93,10 @@ void SetWorkerProgram(std::string path);
 struct PluginInfo {
   std::string name, version, description;
   json spec = json::object();
+  std::vector<std::string> operations;  // the optional ones its SPEC lists: "subject"
+  bool Has(const std::string& op) const {
+    return std::find(operations.begin(), operations.end(), op) != operations.end();
+  }
 };
 Result<PluginInfo> DescribePlugin(const ConnectorRef& ref);
 // Just the spec; {} for exec and singer connectors, which have none to give.

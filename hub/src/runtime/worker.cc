@@ -234,7 +234,7 @@ int Fail(coophub_run* run, const std::string& message, int code) {
 int WorkerMain(int argc, char** argv) {
   coophub_run run;
   if (argc < 3) {
-    std::fprintf(stderr, "usage: coophub-worker <plugin.so> <spec|check|discover|read> [--record DIR]\n");
+    std::fprintf(stderr, "usage: coophub-worker <plugin.so> <spec|check|discover|read|subject> [--record DIR]\n");
     return 2;
   }
   static char out_buf[1 << 16];
@@ -270,16 +270,24 @@ int WorkerMain(int argc, char** argv) {
     json spec = json::parse(p->spec_json, nullptr, false);
     if (!spec.is_object())
       return Fail(&run, path + ": the plugin's spec_json is not a JSON object", kWorkerLoadFailure);
-    WriteJson(&run, {{"type", "SPEC"}, {"spec", spec}, {"description", p->description ? p->description : ""}});
+    json operations = json::array();  // the optional ones it has
+    if (p->subject) operations.push_back("subject");
+    WriteJson(&run, {{"type", "SPEC"},
+                     {"spec", spec},
+                     {"description", p->description ? p->description : ""},
+                     {"operations", operations}});
     std::fflush(stdout);
     return 0;
   }
   coophub_op op = command == "check"      ? p->check
                   : command == "discover" ? p->discover
                   : command == "read"     ? p->read
+                  : command == "subject"  ? p->subject
                                           : nullptr;
-  if (command != "check" && command != "discover" && command != "read")
+  if (command != "check" && command != "discover" && command != "read" && command != "subject")
     return Fail(&run, "unknown command \"" + command + "\"", 2);
+  if (!op && command == "subject")  // the hub asks only plugins whose SPEC lists it
+    return Fail(&run, std::string("the plugin ") + p->name + " has no subject operation", 1);
   if (!op) {  // optional operations: a plugin without check or discover
     if (command == "check") WriteJson(&run, {{"type", "CHECK"}, {"ok", true}, {"message", "the plugin has no check"}});
     std::fflush(stdout);

@@ -235,6 +235,33 @@ Status IngestLines(Store& store, const SourceConfig& src, int64_t run_id, std::s
   return bad.ok() ? written : bad;
 }
 
+// What a run of src needs: its connector and a request with its config (secrets resolved
+// into `secrets`, never logged; a sandboxed source's checked and used as it is), limits
+// and policy. The error says why the connector cannot run (a load error).
+Result<std::pair<ConnectorRef, RunRequest>> PrepareRun(const HubConfig& hub, const SourceConfig& src,
+                                                       std::vector<std::string>* secrets) {
+  auto ref = ResolvePlugin(src.plugin, PluginSearchPath(hub.plugin_dirs));
+  if (!ref.ok()) return ref.status();
+  Result<json> config = src.config;
+  if (src.sandboxed) {
+    if (Status s = CheckSandboxedConfig(hub.api_sources, src.config, "sources." + src.id + ".config"); !s.ok())
+      return s;
+    if (ref->kind != ConnectorRef::Kind::kPlugin)
+      return Status::Invalid("sources made through the API run installed plugins only");
+  } else {
+    config = ResolveSecrets(src.config, "sources." + src.id + ".config", secrets);
+  }
+  if (!config.ok()) return config.status();
+  RunRequest req;
+  req.config = std::move(*config);
+  req.workdir = hub.base_dir;
+  req.limits = src.limits;
+  if (!src.streams.empty()) req.streams = src.streams;
+  req.singer = src.singer;
+  if (src.sandboxed) req.policy = hub.api_sources;
+  return std::make_pair(std::move(*ref), std::move(req));
+}
+
 SyncResult SyncSource(Store& store, const HubConfig& hub, const SourceConfig& src, const SyncOptions& o) {
   SyncResult out;
   auto run_id = store.BeginRun(RunClaim{src.id, o.trigger, o.scheduled_ms, o.requested});
@@ -263,39 +290,21 @@ SyncResult SyncSource(Store& store, const HubConfig& hub, const SourceConfig& sr
     return out;
   };
 
-  auto ref = ResolvePlugin(src.plugin, PluginSearchPath(hub.plugin_dirs));
-  if (!ref.ok()) return finish({RunResult::Outcome::kLoadError, ref.status().message()});
-  // A sandboxed source's config is used as it is: placeholders are the admin's alone.
-  Result<json> config = src.config;
-  if (src.sandboxed) {
-    if (Status s = CheckSandboxedConfig(hub.api_sources, src.config, "sources." + src.id + ".config"); !s.ok())
-      return finish({RunResult::Outcome::kLoadError, s.message()});
-    if (ref->kind != ConnectorRef::Kind::kPlugin)
-      return finish({RunResult::Outcome::kLoadError, "sources made through the API run installed plugins only"});
-  } else {
-    config = ResolveSecrets(src.config, "sources." + src.id + ".config", &secrets);
-  }
-  if (!config.ok()) return finish({RunResult::Outcome::kLoadError, config.status().message()});
+  auto prepared = PrepareRun(hub, src, &secrets);
+  if (!prepared.ok()) return finish({RunResult::Outcome::kLoadError, prepared.status().message()});
+  auto& [ref, req] = *prepared;
   auto state = store.LoadState(src.id);
   if (!state.ok()) return finish({RunResult::Outcome::kCrashed, state.status().message()});
-
-  RunRequest req;
   req.command = Command::kRead;
-  req.config = std::move(*config);
   req.state = std::move(*state);
-  req.workdir = hub.base_dir;
-  req.limits = src.limits;
   req.cancel = o.cancel;
-  if (!src.streams.empty()) req.streams = src.streams;
-  req.singer = src.singer;
-  if (src.sandboxed) req.policy = hub.api_sources;
   Ingest ingest(store, src, out.run_id, o);
   ingest.SetSecrets(&secrets);
-  ingest.AllowBatchFiles(ref->kind == ConnectorRef::Kind::kSinger);
+  ingest.AllowBatchFiles(ref.kind == ConnectorRef::Kind::kSinger);
   RunResult run;
   Status written;
   try {  // the run's one catch-all: anything unexpected fails this run, with its message
-    run = RunConnector(*ref, req, [&](Message&& m) { return ingest.OnMessage(std::move(m)); });
+    run = RunConnector(ref, req, [&](Message&& m) { return ingest.OnMessage(std::move(m)); });
     written = ingest.Finish();  // whatever arrived before a failure is kept
   } catch (const std::exception& e) {
     run = {RunResult::Outcome::kCrashed, std::string("the hub failed during this run: ") + e.what()};
@@ -306,6 +315,42 @@ SyncResult SyncSource(Store& store, const HubConfig& hub, const SourceConfig& sr
   out.deleted = ingest.stats().deleted;
   if (!written.ok() && run.outcome == RunResult::Outcome::kOk) run = {RunResult::Outcome::kCrashed, written.message()};
   return finish(std::move(run));
+}
+
+Result<bool> AskSubject(const HubConfig& hub, const SourceConfig& src, const json& subject,
+                        const std::function<Status(json&&)>& each) {
+  std::vector<std::string> secrets;
+  auto prepared = PrepareRun(hub, src, &secrets);
+  if (!prepared.ok()) return Status::Invalid(Redacted(prepared.status().message(), secrets));
+  auto& [ref, req] = *prepared;
+  if (ref.kind == ConnectorRef::Kind::kSinger) return false;  // taps have no such command
+  auto info = DescribePlugin(ref);
+  if (!info.ok()) return Status::Invalid(Redacted(info.status().message(), secrets));
+  if (!info->Has("subject")) return false;
+  req.command = Command::kSubject;
+  req.subject = subject;
+  // One person's data: quick to answer, and an export's claim lasts 10 minutes.
+  req.limits.timeout_ms = std::min<int64_t>(req.limits.timeout_ms, kSubjectTimeoutMs);
+  req.streams = nullptr;
+  Status bad;
+  RunResult run = RunConnector(ref, req, [&](Message&& m) -> Status {
+    switch (m.type) {
+      case MsgType::kRecord: {
+        auto r = NormalizeRecord(m.body["record"], src.id, m.stream, src.visibility);
+        if (!r.ok()) return r.status().Prefixed("RECORD in stream \"" + m.stream + "\"");
+        return each(json::parse(r->json));
+      }
+      case MsgType::kHello:
+      case MsgType::kLog:
+      case MsgType::kProgress:
+      case MsgType::kError:
+        return Status::Ok();
+      default:
+        return Status::Invalid("subject answers with RECORD, LOG, PROGRESS and ERROR lines only, not this one");
+    }
+  });
+  if (run.outcome != RunResult::Outcome::kOk) return Status::Invalid(Redacted(std::move(run.message), secrets));
+  return true;
 }
 
 }  // namespace coophub

@@ -37,6 +37,16 @@ struct SyncResult {
 
 SyncResult SyncSource(Store& store, const HubConfig& hub, const SourceConfig& source, const SyncOptions& options);
 
+// What the source's tool holds about one person, for a member's export: runs the
+// connector's optional subject operation (docs/plugins.md) with subject ({"account",
+// "identities"}) and hands each record it emits, normalised, to `each`; nothing is
+// stored. false when the connector has no subject operation (its SPEC does not list
+// it); an error names what failed, without the source's secrets.
+// A subject run's time limit (or the source's limits.timeout, if shorter).
+inline constexpr int64_t kSubjectTimeoutMs = 2 * 60 * 1000;
+Result<bool> AskSubject(const HubConfig& hub, const SourceConfig& source, const json& subject,
+                        const std::function<Status(json&&)>& each);
+
 // Feeds protocol lines, as a connector prints them, through the parsing and ingest of a
 // run into run_id's source (for the fuzzer and tests). Lines up to the first bad one are
 // written; the Status names that line, as a run's message would.

@@ -38,7 +38,7 @@
 extern "C" {
 #endif
 
-#define COOPHUB_ABI_VERSION 1u
+#define COOPHUB_ABI_VERSION 2u
 #define COOPHUB_ENTRY_SYMBOL "coophub_plugin_entry"
 
 typedef enum coophub_status {
@@ -93,7 +93,11 @@ typedef struct coophub_host {
 /* Each operation receives one JSON request:
  *   check, discover: {"config": {...}}
  *   read:            {"config": {...}, "state": {stream: state...}, "streams": [names] | null}
- * and answers by emitting messages through host->emit. */
+ *   subject:         {"config": {...}, "subject": {"account": "ana",
+ *                     "identities": [{"kind": "email", "value": "ana@coop.example"}...]}}
+ * and answers by emitting messages through host->emit. subject answers with the RECORDs
+ * the source tool holds about that person (for the member's export; none are stored),
+ * and LOG, PROGRESS or ERROR: nothing else. */
 typedef int (*coophub_op)(const coophub_host* host, coophub_run* run, const char* request, size_t len);
 
 typedef struct coophub_plugin {
@@ -107,6 +111,10 @@ typedef struct coophub_plugin {
   coophub_op check;
   coophub_op discover;
   coophub_op read;
+  /* ABI 2 and later, optional (NULL: the plugin has none): what the source tool holds
+   * about one person, asked when a member exports their data. The hub asks a plugin
+   * whose descriptor has it; an ABI 1 hub never reads it. */
+  coophub_op subject;
 } coophub_plugin;
 
 /* The one exported symbol. Returns a pointer to a static descriptor, never NULL. */

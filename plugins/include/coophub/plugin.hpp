@@ -31,6 +31,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -99,6 +100,25 @@ class Run {
   Run& operator=(const Run&) = delete;
 
   const json& config() const { return Field("config"); }
+  // subject's person: {"account": "ana", "identities": [{"kind": "email", "value": ...}]}.
+  const json& subject() const { return Field("subject"); }
+  // The values subject's person goes by, lower-case: the account name and each identity.
+  std::vector<std::string> SubjectNames() const {
+    std::vector<std::string> out;
+    auto add = [&](const json& v) {
+      if (!v.is_string() || v.get_ref<const std::string&>().empty()) return;
+      std::string s = v.get<std::string>();
+      for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      out.push_back(std::move(s));
+    };
+    const json& s = subject();
+    if (!s.is_object()) return out;
+    if (s.contains("account")) add(s["account"]);
+    if (s.contains("identities") && s["identities"].is_array())
+      for (const auto& i : s["identities"])
+        if (i.is_object() && i.contains("value")) add(i["value"]);
+    return out;
+  }
   // The stored state of one stream, or null when the stream has none yet.
   json state(const std::string& stream) const {
     const json& s = Field("state");
@@ -198,6 +218,11 @@ class Run {
 };
 
 // Base class of a C++ connector. Check and Discover have useful defaults.
+//
+// The optional subject operation (ABI 2): a connector that can say what its tool holds
+// about one person declares `void Subject(coophub::Run& run)` (not virtual: the
+// descriptor offers subject only when the type has it) and emits run.Record()s for
+// run.subject(); nothing it emits is stored, it goes into the member's export.
 class Connector {
  public:
   virtual ~Connector() = default;
@@ -209,7 +234,12 @@ class Connector {
 
 namespace detail {
 
-enum class Op { kCheck, kDiscover, kRead };
+enum class Op { kCheck, kDiscover, kRead, kSubject };
+
+template <class T, class = void>
+struct HasSubject : std::false_type {};
+template <class T>
+struct HasSubject<T, std::void_t<decltype(std::declval<T&>().Subject(std::declval<Run&>()))>> : std::true_type {};
 
 inline void EmitError(const coophub_host* host, coophub_run* run, const std::string& message, bool retryable) {
   json e = {{"type", "ERROR"}, {"message", message}, {"retryable", retryable}};
@@ -232,6 +262,9 @@ int Dispatch(Op op, const coophub_host* host, coophub_run* run, const char* requ
         break;
       case Op::kRead:
         connector.Read(r);
+        break;
+      case Op::kSubject:
+        if constexpr (HasSubject<T>::value) connector.Subject(r);
         break;
     }
     return r.Cancelled() ? COOPHUB_CANCELLED : COOPHUB_OK;
@@ -259,21 +292,33 @@ int Dispatch(Op op, const coophub_host* host, coophub_run* run, const char* requ
 #endif
 
 // Defines the exported entry point for connector class TYPE.
-#define COOPHUB_PLUGIN(TYPE, NAME, VERSION, DESCRIPTION, SPEC_JSON)                                                \
-  static int coophub_op_check_(const coophub_host* h, coophub_run* r, const char* q, size_t n) {                   \
-    return coophub::detail::Dispatch<TYPE>(coophub::detail::Op::kCheck, h, r, q, n);                               \
-  }                                                                                                                \
-  static int coophub_op_discover_(const coophub_host* h, coophub_run* r, const char* q, size_t n) {                \
-    return coophub::detail::Dispatch<TYPE>(coophub::detail::Op::kDiscover, h, r, q, n);                            \
-  }                                                                                                                \
-  static int coophub_op_read_(const coophub_host* h, coophub_run* r, const char* q, size_t n) {                    \
-    return coophub::detail::Dispatch<TYPE>(coophub::detail::Op::kRead, h, r, q, n);                                \
-  }                                                                                                                \
-  extern "C" __attribute__((visibility("default"))) const coophub_plugin* coophub_plugin_entry(void) {             \
-    static const coophub_plugin kDescriptor = {                                                                    \
-        sizeof(coophub_plugin), COOPHUB_ABI_VERSION,  COOPHUB_MIN_HOST_ABI, NAME, VERSION, DESCRIPTION, SPEC_JSON, \
-        coophub_op_check_,      coophub_op_discover_, coophub_op_read_};                                           \
-    return &kDescriptor;                                                                                           \
+#define COOPHUB_PLUGIN(TYPE, NAME, VERSION, DESCRIPTION, SPEC_JSON)                                    \
+  static int coophub_op_check_(const coophub_host* h, coophub_run* r, const char* q, size_t n) {       \
+    return coophub::detail::Dispatch<TYPE>(coophub::detail::Op::kCheck, h, r, q, n);                   \
+  }                                                                                                    \
+  static int coophub_op_discover_(const coophub_host* h, coophub_run* r, const char* q, size_t n) {    \
+    return coophub::detail::Dispatch<TYPE>(coophub::detail::Op::kDiscover, h, r, q, n);                \
+  }                                                                                                    \
+  static int coophub_op_read_(const coophub_host* h, coophub_run* r, const char* q, size_t n) {        \
+    return coophub::detail::Dispatch<TYPE>(coophub::detail::Op::kRead, h, r, q, n);                    \
+  }                                                                                                    \
+  static int coophub_op_subject_(const coophub_host* h, coophub_run* r, const char* q, size_t n) {     \
+    return coophub::detail::Dispatch<TYPE>(coophub::detail::Op::kSubject, h, r, q, n);                 \
+  }                                                                                                    \
+  extern "C" __attribute__((visibility("default"))) const coophub_plugin* coophub_plugin_entry(void) { \
+    static const coophub_plugin kDescriptor = {                                                        \
+        sizeof(coophub_plugin),                                                                        \
+        COOPHUB_ABI_VERSION,                                                                           \
+        COOPHUB_MIN_HOST_ABI,                                                                          \
+        NAME,                                                                                          \
+        VERSION,                                                                                       \
+        DESCRIPTION,                                                                                   \
+        SPEC_JSON,                                                                                     \
+        coophub_op_check_,                                                                             \
+        coophub_op_discover_,                                                                          \
+        coophub_op_read_,                                                                              \
+        coophub::detail::HasSubject<TYPE>::value ? coophub_op_subject_ : nullptr};                     \
+    return &kDescriptor;                                                                               \
   }
 
 #endif  // COOPHUB_PLUGIN_HPP_

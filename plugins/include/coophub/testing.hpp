@@ -167,6 +167,10 @@ class FakeHost {
   Result Read(const json& config, const json& state = json::object(), const json& streams = nullptr) {
     return Call(plugin_->read, "read", {{"config", config}, {"state", state}, {"streams", streams}});
   }
+  // subject: {"account": "ana", "identities": [{"kind": "email", "value": "ana@coop.example"}]}
+  Result Subject(const json& config, const json& subject) {
+    return Call(plugin_->subject, "subject", {{"config", config}, {"subject", subject}});
+  }
 
  private:
   struct Scripted {
