@@ -17,9 +17,9 @@ namespace {
 
 using testing::FixturePlugin;
 
-const json kSubject = {{"account", "ana"},
-                       {"identities", {{{"kind", "email"}, {"value", "ana@coop.example"}},
-                                       {{"kind", "handle"}, {"value", "@ana.lima"}}}}};
+const json kSubject = {
+    {"account", "ana"},
+    {"identities", {{{"kind", "email"}, {"value", "ana@coop.example"}}, {{"kind", "handle"}, {"value", "@ana.lima"}}}}};
 
 SourceConfig Source(const std::string& fixture) {
   SourceConfig src;
