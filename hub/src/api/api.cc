@@ -395,10 +395,14 @@ std::optional<ApiResponse> ParseRecordQuery(const Services&, const ApiRequest& r
   if (q.q.size() > 500) return Problem(400, "Query too long", "q is limited to 500 characters");
   if (std::string sort = Param(r, "sort"); sort == "time") {
     q.oldest_first = true;
+  } else if (sort == "relevance") {
+    if (q.q.empty()) return Problem(400, "Bad sort", "sort=relevance ranks a search's hits: give the words in q too");
+    q.relevance = true;
   } else if (!sort.empty() && sort != "-time") {
-    return Problem(
-        400, "Bad sort",
-        "sort is -time (newest first, the default) or time (oldest first), not \"" + sort.substr(0, 20) + "\"");
+    return Problem(400, "Bad sort",
+                   "sort is -time (newest first, the default), time (oldest first) or relevance (best match first, "
+                   "with q), not \"" +
+                       sort.substr(0, 20) + "\"");
   }
   q.visibilities = VisibleTo(who.role);
   *out = std::move(q);

@@ -115,6 +115,12 @@ TEST_P(ApiTest, SearchHasSnippetsAndListsSortEitherWay) {
   ApiResponse bad = Get("/api/v1/records", {{"sort", "title"}});
   EXPECT_EQ(bad.status, 400);
   EXPECT_NE(bad.body.find("sort is -time"), std::string::npos) << bad.body;
+  ApiResponse ranked = Get("/api/v1/records", {{"q", "script"}, {"sort", "relevance"}});
+  ASSERT_EQ(ranked.status, 200) << ranked.body;
+  EXPECT_EQ(json::parse(ranked.body)["items"][0]["snippet"], json::parse(r.body)["items"][0]["snippet"]);
+  ApiResponse unranked = Get("/api/v1/records", {{"sort", "relevance"}});
+  EXPECT_EQ(unranked.status, 400);
+  EXPECT_NE(unranked.body.find("give the words in q"), std::string::npos) << unranked.body;
 }
 
 TEST_P(ApiTest, AddressesMustBeUtf8) {

@@ -39,7 +39,8 @@ class PageCache {
     }
     k += '\0';
     k += std::to_string(q.limit);
-    k += q.oldest_first ? 'o' : 'n';
+    k += q.relevance ? 'r' : q.oldest_first ? 'o' : 'n';
+    k += q.plain_plan ? 'p' : 'f';
     k += std::to_string(reinterpret_cast<uintptr_t>(q.snippet));  // each renderer its pages
     return k;
   }

@@ -61,4 +61,17 @@ inline Result<PageCursor> DecodeCursor(const std::string& cursor) {
   return PageCursor{raw->substr(0, sep), std::strtoll(raw->c_str() + sep + 1, nullptr, 10)};
 }
 
+// sort=relevance pages by position: how many records come before the page.
+inline std::string EncodeOffsetCursor(int64_t offset) {
+  return Base64Encode("@" + std::to_string(offset), /*url_safe=*/true);
+}
+inline Result<int64_t> DecodeOffsetCursor(const std::string& cursor) {
+  auto raw = Base64Decode(cursor);
+  if (!raw || raw->size() < 2 || (*raw)[0] != '@' || raw->find_first_not_of("0123456789", 1) != std::string::npos ||
+      raw->size() > 12)
+    return Status::Invalid("cursor \"" + cursor.substr(0, 40) +
+                           "\" is not one this hub gave out for sort=relevance: pass next_cursor back unchanged");
+  return std::strtoll(raw->c_str() + 1, nullptr, 10);
+}
+
 }  // namespace coophub::store

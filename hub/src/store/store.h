@@ -52,6 +52,13 @@ struct RecordQuery {
   std::string cursor;                     // from a previous page's next_cursor
   int limit = 50;
   bool oldest_first = false;  // sort=time; newest first is the default (sort=-time)
+  // sort=relevance, with q: best match first (FTS5's bm25 on SQLite, ts_rank_cd on
+  // PostgreSQL), ties newest first; pages by position. Unlike the time orders, whose page
+  // costs a page, it ranks every hit before cutting one: its cost grows with the hits.
+  bool relevance = false;
+  // For tests: a search takes the plain plan, every hit read and sorted before the page
+  // is cut, which the faster plans must answer exactly as (store_test.cc compares them).
+  bool plain_plan = false;
   // With q: each item gets "snippet", made by this from the passage that matched, its
   // matches between kMatchBegin and kMatchEnd (the caller's renderer: the store writes
   // no markup). nullptr: no snippets.

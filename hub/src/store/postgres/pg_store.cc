@@ -864,7 +864,12 @@ Result<RecordPage> PgStore::ListRecords(const RecordQuery& q) {
     params.emplace_back(ArrayLiteral(q.visibilities));
     filters += " AND r.visibility = ANY($" + Num(static_cast<int64_t>(params.size())) + "::text[])";
   }
-  if (!q.cursor.empty()) {
+  int64_t offset = 0;  // sort=relevance pages by position
+  if (!q.cursor.empty() && q.relevance) {
+    auto at = store::DecodeOffsetCursor(q.cursor);
+    if (!at.ok()) return at.status();
+    offset = *at;
+  } else if (!q.cursor.empty()) {
     auto cursor = store::DecodeCursor(q.cursor);
     if (!cursor.ok()) return cursor.status();
     params.emplace_back(cursor->time);
@@ -915,8 +920,12 @@ Result<RecordPage> PgStore::ListRecords(const RecordQuery& q) {
       if (!built.ok()) return built.status();
       if (built->Int(0, 1) > 0) query = built->Text(0, 0);
     }
-    std::string order = q.oldest_first ? " ORDER BY r.time, r.uid" : " ORDER BY r.time DESC, r.uid DESC";
-    std::string cut = " LIMIT " + Num(limit + 1);
+    const bool ranked = q.relevance && !query.empty();
+    std::string order = ranked           ? " ORDER BY rank DESC, r.time DESC, r.uid DESC"
+                        : q.oldest_first ? " ORDER BY r.time, r.uid"
+                                         : " ORDER BY r.time DESC, r.uid DESC";
+    if (q.relevance && !ranked) order = " ORDER BY r.time DESC, r.uid DESC";
+    std::string cut = " LIMIT " + Num(limit + 1) + (q.relevance ? " OFFSET " + Num(offset) : "");
     bool snippets = q.snippet && !query.empty();
     // ts_headline gets the joiners protected (see kJoiners): it also drops what looks
     // like an HTML tag.
@@ -942,6 +951,13 @@ Result<RecordPage> PgStore::ListRecords(const RecordQuery& q) {
     Result<pg::Rows> r = Status::Internal("no query ran");
     if (query.empty()) {
       r = db.Exec("SELECT " + columns + " FROM records r WHERE true" + filters + order + cut, args);
+    } else if (ranked) {
+      // Every hit ranked (ts_rank_cd), then the page cut at its position: the cost of the hits.
+      args.emplace_back(query);
+      std::string qp = "$" + Num(static_cast<int64_t>(args.size())) + "::tsquery";
+      r = db.Exec(with_snippets("SELECT " + columns + ", ts_rank_cd(r.search, " + qp +
+                                ") AS rank FROM records r WHERE" + " r.search @@ " + qp + filters + order + cut),
+                  args, pg::Conn::Plan::kPerCall);
     } else {
       // A search's page costs its page, not its hits. First the newest kSearchWindow
       // records that pass the filters, in order, each checked against the words: a word
@@ -954,9 +970,11 @@ Result<RecordPage> PgStore::ListRecords(const RecordQuery& q) {
       std::string window =
           "SELECT r.uid, r.time, r.json, r.search, r.title, r.summary, r.body FROM records r WHERE true" + filters +
           order + " LIMIT " + Num(kSearchWindow);
-      r = db.Exec(with_snippets("SELECT " + columns + " FROM (" + window + ") r WHERE" + match + order + cut), args,
-                  pg::Conn::Plan::kPerCall);
-      if (r.ok() && r->size() < limit + 1) {
+      // (The plain plan, for tests: the hits alone, whatever the window would hold.)
+      if (!q.plain_plan)
+        r = db.Exec(with_snippets("SELECT " + columns + " FROM (" + window + ") r WHERE" + match + order + cut), args,
+                    pg::Conn::Plan::kPerCall);
+      if (q.plain_plan || (r.ok() && r->size() < limit + 1)) {
         std::string hits = "WITH hits AS MATERIALIZED (SELECT r.uid, r.time FROM records r WHERE" + match + filters +
                            ") SELECT " + columns + " FROM records r WHERE r.uid IN (SELECT h.uid FROM hits h" +
                            (q.oldest_first ? " ORDER BY h.time, h.uid" : " ORDER BY h.time DESC, h.uid DESC") + cut +
@@ -971,7 +989,8 @@ Result<RecordPage> PgStore::ListRecords(const RecordQuery& q) {
     page.items_json += '[';
     for (int i = 0; i < r->size(); ++i) {
       if (page.count == limit) {
-        page.next_cursor = store::EncodeCursor(r->Text(i - 1, 1), r->Int(i - 1, 0));
+        page.next_cursor = q.relevance ? store::EncodeOffsetCursor(offset + limit)
+                                       : store::EncodeCursor(r->Text(i - 1, 1), r->Int(i - 1, 0));
         break;
       }
       int64_t uid = r->Int(i, 0);

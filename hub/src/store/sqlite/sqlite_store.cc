@@ -1024,8 +1024,12 @@ Result<RecordPage> SqliteStore::ListRecords(const RecordQuery& q) {
     filters += ")";
   }
   std::string after_time;
-  int64_t after_uid = 0;
-  if (!q.cursor.empty()) {
+  int64_t after_uid = 0, offset = 0;
+  if (!q.cursor.empty() && q.relevance) {
+    auto at = store::DecodeOffsetCursor(q.cursor);
+    if (!at.ok()) return at.status();
+    offset = *at;
+  } else if (!q.cursor.empty()) {
     auto cursor = store::DecodeCursor(q.cursor);
     if (!cursor.ok()) return cursor.status();
     after_uid = cursor->uid;
@@ -1048,8 +1052,9 @@ Result<RecordPage> SqliteStore::ListRecords(const RecordQuery& q) {
     // Words and a narrow filter (a source, a kind with few records): walking the index's
     // hits in time order could pass over a million that the filter drops, so walk the
     // few records instead and ask the index about each.
-    bool few = false;
-    if (!fts.empty() && (!q.kind.empty() || !q.source.empty() || !q.stream.empty())) {
+    // (The plain plan, for tests, is this one whatever the filters.)
+    bool few = q.plain_plan;
+    if (!few && !q.relevance && !fts.empty() && (!q.kind.empty() || !q.source.empty() || !q.stream.empty())) {
       sqlite3_stmt* probe = db.Prepare("SELECT count(*) FROM (SELECT 1 FROM records r WHERE 1" + filters + " LIMIT " +
                                        std::to_string(kFewRecords) + ")");
       if (!probe) return Status::Internal("SQLite: " + db.Error());
@@ -1059,7 +1064,17 @@ Result<RecordPage> SqliteStore::ListRecords(const RecordQuery& q) {
       sqlite3_reset(probe);
     }
     std::string snippet = q.snippet ? ", snippet(record_search, -1, char(64976), char(64977), '…', 12)" : "";
-    if (fts.empty() || few) {
+    if (q.relevance) {
+      // Every hit ranked (bm25), then the page cut at its position: the cost of the hits.
+      sql = fts.empty()
+                ? "SELECT r.uid, r.time, r.json FROM records r WHERE 1" + filters + " ORDER BY r.time DESC, r.uid DESC"
+                : "SELECT r.uid, r.time, r.json" + snippet +
+                      " FROM record_search s CROSS JOIN records r ON r.uid = (s.rowid & " +
+                      std::to_string(sqlite::kMaxUid) + ") AND r.search_key = s.rowid WHERE s.record_search MATCH ?" +
+                      filters + " ORDER BY bm25(record_search), r.time DESC, r.uid DESC";
+      if (!fts.empty()) text_args.insert(text_args.begin(), fts);
+      sql += " LIMIT ? OFFSET " + std::to_string(offset);
+    } else if (fts.empty() || few) {
       sql = fts.empty() ? "SELECT r.uid, r.time, r.json FROM records r WHERE 1" + filters
                         : "SELECT r.uid, r.time, r.json" + snippet +
                               " FROM records r CROSS JOIN record_search s ON s.rowid = r.search_key"
@@ -1114,7 +1129,8 @@ Result<RecordPage> SqliteStore::ListRecords(const RecordQuery& q) {
     int64_t last_uid = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
       if (page.count == limit) {
-        page.next_cursor = store::EncodeCursor(last_time, last_uid);
+        page.next_cursor =
+            q.relevance ? store::EncodeOffsetCursor(offset + limit) : store::EncodeCursor(last_time, last_uid);
         break;
       }
       last_uid = sqlite3_column_int64(st, 0);
