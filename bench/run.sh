@@ -14,31 +14,12 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 
-free_port() {  # a port nothing listens on
-  local p
-  # below the ephemeral range (32768 on): a port a closed client connection holds in
-  # TIME_WAIT answers nothing, yet a server cannot bind it
-  for p in $(seq $((20000 + RANDOM % 10000)) 32767); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-  done
-}
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
-healthy() {  # one GET /healthz over bash's /dev/tcp: no process start to blur the timing
-  local status
-  { exec 3<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 1
-  printf 'GET /healthz HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3
-  read -r _ status _ <&3 || true
-  exec 3<&-
-  [ "$status" = "200" ]
-}
+source "$root/bench/lib.sh"  # free_port, now_ms, healthy, wrk_figures, start_hub
 wrk_run() {  # URL [wrk options] -> "req/s p99_ms"
   local url=$1
   shift
   wrk -t2 -c64 -d4s --latency "$@" "$url" > "$work/wrk.txt"
-  local rps p99
-  rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt")
-  p99=$(awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; print v}' "$work/wrk.txt")
-  echo "$rps $p99"
+  wrk_figures "$work/wrk.txt"
 }
 cpu_ticks() { awk '$1 == "cpu" {print $2+$3+$4+$5+$6+$7+$8, $5+$6}' /proc/stat; }  # -> "total idle"
 busy_pct() {  # "total idle" before, after -> % of all cores busy in between
@@ -62,18 +43,6 @@ NGINX
   pids+=("$!")
   for _ in $(seq 1 500); do curl -sf "$2" > /dev/null 2>&1 && break; done
 }
-start_hub() {  # CONFIG DATA PORT LOG: serves in the background, waits for /healthz (bounded)
-  local t0
-  t0=$(now_ms)
-  "$hub_bin" serve --config "$1" --data "$2" > "$4" 2>&1 &
-  hub_pid=$!
-  pids+=("$hub_pid")
-  ready_ms=""
-  for _ in $(seq 1 20000); do
-    if healthy "$3"; then ready_ms=$(( $(now_ms) - t0 )); return; fi
-  done
-  echo "the hub did not become ready:"; cat "$4"; exit 1
-}
 
 echo "coophub benchmarks ($(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ))"
 
@@ -94,7 +63,8 @@ for _ in $(seq 1 2000); do "$pg_bin/pg_isready" -q -h "$work/pg" -p "$pgport" &&
 pg_server="host=$work/pg port=$pgport user=postgres"
 
 # 1. Ingest: plugin -> worker -> protocol -> store, against raw SQLite upserts; and into
-#    PostgreSQL, against a raw COPY of the same records; search over 1M records on both.
+#    PostgreSQL, against a raw COPY of the same records; search over 1M records on both
+#    (one client; section 3d has 16 clients and 3M records).
 COOPHUB_BENCH_PG="$pg_server" "$build/bench/ingest_bench" "$build/hub/coophub-worker" "$count_so" 200000 > "$work/ingest.txt"
 raw_rps=$(awk '$1 == "ingest_raw_sqlite_upsert_rps" {print $2}' "$work/ingest.txt")
 hub_rps=$(awk '$1 == "ingest_plugin_to_store_rps" {print $2}' "$work/ingest.txt")
@@ -235,6 +205,13 @@ done
 pg_list_rps=$(median "${pg_r[@]}"); pg_list_p99=$(median "${pg_l[@]}")
 lb_list_rps=$(median "${lb_r[@]}"); lb_list_p99=$(median "${lb_l[@]}")
 
+# 3d. Search at scale: 1M and 3M records on SQLite and on PostgreSQL, 16 clients, every
+#     request a page not asked before (bench/search_scale.sh), beside the uncached list
+#     of the same hub. The held rows below use the SQLite hub of section 2, still up.
+"$root/bench/search_scale.sh" "$build" "$work/pg" "$pgport" > "$work/search_scale.txt" 2> "$work/search_scale.log" \
+  || { echo "search at scale failed:"; tail -5 "$work/search_scale.log" "$work/search_scale.txt"; exit 1; }
+ss() { awk -v b="$1" -v s="$2" -v q="$3" -v f="$4" '$1 == b && $2 == s && $3 == q {print $f}' "$work/search_scale.txt"; }
+
 # 3b. Everyone else while 1,000 dashboards hold their live streams open and 200 slowloris
 #     clients trickle headers (bench/hold.cc): the list beside its unloaded figure above,
 #     and /healthz p99 beside its own unloaded p99, measured now.
@@ -318,6 +295,17 @@ printf '%-34s %11s ms %26s %7s %10s %s\n' "PostgreSQL search 1M, p50" "$pg_searc
 printf '%-34s %11s ms %26s %7s %10s %s\n' "PostgreSQL search 1M, p99" "$pg_search_p99" "" "" "<= 50 ms" "$(verdict "$pg_search_p99" 50 "<=")"
 printf '%-34s %14.0f %16.0f SQLite hub %7s %10s %s\n' "PostgreSQL signed-in list, req/s" "$pg_list_rps" "$auth_rps" "$pg_list_ratio" ">= 0.50" "$(verdict "$pg_list_ratio" 0.5 ">=")"
 printf '%-34s %11s ms %13s ms SQLite %7s %10s\n' "PostgreSQL signed-in list, p99" "$pg_list_p99" "$auth_p99" "" ""
+for backend in sqlite postgres; do
+  for size in 1M 3M; do
+    label=$([ "$backend" = sqlite ] && echo SQLite || echo PostgreSQL)
+    printf '%-34s %11s ms %26s %7s %10s\n' "$label $size, list (16 clients), p99" "$(ss $backend $size list 5)" \
+      "$(ss $backend $size list 4) req/s" "" ""
+    for q in every rare two_words prefix; do
+      printf '%-34s %11s ms %13s ms list %9s %10s %s\n' "  search, $q, p99" "$(ss $backend $size $q 5)" \
+        "$(ss $backend $size list 5)" "$(ss $backend $size $q 4)/s" "<= 20 ms" "$(verdict "$(ss $backend $size $q 5)" 20 "<=")"
+    done
+  done
+done
 printf '%-34s %14.0f %16.0f 1 replica %8s %10s %s\n' "nginx over 3 replicas, req/s" "$lb_list_rps" "$pg_list_rps" "$lb_ratio" ">= 1.50" "$(verdict "$lb_ratio" 1.5 ">=")"
 printf '%-34s %11s ms %13s ms 1 replica %4s %10s\n' "nginx over 3 replicas, p99" "$lb_list_p99" "$pg_list_p99" "" ""
 # Why three replicas cannot beat one here: one already keeps every core busy (the hub,

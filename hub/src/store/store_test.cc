@@ -304,6 +304,20 @@ TEST_P(StoreTest, TheLastWordAlsoFindsTheWordsItBegins) {
   EXPECT_EQ(found("rota.pdf"), mail) << "a query's word is split the same way";
   EXPECT_EQ(found("zzzz"), V{});
   EXPECT_EQ(found("notes ?!"), V{"Meeting notes"}) << "punctuation alone is no word";
+  // A word written since a prefix was last looked up is found by it: the words a prefix
+  // expands to are kept only while the data stays as it was.
+  WriteBatch more;
+  more.upserts.push_back(Rec("8", "Meetings calendar", "2026-11-09T00:00:00Z"));
+  Write(more);
+  EXPECT_EQ(found("meet"), (V{"Meeting notes", "Meetings calendar", "Meetup tonight", "meet the board"}));
+  // And through another connection, as another process writes.
+  auto other = OpenAnother(1);
+  ASSERT_TRUE(other.ok()) << other.status().message();
+  WriteBatch third;
+  third.source = "src";
+  third.upserts.push_back(Rec("9", "Meetinghouse keys", "2026-11-10T00:00:00Z"));
+  ASSERT_TRUE((*other)->Write(std::move(third)).get().ok());
+  EXPECT_EQ(found("meet").size(), 5u);
 }
 
 TEST_P(StoreTest, OldestFirstPagesBothWays) {

@@ -47,6 +47,9 @@ std::string Num(int64_t v) { return std::to_string(v); }
 // How many of the newest records (those the filters pass) a search reads in order
 // before it asks the GIN index for the hits instead (ListRecords).
 constexpr int kSearchWindow = 10000;
+// A search the planner expects to match at most this many records asks the GIN index
+// for them at once: reading the window would cost more than sorting so few.
+constexpr int64_t kFewHits = 2000;
 
 // A text[] literal: {"a","b"}, each element quoted.
 std::string ArrayLiteral(const std::vector<std::string>& items) {
@@ -964,17 +967,27 @@ Result<RecordPage> PgStore::ListRecords(const RecordQuery& q) {
       // most records have fills the page there, and the walk stops at it. Short of a
       // page, the words' hits from the GIN index, sorted: few, as the window held so
       // few of them. Either way the page is the same: the first limit+1 matches in the
-      // order asked (the window's matches come before any outside it).
+      // order asked (the window's matches come before any outside it). Words the
+      // planner expects in few records skip the window: their hits cost less than it.
       args.emplace_back(query);
       std::string match = " r.search @@ $" + Num(static_cast<int64_t>(args.size())) + "::tsquery";
+      bool few = q.plain_plan;
+      if (!few) {
+        auto plan = db.Exec("EXPLAIN (FORMAT JSON) SELECT 1 FROM records r WHERE" + match + filters, args,
+                            pg::Conn::Plan::kPerCall);
+        if (!plan.ok()) return plan.status();
+        json explained = json::parse(plan->View(0, 0), nullptr, false);
+        const json* rows = explained.is_array() && !explained.empty() ? &explained[0]["Plan"]["Plan Rows"] : nullptr;
+        few = rows && rows->is_number() && rows->get<double>() <= static_cast<double>(kFewHits);
+      }
       std::string window =
           "SELECT r.uid, r.time, r.json, r.search, r.title, r.summary, r.body FROM records r WHERE true" + filters +
           order + " LIMIT " + Num(kSearchWindow);
       // (The plain plan, for tests: the hits alone, whatever the window would hold.)
-      if (!q.plain_plan)
+      if (!few)
         r = db.Exec(with_snippets("SELECT " + columns + " FROM (" + window + ") r WHERE" + match + order + cut), args,
                     pg::Conn::Plan::kPerCall);
-      if (q.plain_plan || (r.ok() && r->size() < limit + 1)) {
+      if (few || (r.ok() && r->size() < limit + 1)) {
         std::string hits = "WITH hits AS MATERIALIZED (SELECT r.uid, r.time FROM records r WHERE" + match + filters +
                            ") SELECT " + columns + " FROM records r WHERE r.uid IN (SELECT h.uid FROM hits h" +
                            (q.oldest_first ? " ORDER BY h.time, h.uid" : " ORDER BY h.time DESC, h.uid DESC") + cut +

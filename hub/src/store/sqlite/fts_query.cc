@@ -59,6 +59,24 @@ std::vector<std::string> Expand(Db& db, const std::string& prefix) {
 
 }  // namespace
 
+std::vector<std::string> Expansions::Get(Db& db, const std::string& prefix, uint64_t version) {
+  {
+    MutexLock lock(mu_);
+    if (version_ != version) {
+      by_prefix_.clear();
+      version_ = version;
+    }
+    if (auto it = by_prefix_.find(prefix); it != by_prefix_.end()) return it->second;
+  }
+  std::vector<std::string> words = Expand(db, prefix);  // read outside the lock
+  MutexLock lock(mu_);
+  if (version_ == version) {
+    if (by_prefix_.size() >= kMost) by_prefix_.clear();
+    by_prefix_.emplace(prefix, words);
+  }
+  return words;
+}
+
 int64_t SearchKey(const std::string& time, int64_t uid) {
   constexpr int64_t kLimit = int64_t{1} << 34;  // seconds either side of 1970
   int64_t seconds = std::clamp<int64_t>(ParseRfc3339(time).value_or(0), -kLimit, kLimit - 1);
@@ -79,7 +97,7 @@ std::vector<std::string> SearchTokens(Db& db, std::string_view text) {
   return tokens;
 }
 
-std::string BuildFtsQuery(Db& db, std::string_view typed) {
+std::string BuildFtsQuery(Db& db, std::string_view typed, Expansions* expansions, uint64_t version) {
   std::vector<std::string> words = store::QueryWords(typed);
   std::string out;
   for (size_t i = 0; i < words.size(); ++i) {
@@ -91,7 +109,7 @@ std::string BuildFtsQuery(Db& db, std::string_view typed) {
       if (tokens.size() > 1 || chars == 2 || chars == 3) {
         part += "*";  // the last token as a prefix: from the prefix index when short
       } else if (chars > 3) {
-        std::vector<std::string> whole = Expand(db, tokens[0]);
+        std::vector<std::string> whole = expansions ? expansions->Get(db, tokens[0], version) : Expand(db, tokens[0]);
         if (!whole.empty()) {
           part = "(";
           for (size_t k = 0; k < whole.size(); ++k) part += (k ? " OR " : "") + Quoted(whole[k]);

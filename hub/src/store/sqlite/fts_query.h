@@ -16,8 +16,10 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
+#include "base/mutex.h"
 #include "store/sqlite/sqlite_db.h"
 
 namespace coophub::sqlite {
@@ -33,10 +35,26 @@ int64_t SearchKey(const std::string& time, int64_t uid);
 // The tokens FTS5 makes of text (unicode61, diacritics removed, lower case).
 std::vector<std::string> SearchTokens(Db& db, std::string_view text);
 
+// The words a longer last word expands to, remembered while the data is as it was
+// (version: the store's data generation). Finding that a prefix has no further word
+// means seeking past its last one, which on a large index reads the next word's hit
+// list and costs milliseconds: more than the rest of a search's page. Thread-safe.
+class Expansions {
+ public:
+  std::vector<std::string> Get(Db& db, const std::string& prefix, uint64_t version);
+
+ private:
+  static constexpr size_t kMost = 4096;  // prefixes kept; all are dropped past it
+  Mutex mu_;
+  std::unordered_map<std::string, std::vector<std::string>> by_prefix_ GUARDED_BY(mu_);
+  uint64_t version_ GUARDED_BY(mu_) = 0;
+};
+
 // The FTS5 query for what a person typed: every word required, each quoted, the last
 // one also matching longer words it begins. Words are split at blanks and control
 // characters (a NUL would end FTS5's view of the query); words with no letters or
 // digits are dropped. Empty when no word is left: then there is nothing to search for.
-std::string BuildFtsQuery(Db& db, std::string_view typed);
+// With expansions, a longer last word's words are looked up there first.
+std::string BuildFtsQuery(Db& db, std::string_view typed, Expansions* expansions = nullptr, uint64_t version = 0);
 
 }  // namespace coophub::sqlite

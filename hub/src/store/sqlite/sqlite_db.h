@@ -29,6 +29,11 @@ class Db {
     if (!read_only) KeepPrivate(path);
     int flags = read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     flags |= SQLITE_OPEN_NOMUTEX;
+    // Before SQLite's first use in the process: no allocation statistics, which would
+    // take one process-wide lock on every allocation of every connection (searches make
+    // many, and concurrent ones queued on it).
+    static const bool configured = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
+    (void)configured;
     if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK)
       return Status::Unavailable("cannot open the store " + path + ": " + Error() +
                                  " (check the directory exists and is writable)");

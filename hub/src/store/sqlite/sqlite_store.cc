@@ -702,6 +702,7 @@ class SqliteStore final : public Store {
   // which is what sharing one cache across the readers costs.
   PageCache pages_{opts_.page_cache_bytes};
   std::atomic<uint64_t> data_generation_{0};
+  sqlite::Expansions expansions_;  // of searches' last words, kept for a data generation
 };
 
 Status SqliteStore::Upsert(Db& db, const StoredRecord& r, WriteStats* stats) {
@@ -1040,13 +1041,14 @@ Result<RecordPage> SqliteStore::ListRecords(const RecordQuery& q) {
     // Whatever reader a request gets, a commit since that reader's last look moves the
     // version before the lookup, and the page is read after it: a page is never older
     // than the version it is kept under.
+    // The same version keeps a search's prefix expansions (fts_query.h).
     bool cache = opts_.page_cache_bytes > 0;
-    if (cache && db.OthersCommitted()) data_generation_.fetch_add(1);
+    if ((cache || !q.q.empty()) && db.OthersCommitted()) data_generation_.fetch_add(1);
     uint64_t version = data_generation_.load();
     std::string key = cache ? PageCache::Key(q) : std::string();
     if (auto hit = cache ? pages_.Find(key, version) : nullptr) return RecordPage(*hit);
     // A search of nothing but blanks and punctuation is no search at all.
-    std::string fts = q.q.empty() ? std::string() : BuildFtsQuery(db, q.q);
+    std::string fts = q.q.empty() ? std::string() : BuildFtsQuery(db, q.q, &expansions_, version);
     std::string sql;
     std::vector<int64_t> int_args;
     // Words and a narrow filter (a source, a kind with few records): walking the index's
