@@ -47,8 +47,10 @@ std::string Num(int64_t v) { return std::to_string(v); }
 // How many of the newest records (those the filters pass) a search reads in order
 // before it asks the GIN index for the hits instead (ListRecords).
 constexpr int kSearchWindow = 10000;
-// A search the planner expects to match at most this many records asks the GIN index
-// for them at once: reading the window would cost more than sorting so few.
+// A search's first walk: its newest records (ListRecords).
+constexpr int kFirstWindow = 1000;
+// A search that matches at most this many records takes them from the GIN index at
+// once: a longer walk would cost more than sorting so few.
 constexpr int64_t kFewHits = 2000;
 
 // A text[] literal: {"a","b"}, each element quoted.
@@ -962,38 +964,52 @@ Result<RecordPage> PgStore::ListRecords(const RecordQuery& q) {
                                 ") AS rank FROM records r WHERE" + " r.search @@ " + qp + filters + order + cut),
                   args, pg::Conn::Plan::kPerCall);
     } else {
-      // A search's page costs its page, not its hits. First the newest kSearchWindow
-      // records that pass the filters, in order, each checked against the words: a word
-      // most records have fills the page there, and the walk stops at it. Short of a
-      // page, the words' hits from the GIN index, sorted: few, as the window held so
-      // few of them. Either way the page is the same: the first limit+1 matches in the
-      // order asked (the window's matches come before any outside it). Words the
-      // planner expects in few records skip the window: their hits cost less than it.
+      // A search's page costs about a page, not its hits, in up to four steps, each
+      // taken only when the one before could not fill the page:
+      //  1. the newest kFirstWindow records that pass the filters, in order, each checked
+      //     against the words: a word most records have fills the page there, and the
+      //     walk stops at it;
+      //  2. how many records match, counted from the GIN index up to kFewHits + 1: when
+      //     few, their hits, sorted, are the answer (they cost less than a longer walk);
+      //  3. the newest kSearchWindow records, as in 1;
+      //  4. every hit from the GIN index, sorted: a word in many records of which none
+      //     is recent, whose cost is its hits.
+      // Whichever step answers, the page is the same: the first limit+1 matches in the
+      // order asked (a window's matches come before any outside it). The plain plan,
+      // for tests, is step 4 alone.
       args.emplace_back(query);
       std::string match = " r.search @@ $" + Num(static_cast<int64_t>(args.size())) + "::tsquery";
-      bool few = q.plain_plan;
-      if (!few) {
-        auto plan = db.Exec("EXPLAIN (FORMAT JSON) SELECT 1 FROM records r WHERE" + match + filters, args,
-                            pg::Conn::Plan::kPerCall);
-        if (!plan.ok()) return plan.status();
-        json explained = json::parse(plan->View(0, 0), nullptr, false);
-        const json* rows = explained.is_array() && !explained.empty() ? &explained[0]["Plan"]["Plan Rows"] : nullptr;
-        few = rows && rows->is_number() && rows->get<double>() <= static_cast<double>(kFewHits);
-      }
-      std::string window =
-          "SELECT r.uid, r.time, r.json, r.search, r.title, r.summary, r.body FROM records r WHERE true" + filters +
-          order + " LIMIT " + Num(kSearchWindow);
-      // (The plain plan, for tests: the hits alone, whatever the window would hold.)
-      if (!few)
-        r = db.Exec(with_snippets("SELECT " + columns + " FROM (" + window + ") r WHERE" + match + order + cut), args,
-                    pg::Conn::Plan::kPerCall);
-      if (few || (r.ok() && r->size() < limit + 1)) {
+      auto walk = [&](int records) {
+        std::string window =
+            "SELECT r.uid, r.time, r.json, r.search, r.title, r.summary, r.body FROM records r WHERE"
+            " true" +
+            filters + order + " LIMIT " + Num(records);
+        return db.Exec(with_snippets("SELECT " + columns + " FROM (" + window + ") r WHERE" + match + order + cut),
+                       args, pg::Conn::Plan::kPerCall);
+      };
+      auto all_hits = [&] {
         std::string hits = "WITH hits AS MATERIALIZED (SELECT r.uid, r.time FROM records r WHERE" + match + filters +
                            ") SELECT " + columns + " FROM records r WHERE r.uid IN (SELECT h.uid FROM hits h" +
                            (q.oldest_first ? " ORDER BY h.time, h.uid" : " ORDER BY h.time DESC, h.uid DESC") + cut +
                            ")" + order + cut;
-        r = db.Exec(with_snippets(hits), args, pg::Conn::Plan::kPerCall);
+        return db.Exec(with_snippets(hits), args, pg::Conn::Plan::kPerCall);
+      };
+      auto filled = [&] { return !r.ok() || r->size() == limit + 1; };
+      bool done = false;
+      if (!q.plain_plan) {
+        r = walk(kFirstWindow);
+        done = filled();
       }
+      if (!q.plain_plan && !done) {
+        auto n = db.Exec("SELECT count(*) FROM (SELECT 1 FROM records r WHERE" + match + filters + " LIMIT " +
+                             Num(kFewHits + 1) + ") x",
+                         args, pg::Conn::Plan::kPerCall);
+        if (!n.ok()) return n.status();
+        done = n->Int(0, 0) <= kFewHits;
+        r = done ? all_hits() : walk(kSearchWindow);
+        done = done || filled();
+      }
+      if (!done) r = all_hits();
     }
     if (!r.ok()) return r.status();
     RecordPage page;
