@@ -77,13 +77,7 @@ class Csv : public coophub::Connector {
     auto err = coophub::csv::ReadRows(
         text, Options(cfg),
         [&](Row&& row) {
-          if (header.empty()) {
-            if (has_header) {
-              header = std::move(row.fields);
-              return true;
-            }
-            for (size_t i = 1; i <= row.fields.size(); ++i) header.push_back(std::to_string(i));
-          }
+          if (TakeHeader(row, has_header, &header)) return true;
           if (row.fields.size() != header.size()) {
             refuse(row.line,
                    std::to_string(row.fields.size()) + " fields where the header has " + std::to_string(header.size()));
@@ -155,13 +149,7 @@ class Csv : public coophub::Connector {
     auto err = coophub::csv::ReadRows(
         text, Options(cfg),
         [&](Row&& row) {
-          if (header.empty()) {
-            if (has_header) {
-              header = std::move(row.fields);
-              return true;
-            }
-            for (size_t i = 1; i <= row.fields.size(); ++i) header.push_back(std::to_string(i));
-          }
+          if (TakeHeader(row, has_header, &header)) return true;
           if (row.fields.size() != header.size()) return true;  // a bad row holds no one's data
           ++rows;
           if (std::none_of(row.fields.begin(), row.fields.end(), names_person)) return true;
@@ -200,6 +188,18 @@ class Csv : public coophub::Connector {
     auto text = coophub::csv::ToUtf8(f.response.body, encoding, &e);
     if (!text) throw coophub::Failure(f.url + (e.line ? " line " + std::to_string(e.line) : "") + ": " + e.message);
     return std::move(*text);
+  }
+
+  // The first row: the header, taken (true: the caller skips the row), or without one,
+  // the columns numbered from 1 (false: the row is data).
+  static bool TakeHeader(Row& row, bool has_header, std::vector<std::string>* header) {
+    if (!header->empty()) return false;
+    if (has_header) {
+      *header = std::move(row.fields);
+      return true;
+    }
+    for (size_t i = 1; i <= row.fields.size(); ++i) header->push_back(std::to_string(i));
+    return false;
   }
 
   static std::string Lower(std::string s) {
