@@ -926,10 +926,10 @@ Result<RecordPage> PgStore::ListRecords(const RecordQuery& q) {
       if (built->Int(0, 1) > 0) query = built->Text(0, 0);
     }
     const bool ranked = q.relevance && !query.empty();
-    std::string order = ranked           ? " ORDER BY rank DESC, r.time DESC, r.uid DESC"
-                        : q.oldest_first ? " ORDER BY r.time, r.uid"
-                                         : " ORDER BY r.time DESC, r.uid DESC";
-    if (q.relevance && !ranked) order = " ORDER BY r.time DESC, r.uid DESC";
+    // sort=relevance without words to rank: newest first, as SQLite's.
+    std::string order = ranked                           ? " ORDER BY rank DESC, r.time DESC, r.uid DESC"
+                        : q.oldest_first && !q.relevance ? " ORDER BY r.time, r.uid"
+                                                         : " ORDER BY r.time DESC, r.uid DESC";
     std::string cut = " LIMIT " + Num(limit + 1) + (q.relevance ? " OFFSET " + Num(offset) : "");
     bool snippets = q.snippet && !query.empty();
     // ts_headline gets the joiners protected (see kJoiners): it also drops what looks
