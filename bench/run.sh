@@ -300,7 +300,7 @@ for backend in sqlite postgres; do
     label=$([ "$backend" = sqlite ] && echo SQLite || echo PostgreSQL)
     printf '%-34s %11s ms %26s %7s %10s\n' "$label $size, list (16 clients), p99" "$(ss $backend $size list 5)" \
       "$(ss $backend $size list 4) req/s" "" ""
-    for q in every rare two_words prefix; do
+    for q in every rare prefix two_words; do
       printf '%-34s %11s ms %13s ms list %9s %10s %s\n' "  search, $q, p99" "$(ss $backend $size $q 5)" \
         "$(ss $backend $size list 5)" "$(ss $backend $size $q 4)/s" "<= 20 ms" "$(verdict "$(ss $backend $size $q 5)" 20 "<=")"
     done

@@ -3,8 +3,8 @@
 # of about 300 B (the count fixture, six kinds over the years), on SQLite and on
 # PostgreSQL, each served by a hub and loaded by wrk with 16 clients for 4 s. Every
 # request asks a page no request asked before (bench/distinct_pages.lua), so that the
-# page cache never answers: the records list; a word every record has; a rare word; two
-# words, the last a prefix of many; a prefix of the word every record has. Searches
+# page cache never answers: the records list; a word every record has; a rare word; a
+# prefix of the word every record has; two words, the last a prefix of many. Searches
 # carry snippets, as the API always gives them.
 # Prints one line a measure: BACKEND SIZE QUERY REQ_PER_S P99_MS.
 # Usage: bench/search_scale.sh BUILD_DIR PG_SOCKET_DIR PG_PORT   (a server whose user
@@ -24,14 +24,19 @@ trap cleanup EXIT
 source "$root/bench/lib.sh"
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 
-# name -> the query's part of the address ("" is the list)
-queries=(list "" every "&q=number" rare "&q=4711" two_words "&q=number%2047" prefix "&q=numb")
+# name -> the query's part of the address ("" is the list). The slowest last: the
+# requests still running when wrk stops would otherwise be part of the next measure.
+queries=(list "" every "&q=number" rare "&q=4711" prefix "&q=numb" two_words "&q=number%2047")
 
 measure() {  # BACKEND SIZE PORT
   local i name extra
   for ((i = 0; i < ${#queries[@]}; i += 2)); do
     name=${queries[$i]}
     extra=${queries[$((i + 1))]}
+    # A second's warm-up first, not counted: connections, threads and the statements'
+    # plans are made once, as in a hub that has been up a while.
+    wrk -t2 -c16 -d1s -s "$root/bench/distinct_pages.lua" "http://127.0.0.1:$3/api/v1/records" \
+      "/api/v1/records?limit=50$extra" > /dev/null
     wrk -t2 -c16 -d4s --latency -s "$root/bench/distinct_pages.lua" "http://127.0.0.1:$3/api/v1/records" \
       "/api/v1/records?limit=50$extra" > "$work/wrk.txt"
     echo "$1 $2 $name $(wrk_figures "$work/wrk.txt")"

@@ -44,6 +44,9 @@ int64_t Rows::Changes() const {
 // Every session: times in UTC, and no JIT compilation. The hub's queries are short; a
 // plan the planner thinks costly (a search's hits, estimated high for a prefix) would
 // otherwise spend tens of milliseconds compiling before a 2 ms execution.
+// A connection's prepared statements, at most.
+constexpr size_t kPreparedKept = 256;
+
 constexpr const char* kSessionSettings = "SET TIME ZONE 'UTC'; SET jit = off";
 
 Status Conn::Open(const std::string& url) {
@@ -160,6 +163,12 @@ coophub::Result<Rows> Conn::ExecOnce(const std::string& sql, const std::vector<P
     return Rows(r);
   }
   auto it = prepared_.find(sql);
+  if (it == prepared_.end() && prepared_.size() >= kPreparedKept) {
+    // Statements differ in their filters and limits: past this many, start again
+    // rather than hold an unbounded number on the server.
+    if (auto s = Script("DEALLOCATE ALL"); !s.ok()) return s;
+    prepared_.clear();
+  }
   if (it == prepared_.end()) {
     std::string name = "coophub_" + std::to_string(prepared_.size());
     PGresult* r = PQprepare(conn_, name.c_str(), sql.c_str(), 0, nullptr);

@@ -21,8 +21,10 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include <spdlog/spdlog.h>
@@ -52,6 +54,9 @@ constexpr int kFirstWindow = 1000;
 // A search that matches at most this many records takes them from the GIN index at
 // once: a longer walk would cost more than sorting so few.
 constexpr int64_t kFewHits = 2000;
+// Searches' memory (PgStore::Words): at most this many words (of up to 500 characters,
+// the API's limit) before it starts again.
+constexpr size_t kTsQueriesKept = 1024;
 
 // A text[] literal: {"a","b"}, each element quoted.
 std::string ArrayLiteral(const std::vector<std::string>& items) {
@@ -78,11 +83,14 @@ std::string JoinersAsSpaces(std::string text) {
   return text;
 }
 
-// SQL for text with the joiners as the noncharacters.
+// SQL for text with the joiners as the noncharacters: a replace() a joiner, each a
+// memchr over the text, where translate() would compare every character with every
+// joiner (a fifth of a search's CPU, with its page's snippets).
 std::string ProtectedSql(const std::string& text) {
-  std::string to = "U&'";
-  for (size_t i = 0; i < kJoiners.size(); ++i) to += "\\FDD" + std::string(1, "23456789"[i]);
-  return "translate(" + text + ", '" + std::string(kJoiners) + "', " + to + "')";
+  std::string sql = text;
+  for (size_t i = 0; i < kJoiners.size(); ++i)
+    sql = "replace(" + sql + ", '" + std::string(1, kJoiners[i]) + "', U&'\\FDD" + std::string(1, "23456789"[i]) + "')";
+  return sql;
 }
 
 std::string Unprotected(std::string text) {
@@ -446,6 +454,20 @@ class PgStore final : public Store {
       analyzed_rows_ = r->Int(0, 0);
   }
 
+  // What the store remembers of a search's words, kept while they are asked again
+  // (paging asks the same words page after page).
+  // Where the last search for the same words found its page (ListRecords' steps).
+  enum class Found { kNewest, kFewHits, kOnlyAllHits };
+  struct Words {
+    std::string key;    // the words, one a line
+    std::string query;  // the tsquery as text, from the server's own parser; "" when
+                        // the words hold no lexeme
+    Found found = Found::kNewest;
+  };
+  // The words' Words: the first time with a round trip to build the tsquery.
+  Result<Words> SearchWords(pg::Conn& db, const std::vector<std::string>& words);
+  void Remember(const std::string& key, Found found);
+
   void WatchLoop();
   // One tick of the watcher, connected: the newest seq, heartbeats, the ends of runs not
   // written yet, the reaper. Not ok: the server went away.
@@ -471,6 +493,8 @@ class PgStore final : public Store {
   std::map<int64_t, RunInfo> unfinished_ GUARDED_BY(runs_mu_);  // ended, the end not yet written
   mutable Mutex health_mu_;
   StoreHealth health_ GUARDED_BY(health_mu_);
+  Mutex tsq_mu_;
+  std::unordered_map<std::string, Words> words_ GUARDED_BY(tsq_mu_);  // by Words::key
 
   store::Writer<pg::Conn> writer_{wdb_};
   store::Pool<pg::Conn> readers_;
@@ -853,6 +877,45 @@ Result<ChangePage> PgStore::ListChanges(int64_t after, const std::vector<std::st
   });
 }
 
+Result<PgStore::Words> PgStore::SearchWords(pg::Conn& db, const std::vector<std::string>& words) {
+  Words w;
+  for (const std::string& word : words) w.key += word + '\n';  // no word holds a control character
+  {
+    MutexLock lock(tsq_mu_);
+    if (auto it = words_.find(w.key); it != words_.end()) return it->second;
+  }
+  // Every word required, as a phrase of its tokens; the last also as a prefix when
+  // it is one token of two characters or more. Words with no letters or digits add
+  // nothing; with none left, there is no search.
+  std::string expr;
+  std::vector<Param> wargs;
+  for (size_t i = 0; i < words.size(); ++i) {
+    wargs.emplace_back(JoinersAsSpaces(words[i]));  // as in the records' vectors
+    std::string p = "$" + Num(static_cast<int64_t>(i + 1));
+    std::string part = "phraseto_tsquery('coophub_search', " + p + ")";
+    if (i + 1 == words.size())  // its tokens in order, the last one as a prefix
+      part = "(SELECT CASE WHEN count(*) = 1 AND max(char_length(lexeme)) < 2 THEN " + part +
+             " ELSE COALESCE(string_agg('''' || replace(replace(lexeme, '\\', '\\\\'), '''', '''''') ||"
+             " CASE WHEN pos = last THEN ''':*' ELSE '''' END, ' <-> ' ORDER BY pos), '')::tsquery END"
+             " FROM (SELECT lexeme, positions[1] AS pos, max(positions[1]) OVER () AS last"
+             " FROM unnest(to_tsvector('coophub_search', " +
+             p + "))) t)";
+    expr += (i ? " && " : "") + part;
+  }
+  auto built = db.Exec("SELECT q::text, numnode(q) FROM (SELECT " + expr + " AS q) x", wargs);
+  if (!built.ok()) return built.status();
+  if (built->Int(0, 1) > 0) w.query = built->Text(0, 0);
+  MutexLock lock(tsq_mu_);
+  if (words_.size() >= kTsQueriesKept) words_.clear();
+  words_.emplace(w.key, w);
+  return w;
+}
+
+void PgStore::Remember(const std::string& key, Found found) {
+  MutexLock lock(tsq_mu_);
+  if (auto it = words_.find(key); it != words_.end()) it->second.found = found;
+}
+
 Result<RecordPage> PgStore::ListRecords(const RecordQuery& q) {
   std::vector<Param> params;
   std::string filters;
@@ -901,30 +964,13 @@ Result<RecordPage> PgStore::ListRecords(const RecordQuery& q) {
       if (auto hit = pages_.Find(key, version)) return RecordPage(*hit);
     }
     std::vector<Param> args = params;
-    std::string query;  // the tsquery, as text
+    Words searched;
     if (!words.empty()) {
-      // Every word required, as a phrase of its tokens; the last also as a prefix when
-      // it is one token of two characters or more. Words with no letters or digits add
-      // nothing; with none left, there is no search.
-      std::string expr;
-      std::vector<Param> wargs;
-      for (size_t i = 0; i < words.size(); ++i) {
-        wargs.emplace_back(JoinersAsSpaces(words[i]));  // as in the records' vectors
-        std::string p = "$" + Num(static_cast<int64_t>(i + 1));
-        std::string part = "phraseto_tsquery('coophub_search', " + p + ")";
-        if (i + 1 == words.size())  // its tokens in order, the last one as a prefix
-          part = "(SELECT CASE WHEN count(*) = 1 AND max(char_length(lexeme)) < 2 THEN " + part +
-                 " ELSE COALESCE(string_agg('''' || replace(replace(lexeme, '\\', '\\\\'), '''', '''''') ||"
-                 " CASE WHEN pos = last THEN ''':*' ELSE '''' END, ' <-> ' ORDER BY pos), '')::tsquery END"
-                 " FROM (SELECT lexeme, positions[1] AS pos, max(positions[1]) OVER () AS last"
-                 " FROM unnest(to_tsvector('coophub_search', " +
-                 p + "))) t)";
-        expr += (i ? " && " : "") + part;
-      }
-      auto built = db.Exec("SELECT q::text, numnode(q) FROM (SELECT " + expr + " AS q) x", wargs);
-      if (!built.ok()) return built.status();
-      if (built->Int(0, 1) > 0) query = built->Text(0, 0);
+      auto w = SearchWords(db, words);
+      if (!w.ok()) return w.status();
+      searched = std::move(*w);
     }
+    const std::string& query = searched.query;  // the tsquery, as text
     const bool ranked = q.relevance && !query.empty();
     // sort=relevance without words to rank: newest first, as SQLite's.
     std::string order = ranked                           ? " ORDER BY rank DESC, r.time DESC, r.uid DESC"
@@ -941,7 +987,8 @@ Result<RecordPage> PgStore::ListRecords(const RecordQuery& q) {
                                          " AS text"
                                    : "r.uid, r.time, r.json";
     // Headlines for the page's rows only: a short text whole, as FTS5 gives it.
-    auto with_snippets = [&](const std::string& page_sql) {
+    // extra: columns of page_sql's to keep after the headline (", hits").
+    auto with_snippets = [&](const std::string& page_sql, const std::string& extra = "") {
       if (!snippets) return page_sql;
       std::string qp = "$" + Num(static_cast<int64_t>(args.size())) + "::tsquery";
       std::string marks = "StartSel=\xEF\xB7\x90, StopSel=\xEF\xB7\x91";
@@ -950,8 +997,8 @@ Result<RecordPage> PgStore::ListRecords(const RecordQuery& q) {
              qp + ", '" + marks +
              ", HighlightAll=true')"
              " ELSE ts_headline('coophub_search', text, " +
-             qp + ", '" + marks + ", MaxWords=16, MinWords=8, ShortWord=0, MaxFragments=1') END FROM (" + page_sql +
-             ") r" + order;
+             qp + ", '" + marks + ", MaxWords=16, MinWords=8, ShortWord=0, MaxFragments=1') END" + extra + " FROM (" +
+             page_sql + ") r" + order;
     };
     Result<pg::Rows> r = Status::Internal("no query ran");
     if (query.empty()) {
@@ -969,14 +1016,18 @@ Result<RecordPage> PgStore::ListRecords(const RecordQuery& q) {
       //  1. the newest kFirstWindow records that pass the filters, in order, each checked
       //     against the words: a word most records have fills the page there, and the
       //     walk stops at it;
-      //  2. how many records match, counted from the GIN index up to kFewHits + 1: when
-      //     few, their hits, sorted, are the answer (they cost less than a longer walk);
+      //  2. up to kFewHits + 1 hits from the GIN index, and the page of them, in one
+      //     statement: when there are no more than kFewHits, that page is the answer
+      //     (sorting so few costs less than a longer walk);
       //  3. the newest kSearchWindow records, as in 1;
       //  4. every hit from the GIN index, sorted: a word in many records of which none
       //     is recent, whose cost is its hits.
+      // The words' next search starts where this one found its page (Words::found):
+      // few hits take step 2 first; hits only step 4 found go from 1 to 4.
       // Whichever step answers, the page is the same: the first limit+1 matches in the
       // order asked (a window's matches come before any outside it). The plain plan,
-      // for tests, is step 4 alone.
+      // for tests, is step 4 alone. Each is a prepared statement: after a few runs the
+      // server plans it once for all, rather than for each page.
       args.emplace_back(query);
       std::string match = " r.search @@ $" + Num(static_cast<int64_t>(args.size())) + "::tsquery";
       auto walk = [&](int records) {
@@ -985,31 +1036,44 @@ Result<RecordPage> PgStore::ListRecords(const RecordQuery& q) {
             " true" +
             filters + order + " LIMIT " + Num(records);
         return db.Exec(with_snippets("SELECT " + columns + " FROM (" + window + ") r WHERE" + match + order + cut),
-                       args, pg::Conn::Plan::kPerCall);
+                       args);
       };
-      auto all_hits = [&] {
+      // The page of the first `most` hits the GIN index gives (all, without); with
+      // `most`, how many those were, in the last column of each row.
+      auto hits_page = [&](std::optional<int64_t> most) {
         std::string hits = "WITH hits AS MATERIALIZED (SELECT r.uid, r.time FROM records r WHERE" + match + filters +
-                           ") SELECT " + columns + " FROM records r WHERE r.uid IN (SELECT h.uid FROM hits h" +
+                           (most ? " LIMIT " + Num(*most) : "") + ") SELECT " + columns +
+                           (most ? ", (SELECT count(*) FROM hits) AS hits" : "") +
+                           " FROM records r WHERE r.uid IN (SELECT h.uid FROM hits h" +
                            (q.oldest_first ? " ORDER BY h.time, h.uid" : " ORDER BY h.time DESC, h.uid DESC") + cut +
                            ")" + order + cut;
-        return db.Exec(with_snippets(hits), args, pg::Conn::Plan::kPerCall);
+        return db.Exec(with_snippets(hits, most ? ", hits" : ""), args);
       };
-      auto filled = [&] { return !r.ok() || r->size() == limit + 1; };
       bool done = false;
+      auto walk_step = [&](int records) {
+        r = walk(records);
+        done = !r.ok() || r->size() == limit + 1;
+      };
+      auto few_step = [&] {
+        r = hits_page(kFewHits + 1);
+        if (!r.ok()) {
+          done = true;
+          return;
+        }
+        done = r->size() == 0 || r->Int(0, snippets ? 4 : 3) <= kFewHits;
+        if (done != (searched.found == Found::kFewHits))
+          Remember(searched.key, done ? Found::kFewHits : Found::kNewest);
+      };
       if (!q.plain_plan) {
-        r = walk(kFirstWindow);
-        done = filled();
+        const Found last = searched.found;
+        if (last == Found::kFewHits) few_step();
+        if (!done) walk_step(kFirstWindow);
+        if (done && last == Found::kOnlyAllHits) Remember(searched.key, Found::kNewest);
+        if (!done && last == Found::kNewest) few_step();
+        if (!done && last != Found::kOnlyAllHits) walk_step(kSearchWindow);
+        if (!done && last != Found::kOnlyAllHits) Remember(searched.key, Found::kOnlyAllHits);
       }
-      if (!q.plain_plan && !done) {
-        auto n = db.Exec("SELECT count(*) FROM (SELECT 1 FROM records r WHERE" + match + filters + " LIMIT " +
-                             Num(kFewHits + 1) + ") x",
-                         args, pg::Conn::Plan::kPerCall);
-        if (!n.ok()) return n.status();
-        done = n->Int(0, 0) <= kFewHits;
-        r = done ? all_hits() : walk(kSearchWindow);
-        done = done || filled();
-      }
-      if (!done) r = all_hits();
+      if (!done) r = hits_page(std::nullopt);
     }
     if (!r.ok()) return r.status();
     RecordPage page;
