@@ -459,13 +459,14 @@ class PgStore final : public Store {
   // Where the last search for the same words found its page (ListRecords' steps).
   enum class Found { kNewest, kFewHits, kOnlyAllHits };
   struct Words {
-    std::string key;    // the words, one a line
+    std::string key;    // the words, one a line, then the filters
     std::string query;  // the tsquery as text, from the server's own parser; "" when
                         // the words hold no lexeme
     Found found = Found::kNewest;
   };
-  // The words' Words: the first time with a round trip to build the tsquery.
-  Result<Words> SearchWords(pg::Conn& db, const std::vector<std::string>& words);
+  // The words' Words, with `filters` (those a search keeps from page to page) in the
+  // key: the first time with a round trip to build the tsquery.
+  Result<Words> SearchWords(pg::Conn& db, const std::vector<std::string>& words, const std::string& filters);
   void Remember(const std::string& key, Found found);
 
   void WatchLoop();
@@ -877,9 +878,11 @@ Result<ChangePage> PgStore::ListChanges(int64_t after, const std::vector<std::st
   });
 }
 
-Result<PgStore::Words> PgStore::SearchWords(pg::Conn& db, const std::vector<std::string>& words) {
+Result<PgStore::Words> PgStore::SearchWords(pg::Conn& db, const std::vector<std::string>& words,
+                                            const std::string& filters) {
   Words w;
   for (const std::string& word : words) w.key += word + '\n';  // no word holds a control character
+  w.key += filters;
   {
     MutexLock lock(tsq_mu_);
     if (auto it = words_.find(w.key); it != words_.end()) return it->second;
@@ -966,7 +969,11 @@ Result<RecordPage> PgStore::ListRecords(const RecordQuery& q) {
     std::vector<Param> args = params;
     Words searched;
     if (!words.empty()) {
-      auto w = SearchWords(db, words);
+      // Where a search found its page depends on its filters too, not on the time
+      // bounds a page of it moves.
+      std::string kept = q.kind + '\n' + q.source + '\n' + q.stream + '\n' + (q.oldest_first ? "old" : "new");
+      for (const std::string& v : q.visibilities) kept += '\n' + v;
+      auto w = SearchWords(db, words, kept);
       if (!w.ok()) return w.status();
       searched = std::move(*w);
     }
@@ -1027,7 +1034,7 @@ Result<RecordPage> PgStore::ListRecords(const RecordQuery& q) {
       // Whichever step answers, the page is the same: the first limit+1 matches in the
       // order asked (a window's matches come before any outside it). The plain plan,
       // for tests, is step 4 alone. Each is a prepared statement: after a few runs the
-      // server plans it once for all, rather than for each page.
+      // server plans the walks once for all, rather than for each page.
       args.emplace_back(query);
       std::string match = " r.search @@ $" + Num(static_cast<int64_t>(args.size())) + "::tsquery";
       auto walk = [&](int records) {
@@ -1047,7 +1054,9 @@ Result<RecordPage> PgStore::ListRecords(const RecordQuery& q) {
                            " FROM records r WHERE r.uid IN (SELECT h.uid FROM hits h" +
                            (q.oldest_first ? " ORDER BY h.time, h.uid" : " ORDER BY h.time DESC, h.uid DESC") + cut +
                            ")" + order + cut;
-        return db.Exec(with_snippets(hits, most ? ", hits" : ""), args);
+        // Planned for its values: a generic plan would guess a filter's selectivity and
+        // read every hit of "invoice" to find that no event has it.
+        return db.Exec(with_snippets(hits, most ? ", hits" : ""), args, pg::Conn::Plan::kPerCall);
       };
       bool done = false;
       auto walk_step = [&](int records) {
