@@ -1033,8 +1033,9 @@ Result<RecordPage> PgStore::ListRecords(const RecordQuery& q) {
       // few hits take step 2 first; hits only step 4 found go from 1 to 4.
       // Whichever step answers, the page is the same: the first limit+1 matches in the
       // order asked (a window's matches come before any outside it). The plain plan,
-      // for tests, is step 4 alone. Each is a prepared statement: after a few runs the
-      // server plans the walks once for all, rather than for each page.
+      // for tests, is step 4 alone. The walks are prepared statements, which the server
+      // plans once for all after a few runs; the steps from the GIN index are planned
+      // for their values each time (see hits_page).
       args.emplace_back(query);
       std::string match = " r.search @@ $" + Num(static_cast<int64_t>(args.size())) + "::tsquery";
       auto walk = [&](int records) {
