@@ -1,5 +1,13 @@
-# Shell helpers of the benchmark scripts (bench/run.sh, bench/search_scale.sh): sourced,
-# with `work` (a scratch directory) and `pids` (background processes to stop) set.
+# Shell helpers of the benchmark scripts (bench/run.sh, bench/search_scale.sh), sourced
+# with `build` set: the hub and the count fixture there, `work` (a scratch directory)
+# and `pids` (background processes to stop), both cleaned up when the script exits.
+
+hub_bin=$build/hub/coophub
+count_so=$build/test-plugins/count.so
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
 
 free_port() {  # a port nothing listens on
   local p

@@ -7,14 +7,8 @@
 set -euo pipefail
 build=$(cd "${1:-build/release}" && pwd)
 root=$(cd "$(dirname "$0")/.." && pwd)
-hub_bin=$build/hub/coophub
-count_so=$build/test-plugins/count.so
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
 
-source "$root/bench/lib.sh"  # free_port, now_ms, healthy, wrk_figures, start_hub
+source "$root/bench/lib.sh"  # work, pids; free_port, now_ms, healthy, wrk_figures, start_hub
 wrk_run() {  # URL [wrk options] -> "req/s p99_ms"
   local url=$1
   shift

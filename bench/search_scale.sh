@@ -15,12 +15,6 @@ build=$(cd "$1" && pwd)
 pg_host=$2
 pg_port=$3
 root=$(cd "$(dirname "$0")/.." && pwd)
-hub_bin=$build/hub/coophub
-count_so=$build/test-plugins/count.so
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
 source "$root/bench/lib.sh"
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 

@@ -61,6 +61,24 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
     EXPECT_TRUE(r.ok()) << r.status().message();
     return r.ok() ? *r : WriteStats{};
   }
+  // The items of every page of q, following its cursors (at most `most` pages).
+  std::vector<json> AllPages(RecordQuery q, int most = 40) {
+    std::vector<json> all;
+    for (int pages = 0; pages < most; ++pages) {
+      auto page = store_->ListRecords(q);
+      EXPECT_TRUE(page.ok()) << page.status().message();
+      if (!page.ok()) break;
+      for (const auto& i : page->Items()) all.push_back(i);
+      if (page->next_cursor.empty()) break;
+      q.cursor = page->next_cursor;
+    }
+    return all;
+  }
+  static std::vector<std::string> Field(const std::vector<json>& items, const char* name) {
+    std::vector<std::string> out;
+    for (const auto& i : items) out.push_back(i[name]);
+    return out;
+  }
   std::vector<std::string> Titles(RecordQuery q) {
     auto page = store_->ListRecords(q);
     EXPECT_TRUE(page.ok()) << page.status().message();
@@ -183,14 +201,7 @@ TEST_P(StoreTest, CursorPagesWalkEverythingOnceNewestFirst) {
   Write(b);
   RecordQuery q;
   q.limit = 4;
-  std::vector<std::string> all;
-  for (int pages = 0; pages < 20; ++pages) {
-    auto page = store_->ListRecords(q);
-    ASSERT_TRUE(page.ok());
-    for (const auto& i : page->Items()) all.push_back(i["title"]);
-    if (page->next_cursor.empty()) break;
-    q.cursor = page->next_cursor;
-  }
+  std::vector<std::string> all = Field(AllPages(q, 20), "title");
   ASSERT_EQ(all.size(), 25u);
   EXPECT_EQ(all.front(), "t24");
   EXPECT_EQ(all.back(), "t0");
@@ -215,17 +226,8 @@ TEST_P(StoreTest, SearchPagesNewestFirstThroughEveryFilter) {
     Write(b);
   }
   auto walk = [&](RecordQuery q) {
-    std::vector<json> all;
     q.limit = 7;
-    for (int pages = 0; pages < 40; ++pages) {
-      auto page = store_->ListRecords(q);
-      EXPECT_TRUE(page.ok()) << page.status().message();
-      if (!page.ok()) break;
-      for (const auto& i : page->Items()) all.push_back(i);
-      if (page->next_cursor.empty()) break;
-      q.cursor = page->next_cursor;
-    }
-    return all;
+    return AllPages(q);
   };
   RecordQuery q;
   q.q = "invoice";
@@ -332,16 +334,9 @@ TEST_P(StoreTest, OldestFirstPagesBothWays) {
     q.oldest_first = true;
     q.since = "2026-12-03T00:00:00Z";
     q.limit = 2;
-    std::vector<std::string> titles;
-    for (int pages = 0; pages < 10; ++pages) {
-      auto page = store_->ListRecords(q);
-      ASSERT_TRUE(page.ok()) << page.status().message();
-      for (const auto& i : page->Items()) titles.push_back(i["title"]);
-      if (page->next_cursor.empty()) break;
-      q.cursor = page->next_cursor;
-    }
-    EXPECT_EQ(titles, (std::vector<std::string>{"Rota week 2", "Rota week 3", "Rota week 4", "Rota week 5",
-                                                "Rota week 6", "Rota week 7", "Rota week 8"}))
+    EXPECT_EQ(Field(AllPages(q, 10), "title"),
+              (std::vector<std::string>{"Rota week 2", "Rota week 3", "Rota week 4", "Rota week 5", "Rota week 6",
+                                        "Rota week 7", "Rota week 8"}))
         << "q=" << text;
   }
 }
@@ -497,14 +492,7 @@ TEST_P(StoreTest, RelevanceRanksTheBestMatchFirstAndPagesByPosition) {
   q.q = "budget";
   q.relevance = true;
   q.limit = 50;
-  std::vector<std::string> ids;
-  for (int page = 0; page < 10; ++page) {
-    auto p = store_->ListRecords(q);
-    ASSERT_TRUE(p.ok()) << p.status().message();
-    for (const auto& r : p->Items()) ids.push_back(r["id"]);
-    if (p->next_cursor.empty()) break;
-    q.cursor = p->next_cursor;
-  }
+  std::vector<std::string> ids = Field(AllPages(q, 10), "id");
   ASSERT_EQ(ids.size(), 121u);
   EXPECT_EQ(ids[0], "best");
   EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), 121u) << "each hit once";

@@ -35,6 +35,7 @@ class Rows {
     return *this;
   }
   int size() const { return r_ ? PQntuples(r_) : 0; }
+  int columns() const { return r_ ? PQnfields(r_) : 0; }
   bool Null(int row, int col) const { return PQgetisnull(r_, row, col); }
   std::string_view View(int row, int col) const {
     return {PQgetvalue(r_, row, col), static_cast<size_t>(PQgetlength(r_, row, col))};

@@ -1070,7 +1070,7 @@ Result<RecordPage> PgStore::ListRecords(const RecordQuery& q) {
           done = true;
           return;
         }
-        done = r->size() == 0 || r->Int(0, snippets ? 4 : 3) <= kFewHits;
+        done = r->size() == 0 || r->Int(0, r->columns() - 1) <= kFewHits;
         if (done != (searched.found == Found::kFewHits))
           Remember(searched.key, done ? Found::kFewHits : Found::kNewest);
       };
